@@ -6,6 +6,15 @@ export interface FailureThrottleOptions {
   maxClients: number;
 }
 
+export interface FailureVerdict {
+  /** Failures of this client in the current window, this one included. */
+  failures: number;
+  /** Seconds until the window ends, when the client is over the limit. */
+  retryAfterSeconds?: number;
+  /** True for the one failure that put the client over the limit in this window. */
+  justThrottled: boolean;
+}
+
 interface Window {
   startedAt: number;
   failures: number;
@@ -20,8 +29,8 @@ export class FailureThrottle {
     this.#options = options;
   }
 
-  /** Records one failure; returns the seconds to wait when the client is over the limit, else undefined. */
-  fail(client: string, now = Date.now()): number | undefined {
+  /** Records one failure and says whether the client is now over the limit. */
+  fail(client: string, now = Date.now()): FailureVerdict {
     let window = this.#windows.get(client);
     if (!window || now - window.startedAt >= this.#options.windowMs) {
       this.#windows.delete(client);
@@ -32,8 +41,10 @@ export class FailureThrottle {
     this.#windows.delete(client);
     this.#windows.set(client, window);
     window.failures += 1;
-    if (window.failures <= this.#options.limit) return undefined;
-    return Math.max(1, Math.ceil((window.startedAt + this.#options.windowMs - now) / 1000));
+    const { limit, windowMs } = this.#options;
+    if (window.failures <= limit) return { failures: window.failures, justThrottled: false };
+    const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + windowMs - now) / 1000));
+    return { failures: window.failures, retryAfterSeconds, justThrottled: window.failures === limit + 1 };
   }
 
   get size(): number {

@@ -45,12 +45,15 @@ function tooManyAttempts(c: Context, retryAfterSeconds: number): Response {
 function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Context) => Response | undefined {
   return (code, c) => {
     const client = clientAddress(c);
-    const retryAfter = options.throttle?.fail(client);
-    options.logger.warn(
-      { error: retryAfter ? 'too_many_attempts' : code, auth_error: code, client, method: c.req.method, path: c.req.path },
-      'authentication failed',
-    );
-    return retryAfter ? tooManyAttempts(c, retryAfter) : undefined;
+    const verdict = options.throttle?.fail(client);
+    const fields = { auth_error: code, client, method: c.req.method, path: c.req.path };
+    if (!verdict?.retryAfterSeconds) {
+      options.logger.warn({ error: code, ...fields }, 'authentication failed');
+      return undefined;
+    }
+    // One line when a client starts being throttled, not one per refused attempt: a flood must not flood the log.
+    if (verdict.justThrottled) options.logger.warn({ error: 'too_many_attempts', ...fields }, 'client throttled');
+    return tooManyAttempts(c, verdict.retryAfterSeconds);
   };
 }
 

@@ -21,7 +21,7 @@ export function send(url: string, options: SendOptions = {}): Promise<Response> 
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress ?? freshClientAddress() },
+      { method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress ?? freshClientAddress(), agent: false },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
