@@ -1,0 +1,45 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI, runCli } from '../helpers/cli.js';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+
+afterAll(() => cleanupSandboxes());
+
+const KILLS = 200;
+
+/** Starts `token rotate` and SIGKILLs it after `delayMs`, wherever it is. */
+function rotateAndKill(sandbox: Sandbox, delayMs: number): Promise<void> {
+  return new Promise((done) => {
+    const child = spawn(process.execPath, [CLI, 'token', 'rotate'], { cwd: sandbox.cwd, env: sandbox.env, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+describe('token rotate killed with SIGKILL at random moments', () => {
+  it(`leaves a valid 0600 token file every time, over ${KILLS} kills`, async () => {
+    const sandbox = createSandbox();
+    expect((await runCli(sandbox, ['token', 'rotate'])).code).toBe(0);
+    // Calibrate the window: a whole rotate takes about this long, so kills land before, during and after writing.
+    const started = Date.now();
+    await runCli(sandbox, ['token', 'rotate']);
+    const runMs = Date.now() - started;
+    let killedMidway = 0;
+    for (let i = 0; i < KILLS; i++) {
+      const before = readFileSync(sandbox.tokenFile, 'utf8');
+      await rotateAndKill(sandbox, Math.floor(Math.random() * runMs * 1.2));
+      const text = readFileSync(sandbox.tokenFile, 'utf8');
+      const record = JSON.parse(text) as { value: string; created_at: string };
+      expect(record.value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      expect(statSync(sandbox.tokenFile).mode & 0o777).toBe(0o600);
+      if (text === before) killedMidway += 1;
+    }
+    // Some kills must have landed before the new file was in place, or this test proved nothing.
+    expect(killedMidway).toBeGreaterThan(0);
+    expect(killedMidway).toBeLessThan(KILLS);
+  }, 180_000);
+});
