@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { childEnv } from './child-env.js';
 import { FleetError, listNames } from './errors.js';
 import { findExecutable } from './executables.js';
@@ -215,7 +215,7 @@ class LocalFleet implements Fleet {
     return this.details(this.record(name));
   }
 
-  startTask(name: string, description: string): Promise<AgentDetails> {
+  async startTask(name: string, description: string): Promise<AgentDetails> {
     this.assertOpen();
     assertTaskText(description);
     const key = agentKey(this.record(name).agent.name);
@@ -229,7 +229,7 @@ class LocalFleet implements Fleet {
     });
   }
 
-  cancelTask(name: string): Promise<AgentDetails> {
+  async cancelTask(name: string): Promise<AgentDetails> {
     const key = agentKey(this.record(name).agent.name);
     return this.withLock(key, async () => {
       const record = this.record(name);
@@ -245,7 +245,7 @@ class LocalFleet implements Fleet {
     });
   }
 
-  restartAgent(name: string): Promise<AgentDetails> {
+  async restartAgent(name: string): Promise<AgentDetails> {
     this.assertOpen();
     const key = agentKey(this.record(name).agent.name);
     return this.withLock(key, async () => {
@@ -260,7 +260,7 @@ class LocalFleet implements Fleet {
     });
   }
 
-  deleteAgent(name: string): Promise<Agent> {
+  async deleteAgent(name: string): Promise<Agent> {
     const key = agentKey(this.record(name).agent.name);
     return this.withLock(key, async () => {
       const record = this.record(name);
@@ -350,6 +350,8 @@ class LocalFleet implements Fleet {
     record.git = { repo_root: repo.root, worktree };
     record.agent.branch = branch;
     record.agent.workdir = worktreeWorkdir(worktree, repo.prefix);
+    // A project folder that git does not track yet is missing from a fresh worktree; the agent still works there.
+    mkdirSync(record.agent.workdir, { recursive: true });
     this.store.save(key);
   }
 
@@ -371,6 +373,11 @@ class LocalFleet implements Fleet {
     const env = childEnv(this.options.baseEnv, role.env);
     record.tasks.push(task);
     log.append('system', [`task ${task.id} started with role "${role.name}" in ${record.agent.workdir}`]);
+    if (!existsSync(record.agent.workdir)) {
+      const reason = `its working directory ${record.agent.workdir} is missing`;
+      this.endTask(key, record, { task, role, log }, { exit_code: null, signal: null, stopped: null, spawn_error: reason });
+      this.failAgent(key, record, reason);
+    }
     if (!findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: record.agent.workdir })) {
       this.endTask(key, record, { task, role, log }, { exit_code: null, signal: null, stopped: null, spawn_error: `command "${argv[0]}" was not found on PATH` });
       this.failAgent(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH`);

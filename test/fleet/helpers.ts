@@ -32,7 +32,8 @@ if (spec.printCwd) console.log('CWD ' + process.cwd());
 if (spec.printArgv) console.log('ARGV ' + JSON.stringify(process.argv.slice(2)));
 if (spec.flood) for (let i = 0; i < spec.flood.lines; i++) console.log(String(i).padEnd(spec.flood.bytes, 'x'));
 console.log('ready');
-setTimeout(() => process.exit(spec.exit ?? 0), spec.sleepMs ?? 0);
+// Leaving through the event loop rather than process.exit() lets Node flush stdout, which is async on a socket pipe.
+setTimeout(() => { process.exitCode = spec.exit ?? 0; }, spec.sleepMs ?? 0);
 `;
 
 export function task(spec: AgentScript): string {
