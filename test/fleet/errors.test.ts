@@ -57,7 +57,7 @@ describe('errors a caller can act on', () => {
   it('a duplicate name, in any case, is refused once with a plain message', async () => {
     const fleet = await twoProjectFleet();
     await fleet.createAgent({ name: 'Builder', project: 'api', task: task({}) });
-    const error = await fleet.createAgent({ name: 'bUILDER', project: 'web', task: task({}) }).catch((e: Error) => e);
+    const error = (await fleet.createAgent({ name: 'bUILDER', project: 'web', task: task({}) }).catch((e: unknown) => e)) as Error;
     expect(error.message).toBe(
       'An agent named "Builder" already exists (agent names are case-insensitive). Choose another name, or give "Builder" a new task with start_agent_task.',
     );
