@@ -1,0 +1,87 @@
+import type { HttpBindings } from '@hono/node-server';
+import type { Context, MiddlewareHandler } from 'hono';
+import { isB64Token } from './token.js';
+
+export type AuthErrorCode = 'missing_token' | 'malformed_header' | 'invalid_token';
+
+export interface BearerAuthOptions {
+  /** Answers whether a well-formed presented token is the current one; must compare in constant time. */
+  verify: (token: string) => boolean;
+  realm: string;
+  /** Called once per refused request, so the caller can log it; it is never handed the presented token. */
+  onFailure?: (code: AuthErrorCode, c: Context) => void;
+}
+
+const DESCRIPTIONS: Record<AuthErrorCode, string> = {
+  missing_token: 'This server requires a bearer token: send "Authorization: Bearer <token>" (see `fleet-mcp token show`).',
+  malformed_header: 'The Authorization header must be exactly one "Bearer <token>" with a token of RFC 6750 characters.',
+  invalid_token: 'The bearer token is not the current token of this server.',
+};
+
+const CHALLENGE_ERRORS: Record<AuthErrorCode, string | undefined> = {
+  missing_token: undefined,
+  malformed_header: 'invalid_request',
+  invalid_token: 'invalid_token',
+};
+
+// RFC 9110 §11.1: the scheme is case-insensitive; one or more spaces may separate it from the token.
+const BEARER = /^bearer +(\S+)$/i;
+
+type Classified = { ok: true; token: string } | { ok: false; code: AuthErrorCode };
+
+function classify(values: string[]): Classified {
+  if (values.length === 0) return { ok: false, code: 'missing_token' };
+  if (values.length > 1) return { ok: false, code: 'malformed_header' };
+  const match = BEARER.exec(values[0]!);
+  if (!match || !isB64Token(match[1]!)) return { ok: false, code: 'malformed_header' };
+  return { ok: true, token: match[1]! };
+}
+
+function challenge(realm: string, code: AuthErrorCode): string {
+  const error = CHALLENGE_ERRORS[code];
+  return error ? `Bearer realm="${realm}", error="${error}"` : `Bearer realm="${realm}"`;
+}
+
+export function unauthorized(realm: string, code: AuthErrorCode): Response {
+  return new Response(JSON.stringify({ error: code, error_description: DESCRIPTIONS[code] }), {
+    status: 401,
+    headers: {
+      'Content-Type': 'application/json',
+      'Cache-Control': 'no-store',
+      'WWW-Authenticate': challenge(realm, code),
+    },
+  });
+}
+
+/**
+ * Node keeps only the first of repeated Authorization headers, so the raw header list is read where the Node
+ * adapter provides it: a request carrying two tokens is refused rather than judged by one of them.
+ */
+function authorizationValues(c: Context): string[] {
+  const rawHeaders = (c.env as Partial<HttpBindings> | undefined)?.incoming?.rawHeaders;
+  if (!rawHeaders) {
+    const value = c.req.header('authorization');
+    return value === undefined ? [] : [value];
+  }
+  const values: string[] = [];
+  for (let i = 0; i < rawHeaders.length; i += 2) {
+    if (rawHeaders[i]!.toLowerCase() === 'authorization') values.push(rawHeaders[i + 1]!);
+  }
+  return values;
+}
+
+/**
+ * Bearer token middleware in the manner of hono's `bearerAuth`, but every refusal is a 401 carrying the typed
+ * error body and RFC 6750 challenge of the HTTP contract (hono answers a malformed header with a bare 400).
+ */
+export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
+  return async (c, next) => {
+    const result = classify(authorizationValues(c));
+    const code = result.ok ? (options.verify(result.token) ? undefined : 'invalid_token') : result.code;
+    if (code) {
+      options.onFailure?.(code, c);
+      return unauthorized(options.realm, code);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,166 @@
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { z } from 'zod';
+import { ConfigError } from '../config.js';
+import { generateToken, isValidToken, TOKEN_RULE } from './token.js';
+
+export interface TokenRecord {
+  value: string;
+  created_at: string;
+}
+
+/** A token file that cannot be used as it is; the message names the file and how to fix it. */
+export class TokenFileError extends ConfigError {
+  override name = 'TokenFileError';
+}
+
+const recordSchema = z.object({
+  value: z.string({ error: (issue) => (issue.input === undefined ? 'has no "value" field' : '"value" is not a string') }).refine(isValidToken, {
+    error: `"value" is not a valid token (${TOKEN_RULE})`,
+  }),
+  created_at: z.string({ error: 'has no "created_at" string' }),
+});
+
+const GROUP_OTHER = 0o077;
+const GROUP_OTHER_WRITE = 0o022;
+
+const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(4, '0');
+const errnoCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
+
+/** Like OpenSSH with private keys: a secret other users could read or replace is refused, not used. */
+function checkDirectory(dir: string): void {
+  const mode = statSync(dir).mode;
+  if (mode & GROUP_OTHER_WRITE) {
+    throw new TokenFileError(
+      `directory ${dir} of the token file is writable by other users (mode ${octal(mode)}); fix it with: chmod 700 ${dir}`,
+    );
+  }
+}
+
+function checkFileMode(file: string, mode: number): void {
+  if (mode & GROUP_OTHER) {
+    throw new TokenFileError(
+      `token file ${file} is open to other users (mode ${octal(mode)}); fix it with: chmod 600 ${file}`,
+    );
+  }
+}
+
+function repairHint(file: string): string {
+  return `repair it, or move it away and run \`fleet-mcp token rotate --token-file ${file}\` (clients then need the new token)`;
+}
+
+/** Loads the token file; `undefined` when it does not exist. Every other problem throws TokenFileError. */
+export function readTokenFile(file: string): TokenRecord | undefined {
+  let text: string;
+  try {
+    checkFileMode(file, statSync(file).mode);
+    checkDirectory(dirname(file));
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if (error instanceof TokenFileError) throw error;
+    if (errnoCode(error) === 'ENOENT') return undefined;
+    throw new TokenFileError(`cannot read token file ${file}: ${(error as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new TokenFileError(`token file ${file} is not valid JSON; ${repairHint(file)}`);
+  }
+  const parsed = recordSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new TokenFileError(`token file ${file} ${parsed.error.issues[0]!.message}; ${repairHint(file)}`);
+  }
+  return parsed.data;
+}
+
+function fsyncDirectory(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Writes the whole content to a fresh 0600 temp file beside `file` and flushes it to disk. */
+function writeTempFile(file: string, content: string): string {
+  const dir = dirname(file);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  checkDirectory(dir);
+  const temp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    fchmodSync(fd, 0o600);
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+function newRecord(): TokenRecord {
+  return { value: generateToken(), created_at: new Date().toISOString() };
+}
+
+function serialize(record: TokenRecord): string {
+  return `${JSON.stringify(record, null, 2)}\n`;
+}
+
+/**
+ * Puts a new record in place only if no file exists yet. A hard link is atomic and fails when the name is
+ * taken, so two servers starting at once cannot overwrite each other: the loser reads the winner's token.
+ */
+function createExclusive(file: string, record: TokenRecord): boolean {
+  const temp = writeTempFile(file, serialize(record));
+  try {
+    linkSync(temp, file);
+    fsyncDirectory(dirname(file));
+    return true;
+  } catch (error) {
+    if (errnoCode(error) === 'EEXIST') return false;
+    throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/** Returns the stored token, creating the file first when there is none. */
+export function ensureTokenFile(file: string): { record: TokenRecord; created: boolean } {
+  const existing = readTokenFile(file);
+  if (existing) return { record: existing, created: false };
+  const record = newRecord();
+  if (createExclusive(file, record)) return { record, created: true };
+  return { record: readTokenFile(file)!, created: false };
+}
+
+/** Replaces the token with a new one atomically: readers see the old file or the new one, never a mix. */
+export function rotateTokenFile(file: string): TokenRecord {
+  const record = newRecord();
+  const temp = writeTempFile(file, serialize(record));
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDirectory(dirname(file));
+  return record;
+}

@@ -1,0 +1,33 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** RFC 6750 b64token: the characters a bearer token may carry in an Authorization header. */
+const B64TOKEN = /^[A-Za-z0-9\-._~+/]+=*$/;
+const MIN_TOKEN_LENGTH = 32;
+
+export const TOKEN_RULE = `use at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / (optionally ending in =), e.g. the output of \`openssl rand -base64 32\``;
+
+/** 256 random bits, base64url: 43 characters that need no escaping in a header, a shell or JSON. */
+export function generateToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function isB64Token(value: string): boolean {
+  return B64TOKEN.test(value);
+}
+
+export function isValidToken(value: string): boolean {
+  return value.length >= MIN_TOKEN_LENGTH && isB64Token(value);
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value, 'utf8').digest();
+}
+
+/**
+ * Checks presented tokens against one expected token in constant time. Both sides are hashed first so that
+ * neither the content nor the length of the expected token can be learnt from timing.
+ */
+export function createTokenMatcher(expected: string): (presented: string) => boolean {
+  const expectedDigest = digest(expected);
+  return (presented) => timingSafeEqual(digest(presented), expectedDigest);
+}

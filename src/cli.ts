@@ -1,0 +1,77 @@
+import { Command } from 'commander';
+import { serveCommand } from './commands/serve.js';
+import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
+import { ConfigError } from './config.js';
+import { VERSION } from './version.js';
+
+const ENVIRONMENT_HELP = `
+Environment (flags win over the environment, which wins over .env in the working directory):
+  FLEET_MCP_AUTH_ENABLED     true/1/yes/on or false/0/no/off (alias AUTH_ENABLED); default false
+  FLEET_MCP_AUTH_TOKEN_FILE  token file; default ~/.config/fleet-mcp/auth_token
+  FLEET_MCP_AUTH_TOKEN       token from a secret manager; wins over the file, never written to disk
+  FLEET_MCP_HOST             listen address; default 127.0.0.1
+  FLEET_MCP_PORT             listen port (0 picks a free one); default 8000
+  LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
+  FLEET_MCP_CONFIG           fleet config (projects); default ~/.config/fleet-mcp/config.json
+  FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp`;
+
+/** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
+function reportError(error: unknown): never {
+  const isUserError = error instanceof ConfigError || (error instanceof Error && 'code' in error && 'syscall' in error);
+  const text = isUserError ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`fleet-mcp: ${text}\n`);
+  process.exit(1);
+}
+
+function run<A extends unknown[]>(action: (...args: A) => unknown): (...args: A) => Promise<void> {
+  return async (...args) => {
+    try {
+      await action(...args);
+    } catch (error) {
+      reportError(error);
+    }
+  };
+}
+
+const program = new Command('fleet-mcp')
+  .description('MCP server over HTTP that runs and steers a fleet of coding agents, guarded by a bearer token')
+  .version(VERSION, '-v, --version')
+  .showHelpAfterError();
+
+program
+  .command('serve')
+  .description('serve MCP over Streamable HTTP at /mcp')
+  .option('--host <address>', 'listen address (FLEET_MCP_HOST)')
+  .option('--port <number>', 'listen port (FLEET_MCP_PORT)')
+  .option('--auth', 'require the bearer token (FLEET_MCP_AUTH_ENABLED=true)')
+  .option('--no-auth', 'do not require a token (FLEET_MCP_AUTH_ENABLED=false)')
+  .option('--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)')
+  .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
+  .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+  .option('--log-level <level>', 'log level (LOG_LEVEL)')
+  .addHelpText('after', ENVIRONMENT_HELP)
+  .action(run(serveCommand));
+
+const token = program.command('token').description('show, rotate or locate the shared bearer token');
+const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
+
+token
+  .command('show')
+  .description('print the token (only the token, so $(fleet-mcp token show) works)')
+  .option(...tokenFileOption)
+  .option('--json', 'print the whole record as JSON')
+  .action(run(tokenShowCommand));
+
+token
+  .command('rotate')
+  .description('replace the token with a new one, atomically, and print it')
+  .option(...tokenFileOption)
+  .action(run(tokenRotateCommand));
+
+token
+  .command('path')
+  .description('print the path of the token file')
+  .option(...tokenFileOption)
+  .action(run(tokenPathCommand));
+
+await program.parseAsync();

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEnv } from 'node:util';
+import { z } from 'zod';
+import { isValidToken, TOKEN_RULE } from './auth/token.js';
+import { defaultConfigDir, defaultDataDir, expandPath } from './paths.js';
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface AuthConfig {
+  enabled: boolean;
+  tokenFile: string;
+  /** A token handed over by a secret manager; it wins over the file and is never written to disk. */
+  envToken: string | undefined;
+}
+
+export interface Config {
+  host: string;
+  port: number;
+  logLevel: LogLevel;
+  auth: AuthConfig;
+  fleetConfigFile: string;
+  /** True when the user named the fleet config file, so its absence is an error rather than the default. */
+  fleetConfigRequired: boolean;
+  dataDir: string;
+  cwd: string;
+}
+
+/** Command-line flags; each one overrides the variable it is paired with in FLAG_VARIABLES. */
+export interface ConfigFlags {
+  host?: string;
+  port?: string;
+  auth?: boolean;
+  tokenFile?: string;
+  config?: string;
+  dataDir?: string;
+  logLevel?: string;
+}
+
+export interface LoadConfigOptions {
+  env: NodeJS.ProcessEnv;
+  cwd: string;
+  flags?: ConfigFlags;
+}
+
+/** A user error in the configuration: its message is one line meant for the person starting the server. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const FLAG_VARIABLES = {
+  host: ['FLEET_MCP_HOST', '--host'],
+  port: ['FLEET_MCP_PORT', '--port'],
+  auth: ['FLEET_MCP_AUTH_ENABLED', '--auth / --no-auth'],
+  tokenFile: ['FLEET_MCP_AUTH_TOKEN_FILE', '--token-file'],
+  config: ['FLEET_MCP_CONFIG', '--config'],
+  dataDir: ['FLEET_MCP_DATA_DIR', '--data-dir'],
+  logLevel: ['LOG_LEVEL', '--log-level'],
+} as const satisfies Record<keyof ConfigFlags, readonly [string, string]>;
+
+const booleanVariable = z.string().trim().pipe(z.stringbool({
+  truthy: ['true', '1', 'yes', 'on'],
+  falsy: ['false', '0', 'no', 'off'],
+  error: (issue) => `must be one of true/1/yes/on or false/0/no/off (got ${JSON.stringify(issue.input)})`,
+}));
+
+const portVariable = z
+  .string()
+  .trim()
+  .refine((text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, {
+    error: (issue) => `must be a port number from 0 to 65535 (got ${JSON.stringify(issue.input)})`,
+  })
+  .transform(Number);
+
+const pathVariable = z.string().trim().min(1, { error: 'must not be empty' });
+
+const variablesSchema = z.object({
+  FLEET_MCP_AUTH_ENABLED: booleanVariable.optional(),
+  AUTH_ENABLED: booleanVariable.optional(),
+  FLEET_MCP_AUTH_TOKEN_FILE: pathVariable.optional(),
+  FLEET_MCP_AUTH_TOKEN: z
+    .string()
+    .trim()
+    .refine(isValidToken, { error: `is not a valid token: ${TOKEN_RULE}` })
+    .optional(),
+  FLEET_MCP_HOST: z.string().trim().min(1, { error: 'must not be empty' }).default('127.0.0.1'),
+  FLEET_MCP_PORT: portVariable.default(8000),
+  LOG_LEVEL: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }))
+    .default('info'),
+  FLEET_MCP_CONFIG: pathVariable.optional(),
+  FLEET_MCP_DATA_DIR: pathVariable.optional(),
+});
+
+type Variables = z.infer<typeof variablesSchema>;
+
+/** Reads `.env` in the working directory; a missing file is normal, an unreadable one is an error. */
+function readDotEnv(cwd: string): NodeJS.Dict<string> {
+  const file = join(cwd, '.env');
+  try {
+    return parseEnv(readFileSync(file, 'utf8'));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
+  }
+}
+
+/** Merges the sources by precedence (flags over env over .env) and remembers which flag supplied a value. */
+function collectRaw(options: LoadConfigOptions): { raw: Record<string, unknown>; fromFlag: Map<string, string> } {
+  const dotEnv = readDotEnv(options.cwd);
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(variablesSchema.shape)) {
+    const value = options.env[key] ?? dotEnv[key];
+    if (value !== undefined) raw[key] = value;
+  }
+  const fromFlag = new Map<string, string>();
+  for (const [flag, [variable, flagName]] of Object.entries(FLAG_VARIABLES)) {
+    const value = options.flags?.[flag as keyof ConfigFlags];
+    if (value === undefined) continue;
+    raw[variable] = String(value);
+    fromFlag.set(variable, flagName);
+  }
+  // The short alias is a generic name other programs may use too: the specific variable, when set, settles it.
+  if (raw.FLEET_MCP_AUTH_ENABLED !== undefined) delete raw.AUTH_ENABLED;
+  return { raw, fromFlag };
+}
+
+function parseVariables(options: LoadConfigOptions): Variables {
+  const { raw, fromFlag } = collectRaw(options);
+  const result = variablesSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issue = result.error.issues[0]!;
+  const variable = String(issue.path[0]);
+  throw new ConfigError(`${fromFlag.get(variable) ?? variable} ${issue.message}`);
+}
+
+/** Builds the one typed Config the rest of the program trusts; throws ConfigError on any bad value. */
+export function loadConfig(options: LoadConfigOptions): Config {
+  const vars = parseVariables(options);
+  const cwd = options.cwd;
+  return {
+    host: vars.FLEET_MCP_HOST,
+    port: vars.FLEET_MCP_PORT,
+    logLevel: vars.LOG_LEVEL,
+    auth: {
+      enabled: vars.FLEET_MCP_AUTH_ENABLED ?? vars.AUTH_ENABLED ?? false,
+      tokenFile: expandPath(vars.FLEET_MCP_AUTH_TOKEN_FILE ?? join(defaultConfigDir(), 'auth_token'), cwd),
+      envToken: vars.FLEET_MCP_AUTH_TOKEN,
+    },
+    fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(defaultConfigDir(), 'config.json'), cwd),
+    fleetConfigRequired: vars.FLEET_MCP_CONFIG !== undefined,
+    dataDir: expandPath(vars.FLEET_MCP_DATA_DIR ?? defaultDataDir(), cwd),
+    cwd,
+  };
+}

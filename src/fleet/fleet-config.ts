@@ -1,0 +1,58 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { ConfigError } from '../config.js';
+import { defaultProject, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
+
+export interface FleetConfig {
+  projects: Project[];
+}
+
+export interface LoadFleetConfigOptions {
+  file: string;
+  /** When the user named the file, a missing file is an error instead of the one-project default. */
+  required: boolean;
+  cwd: string;
+}
+
+const fleetConfigSchema = z.strictObject({
+  projects: z
+    .record(z.string().regex(PROJECT_NAME, { error: 'project names are 1-64 letters, digits, ".", "_" or "-"' }), projectEntrySchema)
+    .optional(),
+});
+
+function readJson(options: LoadFleetConfigOptions): unknown {
+  let text: string;
+  try {
+    text = readFileSync(options.file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return undefined;
+    throw new ConfigError(`cannot read fleet config ${options.file}: ${(error as Error).message}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`fleet config ${options.file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  const where = issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
+  return `${where}${issue.message}`;
+}
+
+/** Reads and validates the fleet config once at start-up, so a bad file stops the server with a clear line. */
+export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
+  const json = readJson(options);
+  if (json === undefined) return { projects: [defaultProject(options.cwd)] };
+  const parsed = fleetConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new ConfigError(`fleet config ${options.file} is invalid: ${describeIssue(parsed.error.issues[0]!)}`);
+  }
+  const entries = parsed.data.projects ?? {};
+  try {
+    const projects = resolveProjects(entries, options.file);
+    return { projects: projects.length > 0 ? projects : [defaultProject(options.cwd)] };
+  } catch (error) {
+    throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
+  }
+}

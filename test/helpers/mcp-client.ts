@@ -1,0 +1,17 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+/** The real SDK client over Streamable HTTP, sending the token the way MCP clients are configured to. */
+export async function connectClient(mcpUrl: string, token?: string): Promise<Client> {
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
+  const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+/** The JSON a tool answered with, parsed from its single text block. */
+export function toolJson(result: unknown): unknown {
+  const content = (result as { content: { type: string; text: string }[] }).content;
+  return JSON.parse(content[0]!.text);
+}

@@ -1,0 +1,49 @@
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface Sandbox {
+  root: string;
+  /** Working directory of processes started in the sandbox (where `.env` is read). */
+  cwd: string;
+  configDir: string;
+  tokenFile: string;
+  /** The environment a process gets: a private HOME and XDG dirs, and no FLEET_MCP_* of the caller. */
+  env: NodeJS.ProcessEnv;
+  cleanup: () => void;
+}
+
+const sandboxes: Sandbox[] = [];
+
+function baseEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) {
+    if (key.startsWith('FLEET_MCP_') || key === 'AUTH_ENABLED' || key === 'LOG_LEVEL') continue;
+    env[key] = value;
+  }
+  return env;
+}
+
+/** A private home per test, so no test touches the real ~/.config/fleet-mcp or another test's files. */
+export function createSandbox(): Sandbox {
+  const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-test-'));
+  const cwd = join(root, 'work');
+  const home = join(root, 'home');
+  mkdirSync(cwd);
+  mkdirSync(home);
+  const configHome = join(home, '.config');
+  const sandbox: Sandbox = {
+    root,
+    cwd,
+    configDir: join(configHome, 'fleet-mcp'),
+    tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
+    env: { ...baseEnv(), HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+  sandboxes.push(sandbox);
+  return sandbox;
+}
+
+export function cleanupSandboxes(): void {
+  for (const sandbox of sandboxes.splice(0)) sandbox.cleanup();
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'fleet-mcp-config-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+describe('loadConfig', () => {
+  it('has the documented defaults', () => {
+    const config = loadConfig({ env: { HOME: '/home/u', XDG_CONFIG_HOME: '/home/u/.config' }, cwd });
+    expect(config).toMatchObject({ host: '127.0.0.1', port: 8000, logLevel: 'info', auth: { enabled: false, envToken: undefined } });
+  });
+
+  it('takes flags over the environment over .env', () => {
+    writeFileSync(join(cwd, '.env'), 'FLEET_MCP_PORT=9001\nFLEET_MCP_HOST=0.0.0.0\nLOG_LEVEL=debug\n');
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({ port: 9001, host: '0.0.0.0', logLevel: 'debug' });
+    expect(loadConfig({ env: { FLEET_MCP_PORT: '9002' }, cwd })).toMatchObject({ port: 9002, host: '0.0.0.0' });
+    expect(loadConfig({ env: { FLEET_MCP_PORT: '9002' }, cwd, flags: { port: '9003' } }).port).toBe(9003);
+    rmSync(join(cwd, '.env'));
+  });
+
+  it.each([
+    ['true', true], ['1', true], ['YES', true], [' on ', true],
+    ['false', false], ['0', false], ['No', false], ['off', false],
+  ])('reads FLEET_MCP_AUTH_ENABLED=%j', (value, expected) => {
+    expect(loadConfig({ env: { FLEET_MCP_AUTH_ENABLED: value }, cwd }).auth.enabled).toBe(expected);
+  });
+
+  it('lets FLEET_MCP_AUTH_ENABLED and --no-auth settle the alias', () => {
+    expect(loadConfig({ env: { AUTH_ENABLED: 'true' }, cwd }).auth.enabled).toBe(true);
+    expect(loadConfig({ env: { AUTH_ENABLED: 'true', FLEET_MCP_AUTH_ENABLED: 'false' }, cwd }).auth.enabled).toBe(false);
+    expect(loadConfig({ env: { AUTH_ENABLED: 'whatever', FLEET_MCP_AUTH_ENABLED: 'on' }, cwd }).auth.enabled).toBe(true);
+    expect(loadConfig({ env: { AUTH_ENABLED: 'true' }, cwd, flags: { auth: false } }).auth.enabled).toBe(false);
+  });
+
+  it('expands ~ and resolves relative paths from the working directory', () => {
+    const config = loadConfig({ env: { FLEET_MCP_AUTH_TOKEN_FILE: 'tok', FLEET_MCP_DATA_DIR: '~/fleet' }, cwd });
+    expect(config.auth.tokenFile).toBe(join(cwd, 'tok'));
+    expect(config.dataDir).toMatch(/\/fleet$/);
+    expect(config.dataDir.startsWith('~')).toBe(false);
+  });
+
+  it('throws a ConfigError naming the variable', () => {
+    expect(() => loadConfig({ env: { FLEET_MCP_PORT: '-1' }, cwd })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { FLEET_MCP_PORT: '-1' }, cwd })).toThrow(/^FLEET_MCP_PORT /);
+    expect(() => loadConfig({ env: { FLEET_MCP_HOST: '  ' }, cwd })).toThrow(/^FLEET_MCP_HOST must not be empty/);
+  });
+});

@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { createTokenMatcher, generateToken, isValidToken } from '../../src/auth/token.js';
+
+describe('tokens', () => {
+  it('are 43 base64url characters', () => {
+    for (let i = 0; i < 100; i++) expect(generateToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('match only the exact value, whatever the length presented', () => {
+    const token = generateToken();
+    const matches = createTokenMatcher(token);
+    expect(matches(token)).toBe(true);
+    for (const other of ['', 'a', token.slice(1), `${token}x`, token.toUpperCase(), 'x'.repeat(10_000)]) {
+      expect(matches(other)).toBe(false);
+    }
+  });
+
+  it('accept secret-manager tokens of at least 32 RFC 6750 characters', () => {
+    expect(isValidToken('A'.repeat(32))).toBe(true);
+    expect(isValidToken(`${'a+/'.repeat(11)}==`)).toBe(true);
+    expect(isValidToken('A'.repeat(31))).toBe(false);
+    expect(isValidToken(`${'A'.repeat(40)} x`)).toBe(false);
+    expect(isValidToken(`${'A'.repeat(40)}=A`)).toBe(false);
+  });
+});
