@@ -1,7 +1,10 @@
 import { loadServerToken, type ServerToken } from '../auth/server-token.js';
 import { createTokenMatcher } from '../auth/token.js';
-import { loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { loadFleetConfig } from '../fleet/fleet-config.js';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
+import { FleetError } from '../fleet/errors.js';
+import { createFleet, type Fleet } from '../fleet/fleet.js';
+import { loadFleetConfig, type FleetConfig } from '../fleet/fleet-config.js';
+import { resolveRoles } from '../fleet/roles.js';
 import { createApp } from '../http/app.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { listen } from '../http/serve.js';
@@ -44,15 +47,36 @@ function handleSignals(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal);
 }
 
+/** Opens the fleet on the data dir; what stops it (a role limited to an unknown project, a data dir in use) is a start-up error. */
+async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger): Promise<Fleet> {
+  try {
+    return await createFleet({
+      dataDir: config.dataDir,
+      projects: fleetConfig.projects,
+      roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
+      maxBusy: config.maxBusy,
+      baseEnv: process.env,
+      logger: logger.child({ component: 'fleet' }),
+    });
+  } catch (error) {
+    if (error instanceof FleetError && error.code === 'invalid_argument') {
+      throw new ConfigError(`fleet config ${config.fleetConfigFile}: ${error.message}`);
+    }
+    if (error instanceof FleetError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
+  const fleet = await openFleet(config, fleetConfig, logger);
 
   const app = createApp({
     verifyToken: token ? createTokenMatcher(token.value) : undefined,
-    mcp: createMcpHandler({ projects: fleetConfig.projects }),
+    mcp: createMcpHandler({ projects: fleetConfig.projects, fleet }),
     logger,
   });
   const server = await listen({ app, host: config.host, port: config.port });
@@ -60,12 +84,13 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);
   logger.info(
-    { url, host: config.host, port: server.address.port, version: VERSION, ...authFields(config, token), projects: fleetConfig.projects.length },
+    { url, host: config.host, port: server.address.port, version: VERSION, ...authFields(config, token), projects: fleetConfig.projects.length, data_dir: config.dataDir, max_busy: config.maxBusy },
     'fleet-mcp listening',
   );
 
   handleSignals(logger, async () => {
-    await server.close(SHUTDOWN_GRACE_MS);
+    // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
+    await Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
     logger.info('stopped');
   });
 }

@@ -2,12 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { childEnv } from './child-env.js';
+import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FleetError, listNames } from './errors.js';
 import { findExecutable } from './executables.js';
 import { forgetAgent } from './forget.js';
 import { logPage, type LogSource } from './log-pages.js';
 import { silentLogger, type FleetLogger } from './logger.js';
 import { agentKey, assertValidAgentName } from './names.js';
+import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState } from './recovery.js';
 import { taskArgv } from './roles.js';
@@ -20,7 +22,6 @@ import {
   type AgentStatus,
   type LogLine,
   type Page,
-  type Project,
   type Role,
   type TaskRecord,
 } from './types.js';
@@ -105,9 +106,16 @@ export interface Fleet {
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   assertOptions(options);
   const logger = options.logger ?? silentLogger;
-  const store = Store.open(options.dataDir, logger);
-  await recoverState(store, logger);
-  return new LocalFleet(options, store, logger);
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(options.dataDir);
+  try {
+    const store = Store.open(options.dataDir, logger);
+    await recoverState(store, logger);
+    return new LocalFleet(options, store, logger, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
 }
 
 function assertOptions(options: FleetOptions): void {
@@ -138,6 +146,7 @@ class LocalFleet implements Fleet {
     private readonly options: FleetOptions,
     private readonly store: Store,
     private readonly logger: FleetLogger,
+    private readonly lock: DataDirLock,
   ) {
     this.changes.setMaxListeners(0);
   }
@@ -185,6 +194,7 @@ class LocalFleet implements Fleet {
       },
       tasks: [],
       git: null,
+      process: null,
     };
     this.reserved.add(key);
     this.store.put(key, record);
@@ -325,6 +335,7 @@ class LocalFleet implements Fleet {
         return record ? this.stop(key, record, active, 'server shutting down') : active.recorded;
       }),
     );
+    this.lock.release();
   }
 
   /** Makes the agent's working directory: its own worktree in a git project, else the project directory. */
@@ -395,8 +406,7 @@ class LocalFleet implements Fleet {
       this.endTask(key, record, { task, role, log }, outcome);
       this.failAgent(key, record, `the command of role "${role.name}" could not be started: ${outcome.spawn_error}`);
     }
-    task.pid = process.pid;
-    task.pid_start = process.pidStart;
+    record.process = { task_id: task.id, pid: process.pid, pid_start: process.pidStart };
     const active: ActiveTask = { task, role, log, process, cancelReason: null, recorded: Promise.resolve() };
     active.recorded = process.done.then((outcome) => this.endTask(key, record, active, outcome));
     this.running.set(key, active);
@@ -422,6 +432,7 @@ class LocalFleet implements Fleet {
     log.close();
     task.log_lines = log.lineCount;
     this.running.delete(key);
+    if (record.process?.task_id === task.id) record.process = null;
     if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
     const status = record.agent.status === 'busy' || record.agent.status === 'canceling' ? 'idle' : record.agent.status;
     this.setStatus(key, record, status, record.agent.status_reason);
@@ -560,8 +571,6 @@ function newTask(agent: string, description: string): TaskRecord {
     reason: null,
     started_at: timestamp(),
     ended_at: null,
-    pid: null,
-    pid_start: null,
     log_lines: 0,
   };
 }

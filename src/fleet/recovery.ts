@@ -23,6 +23,7 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
       continue;
     }
     const orphans = record.tasks.filter((task) => task.status === 'running');
+    killOrphanProcess(record);
     for (const task of orphans) endOrphan(store.logFile(key, task.id), task, now);
     const changed = settleAgent(record, now);
     if (orphans.length > 0 || changed) {
@@ -32,8 +33,13 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
   }
 }
 
+function killOrphanProcess(record: AgentRecord): void {
+  const { process } = record;
+  if (process && isSameProcessAlive(process.pid, process.pid_start)) signalGroup(process.pid, 'SIGKILL');
+  record.process = null;
+}
+
 function endOrphan(logFile: string, task: TaskRecord, now: string): void {
-  if (task.pid !== null && isSameProcessAlive(task.pid, task.pid_start)) signalGroup(task.pid, 'SIGKILL');
   task.status = 'failed';
   task.reason = SERVER_RESTARTED;
   task.ended_at = now;

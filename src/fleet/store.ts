@@ -10,6 +10,11 @@ export interface AgentRecord {
   tasks: TaskRecord[];
   /** The repository and worktree of an agent on a git project, null for a plain directory. */
   git: { repo_root: string; worktree: string } | null;
+  /**
+   * The process of the running task: its pid is also its process group id, and its start time as the OS reports
+   * it tells a restarted server whether that pid is still ours or was reused.
+   */
+  process: { task_id: string; pid: number; pid_start: string | null } | null;
 }
 
 const FORMAT_VERSION = 1;
@@ -98,7 +103,7 @@ function readRecord(file: string): AgentRecord | null {
   try {
     const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<AgentRecord> & { version?: number };
     if (data.version !== FORMAT_VERSION || !data.agent || !Array.isArray(data.tasks)) return null;
-    return { agent: data.agent, tasks: data.tasks, git: data.git ?? null };
+    return { agent: data.agent, tasks: data.tasks, git: data.git ?? null, process: data.process ?? null };
   } catch {
     return null;
   }

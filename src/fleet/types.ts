@@ -17,17 +17,6 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 export const TASK_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/**
- * A directory agents work in. Same shape as the one src/fleet/projects.ts defines; kept here until that file
- * is merged so this branch type-checks on its own.
- */
-export interface Project {
-  name: string;
-  /** Absolute path. */
-  path: string;
-  description: string;
-}
-
 /** How an agent runs a task: the argv template gets `{task}` replaced inside its elements, never through a shell. */
 export interface Role {
   name: string;
@@ -70,10 +59,6 @@ export interface TaskRecord {
   reason: string | null;
   started_at: string;
   ended_at: string | null;
-  /** Process id (and process group id) while running; kept so a restarted server can tell whether it is gone. */
-  pid: number | null;
-  /** Start time of that process as the OS reports it, so a reused pid is never mistaken for ours. */
-  pid_start: string | null;
   /** Number of log lines kept for this task; the log index that lets pages be found without reading every file. */
   log_lines: number;
 }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFleet, type Fleet, type FleetOptions } from '../../src/fleet/fleet.js';
 import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
-import type { LogLine, Project } from '../../src/fleet/types.js';
+import type { Project } from '../../src/fleet/projects.js';
+import type { LogLine } from '../../src/fleet/types.js';
 
 /** What the test agent script does; the test passes it as the task text, which reaches the script as one argument. */
 export interface AgentScript {

@@ -16,8 +16,9 @@ function markRunning(dataDir: string, key: string, pid: number, pidStart: string
   const file = join(dataDir, 'agents', `${key}.json`);
   const state = JSON.parse(readFileSync(file, 'utf8'));
   const last = state.tasks.at(-1);
-  Object.assign(last, { status: 'running', exit_code: null, reason: null, ended_at: null, pid, pid_start: pidStart });
+  Object.assign(last, { status: 'running', exit_code: null, reason: null, ended_at: null });
   Object.assign(state.agent, { status: 'busy', current_task_id: last.id });
+  state.process = { task_id: last.id, pid, pid_start: pidStart };
   writeFileSync(file, JSON.stringify(state));
 }
 
@@ -129,7 +130,7 @@ describe('state across server restarts', () => {
         created_at: new Date(0).toISOString(),
         updated_at: new Date(0).toISOString(),
       };
-      store.put(agent.name, { agent, tasks: [], git: null });
+      store.put(agent.name, { agent, tasks: [], git: null, process: null });
     }
     const fleet = await sandbox.fleet({ dataDir, projects });
     expect(fleet.listAgents()).toHaveLength(200);
@@ -200,5 +201,19 @@ describe('pagination', () => {
     const reopened = await sandbox.fleet({ dataDir, projects, rolesConfig });
     await eventually(() => (logTexts(reopened, 'chatty').length === texts.length ? true : undefined), 1000);
     expect(logTexts(reopened, 'chatty')).toEqual(texts);
+  });
+});
+
+describe('the data dir', () => {
+  it('belongs to one server at a time, and a lock left by a dead server is taken over', async () => {
+    const dataDir = sandbox.dir('fleet-data-');
+    const first = await sandbox.fleet({ dataDir });
+    await expect(sandbox.fleet({ dataDir })).rejects.toThrow(/in use by another fleet-mcp server \(pid \d+\)/);
+    await first.shutdown();
+    const second = await sandbox.fleet({ dataDir });
+    await second.shutdown();
+
+    writeFileSync(join(dataDir, 'server.lock'), JSON.stringify({ pid: 999_999_999, pid_start: '1', id: 'dead' }));
+    await expect(sandbox.fleet({ dataDir })).resolves.toBeDefined();
   });
 });
