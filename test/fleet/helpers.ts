@@ -18,6 +18,7 @@ export interface AgentScript {
   printEnv?: boolean;
   printCwd?: boolean;
   printArgv?: boolean;
+  printPid?: boolean;
   /** Print this many lines of `bytes` characters each, to fill the log. */
   flood?: { lines: number; bytes: number };
 }
@@ -31,11 +32,19 @@ for (const line of spec.errLines ?? []) console.error(line);
 if (spec.printEnv) console.log('ENV ' + JSON.stringify(process.env));
 if (spec.printCwd) console.log('CWD ' + process.cwd());
 if (spec.printArgv) console.log('ARGV ' + JSON.stringify(process.argv.slice(2)));
+if (spec.printPid) console.log('PID ' + process.pid);
 if (spec.flood) for (let i = 0; i < spec.flood.lines; i++) console.log(String(i).padEnd(spec.flood.bytes, 'x'));
 console.log('ready');
 // Leaving through the event loop rather than process.exit() lets Node flush stdout, which is async on a socket pipe.
 setTimeout(() => { process.exitCode = spec.exit ?? 0; }, spec.sleepMs ?? 0);
 `;
+
+/** Writes the test agent script into `dir` and returns its path. */
+export function writeAgentScript(dir: string): string {
+  const script = join(dir, 'agent.cjs');
+  writeFileSync(script, SCRIPT);
+  return script;
+}
 
 export function task(spec: AgentScript): string {
   return JSON.stringify(spec);
@@ -54,18 +63,12 @@ export class Sandbox {
 
   /** A role config whose "test" role runs the agent script with node. */
   rolesConfig(extra: RolesConfig = {}): RolesConfig {
-    const script = join(this.dir('fleet-script-'), 'agent.cjs');
-    writeFileSync(script, SCRIPT);
+    const script = writeAgentScript(this.dir('fleet-script-'));
     return { test: { command: [process.execPath, script, '{task}'], default: true }, ...extra };
   }
 
   gitRepo(): string {
-    const dir = this.dir('fleet-repo-');
-    git(dir, ['init', '-q', '-b', 'main']);
-    writeFileSync(join(dir, 'README.md'), '# test project\n');
-    git(dir, ['add', '.']);
-    git(dir, ['commit', '-q', '-m', 'initial']);
-    return dir;
+    return initGitRepo(this.dir('fleet-repo-'));
   }
 
   async fleet(options: Partial<FleetOptions> & { rolesConfig?: RolesConfig } = {}): Promise<Fleet> {
@@ -88,6 +91,15 @@ export class Sandbox {
     await Promise.all(this.fleets.map((fleet) => fleet.shutdown()));
     for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** A git repository with one commit, in `dir`. */
+export function initGitRepo(dir: string): string {
+  git(dir, ['init', '-q', '-b', 'main']);
+  writeFileSync(join(dir, 'README.md'), '# test project\n');
+  git(dir, ['add', '.']);
+  git(dir, ['commit', '-q', '-m', 'initial']);
+  return dir;
 }
 
 export function git(cwd: string, args: string[]): string {
