@@ -12,8 +12,11 @@ Environment (flags win over the environment, which wins over .env in the working
   FLEET_MCP_HOST             listen address; default 127.0.0.1
   FLEET_MCP_PORT             listen port (0 picks a free one); default 8000
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
-  FLEET_MCP_CONFIG           fleet config (projects); default ~/.config/fleet-mcp/config.json
-  FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp`;
+  FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
+  FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
+  FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
+
+Agents get this environment minus every FLEET_MCP_* variable and AUTH_ENABLED, plus their role's env.`;
 
 /** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {
@@ -48,6 +51,7 @@ program
   .option('--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)')
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+  .option('--max-busy <number>', 'agents that may run a task at once (FLEET_MCP_MAX_BUSY)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(run(serveCommand));

@@ -1,7 +1,8 @@
+import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
+import { expectStartFailure, killServers } from '../helpers/server.js';
 import { createFleetSandbox, startFleetServer, task, type FleetServer } from './fleet-server.js';
 
 afterAll(() => {
@@ -84,5 +85,19 @@ describe('the fleet across server restarts', () => {
     await second.ok('start_agent_task', { agent_name: 'crash', task_description: task({}) });
     expect((await second.ok('wait_for_agent', { agent_name: 'crash', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
     await second.server.stop();
+  });
+});
+
+describe('start-up', () => {
+  it('stops with one line when a role is limited to an unknown project', async () => {
+    const sandbox = createFleetSandbox();
+    const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+    config.roles.test.projects = ['elsewhere'];
+    writeFileSync(sandbox.configFile, JSON.stringify(config));
+    const { code, stderr } = await expectStartFailure(sandbox.sandbox, { env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir } });
+    expect(code).toBe(1);
+    expect(stderr.trim()).toBe(
+      `fleet-mcp: fleet config ${sandbox.configFile}: Role "test" is limited to unknown project(s) "elsewhere". Projects: "repo", "plain".`,
+    );
   });
 });
