@@ -378,6 +378,8 @@ class LocalFleet implements Fleet {
 
   /** Starts one task; the agent is busy once this returns. A missing command fails the task and the agent. */
   private async launch(key: string, record: AgentRecord, role: Role, description: string): Promise<void> {
+    // A start that waited for the agent's lock or its worktree must not begin once shutdown has canceled the rest.
+    this.assertOpen();
     const task = newTask(record.agent.name, description);
     const log = new TaskLog({ file: this.store.logFile(key, task.id), taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES });
     const argv = taskArgv(role, description);
