@@ -15,6 +15,10 @@ Environment (flags win over the environment, which wins over .env in the working
   FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
   FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
   FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
+  FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
+  FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
+  FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
+  CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
 
 Agents get this environment minus every FLEET_MCP_* variable and AUTH_ENABLED, plus their role's env.`;
 
@@ -53,6 +57,7 @@ program
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .option('--max-busy <number>', 'agents that may run a task at once (FLEET_MCP_MAX_BUSY)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
+  .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(run(serveCommand));
 
@@ -68,8 +73,9 @@ token
 
 token
   .command('rotate')
-  .description('replace the token with a new one, atomically, and print it')
+  .description('replace the token with a new one, atomically, and print it; a running server picks it up')
   .option(...tokenFileOption)
+  .option('--grace <duration>', 'keep the previous token valid this long, e.g. 10m (default: it ends at once)')
   .action(run(tokenRotateCommand));
 
 token

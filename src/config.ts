@@ -14,11 +14,23 @@ export interface AuthConfig {
   tokenFile: string;
   /** A token handed over by a secret manager; it wins over the file and is never written to disk. */
   envToken: string | undefined;
+  /** Set by systemd when the unit loads credentials; a `fleet-mcp-token` credential there wins over the file. */
+  credentialsDirectory: string | undefined;
+}
+
+export interface GuardConfig {
+  /** Extra Host names to answer to, besides loopback names and the bound host. */
+  allowedHosts: string[];
+  /** Extra browser origins allowed to call the server. */
+  allowedOrigins: string[];
+  /** The user's explicit consent to serve a non-loopback address without auth. */
+  allowUnauthenticated: boolean;
 }
 
 export interface Config {
   host: string;
   port: number;
+  guard: GuardConfig;
   logLevel: LogLevel;
   auth: AuthConfig;
   fleetConfigFile: string;
@@ -40,6 +52,7 @@ export interface ConfigFlags {
   dataDir?: string;
   maxBusy?: string;
   logLevel?: string;
+  allowUnauthenticated?: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -62,6 +75,7 @@ const FLAG_VARIABLES = {
   dataDir: ['FLEET_MCP_DATA_DIR', '--data-dir'],
   maxBusy: ['FLEET_MCP_MAX_BUSY', '--max-busy'],
   logLevel: ['LOG_LEVEL', '--log-level'],
+  allowUnauthenticated: ['FLEET_MCP_ALLOW_UNAUTHENTICATED', '--allow-unauthenticated'],
 } as const satisfies Record<keyof ConfigFlags, readonly [string, string]>;
 
 const booleanVariable = z.string().trim().pipe(z.stringbool({
@@ -86,6 +100,29 @@ const maxBusyVariable = z
 
 const pathVariable = z.string().trim().min(1, { error: 'must not be empty' });
 
+const listVariable = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+
+/** An origin is a scheme, host and optional port: no path, query or fragment. */
+function isOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.hash && !url.username;
+  } catch {
+    return false;
+  }
+}
+
+const originList = listVariable
+  .refine((origins) => origins.every(isOrigin), {
+    error: 'must be a comma-separated list of origins such as https://app.example.com or http://localhost:3000',
+  })
+  .transform((origins) => origins.map((origin) => new URL(origin).origin));
+
 const variablesSchema = z.object({
   FLEET_MCP_AUTH_ENABLED: booleanVariable.optional(),
   AUTH_ENABLED: booleanVariable.optional(),
@@ -106,6 +143,9 @@ const variablesSchema = z.object({
   FLEET_MCP_CONFIG: pathVariable.optional(),
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
   FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
+  FLEET_MCP_ALLOWED_HOSTS: listVariable.default([]),
+  FLEET_MCP_ALLOWED_ORIGINS: originList.default([]),
+  FLEET_MCP_ALLOW_UNAUTHENTICATED: booleanVariable.default(false),
 });
 
 type Variables = z.infer<typeof variablesSchema>;
@@ -157,11 +197,17 @@ export function loadConfig(options: LoadConfigOptions): Config {
   return {
     host: vars.FLEET_MCP_HOST,
     port: vars.FLEET_MCP_PORT,
+    guard: {
+      allowedHosts: vars.FLEET_MCP_ALLOWED_HOSTS,
+      allowedOrigins: vars.FLEET_MCP_ALLOWED_ORIGINS,
+      allowUnauthenticated: vars.FLEET_MCP_ALLOW_UNAUTHENTICATED,
+    },
     logLevel: vars.LOG_LEVEL,
     auth: {
       enabled: vars.FLEET_MCP_AUTH_ENABLED ?? vars.AUTH_ENABLED ?? false,
       tokenFile: expandPath(vars.FLEET_MCP_AUTH_TOKEN_FILE ?? join(defaultConfigDir(), 'auth_token'), cwd),
       envToken: vars.FLEET_MCP_AUTH_TOKEN,
+      credentialsDirectory: options.env.CREDENTIALS_DIRECTORY || undefined,
     },
     fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(defaultConfigDir(), 'config.json'), cwd),
     fleetConfigRequired: vars.FLEET_MCP_CONFIG !== undefined,

@@ -8,8 +8,11 @@ export interface BearerAuthOptions {
   /** Answers whether a well-formed presented token is the current one; must compare in constant time. */
   verify: (token: string) => boolean;
   realm: string;
-  /** Called once per refused request, so the caller can log it; it is never handed the presented token. */
-  onFailure?: (code: AuthErrorCode, c: Context) => void;
+  /**
+   * Called once per refused request, so the caller can log or throttle it; it is never handed the presented
+   * token. A Response it returns is sent instead of the 401.
+   */
+  onFailure?: (code: AuthErrorCode, c: Context) => Response | undefined;
 }
 
 const DESCRIPTIONS: Record<AuthErrorCode, string> = {
@@ -78,10 +81,7 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
   return async (c, next) => {
     const result = classify(authorizationValues(c));
     const code = result.ok ? (options.verify(result.token) ? undefined : 'invalid_token') : result.code;
-    if (code) {
-      options.onFailure?.(code, c);
-      return unauthorized(options.realm, code);
-    }
+    if (code) return options.onFailure?.(code, c) ?? unauthorized(options.realm, code);
     await next();
   };
 }

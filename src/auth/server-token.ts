@@ -1,19 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { AuthConfig } from '../config.js';
-import { ensureTokenFile } from './token-store.js';
+import { AcceptedTokens } from './accepted-tokens.js';
+import { isValidToken, TOKEN_RULE } from './token.js';
+import { ensureTokenFile, TokenFileError } from './token-store.js';
 
-export type TokenSource = { kind: 'env' } | { kind: 'file'; file: string; created: boolean };
+/** The name of the systemd credential (LoadCredential= / LoadCredentialEncrypted=) holding the token. */
+export const CREDENTIAL_NAME = 'fleet-mcp-token';
+
+export type TokenSource =
+  | { kind: 'env' }
+  | { kind: 'credential'; file: string }
+  | { kind: 'file'; file: string; created: boolean; value: string };
 
 export interface ServerToken {
-  value: string;
+  tokens: AcceptedTokens;
   source: TokenSource;
 }
 
+function readCredential(file: string): string | undefined {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new TokenFileError(`cannot read systemd credential ${file}: ${(error as Error).message}`);
+  }
+  const value = text.trim();
+  if (!isValidToken(value)) throw new TokenFileError(`systemd credential ${file} is not a valid token: ${TOKEN_RULE}`);
+  return value;
+}
+
 /**
- * The token a starting server enforces: a secret manager's token from the environment wins; otherwise the
- * token file, created now when missing so that clients can be configured before the first request.
+ * The token a starting server enforces, in order: a secret manager's token from the environment, a systemd
+ * credential, or the token file, created now when missing so clients can be set up before the first request.
  */
 export function loadServerToken(auth: AuthConfig): ServerToken {
-  if (auth.envToken) return { value: auth.envToken, source: { kind: 'env' } };
+  if (auth.envToken) return { tokens: new AcceptedTokens({ value: auth.envToken }), source: { kind: 'env' } };
+  if (auth.credentialsDirectory) {
+    const file = join(auth.credentialsDirectory, CREDENTIAL_NAME);
+    const value = readCredential(file);
+    if (value) return { tokens: new AcceptedTokens({ value }), source: { kind: 'credential', file } };
+  }
   const { record, created } = ensureTokenFile(auth.tokenFile);
-  return { value: record.value, source: { kind: 'file', file: auth.tokenFile, created } };
+  return {
+    tokens: new AcceptedTokens(record),
+    source: { kind: 'file', file: auth.tokenFile, created, value: record.value },
+  };
 }

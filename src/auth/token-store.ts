@@ -17,9 +17,16 @@ import { z } from 'zod';
 import { ConfigError } from '../config.js';
 import { generateToken, isValidToken, TOKEN_RULE } from './token.js';
 
+export interface PreviousToken {
+  value: string;
+  /** ISO-8601 UTC; until then the token rotated away from is still accepted. */
+  expires_at: string;
+}
+
 export interface TokenRecord {
   value: string;
   created_at: string;
+  previous?: PreviousToken;
 }
 
 /** A token file that cannot be used as it is; the message names the file and how to fix it. */
@@ -32,6 +39,12 @@ const recordSchema = z.object({
     error: `"value" is not a valid token (${TOKEN_RULE})`,
   }),
   created_at: z.string({ error: 'has no "created_at" string' }),
+  previous: z
+    .object({
+      value: z.string().refine(isValidToken, { error: '"previous.value" is not a valid token' }),
+      expires_at: z.iso.datetime({ error: '"previous.expires_at" is not an ISO-8601 UTC time' }),
+    })
+    .optional(),
 });
 
 const GROUP_OTHER = 0o077;
@@ -116,8 +129,9 @@ function writeTempFile(file: string, content: string): string {
   return temp;
 }
 
-function newRecord(): TokenRecord {
-  return { value: generateToken(), created_at: new Date().toISOString() };
+function newRecord(previous?: PreviousToken): TokenRecord {
+  const record: TokenRecord = { value: generateToken(), created_at: new Date().toISOString() };
+  return previous ? { ...record, previous } : record;
 }
 
 function serialize(record: TokenRecord): string {
@@ -151,9 +165,26 @@ export function ensureTokenFile(file: string): { record: TokenRecord; created: b
   return { record: readTokenFile(file)!, created: false };
 }
 
+export interface RotateOptions {
+  /** How long the token being replaced stays valid; 0 or absent ends it at once. */
+  graceMs?: number;
+}
+
+function previousFor(file: string, graceMs: number): PreviousToken | undefined {
+  if (graceMs <= 0) return undefined;
+  let current: TokenRecord | undefined;
+  try {
+    current = readTokenFile(file);
+  } catch (error) {
+    throw new TokenFileError(`cannot keep the current token valid for a grace period: ${(error as Error).message}`);
+  }
+  if (!current) return undefined;
+  return { value: current.value, expires_at: new Date(Date.now() + graceMs).toISOString() };
+}
+
 /** Replaces the token with a new one atomically: readers see the old file or the new one, never a mix. */
-export function rotateTokenFile(file: string): TokenRecord {
-  const record = newRecord();
+export function rotateTokenFile(file: string, options: RotateOptions = {}): TokenRecord {
+  const record = newRecord(previousFor(file, options.graceMs ?? 0));
   const temp = writeTempFile(file, serialize(record));
   try {
     renameSync(temp, file);

@@ -1,17 +1,21 @@
 import { loadServerToken, type ServerToken } from '../auth/server-token.js';
-import { createTokenMatcher } from '../auth/token.js';
+import { FailureThrottle } from '../auth/throttle.js';
+import { watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { FleetError } from '../fleet/errors.js';
 import { createFleet, type Fleet } from '../fleet/fleet.js';
 import { loadFleetConfig, type FleetConfig } from '../fleet/fleet-config.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { createApp } from '../http/app.js';
+import { defaultAllowedHosts } from '../http/host-guard.js';
+import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
+const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
 
 function displayHost(host: string): string {
   return host.includes(':') ? `[${host}]` : host;
@@ -22,17 +26,43 @@ function displayHost(host: string): string {
  * person at a terminal. Under systemd or any pipe stdout is not a TTY and nothing is printed.
  */
 function showNewTokenOnTerminal(token: ServerToken): void {
-  if (token.source.kind !== 'file' || !token.source.created || !process.stdout.isTTY) return;
+  const source = token.source;
+  if (source.kind !== 'file' || !source.created || !process.stdout.isTTY) return;
   process.stdout.write(
-    `\nA new auth token was generated and saved to ${token.source.file}:\n\n  ${token.value}\n\n` +
+    `\nA new auth token was generated and saved to ${source.file}:\n\n  ${source.value}\n\n` +
       'Clients send it as "Authorization: Bearer <token>". Show it again with `fleet-mcp token show`.\n\n',
   );
 }
 
-function authFields(config: Config, token: ServerToken | undefined): Record<string, unknown> {
+function authFields(token: ServerToken | undefined): Record<string, unknown> {
   if (!token) return { auth: 'disabled' };
-  if (token.source.kind === 'env') return { auth: 'enabled', token_source: 'FLEET_MCP_AUTH_TOKEN' };
-  return { auth: 'enabled', token_source: 'file', token_file: config.auth.tokenFile, token_created: token.source.created };
+  const source = token.source;
+  if (source.kind === 'env') return { auth: 'enabled', token_source: 'FLEET_MCP_AUTH_TOKEN' };
+  if (source.kind === 'credential') return { auth: 'enabled', token_source: 'systemd credential', token_file: source.file };
+  return { auth: 'enabled', token_source: 'file', token_file: source.file, token_created: source.created };
+}
+
+/** Serving every agent runner on the network to anyone is refused unless the user says so explicitly. */
+function checkExposure(config: Config, logger: Logger): void {
+  if (config.auth.enabled || isLoopbackHost(config.host)) return;
+  if (!config.guard.allowUnauthenticated) {
+    throw new ConfigError(
+      `refusing to serve ${config.host} without auth: anyone who can reach it could run commands on this host. ` +
+        'Enable auth (FLEET_MCP_AUTH_ENABLED=true), bind to 127.0.0.1, or pass --allow-unauthenticated if you mean it',
+    );
+  }
+  logger.warn({ host: config.host }, 'serving a non-loopback address WITHOUT auth, as --allow-unauthenticated asked');
+}
+
+/** Only a token file can change under a running server; env tokens and credentials are fixed for its life. */
+function watchToken(token: ServerToken | undefined, logger: Logger): TokenWatcher | undefined {
+  if (token?.source.kind !== 'file') return undefined;
+  const watcher = watchTokenFile({ file: token.source.file, tokens: token.tokens, logger });
+  process.on('SIGHUP', () => {
+    logger.info('SIGHUP: reloading the token file');
+    watcher.reload(true);
+  });
+  return watcher;
 }
 
 function handleSignals(logger: Logger, stop: () => Promise<void>): void {
@@ -70,12 +100,19 @@ async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logge
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
+  checkExposure(config, logger);
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
+  const watcher = watchToken(token, logger);
   const fleet = await openFleet(config, fleetConfig, logger);
 
   const app = createApp({
-    verifyToken: token ? createTokenMatcher(token.value) : undefined,
+    guard: {
+      allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
+      allowedOrigins: new Set(config.guard.allowedOrigins),
+    },
+    verifyToken: token?.tokens.verify,
+    throttle: token ? new FailureThrottle(THROTTLE) : undefined,
     mcp: createMcpHandler({ projects: fleetConfig.projects, fleet }),
     logger,
   });
@@ -84,11 +121,21 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);
   logger.info(
-    { url, host: config.host, port: server.address.port, version: VERSION, ...authFields(config, token), projects: fleetConfig.projects.length, data_dir: config.dataDir, max_busy: config.maxBusy },
+    {
+      url,
+      host: config.host,
+      port: server.address.port,
+      version: VERSION,
+      ...authFields(token),
+      projects: fleetConfig.projects.length,
+      data_dir: config.dataDir,
+      max_busy: config.maxBusy,
+    },
     'fleet-mcp listening',
   );
 
   handleSignals(logger, async () => {
+    watcher?.close();
     // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
     await Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
     logger.info('stopped');

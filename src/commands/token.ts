@@ -1,5 +1,6 @@
 import { readTokenFile, rotateTokenFile } from '../auth/token-store.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
+import { DURATION_RULE, parseDuration } from '../duration.js';
 
 export interface TokenCommandFlags {
   tokenFile?: string;
@@ -26,11 +27,19 @@ export function tokenShowCommand(flags: TokenCommandFlags & { json?: boolean }):
   process.stdout.write(flags.json ? `${JSON.stringify(record)}\n` : `${record.value}\n`);
 }
 
-export function tokenRotateCommand(flags: TokenCommandFlags): void {
+function graceMs(text: string | undefined): number {
+  if (text === undefined) return 0;
+  const ms = parseDuration(text);
+  if (ms === undefined) throw new ConfigError(`--grace must be ${DURATION_RULE} (got ${JSON.stringify(text)})`);
+  return ms;
+}
+
+export function tokenRotateCommand(flags: TokenCommandFlags & { grace?: string }): void {
   const config = configFor(flags);
-  const record = rotateTokenFile(config.auth.tokenFile);
+  const record = rotateTokenFile(config.auth.tokenFile, { graceMs: graceMs(flags.grace) });
   process.stdout.write(`${record.value}\n`);
-  process.stderr.write(`New token written to ${config.auth.tokenFile}. A running server uses it after a restart.\n`);
+  const previous = record.previous ? `the previous token stays valid until ${record.previous.expires_at}` : 'the previous token is no longer valid';
+  process.stderr.write(`New token written to ${config.auth.tokenFile}; a running server picks it up within a second, and ${previous}.\n`);
   if (config.auth.envToken) {
     process.stderr.write('Note: FLEET_MCP_AUTH_TOKEN is set, and a server started with it ignores the token file.\n');
   }

@@ -1,35 +1,67 @@
 import type { HttpBindings } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
+import type { FailureThrottle } from '../auth/throttle.js';
 import type { Logger } from '../log.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
+import { hostGuard, type HostGuardOptions } from './host-guard.js';
+
+export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface AppOptions {
-  /** Present when auth is enabled: answers whether a presented token is the current one. */
+  guard: HostGuardOptions;
+  /** Present when auth is enabled: answers whether a presented token is currently accepted. */
   verifyToken?: (token: string) => boolean;
+  /** Failed authentications per client; over its limit a client gets 429 instead of 401. */
+  throttle?: FailureThrottle;
   mcp: (c: Context) => Promise<Response>;
   logger: Logger;
 }
 
 type Env = { Bindings: HttpBindings };
 
-function clientAddress(c: Context<Env>): string | undefined {
+function clientAddress(c: Context): string {
   try {
-    return getConnInfo(c).remote.address;
+    return getConnInfo(c).remote.address ?? 'unknown';
   } catch {
-    return undefined;
+    return 'unknown';
   }
 }
 
-function jsonError(c: Context, status: 404 | 500, error: string, description: string): Response {
+type ErrorStatus = 404 | 413 | 429 | 500;
+
+function jsonError(c: Context, status: ErrorStatus, error: string, description: string): Response {
   return c.json({ error, error_description: description }, status);
+}
+
+function tooManyAttempts(c: Context, retryAfterSeconds: number): Response {
+  c.header('Retry-After', String(retryAfterSeconds));
+  c.header('Cache-Control', 'no-store');
+  return jsonError(c, 429, 'too_many_attempts', `Too many failed authentication attempts; retry in ${retryAfterSeconds} s.`);
+}
+
+function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Context) => Response | undefined {
+  return (code, c) => {
+    const client = clientAddress(c);
+    const verdict = options.throttle?.fail(client);
+    const fields = { auth_error: code, client, method: c.req.method, path: c.req.path };
+    if (!verdict?.retryAfterSeconds) {
+      options.logger.warn({ error: code, ...fields }, 'authentication failed');
+      return undefined;
+    }
+    // One line when a client starts being throttled, not one per refused attempt: a flood must not flood the log.
+    if (verdict.justThrottled) options.logger.warn({ error: 'too_many_attempts', ...fields }, 'client throttled');
+    return tooManyAttempts(c, verdict.retryAfterSeconds);
+  };
 }
 
 export function createApp(options: AppOptions): Hono<Env> {
   const { logger } = options;
   const app = new Hono<Env>();
 
+  app.use('*', hostGuard(options.guard));
   app.get('/health', (c) => c.json({ status: 'healthy', service: SERVICE_NAME, version: VERSION }));
 
   // Clients probe these for OAuth discovery; a plain JSON 404 tells them to fall back to the static token.
@@ -37,17 +69,16 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   if (options.verifyToken) {
     // Registered before every other route, so an unauthenticated request is refused before routing.
-    app.use(
-      '*',
-      bearerAuth({
-        realm: SERVICE_NAME,
-        verify: options.verifyToken,
-        onFailure: (code: AuthErrorCode, c) =>
-          logger.warn({ error: code, client: clientAddress(c), method: c.req.method, path: c.req.path }, 'authentication failed'),
-      }),
-    );
+    app.use('*', bearerAuth({ realm: SERVICE_NAME, verify: options.verifyToken, onFailure: authFailureHandler(options) }));
   }
 
+  app.use(
+    '/mcp',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => jsonError(c, 413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+    }),
+  );
   app.all('/mcp', options.mcp);
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {

@@ -8,6 +8,12 @@ export interface ListenOptions {
   port: number;
 }
 
+/**
+ * A client that stalls is cut off: headers must arrive within 10 s and the whole request within 30 s. These
+ * bound receiving the request only, so long tool calls still have all the time they need to answer.
+ */
+const SERVER_OPTIONS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+
 export interface RunningServer {
   address: AddressInfo;
   /** Stops accepting, lets requests in flight finish for up to `graceMs`, then drops what is left. */
@@ -29,7 +35,7 @@ function closeServer(server: ServerType, graceMs: number): Promise<void> {
 }
 
 export async function listen(options: ListenOptions): Promise<RunningServer> {
-  const server = createAdaptorServer({ fetch: options.app.fetch });
+  const server = createAdaptorServer({ fetch: options.app.fetch, serverOptions: SERVER_OPTIONS });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { send } from '../helpers/http-request.js';
 import { rawRequest, requestHead } from '../helpers/raw-http.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -26,9 +27,10 @@ const MCP_POST = {
   body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
 };
 
+// Every request comes from a fresh loopback address, so the failed-auth throttle never interferes here.
 async function postMcp(authorization?: string): Promise<Response> {
   const headers = { ...MCP_POST.headers, ...(authorization === undefined ? {} : { Authorization: authorization }) };
-  return fetch(server.mcpUrl, { ...MCP_POST, headers });
+  return send(server.mcpUrl, { ...MCP_POST, headers });
 }
 
 async function expectRefusal(response: Response, code: string, challenge: string): Promise<void> {
@@ -115,7 +117,7 @@ describe('header bytes fetch cannot send', () => {
 
 describe('routes', () => {
   it('answers /health without a token and with no secret in it', async () => {
-    const response = await fetch(`${server.baseUrl}/health`);
+    const response = await send(`${server.baseUrl}/health`);
     expect(response.status).toBe(200);
     const text = await response.text();
     expect(JSON.parse(text)).toEqual({ status: 'healthy', service: 'fleet-mcp', version: expect.any(String) });
@@ -124,7 +126,7 @@ describe('routes', () => {
 
   it('answers /.well-known/* with a JSON 404 without a token', async () => {
     for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server/mcp']) {
-      const response = await fetch(`${server.baseUrl}${path}`);
+      const response = await send(`${server.baseUrl}${path}`);
       expect(response.status).toBe(404);
       expect(response.headers.get('content-type')).toMatch(/^application\/json/);
       expect(((await response.json()) as { error: string }).error).toBe('not_found');
@@ -133,18 +135,18 @@ describe('routes', () => {
 
   it('refuses GET and DELETE on /mcp without a token before routing', async () => {
     for (const method of ['GET', 'DELETE']) {
-      await expectRefusal(await fetch(server.mcpUrl, { method }), 'missing_token', MISSING);
+      await expectRefusal(await send(server.mcpUrl, { method }), 'missing_token', MISSING);
     }
   });
 
   it('refuses any other path without a token, and answers 404 with it', async () => {
-    await expectRefusal(await fetch(`${server.baseUrl}/anything`), 'missing_token', MISSING);
-    const response = await fetch(`${server.baseUrl}/anything`, { headers: { Authorization: `Bearer ${token}` } });
+    await expectRefusal(await send(`${server.baseUrl}/anything`), 'missing_token', MISSING);
+    const response = await send(`${server.baseUrl}/anything`, { headers: { Authorization: `Bearer ${token}` } });
     expect(response.status).toBe(404);
   });
 
   it('answers GET on /mcp with the token by 405, as the server keeps no sessions', async () => {
-    const response = await fetch(server.mcpUrl, { headers: { Authorization: `Bearer ${token}` } });
+    const response = await send(server.mcpUrl, { headers: { Authorization: `Bearer ${token}` } });
     expect(response.status).toBe(405);
     expect(response.headers.get('allow')).toBe('POST');
   });

@@ -1,0 +1,42 @@
+import { createTokenMatcher } from './token.js';
+
+export interface TokenSet {
+  value: string;
+  previous?: { value: string; expires_at: string };
+}
+
+interface Accepted {
+  matches: (presented: string) => boolean;
+  /** Epoch ms after which the token is refused; the current token has none. */
+  expiresAt?: number;
+}
+
+/**
+ * The tokens a running server accepts: the current one and, during a rotation grace period, the previous
+ * one. Replaced as a whole when the token file changes, so a request sees either the old set or the new.
+ */
+export class AcceptedTokens {
+  #accepted: Accepted[] = [];
+
+  constructor(tokens: TokenSet) {
+    this.replace(tokens);
+  }
+
+  replace(tokens: TokenSet): void {
+    const accepted: Accepted[] = [{ matches: createTokenMatcher(tokens.value) }];
+    if (tokens.previous) {
+      accepted.push({ matches: createTokenMatcher(tokens.previous.value), expiresAt: Date.parse(tokens.previous.expires_at) });
+    }
+    this.#accepted = accepted;
+  }
+
+  readonly verify = (presented: string): boolean => {
+    const now = Date.now();
+    let ok = false;
+    // Every entry is checked, so the time taken does not tell which entry matched.
+    for (const entry of this.#accepted) {
+      if (entry.matches(presented) && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
+    }
+    return ok;
+  };
+}

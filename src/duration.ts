@@ -1,0 +1,16 @@
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+type Unit = keyof typeof UNIT_MS;
+
+const DURATION = /^(?:\d+(?:ms|s|m|h|d))+$/;
+const PART = /(\d+)(ms|s|m|h|d)/g;
+
+export const DURATION_RULE = 'a duration such as 90s, 10m, 2h or 1h30m';
+
+/** Parses "90s", "10m", "2h", "1h30m" into milliseconds; `undefined` when the text is not such a duration. */
+export function parseDuration(text: string): number | undefined {
+  const input = text.trim();
+  if (!DURATION.test(input)) return undefined;
+  let total = 0;
+  for (const [, amount, unit] of input.matchAll(PART)) total += Number(amount) * UNIT_MS[unit as Unit];
+  return total;
+}

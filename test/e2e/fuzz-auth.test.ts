@@ -1,0 +1,48 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer } from '../helpers/server.js';
+
+const FUZZ_SCRIPT = resolve(import.meta.dirname, '../../scripts/fuzz-auth.mjs');
+const COUNT = 100_000;
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+interface FuzzSummary {
+  sent: number;
+  accepted: number;
+  wronglyAccepted: number;
+  wronglyRefused: number;
+  serverErrors: number;
+  byStatus: Record<string, number>;
+}
+
+describe('Authorization header fuzzing', () => {
+  it(`accepts only the exact token and never answers 5xx over ${COUNT} generated values`, async () => {
+    const sandbox = createSandbox();
+    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+    const output = await new Promise<string>((done, fail) => {
+      execFile(
+        process.execPath,
+        [FUZZ_SCRIPT, '--url', server.mcpUrl, '--count', String(COUNT)],
+        { env: { ...sandbox.env, FUZZ_TOKEN: token }, maxBuffer: 1 << 20 },
+        (error, stdout, stderr) => (stdout ? done(stdout) : fail(error ?? new Error(stderr))),
+      );
+    });
+    const summary = JSON.parse(output) as FuzzSummary;
+    expect(summary.sent).toBeGreaterThanOrEqual(COUNT * 0.99);
+    expect(summary.wronglyAccepted).toBe(0);
+    expect(summary.wronglyRefused).toBe(0);
+    expect(summary.serverErrors).toBe(0);
+    expect(summary.accepted).toBeGreaterThan(0);
+    expect(Object.keys(summary.byStatus).sort()).toEqual(['200', '401']);
+  }, 240_000);
+});

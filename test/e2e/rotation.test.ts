@@ -1,0 +1,106 @@
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { send } from '../helpers/http-request.js';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
+
+function statusWith(server: StartedServer, token: string): Promise<number> {
+  return send(server.mcpUrl, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
+  }).then((response) => response.status);
+}
+
+/** Polls until the token gets `status`; returns how long that took, or fails after `withinMs`. */
+async function becomes(server: StartedServer, token: string, status: number, withinMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started <= withinMs) {
+    if ((await statusWith(server, token)) === status) return Date.now() - started;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  throw new Error(`token did not get ${status} within ${withinMs} ms`);
+}
+
+async function serverWithToken(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
+  const sandbox = createSandbox();
+  const server = await startServer(sandbox, { env: AUTH_ON });
+  const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+  return { sandbox, server, token };
+}
+
+async function rotate(sandbox: Sandbox, args: string[] = []): Promise<string> {
+  const result = await runCli(sandbox, ['token', 'rotate', ...args]);
+  expect(result.code).toBe(0);
+  return rememberSecret(result.stdout.trim());
+}
+
+describe('rotation without restart', () => {
+  it('accepts the new token and refuses the old one within a second', async () => {
+    const { sandbox, server, token } = await serverWithToken();
+    expect(await statusWith(server, token)).toBe(200);
+    const next = await rotate(sandbox);
+    await becomes(server, next, 200, 1000);
+    await becomes(server, token, 401, 1000);
+    expect(server.output()).toContain('token reloaded');
+  });
+
+  it('with --grace keeps the old token valid until the grace ends', async () => {
+    const { sandbox, server, token } = await serverWithToken();
+    const next = await rotate(sandbox, ['--grace', '3s']);
+    const record = JSON.parse(readFileSync(sandbox.tokenFile, 'utf8'));
+    expect(record.previous.value).toBe(token);
+    const expiresAt = Date.parse(record.previous.expires_at);
+    expect(expiresAt - Date.now()).toBeGreaterThan(1000);
+    await becomes(server, next, 200, 1000);
+    if (Date.now() < expiresAt - 500) expect(await statusWith(server, token)).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now() + 50)));
+    expect(await statusWith(server, token)).toBe(401);
+    expect(await statusWith(server, next)).toBe(200);
+  });
+
+  it('refuses a --grace that is not a duration', async () => {
+    const sandbox = createSandbox();
+    const result = await runCli(sandbox, ['token', 'rotate', '--grace', 'ten minutes']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('--grace must be a duration such as 90s, 10m, 2h or 1h30m');
+  });
+
+  it('keeps the last good token when the file turns bad, and logs one error per change', async () => {
+    const { sandbox, server, token } = await serverWithToken();
+    writeFileSync(sandbox.tokenFile, '{"value": broken');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(await statusWith(server, token)).toBe(200);
+    const errors = (): number => server.output().split('\n').filter((line) => line.includes('token file unusable')).length;
+    expect(errors()).toBe(1);
+    expect(server.output()).toContain('is not valid JSON');
+
+    chmodSync(sandbox.tokenFile, 0o644);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(errors()).toBe(2);
+    expect(await statusWith(server, token)).toBe(200);
+
+    const next = await rotate(sandbox);
+    await becomes(server, next, 200, 1000);
+    await becomes(server, token, 401, 1000);
+  });
+
+  it('reloads on SIGHUP', async () => {
+    const { sandbox, server } = await serverWithToken();
+    server.process.kill('SIGHUP');
+    await expect.poll(() => server.output()).toContain('SIGHUP: reloading the token file');
+    const next = await rotate(sandbox);
+    await becomes(server, next, 200, 1000);
+    expect(server.process.exitCode).toBeNull();
+  });
+});
