@@ -45,7 +45,7 @@ function challenge(realm: string, code: AuthErrorCode): string {
   return error ? `Bearer realm="${realm}", error="${error}"` : `Bearer realm="${realm}"`;
 }
 
-export function unauthorized(realm: string, code: AuthErrorCode): Response {
+function unauthorized(realm: string, code: AuthErrorCode): Response {
   return new Response(JSON.stringify({ error: code, error_description: DESCRIPTIONS[code] }), {
     status: 401,
     headers: {

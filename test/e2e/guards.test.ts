@@ -89,11 +89,12 @@ describe('failed-auth throttling', () => {
     const presented = 'presented-but-wrong-token-value-0123456789';
     const client = freshClientAddress();
     await toolsList({ Authorization: `Bearer ${presented}` }, client);
-    const line = server
-      .output()
-      .split('\n')
-      .find((text) => text.includes(`"client":"${client}"`));
-    expect(line).toContain('"auth_error":"invalid_token"');
+    const lineOf = (): string | undefined =>
+      server
+        .output()
+        .split('\n')
+        .find((text) => text.includes(`"client":"${client}"`));
+    await expect.poll(lineOf).toContain('"auth_error":"invalid_token"');
     expect(server.output()).not.toContain(presented);
   });
 });
