@@ -2,6 +2,9 @@ import { z } from 'zod';
 import type { Fleet } from '../fleet/fleet.js';
 import { AGENT_NAME_RULE } from '../fleet/names.js';
 
+// Tool files build their input schemas once, at module level: a fresh MCP server is made for every request, and
+// building zod schemas would otherwise be most of its cost.
+
 /** What every fleet tool needs: the one fleet of this server. */
 export interface FleetToolDeps {
   fleet: Fleet;

@@ -4,6 +4,13 @@ import { MAX_TASK_CHARS } from '../../fleet/fleet.js';
 import { AGENT_FIELDS, newAgentNameArg, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
+const inputSchema = z.object({
+  name: newAgentNameArg,
+  project: z.string().min(1).describe('Project name, as listed by list_agent_projects.'),
+  task: z.string().min(1).max(MAX_TASK_CHARS).describe('What the agent should do: the full instructions of its first task.'),
+  role: z.string().min(1).optional().describe("Role name from list_agent_roles; omit for the project's default role."),
+});
+
 export function registerCreateAgent(server: McpServer, deps: FleetToolDeps): void {
   server.registerTool(
     'create_agent',
@@ -16,12 +23,7 @@ export function registerCreateAgent(server: McpServer, deps: FleetToolDeps): voi
         `busy with the task: ${AGENT_FIELDS}. Follow it with wait_for_agent, show_agent or show_agent_log. ` +
         'Fails when the name is taken, the project or role is unknown (the error lists the valid ones), or the ' +
         'limit of busy agents is reached.',
-      inputSchema: {
-        name: newAgentNameArg,
-        project: z.string().min(1).describe('Project name, as listed by list_agent_projects.'),
-        task: z.string().min(1).max(MAX_TASK_CHARS).describe('What the agent should do: the full instructions of its first task.'),
-        role: z.string().min(1).optional().describe("Role name from list_agent_roles; omit for the project's default role."),
-      },
+      inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
     async ({ name, project, task, role }) => jsonResult(await deps.fleet.createAgent({ name, project, task, role })),

@@ -3,6 +3,9 @@ import { z } from 'zod';
 import type { FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
+// Built once: a fresh MCP server is made per request, and building zod schemas is most of its cost.
+const inputSchema = z.object({ project: z.string().min(1).describe('Project name, as listed by list_agent_projects.') });
+
 export function registerListAgentRoles(server: McpServer, deps: FleetToolDeps): void {
   server.registerTool(
     'list_agent_roles',
@@ -13,7 +16,7 @@ export function registerListAgentRoles(server: McpServer, deps: FleetToolDeps): 
         'example claude, codex or a configured command). Use it before create_agent to pick `role`; the one marked ' +
         '"default": true is used when create_agent gets no role. Returns {"project","roles":[{"name","description",' +
         '"command","default","timeout","projects","source"}],"total_count"}.',
-      inputSchema: { project: z.string().min(1).describe('Project name, as listed by list_agent_projects.') },
+      inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     ({ project }) => {

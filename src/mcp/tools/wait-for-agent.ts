@@ -7,6 +7,16 @@ export const MAX_WAIT_SECONDS = 600;
 // Below the MCP SDK client's default request timeout of 60 s, so a plain client never gives up first.
 const DEFAULT_WAIT_SECONDS = 50;
 
+const inputSchema = z.object({
+  agent_name: agentNameArg,
+  timeout_seconds: z
+    .number()
+    .min(0)
+    .max(MAX_WAIT_SECONDS)
+    .default(DEFAULT_WAIT_SECONDS)
+    .describe(`How long to wait at most, 0-${MAX_WAIT_SECONDS} seconds; default ${DEFAULT_WAIT_SECONDS}.`),
+});
+
 export function registerWaitForAgent(server: McpServer, deps: FleetToolDeps): void {
   server.registerTool(
     'wait_for_agent',
@@ -17,15 +27,7 @@ export function registerWaitForAgent(server: McpServer, deps: FleetToolDeps): vo
         'pass, and answers then, so there is no need to poll show_agent. Returns {"timed_out","message","agent":' +
         `${AGENT_FIELDS}}. On timed_out: true the agent is still busy; call again to keep waiting. Keep timeout_seconds ` +
         "below your client's tool-call timeout.",
-      inputSchema: {
-        agent_name: agentNameArg,
-        timeout_seconds: z
-          .number()
-          .min(0)
-          .max(MAX_WAIT_SECONDS)
-          .default(DEFAULT_WAIT_SECONDS)
-          .describe(`How long to wait at most, 0-${MAX_WAIT_SECONDS} seconds; default ${DEFAULT_WAIT_SECONDS}.`),
-      },
+      inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ agent_name, timeout_seconds }) => {
