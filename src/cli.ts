@@ -12,12 +12,15 @@ Environment (flags win over the environment, which wins over .env in the working
   FLEET_MCP_HOST             listen address; default 127.0.0.1
   FLEET_MCP_PORT             listen port (0 picks a free one); default 8000
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
-  FLEET_MCP_CONFIG           fleet config (projects); default ~/.config/fleet-mcp/config.json
+  FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
   FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
+  FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
   FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
   FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
   FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
-  CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token`;
+  CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
+
+Agents get this environment minus every FLEET_MCP_* variable and AUTH_ENABLED, plus their role's env.`;
 
 /** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {
@@ -52,6 +55,7 @@ program
   .option('--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)')
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+  .option('--max-busy <number>', 'agents that may run a task at once (FLEET_MCP_MAX_BUSY)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)

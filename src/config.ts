@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -36,6 +37,8 @@ export interface Config {
   /** True when the user named the fleet config file, so its absence is an error rather than the default. */
   fleetConfigRequired: boolean;
   dataDir: string;
+  /** How many agents may run a task at the same time. */
+  maxBusy: number;
   cwd: string;
 }
 
@@ -47,6 +50,7 @@ export interface ConfigFlags {
   tokenFile?: string;
   config?: string;
   dataDir?: string;
+  maxBusy?: string;
   logLevel?: string;
   allowUnauthenticated?: boolean;
 }
@@ -69,6 +73,7 @@ const FLAG_VARIABLES = {
   tokenFile: ['FLEET_MCP_AUTH_TOKEN_FILE', '--token-file'],
   config: ['FLEET_MCP_CONFIG', '--config'],
   dataDir: ['FLEET_MCP_DATA_DIR', '--data-dir'],
+  maxBusy: ['FLEET_MCP_MAX_BUSY', '--max-busy'],
   logLevel: ['LOG_LEVEL', '--log-level'],
   allowUnauthenticated: ['FLEET_MCP_ALLOW_UNAUTHENTICATED', '--allow-unauthenticated'],
 } as const satisfies Record<keyof ConfigFlags, readonly [string, string]>;
@@ -85,6 +90,12 @@ const portVariable = z
   .refine((text) => /^\d{1,5}$/.test(text) && Number(text) <= 65535, {
     error: (issue) => `must be a port number from 0 to 65535 (got ${JSON.stringify(issue.input)})`,
   })
+  .transform(Number);
+
+const maxBusyVariable = z
+  .string()
+  .trim()
+  .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number of at least 1 (got ${JSON.stringify(issue.input)})` })
   .transform(Number);
 
 const pathVariable = z.string().trim().min(1, { error: 'must not be empty' });
@@ -131,6 +142,7 @@ const variablesSchema = z.object({
     .default('info'),
   FLEET_MCP_CONFIG: pathVariable.optional(),
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
+  FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
   FLEET_MCP_ALLOWED_HOSTS: listVariable.default([]),
   FLEET_MCP_ALLOWED_ORIGINS: originList.default([]),
   FLEET_MCP_ALLOW_UNAUTHENTICATED: booleanVariable.default(false),
@@ -200,6 +212,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
     fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(defaultConfigDir(), 'config.json'), cwd),
     fleetConfigRequired: vars.FLEET_MCP_CONFIG !== undefined,
     dataDir: expandPath(vars.FLEET_MCP_DATA_DIR ?? defaultDataDir(), cwd),
+    // One busy agent per CPU: agent CLIs, their builds and their tests are CPU-bound.
+    maxBusy: vars.FLEET_MCP_MAX_BUSY ?? availableParallelism(),
     cwd,
   };
 }

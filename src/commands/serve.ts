@@ -2,7 +2,10 @@ import { loadServerToken, type ServerToken } from '../auth/server-token.js';
 import { FailureThrottle } from '../auth/throttle.js';
 import { watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { loadFleetConfig } from '../fleet/fleet-config.js';
+import { FleetError } from '../fleet/errors.js';
+import { createFleet, type Fleet } from '../fleet/fleet.js';
+import { loadFleetConfig, type FleetConfig } from '../fleet/fleet-config.js';
+import { resolveRoles } from '../fleet/roles.js';
 import { createApp } from '../http/app.js';
 import { defaultAllowedHosts } from '../http/host-guard.js';
 import { isLoopbackHost } from '../http/loopback.js';
@@ -74,6 +77,26 @@ function handleSignals(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal);
 }
 
+/** Opens the fleet on the data dir; what stops it (a role limited to an unknown project, a data dir in use) is a start-up error. */
+async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger): Promise<Fleet> {
+  try {
+    return await createFleet({
+      dataDir: config.dataDir,
+      projects: fleetConfig.projects,
+      roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
+      maxBusy: config.maxBusy,
+      baseEnv: process.env,
+      logger: logger.child({ component: 'fleet' }),
+    });
+  } catch (error) {
+    if (error instanceof FleetError && error.code === 'invalid_argument') {
+      throw new ConfigError(`fleet config ${config.fleetConfigFile}: ${error.message}`);
+    }
+    if (error instanceof FleetError) throw new ConfigError(error.message);
+    throw error;
+  }
+}
+
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
@@ -81,6 +104,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
   const watcher = watchToken(token, logger);
+  const fleet = await openFleet(config, fleetConfig, logger);
 
   const app = createApp({
     guard: {
@@ -89,7 +113,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     },
     verifyToken: token?.tokens.verify,
     throttle: token ? new FailureThrottle(THROTTLE) : undefined,
-    mcp: createMcpHandler({ projects: fleetConfig.projects }),
+    mcp: createMcpHandler({ projects: fleetConfig.projects, fleet }),
     logger,
   });
   const server = await listen({ app, host: config.host, port: config.port });
@@ -97,13 +121,23 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);
   logger.info(
-    { url, host: config.host, port: server.address.port, version: VERSION, ...authFields(token), projects: fleetConfig.projects.length },
+    {
+      url,
+      host: config.host,
+      port: server.address.port,
+      version: VERSION,
+      ...authFields(token),
+      projects: fleetConfig.projects.length,
+      data_dir: config.dataDir,
+      max_busy: config.maxBusy,
+    },
     'fleet-mcp listening',
   );
 
   handleSignals(logger, async () => {
     watcher?.close();
-    await server.close(SHUTDOWN_GRACE_MS);
+    // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
+    await Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
     logger.info('stopped');
   });
 }

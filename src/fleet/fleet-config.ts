@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
+import { rolesConfigSchema, type RolesConfig } from './roles.js';
 import { defaultProject, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
 
 export interface FleetConfig {
   projects: Project[];
+  /** The `roles` key as written; resolveRoles turns it into the roles on offer. */
+  roles: RolesConfig;
 }
 
 export interface LoadFleetConfigOptions {
@@ -18,6 +21,7 @@ const fleetConfigSchema = z.strictObject({
   projects: z
     .record(z.string().regex(PROJECT_NAME, { error: 'project names are 1-64 letters, digits, ".", "_" or "-"' }), projectEntrySchema)
     .optional(),
+  roles: rolesConfigSchema.optional(),
 });
 
 function readJson(options: LoadFleetConfigOptions): unknown {
@@ -43,7 +47,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Reads and validates the fleet config once at start-up, so a bad file stops the server with a clear line. */
 export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   const json = readJson(options);
-  if (json === undefined) return { projects: [defaultProject(options.cwd)] };
+  if (json === undefined) return { projects: [defaultProject(options.cwd)], roles: {} };
   const parsed = fleetConfigSchema.safeParse(json);
   if (!parsed.success) {
     throw new ConfigError(`fleet config ${options.file} is invalid: ${describeIssue(parsed.error.issues[0]!)}`);
@@ -51,7 +55,7 @@ export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   const entries = parsed.data.projects ?? {};
   try {
     const projects = resolveProjects(entries, options.file);
-    return { projects: projects.length > 0 ? projects : [defaultProject(options.cwd)] };
+    return { projects: projects.length > 0 ? projects : [defaultProject(options.cwd)], roles: parsed.data.roles ?? {} };
   } catch (error) {
     throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
   }

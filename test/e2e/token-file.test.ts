@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -65,7 +65,10 @@ describe('the token file', () => {
 
   it('ends with one token every server accepts when several start at once', async () => {
     const sandbox = createSandbox();
-    const servers = await Promise.all([1, 2, 3, 4].map(() => startServer(sandbox, { env: AUTH_ON })));
+    // Each server needs its own data dir (a data dir belongs to one server); they share the token file.
+    const servers = await Promise.all(
+      [1, 2, 3, 4].map((n) => startServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_DATA_DIR: join(sandbox.root, `data-${n}`) } })),
+    );
     const record = readRecord(sandbox.tokenFile);
     for (const server of servers) expect((await fetch(server.mcpUrl, authorized(record.value!))).status).toBe(200);
     expect(servers.filter((server) => server.ready.token_created).length).toBe(1);

@@ -1,0 +1,20 @@
+export type FleetErrorCode = 'invalid_argument' | 'not_found' | 'conflict' | 'limit' | 'failed' | 'shutting_down';
+
+/**
+ * A refusal or failure whose message is written for the (often LLM) caller: what was wrong and what is valid,
+ * so it can correct itself without another lookup. Never carries a stack trace to the caller.
+ */
+export class FleetError extends Error {
+  override name = 'FleetError';
+  readonly code: FleetErrorCode;
+
+  constructor(code: FleetErrorCode, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/** Quotes names for messages, e.g. `"a", "b"`, or says `(none)` so an empty list is never an empty string. */
+export function listNames(names: readonly string[]): string {
+  return names.length === 0 ? '(none)' : names.map((name) => JSON.stringify(name)).join(', ');
+}

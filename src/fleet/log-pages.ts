@@ -1,0 +1,29 @@
+import type { PageWindow } from './pagination.js';
+import type { LogLine } from './types.js';
+
+/** One task's share of an agent's log: how many lines it has (from the index) and how to read them, oldest first. */
+export interface LogSource {
+  count: number;
+  read(): LogLine[];
+}
+
+/**
+ * One page of an agent's log, newest line first, across its tasks (given newest task first). The line counts of
+ * the index tell which tasks hold the page, so only those are read.
+ */
+export function logPage(sources: readonly LogSource[], window: PageWindow): { items: LogLine[]; total: number } {
+  const total = sources.reduce((sum, source) => sum + source.count, 0);
+  const items: LogLine[] = [];
+  let skip = window.offset;
+  for (const source of sources) {
+    if (items.length >= window.pageSize) break;
+    if (skip >= source.count) {
+      skip -= source.count;
+      continue;
+    }
+    const newestFirst = source.read().reverse();
+    items.push(...newestFirst.slice(skip, skip + window.pageSize - items.length));
+    skip = 0;
+  }
+  return { items, total };
+}

@@ -1,0 +1,91 @@
+import { execFile } from 'node:child_process';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+const execFileAsync = promisify(execFile);
+
+/** A git failure with git's own words, which are what a caller needs to fix it. */
+export class GitError extends Error {
+  override name = 'GitError';
+}
+
+async function git(cwd: string, args: string[]): Promise<string> {
+  try {
+    const { stdout } = await execFileAsync('git', args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    return stdout.trim();
+  } catch (error) {
+    const { stderr, message } = error as { stderr?: string; message: string };
+    throw new GitError(`git ${args.join(' ')} failed: ${(stderr ?? '').trim() || message}`);
+  }
+}
+
+export interface RepoLocation {
+  /** Top directory of the repository holding the project. */
+  root: string;
+  /** The project's directory relative to that root ('' when the project is the root). */
+  prefix: string;
+}
+
+/** Where the project sits in a git repository, or null when it is not in one (or git is not installed). */
+export async function findRepo(projectDir: string): Promise<RepoLocation | null> {
+  try {
+    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix']);
+    const [root = '', prefix = ''] = output.split('\n');
+    return { root, prefix: prefix.replace(/\/$/, '') };
+  } catch {
+    return null;
+  }
+}
+
+export interface WorktreeOptions {
+  repoRoot: string;
+  path: string;
+  branch: string;
+}
+
+/**
+ * Makes `path` a worktree on `branch`: a new branch from the repository's HEAD, or the existing branch (kept from
+ * an earlier agent of the same name). A worktree already in place, e.g. after a crash mid-create, is reused.
+ */
+export async function ensureWorktree(options: WorktreeOptions): Promise<void> {
+  if (await isWorktreeOf(options)) return;
+  const exists = await branchExists(options.repoRoot, options.branch);
+  const args = exists
+    ? ['worktree', 'add', options.path, options.branch]
+    : ['worktree', 'add', '-b', options.branch, options.path];
+  await git(options.repoRoot, args);
+}
+
+async function isWorktreeOf(options: WorktreeOptions): Promise<boolean> {
+  if (!existsSync(options.path)) return false;
+  const location = await findRepo(options.path);
+  return location !== null && location.prefix === '' && location.root === realpathSync(options.path);
+}
+
+export async function branchExists(repoRoot: string, branch: string): Promise<boolean> {
+  try {
+    await git(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Removes the worktree directory (uncommitted changes in it are lost; commits stay on its branch) and git's record
+ * of it. A directory git no longer knows is removed all the same.
+ */
+export async function removeWorktree(options: { repoRoot: string; path: string }): Promise<void> {
+  try {
+    await git(options.repoRoot, ['worktree', 'remove', '--force', '--force', options.path]);
+  } catch {
+    rmSync(options.path, { recursive: true, force: true });
+    await git(options.repoRoot, ['worktree', 'prune']);
+  }
+}
+
+/** The directory an agent works in: its worktree, at the same place inside the repository as the project. */
+export function worktreeWorkdir(worktreePath: string, prefix: string): string {
+  return prefix === '' ? worktreePath : join(worktreePath, prefix);
+}

@@ -1,0 +1,31 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { MAX_TASK_CHARS } from '../../fleet/fleet.js';
+import { AGENT_FIELDS, newAgentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { jsonResult } from '../tool-result.js';
+
+const inputSchema = z.object({
+  name: newAgentNameArg,
+  project: z.string().min(1).describe('Project name, as listed by list_agent_projects.'),
+  task: z.string().min(1).max(MAX_TASK_CHARS).describe('What the agent should do: the full instructions of its first task.'),
+  role: z.string().min(1).optional().describe("Role name from list_agent_roles; omit for the project's default role."),
+});
+
+export function registerCreateAgent(server: McpServer, deps: FleetToolDeps): void {
+  server.registerTool(
+    'create_agent',
+    {
+      title: 'Create agent',
+      description:
+        'Creates a named coding agent for a project and starts its first task right away. In a git project the agent ' +
+        'gets its own worktree on branch fleet/<name> (an existing branch of that name, kept from a deleted agent, is ' +
+        'continued), so agents never share a checkout; otherwise it works in the project directory. Returns the agent, ' +
+        `busy with the task: ${AGENT_FIELDS}. Follow it with wait_for_agent, show_agent or show_agent_log. ` +
+        'Fails when the name is taken, the project or role is unknown (the error lists the valid ones), or the ' +
+        'limit of busy agents is reached.',
+      inputSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async ({ name, project, task, role }) => jsonResult(await deps.fleet.createAgent({ name, project, task, role })),
+  );
+}

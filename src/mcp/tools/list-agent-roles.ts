@@ -1,0 +1,35 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import type { FleetToolDeps } from '../fleet-tool.js';
+import { jsonResult } from '../tool-result.js';
+
+// Built once: a fresh MCP server is made per request, and building zod schemas is most of its cost.
+const inputSchema = z.object({ project: z.string().min(1).describe('Project name, as listed by list_agent_projects.') });
+
+export function registerListAgentRoles(server: McpServer, deps: FleetToolDeps): void {
+  server.registerTool(
+    'list_agent_roles',
+    {
+      title: 'List agent roles',
+      description:
+        'Lists the roles an agent of the given project can have. A role is the agent CLI that runs each task (for ' +
+        'example claude, codex or a configured command). Use it before create_agent to pick `role`; the one marked ' +
+        '"default": true is used when create_agent gets no role. Returns {"project","roles":[{"name","description",' +
+        '"command","default","timeout","projects","source"}],"total_count"}.',
+      inputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ project }) => {
+      const roles = deps.fleet.listRoles(project).map(({ name, description, command, default: isDefault, timeout, projects, source }) => ({
+        name,
+        description,
+        command,
+        default: isDefault,
+        timeout,
+        projects,
+        source,
+      }));
+      return jsonResult({ project, roles, total_count: roles.length });
+    },
+  );
+}

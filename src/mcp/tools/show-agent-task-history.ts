@@ -1,0 +1,31 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { TASK_HISTORY_PAGES } from '../../fleet/fleet.js';
+import { agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { jsonResult } from '../tool-result.js';
+
+const inputSchema = z.object({
+  agent_name: agentNameArg,
+  page: z.number().int().min(1).default(1).describe('Page number, from 1 (newest tasks).'),
+  page_size: z.number().int().min(1).max(TASK_HISTORY_PAGES.maxSize).default(TASK_HISTORY_PAGES.defaultSize).describe(`Tasks per page, 1-${TASK_HISTORY_PAGES.maxSize}.`),
+});
+
+export function registerShowAgentTaskHistory(server: McpServer, deps: FleetToolDeps): void {
+  server.registerTool(
+    'show_agent_task_history',
+    {
+      title: 'Show agent task history',
+      description:
+        "Lists an agent's tasks, newest first, one page at a time: what each was asked, how it ended (completed, " +
+        'failed with exit code or reason, canceled) and when. Returns {"tasks":[{"id","description","status",' +
+        '"exit_code","reason","started_at","ended_at","log_lines"}],"page","page_size","total_count","has_next_page",' +
+        '"has_previous_page"}; a page past the end is empty.',
+      inputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ agent_name, page, page_size }) => {
+      const { items, ...paging } = deps.fleet.taskHistory(agent_name, { page, pageSize: page_size });
+      return jsonResult({ tasks: items, ...paging });
+    },
+  );
+}

@@ -1,0 +1,22 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { jsonResult } from '../tool-result.js';
+
+// Built once: a fresh MCP server is made per request, and building zod schemas is most of its cost.
+const inputSchema = z.object({ agent_name: agentNameArg });
+
+export function registerShowAgent(server: McpServer, deps: FleetToolDeps): void {
+  server.registerTool(
+    'show_agent',
+    {
+      title: 'Show agent',
+      description:
+        'Shows one agent: its status (idle, busy, canceling, failed with status_reason, ...), where it works, and its ' +
+        `latest task. Returns ${AGENT_FIELDS}. For the output use show_agent_log; for earlier tasks show_agent_task_history.`,
+      inputSchema,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    ({ agent_name }) => jsonResult(deps.fleet.showAgent(agent_name)),
+  );
+}

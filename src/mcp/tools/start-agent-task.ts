@@ -1,0 +1,26 @@
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { z } from 'zod';
+import { MAX_TASK_CHARS } from '../../fleet/fleet.js';
+import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { jsonResult } from '../tool-result.js';
+
+const inputSchema = z.object({
+  agent_name: agentNameArg,
+  task_description: z.string().min(1).max(MAX_TASK_CHARS).describe('What the agent should do: the full instructions of the task.'),
+});
+
+export function registerStartAgentTask(server: McpServer, deps: FleetToolDeps): void {
+  server.registerTool(
+    'start_agent_task',
+    {
+      title: 'Start agent task',
+      description:
+        'Gives an idle agent a new task; it runs in the agent\'s own directory, so it sees the work of its earlier ' +
+        'tasks. Only works when the agent is idle: if it is busy, wait_for_agent or cancel_agent_task first; if it ' +
+        `failed, restart_agent first. Returns the agent, busy with the task: ${AGENT_FIELDS}.`,
+      inputSchema,
+      annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
+    },
+    async ({ agent_name, task_description }) => jsonResult(await deps.fleet.startTask(agent_name, task_description)),
+  );
+}

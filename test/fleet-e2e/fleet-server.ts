@@ -1,0 +1,85 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { connectClient } from '../helpers/mcp-client.js';
+import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { rememberSecret } from '../helpers/secrets.js';
+import { startServer, type StartedServer } from '../helpers/server.js';
+import { initGitRepo, writeAgentScript } from '../fleet/helpers.js';
+
+/** A sandbox with a git project, a plain project and a fleet config whose default role runs the test agent script. */
+export interface FleetSandbox {
+  sandbox: Sandbox;
+  repo: string;
+  plain: string;
+  dataDir: string;
+  configFile: string;
+}
+
+export function createFleetSandbox(): FleetSandbox {
+  const sandbox = createSandbox();
+  const repo = initGitRepo(mkdir(sandbox.root, 'repo'));
+  const plain = mkdir(sandbox.root, 'plain');
+  const script = writeAgentScript(sandbox.root);
+  const configFile = join(sandbox.root, 'fleet.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      projects: { repo: { path: repo, description: 'a git repository' }, plain: { path: plain, description: 'a plain folder' } },
+      roles: { test: { command: [process.execPath, script, '{task}'], description: 'the test agent', default: true } },
+    }),
+  );
+  return { sandbox, repo, plain, dataDir: join(sandbox.root, 'data'), configFile };
+}
+
+function mkdir(root: string, name: string): string {
+  const dir = join(root, name);
+  mkdirSync(dir);
+  return dir;
+}
+
+export interface FleetServer {
+  server: StartedServer;
+  client: Client;
+  call(tool: string, args?: Record<string, unknown>): Promise<ToolAnswer>;
+  /** Calls a tool that must succeed and returns its JSON. */
+  ok<T = any>(tool: string, args?: Record<string, unknown>): Promise<T>;
+  /** Calls a tool that must fail and returns its error text. */
+  fails(tool: string, args?: Record<string, unknown>): Promise<string>;
+}
+
+export interface ToolAnswer {
+  isError: boolean;
+  text: string;
+}
+
+/** Starts the real server with auth on and connects the real SDK client with the token. */
+export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> {
+  const server = await startServer(fleet.sandbox, {
+    env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, ...env },
+  });
+  const token = env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
+  const client = await connectClient(server.mcpUrl, token);
+  const call = async (tool: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> => {
+    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[] };
+    return { isError: result.isError === true, text: result.content[0]!.text };
+  };
+  return {
+    server,
+    client,
+    call,
+    ok: async (tool, args) => {
+      const answer = await call(tool, args);
+      if (answer.isError) throw new Error(`${tool} failed: ${answer.text}`);
+      return JSON.parse(answer.text);
+    },
+    fails: async (tool, args) => {
+      const answer = await call(tool, args);
+      if (!answer.isError) throw new Error(`${tool} succeeded but should have failed: ${answer.text}`);
+      return answer.text;
+    },
+  };
+}
+
+/** Task text for the test agent script (see test/fleet/helpers.ts). */
+export { task } from '../fleet/helpers.js';

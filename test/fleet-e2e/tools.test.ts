@@ -1,0 +1,157 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { AGENT_STATUSES } from '../../src/fleet/types.js';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers } from '../helpers/server.js';
+import { git } from '../fleet/helpers.js';
+import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+const TOOLS = [
+  'cancel_agent_task',
+  'create_agent',
+  'delete_agent',
+  'list_agent_projects',
+  'list_agent_roles',
+  'list_agents',
+  'restart_agent',
+  'show_agent',
+  'show_agent_log',
+  'show_agent_task_history',
+  'start_agent_task',
+  'wait_for_agent',
+];
+
+describe('fleet tools through the MCP client, auth on', () => {
+  it('runs a task: create -> busy -> log lines -> idle with the task completed, then a failing one', async () => {
+    const fleet = await startFleetServer(createFleetSandbox());
+    const { tools } = await fleet.client.listTools();
+    expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS);
+    expect((await fleet.ok('list_agent_roles', { project: 'repo' })).roles).toEqual([
+      expect.objectContaining({ name: 'test', default: true, source: 'config' }),
+    ]);
+
+    const created = await fleet.ok('create_agent', { name: 'Worker', project: 'repo', task: task({ lines: ['step one', 'step two'], sleepMs: 1500 }) });
+    expect(created).toMatchObject({ name: 'Worker', status: 'busy', branch: 'fleet/Worker', last_task: { status: 'running' } });
+    expect((await fleet.ok('list_agents', { status_filter: 'busy' })).agents.map((a: { name: string }) => a.name)).toEqual(['Worker']);
+    await expect.poll(async () => (await fleet.ok('show_agent_log', { agent_name: 'worker' })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('step two');
+
+    const waited = await fleet.ok('wait_for_agent', { agent_name: 'WORKER', timeout_seconds: 30 });
+    expect(waited).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed', exit_code: 0 } } });
+
+    await fleet.ok('start_agent_task', { agent_name: 'worker', task_description: task({ exit: 7 }) });
+    const failed = await fleet.ok('wait_for_agent', { agent_name: 'worker', timeout_seconds: 30 });
+    expect(failed.agent).toMatchObject({ status: 'idle', last_task: { status: 'failed', exit_code: 7, reason: 'exit code 7' } });
+    const history = await fleet.ok('show_agent_task_history', { agent_name: 'worker' });
+    expect(history).toMatchObject({ total_count: 2, has_next_page: false, has_previous_page: false });
+    expect(history.tasks.map((t: { status: string }) => t.status)).toEqual(['failed', 'completed']);
+    await fleet.server.stop();
+  });
+
+  it('cancels a long task and one that ignores SIGINT; restart returns the real agent', async () => {
+    const fleet = await startFleetServer(createFleetSandbox());
+    await fleet.ok('create_agent', { name: 'long', project: 'plain', task: task({ sleepMs: 120_000 }) });
+    await fleet.ok('create_agent', { name: 'stubborn', project: 'plain', task: task({ sleepMs: 120_000, ignoreSigint: true }) });
+    for (const name of ['long', 'stubborn']) {
+      await expect.poll(async () => (await fleet.ok('show_agent_log', { agent_name: name })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('ready');
+    }
+    const [long, stubborn] = await Promise.all([
+      fleet.ok('cancel_agent_task', { agent_name: 'long' }),
+      fleet.ok('cancel_agent_task', { agent_name: 'stubborn' }),
+    ]);
+    expect(long).toMatchObject({ status: 'idle', last_task: { status: 'canceled', reason: 'canceled by request' } });
+    expect(stubborn).toMatchObject({ status: 'idle', last_task: { status: 'canceled' } });
+    expect(await fleet.fails('cancel_agent_task', { agent_name: 'long' })).toMatch(/no running task to cancel/);
+
+    await fleet.ok('start_agent_task', { agent_name: 'long', task_description: task({ sleepMs: 120_000 }) });
+    const restarted = await fleet.ok('restart_agent', { agent_name: 'LONG' });
+    expect(restarted).toMatchObject({ name: 'long', status: 'idle', last_task: { status: 'canceled', reason: 'canceled by restart_agent' } });
+    await fleet.server.stop();
+  });
+
+  it('gives two agents of one repository their own worktrees and branches; delete keeps the branch', async () => {
+    const sandbox = createFleetSandbox();
+    const fleet = await startFleetServer(sandbox);
+    const a = await fleet.ok('create_agent', { name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
+    const b = await fleet.ok('create_agent', { name: 'beta', project: 'repo', task: task({ printCwd: true }) });
+    expect(a.workdir).not.toBe(b.workdir);
+    expect(git(sandbox.repo, ['worktree', 'list'])).toContain(realpathSync(b.workdir));
+    expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
+
+    const deleted = await fleet.ok('delete_agent', { agent_name: 'alpha' });
+    expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted' });
+    expect(existsSync(a.workdir)).toBe(false);
+    expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toContain('fleet/alpha');
+    expect((await fleet.ok('list_agents')).agents.map((agent: { name: string }) => agent.name)).toEqual(['beta']);
+    await fleet.server.stop();
+  });
+
+  it('answers bad input with tool errors that say what is valid, never a stack trace', async () => {
+    const fleet = await startFleetServer(createFleetSandbox());
+    const errors = [
+      await fleet.fails('create_agent', { name: '-bad', project: 'repo', task: 'x' }),
+      await fleet.fails('create_agent', { name: 'new', project: 'repo', task: 'x' }),
+      await fleet.fails('create_agent', { name: 'x'.repeat(33), project: 'repo', task: 'x' }),
+      await fleet.fails('create_agent', { name: 'a', project: 'nowhere', task: 'x' }),
+      await fleet.fails('create_agent', { name: 'a', project: 'repo', task: 'x', role: 'wizard' }),
+      await fleet.fails('list_agents', { status_filter: 'running' }),
+      await fleet.fails('list_agents', { project_filter: 'nowhere' }),
+      await fleet.fails('show_agent', { agent_name: 'ghost' }),
+      await fleet.fails('list_agent_roles', { project: 'nowhere' }),
+      await fleet.fails('show_agent_log', { agent_name: 'ghost', page_size: 501 }),
+    ];
+    expect(errors[0]).toMatch(/Invalid agent name "-bad": it starts with "-"\. Rule: 1-32 characters/);
+    expect(errors[1]).toMatch(/reserved/);
+    expect(errors[2]).toMatch(/33 characters/);
+    expect(errors[3]).toBe('Unknown project "nowhere". Projects: "repo", "plain".');
+    expect(errors[4]).toBe('Unknown role "wizard". Roles for project "repo": "test".');
+    for (const status of AGENT_STATUSES) expect(errors[5]).toContain(status);
+    expect(errors[6]).toContain('Projects: "repo", "plain"');
+    expect(errors[7]).toBe('No agent named "ghost". Existing agents: (none).');
+    expect(errors[8]).toContain('Projects: "repo", "plain"');
+    expect(errors[9]).toMatch(/page_size/);
+    for (const text of errors) expect(text).not.toMatch(/\n\s+at /);
+
+    await fleet.ok('create_agent', { name: 'Builder', project: 'plain', task: task({}) });
+    const duplicate = await fleet.fails('create_agent', { name: 'builder', project: 'repo', task: task({}) });
+    expect(duplicate).toBe(
+      'An agent named "Builder" already exists (agent names are case-insensitive). Choose another name, or give "Builder" a new task with start_agent_task.',
+    );
+    await fleet.server.stop();
+  });
+
+  it('pages through the log and history, with empty pages past the end', async () => {
+    const fleet = await startFleetServer(createFleetSandbox());
+    await fleet.ok('create_agent', { name: 'pager', project: 'plain', task: task({ lines: ['1', '2', '3', '4', '5'] }) });
+    await fleet.ok('wait_for_agent', { agent_name: 'pager', timeout_seconds: 30 });
+    const all = await fleet.ok('show_agent_log', { agent_name: 'pager', page_size: 500 });
+    const size = 3;
+    const lastPage = Math.ceil(all.total_count / size);
+    const last = await fleet.ok('show_agent_log', { agent_name: 'pager', page: lastPage, page_size: size });
+    expect(last).toMatchObject({ has_next_page: false, has_previous_page: true, page: lastPage });
+    const past = await fleet.ok('show_agent_log', { agent_name: 'pager', page: lastPage + 1, page_size: size });
+    expect(past).toMatchObject({ lines: [], total_count: all.total_count, has_next_page: false });
+    expect(await fleet.ok('show_agent_task_history', { agent_name: 'pager', page: 2 })).toMatchObject({ tasks: [], total_count: 1, has_next_page: false, has_previous_page: true });
+    await fleet.server.stop();
+  });
+
+  it('keeps every FLEET_MCP_* variable, the token among them, away from the agent', async () => {
+    const token = rememberSecret('e2e-env-token-0123456789-abcdefghijklmnop');
+    const sandbox = createFleetSandbox();
+    const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, AUTH_ENABLED: 'true', FLEET_MCP_MAX_BUSY: '3' });
+    await fleet.ok('create_agent', { name: 'envy', project: 'plain', task: task({ printEnv: true }) });
+    await fleet.ok('wait_for_agent', { agent_name: 'envy', timeout_seconds: 30 });
+    const lines = (await fleet.ok('show_agent_log', { agent_name: 'envy' })).lines.map((l: { text: string }) => l.text);
+    const env = JSON.parse(lines.find((text: string) => text.startsWith('ENV '))!.slice(4)) as Record<string, string>;
+    expect(Object.keys(env).filter((name) => name.startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED')).toEqual([]);
+    expect(JSON.stringify(env)).not.toContain(token);
+    expect(env.HOME).toBe(sandbox.sandbox.env.HOME);
+    await fleet.server.stop();
+  });
+});

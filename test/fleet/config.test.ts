@@ -1,0 +1,43 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'fleet-config-'));
+afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+describe('FLEET_MCP_MAX_BUSY', () => {
+  it('defaults to the number of CPUs and takes the variable or the flag', () => {
+    expect(loadConfig({ env: {}, cwd }).maxBusy).toBe(availableParallelism());
+    expect(loadConfig({ env: { FLEET_MCP_MAX_BUSY: ' 3 ' }, cwd }).maxBusy).toBe(3);
+    expect(loadConfig({ env: { FLEET_MCP_MAX_BUSY: '3' }, cwd, flags: { maxBusy: '5' } }).maxBusy).toBe(5);
+  });
+
+  it.each(['0', '-1', 'many', '2.5', ''])('refuses %j, naming the variable', (value) => {
+    expect(() => loadConfig({ env: { FLEET_MCP_MAX_BUSY: value }, cwd })).toThrow(ConfigError);
+    expect(() => loadConfig({ env: { FLEET_MCP_MAX_BUSY: value }, cwd })).toThrow(/^FLEET_MCP_MAX_BUSY must be a whole number of at least 1/);
+  });
+});
+
+describe('the roles of the fleet config', () => {
+  function load(content: unknown) {
+    const file = join(cwd, 'fleet.json');
+    writeFileSync(file, JSON.stringify(content));
+    return loadFleetConfig({ file, required: true, cwd });
+  }
+
+  it('are read along with the projects', () => {
+    const config = load({ projects: { here: { path: cwd } }, roles: { mine: { command: ['tool', '{task}'], timeout: '30m' } } });
+    expect(config.roles).toEqual({ mine: { command: ['tool', '{task}'], timeout: '30m' } });
+  });
+
+  it('are empty without a config file', () => {
+    expect(loadFleetConfig({ file: join(cwd, 'missing.json'), required: false, cwd }).roles).toEqual({});
+  });
+
+  it('stop start-up with a line that says where the mistake is', () => {
+    expect(() => load({ roles: { mine: { command: ['tool'] } } })).toThrow(/roles\.mine\.command: command must contain \{task\}/);
+  });
+});

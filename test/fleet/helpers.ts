@@ -1,0 +1,135 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createFleet, type Fleet, type FleetOptions } from '../../src/fleet/fleet.js';
+import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
+import type { Project } from '../../src/fleet/projects.js';
+import type { LogLine } from '../../src/fleet/types.js';
+
+/** What the test agent script does; the test passes it as the task text, which reaches the script as one argument. */
+export interface AgentScript {
+  lines?: string[];
+  errLines?: string[];
+  sleepMs?: number;
+  exit?: number;
+  /** Keep running through SIGINT (only SIGTERM/SIGKILL stop it). */
+  ignoreSigint?: boolean;
+  printEnv?: boolean;
+  printCwd?: boolean;
+  printArgv?: boolean;
+  printPid?: boolean;
+  /** Print this many lines of `bytes` characters each, to fill the log. */
+  flood?: { lines: number; bytes: number };
+}
+
+const SCRIPT = `
+const spec = JSON.parse(process.argv[2]);
+if (spec.ignoreSigint) process.on('SIGINT', () => console.log('ignoring SIGINT'));
+else process.on('SIGINT', () => { console.log('stopping on SIGINT'); process.exit(130); });
+for (const line of spec.lines ?? []) console.log(line);
+for (const line of spec.errLines ?? []) console.error(line);
+if (spec.printEnv) console.log('ENV ' + JSON.stringify(process.env));
+if (spec.printCwd) console.log('CWD ' + process.cwd());
+if (spec.printArgv) console.log('ARGV ' + JSON.stringify(process.argv.slice(2)));
+if (spec.printPid) console.log('PID ' + process.pid);
+if (spec.flood) for (let i = 0; i < spec.flood.lines; i++) console.log(String(i).padEnd(spec.flood.bytes, 'x'));
+console.log('ready');
+// Leaving through the event loop rather than process.exit() lets Node flush stdout, which is async on a socket pipe.
+setTimeout(() => { process.exitCode = spec.exit ?? 0; }, spec.sleepMs ?? 0);
+`;
+
+/** Writes the test agent script into `dir` and returns its path. */
+export function writeAgentScript(dir: string): string {
+  const script = join(dir, 'agent.cjs');
+  writeFileSync(script, SCRIPT);
+  return script;
+}
+
+export function task(spec: AgentScript): string {
+  return JSON.stringify(spec);
+}
+
+/** Temp dirs for one test, removed by cleanup(). */
+export class Sandbox {
+  private readonly dirs: string[] = [];
+  private readonly fleets: Fleet[] = [];
+
+  dir(prefix = 'fleet-test-'): string {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    this.dirs.push(dir);
+    return dir;
+  }
+
+  /** A role config whose "test" role runs the agent script with node. */
+  rolesConfig(extra: RolesConfig = {}): RolesConfig {
+    const script = writeAgentScript(this.dir('fleet-script-'));
+    return { test: { command: [process.execPath, script, '{task}'], default: true }, ...extra };
+  }
+
+  gitRepo(): string {
+    return initGitRepo(this.dir('fleet-repo-'));
+  }
+
+  async fleet(options: Partial<FleetOptions> & { rolesConfig?: RolesConfig } = {}): Promise<Fleet> {
+    const { rolesConfig, ...rest } = options;
+    const projects: Project[] = rest.projects ?? [{ name: 'plain', path: this.dir('fleet-plain-'), description: 'a plain directory' }];
+    const fleet = await createFleet({
+      dataDir: this.dir('fleet-data-'),
+      projects,
+      roles: resolveRoles(rolesConfig ?? this.rolesConfig(), { pathEnv: '' }),
+      maxBusy: 4,
+      baseEnv: { ...process.env, FLEET_MCP_AUTH_TOKEN: 'secret-token', FLEET_MCP_PORT: '1', AUTH_ENABLED: 'true' },
+      cancelGraceMs: 300,
+      ...rest,
+    });
+    this.fleets.push(fleet);
+    return fleet;
+  }
+
+  async cleanup(): Promise<void> {
+    await Promise.all(this.fleets.map((fleet) => fleet.shutdown()));
+    for (const dir of this.dirs) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A git repository with one commit, in `dir`. */
+export function initGitRepo(dir: string): string {
+  git(dir, ['init', '-q', '-b', 'main']);
+  writeFileSync(join(dir, 'README.md'), '# test project\n');
+  git(dir, ['add', '.']);
+  git(dir, ['commit', '-q', '-m', 'initial']);
+  return dir;
+}
+
+export function git(cwd: string, args: string[]): string {
+  return execFileSync('git', ['-c', 'user.name=Fleet Test', '-c', 'user.email=fleet@test.invalid', ...args], {
+    cwd,
+    encoding: 'utf8',
+  }).trim();
+}
+
+/** Polls until `check` returns a value other than undefined; fails with the last value seen after `timeoutMs`. */
+export async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** Every log line of the agent, oldest first. */
+export function allLogLines(fleet: Fleet, name: string): LogLine[] {
+  return fleet.agentLog(name, { page: 1, pageSize: 500 }).items.reverse();
+}
+
+export function logTexts(fleet: Fleet, name: string): string[] {
+  return allLogLines(fleet, name).map((line) => line.text);
+}
+
+/** Resolves once the agent's script has installed its signal handler and printed "ready". */
+export function scriptReady(fleet: Fleet, name: string): Promise<true> {
+  return eventually(() => (logTexts(fleet, name).includes('ready') ? true : undefined));
+}

@@ -1,0 +1,50 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { LineSplitter, MAX_LINE_CHARS } from '../../src/fleet/line-splitter.js';
+import { readTaskLogFile, TaskLog } from '../../src/fleet/task-log.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fleet-log-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('LineSplitter', () => {
+  it('joins lines across chunks, keeps split multi-byte characters, drops CR of CRLF', () => {
+    const splitter = new LineSplitter();
+    const bytes = Buffer.from('héllo\r\nwor');
+    expect(splitter.push(bytes.subarray(0, 2))).toEqual([]);
+    expect(splitter.push(bytes.subarray(2))).toEqual(['héllo']);
+    expect(splitter.push(Buffer.from('ld\nlast'))).toEqual(['world']);
+    expect(splitter.end()).toEqual(['last']);
+  });
+
+  it('cuts a line that never ends', () => {
+    const splitter = new LineSplitter();
+    const lines = splitter.push(Buffer.from('x'.repeat(MAX_LINE_CHARS * 2 + 5)));
+    expect(lines.map((line) => line.length)).toEqual([MAX_LINE_CHARS, MAX_LINE_CHARS]);
+    expect(splitter.end()).toEqual(['xxxxx']);
+  });
+});
+
+describe('TaskLog', () => {
+  it('drops the oldest lines past the cap, says so first, and leaves the file matching', () => {
+    const file = join(dir, 'capped.jsonl');
+    const log = new TaskLog({ file, taskId: 't1', capBytes: 5_000 });
+    for (let i = 0; i < 200; i++) log.append('stdout', [`line ${i}`]);
+    log.close();
+    const lines = log.lines();
+    expect(lines[0]).toMatchObject({ stream: 'system', text: expect.stringMatching(/^\[log capped at 5000 bytes: \d+ earlier lines were dropped\]$/) });
+    expect(lines.at(-1)?.text).toBe('line 199');
+    expect(lines.length).toBe(log.lineCount);
+    expect(lines.length).toBeLessThan(200);
+    expect(readTaskLogFile(file)).toEqual(lines);
+  });
+
+  it('keeps every line under the cap', () => {
+    const file = join(dir, 'small.jsonl');
+    const log = new TaskLog({ file, taskId: 't2', capBytes: 1_000_000 });
+    log.append('stderr', ['a', 'b']);
+    log.close();
+    expect(readTaskLogFile(file).map((line) => [line.stream, line.text])).toEqual([['stderr', 'a'], ['stderr', 'b']]);
+  });
+});

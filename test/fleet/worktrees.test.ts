@@ -1,0 +1,91 @@
+import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { git, logTexts, Sandbox, task } from './helpers.js';
+
+const sandbox = new Sandbox();
+afterEach(() => sandbox.cleanup());
+
+function branches(repo: string): string[] {
+  return git(repo, ['branch', '--format=%(refname:short)']).split('\n').sort();
+}
+
+describe('worktrees', () => {
+  it('gives two agents on one repository two worktrees on their own branches', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    const a = await fleet.createAgent({ name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
+    const b = await fleet.createAgent({ name: 'beta', project: 'repo', task: task({ printCwd: true }) });
+    await Promise.all([fleet.waitForAgent('alpha', 20_000), fleet.waitForAgent('beta', 20_000)]);
+
+    expect(a.branch).toBe('fleet/alpha');
+    expect(b.branch).toBe('fleet/beta');
+    expect(a.workdir).not.toBe(b.workdir);
+    expect(branches(repo)).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
+    expect(git(repo, ['worktree', 'list'])).toContain(realpathSync(a.workdir));
+    expect(logTexts(fleet, 'alpha')).toContain(`CWD ${realpathSync(a.workdir)}`);
+    expect(existsSync(join(a.workdir, 'README.md'))).toBe(true);
+  });
+
+  it('delete removes the worktree, keeps the branch, and a new agent of that name continues on it', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    const created = await fleet.createAgent({ name: 'gone', project: 'repo', task: task({}) });
+    await fleet.waitForAgent('gone', 20_000);
+    git(created.workdir, ['commit', '-q', '--allow-empty', '-m', 'agent work']);
+
+    const deleted = await fleet.deleteAgent('GONE');
+    expect(deleted.status).toBe('deleted');
+    expect(deleted.status_reason).toMatch(/removed; branch fleet\/gone kept/);
+    expect(existsSync(created.workdir)).toBe(false);
+    expect(branches(repo)).toContain('fleet/gone');
+    expect(git(repo, ['worktree', 'list'])).not.toContain(created.workdir);
+    expect(fleet.listAgents()).toEqual([]);
+    expect(() => fleet.showAgent('gone')).toThrow(/No agent named "gone"/);
+
+    const again = await fleet.createAgent({ name: 'gone', project: 'repo', task: task({}) });
+    expect(git(again.workdir, ['log', '-1', '--format=%s'])).toBe('agent work');
+  });
+
+  it('deletes an agent while its task runs', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    const created = await fleet.createAgent({ name: 'running', project: 'repo', task: task({ sleepMs: 60_000 }) });
+    await fleet.deleteAgent('running');
+    expect(existsSync(created.workdir)).toBe(false);
+    expect(fleet.listAgents()).toEqual([]);
+  });
+
+  it('runs agents of a plain directory in that directory, and deleting leaves it alone', async () => {
+    const fleet = await sandbox.fleet();
+    const project = fleet.listProjects()[0]!;
+    const agent = await fleet.createAgent({ name: 'plainly', project: 'plain', task: task({ printCwd: true }) });
+    expect(agent.branch).toBeNull();
+    expect(agent.workdir).toBe(project.path);
+    await fleet.waitForAgent('plainly', 20_000);
+    expect(logTexts(fleet, 'plainly')).toContain(`CWD ${realpathSync(project.path)}`);
+    await fleet.deleteAgent('plainly');
+    expect(existsSync(project.path)).toBe(true);
+  });
+
+  it('works in the same subdirectory of its worktree when the project is a folder inside a repository', async () => {
+    const repo = sandbox.gitRepo();
+    mkdirSync(join(repo, 'packages', 'app'), { recursive: true });
+    const fleet = await sandbox.fleet({ projects: [{ name: 'app', path: join(repo, 'packages', 'app'), description: '' }] });
+    const agent = await fleet.createAgent({ name: 'sub', project: 'app', task: task({}) });
+    expect(agent.workdir.endsWith(join('sub', 'packages', 'app'))).toBe(true);
+  });
+
+  it('marks the agent failed with git\'s reason when the worktree cannot be made, and restart retries', async () => {
+    const repo = sandbox.dir('fleet-empty-repo-');
+    git(repo, ['init', '-q', '-b', 'main']);
+    const fleet = await sandbox.fleet({ projects: [{ name: 'empty', path: repo, description: '' }] });
+    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: task({}) })).rejects.toThrow(/worktree could not be made.*restart_agent/s);
+    expect(fleet.showAgent('early')).toMatchObject({ status: 'failed', status_reason: expect.stringContaining('git worktree add') });
+
+    git(repo, ['commit', '-q', '--allow-empty', '-m', 'first']);
+    const restarted = await fleet.restartAgent('early');
+    expect(restarted).toMatchObject({ status: 'idle', status_reason: null, branch: 'fleet/early' });
+    expect(existsSync(restarted.workdir)).toBe(true);
+  });
+});
