@@ -1,11 +1,11 @@
 import { z } from 'zod';
+import { DURATION_RULE, parseDuration } from '../duration.js';
 import { findExecutable } from './executables.js';
 import type { Role } from './types.js';
 
 export const TASK_PLACEHOLDER = '{task}';
 
 const ROLE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
-const DURATION_PATTERN = /^(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
 
 /** Agent CLIs offered without any configuration when their binary is on PATH. */
 export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string }[] = [
@@ -17,13 +17,10 @@ export const BUILTIN_ROLES: readonly { name: string; command: readonly string[];
 ];
 const BUILTIN_NAMES = new Set(BUILTIN_ROLES.map((role) => role.name));
 
-/** Parses "2h", "30m", "90s" or combinations such as "1h30m" into milliseconds; null when malformed or zero. */
-export function parseDuration(text: string): number | null {
-  const match = DURATION_PATTERN.exec(text);
-  if (!match || text === '') return null;
-  const [hours, minutes, seconds] = [match[1], match[2], match[3]].map((part) => Number(part ?? 0)) as [number, number, number];
-  const ms = ((hours * 60 + minutes) * 60 + seconds) * 1000;
-  return ms > 0 ? ms : null;
+/** A role's timeout in milliseconds; a zero duration is no limit a user would mean, so it is refused too. */
+function timeoutMs(text: string): number | undefined {
+  const ms = parseDuration(text);
+  return ms !== undefined && ms > 0 ? ms : undefined;
 }
 
 const roleConfigSchema = z.strictObject({
@@ -39,7 +36,7 @@ const roleConfigSchema = z.strictObject({
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'env names are letters, digits and _' }), z.string()).optional(),
   timeout: z
     .string()
-    .refine((text) => parseDuration(text) !== null, { error: 'timeout must look like "2h", "30m", "90s" or "1h30m"' })
+    .refine((text) => timeoutMs(text) !== undefined, { error: `timeout must be ${DURATION_RULE}, above zero` })
     .optional(),
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
@@ -92,7 +89,7 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     default: config.default ?? false,
     env: config.env ?? {},
     timeout: config.timeout ?? null,
-    timeout_ms: config.timeout === undefined ? null : parseDuration(config.timeout),
+    timeout_ms: config.timeout === undefined ? null : (timeoutMs(config.timeout) ?? null),
     projects: config.projects ?? null,
     source,
   };

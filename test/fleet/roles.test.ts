@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { parseDuration, resolveRoles, rolesConfigSchema, taskArgv } from '../../src/fleet/roles.js';
+import { resolveRoles, rolesConfigSchema, taskArgv } from '../../src/fleet/roles.js';
 
 const binDir = mkdtempSync(join(tmpdir(), 'fleet-bin-'));
 for (const name of ['claude', 'aider']) {
@@ -44,21 +44,14 @@ describe('roles', () => {
     [{ mine: { command: ['tool', '--run'] } }, /must contain \{task\}/],
     [{ mine: { command: [] } }, /must name a program/],
     [{ a: { command: ['x', '{task}'], default: true }, b: { command: ['y', '{task}'], default: true } }, /only one role may be the default/],
-    [{ mine: { command: ['x', '{task}'], timeout: '2 hours' } }, /timeout must look like/],
+    [{ mine: { command: ['x', '{task}'], timeout: '2 hours' } }, /timeout must be a duration such as/],
+    [{ mine: { command: ['x', '{task}'], timeout: '0s' } }, /above zero/],
     [{ mine: { command: ['x', '{task}'], shell: true } }, /Unrecognized key/],
     [{ 'bad name': { command: ['x', '{task}'] } }, /role names are/],
   ])('rejects an invalid config %j', (config, message) => {
     const result = rolesConfigSchema.safeParse(config);
     expect(result.success).toBe(false);
     expect(JSON.stringify(result.error?.issues)).toMatch(message);
-  });
-
-  it('parses durations', () => {
-    expect(parseDuration('2h')).toBe(7_200_000);
-    expect(parseDuration('30m')).toBe(1_800_000);
-    expect(parseDuration('90s')).toBe(90_000);
-    expect(parseDuration('1h1m1s')).toBe(3_661_000);
-    for (const bad of ['', '0s', '5', '1d', 'h', '1.5h', '30m1h']) expect(parseDuration(bad)).toBeNull();
   });
 
   it('puts the task text inside argv elements, literally', () => {
