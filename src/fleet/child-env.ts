@@ -1,6 +1,7 @@
 /**
  * The environment of an agent process: the server's own minus everything that configures the server (above all
- * the auth token, which must never reach an agent), plus the role's variables.
+ * the auth token, which must never reach an agent, nor the systemd credentials folder that may hold it), plus
+ * the role's variables.
  */
 export function childEnv(base: NodeJS.ProcessEnv, roleEnv: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
@@ -13,5 +14,5 @@ export function childEnv(base: NodeJS.ProcessEnv, roleEnv: Record<string, string
 
 function isServerVariable(name: string): boolean {
   const upper = name.toUpperCase();
-  return upper.startsWith('FLEET_MCP_') || upper === 'AUTH_ENABLED';
+  return upper.startsWith('FLEET_MCP_') || upper === 'AUTH_ENABLED' || upper === 'CREDENTIALS_DIRECTORY';
 }

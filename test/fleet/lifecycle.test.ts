@@ -52,15 +52,16 @@ describe('a task from start to end', () => {
     expect(JSON.parse(argvLine!.slice('ARGV '.length))).toEqual([text]);
   });
 
-  it('gives the agent the server environment without FLEET_MCP_* or AUTH_ENABLED, plus the role env', async () => {
+  it('gives the agent the server environment without FLEET_MCP_*, AUTH_ENABLED or CREDENTIALS_DIRECTORY, plus the role env', async () => {
     const rolesConfig = sandbox.rolesConfig();
     rolesConfig.test!.env = { ROLE_SETTING: 'from-role' };
-    const fleet = await sandbox.fleet({ rolesConfig, baseEnv: { PATH: process.env.PATH, HOME: '/home/x', FLEET_MCP_AUTH_TOKEN: 'secret', fleet_mcp_lower: 'x', AUTH_ENABLED: 'true' } });
+    const fleet = await sandbox.fleet({ rolesConfig, baseEnv: { PATH: process.env.PATH, HOME: '/home/x', FLEET_MCP_AUTH_TOKEN: 'secret', fleet_mcp_lower: 'x', AUTH_ENABLED: 'true', CREDENTIALS_DIRECTORY: '/run/credentials/fleet-mcp.service' } });
     await fleet.createAgent({ name: 'env', project: 'plain', task: task({ printEnv: true }) });
     await fleet.waitForAgent('env', 20_000);
     const envLine = logTexts(fleet, 'env').find((line) => line.startsWith('ENV '));
     const env = JSON.parse(envLine!.slice('ENV '.length)) as Record<string, string>;
     expect(Object.keys(env).filter((name) => name.toUpperCase().startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED')).toEqual([]);
+    expect(env.CREDENTIALS_DIRECTORY).toBeUndefined();
     expect(JSON.stringify(env)).not.toContain('secret');
     expect(env).toMatchObject({ HOME: '/home/x', ROLE_SETTING: 'from-role' });
   });
