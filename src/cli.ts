@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { serveCommand } from './commands/serve.js';
+import { stdioCommand } from './commands/stdio.js';
 import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -52,6 +53,14 @@ program
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(run(serveCommand));
 
+program
+  .command('stdio')
+  .description('serve MCP over stdin/stdout for clients that launch the server (no HTTP, no token; logs on stderr)')
+  .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
+  .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+  .option('--log-level <level>', 'log level (LOG_LEVEL)')
+  .action(run(stdioCommand));
+
 const token = program.command('token').description('show, rotate or locate the shared bearer token');
 const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
 
@@ -74,4 +83,5 @@ token
   .option(...tokenFileOption)
   .action(run(tokenPathCommand));
 
-await program.parseAsync();
+// No top-level await: the same source is bundled to CommonJS for the single executable.
+program.parseAsync().catch(reportError);
