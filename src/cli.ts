@@ -42,7 +42,7 @@ const program = new Command('fleet-mcp')
 
 program
   .command('serve')
-  .description('serve MCP over Streamable HTTP at /mcp')
+  .description('serve MCP over Streamable HTTP at /mcp, and the legacy HTTP+SSE transport at /sse')
   .option('--host <address>', 'listen address (FLEET_MCP_HOST)')
   .option('--port <number>', 'listen port (FLEET_MCP_PORT)')
   .option('--auth', 'require the bearer token (FLEET_MCP_AUTH_ENABLED=true)')

@@ -3,6 +3,7 @@ import { createTokenMatcher } from '../auth/token.js';
 import { loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createApp } from '../http/app.js';
+import { createLegacySse } from '../http/legacy-sse.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
@@ -50,9 +51,11 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
 
+  const legacySse = createLegacySse({ projects: fleetConfig.projects });
   const app = createApp({
     verifyToken: token ? createTokenMatcher(token.value) : undefined,
     mcp: createMcpHandler({ projects: fleetConfig.projects }),
+    legacySse,
     logger,
   });
   const server = await listen({ app, host: config.host, port: config.port });
@@ -65,7 +68,10 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   );
 
   handleSignals(logger, async () => {
-    await server.close(SHUTDOWN_GRACE_MS);
+    const closing = server.close(SHUTDOWN_GRACE_MS);
+    const sessions = await legacySse.closeAll();
+    if (sessions > 0) logger.info({ sessions }, 'closed legacy SSE streams');
+    await closing;
     logger.info('stopped');
   });
 }

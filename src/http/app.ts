@@ -3,12 +3,15 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
 import type { Logger } from '../log.js';
+import { LEGACY_MESSAGES_PATH, type LegacySse } from './legacy-sse.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 
 export interface AppOptions {
   /** Present when auth is enabled: answers whether a presented token is the current one. */
   verifyToken?: (token: string) => boolean;
   mcp: (c: Context) => Promise<Response>;
+  /** GET /sse and POST /messages for older clients, behind the same auth as /mcp. */
+  legacySse?: LegacySse;
   logger: Logger;
 }
 
@@ -49,6 +52,10 @@ export function createApp(options: AppOptions): Hono<Env> {
   }
 
   app.all('/mcp', options.mcp);
+  if (options.legacySse) {
+    app.get('/sse', options.legacySse.connect);
+    app.post(LEGACY_MESSAGES_PATH, options.legacySse.message);
+  }
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
