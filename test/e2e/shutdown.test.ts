@@ -69,14 +69,13 @@ describe('graceful shutdown of serve', () => {
 
     server.process.kill(signal);
     await waitForLog(server, 'shutting down');
-    expect(await refusesConnections(server.port)).toBe(true);
+    expect(await refusesConnections(server.port), server.output()).toBe(true);
 
     const response = await request.finish();
-    expect(response).toMatch(/^HTTP\/1\.1 200 /);
+    expect(response, server.output()).toMatch(/^HTTP\/1\.1 200 /);
     expect(response).toContain('"id":7');
-    expect(await server.exited).toBe(0);
-    const lines = server.output().trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(lines.at(-1)).toMatchObject({ msg: 'stopped' });
+    expect(await server.exited, server.output()).toBe(0);
+    expect(server.output().trimEnd().split('\n').at(-1)).toContain('"msg":"stopped"');
   });
 
   it('drops a request that never completes once the 10 s grace period is over, and still exits 0', async () => {
