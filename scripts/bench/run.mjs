@@ -27,7 +27,7 @@ function targets(box, token) {
   const node = process.execPath;
   const fleet = (auth) => ({ command: node, args: [CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth'] });
   return [
-    { key: 'a', name: 'bare @hono/node-server JSON route', ...{ command: node, args: [join(ROOT, 'scripts/bench/bare-hono.mjs')] } },
+    { key: 'a', name: 'bare @hono/node-server JSON route', command: node, args: [join(ROOT, 'scripts/bench/bare-hono.mjs')] },
     { key: 'b', name: 'fleet-mcp /mcp, auth on', token, ...fleet(true), env: { FLEET_MCP_AUTH_TOKEN: token } },
     { key: 'c', name: 'fleet-mcp /mcp, auth off', ...fleet(false) },
     { key: 'd', name: 'stock SDK: Express + StreamableHTTPServerTransport', command: node, args: [join(ROOT, 'scripts/bench/reference-express.mjs')] },
