@@ -1,14 +1,4 @@
-// Bundles the CLI into dist/cli.js so the installed command starts without a TypeScript loader.
-import { build } from 'esbuild';
+// Bundles the CLI and its dependencies into dist/cli.js, the one file bin/fleet-mcp.js runs.
+import { bundleCli } from './bundle.mjs';
 
-await build({
-  entryPoints: ['src/cli.ts'],
-  outfile: 'dist/cli.js',
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  packages: 'external',
-  sourcemap: true,
-  logLevel: 'warning',
-});
+await bundleCli({ format: 'esm', outfile: 'dist/cli.js' });

@@ -1,5 +1,7 @@
 import { Command } from 'commander';
 import { serveCommand } from './commands/serve.js';
+import { stdioCommand } from './commands/stdio.js';
+import { systemdCommand } from './commands/systemd.js';
 import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -47,7 +49,7 @@ const program = new Command('fleet-mcp')
 
 program
   .command('serve')
-  .description('serve MCP over Streamable HTTP at /mcp')
+  .description('serve MCP over Streamable HTTP at /mcp, and the legacy HTTP+SSE transport at /sse')
   .option('--host <address>', 'listen address (FLEET_MCP_HOST)')
   .option('--port <number>', 'listen port (FLEET_MCP_PORT)')
   .option('--auth', 'require the bearer token (FLEET_MCP_AUTH_ENABLED=true)')
@@ -60,6 +62,27 @@ program
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(run(serveCommand));
+
+program
+  .command('stdio')
+  .description('serve MCP over stdin/stdout for clients that launch the server (no HTTP, no token; logs on stderr)')
+  .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
+  .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+  .option('--max-busy <number>', 'most agents busy at once (FLEET_MCP_MAX_BUSY)')
+  .option('--log-level <level>', 'log level (LOG_LEVEL)')
+  .action(run(stdioCommand));
+
+program
+  .command('systemd')
+  .description('print a systemd unit that runs this install of `fleet-mcp serve` with auth on')
+  .option('--user', 'a unit for your per-user service manager (the default); token in your config dir')
+  .option('--system', 'a unit for the system manager, run as you; token under /var/lib/fleet-mcp')
+  .option('--host <address>', 'listen address (FLEET_MCP_HOST)')
+  .option('--port <number>', 'listen port (FLEET_MCP_PORT)')
+  .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
+  .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+  .addHelpText('after', '\nInstall and start:\n  fleet-mcp systemd --user > ~/.config/systemd/user/fleet-mcp.service && systemctl --user enable --now fleet-mcp\n  fleet-mcp systemd --system | sudo tee /etc/systemd/system/fleet-mcp.service && sudo systemctl enable --now fleet-mcp')
+  .action(run(systemdCommand));
 
 const token = program.command('token').description('show, rotate or locate the shared bearer token');
 const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
@@ -84,4 +107,5 @@ token
   .option(...tokenFileOption)
   .action(run(tokenPathCommand));
 
-await program.parseAsync();
+// No top-level await: the same source is bundled to CommonJS for the single executable.
+program.parseAsync().catch(reportError);

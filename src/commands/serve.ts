@@ -2,17 +2,16 @@ import { loadServerToken, type ServerToken } from '../auth/server-token.js';
 import { FailureThrottle } from '../auth/throttle.js';
 import { watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { FleetError } from '../fleet/errors.js';
-import { createFleet, type Fleet } from '../fleet/fleet.js';
-import { loadFleetConfig, type FleetConfig } from '../fleet/fleet-config.js';
-import { resolveRoles } from '../fleet/roles.js';
+import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createApp } from '../http/app.js';
 import { defaultAllowedHosts } from '../http/host-guard.js';
+import { createLegacySse } from '../http/legacy-sse.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
+import { openFleet } from './open-fleet.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
@@ -77,26 +76,6 @@ function handleSignals(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGINT', onSignal);
 }
 
-/** Opens the fleet on the data dir; what stops it (a role limited to an unknown project, a data dir in use) is a start-up error. */
-async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger): Promise<Fleet> {
-  try {
-    return await createFleet({
-      dataDir: config.dataDir,
-      projects: fleetConfig.projects,
-      roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
-      maxBusy: config.maxBusy,
-      baseEnv: process.env,
-      logger: logger.child({ component: 'fleet' }),
-    });
-  } catch (error) {
-    if (error instanceof FleetError && error.code === 'invalid_argument') {
-      throw new ConfigError(`fleet config ${config.fleetConfigFile}: ${error.message}`);
-    }
-    if (error instanceof FleetError) throw new ConfigError(error.message);
-    throw error;
-  }
-}
-
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
@@ -106,6 +85,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const watcher = watchToken(token, logger);
   const fleet = await openFleet(config, fleetConfig, logger);
 
+  const mcpDeps = { projects: fleetConfig.projects, fleet };
+  const legacySse = createLegacySse(mcpDeps);
   const app = createApp({
     guard: {
       allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
@@ -113,7 +94,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     },
     verifyToken: token?.tokens.verify,
     throttle: token ? new FailureThrottle(THROTTLE) : undefined,
-    mcp: createMcpHandler({ projects: fleetConfig.projects, fleet }),
+    mcp: createMcpHandler(mcpDeps),
+    legacySse,
     logger,
   });
   const server = await listen({ app, host: config.host, port: config.port });
@@ -137,7 +119,10 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   handleSignals(logger, async () => {
     watcher?.close();
     // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
-    await Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
+    const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
+    const sessions = await legacySse.closeAll();
+    if (sessions > 0) logger.info({ sessions }, 'closed legacy SSE streams');
+    await closing;
     logger.info('stopped');
   });
 }

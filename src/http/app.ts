@@ -5,6 +5,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
 import type { FailureThrottle } from '../auth/throttle.js';
 import type { Logger } from '../log.js';
+import { LEGACY_MESSAGES_PATH, type LegacySse } from './legacy-sse.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
 
@@ -17,6 +18,8 @@ export interface AppOptions {
   /** Failed authentications per client; over its limit a client gets 429 instead of 401. */
   throttle?: FailureThrottle;
   mcp: (c: Context) => Promise<Response>;
+  /** GET /sse and POST /messages for older clients, behind the same auth as /mcp. */
+  legacySse?: LegacySse;
   logger: Logger;
 }
 
@@ -80,6 +83,10 @@ export function createApp(options: AppOptions): Hono<Env> {
     }),
   );
   app.all('/mcp', options.mcp);
+  if (options.legacySse) {
+    app.get('/sse', options.legacySse.connect);
+    app.post(LEGACY_MESSAGES_PATH, options.legacySse.message);
+  }
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {
     logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');

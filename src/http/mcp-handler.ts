@@ -1,6 +1,7 @@
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
+import { readMcpBody } from './mcp-body.js';
 
 /**
  * The server is stateless: there are no MCP sessions to resume, so GET (a standalone event stream) and
@@ -25,7 +26,8 @@ export function createMcpHandler(deps: McpServerDeps): (c: Context) => Promise<R
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     try {
       await server.connect(transport);
-      return await transport.handleRequest(c.req.raw);
+      const { request, parsedBody } = await readMcpBody(c);
+      return await transport.handleRequest(request, { parsedBody });
     } finally {
       await server.close();
     }

@@ -20,17 +20,26 @@ export interface RunningServer {
   close: (graceMs: number) => Promise<void>;
 }
 
+/** How often idle keep-alive connections are closed while shutting down. */
+const IDLE_SWEEP_MS = 50;
+
 function closeServer(server: ServerType, graceMs: number): Promise<void> {
   return new Promise((resolve) => {
     const timer = setTimeout(() => {
       if ('closeAllConnections' in server) server.closeAllConnections();
     }, graceMs);
+    // A connection whose request finishes during shutdown turns idle and would otherwise wait out the
+    // keep-alive timeout; sweeping idle connections lets the process exit as soon as the last answer is sent.
+    const sweep = setInterval(() => {
+      if ('closeIdleConnections' in server) server.closeIdleConnections();
+    }, IDLE_SWEEP_MS);
     timer.unref();
+    sweep.unref();
     server.close(() => {
       clearTimeout(timer);
+      clearInterval(sweep);
       resolve();
     });
-    if ('closeIdleConnections' in server) server.closeIdleConnections();
   });
 }
 

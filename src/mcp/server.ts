@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Project } from '../fleet/projects.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
@@ -25,8 +26,15 @@ const INSTRUCTIONS =
   'create_agent (starts its first task), wait_for_agent, show_agent_log, then start_agent_task for more work. ' +
   'Each agent of a git project works on its own branch fleet/<name> in its own worktree.';
 
+/**
+ * Each server would otherwise build its own Ajv instance, which costs more than the rest of a stateless
+ * request. The validator keeps no per-session state (the server only uses it to check elicitation answers),
+ * so one instance serves every per-request server.
+ */
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 export function createMcpServer(deps: McpServerDeps): McpServer {
-  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS });
+  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, jsonSchemaValidator });
   registerListAgentProjects(server, deps);
   registerListAgentRoles(server, deps);
   registerCreateAgent(server, deps);

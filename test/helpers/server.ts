@@ -19,13 +19,18 @@ export interface StartedServer {
 export interface StartServerOptions {
   env?: NodeJS.ProcessEnv;
   args?: string[];
+  /** The command that runs the CLI; by default the built bundle under this Node. */
+  launcher?: readonly string[];
 }
+
+const DEFAULT_LAUNCHER = [process.execPath, CLI] as const;
 
 const running = new Set<ChildProcess>();
 
 /** Starts the real CLI as a separate process on a free loopback port and waits until it listens. */
 export function startServer(sandbox: Sandbox, options: StartServerOptions = {}): Promise<StartedServer> {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', ...(options.args ?? [])], {
+  const [command, ...launcherArgs] = options.launcher ?? DEFAULT_LAUNCHER;
+  const child = spawn(command!, [...launcherArgs, 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: sandbox.cwd,
     env: { ...sandbox.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,138 @@
+// npm run bench: starts the four targets side by side on loopback, loads each in turn for a bounded time, and
+// prints throughput, latency, their ratios, idle memory and cold start. See BENCHMARKS.md.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { load, MCP_BODY, mcpHeaders } from './load.mjs';
+import { medianRunMs, rssMiB, startTarget } from './processes.mjs';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const CLI = join(ROOT, 'bin/fleet-mcp.js');
+const BINARY = join(ROOT, 'dist/fleet-mcp');
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+
+/** A private HOME and working directory, so the bench never reads or writes the real ~/.config/fleet-mcp. */
+function sandbox() {
+  const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-bench-'));
+  const cwd = join(root, 'work');
+  mkdirSync(cwd);
+  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') };
+  return { root, cwd, env };
+}
+
+function targets(box, token) {
+  const node = process.execPath;
+  const fleet = (auth) => ({ command: node, args: [CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth'] });
+  return [
+    { key: 'a', name: 'bare @hono/node-server JSON route', command: node, args: [join(ROOT, 'scripts/bench/bare-hono.mjs')] },
+    { key: 'b', name: 'fleet-mcp /mcp, auth on', token, ...fleet(true), env: { FLEET_MCP_AUTH_TOKEN: token } },
+    { key: 'c', name: 'fleet-mcp /mcp, auth off', ...fleet(false) },
+    { key: 'd', name: 'stock SDK: Express + StreamableHTTPServerTransport', command: node, args: [join(ROOT, 'scripts/bench/reference-express.mjs')] },
+  ].map((target) => ({ ...target, cwd: box.cwd, env: { ...box.env, ...target.env } }));
+}
+
+/** The tool result a target answers with (JSON or a one-event SSE stream), to check all do the same work. */
+async function toolAnswer(target) {
+  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers: mcpHeaders(target.token), body: MCP_BODY });
+  if (response.status !== 200) throw new Error(`${target.name} answered ${response.status}: ${await response.text()}`);
+  const text = await response.text();
+  const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+  return JSON.parse(json).result;
+}
+
+async function checkSameWork(started) {
+  const answers = await Promise.all(started.filter((t) => t.key !== 'a').map(toolAnswer));
+  const texts = new Set(answers.map((answer) => answer.content[0].text));
+  if (texts.size !== 1) throw new Error(`targets answer list_agent_projects differently:\n${[...texts].join('\n')}`);
+}
+
+async function measure(started) {
+  for (const target of started) await load({ ...loadOptions(target), seconds: 2 });
+  const rounds = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    // Each round starts one target later, so over four rounds every target runs in every position once and none
+    // always follows the same neighbour (a run right after the bare route's flood measured a few % low).
+    const order = started.map((_, i) => started[(i + round) % started.length]);
+    const figures = new Map();
+    for (const target of order) figures.set(target.key, await load({ ...loadOptions(target), seconds: SECONDS }));
+    rounds.push(figures);
+  }
+  return rounds;
+}
+
+function loadOptions(target) {
+  return { url: `http://127.0.0.1:${target.port}/mcp`, headers: mcpHeaders(target.token), connections: CONNECTIONS };
+}
+
+const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+
+/** Per target and figure, the median over the rounds, so one disturbed round does not decide the result. */
+function perTarget(rounds, key) {
+  const runs = rounds.map((figures) => figures.get(key));
+  return {
+    rps: median(runs.map((run) => run.rps)),
+    p50: median(runs.map((run) => run.p50)),
+    p99: median(runs.map((run) => run.p99)),
+    errors: runs.reduce((sum, run) => sum + run.errors, 0),
+  };
+}
+
+/**
+ * A ratio is taken within each round, from targets loaded one right after the other, and the median of those is
+ * reported: on a machine whose load drifts this is steadier than a ratio of two medians.
+ */
+function ratio(rounds, top, bottom) {
+  return median(rounds.map((figures) => figures.get(top).rps / figures.get(bottom).rps));
+}
+
+function report({ started, rounds, idle, coldStart }) {
+  const row = (cells) => `| ${cells.join(' | ')} |`;
+  const bc = ratio(rounds, 'b', 'c');
+  const lines = [
+    `Node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per target, targets in turn, starting one later each round.`,
+    '',
+    row(['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'idle RSS MiB']),
+    row(['---', '---:', '---:', '---:', '---:', '---:']),
+    ...started.map((t) => {
+      const r = perTarget(rounds, t.key);
+      return row([`(${t.key}) ${t.name}`, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors), idle.get(t.key).toFixed(1)]);
+    }),
+    '',
+    'ratios of req/s, median of the per-round ratios:',
+    `b/c (auth on vs off):          ${bc.toFixed(3)}  (auth overhead ${((1 - bc) * 100).toFixed(1)} %)`,
+    `b/d (fleet-mcp vs stock SDK):  ${ratio(rounds, 'b', 'd').toFixed(2)}x`,
+    `b/a (fleet-mcp vs bare Hono):  ${ratio(rounds, 'b', 'a').toFixed(3)}`,
+    '',
+    `cold start, median of 15 runs: node -e '' ${coldStart.node.toFixed(0)} ms; fleet-mcp --version ${coldStart.cli.toFixed(0)} ms` +
+      (coldStart.binary === undefined ? '' : `; dist/fleet-mcp --version ${coldStart.binary.toFixed(0)} ms`),
+  ];
+  process.stdout.write(`${lines.join('\n')}\n`);
+}
+
+async function main() {
+  const box = sandbox();
+  const token = randomBytes(32).toString('base64url');
+  const started = [];
+  try {
+    for (const target of targets(box, token)) started.push({ ...target, ...(await startTarget(target)) });
+    await new Promise((done) => setTimeout(done, 1000));
+    const idle = new Map(started.map((t) => [t.key, rssMiB(t.pid)]));
+    await checkSameWork(started);
+    const rounds = await measure(started);
+    const coldStart = {
+      node: medianRunMs({ command: process.execPath, args: ['-e', ''], env: box.env, runs: 15 }),
+      cli: medianRunMs({ command: process.execPath, args: [CLI, '--version'], env: box.env, runs: 15 }),
+      // Only when `npm run build:binary` has made it; the bench does not build it.
+      binary: existsSync(BINARY) ? medianRunMs({ command: BINARY, args: ['--version'], env: box.env, runs: 15 }) : undefined,
+    };
+    report({ started, rounds, idle, coldStart });
+  } finally {
+    await Promise.all(started.map((t) => t.stop()));
+    rmSync(box.root, { recursive: true, force: true });
+  }
+}
+
+await main();

@@ -1,0 +1,36 @@
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { loadConfig, type ConfigFlags } from '../config.js';
+import { loadFleetConfig } from '../fleet/fleet-config.js';
+import { createLogger } from '../log.js';
+import { createMcpServer } from '../mcp/server.js';
+import { VERSION } from '../version.js';
+import { openFleet } from './open-fleet.js';
+
+export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'logLevel'>;
+
+/**
+ * The same MCP server over stdin/stdout for clients that launch it as a command. There is no HTTP and no token:
+ * only the local user who launched the process can talk to it. stdout carries the protocol, so logs go to stderr.
+ */
+export async function stdioCommand(flags: StdioFlags): Promise<void> {
+  const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
+  const logger = createLogger({ level: config.logLevel, fd: 2 });
+  const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
+  const fleet = await openFleet(config, fleetConfig, logger);
+  const server = createMcpServer({ projects: fleetConfig.projects, fleet });
+
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ reason }, 'shutting down');
+    void Promise.all([server.close(), fleet.shutdown()]).then(() => process.exit(0));
+  };
+  // The client ends the session by closing our stdin (or by a signal), as the MCP stdio transport specifies.
+  process.stdin.once('end', () => stop('stdin closed'));
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+
+  await server.connect(new StdioServerTransport());
+  logger.info({ transport: 'stdio', version: VERSION, projects: fleetConfig.projects.length }, 'fleet-mcp serving on stdio');
+}

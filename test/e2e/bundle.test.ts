@@ -1,0 +1,33 @@
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { connectClient, toolJson } from '../helpers/mcp-client.js';
+import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer } from '../helpers/server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+const BUNDLE = resolve(import.meta.dirname, '../../dist/cli.js');
+const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+
+describe('the bundled CLI', () => {
+  it('is one file that serves MCP with no node_modules beside it', async () => {
+    const sandbox = createSandbox();
+    const alone = join(sandbox.root, 'cli.js');
+    copyFileSync(BUNDLE, alone);
+    expect(execFileSync(process.execPath, [alone, '--version'], { cwd: sandbox.root, encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+
+    const server = await startServer(sandbox, { launcher: [process.execPath, alone], env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+    const client = await connectClient(server.mcpUrl, token);
+    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({ total_count: 1 });
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  });
+});

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { toolJson } from '../helpers/mcp-client.js';
+import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+async function authServer(): Promise<{ server: StartedServer; token: string; sandbox: ReturnType<typeof createSandbox> }> {
+  const sandbox = createSandbox();
+  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+  const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+  return { server, token, sandbox };
+}
+
+/** The SDK's own client for the deprecated HTTP+SSE transport, with the token on the stream and every POST. */
+async function connectSse(server: StartedServer, token: string): Promise<Client> {
+  const transport = new SSEClientTransport(new URL(`${server.baseUrl}/sse`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const client = new Client({ name: 'legacy-sse-test', version: '1.0.0' });
+  await client.connect(transport);
+  return client;
+}
+
+describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
+  it('serves the SDK SSE client with the token', async () => {
+    const { server, token, sandbox } = await authServer();
+    const client = await connectSse(server, token);
+    expect(client.getServerVersion()).toMatchObject({ name: 'fleet-mcp' });
+    const { tools } = await client.listTools();
+    expect(tools.map((tool) => tool.name)).toContain('list_agent_projects');
+    const result = await client.callTool({ name: 'list_agent_projects', arguments: {} });
+    expect(toolJson(result)).toMatchObject({ projects: [{ path: sandbox.cwd }], total_count: 1 });
+    await client.close();
+  });
+
+  it('needs the token on both routes, as /mcp does', async () => {
+    const { server } = await authServer();
+    const stream = await fetch(`${server.baseUrl}/sse`);
+    expect(stream.status).toBe(401);
+    expect(await stream.json()).toMatchObject({ error: 'missing_token' });
+    const post = await fetch(`${server.baseUrl}/messages?sessionId=x`, {
+      method: 'POST',
+      headers: { Authorization: 'Bearer not-the-token-not-the-token-not-the-token-0', 'Content-Type': 'application/json' },
+      body: '{}',
+    });
+    expect(post.status).toBe(401);
+    expect(post.headers.get('www-authenticate')).toContain('error="invalid_token"');
+    await expect(connectSse(server, 'wrong-token-wrong-token-wrong-token-wrong-00')).rejects.toThrow(/401|Unauthorized/i);
+  });
+
+  it('answers a message for an unknown session with a JSON 404', async () => {
+    const { server, token } = await authServer();
+    const response = await fetch(`${server.baseUrl}/messages?sessionId=00000000-0000-0000-0000-000000000000`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ error: 'unknown_session' });
+  });
+
+  it('ends open streams on SIGTERM instead of waiting for the clients, and exits 0', async () => {
+    const { server, token } = await authServer();
+    await connectSse(server, token);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toContain('"sessions":1,"msg":"closed legacy SSE streams"');
+  });
+});

@@ -1,0 +1,82 @@
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectClient, toolJson } from '../helpers/mcp-client.js';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer } from '../helpers/server.js';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+const BINARY = join(ROOT, 'dist/fleet-mcp');
+const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+
+/** Why this Node cannot be made into a single executable (build-binary.mjs exits 3), or undefined when it can. */
+let cannotBuild: string | undefined;
+
+beforeAll(() => {
+  const build = spawnSync(process.execPath, ['scripts/build-binary.mjs'], { cwd: ROOT, encoding: 'utf8' });
+  if (build.status === 3) cannotBuild = build.stderr.trim();
+  else if (build.status !== 0) throw new Error(`build:binary failed:\n${build.stderr}`);
+}, 120_000);
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+/** The sandbox's environment with a PATH that holds no `node`, so the executable has to carry its own. */
+function withoutNode(sandbox: Sandbox): NodeJS.ProcessEnv {
+  const emptyBin = join(sandbox.root, 'empty-bin');
+  mkdirSync(emptyBin, { recursive: true });
+  return { ...sandbox.env, PATH: emptyBin };
+}
+
+function runBinary(sandbox: Sandbox, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((done) =>
+    execFile(BINARY, args, { cwd: sandbox.cwd, env: withoutNode(sandbox), timeout: 20_000 }, (error, stdout, stderr) => {
+      captureLog(`dist/fleet-mcp ${args.join(' ')} (stderr)`, () => stderr);
+      done({ code: error ? Number(error.code) || 1 : 0, stdout, stderr });
+    }),
+  );
+}
+
+describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
+  it('prints its version', async (context) => {
+    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
+    const sandbox = createSandbox();
+    expect(spawnSync('sh', ['-c', 'command -v node'], { env: withoutNode(sandbox) }).status).not.toBe(0);
+    expect(await runBinary(sandbox, ['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('serves MCP with auth, logs JSON lines, and stops with exit 0', async (context) => {
+    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
+    const sandbox = createSandbox();
+    const server = await startServer(sandbox, { launcher: [BINARY], env: { ...withoutNode(sandbox), FLEET_MCP_AUTH_ENABLED: 'true' } });
+    expect(server.ready).toMatchObject({ msg: 'fleet-mcp listening', auth: 'enabled' });
+    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+    const client = await connectClient(server.mcpUrl, token);
+    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({ total_count: 1 });
+    await client.close();
+    expect(await server.stop()).toBe(0);
+  });
+
+  it('shows and rotates the token', async (context) => {
+    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
+    const sandbox = createSandbox();
+    const rotated = await runBinary(sandbox, ['token', 'rotate']);
+    expect(rotated.code).toBe(0);
+    const token = rememberSecret(rotated.stdout.trim());
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await runBinary(sandbox, ['token', 'show'])).toMatchObject({ code: 0, stdout: `${token}\n` });
+    expect(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value).toBe(token);
+  });
+
+  it('prints a systemd unit whose ExecStart is the executable itself', async (context) => {
+    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
+    const result = await runBinary(createSandbox(), ['systemd', '--system']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(`\nExecStart=${BINARY} serve\n`);
+  });
+});

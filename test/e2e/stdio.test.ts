@@ -1,0 +1,92 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
+import { toolJson } from '../helpers/mcp-client.js';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+
+afterAll(() => {
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+/** A token a secret manager might hand over: stdio must ignore it, and never log it. */
+const ENV_TOKEN = rememberSecret('stdio-secret-token-stdio-secret-token-0123456789');
+
+function stdioEnv(sandbox: Sandbox): Record<string, string> {
+  const env = { ...sandbox.env, FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_AUTH_TOKEN: ENV_TOKEN };
+  return Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined));
+}
+
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
+const callProjects = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {} } };
+
+describe('fleet-mcp stdio', () => {
+  it('serves the SDK client over stdin/stdout without a token', async () => {
+    const sandbox = createSandbox();
+    const transport = new StdioClientTransport({
+      command: process.execPath,
+      args: [CLI, 'stdio'],
+      cwd: sandbox.cwd,
+      env: stdioEnv(sandbox),
+      stderr: 'pipe',
+    });
+    let stderr = '';
+    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    captureLog('stdio (stderr)', () => stderr);
+    const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' });
+    await client.connect(transport);
+    expect(client.getServerVersion()).toMatchObject({ name: 'fleet-mcp' });
+    const result = await client.callTool({ name: 'list_agent_projects', arguments: {} });
+    expect(toolJson(result)).toMatchObject({ projects: [{ name: 'work', path: sandbox.cwd }], total_count: 1 });
+    await client.close();
+    expect(existsSync(sandbox.tokenFile)).toBe(false);
+  });
+
+  it('writes only JSON-RPC to stdout, logs JSON lines to stderr, and exits 0 when stdin closes', async () => {
+    const sandbox = createSandbox();
+    const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    captureLog('raw stdio', () => stdout + stderr);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const answered = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('"id":2') && resolve()));
+    child.stdin.write(`${JSON.stringify(initialize)}\n${JSON.stringify(callProjects)}\n`);
+    await answered;
+    child.stdin.end();
+    expect(await exited).toBe(0);
+
+    const messages = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(messages.map((message) => [message.jsonrpc, message.id])).toEqual([['2.0', 1], ['2.0', 2]]);
+    expect(messages[1].result.isError).toBeFalsy();
+    const logs = stderr.trimEnd().split('\n').map((line) => JSON.parse(line));
+    expect(logs.map((line) => line.msg)).toEqual(['fleet-mcp serving on stdio', 'shutting down']);
+  });
+
+  it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s', async (signal) => {
+    const sandbox = createSandbox();
+    const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
+    let stderr = '';
+    captureLog(`stdio ${signal}`, () => stderr);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString();
+        if (stderr.includes('serving on stdio')) resolve();
+      }),
+    );
+    child.kill(signal);
+    expect(await exited).toBe(0);
+    expect(stderr).toContain(`"reason":"${signal}"`);
+  });
+});
