@@ -56,12 +56,19 @@ function checkExposure(config: Config, logger: Logger): void {
 /** Only a token file can change under a running server; env tokens and credentials are fixed for its life. */
 function watchToken(token: ServerToken | undefined, logger: Logger): TokenWatcher | undefined {
   if (token?.source.kind !== 'file') return undefined;
-  const watcher = watchTokenFile({ file: token.source.file, tokens: token.tokens, logger });
+  return watchTokenFile({ file: token.source.file, tokens: token.tokens, logger });
+}
+
+/** SIGHUP's default action ends the process; a server asked to reload must never stop instead. */
+function handleReload(watcher: TokenWatcher | undefined, logger: Logger): void {
   process.on('SIGHUP', () => {
+    if (!watcher) {
+      logger.info('SIGHUP: nothing to reload, the token does not come from a token file');
+      return;
+    }
     logger.info('SIGHUP: reloading the token file');
     watcher.reload(true);
   });
-  return watcher;
 }
 
 function handleSignals(logger: Logger, stop: () => Promise<void>): void {
@@ -70,7 +77,13 @@ function handleSignals(logger: Logger, stop: () => Promise<void>): void {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    void stop().then(() => process.exit(0));
+    void stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   process.on('SIGTERM', onSignal);
   process.on('SIGINT', onSignal);
@@ -83,6 +96,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
   const watcher = watchToken(token, logger);
+  handleReload(watcher, logger);
   const fleet = await openFleet(config, fleetConfig, logger);
 
   const mcpDeps = { projects: fleetConfig.projects, fleet };

@@ -24,7 +24,13 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
-    void Promise.all([server.close(), fleet.shutdown()]).then(() => process.exit(0));
+    void Promise.all([server.close(), fleet.shutdown()]).then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
   // The client ends the session by closing our stdin (or by a signal), as the MCP stdio transport specifies.
   process.stdin.once('end', () => stop('stdin closed'));

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { childEnv } from './child-env.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -10,9 +11,14 @@ export class GitError extends Error {
   override name = 'GitError';
 }
 
+/**
+ * git runs the repository's hooks and filter drivers, which agents can write through their worktrees, so it gets
+ * an agent's environment: never the server's token or settings.
+ */
 async function git(cwd: string, args: string[]): Promise<string> {
   try {
-    const { stdout } = await execFileAsync('git', args, { cwd, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
+    const env = childEnv(process.env, {});
+    const { stdout } = await execFileAsync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
     return stdout.trim();
   } catch (error) {
     const { stderr, message } = error as { stderr?: string; message: string };

@@ -8,8 +8,8 @@ import type { Logger } from '../log.js';
 import { LEGACY_MESSAGES_PATH, type LegacySse } from './legacy-sse.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
+import { MAX_BODY_BYTES } from './limits.js';
 
-export const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
 export interface AppOptions {
   guard: HostGuardOptions;
@@ -75,17 +75,14 @@ export function createApp(options: AppOptions): Hono<Env> {
     app.use('*', bearerAuth({ realm: SERVICE_NAME, verify: options.verifyToken, onFailure: authFailureHandler(options) }));
   }
 
-  app.use(
-    '/mcp',
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: (c) => jsonError(c, 413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
-    }),
-  );
-  app.all('/mcp', options.mcp);
+  const limitBody = bodyLimit({
+    maxSize: MAX_BODY_BYTES,
+    onError: (c) => jsonError(c, 413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`),
+  });
+  app.all('/mcp', limitBody, options.mcp);
   if (options.legacySse) {
     app.get('/sse', options.legacySse.connect);
-    app.post(LEGACY_MESSAGES_PATH, options.legacySse.message);
+    app.post(LEGACY_MESSAGES_PATH, limitBody, options.legacySse.message);
   }
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {

@@ -1,7 +1,5 @@
 import type { Context } from 'hono';
-
-/** The SDK transport's own default limit; larger bodies go through its reader, which answers them with 413. */
-const MAX_PREPARSED_BYTES = 4 * 1024 * 1024;
+import { MAX_BODY_BYTES } from './limits.js';
 
 export interface McpBody {
   /** The request the transport should read: the original one, or a copy when the body was already read. */
@@ -12,7 +10,7 @@ export interface McpBody {
 
 function hasSmallDeclaredLength(c: Context): boolean {
   const declared = c.req.header('content-length');
-  return declared !== undefined && /^\d+$/.test(declared) && Number(declared) <= MAX_PREPARSED_BYTES;
+  return declared !== undefined && /^\d+$/.test(declared) && Number(declared) <= MAX_BODY_BYTES;
 }
 
 /**

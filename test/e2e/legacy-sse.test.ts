@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { send } from '../helpers/http-request.js';
 import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -53,6 +55,25 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     expect(post.status).toBe(401);
     expect(post.headers.get('www-authenticate')).toContain('error="invalid_token"');
     await expect(connectSse(server, 'wrong-token-wrong-token-wrong-token-wrong-00')).rejects.toThrow(/401|Unauthorized/i);
+  });
+
+  it('is behind the same Host guard and body limit as /mcp', async () => {
+    const { server, token } = await authServer();
+    const foreign = await send(`${server.baseUrl}/sse`, { headers: { Host: 'evil.example.com', Authorization: `Bearer ${token}` } });
+    expect(foreign.status).toBe(403);
+    const answer = await new Promise<string>((resolve) => {
+      const socket = connect(server.port, '127.0.0.1');
+      let received = '';
+      socket.on('error', () => undefined);
+      socket.on('data', (chunk) => (received += chunk.toString()));
+      socket.on('close', () => resolve(received));
+      socket.end(
+        `POST /messages?sessionId=x HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n` +
+          `Content-Type: application/json\r\nContent-Length: ${4 * 1024 * 1024 + 1}\r\nConnection: close\r\n\r\n`,
+      );
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 413/);
+    expect(answer).toContain('"error":"payload_too_large"');
   });
 
   it('answers a message for an unknown session with a JSON 404', async () => {

@@ -1,4 +1,5 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AGENT_STATUSES } from '../../src/fleet/types.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
@@ -152,6 +153,21 @@ describe('fleet tools through the MCP client, auth on', () => {
     expect(Object.keys(env).filter((name) => name.startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED')).toEqual([]);
     expect(JSON.stringify(env)).not.toContain(token);
     expect(env.HOME).toBe(sandbox.sandbox.env.HOME);
+    await fleet.server.stop();
+  });
+
+  it("keeps the token away from the repository's git hooks, which agents can write", async () => {
+    const token = rememberSecret('e2e-hook-token-0123456789-abcdefghijklmnop');
+    const sandbox = createFleetSandbox();
+    const dump = join(sandbox.sandbox.root, 'hook-env.json');
+    const hook = join(sandbox.repo, '.git', 'hooks', 'post-checkout');
+    writeFileSync(hook, `#!/bin/sh\n"${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))' "${dump}"\n`);
+    chmodSync(hook, 0o755);
+    const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, CREDENTIALS_DIRECTORY: sandbox.sandbox.root });
+    await fleet.ok('create_agent', { name: 'hooked', project: 'repo', task: task({ lines: ['ok'] }) });
+    const env = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;
+    expect(Object.keys(env).filter((name) => name.startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED' || name === 'CREDENTIALS_DIRECTORY')).toEqual([]);
+    expect(JSON.stringify(env)).not.toContain(token);
     await fleet.server.stop();
   });
 });
