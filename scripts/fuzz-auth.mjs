@@ -1,7 +1,7 @@
 // Sends generated Authorization header values to a running fleet-mcp and checks that only the exact token is
 // accepted and that no value causes a 5xx. Loopback only, bounded by --count.
 //
-//   FUZZ_TOKEN=$(fleet-mcp token show) node scripts/fuzz-auth.mjs --url http://127.0.0.1:8000/mcp --count 100000
+//   FLEET_TOKEN=$(fleet-mcp token show) node scripts/fuzz-auth.mjs --url http://127.0.0.1:8000/mcp --count 100000
 //
 // Prints one JSON summary line; exits 1 if any value was wrongly accepted or answered with a 5xx.
 // Each client address (127.2.x.y) sends at most 10 failures, so the failed-auth throttle never hides a verdict.
@@ -12,10 +12,10 @@ import { parseArgs } from 'node:util';
 const { values } = parseArgs({
   options: { url: { type: 'string' }, count: { type: 'string', default: '100000' }, concurrency: { type: 'string', default: '16' } },
 });
-const token = process.env.FUZZ_TOKEN;
+const token = process.env.FLEET_TOKEN;
 const url = new URL(values.url ?? '');
 if (!token || !['127.0.0.1', 'localhost'].includes(url.hostname)) {
-  console.error('usage: FUZZ_TOKEN=<token> node scripts/fuzz-auth.mjs --url http://127.0.0.1:<port>/mcp [--count N]');
+  console.error('usage: FLEET_TOKEN=<token> node scripts/fuzz-auth.mjs --url http://127.0.0.1:<port>/mcp [--count N]');
   process.exit(2);
 }
 const count = Number(values.count);

@@ -22,7 +22,8 @@ Environment (flags win over the environment, which wins over .env in the working
   FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
   CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
 
-Agents get this environment minus every FLEET_MCP_* variable and AUTH_ENABLED, plus their role's env.`;
+Agents (and git) get this environment minus every FLEET_MCP_* variable, AUTH_ENABLED and CREDENTIALS_DIRECTORY,
+plus their role's env.`;
 
 /** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
@@ -100,6 +101,12 @@ const maxBusyVariable = z
 
 const pathVariable = z.string().trim().min(1, { error: 'must not be empty' });
 
+/** A host name or an IP address (IPv6 with or without brackets): what a Host header names, without a port. */
+function isHostName(text: string): boolean {
+  if (isIP(text.replace(/^\[(.*)\]$/, '$1')) !== 0) return true;
+  return /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(text);
+}
+
 const listVariable = z.string().transform((text) =>
   text
     .split(',')
@@ -143,7 +150,11 @@ const variablesSchema = z.object({
   FLEET_MCP_CONFIG: pathVariable.optional(),
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
   FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
-  FLEET_MCP_ALLOWED_HOSTS: listVariable.default([]),
+  FLEET_MCP_ALLOWED_HOSTS: listVariable
+    .refine((hosts) => hosts.every(isHostName), {
+      error: 'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
+    })
+    .default([]),
   FLEET_MCP_ALLOWED_ORIGINS: originList.default([]),
   FLEET_MCP_ALLOW_UNAUTHENTICATED: booleanVariable.default(false),
 });

@@ -6,7 +6,7 @@ import { isValidToken, TOKEN_RULE } from './token.js';
 import { ensureTokenFile, TokenFileError } from './token-store.js';
 
 /** The name of the systemd credential (LoadCredential= / LoadCredentialEncrypted=) holding the token. */
-export const CREDENTIAL_NAME = 'fleet-mcp-token';
+const CREDENTIAL_NAME = 'fleet-mcp-token';
 
 export type TokenSource =
   | { kind: 'env' }
@@ -18,6 +18,7 @@ export interface ServerToken {
   source: TokenSource;
 }
 
+/** The token in a systemd credential file; `undefined` when the unit did not load one. */
 function readCredential(file: string): string | undefined {
   let text: string;
   try {
@@ -31,17 +32,22 @@ function readCredential(file: string): string | undefined {
   return value;
 }
 
+/** The token of a systemd credential, when systemd handed the server one. */
+export function credentialToken(auth: AuthConfig): { value: string; file: string } | undefined {
+  if (!auth.credentialsDirectory) return undefined;
+  const file = join(auth.credentialsDirectory, CREDENTIAL_NAME);
+  const value = readCredential(file);
+  return value ? { value, file } : undefined;
+}
+
 /**
  * The token a starting server enforces, in order: a secret manager's token from the environment, a systemd
  * credential, or the token file, created now when missing so clients can be set up before the first request.
  */
 export function loadServerToken(auth: AuthConfig): ServerToken {
   if (auth.envToken) return { tokens: new AcceptedTokens({ value: auth.envToken }), source: { kind: 'env' } };
-  if (auth.credentialsDirectory) {
-    const file = join(auth.credentialsDirectory, CREDENTIAL_NAME);
-    const value = readCredential(file);
-    if (value) return { tokens: new AcceptedTokens({ value }), source: { kind: 'credential', file } };
-  }
+  const credential = credentialToken(auth);
+  if (credential) return { tokens: new AcceptedTokens({ value: credential.value }), source: { kind: 'credential', file: credential.file } };
   const { record, created } = ensureTokenFile(auth.tokenFile);
   return {
     tokens: new AcceptedTokens(record),

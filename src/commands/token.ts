@@ -1,3 +1,4 @@
+import { credentialToken } from '../auth/server-token.js';
 import { readTokenFile, rotateTokenFile } from '../auth/token-store.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
 import { DURATION_RULE, parseDuration } from '../duration.js';
@@ -10,12 +11,19 @@ function configFor(flags: TokenCommandFlags): Config {
   return loadConfig({ env: process.env, cwd: process.cwd(), flags: { tokenFile: flags.tokenFile } });
 }
 
+/** The same order as the server's: a secret manager's token, then a systemd credential, then the file. */
+function overridingToken(config: Config): { value: string; source: string } | undefined {
+  if (config.auth.envToken) return { value: config.auth.envToken, source: 'FLEET_MCP_AUTH_TOKEN' };
+  const credential = credentialToken(config.auth);
+  return credential && { value: credential.value, source: 'systemd credential' };
+}
+
 /** Prints only the token and a newline, so `$(fleet-mcp token show)` is the token itself. */
 export function tokenShowCommand(flags: TokenCommandFlags & { json?: boolean }): void {
   const config = configFor(flags);
-  if (config.auth.envToken) {
-    const value = config.auth.envToken;
-    process.stdout.write(flags.json ? `${JSON.stringify({ value, source: 'FLEET_MCP_AUTH_TOKEN' })}\n` : `${value}\n`);
+  const override = overridingToken(config);
+  if (override) {
+    process.stdout.write(flags.json ? `${JSON.stringify(override)}\n` : `${override.value}\n`);
     return;
   }
   const record = readTokenFile(config.auth.tokenFile);

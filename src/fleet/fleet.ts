@@ -395,7 +395,7 @@ class LocalFleet implements Fleet {
       this.endTask(key, record, { task, role, log }, { exit_code: null, signal: null, stopped: null, spawn_error: `command "${argv[0]}" was not found on PATH` });
       this.failAgent(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH`);
     }
-    const process = runProcess({
+    const child = runProcess({
       argv,
       cwd: record.agent.workdir,
       env,
@@ -403,18 +403,21 @@ class LocalFleet implements Fleet {
       cancelDelays: this.cancelDelays(),
       onOutput: (stream, lines) => log.append(stream, lines),
     });
-    if (process.pid === null) {
-      const outcome = await process.done;
+    if (child.pid === null) {
+      const outcome = await child.done;
       this.endTask(key, record, { task, role, log }, outcome);
       this.failAgent(key, record, `the command of role "${role.name}" could not be started: ${outcome.spawn_error}`);
     }
-    record.process = { task_id: task.id, pid: process.pid, pid_start: process.pidStart };
-    const active: ActiveTask = { task, role, log, process, cancelReason: null, recorded: Promise.resolve() };
-    active.recorded = process.done.then((outcome) => this.endTask(key, record, active, outcome));
+    record.process = { task_id: task.id, pid: child.pid, pid_start: child.pidStart };
+    const active: ActiveTask = { task, role, log, process: child, cancelReason: null, recorded: Promise.resolve() };
+    // A task that ends on its own has nobody awaiting it, so a failure to record it is logged rather than lost.
+    active.recorded = child.done
+      .then((outcome) => this.endTask(key, record, active, outcome))
+      .catch((error: unknown) => this.logger.error({ agent: record.agent.name, task: task.id, err: error }, 'could not record the end of a task'));
     this.running.set(key, active);
     record.agent.current_task_id = task.id;
     this.setStatus(key, record, 'busy', null);
-    this.logger.info({ agent: record.agent.name, task: task.id, pid: process.pid }, 'task started');
+    this.logger.info({ agent: record.agent.name, task: task.id, pid: child.pid }, 'task started');
   }
 
   /** Records how a task ended and frees the agent. */

@@ -1,6 +1,6 @@
 import { FleetError } from './errors.js';
 
-export const MAX_AGENT_NAME_LENGTH = 32;
+const MAX_AGENT_NAME_LENGTH = 32;
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*$/;
 // Words a client UI or a caller could confuse with an action rather than an agent.
 const RESERVED = new Set(['new', 'create']);

@@ -7,7 +7,7 @@ import type { AgentRecord, Store } from './store.js';
 import { appendToTaskLogFile, readTaskLogFile } from './task-log.js';
 import type { TaskRecord } from './types.js';
 
-export const SERVER_RESTARTED = 'server restarted';
+const SERVER_RESTARTED = 'server restarted';
 
 /**
  * Settles what the previous run left unfinished. Its tasks lost their output pipes with it, so they cannot be

@@ -14,7 +14,7 @@ export const AGENT_STATUSES = [
 ] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-export const TASK_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
+const TASK_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /** How an agent runs a task: the argv template gets `{task}` replaced inside its elements, never through a shell. */

@@ -69,7 +69,7 @@ async function isWorktreeOf(options: WorktreeOptions): Promise<boolean> {
   return location !== null && location.prefix === '' && location.root === realpathSync(options.path);
 }
 
-export async function branchExists(repoRoot: string, branch: string): Promise<boolean> {
+async function branchExists(repoRoot: string, branch: string): Promise<boolean> {
   try {
     await git(repoRoot, ['rev-parse', '--verify', '--quiet', `refs/heads/${branch}`]);
     return true;

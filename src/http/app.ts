@@ -49,13 +49,13 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
   return (code, c) => {
     const client = clientAddress(c);
     const verdict = options.throttle?.fail(client);
-    const fields = { auth_error: code, client, method: c.req.method, path: c.req.path };
+    const fields = { client, method: c.req.method, path: c.req.path };
     if (!verdict?.retryAfterSeconds) {
       options.logger.warn({ error: code, ...fields }, 'authentication failed');
       return undefined;
     }
     // One line when a client starts being throttled, not one per refused attempt: a flood must not flood the log.
-    if (verdict.justThrottled) options.logger.warn({ error: 'too_many_attempts', ...fields }, 'client throttled');
+    if (verdict.justThrottled) options.logger.warn({ error: 'too_many_attempts', last_error: code, ...fields }, 'client throttled');
     return tooManyAttempts(c, verdict.retryAfterSeconds);
   };
 }

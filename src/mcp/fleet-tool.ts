@@ -18,3 +18,11 @@ export const newAgentNameArg = z.string().min(1).max(200).describe(`Name for the
 export const AGENT_FIELDS =
   '{"name","project","role","status","status_reason","workdir","branch","current_task_id","created_at","updated_at",' +
   '"task_count","last_task":{"id","description","status","exit_code","reason","started_at","ended_at","log_lines"}}';
+
+/** The `page` and `page_size` arguments of a paged tool; `what` names the items, e.g. "lines". */
+export function pageArgs(limits: { defaultSize: number; maxSize: number }, what: string) {
+  return {
+    page: z.number().int().min(1).default(1).describe(`Page number, from 1 (newest ${what}).`),
+    page_size: z.number().int().min(1).max(limits.maxSize).default(limits.defaultSize).describe(`${what[0]!.toUpperCase()}${what.slice(1)} per page, 1-${limits.maxSize}.`),
+  };
+}

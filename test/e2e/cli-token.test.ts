@@ -1,4 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
@@ -73,6 +74,21 @@ describe('fleet-mcp token', () => {
     expect(await statusWith(second.mcpUrl, oldToken)).toBe(401);
     expect(await statusWith(second.mcpUrl, newToken)).toBe(200);
     await second.stop();
+  });
+
+  it('show prints the token the server would use: the environment, then a systemd credential, then the file', async () => {
+    const sandbox = createSandbox();
+    const credentials = join(sandbox.root, 'credentials');
+    mkdirSync(credentials);
+    const credential = rememberSecret('show-credential-token-0123456789-abcdefghij');
+    writeFileSync(join(credentials, 'fleet-mcp-token'), `${credential}\n`);
+    const viaCredential = await runCli(sandbox, ['token', 'show'], { CREDENTIALS_DIRECTORY: credentials });
+    expect(viaCredential).toMatchObject({ code: 0, stdout: `${credential}\n` });
+    const json = await runCli(sandbox, ['token', 'show', '--json'], { CREDENTIALS_DIRECTORY: credentials });
+    expect(JSON.parse(json.stdout)).toEqual({ value: credential, source: 'systemd credential' });
+    const envToken = rememberSecret('show-env-token-0123456789-abcdefghijklmnop');
+    const viaEnv = await runCli(sandbox, ['token', 'show'], { CREDENTIALS_DIRECTORY: credentials, FLEET_MCP_AUTH_TOKEN: envToken });
+    expect(viaEnv.stdout).toBe(`${envToken}\n`);
   });
 
   it('rotate creates the file when there is none', async () => {

@@ -33,7 +33,7 @@ describe('Authorization header fuzzing', () => {
       execFile(
         process.execPath,
         [FUZZ_SCRIPT, '--url', server.mcpUrl, '--count', String(COUNT)],
-        { env: { ...sandbox.env, FUZZ_TOKEN: token }, maxBuffer: 1 << 20 },
+        { env: { ...sandbox.env, FLEET_TOKEN: token }, maxBuffer: 1 << 20 },
         (error, stdout, stderr) => (stdout ? done(stdout) : fail(error ?? new Error(stderr))),
       );
     });

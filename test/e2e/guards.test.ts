@@ -94,7 +94,7 @@ describe('failed-auth throttling', () => {
         .output()
         .split('\n')
         .find((text) => text.includes(`"client":"${client}"`));
-    await expect.poll(lineOf).toContain('"auth_error":"invalid_token"');
+    await expect.poll(lineOf).toContain('"error":"invalid_token"');
     expect(server.output()).not.toContain(presented);
   });
 });

@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
+import { isAlive } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetServer } from './fleet-server.js';
 
 afterAll(() => {
@@ -15,15 +16,6 @@ async function untilReady(fleet: FleetServer, name: string): Promise<void> {
   await expect
     .poll(async () => (await fleet.ok('show_agent_log', { agent_name: name })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 })
     .toContain('ready');
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('the fleet across server restarts', () => {

@@ -133,3 +133,13 @@ export function logTexts(fleet: Fleet, name: string): string[] {
 export function scriptReady(fleet: Fleet, name: string): Promise<true> {
   return eventually(() => (logTexts(fleet, name).includes('ready') ? true : undefined));
 }
+
+/** Whether a process with this pid still exists (signal 0 only checks). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -6,7 +6,7 @@ import { processStartTime } from '../../src/fleet/process-group.js';
 import { Store } from '../../src/fleet/store.js';
 import { silentLogger } from '../../src/fleet/logger.js';
 import type { Agent } from '../../src/fleet/types.js';
-import { eventually, logTexts, Sandbox, task } from './helpers.js';
+import { eventually, isAlive, logTexts, Sandbox, task } from './helpers.js';
 
 const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
@@ -20,15 +20,6 @@ function markRunning(dataDir: string, key: string, pid: number, pidStart: string
   Object.assign(state.agent, { status: 'busy', current_task_id: last.id });
   state.process = { task_id: last.id, pid, pid_start: pidStart };
   writeFileSync(file, JSON.stringify(state));
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 describe('state across server restarts', () => {

@@ -42,6 +42,18 @@ describe('loadConfig', () => {
     expect(config.dataDir.startsWith('~')).toBe(false);
   });
 
+  it('takes host names and addresses for FLEET_MCP_ALLOWED_HOSTS, and refuses a port or a scheme', () => {
+    expect(loadConfig({ env: { FLEET_MCP_ALLOWED_HOSTS: 'fleet.example.com, 10.0.0.5,[::2],::3' }, cwd }).guard.allowedHosts).toEqual([
+      'fleet.example.com',
+      '10.0.0.5',
+      '[::2]',
+      '::3',
+    ]);
+    for (const bad of ['fleet.example.com:8443', 'http://fleet.example.com', 'a b']) {
+      expect(() => loadConfig({ env: { FLEET_MCP_ALLOWED_HOSTS: bad }, cwd })).toThrow(/^FLEET_MCP_ALLOWED_HOSTS must be a comma-separated list of host names/);
+    }
+  });
+
   it('throws a ConfigError naming the variable', () => {
     expect(() => loadConfig({ env: { FLEET_MCP_PORT: '-1' }, cwd })).toThrow(ConfigError);
     expect(() => loadConfig({ env: { FLEET_MCP_PORT: '-1' }, cwd })).toThrow(/^FLEET_MCP_PORT /);

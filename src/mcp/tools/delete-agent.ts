@@ -3,7 +3,6 @@ import { z } from 'zod';
 import { agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
-// Built once: a fresh MCP server is made per request, and building zod schemas is most of its cost.
 const inputSchema = z.object({ agent_name: agentNameArg });
 
 export function registerDeleteAgent(server: McpServer, deps: FleetToolDeps): void {

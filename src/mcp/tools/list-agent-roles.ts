@@ -3,7 +3,6 @@ import { z } from 'zod';
 import type { FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
-// Built once: a fresh MCP server is made per request, and building zod schemas is most of its cost.
 const inputSchema = z.object({ project: z.string().min(1).describe('Project name, as listed by list_agent_projects.') });
 
 export function registerListAgentRoles(server: McpServer, deps: FleetToolDeps): void {

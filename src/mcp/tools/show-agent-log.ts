@@ -1,13 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { AGENT_LOG_PAGES } from '../../fleet/fleet.js';
-import { agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { agentNameArg, pageArgs, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
 const inputSchema = z.object({
   agent_name: agentNameArg,
-  page: z.number().int().min(1).default(1).describe('Page number, from 1 (newest lines).'),
-  page_size: z.number().int().min(1).max(AGENT_LOG_PAGES.maxSize).default(AGENT_LOG_PAGES.defaultSize).describe(`Lines per page, 1-${AGENT_LOG_PAGES.maxSize}.`),
+  ...pageArgs(AGENT_LOG_PAGES, 'lines'),
 });
 
 export function registerShowAgentLog(server: McpServer, deps: FleetToolDeps): void {

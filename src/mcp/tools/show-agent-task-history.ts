@@ -1,13 +1,12 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { TASK_HISTORY_PAGES } from '../../fleet/fleet.js';
-import { agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { agentNameArg, pageArgs, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
 const inputSchema = z.object({
   agent_name: agentNameArg,
-  page: z.number().int().min(1).default(1).describe('Page number, from 1 (newest tasks).'),
-  page_size: z.number().int().min(1).max(TASK_HISTORY_PAGES.maxSize).default(TASK_HISTORY_PAGES.defaultSize).describe(`Tasks per page, 1-${TASK_HISTORY_PAGES.maxSize}.`),
+  ...pageArgs(TASK_HISTORY_PAGES, 'tasks'),
 });
 
 export function registerShowAgentTaskHistory(server: McpServer, deps: FleetToolDeps): void {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
-export const MAX_WAIT_SECONDS = 600;
+const MAX_WAIT_SECONDS = 600;
 // Below the MCP SDK client's default request timeout of 60 s, so a plain client never gives up first.
 const DEFAULT_WAIT_SECONDS = 50;
 
