@@ -25,7 +25,11 @@ function sandbox() {
 
 function targets(box, token) {
   const node = process.execPath;
-  const fleet = (auth) => ({ command: node, args: [CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth'] });
+  // Each fleet-mcp gets its own data dir: one server per data dir is all the fleet allows.
+  const fleet = (auth) => ({
+    command: node,
+    args: [CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth', '--data-dir', join(box.root, auth ? 'data-auth' : 'data-open')],
+  });
   return [
     { key: 'a', name: 'bare @hono/node-server JSON route', command: node, args: [join(ROOT, 'scripts/bench/bare-hono.mjs')] },
     { key: 'b', name: 'fleet-mcp /mcp, auth on', token, ...fleet(true), env: { FLEET_MCP_AUTH_TOKEN: token } },
