@@ -1,20 +1,8 @@
-import { randomBytes } from 'node:crypto';
-import {
-  closeSync,
-  fchmodSync,
-  fsyncSync,
-  linkSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  renameSync,
-  rmSync,
-  statSync,
-  writeSync,
-} from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
+import { fsyncDirectory, writeFileAtomicSync, writeTempFile } from '../fs/atomic-file.js';
 import { generateToken, isValidToken, TOKEN_RULE } from './token.js';
 
 export interface PreviousToken {
@@ -100,33 +88,11 @@ export function readTokenFile(file: string): TokenRecord | undefined {
   return parsed.data;
 }
 
-function fsyncDirectory(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Writes the whole content to a fresh 0600 temp file beside `file` and flushes it to disk. */
-function writeTempFile(file: string, content: string): string {
+/** The token file's directory, made 0700 when missing and checked when present. */
+function prepareDirectory(file: string): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkDirectory(dir);
-  const temp = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    fchmodSync(fd, 0o600);
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  } finally {
-    closeSync(fd);
-  }
-  return temp;
 }
 
 function newRecord(previous?: PreviousToken): TokenRecord {
@@ -143,6 +109,7 @@ function serialize(record: TokenRecord): string {
  * taken, so two servers starting at once cannot overwrite each other: the loser reads the winner's token.
  */
 function createExclusive(file: string, record: TokenRecord): boolean {
+  prepareDirectory(file);
   const temp = writeTempFile(file, serialize(record));
   try {
     linkSync(temp, file);
@@ -185,13 +152,7 @@ function previousFor(file: string, graceMs: number): PreviousToken | undefined {
 /** Replaces the token with a new one atomically: readers see the old file or the new one, never a mix. */
 export function rotateTokenFile(file: string, options: RotateOptions = {}): TokenRecord {
   const record = newRecord(previousFor(file, options.graceMs ?? 0));
-  const temp = writeTempFile(file, serialize(record));
-  try {
-    renameSync(temp, file);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  fsyncDirectory(dirname(file));
+  prepareDirectory(file);
+  writeFileAtomicSync(file, serialize(record));
   return record;
 }

@@ -1,6 +1,6 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from './atomic-file.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import type { Agent, TaskRecord } from './types.js';
 import type { FleetLogger } from './logger.js';
 

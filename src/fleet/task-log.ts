@@ -1,6 +1,6 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomicSync } from './atomic-file.js';
+import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import type { LogLine, LogStream } from './types.js';
 
 export const DEFAULT_LOG_CAP_BYTES = 10 * 1024 * 1024;

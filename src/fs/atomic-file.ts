@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/**
+ * Writes the whole content to a new 0600 temp file beside `file` and flushes it to disk; the caller puts it in
+ * place (rename, or link for an exclusive create). Every temp name is fresh, so concurrent writers never meet.
+ */
+export function writeTempFile(file: string, content: string): string {
+  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    // The mode given to open is reduced by the umask; secrets and state must not depend on it.
+    fchmodSync(fd, 0o600);
+    writeSync(fd, content);
+    fsyncSync(fd);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  } finally {
+    closeSync(fd);
+  }
+  return temp;
+}
+
+/** Makes a rename or link in `dir` durable across a power loss. */
+export function fsyncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // Some platforms cannot fsync a directory; the rename itself is still atomic there.
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/**
+ * Replaces `file` so that a reader (or a restart after kill -9) sees either the old or the new content, never
+ * a mix: write a temp file in the same directory, fsync it, rename it over the target, fsync the directory.
+ * Synchronous on purpose: the files are small, and ordering the writes is then free.
+ */
+export function writeFileAtomicSync(file: string, content: string): void {
+  const temp = writeTempFile(file, content);
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+  fsyncDirectory(dirname(file));
+}
