@@ -1,4 +1,5 @@
-import { createTokenMatcher } from './token.js';
+import { timingSafeEqual } from 'node:crypto';
+import { tokenDigest } from './token.js';
 
 export interface TokenSet {
   value: string;
@@ -6,7 +7,7 @@ export interface TokenSet {
 }
 
 interface Accepted {
-  matches: (presented: string) => boolean;
+  digest: Buffer;
   /** Epoch ms after which the token is refused; the current token has none. */
   expiresAt?: number;
 }
@@ -23,19 +24,20 @@ export class AcceptedTokens {
   }
 
   replace(tokens: TokenSet): void {
-    const accepted: Accepted[] = [{ matches: createTokenMatcher(tokens.value) }];
+    const accepted: Accepted[] = [{ digest: tokenDigest(tokens.value) }];
     if (tokens.previous) {
-      accepted.push({ matches: createTokenMatcher(tokens.previous.value), expiresAt: Date.parse(tokens.previous.expires_at) });
+      accepted.push({ digest: tokenDigest(tokens.previous.value), expiresAt: Date.parse(tokens.previous.expires_at) });
     }
     this.#accepted = accepted;
   }
 
   readonly verify = (presented: string): boolean => {
     const now = Date.now();
+    const digest = tokenDigest(presented);
     let ok = false;
     // Every entry is checked, so the time taken does not tell which entry matched.
     for (const entry of this.#accepted) {
-      if (entry.matches(presented) && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
+      if (timingSafeEqual(digest, entry.digest) && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
     }
     return ok;
   };
