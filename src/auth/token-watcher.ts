@@ -36,6 +36,7 @@ function signature(file: string): string {
 export function watchTokenFile(options: TokenWatcherOptions): TokenWatcher {
   const { file, tokens, logger } = options;
   let seen = signature(file);
+  let lastProblem: string | undefined;
 
   const reload = (force = false): void => {
     const now = signature(file);
@@ -45,9 +46,14 @@ export function watchTokenFile(options: TokenWatcherOptions): TokenWatcher {
       const record = readTokenFile(file);
       if (!record) throw new Error(`token file ${file} was removed`);
       tokens.replace(record);
+      lastProblem = undefined;
       logger.info({ token_file: file, created_at: record.created_at, previous_valid_until: record.previous?.expires_at }, 'token reloaded');
     } catch (error) {
-      logger.error({ token_file: file, reason: (error as Error).message }, 'token file unusable; still accepting the last good token');
+      // One edit can reach the disk as several writes (truncate, then content); each is seen, one is reported.
+      const problem = (error as Error).message;
+      if (problem === lastProblem) return;
+      lastProblem = problem;
+      logger.error({ token_file: file, reason: problem }, 'token file unusable; still accepting the last good token');
     }
   };
 
