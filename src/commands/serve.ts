@@ -12,6 +12,7 @@ import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { openFleet } from './open-fleet.js';
+import { handleServeSignals } from './serve-signals.js';
 
 const SHUTDOWN_GRACE_MS = 10_000;
 const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
@@ -59,36 +60,6 @@ function watchToken(token: ServerToken | undefined, logger: Logger): TokenWatche
   return watchTokenFile({ file: token.source.file, tokens: token.tokens, logger });
 }
 
-/** SIGHUP's default action ends the process; a server asked to reload must never stop instead. */
-function handleReload(watcher: TokenWatcher | undefined, logger: Logger): void {
-  process.on('SIGHUP', () => {
-    if (!watcher) {
-      logger.info('SIGHUP: nothing to reload, the token does not come from a token file');
-      return;
-    }
-    logger.info('SIGHUP: reloading the token file');
-    watcher.reload(true);
-  });
-}
-
-function handleSignals(logger: Logger, stop: () => Promise<void>): void {
-  let stopping = false;
-  const onSignal = (signal: NodeJS.Signals): void => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    void stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
-}
-
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
@@ -96,7 +67,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
   const watcher = watchToken(token, logger);
-  handleReload(watcher, logger);
+  const signals = handleServeSignals({ logger, watcher });
   const fleet = await openFleet(config, fleetConfig, logger);
 
   const mcpDeps = { projects: fleetConfig.projects, fleet };
@@ -130,7 +101,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     'fleet-mcp listening',
   );
 
-  handleSignals(logger, async () => {
+  signals.stopWith(async () => {
     watcher?.close();
     // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
     const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);

@@ -1,40 +1,100 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 
 afterAll(() => cleanupSandboxes());
 
-/** Runs `serve` under `script`, which gives it a pseudo-terminal as stdout, until it says it listens. */
-function serveOnTerminal(sandbox: Sandbox): Promise<string> {
+interface TerminalServer {
+  /** `script`, which owns the pseudo-terminal; killing it closes the terminal. */
+  terminal: ChildProcess;
+  /** The server itself, from its data-dir lock. */
+  pid: number;
+  /** Everything shown on the terminal so far. */
+  output: () => string;
+  /** Resolves when `script` has exited. */
+  closed: Promise<void>;
+}
+
+function lockFile(sandbox: Sandbox): string {
+  return join(sandbox.env.XDG_DATA_HOME!, 'fleet-mcp', 'server.lock');
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(50);
+  }
+}
+
+/** Runs `serve` under `script`, which gives it a pseudo-terminal as stdin, stdout and stderr, until it listens. */
+async function serveOnTerminal(sandbox: Sandbox): Promise<TerminalServer> {
   const command = `${process.execPath} ${CLI} serve --port 0`;
-  const child = spawn('script', ['-qfec', command, '/dev/null'], {
+  const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: sandbox.cwd,
     env: { ...sandbox.env, FLEET_MCP_AUTH_ENABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.includes('fleet-mcp listening')) child.kill('SIGTERM');
-    });
-    child.once('exit', () => {
-      if (output.includes('fleet-mcp listening')) resolve(output);
-      else reject(new Error(`exited before listening:\n${output}`));
-    });
-  });
+  terminal.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const closed = new Promise<void>((resolve) => terminal.once('exit', () => resolve()));
+  let exited = false;
+  void closed.then(() => (exited = true));
+  await waitFor('the listening line', () => output.includes('fleet-mcp listening') || exited);
+  if (!output.includes('fleet-mcp listening')) throw new Error(`exited before listening:\n${output}`);
+  const pid = (JSON.parse(readFileSync(lockFile(sandbox), 'utf8')) as { pid: number }).pid;
+  return { terminal, pid, output: () => output, closed };
+}
+
+/** Stops the server as a user at the terminal would, and waits until the server process itself has gone. */
+async function stopOnTerminal(server: TerminalServer, signal: NodeJS.Signals): Promise<void> {
+  server.terminal.kill(signal);
+  await server.closed;
+  await waitFor(`pid ${server.pid} to exit`, () => !isAlive(server.pid));
 }
 
 describe('on an interactive terminal', () => {
   it('shows a newly generated token once, and never again on later starts', async () => {
     const sandbox = createSandbox();
     const first = await serveOnTerminal(sandbox);
+    await stopOnTerminal(first, 'SIGTERM');
     const token = JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value as string;
-    expect(first.split(token).length - 1).toBe(1);
-    expect(first).toContain('fleet-mcp token show');
+    expect(first.output().split(token).length - 1).toBe(1);
+    expect(first.output()).toContain('fleet-mcp token show');
     const second = await serveOnTerminal(sandbox);
-    expect(second).not.toContain(token);
+    await stopOnTerminal(second, 'SIGTERM');
+    expect(second.output()).not.toContain(token);
+  });
+
+  it('stops, releasing its data dir, when its terminal closes', async () => {
+    const sandbox = createSandbox();
+    const server = await serveOnTerminal(sandbox);
+    // SIGKILL gives `script` no chance to pass a signal on: the server only sees the terminal hang up.
+    await stopOnTerminal(server, 'SIGKILL');
+    expect(existsSync(lockFile(sandbox))).toBe(false);
+  });
+
+  it('reloads, and keeps serving, on a SIGHUP while its terminal is open', async () => {
+    const sandbox = createSandbox();
+    const server = await serveOnTerminal(sandbox);
+    process.kill(server.pid, 'SIGHUP');
+    await waitFor('the reload line', () => server.output().includes('SIGHUP: reloading the token file'));
+    await sleep(200);
+    expect(isAlive(server.pid)).toBe(true);
+    expect(server.output()).not.toContain('shutting down');
+    await stopOnTerminal(server, 'SIGTERM');
   });
 });

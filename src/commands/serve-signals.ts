@@ -1,0 +1,66 @@
+import { isatty } from 'node:tty';
+import type { TokenWatcher } from '../auth/token-watcher.js';
+import type { Logger } from '../log.js';
+
+export interface ServeSignalsOptions {
+  logger: Logger;
+  /** Reloaded on SIGHUP; absent when the token does not come from a token file. */
+  watcher?: TokenWatcher;
+}
+
+export interface ServeSignals {
+  /** From now on SIGTERM, SIGINT and a terminal hang-up run `stop`, then exit 0 (1 if it failed). */
+  stopWith(stop: () => Promise<void>): void;
+}
+
+/** The kernel makes the files of a terminal that hung up answer EIO, so isatty() turns false for them. */
+function terminalHangupDetector(): () => boolean {
+  const terminalFds = [0, 1, 2].filter((fd) => isatty(fd));
+  return () => terminalFds.some((fd) => !isatty(fd));
+}
+
+/**
+ * Installed before start-up, because SIGHUP's default action ends the process and a server asked to reload must
+ * never stop instead. A SIGHUP is also what a closing terminal sends: then the server stops like any program run
+ * there, rather than living on headless with its log going nowhere and its data dir locked.
+ */
+export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
+  const { logger, watcher } = options;
+  const hungUp = terminalHangupDetector();
+  let stop: (() => Promise<void>) | undefined;
+  let stopping = false;
+
+  const shutDown = (signal: NodeJS.Signals): void => {
+    if (stopping || !stop) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    void stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+
+  process.on('SIGHUP', () => {
+    if (hungUp()) {
+      // Still starting, nothing to drain: end as SIGHUP's default action would (128 + 1).
+      if (!stop) process.exit(129);
+      shutDown('SIGHUP');
+    } else if (!watcher) {
+      logger.info('SIGHUP: nothing to reload, the token does not come from a token file');
+    } else {
+      logger.info('SIGHUP: reloading the token file');
+      watcher.reload(true);
+    }
+  });
+
+  return {
+    stopWith: (stopServer) => {
+      stop = stopServer;
+      process.on('SIGTERM', shutDown);
+      process.on('SIGINT', shutDown);
+    },
+  };
+}
