@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { z } from 'zod';
+import { writeTempFile } from '../fs/atomic-file.js';
 import { FleetError } from './errors.js';
 import { processStartTime } from './process-group.js';
 
-interface LockOwner {
-  pid: number;
-  pid_start: string | null;
-  id: string;
-}
+const lockOwnerSchema = z.object({ pid: z.number().int().positive(), pid_start: z.string().nullable(), id: z.string() });
+type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 export interface DataDirLock {
   release(): void;
@@ -16,6 +16,10 @@ export interface DataDirLock {
 
 // A server restarted right after a stop may find the old one still finishing its shutdown; give it this long.
 const WAIT_FOR_HOLDER_MS = 5000;
+const POLL_HOLDER_MS = 100;
+// A takeover holds its mutex for a few milliseconds; one this old was left by a process that died holding it.
+const STALE_TAKEOVER_MS = 10_000;
+const POLL_TAKEOVER_MS = 20;
 
 /**
  * Claims the data dir for this server: two servers on one data dir would each take the other's running tasks
@@ -27,46 +31,89 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const deadline = Date.now() + WAIT_FOR_HOLDER_MS;
   while (!tryCreate(file, owner)) {
     const holder = readOwner(file);
-    if (!holder || !isAlive(holder)) {
-      rmSync(file, { force: true });
-    } else if (Date.now() > deadline) {
-      throw new FleetError(
-        'conflict',
-        `The data dir ${dataDir} is in use by another fleet-mcp server (pid ${holder.pid}). Stop it, or give this one its own FLEET_MCP_DATA_DIR.`,
-      );
-    } else {
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    if (holder === 'missing') continue;
+    if (holder !== 'corrupt' && isAlive(holder)) {
+      if (Date.now() > deadline) {
+        throw new FleetError(
+          'conflict',
+          `The data dir ${dataDir} is in use by another fleet-mcp server (pid ${holder.pid}). Stop it, or give this one its own FLEET_MCP_DATA_DIR.`,
+        );
+      }
+      await sleep(POLL_HOLDER_MS);
+    } else if (!removeStaleLock(file, holder)) {
+      await sleep(POLL_TAKEOVER_MS);
     }
   }
   return {
     release: () => {
-      if (readOwner(file)?.id === owner.id) rmSync(file, { force: true });
+      const current = readOwner(file);
+      if (typeof current === 'object' && current.id === owner.id) rmSync(file, { force: true });
     },
   };
 }
 
+/** Puts a complete lock file in place or fails if one exists: a reader never sees a half-written owner. */
 function tryCreate(file: string, owner: LockOwner): boolean {
-  let fd: number;
+  const temp = writeTempFile(file, JSON.stringify(owner));
   try {
-    fd = openSync(file, 'wx', 0o600);
+    linkSync(temp, file);
+    return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
+  } finally {
+    rmSync(temp, { force: true });
+  }
+}
+
+/**
+ * Removes the lock of a dead holder under a takeover mutex (an exclusive mkdir). Without it, two servers that
+ * found the same dead holder could both remove "its" lock, the slower one removing the lock the faster one had
+ * just created, and both would run. Returns false when another takeover is under way.
+ */
+function removeStaleLock(file: string, stale: LockOwner | 'corrupt'): boolean {
+  const mutex = `${file}.takeover`;
+  try {
+    mkdirSync(mutex, { mode: 0o700 });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    removeIfOlderThan(mutex, STALE_TAKEOVER_MS);
+    return false;
   }
   try {
-    writeSync(fd, JSON.stringify(owner));
+    const current = readOwner(file);
+    const unchanged = current === stale || (typeof current === 'object' && typeof stale === 'object' && current.id === stale.id);
+    if (unchanged) rmSync(file, { force: true });
   } finally {
-    closeSync(fd);
+    rmSync(mutex, { recursive: true, force: true });
   }
   return true;
 }
 
-function readOwner(file: string): LockOwner | null {
+function removeIfOlderThan(dir: string, ageMs: number): void {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockOwner;
-  } catch {
-    return null;
+    if (Date.now() - statSync(dir).mtimeMs > ageMs) rmSync(dir, { recursive: true, force: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+function readOwner(file: string): LockOwner | 'missing' | 'corrupt' {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 'missing';
+    throw error;
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return 'corrupt';
+  }
+  const owner = lockOwnerSchema.safeParse(json);
+  return owner.success ? owner.data : 'corrupt';
 }
 
 function isAlive(owner: LockOwner): boolean {
@@ -74,7 +121,8 @@ function isAlive(owner: LockOwner): boolean {
   try {
     process.kill(owner.pid, 0);
     return true;
-  } catch {
-    return false;
+  } catch (error) {
+    // EPERM: the process exists but belongs to another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
