@@ -2,7 +2,7 @@ import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config.js';
-import { fsyncDirectory, writeFileAtomicSync, writeTempFile } from '../fs/atomic-file.js';
+import { fsyncDirectory, removeAbandonedTempFiles, writeFileAtomicSync, writeTempFile } from '../fs/atomic-file.js';
 import { generateToken, isValidToken, TOKEN_RULE } from './token.js';
 
 export interface PreviousToken {
@@ -88,11 +88,12 @@ export function readTokenFile(file: string): TokenRecord | undefined {
   return parsed.data;
 }
 
-/** The token file's directory, made 0700 when missing and checked when present. */
+/** The token file's directory, made 0700 when missing and checked when present, and rid of abandoned temp files. */
 function prepareDirectory(file: string): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkDirectory(dir);
+  removeAbandonedTempFiles(file);
 }
 
 function newRecord(previous?: PreviousToken): TokenRecord {
@@ -126,7 +127,10 @@ function createExclusive(file: string, record: TokenRecord): boolean {
 /** Returns the stored token, creating the file first when there is none. */
 export function ensureTokenFile(file: string): { record: TokenRecord; created: boolean } {
   const existing = readTokenFile(file);
-  if (existing) return { record: existing, created: false };
+  if (existing) {
+    removeAbandonedTempFiles(file);
+    return { record: existing, created: false };
+  }
   const record = newRecord();
   if (createExclusive(file, record)) return { record, created: true };
   return { record: readTokenFile(file)!, created: false };

@@ -3,7 +3,7 @@ import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
-import { writeTempFile } from '../fs/atomic-file.js';
+import { removeAbandonedTempFiles, writeTempFile } from '../fs/atomic-file.js';
 import { FleetError } from './errors.js';
 import { processStartTime } from './process-group.js';
 
@@ -44,6 +44,7 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       await sleep(POLL_TAKEOVER_MS);
     }
   }
+  removeAbandonedTempFiles(file);
   return {
     release: () => {
       const current = readOwner(file);

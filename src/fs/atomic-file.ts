@@ -1,13 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+
+// Writing a temp file takes milliseconds; one this old was left by a writer killed before it put the file in place.
+const ABANDONED_TEMP_MS = 60_000;
+
+function tempPrefix(file: string): string {
+  return `.${basename(file)}.`;
+}
 
 /**
  * Writes the whole content to a new 0600 temp file beside `file` and flushes it to disk; the caller puts it in
  * place (rename, or link for an exclusive create). Every temp name is fresh, so concurrent writers never meet.
  */
 export function writeTempFile(file: string, content: string): string {
-  const temp = join(dirname(file), `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
+  const temp = join(dirname(file), `${tempPrefix(file)}${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     // The mode given to open is reduced by the umask; secrets and state must not depend on it.
@@ -21,6 +28,31 @@ export function writeTempFile(file: string, content: string): string {
     closeSync(fd);
   }
   return temp;
+}
+
+/**
+ * Removes the temp files of `file` that writers killed mid-write (kill -9, power loss) left behind, since nobody
+ * will ever read them and they may hold a secret. Younger ones are spared: they may belong to a writer at work.
+ * Best effort: a directory that cannot be listed, or a file that cannot be removed, is left as it is.
+ */
+export function removeAbandonedTempFiles(file: string): void {
+  const dir = dirname(file);
+  const prefix = tempPrefix(file);
+  let entries: string[];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const entry of entries) {
+    if (!entry.startsWith(prefix) || !entry.endsWith('.tmp')) continue;
+    const temp = join(dir, entry);
+    try {
+      if (Date.now() - statSync(temp).mtimeMs > ABANDONED_TEMP_MS) rmSync(temp, { force: true });
+    } catch {
+      // Gone already, or not ours to remove.
+    }
+  }
 }
 
 /** Makes a rename or link in `dir` durable across a power loss. */

@@ -1,7 +1,8 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
+import { runCli } from '../helpers/cli.js';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
 
@@ -25,6 +26,17 @@ function authorized(token: string): RequestInit {
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
   };
+}
+
+/** Leaves temp files as a writer killed before its rename would: one from 2 minutes ago, one just now. */
+function plantTempFiles(sandbox: Sandbox): { abandoned: string; fresh: string } {
+  const dir = dirname(sandbox.tokenFile);
+  const abandoned = join(dir, '.auth_token.0123456789ab.tmp');
+  const fresh = join(dir, '.auth_token.ba9876543210.tmp');
+  for (const file of [abandoned, fresh]) writeFileSync(file, '{"value": "half-written', { mode: 0o600 });
+  const twoMinutesAgo = new Date(Date.now() - 120_000);
+  utimesSync(abandoned, twoMinutesAgo, twoMinutesAgo);
+  return { abandoned, fresh };
 }
 
 describe('the token file', () => {
@@ -97,6 +109,21 @@ describe('the token file', () => {
     expect(server.ready.token_source).toBe('FLEET_MCP_AUTH_TOKEN');
     expect(existsSync(sandbox.tokenFile)).toBe(false);
     expect((await fetch(server.mcpUrl, authorized(envToken))).status).toBe(200);
+    await server.stop();
+  });
+
+  it('loses the temp files a killed writer left, on the next rotate or start, but not one a writer may be using', async () => {
+    const sandbox = createSandbox();
+    expect((await runCli(sandbox, ['token', 'rotate'])).code).toBe(0);
+    readRecord(sandbox.tokenFile);
+    let temps = plantTempFiles(sandbox);
+    expect((await runCli(sandbox, ['token', 'rotate'])).code).toBe(0);
+    readRecord(sandbox.tokenFile);
+    expect([existsSync(temps.abandoned), existsSync(temps.fresh)]).toEqual([false, true]);
+
+    temps = plantTempFiles(sandbox);
+    const server = await startServer(sandbox, { env: AUTH_ON });
+    expect([existsSync(temps.abandoned), existsSync(temps.fresh)]).toEqual([false, true]);
     await server.stop();
   });
 });

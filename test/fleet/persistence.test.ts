@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/fleet/process-group.js';
@@ -205,6 +205,11 @@ describe('the data dir', () => {
     await second.shutdown();
 
     writeFileSync(join(dataDir, 'server.lock'), JSON.stringify({ pid: 999_999_999, pid_start: '1', id: 'dead' }));
+    // A server killed while it wrote its lock leaves the temp file behind; the next one removes it.
+    const abandoned = join(dataDir, '.server.lock.0123456789ab.tmp');
+    writeFileSync(abandoned, '{"pid": 1');
+    utimesSync(abandoned, new Date(Date.now() - 120_000), new Date(Date.now() - 120_000));
     await expect(sandbox.fleet({ dataDir })).resolves.toBeDefined();
+    expect(existsSync(abandoned)).toBe(false);
   });
 });
