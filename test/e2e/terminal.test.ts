@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
+import { eventually, isAlive } from '../fleet/helpers.js';
 import { CLI } from '../helpers/cli.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 
@@ -23,23 +24,6 @@ function lockFile(sandbox: Sandbox): string {
   return join(sandbox.env.XDG_DATA_HOME!, 'fleet-mcp', 'server.lock');
 }
 
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
-
 /** Runs `serve` under `script`, which gives it a pseudo-terminal as stdin, stdout and stderr, until it listens. */
 async function serveOnTerminal(sandbox: Sandbox): Promise<TerminalServer> {
   const command = `${process.execPath} ${CLI} serve --port 0`;
@@ -53,7 +37,7 @@ async function serveOnTerminal(sandbox: Sandbox): Promise<TerminalServer> {
   const closed = new Promise<void>((resolve) => terminal.once('exit', () => resolve()));
   let exited = false;
   void closed.then(() => (exited = true));
-  await waitFor('the listening line', () => output.includes('fleet-mcp listening') || exited);
+  await eventually(() => (output.includes('fleet-mcp listening') || exited ? true : undefined));
   if (!output.includes('fleet-mcp listening')) throw new Error(`exited before listening:\n${output}`);
   const pid = (JSON.parse(readFileSync(lockFile(sandbox), 'utf8')) as { pid: number }).pid;
   return { terminal, pid, output: () => output, closed };
@@ -63,7 +47,7 @@ async function serveOnTerminal(sandbox: Sandbox): Promise<TerminalServer> {
 async function stopOnTerminal(server: TerminalServer, signal: NodeJS.Signals): Promise<void> {
   server.terminal.kill(signal);
   await server.closed;
-  await waitFor(`pid ${server.pid} to exit`, () => !isAlive(server.pid));
+  await eventually(() => (isAlive(server.pid) ? undefined : true));
 }
 
 describe('on an interactive terminal', () => {
@@ -91,7 +75,7 @@ describe('on an interactive terminal', () => {
     const sandbox = createSandbox();
     const server = await serveOnTerminal(sandbox);
     process.kill(server.pid, 'SIGHUP');
-    await waitFor('the reload line', () => server.output().includes('SIGHUP: reloading the token file'));
+    await eventually(() => (server.output().includes('SIGHUP: reloading the token file') ? true : undefined));
     await sleep(200);
     expect(isAlive(server.pid)).toBe(true);
     expect(server.output()).not.toContain('shutting down');
