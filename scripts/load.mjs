@@ -7,6 +7,7 @@
 // succeeded.
 import { Agent, request } from 'node:http';
 import { parseArgs } from 'node:util';
+import { MCP_BODY, mcpHeaders } from './mcp-request.mjs';
 
 const { values } = parseArgs({ options: { url: { type: 'string' }, requests: { type: 'string', default: '1000' } } });
 const url = new URL(values.url ?? '');
@@ -17,12 +18,7 @@ if (!['127.0.0.1', 'localhost'].includes(url.hostname)) {
 const total = Number(values.requests);
 const token = process.env.FLEET_TOKEN;
 const agent = new Agent({ keepAlive: true, maxSockets: Infinity });
-const body = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {} } });
-const headers = {
-  'Content-Type': 'application/json',
-  Accept: 'application/json, text/event-stream',
-  ...(token ? { Authorization: `Bearer ${token}` } : {}),
-};
+const headers = mcpHeaders(token);
 
 /** Resolves with [status, milliseconds]; a tool error inside a 200 counts as a failure too. */
 function call() {
@@ -37,7 +33,7 @@ function call() {
       });
     });
     req.on('error', (error) => resolve([`error:${error.code}`, performance.now() - started]));
-    req.end(body);
+    req.end(MCP_BODY);
   });
 }
 

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MCP_BODY, mcpHeaders } from './load.mjs';
+import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 
 const CLI = resolve(import.meta.dirname, '../../dist/cli.js');
 const WARM = Number(process.env.BENCH_WARM ?? 500);

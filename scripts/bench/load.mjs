@@ -1,21 +1,6 @@
 // Drives one target with autocannon for a fixed time and keeps the figures the report needs.
 import autocannon from 'autocannon';
-
-export const MCP_BODY = JSON.stringify({
-  jsonrpc: '2.0',
-  id: 1,
-  method: 'tools/call',
-  params: { name: 'list_agent_projects', arguments: {} },
-});
-
-/** The headers every MCP client sends on a Streamable HTTP POST, plus the bearer token where there is one. */
-export function mcpHeaders(token) {
-  return {
-    'content-type': 'application/json',
-    accept: 'application/json, text/event-stream',
-    ...(token ? { authorization: `Bearer ${token}` } : {}),
-  };
-}
+import { MCP_BODY } from '../mcp-request.mjs';
 
 /**
  * @param {{ url: string, headers: Record<string, string>, seconds: number, connections: number }} options

@@ -4,7 +4,8 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { load, MCP_BODY, mcpHeaders } from './load.mjs';
+import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
+import { load } from './load.mjs';
 import { medianRunMs, rssMiB, startTarget } from './processes.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
