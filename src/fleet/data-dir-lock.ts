@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
 import { removeAbandonedTempFiles, writeTempFile } from '../fs/atomic-file.js';
 import { FleetError } from './errors.js';
-import { processStartTime } from './process-group.js';
+import { isSameProcessAlive, processStartTime } from './process-group.js';
 
 const lockOwnerSchema = z.object({ pid: z.number().int().positive(), pid_start: z.string().nullable(), id: z.string() });
 type LockOwner = z.infer<typeof lockOwnerSchema>;
@@ -28,8 +28,24 @@ const POLL_TAKEOVER_MS = 20;
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   const file = join(dataDir, 'server.lock');
   const owner: LockOwner = { pid: process.pid, pid_start: processStartTime(process.pid), id: randomUUID() };
+  // One complete temp file, hard-linked into place on each try: a reader never sees a half-written owner.
+  const temp = writeTempFile(file, JSON.stringify(owner));
+  try {
+    await claim(file, temp, dataDir);
+  } finally {
+    rmSync(temp, { force: true });
+  }
+  removeAbandonedTempFiles(file);
+  return {
+    release: () => {
+      if (ownerKey(readOwner(file)) === owner.id) rmSync(file, { force: true });
+    },
+  };
+}
+
+async function claim(file: string, temp: string, dataDir: string): Promise<void> {
   const deadline = Date.now() + WAIT_FOR_HOLDER_MS;
-  while (!tryCreate(file, owner)) {
+  while (!tryLink(temp, file)) {
     const holder = readOwner(file);
     if (holder === 'missing') continue;
     if (holder !== 'corrupt' && isAlive(holder)) {
@@ -44,26 +60,16 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
       await sleep(POLL_TAKEOVER_MS);
     }
   }
-  removeAbandonedTempFiles(file);
-  return {
-    release: () => {
-      const current = readOwner(file);
-      if (typeof current === 'object' && current.id === owner.id) rmSync(file, { force: true });
-    },
-  };
 }
 
-/** Puts a complete lock file in place or fails if one exists: a reader never sees a half-written owner. */
-function tryCreate(file: string, owner: LockOwner): boolean {
-  const temp = writeTempFile(file, JSON.stringify(owner));
+/** Links `temp` to `file` unless `file` exists; a hard link is atomic and never replaces. */
+function tryLink(temp: string, file: string): boolean {
   try {
     linkSync(temp, file);
     return true;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw error;
-  } finally {
-    rmSync(temp, { force: true });
   }
 }
 
@@ -82,9 +88,7 @@ function removeStaleLock(file: string, stale: LockOwner | 'corrupt'): boolean {
     return false;
   }
   try {
-    const current = readOwner(file);
-    const unchanged = current === stale || (typeof current === 'object' && typeof stale === 'object' && current.id === stale.id);
-    if (unchanged) rmSync(file, { force: true });
+    if (ownerKey(readOwner(file)) === ownerKey(stale)) rmSync(file, { force: true });
   } finally {
     rmSync(mutex, { recursive: true, force: true });
   }
@@ -97,6 +101,11 @@ function removeIfOlderThan(dir: string, ageMs: number): void {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
   }
+}
+
+/** What tells two reads of the lock apart: the holder's id, or how the file could not be read. */
+function ownerKey(owner: LockOwner | 'missing' | 'corrupt'): string {
+  return typeof owner === 'object' ? owner.id : owner;
 }
 
 function readOwner(file: string): LockOwner | 'missing' | 'corrupt' {
@@ -118,7 +127,7 @@ function readOwner(file: string): LockOwner | 'missing' | 'corrupt' {
 }
 
 function isAlive(owner: LockOwner): boolean {
-  if (owner.pid_start !== null) return processStartTime(owner.pid) === owner.pid_start;
+  if (owner.pid_start !== null) return isSameProcessAlive(owner.pid, owner.pid_start);
   try {
     process.kill(owner.pid, 0);
     return true;
