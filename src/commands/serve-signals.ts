@@ -1,3 +1,4 @@
+import { closeSync, constants, openSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import type { TokenWatcher } from '../auth/token-watcher.js';
 import type { Logger } from '../log.js';
@@ -13,10 +14,27 @@ export interface ServeSignals {
   stopWith(stop: () => Promise<void>): void;
 }
 
-/** The kernel makes the files of a terminal that hung up answer EIO, so isatty() turns false for them. */
+/** True while this process has a controlling terminal: the kernel takes it from the whole session when it is gone. */
+function hasControllingTerminal(): boolean {
+  try {
+    closeSync(openSync('/dev/tty', constants.O_RDONLY | constants.O_NOCTTY | constants.O_NONBLOCK));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A terminal can go two ways. Its window closes: the kernel hangs it up, and its files answer EIO, so isatty() turns
+ * false. Or the shell that owned it exits first, say killed: the kernel sends SIGHUP to the job in the foreground
+ * while the terminal still answers, but takes it away as the session's controlling terminal.
+ */
 function terminalHangupDetector(): () => boolean {
   const terminalFds = [0, 1, 2].filter((fd) => isatty(fd));
-  return () => terminalFds.some((fd) => !isatty(fd));
+  // Run detached from the terminal (nohup, redirects), the server asked not to stop with it.
+  if (terminalFds.length === 0) return () => false;
+  const hadControllingTerminal = hasControllingTerminal();
+  return () => terminalFds.some((fd) => !isatty(fd)) || (hadControllingTerminal && !hasControllingTerminal());
 }
 
 /**

@@ -14,7 +14,7 @@ interface TerminalServer {
   terminal: ChildProcess;
   /** The server itself, from its data-dir lock. */
   pid: number;
-  /** Everything shown on the terminal so far. */
+  /** Everything the server logged so far: what the terminal showed, or `nohup.out`. */
   output: () => string;
   /** Resolves when `script` has exited. */
   closed: Promise<void>;
@@ -24,23 +24,36 @@ function lockFile(sandbox: Sandbox): string {
   return join(sandbox.env.XDG_DATA_HOME!, 'fleet-mcp', 'server.lock');
 }
 
+interface TerminalOptions {
+  /**
+   * Keeps the shell `script` runs the command with alive between `script` and the server, as a login shell is;
+   * otherwise the shell execs the server. Left to the shell, which of the two happens depends on the shell.
+   */
+  shellStaysBetween?: boolean;
+  /** Runs the server under `nohup`, which leaves it none of the terminal's files and its log in `nohup.out`. */
+  nohup?: boolean;
+}
+
 /** Runs `serve` under `script`, which gives it a pseudo-terminal as stdin, stdout and stderr, until it listens. */
-async function serveOnTerminal(sandbox: Sandbox): Promise<TerminalServer> {
-  const command = `${process.execPath} ${CLI} serve --port 0`;
+async function serveOnTerminal(sandbox: Sandbox, options: TerminalOptions = {}): Promise<TerminalServer> {
+  const serve = `${options.nohup ? 'nohup ' : ''}${process.execPath} ${CLI} serve --port 0`;
+  const command = options.shellStaysBetween ? `${serve}; echo "serve ended"` : `exec ${serve}`;
   const terminal = spawn('script', ['-qfec', command, '/dev/null'], {
     cwd: sandbox.cwd,
-    env: { ...sandbox.env, FLEET_MCP_AUTH_ENABLED: 'true' },
+    env: { ...sandbox.env, SHELL: '/bin/sh', FLEET_MCP_AUTH_ENABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  terminal.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  let shown = '';
+  terminal.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString()));
+  const nohupOut = join(sandbox.cwd, 'nohup.out');
+  const output = (): string => (!options.nohup ? shown : existsSync(nohupOut) ? readFileSync(nohupOut, 'utf8') : '');
   const closed = new Promise<void>((resolve) => terminal.once('exit', () => resolve()));
   let exited = false;
   void closed.then(() => (exited = true));
-  await eventually(() => (output.includes('fleet-mcp listening') || exited ? true : undefined));
-  if (!output.includes('fleet-mcp listening')) throw new Error(`exited before listening:\n${output}`);
+  await eventually(() => (output().includes('fleet-mcp listening') || exited ? true : undefined));
+  if (!output().includes('fleet-mcp listening')) throw new Error(`exited before listening:\n${output()}`);
   const pid = (JSON.parse(readFileSync(lockFile(sandbox), 'utf8')) as { pid: number }).pid;
-  return { terminal, pid, output: () => output, closed };
+  return { terminal, pid, output, closed };
 }
 
 /** Stops the server as a user at the terminal would, and waits until the server process itself has gone. */
@@ -68,6 +81,27 @@ describe('on an interactive terminal', () => {
     const server = await serveOnTerminal(sandbox);
     // SIGKILL gives `script` no chance to pass a signal on: the server only sees the terminal hang up.
     await stopOnTerminal(server, 'SIGKILL');
+    expect(existsSync(lockFile(sandbox))).toBe(false);
+  });
+
+  it('stops, releasing its data dir, when the shell that owns its terminal exits', async () => {
+    const sandbox = createSandbox();
+    const server = await serveOnTerminal(sandbox, { shellStaysBetween: true });
+    // `script` passes SIGTERM to the shell only. Its exit leaves the terminal open but takes it from the session.
+    await stopOnTerminal(server, 'SIGTERM');
+    expect(existsSync(lockFile(sandbox))).toBe(false);
+  });
+
+  it('lives on, taking the hang-up for a reload, when run under nohup', async () => {
+    const sandbox = createSandbox();
+    const server = await serveOnTerminal(sandbox, { shellStaysBetween: true, nohup: true });
+    server.terminal.kill('SIGKILL');
+    await server.closed;
+    await eventually(() => (server.output().includes('SIGHUP: reloading the token file') ? true : undefined));
+    await sleep(200);
+    expect(isAlive(server.pid)).toBe(true);
+    process.kill(server.pid, 'SIGTERM');
+    await eventually(() => (isAlive(server.pid) ? undefined : true));
     expect(existsSync(lockFile(sandbox))).toBe(false);
   });
 
