@@ -46,7 +46,10 @@ async function serveOnTerminal(sandbox: Sandbox, options: TerminalOptions = {}):
   let shown = '';
   terminal.stdout!.on('data', (chunk: Buffer) => (shown += chunk.toString()));
   const nohupOut = join(sandbox.cwd, 'nohup.out');
-  const output = (): string => (!options.nohup ? shown : existsSync(nohupOut) ? readFileSync(nohupOut, 'utf8') : '');
+  const output = (): string => {
+    if (!options.nohup) return shown;
+    return existsSync(nohupOut) ? readFileSync(nohupOut, 'utf8') : '';
+  };
   const closed = new Promise<void>((resolve) => terminal.once('exit', () => resolve()));
   let exited = false;
   void closed.then(() => (exited = true));
@@ -95,12 +98,16 @@ describe('on an interactive terminal', () => {
   it('lives on, taking the hang-up for a reload, when run under nohup', async () => {
     const sandbox = createSandbox();
     const server = await serveOnTerminal(sandbox, { shellStaysBetween: true, nohup: true });
-    server.terminal.kill('SIGKILL');
-    await server.closed;
-    await eventually(() => (server.output().includes('SIGHUP: reloading the token file') ? true : undefined));
-    await sleep(200);
-    expect(isAlive(server.pid)).toBe(true);
-    process.kill(server.pid, 'SIGTERM');
+    try {
+      server.terminal.kill('SIGKILL');
+      await server.closed;
+      await eventually(() => (server.output().includes('SIGHUP: reloading the token file') ? true : undefined));
+      await sleep(200);
+      expect(isAlive(server.pid)).toBe(true);
+    } finally {
+      // Nothing else would ever stop a server that outlives its terminal, not even the end of the test run.
+      if (isAlive(server.pid)) process.kill(server.pid, 'SIGTERM');
+    }
     await eventually(() => (isAlive(server.pid) ? undefined : true));
     expect(existsSync(lockFile(sandbox))).toBe(false);
   });
