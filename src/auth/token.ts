@@ -6,9 +6,15 @@ const MIN_TOKEN_LENGTH = 32;
 
 export const TOKEN_RULE = `use at least ${MIN_TOKEN_LENGTH} characters of A-Z a-z 0-9 - . _ ~ + / (optionally ending in =), e.g. the output of \`openssl rand -base64 32\``;
 
-/** 256 random bits, base64url: 43 characters that need no escaping in a header, a shell or JSON. */
+/**
+ * 256 random bits, base64url: 43 characters that need no escaping in a header, a shell or JSON. One draw in 64
+ * starts with "-", which flag-style CLIs read as an option (`--oauth2Bearer "$T"`); such a draw is made again.
+ */
 export function generateToken(): string {
-  return randomBytes(32).toString('base64url');
+  for (;;) {
+    const token = randomBytes(32).toString('base64url');
+    if (!token.startsWith('-')) return token;
+  }
 }
 
 export function isB64Token(value: string): boolean {

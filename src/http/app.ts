@@ -10,7 +10,6 @@ import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
-
 export interface AppOptions {
   guard: HostGuardOptions;
   /** Present when auth is enabled: answers whether a presented token is currently accepted. */
@@ -31,6 +30,13 @@ function clientAddress(c: Context): string {
   } catch {
     return 'unknown';
   }
+}
+
+const OAUTH_ENDPOINTS = new Set(['/register', '/authorize', '/token']);
+
+/** `/.well-known/...` under any prefix (mcp-remote asks `/mcp/.well-known/openid-configuration`), or an OAuth endpoint. */
+function isOAuthProbe(path: string): boolean {
+  return OAUTH_ENDPOINTS.has(path) || path.split('/').includes('.well-known');
 }
 
 type ErrorStatus = 404 | 413 | 429 | 500;
@@ -81,8 +87,12 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.use('*', hostGuard(options.guard));
   app.get('/health', (c) => c.json({ status: 'healthy', service: SERVICE_NAME, version: VERSION }));
 
-  // Clients probe these for OAuth discovery; a plain JSON 404 tells them to fall back to the static token.
-  app.all('/.well-known/*', (c) => jsonError(c, 404, 'not_found', 'This server uses a static bearer token, not OAuth.'));
+  // Clients probe these for OAuth discovery and registration, often without a header even when they hold the
+  // token: a plain JSON 404 tells them to use the static token, and costs no log warning or throttle count.
+  app.use('*', async (c, next) => {
+    if (!isOAuthProbe(c.req.path)) return next();
+    return jsonError(c, 404, 'not_found', 'This server uses a static bearer token, not OAuth.');
+  });
 
   if (options.verifyToken) {
     // Registered before every other route, so an unauthenticated request is refused before routing.

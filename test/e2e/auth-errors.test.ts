@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { send } from '../helpers/http-request.js';
+import { freshClientAddress, send } from '../helpers/http-request.js';
 import { rawRequest, requestHead } from '../helpers/raw-http.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -26,6 +26,10 @@ const MCP_POST = {
   headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
   body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
 };
+
+function countAuthWarnings(): number {
+  return server.output().split('\n').filter((line) => line.includes('"authentication failed"') || line.includes('"client throttled"')).length;
+}
 
 // Every request comes from a fresh loopback address, so the failed-auth throttle never interferes here.
 async function postMcp(authorization?: string): Promise<Response> {
@@ -124,13 +128,30 @@ describe('routes', () => {
     expect(text).not.toContain(token);
   });
 
-  it('answers /.well-known/* with a JSON 404 without a token', async () => {
-    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-authorization-server/mcp']) {
-      const response = await send(`${server.baseUrl}${path}`);
-      expect(response.status).toBe(404);
-      expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(((await response.json()) as { error: string }).error).toBe('not_found');
+  it('answers OAuth discovery and registration probes with a JSON 404, no token, no warning, no throttle cost', async () => {
+    const probes = [
+      '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-authorization-server/mcp',
+      '/mcp/.well-known/openid-configuration',
+      '/mcp/.well-known/oauth-protected-resource',
+      '/register',
+      '/authorize',
+      '/token',
+    ];
+    const client = freshClientAddress();
+    const warningsBefore = countAuthWarnings();
+    // More probes from one address than the throttle allows failures: none of them may count as one.
+    for (const path of [...probes, ...probes]) {
+      for (const method of ['GET', 'POST']) {
+        const response = await send(`${server.baseUrl}${path}`, { method, localAddress: client });
+        expect(response.status, `${method} ${path}`).toBe(404);
+        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+        expect(((await response.json()) as { error: string }).error).toBe('not_found');
+      }
     }
+    expect(countAuthWarnings()).toBe(warningsBefore);
+    const refused = await send(server.mcpUrl, { ...MCP_POST, headers: { ...MCP_POST.headers, Authorization: 'Bearer wrong-token' }, localAddress: client });
+    expect(refused.status).toBe(401);
   });
 
   it('refuses GET and DELETE on /mcp without a token before routing', async () => {

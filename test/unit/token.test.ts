@@ -7,6 +7,13 @@ describe('tokens', () => {
     for (let i = 0; i < 100; i++) expect(generateToken()).toMatch(/^[A-Za-z0-9_-]{43}$/);
   });
 
+  it('never start with "-", so no CLI reads one as an option', () => {
+    // A plain draw starts with "-" once in 64: among 10,000 draws at least one would, but for odds of e^-156.
+    const tokens = Array.from({ length: 10_000 }, generateToken);
+    expect(tokens.filter((token) => token.startsWith('-'))).toEqual([]);
+    expect(new Set(tokens.map((token) => token[0])).size).toBe(63);
+  });
+
   it('match only the exact value, whatever the length presented', () => {
     const token = generateToken();
     const matches = new AcceptedTokens({ value: token }).verify;
