@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { serveCommand } from './commands/serve.js';
 import { stdioCommand } from './commands/stdio.js';
 import { systemdCommand } from './commands/systemd.js';
+import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/named-tokens.js';
 import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
 import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
@@ -11,6 +12,7 @@ Environment (flags win over the environment, which wins over .env in the working
   FLEET_MCP_AUTH_ENABLED     true/1/yes/on or false/0/no/off (alias AUTH_ENABLED); default false
   FLEET_MCP_AUTH_TOKEN_FILE  token file; default ~/.config/fleet-mcp/auth_token
   FLEET_MCP_AUTH_TOKEN       token from a secret manager; wins over the file, never written to disk
+  FLEET_MCP_TOKENS_FILE      hashes of the named tokens; default tokens.json beside the token file
   FLEET_MCP_HOST             listen address; default 127.0.0.1
   FLEET_MCP_PORT             listen port (0 picks a free one); default 8000
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
@@ -85,7 +87,7 @@ program
   .addHelpText('after', '\nInstall and start:\n  fleet-mcp systemd --user > ~/.config/systemd/user/fleet-mcp.service && systemctl --user enable --now fleet-mcp\n  fleet-mcp systemd --system | sudo tee /etc/systemd/system/fleet-mcp.service && sudo systemctl enable --now fleet-mcp')
   .action(run(systemdCommand));
 
-const token = program.command('token').description('show, rotate or locate the shared bearer token');
+const token = program.command('token').description('show, rotate or locate the shared bearer token; create, list or revoke named tokens');
 const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
 
 token
@@ -101,6 +103,30 @@ token
   .option(...tokenFileOption)
   .option('--grace <duration>', 'keep the previous token valid this long, e.g. 10m (default: it ends at once)')
   .action(run(tokenRotateCommand));
+
+token
+  .command('create')
+  .description('make a named token with scopes, print it once, and store only its hash (beside the token file)')
+  .argument('<name>', 'lowercase letters, digits, "-" or "_", starting with a letter; never reused')
+  .option('--scope <scopes>', 'comma-separated: read (look), run (create and steer agents), admin (everything)', 'read')
+  .option('--expires <duration>', 'refused after this long, e.g. 30d or 12h (default: never)')
+  .option('--rate-limit <n>', 'at most n requests a minute; more get 429 (default: no limit)')
+  .option(...tokenFileOption)
+  .action(run(tokenCreateCommand));
+
+token
+  .command('list')
+  .description('list the shared and named tokens: names, scopes, dates, use, masked (never a value)')
+  .option('--json', 'print JSON')
+  .option(...tokenFileOption)
+  .action(run(tokenListCommand));
+
+token
+  .command('revoke')
+  .description('revoke a named token; a running server refuses it within a second')
+  .argument('<name>', 'the token to revoke')
+  .option(...tokenFileOption)
+  .action(run(tokenRevokeCommand));
 
 token
   .command('path')

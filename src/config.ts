@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isValidToken, TOKEN_RULE } from './auth/token.js';
@@ -17,6 +17,8 @@ export interface AuthConfig {
   envToken: string | undefined;
   /** Set by systemd when the unit loads credentials; a `fleet-mcp-token` credential there wins over the file. */
   credentialsDirectory: string | undefined;
+  /** Hashes of the named, scoped tokens that `fleet-mcp token create` makes; beside the token file by default. */
+  namedTokensFile: string;
 }
 
 export interface GuardConfig {
@@ -134,6 +136,7 @@ const variablesSchema = z.object({
   FLEET_MCP_AUTH_ENABLED: booleanVariable.optional(),
   AUTH_ENABLED: booleanVariable.optional(),
   FLEET_MCP_AUTH_TOKEN_FILE: pathVariable.optional(),
+  FLEET_MCP_TOKENS_FILE: pathVariable.optional(),
   FLEET_MCP_AUTH_TOKEN: z
     .string()
     .trim()
@@ -205,6 +208,7 @@ function parseVariables(options: LoadConfigOptions): Variables {
 export function loadConfig(options: LoadConfigOptions): Config {
   const vars = parseVariables(options);
   const cwd = options.cwd;
+  const tokenFile = expandPath(vars.FLEET_MCP_AUTH_TOKEN_FILE ?? join(defaultConfigDir(), 'auth_token'), cwd);
   return {
     host: vars.FLEET_MCP_HOST,
     port: vars.FLEET_MCP_PORT,
@@ -216,9 +220,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
     logLevel: vars.LOG_LEVEL,
     auth: {
       enabled: vars.FLEET_MCP_AUTH_ENABLED ?? vars.AUTH_ENABLED ?? false,
-      tokenFile: expandPath(vars.FLEET_MCP_AUTH_TOKEN_FILE ?? join(defaultConfigDir(), 'auth_token'), cwd),
+      tokenFile,
       envToken: vars.FLEET_MCP_AUTH_TOKEN,
       credentialsDirectory: options.env.CREDENTIALS_DIRECTORY || undefined,
+      namedTokensFile: expandPath(vars.FLEET_MCP_TOKENS_FILE ?? join(dirname(tokenFile), 'tokens.json'), cwd),
     },
     fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(defaultConfigDir(), 'config.json'), cwd),
     fleetConfigRequired: vars.FLEET_MCP_CONFIG !== undefined,

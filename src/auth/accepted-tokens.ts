@@ -31,14 +31,15 @@ export class AcceptedTokens {
     this.#accepted = accepted;
   }
 
-  readonly verify = (presented: string): boolean => {
-    const now = Date.now();
-    const digest = tokenDigest(presented);
+  readonly verify = (presented: string): boolean => this.matches(tokenDigest(presented), Date.now());
+
+  /** Whether the SHA-256 digest of a presented token is one of the accepted tokens at `now`. */
+  matches(digest: Buffer, now: number): boolean {
     let ok = false;
     // Every entry is checked, so the time taken does not tell which entry matched.
     for (const entry of this.#accepted) {
       if (timingSafeEqual(digest, entry.digest) && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
     }
     return ok;
-  };
+  }
 }

@@ -1,12 +1,17 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
+import type { AuthVariables } from './identity.js';
 import { isB64Token } from './token.js';
+import type { Authentication } from './token-registry.js';
 
 export type AuthErrorCode = 'missing_token' | 'malformed_header' | 'invalid_token';
 
 export interface BearerAuthOptions {
-  /** Answers whether a well-formed presented token is the current one; must compare in constant time. */
-  verify: (token: string) => boolean;
+  /**
+   * Says whose a well-formed presented token is, or why it is refused (unknown, expired, revoked); must compare in
+   * constant time.
+   */
+  authenticate: (token: string) => Authentication;
   realm: string;
   /**
    * Called once per refused request, so the caller can log or throttle it; it is never handed the presented
@@ -18,7 +23,7 @@ export interface BearerAuthOptions {
 const DESCRIPTIONS: Record<AuthErrorCode, string> = {
   missing_token: 'This server requires a bearer token: send "Authorization: Bearer <token>" (see `fleet-mcp token show`).',
   malformed_header: 'The Authorization header must be exactly one "Bearer <token>" with a token of RFC 6750 characters.',
-  invalid_token: 'The bearer token is not the current token of this server.',
+  invalid_token: 'The bearer token is not a token of this server.',
 };
 
 const CHALLENGE_ERRORS: Record<AuthErrorCode, string | undefined> = {
@@ -45,8 +50,8 @@ function challenge(realm: string, code: AuthErrorCode): string {
   return error ? `Bearer realm="${realm}", error="${error}"` : `Bearer realm="${realm}"`;
 }
 
-function unauthorized(realm: string, code: AuthErrorCode): Response {
-  return new Response(JSON.stringify({ error: code, error_description: DESCRIPTIONS[code] }), {
+function unauthorized(realm: string, code: AuthErrorCode, description: string): Response {
+  return new Response(JSON.stringify({ error: code, error_description: description }), {
     status: 401,
     headers: {
       'Content-Type': 'application/json',
@@ -77,11 +82,13 @@ function authorizationValues(c: Context): string[] {
  * Bearer token middleware in the manner of hono's `bearerAuth`, but every refusal is a 401 carrying the typed
  * error body and RFC 6750 challenge of the HTTP contract (hono answers a malformed header with a bare 400).
  */
-export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler {
+export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
   return async (c, next) => {
     const result = classify(authorizationValues(c));
-    const code = result.ok ? (options.verify(result.token) ? undefined : 'invalid_token') : result.code;
-    if (code) return options.onFailure?.(code, c) ?? unauthorized(options.realm, code);
+    if (!result.ok) return options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]);
+    const authentication = options.authenticate(result.token);
+    if (!authentication.ok) return options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', authentication.reason);
+    c.set('identity', authentication.identity);
     await next();
   };
 }

@@ -42,7 +42,7 @@ const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(4, '
 const errnoCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
 
 /** Like OpenSSH with private keys: a secret other users could read or replace is refused, not used. */
-function checkDirectory(dir: string): void {
+export function checkDirectory(dir: string): void {
   const mode = statSync(dir).mode;
   if (mode & GROUP_OTHER_WRITE) {
     throw new TokenFileError(
@@ -51,7 +51,7 @@ function checkDirectory(dir: string): void {
   }
 }
 
-function checkFileMode(file: string, mode: number): void {
+export function checkFileMode(file: string, mode: number): void {
   if (mode & GROUP_OTHER) {
     throw new TokenFileError(
       `token file ${file} is open to other users (mode ${octal(mode)}); fix it with: chmod 600 ${file}`,

@@ -5,7 +5,7 @@ import type { Logger } from '../log.js';
 
 export interface ServeSignalsOptions {
   logger: Logger;
-  /** Reloaded on SIGHUP; absent when the token does not come from a token file. */
+  /** Reloads the token files on SIGHUP; absent when auth is off. */
   watcher?: TokenWatcher;
 }
 
@@ -67,9 +67,9 @@ export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
       if (!stop) process.exit(129);
       shutDown('SIGHUP');
     } else if (!watcher) {
-      logger.info('SIGHUP: nothing to reload, the token does not come from a token file');
+      logger.info('SIGHUP: nothing to reload, auth is off');
     } else {
-      logger.info('SIGHUP: reloading the token file');
+      logger.info('SIGHUP: reloading the token files');
       watcher.reload(true);
     }
   });

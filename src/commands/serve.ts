@@ -1,6 +1,10 @@
 import { loadServerToken, type ServerToken } from '../auth/server-token.js';
 import { FailureThrottle } from '../auth/throttle.js';
-import { watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
+import { readNamedTokens } from '../auth/named-token-store.js';
+import { TokenRateLimiter } from '../auth/token-rate.js';
+import { TokenRegistry } from '../auth/token-registry.js';
+import { usageFileFor, UsageRecorder } from '../auth/token-usage.js';
+import { watchNamedTokens, watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createApp } from '../http/app.js';
@@ -54,10 +58,37 @@ function checkExposure(config: Config, logger: Logger): void {
   logger.warn({ host: config.host }, 'serving a non-loopback address WITHOUT auth, as --allow-unauthenticated asked');
 }
 
-/** Only a token file can change under a running server; env tokens and credentials are fixed for its life. */
-function watchToken(token: ServerToken | undefined, logger: Logger): TokenWatcher | undefined {
-  if (token?.source.kind !== 'file') return undefined;
-  return watchTokenFile({ file: token.source.file, tokens: token.tokens, logger });
+interface ServerAuth {
+  token: ServerToken;
+  registry: TokenRegistry;
+  usage: UsageRecorder;
+  watchers: TokenWatcher[];
+}
+
+/**
+ * The shared token and the named tokens, each followed live. Only a token file can change under a running server;
+ * an env token or a credential is fixed for its life. The named tokens file is read now, so a bad one stops the
+ * start with its path and problem rather than locking every named client out silently.
+ */
+function startAuth(config: Config, logger: Logger): ServerAuth {
+  const token = loadServerToken(config.auth);
+  const registry = new TokenRegistry(token.tokens);
+  const namedFile = config.auth.namedTokensFile;
+  registry.replaceNamed(readNamedTokens(namedFile));
+  const watchers = [watchNamedTokens({ file: namedFile, registry, logger })];
+  if (token.source.kind === 'file') watchers.push(watchTokenFile({ file: token.source.file, tokens: token.tokens, logger }));
+  const usage = new UsageRecorder({
+    file: usageFileFor(namedFile),
+    onError: (error) => logger.warn({ reason: error.message }, 'could not write token usage statistics'),
+  });
+  return { token, registry, usage, watchers };
+}
+
+function bothWatchers(watchers: TokenWatcher[]): TokenWatcher {
+  return {
+    reload: (force) => watchers.forEach((watcher) => watcher.reload(force)),
+    close: () => watchers.forEach((watcher) => watcher.close()),
+  };
 }
 
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
@@ -65,8 +96,9 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   checkExposure(config, logger);
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
-  const token = config.auth.enabled ? loadServerToken(config.auth) : undefined;
-  const watcher = watchToken(token, logger);
+  const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
+  const token = auth?.token;
+  const watcher = auth && bothWatchers(auth.watchers);
   const signals = handleServeSignals({ logger, watcher });
   const fleet = await openFleet(config, fleetConfig, logger);
 
@@ -77,9 +109,11 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
       allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
       allowedOrigins: new Set(config.guard.allowedOrigins),
     },
-    verifyToken: token?.tokens.verify,
-    throttle: token ? new FailureThrottle(THROTTLE) : undefined,
-    mcp: createMcpHandler(mcpDeps),
+    authenticate: auth?.registry.authenticate,
+    throttle: auth ? new FailureThrottle(THROTTLE) : undefined,
+    rateLimiter: auth ? new TokenRateLimiter() : undefined,
+    usage: auth?.usage,
+    mcp: createMcpHandler(mcpDeps, logger),
     legacySse,
     logger,
   });
@@ -103,6 +137,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
 
   signals.stopWith(async () => {
     watcher?.close();
+    auth?.usage.close();
     // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
     const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
     const sessions = await legacySse.closeAll();

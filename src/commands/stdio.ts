@@ -1,4 +1,5 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { STDIO_IDENTITY } from '../auth/identity.js';
 import { loadConfig, type ConfigFlags } from '../config.js';
 import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createLogger } from '../log.js';
@@ -17,7 +18,7 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel, fd: 2 });
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const fleet = await openFleet(config, fleetConfig, logger);
-  const server = createMcpServer({ projects: fleetConfig.projects, fleet });
+  const server = createMcpServer({ projects: fleetConfig.projects, fleet }, STDIO_IDENTITY);
 
   let stopping = false;
   const stop = (reason: string): void => {

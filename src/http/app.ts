@@ -3,7 +3,11 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
+import { UNAUTHENTICATED_IDENTITY, type AuthVariables } from '../auth/identity.js';
 import type { FailureThrottle } from '../auth/throttle.js';
+import type { Authentication } from '../auth/token-registry.js';
+import type { TokenRateLimiter } from '../auth/token-rate.js';
+import type { UsageRecorder } from '../auth/token-usage.js';
 import type { Logger } from '../log.js';
 import { LEGACY_MESSAGES_PATH, type LegacySse } from './legacy-sse.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
@@ -12,17 +16,21 @@ import { MAX_BODY_BYTES } from './limits.js';
 
 export interface AppOptions {
   guard: HostGuardOptions;
-  /** Present when auth is enabled: answers whether a presented token is currently accepted. */
-  verifyToken?: (token: string) => boolean;
+  /** Present when auth is enabled: says whose a presented token is, or why it is refused. */
+  authenticate?: (token: string) => Authentication;
   /** Failed authentications per client; over its limit a client gets 429 instead of 401. */
   throttle?: FailureThrottle;
+  /** Limits the requests of tokens that carry a per-minute limit. */
+  rateLimiter?: TokenRateLimiter;
+  /** Told of every authenticated request, for the usage statistics of `token list`. */
+  usage?: UsageRecorder;
   mcp: (c: Context) => Promise<Response>;
   /** GET /sse and POST /messages for older clients, behind the same auth as /mcp. */
   legacySse?: LegacySse;
   logger: Logger;
 }
 
-type Env = { Bindings: HttpBindings };
+type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
 function clientAddress(c: Context): string {
   try {
@@ -66,6 +74,22 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
   };
 }
 
+/** Counts each authenticated request for its token, and holds a token to its per-minute limit if it has one. */
+function tokenAccounting(options: AppOptions): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const identity = c.get('identity');
+    options.usage?.touch(identity.name);
+    const limited = identity.ratePerMinute === null ? undefined : options.rateLimiter?.take(identity.name, identity.ratePerMinute);
+    if (!limited) return next();
+    // One line when a token goes over its limit, not one per refused request.
+    if (limited.justLimited) {
+      options.logger.warn({ token_name: identity.name, client: clientAddress(c), limit_per_minute: identity.ratePerMinute }, 'token over its rate limit');
+    }
+    c.header('Retry-After', String(limited.retryAfterSeconds));
+    return jsonError(c, 429, 'rate_limited', `Token "${identity.name}" may make ${identity.ratePerMinute} requests a minute; retry in ${limited.retryAfterSeconds} s.`);
+  };
+}
+
 /**
  * Refuses a body whose declared length is over the limit, from the header alone. hono's bodyLimit touches the
  * request's body stream, which makes the Node adapter build a full WHATWG Request: a third of the cost of a
@@ -94,9 +118,15 @@ export function createApp(options: AppOptions): Hono<Env> {
     return jsonError(c, 404, 'not_found', 'This server uses a static bearer token, not OAuth.');
   });
 
-  if (options.verifyToken) {
+  if (options.authenticate) {
     // Registered before every other route, so an unauthenticated request is refused before routing.
-    app.use('*', bearerAuth({ realm: SERVICE_NAME, verify: options.verifyToken, onFailure: authFailureHandler(options) }));
+    app.use('*', bearerAuth({ realm: SERVICE_NAME, authenticate: options.authenticate, onFailure: authFailureHandler(options) }));
+    app.use('*', tokenAccounting(options));
+  } else {
+    app.use('*', async (c, next) => {
+      c.set('identity', UNAUTHENTICATED_IDENTITY);
+      await next();
+    });
   }
 
   const tooLarge = (c: Context): Response =>

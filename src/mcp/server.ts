@@ -1,5 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import type { TokenIdentity } from '../auth/identity.js';
+import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Project } from '../fleet/projects.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
@@ -14,6 +16,7 @@ import { registerShowAgent } from './tools/show-agent.js';
 import { registerShowAgentLog } from './tools/show-agent-log.js';
 import { registerShowAgentTaskHistory } from './tools/show-agent-task-history.js';
 import { registerStartAgentTask } from './tools/start-agent-task.js';
+import { toolScope } from './tool-scopes.js';
 import { registerWaitForAgent } from './tools/wait-for-agent.js';
 
 export interface McpServerDeps {
@@ -33,19 +36,30 @@ const INSTRUCTIONS =
  */
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
-export function createMcpServer(deps: McpServerDeps): McpServer {
+/** Each tool by name, so its scope can be looked up before it is registered. */
+const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps) => void]> = [
+  ['list_agent_projects', registerListAgentProjects],
+  ['list_agent_roles', registerListAgentRoles],
+  ['create_agent', registerCreateAgent],
+  ['list_agents', registerListAgents],
+  ['show_agent', registerShowAgent],
+  ['start_agent_task', registerStartAgentTask],
+  ['cancel_agent_task', registerCancelAgentTask],
+  ['restart_agent', registerRestartAgent],
+  ['delete_agent', registerDeleteAgent],
+  ['show_agent_task_history', registerShowAgentTaskHistory],
+  ['show_agent_log', registerShowAgentLog],
+  ['wait_for_agent', registerWaitForAgent],
+];
+
+/**
+ * A server offering exactly the tools the caller's token may call: tools/list shows no others, and a call to
+ * another is an unknown tool even if it got past the HTTP-level scope check.
+ */
+export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
   const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, jsonSchemaValidator });
-  registerListAgentProjects(server, deps);
-  registerListAgentRoles(server, deps);
-  registerCreateAgent(server, deps);
-  registerListAgents(server, deps);
-  registerShowAgent(server, deps);
-  registerStartAgentTask(server, deps);
-  registerCancelAgentTask(server, deps);
-  registerRestartAgent(server, deps);
-  registerDeleteAgent(server, deps);
-  registerShowAgentTaskHistory(server, deps);
-  registerShowAgentLog(server, deps);
-  registerWaitForAgent(server, deps);
+  for (const [name, register] of TOOLS) {
+    if (grants(identity.scopes, toolScope(name))) register(server, deps);
+  }
   return server;
 }

@@ -3,6 +3,8 @@ import { connect } from 'node:net';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { MAX_LEGACY_SESSIONS } from '../../src/http/legacy-sse.js';
+import { runCli } from '../helpers/cli.js';
 import { send } from '../helpers/http-request.js';
 import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
@@ -28,6 +30,21 @@ async function connectSse(server: StartedServer, token: string): Promise<Client>
   const client = new Client({ name: 'legacy-sse-test', version: '1.0.0' });
   await client.connect(transport);
   return client;
+}
+
+/** Opens GET /sse by hand and reads the endpoint event, which names the session's message URL. */
+async function openStream(server: StartedServer, token: string): Promise<{ endpoint: string; close: () => void }> {
+  const controller = new AbortController();
+  const response = await fetch(`${server.baseUrl}/sse`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+  if (response.status !== 200) throw new Error(`GET /sse answered ${response.status}`);
+  const reader = response.body!.getReader();
+  let text = '';
+  while (!/data: (\S+)/.test(text)) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('stream ended before its endpoint event');
+    text += new TextDecoder().decode(value);
+  }
+  return { endpoint: /data: (\S+)/.exec(text)![1]!, close: () => controller.abort() };
 }
 
 describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
@@ -85,6 +102,46 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     });
     expect(response.status).toBe(404);
     expect(await response.json()).toMatchObject({ error: 'unknown_session' });
+  });
+
+  it('binds a session to the token that opened it, and takes a chunked message body', async () => {
+    const { server, token, sandbox } = await authServer();
+    const other = await runCli(sandbox, ['token', 'create', 'other', '--scope', 'admin']);
+    const otherToken = rememberSecret(other.stdout.trim());
+    const { endpoint, close } = await openStream(server, token);
+    const message = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
+    const chunked = (auth: string): Promise<Response> =>
+      fetch(`${server.baseUrl}${endpoint}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${auth}`, 'Content-Type': 'application/json' },
+        body: new ReadableStream({
+          start(controller) {
+            controller.enqueue(new TextEncoder().encode(message.slice(0, 10)));
+            controller.enqueue(new TextEncoder().encode(message.slice(10)));
+            controller.close();
+          },
+        }),
+        duplex: 'half',
+      } as RequestInit);
+    await expect.poll(() => chunked(otherToken).then((response) => response.status)).toBe(404);
+    expect(await (await chunked(otherToken)).json()).toMatchObject({ error: 'unknown_session' });
+    expect((await chunked(token)).status).toBe(202);
+    close();
+  });
+
+  it('caps the open streams and still answers /health', async () => {
+    const { server, token } = await authServer();
+    const streams = await Promise.all(Array.from({ length: MAX_LEGACY_SESSIONS }, () => openStream(server, token)));
+    const refused = await fetch(`${server.baseUrl}/sse`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ error: 'too_many_sessions' });
+    expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
+    streams.forEach((stream) => stream.close());
+    await expect.poll(async () => {
+      const retry = await openStream(server, token).catch(() => undefined);
+      retry?.close();
+      return retry !== undefined;
+    }).toBe(true);
   });
 
   it('ends open streams on SIGTERM instead of waiting for the clients, and exits 0', async () => {

@@ -105,12 +105,13 @@ describe('rotation without restart', () => {
     expect(server.process.exitCode).toBeNull();
   });
 
-  it('survives SIGHUP when the token does not come from a file', async () => {
+  it('survives SIGHUP when the token does not come from a file, reloading the named tokens only', async () => {
     const sandbox = createSandbox();
     const envToken = rememberSecret('sighup-env-token-0123456789-abcdefghijklmnop');
     const server = await startServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_AUTH_TOKEN: envToken } });
     server.process.kill('SIGHUP');
-    await expect.poll(() => server.output()).toContain('SIGHUP: nothing to reload');
+    await expect.poll(() => server.output()).toContain('"named tokens reloaded"');
+    expect(server.output()).not.toContain('"token reloaded"');
     expect(await statusWith(server, envToken)).toBe(200);
     expect(server.process.exitCode).toBeNull();
   });
