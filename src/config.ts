@@ -42,6 +42,8 @@ export interface Config {
   dataDir: string;
   /** How many agents may run a task at the same time. */
   maxBusy: number;
+  /** Open HTTP connections allowed at once; past it the oldest idle one makes room. */
+  maxConnections: number;
   cwd: string;
 }
 
@@ -153,6 +155,12 @@ const variablesSchema = z.object({
   FLEET_MCP_CONFIG: pathVariable.optional(),
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
   FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
+  FLEET_MCP_MAX_CONNECTIONS: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})` })
+    .transform(Number)
+    .default(256),
   FLEET_MCP_ALLOWED_HOSTS: listVariable
     .refine((hosts) => hosts.every(isHostName), {
       error: 'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
@@ -230,6 +238,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     dataDir: expandPath(vars.FLEET_MCP_DATA_DIR ?? defaultDataDir(), cwd),
     // One busy agent per CPU: agent CLIs, their builds and their tests are CPU-bound.
     maxBusy: vars.FLEET_MCP_MAX_BUSY ?? availableParallelism(),
+    maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
     cwd,
   };
 }

@@ -117,7 +117,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     legacySse,
     logger,
   });
-  const server = await listen({ app, host: config.host, port: config.port });
+  const server = await listen({ app, host: config.host, port: config.port, maxConnections: config.maxConnections });
   const url = `http://${displayHost(config.host)}:${server.address.port}/mcp`;
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);

@@ -9,6 +9,7 @@ import type { Authentication } from '../auth/token-registry.js';
 import type { TokenRateLimiter } from '../auth/token-rate.js';
 import type { UsageRecorder } from '../auth/token-usage.js';
 import type { Logger } from '../log.js';
+import { logText } from '../log-text.js';
 import { LEGACY_MESSAGES_PATH, type LegacySse } from './legacy-sse.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
@@ -63,7 +64,7 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
   return (code, c) => {
     const client = clientAddress(c);
     const verdict = options.throttle?.fail(client);
-    const fields = { client, method: c.req.method, path: c.req.path };
+    const fields = { client, method: logText(c.req.method), path: logText(c.req.path) };
     if (!verdict?.retryAfterSeconds) {
       options.logger.warn({ error: code, ...fields }, 'authentication failed');
       return undefined;
@@ -138,7 +139,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   }
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {
-    logger.error({ err: error, method: c.req.method, path: c.req.path }, 'request failed');
+    logger.error({ err: error, method: logText(c.req.method), path: logText(c.req.path) }, 'request failed');
     return jsonError(c, 500, 'internal_error', 'The server failed to handle this request; see its log.');
   });
   return app;

@@ -66,6 +66,12 @@ export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
     if (!host || !options.allowedHosts.has(hostOf(host))) {
       return forbidden(`Forbidden: Host ${shown(host ?? '')} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`);
     }
+    // RFC 9112 §3.2.2: an absolute-form target (`POST http://other.example/mcp`) names the host the request is
+    // for, and the Host header is to be ignored; the URL is built from that target, so it is judged too.
+    const target = new URL(c.req.url).host;
+    if (!options.allowedHosts.has(hostOf(target))) {
+      return forbidden(`Forbidden: request target host ${shown(target)} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`);
+    }
     const origin = c.req.header('origin');
     if (origin !== undefined && !originAllowed(origin, options)) {
       return forbidden(`Forbidden: Origin ${shown(origin)} is not allowed; add it to FLEET_MCP_ALLOWED_ORIGINS.`);

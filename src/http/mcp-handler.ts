@@ -3,6 +3,7 @@ import type { Context } from 'hono';
 import type { AuthVariables, TokenIdentity } from '../auth/identity.js';
 import { grants, type Scope } from '../auth/scopes.js';
 import type { Logger } from '../log.js';
+import { logText } from '../log-text.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
 import { toolScope } from '../mcp/tool-scopes.js';
 import { SERVICE_NAME } from '../version.js';
@@ -39,7 +40,7 @@ function toolCalls(body: unknown): ToolCall[] {
     const params = (message as { params?: { name?: unknown; arguments?: Record<string, unknown> } }).params;
     if (typeof params?.name !== 'string') continue;
     const agent = params.arguments?.agent_name ?? params.arguments?.name;
-    calls.push({ tool: params.name.slice(0, 64), agent: typeof agent === 'string' ? agent.slice(0, 64) : undefined });
+    calls.push({ tool: logText(params.name, 64), agent: typeof agent === 'string' ? logText(agent, 64) : undefined });
   }
   return calls;
 }

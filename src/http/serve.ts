@@ -1,4 +1,5 @@
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 
@@ -6,6 +7,8 @@ export interface ListenOptions {
   app: Hono<any>;
   host: string;
   port: number;
+  /** Open connections allowed at once; see capConnections. */
+  maxConnections: number;
 }
 
 /**
@@ -43,8 +46,51 @@ function closeServer(server: ServerType, graceMs: number): Promise<void> {
   });
 }
 
+/** A connection must have been quiet this long before a newcomer may push it out, so a burst of new clients is not cut off. */
+const EVICTABLE_AFTER_MS = 1_000;
+
+/**
+ * Bounds the descriptors clients can hold, without letting a flood shut everyone out: past `max`, a new
+ * connection pushes out the oldest one that has had no request in flight for a second (still sending its
+ * headers, or idle between keep-alive requests), so half-open connections cannot keep /health or a real client
+ * from being answered. A connection whose request is being answered (a long tool call, an SSE stream) is never
+ * pushed out; when no connection may be, the new one is closed instead.
+ */
+function capConnections(server: ServerType, max: number): void {
+  const quietSince = new Map<Socket, number>();
+  const inFlight = new Map<Socket, number>();
+  server.on('connection', (socket: Socket) => {
+    const now = Date.now();
+    quietSince.set(socket, now);
+    socket.once('close', () => {
+      quietSince.delete(socket);
+      inFlight.delete(socket);
+    });
+    if (quietSince.size <= max) return;
+    let victim = socket;
+    for (const [candidate, since] of quietSince) {
+      if (candidate !== socket && !inFlight.get(candidate) && now - since >= EVICTABLE_AFTER_MS) {
+        victim = candidate;
+        break;
+      }
+    }
+    victim.destroy();
+  });
+  server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+    const socket = request.socket;
+    inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
+    response.once('close', () => {
+      const left = (inFlight.get(socket) ?? 1) - 1;
+      if (left > 0) inFlight.set(socket, left);
+      else inFlight.delete(socket);
+      if (quietSince.has(socket)) quietSince.set(socket, Date.now());
+    });
+  });
+}
+
 export async function listen(options: ListenOptions): Promise<RunningServer> {
   const server = createAdaptorServer({ fetch: options.app.fetch, serverOptions: SERVER_OPTIONS });
+  capConnections(server, options.maxConnections);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

@@ -49,6 +49,16 @@ describe('Host and Origin guard', () => {
     await expectForbidden(await send(`${server.baseUrl}/health`, { headers: { Host: 'evil.example.com:80' } }), 'Host');
   });
 
+  it('judges an absolute-form request target by its own host, not by the Host header', async () => {
+    const head = (target: string): Buffer =>
+      Buffer.from(`GET ${target} HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\n`, 'latin1');
+    const foreign = await rawRequest(server.port, head('http://evil.example.com/health'));
+    expect(foreign.status).toBe(403);
+    expect(JSON.parse(foreign.body).error.message).toContain('request target host "evil.example.com"');
+    expect((await rawRequest(server.port, head(`http://127.0.0.1:${server.port}/health`))).status).toBe(200);
+    expect((await rawRequest(server.port, head('/health'))).status).toBe(200);
+  });
+
   it('accepts loopback names on any port, and the configured extra host', async () => {
     for (const host of ['localhost', 'localhost:1234', '127.0.0.1', `127.0.0.1:${server.port}`, '[::1]:9', 'LOCALHOST', 'fleet.example.test:443']) {
       expect((await toolsList({ ...auth(), Host: host })).status, host).toBe(200);
@@ -66,6 +76,11 @@ describe('Host and Origin guard', () => {
       expect((await toolsList({ ...auth(), Origin: origin })).status, origin).toBe(200);
     }
     await expectForbidden(await toolsList({ ...auth(), Origin: 'http://app.example.test' }), 'Origin');
+    // Origins and hosts match whole, never by prefix or suffix.
+    for (const origin of ['https://app.example.test.evil.com', 'https://app.example.testx', 'http://localhost.evil.com', 'https://evil.com/https://app.example.test']) {
+      await expectForbidden(await toolsList({ ...auth(), Origin: origin }), 'Origin');
+    }
+    await expectForbidden(await toolsList({ ...auth(), Host: 'fleet.example.test.evil.com' }), 'Host');
   });
 });
 
@@ -96,6 +111,19 @@ describe('failed-auth throttling', () => {
         .find((text) => text.includes(`"client":"${client}"`));
     await expect.poll(lineOf).toContain('"error":"invalid_token"');
     expect(server.output()).not.toContain(presented);
+  });
+
+  it('keeps log lines short whatever the request path', async () => {
+    const client = freshClientAddress();
+    const path = `/${'p'.repeat(12_000)}`;
+    expect((await send(`${server.baseUrl}${path}`, { localAddress: client })).status).toBe(401);
+    const line = server
+      .output()
+      .split('\n')
+      .find((text) => text.includes(`"client":"${client}"`));
+    expect(line).toBeDefined();
+    expect(line!.length).toBeLessThan(1000);
+    expect(line).toContain('12001 characters');
   });
 });
 
@@ -158,6 +186,12 @@ describe('exposure', () => {
     expect(code).toBe(1);
     expect(stderr).toContain('refusing to serve 0.0.0.0 without auth');
     expect(stderr).toContain('--allow-unauthenticated');
+    // Every address other machines may reach, not only the IPv4 wildcard (the refusal comes before binding).
+    for (const host of ['::', '192.0.2.10', 'fleet.example.test']) {
+      const other = await expectStartFailure(createSandbox(), { env: { FLEET_MCP_HOST: host } });
+      expect(other.code, host).toBe(1);
+      expect(other.stderr).toContain(`refusing to serve ${host} without auth`);
+    }
   });
 
   it('serves it when the user says so, with a warning', async () => {

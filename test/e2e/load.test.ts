@@ -19,7 +19,8 @@ afterAll(() => {
 
 async function serverWithToken(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
   const sandbox = createSandbox();
-  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+  // 1000 connections at once are more than the default connection cap is meant for.
+  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_MAX_CONNECTIONS: '2000' } });
   const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
   return { sandbox, server, token };
 }

@@ -1,3 +1,4 @@
+import { hostname, networkInterfaces } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { defaultAllowedHosts } from '../../src/http/host-guard.js';
 import { isLoopbackHost } from '../../src/http/loopback.js';
@@ -9,9 +10,18 @@ describe('allowed hosts', () => {
     );
   });
 
-  it('include the machine addresses when bound to every interface', () => {
-    expect(defaultAllowedHosts('0.0.0.0', []).has('127.0.0.1')).toBe(true);
-    expect(defaultAllowedHosts('0.0.0.0', []).size).toBeGreaterThan(3);
+  it('include the machine name and every interface address when bound to every interface, not the wildcard', () => {
+    const machine = [hostname(), ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address))];
+    for (const bound of ['0.0.0.0', '::']) {
+      const hosts = defaultAllowedHosts(bound, []);
+      for (const name of machine) {
+        const expected = name.includes(':') ? `[${name.toLowerCase()}]` : name.toLowerCase();
+        expect(hosts.has(expected), `${bound} → ${expected}`).toBe(true);
+      }
+      expect(hosts.has(bound)).toBe(false);
+      expect(hosts.has(`[${bound}]`)).toBe(false);
+    }
+    expect(defaultAllowedHosts('192.168.1.5', []).has(hostname().toLowerCase())).toBe(hostname().toLowerCase() === 'localhost');
   });
 });
 
