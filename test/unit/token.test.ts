@@ -23,6 +23,18 @@ describe('tokens', () => {
     }
   });
 
+  it('during a grace period accept the current and the previous token, and nothing else', () => {
+    const [current, previous, stranger] = [generateToken(), generateToken(), generateToken()];
+    const inGrace = new AcceptedTokens({ value: current, previous: { value: previous, expires_at: new Date(Date.now() + 3_600_000).toISOString() } });
+    expect(inGrace.verify(current)).toBe(true);
+    expect(inGrace.verify(previous)).toBe(true);
+    for (const other of [stranger, '', `${previous}x`, previous.slice(1)]) expect(inGrace.verify(other)).toBe(false);
+    const ended = new AcceptedTokens({ value: current, previous: { value: previous, expires_at: new Date(Date.now() - 1).toISOString() } });
+    expect(ended.verify(previous)).toBe(false);
+    expect(ended.verify(stranger)).toBe(false);
+    expect(ended.verify(current)).toBe(true);
+  });
+
   it('accept secret-manager tokens of at least 32 RFC 6750 characters', () => {
     expect(isValidToken('A'.repeat(32))).toBe(true);
     expect(isValidToken(`${'a+/'.repeat(11)}==`)).toBe(true);
