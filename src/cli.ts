@@ -20,6 +20,8 @@ Environment (flags win over the environment, which wins over .env in the working
   FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
   FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
   FLEET_MCP_MAX_CONNECTIONS  open HTTP connections at once; default 256 (the oldest quiet one makes room)
+  FLEET_MCP_MAX_SESSIONS     MCP sessions open at once; default 200 (0: stateless only)
+  FLEET_MCP_SESSION_IDLE_TIMEOUT  an MCP session idle this long is closed; default 1h
   FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
   FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
   FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)

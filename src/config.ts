@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isValidToken, TOKEN_RULE } from './auth/token.js';
+import { DURATION_RULE, parseDuration } from './duration.js';
 import { defaultConfigDir, defaultDataDir, expandPath } from './paths.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,6 +45,10 @@ export interface Config {
   maxBusy: number;
   /** Open HTTP connections allowed at once; past it the oldest idle one makes room. */
   maxConnections: number;
+  /** MCP sessions open at once; past it an initialize is served without a session. */
+  maxSessions: number;
+  /** An MCP session with no request and no open stream for this long is closed. */
+  sessionIdleMs: number;
   cwd: string;
 }
 
@@ -161,6 +166,22 @@ const variablesSchema = z.object({
     .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})` })
     .transform(Number)
     .default(256),
+  FLEET_MCP_MAX_SESSIONS: z
+    .string()
+    .trim()
+    .regex(/^\d{1,6}$/, { error: (issue) => `must be a whole number from 0 (no sessions) to 999999 (got ${JSON.stringify(issue.input)})` })
+    .transform(Number)
+    .default(200),
+  FLEET_MCP_SESSION_IDLE_TIMEOUT: z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms > 0) return ms;
+      ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}, above zero (got ${JSON.stringify(text)})` });
+      return z.NEVER;
+    })
+    .default(3_600_000),
   FLEET_MCP_ALLOWED_HOSTS: listVariable
     .refine((hosts) => hosts.every(isHostName), {
       error: 'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
@@ -239,6 +260,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
     // One busy agent per CPU: agent CLIs, their builds and their tests are CPU-bound.
     maxBusy: vars.FLEET_MCP_MAX_BUSY ?? availableParallelism(),
     maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
+    maxSessions: vars.FLEET_MCP_MAX_SESSIONS,
+    sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,
     cwd,
   };
 }

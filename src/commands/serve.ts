@@ -12,6 +12,7 @@ import { defaultAllowedHosts } from '../http/host-guard.js';
 import { createLegacySse } from '../http/legacy-sse.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
+import { McpSessions } from '../http/mcp-sessions.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -104,6 +105,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
 
   const mcpDeps = { projects: fleetConfig.projects, fleet };
   const legacySse = createLegacySse(mcpDeps);
+  const sessions = new McpSessions({ deps: mcpDeps, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
   const app = createApp({
     guard: {
       allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
@@ -113,7 +115,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     throttle: auth ? new FailureThrottle(THROTTLE) : undefined,
     rateLimiter: auth ? new TokenRateLimiter() : undefined,
     usage: auth?.usage,
-    mcp: createMcpHandler(mcpDeps, logger),
+    mcp: createMcpHandler(mcpDeps, sessions, logger),
     legacySse,
     logger,
   });
@@ -140,8 +142,9 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     auth?.usage.close();
     // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
     const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
-    const sessions = await legacySse.closeAll();
-    if (sessions > 0) logger.info({ sessions }, 'closed legacy SSE streams');
+    const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
+    if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');
+    if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');
     await closing;
     logger.info('stopped');
   });

@@ -1,3 +1,4 @@
+import type { HttpBindings } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { Context } from 'hono';
 import type { AuthVariables, TokenIdentity } from '../auth/identity.js';
@@ -8,22 +9,28 @@ import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
 import { toolScope } from '../mcp/tool-scopes.js';
 import { SERVICE_NAME } from '../version.js';
 import { readMcpBody } from './mcp-body.js';
+import type { McpSessions } from './mcp-sessions.js';
 
-type McpContext = Context<{ Variables: AuthVariables }>;
+type McpContext = Context<{ Bindings: HttpBindings; Variables: AuthVariables }>;
 
-/**
- * The server is stateless: there are no MCP sessions to resume, so GET (a standalone event stream) and
- * DELETE (ending a session) have nothing to act on. Like the SDK's stateless examples they answer 405.
- */
-function methodNotAllowed(): Response {
-  return new Response(
-    JSON.stringify({
-      jsonrpc: '2.0',
-      error: { code: -32000, message: 'Method not allowed: this server is stateless, send JSON-RPC requests with POST.' },
-      id: null,
-    }),
-    { status: 405, headers: { 'Content-Type': 'application/json', Allow: 'POST' } },
-  );
+function jsonRpcError(status: number, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32000, message }, id: null }), {
+    status,
+    headers: { 'Content-Type': 'application/json', ...headers },
+  });
+}
+
+/** GET (a server-to-client stream) and DELETE (ending a session) need a session to act on. */
+function methodNeedsSession(): Response {
+  return jsonRpcError(405, 'Method not allowed without a session: send Mcp-Session-Id (from the initialize answer), or use POST.', { Allow: 'POST' });
+}
+
+/** The spec's answer for a session the server does not know (ended, expired, or another token's): start a new one. */
+function sessionNotFound(): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: send initialize again to start a new session.' }, id: null }), {
+    status: 404,
+    headers: { 'Content-Type': 'application/json' },
+  });
 }
 
 interface ToolCall {
@@ -31,11 +38,23 @@ interface ToolCall {
   agent: string | undefined;
 }
 
+function messagesOf(body: unknown): unknown[] {
+  return Array.isArray(body) ? body : [body];
+}
+
+function isInitialize(body: unknown): boolean {
+  return messagesOf(body).some((message) => (message as { method?: unknown } | null)?.method === 'initialize');
+}
+
+/** Whether any request asks for progress notifications, which only an event-stream answer can carry. */
+function wantsProgress(body: unknown): boolean {
+  return messagesOf(body).some((message) => (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
+}
+
 /** The tools/call requests in a JSON-RPC message or batch, with the agent each names, for scope checks and the log. */
 function toolCalls(body: unknown): ToolCall[] {
-  const messages = Array.isArray(body) ? body : [body];
   const calls: ToolCall[] = [];
-  for (const message of messages) {
+  for (const message of messagesOf(body)) {
     if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
     const params = (message as { params?: { name?: unknown; arguments?: Record<string, unknown> } }).params;
     if (typeof params?.name !== 'string') continue;
@@ -58,35 +77,61 @@ function insufficientScope(identity: TokenIdentity, tool: string, needed: Scope)
   });
 }
 
+/** Refuses calls beyond the token's scope, and logs the calls it lets through. */
+function checkToolCalls(identity: TokenIdentity, body: unknown, logger: Logger): Response | undefined {
+  const calls = toolCalls(body);
+  for (const { tool } of calls) {
+    const needed = toolScope(tool);
+    if (!grants(identity.scopes, needed)) {
+      logger.warn({ token_name: identity.name, tool, needed_scope: needed }, 'tool call refused: insufficient scope');
+      return insufficientScope(identity, tool, needed);
+    }
+  }
+  for (const { tool, agent } of calls) {
+    const level = toolScope(tool) === 'read' ? 'debug' : 'info';
+    logger[level]({ token_name: identity.name, tool, agent }, 'tool called');
+  }
+  return undefined;
+}
+
+/** A fresh server and transport for one request without a session, so nothing is shared between callers. */
+async function handleStateless(deps: McpServerDeps, identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response> {
+  const server = createMcpServer(deps, identity);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(parsedBody) });
+  try {
+    await server.connect(transport);
+    return await transport.handleRequest(request, { parsedBody });
+  } finally {
+    // An event-stream answer is still being written when handleRequest returns; the transport closes with it.
+    if (!wantsProgress(parsedBody)) await server.close();
+  }
+}
+
 /**
- * Streamable HTTP at /mcp: a fresh server and transport per request, so no state leaks between callers. The
- * server offers only the tools the caller's token may call; a call to another is refused with 403 before it
- * reaches the server. Calls that change agents are logged at info with the token's name, reads at debug.
+ * Streamable HTTP at /mcp, in both of its modes. A request carrying `Mcp-Session-Id` belongs to that session
+ * (opened by an earlier initialize with the same token); one without it is served statelessly, by a fresh
+ * server. An initialize opens a session unless the cap is reached. Either way the server offers only the tools
+ * the caller's token may call, and a call beyond its scope is refused with 403 before it reaches the server.
  */
-export function createMcpHandler(deps: McpServerDeps, logger: Logger): (c: McpContext) => Promise<Response> {
+export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, logger: Logger): (c: McpContext) => Promise<Response> {
   return async (c) => {
-    if (c.req.method !== 'POST') return methodNotAllowed();
     const identity = c.get('identity');
-    const { request, parsedBody } = await readMcpBody(c);
-    const calls = toolCalls(parsedBody);
-    for (const { tool } of calls) {
-      const needed = toolScope(tool);
-      if (!grants(identity.scopes, needed)) {
-        logger.warn({ token_name: identity.name, tool, needed_scope: needed }, 'tool call refused: insufficient scope');
-        return insufficientScope(identity, tool, needed);
-      }
+    const sessionId = c.req.header('mcp-session-id');
+    if (sessionId === undefined && c.req.method !== 'POST') return methodNeedsSession();
+    const { request, parsedBody } = c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
+    const refused = checkToolCalls(identity, parsedBody, logger);
+    if (refused) return refused;
+    if (sessionId !== undefined) {
+      const session = sessions.find(sessionId, identity);
+      if (!session) return sessionNotFound();
+      const { response, streamClosed } = await sessions.handle(session, request, parsedBody);
+      if (streamClosed) c.env.incoming.once('close', streamClosed);
+      return response;
     }
-    for (const { tool, agent } of calls) {
-      const level = toolScope(tool) === 'read' ? 'debug' : 'info';
-      logger[level]({ token_name: identity.name, tool, agent }, 'tool called');
+    if (parsedBody !== undefined && isInitialize(parsedBody)) {
+      const opened = await sessions.open(identity, request, parsedBody);
+      if (opened) return opened;
     }
-    const server = createMcpServer(deps, identity);
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    try {
-      await server.connect(transport);
-      return await transport.handleRequest(request, { parsedBody });
-    } finally {
-      await server.close();
-    }
+    return handleStateless(deps, identity, request, parsedBody);
   };
 }

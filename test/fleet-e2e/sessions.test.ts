@@ -1,0 +1,149 @@
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, type StartedServer } from '../helpers/server.js';
+import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+const ACCEPT = 'application/json, text/event-stream';
+
+function rpc(server: StartedServer, token: string, body: object, sessionId?: string): Promise<Response> {
+  return fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: ACCEPT,
+      ...(sessionId ? { 'Mcp-Session-Id': sessionId, 'Mcp-Protocol-Version': '2025-06-18' } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
+
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 0,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'sessions-test', version: '1.0.0' } },
+};
+
+/** Opens a session by hand: initialize, then the initialized notification. */
+async function openSession(server: StartedServer, token: string): Promise<string | null> {
+  const response = await rpc(server, token, INITIALIZE);
+  expect(response.status).toBe(200);
+  await response.text();
+  const id = response.headers.get('mcp-session-id');
+  if (id) expect((await rpc(server, token, { jsonrpc: '2.0', method: 'notifications/initialized' }, id)).status).toBe(202);
+  return id;
+}
+
+async function sharedToken(fleet: ReturnType<typeof createFleetSandbox>): Promise<string> {
+  return rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
+}
+
+describe('MCP sessions on /mcp', () => {
+  it('opens a session on initialize, streams on GET, ends it on DELETE, and keeps the stateless mode', async () => {
+    const fleet = createFleetSandbox();
+    const { server } = await startFleetServer(fleet);
+    const token = await sharedToken(fleet);
+    const id = await openSession(server, token);
+    expect(id).toMatch(/^[0-9a-f-]{36}$/);
+
+    const listed = await rpc(server, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id!);
+    expect(listed.status).toBe(200);
+    expect(await listed.text()).toContain('wait_for_agent');
+
+    const stream = new AbortController();
+    const get = await fetch(server.mcpUrl, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Mcp-Session-Id': id! }, signal: stream.signal });
+    expect(get.status).toBe(200);
+    expect(get.headers.get('content-type')).toContain('text/event-stream');
+    stream.abort();
+
+    const stateless = await rpc(server, token, { jsonrpc: '2.0', id: 2, method: 'tools/list', params: {} });
+    expect(stateless.status).toBe(200);
+    expect(stateless.headers.get('mcp-session-id')).toBeNull();
+
+    const ended = await fetch(server.mcpUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, 'Mcp-Session-Id': id! } });
+    expect(ended.status).toBe(200);
+    const after = await rpc(server, token, { jsonrpc: '2.0', id: 3, method: 'tools/list', params: {} }, id!);
+    expect(after.status).toBe(404);
+    expect(await after.json()).toMatchObject({ error: { code: -32001 } });
+  });
+
+  it('binds a session to the token that opened it, and still applies auth and scopes to its requests', async () => {
+    const fleet = createFleetSandbox();
+    const { server } = await startFleetServer(fleet);
+    const token = await sharedToken(fleet);
+    const reader = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'reader'])).stdout.trim());
+    const id = (await openSession(server, token))!;
+    await expect.poll(() => rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status)).toBe(200);
+    expect((await rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(404);
+    expect((await rpc(server, 'x'.repeat(43), { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(401);
+    const readerSession = (await openSession(server, reader))!;
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete_agent', arguments: { agent_name: 'a' } } };
+    expect((await rpc(server, reader, call, readerSession)).status).toBe(403);
+  });
+
+  it('caps the sessions (more are served without one) and closes idle ones', async () => {
+    const fleet = createFleetSandbox();
+    const { server } = await startFleetServer(fleet, { FLEET_MCP_MAX_SESSIONS: '2', FLEET_MCP_SESSION_IDLE_TIMEOUT: '1s' });
+    const token = await sharedToken(fleet);
+    // The test's own SDK client may still hold a session of its own, so the cap comes after one or two more.
+    const opened = [await openSession(server, token), await openSession(server, token), await openSession(server, token)];
+    const first = opened[0];
+    expect(first).not.toBeNull();
+    expect(opened.at(-1)).toBeNull();
+    expect(opened.filter((id) => id !== null).length).toBeLessThanOrEqual(2);
+    expect(server.output()).toContain('session cap reached');
+    await expect.poll(() => server.output(), { timeout: 5000 }).toContain('closed idle MCP sessions');
+    expect((await rpc(server, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, first!)).status).toBe(404);
+    expect(await openSession(server, token)).not.toBeNull();
+  });
+
+  it('ends open sessions and their streams on SIGTERM, and exits 0', async () => {
+    const fleet = createFleetSandbox();
+    const { server } = await startFleetServer(fleet);
+    const token = await sharedToken(fleet);
+    const id = (await openSession(server, token))!;
+    const get = await fetch(server.mcpUrl, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Mcp-Session-Id': id } });
+    expect(get.status).toBe(200);
+    server.process.kill('SIGTERM');
+    expect(await server.exited).toBe(0);
+    expect(server.output()).toMatch(/"sessions":\d+,"msg":"closed MCP sessions"/);
+  });
+});
+
+describe('progress while waiting', () => {
+  it('sends the agent state and newest log line while waiting, so a client that resets its timeout waits past it', async () => {
+    const fleet = createFleetSandbox();
+    const { ok, client } = await startFleetServer(fleet);
+    await ok('create_agent', { name: 'slow', project: 'repo', task: task({ lines: ['working on it'], sleepMs: 12_000 }) });
+    const progress: { progress: number; message?: string }[] = [];
+    const result = await client.callTool(
+      { name: 'wait_for_agent', arguments: { agent_name: 'slow', timeout_seconds: 60 } },
+      undefined,
+      { timeout: 7_000, resetTimeoutOnProgress: true, onprogress: (event) => void progress.push(event) },
+    );
+    const answer = JSON.parse((result.content as { text: string }[])[0]!.text);
+    expect(answer).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    expect(progress[0]!.message).toContain('slow is busy');
+    expect(progress.some((event) => event.message?.includes('ready') || event.message?.includes('working on it'))).toBe(true);
+  }, 40_000);
+
+  it('without a progress token keeps the bounded wait', async () => {
+    const fleet = createFleetSandbox();
+    const { ok } = await startFleetServer(fleet);
+    await ok('create_agent', { name: 'quick', project: 'repo', task: task({ sleepMs: 100 }) });
+    const answer = await ok('wait_for_agent', { agent_name: 'quick', timeout_seconds: 5000 });
+    expect(answer.timed_out).toBe(false);
+    expect(answer.message).toContain('cut to 600 s');
+  });
+});
