@@ -1,0 +1,30 @@
+import type { FleetLogger } from './logger.js';
+import type { Project } from './projects.js';
+import type { RunOptions, RunningProcess } from './runner.js';
+import type { AgentRecord, Store } from './store.js';
+
+/** Where an agent works. */
+export interface Workspace {
+  workdir: string;
+  /** `fleet/<name>` in a git project, null otherwise. */
+  branch: string | null;
+  git: AgentRecord['git'];
+}
+
+/** Why a workspace could not be made, in words for the caller (e.g. git's own error). */
+export class WorkspaceError extends Error {
+  override name = 'WorkspaceError';
+}
+
+/**
+ * What the fleet needs from the place agents run: today local processes in git worktrees on this host
+ * (src/fleet/local); containers or remote hosts would implement the same seam.
+ */
+export interface FleetBackend {
+  /** Makes the agent's working directory, or finds it again. Throws WorkspaceError when it cannot. */
+  prepareWorkspace(agentName: string, project: Project): Promise<Workspace>;
+  /** Removes the agent's working directory and state; returns a sentence saying what happened to its files. */
+  forgetAgent(store: Store, key: string, record: AgentRecord, logger: FleetLogger): Promise<string>;
+  /** Starts one task's process. */
+  startProcess(options: RunOptions): RunningProcess;
+}
