@@ -31,14 +31,18 @@ export interface RepoLocation {
   root: string;
   /** The project's directory relative to that root ('' when the project is the root). */
   prefix: string;
+  /** The repository's common git dir (`<repo>/.git`), shared by all its worktrees. */
+  commonDir: string;
+  /** The git dir of the checkout holding the directory: `<repo>/.git`, or `<repo>/.git/worktrees/<name>` in a linked worktree. */
+  gitDir: string;
 }
 
 /** Where the project sits in a git repository, or null when it is not in one (or git is not installed). */
 export async function findRepo(projectDir: string): Promise<RepoLocation | null> {
   try {
-    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix']);
-    const [root = '', prefix = ''] = output.split('\n');
-    return { root, prefix: prefix.replace(/\/$/, '') };
+    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix', '--path-format=absolute', '--git-common-dir', '--git-dir']);
+    const [root = '', prefix = '', commonDir = '', gitDir = ''] = output.split('\n');
+    return { root, prefix: prefix.replace(/\/$/, ''), commonDir: realpathSync(commonDir), gitDir: realpathSync(gitDir) };
   } catch {
     return null;
   }
