@@ -2,7 +2,6 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { AgentRegistry, timestamp } from './agent-registry.js';
 import { waitUntilSettled } from './agent-waits.js';
 import { WorkspaceError, type FleetBackend } from './backend.js';
-import { BusySlots } from './busy-slots.js';
 import { Catalog } from './catalog.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
@@ -14,9 +13,12 @@ import { agentKey, assertValidAgentName } from './names.js';
 import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState } from './recovery.js';
+import { unprotectedTaskRoles } from './roles.js';
+import { SlotQueue, type SlotTicket } from './slot-queue.js';
 import { Store, type AgentRecord } from './store.js';
 import { assertTaskText } from './task-text.js';
-import { TaskRuns } from './task-runs.js';
+import { appendToTaskLogFile } from './task-log.js';
+import { newTask, TaskRuns } from './task-runs.js';
 import { AGENT_STATUSES, type Agent, type AgentStatus, type LogLine, type Page, type Role, type TaskRecord } from './types.js';
 
 export { MAX_TASK_CHARS } from './task-text.js';
@@ -89,6 +91,12 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   }
   const catalog = new Catalog(options.projects, options.roles);
   const logger = options.logger ?? silentLogger;
+  for (const role of unprotectedTaskRoles(options.roles)) {
+    logger.warn(
+      { role: role.name, command: role.command },
+      'a task text starting with "-" reaches this role\'s command as an option: put "--" before {task} or write --flag={task}',
+    );
+  }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const lock = await lockDataDir(options.dataDir);
   try {
@@ -110,26 +118,31 @@ interface FleetParts {
   backend: FleetBackend;
 }
 
-/** The tool operations: rules about who may do what when, over the registry, the task runs and the backend. */
+/** The tool operations: rules about who may do what when, over the registry, the task runs, the slot queue and the backend. */
 class FleetService implements Fleet {
   private readonly registry: AgentRegistry;
   private readonly runs: TaskRuns;
-  private readonly slots: BusySlots;
+  private readonly slots: SlotQueue;
+  /** The busy slot each agent holds or waits for, with the task it is for. */
+  private readonly tickets = new Map<string, { ticket: SlotTicket; task: TaskRecord }>();
   private readonly agentLocks = new KeyedLock();
   private shuttingDown = false;
 
   constructor(private readonly parts: FleetParts) {
     const { options, store, logger, backend } = parts;
     this.registry = new AgentRegistry(store, logger);
+    const cancelGraceMs = options.cancelGraceMs ?? 5000;
     this.runs = new TaskRuns({
       registry: this.registry,
       backend,
       logger,
       baseEnv: options.baseEnv,
-      cancelGraceMs: options.cancelGraceMs ?? 5000,
+      cancelGraceMs,
+      endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,
+      onEnded: (key) => this.releaseSlot(key),
     });
-    this.slots = new BusySlots(options.maxBusy, () => this.runs.keys(), (key) => store.get(key)?.agent.name ?? key);
+    this.slots = new SlotQueue(options.maxBusy);
   }
 
   listProjects(): Project[] {
@@ -155,20 +168,15 @@ class FleetService implements Fleet {
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
-    this.slots.assertFree(`create agent "${input.name}" (creating an agent starts its first task)`);
     const record = newAgentRecord(input.name, project, role);
-    this.slots.reserve(key);
+    // The task is recorded before anything can fail, so its text is kept for restart_agent whatever happens next.
+    const task = this.addTask(record, input.task);
     this.parts.store.put(key, record);
-    try {
-      return await this.agentLocks.run(key, async () => {
-        await this.prepareWorkspace(key, record, project);
-        this.slots.unreserve(key);
-        await this.launch(key, record, role, input.task);
-        return this.details(record);
-      });
-    } finally {
-      this.slots.unreserve(key);
-    }
+    return this.agentLocks.run(key, async () => {
+      await this.prepareWorkspace(key, record, project);
+      await this.submit(key, record, role, task);
+      return this.details(record);
+    });
   }
 
   listAgents(filter: ListAgentsFilter = {}): Agent[] {
@@ -194,8 +202,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       this.assertIdle(key, record);
       const role = this.parts.catalog.agentRole(record.agent);
-      this.slots.assertFree(`start a task on agent "${record.agent.name}"`);
-      await this.launch(key, record, role, description);
+      await this.submit(key, record, role, this.addTask(record, description));
       return this.details(record);
     });
   }
@@ -204,10 +211,11 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
+      if (this.cancelQueued(key, record, 'canceled by request')) return this.details(record);
       if (!this.runs.active(key)) {
         throw new FleetError(
           'conflict',
-          `Agent "${record.agent.name}" has no running task to cancel (status: ${record.agent.status}). ${lastTaskSummary(record)}`,
+          `Agent "${record.agent.name}" has no running or queued task to cancel (status: ${record.agent.status}). ${lastTaskSummary(record)}`,
         );
       }
       await this.runs.stop(key, record, 'canceled by request');
@@ -220,11 +228,16 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
+      this.cancelQueued(key, record, 'canceled by restart_agent');
       await this.runs.stop(key, record, 'canceled by restart_agent');
       if (record.agent.status === 'failed' || !existsSync(record.agent.workdir)) {
         await this.prepareWorkspace(key, record, this.parts.catalog.project(record.agent.project));
       }
       this.registry.setStatus(key, record, 'idle', null);
+      const last = record.tasks.at(-1);
+      if (last && last.status === 'failed' && last.started_at === null) {
+        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), this.addTask(record, last.description));
+      }
       return this.details(record);
     });
   }
@@ -233,6 +246,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
+      this.cancelQueued(key, record, 'agent deleted');
       this.registry.setStatus(key, record, 'deleting', null);
       await this.runs.stop(key, record, 'agent deleted');
       const outcome = await this.parts.backend.forgetAgent(this.parts.store, key, record, this.parts.logger);
@@ -243,9 +257,10 @@ class FleetService implements Fleet {
 
   taskHistory(name: string, request: PageRequest = {}): Page<TaskRecord> {
     const record = this.registry.get(name);
+    const key = agentKey(record.agent.name);
     const window = pageWindow(request, TASK_HISTORY_PAGES);
     const newestFirst = [...record.tasks].reverse();
-    const items = newestFirst.slice(window.offset, window.offset + window.pageSize).map((task) => this.runs.view(task));
+    const items = newestFirst.slice(window.offset, window.offset + window.pageSize).map((task) => this.taskView(key, task));
     return toPage(items, window, record.tasks.length);
   }
 
@@ -267,11 +282,18 @@ class FleetService implements Fleet {
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    for (const key of [...this.tickets.keys()]) {
+      const record = this.registry.find(key);
+      if (record) this.cancelQueued(key, record, 'server shutting down');
+    }
     await this.runs.stopAll('server shutting down');
     this.parts.lock.release();
   }
 
-  /** Makes the agent's working directory; a failure marks the agent failed and tells the caller why. */
+  /**
+   * Makes the agent's working directory. A failure marks the agent failed and tells the caller why; the task it
+   * was to run ends failed, never started, and keeps its text for restart_agent.
+   */
   private async prepareWorkspace(key: string, record: AgentRecord, project: Project): Promise<void> {
     this.registry.setStatus(key, record, 'starting', null);
     try {
@@ -281,31 +303,105 @@ class FleetService implements Fleet {
       record.git = workspace.git;
     } catch (error) {
       if (!(error instanceof WorkspaceError)) throw error;
-      this.registry.fail(key, record, error.message);
+      const waiting = record.tasks.find((task) => task.status === 'queued');
+      if (!waiting) this.registry.fail(key, record, error.message);
+      Object.assign(waiting, { status: 'failed', reason: `not started: ${error.message}`, ended_at: timestamp() });
+      record.agent.current_task_id = null;
+      this.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`);
     }
     this.parts.store.save(key);
   }
 
-  private async launch(key: string, record: AgentRecord, role: Role, description: string): Promise<void> {
+  /** Records a new task on the agent, queued until it gets a busy slot. */
+  private addTask(record: AgentRecord, description: string): TaskRecord {
+    const task = newTask(record.agent.name, description);
+    record.tasks.push(task);
+    record.agent.current_task_id = task.id;
+    return task;
+  }
+
+  /** Starts the task now when a busy slot is free; otherwise it waits its turn, first come first served, the agent pending. */
+  private async submit(key: string, record: AgentRecord, role: Role, task: TaskRecord): Promise<void> {
     // A start that waited for the agent's lock or its worktree must not begin once shutdown has canceled the rest.
     this.assertOpen();
-    await this.runs.launch(key, record, role, description);
+    const ticket: SlotTicket = this.slots.request(key, () => void this.startQueued(key, record, role, task, ticket));
+    this.tickets.set(key, { ticket, task });
+    if (ticket.state === 'waiting') {
+      this.registry.setStatus(key, record, 'pending', `waiting for a busy slot: at most ${this.parts.options.maxBusy} agents run at once (FLEET_MCP_MAX_BUSY)`);
+      this.parts.logger.info({ agent: record.agent.name, task: task.id, position: this.slots.position(ticket) }, 'task queued');
+      return;
+    }
+    try {
+      await this.runs.launch(key, record, role, task);
+    } finally {
+      if (task.status === 'queued') this.releaseSlot(key);
+    }
+  }
+
+  /** Starts a task whose turn came, unless it was canceled (or its agent deleted) meanwhile. */
+  private async startQueued(key: string, record: AgentRecord, role: Role, task: TaskRecord, ticket: SlotTicket): Promise<void> {
+    try {
+      await this.agentLocks.run(key, async () => {
+        if (this.shuttingDown || task.status !== 'queued' || this.registry.find(key) !== record) return;
+        await this.runs.launch(key, record, role, task);
+      });
+    } catch (error) {
+      this.parts.logger.warn({ agent: record.agent.name, task: task.id, error: (error as Error).message }, 'a queued task could not start');
+    } finally {
+      if (task.status === 'queued') {
+        if (this.tickets.get(key)?.ticket === ticket) this.tickets.delete(key);
+        this.slots.release(ticket);
+      }
+    }
+  }
+
+  private releaseSlot(key: string): void {
+    const held = this.tickets.get(key);
+    if (!held) return;
+    this.tickets.delete(key);
+    this.slots.release(held.ticket);
+  }
+
+  /** Ends the agent's queued task as canceled and leaves the agent idle; false when no task of it waits. */
+  private cancelQueued(key: string, record: AgentRecord, reason: string): boolean {
+    const held = this.tickets.get(key);
+    if (!held || held.task.status !== 'queued') return false;
+    this.releaseSlot(key);
+    const { task } = held;
+    Object.assign(task, { status: 'canceled', reason, ended_at: timestamp(), queue_position: null });
+    appendToTaskLogFile(this.parts.store.logFile(key, task.id), { time: task.ended_at!, stream: 'system', text: `task ${task.id} canceled before it started: ${reason}`, task_id: task.id });
+    task.log_lines = 1;
+    if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
+    this.registry.setStatus(key, record, 'idle', null);
+    return true;
   }
 
   private details(record: AgentRecord): AgentDetails {
     const last = record.tasks.at(-1);
-    return { ...record.agent, task_count: record.tasks.length, last_task: last ? this.runs.view(last) : null };
+    return { ...record.agent, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
+  }
+
+  /** A copy of the task with its live line count and queue position. */
+  private taskView(key: string, task: TaskRecord): TaskRecord {
+    const held = this.tickets.get(key);
+    return {
+      ...taskDefaults(task),
+      ...task,
+      log_lines: this.runs.liveLogLines(key, task) ?? task.log_lines,
+      queue_position: held?.task === task ? this.slots.position(held.ticket) : null,
+    };
   }
 
   private assertIdle(key: string, record: AgentRecord): void {
     const { agent } = record;
     if (agent.status === 'idle') return;
     const name = JSON.stringify(agent.name);
-    const active = this.runs.active(key);
-    if (active) {
+    const current = this.runs.active(key)?.task ?? this.tickets.get(key)?.task;
+    if (current) {
+      const when = current.started_at ? `started ${current.started_at}` : `queued ${current.created_at}`;
       throw new FleetError(
         'conflict',
-        `Agent ${name} is ${agent.status} with task "${active.task.description.slice(0, 200)}" (started ${active.task.started_at}). ` +
+        `Agent ${name} is ${agent.status} with task "${current.description.slice(0, 200)}" (${when}). ` +
           `A task can only start when the agent is idle: wait with wait_for_agent, or stop it with cancel_agent_task.`,
       );
     }
@@ -316,6 +412,21 @@ class FleetService implements Fleet {
   private assertOpen(): void {
     if (this.shuttingDown) throw new FleetError('shutting_down', 'The fleet server is shutting down and starts no new work.');
   }
+}
+
+/** Fields a task recorded by an earlier version lacks. */
+function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
+  return {
+    queue_position: null,
+    created_at: task.started_at ?? undefined,
+    duration_ms: null,
+    head_at_start: null,
+    commits: null,
+    files_changed: null,
+    uncommitted_changes: null,
+    final_message: null,
+    error: null,
+  };
 }
 
 function newAgentRecord(name: string, project: Project, role: Role): AgentRecord {

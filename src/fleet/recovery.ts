@@ -22,7 +22,7 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
       await forgetAgent(store, key, record, logger);
       continue;
     }
-    const orphans = record.tasks.filter((task) => task.status === 'running');
+    const orphans = record.tasks.filter((task) => task.status === 'running' || task.status === 'queued');
     killOrphanProcess(record);
     for (const task of orphans) endOrphan(store.logFile(key, task.id), task, now);
     const changed = settleAgent(record, now);
@@ -51,10 +51,10 @@ function endOrphan(logFile: string, task: TaskRecord, now: string): void {
 function settleAgent(record: AgentRecord, now: string): boolean {
   const { agent } = record;
   const before = `${agent.status}|${agent.status_reason}|${agent.current_task_id}`;
-  if (agent.status === 'starting' && record.tasks.length === 0) {
+  if (agent.status === 'starting' && record.tasks.every((task) => task.started_at === null)) {
     agent.status = 'failed';
-    agent.status_reason = `the server stopped while the agent was being created; call restart_agent to finish setting it up`;
-  } else if (agent.status === 'starting' || agent.status === 'busy' || agent.status === 'canceling') {
+    agent.status_reason = `the server stopped while the agent was being created; call restart_agent to finish setting it up and run its task`;
+  } else if (agent.status === 'starting' || agent.status === 'pending' || agent.status === 'busy' || agent.status === 'canceling') {
     agent.status = 'idle';
     agent.status_reason = null;
   }

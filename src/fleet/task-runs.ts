@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { createOutputParser, type OutputParser, type OutputSummary } from './agent-output/index.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { timestamp } from './agent-registry.js';
 import type { FleetBackend } from './backend.js';
@@ -7,7 +8,6 @@ import { childEnv } from './child-env.js';
 import { findExecutable } from './executables.js';
 import type { LogSource } from './log-pages.js';
 import type { FleetLogger } from './logger.js';
-import { agentKey } from './names.js';
 import { taskArgv } from './roles.js';
 import type { RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from './store.js';
@@ -23,20 +23,52 @@ export interface TaskRunsOptions {
   baseEnv: NodeJS.ProcessEnv;
   /** After SIGINT, the wait before SIGTERM; SIGKILL follows after twice this. */
   cancelGraceMs: number;
+  /** Once a task's first process has exited, the grace of what is left of its group between SIGTERM and SIGKILL. */
+  endGraceMs: number;
   logCapBytes?: number;
+  /** Called once a task's end is recorded, whatever the way it ended. */
+  onEnded(key: string): void;
 }
 
 interface ActiveTask {
   task: TaskRecord;
   role: Role;
   log: TaskLog;
+  parser: OutputParser;
+  head: string | null;
   process: RunningProcess;
   cancelReason: string | null;
   /** Settles once the end of the task is recorded. */
   recorded: Promise<void>;
 }
 
-type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log'> & { cancelReason?: string | null };
+type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & { parser?: OutputParser; cancelReason?: string | null };
+
+const NO_SUMMARY: OutputSummary = { final_message: null, error: null };
+
+/** A task given to an agent, not started yet. */
+export function newTask(agent: string, description: string): TaskRecord {
+  return {
+    id: randomUUID(),
+    agent,
+    description,
+    status: 'queued',
+    queue_position: null,
+    exit_code: null,
+    reason: null,
+    created_at: timestamp(),
+    started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    head_at_start: null,
+    commits: null,
+    files_changed: null,
+    uncommitted_changes: null,
+    final_message: null,
+    error: null,
+    log_lines: 0,
+  };
+}
 
 /** The tasks that run now: starting one, recording how it ended, stopping it, and their live views. */
 export class TaskRuns {
@@ -44,56 +76,62 @@ export class TaskRuns {
 
   constructor(private readonly options: TaskRunsOptions) {}
 
-  /** Agent keys with a running task. */
-  keys(): string[] {
-    return [...this.running.keys()];
-  }
-
   active(key: string): { task: TaskRecord } | undefined {
     return this.running.get(key);
   }
 
-  /** Starts one task; the agent is busy once this returns. A missing command fails the task and the agent. */
-  async launch(key: string, record: AgentRecord, role: Role, description: string): Promise<void> {
+  /**
+   * Starts a queued task of the agent; the agent is busy once this returns. A missing directory or command ends
+   * the task failed, never started, and fails the agent, so restart_agent can run the task once it is fixed.
+   */
+  async launch(key: string, record: AgentRecord, role: Role, task: TaskRecord): Promise<void> {
     const registry: AgentRegistry = this.options.registry;
-    const task = newTask(record.agent.name, description);
+    const { agent } = record;
     const log = new TaskLog({ file: registry.store.logFile(key, task.id), taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES });
-    const argv = taskArgv(role, description);
+    const context = await this.options.backend.gitContext(record);
+    const argv = taskArgv(role, { task: task.description, workdir: agent.workdir, git_dir: context.git_dir, git_common_dir: context.git_common_dir });
     const env = childEnv(this.options.baseEnv, role.env);
-    record.tasks.push(task);
-    log.append('system', [`task ${task.id} started with role "${role.name}" in ${record.agent.workdir}`]);
-    if (!existsSync(record.agent.workdir)) {
-      const reason = `its working directory ${record.agent.workdir} is missing`;
-      this.end(key, record, { task, role, log }, spawnFailure(reason));
-      registry.fail(key, record, reason);
+    const ending: EndingTask = { task, role, log, head: null };
+    task.queue_position = null;
+    log.append('system', [`task ${task.id} started with role "${role.name}" in ${agent.workdir}`]);
+    if (!existsSync(agent.workdir)) {
+      const reason = `its working directory ${agent.workdir} is missing`;
+      await this.end(key, record, ending, notStarted(reason));
+      registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once the directory is back`);
     }
-    if (!findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: record.agent.workdir })) {
-      this.end(key, record, { task, role, log }, spawnFailure(`command "${argv[0]}" was not found on PATH`));
-      registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH`);
+    if (!findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: agent.workdir })) {
+      await this.end(key, record, ending, notStarted(`command "${argv[0]}" was not found on PATH`));
+      registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
     }
+    const parser = createOutputParser(role.output);
     const child = this.options.backend.startProcess({
       argv,
-      cwd: record.agent.workdir,
+      cwd: agent.workdir,
       env,
       timeoutMs: role.timeout_ms,
+      idleTimeoutMs: role.idle_timeout_ms,
       cancelDelays: { termMs: this.options.cancelGraceMs, killMs: 2 * this.options.cancelGraceMs },
-      onOutput: (stream, lines) => log.append(stream, lines),
+      endGraceMs: this.options.endGraceMs,
+      onOutput: (stream, lines) => log.append(stream, stream === 'stdout' ? lines.flatMap((line) => parser.stdoutLine(line)) : lines),
     });
     if (child.pid === null) {
       const outcome = await child.done;
-      this.end(key, record, { task, role, log }, outcome);
-      registry.fail(key, record, `the command of role "${role.name}" could not be started: ${outcome.spawn_error}`);
+      await this.end(key, record, ending, outcome);
+      registry.fail(key, record, `the command of role "${role.name}" could not be started: ${outcome.spawn_error}; the task was not started, and restart_agent runs it again`);
     }
+    task.status = 'running';
+    task.started_at = timestamp();
+    task.head_at_start = context.head;
     record.process = { task_id: task.id, pid: child.pid, pid_start: child.pidStart };
-    const active: ActiveTask = { task, role, log, process: child, cancelReason: null, recorded: Promise.resolve() };
+    const active: ActiveTask = { ...ending, parser, head: context.head, process: child, cancelReason: null, recorded: Promise.resolve() };
     // A task that ends on its own has nobody awaiting it, so a failure to record it is logged rather than lost.
     active.recorded = child.done
       .then((outcome) => this.end(key, record, active, outcome))
-      .catch((error: unknown) => this.options.logger.error({ agent: record.agent.name, task: task.id, err: error }, 'could not record the end of a task'));
+      .catch((error: unknown) => this.options.logger.error({ agent: agent.name, task: task.id, err: error }, 'could not record the end of a task'));
     this.running.set(key, active);
-    record.agent.current_task_id = task.id;
+    agent.current_task_id = task.id;
     registry.setStatus(key, record, 'busy', null);
-    this.options.logger.info({ agent: record.agent.name, task: task.id, pid: child.pid }, 'task started');
+    this.options.logger.info({ agent: agent.name, task: task.id, pid: child.pid }, 'task started');
   }
 
   /** Cancels the agent's running task, if any, and waits until its end is recorded. */
@@ -116,10 +154,10 @@ export class TaskRuns {
     );
   }
 
-  /** A copy of the task whose line count is live while it runs. */
-  view(task: TaskRecord): TaskRecord {
-    const active = this.running.get(agentKey(task.agent));
-    return { ...task, log_lines: active?.task === task ? active.log.lineCount : task.log_lines };
+  /** The live line count of a running task, or undefined when it does not run. */
+  liveLogLines(key: string, task: TaskRecord): number | undefined {
+    const active = this.running.get(key);
+    return active?.task === task ? active.log.lineCount : undefined;
   }
 
   logSource(key: string, task: TaskRecord): LogSource {
@@ -128,14 +166,19 @@ export class TaskRuns {
     return { count: task.log_lines, read: () => readTaskLogFile(this.options.registry.store.logFile(key, task.id)) };
   }
 
-  /** Records how a task ended and frees the agent. */
-  private end(key: string, record: AgentRecord, ending: EndingTask, outcome: RunOutcome): void {
+  /** Records how a task ended, with what it changed and what its CLI reported, and frees the agent. */
+  private async end(key: string, record: AgentRecord, ending: EndingTask, outcome: RunOutcome): Promise<void> {
     const { task, log } = ending;
-    const end = taskEnd(outcome, ending.role, ending.cancelReason ?? null);
+    const summary = ending.parser?.summary() ?? NO_SUMMARY;
+    const end = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
+    Object.assign(task, await this.changes(record, ending.head));
     task.status = end.status;
     task.reason = end.reason;
     task.exit_code = outcome.exit_code;
+    task.final_message = summary.final_message;
+    task.error = summary.error;
     task.ended_at = timestamp();
+    task.duration_ms = task.started_at === null ? null : Date.parse(task.ended_at) - Date.parse(task.started_at);
     log.append('system', [`task ${task.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`]);
     log.close();
     task.log_lines = log.lineCount;
@@ -145,23 +188,20 @@ export class TaskRuns {
     const status = record.agent.status === 'busy' || record.agent.status === 'canceling' ? 'idle' : record.agent.status;
     this.options.registry.setStatus(key, record, status, record.agent.status_reason);
     this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, reason: task.reason }, 'task ended');
+    this.options.onEnded(key);
+  }
+
+  /** A failure to read git leaves the change fields empty rather than losing how the task ended. */
+  private async changes(record: AgentRecord, head: string | null): Promise<Partial<TaskRecord>> {
+    try {
+      return await this.options.backend.taskChanges(record, head);
+    } catch (error) {
+      this.options.logger.warn({ agent: record.agent.name, error: (error as Error).message }, 'could not read what a task changed');
+      return {};
+    }
   }
 }
 
-function newTask(agent: string, description: string): TaskRecord {
-  return {
-    id: randomUUID(),
-    agent,
-    description,
-    status: 'running',
-    exit_code: null,
-    reason: null,
-    started_at: timestamp(),
-    ended_at: null,
-    log_lines: 0,
-  };
-}
-
-function spawnFailure(reason: string): RunOutcome {
+function notStarted(reason: string): RunOutcome {
   return { exit_code: null, signal: null, stopped: null, spawn_error: reason };
 }

@@ -15,7 +15,7 @@ export class GitError extends Error {
  * git runs the repository's hooks and filter drivers, which agents can write through their worktrees, so it gets
  * an agent's environment: never the server's token or settings.
  */
-async function git(cwd: string, args: string[]): Promise<string> {
+export async function git(cwd: string, args: string[]): Promise<string> {
   try {
     const env = childEnv(process.env, {});
     const { stdout } = await execFileAsync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });

@@ -19,7 +19,7 @@ describe('git on one repository from many agents at once', () => {
     const fleet = await sandbox.fleet({
       projects: [{ name: 'repo', path: repo, description: '' }],
       rolesConfig: { quick: { command: ['true', '--', '{task}'] } },
-      maxBusy: 100,
+      maxBusy: 8,
     });
     const names = Array.from({ length: 96 }, (_, i) => `racer-${i}`);
     const results = await inBatches(names, 8, (name) => fleet.createAgent({ name, project: 'repo', task: 'nothing' }));

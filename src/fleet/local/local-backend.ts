@@ -3,6 +3,7 @@ import { forgetAgent } from '../forget.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { runProcess } from '../runner.js';
 import type { Store } from '../store.js';
+import { localGitContext, localTaskChanges } from './git-summary.js';
 import { prepareLocalWorkspace, repoLockKey } from './workspaces.js';
 
 /** Agents as process groups on this host, each in its own git worktree under the data dir. */
@@ -15,6 +16,8 @@ export function createLocalBackend(store: Store): FleetBackend {
       if (!record.git) return forgetAgent(store, key, record, logger);
       return repoLocks.run(await repoLockKey(record.git.repo_root), () => forgetAgent(store, key, record, logger));
     },
+    gitContext: localGitContext,
+    taskChanges: localTaskChanges,
     startProcess: runProcess,
   };
 }

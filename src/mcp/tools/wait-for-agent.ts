@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
-import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { AGENT_FIELDS, agentNameArg, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
 const MAX_WAIT_SECONDS = 600;
@@ -23,10 +23,10 @@ export function registerWaitForAgent(server: McpServer, deps: FleetToolDeps): vo
     {
       title: 'Wait for agent',
       description:
-        'Waits until the agent is no longer busy (its task completed, failed or was canceled), or until timeout_seconds ' +
-        'pass, and answers then, so there is no need to poll show_agent. Returns {"timed_out","message","agent":' +
-        `${AGENT_FIELDS}}. On timed_out: true the agent is still busy; call again to keep waiting. Keep timeout_seconds ` +
-        "below your client's tool-call timeout.",
+        'Waits until the agent is no longer starting, pending (queued) or busy (its task completed, failed or was ' +
+        'canceled), or until timeout_seconds pass, and answers then, so there is no need to poll show_agent. Returns ' +
+        `{"timed_out","message","agent":${AGENT_FIELDS}}. ${TASK_OUTCOME_HELP} On timed_out: true the agent is still ` +
+        "at work; call again to keep waiting. Keep timeout_seconds below your client's tool-call timeout.",
       inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
