@@ -30,10 +30,20 @@ async function goneWithin(pgid: number, ms: number): Promise<boolean> {
 }
 
 /**
- * Whether a process other than a zombie is in the group. Zombies count as group members for kill(2), and an
+ * Whether the group of a task whose first process (pid = pgid, started at `leaderStart`) is gone still has live
+ * members that started after it: what an agent left running while no server watched. A new group can only take
+ * that id once ours is empty, and then its leader holds the pid, so a dead leader with live members means ours.
+ */
+export function isLeftoverGroup(pgid: number, leaderStart: string | null): boolean {
+  if (leaderStart === null || readStat(String(pgid)) !== null) return false;
+  return hasLiveMembers(pgid, Number(leaderStart));
+}
+
+/**
+ * Whether a process other than a zombie is in the group (started at or after `sinceTicks`, when given). Zombies count as group members for kill(2), and an
  * orphan's zombie may never be reaped (not every container's init reaps), so /proc is read where it exists.
  */
-export function hasLiveMembers(pgid: number): boolean {
+export function hasLiveMembers(pgid: number, sinceTicks = 0): boolean {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
@@ -43,17 +53,17 @@ export function hasLiveMembers(pgid: number): boolean {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(entry);
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X') return true;
+    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X' && stat.start >= sinceTicks) return true;
   }
   return false;
 }
 
-function readStat(pid: string): { state: string; pgrp: number } | null {
+function readStat(pid: string): { state: string; pgrp: number; start: number } | null {
   try {
     const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name in field 2 may contain spaces and parentheses, so count fields after its closing ")".
     const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-    return { state: fields[0] ?? '', pgrp: Number(fields[2]) };
+    return { state: fields[0] ?? '', pgrp: Number(fields[2]), start: Number(fields[19]) };
   } catch {
     return null;
   }

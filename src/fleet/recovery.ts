@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { forgetAgent } from './forget.js';
+import { isLeftoverGroup } from './group-end.js';
 import type { FleetLogger } from './logger.js';
 import { agentKey } from './names.js';
 import { isSameProcessAlive, signalGroup } from './process-group.js';
@@ -35,7 +36,9 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
 
 function killOrphanProcess(record: AgentRecord): void {
   const { process } = record;
-  if (process && isSameProcessAlive(process.pid, process.pid_start)) signalGroup(process.pid, 'SIGKILL');
+  if (process && (isSameProcessAlive(process.pid, process.pid_start) || isLeftoverGroup(process.pid, process.pid_start))) {
+    signalGroup(process.pid, 'SIGKILL');
+  }
   record.process = null;
 }
 
