@@ -43,7 +43,7 @@ export function isLeftoverGroup(pgid: number, leaderStart: string | null): boole
  * Whether a process other than a zombie is in the group (started at or after `sinceTicks`, when given). Zombies count as group members for kill(2), and an
  * orphan's zombie may never be reaped (not every container's init reaps), so /proc is read where it exists.
  */
-export function hasLiveMembers(pgid: number, sinceTicks = 0): boolean {
+function hasLiveMembers(pgid: number, sinceTicks = 0): boolean {
   let entries: string[];
   try {
     entries = readdirSync('/proc');
