@@ -6,6 +6,7 @@ import { timestamp } from './agent-registry.js';
 import type { FleetBackend } from './backend.js';
 import { childEnv } from './child-env.js';
 import { findExecutable } from './executables.js';
+import { guardedParser } from './output-guard.js';
 import type { LogSource } from './log-pages.js';
 import type { FleetLogger } from './logger.js';
 import { taskArgv } from './roles.js';
@@ -103,7 +104,7 @@ export class TaskRuns {
       await this.end(key, record, ending, notStarted(`command "${argv[0]}" was not found on PATH`));
       registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
     }
-    const parser = createOutputParser(role.output);
+    const parser = guardedParser(createOutputParser(role.output));
     const child = this.options.backend.startProcess({
       argv,
       cwd: agent.workdir,
@@ -205,3 +206,4 @@ export class TaskRuns {
 function notStarted(reason: string): RunOutcome {
   return { exit_code: null, signal: null, stopped: null, spawn_error: reason };
 }
+
