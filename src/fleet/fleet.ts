@@ -14,10 +14,9 @@ import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState } from './recovery.js';
 import { unprotectedTaskRoles } from './roles.js';
-import { SlotQueue, type SlotTicket } from './slot-queue.js';
 import { Store, type AgentRecord } from './store.js';
 import { assertTaskText } from './task-text.js';
-import { appendToTaskLogFile } from './task-log.js';
+import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
 import { AGENT_STATUSES, type Agent, type AgentStatus, type LogLine, type Page, type Role, type TaskRecord } from './types.js';
 
@@ -118,13 +117,11 @@ interface FleetParts {
   backend: FleetBackend;
 }
 
-/** The tool operations: rules about who may do what when, over the registry, the task runs, the slot queue and the backend. */
+/** The tool operations: rules about who may do what when, over the registry, the task runs, the queue and the backend. */
 class FleetService implements Fleet {
   private readonly registry: AgentRegistry;
   private readonly runs: TaskRuns;
-  private readonly slots: SlotQueue;
-  /** The busy slot each agent holds or waits for, with the task it is for. */
-  private readonly tickets = new Map<string, { ticket: SlotTicket; task: TaskRecord }>();
+  private readonly queue: TaskQueue;
   private readonly agentLocks = new KeyedLock();
   private shuttingDown = false;
 
@@ -140,9 +137,16 @@ class FleetService implements Fleet {
       cancelGraceMs,
       endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,
-      onEnded: (key) => this.releaseSlot(key),
+      onEnded: (key) => this.queue.release(key),
     });
-    this.slots = new SlotQueue(options.maxBusy);
+    this.queue = new TaskQueue({
+      maxBusy: options.maxBusy,
+      registry: this.registry,
+      runs: this.runs,
+      agentLocks: this.agentLocks,
+      logger,
+      isShuttingDown: () => this.shuttingDown,
+    });
   }
 
   listProjects(): Project[] {
@@ -211,7 +215,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      if (this.cancelQueued(key, record, 'canceled by request')) return this.details(record);
+      if (this.queue.cancelQueued(key, record, 'canceled by request')) return this.details(record);
       if (!this.runs.active(key)) {
         throw new FleetError(
           'conflict',
@@ -228,7 +232,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      this.cancelQueued(key, record, 'canceled by restart_agent');
+      this.queue.cancelQueued(key, record, 'canceled by restart_agent');
       await this.runs.stop(key, record, 'canceled by restart_agent');
       if (record.agent.status === 'failed' || !existsSync(record.agent.workdir)) {
         await this.prepareWorkspace(key, record, this.parts.catalog.project(record.agent.project));
@@ -246,7 +250,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      this.cancelQueued(key, record, 'agent deleted');
+      this.queue.cancelQueued(key, record, 'agent deleted');
       this.registry.setStatus(key, record, 'deleting', null);
       await this.runs.stop(key, record, 'agent deleted');
       const outcome = await this.parts.backend.forgetAgent(this.parts.store, key, record, this.parts.logger);
@@ -282,10 +286,7 @@ class FleetService implements Fleet {
 
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    for (const key of [...this.tickets.keys()]) {
-      const record = this.registry.find(key);
-      if (record) this.cancelQueued(key, record, 'server shutting down');
-    }
+    this.queue.cancelAll('server shutting down');
     await this.runs.stopAll('server shutting down');
     this.parts.lock.release();
   }
@@ -320,60 +321,10 @@ class FleetService implements Fleet {
     return task;
   }
 
-  /** Starts the task now when a busy slot is free; otherwise it waits its turn, first come first served, the agent pending. */
+  /** Hands the task to the queue, unless shutdown began while the caller waited for the agent's lock or worktree. */
   private async submit(key: string, record: AgentRecord, role: Role, task: TaskRecord): Promise<void> {
-    // A start that waited for the agent's lock or its worktree must not begin once shutdown has canceled the rest.
     this.assertOpen();
-    const ticket: SlotTicket = this.slots.request(key, () => void this.startQueued(key, record, role, task, ticket));
-    this.tickets.set(key, { ticket, task });
-    if (ticket.state === 'waiting') {
-      this.registry.setStatus(key, record, 'pending', `waiting for a busy slot: at most ${this.parts.options.maxBusy} agents run at once (FLEET_MCP_MAX_BUSY)`);
-      this.parts.logger.info({ agent: record.agent.name, task: task.id, position: this.slots.position(ticket) }, 'task queued');
-      return;
-    }
-    try {
-      await this.runs.launch(key, record, role, task);
-    } finally {
-      if (task.status === 'queued') this.releaseSlot(key);
-    }
-  }
-
-  /** Starts a task whose turn came, unless it was canceled (or its agent deleted) meanwhile. */
-  private async startQueued(key: string, record: AgentRecord, role: Role, task: TaskRecord, ticket: SlotTicket): Promise<void> {
-    try {
-      await this.agentLocks.run(key, async () => {
-        if (this.shuttingDown || task.status !== 'queued' || this.registry.find(key) !== record) return;
-        await this.runs.launch(key, record, role, task);
-      });
-    } catch (error) {
-      this.parts.logger.warn({ agent: record.agent.name, task: task.id, error: (error as Error).message }, 'a queued task could not start');
-    } finally {
-      if (task.status === 'queued') {
-        if (this.tickets.get(key)?.ticket === ticket) this.tickets.delete(key);
-        this.slots.release(ticket);
-      }
-    }
-  }
-
-  private releaseSlot(key: string): void {
-    const held = this.tickets.get(key);
-    if (!held) return;
-    this.tickets.delete(key);
-    this.slots.release(held.ticket);
-  }
-
-  /** Ends the agent's queued task as canceled and leaves the agent idle; false when no task of it waits. */
-  private cancelQueued(key: string, record: AgentRecord, reason: string): boolean {
-    const held = this.tickets.get(key);
-    if (!held || held.task.status !== 'queued') return false;
-    this.releaseSlot(key);
-    const { task } = held;
-    Object.assign(task, { status: 'canceled', reason, ended_at: timestamp(), queue_position: null });
-    appendToTaskLogFile(this.parts.store.logFile(key, task.id), { time: task.ended_at!, stream: 'system', text: `task ${task.id} canceled before it started: ${reason}`, task_id: task.id });
-    task.log_lines = 1;
-    if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
-    this.registry.setStatus(key, record, 'idle', null);
-    return true;
+    await this.queue.submit(key, record, role, task);
   }
 
   private details(record: AgentRecord): AgentDetails {
@@ -383,12 +334,11 @@ class FleetService implements Fleet {
 
   /** A copy of the task with its live line count and queue position. */
   private taskView(key: string, task: TaskRecord): TaskRecord {
-    const held = this.tickets.get(key);
     return {
       ...taskDefaults(task),
       ...task,
       log_lines: this.runs.liveLogLines(key, task) ?? task.log_lines,
-      queue_position: held?.task === task ? this.slots.position(held.ticket) : null,
+      queue_position: this.queue.position(key, task),
     };
   }
 
@@ -396,7 +346,7 @@ class FleetService implements Fleet {
     const { agent } = record;
     if (agent.status === 'idle') return;
     const name = JSON.stringify(agent.name);
-    const current = this.runs.active(key)?.task ?? this.tickets.get(key)?.task;
+    const current = this.runs.active(key)?.task ?? this.queue.waiting(key);
     if (current) {
       const when = current.started_at ? `started ${current.started_at}` : `queued ${current.created_at}`;
       throw new FleetError(
