@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { childEnv } from './child-env.js';
 
@@ -40,11 +40,24 @@ export interface RepoLocation {
 /** Where the project sits in a git repository, or null when it is not in one (or git is not installed). */
 export async function findRepo(projectDir: string): Promise<RepoLocation | null> {
   try {
-    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix', '--path-format=absolute', '--git-common-dir', '--git-dir']);
-    const [root = '', prefix = '', commonDir = '', gitDir = ''] = output.split('\n');
-    return { root, prefix: prefix.replace(/\/$/, ''), commonDir: realpathSync(commonDir), gitDir: realpathSync(gitDir) };
+    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix', '--absolute-git-dir']);
+    const [root = '', prefix = '', absoluteGitDir = ''] = output.split('\n');
+    const gitDir = realpathSync(absoluteGitDir);
+    return { root, prefix: prefix.replace(/\/$/, ''), commonDir: commonGitDir(gitDir), gitDir };
   } catch {
     return null;
+  }
+}
+
+/**
+ * A linked worktree's git dir names the shared one in its `commondir` file, as git itself reads it; this also works
+ * with git older than 2.31, which cannot print the common dir as an absolute path.
+ */
+function commonGitDir(gitDir: string): string {
+  try {
+    return realpathSync(resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim()));
+  } catch {
+    return gitDir;
   }
 }
 
