@@ -18,7 +18,8 @@ Environment (flags win over the environment, which wins over .env in the working
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
   FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
   FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
-  FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
+  FLEET_MCP_MAX_BUSY         agents that may run a task at once, more tasks queue; default 8 (agents wait on
+                             their model's API, not the CPU; memory is the limit, a few hundred MB each)
   FLEET_MCP_MAX_CONNECTIONS  open HTTP connections at once; default 256 (the oldest quiet one makes room)
   FLEET_MCP_MAX_SESSIONS     MCP sessions open at once; default 200 (0: stateless only)
   FLEET_MCP_SESSION_IDLE_TIMEOUT  an MCP session idle this long is closed; default 1h
@@ -63,7 +64,7 @@ program
   .option('--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)')
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
-  .option('--max-busy <number>', 'agents that may run a task at once (FLEET_MCP_MAX_BUSY)')
+  .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
@@ -74,7 +75,7 @@ program
   .description('serve MCP over stdin/stdout for clients that launch the server (no HTTP, no token; logs on stderr)')
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
-  .option('--max-busy <number>', 'most agents busy at once (FLEET_MCP_MAX_BUSY)')
+  .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .action(run(stdioCommand));
 

@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
 import { parseEnv } from 'node:util';
@@ -257,8 +256,10 @@ export function loadConfig(options: LoadConfigOptions): Config {
     fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(defaultConfigDir(), 'config.json'), cwd),
     fleetConfigRequired: vars.FLEET_MCP_CONFIG !== undefined,
     dataDir: expandPath(vars.FLEET_MCP_DATA_DIR ?? defaultDataDir(), cwd),
-    // One busy agent per CPU: agent CLIs, their builds and their tests are CPU-bound.
-    maxBusy: vars.FLEET_MCP_MAX_BUSY ?? availableParallelism(),
+    // Agent CLIs spend most of a task waiting on their model's API, not on the CPU, so the CPU count (2 on many
+    // hosts) would leave slots idle. Memory is the real limit: each agent CLI with its tools takes a few hundred MB,
+    // and 8 of them fit a small machine. Tasks beyond the limit queue rather than fail.
+    maxBusy: vars.FLEET_MCP_MAX_BUSY ?? 8,
     maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
     maxSessions: vars.FLEET_MCP_MAX_SESSIONS,
     sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,

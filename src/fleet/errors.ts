@@ -1,4 +1,4 @@
-export type FleetErrorCode = 'invalid_argument' | 'not_found' | 'conflict' | 'limit' | 'failed' | 'shutting_down';
+export type FleetErrorCode = 'invalid_argument' | 'not_found' | 'conflict' | 'failed' | 'shutting_down';
 
 /**
  * A refusal or failure whose message is written for the (often LLM) caller: what was wrong and what is valid,

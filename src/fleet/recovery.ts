@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { forgetAgent } from './forget.js';
+import { isLeftoverGroup } from './group-end.js';
 import type { FleetLogger } from './logger.js';
 import { agentKey } from './names.js';
 import { isSameProcessAlive, signalGroup } from './process-group.js';
@@ -22,7 +23,7 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
       await forgetAgent(store, key, record, logger);
       continue;
     }
-    const orphans = record.tasks.filter((task) => task.status === 'running');
+    const orphans = record.tasks.filter((task) => task.status === 'running' || task.status === 'queued');
     killOrphanProcess(record);
     for (const task of orphans) endOrphan(store.logFile(key, task.id), task, now);
     const changed = settleAgent(record, now);
@@ -35,7 +36,9 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
 
 function killOrphanProcess(record: AgentRecord): void {
   const { process } = record;
-  if (process && isSameProcessAlive(process.pid, process.pid_start)) signalGroup(process.pid, 'SIGKILL');
+  if (process && (isSameProcessAlive(process.pid, process.pid_start) || isLeftoverGroup(process.pid, process.pid_start))) {
+    signalGroup(process.pid, 'SIGKILL');
+  }
   record.process = null;
 }
 
@@ -51,10 +54,10 @@ function endOrphan(logFile: string, task: TaskRecord, now: string): void {
 function settleAgent(record: AgentRecord, now: string): boolean {
   const { agent } = record;
   const before = `${agent.status}|${agent.status_reason}|${agent.current_task_id}`;
-  if (agent.status === 'starting' && record.tasks.length === 0) {
+  if (agent.status === 'starting' && record.tasks.every((task) => task.started_at === null)) {
     agent.status = 'failed';
-    agent.status_reason = `the server stopped while the agent was being created; call restart_agent to finish setting it up`;
-  } else if (agent.status === 'starting' || agent.status === 'busy' || agent.status === 'canceling') {
+    agent.status_reason = `the server stopped while the agent was being created; call restart_agent to finish setting it up and run its task`;
+  } else if (agent.status === 'starting' || agent.status === 'pending' || agent.status === 'busy' || agent.status === 'canceling') {
     agent.status = 'idle';
     agent.status_reason = null;
   }

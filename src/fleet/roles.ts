@@ -1,19 +1,26 @@
 import { z } from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './agent-output/index.js';
 import { findExecutable } from './executables.js';
 import type { Role } from './types.js';
 
 export const TASK_PLACEHOLDER = '{task}';
 
+/** What a role gets when its config says nothing: long enough for real work, short enough that a hung CLI frees its slot. */
+export const DEFAULT_TIMEOUT = '2h';
+/** A CLI silent this long is taken as hung (e.g. waiting for a network that never answers). */
+export const DEFAULT_IDLE_TIMEOUT = '15m';
+const NO_LIMIT = 'none';
+
 const ROLE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
 /** Agent CLIs offered without any configuration when their binary is on PATH. */
-export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string }[] = [
-  { name: 'claude', command: ['claude', '-p', TASK_PLACEHOLDER], description: 'Claude Code in print mode (claude -p): runs the task non-interactively and exits.' },
-  { name: 'codex', command: ['codex', 'exec', TASK_PLACEHOLDER], description: 'OpenAI Codex CLI (codex exec): runs the task non-interactively and exits.' },
-  { name: 'gemini', command: ['gemini', '-p', TASK_PLACEHOLDER], description: 'Gemini CLI in prompt mode (gemini -p): runs the task non-interactively and exits.' },
-  { name: 'opencode', command: ['opencode', 'run', TASK_PLACEHOLDER], description: 'opencode (opencode run): runs the task non-interactively and exits.' },
-  { name: 'aider', command: ['aider', '--yes', '--message', TASK_PLACEHOLDER], description: 'Aider (aider --yes --message): applies the task and exits.' },
+export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string; output: OutputFormat; env?: Record<string, string> }[] = [
+  { name: 'claude', command: ['claude', '-p', TASK_PLACEHOLDER], description: 'Claude Code in print mode (claude -p): runs the task non-interactively and exits.', output: 'text' },
+  { name: 'codex', command: ['codex', 'exec', TASK_PLACEHOLDER], description: 'OpenAI Codex CLI (codex exec): runs the task non-interactively and exits.', output: 'text' },
+  { name: 'gemini', command: ['gemini', '-p', TASK_PLACEHOLDER], description: 'Gemini CLI in prompt mode (gemini -p): runs the task non-interactively and exits.', output: 'text' },
+  { name: 'opencode', command: ['opencode', 'run', TASK_PLACEHOLDER], description: 'opencode (opencode run): runs the task non-interactively and exits.', output: 'text' },
+  { name: 'aider', command: ['aider', '--yes', '--message', TASK_PLACEHOLDER], description: 'Aider (aider --yes --message): applies the task and exits.', output: 'text' },
 ];
 const BUILTIN_NAMES = new Set(BUILTIN_ROLES.map((role) => role.name));
 
@@ -21,6 +28,20 @@ const BUILTIN_NAMES = new Set(BUILTIN_ROLES.map((role) => role.name));
 function timeoutMs(text: string): number | undefined {
   const ms = parseDuration(text);
   return ms !== undefined && ms > 0 ? ms : undefined;
+}
+
+function limitSchema(key: string) {
+  return z
+    .string()
+    .refine((text) => text.trim() === NO_LIMIT || timeoutMs(text) !== undefined, { error: `${key} must be ${DURATION_RULE}, above zero, or "${NO_LIMIT}"` })
+    .optional();
+}
+
+/** A limit as configured: the default when left out, null for "none". */
+function limit(text: string | undefined, fallback: string): { text: string | null; ms: number | null } {
+  const chosen = (text ?? fallback).trim();
+  if (chosen === NO_LIMIT) return { text: null, ms: null };
+  return { text: chosen, ms: timeoutMs(chosen) ?? null };
 }
 
 const roleConfigSchema = z.strictObject({
@@ -34,10 +55,9 @@ const roleConfigSchema = z.strictObject({
   description: z.string().optional(),
   default: z.boolean().optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'env names are letters, digits and _' }), z.string()).optional(),
-  timeout: z
-    .string()
-    .refine((text) => timeoutMs(text) !== undefined, { error: `timeout must be ${DURATION_RULE}, above zero` })
-    .optional(),
+  output: z.enum(OUTPUT_FORMATS, { error: `output must be one of ${OUTPUT_FORMATS.join(', ')}` }).optional(),
+  timeout: limitSchema('timeout'),
+  idle_timeout: limitSchema('idle_timeout'),
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
 });
@@ -72,7 +92,8 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
     if (override?.disabled) continue;
     const ownCommand = override?.command !== undefined;
     if (!ownCommand && !findExecutable(builtin.command[0]!, { pathEnv: options.pathEnv, cwd: '/' })) continue;
-    roles.push(toRole(builtin.name, { command: [...builtin.command], description: builtin.description, ...override }, ownCommand ? 'config' : 'builtin'));
+    const preset: RoleConfig = { command: [...builtin.command], description: builtin.description, output: builtin.output, env: builtin.env };
+    roles.push(toRole(builtin.name, { ...preset, ...override, env: { ...builtin.env, ...override?.env } }, ownCommand ? 'config' : 'builtin'));
   }
   for (const [name, role] of Object.entries(config)) {
     if (BUILTIN_NAMES.has(name) || role.disabled) continue;
@@ -82,20 +103,56 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
 }
 
 function toRole(name: string, config: RoleConfig, source: Role['source']): Role {
+  const timeout = limit(config.timeout, DEFAULT_TIMEOUT);
+  const idle = limit(config.idle_timeout, DEFAULT_IDLE_TIMEOUT);
   return {
     name,
     command: config.command ?? [],
     description: config.description ?? `Runs: ${(config.command ?? []).join(' ')}`,
     default: config.default ?? false,
     env: config.env ?? {},
-    timeout: config.timeout ?? null,
-    timeout_ms: config.timeout === undefined ? null : (timeoutMs(config.timeout) ?? null),
+    output: config.output ?? 'text',
+    timeout: timeout.text,
+    timeout_ms: timeout.ms,
+    idle_timeout: idle.text,
+    idle_timeout_ms: idle.ms,
     projects: config.projects ?? null,
     source,
   };
 }
 
-/** The argv for one task: `{task}` replaced literally inside each element, so the text is one argument, never shell input. */
-export function taskArgv(role: Role, task: string): string[] {
-  return role.command.map((arg) => arg.split(TASK_PLACEHOLDER).join(task));
+/** The values of the placeholders of one task; null where the agent has none (git dirs outside a git project). */
+export interface ArgvValues {
+  task: string;
+  workdir: string;
+  git_dir: string | null;
+  git_common_dir: string | null;
+}
+
+const PLACEHOLDER = /\{(task|workdir|git_dir|git_common_dir)\}/g;
+
+/**
+ * The argv for one task: placeholders replaced literally inside each element in one pass (so a task text holding
+ * "{workdir}" stays as written), never shell input. An element with a placeholder that has no value is left out
+ * whole, so `--add-dir={git_common_dir}` simply disappears outside a git project.
+ */
+export function taskArgv(role: Role, values: ArgvValues): string[] {
+  const argv: string[] = [];
+  for (const arg of role.command) {
+    const names = [...arg.matchAll(PLACEHOLDER)].map((match) => match[1] as keyof ArgvValues);
+    if (names.some((name) => values[name] === null)) continue;
+    argv.push(arg.replace(PLACEHOLDER, (_, name: keyof ArgvValues) => values[name]!));
+  }
+  return argv;
+}
+
+/**
+ * Roles whose task text may be read as an option: an element that starts with `{task}` with no `--` before it.
+ * A task such as "- fix the test" or "--version" would reach the CLI as an option there.
+ */
+export function unprotectedTaskRoles(roles: readonly Role[]): Role[] {
+  return roles.filter((role) => {
+    const at = role.command.findIndex((arg) => arg.startsWith(TASK_PLACEHOLDER));
+    return at > 0 && !role.command.slice(1, at).includes('--');
+  });
 }

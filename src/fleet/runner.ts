@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { endProcessGroup } from './group-end.js';
 import { LineSplitter } from './line-splitter.js';
 import { processStartTime, signalGroup } from './process-group.js';
 
@@ -14,7 +15,11 @@ export interface RunOptions {
   cwd: string;
   env: Record<string, string>;
   timeoutMs: number | null;
+  /** No output for this long stops the task; null means it may be silent for as long as it runs. */
+  idleTimeoutMs: number | null;
   cancelDelays: CancelDelays;
+  /** Once the first process has exited, how long what is left of its group gets between SIGTERM and SIGKILL. */
+  endGraceMs: number;
   onOutput(stream: 'stdout' | 'stderr', lines: string[]): void;
 }
 
@@ -22,7 +27,7 @@ export interface RunOutcome {
   exit_code: number | null;
   signal: NodeJS.Signals | null;
   /** Why the run was stopped from outside, if it was. */
-  stopped: 'canceled' | 'timed_out' | null;
+  stopped: 'canceled' | 'timed_out' | 'idle' | null;
   /** Set when the process could not be started at all. */
   spawn_error: string | null;
 }
@@ -68,25 +73,38 @@ function supervise(child: ChildProcess, options: RunOptions): RunningProcess {
   let stopped: RunOutcome['stopped'] = null;
   let exited = false;
   const timers: NodeJS.Timeout[] = [];
+  let idleTimer: NodeJS.Timeout | undefined;
+  const resetIdle = (): void => {
+    if (options.idleTimeoutMs === null || pid === null || exited) return;
+    clearTimeout(idleTimer);
+    idleTimer = setTimeout(() => void stop('idle'), options.idleTimeoutMs);
+  };
+  // Any bytes count as a sign of life, a progress bar redrawn with \r as much as a finished line.
+  const output: RunOptions['onOutput'] = (stream, lines) => {
+    resetIdle();
+    options.onOutput(stream, lines);
+  };
 
   const done = new Promise<RunOutcome>((resolve) => {
-    const stdout = captureLines(child.stdout, 'stdout', options);
-    const stderr = captureLines(child.stderr, 'stderr', options);
+    const stdout = captureLines(child.stdout, 'stdout', output);
+    const stderr = captureLines(child.stderr, 'stderr', output);
     child.once('error', (error) => {
       if (pid === null) resolve(failedSpawn(error));
     });
     child.once('exit', (code, signal) => {
       exited = true;
       timers.forEach(clearTimeout);
-      // A cancel stops everything the task started, not only its first process.
-      if (stopped && pid !== null) signalGroup(pid, 'SIGKILL');
+      clearTimeout(idleTimer);
+      // The task ends with everything it started, not only its first process; a stopped task had its grace already.
+      const groupEnded = pid === null ? Promise.resolve() : endProcessGroup(pid, stopped ? 0 : options.endGraceMs);
       const drained = Promise.all([stdout, stderr]);
       const drainTimer = setTimeout(() => {
         child.stdout?.destroy();
         child.stderr?.destroy();
       }, DRAIN_MS);
-      void drained.then(() => {
+      void drained.then(async () => {
         clearTimeout(drainTimer);
+        await groupEnded;
         resolve({ exit_code: code, signal, stopped, spawn_error: null });
       });
     });
@@ -104,6 +122,7 @@ function supervise(child: ChildProcess, options: RunOptions): RunningProcess {
   if (options.timeoutMs !== null && pid !== null) {
     timers.push(setTimeout(() => void stop('timed_out'), options.timeoutMs));
   }
+  resetIdle();
   return { pid, pidStart: pid === null ? null : processStartTime(pid), cancel: () => stop('canceled'), done };
 }
 
@@ -111,17 +130,17 @@ function supervise(child: ChildProcess, options: RunOptions): RunningProcess {
 function captureLines(
   stream: NodeJS.ReadableStream | null,
   name: 'stdout' | 'stderr',
-  options: RunOptions,
+  onOutput: RunOptions['onOutput'],
 ): Promise<void> {
   if (!stream) return Promise.resolve();
   const splitter = new LineSplitter();
-  stream.on('data', (chunk: Buffer) => options.onOutput(name, splitter.push(chunk)));
+  stream.on('data', (chunk: Buffer) => onOutput(name, splitter.push(chunk)));
   return new Promise((resolve) => {
     let finished = false;
     const finish = (): void => {
       if (finished) return;
       finished = true;
-      options.onOutput(name, splitter.end());
+      onOutput(name, splitter.end());
       resolve();
     };
     stream.once('end', finish);

@@ -14,10 +14,15 @@ export const AGENT_STATUSES = [
 ] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-const TASK_STATUSES = ['running', 'completed', 'failed', 'canceled'] as const;
+import type { OutputFormat } from './agent-output/index.js';
+
+const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
-/** How an agent runs a task: the argv template gets `{task}` replaced inside its elements, never through a shell. */
+/**
+ * How an agent runs a task: the argv template gets `{task}`, `{workdir}`, `{git_dir}` and `{git_common_dir}`
+ * replaced inside its elements, never through a shell.
+ */
 export interface Role {
   name: string;
   command: string[];
@@ -25,9 +30,14 @@ export interface Role {
   /** Set in the config; the fleet picks the effective default per project (see listRoles). */
   default: boolean;
   env: Record<string, string>;
-  /** The configured text ("2h"), shown to callers; null means no limit. */
+  /** How the CLI's stdout is read: plain text, or a CLI's structured events (rendered as lines, final message, error). */
+  output: OutputFormat;
+  /** The time a task may run ("2h"), shown to callers; null means no limit ("none"). */
   timeout: string | null;
   timeout_ms: number | null;
+  /** How long a task may print nothing before it is ended as failed ("15m"); null means no limit ("none"). */
+  idle_timeout: string | null;
+  idle_timeout_ms: number | null;
   /** Project names this role is offered for; null means every project. */
   projects: string[] | null;
   source: 'builtin' | 'config';
@@ -49,16 +59,40 @@ export interface Agent {
   updated_at: string;
 }
 
+export interface CommitSummary {
+  sha: string;
+  subject: string;
+}
+
 export interface TaskRecord {
   id: string;
   agent: string;
   description: string;
   status: TaskStatus;
+  /** While queued for a busy slot: 1 for the next task to start. Null otherwise. */
+  queue_position: number | null;
   exit_code: number | null;
-  /** Why it failed or was canceled ("exit code 2", "timed out after 2h", "server restarted"). */
+  /** Why it failed or was canceled ("exit code 2", "timed out after 2h", "no output for 15m", "server restarted"). */
   reason: string | null;
-  started_at: string;
+  /** When the task was given to the agent. */
+  created_at: string;
+  /** When its process started; null while queued, or when it never started (see reason). */
+  started_at: string | null;
   ended_at: string | null;
+  /** From start to end of its process; null until it ends, or when it never started. */
+  duration_ms: number | null;
+  /** The agent's branch head when the task started (git projects), against which its commits are counted. */
+  head_at_start: string | null;
+  /** Commits the task added on the agent's branch, oldest first; null outside git or before the end. */
+  commits: CommitSummary[] | null;
+  /** Paths the task changed, committed or not (at most 200); null outside git or before the end. */
+  files_changed: string[] | null;
+  /** Whether the worktree held uncommitted changes when the task ended; null outside git or before the end. */
+  uncommitted_changes: boolean | null;
+  /** The CLI's final answer, for a role whose output format carries one. */
+  final_message: string | null;
+  /** An error the CLI reported in its output, even with exit code 0 (the task then failed). */
+  error: string | null;
   /** Number of log lines kept for this task; the log index that lets pages be found without reading every file. */
   log_lines: number;
 }

@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { existsSync, realpathSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, realpathSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { childEnv } from './child-env.js';
 
@@ -15,7 +15,7 @@ export class GitError extends Error {
  * git runs the repository's hooks and filter drivers, which agents can write through their worktrees, so it gets
  * an agent's environment: never the server's token or settings.
  */
-async function git(cwd: string, args: string[]): Promise<string> {
+export async function git(cwd: string, args: string[]): Promise<string> {
   try {
     const env = childEnv(process.env, {});
     const { stdout } = await execFileAsync('git', args, { cwd, env, encoding: 'utf8', maxBuffer: 16 * 1024 * 1024 });
@@ -31,16 +31,33 @@ export interface RepoLocation {
   root: string;
   /** The project's directory relative to that root ('' when the project is the root). */
   prefix: string;
+  /** The repository's common git dir (`<repo>/.git`), shared by all its worktrees. */
+  commonDir: string;
+  /** The git dir of the checkout holding the directory: `<repo>/.git`, or `<repo>/.git/worktrees/<name>` in a linked worktree. */
+  gitDir: string;
 }
 
 /** Where the project sits in a git repository, or null when it is not in one (or git is not installed). */
 export async function findRepo(projectDir: string): Promise<RepoLocation | null> {
   try {
-    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix']);
-    const [root = '', prefix = ''] = output.split('\n');
-    return { root, prefix: prefix.replace(/\/$/, '') };
+    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix', '--absolute-git-dir']);
+    const [root = '', prefix = '', absoluteGitDir = ''] = output.split('\n');
+    const gitDir = realpathSync(absoluteGitDir);
+    return { root, prefix: prefix.replace(/\/$/, ''), commonDir: commonGitDir(gitDir), gitDir };
   } catch {
     return null;
+  }
+}
+
+/**
+ * A linked worktree's git dir names the shared one in its `commondir` file, as git itself reads it; this also works
+ * with git older than 2.31, which cannot print the common dir as an absolute path.
+ */
+function commonGitDir(gitDir: string): string {
+  try {
+    return realpathSync(resolve(gitDir, readFileSync(join(gitDir, 'commondir'), 'utf8').trim()));
+  } catch {
+    return gitDir;
   }
 }
 

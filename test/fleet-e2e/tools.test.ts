@@ -68,7 +68,7 @@ describe('fleet tools through the MCP client, auth on', () => {
     ]);
     expect(long).toMatchObject({ status: 'idle', last_task: { status: 'canceled', reason: 'canceled by request' } });
     expect(stubborn).toMatchObject({ status: 'idle', last_task: { status: 'canceled' } });
-    expect(await fleet.fails('cancel_agent_task', { agent_name: 'long' })).toMatch(/no running task to cancel/);
+    expect(await fleet.fails('cancel_agent_task', { agent_name: 'long' })).toMatch(/no running or queued task to cancel/);
 
     await fleet.ok('start_agent_task', { agent_name: 'long', task_description: task({ sleepMs: 120_000 }) });
     const restarted = await fleet.ok('restart_agent', { agent_name: 'LONG' });

@@ -44,7 +44,7 @@ describe('cancel', () => {
     await fleet.waitForAgent('quick', 20_000);
     const error = await fleet.cancelTask('quick').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FleetError);
-    expect((error as FleetError).message).toMatch(/no running task.*status: idle.*completed/);
+    expect((error as FleetError).message).toMatch(/no running or queued task.*status: idle.*completed/);
   });
 
   it('restart cancels the running task and returns the real agent, idle', async () => {

@@ -1,5 +1,5 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { availableParallelism, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
@@ -9,8 +9,8 @@ const cwd = mkdtempSync(join(tmpdir(), 'fleet-config-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
 
 describe('FLEET_MCP_MAX_BUSY', () => {
-  it('defaults to the number of CPUs and takes the variable or the flag', () => {
-    expect(loadConfig({ env: {}, cwd }).maxBusy).toBe(availableParallelism());
+  it('defaults to 8, whatever the number of CPUs, and takes the variable or the flag', () => {
+    expect(loadConfig({ env: {}, cwd }).maxBusy).toBe(8);
     expect(loadConfig({ env: { FLEET_MCP_MAX_BUSY: ' 3 ' }, cwd }).maxBusy).toBe(3);
     expect(loadConfig({ env: { FLEET_MCP_MAX_BUSY: '3' }, cwd, flags: { maxBusy: '5' } }).maxBusy).toBe(5);
   });

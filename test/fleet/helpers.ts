@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createFleet, type Fleet, type FleetOptions } from '../../src/fleet/fleet.js';
@@ -21,6 +21,8 @@ export interface AgentScript {
   printPid?: boolean;
   /** Print this many lines of `bytes` characters each, to fill the log. */
   flood?: { lines: number; bytes: number };
+  /** Print "tick" this many times, `everyMs` apart, before leaving. */
+  ticks?: { count: number; everyMs: number };
 }
 
 const SCRIPT = `
@@ -35,6 +37,7 @@ if (spec.printArgv) console.log('ARGV ' + JSON.stringify(process.argv.slice(2)))
 if (spec.printPid) console.log('PID ' + process.pid);
 if (spec.flood) for (let i = 0; i < spec.flood.lines; i++) console.log(String(i).padEnd(spec.flood.bytes, 'x'));
 console.log('ready');
+if (spec.ticks) { let n = 0; const timer = setInterval(() => { console.log('tick'); if (++n >= spec.ticks.count) clearInterval(timer); }, spec.ticks.everyMs); }
 // Leaving through the event loop rather than process.exit() lets Node flush stdout, which is async on a socket pipe.
 setTimeout(() => { process.exitCode = spec.exit ?? 0; }, spec.sleepMs ?? 0);
 `;
@@ -132,6 +135,19 @@ export function logTexts(fleet: Fleet, name: string): string[] {
 /** Resolves once the agent's script has installed its signal handler and printed "ready". */
 export function scriptReady(fleet: Fleet, name: string): Promise<true> {
   return eventually(() => (logTexts(fleet, name).includes('ready') ? true : undefined));
+}
+
+/**
+ * Whether the process runs: it exists and is not a zombie. An orphan's zombie may never be reaped where the
+ * container's init does not reap, so signal 0 alone would call a killed process alive.
+ */
+export function isRunning(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return !['Z', 'X'].includes(stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3));
+  } catch {
+    return false;
+  }
 }
 
 /** Whether a process with this pid still exists (signal 0 only checks). */

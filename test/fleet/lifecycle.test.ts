@@ -94,15 +94,6 @@ describe('a task from start to end', () => {
     expect(agent.last_task).toMatchObject({ status: 'failed' });
   });
 
-  it('keeps at most maxBusy agents busy and names them in the error', async () => {
-    const fleet = await sandbox.fleet({ maxBusy: 1 });
-    await fleet.createAgent({ name: 'first', project: 'plain', task: task({ sleepMs: 30_000 }) });
-    const error = await fleet.createAgent({ name: 'second', project: 'plain', task: task({}) }).catch((e: unknown) => e);
-    expect((error as FleetError).code).toBe('limit');
-    expect((error as FleetError).message).toMatch(/1 of at most 1 agents are busy.*"first"/);
-    expect(fleet.listAgents().map((agent) => agent.name)).toEqual(['first']);
-  });
-
   it('wait_for_agent reports a timeout while the agent is still busy', async () => {
     const fleet = await sandbox.fleet();
     await fleet.createAgent({ name: 'waiter', project: 'plain', task: task({ sleepMs: 30_000 }) });

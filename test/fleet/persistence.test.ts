@@ -6,7 +6,7 @@ import { processStartTime } from '../../src/fleet/process-group.js';
 import { Store } from '../../src/fleet/store.js';
 import { silentLogger } from '../../src/fleet/logger.js';
 import type { Agent } from '../../src/fleet/types.js';
-import { eventually, isAlive, logTexts, Sandbox, task } from './helpers.js';
+import { eventually, isAlive, isRunning, logTexts, Sandbox, task } from './helpers.js';
 
 const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
@@ -80,6 +80,30 @@ describe('state across server restarts', () => {
     expect(second.showAgent('orphan').last_task).toMatchObject({ status: 'failed', reason: 'server restarted' });
     await exited;
     expect(isAlive(orphan.pid!)).toBe(false);
+  });
+
+  it('kills what a task left in its process group when its first process ended while no server watched', async () => {
+    const dataDir = sandbox.dir('fleet-data-');
+    const projects = [{ name: 'plain', path: sandbox.dir(), description: '' }];
+    const rolesConfig = sandbox.rolesConfig();
+    const first = await sandbox.fleet({ dataDir, projects, rolesConfig });
+    await first.createAgent({ name: 'leftover', project: 'plain', task: task({}) });
+    await first.waitForAgent('leftover', 20_000);
+    await first.shutdown();
+    const leader = spawn('/bin/sh', ['-c', 'sleep 300 >/dev/null 2>&1 & echo $!; sleep 0.3'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const leaderStart = processStartTime(leader.pid!);
+    let output = '';
+    leader.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    await new Promise((resolve) => leader.once('close', resolve));
+    const background = Number(output.trim());
+    try {
+      expect(isRunning(background)).toBe(true);
+      markRunning(dataDir, 'leftover', leader.pid!, leaderStart);
+      await sandbox.fleet({ dataDir, projects, rolesConfig });
+      await eventually(() => (isRunning(background) ? undefined : true), 5000);
+    } finally {
+      if (isRunning(background)) process.kill(background, 'SIGKILL');
+    }
   });
 
   it('finishes a delete the previous run was in the middle of', async () => {

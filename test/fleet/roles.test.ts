@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveRoles, rolesConfigSchema, taskArgv } from '../../src/fleet/roles.js';
+import { resolveRoles, rolesConfigSchema, taskArgv, unprotectedTaskRoles } from '../../src/fleet/roles.js';
 
 const binDir = mkdtempSync(join(tmpdir(), 'fleet-bin-'));
 for (const name of ['claude', 'aider']) {
@@ -20,7 +20,7 @@ describe('roles', () => {
     expect(names({})).toEqual(['claude', 'aider']);
     expect(names({}, '')).toEqual([]);
     const [claude] = resolveRoles(undefined, { pathEnv: binDir });
-    expect(claude).toMatchObject({ command: ['claude', '-p', '{task}'], source: 'builtin', timeout: null, projects: null });
+    expect(claude).toMatchObject({ command: ['claude', '-p', '{task}'], source: 'builtin', timeout: '2h', idle_timeout: '15m', projects: null });
   });
 
   it('lets the config override, disable and add roles', () => {
@@ -46,6 +46,8 @@ describe('roles', () => {
     [{ a: { command: ['x', '{task}'], default: true }, b: { command: ['y', '{task}'], default: true } }, /only one role may be the default/],
     [{ mine: { command: ['x', '{task}'], timeout: '2 hours' } }, /timeout must be a duration such as/],
     [{ mine: { command: ['x', '{task}'], timeout: '0s' } }, /above zero/],
+    [{ mine: { command: ['x', '{task}'], idle_timeout: 'never' } }, /idle_timeout must be a duration such as/],
+    [{ mine: { command: ['x', '{task}'], output: 'json' } }, /output must be one of text, claude/],
     [{ mine: { command: ['x', '{task}'], shell: true } }, /Unrecognized key/],
     [{ 'bad name': { command: ['x', '{task}'] } }, /role names are/],
   ])('rejects an invalid config %j', (config, message) => {
@@ -56,10 +58,44 @@ describe('roles', () => {
 
   it('puts the task text inside argv elements, literally', () => {
     const [role] = resolveRoles(rolesConfigSchema.parse({ r: { command: ['agent', '--message={task}', '{task}'] } }), { pathEnv: '' });
-    expect(taskArgv(role!, '$(rm -rf ~) {task} "quoted"')).toEqual([
-      'agent',
-      '--message=$(rm -rf ~) {task} "quoted"',
-      '$(rm -rf ~) {task} "quoted"',
-    ]);
+    const text = '$(rm -rf ~) {task} {workdir} "quoted"';
+    expect(taskArgv(role!, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual(['agent', `--message=${text}`, text]);
+  });
+
+  it('fills {workdir}, {git_dir} and {git_common_dir}, and leaves out an element whose placeholder has no value', () => {
+    const [role] = resolveRoles(
+      rolesConfigSchema.parse({ r: { command: ['agent', '--cd={workdir}', '--add-dir={git_common_dir}', '--git={git_dir}', '--', '{task}'] } }),
+      { pathEnv: '' },
+    );
+    const values = { task: 'do it', workdir: '/w/a', git_dir: '/r/.git/worktrees/a', git_common_dir: '/r/.git' };
+    expect(taskArgv(role!, values)).toEqual(['agent', '--cd=/w/a', '--add-dir=/r/.git', '--git=/r/.git/worktrees/a', '--', 'do it']);
+    expect(taskArgv(role!, { ...values, git_dir: null, git_common_dir: null })).toEqual(['agent', '--cd=/w/a', '--', 'do it']);
+  });
+
+  it('gives every role a timeout and an idle timeout, which "none" turns off', () => {
+    const [plain, unlimited, own] = resolveRoles(
+      rolesConfigSchema.parse({
+        plain: { command: ['x', '{task}'] },
+        unlimited: { command: ['x', '{task}'], timeout: 'none', idle_timeout: 'none' },
+        own: { command: ['x', '{task}'], timeout: '3h', idle_timeout: '90s', output: 'claude' },
+      }),
+      { pathEnv: '' },
+    );
+    expect(plain).toMatchObject({ timeout: '2h', timeout_ms: 7_200_000, idle_timeout: '15m', idle_timeout_ms: 900_000, output: 'text' });
+    expect(unlimited).toMatchObject({ timeout: null, timeout_ms: null, idle_timeout: null, idle_timeout_ms: null });
+    expect(own).toMatchObject({ timeout: '3h', idle_timeout: '90s', idle_timeout_ms: 90_000, output: 'claude' });
+  });
+
+  it('names the roles whose task text could be taken for an option', () => {
+    const roles = resolveRoles(
+      rolesConfigSchema.parse({
+        bare: { command: ['x', '-p', '{task}'] },
+        marked: { command: ['x', '-p', '--', '{task}'] },
+        joined: { command: ['x', '--message={task}'] },
+        prefixed: { command: ['x', 'Review: {task}'] },
+      }),
+      { pathEnv: '' },
+    );
+    expect(unprotectedTaskRoles(roles).map((role) => role.name)).toEqual(['bare']);
   });
 });

@@ -76,16 +76,24 @@ describe('worktrees', () => {
     expect(agent.workdir.endsWith(join('sub', 'packages', 'app'))).toBe(true);
   });
 
-  it('marks the agent failed with git\'s reason when the worktree cannot be made, and restart retries', async () => {
+  it('marks the agent failed with git\'s reason when the worktree cannot be made; restart makes it and runs the kept task', async () => {
     const repo = sandbox.dir('fleet-empty-repo-');
     git(repo, ['init', '-q', '-b', 'main']);
     const fleet = await sandbox.fleet({ projects: [{ name: 'empty', path: repo, description: '' }] });
-    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: task({}) })).rejects.toThrow(/worktree could not be made.*restart_agent/s);
-    expect(fleet.showAgent('early')).toMatchObject({ status: 'failed', status_reason: expect.stringContaining('git worktree add') });
+    const first = task({ lines: ['the first task ran'] });
+    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: first })).rejects.toThrow(/worktree could not be made.*task was not started.*restart_agent runs it/s);
+    expect(fleet.showAgent('early')).toMatchObject({
+      status: 'failed',
+      status_reason: expect.stringContaining('git worktree add'),
+      last_task: { status: 'failed', started_at: null, description: first, reason: expect.stringMatching(/^not started: /) },
+    });
 
     git(repo, ['commit', '-q', '--allow-empty', '-m', 'first']);
     const restarted = await fleet.restartAgent('early');
-    expect(restarted).toMatchObject({ status: 'idle', status_reason: null, branch: 'fleet/early' });
+    expect(restarted).toMatchObject({ status: 'busy', status_reason: null, branch: 'fleet/early', task_count: 2 });
     expect(existsSync(restarted.workdir)).toBe(true);
+    const { agent } = await fleet.waitForAgent('early', 20_000);
+    expect(agent.last_task).toMatchObject({ status: 'completed', description: first });
+    expect(logTexts(fleet, 'early')).toContain('the first task ran');
   });
 });

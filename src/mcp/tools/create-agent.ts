@@ -20,9 +20,11 @@ export function registerCreateAgent(server: McpServer, deps: FleetToolDeps): voi
         'Creates a named coding agent for a project and starts its first task right away. In a git project the agent ' +
         'gets its own worktree on branch fleet/<name> (an existing branch of that name, kept from a deleted agent, is ' +
         'continued), so agents never share a checkout; otherwise it works in the project directory. Returns the agent, ' +
-        `busy with the task: ${AGENT_FIELDS}. Follow it with wait_for_agent, show_agent or show_agent_log. ` +
-        'Fails when the name is taken, the project or role is unknown (the error lists the valid ones), or the ' +
-        'limit of busy agents is reached.',
+        `busy with the task, or pending with it queued when the limit of busy agents (FLEET_MCP_MAX_BUSY) is reached ` +
+        `(it then starts by itself when a slot frees): ${AGENT_FIELDS}. Follow it with wait_for_agent, show_agent or ` +
+        'show_agent_log. Fails when the name is taken or the project or role is unknown (the error lists the valid ' +
+        'ones). When the worktree cannot be made the agent is left failed and the error says so: its task was not ' +
+        'started, its text is kept, and restart_agent runs it once the cause is fixed.',
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },

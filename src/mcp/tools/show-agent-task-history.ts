@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import { TASK_HISTORY_PAGES } from '../../fleet/fleet.js';
-import { agentNameArg, pageArgs, type FleetToolDeps } from '../fleet-tool.js';
+import { agentNameArg, pageArgs, TASK_FIELDS, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
 const inputSchema = z.object({
@@ -15,10 +15,9 @@ export function registerShowAgentTaskHistory(server: McpServer, deps: FleetToolD
     {
       title: 'Show agent task history',
       description:
-        "Lists an agent's tasks, newest first, one page at a time: what each was asked, how it ended (completed, " +
-        'failed with exit code or reason, canceled) and when. Returns {"tasks":[{"id","description","status",' +
-        '"exit_code","reason","started_at","ended_at","log_lines"}],"page","page_size","total_count","has_next_page",' +
-        '"has_previous_page"}; a page past the end is empty.',
+        "Lists an agent's tasks, newest first, one page at a time: what each was asked, how it ended and what it " +
+        `changed. Returns {"tasks":[${TASK_FIELDS}],"page","page_size","total_count","has_next_page",` +
+        `"has_previous_page"}; a page past the end is empty. ${TASK_OUTCOME_HELP}`,
       inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -17,7 +17,8 @@ export function registerStartAgentTask(server: McpServer, deps: FleetToolDeps): 
       description:
         'Gives an idle agent a new task; it runs in the agent\'s own directory, so it sees the work of its earlier ' +
         'tasks. Only works when the agent is idle: if it is busy, wait_for_agent or cancel_agent_task first; if it ' +
-        `failed, restart_agent first. Returns the agent, busy with the task: ${AGENT_FIELDS}.`,
+        `failed, restart_agent first. Returns the agent, busy with the task, or pending with it queued (queue_position) ` +
+        `when FLEET_MCP_MAX_BUSY agents are busy; a queued task starts by itself, first come first served: ${AGENT_FIELDS}.`,
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },

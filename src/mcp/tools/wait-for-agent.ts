@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { z } from 'zod';
 import type { AgentDetails, Fleet, WaitResult } from '../../fleet/fleet.js';
-import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
+import { AGENT_FIELDS, agentNameArg, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
 
 /** Without progress notifications a client cannot be told the call is alive, so the wait stays this short. */
@@ -61,11 +61,12 @@ export function registerWaitForAgent(server: McpServer, deps: FleetToolDeps): vo
     {
       title: 'Wait for agent',
       description:
-        'Waits until the agent is no longer busy (its task completed, failed or was canceled), or until timeout_seconds ' +
-        'pass, and answers then, so there is no need to poll show_agent. Returns {"timed_out","message","agent":' +
-        `${AGENT_FIELDS}}. On timed_out: true the agent is still busy; call again to keep waiting. Send a progress ` +
-        `token to get its state and newest log line every ${PROGRESS_EVERY_MS / 1000} s and to wait longer than ` +
-        `${MAX_PLAIN_WAIT_SECONDS} s; otherwise keep timeout_seconds below your client's tool-call timeout.`,
+        'Waits until the agent is no longer starting, pending (queued) or busy (its task completed, failed or was ' +
+        'canceled), or until timeout_seconds pass, and answers then, so there is no need to poll show_agent. Returns ' +
+        `{"timed_out","message","agent":${AGENT_FIELDS}}. ${TASK_OUTCOME_HELP} On timed_out: true the agent is still ` +
+        `at work; call again to keep waiting. Send a progress token to get its state and newest log line every ` +
+        `${PROGRESS_EVERY_MS / 1000} s and to wait longer than ${MAX_PLAIN_WAIT_SECONDS} s; otherwise keep ` +
+        "timeout_seconds below your client's tool-call timeout.",
       inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -1,0 +1,21 @@
+import { createTextParser } from './text.js';
+
+export const OUTPUT_FORMATS = ['text', 'claude', 'codex', 'gemini', 'opencode'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export interface OutputSummary {
+  /** The CLI's last answer to the user (its "result"), when its structured output carries one. */
+  final_message: string | null;
+  /** An error the CLI reported (API error, permission denials, turn limit...), even when it exited 0. */
+  error: string | null;
+}
+export interface OutputParser {
+  /** One complete stdout line -> the lines a person reads in the agent log (structured events rendered as text; [] drops it). */
+  stdoutLine(line: string): string[];
+  /** Called once the process has ended. */
+  summary(): OutputSummary;
+}
+
+/** The parser of a role's stdout. Every format reads as plain text until the CLI-specific parsers land beside this file. */
+export function createOutputParser(_format: OutputFormat): OutputParser {
+  return createTextParser();
+}

@@ -1,0 +1,73 @@
+import { FleetError, listNames } from './errors.js';
+import type { Project } from './projects.js';
+import type { Agent, Role } from './types.js';
+
+/** The projects and roles of the fleet, and the lookups whose errors list what is valid. */
+export class Catalog {
+  constructor(
+    readonly projects: readonly Project[],
+    readonly roles: readonly Role[],
+  ) {
+    const projectNames = projects.map((project) => project.name);
+    for (const role of roles) {
+      const unknown = (role.projects ?? []).filter((name) => !projectNames.includes(name));
+      if (unknown.length > 0) {
+        throw new FleetError(
+          'invalid_argument',
+          `Role "${role.name}" is limited to unknown project(s) ${listNames(unknown)}. Projects: ${listNames(projectNames)}.`,
+        );
+      }
+    }
+  }
+
+  project(name: string): Project {
+    const project = this.projects.find((candidate) => candidate.name === name);
+    if (project) return project;
+    throw new FleetError('not_found', `Unknown project ${JSON.stringify(name)}. Projects: ${listNames(this.projects.map((p) => p.name))}.`);
+  }
+
+  /** The roles offered for the project, the effective default marked. */
+  rolesOf(projectName: string): Role[] {
+    const roles = this.rolesFor(this.project(projectName));
+    const fallback = defaultRole(roles);
+    return roles.map((role) => ({ ...role, default: role === fallback }));
+  }
+
+  /** The named role, or the project's default when no name is given. */
+  roleFor(project: Project, name: string | undefined): Role {
+    const roles = this.rolesFor(project);
+    if (name === undefined) {
+      const role = defaultRole(roles);
+      if (role) return role;
+      throw new FleetError(
+        'not_found',
+        `No role is available for project "${project.name}": no built-in agent CLI (claude, codex, gemini, opencode, aider) ` +
+          `is on PATH and the fleet config defines none for it. Add one under "roles" in the fleet config.`,
+      );
+    }
+    const role = roles.find((candidate) => candidate.name === name);
+    if (role) return role;
+    const elsewhere = this.roles.find((candidate) => candidate.name === name);
+    const why = elsewhere ? `Role "${name}" is not offered for project "${project.name}".` : `Unknown role ${JSON.stringify(name)}.`;
+    throw new FleetError('not_found', `${why} Roles for project "${project.name}": ${listNames(roles.map((role) => role.name))}.`);
+  }
+
+  /** The role an existing agent was created with. */
+  agentRole(agent: Agent): Role {
+    const role = this.roles.find((candidate) => candidate.name === agent.role);
+    if (role) return role;
+    throw new FleetError(
+      'failed',
+      `The role "${agent.role}" of agent "${agent.name}" is no longer configured. ` +
+        `Roles: ${listNames(this.roles.map((r) => r.name))}. Delete the agent and create it again with one of them.`,
+    );
+  }
+
+  private rolesFor(project: Project): Role[] {
+    return this.roles.filter((role) => role.projects === null || role.projects.includes(project.name));
+  }
+}
+
+function defaultRole(roles: Role[]): Role | undefined {
+  return roles.find((role) => role.default) ?? roles[0];
+}

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { createOutputParser, type OutputParser, type OutputSummary } from './agent-output/index.js';
+import type { AgentRegistry } from './agent-registry.js';
+import { timestamp } from './agent-registry.js';
+import type { FleetBackend } from './backend.js';
+import { childEnv } from './child-env.js';
+import { findExecutable } from './executables.js';
+import { guardedParser } from './output-guard.js';
+import type { LogSource } from './log-pages.js';
+import type { FleetLogger } from './logger.js';
+import { taskArgv } from './roles.js';
+import type { RunOutcome, RunningProcess } from './runner.js';
+import type { AgentRecord } from './store.js';
+import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from './task-log.js';
+import { taskEnd } from './task-outcome.js';
+import type { Role, TaskRecord } from './types.js';
+
+export interface TaskRunsOptions {
+  registry: AgentRegistry;
+  backend: FleetBackend;
+  logger: FleetLogger;
+  /** The server's environment; agents get it minus the server's own variables. */
+  baseEnv: NodeJS.ProcessEnv;
+  /** After SIGINT, the wait before SIGTERM; SIGKILL follows after twice this. */
+  cancelGraceMs: number;
+  /** Once a task's first process has exited, the grace of what is left of its group between SIGTERM and SIGKILL. */
+  endGraceMs: number;
+  logCapBytes?: number;
+  /** Called once a task's end is recorded, whatever the way it ended. */
+  onEnded(key: string): void;
+}
+
+interface ActiveTask {
+  task: TaskRecord;
+  role: Role;
+  log: TaskLog;
+  parser: OutputParser;
+  head: string | null;
+  process: RunningProcess;
+  cancelReason: string | null;
+  /** Settles once the end of the task is recorded. */
+  recorded: Promise<void>;
+}
+
+type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & { parser?: OutputParser; cancelReason?: string | null };
+
+const NO_SUMMARY: OutputSummary = { final_message: null, error: null };
+
+/** A task given to an agent, not started yet. */
+export function newTask(agent: string, description: string): TaskRecord {
+  return {
+    id: randomUUID(),
+    agent,
+    description,
+    status: 'queued',
+    queue_position: null,
+    exit_code: null,
+    reason: null,
+    created_at: timestamp(),
+    started_at: null,
+    ended_at: null,
+    duration_ms: null,
+    head_at_start: null,
+    commits: null,
+    files_changed: null,
+    uncommitted_changes: null,
+    final_message: null,
+    error: null,
+    log_lines: 0,
+  };
+}
+
+/** The tasks that run now: starting one, recording how it ended, stopping it, and their live views. */
+export class TaskRuns {
+  private readonly running = new Map<string, ActiveTask>();
+
+  constructor(private readonly options: TaskRunsOptions) {}
+
+  active(key: string): { task: TaskRecord } | undefined {
+    return this.running.get(key);
+  }
+
+  /**
+   * Starts a queued task of the agent; the agent is busy once this returns. A missing directory or command ends
+   * the task failed, never started, and fails the agent, so restart_agent can run the task once it is fixed.
+   */
+  async launch(key: string, record: AgentRecord, role: Role, task: TaskRecord): Promise<void> {
+    const registry: AgentRegistry = this.options.registry;
+    const { agent } = record;
+    const log = new TaskLog({ file: registry.store.logFile(key, task.id), taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES });
+    const context = await this.options.backend.gitContext(record);
+    const argv = taskArgv(role, { task: task.description, workdir: agent.workdir, git_dir: context.git_dir, git_common_dir: context.git_common_dir });
+    const env = childEnv(this.options.baseEnv, role.env);
+    const ending: EndingTask = { task, role, log, head: null };
+    task.queue_position = null;
+    log.append('system', [`task ${task.id} started with role "${role.name}" in ${agent.workdir}`]);
+    if (!existsSync(agent.workdir)) {
+      const reason = `its working directory ${agent.workdir} is missing`;
+      await this.end(key, record, ending, notStarted(reason));
+      registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once the directory is back`);
+    }
+    if (!findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: agent.workdir })) {
+      await this.end(key, record, ending, notStarted(`command "${argv[0]}" was not found on PATH`));
+      registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
+    }
+    const parser = guardedParser(createOutputParser(role.output));
+    const child = this.options.backend.startProcess({
+      argv,
+      cwd: agent.workdir,
+      env,
+      timeoutMs: role.timeout_ms,
+      idleTimeoutMs: role.idle_timeout_ms,
+      cancelDelays: { termMs: this.options.cancelGraceMs, killMs: 2 * this.options.cancelGraceMs },
+      endGraceMs: this.options.endGraceMs,
+      onOutput: (stream, lines) => log.append(stream, stream === 'stdout' ? lines.flatMap((line) => parser.stdoutLine(line)) : lines),
+    });
+    if (child.pid === null) {
+      const outcome = await child.done;
+      await this.end(key, record, ending, outcome);
+      registry.fail(key, record, `the command of role "${role.name}" could not be started: ${outcome.spawn_error}; the task was not started, and restart_agent runs it again`);
+    }
+    task.status = 'running';
+    task.started_at = timestamp();
+    task.head_at_start = context.head;
+    record.process = { task_id: task.id, pid: child.pid, pid_start: child.pidStart };
+    const active: ActiveTask = { ...ending, parser, head: context.head, process: child, cancelReason: null, recorded: Promise.resolve() };
+    // A task that ends on its own has nobody awaiting it, so a failure to record it is logged rather than lost.
+    active.recorded = child.done
+      .then((outcome) => this.end(key, record, active, outcome))
+      .catch((error: unknown) => this.options.logger.error({ agent: agent.name, task: task.id, err: error }, 'could not record the end of a task'));
+    this.running.set(key, active);
+    agent.current_task_id = task.id;
+    registry.setStatus(key, record, 'busy', null);
+    this.options.logger.info({ agent: agent.name, task: task.id, pid: child.pid }, 'task started');
+  }
+
+  /** Cancels the agent's running task, if any, and waits until its end is recorded. */
+  async stop(key: string, record: AgentRecord, reason: string): Promise<void> {
+    const active = this.running.get(key);
+    if (!active) return;
+    active.cancelReason ??= reason;
+    if (record.agent.status === 'busy') this.options.registry.setStatus(key, record, 'canceling', null);
+    await active.process.cancel();
+    await active.recorded;
+  }
+
+  /** Stops every running task (shutdown), recording each. */
+  async stopAll(reason: string): Promise<void> {
+    await Promise.all(
+      [...this.running.entries()].map(([key, active]) => {
+        const record = this.options.registry.find(key);
+        return record ? this.stop(key, record, reason) : active.recorded;
+      }),
+    );
+  }
+
+  /** The live line count of a running task, or undefined when it does not run. */
+  liveLogLines(key: string, task: TaskRecord): number | undefined {
+    const active = this.running.get(key);
+    return active?.task === task ? active.log.lineCount : undefined;
+  }
+
+  logSource(key: string, task: TaskRecord): LogSource {
+    const active = this.running.get(key);
+    if (active?.task === task) return { count: active.log.lineCount, read: () => active.log.lines() };
+    return { count: task.log_lines, read: () => readTaskLogFile(this.options.registry.store.logFile(key, task.id)) };
+  }
+
+  /** Records how a task ended, with what it changed and what its CLI reported, and frees the agent. */
+  private async end(key: string, record: AgentRecord, ending: EndingTask, outcome: RunOutcome): Promise<void> {
+    const { task, log } = ending;
+    const summary = ending.parser?.summary() ?? NO_SUMMARY;
+    const end = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
+    Object.assign(task, await this.changes(record, ending.head));
+    task.status = end.status;
+    task.reason = end.reason;
+    task.exit_code = outcome.exit_code;
+    task.final_message = summary.final_message;
+    task.error = summary.error;
+    task.ended_at = timestamp();
+    task.duration_ms = task.started_at === null ? null : Date.parse(task.ended_at) - Date.parse(task.started_at);
+    log.append('system', [`task ${task.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`]);
+    log.close();
+    task.log_lines = log.lineCount;
+    this.running.delete(key);
+    if (record.process?.task_id === task.id) record.process = null;
+    if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
+    const status = record.agent.status === 'busy' || record.agent.status === 'canceling' ? 'idle' : record.agent.status;
+    this.options.registry.setStatus(key, record, status, record.agent.status_reason);
+    this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, reason: task.reason }, 'task ended');
+    this.options.onEnded(key);
+  }
+
+  /** A failure to read git leaves the change fields empty rather than losing how the task ended. */
+  private async changes(record: AgentRecord, head: string | null): Promise<Partial<TaskRecord>> {
+    try {
+      return await this.options.backend.taskChanges(record, head);
+    } catch (error) {
+      this.options.logger.warn({ agent: record.agent.name, error: (error as Error).message }, 'could not read what a task changed');
+      return {};
+    }
+  }
+}
+
+function notStarted(reason: string): RunOutcome {
+  return { exit_code: null, signal: null, stopped: null, spawn_error: reason };
+}
+

@@ -1,0 +1,75 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { killServers } from '../helpers/server.js';
+import { git, isRunning } from '../fleet/helpers.js';
+import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+/** Adds a role whose task text is a shell snippet, the way to make an agent commit and start processes for real. */
+function withShellRole(sandbox: FleetSandbox): FleetSandbox {
+  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+  config.roles.shell = { command: ['/bin/sh', '-c', 'eval "$1"', 'sh', '{task}'] };
+  writeFileSync(sandbox.configFile, JSON.stringify(config));
+  return sandbox;
+}
+
+describe('task outcomes and the queue through the MCP tools', () => {
+  it('queues over FLEET_MCP_MAX_BUSY, shows the position, and reports what each task committed', async () => {
+    const sandbox = withShellRole(createFleetSandbox());
+    const fleet = await startFleetServer(sandbox, { FLEET_MCP_MAX_BUSY: '1' });
+    await fleet.ok('create_agent', { name: 'hog', project: 'plain', task: task({ sleepMs: 120_000 }) });
+    const queued = await fleet.ok('create_agent', {
+      name: 'committer',
+      project: 'repo',
+      role: 'shell',
+      task: 'echo x > x.txt && git add x.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m "add x"',
+    });
+    expect(queued).toMatchObject({ status: 'pending', last_task: { status: 'queued', queue_position: 1 } });
+
+    await fleet.ok('cancel_agent_task', { agent_name: 'hog' });
+    const waited = await fleet.ok('wait_for_agent', { agent_name: 'committer', timeout_seconds: 30 });
+    const sha = git(sandbox.repo, ['rev-parse', 'fleet/committer']);
+    expect(waited.agent.last_task).toMatchObject({
+      status: 'completed',
+      exit_code: 0,
+      commits: [{ sha, subject: 'add x' }],
+      files_changed: ['x.txt'],
+      uncommitted_changes: false,
+      queue_position: null,
+    });
+    const history = await fleet.ok('show_agent_task_history', { agent_name: 'committer' });
+    expect(history.tasks[0]).toMatchObject({ commits: [{ subject: 'add x' }], duration_ms: expect.any(Number) });
+    await fleet.server.stop();
+  });
+
+  it('leaves no process of an agent behind when the server stops', async () => {
+    const sandbox = withShellRole(createFleetSandbox());
+    const fleet = await startFleetServer(sandbox);
+    await fleet.ok('create_agent', { name: 'spawner', project: 'plain', role: 'shell', task: 'sleep 300 >/dev/null 2>&1 & echo "BG $!"; sleep 120' });
+    let pid = 0;
+    await expect
+      .poll(async () => {
+        const lines = (await fleet.ok('show_agent_log', { agent_name: 'spawner' })).lines as { text: string }[];
+        pid = Number(lines.find((line) => line.text.startsWith('BG '))?.text.slice(3) ?? 0);
+        return pid;
+      }, { timeout: 10_000 })
+      .toBeGreaterThan(0);
+    expect(isRunning(pid)).toBe(true);
+    expect(await fleet.server.stop('SIGTERM')).toBe(0);
+    expect(isRunning(pid)).toBe(false);
+  });
+
+  it('warns at start-up about a role whose task text could be read as an option', async () => {
+    const sandbox = withShellRole(createFleetSandbox());
+    const fleet = await startFleetServer(sandbox);
+    await expect.poll(() => fleet.server.output(), { timeout: 5000 }).toMatch(/"role":"shell".*put \\"--\\" before \{task\}/);
+    await fleet.server.stop();
+  });
+});

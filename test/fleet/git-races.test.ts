@@ -1,0 +1,34 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { git, Sandbox } from './helpers.js';
+
+const sandbox = new Sandbox();
+afterEach(() => sandbox.cleanup());
+
+/** Runs `work` on every item with at most `width` running at once; resolves with each outcome, in order. */
+async function inBatches<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+  const results: PromiseSettledResult<R>[] = [];
+  for (let start = 0; start < items.length; start += width) {
+    results.push(...(await Promise.allSettled(items.slice(start, start + width).map(work))));
+  }
+  return results;
+}
+
+describe('git on one repository from many agents at once', () => {
+  it('creates 96 agents, 8 at a time, without one git failure', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({
+      projects: [{ name: 'repo', path: repo, description: '' }],
+      rolesConfig: { quick: { command: ['true', '--', '{task}'] } },
+      maxBusy: 8,
+    });
+    const names = Array.from({ length: 96 }, (_, i) => `racer-${i}`);
+    const results = await inBatches(names, 8, (name) => fleet.createAgent({ name, project: 'repo', task: 'nothing' }));
+
+    const failures = results.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
+    expect(failures).toEqual([]);
+    const worktrees = git(repo, ['worktree', 'list', '--porcelain']).split('\n').filter((line) => line.startsWith('worktree '));
+    expect(worktrees).toHaveLength(97);
+    await Promise.all(names.slice(0, 48).map((name) => fleet.deleteAgent(name)));
+    expect(git(repo, ['worktree', 'list', '--porcelain']).split('\n').filter((line) => line.startsWith('worktree '))).toHaveLength(49);
+  }, 120_000);
+});

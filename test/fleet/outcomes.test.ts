@@ -1,0 +1,90 @@
+import { realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RolesConfig } from '../../src/fleet/roles.js';
+import { taskEnd } from '../../src/fleet/task-outcome.js';
+import { resolveRoles } from '../../src/fleet/roles.js';
+import { git, logTexts, Sandbox } from './helpers.js';
+
+const sandbox = new Sandbox();
+afterEach(() => sandbox.cleanup());
+
+// The task text is a shell snippet the test writes: the way to make an agent commit, edit and print for real.
+const SHELL_ROLE: RolesConfig = { shell: { command: ['/bin/sh', '-c', 'eval "$1"', 'sh', '{task}'], default: true } };
+const COMMIT = (file: string, subject: string) =>
+  `echo ${file} > ${file} && git add ${file} && git -c user.name=T -c user.email=t@t.invalid commit -q -m "${subject}"`;
+
+describe('what a finished task records', () => {
+  it('carries exit code, duration, the commits it added, the files it changed and whether changes are left uncommitted', async () => {
+    const repo = sandbox.gitRepo();
+    const startHead = git(repo, ['rev-parse', 'HEAD']);
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: SHELL_ROLE });
+    await fleet.createAgent({
+      name: 'worker',
+      project: 'repo',
+      task: `${COMMIT('a.txt', 'add a')} && ${COMMIT('b.txt', 'add b')} && echo more >> README.md && echo new > c.txt`,
+    });
+    const { agent } = await fleet.waitForAgent('worker', 20_000);
+    const branchLog = git(repo, ['log', '--reverse', '--format=%H %s', `${startHead}..fleet/worker`]).split('\n');
+    expect(agent.last_task).toMatchObject({
+      status: 'completed',
+      exit_code: 0,
+      head_at_start: startHead,
+      commits: branchLog.map((line) => ({ sha: line.slice(0, 40), subject: line.slice(41) })),
+      files_changed: ['README.md', 'a.txt', 'b.txt', 'c.txt'],
+      uncommitted_changes: true,
+      final_message: null,
+      error: null,
+    });
+    expect(agent.last_task?.commits?.map((commit) => commit.subject)).toEqual(['add a', 'add b']);
+    expect(agent.last_task?.duration_ms).toBeGreaterThanOrEqual(0);
+
+    await fleet.startTask('worker', 'git add -A && git -c user.name=T -c user.email=t@t.invalid commit -q -m tidy && exit 4');
+    const next = (await fleet.waitForAgent('worker', 20_000)).agent.last_task!;
+    expect(next).toMatchObject({ status: 'failed', exit_code: 4, commits: [{ subject: 'tidy' }], files_changed: ['README.md', 'c.txt'], uncommitted_changes: false });
+    expect(fleet.taskHistory('worker').items[1]).toMatchObject({ commits: [{ subject: 'add a' }, { subject: 'add b' }] });
+  });
+
+  it('leaves the git fields empty in a project that is not a git repository', async () => {
+    const fleet = await sandbox.fleet({ rolesConfig: SHELL_ROLE });
+    await fleet.createAgent({ name: 'plainly', project: 'plain', task: 'echo hi > f.txt' });
+    const { agent } = await fleet.waitForAgent('plainly', 20_000);
+    expect(agent.last_task).toMatchObject({ status: 'completed', head_at_start: null, commits: null, files_changed: null, uncommitted_changes: null });
+  });
+
+  it('fails a task whose CLI reported an error though it exited 0, and keeps its final message', () => {
+    const [role] = resolveRoles(SHELL_ROLE, { pathEnv: '' });
+    const exited = { exit_code: 0, signal: null, stopped: null, spawn_error: null };
+    expect(taskEnd(exited, role!, null, { final_message: 'done', error: null })).toEqual({ status: 'completed', reason: null });
+    expect(taskEnd(exited, role!, null, { final_message: null, error: 'permission denied: Write' })).toEqual({ status: 'failed', reason: 'permission denied: Write' });
+    expect(taskEnd({ ...exited, exit_code: 1 }, role!, null, { final_message: null, error: 'API error 529' })).toEqual({ status: 'failed', reason: 'exit code 1: API error 529' });
+  });
+});
+
+describe('placeholders', () => {
+  const DIRS_ROLE: RolesConfig = {
+    dirs: { command: ['/bin/sh', '-c', 'for a; do echo "ARG $a"; done', 'sh', 'W={workdir}', '--add-dir={git_common_dir}', 'G={git_dir}', '--', '{task}'], default: true },
+  };
+
+  it('give a git project\'s worktree its git dir and the common git dir', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: DIRS_ROLE });
+    const created = await fleet.createAgent({ name: 'dirs', project: 'repo', task: '-v' });
+    await fleet.waitForAgent('dirs', 20_000);
+    const common = realpathSync(join(repo, '.git'));
+    expect(logTexts(fleet, 'dirs').filter((text) => text.startsWith('ARG '))).toEqual([
+      `ARG W=${created.workdir}`,
+      `ARG --add-dir=${common}`,
+      `ARG G=${join(common, 'worktrees', 'dirs')}`,
+      'ARG --',
+      'ARG -v',
+    ]);
+  });
+
+  it('leave out the git elements in a plain directory', async () => {
+    const fleet = await sandbox.fleet({ rolesConfig: DIRS_ROLE });
+    const created = await fleet.createAgent({ name: 'dirs', project: 'plain', task: 'go' });
+    await fleet.waitForAgent('dirs', 20_000);
+    expect(logTexts(fleet, 'dirs').filter((text) => text.startsWith('ARG '))).toEqual([`ARG W=${created.workdir}`, 'ARG --', 'ARG go']);
+  });
+});
