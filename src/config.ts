@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isValidToken, TOKEN_RULE } from './auth/token.js';
+import { ConfigError } from './config-error.js';
 import { defaultConfigDir, defaultDataDir, expandPath } from './paths.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -62,10 +63,7 @@ export interface LoadConfigOptions {
   flags?: ConfigFlags;
 }
 
-/** A user error in the configuration: its message is one line meant for the person starting the server. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error.js';
 
 const FLAG_VARIABLES = {
   host: ['FLEET_MCP_HOST', '--host'],
