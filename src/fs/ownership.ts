@@ -46,6 +46,8 @@ export interface TrustedFileOptions {
   forbiddenMode?: number;
   /** The chmod argument that clears them; by default `go-w`. */
   chmodFix?: string;
+  /** The chmod argument that makes the directory holding the file safe; by default `go-w`. */
+  parentChmodFix?: string;
 }
 
 /** Throws UnsafePathError unless the existing `file` and the directory holding it are safe from other users. */
@@ -60,7 +62,7 @@ export function assertTrustedFile(file: string, options: TrustedFileOptions): vo
       `${label} is ${how} other users (mode ${modeText(stats.mode)}); fix it with: chmod ${options.chmodFix ?? 'go-w'} ${shellWord(file)}`,
     );
   }
-  assertTrustedParent(dirname(file), { what: options.what });
+  assertTrustedParent(dirname(file), { what: options.what, chmodFix: options.parentChmodFix });
 }
 
 export interface TrustedParentOptions {
