@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FleetLogger } from './logger.js';
 import type { AgentRecord, Store } from './store.js';
@@ -38,13 +38,14 @@ async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLog
  * compared, so a symbolic link there (or on the way) cannot point the removal at another directory.
  */
 function escapeFromWorktrees(dataDir: string, worktree: string): string | null {
-  const root = realpathSync(join(dataDir, 'worktrees'));
+  let root: string;
   let real: string;
   try {
+    root = realpathSync(join(dataDir, 'worktrees'));
     real = realpathSync(worktree);
   } catch (error) {
     // Nothing is there to remove; git only forgets its record of the worktree.
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(worktree)) return null;
     return `its path cannot be resolved (${(error as Error).message})`;
   }
   return dirname(real) === root ? null : `it resolves to ${real}, outside ${root}`;

@@ -22,7 +22,6 @@ const recordFileSchema = z.object({
     name: z.string().refine(isValidAgentName, { error: 'is not a valid agent name' }),
     status: z.enum(AGENT_STATUSES),
     workdir: absolutePath,
-    current_task_id: z.string().nullable(),
   }),
   tasks: z.array(z.looseObject({ id: z.string().regex(TASK_ID, { error: 'is not a task id' }), status: z.string() })),
   git: z.object({ repo_root: absolutePath, worktree: absolutePath }).nullable().default(null),
