@@ -155,6 +155,28 @@ describe('agent state read from the data dir', () => {
     expect(readFileSync(target.file, 'utf8')).toBe('keep me');
   });
 
+  it('finishes an interrupted delete by removing the worktree that is in the data dir (the check above is not vacuous)', async () => {
+    const dataDir = sandbox.dir('fleet-data-');
+    const repo = sandbox.gitRepo();
+    const projects = [{ name: 'repo', path: repo, description: '' }];
+    const rolesConfig = sandbox.rolesConfig();
+    const first = await sandbox.fleet({ dataDir, projects, rolesConfig });
+    await first.createAgent({ name: 'halfgone', project: 'repo', task: task({}) });
+    await first.waitForAgent('halfgone', 20_000);
+    await first.shutdown();
+    const worktree = join(dataDir, 'worktrees', 'halfgone');
+    expect(existsSync(worktree)).toBe(true);
+    const file = join(dataDir, 'agents', 'halfgone.json');
+    const state = JSON.parse(readFileSync(file, 'utf8'));
+    state.agent.status = 'deleting';
+    writeFileSync(file, JSON.stringify(state));
+
+    const second = await sandbox.fleet({ dataDir, projects, rolesConfig });
+    expect(second.listAgents()).toEqual([]);
+    expect(existsSync(worktree)).toBe(false);
+    expect(git(repo, ['branch', '--list', 'fleet/halfgone'])).toContain('fleet/halfgone');
+  });
+
   it.each<[string, string | null | undefined]>([
     ['a wrong start time', '1'],
     ['a null start time', null],
