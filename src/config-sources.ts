@@ -52,7 +52,7 @@ export function readUserEnvFile(configDir: string): EnvFile {
   assertTrustedFile(file, { what: 'env file' });
   const values = readEnvFile(file);
   const mode = statSync(file).mode;
-  if (values.FLEET_MCP_AUTH_TOKEN !== undefined && mode & 0o077) {
+  if (values.FLEET_MCP_AUTH_TOKEN !== undefined && (mode & 0o077) !== 0) {
     throw new ConfigError(
       `env file ${file} holds FLEET_MCP_AUTH_TOKEN and is open to other users (mode ${modeText(mode)}); fix it with: chmod 600 ${shellWord(file)}`,
     );
