@@ -8,24 +8,20 @@ import { ConfigError } from './config.js';
 import { VERSION } from './version.js';
 
 const ENVIRONMENT_HELP = `
-Environment (flags win over the environment, which wins over .env in the working directory):
-  FLEET_MCP_AUTH_ENABLED     true/1/yes/on or false/0/no/off (alias AUTH_ENABLED); default false
-  FLEET_MCP_AUTH_TOKEN_FILE  token file; default ~/.config/fleet-mcp/auth_token
-  FLEET_MCP_AUTH_TOKEN       token from a secret manager; wins over the file, never written to disk
-  FLEET_MCP_TOKENS_FILE      hashes of the named tokens; default tokens.json beside the token file
-  FLEET_MCP_HOST             listen address; default 127.0.0.1
+Environment (flags win over the environment, which wins over ~/.config/fleet-mcp/env, which wins over .env in the
+working directory; a .env may not set the settings marked *: move those to the environment or that env file):
+ *FLEET_MCP_AUTH_ENABLED     true/1/yes/on or false/0/no/off (alias AUTH_ENABLED); default false
+ *FLEET_MCP_AUTH_TOKEN_FILE  token file; default ~/.config/fleet-mcp/auth_token
+ *FLEET_MCP_AUTH_TOKEN       token from a secret manager; wins over the file, never written to disk
+ *FLEET_MCP_HOST             listen address; default 127.0.0.1
   FLEET_MCP_PORT             listen port (0 picks a free one); default 8000
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
-  FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
-  FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
-  FLEET_MCP_MAX_BUSY         agents that may run a task at once, more tasks queue; default 8 (agents wait on
-                             their model's API, not the CPU; memory is the limit, a few hundred MB each)
-  FLEET_MCP_MAX_CONNECTIONS  open HTTP connections at once; default 256 (the oldest quiet one makes room)
-  FLEET_MCP_MAX_SESSIONS     MCP sessions open at once; default 200 (0: stateless only)
-  FLEET_MCP_SESSION_IDLE_TIMEOUT  an MCP session idle this long is closed; default 1h
-  FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
-  FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
-  FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
+ *FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
+ *FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
+  FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
+ *FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
+ *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
+ *FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
   CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
 
 Agents (and git) get this environment minus every FLEET_MCP_* variable, AUTH_ENABLED and CREDENTIALS_DIRECTORY,

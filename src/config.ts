@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
-import { parseEnv } from 'node:util';
 import { z } from 'zod';
 import { isValidToken, TOKEN_RULE } from './auth/token.js';
+import { ConfigError } from './config-error.js';
+import { mergeSources, readDotEnv, readUserEnvFile } from './config-sources.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
 import { defaultConfigDir, defaultDataDir, expandPath } from './paths.js';
 
@@ -68,12 +68,11 @@ export interface LoadConfigOptions {
   env: NodeJS.ProcessEnv;
   cwd: string;
   flags?: ConfigFlags;
+  /** Where the user's env file, token file and fleet config live by default; the env-paths config dir unless given. */
+  configDir?: string;
 }
 
-/** A user error in the configuration: its message is one line meant for the person starting the server. */
-export class ConfigError extends Error {
-  override name = 'ConfigError';
-}
+export { ConfigError } from './config-error.js';
 
 const FLAG_VARIABLES = {
   host: ['FLEET_MCP_HOST', '--host'],
@@ -192,39 +191,33 @@ const variablesSchema = z.object({
 
 type Variables = z.infer<typeof variablesSchema>;
 
-/** Reads `.env` in the working directory; a missing file is normal, an unreadable one is an error. */
-function readDotEnv(cwd: string): NodeJS.Dict<string> {
-  const file = join(cwd, '.env');
-  try {
-    return parseEnv(readFileSync(file, 'utf8'));
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
-    throw new ConfigError(`cannot read ${file}: ${(error as Error).message}`);
-  }
-}
-
-/** Merges the sources by precedence (flags over env over .env) and remembers which flag supplied a value. */
-function collectRaw(options: LoadConfigOptions): { raw: Record<string, unknown>; fromFlag: Map<string, string> } {
-  const dotEnv = readDotEnv(options.cwd);
-  const raw: Record<string, unknown> = {};
-  for (const key of Object.keys(variablesSchema.shape)) {
-    const value = options.env[key] ?? dotEnv[key];
-    if (value !== undefined) raw[key] = value;
-  }
-  const fromFlag = new Map<string, string>();
+/** The variables the flags set, each with the flag's name for errors. */
+function flagValues(flags: ConfigFlags = {}): Map<string, { value: string; flag: string }> {
+  const values = new Map<string, { value: string; flag: string }>();
   for (const [flag, [variable, flagName]] of Object.entries(FLAG_VARIABLES)) {
-    const value = options.flags?.[flag as keyof ConfigFlags];
-    if (value === undefined) continue;
-    raw[variable] = String(value);
-    fromFlag.set(variable, flagName);
+    const value = flags[flag as keyof ConfigFlags];
+    if (value !== undefined) values.set(variable, { value: String(value), flag: flagName });
   }
-  // The short alias is a generic name other programs may use too: the specific variable, when set, settles it.
-  if (raw.FLEET_MCP_AUTH_ENABLED !== undefined) delete raw.AUTH_ENABLED;
-  return { raw, fromFlag };
+  return values;
 }
 
-function parseVariables(options: LoadConfigOptions): Variables {
-  const { raw, fromFlag } = collectRaw(options);
+/** Merges the sources by precedence and remembers which flag supplied a value, to name it in errors. */
+function collectRaw(options: LoadConfigOptions, configDir: string): { raw: Record<string, unknown>; fromFlag: Map<string, string> } {
+  const flags = flagValues(options.flags);
+  const raw = mergeSources(
+    {
+      flags: new Map([...flags].map(([variable, { value }]) => [variable, value])),
+      env: options.env,
+      userEnv: readUserEnvFile(configDir),
+      dotEnv: readDotEnv(options.cwd),
+    },
+    Object.keys(variablesSchema.shape),
+  );
+  return { raw, fromFlag: new Map([...flags].map(([variable, { flag }]) => [variable, flag])) };
+}
+
+function parseVariables(options: LoadConfigOptions, configDir: string): Variables {
+  const { raw, fromFlag } = collectRaw(options, configDir);
   const result = variablesSchema.safeParse(raw);
   if (result.success) return result.data;
   const issue = result.error.issues[0]!;
@@ -234,9 +227,10 @@ function parseVariables(options: LoadConfigOptions): Variables {
 
 /** Builds the one typed Config the rest of the program trusts; throws ConfigError on any bad value. */
 export function loadConfig(options: LoadConfigOptions): Config {
-  const vars = parseVariables(options);
+  const configDir = options.configDir ?? defaultConfigDir();
+  const vars = parseVariables(options, configDir);
   const cwd = options.cwd;
-  const tokenFile = expandPath(vars.FLEET_MCP_AUTH_TOKEN_FILE ?? join(defaultConfigDir(), 'auth_token'), cwd);
+  const tokenFile = expandPath(vars.FLEET_MCP_AUTH_TOKEN_FILE ?? join(configDir, 'auth_token'), cwd);
   return {
     host: vars.FLEET_MCP_HOST,
     port: vars.FLEET_MCP_PORT,
@@ -253,7 +247,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
       credentialsDirectory: options.env.CREDENTIALS_DIRECTORY || undefined,
       namedTokensFile: expandPath(vars.FLEET_MCP_TOKENS_FILE ?? join(dirname(tokenFile), 'tokens.json'), cwd),
     },
-    fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(defaultConfigDir(), 'config.json'), cwd),
+    fleetConfigFile: expandPath(vars.FLEET_MCP_CONFIG ?? join(configDir, 'config.json'), cwd),
     fleetConfigRequired: vars.FLEET_MCP_CONFIG !== undefined,
     dataDir: expandPath(vars.FLEET_MCP_DATA_DIR ?? defaultDataDir(), cwd),
     // Agent CLIs spend most of a task waiting on their model's API, not on the CPU, so the CPU count (2 on many

@@ -1,10 +1,12 @@
-import { mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { removeAbandonedTempFiles, writeFileAtomicSync } from '../fs/atomic-file.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { generateToken, tokenDigest } from './token.js';
-import { checkDirectory, checkFileMode, TokenFileError } from './token-store.js';
+import { ConfigError } from '../config-error.js';
+import { assertTrustedFile } from '../fs/ownership.js';
+import { checkDirectory, TokenFileError } from './token-store.js';
 
 export const TOKEN_NAME_RULE = 'names are 1-32 lowercase letters, digits, "-" or "_", starting with a letter ("shared" is the shared token\'s)';
 const TOKEN_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -40,11 +42,10 @@ function describe(issue: z.core.$ZodIssue): string {
 export function readNamedTokens(file: string): NamedTokenRecord[] {
   let text: string;
   try {
-    checkFileMode(file, statSync(file).mode);
-    checkDirectory(dirname(file));
+    assertTrustedFile(file, { what: 'named tokens file', forbiddenMode: 0o077, chmodFix: '600', parentChmodFix: '700' });
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (error instanceof TokenFileError) throw error;
+    if (error instanceof ConfigError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new TokenFileError(`cannot read named tokens file ${file}: ${(error as Error).message}`);
   }

@@ -1,7 +1,8 @@
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
+import { assertTrustedFile, assertTrustedParent, danglingLinkTarget, shellWord } from '../fs/ownership.js';
 import { fsyncDirectory, removeAbandonedTempFiles, writeFileAtomicSync, writeTempFile } from '../fs/atomic-file.js';
 import { generateToken, isValidToken, TOKEN_RULE } from './token.js';
 
@@ -36,43 +37,44 @@ const recordSchema = z.object({
 });
 
 const GROUP_OTHER = 0o077;
-const GROUP_OTHER_WRITE = 0o022;
 
-const octal = (mode: number): string => (mode & 0o777).toString(8).padStart(4, '0');
 const errnoCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
 
 /** Like OpenSSH with private keys: a secret other users could read or replace is refused, not used. */
-export function checkDirectory(dir: string): void {
-  const mode = statSync(dir).mode;
-  if (mode & GROUP_OTHER_WRITE) {
-    throw new TokenFileError(
-      `directory ${dir} of the token file is writable by other users (mode ${octal(mode)}); fix it with: chmod 700 ${dir}`,
-    );
-  }
+function checkTokenFile(file: string): void {
+  assertTrustedFile(file, { what: 'token file', forbiddenMode: GROUP_OTHER, chmodFix: '600', parentChmodFix: '700' });
 }
 
-export function checkFileMode(file: string, mode: number): void {
-  if (mode & GROUP_OTHER) {
-    throw new TokenFileError(
-      `token file ${file} is open to other users (mode ${octal(mode)}); fix it with: chmod 600 ${file}`,
-    );
-  }
+/** The token's directory is made 0700 by the server, so that is the mode to go back to. */
+export function checkDirectory(dir: string): void {
+  assertTrustedParent(dir, { what: 'token file', chmodFix: '700' });
+}
+
+/** A link to nowhere is a mistake to report, not a missing file to create or a name to write over. */
+function refuseDanglingLink(file: string): void {
+  const target = danglingLinkTarget(file);
+  if (target === undefined) return;
+  throw new TokenFileError(
+    `token file ${file} is a symbolic link to ${target}, which does not exist; remove the link (rm ${shellWord(file)}) or make it point at the token file`,
+  );
 }
 
 function repairHint(file: string): string {
   return `repair it, or move it away and run \`fleet-mcp token rotate --token-file ${file}\` (clients then need the new token)`;
 }
 
-/** Loads the token file; `undefined` when it does not exist. Every other problem throws TokenFileError. */
+/** Loads the token file; `undefined` when it does not exist. Every other problem throws a ConfigError naming the file. */
 export function readTokenFile(file: string): TokenRecord | undefined {
   let text: string;
   try {
-    checkFileMode(file, statSync(file).mode);
-    checkDirectory(dirname(file));
+    checkTokenFile(file);
     text = readFileSync(file, 'utf8');
   } catch (error) {
-    if (error instanceof TokenFileError) throw error;
-    if (errnoCode(error) === 'ENOENT') return undefined;
+    if (error instanceof ConfigError) throw error;
+    if (errnoCode(error) === 'ENOENT') {
+      refuseDanglingLink(file);
+      return undefined;
+    }
     throw new TokenFileError(`cannot read token file ${file}: ${(error as Error).message}`);
   }
   let json: unknown;
@@ -93,6 +95,7 @@ function prepareDirectory(file: string): void {
   const dir = dirname(file);
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   checkDirectory(dir);
+  refuseDanglingLink(file);
   removeAbandonedTempFiles(file);
 }
 

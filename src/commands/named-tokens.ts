@@ -3,7 +3,7 @@ import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
 import { readTokenUsage, usageFileFor, type TokenUsage } from '../auth/token-usage.js';
 import { readTokenFile } from '../auth/token-store.js';
 import { ConfigError, loadConfig, type Config } from '../config.js';
-import { DURATION_RULE, parseDuration } from '../duration.js';
+import { parseDuration } from '../duration.js';
 
 export interface NamedTokenFlags {
   tokenFile?: string;
@@ -22,10 +22,15 @@ function parseScopes(text: string): Scope[] {
   return scopes as Scope[];
 }
 
+/** An expiry is a date compared with the clock, never a timer, so it may go past the 24 days timers are held to. */
+const MAX_EXPIRY_MS = 3650 * 86_400_000;
+
 function parseExpiry(text: string | undefined): number | null {
   if (text === undefined || text === 'never') return null;
-  const ms = parseDuration(text);
-  if (ms === undefined || ms <= 0) throw new ConfigError(`--expires must be ${DURATION_RULE} above zero, or "never" (got ${JSON.stringify(text)})`);
+  const ms = parseDuration(text, MAX_EXPIRY_MS);
+  if (ms === undefined || ms <= 0) {
+    throw new ConfigError(`--expires must be a duration such as 12h, 30d or 365d (above zero, at most 3650d), or "never" (got ${JSON.stringify(text)})`);
+  }
   return ms;
 }
 

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError } from '../config.js';
+import { ConfigError } from '../config-error.js';
+import { assertTrustedFile } from '../fs/ownership.js';
 import { rolesConfigSchema, type RolesConfig } from './roles.js';
 import { defaultProject, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
 
@@ -27,8 +28,11 @@ const fleetConfigSchema = z.strictObject({
 function readJson(options: LoadFleetConfigOptions): unknown {
   let text: string;
   try {
+    // The config chooses every role's command line: a file another user could change would run their commands.
+    assertTrustedFile(options.file, { what: 'fleet config' });
     text = readFileSync(options.file, 'utf8');
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !options.required) return undefined;
     throw new ConfigError(`cannot read fleet config ${options.file}: ${(error as Error).message}`);
   }

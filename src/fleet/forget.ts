@@ -1,3 +1,5 @@
+import { existsSync, realpathSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { FleetLogger } from './logger.js';
 import type { AgentRecord, Store } from './store.js';
 import { removeWorktree } from './worktrees.js';
@@ -7,15 +9,20 @@ import { removeWorktree } from './worktrees.js';
  * logs. Returns a sentence saying what happened to its files, for the caller.
  */
 export async function forgetAgent(store: Store, key: string, record: AgentRecord, logger: FleetLogger): Promise<string> {
-  const outcome = await removeWorkdir(record, logger);
+  const outcome = await removeWorkdir(store, record, logger);
   store.remove(key);
   logger.info({ agent: record.agent.name }, 'agent deleted');
   return outcome;
 }
 
-async function removeWorkdir(record: AgentRecord, logger: FleetLogger): Promise<string> {
+async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLogger): Promise<string> {
   if (!record.git) return 'it worked in the project directory, which is left as it is';
   const { worktree } = record.git;
+  const escape = escapeFromWorktrees(store.dataDir, worktree);
+  if (escape) {
+    logger.warn({ agent: record.agent.name, worktree, reason: escape }, 'left the worktree of a deleted agent in place');
+    return `its worktree ${worktree} was left in place: ${escape}; branch ${record.agent.branch} kept`;
+  }
   try {
     await removeWorktree({ repoRoot: record.git.repo_root, path: worktree });
     return `worktree ${worktree} removed; branch ${record.agent.branch} kept`;
@@ -24,4 +31,22 @@ async function removeWorkdir(record: AgentRecord, logger: FleetLogger): Promise<
     logger.warn({ agent: record.agent.name, worktree, error: message }, 'could not remove the worktree of a deleted agent');
     return `its worktree ${worktree} could not be removed (${message}); branch ${record.agent.branch} kept`;
   }
+}
+
+/**
+ * Why removing `worktree` would reach outside `<data dir>/worktrees/`, or null when it would not. Real paths are
+ * compared, so a symbolic link there (or on the way) cannot point the removal at another directory.
+ */
+function escapeFromWorktrees(dataDir: string, worktree: string): string | null {
+  let root: string;
+  let real: string;
+  try {
+    root = realpathSync(join(dataDir, 'worktrees'));
+    real = realpathSync(worktree);
+  } catch (error) {
+    // Nothing is there to remove; git only forgets its record of the worktree.
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' && !existsSync(worktree)) return null;
+    return `its path cannot be resolved (${(error as Error).message})`;
+  }
+  return dirname(real) === root ? null : `it resolves to ${real}, outside ${root}`;
 }

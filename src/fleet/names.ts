@@ -15,6 +15,10 @@ export function assertValidAgentName(name: string): void {
   if (problem) throw new FleetError('invalid_argument', `Invalid agent name ${JSON.stringify(name)}: ${problem}. Rule: ${AGENT_NAME_RULE}.`);
 }
 
+export function isValidAgentName(name: string): boolean {
+  return nameProblem(name) === null;
+}
+
 function nameProblem(name: string): string | null {
   if (name.length === 0) return 'it is empty';
   if (name.length > MAX_AGENT_NAME_LENGTH) return `it has ${name.length} characters`;

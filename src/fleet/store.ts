@@ -1,6 +1,8 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomicSync } from '../fs/atomic-file.js';
+import { assertTrustedDirectory } from '../fs/ownership.js';
+import { FORMAT_VERSION, parseRecordFile } from './record-file.js';
 import type { Agent, TaskRecord } from './types.js';
 import type { FleetLogger } from './logger.js';
 
@@ -17,8 +19,6 @@ export interface AgentRecord {
   process: { task_id: string; pid: number; pid_start: string | null } | null;
 }
 
-const FORMAT_VERSION = 1;
-
 /**
  * Fleet state kept in memory and written through to one small file per agent, so a request never reads the disk
  * and a state change rewrites only the agent it touched. Layout under the data dir:
@@ -29,23 +29,30 @@ export class Store {
 
   private constructor(readonly dataDir: string) {}
 
-  /** Loads the state left by a previous run; a file that cannot be read is reported and left alone. */
+  /**
+   * Loads the state left by a previous run. The data dir must be safe from other users; a state file that cannot
+   * be read or is not valid is reported once and left alone, never acted on.
+   */
   static open(dataDir: string, logger: FleetLogger): Store {
     const store = new Store(dataDir);
-    for (const dir of [dataDir, store.agentsDir(), join(dataDir, 'logs'), join(dataDir, 'worktrees')]) {
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+    assertTrustedDirectory(dataDir, 'data dir');
+    for (const dir of [store.agentsDir(), join(dataDir, 'logs'), join(dataDir, 'worktrees')]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     }
-    for (const entry of readdirSync(store.agentsDir())) {
-      const file = join(store.agentsDir(), entry);
-      if (entry.endsWith('.tmp')) {
+    for (const entry of readdirSync(store.agentsDir(), { withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = join(store.agentsDir(), entry.name);
+      if (entry.name.endsWith('.tmp')) {
         // Left by a crash between writing and renaming: the previous complete file is still in place.
         rmSync(file, { force: true });
         continue;
       }
-      if (!entry.endsWith('.json')) continue;
-      const record = readRecord(file);
-      if (record) store.records.set(entry.slice(0, -'.json'.length), record);
-      else logger.warn({ file }, 'ignoring an unreadable agent state file');
+      if (!entry.name.endsWith('.json')) continue;
+      const key = entry.name.slice(0, -'.json'.length);
+      const loaded = readRecord(file, key, dataDir);
+      if ('record' in loaded) store.records.set(key, loaded.record);
+      else logger.warn({ file, reason: loaded.problem }, 'ignoring an agent state file, left as it is');
     }
     return store;
   }
@@ -99,12 +106,12 @@ export class Store {
   }
 }
 
-function readRecord(file: string): AgentRecord | null {
+function readRecord(file: string, key: string, dataDir: string): { record: AgentRecord } | { problem: string } {
+  let json: unknown;
   try {
-    const data = JSON.parse(readFileSync(file, 'utf8')) as Partial<AgentRecord> & { version?: number };
-    if (data.version !== FORMAT_VERSION || !data.agent || !Array.isArray(data.tasks)) return null;
-    return { agent: data.agent, tasks: data.tasks, git: data.git ?? null, process: data.process ?? null };
-  } catch {
-    return null;
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    return { problem: `it cannot be read as JSON: ${(error as Error).message}` };
   }
+  return parseRecordFile(json, key, dataDir);
 }

@@ -1,4 +1,4 @@
-import { execWord, unitWord } from './escape.js';
+import { assertPrintable, execWord, unitWord } from './escape.js';
 
 export type UnitKind = 'user' | 'system';
 
@@ -29,14 +29,20 @@ function header(options: UnitOptions): string[] {
   ];
 }
 
+function environmentLine(name: string, value: string): string {
+  // Checked alone first, so a refusal shows the value as the user wrote it.
+  assertPrintable(value, `the value of ${name}`);
+  return `Environment=${unitWord(`${name}=${value}`, `the variable ${name}`)}`;
+}
+
 function service(options: UnitOptions): string[] {
   return [
     '[Service]',
     'Type=exec',
-    ...(options.kind === 'system' ? [`User=${unitWord(options.user)}`] : []),
-    `WorkingDirectory=${unitWord(options.workingDirectory)}`,
-    `ExecStart=${[...options.command, 'serve'].map(execWord).join(' ')}`,
-    ...options.environment.map(([name, value]) => `Environment=${unitWord(`${name}=${value}`)}`),
+    ...(options.kind === 'system' ? [`User=${unitWord(options.user, 'the user name')}`] : []),
+    `WorkingDirectory=${unitWord(options.workingDirectory, 'the working directory')}`,
+    `ExecStart=${[...options.command, 'serve'].map((word) => execWord(word, 'the command')).join(' ')}`,
+    ...options.environment.map(([name, value]) => environmentLine(name, value)),
     'Restart=on-failure',
     'RestartSec=2s',
     '# serve lets requests in flight finish for up to 10 s after SIGTERM, then exits 0.',
@@ -58,7 +64,7 @@ function hardening(options: UnitOptions): string[] {
     'NoNewPrivileges=yes',
     'PrivateTmp=yes',
     'ProtectSystem=strict',
-    ...options.writablePaths.map(({ path, optional }) => `ReadWritePaths=${optional ? '-' : ''}${unitWord(path)}`),
+    ...options.writablePaths.map(({ path, optional }) => `ReadWritePaths=${optional ? '-' : ''}${unitWord(path, 'the writable path')}`),
     'ProtectKernelTunables=yes',
     'ProtectKernelModules=yes',
     'ProtectControlGroups=yes',

@@ -91,6 +91,23 @@ describe('fleet-mcp systemd', () => {
     expect(result.stderr).toContain('--user and --system exclude each other');
   });
 
+  it.for(['system', 'user'] as const)('--%s refuses a newline in the data dir or a project path, which would add a directive', async (kind) => {
+    const injection = '\nExecStartPre=+/usr/bin/touch /pwned';
+    const sandbox = createSandbox();
+    const dataDir = join(sandbox.root, `data${injection}`);
+    const viaDataDir = await runCli(sandbox, ['systemd', `--${kind}`], { FLEET_MCP_DATA_DIR: dataDir });
+    expect(viaDataDir).toMatchObject({ code: 1, stdout: '' });
+    expect(viaDataDir.stderr.trim().split('\n')).toEqual([expect.stringContaining(`cannot write the value of FLEET_MCP_DATA_DIR ${JSON.stringify(dataDir)}`)]);
+
+    const project = join(sandbox.root, `project${injection}`);
+    mkdirSync(project, { recursive: true });
+    mkdirSync(sandbox.configDir, { recursive: true });
+    writeFileSync(join(sandbox.configDir, 'config.json'), JSON.stringify({ projects: { p: { path: project } } }));
+    const viaProject = await runCli(sandbox, ['systemd', `--${kind}`]);
+    expect(viaProject).toMatchObject({ code: 1, stdout: '' });
+    expect(viaProject.stderr.trim().split('\n')).toEqual([expect.stringContaining(`cannot write the writable path ${JSON.stringify(project)}`)]);
+  });
+
   it.for(['system', 'user'] as const)('the --%s unit passes systemd-analyze verify without a warning', async (kind, context) => {
     const { text, sandbox } = await printUnit(kind);
     const file = join(sandbox.root, 'fleet-mcp.service');

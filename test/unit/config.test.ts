@@ -2,10 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/config.js';
+import { ConfigError, loadConfig as load } from '../../src/config.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'fleet-mcp-config-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
+
+/** Reads no env file of the user running the tests. */
+const loadConfig = (options: Parameters<typeof load>[0]): ReturnType<typeof load> => load({ configDir: join(cwd, 'no-config-dir'), ...options });
 
 describe('loadConfig', () => {
   it('has the documented defaults', () => {
@@ -14,9 +17,9 @@ describe('loadConfig', () => {
   });
 
   it('takes flags over the environment over .env', () => {
-    writeFileSync(join(cwd, '.env'), 'FLEET_MCP_PORT=9001\nFLEET_MCP_HOST=0.0.0.0\nLOG_LEVEL=debug\n');
-    expect(loadConfig({ env: {}, cwd })).toMatchObject({ port: 9001, host: '0.0.0.0', logLevel: 'debug' });
-    expect(loadConfig({ env: { FLEET_MCP_PORT: '9002' }, cwd })).toMatchObject({ port: 9002, host: '0.0.0.0' });
+    writeFileSync(join(cwd, '.env'), 'FLEET_MCP_PORT=9001\nFLEET_MCP_MAX_BUSY=7\nLOG_LEVEL=debug\n');
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({ port: 9001, maxBusy: 7, logLevel: 'debug' });
+    expect(loadConfig({ env: { FLEET_MCP_PORT: '9002' }, cwd })).toMatchObject({ port: 9002, maxBusy: 7 });
     expect(loadConfig({ env: { FLEET_MCP_PORT: '9002' }, cwd, flags: { port: '9003' } }).port).toBe(9003);
     rmSync(join(cwd, '.env'));
   });
