@@ -65,6 +65,15 @@ describe('opencode json', () => {
     expect(run('opencode', 'permission-rejected').summary).toEqual({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt' });
   });
 
+  test('a tool call a permission rule of the config denies is an error, though the model carried on', () => {
+    const { lines, summary } = run('opencode', 'permission-denied-rule');
+    expect(lines.some((line) => line.startsWith('← error The user has specified a rule which prevents you'))).toBe(true);
+    expect(summary).toEqual({
+      final_message: 'Done: the file is written and committed.',
+      error: 'permission denied: bash git add -A && git commit -m "Add the file the mock model asked for"',
+    });
+  });
+
   test('an API error event is the error', () => {
     expect(run('opencode', 'api-error').summary.error).toBe('APIError: mock says no');
   });

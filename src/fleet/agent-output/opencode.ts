@@ -1,13 +1,13 @@
 import type { OutputParser } from './index.js';
 import { describeToolInput, describeToolResult, obj, oneLine, parseJsonObject, str } from './render.js';
 
-// opencode answers a permission it auto-rejects in `run` mode with this tool error.
-const REJECTED = /rejected permission/i;
+// The tool errors opencode gives for a permission it auto-rejects in `run` mode and for one a config rule denies.
+const DENIED = /rejected permission|rule which prevents you/i;
 
 /**
  * opencode's `run --format json`: one JSON event per line (step_start, text, tool_use, step_finish, error).
- * It has no result event, so the final answer is the last text it printed; a tool call whose permission was
- * rejected ends the run while the CLI exits 0, so it counts as an error.
+ * It has no result event, so the final answer is the last text it printed. A tool call that a permission rule
+ * denied or that was rejected for asking counts as an error, since the CLI still exits 0.
  */
 export function createOpencodeParser(): OutputParser {
   let lastText: string | null = null;
@@ -19,7 +19,7 @@ export function createOpencodeParser(): OutputParser {
     const lines = [`→ ${name}: ${describeToolInput(state.input)}`];
     if (state.status === 'error') {
       const message = str(state.error) ?? 'failed';
-      if (REJECTED.test(message)) errors.push(`permission denied: ${name} ${describeToolInput(state.input)}`);
+      if (DENIED.test(message)) errors.push(`permission denied: ${name} ${describeToolInput(state.input)}`);
       lines.push(`← error ${oneLine(message)}`);
     } else if (state.status === 'completed') {
       lines.push(`← ${describeToolResult(str(state.output) ?? '')}`);
