@@ -130,6 +130,9 @@ function checkCommit({ scenario, task, git, agent }, describe) {
     failures.push(`${scenario.id}: no branch fleet/${agent}: ${error.message.split('\n')[0]}`);
   }
   const subject = /-m "([^"]+)"/.exec(shell.shell.command)[1];
+  const answer = scenario.steps.at(-1).text;
+  // Tasks carry the CLI's final message where the server records it.
+  if ('final_message' in task && task.final_message !== answer) failures.push(`${scenario.id}: final message ${JSON.stringify(task.final_message)}, expected ${JSON.stringify(answer)}`);
   if (!subjects.split('\n').includes(subject)) failures.push(`${scenario.id}: no commit "${subject}" on fleet/${agent} (found: ${subjects.trim() || 'none'})`);
   else {
     const content = git('show', `fleet/${agent}:${write.write.path}`);

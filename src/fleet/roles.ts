@@ -14,7 +14,7 @@ const ROLE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
  * commit), works as root, puts the task text after `--` so it is never read as an option, and asks for structured
  * output that `output` names the parser of. The versions they were verified with are in the README.
  */
-export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string; output: OutputFormat; env?: Readonly<Record<string, string>> }[] = [
+export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string; output: OutputFormat; env?: Record<string, string> }[] = [
   {
     name: 'claude',
     command: ['claude', '-p', '--output-format=stream-json', '--verbose', '--permission-mode=acceptEdits', '--allowedTools=Bash,WebFetch,WebSearch', '--', TASK_PLACEHOLDER],
