@@ -14,13 +14,32 @@ const NO_LIMIT = 'none';
 
 const ROLE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
-/** Agent CLIs offered without any configuration when their binary is on PATH. */
+/**
+ * Agent CLIs offered without any configuration when their binary is on PATH. Each preset runs its CLI
+ * non-interactively (nobody can answer a prompt), lets it edit files in its worktree and run commands (so it can
+ * commit), works as root, puts the task text after `--` so it is never read as an option, and asks for structured
+ * output that `output` names the parser of. The versions they were verified with are in the README.
+ */
 export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string; output: OutputFormat; env?: Record<string, string> }[] = [
-  { name: 'claude', command: ['claude', '-p', TASK_PLACEHOLDER], description: 'Claude Code in print mode (claude -p): runs the task non-interactively and exits.', output: 'text' },
+  {
+    name: 'claude',
+    command: ['claude', '-p', '--output-format=stream-json', '--verbose', '--permission-mode=acceptEdits', '--allowedTools=Bash,WebFetch,WebSearch', '--', TASK_PLACEHOLDER],
+    description: 'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
+    output: 'claude',
+    // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
+    env: { CLAUDE_CODE_MAX_RETRIES: '3' },
+  },
   { name: 'codex', command: ['codex', 'exec', TASK_PLACEHOLDER], description: 'OpenAI Codex CLI (codex exec): runs the task non-interactively and exits.', output: 'text' },
   { name: 'gemini', command: ['gemini', '-p', TASK_PLACEHOLDER], description: 'Gemini CLI in prompt mode (gemini -p): runs the task non-interactively and exits.', output: 'text' },
-  { name: 'opencode', command: ['opencode', 'run', TASK_PLACEHOLDER], description: 'opencode (opencode run): runs the task non-interactively and exits.', output: 'text' },
-  { name: 'aider', command: ['aider', '--yes', '--message', TASK_PLACEHOLDER], description: 'Aider (aider --yes --message): applies the task and exits.', output: 'text' },
+  {
+    name: 'opencode',
+    command: ['opencode', 'run', '--format=json', '--', TASK_PLACEHOLDER],
+    description: 'opencode run: edits files inside its worktree and runs shell commands (git commit included) under its default permissions; whatever would ask (e.g. a path outside the worktree) is rejected.',
+    output: 'opencode',
+    // Parallel agents must not each try to update the shared opencode binary.
+    env: { OPENCODE_DISABLE_AUTOUPDATE: '1' },
+  },
+  { name: 'aider', command: ['aider', '--yes', `--message=${TASK_PLACEHOLDER}`], description: 'Aider (aider --yes --message): applies the task and exits. Not verified against the real CLI.', output: 'text' },
 ];
 const BUILTIN_NAMES = new Set(BUILTIN_ROLES.map((role) => role.name));
 

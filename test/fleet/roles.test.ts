@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { resolveRoles, rolesConfigSchema, taskArgv, unprotectedTaskRoles } from '../../src/fleet/roles.js';
+import { BUILTIN_ROLES, resolveRoles, rolesConfigSchema, taskArgv, unprotectedTaskRoles } from '../../src/fleet/roles.js';
 
 const binDir = mkdtempSync(join(tmpdir(), 'fleet-bin-'));
 for (const name of ['claude', 'aider']) {
@@ -10,6 +10,7 @@ for (const name of ['claude', 'aider']) {
   chmodSync(join(binDir, name), 0o755);
 }
 afterAll(() => rmSync(binDir, { recursive: true, force: true }));
+const claudePreset = [...BUILTIN_ROLES.find((role) => role.name === 'claude')!.command];
 
 function names(config: unknown, pathEnv = binDir): string[] {
   return resolveRoles(rolesConfigSchema.parse(config), { pathEnv }).map((role) => role.name);
@@ -20,7 +21,7 @@ describe('roles', () => {
     expect(names({})).toEqual(['claude', 'aider']);
     expect(names({}, '')).toEqual([]);
     const [claude] = resolveRoles(undefined, { pathEnv: binDir });
-    expect(claude).toMatchObject({ command: ['claude', '-p', '{task}'], source: 'builtin', timeout: '2h', idle_timeout: '15m', projects: null });
+    expect(claude).toMatchObject({ command: claudePreset, source: 'builtin', timeout: '2h', idle_timeout: '15m', projects: null });
   });
 
   it('lets the config override, disable and add roles', () => {
@@ -34,7 +35,7 @@ describe('roles', () => {
       { pathEnv: binDir },
     );
     expect(roles.map((role) => role.name)).toEqual(['claude', 'codex', 'reviewer']);
-    expect(roles[0]).toMatchObject({ timeout: '1h30m', timeout_ms: 5_400_000, env: { CLAUDE_FLAG: '1' }, command: ['claude', '-p', '{task}'] });
+    expect(roles[0]).toMatchObject({ timeout: '1h30m', timeout_ms: 5_400_000, env: { CLAUDE_FLAG: '1' }, command: claudePreset });
     expect(roles[1]).toMatchObject({ source: 'config', command: ['/opt/codex', 'exec', '{task}'] });
     expect(roles[2]).toMatchObject({ default: true, projects: ['web'], description: 'reviews' });
   });

@@ -1,13 +1,17 @@
+import { createClaudeParser } from './claude.js';
+import { createOpencodeParser } from './opencode.js';
 import { createTextParser } from './text.js';
 
 export const OUTPUT_FORMATS = ['text', 'claude', 'codex', 'gemini', 'opencode'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
 export interface OutputSummary {
   /** The CLI's last answer to the user (its "result"), when its structured output carries one. */
   final_message: string | null;
   /** An error the CLI reported (API error, permission denials, turn limit...), even when it exited 0. */
   error: string | null;
 }
+
 export interface OutputParser {
   /** One complete stdout line -> the lines a person reads in the agent log (structured events rendered as text; [] drops it). */
   stdoutLine(line: string): string[];
@@ -15,7 +19,16 @@ export interface OutputParser {
   summary(): OutputSummary;
 }
 
-/** The parser of a role's stdout. Every format reads as plain text until the CLI-specific parsers land beside this file. */
-export function createOutputParser(_format: OutputFormat): OutputParser {
-  return createTextParser();
+/** A fresh parser for one task's output: parsers keep state (final answer, errors) across lines. */
+export function createOutputParser(format: OutputFormat): OutputParser {
+  switch (format) {
+    case 'claude':
+      return createClaudeParser();
+    case 'opencode':
+      return createOpencodeParser();
+    case 'codex':
+    case 'gemini':
+    case 'text':
+      return createTextParser();
+  }
 }

@@ -1,6 +1,6 @@
 import type { OutputParser } from './index.js';
 
-/** Plain output: every line is shown as it is, and nothing in it is taken as the answer or an error. */
+/** Plain output: every line is logged as printed, and nothing is known about the outcome beyond the exit code. */
 export function createTextParser(): OutputParser {
   return {
     stdoutLine: (line) => [line],

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// npm run verify:agents [-- --only claude,opencode] [--keep]
+// Proves the built-in presets against the real agent CLIs: see scripts/verify-agents/README.md.
+import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { installCli } from './verify-agents/install.mjs';
+import { canIsolate, rerunIsolated } from './verify-agents/isolate.mjs';
+import { runScenario } from './verify-agents/fleet.mjs';
+import { SCENARIOS, Skip } from './verify-agents/scenarios.mjs';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    keep: { type: 'boolean', default: false },
+    // Set by the script itself when it runs again inside a loopback-only network namespace.
+    isolated: { type: 'boolean', default: false },
+  },
+});
+
+async function loadClis() {
+  const dir = new URL('./verify-agents/clis/', import.meta.url);
+  const files = readdirSync(dir).filter((file) => file.endsWith('.mjs')).sort();
+  const clis = await Promise.all(files.map(async (file) => (await import(new URL(file, dir))).default));
+  if (!values.only) return clis;
+  const wanted = values.only.split(',').map((name) => name.trim()).filter(Boolean);
+  const unknown = wanted.filter((name) => !clis.some((cli) => cli.name === name));
+  if (unknown.length > 0) {
+    console.error(`--only: unknown CLI ${unknown.join(', ')}; known: ${clis.map((cli) => cli.name).join(', ')}`);
+    process.exit(2);
+  }
+  return clis.filter((cli) => wanted.includes(cli.name));
+}
+
+/** npm needs the network: every CLI is installed before the checks move into the loopback-only namespace. */
+async function install(clis) {
+  const installed = new Map();
+  for (const cli of clis) {
+    try {
+      installed.set(cli.name, { binDir: await installCli(cli) });
+    } catch (error) {
+      installed.set(cli.name, { error: `npm install ${cli.npmPackage}@${cli.version} failed: ${error.message.split('\n')[0]}` });
+    }
+  }
+  return installed;
+}
+
+async function verify(cli, installed) {
+  if (installed.error) return { status: 'FAIL', reason: installed.error };
+  const failures = [];
+  for (const scenario of SCENARIOS) {
+    try {
+      const result = await runScenario({ cli, binDir: installed.binDir, scenario, keep: values.keep });
+      failures.push(...result.failures);
+      if (result.failures.length > 0) {
+        process.stderr.write(`--- ${cli.name} ${scenario.id}: agent log\n${result.context.log.map((line) => line.slice(0, 300)).join('\n')}\n`);
+      }
+    } catch (error) {
+      if (error instanceof Skip) return { status: 'SKIP', reason: error.message };
+      failures.push(`${scenario.id}: ${error.message.split('\n')[0]}`);
+    }
+  }
+  return failures.length === 0
+    ? { status: 'PASS', reason: SCENARIOS.map((scenario) => scenario.id).join(', ') }
+    : { status: 'FAIL', reason: failures.join('; ') };
+}
+
+const clis = await loadClis();
+const installed = await install(clis);
+if (!values.isolated && canIsolate()) process.exit(rerunIsolated([...process.argv.slice(1), '--isolated']));
+console.log(values.isolated ? 'network: loopback only (own network namespace)' : 'network: host (unshare unavailable), CLIs pointed at the mocks');
+execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: new URL('..', import.meta.url), stdio: 'inherit' });
+let failed = false;
+for (const cli of clis) {
+  const { status, reason } = await verify(cli, installed.get(cli.name));
+  if (status === 'FAIL') failed = true;
+  console.log(`${cli.name} ${cli.version} ${status} ${reason}`);
+}
+process.exit(failed ? 1 : 0);

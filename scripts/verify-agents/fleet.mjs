@@ -1,0 +1,161 @@
+// Drives fleet-mcp end to end for one scenario: a temp git repo, private HOME and data dir, the built server with
+// auth on, the real MCP SDK client, create_agent with the CLI's built-in role, wait_for_agent.
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
+const AGENT = 'verify';
+const WAIT_SECONDS = 240;
+
+export function createRepo(root) {
+  const repo = join(root, 'repo');
+  mkdirSync(repo);
+  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' }).toString();
+  git('init', '-q', '-b', 'main');
+  git('config', 'user.name', 'verify-agents');
+  git('config', 'user.email', 'verify-agents@example.invalid');
+  writeFileSync(join(repo, 'README.md'), '# a project for verify-agents\n');
+  git('add', '-A');
+  git('commit', '-q', '-m', 'Initial commit');
+  return { repo, git };
+}
+
+/** Starts `serve --auth` on port 0 and resolves once it listens. */
+function startServer({ env, cwd }) {
+  const child = spawn(process.execPath, [CLI, 'serve', '--auth', '--port', '0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  const exited = new Promise((done) => child.once('exit', done));
+  return new Promise((done, fail) => {
+    child.stdout.on('data', (chunk) => {
+      output += chunk;
+      const line = output.split('\n').find((text) => text.includes('"fleet-mcp listening"'));
+      if (line) done({ port: JSON.parse(line).port, stop: () => (child.kill('SIGTERM'), exited), output: () => output });
+    });
+    child.stderr.on('data', (chunk) => (output += chunk));
+    void exited.then((code) => fail(new Error(`fleet-mcp exited with ${code} before listening:\n${output}`)));
+  });
+}
+
+async function connect(port, token) {
+  const transport = new StreamableHTTPClientTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client({ name: 'verify-agents', version: '1.0.0' });
+  await client.connect(transport);
+  const call = async (name, args) => {
+    const result = await client.callTool({ name, arguments: args }, undefined, { timeout: (WAIT_SECONDS + 30) * 1000 });
+    const text = result.content[0].text;
+    if (result.isError) throw new Error(`${name}: ${text}`);
+    return JSON.parse(text);
+  };
+  return { client, call };
+}
+
+/**
+ * Runs one scenario of one CLI and returns { failures: string[], context }. Everything it started is stopped and
+ * its temp dir removed (kept when `keep` is set, for a look after a failure).
+ */
+export async function runScenario({ cli, binDir, scenario, keep }) {
+  const root = mkdtempSync(join(tmpdir(), `verify-agents-${cli.name}-`));
+  const cleanups = [];
+  try {
+    const { repo, git } = createRepo(root);
+    const home = join(root, 'home');
+    mkdirSync(home);
+    const mock = await cli.startMock(scenario);
+    cleanups.push(() => mock.close());
+    await cli.setupHome({ home, mockUrl: mock.url, repo });
+    const configFile = join(root, 'fleet.json');
+    writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } } }));
+    const env = {
+      // Only what the CLI needs: no credential of the person running the script reaches it.
+      PATH: `${binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
+      HOME: home,
+      LANG: 'C.UTF-8',
+      TMPDIR: root,
+      FLEET_MCP_CONFIG: configFile,
+      FLEET_MCP_DATA_DIR: join(root, 'data'),
+      FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token'),
+      ...cli.env({ home, mockUrl: mock.url }),
+    };
+    const server = await startServer({ env, cwd: root });
+    cleanups.push(() => server.stop());
+    const token = JSON.parse(readFileSync(env.FLEET_MCP_AUTH_TOKEN_FILE, 'utf8')).value;
+    const { client, call } = await connect(server.port, token);
+    cleanups.push(() => client.close());
+
+    const created = await call('create_agent', { name: AGENT, project: 'repo', role: cli.role, task: scenario.task });
+    let waited = await call('wait_for_agent', { agent_name: AGENT, timeout_seconds: WAIT_SECONDS });
+    const task = waited.agent.last_task;
+    const log = (await call('show_agent_log', { agent_name: AGENT, page_size: 200 })).lines.reverse().map((line) => `${line.stream}: ${line.text}`);
+    const context = { scenario, mock, task, log, repo, agent: AGENT, workdir: created.workdir ?? waited.agent.workdir, git, timedOut: waited.timed_out };
+    const failures = [...check(context, cli), ...(cli.check ? [cli.check(context)].filter(Boolean) : [])];
+    return { failures, context };
+  } finally {
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    if (!keep) rmSync(root, { recursive: true, force: true });
+  }
+}
+
+function check(context, cli) {
+  const { scenario, task, timedOut } = context;
+  if (timedOut) return [`${scenario.id}: the agent was still busy after ${WAIT_SECONDS} s`];
+  if (!task) return [`${scenario.id}: the agent has no task`];
+  const describe = `task ${task.status}${task.reason ? ` (${task.reason})` : ''}, exit code ${task.exit_code}`;
+  switch (scenario.expect) {
+    case 'commit':
+      return checkCommit(context, describe);
+    case 'not-success':
+      return checkNotSuccess(context, describe);
+    case 'prompt':
+      return checkPrompt(context, cli, describe);
+    default:
+      return [`${scenario.id}: unknown expectation ${scenario.expect}`];
+  }
+}
+
+function checkCommit({ scenario, task, git, agent }, describe) {
+  const [write, shell] = scenario.steps;
+  const failures = [];
+  if (task.status !== 'completed') failures.push(`${scenario.id}: ${describe}, expected completed`);
+  let subjects = '';
+  try {
+    subjects = git('log', '--format=%s', `main..fleet/${agent}`);
+  } catch (error) {
+    failures.push(`${scenario.id}: no branch fleet/${agent}: ${error.message.split('\n')[0]}`);
+  }
+  const subject = /-m "([^"]+)"/.exec(shell.shell.command)[1];
+  const answer = scenario.steps.at(-1).text;
+  // Tasks carry the CLI's final message where the server records it.
+  if ('final_message' in task && task.final_message !== answer) failures.push(`${scenario.id}: final message ${JSON.stringify(task.final_message)}, expected ${JSON.stringify(answer)}`);
+  if (!subjects.split('\n').includes(subject)) failures.push(`${scenario.id}: no commit "${subject}" on fleet/${agent} (found: ${subjects.trim() || 'none'})`);
+  else {
+    const content = git('show', `fleet/${agent}:${write.write.path}`);
+    if (content !== write.write.content) failures.push(`${scenario.id}: the committed ${write.write.path} does not hold what the model wrote`);
+  }
+  return failures;
+}
+
+function checkNotSuccess({ scenario, task, workdir }, describe) {
+  const failures = [];
+  const outside = scenario.steps.find((step) => step.write)?.write.path;
+  if (outside && workdir && existsSync(resolve(workdir, outside))) failures.push(`${scenario.id}: the CLI wrote ${outside} outside the worktree`);
+  if (task.status === 'completed') failures.push(`${scenario.id}: ${describe}: a conversation whose tool call was denied is reported as plain success`);
+  return failures;
+}
+
+function checkPrompt({ scenario, task, mock }, cli, describe) {
+  const failures = [];
+  if (task.status !== 'completed') failures.push(`${scenario.id}: ${describe}, expected completed`);
+  const prompts = cli.prompts(mock).map((text) => text.trim());
+  // opencode quotes a message argument that contains spaces before it sends it; the text is still the prompt.
+  if (!prompts.some((text) => text === scenario.task || text === `"${scenario.task}"`)) {
+    failures.push(`${scenario.id}: the task text ${JSON.stringify(scenario.task)} did not reach the model as the prompt (saw ${JSON.stringify(prompts.slice(0, 3))})`);
+  }
+  return failures;
+}

@@ -1,0 +1,50 @@
+// The provider-neutral scripts the mocks follow (see README.md in this folder).
+
+/** Thrown by a CLI module when its CLI cannot be verified here; the result line says SKIP with the reason. */
+export class Skip extends Error {}
+
+export const VERIFY_FILE = 'verified-by-mock.txt';
+export const VERIFY_CONTENT = 'written through the agent CLI file tool\n';
+export const COMMIT_SUBJECT = 'Add the file the mock model asked for';
+/** A path outside the agent's worktree: writing there must be denied or fail, never silently succeed. */
+export const OUTSIDE_FILE = '../outside-the-worktree.txt';
+
+export const SCENARIOS = [
+  {
+    id: 'commit',
+    task: 'Write the verification file and commit it.',
+    steps: [
+      { write: { path: VERIFY_FILE, content: VERIFY_CONTENT } },
+      { shell: { command: `git add -A && git commit -m "${COMMIT_SUBJECT}"` } },
+      { text: 'Done: the file is written and committed.' },
+    ],
+    expect: 'commit',
+  },
+  {
+    id: 'tool-fails',
+    task: 'Write a file outside the worktree, then run a failing command.',
+    steps: [
+      { write: { path: OUTSIDE_FILE, content: 'must not be written\n' } },
+      { shell: { command: 'exit 3' } },
+      { text: 'I could not do it: the tools failed.' },
+    ],
+    expect: 'not-success',
+  },
+  {
+    id: 'dash-task',
+    task: '- fix the test',
+    steps: [{ text: 'Nothing to fix.' }],
+    expect: 'prompt',
+  },
+  {
+    id: 'version-task',
+    task: '--version',
+    steps: [{ text: 'That is not a task.' }],
+    expect: 'prompt',
+  },
+];
+
+/** The step a conversation is at: one step per tool result already sent back to the model. */
+export function stepFor(scenario, toolResults) {
+  return scenario.steps[Math.min(toolResults, scenario.steps.length - 1)];
+}

@@ -1,0 +1,98 @@
+#!/usr/bin/env node
+// A fake of Claude Code's print mode for the fast tests: parses its arguments the way the real CLI (commander) does,
+// refusing unknown options with the real message and exit code, and prints the same stream-json events.
+import { randomUUID } from 'node:crypto';
+import { insideCwd, perform, steps } from './script.mjs';
+
+const BOOLEAN = new Set(['-p', '--print', '--verbose', '--dangerously-skip-permissions', '-c', '--continue', '--include-partial-messages']);
+const VALUE = new Set(['--output-format', '--input-format', '--permission-mode', '--model', '--max-turns', '--append-system-prompt', '--system-prompt', '--settings', '--session-id', '-r', '--resume', '--fallback-model']);
+// Options that take several values: without `=`, they swallow every following argument that is not an option.
+const VARIADIC = new Set(['--allowedTools', '--allowed-tools', '--disallowedTools', '--disallowed-tools', '--add-dir', '--mcp-config']);
+const CHOICES = { '--output-format': ['text', 'json', 'stream-json'], '--permission-mode': ['acceptEdits', 'auto', 'bypassPermissions', 'default', 'dontAsk', 'plan'] };
+
+function fail(message) {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+function parse(argv) {
+  const options = {};
+  const positionals = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (arg === '-v' || arg === '--version') {
+      console.log('2.1.332 (Claude Code)');
+      process.exit(0);
+    }
+    if (!arg.startsWith('-') || arg === '-') {
+      positionals.push(arg);
+      continue;
+    }
+    const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    if (BOOLEAN.has(name)) options[name.replace(/^-+/, '')] = true;
+    else if (VALUE.has(name)) {
+      const value = inline ?? argv[++i];
+      if (value === undefined) fail(`error: option '${name} <value>' argument missing`);
+      if (CHOICES[name] && !CHOICES[name].includes(value)) {
+        fail(`error: option '${name} <${name === '--output-format' ? 'format' : 'mode'}>' argument '${value}' is invalid. Allowed choices are ${CHOICES[name].join(', ')}.`);
+      }
+      options[name.replace(/^-+/, '')] = value;
+    } else if (VARIADIC.has(name)) {
+      const values = inline !== undefined ? [inline] : [];
+      while (inline === undefined && i + 1 < argv.length && !argv[i + 1].startsWith('-')) values.push(argv[++i]);
+      options[name.replace(/^-+/, '').replace('allowed-tools', 'allowedTools')] = values.flatMap((value) => value.split(/[ ,]+/)).filter(Boolean);
+    } else fail(`error: unknown option '${arg}'`);
+  }
+  return { options, prompt: positionals[0] ?? '' };
+}
+
+const { options, prompt } = parse(process.argv.slice(2));
+const print = options.p || options.print;
+if (!print) fail('fake claude: only print mode (-p) is faked');
+const format = options['output-format'] ?? 'text';
+if (format === 'stream-json' && !options.verbose) fail('Error: When using --print, --output-format=stream-json requires --verbose');
+const bypass = options['dangerously-skip-permissions'] || options['permission-mode'] === 'bypassPermissions';
+if (bypass && process.getuid?.() === 0 && process.env.IS_SANDBOX !== '1') {
+  fail('--dangerously-skip-permissions cannot be used with root/sudo privileges for security reasons');
+}
+if (!prompt.trim()) fail('Error: Input must be provided either through stdin or as a prompt argument when using --print');
+
+const allowed = new Set(options.allowedTools ?? []);
+const mode = options['permission-mode'] ?? 'default';
+const session = randomUUID();
+const emit = (event) => format === 'stream-json' && console.log(JSON.stringify({ ...event, session_id: session }));
+
+function permitted(step) {
+  if (bypass) return true;
+  if (step.tool === 'shell') return allowed.has('Bash');
+  if (!insideCwd(step.path)) return false;
+  return mode === 'acceptEdits' || allowed.has('Write') || allowed.has('Edit');
+}
+
+emit({ type: 'system', subtype: 'init', cwd: process.cwd(), tools: ['Bash', 'Edit', 'Read', 'Write'], model: 'fake-claude', permissionMode: mode, claude_code_version: '2.1.332' });
+const denials = [];
+for (const step of steps(prompt)) {
+  const id = `toolu_${randomUUID().slice(0, 8)}`;
+  const name = step.tool === 'write' ? 'Write' : 'Bash';
+  const input = step.tool === 'write' ? { file_path: step.path, content: step.content } : { command: step.command };
+  emit({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'tool_use', id, name, input }] } });
+  if (!permitted(step)) {
+    const message = `Claude requested permissions to use ${name}, but you haven't granted it yet.`;
+    denials.push({ tool_name: name, tool_use_id: id, tool_input: input });
+    emit({ type: 'system', subtype: 'permission_denied', tool_name: name, tool_use_id: id, message });
+    emit({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: message, is_error: true }] } });
+    continue;
+  }
+  const { ok, output } = perform(step);
+  emit({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output, is_error: !ok }] } });
+}
+const answer = `prompt: ${prompt}`;
+emit({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: answer }] } });
+const result = { type: 'result', subtype: 'success', is_error: false, num_turns: 1, duration_ms: 1, result: answer, permission_denials: denials };
+if (format === 'stream-json') emit(result);
+else if (format === 'json') console.log(JSON.stringify({ ...result, session_id: session }));
+else console.log(answer);
