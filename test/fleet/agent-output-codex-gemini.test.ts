@@ -83,6 +83,12 @@ describe('gemini --output-format stream-json', () => {
     expect(summary.error).toMatch(/^write_file failed: Path not in workspace: Attempted path ".*outside-the-worktree\.txt" resolves outside/);
   });
 
+  test('tools the default approval mode leaves out of a headless run are the error, though the run "succeeded"', () => {
+    const { summary } = run('gemini', 'not-approved');
+    expect(summary.final_message).toBe('Done: the file is written and committed.');
+    expect(summary.error).toMatch(/^write_file failed: Tool "write_file" not found\..*; run_shell_command failed: Tool "run_shell_command" not found\./);
+  });
+
   test('an API error in the result is the error', () => {
     const { summary } = run('gemini', 'api-error');
     expect(summary.final_message).toBeNull();
