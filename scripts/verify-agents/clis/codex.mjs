@@ -25,7 +25,7 @@ export default {
  * gives the sandbox the shape it has with the default data dir (~/.local/share), so a write outside the
  * worktree is denied as it would be there.
  */
-export function codexConfig(mockUrl) {
+function codexConfig(mockUrl) {
   return `model = "gpt-5.5"
 model_provider = "verify"
 

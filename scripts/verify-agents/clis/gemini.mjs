@@ -19,7 +19,7 @@ export default {
   prompts: (mock) => mock.requests.filter((request) => request.path.includes(':streamGenerateContent')).flatMap((request) => lastUserText(request.body)),
 };
 
-export function geminiSettings() {
+function geminiSettings() {
   return {
     security: { auth: { selectedType: 'gemini-api-key' } },
     privacy: { usageStatisticsEnabled: false },
