@@ -17,8 +17,9 @@ function parse(format: OutputFormat, input: string[]) {
 }
 
 describe('codex exec --json', () => {
-  test('a run that commits: commands and their results on one line each, the last message as final message, no error', () => {
+  test('a run that commits: the patch, the command and its result on one line each, the last message as final message, no error', () => {
     const { lines, summary } = run('codex', 'commit');
+    expect(lines.some((line) => /^← add \/.*\/verified-by-mock\.txt$/.test(line))).toBe(true);
     expect(lines).toContain(`→ shell: /bin/bash -lc 'git add -A && git commit -m "Add the file the mock model asked for"'`);
     expect(lines.some((line) => /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line))).toBe(true);
     expect(lines).toContain('Done: the file is written and committed.');
@@ -26,10 +27,15 @@ describe('codex exec --json', () => {
     expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null });
   });
 
-  test('a write the sandbox refused and a failing command are the error, though codex exited 0', () => {
-    const { lines, summary } = run('codex', 'tool-fails');
-    expect(lines).toContain('← error exited 1: /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system');
+  test('a failing last command is the error, though codex exited 0 (the refused patch before it is not in its JSON)', () => {
+    const { summary } = run('codex', 'patch-refused');
     expect(summary.final_message).toBe('I could not do it: the tools failed.');
+    expect(summary.error).toBe(`command failed (exited 3): /bin/bash -lc 'exit 3'`);
+  });
+
+  test('a write the sandbox refused is shown as the error output of its command', () => {
+    const { lines, summary } = run('codex', 'shell-write-refused');
+    expect(lines).toContain('← error exited 1: /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system');
     expect(summary.error).toBe(`command failed (exited 3): /bin/bash -lc 'exit 3'`);
   });
 
@@ -42,6 +48,12 @@ describe('codex exec --json', () => {
     const { lines, summary } = run('codex', 'api-error');
     expect(lines).toContain('turn failed: API error: mock says the request is invalid');
     expect(summary).toEqual({ final_message: null, error: 'API error: mock says the request is invalid' });
+  });
+
+  test('a failed file change is the error until a later one succeeds', () => {
+    const change = (status: string) => `{"type":"item.completed","item":{"id":"item_0","type":"file_change","changes":[{"path":"/w/a.txt","kind":"update"}],"status":"${status}"}}`;
+    expect(parse('codex', [change('failed')]).summary.error).toBe('file change failed: update /w/a.txt');
+    expect(parse('codex', [change('failed'), change('completed')]).summary.error).toBeNull();
   });
 
   test('a command that succeeds after a failed one makes up for it', () => {

@@ -1,6 +1,7 @@
 // A mock of the OpenAI Responses API (POST /v1/responses, streamed as server-sent events) for the Codex CLI. It
 // follows a scenario (see ../scenarios.mjs): the step is picked by how many tool results the request carries.
-// Codex 0.171 offers one shell tool, `exec_command`, so a file write is a shell command too.
+// A file write goes through codex's `apply_patch` tool when the request offers it (a freeform "custom" tool),
+// else through its shell tool `exec_command`.
 import { startRecorder } from '../record.mjs';
 import { stepFor } from '../scenarios.mjs';
 
@@ -12,10 +13,10 @@ export function startOpenAiResponsesMock(scenario) {
       return json(res, 404, { error: { message: `mock: no route ${request.method} ${request.path}` } });
     }
     const input = Array.isArray(request.body?.input) ? request.body.input : [];
-    const step = stepFor(scenario, input.filter((item) => item.type === 'function_call_output').length);
+    const step = stepFor(scenario, input.filter((item) => item.type === 'function_call_output' || item.type === 'custom_tool_call_output').length);
     if (step.error) return json(res, step.error.status, { error: { message: step.error.message, type: 'server_error', code: null } });
     const id = `resp_mock_${++responses}`;
-    const item = step.text !== undefined ? message(id, step.text) : shellCall(id, step.write ? writeCommand(step.write) : step.shell.command);
+    const item = step.text !== undefined ? message(id, step.text) : step.write ? writeCall(id, step.write, request.body?.tools ?? []) : shellCall(id, step.shell.command);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     event(res, { type: 'response.created', response: { id } });
     event(res, { type: 'response.output_item.added', output_index: 0, item });
@@ -40,6 +41,13 @@ function json(res, status, data) {
 
 function shellCall(id, cmd) {
   return { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'exec_command', arguments: JSON.stringify({ cmd }) };
+}
+
+function writeCall(id, write, tools) {
+  if (!tools.some((tool) => tool.type === 'custom' && tool.name === 'apply_patch')) return shellCall(id, writeCommand(write));
+  const lines = write.content.replace(/\n$/, '').split('\n').map((line) => `+${line}`);
+  const input = ['*** Begin Patch', `*** Add File: ${write.path}`, ...lines, '*** End Patch'].join('\n');
+  return { type: 'custom_tool_call', id: `ctc_${id}`, call_id: `call_${id}`, name: 'apply_patch', input };
 }
 
 function message(id, text) {
