@@ -29,8 +29,22 @@ export const BUILTIN_ROLES: readonly { name: string; command: readonly string[];
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
     env: { CLAUDE_CODE_MAX_RETRIES: '3' },
   },
-  { name: 'codex', command: ['codex', 'exec', TASK_PLACEHOLDER], description: 'OpenAI Codex CLI (codex exec): runs the task non-interactively and exits.', output: 'text' },
-  { name: 'gemini', command: ['gemini', '-p', TASK_PLACEHOLDER], description: 'Gemini CLI in prompt mode (gemini -p): runs the task non-interactively and exits.', output: 'text' },
+  {
+    name: 'codex',
+    // workspace-write keeps the sandbox but protects a linked worktree's git dir, so both git dirs are added as
+    // writable roots (left out in a project that is not a git repository, which needs --skip-git-repo-check).
+    command: ['codex', 'exec', '--json', '--sandbox=workspace-write', '--skip-git-repo-check', '--add-dir={git_common_dir}', '--add-dir={git_dir}', '--', TASK_PLACEHOLDER],
+    description: 'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
+    output: 'codex',
+  },
+  {
+    name: 'gemini',
+    // Every worktree is a new directory the CLI has never trusted (exit 55 without --skip-trust); yolo approves
+    // every tool call, since nobody can answer a prompt.
+    command: ['gemini', '--skip-trust', '--approval-mode=yolo', '--output-format=stream-json', `--prompt=${TASK_PLACEHOLDER}`],
+    description: 'Gemini CLI in headless mode with every tool call approved (yolo): edits files in its worktree and runs any shell command (git commit included) without prompting; its file tools refuse paths outside the worktree, its shell is not sandboxed.',
+    output: 'gemini',
+  },
   {
     name: 'opencode',
     command: ['opencode', 'run', '--format=json', '--', TASK_PLACEHOLDER],

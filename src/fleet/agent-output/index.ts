@@ -1,5 +1,7 @@
 import { createClaudeParser } from './claude.js';
 import { createOpencodeParser } from './opencode.js';
+import { createCodexParser } from './codex.js';
+import { createGeminiParser } from './gemini.js';
 import { createTextParser } from './text.js';
 
 export const OUTPUT_FORMATS = ['text', 'claude', 'codex', 'gemini', 'opencode'] as const;
@@ -24,10 +26,12 @@ export function createOutputParser(format: OutputFormat): OutputParser {
   switch (format) {
     case 'claude':
       return createClaudeParser();
+    case 'codex':
+      return createCodexParser();
+    case 'gemini':
+      return createGeminiParser();
     case 'opencode':
       return createOpencodeParser();
-    case 'codex':
-    case 'gemini':
     case 'text':
       return createTextParser();
   }

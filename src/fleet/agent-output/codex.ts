@@ -1,0 +1,103 @@
+import type { OutputParser } from './index.js';
+import { describeToolResult, list, obj, oneLine, parseJsonObject, str } from './render.js';
+import { ToolFailures } from './tool-failures.js';
+
+/**
+ * Codex CLI's `exec --json`: one JSON event per line (thread.*, turn.*, item.*, error). The last agent message is
+ * the final answer. An API error ends the turn with `turn.failed`; a command or file change the sandbox refused
+ * or that failed shows as an item with status `failed`, which codex reports while still exiting 0.
+ */
+export function createCodexParser(): OutputParser {
+  let finalMessage: string | null = null;
+  let turnError: string | null = null;
+  const failures = new ToolFailures();
+
+  const item = (event: Record<string, unknown>, done: boolean): string[] => {
+    const entry = obj(event.item);
+    switch (entry.type) {
+      case 'agent_message':
+        finalMessage = str(entry.text);
+        return done && finalMessage ? finalMessage.split('\n') : [];
+      case 'reasoning':
+        return done && str(entry.text) ? [`(thinking) ${oneLine(str(entry.text)!)}`] : [];
+      case 'command_execution':
+        return done ? commandDone(entry) : [`→ shell: ${oneLine(str(entry.command) ?? '')}`];
+      case 'file_change':
+        return done ? fileChangeDone(entry) : [];
+      case 'mcp_tool_call':
+        return done ? mcpDone(entry) : [`→ ${str(entry.server) ?? 'mcp'}/${str(entry.tool) ?? 'tool'}`];
+      case 'web_search':
+        return done ? [`→ web search: ${oneLine(str(entry.query) ?? '')}`] : [];
+      case 'error':
+        // Notices such as unknown model metadata: codex carries on, so they are shown but are not the outcome.
+        return done ? [`warning: ${oneLine(str(entry.message) ?? '')}`] : [];
+      default:
+        return [];
+    }
+  };
+
+  const commandDone = (entry: Record<string, unknown>): string[] => {
+    const output = str(entry.aggregated_output) ?? '';
+    if (entry.status === 'completed') {
+      failures.record('command', null);
+      return [`← ${describeToolResult(output)}`];
+    }
+    const exit = typeof entry.exit_code === 'number' ? `exited ${entry.exit_code}` : String(entry.status ?? 'failed');
+    const detail = output.trim() ? `: ${describeToolResult(output)}` : '';
+    failures.record('command', `command failed (${exit}): ${oneLine(str(entry.command) ?? '')}${detail}`);
+    return [`← error ${exit}${detail}`];
+  };
+
+  const fileChangeDone = (entry: Record<string, unknown>): string[] => {
+    const paths = list(entry.changes).map((change) => `${str(obj(change).kind) ?? 'change'} ${str(obj(change).path) ?? '?'}`);
+    const what = paths.join(', ') || 'files';
+    failures.record('file_change', entry.status === 'completed' ? null : `file change failed: ${what}`);
+    return [`${entry.status === 'completed' ? '←' : '← error'} ${what}`];
+  };
+
+  const mcpDone = (entry: Record<string, unknown>): string[] => {
+    const tool = `${str(entry.server) ?? 'mcp'}/${str(entry.tool) ?? 'tool'}`;
+    const message = str(obj(entry.error).message);
+    failures.record(tool, entry.status === 'completed' ? null : `${tool} failed${message ? `: ${oneLine(message)}` : ''}`);
+    return [entry.status === 'completed' ? `← ${tool} done` : `← error ${tool}${message ? `: ${oneLine(message)}` : ''}`];
+  };
+
+  return {
+    stdoutLine(line) {
+      const event = parseJsonObject(line);
+      if (!event) return [line];
+      switch (event.type) {
+        case 'thread.started':
+          return [`codex thread ${str(event.thread_id) ?? '?'} started`];
+        case 'item.started':
+          return item(event, false);
+        case 'item.completed':
+          return item(event, true);
+        case 'turn.completed': {
+          turnError = null;
+          const usage = obj(event.usage);
+          return [`turn completed (${String(usage.input_tokens ?? '?')} input, ${String(usage.output_tokens ?? '?')} output tokens)`];
+        }
+        case 'turn.failed':
+          turnError = apiMessage(str(obj(event.error).message) ?? 'turn failed');
+          return [`turn failed: ${turnError}`];
+        case 'error':
+          // A stream error may be retried; it is the outcome only if no turn completes after it.
+          turnError = apiMessage(str(event.message) ?? 'error');
+          return [`error: ${turnError}`];
+        default:
+          return [];
+      }
+    },
+    summary() {
+      return { final_message: finalMessage, error: turnError ?? failures.summary() };
+    },
+  };
+}
+
+/** Codex passes the API's error body through as text; its `error.message` is what a person needs. */
+function apiMessage(text: string): string {
+  const body = parseJsonObject(text.trim());
+  const inner = body ? str(obj(body.error).message) : null;
+  return oneLine(inner ? `API error: ${inner}` : text);
+}

@@ -1,0 +1,82 @@
+import type { OutputParser } from './index.js';
+import { describeToolInput, describeToolResult, obj, oneLine, parseJsonObject, str } from './render.js';
+import { ToolFailures } from './tool-failures.js';
+
+/**
+ * Gemini CLI's `--output-format stream-json`: one JSON event per line (init, message, tool_use, tool_result,
+ * error, result). Assistant text arrives in deltas; it is logged once a different event ends it, and the last
+ * such text is the final answer. `result` says success or carries the error (API error, turn limit); a tool
+ * call the CLI refused (a path outside the workspace...) is a tool_result with status `error`.
+ */
+export function createGeminiParser(): OutputParser {
+  let text = '';
+  let finalMessage: string | null = null;
+  let resultError: string | null = null;
+  let streamError: string | null = null;
+  const toolNames = new Map<string, string>();
+  const failures = new ToolFailures();
+
+  const flush = (): string[] => {
+    if (text === '') return [];
+    finalMessage = text;
+    text = '';
+    return finalMessage.split('\n');
+  };
+
+  const handle = (event: Record<string, unknown>): string[] => {
+    switch (event.type) {
+      case 'init':
+        return [`gemini session ${str(event.session_id) ?? '?'} started (model ${str(event.model) ?? '?'})`];
+      case 'tool_use': {
+        const name = str(event.tool_name) ?? 'tool';
+        toolNames.set(str(event.tool_id) ?? name, name);
+        return [`→ ${name}: ${describeToolInput(event.parameters)}`];
+      }
+      case 'tool_result':
+        return toolResult(event);
+      case 'error': {
+        const message = oneLine(str(event.message) ?? 'error');
+        if (event.severity === 'error') streamError = message;
+        return [`${event.severity === 'error' ? 'error' : 'warning'}: ${message}`];
+      }
+      case 'result': {
+        const error = obj(event.error);
+        if (event.status !== 'success') resultError = oneLine(str(error.message) ?? `status ${String(event.status)}`);
+        const stats = obj(event.stats);
+        const seconds = typeof stats.duration_ms === 'number' ? `, ${(stats.duration_ms / 1000).toFixed(1)}s` : '';
+        return [`result: ${String(event.status)}${resultError ? ` (${resultError})` : ''}, ${String(stats.tool_calls ?? 0)} tool calls${seconds}`];
+      }
+      default:
+        return [];
+    }
+  };
+
+  const toolResult = (event: Record<string, unknown>): string[] => {
+    const id = str(event.tool_id) ?? '';
+    const name = toolNames.get(id) ?? 'tool';
+    const output = str(event.output) ?? '';
+    if (event.status === 'success') {
+      failures.record(name, null);
+      return [`← ${describeToolResult(output)}`];
+    }
+    const message = oneLine(str(obj(event.error).message) ?? output ?? 'failed');
+    failures.record(name, `${name} failed: ${message}`);
+    return [`← error ${message}`];
+  };
+
+  return {
+    stdoutLine(line) {
+      const event = parseJsonObject(line);
+      if (!event) return [...flush(), line];
+      if (event.type === 'message') {
+        if (event.role === 'assistant') text += str(event.content) ?? '';
+        return [];
+      }
+      return [...flush(), ...handle(event)];
+    },
+    summary() {
+      if (text !== '') finalMessage = text;
+      return { final_message: finalMessage, error: resultError ?? streamError ?? failures.summary() };
+    },
+  };
+}
