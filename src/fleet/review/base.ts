@@ -43,11 +43,12 @@ async function headBase(repoRoot: string): Promise<ResolvedBase> {
 /** The full ref a name stands for, or '' for a commit expression (`a1b2c3d`, `HEAD~2`). */
 async function symbolicFullName(repoRoot: string, name: string): Promise<string> {
   // No --end-of-options here: git 2.39's rev-parse echoes it; the caller has already refused names starting with "-".
-  const { stdout, code } = await runGit(repoRoot, ['rev-parse', '--symbolic-full-name', name], { okCodes: [128] });
-  if (code !== 0) {
+  const fullName = (await runGit(repoRoot, ['rev-parse', '--symbolic-full-name', name])).stdout.trim();
+  const [branch, tag] = await Promise.all([commitOf(repoRoot, `refs/heads/${name}`), commitOf(repoRoot, `refs/tags/${name}`)]);
+  if (fullName === '' && branch !== null && tag !== null) {
     throw new FleetError('invalid_argument', `base "${name}" is ambiguous (a branch and a tag of that name): give refs/heads/${name} or refs/tags/${name}`);
   }
-  return stdout.trim();
+  return fullName;
 }
 
 function describe(fullRef: string, commit: string): ResolvedBase {
