@@ -26,6 +26,7 @@ export interface CleanupResult {
 export async function cleanupFleetBranches(options: CleanupOptions): Promise<CleanupResult> {
   const intoCommit = await commitOf(options.repoRoot, options.into);
   if (intoCommit === null) throw new FleetError('not_found', `into: "${options.into}" is not a branch, tag or commit of ${options.repoRoot}`);
+  const into = { commit: intoCommit, name: options.into };
   const prefix = `refs/heads/${options.prefix ?? 'fleet/'}`;
   const live = new Set(options.liveAgentBranches.map(branchRef));
   const checkedOut = await checkedOutBranches(options.repoRoot);
@@ -35,7 +36,7 @@ export async function cleanupFleetBranches(options: CleanupOptions): Promise<Cle
     const branch = ref.slice('refs/heads/'.length);
     const verdict: BranchVerdict = live.has(ref)
       ? { branch, deleted: false, reason: 'its agent still exists' }
-      : await deleteIfLanded({ repoRoot: options.repoRoot, branch, into: { commit: intoCommit, name: options.into }, checkedOut });
+      : await deleteIfLanded({ repoRoot: options.repoRoot, branch, into, checkedOut });
     if (verdict.deleted) result.deleted.push(verdict);
     else result.kept.push(verdict);
   }

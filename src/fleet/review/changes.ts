@@ -76,11 +76,13 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   if (branchCommit === null) throw new FleetError('not_found', `branch ${options.branch} no longer exists in ${options.repoRoot}`);
   const mergeBase = await git(options.repoRoot, ['merge-base', tip.commit, branchCommit]);
   const hasWorktree = existsSync(options.worktree);
-  const window = new DiffWindow(Math.max(0, options.diffOffset ?? 0), Math.max(MIN_DIFF_LIMIT_BYTES, options.diffLimitBytes ?? DEFAULT_DIFF_LIMIT_BYTES));
+  const pageBytes = Math.max(MIN_DIFF_LIMIT_BYTES, options.diffLimitBytes ?? DEFAULT_DIFF_LIMIT_BYTES);
+  const window = new DiffWindow(Math.max(0, options.diffOffset ?? 0), pageBytes);
 
   const committedArgs = [mergeBase, branchCommit, '--', ...paths];
   const committed = await diffStat(options.repoRoot, committedArgs, limit);
-  const parts: DiffPart[] = [{ source: 'committed', from: mergeBase, to: branchCommit, text: await diffText(options.repoRoot, committedArgs, window) }];
+  const committedText = await diffText(options.repoRoot, committedArgs, window);
+  const parts: DiffPart[] = [{ source: 'committed', from: mergeBase, to: branchCommit, text: committedText }];
   const worktreeSide = hasWorktree ? await uncommittedSide(options.worktree, paths, limit, window) : null;
   if (worktreeSide !== null) parts.push(worktreeSide.part);
 

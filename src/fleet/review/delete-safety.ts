@@ -37,9 +37,11 @@ export async function unlandedWork(options: UnlandedWorkOptions): Promise<Unland
   const uncommitted = { items: paths.slice(0, limit), total: paths.length };
   const branchCommit = await commitOf(options.repoRoot, branchRef(options.branch));
   const commits = branchCommit === null ? { items: [], total: 0 } : await commitsBetween(options.repoRoot, tip.commit, branchCommit, limit);
-  const landedByContent = branchCommit !== null && commits.total > 0 && (await landedIn(options.repoRoot, branchCommit, tip.commit)) === 'content';
+  const landedByContent =
+    branchCommit !== null && commits.total > 0 && (await landedIn(options.repoRoot, branchCommit, tip.commit)) === 'content';
   const safeToDelete = uncommitted.total === 0 && (commits.total === 0 || landedByContent);
-  return { safeToDelete, uncommitted, commits, landedByContent, summary: summarize(options, uncommitted.total, commits.total, safeToDelete) };
+  const summary = summarize(options, uncommitted.total, commits.total, safeToDelete);
+  return { safeToDelete, uncommitted, commits, landedByContent, summary };
 }
 
 function summarize(options: UnlandedWorkOptions, uncommitted: number, commits: number, safe: boolean): string {
@@ -56,7 +58,9 @@ function summarize(options: UnlandedWorkOptions, uncommitted: number, commits: n
  */
 export async function deleteBranchIfMerged(options: { repoRoot: string; branch: string; into: string }): Promise<BranchVerdict> {
   const intoCommit = await commitOf(options.repoRoot, options.into);
-  if (intoCommit === null) return { branch: options.branch, deleted: false, reason: `${options.into} does not exist, so the branch cannot be shown merged` };
+  if (intoCommit === null) {
+    return { branch: options.branch, deleted: false, reason: `${options.into} does not exist, so the branch is kept` };
+  }
   return deleteIfLanded({
     repoRoot: options.repoRoot,
     branch: options.branch,

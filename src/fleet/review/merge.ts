@@ -76,7 +76,8 @@ export async function mergeAgentBranch(options: MergeOptions): Promise<MergeResu
   const failure = await moveRef({ repoRoot: options.repoRoot, ref: targetRef, from: oldSha, to: landing.newSha, reason, checkout });
   if (failure !== null) return { ...common, outcome: 'refused', reason: failure, files: [] };
   const files = splitNul(await git(options.repoRoot, ['diff', '--name-only', '-z', '--no-renames', oldSha, landing.newSha]));
-  return { ...common, outcome: 'merged', oldSha, newSha: landing.newSha, fastForward: landing.fastForward, created: landing.created, files, checkoutUpdated: checkout };
+  const { newSha, fastForward, created } = landing;
+  return { ...common, outcome: 'merged', oldSha, newSha, fastForward, created, files, checkoutUpdated: checkout };
 }
 
 async function existing(repoRoot: string, ref: string, what: string): Promise<string> {
@@ -97,7 +98,8 @@ async function land(options: MergeOptions, common: Common, oldSha: string, branc
   }
   const parents = options.strategy === 'merge' ? [oldSha, branchSha] : [oldSha];
   const identity = await fallbackIdentityArgs(repoRoot);
-  const newSha = await git(repoRoot, [...identity, 'commit-tree', '-m', options.message, ...parents.flatMap((p) => ['-p', p]), merged.tree]);
+  const parentArgs = parents.flatMap((parent) => ['-p', parent]);
+  const newSha = await git(repoRoot, [...identity, 'commit-tree', '-m', options.message, ...parentArgs, merged.tree]);
   return { outcome: 'commit', newSha, created: [newSha], fastForward: false };
 }
 
@@ -105,7 +107,11 @@ async function rebase(repoRoot: string, common: Common, oldSha: string, branchSh
   // Like `git rebase`: merges are flattened away and commits whose patch the target already has are skipped.
   const list = await git(repoRoot, ['rev-list', '--reverse', '--no-merges', '--right-only', '--cherry-pick', `${oldSha}...${branchSha}`]);
   const replay = await replayCommits(repoRoot, oldSha, list.split('\n').filter(Boolean));
-  if (!replay.clean) return { ...common, outcome: 'conflict', files: replay.files, messages: replay.messages, atCommit: replay.atCommit };
-  if (replay.tip === oldSha) return { ...common, outcome: 'up_to_date', sha: oldSha, reason: `the changes of ${common.branch} are already in ${common.target}` };
+  if (!replay.clean) {
+    return { ...common, outcome: 'conflict', files: replay.files, messages: replay.messages, atCommit: replay.atCommit };
+  }
+  if (replay.tip === oldSha) {
+    return { ...common, outcome: 'up_to_date', sha: oldSha, reason: `the changes of ${common.branch} are already in ${common.target}` };
+  }
   return { outcome: 'commit', newSha: replay.tip, created: replay.commits, fastForward: false };
 }

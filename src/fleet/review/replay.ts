@@ -1,7 +1,9 @@
 import { fallbackIdentityArgs, git } from './git.js';
 import { mergeTrees, treeOf } from './merge-tree.js';
 
-export type Replay = { clean: true; tip: string; commits: string[] } | { clean: false; atCommit: string; files: string[]; messages: string[] };
+export type Replay =
+  | { clean: true; tip: string; commits: string[] }
+  | { clean: false; atCommit: string; files: string[]; messages: string[] };
 
 /**
  * Replays `commits` (oldest first) onto `onto` the way `git rebase` would, with plumbing only: no checkout, no index,
@@ -28,8 +30,9 @@ export async function replayCommits(repoRoot: string, onto: string, commits: str
  * are made that share a parentless stand-in for the parent: their only merge base is then exactly that tree.
  */
 async function cherryPickTree(repoRoot: string, onto: string, commit: string) {
+  const identity = ['-c', 'user.name=fleet-mcp', '-c', 'user.email=fleet-mcp@localhost'];
   const throwaway = (tree: string, ...parents: string[]) =>
-    git(repoRoot, ['-c', 'user.name=fleet-mcp', '-c', 'user.email=fleet-mcp@localhost', 'commit-tree', '--no-gpg-sign', '-m', 'replay', ...parents.flatMap((p) => ['-p', p]), tree]);
+    git(repoRoot, [...identity, 'commit-tree', '--no-gpg-sign', '-m', 'replay', ...parents.flatMap((p) => ['-p', p]), tree]);
   const base = await throwaway(await treeOf(repoRoot, `${commit}^`));
   const ours = await throwaway(await treeOf(repoRoot, onto), base);
   const theirs = await throwaway(await treeOf(repoRoot, commit), base);
@@ -41,7 +44,8 @@ async function wasEmpty(repoRoot: string, commit: string): Promise<boolean> {
 }
 
 async function recommit(repoRoot: string, identity: string[], original: string, tree: string, parent: string): Promise<string> {
-  const [name = '', email = '', date = ''] = (await git(repoRoot, ['show', '-s', '--format=%an%x00%ae%x00%ad', '--date=raw', original])).split('\0');
+  const author = await git(repoRoot, ['show', '-s', '--format=%an%x00%ae%x00%ad', '--date=raw', original]);
+  const [name = '', email = '', date = ''] = author.split('\0');
   const message = await git(repoRoot, ['show', '-s', '--format=%B', original]);
   const env = { GIT_AUTHOR_NAME: name, GIT_AUTHOR_EMAIL: email, GIT_AUTHOR_DATE: date };
   return git(repoRoot, [...identity, 'commit-tree', '-m', message.trimEnd(), '-p', parent, tree], { env });

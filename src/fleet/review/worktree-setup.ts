@@ -94,7 +94,9 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
     if (lines.length > KEPT_LINES) lines.shift();
   };
   return new Promise((resolve) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: childEnv(process.env, options.env ?? {}), stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const env = childEnv(process.env, options.env ?? {});
+    // detached: its own process group, so the timeout can kill everything it started.
+    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -108,11 +110,16 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
     const finish = (exitCode: number | null, signal: string | null, spawnError?: string) => {
       clearTimeout(timer);
       if (exitCode === 0 && !timedOut) return resolve({ ok: true, lines });
-      const what = options.argv.join(' ');
-      const message = spawnError ?? (timedOut ? `setup command "${what}" did not finish within ${options.timeoutMs} ms and was killed` : `setup command "${what}" failed with ${signal === null ? `exit code ${exitCode}` : `signal ${signal}`}`);
+      const message = spawnError ?? failureMessage(options, timedOut, exitCode, signal);
       resolve({ ok: false, exitCode, signal, timedOut, lines, message });
     };
     child.on('error', (error) => finish(null, null, `setup command "${command}" could not start: ${error.message}`));
     child.on('close', (code, signal) => finish(code, signal));
   });
+}
+
+function failureMessage(options: SetupCommandOptions, timedOut: boolean, exitCode: number | null, signal: string | null): string {
+  const what = `setup command "${options.argv.join(' ')}"`;
+  if (timedOut) return `${what} did not finish within ${options.timeoutMs} ms and was killed`;
+  return `${what} failed with ${signal === null ? `exit code ${String(exitCode)}` : `signal ${signal}`}`;
 }

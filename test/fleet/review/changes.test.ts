@@ -50,6 +50,12 @@ describe('agentChanges', () => {
     expect(changes.diff.totalFiles).toBe(6);
     // Reading the changes must not stage anything for the agent.
     expect(git(worktree, ['diff', '--cached', '--name-only'])).toBe('staged.txt');
+
+    const capped = await agentChanges({ ...options, listLimit: 1 });
+    expect(capped.ahead).toMatchObject({ total: 2, items: [{ subject: 'edit a, add b' }] });
+    expect(capped.uncommitted!.untracked).toMatchObject({ total: 2, items: [expect.any(String)] });
+    expect(capped.diffstat.committed).toMatchObject({ files: 2, perFileLeftOut: 1 });
+    expect(capped.diffstat.committed.perFile).toHaveLength(1);
   });
 
   it('pages a huge diff by byte offset and says exactly what each page left out', async () => {
