@@ -102,7 +102,7 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
 }
 
 async function uncommittedSide(worktree: string, paths: string[], limit: number, window: DiffWindow) {
-  const status = await uncommittedFiles(worktree, paths);
+  const status = await uncommittedFiles(worktree, { pathspec: paths });
   const cap = <T>(items: T[]): CappedFiles<T> => ({ items: items.slice(0, limit), total: items.length });
   const files = { staged: cap(status.staged), unstaged: cap(status.unstaged), untracked: cap(status.untracked) };
   return withEverythingAdded(worktree, async (env) => {

@@ -6,7 +6,7 @@ import { uncommittedFiles } from './status.js';
  * update below refuses to overwrite any, and then nothing is changed.
  */
 export async function trackedChanges(checkout: string): Promise<string[]> {
-  const files = await uncommittedFiles(checkout);
+  const files = await uncommittedFiles(checkout, { untracked: false });
   return [...new Set([...files.staged, ...files.unstaged].map((file) => file.path))];
 }
 

@@ -82,15 +82,16 @@ describe('mergeAgentBranch', () => {
     expect(await mergeAgentBranch(options('squash'))).toMatchObject({ outcome: 'up_to_date' });
   });
 
-  it('rebases onto a target nobody has checked out, keeping authors and messages and skipping what it already has', async () => {
+  it('rebases onto a target nobody has checked out, keeping authors and messages, dropping what it already has', async () => {
     const { repo, worktree, options } = setup();
     git(repo, ['branch', 'release']);
     const picked = commit(worktree, { 'fix.txt': 'fix\n' }, 'fix already on release');
     commit(worktree, { 'feature.txt': 'f\n' }, 'feature');
+    commit(worktree, { 'both.txt': 'same\n' }, 'also inside a bigger release commit');
     git(worktree, ['-c', 'user.name=Agent Smith', '-c', 'user.email=smith@agents.invalid', 'commit', '-q', '--allow-empty', '-m', 'empty note']);
     git(repo, ['checkout', '-q', 'release']);
     git(repo, ['cherry-pick', picked]);
-    const old = commit(repo, { 'release.txt': 'r\n' }, 'release work');
+    const old = commit(repo, { 'release.txt': 'r\n', 'both.txt': 'same\n' }, 'release work');
     git(repo, ['checkout', '-q', 'main']);
     const mainBefore = sha(repo, 'main');
 
