@@ -1,3 +1,4 @@
+import { FleetError } from '../errors.js';
 import { git, runGit, splitNul } from './git.js';
 
 export type TreeMerge =
@@ -10,8 +11,9 @@ export type TreeMerge =
  * explanations.
  */
 export async function mergeTrees(repoRoot: string, ours: string, theirs: string): Promise<TreeMerge> {
-  const { stdout, code } = await runGit(repoRoot, ['merge-tree', '--write-tree', '-z', '--name-only', '--messages', ours, theirs], {
-    okCodes: [1],
+  const args = ['merge-tree', '--write-tree', '-z', '--name-only', '--messages', ours, theirs];
+  const { stdout, code } = await runGit(repoRoot, args, { okCodes: [1] }).catch(async (error: unknown) => {
+    throw (await tooOldGit(repoRoot)) ?? error;
   });
   const fields = splitNul(stdout);
   const tree = fields[0] ?? '';
@@ -38,4 +40,12 @@ function conflictMessages(fields: string[]): string[] {
 
 export async function treeOf(repoRoot: string, commit: string): Promise<string> {
   return git(repoRoot, ['rev-parse', `${commit}^{tree}`]);
+}
+
+/** Older git answers `--write-tree` with a usage text; say what is needed instead. Checked only after a failure. */
+async function tooOldGit(repoRoot: string): Promise<FleetError | null> {
+  const version = await git(repoRoot, ['version']);
+  const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
+  if (major > 2 || (major === 2 && minor >= 38)) return null;
+  return new FleetError('failed', `merging needs git 2.38 or newer (for merge-tree --write-tree); this host has ${version}`);
 }
