@@ -2,8 +2,6 @@ import { execFile, spawn } from 'node:child_process';
 import { childEnv } from '../child-env.js';
 import { GitError } from '../worktrees.js';
 
-export { GitError };
-
 export interface GitRunOptions {
   /** Extra variables, e.g. GIT_INDEX_FILE for a scratch index or GIT_AUTHOR_* for a replayed commit. */
   env?: Record<string, string>;
