@@ -44,6 +44,20 @@ describe('mergeAgentBranch', () => {
     expect(git(repo, ['status', '--porcelain'])).toBe('?? scratch.txt');
   });
 
+  it('updates a target checked out in another worktree, not only in the main checkout', async () => {
+    const { repo, worktree, options } = setup();
+    const develop = agentWorktree(sandbox, repo, 'user-develop');
+    git(develop, ['checkout', '-q', '-b', 'develop']);
+    commit(worktree, { 'agent.txt': 'agent\n' }, 'agent work');
+    commit(develop, { 'dev.txt': 'd\n' }, 'develop work');
+
+    const result = await mergeAgentBranch(options('squash', 'develop'));
+
+    expect(result).toMatchObject({ outcome: 'merged', checkoutUpdated: develop, files: ['agent.txt'] });
+    expect(read(develop, 'agent.txt')).toBe('agent\n');
+    expect(git(develop, ['status', '--porcelain'])).toBe('');
+  });
+
   it('fast-forwards when the target has not moved since the branch left it', async () => {
     const { repo, worktree, options } = setup();
     const work = commit(worktree, { 'agent.txt': 'agent\n' }, 'agent work');
