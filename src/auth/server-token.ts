@@ -11,7 +11,7 @@ const CREDENTIAL_NAME = 'fleet-mcp-token';
 export type TokenSource =
   | { kind: 'env' }
   | { kind: 'credential'; file: string }
-  | { kind: 'file'; file: string; created: boolean; value: string };
+  | { kind: 'file'; file: string; created: boolean; value: string; mounted: boolean };
 
 export interface ServerToken {
   tokens: AcceptedTokens;
@@ -51,6 +51,6 @@ export function loadServerToken(auth: AuthConfig): ServerToken {
   const { record, created } = ensureTokenFile(auth.tokenFile);
   return {
     tokens: new AcceptedTokens(record),
-    source: { kind: 'file', file: auth.tokenFile, created, value: record.value },
+    source: { kind: 'file', file: auth.tokenFile, created, value: record.value, mounted: record.mounted === true },
   };
 }

@@ -1,4 +1,4 @@
-import { linkSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import { ConfigError } from '../config-error.js';
@@ -16,6 +16,11 @@ export interface TokenRecord {
   value: string;
   created_at: string;
   previous?: PreviousToken;
+  /**
+   * True for a file holding only the token as plain text, as a Docker or Kubernetes secret is mounted: a secret
+   * manager owns it, so it is read but never rewritten.
+   */
+  mounted?: true;
 }
 
 /** A token file that cannot be used as it is; the message names the file and how to fix it. */
@@ -37,12 +42,35 @@ const recordSchema = z.object({
 });
 
 const GROUP_OTHER = 0o077;
+const GROUP_OTHER_WRITE = 0o022;
 
 const errnoCode = (error: unknown): string | undefined => (error as NodeJS.ErrnoException).code;
 
 /** Like OpenSSH with private keys: a secret other users could read or replace is refused, not used. */
-function checkTokenFile(file: string): void {
-  assertTrustedFile(file, { what: 'token file', forbiddenMode: GROUP_OTHER, chmodFix: '600', parentChmodFix: '700' });
+function checkTokenFile(file: string, forbiddenMode: number): void {
+  assertTrustedFile(file, { what: 'token file', forbiddenMode, chmodFix: '600', parentChmodFix: '700' });
+}
+
+/** A JSON record starts with "{"; anything else is taken for a mounted secret holding the token alone. */
+function isPlainToken(text: string): boolean {
+  return !text.trimStart().startsWith('{');
+}
+
+/**
+ * A mounted secret: secret managers mount them read-only, often readable by all (0444, 0644) inside a container
+ * where no other user runs, so only writes by others are refused; what the file holds must be a valid token.
+ */
+function plainRecord(file: string, text: string): TokenRecord {
+  const value = text.trim();
+  if (!isValidToken(value)) {
+    throw new TokenFileError(`token file ${file} holds neither a JSON token record nor a plain token (${TOKEN_RULE}); fix it where it comes from`);
+  }
+  return { value, created_at: statSync(file).mtime.toISOString(), mounted: true };
+}
+
+/** Whether others may read the token file: allowed only for a mounted secret, and worth a warning there. */
+export function isReadableByOthers(file: string): boolean {
+  return (statSync(file).mode & 0o044) !== 0;
 }
 
 /** The token's directory is made 0700 by the server, so that is the mode to go back to. */
@@ -67,8 +95,11 @@ function repairHint(file: string): string {
 export function readTokenFile(file: string): TokenRecord | undefined {
   let text: string;
   try {
-    checkTokenFile(file);
+    // Writable by others is refused for any token file; readable by others only for a JSON one (below).
+    checkTokenFile(file, GROUP_OTHER_WRITE);
     text = readFileSync(file, 'utf8');
+    if (isPlainToken(text)) return plainRecord(file, text);
+    checkTokenFile(file, GROUP_OTHER);
   } catch (error) {
     if (error instanceof ConfigError) throw error;
     if (errnoCode(error) === 'ENOENT') {
@@ -139,6 +170,21 @@ export function ensureTokenFile(file: string): { record: TokenRecord; created: b
   return { record: readTokenFile(file)!, created: false };
 }
 
+/** A mounted secret belongs to its secret manager: rewriting it would be undone, or fail on a read-only mount. */
+function refuseMounted(file: string): void {
+  let current: TokenRecord | undefined;
+  try {
+    current = readTokenFile(file);
+  } catch {
+    return;
+  }
+  if (!current?.mounted) return;
+  throw new TokenFileError(
+    `token file ${file} holds a plain token, as a mounted secret does, so fleet-mcp does not rewrite it: rotate it in ` +
+      'the secret manager that provides it (a running server picks up the new value within a second)',
+  );
+}
+
 export interface RotateOptions {
   /** How long the token being replaced stays valid; 0 or absent ends it at once. */
   graceMs?: number;
@@ -158,6 +204,7 @@ function previousFor(file: string, graceMs: number): PreviousToken | undefined {
 
 /** Replaces the token with a new one atomically: readers see the old file or the new one, never a mix. */
 export function rotateTokenFile(file: string, options: RotateOptions = {}): TokenRecord {
+  refuseMounted(file);
   const record = newRecord(previousFor(file, options.graceMs ?? 0));
   prepareDirectory(file);
   writeFileAtomicSync(file, serialize(record));

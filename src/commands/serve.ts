@@ -1,6 +1,7 @@
 import { loadServerToken, type ServerToken } from '../auth/server-token.js';
 import { FailureThrottle } from '../auth/throttle.js';
 import { readNamedTokens } from '../auth/named-token-store.js';
+import { isReadableByOthers } from '../auth/token-store.js';
 import { TokenRateLimiter } from '../auth/token-rate.js';
 import { TokenRegistry } from '../auth/token-registry.js';
 import { usageFileFor, UsageRecorder } from '../auth/token-usage.js';
@@ -44,7 +45,7 @@ function authFields(token: ServerToken | undefined): Record<string, unknown> {
   const source = token.source;
   if (source.kind === 'env') return { auth: 'enabled', token_source: 'FLEET_MCP_AUTH_TOKEN' };
   if (source.kind === 'credential') return { auth: 'enabled', token_source: 'systemd credential', token_file: source.file };
-  return { auth: 'enabled', token_source: 'file', token_file: source.file, token_created: source.created };
+  return { auth: 'enabled', token_source: source.mounted ? 'mounted secret file' : 'file', token_file: source.file, token_created: source.created };
 }
 
 /** Serving every agent runner on the network to anyone is refused unless the user says so explicitly. */
@@ -73,6 +74,9 @@ interface ServerAuth {
  */
 function startAuth(config: Config, logger: Logger): ServerAuth {
   const token = loadServerToken(config.auth);
+  if (token.source.kind === 'file' && token.source.mounted && isReadableByOthers(token.source.file)) {
+    logger.warn({ token_file: token.source.file }, 'the mounted token file is readable by other users; fine in a container of its own, not on a shared host');
+  }
   const registry = new TokenRegistry(token.tokens);
   const namedFile = config.auth.namedTokensFile;
   registry.replaceNamed(readNamedTokens(namedFile));

@@ -31,7 +31,9 @@ const GROUP_OTHER_BITS = [0o040, 0o020, 0o010, 0o004, 0o002, 0o001];
 describe('token file permissions, checked like OpenSSH checks private keys', () => {
   it.each(GROUP_OTHER_BITS.map((bit) => [octal(0o600 | bit)]))('refuses a token file with mode %s', (mode) => {
     const file = tokenFile(Number.parseInt(mode, 8));
-    expect(() => readTokenFile(file)).toThrow(`token file ${file} is open to other users (mode ${mode}); fix it with: chmod 600 ${file}`);
+    // Write bits are refused before the file is read; read bits once it turns out to be a JSON record.
+    const how = Number.parseInt(mode, 8) & 0o022 ? 'writable by' : 'open to';
+    expect(() => readTokenFile(file)).toThrow(`token file ${file} is ${how} other users (mode ${mode}); fix it with: chmod 600 ${file}`);
   });
 
   it.each(['0600', '0400'])('accepts a token file with mode %s', (mode) => {
