@@ -51,9 +51,10 @@ function checkTokenFile(file: string, forbiddenMode: number): void {
   assertTrustedFile(file, { what: 'token file', forbiddenMode, chmodFix: '600', parentChmodFix: '700' });
 }
 
-/** A JSON record starts with "{"; anything else is taken for a mounted secret holding the token alone. */
+/** A JSON record starts with "{"; any other content is taken for a mounted secret holding the token alone. */
 function isPlainToken(text: string): boolean {
-  return !text.trimStart().startsWith('{');
+  const trimmed = text.trim();
+  return trimmed !== '' && !trimmed.startsWith('{');
 }
 
 /**
