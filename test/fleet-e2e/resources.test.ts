@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
@@ -100,4 +101,22 @@ describe('agent logs and states as MCP resources', () => {
     expect(mine.updated.length).toBe(before);
     await other.close();
   }, 60_000);
+
+  it('drops the subscriptions of a session when it ends, so nothing is sent to a closed session', async () => {
+    const fleet = createFleetSandbox();
+    const { server, ok } = await startFleetServer(fleet, { LOG_LEVEL: 'debug' });
+    await ok('create_agent', { name: 'gone', project: 'repo', task: task({ lines: ['first'] }) });
+    await ok('wait_for_agent', { agent_name: 'gone', timeout_seconds: 30 });
+    const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
+    const leaving = await connectClient(server.mcpUrl, token);
+    await leaving.subscribeResource({ uri: 'fleet://agents/gone/log' });
+    await (leaving.transport as StreamableHTTPClientTransport).terminateSession();
+    await leaving.close();
+
+    await ok('start_agent_task', { agent_name: 'gone', task_description: task({ lines: ['second'] }) });
+    await ok('wait_for_agent', { agent_name: 'gone', timeout_seconds: 30 });
+    await pause(800);
+    expect(server.output()).toContain('"tool":"start_agent_task"');
+    expect(server.output()).not.toContain('resource notification not sent');
+  });
 });
