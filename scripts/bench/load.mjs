@@ -7,11 +7,13 @@ import { MCP_BODY } from '../mcp-request.mjs';
  * @returns {Promise<{ rps: number, p50: number, p99: number, errors: number }>}
  */
 export async function load(options) {
+  let id = 0;
   const result = await autocannon({
     url: options.url,
     method: 'POST',
     headers: options.headers,
-    body: MCP_BODY,
+    // A new JSON-RPC id per request, as a client sends: within a session, concurrent requests must not share one.
+    requests: [{ setupRequest: (request) => ({ ...request, body: MCP_BODY.replace('"id":1', `"id":${(id += 1)}`) }) }],
     duration: options.seconds,
     connections: options.connections,
   });

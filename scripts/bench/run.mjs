@@ -1,4 +1,4 @@
-// npm run bench: starts the four targets side by side on loopback, loads each in turn for a bounded time, and
+// npm run bench: starts the four servers side by side (five targets: one is a session on the auth-on server) on loopback, loads each in turn for a bounded time, and
 // prints throughput, latency, their ratios, idle memory and cold start. See BENCHMARKS.md.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -12,7 +12,7 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/fleet-mcp.js');
 const BINARY = join(ROOT, 'dist/fleet-mcp');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 
 /** A private HOME and working directory, so the bench never reads or writes the real ~/.config/fleet-mcp. */
@@ -39,9 +39,38 @@ function targets(box, token) {
   ].map((target) => ({ ...target, cwd: box.cwd, env: { ...box.env, ...target.env } }));
 }
 
+const PROTOCOL_VERSION = '2025-06-18';
+
+/** A target's request headers: the token where there is one, and the session's id for the session row. */
+function headersOf(target) {
+  return { ...mcpHeaders(target.token), ...(target.sessionId ? { 'mcp-session-id': target.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } : {}) };
+}
+
+/** Opens a session on a fleet-mcp target (initialize, then initialized) and returns its id. */
+async function openSession(target) {
+  const post = (body, headers) => fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+  const opened = await post(initialize, mcpHeaders(target.token));
+  await opened.text();
+  const sessionId = opened.headers.get('mcp-session-id');
+  if (!sessionId) throw new Error(`${target.name} opened no session (status ${opened.status})`);
+  const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headersOf({ ...target, sessionId }));
+  if (initialized.status !== 202) throw new Error(`${target.name} refused the initialized notification: ${initialized.status}`);
+  return sessionId;
+}
+
+/**
+ * (e) is (b)'s server, loaded through one session: the same process, measured in the same rounds, so e/b says
+ * what a session costs or saves per call against the stateless mode.
+ */
+async function sessionTarget(stateless) {
+  const sessionId = await openSession(stateless);
+  return { ...stateless, key: 'e', name: 'fleet-mcp /mcp in a session, auth on', sessionId, stop: async () => {} };
+}
+
 /** The tool result a target answers with (JSON or a one-event SSE stream), to check all do the same work. */
 async function toolAnswer(target) {
-  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers: mcpHeaders(target.token), body: MCP_BODY });
+  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers: headersOf(target), body: MCP_BODY });
   if (response.status !== 200) throw new Error(`${target.name} answered ${response.status}: ${await response.text()}`);
   const text = await response.text();
   const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
@@ -58,7 +87,7 @@ async function measure(started) {
   for (const target of started) await load({ ...loadOptions(target), seconds: 2 });
   const rounds = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    // Each round starts one target later, so over four rounds every target runs in every position once and none
+    // Each round starts one target later, so over five rounds every target runs in every position once and none
     // always follows the same neighbour (a run right after the bare route's flood measured a few % low).
     const order = started.map((_, i) => started[(i + round) % started.length]);
     const figures = new Map();
@@ -69,7 +98,7 @@ async function measure(started) {
 }
 
 function loadOptions(target) {
-  return { url: `http://127.0.0.1:${target.port}/mcp`, headers: mcpHeaders(target.token), connections: CONNECTIONS };
+  return { url: `http://127.0.0.1:${target.port}/mcp`, headers: headersOf(target), connections: CONNECTIONS };
 }
 
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
@@ -108,6 +137,7 @@ function report({ started, rounds, idle, coldStart }) {
     '',
     'ratios of req/s, median of the per-round ratios:',
     `b/c (auth on vs off):          ${bc.toFixed(3)}  (auth overhead ${((1 - bc) * 100).toFixed(1)} %)`,
+    `e/b (session vs stateless):    ${ratio(rounds, 'e', 'b').toFixed(3)}`,
     `b/d (fleet-mcp vs stock SDK):  ${ratio(rounds, 'b', 'd').toFixed(2)}x`,
     `b/a (fleet-mcp vs bare Hono):  ${ratio(rounds, 'b', 'a').toFixed(3)}`,
     '',
@@ -125,6 +155,8 @@ async function main() {
     for (const target of targets(box, token)) started.push({ ...target, ...(await startTarget(target)) });
     await new Promise((done) => setTimeout(done, 1000));
     const idle = new Map(started.map((t) => [t.key, rssMiB(t.pid)]));
+    started.push(await sessionTarget(started.find((t) => t.key === 'b')));
+    idle.set('e', idle.get('b'));
     await checkSameWork(started);
     const rounds = await measure(started);
     const coldStart = {

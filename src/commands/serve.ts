@@ -14,6 +14,7 @@ import { createLegacySse } from '../http/legacy-sse.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
+import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -109,7 +110,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
 
   const mcpDeps = { projects: fleetConfig.projects, fleet };
   const legacySse = createLegacySse(mcpDeps);
-  const sessions = new McpSessions({ deps: mcpDeps, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
+  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
+  const sessions = new McpSessions({ deps: mcpDeps, subscriptions, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
   const app = createApp({
     guard: {
       allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
@@ -148,6 +150,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');
     if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');
+    subscriptions.close();
     await closing;
     // Last, so the requests answered during the grace are counted too.
     auth?.usage.close();

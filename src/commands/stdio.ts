@@ -3,6 +3,7 @@ import { STDIO_IDENTITY } from '../auth/identity.js';
 import { loadConfig, type ConfigFlags } from '../config.js';
 import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createLogger } from '../log.js';
+import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { createMcpServer } from '../mcp/server.js';
 import { VERSION } from '../version.js';
 import { openFleet } from './open-fleet.js';
@@ -19,12 +20,16 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const fleet = await openFleet(config, fleetConfig, logger);
   const server = createMcpServer({ projects: fleetConfig.projects, fleet }, STDIO_IDENTITY);
+  // A stdio connection is one long session: its client may subscribe to agent resources too.
+  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
+  subscriptions.attach(server);
 
   let stopping = false;
   const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
+    subscriptions.close();
     void Promise.all([server.close(), fleet.shutdown()]).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -5,6 +5,15 @@ import { agentKey } from './names.js';
 import type { AgentRecord, Store } from './store.js';
 import type { AgentStatus } from './types.js';
 
+/** What changed about an agent: its record (status, tasks; also its creation and deletion) or its log. */
+export interface AgentChange {
+  key: string;
+  kind: 'state' | 'log';
+}
+
+// A symbol, so no agent key can collide with the channel every change is also sent on.
+const ANY_CHANGE = Symbol('any agent change');
+
 /** The agents of the store, looked up by name, with a change signal that waits listen to. */
 export class AgentRegistry {
   private readonly changes = new EventEmitter();
@@ -58,6 +67,18 @@ export class AgentRegistry {
 
   changed(key: string): void {
     this.changes.emit(key);
+    this.changes.emit(ANY_CHANGE, { key, kind: 'state' } satisfies AgentChange);
+  }
+
+  /** New lines in the agent's log: only watchers of every agent hear it, waits need not wake for output. */
+  logChanged(key: string): void {
+    this.changes.emit(ANY_CHANGE, { key, kind: 'log' } satisfies AgentChange);
+  }
+
+  /** Hears every change of every agent (state, log), e.g. to tell MCP sessions that subscribed. */
+  onAnyChange(listener: (change: AgentChange) => void): () => void {
+    this.changes.on(ANY_CHANGE, listener);
+    return () => this.changes.off(ANY_CHANGE, listener);
   }
 
   onChange(key: string, listener: () => void): () => void {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { AgentRegistry, timestamp } from './agent-registry.js';
+import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
 import { waitUntilSettled } from './agent-waits.js';
 import { WorkspaceError, type FleetBackend } from './backend.js';
 import { Catalog } from './catalog.js';
@@ -21,6 +21,7 @@ import { newTask, TaskRuns } from './task-runs.js';
 import { AGENT_STATUSES, type Agent, type AgentStatus, type LogLine, type Page, type Role, type TaskRecord } from './types.js';
 
 export { MAX_TASK_CHARS } from './task-text.js';
+export type { AgentChange } from './agent-registry.js';
 
 export interface FleetOptions {
   dataDir: string;
@@ -77,6 +78,8 @@ export interface Fleet {
   taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
   agentLog(name: string, request?: PageRequest): Page<LogLine>;
   waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
+  /** Hears every change of any agent's record or log (keyed by agentKey), until the returned function is called. */
+  onChange(listener: (change: AgentChange) => void): () => void;
   shutdown(): Promise<void>;
 }
 
@@ -282,6 +285,10 @@ class FleetService implements Fleet {
     const outcome = await waitUntilSettled(this.registry, agentKey(record.agent.name), record, timeoutMs);
     if (!outcome.record) return { agent: { ...this.details(outcome.last), status: 'deleted', current_task_id: null }, timed_out: false };
     return { agent: this.details(outcome.record), timed_out: outcome.timed_out };
+  }
+
+  onChange(listener: (change: AgentChange) => void): () => void {
+    return this.registry.onAnyChange(listener);
   }
 
   async shutdown(): Promise<void> {

@@ -25,7 +25,7 @@ export class TaskLog {
   private droppedNotice: Entry | null = null;
 
   constructor(
-    private readonly options: { file: string; taskId: string; capBytes: number; now?: () => Date },
+    private readonly options: { file: string; taskId: string; capBytes: number; now?: () => Date; onAppend?: () => void },
   ) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
   }
@@ -48,12 +48,15 @@ export class TaskLog {
     this.fileBytes += Buffer.byteLength(chunk);
     if (this.bytes > this.options.capBytes) this.dropOldest();
     if (this.fileBytes > 2 * this.options.capBytes) this.rewriteFile();
+    this.options.onAppend?.();
   }
 
-  /** All kept lines, oldest first. */
-  lines(): LogLine[] {
-    const kept = this.entries.slice(this.head).map((entry) => entry.line);
-    return this.droppedNotice ? [this.droppedNotice.line, ...kept] : kept;
+  /** The newest `count` kept lines (all of them for Infinity), oldest first, without copying the rest. */
+  newest(count: number): LogLine[] {
+    const start = Math.max(this.head, this.entries.length - count);
+    const kept = this.entries.slice(start).map((entry) => entry.line);
+    const withNotice = this.droppedNotice !== null && start === this.head && kept.length < count;
+    return withNotice ? [this.droppedNotice!.line, ...kept] : kept;
   }
 
   /** Leaves the file holding exactly the kept lines, so a finished task reads back what it showed while running. */

@@ -12,7 +12,8 @@ import type { FleetLogger } from './logger.js';
 import { taskArgv } from './roles.js';
 import type { RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from './store.js';
-import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from './task-log.js';
+import { readTaskLogTail } from './log-tail.js';
+import { DEFAULT_LOG_CAP_BYTES, TaskLog } from './task-log.js';
 import { taskEnd } from './task-outcome.js';
 import type { Role, TaskRecord } from './types.js';
 
@@ -88,7 +89,7 @@ export class TaskRuns {
   async launch(key: string, record: AgentRecord, role: Role, task: TaskRecord): Promise<void> {
     const registry: AgentRegistry = this.options.registry;
     const { agent } = record;
-    const log = new TaskLog({ file: registry.store.logFile(key, task.id), taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES });
+    const log = new TaskLog({ file: registry.store.logFile(key, task.id), taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, onAppend: () => registry.logChanged(key) });
     const context = await this.options.backend.gitContext(record);
     const argv = taskArgv(role, { task: task.description, workdir: agent.workdir, git_dir: context.git_dir, git_common_dir: context.git_common_dir });
     const env = childEnv(this.options.baseEnv, role.env);
@@ -163,8 +164,8 @@ export class TaskRuns {
 
   logSource(key: string, task: TaskRecord): LogSource {
     const active = this.running.get(key);
-    if (active?.task === task) return { count: active.log.lineCount, read: () => active.log.lines() };
-    return { count: task.log_lines, read: () => readTaskLogFile(this.options.registry.store.logFile(key, task.id)) };
+    if (active?.task === task) return { count: active.log.lineCount, readNewest: (count) => active.log.newest(count) };
+    return { count: task.log_lines, readNewest: (count) => readTaskLogTail(this.options.registry.store.logFile(key, task.id), count) };
   }
 
   /** Records how a task ended, with what it changed and what its CLI reported, and frees the agent. */

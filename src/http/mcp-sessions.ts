@@ -3,10 +3,13 @@ import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { TokenIdentity } from '../auth/identity.js';
 import type { Logger } from '../log.js';
+import type { ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
 
 export interface McpSessionsOptions {
   deps: McpServerDeps;
+  /** Each session's server takes resource subscriptions here, and leaves them when the session ends. */
+  subscriptions: ResourceSubscriptions;
   logger: Logger;
   /** Sessions open at once; past it an initialize is answered without a session (the stateless mode). */
   maxSessions: number;
@@ -54,6 +57,7 @@ export class McpSessions {
       return undefined;
     }
     const server = createMcpServer(this.options.deps, identity);
+    this.options.subscriptions.attach(server);
     const session: Session = { transport: undefined!, server, tokenName: identity.name, lastActive: Date.now(), openStreams: 0 };
     session.transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,

@@ -5,6 +5,7 @@ import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
 import type { Project } from '../fleet/projects.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
+import { registerAgentResources } from './agent-resources.js';
 import { registerCancelAgentTask } from './tools/cancel-agent-task.js';
 import { registerCreateAgent } from './tools/create-agent.js';
 import { registerDeleteAgent } from './tools/delete-agent.js';
@@ -53,7 +54,8 @@ const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServer
 ];
 
 /**
- * A server offering exactly the tools the caller's token may call: tools/list shows no others, and a call to
+ * A server offering exactly the tools the caller's token may call (and, to any token with read, the agents' logs
+ * and states as resources): tools/list shows no others, and a call to
  * another is an unknown tool even if it got past the HTTP-level scope check.
  */
 export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
@@ -61,5 +63,6 @@ export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): M
   for (const [name, register] of TOOLS) {
     if (grants(identity.scopes, toolScope(name))) register(server, deps);
   }
+  if (grants(identity.scopes, 'read')) registerAgentResources(server, deps);
   return server;
 }

@@ -47,6 +47,9 @@ describe('fleet-mcp stdio', () => {
     expect(client.getServerVersion()).toMatchObject({ name: 'fleet-mcp' });
     const result = await client.callTool({ name: 'list_agent_projects', arguments: {} });
     expect(toolJson(result)).toMatchObject({ projects: [{ name: 'work', path: sandbox.cwd }], total_count: 1 });
+    // A stdio connection is one long session, so its client may subscribe to agent resources.
+    expect(client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true, listChanged: true });
+    expect(await client.listResources()).toEqual({ resources: [] });
     await client.close();
     expect(existsSync(sandbox.tokenFile)).toBe(false);
   });

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LineSplitter, MAX_LINE_CHARS } from '../../src/fleet/line-splitter.js';
+import { readTaskLogTail } from '../../src/fleet/log-tail.js';
 import { readTaskLogFile, TaskLog } from '../../src/fleet/task-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-log-'));
@@ -32,7 +33,7 @@ describe('TaskLog', () => {
     const log = new TaskLog({ file, taskId: 't1', capBytes: 5_000 });
     for (let i = 0; i < 200; i++) log.append('stdout', [`line ${i}`]);
     log.close();
-    const lines = log.lines();
+    const lines = log.newest(Infinity);
     expect(lines[0]).toMatchObject({ stream: 'system', text: expect.stringMatching(/^\[log capped at 5000 bytes: \d+ earlier lines were dropped\]$/) });
     expect(lines.at(-1)?.text).toBe('line 199');
     expect(lines.length).toBe(log.lineCount);
@@ -46,5 +47,30 @@ describe('TaskLog', () => {
     log.append('stderr', ['a', 'b']);
     log.close();
     expect(readTaskLogFile(file).map((line) => [line.stream, line.text])).toEqual([['stderr', 'a'], ['stderr', 'b']]);
+  });
+});
+
+describe('the tail of a log file', () => {
+  it('reads the newest lines from the end, across chunks and lines longer than a chunk, skipping a torn line', () => {
+    const file = join(dir, 'tail.jsonl');
+    const log = new TaskLog({ file, taskId: 't3', capBytes: 50_000_000 });
+    const texts = Array.from({ length: 3000 }, (_, i) => (i % 500 === 7 ? `long ${i} ${'y'.repeat(150_000)}` : `line ${i}`));
+    for (const text of texts) log.append('stdout', [text]);
+    appendFileSync(file, '{"time":"torn');
+    const all = readTaskLogFile(file);
+    for (const count of [1, 2, 50, 994, 2999, 3000, 5000]) {
+      expect(readTaskLogTail(file, count)).toEqual(all.slice(-count));
+      expect(log.newest(count)).toEqual(log.newest(Infinity).slice(-count));
+    }
+    expect(readTaskLogTail(join(dir, 'missing.jsonl'), 10)).toEqual([]);
+  });
+
+  it('includes the dropped-lines notice of a capped live log only when the tail reaches back to it', () => {
+    const log = new TaskLog({ file: join(dir, 'capped-tail.jsonl'), taskId: 't4', capBytes: 5_000 });
+    for (let i = 0; i < 200; i++) log.append('stdout', [`line ${i}`]);
+    const kept = log.newest(Infinity);
+    expect(log.newest(3)).toEqual(kept.slice(-3));
+    expect(log.newest(kept.length + 10)).toEqual(kept);
+    expect(log.newest(kept.length)[0]!.stream).toBe('system');
   });
 });
