@@ -55,6 +55,8 @@ export interface CreateAgentInput {
   project: string;
   task: string;
   role?: string;
+  /** Who asks: the name of the caller's token, kept on the agent and its first task. */
+  by?: string;
 }
 
 export interface ListAgentsFilter {
@@ -71,9 +73,9 @@ export interface Fleet {
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
   listAgents(filter?: ListAgentsFilter): Agent[];
   showAgent(name: string): AgentDetails;
-  startTask(name: string, description: string): Promise<AgentDetails>;
+  startTask(name: string, description: string, by?: string): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;
-  restartAgent(name: string): Promise<AgentDetails>;
+  restartAgent(name: string, by?: string): Promise<AgentDetails>;
   deleteAgent(name: string): Promise<Agent>;
   taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
   agentLog(name: string, request?: PageRequest): Page<LogLine>;
@@ -175,9 +177,9 @@ class FleetService implements Fleet {
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
-    const record = newAgentRecord(input.name, project, role);
+    const record = newAgentRecord(input.name, project, role, input.by ?? null);
     // The task is recorded before anything can fail, so its text is kept for restart_agent whatever happens next.
-    const task = this.addTask(record, input.task);
+    const task = this.addTask(record, input.task, input.by ?? null);
     this.parts.store.put(key, record);
     return this.agentLocks.run(key, async () => {
       await this.prepareWorkspace(key, record, project);
@@ -201,7 +203,7 @@ class FleetService implements Fleet {
     return this.details(this.registry.get(name));
   }
 
-  async startTask(name: string, description: string): Promise<AgentDetails> {
+  async startTask(name: string, description: string, by?: string): Promise<AgentDetails> {
     this.assertOpen();
     assertTaskText(description);
     const key = agentKey(this.registry.get(name).agent.name);
@@ -209,7 +211,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       this.assertIdle(key, record);
       const role = this.parts.catalog.agentRole(record.agent);
-      await this.submit(key, record, role, this.addTask(record, description));
+      await this.submit(key, record, role, this.addTask(record, description, by ?? null));
       return this.details(record);
     });
   }
@@ -230,7 +232,7 @@ class FleetService implements Fleet {
     });
   }
 
-  async restartAgent(name: string): Promise<AgentDetails> {
+  async restartAgent(name: string, by?: string): Promise<AgentDetails> {
     this.assertOpen();
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
@@ -243,7 +245,7 @@ class FleetService implements Fleet {
       this.registry.setStatus(key, record, 'idle', null);
       const last = record.tasks.at(-1);
       if (last && last.status === 'failed' && last.started_at === null) {
-        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), this.addTask(record, last.description));
+        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), this.addTask(record, last.description, by ?? null));
       }
       return this.details(record);
     });
@@ -321,8 +323,8 @@ class FleetService implements Fleet {
   }
 
   /** Records a new task on the agent, queued until it gets a busy slot. */
-  private addTask(record: AgentRecord, description: string): TaskRecord {
-    const task = newTask(record.agent.name, description);
+  private addTask(record: AgentRecord, description: string, by: string | null): TaskRecord {
+    const task = newTask(record.agent.name, description, by);
     record.tasks.push(task);
     record.agent.current_task_id = task.id;
     return task;
@@ -375,6 +377,7 @@ class FleetService implements Fleet {
 function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
   return {
     queue_position: null,
+    started_by: null,
     created_at: task.started_at ?? undefined,
     duration_ms: null,
     head_at_start: null,
@@ -386,7 +389,7 @@ function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
   };
 }
 
-function newAgentRecord(name: string, project: Project, role: Role): AgentRecord {
+function newAgentRecord(name: string, project: Project, role: Role, by: string | null): AgentRecord {
   const now = timestamp();
   return {
     agent: {
@@ -398,6 +401,7 @@ function newAgentRecord(name: string, project: Project, role: Role): AgentRecord
       workdir: project.path,
       branch: null,
       current_task_id: null,
+      created_by: by,
       created_at: now,
       updated_at: now,
     },

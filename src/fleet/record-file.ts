@@ -61,7 +61,8 @@ export function parseRecordFile(json: unknown, key: string, dataDir: string): { 
   if (!parsed.success) return { problem: describeIssue(parsed.error.issues[0]!) };
   const { agent, tasks, git, process } = parsed.data;
   // The schema checks the fields the server acts on; the rest of the record's shape is the format's, as written.
-  const record = { agent, tasks, git, process } as unknown as AgentRecord;
+  // Records written before agents kept who created them say nobody.
+  const record = { agent: { created_by: null, ...agent }, tasks, git, process } as unknown as AgentRecord;
   const problem = placeProblem(record, key, dataDir);
   return problem ? { problem } : { record };
 }

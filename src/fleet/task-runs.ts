@@ -49,13 +49,14 @@ type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & { parser?
 const NO_SUMMARY: OutputSummary = { final_message: null, error: null };
 
 /** A task given to an agent, not started yet. */
-export function newTask(agent: string, description: string): TaskRecord {
+export function newTask(agent: string, description: string, by: string | null): TaskRecord {
   return {
     id: randomUUID(),
     agent,
     description,
     status: 'queued',
     queue_position: null,
+    started_by: by,
     exit_code: null,
     reason: null,
     created_at: timestamp(),
@@ -133,7 +134,7 @@ export class TaskRuns {
     this.running.set(key, active);
     agent.current_task_id = task.id;
     registry.setStatus(key, record, 'busy', null);
-    this.options.logger.info({ agent: agent.name, task: task.id, pid: child.pid }, 'task started');
+    this.options.logger.info({ agent: agent.name, task: task.id, pid: child.pid, token_name: task.started_by }, 'task started');
   }
 
   /** Cancels the agent's running task, if any, and waits until its end is recorded. */

@@ -55,6 +55,8 @@ export interface Agent {
   /** `fleet/<name>` in a git project, null otherwise. */
   branch: string | null;
   current_task_id: string | null;
+  /** The name of the token that created the agent (`shared`, a named token, `stdio`); null for older records. */
+  created_by: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -74,6 +76,8 @@ export interface TaskRecord {
   exit_code: number | null;
   /** Why it failed or was canceled ("exit code 2", "timed out after 2h", "no output for 15m", "server restarted"). */
   reason: string | null;
+  /** The name of the token whose call gave the task (never its value); null for older records. */
+  started_by: string | null;
   /** When the task was given to the agent. */
   created_at: string;
   /** When its process started; null while queued, or when it never started (see reason). */

@@ -8,6 +8,8 @@ import { AGENT_NAME_RULE } from '../fleet/names.js';
 /** What every fleet tool needs: the one fleet of this server. */
 export interface FleetToolDeps {
   fleet: Fleet;
+  /** The name of the token this server answers for (`shared`, a named token, `stdio`), recorded on what it starts. */
+  caller: string;
 }
 
 export const agentNameArg = z.string().min(1).max(200).describe(`Name of the agent (case-insensitive), as given to create_agent or shown by list_agents.`);
@@ -16,11 +18,11 @@ export const newAgentNameArg = z.string().min(1).max(200).describe(`Name for the
 
 /** Shown in the descriptions of tools that return an agent, so a caller knows the fields without a trial call. */
 export const TASK_FIELDS =
-  '{"id","description","status","queue_position","exit_code","reason","created_at","started_at","ended_at","duration_ms",' +
+  '{"id","description","status","queue_position","exit_code","reason","started_by","created_at","started_at","ended_at","duration_ms",' +
   '"head_at_start","commits":[{"sha","subject"}],"files_changed","uncommitted_changes","final_message","error","log_lines"}';
 
 export const AGENT_FIELDS =
-  '{"name","project","role","status","status_reason","workdir","branch","current_task_id","created_at","updated_at",' +
+  '{"name","project","role","status","status_reason","workdir","branch","current_task_id","created_by","created_at","updated_at",' +
   `"task_count","last_task":${TASK_FIELDS}}`;
 
 /** What a task's fields mean, for the tools that show tasks. */

@@ -17,6 +17,7 @@ import { registerShowAgent } from './tools/show-agent.js';
 import { registerShowAgentLog } from './tools/show-agent-log.js';
 import { registerShowAgentTaskHistory } from './tools/show-agent-task-history.js';
 import { registerStartAgentTask } from './tools/start-agent-task.js';
+import type { FleetToolDeps } from './fleet-tool.js';
 import { toolScope } from './tool-scopes.js';
 import { registerWaitForAgent } from './tools/wait-for-agent.js';
 
@@ -38,7 +39,7 @@ const INSTRUCTIONS =
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /** Each tool by name, so its scope can be looked up before it is registered. */
-const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps) => void]> = [
+const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps & FleetToolDeps) => void]> = [
   ['list_agent_projects', registerListAgentProjects],
   ['list_agent_roles', registerListAgentRoles],
   ['create_agent', registerCreateAgent],
@@ -60,9 +61,10 @@ const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServer
  */
 export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
   const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, jsonSchemaValidator });
+  const toolDeps = { ...deps, caller: identity.name };
   for (const [name, register] of TOOLS) {
-    if (grants(identity.scopes, toolScope(name))) register(server, deps);
+    if (grants(identity.scopes, toolScope(name))) register(server, toolDeps);
   }
-  if (grants(identity.scopes, 'read')) registerAgentResources(server, deps);
+  if (grants(identity.scopes, 'read')) registerAgentResources(server, toolDeps);
   return server;
 }

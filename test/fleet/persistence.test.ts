@@ -138,6 +138,7 @@ describe('state across server restarts', () => {
         project: project.name,
         role: 'test',
         status: i % 4 === 0 ? 'failed' : 'idle',
+        created_by: 'shared',
         status_reason: null,
         workdir: project.path,
         branch: null,

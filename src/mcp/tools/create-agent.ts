@@ -28,6 +28,6 @@ export function registerCreateAgent(server: McpServer, deps: FleetToolDeps): voi
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async ({ name, project, task, role }) => jsonResult(await deps.fleet.createAgent({ name, project, task, role })),
+    async ({ name, project, task, role }) => jsonResult(await deps.fleet.createAgent({ name, project, task, role, by: deps.caller })),
   );
 }

@@ -18,6 +18,6 @@ export function registerRestartAgent(server: McpServer, deps: FleetToolDeps): vo
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async ({ agent_name }) => jsonResult(await deps.fleet.restartAgent(agent_name)),
+    async ({ agent_name }) => jsonResult(await deps.fleet.restartAgent(agent_name, deps.caller)),
   );
 }

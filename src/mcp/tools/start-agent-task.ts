@@ -22,6 +22,6 @@ export function registerStartAgentTask(server: McpServer, deps: FleetToolDeps): 
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async ({ agent_name, task_description }) => jsonResult(await deps.fleet.startTask(agent_name, task_description)),
+    async ({ agent_name, task_description }) => jsonResult(await deps.fleet.startTask(agent_name, task_description, deps.caller)),
   );
 }
