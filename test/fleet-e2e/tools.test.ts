@@ -16,13 +16,16 @@ afterAll(() => {
 
 const TOOLS = [
   'cancel_agent_task',
+  'cleanup_fleet_branches',
   'create_agent',
   'delete_agent',
   'list_agent_projects',
   'list_agent_roles',
   'list_agents',
+  'merge_agent',
   'restart_agent',
   'show_agent',
+  'show_agent_changes',
   'show_agent_log',
   'show_agent_task_history',
   'start_agent_task',
