@@ -72,7 +72,10 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     expect(paged.diff.nextOffset).toBeGreaterThan(0);
     expect(paged.diff.leftOut.bytesAfter).toBeGreaterThan(0);
 
+    writeFileSync(join(agent.workdir, 'late.txt'), 'written after the task\n');
     const merged = await fleet.ok('merge_agent', { agent_name: 'lander' });
+    const leftovers = head(sandbox.repo, 'fleet/lander');
+    expect(git(sandbox.repo, ['log', '-1', '--format=%P', leftovers])).toBe(autocommit);
     expect(merged).toMatchObject({
       agent: 'lander',
       outcome: 'merged',
@@ -80,12 +83,12 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
       target: 'main',
       oldSha: base,
       fastForward: true,
-      newSha: autocommit,
-      files: ['feature.txt', 'notes.txt'],
+      newSha: leftovers,
+      files: ['feature.txt', 'late.txt', 'notes.txt'],
       checkoutUpdated: realpathSync(sandbox.repo),
-      leftovers_committed: null,
+      leftovers_committed: { sha: leftovers, files: ['late.txt'] },
     });
-    expect(head(sandbox.repo)).toBe(autocommit);
+    expect(head(sandbox.repo)).toBe(leftovers);
     expect(readFileSync(join(sandbox.repo, 'feature.txt'), 'utf8')).toBe('feature\n');
     expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
 
@@ -168,6 +171,21 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     expect(kept.branch_outcome).toEqual({ branch: 'fleet/keeper', deleted: false, reason: '1 commit(s) not merged into refs/heads/main' });
     expect(kept.status_reason).toMatch(/branch fleet\/keeper kept \(1 commit\(s\) not merged into refs\/heads\/main\)/);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/keeper'])).toContain('fleet/keeper');
+    await fleet.server.stop();
+  });
+
+  it('remembers the base across a server restart: merge_agent lands on it though the checkout moved to another branch', async () => {
+    const sandbox = landingSandbox();
+    const first = await startFleetServer(sandbox);
+    await runAgent(first, 'steady', COMMIT('s.txt', 's', 'add s'));
+    await first.server.stop();
+    git(sandbox.repo, ['checkout', '-q', '-b', 'elsewhere']);
+
+    const fleet = await startFleetServer(sandbox);
+    const merged = await fleet.ok('merge_agent', { agent_name: 'steady' });
+    expect(merged).toMatchObject({ outcome: 'merged', target: 'main', checkoutUpdated: null });
+    expect(head(sandbox.repo, 'main')).toBe(head(sandbox.repo, 'fleet/steady'));
+    expect(head(sandbox.repo, 'elsewhere')).not.toBe(head(sandbox.repo, 'main'));
     await fleet.server.stop();
   });
 
