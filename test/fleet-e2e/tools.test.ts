@@ -79,7 +79,7 @@ describe('fleet tools through the MCP client, auth on', () => {
     await fleet.server.stop();
   });
 
-  it('gives two agents of one repository their own worktrees and branches; delete keeps the branch', async () => {
+  it('gives two agents of one repository their own worktrees and branches; deleting one without work deletes its branch', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
     const a = await fleet.ok('create_agent', { name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
@@ -89,9 +89,9 @@ describe('fleet tools through the MCP client, auth on', () => {
     expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
 
     const deleted = await fleet.ok('delete_agent', { agent_name: 'alpha' });
-    expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted' });
+    expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted', branch_outcome: { branch: 'fleet/alpha', deleted: true } });
     expect(existsSync(a.workdir)).toBe(false);
-    expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toContain('fleet/alpha');
+    expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toBe('');
     expect((await fleet.ok('list_agents')).agents.map((agent: { name: string }) => agent.name)).toEqual(['beta']);
     await fleet.server.stop();
   });
