@@ -16,6 +16,7 @@ import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState } from './recovery.js';
 import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
+import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
@@ -283,7 +284,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      const work = await this.parts.backend.unlandedWork(record);
+      const work = await this.unlandedWork(record, options.force === true);
       if (work && !work.safeToDelete && !options.force) throw new FleetError('conflict', deleteRefusal(record, work));
       this.queue.cancelQueued(key, record, 'agent deleted');
       this.registry.setStatus(key, record, 'deleting', null);
@@ -431,6 +432,23 @@ class FleetService implements Fleet {
     }
     const why = agent.status_reason ? ` (${agent.status_reason})` : '';
     throw new FleetError('conflict', `Agent ${name} is ${agent.status}${why}; a task can only start when it is idle. Call restart_agent to make it idle.`);
+  }
+
+  /**
+   * What deleting would lose. When git cannot tell (the repository was moved or removed), a plain delete is refused
+   * with git's reason, and a forced one goes ahead without knowing.
+   */
+  private async unlandedWork(record: AgentRecord, force: boolean): Promise<UnlandedWork | null> {
+    try {
+      return await this.parts.backend.unlandedWork(record);
+    } catch (error) {
+      if (force) return null;
+      throw new FleetError(
+        'failed',
+        `Cannot tell whether deleting agent "${record.agent.name}" would lose work: ${(error as Error).message}. ` +
+          'Fix the repository, or call delete_agent with force: true.',
+      );
+    }
   }
 
   /** Refuses while the agent runs a task, waits for a slot, or is being set up or stopped. */

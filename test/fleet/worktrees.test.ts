@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, logTexts, Sandbox, task } from './helpers.js';
@@ -48,6 +48,20 @@ describe('worktrees', () => {
 
     const again = await fleet.createAgent({ name: 'gone', project: 'repo', task: task({}) });
     expect(git(again.workdir, ['log', '-1', '--format=%s'])).toBe('agent work');
+  });
+
+  it('refuses to delete when git cannot tell what would be lost (the repository is gone), and force deletes anyway', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    await fleet.createAgent({ name: 'orphan', project: 'repo', task: task({}) });
+    await fleet.waitForAgent('orphan', 20_000);
+    rmSync(join(repo, '.git'), { recursive: true, force: true });
+
+    await expect(fleet.deleteAgent('orphan')).rejects.toThrow(/^Cannot tell whether deleting agent "orphan" would lose work: .*force: true\.$/s);
+    expect(fleet.showAgent('orphan').status).toBe('idle');
+    const deleted = await fleet.deleteAgent('orphan', { force: true });
+    expect(deleted).toMatchObject({ status: 'deleted', branch_outcome: { deleted: false, reason: expect.stringMatching(/^git could not check it/) } });
+    expect(fleet.listAgents()).toEqual([]);
   });
 
   it('deletes an agent while its task runs', async () => {

@@ -36,7 +36,8 @@ export function createLocalLanding(repoLocks: KeyedLock): Landing {
 
   return {
     forgetAgent: async (store, key, record, logger) => {
-      const git = await agentGit(record);
+      // A repository git can no longer read still lets the agent go; only its branch is then left alone.
+      const git = await agentGit(record).catch(() => null);
       if (git === null) return { summary: await forgetAgent(store, key, record, logger), branch: null };
       return underRepoLock(git.repoRoot, () => forgetWithBranch(git, { store, key, record, logger }));
     },
@@ -114,7 +115,9 @@ interface ForgetParts {
 /** Removes the worktree, then deletes the branch only when its work is in the agent's base (else keeps and names it). */
 async function forgetWithBranch(git: AgentGit, parts: ForgetParts): Promise<ForgetOutcome> {
   const files = await forgetAgent(parts.store, parts.key, parts.record, parts.logger);
-  const verdict = await deleteBranchIfMerged({ repoRoot: git.repoRoot, branch: git.branch, into: git.base.ref });
+  const verdict = await deleteBranchIfMerged({ repoRoot: git.repoRoot, branch: git.branch, into: git.base.ref }).catch(
+    (error: unknown): BranchVerdict => ({ branch: git.branch, deleted: false, reason: `git could not check it: ${(error as Error).message}` }),
+  );
   return { summary: `${files}; ${branchSentence(verdict, shortRef(git.base.ref))}`, branch: verdict };
 }
 
