@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RolesConfig } from '../../src/fleet/roles.js';
 import { taskEnd } from '../../src/fleet/task-outcome.js';
 import { resolveRoles } from '../../src/fleet/roles.js';
-import { git, logTexts, Sandbox } from './helpers.js';
+import { eventually, git, logTexts, Sandbox } from './helpers.js';
 
 const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
@@ -60,6 +60,16 @@ describe('what a finished task records', () => {
     expect(git(manual.workdir, ['status', '--porcelain'])).toBe('?? x.txt');
     expect(committed.agent.last_task).toMatchObject({ status: 'failed', uncommitted_changes: true, autocommit: { files: ['y.txt'] } });
     expect(git(failing.workdir, ['log', '-1', '--format=%s'])).toBe('fleet-mcp: uncommitted work of task "first line names it"');
+  });
+
+  it('commits what a canceled task left, so a cancel loses nothing', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: SHELL_ROLE });
+    const agent = await fleet.createAgent({ name: 'stopped', project: 'repo', task: 'echo wip > wip.txt && echo written && sleep 60' });
+    await eventually(() => (logTexts(fleet, 'stopped').includes('written') ? true : undefined));
+    const canceled = await fleet.cancelTask('stopped');
+    expect(canceled.last_task).toMatchObject({ status: 'canceled', autocommit: { files: ['wip.txt'] } });
+    expect(git(agent.workdir, ['log', '-1', '--format=%B'])).toContain('ended canceled');
   });
 
   it('leaves the git fields empty in a project that is not a git repository', async () => {
