@@ -174,6 +174,17 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     await fleet.server.stop();
   });
 
+  it('lands three agents merged at the same moment one after the other (the repository lock), neither refused', async () => {
+    const sandbox = landingSandbox();
+    const fleet = await startFleetServer(sandbox);
+    const names = ['left', 'right', 'middle'];
+    for (const name of names) await runAgent(fleet, name, COMMIT(`${name}.txt`, name, `add ${name}`));
+    const results = await Promise.all(names.map((name) => fleet.ok('merge_agent', { agent_name: name })));
+    expect(results.map((result) => result.outcome)).toEqual(['merged', 'merged', 'merged']);
+    for (const name of names) expect(readFileSync(join(sandbox.repo, `${name}.txt`), 'utf8')).toBe(`${name}\n`);
+    await fleet.server.stop();
+  });
+
   it('remembers the base across a server restart: merge_agent lands on it though the checkout moved to another branch', async () => {
     const sandbox = landingSandbox();
     const first = await startFleetServer(sandbox);
