@@ -1,5 +1,11 @@
 import type { FleetLogger } from './logger.js';
 import type { Project } from './projects.js';
+import type { LeftoverCommit } from './review/autocommit.js';
+import type { CleanupResult } from './review/branch-cleanup.js';
+import type { BranchVerdict } from './review/branch-delete.js';
+import type { AgentChanges, NotGitChanges } from './review/changes.js';
+import type { UnlandedWork } from './review/delete-safety.js';
+import type { MergeResult, MergeStrategy } from './review/merge.js';
 import type { RunOptions, RunningProcess } from './runner.js';
 import type { AgentRecord, Store } from './store.js';
 import type { TaskRecord } from './types.js';
@@ -33,12 +39,45 @@ export class WorkspaceError extends Error {
 export interface FleetBackend {
   /** Makes the agent's working directory, or finds it again. Throws WorkspaceError when it cannot. */
   prepareWorkspace(agentName: string, project: Project): Promise<Workspace>;
-  /** Removes the agent's working directory and state; returns a sentence saying what happened to its files. */
-  forgetAgent(store: Store, key: string, record: AgentRecord, logger: FleetLogger): Promise<string>;
+  /**
+   * Removes the agent's working directory and state, and its branch when the branch's work is in its base;
+   * says what happened to its files and its branch.
+   */
+  forgetAgent(store: Store, key: string, record: AgentRecord, logger: FleetLogger): Promise<ForgetOutcome>;
   /** Read as a task starts. */
   gitContext(record: AgentRecord): Promise<GitContext>;
   /** What the task that started at `head` added to the agent's branch and left in its worktree. */
   taskChanges(record: AgentRecord, head: string | null): Promise<TaskChanges>;
+  /** The agent's changes against its base, one page of diff; what cannot be shown outside git. */
+  agentChanges(record: AgentRecord, request: ChangesRequest): Promise<AgentChanges | NotGitChanges>;
+  /** Commits what the agent left uncommitted on its branch; null when nothing was left or outside git. */
+  commitLeftovers(record: AgentRecord, message: string): Promise<LeftoverCommit | null>;
+  /** What deleting the agent would lose; null outside git. */
+  unlandedWork(record: AgentRecord): Promise<UnlandedWork | null>;
+  /** Lands the agent's branch on `target` (default: its base branch). */
+  mergeAgent(record: AgentRecord, request: MergeRequest): Promise<MergeResult>;
+  /** Deletes `fleet/*` branches of the project's repository whose agents are gone and whose work is in `into`. */
+  cleanupBranches(project: Project, request: { liveBranches: string[]; into?: string }): Promise<CleanupResult & { into: string }>;
   /** Starts one task's process. */
   startProcess(options: RunOptions): RunningProcess;
+}
+
+export interface ForgetOutcome {
+  /** A sentence: what happened to the working directory, and to the branch. */
+  summary: string;
+  /** What became of the branch; null outside git. */
+  branch: BranchVerdict | null;
+}
+
+export interface ChangesRequest {
+  /** A git pathspec relative to the repository root; default: the project's folder inside the repository. */
+  path?: string;
+  diffOffset?: number;
+  diffLimitBytes?: number;
+}
+
+export interface MergeRequest {
+  target?: string;
+  strategy: MergeStrategy;
+  message: string;
 }

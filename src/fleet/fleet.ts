@@ -1,11 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
 import { waitUntilSettled } from './agent-waits.js';
-import { WorkspaceError, type FleetBackend } from './backend.js';
+import { WorkspaceError, type ChangesRequest, type FleetBackend } from './backend.js';
 import { Catalog } from './catalog.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
 import { KeyedLock } from './keyed-lock.js';
+import { defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
 import { createLocalBackend } from './local/local-backend.js';
 import { logPage } from './log-pages.js';
 import { silentLogger, type FleetLogger } from './logger.js';
@@ -13,6 +14,10 @@ import { agentKey, assertValidAgentName } from './names.js';
 import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState } from './recovery.js';
+import type { CleanupResult } from './review/branch-cleanup.js';
+import type { AgentChanges, NotGitChanges } from './review/changes.js';
+import type { UnlandedWork } from './review/delete-safety.js';
+import type { MergeResult, MergeStrategy } from './review/merge.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
 import { assertTaskText } from './task-text.js';
@@ -59,6 +64,28 @@ export interface CreateAgentInput {
   by?: string;
 }
 
+/** A deleted agent, with what became of its branch. */
+export interface DeletedAgent extends Agent {
+  /** The branch was deleted (its work is in the agent's base) or kept, with why; null outside git. */
+  branch_outcome: { branch: string; deleted: boolean; reason: string | null } | null;
+  /** With force: what deleting would have lost when the delete was not forced; null when nothing. */
+  forced_past: string | null;
+}
+
+export interface MergeAgentRequest {
+  target?: string;
+  strategy: MergeStrategy;
+  message?: string;
+}
+
+export type MergeAgentResult = MergeResult & {
+  agent: string;
+  /** What the agent had left uncommitted, committed on its branch before merging; null when nothing was. */
+  leftovers_committed: { sha: string; files: string[] } | null;
+};
+
+export type CleanupBranchesResult = CleanupResult & { project: string; into: string };
+
 export interface ListAgentsFilter {
   status?: string;
   project?: string;
@@ -76,7 +103,10 @@ export interface Fleet {
   startTask(name: string, description: string, by?: string): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;
   restartAgent(name: string, by?: string): Promise<AgentDetails>;
-  deleteAgent(name: string): Promise<Agent>;
+  deleteAgent(name: string, options?: { force?: boolean }): Promise<DeletedAgent>;
+  agentChanges(name: string, request?: ChangesRequest): Promise<(AgentChanges | NotGitChanges) & { agent: string }>;
+  mergeAgent(name: string, request: MergeAgentRequest): Promise<MergeAgentResult>;
+  cleanupBranches(project: string, into?: string): Promise<CleanupBranchesResult>;
   taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
   agentLog(name: string, request?: PageRequest): Page<LogLine>;
   waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
@@ -251,17 +281,61 @@ class FleetService implements Fleet {
     });
   }
 
-  async deleteAgent(name: string): Promise<Agent> {
+  /**
+   * Refuses, unless forced, while the agent has uncommitted files or commits not in its base; checked before anything
+   * is stopped, so a refusal changes nothing. A task the delete cancels still gets its leftovers committed.
+   */
+  async deleteAgent(name: string, options: { force?: boolean } = {}): Promise<DeletedAgent> {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
+      const work = await this.unlandedWork(record, options.force === true);
+      if (work && !work.safeToDelete && !options.force) throw new FleetError('conflict', deleteRefusal(record, work));
       this.queue.cancelQueued(key, record, 'agent deleted');
       this.registry.setStatus(key, record, 'deleting', null);
       await this.runs.stop(key, record, 'agent deleted');
       const outcome = await this.parts.backend.forgetAgent(this.parts.store, key, record, this.parts.logger);
       this.registry.changed(key);
-      return { ...record.agent, status: 'deleted', status_reason: outcome, current_task_id: null, updated_at: timestamp() };
+      const verdict = outcome.branch;
+      const branch = verdict && { branch: verdict.branch, deleted: verdict.deleted, reason: verdict.deleted ? null : verdict.reason };
+      return {
+        ...record.agent,
+        status: 'deleted',
+        status_reason: outcome.summary,
+        current_task_id: null,
+        updated_at: timestamp(),
+        branch_outcome: branch,
+        forced_past: work && !work.safeToDelete ? work.summary : null,
+      };
     });
+  }
+
+  async agentChanges(name: string, request: ChangesRequest = {}): Promise<(AgentChanges | NotGitChanges) & { agent: string }> {
+    const record = this.registry.get(name);
+    return { agent: record.agent.name, ...(await this.parts.backend.agentChanges(record, request)) };
+  }
+
+  /** Lands the agent's branch; refused while a task runs or waits, since the branch would still move. */
+  async mergeAgent(name: string, request: MergeAgentRequest): Promise<MergeAgentResult> {
+    this.assertOpen();
+    const key = agentKey(this.registry.get(name).agent.name);
+    return this.agentLocks.run(key, async () => {
+      const record = this.registry.get(name);
+      this.assertNotWorking(key, record, 'merged');
+      const { backend } = this.parts;
+      const leftovers = await backend.commitLeftovers(record, preMergeLeftoversMessage(record));
+      const message = request.message ?? defaultMergeMessage(record, request.strategy);
+      const result = await backend.mergeAgent(record, { target: request.target, strategy: request.strategy, message });
+      const committed = leftovers && { sha: leftovers.sha, files: leftovers.files };
+      return { agent: record.agent.name, leftovers_committed: committed, ...result };
+    });
+  }
+
+  async cleanupBranches(projectName: string, into?: string): Promise<CleanupBranchesResult> {
+    const project = this.parts.catalog.project(projectName);
+    const liveBranches = this.registry.all().flatMap((record) => (record.agent.branch ? [record.agent.branch] : []));
+    const result = await this.parts.backend.cleanupBranches(project, { liveBranches, into });
+    return { project: project.name, ...result };
   }
 
   taskHistory(name: string, request: PageRequest = {}): Page<TaskRecord> {
@@ -310,7 +384,8 @@ class FleetService implements Fleet {
       const workspace = await this.parts.backend.prepareWorkspace(record.agent.name, project);
       record.agent.workdir = workspace.workdir;
       record.agent.branch = workspace.branch;
-      record.git = workspace.git;
+      // A recreated worktree keeps the base the agent was created from.
+      record.git = workspace.git && { ...workspace.git, base: record.git?.base ?? workspace.git.base };
     } catch (error) {
       if (!(error instanceof WorkspaceError)) throw error;
       const waiting = record.tasks.find((task) => task.status === 'queued');
@@ -368,6 +443,35 @@ class FleetService implements Fleet {
     throw new FleetError('conflict', `Agent ${name} is ${agent.status}${why}; a task can only start when it is idle. Call restart_agent to make it idle.`);
   }
 
+  /**
+   * What deleting would lose. When git cannot tell (the repository was moved or removed), a plain delete is refused
+   * with git's reason, and a forced one goes ahead without knowing.
+   */
+  private async unlandedWork(record: AgentRecord, force: boolean): Promise<UnlandedWork | null> {
+    try {
+      return await this.parts.backend.unlandedWork(record);
+    } catch (error) {
+      if (force) return null;
+      throw new FleetError(
+        'failed',
+        `Cannot tell whether deleting agent "${record.agent.name}" would lose work: ${(error as Error).message}. ` +
+          'Fix the repository, or call delete_agent with force: true.',
+      );
+    }
+  }
+
+  /** Refuses while the agent runs a task, waits for a slot, or is being set up or stopped. */
+  private assertNotWorking(key: string, record: AgentRecord, what: string): void {
+    const { agent } = record;
+    const current = this.runs.active(key)?.task ?? this.queue.waiting(key);
+    if (!current && !['starting', 'canceling', 'stopping', 'deleting'].includes(agent.status)) return;
+    const doing = current ? ` with task "${current.description.slice(0, 200)}"` : '';
+    throw new FleetError(
+      'conflict',
+      `Agent "${agent.name}" is ${agent.status}${doing}; its work can be ${what} once it is idle: wait with wait_for_agent, or stop it with cancel_agent_task.`,
+    );
+  }
+
   private assertOpen(): void {
     if (this.shuttingDown) throw new FleetError('shutting_down', 'The fleet server is shutting down and starts no new work.');
   }
@@ -384,6 +488,7 @@ function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
     commits: null,
     files_changed: null,
     uncommitted_changes: null,
+    autocommit: null,
     final_message: null,
     error: null,
   };

@@ -5,8 +5,8 @@ import type { AgentRecord, Store } from './store.js';
 import { removeWorktree } from './worktrees.js';
 
 /**
- * Removes an agent for good: its worktree (the branch stays, with every commit the agent made), its state and its
- * logs. Returns a sentence saying what happened to its files, for the caller.
+ * Removes an agent for good: its worktree (its branch is the caller's business), its state and its logs. Returns a
+ * sentence saying what happened to its files, for the caller.
  */
 export async function forgetAgent(store: Store, key: string, record: AgentRecord, logger: FleetLogger): Promise<string> {
   const outcome = await removeWorkdir(store, record, logger);
@@ -21,15 +21,15 @@ async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLog
   const escape = escapeFromWorktrees(store.dataDir, worktree);
   if (escape) {
     logger.warn({ agent: record.agent.name, worktree, reason: escape }, 'left the worktree of a deleted agent in place');
-    return `its worktree ${worktree} was left in place: ${escape}; branch ${record.agent.branch} kept`;
+    return `its worktree ${worktree} was left in place: ${escape}`;
   }
   try {
     await removeWorktree({ repoRoot: record.git.repo_root, path: worktree });
-    return `worktree ${worktree} removed; branch ${record.agent.branch} kept`;
+    return `worktree ${worktree} removed`;
   } catch (error) {
     const message = (error as Error).message;
     logger.warn({ agent: record.agent.name, worktree, error: message }, 'could not remove the worktree of a deleted agent');
-    return `its worktree ${worktree} could not be removed (${message}); branch ${record.agent.branch} kept`;
+    return `its worktree ${worktree} could not be removed (${message})`;
   }
 }
 

@@ -24,7 +24,10 @@ const recordFileSchema = z.object({
     workdir: absolutePath,
   }),
   tasks: z.array(z.looseObject({ id: z.string().regex(TASK_ID, { error: 'is not a task id' }), status: z.string() })),
-  git: z.object({ repo_root: absolutePath, worktree: absolutePath }).nullable().default(null),
+  git: z
+    .object({ repo_root: absolutePath, worktree: absolutePath, base: z.object({ ref: z.string(), commit: z.string() }).optional() })
+    .nullable()
+    .default(null),
   process: z
     .object({
       task_id: z.string(),

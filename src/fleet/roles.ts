@@ -93,6 +93,7 @@ const roleConfigSchema = z.strictObject({
   idle_timeout: limitSchema('idle_timeout'),
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
+  autocommit: z.boolean().optional(),
 });
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
@@ -151,6 +152,7 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     idle_timeout_ms: idle.ms,
     projects: config.projects ?? null,
     source,
+    autocommit: config.autocommit ?? true,
   };
 }
 

@@ -7,6 +7,7 @@ import type { FleetBackend } from './backend.js';
 import { childEnv } from './child-env.js';
 import { findExecutable } from './executables.js';
 import { guardedParser } from './output-guard.js';
+import { commitTaskLeftovers, leftoversMessage } from './leftovers.js';
 import type { LogSource } from './log-pages.js';
 import type { FleetLogger } from './logger.js';
 import { taskArgv } from './roles.js';
@@ -67,6 +68,7 @@ export function newTask(agent: string, description: string, by: string | null): 
     commits: null,
     files_changed: null,
     uncommitted_changes: null,
+    autocommit: null,
     final_message: null,
     error: null,
     log_lines: 0,
@@ -175,6 +177,11 @@ export class TaskRuns {
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
     const end = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
     Object.assign(task, await this.changes(record, ending.head));
+    if (ending.role.autocommit && task.started_at !== null) {
+      const message = leftoversMessage(record, task, end.status);
+      task.autocommit = await commitTaskLeftovers(this.options.backend, this.options.logger, { record, message });
+      if (task.autocommit) log.append('system', [`committed what the task left uncommitted as ${task.autocommit.sha} (${task.autocommit.files.length} file(s))`]);
+    }
     task.status = end.status;
     task.reason = end.reason;
     task.exit_code = outcome.exit_code;

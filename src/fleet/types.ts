@@ -41,6 +41,8 @@ export interface Role {
   /** Project names this role is offered for; null means every project. */
   projects: string[] | null;
   source: 'builtin' | 'config';
+  /** Whether what a task leaves uncommitted is committed on the agent's branch when it ends (default true). */
+  autocommit: boolean;
 }
 
 export interface Agent {
@@ -93,6 +95,11 @@ export interface TaskRecord {
   files_changed: string[] | null;
   /** Whether the worktree held uncommitted changes when the task ended; null outside git or before the end. */
   uncommitted_changes: boolean | null;
+  /**
+   * The commit fleet-mcp made of what the task left uncommitted, once it ended (its role may opt out); null when
+   * nothing was left, outside git, or before the end. `commits` lists only the agent's own commits.
+   */
+  autocommit: { sha: string; files: string[] } | null;
   /** The CLI's final answer, for a role whose output format carries one. */
   final_message: string | null;
   /** An error the CLI reported in its output, even with exit code 0 (the task then failed). */

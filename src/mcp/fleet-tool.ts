@@ -19,7 +19,7 @@ export const newAgentNameArg = z.string().min(1).max(200).describe(`Name for the
 /** Shown in the descriptions of tools that return an agent, so a caller knows the fields without a trial call. */
 export const TASK_FIELDS =
   '{"id","description","status","queue_position","exit_code","reason","started_by","created_at","started_at","ended_at","duration_ms",' +
-  '"head_at_start","commits":[{"sha","subject"}],"files_changed","uncommitted_changes","final_message","error","log_lines"}';
+  '"head_at_start","commits":[{"sha","subject"}],"files_changed","uncommitted_changes","autocommit":{"sha","files"},"final_message","error","log_lines"}';
 
 export const AGENT_FIELDS =
   '{"name","project","role","status","status_reason","workdir","branch","current_task_id","created_by","created_at","updated_at",' +
@@ -30,7 +30,8 @@ export const TASK_OUTCOME_HELP =
   'A task is queued (waiting for a busy slot, queue_position 1 = next), running, completed (exit 0 and no error ' +
   'reported by the CLI), failed (reason: exit code, the CLI\'s reported error, "timed out after 2h", "no output for ' +
   '15m", "not started: ...") or canceled. When it ends it carries commits (added on the agent\'s branch), files_changed ' +
-  '(since the branch head at its start, committed or not), uncommitted_changes, duration_ms, and the CLI\'s ' +
+  '(since the branch head at its start, committed or not), uncommitted_changes, autocommit (the commit fleet-mcp made ' +
+  'of what it left uncommitted, or null), duration_ms, and the CLI\'s ' +
   'final_message and error where its output format has them; the git fields are null outside a git project.';
 
 /** The `page` and `page_size` arguments of a paged tool; `what` names the items, e.g. "lines". */

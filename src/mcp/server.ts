@@ -7,13 +7,16 @@ import type { Project } from '../fleet/projects.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
 import { registerCancelAgentTask } from './tools/cancel-agent-task.js';
+import { registerCleanupFleetBranches } from './tools/cleanup-fleet-branches.js';
 import { registerCreateAgent } from './tools/create-agent.js';
 import { registerDeleteAgent } from './tools/delete-agent.js';
 import { registerListAgentProjects } from './tools/list-agent-projects.js';
 import { registerListAgentRoles } from './tools/list-agent-roles.js';
 import { registerListAgents } from './tools/list-agents.js';
+import { registerMergeAgent } from './tools/merge-agent.js';
 import { registerRestartAgent } from './tools/restart-agent.js';
 import { registerShowAgent } from './tools/show-agent.js';
+import { registerShowAgentChanges } from './tools/show-agent-changes.js';
 import { registerShowAgentLog } from './tools/show-agent-log.js';
 import { registerShowAgentTaskHistory } from './tools/show-agent-task-history.js';
 import { registerStartAgentTask } from './tools/start-agent-task.js';
@@ -27,9 +30,12 @@ export interface McpServerDeps {
 }
 
 const INSTRUCTIONS =
-  'Runs and steers a fleet of coding agents on this host. Typical flow: list_agent_projects, list_agent_roles, ' +
-  'create_agent (starts its first task), wait_for_agent, show_agent_log, then start_agent_task for more work. ' +
-  'Each agent of a git project works on its own branch fleet/<name> in its own worktree.';
+  'Runs and steers a fleet of coding agents on this host. Each agent of a git project works on its own branch ' +
+  'fleet/<name> in its own worktree. The loop: list_agent_projects and list_agent_roles, create_agent (starts its ' +
+  'first task) → wait_for_agent (show_agent_log to follow it) → show_agent_changes (its commits, diffstat, diff and ' +
+  'uncommitted files) → merge_agent into its base branch, or start_agent_task for more work → delete_agent (refused ' +
+  'while work would be lost, unless force). What a task leaves uncommitted is committed on its branch when it ends. ' +
+  'cleanup_fleet_branches removes branches of deleted agents once their work is merged.';
 
 /**
  * Each server would otherwise build its own Ajv instance, which costs more than the rest of a stateless
@@ -52,6 +58,9 @@ const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServer
   ['show_agent_task_history', registerShowAgentTaskHistory],
   ['show_agent_log', registerShowAgentLog],
   ['wait_for_agent', registerWaitForAgent],
+  ['show_agent_changes', registerShowAgentChanges],
+  ['merge_agent', registerMergeAgent],
+  ['cleanup_fleet_branches', registerCleanupFleetBranches],
 ];
 
 /**

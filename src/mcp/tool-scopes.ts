@@ -12,11 +12,14 @@ const TOOL_SCOPES: Readonly<Record<string, Scope>> = {
   show_agent_task_history: 'read',
   show_agent_log: 'read',
   wait_for_agent: 'read',
+  show_agent_changes: 'read',
   create_agent: 'run',
   start_agent_task: 'run',
   cancel_agent_task: 'run',
   restart_agent: 'run',
   delete_agent: 'admin',
+  merge_agent: 'admin',
+  cleanup_fleet_branches: 'admin',
 };
 
 export function toolScope(tool: string): Scope {

@@ -15,9 +15,9 @@ afterAll(() => {
 });
 
 const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
-const READ_TOOLS = ['list_agent_projects', 'list_agent_roles', 'list_agents', 'show_agent', 'show_agent_log', 'show_agent_task_history', 'wait_for_agent'];
+const READ_TOOLS = ['list_agent_projects', 'list_agent_roles', 'list_agents', 'show_agent', 'show_agent_changes', 'show_agent_log', 'show_agent_task_history', 'wait_for_agent'];
 const RUN_TOOLS = [...READ_TOOLS, 'cancel_agent_task', 'create_agent', 'restart_agent', 'start_agent_task'];
-const ALL_TOOLS = [...RUN_TOOLS, 'delete_agent'];
+const ALL_TOOLS = [...RUN_TOOLS, 'cleanup_fleet_branches', 'delete_agent', 'merge_agent'];
 
 async function createToken(sandbox: Sandbox, name: string, ...flags: string[]): Promise<string> {
   const result = await runCli(sandbox, ['token', 'create', name, ...flags]);

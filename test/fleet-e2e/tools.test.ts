@@ -16,13 +16,16 @@ afterAll(() => {
 
 const TOOLS = [
   'cancel_agent_task',
+  'cleanup_fleet_branches',
   'create_agent',
   'delete_agent',
   'list_agent_projects',
   'list_agent_roles',
   'list_agents',
+  'merge_agent',
   'restart_agent',
   'show_agent',
+  'show_agent_changes',
   'show_agent_log',
   'show_agent_task_history',
   'start_agent_task',
@@ -76,7 +79,7 @@ describe('fleet tools through the MCP client, auth on', () => {
     await fleet.server.stop();
   });
 
-  it('gives two agents of one repository their own worktrees and branches; delete keeps the branch', async () => {
+  it('gives two agents of one repository their own worktrees and branches; deleting one without work deletes its branch', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
     const a = await fleet.ok('create_agent', { name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
@@ -86,9 +89,9 @@ describe('fleet tools through the MCP client, auth on', () => {
     expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
 
     const deleted = await fleet.ok('delete_agent', { agent_name: 'alpha' });
-    expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted' });
+    expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted', branch_outcome: { branch: 'fleet/alpha', deleted: true } });
     expect(existsSync(a.workdir)).toBe(false);
-    expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toContain('fleet/alpha');
+    expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toBe('');
     expect((await fleet.ok('list_agents')).agents.map((agent: { name: string }) => agent.name)).toEqual(['beta']);
     await fleet.server.stop();
   });

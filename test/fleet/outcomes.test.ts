@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { RolesConfig } from '../../src/fleet/roles.js';
 import { taskEnd } from '../../src/fleet/task-outcome.js';
 import { resolveRoles } from '../../src/fleet/roles.js';
-import { git, logTexts, Sandbox } from './helpers.js';
+import { eventually, git, logTexts, Sandbox } from './helpers.js';
 
 const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
@@ -15,34 +15,61 @@ const COMMIT = (file: string, subject: string) =>
   `echo ${file} > ${file} && git add ${file} && git -c user.name=T -c user.email=t@t.invalid commit -q -m "${subject}"`;
 
 describe('what a finished task records', () => {
-  it('carries exit code, duration, the commits it added, the files it changed and whether changes are left uncommitted', async () => {
+  it('carries exit code, duration, the commits it added, the files it changed, and commits what it left uncommitted', async () => {
     const repo = sandbox.gitRepo();
     const startHead = git(repo, ['rev-parse', 'HEAD']);
     const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: SHELL_ROLE });
-    await fleet.createAgent({
-      name: 'worker',
-      project: 'repo',
-      task: `${COMMIT('a.txt', 'add a')} && ${COMMIT('b.txt', 'add b')} && echo more >> README.md && echo new > c.txt`,
-    });
+    const description = `${COMMIT('a.txt', 'add a')} && ${COMMIT('b.txt', 'add b')} && echo more >> README.md && echo new > c.txt`;
+    const created = await fleet.createAgent({ name: 'worker', project: 'repo', task: description });
     const { agent } = await fleet.waitForAgent('worker', 20_000);
     const branchLog = git(repo, ['log', '--reverse', '--format=%H %s', `${startHead}..fleet/worker`]).split('\n');
+    const autocommitSha = git(repo, ['rev-parse', 'fleet/worker']);
     expect(agent.last_task).toMatchObject({
       status: 'completed',
       exit_code: 0,
       head_at_start: startHead,
-      commits: branchLog.map((line) => ({ sha: line.slice(0, 40), subject: line.slice(41) })),
+      commits: branchLog.slice(0, 2).map((line) => ({ sha: line.slice(0, 40), subject: line.slice(41) })),
       files_changed: ['README.md', 'a.txt', 'b.txt', 'c.txt'],
       uncommitted_changes: true,
+      autocommit: { sha: autocommitSha, files: ['README.md', 'c.txt'] },
       final_message: null,
       error: null,
     });
     expect(agent.last_task?.commits?.map((commit) => commit.subject)).toEqual(['add a', 'add b']);
     expect(agent.last_task?.duration_ms).toBeGreaterThanOrEqual(0);
+    const message = git(repo, ['log', '-1', '--format=%B', autocommitSha]);
+    expect(message).toContain(`fleet-mcp: uncommitted work of task "${description.slice(0, 57)}..."`);
+    expect(message).toContain(`Task ${agent.last_task!.id} of agent worker ended completed`);
+    expect(git(created.workdir, ['status', '--porcelain'])).toBe('');
+    expect(logTexts(fleet, 'worker')).toContain(`committed what the task left uncommitted as ${autocommitSha} (2 file(s))`);
 
-    await fleet.startTask('worker', 'git add -A && git -c user.name=T -c user.email=t@t.invalid commit -q -m tidy && exit 4');
+    await fleet.startTask('worker', `echo tidy >> README.md && git add -A && git -c user.name=T -c user.email=t@t.invalid commit -q -m tidy && exit 4`);
     const next = (await fleet.waitForAgent('worker', 20_000)).agent.last_task!;
-    expect(next).toMatchObject({ status: 'failed', exit_code: 4, commits: [{ subject: 'tidy' }], files_changed: ['README.md', 'c.txt'], uncommitted_changes: false });
+    expect(next).toMatchObject({ status: 'failed', exit_code: 4, commits: [{ subject: 'tidy' }], files_changed: ['README.md'], uncommitted_changes: false, autocommit: null });
     expect(fleet.taskHistory('worker').items[1]).toMatchObject({ commits: [{ subject: 'add a' }, { subject: 'add b' }] });
+  });
+
+  it('leaves what a task did not commit alone for a role with "autocommit": false, and after a failed task commits it', async () => {
+    const repo = sandbox.gitRepo();
+    const rolesConfig: RolesConfig = { ...SHELL_ROLE, manual: { command: SHELL_ROLE.shell!.command, autocommit: false } };
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig });
+    const manual = await fleet.createAgent({ name: 'manual', project: 'repo', role: 'manual', task: 'echo x > x.txt' });
+    const failing = await fleet.createAgent({ name: 'failing', project: 'repo', task: 'first line names it\necho y > y.txt; exit 3' });
+    const [kept, committed] = await Promise.all([fleet.waitForAgent('manual', 20_000), fleet.waitForAgent('failing', 20_000)]);
+    expect(kept.agent.last_task).toMatchObject({ status: 'completed', uncommitted_changes: true, autocommit: null });
+    expect(git(manual.workdir, ['status', '--porcelain'])).toBe('?? x.txt');
+    expect(committed.agent.last_task).toMatchObject({ status: 'failed', uncommitted_changes: true, autocommit: { files: ['y.txt'] } });
+    expect(git(failing.workdir, ['log', '-1', '--format=%s'])).toBe('fleet-mcp: uncommitted work of task "first line names it"');
+  });
+
+  it('commits what a canceled task left, so a cancel loses nothing', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: SHELL_ROLE });
+    const agent = await fleet.createAgent({ name: 'stopped', project: 'repo', task: 'echo wip > wip.txt && echo written && sleep 60' });
+    await eventually(() => (logTexts(fleet, 'stopped').includes('written') ? true : undefined));
+    const canceled = await fleet.cancelTask('stopped');
+    expect(canceled.last_task).toMatchObject({ status: 'canceled', autocommit: { files: ['wip.txt'] } });
+    expect(git(agent.workdir, ['log', '-1', '--format=%B'])).toContain('ended canceled');
   });
 
   it('leaves the git fields empty in a project that is not a git repository', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, realpathSync } from 'node:fs';
+import { existsSync, mkdirSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { git, logTexts, Sandbox, task } from './helpers.js';
@@ -27,16 +27,19 @@ describe('worktrees', () => {
     expect(existsSync(join(a.workdir, 'README.md'))).toBe(true);
   });
 
-  it('delete removes the worktree, keeps the branch, and a new agent of that name continues on it', async () => {
+  it('a forced delete removes the worktree, keeps the unmerged branch, and a new agent of that name continues on it', async () => {
     const repo = sandbox.gitRepo();
     const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
     const created = await fleet.createAgent({ name: 'gone', project: 'repo', task: task({}) });
     await fleet.waitForAgent('gone', 20_000);
-    git(created.workdir, ['commit', '-q', '--allow-empty', '-m', 'agent work']);
+    writeFileSync(join(created.workdir, 'work.txt'), 'work\n');
+    git(created.workdir, ['add', 'work.txt']);
+    git(created.workdir, ['commit', '-q', '-m', 'agent work']);
 
-    const deleted = await fleet.deleteAgent('GONE');
+    await expect(fleet.deleteAgent('GONE')).rejects.toThrow(/1 commit\(s\) on fleet\/gone not in its base: [0-9a-f]{12} agent work/);
+    const deleted = await fleet.deleteAgent('GONE', { force: true });
     expect(deleted.status).toBe('deleted');
-    expect(deleted.status_reason).toMatch(/removed; branch fleet\/gone kept/);
+    expect(deleted.status_reason).toMatch(/removed; branch fleet\/gone kept \(1 commit\(s\) not merged into refs\/heads\/main\)/);
     expect(existsSync(created.workdir)).toBe(false);
     expect(branches(repo)).toContain('fleet/gone');
     expect(git(repo, ['worktree', 'list'])).not.toContain(created.workdir);
@@ -45,6 +48,20 @@ describe('worktrees', () => {
 
     const again = await fleet.createAgent({ name: 'gone', project: 'repo', task: task({}) });
     expect(git(again.workdir, ['log', '-1', '--format=%s'])).toBe('agent work');
+  });
+
+  it('refuses to delete when git cannot tell what would be lost (the repository is gone), and force deletes anyway', async () => {
+    const repo = sandbox.gitRepo();
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    await fleet.createAgent({ name: 'orphan', project: 'repo', task: task({}) });
+    await fleet.waitForAgent('orphan', 20_000);
+    rmSync(join(repo, '.git'), { recursive: true, force: true });
+
+    await expect(fleet.deleteAgent('orphan')).rejects.toThrow(/^Cannot tell whether deleting agent "orphan" would lose work: .*force: true\.$/s);
+    expect(fleet.showAgent('orphan').status).toBe('idle');
+    const deleted = await fleet.deleteAgent('orphan', { force: true });
+    expect(deleted).toMatchObject({ status: 'deleted', branch_outcome: { deleted: false, reason: expect.stringMatching(/^git could not check it/) } });
+    expect(fleet.listAgents()).toEqual([]);
   });
 
   it('deletes an agent while its task runs', async () => {
