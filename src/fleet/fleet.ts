@@ -3,6 +3,7 @@ import { AgentRegistry, timestamp } from './agent-registry.js';
 import { waitUntilSettled } from './agent-waits.js';
 import { WorkspaceError, type FleetBackend } from './backend.js';
 import { Catalog } from './catalog.js';
+import { childEnv } from './child-env.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -15,10 +16,11 @@ import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState } from './recovery.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
+import { appendToTaskLogFile } from './task-log.js';
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
-import { AGENT_STATUSES, type Agent, type AgentStatus, type LogLine, type Page, type Role, type TaskRecord } from './types.js';
+import { AGENT_STATUSES, type Agent, type AgentBase, type AgentStatus, type LogLine, type LogStream, type Page, type Role, type TaskRecord } from './types.js';
 
 export { MAX_TASK_CHARS } from './task-text.js';
 
@@ -54,6 +56,13 @@ export interface CreateAgentInput {
   project: string;
   task: string;
   role?: string;
+  /** Branch, tag or commit the agent's branch starts from (git projects); default: the project's base, else the main checkout's HEAD branch. */
+  base?: string;
+}
+
+export interface StartTaskOptions {
+  /** Start a new conversation instead of continuing the agent's previous one. */
+  freshConversation?: boolean;
 }
 
 export interface ListAgentsFilter {
@@ -70,7 +79,7 @@ export interface Fleet {
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
   listAgents(filter?: ListAgentsFilter): Agent[];
   showAgent(name: string): AgentDetails;
-  startTask(name: string, description: string): Promise<AgentDetails>;
+  startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;
   restartAgent(name: string): Promise<AgentDetails>;
   deleteAgent(name: string): Promise<Agent>;
@@ -161,18 +170,14 @@ class FleetService implements Fleet {
     this.assertOpen();
     assertValidAgentName(input.name);
     const key = agentKey(input.name);
-    const existing = this.registry.find(key);
-    if (existing) {
-      throw new FleetError(
-        'conflict',
-        `An agent named "${existing.agent.name}" already exists (agent names are case-insensitive). ` +
-          `Choose another name, or give "${existing.agent.name}" a new task with start_agent_task.`,
-      );
-    }
+    this.assertNameFree(key);
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
-    const record = newAgentRecord(input.name, project, role);
+    // A base that is not there is refused before the agent exists, so nothing is left to clean up.
+    const base = await this.parts.backend.resolveBase(project, input.base);
+    this.assertNameFree(key);
+    const record = newAgentRecord(input.name, project, role, base);
     // The task is recorded before anything can fail, so its text is kept for restart_agent whatever happens next.
     const task = this.addTask(record, input.task);
     this.parts.store.put(key, record);
@@ -198,7 +203,7 @@ class FleetService implements Fleet {
     return this.details(this.registry.get(name));
   }
 
-  async startTask(name: string, description: string): Promise<AgentDetails> {
+  async startTask(name: string, description: string, options: StartTaskOptions = {}): Promise<AgentDetails> {
     this.assertOpen();
     assertTaskText(description);
     const key = agentKey(this.registry.get(name).agent.name);
@@ -206,7 +211,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       this.assertIdle(key, record);
       const role = this.parts.catalog.agentRole(record.agent);
-      await this.submit(key, record, role, this.addTask(record, description));
+      await this.submit(key, record, role, this.addTask(record, description, options.freshConversation));
       return this.details(record);
     });
   }
@@ -240,7 +245,8 @@ class FleetService implements Fleet {
       this.registry.setStatus(key, record, 'idle', null);
       const last = record.tasks.at(-1);
       if (last && last.status === 'failed' && last.started_at === null) {
-        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), this.addTask(record, last.description));
+        const again = this.addTask(record, last.description, last.fresh_conversation);
+        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), again);
       }
       return this.details(record);
     });
@@ -292,30 +298,46 @@ class FleetService implements Fleet {
   }
 
   /**
-   * Makes the agent's working directory. A failure marks the agent failed and tells the caller why; the task it
-   * was to run ends failed, never started, and keeps its text for restart_agent.
+   * Makes the agent's working directory and, until it has once succeeded, runs the project's worktree setup there
+   * (its output in the log of the agent's latest task). A failure marks the agent failed and tells the caller why;
+   * the task it was to run ends failed, never started, and keeps its text for restart_agent.
    */
   private async prepareWorkspace(key: string, record: AgentRecord, project: Project): Promise<void> {
     this.registry.setStatus(key, record, 'starting', null);
     try {
-      const workspace = await this.parts.backend.prepareWorkspace(record.agent.name, project);
+      // An agent whose worktree was never made (an empty repository) takes the project's default base once there is one.
+      if (!record.agent.base && !record.agent.branch) record.agent.base = await this.parts.backend.resolveBase(project, undefined);
+      const workspace = await this.parts.backend.prepareWorkspace(record.agent.name, project, record.agent.base ?? null);
       record.agent.workdir = workspace.workdir;
       record.agent.branch = workspace.branch;
       record.git = workspace.git;
+      if (record.setup_pending) {
+        const env = childEnv(this.parts.options.baseEnv, this.parts.catalog.agentRole(record.agent).env);
+        await this.parts.backend.setupWorkspace(record, project, env, (stream, text) => this.logBeforeTask(key, record, stream, text));
+        record.setup_pending = false;
+      }
     } catch (error) {
       if (!(error instanceof WorkspaceError)) throw error;
       const waiting = record.tasks.find((task) => task.status === 'queued');
-      if (!waiting) this.registry.fail(key, record, error.message);
+      if (!waiting) this.registry.fail(key, record, error.message, error.output);
       Object.assign(waiting, { status: 'failed', reason: `not started: ${error.message}`, ended_at: timestamp() });
       record.agent.current_task_id = null;
-      this.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`);
+      this.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`, error.output);
     }
     this.parts.store.save(key);
   }
 
+  /** A line in the log of the agent's latest task, written while no process of it runs (worktree setup). */
+  private logBeforeTask(key: string, record: AgentRecord, stream: LogStream, text: string): void {
+    const task = record.tasks.at(-1);
+    if (!task) return;
+    appendToTaskLogFile(this.parts.store.logFile(key, task.id), { time: timestamp(), stream, text, task_id: task.id });
+    task.log_lines += 1;
+  }
+
   /** Records a new task on the agent, queued until it gets a busy slot. */
-  private addTask(record: AgentRecord, description: string): TaskRecord {
-    const task = newTask(record.agent.name, description);
+  private addTask(record: AgentRecord, description: string, freshConversation = false): TaskRecord {
+    const task = newTask(record.agent.name, description, { freshConversation });
     record.tasks.push(task);
     record.agent.current_task_id = task.id;
     return task;
@@ -329,7 +351,7 @@ class FleetService implements Fleet {
 
   private details(record: AgentRecord): AgentDetails {
     const last = record.tasks.at(-1);
-    return { ...record.agent, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
+    return { ...record.agent, base: record.agent.base ?? null, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
   }
 
   /** A copy of the task with its live line count and queue position. */
@@ -340,6 +362,16 @@ class FleetService implements Fleet {
       log_lines: this.runs.liveLogLines(key, task) ?? task.log_lines,
       queue_position: this.queue.position(key, task),
     };
+  }
+
+  private assertNameFree(key: string): void {
+    const existing = this.registry.find(key);
+    if (!existing) return;
+    throw new FleetError(
+      'conflict',
+      `An agent named "${existing.agent.name}" already exists (agent names are case-insensitive). ` +
+        `Choose another name, or give "${existing.agent.name}" a new task with start_agent_task.`,
+    );
   }
 
   private assertIdle(key: string, record: AgentRecord): void {
@@ -376,10 +408,13 @@ function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
     uncommitted_changes: null,
     final_message: null,
     error: null,
+    fresh_conversation: false,
+    continued_conversation: null,
+    session_id: null,
   };
 }
 
-function newAgentRecord(name: string, project: Project, role: Role): AgentRecord {
+function newAgentRecord(name: string, project: Project, role: Role, base: AgentBase | null): AgentRecord {
   const now = timestamp();
   return {
     agent: {
@@ -390,6 +425,7 @@ function newAgentRecord(name: string, project: Project, role: Role): AgentRecord
       status_reason: null,
       workdir: project.path,
       branch: null,
+      base,
       current_task_id: null,
       created_at: now,
       updated_at: now,
@@ -397,6 +433,7 @@ function newAgentRecord(name: string, project: Project, role: Role): AgentRecord
     tasks: [],
     git: null,
     process: null,
+    setup_pending: project.setup !== undefined,
   };
 }
 

@@ -17,6 +17,8 @@ export interface AgentRecord {
    * it tells a restarted server whether that pid is still ours or was reused.
    */
   process: { task_id: string; pid: number; pid_start: string | null } | null;
+  /** The project's worktree setup has not succeeded yet in this agent's worktree: it runs before its next task. */
+  setup_pending: boolean;
 }
 
 /**

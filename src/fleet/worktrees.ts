@@ -65,18 +65,21 @@ export interface WorktreeOptions {
   repoRoot: string;
   path: string;
   branch: string;
+  /** The commit a new branch starts at; the repository's HEAD when left out. */
+  startPoint?: string;
 }
 
 /**
- * Makes `path` a worktree on `branch`: a new branch from the repository's HEAD, or the existing branch (kept from
- * an earlier agent of the same name). A worktree already in place, e.g. after a crash mid-create, is reused.
+ * Makes `path` a worktree on `branch`: a new branch from `startPoint` (or the repository's HEAD), or the existing
+ * branch (kept from an earlier agent of the same name). A worktree already in place, e.g. after a crash mid-create,
+ * is reused.
  */
 export async function ensureWorktree(options: WorktreeOptions): Promise<void> {
   if (await isWorktreeOf(options)) return;
   const exists = await branchExists(options.repoRoot, options.branch);
   const args = exists
     ? ['worktree', 'add', options.path, options.branch]
-    : ['worktree', 'add', '-b', options.branch, options.path];
+    : ['worktree', 'add', '-b', options.branch, options.path, ...(options.startPoint ? [options.startPoint] : [])];
   await git(options.repoRoot, args);
 }
 

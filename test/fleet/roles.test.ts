@@ -60,7 +60,7 @@ describe('roles', () => {
   it('puts the task text inside argv elements, literally', () => {
     const [role] = resolveRoles(rolesConfigSchema.parse({ r: { command: ['agent', '--message={task}', '{task}'] } }), { pathEnv: '' });
     const text = '$(rm -rf ~) {task} {workdir} "quoted"';
-    expect(taskArgv(role!, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual(['agent', `--message=${text}`, text]);
+    expect(taskArgv(role!.command, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual(['agent', `--message=${text}`, text]);
   });
 
   it('fills {workdir}, {git_dir} and {git_common_dir}, and leaves out an element whose placeholder has no value', () => {
@@ -69,8 +69,8 @@ describe('roles', () => {
       { pathEnv: '' },
     );
     const values = { task: 'do it', workdir: '/w/a', git_dir: '/r/.git/worktrees/a', git_common_dir: '/r/.git' };
-    expect(taskArgv(role!, values)).toEqual(['agent', '--cd=/w/a', '--add-dir=/r/.git', '--git=/r/.git/worktrees/a', '--', 'do it']);
-    expect(taskArgv(role!, { ...values, git_dir: null, git_common_dir: null })).toEqual(['agent', '--cd=/w/a', '--', 'do it']);
+    expect(taskArgv(role!.command, values)).toEqual(['agent', '--cd=/w/a', '--add-dir=/r/.git', '--git=/r/.git/worktrees/a', '--', 'do it']);
+    expect(taskArgv(role!.command, { ...values, git_dir: null, git_common_dir: null })).toEqual(['agent', '--cd=/w/a', '--', 'do it']);
   });
 
   it('gives every role a timeout and an idle timeout, which "none" turns off', () => {

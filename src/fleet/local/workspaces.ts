@@ -1,7 +1,11 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { WorkspaceError, type Workspace } from '../backend.js';
+import { FleetError } from '../errors.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { Project } from '../projects.js';
+import { resolveBase } from '../review/base.js';
+import { commitOf } from '../review/refs.js';
+import type { AgentBase } from '../types.js';
 import { ensureWorktree, findRepo, GitError, worktreeWorkdir } from '../worktrees.js';
 
 export interface WorkspaceOptions {
@@ -11,6 +15,27 @@ export interface WorkspaceOptions {
   worktreePath: string;
   /** One queue per repository (keyed by its common git dir) for git commands that change its worktree metadata. */
   repoLocks: KeyedLock;
+  /** Where a new `fleet/<name>` branch starts. */
+  base: AgentBase | null;
+}
+
+/** The base of a new agent of the project: the one asked for, else the project's own, else the main checkout's HEAD. */
+export async function resolveLocalBase(project: Project, requested: string | undefined): Promise<AgentBase | null> {
+  const repo = existsSync(project.path) ? await findRepo(project.path) : null;
+  if (!repo) {
+    if (requested?.trim()) {
+      throw new FleetError('invalid_argument', `base "${requested}" cannot be used: project "${project.name}" is not a git repository; leave base out`);
+    }
+    return null;
+  }
+  const named = requested?.trim() || project.base;
+  if (!named && (await commitOf(repo.root, 'HEAD')) === null) {
+    // A repository without a commit yet: the worktree cannot be made, which fails the agent in the usual way, and
+    // restart_agent finds the base once there is a commit.
+    return null;
+  }
+  const { ref, commit } = await resolveBase({ repoRoot: repo.root, base: named });
+  return { ref, commit };
 }
 
 /** The agent's own worktree on `fleet/<name>` in a git project, else the project directory itself. */
@@ -22,7 +47,9 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   const branch = `fleet/${options.agentName}`;
   try {
     // Concurrent `git worktree add` on one repository read each other's half-written .git/worktrees entries.
-    await options.repoLocks.run(repo.commonDir, () => ensureWorktree({ repoRoot: repo.root, path: options.worktreePath, branch }));
+    await options.repoLocks.run(repo.commonDir, () =>
+      ensureWorktree({ repoRoot: repo.root, path: options.worktreePath, branch, startPoint: options.base?.commit }),
+    );
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     throw new WorkspaceError(`its git worktree could not be made: ${error.message}`);
