@@ -10,6 +10,8 @@ export interface Workspace {
   /** `fleet/<name>` in a git project, null otherwise. */
   branch: string | null;
   git: AgentRecord['git'];
+  /** A worktree made just now (not found again), which the project's setup has not seen. */
+  created: boolean;
 }
 
 /** The agent's git dirs for a role's placeholders, and its branch head as a task starts; null outside git. */

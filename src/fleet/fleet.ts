@@ -298,8 +298,8 @@ class FleetService implements Fleet {
   }
 
   /**
-   * Makes the agent's working directory and, until it has once succeeded, runs the project's worktree setup there
-   * (its output in the log of the agent's latest task). A failure marks the agent failed and tells the caller why;
+   * Makes the agent's working directory and runs the project's worktree setup in a new worktree, and again until it
+   * has once succeeded there (its output in the log of the agent's latest task). A failure marks the agent failed and tells the caller why;
    * the task it was to run ends failed, never started, and keeps its text for restart_agent.
    */
   private async prepareWorkspace(key: string, record: AgentRecord, project: Project): Promise<void> {
@@ -311,6 +311,8 @@ class FleetService implements Fleet {
       record.agent.workdir = workspace.workdir;
       record.agent.branch = workspace.branch;
       record.git = workspace.git;
+      // A worktree made again (its directory was gone) lacks what the setup gave the first one.
+      if (workspace.created && project.setup) record.setup_pending = true;
       if (record.setup_pending) {
         const env = childEnv(this.parts.options.baseEnv, this.parts.catalog.agentRole(record.agent).env);
         await this.parts.backend.setupWorkspace(record, project, env, (stream, text) => this.logBeforeTask(key, record, stream, text));

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
@@ -119,6 +119,31 @@ describe('project worktree setup', () => {
     const log = await logOf(fleet, 'broken');
     expect(log).toContain('stderr: boom: the lockfile is broken');
     expect(log.some((line) => line.includes('must not run'))).toBe(false);
+    await fleet.server.stop();
+  });
+
+  it('runs the setup again on restart_agent after it failed, then the kept task; not again for the same worktree, but for a new one', async () => {
+    const sandbox = createFleetSandbox();
+    const flag = join(sandbox.sandbox.root, 'setup-may-pass');
+    const runs = join(sandbox.sandbox.root, 'setup-runs');
+    const script = `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(runs)}, 'run\\n'); if (!fs.existsSync(${JSON.stringify(flag)})) { console.error('not yet'); process.exit(1); }`;
+    editConfig(sandbox, (config) => (config.projects.repo.setup = { command: [process.execPath, '-e', script] }));
+    const fleet = await startFleetServer(sandbox);
+    expect(await fleet.fails('create_agent', { name: 'retry', project: 'repo', task: task({ lines: ['kept task ran'] }) })).toContain('not yet');
+    writeFileSync(flag, '');
+    await fleet.ok('restart_agent', { agent_name: 'retry' });
+    const waited = await fleet.ok('wait_for_agent', { agent_name: 'retry', timeout_seconds: 30 });
+    expect(waited.agent).toMatchObject({ status: 'idle', last_task: { status: 'completed' } });
+    expect(await logOf(fleet, 'retry')).toContain('stdout: kept task ran');
+    await fleet.ok('start_agent_task', { agent_name: 'retry', task_description: task({}) });
+    await fleet.ok('wait_for_agent', { agent_name: 'retry', timeout_seconds: 30 });
+    await fleet.ok('restart_agent', { agent_name: 'retry' });
+    expect(readFileSync(runs, 'utf8')).toBe('run\nrun\n');
+
+    // A worktree made again lacks what the setup gave the first one, so it gets the setup too.
+    rmSync(waited.agent.workdir, { recursive: true, force: true });
+    expect(await fleet.ok('restart_agent', { agent_name: 'retry' })).toMatchObject({ status: 'idle' });
+    expect(readFileSync(runs, 'utf8')).toBe('run\nrun\nrun\n');
     await fleet.server.stop();
   });
 });

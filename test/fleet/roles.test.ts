@@ -100,3 +100,27 @@ describe('roles', () => {
     expect(unprotectedTaskRoles(roles).map((role) => role.name)).toEqual(['bare']);
   });
 });
+
+describe('continue_command', () => {
+  const values = { task: 'go on', workdir: '/w', git_dir: null, git_common_dir: null };
+
+  it('{session_id} is replaced by the previous session id, and an element holding it is left out without one', () => {
+    const argv = ['cli', 'resume', '--session={session_id}', '--', '{task}'];
+    expect(taskArgv(argv, { ...values, session_id: 'ses_1' })).toEqual(['cli', 'resume', '--session=ses_1', '--', 'go on']);
+    expect(taskArgv(argv, { ...values, session_id: null })).toEqual(['cli', 'resume', '--', 'go on']);
+  });
+
+  it('a continue_command where the task text could be read as an option is warned about like a command', () => {
+    const roles = resolveRoles({ safe: { command: ['cli', '--', '{task}'], continue_command: ['cli', '--continue', '{task}'] } }, { pathEnv: '' });
+    expect(unprotectedTaskRoles(roles).map((role) => role.name)).toEqual(['safe']);
+  });
+
+  it('every built-in continue_command keeps the task text after "--" or in --name={task} form', () => {
+    const roles = resolveRoles(
+      Object.fromEntries(BUILTIN_ROLES.map((role) => [role.name, { command: [...role.command], continue_command: role.continue_command ? [...role.continue_command] : null }])),
+      { pathEnv: '' },
+    );
+    expect(unprotectedTaskRoles(roles)).toEqual([]);
+  });
+});
+

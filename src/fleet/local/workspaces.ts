@@ -43,13 +43,14 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   const { project } = options;
   if (!existsSync(project.path)) throw new WorkspaceError(`the project directory ${project.path} does not exist`);
   const repo = await findRepo(project.path);
-  if (!repo) return { workdir: project.path, branch: null, git: null };
+  if (!repo) return { workdir: project.path, branch: null, git: null, created: false };
   const branch = `fleet/${options.agentName}`;
+  let created: boolean;
   try {
     // Concurrent `git worktree add` on one repository read each other's half-written .git/worktrees entries.
-    await options.repoLocks.run(repo.commonDir, () =>
+    ({ created } = await options.repoLocks.run(repo.commonDir, () =>
       ensureWorktree({ repoRoot: repo.root, path: options.worktreePath, branch, startPoint: options.base?.commit }),
-    );
+    ));
   } catch (error) {
     if (!(error instanceof GitError)) throw error;
     throw new WorkspaceError(`its git worktree could not be made: ${error.message}`);
@@ -57,7 +58,7 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   const workdir = worktreeWorkdir(options.worktreePath, repo.prefix);
   // A project folder that git does not track yet is missing from a fresh worktree; the agent still works there.
   mkdirSync(workdir, { recursive: true });
-  return { workdir, branch, git: { repo_root: repo.root, worktree: options.worktreePath } };
+  return { workdir, branch, git: { repo_root: repo.root, worktree: options.worktreePath }, created };
 }
 
 /** The lock key of the repository at `repoRoot`: its common git dir, or the root itself when git no longer finds it. */
