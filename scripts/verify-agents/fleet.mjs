@@ -91,9 +91,14 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
 
     const created = await call('create_agent', { name: AGENT, project: 'repo', role: cli.role, task: scenario.task });
     let waited = await call('wait_for_agent', { agent_name: AGENT, timeout_seconds: WAIT_SECONDS });
+    const firstTask = waited.agent.last_task;
+    if (scenario.followUp && !waited.timed_out) {
+      await call('start_agent_task', { agent_name: AGENT, task_description: scenario.followUp });
+      waited = await call('wait_for_agent', { agent_name: AGENT, timeout_seconds: WAIT_SECONDS });
+    }
     const task = waited.agent.last_task;
     const log = (await call('show_agent_log', { agent_name: AGENT, page_size: 200 })).lines.reverse().map((line) => `${line.stream}: ${line.text}`);
-    const context = { scenario, mock, task, log, repo, agent: AGENT, workdir: created.workdir ?? waited.agent.workdir, git, timedOut: waited.timed_out };
+    const context = { scenario, mock, task, firstTask, log, repo, agent: AGENT, workdir: created.workdir ?? waited.agent.workdir, git, timedOut: waited.timed_out };
     const failures = [...check(context, cli), ...(cli.check ? [cli.check(context)].filter(Boolean) : [])];
     return { failures, context };
   } finally {
@@ -114,6 +119,8 @@ function check(context, cli) {
       return checkNotSuccess(context, describe);
     case 'prompt':
       return checkPrompt(context, cli, describe);
+    case 'continued':
+      return checkContinued(context, describe);
     default:
       return [`${scenario.id}: unknown expectation ${scenario.expect}`];
   }
@@ -156,6 +163,25 @@ function checkPrompt({ scenario, task, mock }, cli, describe) {
   // opencode quotes a message argument that contains spaces before it sends it; the text is still the prompt.
   if (!prompts.some((text) => text === scenario.task || text === `"${scenario.task}"`)) {
     failures.push(`${scenario.id}: the task text ${JSON.stringify(scenario.task)} did not reach the model as the prompt (saw ${JSON.stringify(prompts.slice(0, 3))})`);
+  }
+  return failures;
+}
+
+/**
+ * The follow-up ran with the role's continue_command, and the model was sent the first task's prompt and answer in
+ * the same request as the follow-up: the CLI continued the conversation rather than starting a new one.
+ */
+function checkContinued({ scenario, task, firstTask, mock }, describe) {
+  const failures = [];
+  if (firstTask?.status !== 'completed') failures.push(`${scenario.id}: the first task ended ${firstTask?.status} (${firstTask?.reason}), expected completed`);
+  if (task.status !== 'completed') failures.push(`${scenario.id}: follow-up ${describe}, expected completed`);
+  if (task.continued_conversation !== true) failures.push(`${scenario.id}: the follow-up did not use the role's continue_command (continued_conversation ${task.continued_conversation})`);
+  const answer = scenario.steps.at(-1).text;
+  const bodies = mock.requests.map((request) => JSON.stringify(request.body ?? ''));
+  const followUps = bodies.filter((body) => body.includes(scenario.followUp));
+  if (followUps.length === 0) failures.push(`${scenario.id}: the follow-up task never reached the model`);
+  else if (!followUps.some((body) => body.includes(scenario.task) && body.includes(answer))) {
+    failures.push(`${scenario.id}: the model got the follow-up without the first task's turns (a fresh conversation)`);
   }
   return failures;
 }

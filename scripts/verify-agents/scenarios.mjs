@@ -42,6 +42,14 @@ export const SCENARIOS = [
     steps: [{ text: 'That is not a task.' }],
     expect: 'prompt',
   },
+  {
+    // A follow-up task through start_agent_task must reach the model with the first task's turns before it.
+    id: 'continue',
+    task: 'Remember the word PELICAN for the next task.',
+    steps: [{ text: 'Noted: the word is PELICAN.' }],
+    followUp: 'Which word did the previous task ask you to remember?',
+    expect: 'continued',
+  },
 ];
 
 /** The step a conversation is at: one step per tool result already sent back to the model. */

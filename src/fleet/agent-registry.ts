@@ -49,13 +49,17 @@ export class AgentRegistry {
     this.save(key, record);
   }
 
-  /** Marks the agent failed and throws the error that tells the caller why and what to do about it. */
-  fail(key: string, record: AgentRecord, reason: string): never {
+  /**
+   * Marks the agent failed and throws the error that tells the caller why and what to do about it; `output`
+   * (e.g. a failed command's last lines) follows in the error, not in the agent's status_reason.
+   */
+  fail(key: string, record: AgentRecord, reason: string, output: string | null = null): never {
     this.setStatus(key, record, 'failed', reason);
     this.logger.warn({ agent: record.agent.name, reason }, 'agent failed');
     throw new FleetError(
       'failed',
-      `Agent "${record.agent.name}" failed: ${reason}. Fix the cause, then call restart_agent to retry, or delete_agent.`,
+      `Agent "${record.agent.name}" failed: ${reason}. Fix the cause, then call restart_agent to retry, or delete_agent.` +
+        (output ? `\n${output}` : ''),
     );
   }
 

@@ -8,7 +8,7 @@ import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import type { RunOptions, RunningProcess } from './runner.js';
 import type { AgentRecord, Store } from './store.js';
-import type { TaskRecord } from './types.js';
+import type { AgentBase, LogStream, TaskRecord } from './types.js';
 
 /** Where an agent works. */
 export interface Workspace {
@@ -16,6 +16,8 @@ export interface Workspace {
   /** `fleet/<name>` in a git project, null otherwise. */
   branch: string | null;
   git: AgentRecord['git'];
+  /** A worktree made just now (not found again), which the project's setup has not seen. */
+  created: boolean;
 }
 
 /** The agent's git dirs for a role's placeholders, and its branch head as a task starts; null outside git. */
@@ -30,6 +32,14 @@ export type TaskChanges = Pick<TaskRecord, 'commits' | 'files_changed' | 'uncomm
 /** Why a workspace could not be made, in words for the caller (e.g. git's own error). */
 export class WorkspaceError extends Error {
   override name = 'WorkspaceError';
+
+  /** @param output what the caller needs to see after the reason, e.g. a failed setup command's last lines */
+  constructor(
+    message: string,
+    readonly output: string | null = null,
+  ) {
+    super(message);
+  }
 }
 
 /**
@@ -37,8 +47,21 @@ export class WorkspaceError extends Error {
  * (src/fleet/local); containers or remote hosts would implement the same seam.
  */
 export interface FleetBackend {
-  /** Makes the agent's working directory, or finds it again. Throws WorkspaceError when it cannot. */
-  prepareWorkspace(agentName: string, project: Project): Promise<Workspace>;
+  /**
+   * The commit a new agent of the project starts from: `requested`, else the project's own base, else the main
+   * checkout's HEAD branch; null outside git. Throws FleetError for a base that is not there or not allowed.
+   */
+  resolveBase(project: Project, requested: string | undefined): Promise<AgentBase | null>;
+  /**
+   * Makes the agent's working directory (a new branch starting at `base`), or finds it again. Throws
+   * WorkspaceError when it cannot.
+   */
+  prepareWorkspace(agentName: string, project: Project, base: AgentBase | null): Promise<Workspace>;
+  /**
+   * Runs the project's worktree setup in the agent's new worktree (copies, then the command), its output going to
+   * `onLine`. Throws WorkspaceError, with the command's last output lines, when it fails.
+   */
+  setupWorkspace(record: AgentRecord, project: Project, env: Record<string, string>, onLine: (stream: LogStream, text: string) => void): Promise<void>;
   /**
    * Removes the agent's working directory and state, and its branch when the branch's work is in its base;
    * says what happened to its files and its branch.

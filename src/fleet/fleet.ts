@@ -3,6 +3,7 @@ import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js'
 import { waitUntilSettled } from './agent-waits.js';
 import { WorkspaceError, type ChangesRequest, type FleetBackend } from './backend.js';
 import { Catalog } from './catalog.js';
+import { childEnv } from './child-env.js';
 import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
 import { KeyedLock } from './keyed-lock.js';
@@ -20,10 +21,11 @@ import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
+import { appendToTaskLogFile } from './task-log.js';
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
-import { AGENT_STATUSES, type Agent, type AgentStatus, type LogLine, type Page, type Role, type TaskRecord } from './types.js';
+import { AGENT_STATUSES, type Agent, type AgentBase, type AgentStatus, type LogLine, type LogStream, type Page, type Role, type TaskRecord } from './types.js';
 
 export { MAX_TASK_CHARS } from './task-text.js';
 export type { AgentChange } from './agent-registry.js';
@@ -61,6 +63,15 @@ export interface CreateAgentInput {
   task: string;
   role?: string;
   /** Who asks: the name of the caller's token, kept on the agent and its first task. */
+  by?: string;
+  /** Branch, tag or commit the agent's branch starts from (git projects); default: the project's base, else the main checkout's HEAD branch. */
+  base?: string;
+}
+
+export interface StartTaskOptions {
+  /** Start a new conversation instead of continuing the agent's previous one. */
+  freshConversation?: boolean;
+  /** Who asks: the name of the caller's token, kept on the task. */
   by?: string;
 }
 
@@ -100,7 +111,7 @@ export interface Fleet {
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
   listAgents(filter?: ListAgentsFilter): Agent[];
   showAgent(name: string): AgentDetails;
-  startTask(name: string, description: string, by?: string): Promise<AgentDetails>;
+  startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;
   restartAgent(name: string, by?: string): Promise<AgentDetails>;
   deleteAgent(name: string, options?: { force?: boolean }): Promise<DeletedAgent>;
@@ -196,20 +207,16 @@ class FleetService implements Fleet {
     this.assertOpen();
     assertValidAgentName(input.name);
     const key = agentKey(input.name);
-    const existing = this.registry.find(key);
-    if (existing) {
-      throw new FleetError(
-        'conflict',
-        `An agent named "${existing.agent.name}" already exists (agent names are case-insensitive). ` +
-          `Choose another name, or give "${existing.agent.name}" a new task with start_agent_task.`,
-      );
-    }
+    this.assertNameFree(key);
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
-    const record = newAgentRecord(input.name, project, role, input.by ?? null);
+    // A base that is not there is refused before the agent exists, so nothing is left to clean up.
+    const base = await this.parts.backend.resolveBase(project, input.base);
+    this.assertNameFree(key);
+    const record = newAgentRecord(input.name, project, role, base, input.by ?? null);
     // The task is recorded before anything can fail, so its text is kept for restart_agent whatever happens next.
-    const task = this.addTask(record, input.task, input.by ?? null);
+    const task = this.addTask(record, input.task, { by: input.by });
     this.parts.store.put(key, record);
     return this.agentLocks.run(key, async () => {
       await this.prepareWorkspace(key, record, project);
@@ -233,7 +240,7 @@ class FleetService implements Fleet {
     return this.details(this.registry.get(name));
   }
 
-  async startTask(name: string, description: string, by?: string): Promise<AgentDetails> {
+  async startTask(name: string, description: string, options: StartTaskOptions = {}): Promise<AgentDetails> {
     this.assertOpen();
     assertTaskText(description);
     const key = agentKey(this.registry.get(name).agent.name);
@@ -241,7 +248,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       this.assertIdle(key, record);
       const role = this.parts.catalog.agentRole(record.agent);
-      await this.submit(key, record, role, this.addTask(record, description, by ?? null));
+      await this.submit(key, record, role, this.addTask(record, description, { freshConversation: options.freshConversation, by: options.by }));
       return this.details(record);
     });
   }
@@ -275,7 +282,8 @@ class FleetService implements Fleet {
       this.registry.setStatus(key, record, 'idle', null);
       const last = record.tasks.at(-1);
       if (last && last.status === 'failed' && last.started_at === null) {
-        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), this.addTask(record, last.description, by ?? null));
+        const again = this.addTask(record, last.description, { freshConversation: last.fresh_conversation, by });
+        await this.submit(key, record, this.parts.catalog.agentRole(record.agent), again);
       }
       return this.details(record);
     });
@@ -375,31 +383,48 @@ class FleetService implements Fleet {
   }
 
   /**
-   * Makes the agent's working directory. A failure marks the agent failed and tells the caller why; the task it
-   * was to run ends failed, never started, and keeps its text for restart_agent.
+   * Makes the agent's working directory and runs the project's worktree setup in a new worktree, and again until it
+   * has once succeeded there (its output in the log of the agent's latest task). A failure marks the agent failed and tells the caller why;
+   * the task it was to run ends failed, never started, and keeps its text for restart_agent.
    */
   private async prepareWorkspace(key: string, record: AgentRecord, project: Project): Promise<void> {
     this.registry.setStatus(key, record, 'starting', null);
     try {
-      const workspace = await this.parts.backend.prepareWorkspace(record.agent.name, project);
+      // An agent whose worktree was never made (an empty repository) takes the project's default base once there is one.
+      if (!record.agent.base && !record.agent.branch) record.agent.base = await this.parts.backend.resolveBase(project, undefined);
+      const workspace = await this.parts.backend.prepareWorkspace(record.agent.name, project, record.agent.base ?? null);
       record.agent.workdir = workspace.workdir;
       record.agent.branch = workspace.branch;
-      // A recreated worktree keeps the base the agent was created from.
-      record.git = workspace.git && { ...workspace.git, base: record.git?.base ?? workspace.git.base };
+      record.git = workspace.git;
+      // A worktree made again (its directory was gone) lacks what the setup gave the first one.
+      if (workspace.created && project.setup) record.setup_pending = true;
+      if (record.setup_pending) {
+        const env = childEnv(this.parts.options.baseEnv, this.parts.catalog.agentRole(record.agent).env);
+        await this.parts.backend.setupWorkspace(record, project, env, (stream, text) => this.logBeforeTask(key, record, stream, text));
+        record.setup_pending = false;
+      }
     } catch (error) {
       if (!(error instanceof WorkspaceError)) throw error;
       const waiting = record.tasks.find((task) => task.status === 'queued');
-      if (!waiting) this.registry.fail(key, record, error.message);
+      if (!waiting) this.registry.fail(key, record, error.message, error.output);
       Object.assign(waiting, { status: 'failed', reason: `not started: ${error.message}`, ended_at: timestamp() });
       record.agent.current_task_id = null;
-      this.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`);
+      this.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`, error.output);
     }
     this.parts.store.save(key);
   }
 
+  /** A line in the log of the agent's latest task, written while no process of it runs (worktree setup). */
+  private logBeforeTask(key: string, record: AgentRecord, stream: LogStream, text: string): void {
+    const task = record.tasks.at(-1);
+    if (!task) return;
+    appendToTaskLogFile(this.parts.store.logFile(key, task.id), { time: timestamp(), stream, text, task_id: task.id });
+    task.log_lines += 1;
+  }
+
   /** Records a new task on the agent, queued until it gets a busy slot. */
-  private addTask(record: AgentRecord, description: string, by: string | null): TaskRecord {
-    const task = newTask(record.agent.name, description, by);
+  private addTask(record: AgentRecord, description: string, options: { freshConversation?: boolean; by?: string } = {}): TaskRecord {
+    const task = newTask(record.agent.name, description, { freshConversation: options.freshConversation ?? false, by: options.by ?? null });
     record.tasks.push(task);
     record.agent.current_task_id = task.id;
     return task;
@@ -413,7 +438,7 @@ class FleetService implements Fleet {
 
   private details(record: AgentRecord): AgentDetails {
     const last = record.tasks.at(-1);
-    return { ...record.agent, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
+    return { ...record.agent, base: record.agent.base ?? null, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
   }
 
   /** A copy of the task with its live line count and queue position. */
@@ -424,6 +449,16 @@ class FleetService implements Fleet {
       log_lines: this.runs.liveLogLines(key, task) ?? task.log_lines,
       queue_position: this.queue.position(key, task),
     };
+  }
+
+  private assertNameFree(key: string): void {
+    const existing = this.registry.find(key);
+    if (!existing) return;
+    throw new FleetError(
+      'conflict',
+      `An agent named "${existing.agent.name}" already exists (agent names are case-insensitive). ` +
+        `Choose another name, or give "${existing.agent.name}" a new task with start_agent_task.`,
+    );
   }
 
   private assertIdle(key: string, record: AgentRecord): void {
@@ -491,10 +526,13 @@ function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
     autocommit: null,
     final_message: null,
     error: null,
+    fresh_conversation: false,
+    continued_conversation: null,
+    session_id: null,
   };
 }
 
-function newAgentRecord(name: string, project: Project, role: Role, by: string | null): AgentRecord {
+function newAgentRecord(name: string, project: Project, role: Role, base: AgentBase | null, by: string | null): AgentRecord {
   const now = timestamp();
   return {
     agent: {
@@ -505,6 +543,7 @@ function newAgentRecord(name: string, project: Project, role: Role, by: string |
       status_reason: null,
       workdir: project.path,
       branch: null,
+      base,
       current_task_id: null,
       created_by: by,
       created_at: now,
@@ -513,6 +552,7 @@ function newAgentRecord(name: string, project: Project, role: Role, by: string |
     tasks: [],
     git: null,
     process: null,
+    setup_pending: project.setup !== undefined,
   };
 }
 

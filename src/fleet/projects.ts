@@ -1,20 +1,63 @@
 import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { DURATION_RULE, parseDuration } from '../duration.js';
 import { expandPath } from '../paths.js';
+
+/** How a new worktree of the project is made ready before the agent's first task. */
+export interface ProjectSetup {
+  /** Files copied from the project's main checkout (git-ignored ones included), relative to the project directory. */
+  copy: string[];
+  /** Run in the new worktree, without a shell; null when only files are copied. */
+  command: string[] | null;
+  /** As configured ("10m"). */
+  timeout: string;
+  timeout_ms: number;
+}
 
 export interface Project {
   name: string;
   /** Absolute path of an existing directory. */
   path: string;
   description: string;
+  /** The branch, tag or commit agents start from when create_agent names none; absent: the main checkout's HEAD branch. */
+  base?: string;
+  setup?: ProjectSetup;
 }
 
+export const DEFAULT_SETUP_TIMEOUT = '10m';
+
 export const PROJECT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+
+const setupSchema = z.strictObject({
+  copy: z
+    .array(
+      z.string().refine((file) => file !== '' && !isAbsolute(file) && !file.split(/[\\/]/).includes('..'), {
+        error: 'setup.copy paths must be relative to the project directory, without ".."',
+      }),
+    )
+    .default([]),
+  command: z
+    .array(z.string().min(1, { error: 'setup.command elements must not be empty' }))
+    .min(1, { error: 'setup.command must name a program, as an argv list such as ["npm", "ci"]' })
+    .optional(),
+  timeout: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) > 0, { error: `setup.timeout must be ${DURATION_RULE}, above zero` })
+    .default(DEFAULT_SETUP_TIMEOUT),
+});
 
 export const projectEntrySchema = z.strictObject({
   path: z.string().trim().min(1, { error: '"path" must not be empty' }),
   description: z.string().default(''),
+  base: z
+    .string()
+    .trim()
+    .min(1, { error: '"base" must not be empty' })
+    .refine((base) => !base.startsWith('-'), { error: '"base" must be a branch, tag or commit name, not starting with "-"' })
+    .optional(),
+  setup: setupSchema.optional(),
 });
 
 export type ProjectEntry = z.infer<typeof projectEntrySchema>;
@@ -32,7 +75,13 @@ export function resolveProjects(entries: Record<string, ProjectEntry>, configFil
   return Object.entries(entries).map(([name, entry]) => {
     const path = expandPath(entry.path, dirname(configFile));
     if (!isDirectory(path)) throw new Error(`project "${name}": ${path} is not an existing directory`);
-    return { name, path, description: entry.description };
+    const project: Project = { name, path, description: entry.description };
+    if (entry.base !== undefined) project.base = entry.base;
+    if (entry.setup) {
+      const { copy, command, timeout } = entry.setup;
+      project.setup = { copy, command: command ?? null, timeout, timeout_ms: parseDuration(timeout)! };
+    }
+    return project;
   });
 }
 

@@ -5,6 +5,7 @@ import { findExecutable } from './executables.js';
 import type { Role } from './types.js';
 
 export const TASK_PLACEHOLDER = '{task}';
+export const SESSION_PLACEHOLDER = '{session_id}';
 
 /** What a role gets when its config says nothing: long enough for real work, short enough that a hung CLI frees its slot. */
 export const DEFAULT_TIMEOUT = '2h';
@@ -14,16 +15,33 @@ const NO_LIMIT = 'none';
 
 const ROLE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
 
+export interface BuiltinRole {
+  name: string;
+  command: readonly string[];
+  /** The same run, continuing the agent's previous conversation; absent where the CLI cannot. */
+  continue_command?: readonly string[];
+  description: string;
+  output: OutputFormat;
+  env?: Record<string, string>;
+}
+
+const CLAUDE_OPTIONS = ['-p', '--output-format=stream-json', '--verbose', '--permission-mode=acceptEdits', '--allowedTools=Bash,WebFetch,WebSearch'];
+const GEMINI_OPTIONS = ['--skip-trust', '--approval-mode=yolo', '--output-format=stream-json'];
+
 /**
  * Agent CLIs offered without any configuration when their binary is on PATH. Each preset runs its CLI
  * non-interactively (nobody can answer a prompt), lets it edit files in its worktree and run commands (so it can
  * commit), works as root, puts the task text after `--` so it is never read as an option, and asks for structured
- * output that `output` names the parser of. The versions they were verified with are in the README.
+ * output that `output` names the parser of. Its continue_command resumes the conversation of the agent's previous
+ * task: by the worktree (claude, gemini: each worktree is its own directory, so "the latest" is this agent's) or by
+ * the session id the previous run printed (codex, and opencode, whose sessions are shared by all worktrees of a
+ * repository). The versions they were verified with are in the README.
  */
-export const BUILTIN_ROLES: readonly { name: string; command: readonly string[]; description: string; output: OutputFormat; env?: Record<string, string> }[] = [
+export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   {
     name: 'claude',
-    command: ['claude', '-p', '--output-format=stream-json', '--verbose', '--permission-mode=acceptEdits', '--allowedTools=Bash,WebFetch,WebSearch', '--', TASK_PLACEHOLDER],
+    command: ['claude', ...CLAUDE_OPTIONS, '--', TASK_PLACEHOLDER],
+    continue_command: ['claude', ...CLAUDE_OPTIONS, '--continue', '--', TASK_PLACEHOLDER],
     description: 'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
     output: 'claude',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
@@ -34,6 +52,11 @@ export const BUILTIN_ROLES: readonly { name: string; command: readonly string[];
     // workspace-write keeps the sandbox but protects a linked worktree's git dir, so both git dirs are added as
     // writable roots (left out in a project that is not a git repository, which needs --skip-git-repo-check).
     command: ['codex', 'exec', '--json', '--sandbox=workspace-write', '--skip-git-repo-check', '--add-dir={git_common_dir}', '--add-dir={git_dir}', '--', TASK_PLACEHOLDER],
+    // `exec resume` has no --sandbox or --add-dir: the same settings are given as config overrides.
+    continue_command: [
+      'codex', 'exec', 'resume', '--json', '--skip-git-repo-check', '--config=sandbox_mode="workspace-write"',
+      '--config=sandbox_workspace_write.writable_roots=["{git_common_dir}","{git_dir}"]', '--', SESSION_PLACEHOLDER, TASK_PLACEHOLDER,
+    ],
     description: 'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
     output: 'codex',
   },
@@ -41,13 +64,15 @@ export const BUILTIN_ROLES: readonly { name: string; command: readonly string[];
     name: 'gemini',
     // Every worktree is a new directory the CLI has never trusted (exit 55 without --skip-trust); yolo approves
     // every tool call, since nobody can answer a prompt.
-    command: ['gemini', '--skip-trust', '--approval-mode=yolo', '--output-format=stream-json', `--prompt=${TASK_PLACEHOLDER}`],
+    command: ['gemini', ...GEMINI_OPTIONS, `--prompt=${TASK_PLACEHOLDER}`],
+    continue_command: ['gemini', ...GEMINI_OPTIONS, '--resume=latest', `--prompt=${TASK_PLACEHOLDER}`],
     description: 'Gemini CLI in headless mode with every tool call approved (yolo): edits files in its worktree and runs any shell command (git commit included) without prompting; its file tools refuse paths outside the worktree, its shell is not sandboxed.',
     output: 'gemini',
   },
   {
     name: 'opencode',
     command: ['opencode', 'run', '--format=json', '--', TASK_PLACEHOLDER],
+    continue_command: ['opencode', 'run', '--format=json', `--session=${SESSION_PLACEHOLDER}`, '--', TASK_PLACEHOLDER],
     description: 'opencode run: edits files inside its worktree and runs shell commands (git commit included) under its default permissions; whatever would ask (e.g. a path outside the worktree) is rejected.',
     output: 'opencode',
     // Parallel agents must not each try to update the shared opencode binary.
@@ -77,14 +102,19 @@ function limit(text: string | undefined, fallback: string): { text: string | nul
   return { text: chosen, ms: timeoutMs(chosen) ?? null };
 }
 
-const roleConfigSchema = z.strictObject({
-  command: z
-    .array(z.string().min(1, { error: 'command elements must not be empty' }).refine((arg) => !arg.includes('\0'), { error: 'command elements must not contain NUL' }))
-    .min(1, { error: 'command must name a program' })
+function argvSchema(key: string) {
+  return z
+    .array(z.string().min(1, { error: `${key} elements must not be empty` }).refine((arg) => !arg.includes('\0'), { error: `${key} elements must not contain NUL` }))
+    .min(1, { error: `${key} must name a program` })
     .refine((argv) => argv.some((arg) => arg.includes(TASK_PLACEHOLDER)), {
-      error: `command must contain ${TASK_PLACEHOLDER} in one of its elements, where the task text goes`,
-    })
-    .optional(),
+      error: `${key} must contain ${TASK_PLACEHOLDER} in one of its elements, where the task text goes`,
+    });
+}
+
+const roleConfigSchema = z.strictObject({
+  command: argvSchema('command').optional(),
+  /** null: this role never continues a conversation (e.g. to turn a built-in's off). */
+  continue_command: argvSchema('continue_command').nullable().optional(),
   description: z.string().optional(),
   default: z.boolean().optional(),
   env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'env names are letters, digits and _' }), z.string()).optional(),
@@ -126,7 +156,9 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
     if (override?.disabled) continue;
     const ownCommand = override?.command !== undefined;
     if (!ownCommand && !findExecutable(builtin.command[0]!, { pathEnv: options.pathEnv, cwd: '/' })) continue;
-    const preset: RoleConfig = { command: [...builtin.command], description: builtin.description, output: builtin.output, env: builtin.env };
+    // A command of the config's own replaces the preset's run: the preset's way to continue may not fit it.
+    const continueCommand = ownCommand || !builtin.continue_command ? undefined : [...builtin.continue_command];
+    const preset: RoleConfig = { command: [...builtin.command], continue_command: continueCommand, description: builtin.description, output: builtin.output, env: builtin.env };
     roles.push(toRole(builtin.name, { ...preset, ...override, env: { ...builtin.env, ...override?.env } }, ownCommand ? 'config' : 'builtin'));
   }
   for (const [name, role] of Object.entries(config)) {
@@ -142,6 +174,7 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
   return {
     name,
     command: config.command ?? [],
+    continue_command: config.continue_command ?? null,
     description: config.description ?? `Runs: ${(config.command ?? []).join(' ')}`,
     default: config.default ?? false,
     env: config.env ?? {},
@@ -162,20 +195,22 @@ export interface ArgvValues {
   workdir: string;
   git_dir: string | null;
   git_common_dir: string | null;
+  /** The session id the agent's previous task reported, for a continue_command that resumes by id. */
+  session_id?: string | null;
 }
 
-const PLACEHOLDER = /\{(task|workdir|git_dir|git_common_dir)\}/g;
+const PLACEHOLDER = /\{(task|workdir|git_dir|git_common_dir|session_id)\}/g;
 
 /**
  * The argv for one task: placeholders replaced literally inside each element in one pass (so a task text holding
  * "{workdir}" stays as written), never shell input. An element with a placeholder that has no value is left out
  * whole, so `--add-dir={git_common_dir}` simply disappears outside a git project.
  */
-export function taskArgv(role: Role, values: ArgvValues): string[] {
+export function taskArgv(template: readonly string[], values: ArgvValues): string[] {
   const argv: string[] = [];
-  for (const arg of role.command) {
+  for (const arg of template) {
     const names = [...arg.matchAll(PLACEHOLDER)].map((match) => match[1] as keyof ArgvValues);
-    if (names.some((name) => values[name] === null)) continue;
+    if (names.some((name) => values[name] == null)) continue;
     argv.push(arg.replace(PLACEHOLDER, (_, name: keyof ArgvValues) => values[name]!));
   }
   return argv;
@@ -186,8 +221,15 @@ export function taskArgv(role: Role, values: ArgvValues): string[] {
  * A task such as "- fix the test" or "--version" would reach the CLI as an option there.
  */
 export function unprotectedTaskRoles(roles: readonly Role[]): Role[] {
-  return roles.filter((role) => {
-    const at = role.command.findIndex((arg) => arg.startsWith(TASK_PLACEHOLDER));
-    return at > 0 && !role.command.slice(1, at).includes('--');
-  });
+  return roles.filter((role) => [role.command, role.continue_command ?? []].some(unprotected));
+}
+
+function unprotected(argv: readonly string[]): boolean {
+  const at = argv.findIndex((arg) => arg.startsWith(TASK_PLACEHOLDER));
+  return at > 0 && !argv.slice(1, at).includes('--');
+}
+
+/** Whether the continue argv resumes by the previous session's id, which the previous task must have reported. */
+export function needsSessionId(argv: readonly string[]): boolean {
+  return argv.some((arg) => arg.includes(SESSION_PLACEHOLDER));
 }

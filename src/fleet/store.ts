@@ -6,26 +6,19 @@ import { FORMAT_VERSION, parseRecordFile } from './record-file.js';
 import type { Agent, TaskRecord } from './types.js';
 import type { FleetLogger } from './logger.js';
 
-export interface AgentBase {
-  ref: string;
-  commit: string;
-}
-
 /** Everything known about one agent; tasks oldest first. */
 export interface AgentRecord {
   agent: Agent;
   tasks: TaskRecord[];
-  /**
-   * The repository and worktree of an agent on a git project, null for a plain directory. `base` is where its
-   * branch started (the ref, e.g. `refs/heads/main`, and the commit it had then); records from before bases were
-   * kept lack it.
-   */
-  git: { repo_root: string; worktree: string; base?: AgentBase } | null;
+  /** The repository and worktree of an agent on a git project, null for a plain directory. */
+  git: { repo_root: string; worktree: string } | null;
   /**
    * The process of the running task: its pid is also its process group id, and its start time as the OS reports
    * it tells a restarted server whether that pid is still ours or was reused.
    */
   process: { task_id: string; pid: number; pid_start: string | null } | null;
+  /** The project's worktree setup has not succeeded yet in this agent's worktree: it runs before its next task. */
+  setup_pending: boolean;
 }
 
 /**

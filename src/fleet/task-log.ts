@@ -25,9 +25,16 @@ export class TaskLog {
   private droppedNotice: Entry | null = null;
 
   constructor(
-    private readonly options: { file: string; taskId: string; capBytes: number; now?: () => Date; onAppend?: () => void },
+    private readonly options: { file: string; taskId: string; capBytes: number; now?: () => Date; onAppend?: () => void; earlier?: LogLine[] },
   ) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // Lines the file already holds: kept in memory like the task's own, not written again.
+    for (const line of options.earlier ?? []) {
+      const entry = toEntry(line);
+      this.entries.push(entry);
+      this.bytes += entry.bytes;
+      this.fileBytes += entry.bytes;
+    }
   }
 
   get lineCount(): number {

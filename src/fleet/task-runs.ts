@@ -5,6 +5,7 @@ import type { AgentRegistry } from './agent-registry.js';
 import { timestamp } from './agent-registry.js';
 import type { FleetBackend } from './backend.js';
 import { childEnv } from './child-env.js';
+import { planConversation } from './conversation.js';
 import { findExecutable } from './executables.js';
 import { guardedParser } from './output-guard.js';
 import { commitTaskLeftovers, leftoversMessage } from './leftovers.js';
@@ -14,7 +15,7 @@ import { taskArgv } from './roles.js';
 import type { RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from './store.js';
 import { readTaskLogTail } from './log-tail.js';
-import { DEFAULT_LOG_CAP_BYTES, TaskLog } from './task-log.js';
+import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from './task-log.js';
 import { taskEnd } from './task-outcome.js';
 import type { Role, TaskRecord } from './types.js';
 
@@ -50,14 +51,14 @@ type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & { parser?
 const NO_SUMMARY: OutputSummary = { final_message: null, error: null };
 
 /** A task given to an agent, not started yet. */
-export function newTask(agent: string, description: string, by: string | null): TaskRecord {
+export function newTask(agent: string, description: string, options: { freshConversation?: boolean; by?: string | null } = {}): TaskRecord {
   return {
     id: randomUUID(),
     agent,
     description,
     status: 'queued',
     queue_position: null,
-    started_by: by,
+    started_by: options.by ?? null,
     exit_code: null,
     reason: null,
     created_at: timestamp(),
@@ -71,6 +72,9 @@ export function newTask(agent: string, description: string, by: string | null): 
     autocommit: null,
     final_message: null,
     error: null,
+    fresh_conversation: options.freshConversation ?? false,
+    continued_conversation: null,
+    session_id: null,
     log_lines: 0,
   };
 }
@@ -92,13 +96,24 @@ export class TaskRuns {
   async launch(key: string, record: AgentRecord, role: Role, task: TaskRecord): Promise<void> {
     const registry: AgentRegistry = this.options.registry;
     const { agent } = record;
-    const log = new TaskLog({ file: registry.store.logFile(key, task.id), taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, onAppend: () => registry.logChanged(key) });
+    const file = registry.store.logFile(key, task.id);
+    // Lines logged before the task ran (its agent's worktree setup) stay at the top of its log.
+    const earlier = task.log_lines > 0 ? readTaskLogFile(file) : [];
+    const log = new TaskLog({ file, taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, earlier, onAppend: () => registry.logChanged(key) });
     const context = await this.options.backend.gitContext(record);
-    const argv = taskArgv(role, { task: task.description, workdir: agent.workdir, git_dir: context.git_dir, git_common_dir: context.git_common_dir });
+    const conversation = planConversation(role, record.tasks, task);
+    const argv = taskArgv(conversation.template, {
+      task: task.description,
+      workdir: agent.workdir,
+      git_dir: context.git_dir,
+      git_common_dir: context.git_common_dir,
+      session_id: conversation.sessionId,
+    });
     const env = childEnv(this.options.baseEnv, role.env);
     const ending: EndingTask = { task, role, log, head: null };
     task.queue_position = null;
-    log.append('system', [`task ${task.id} started with role "${role.name}" in ${agent.workdir}`]);
+    task.continued_conversation = conversation.continued;
+    log.append('system', [`task ${task.id} started with role "${role.name}" in ${agent.workdir} (${conversation.note})`]);
     if (!existsSync(agent.workdir)) {
       const reason = `its working directory ${agent.workdir} is missing`;
       await this.end(key, record, ending, notStarted(reason));
@@ -187,6 +202,7 @@ export class TaskRuns {
     task.exit_code = outcome.exit_code;
     task.final_message = summary.final_message;
     task.error = summary.error;
+    task.session_id = summary.session_id ?? null;
     task.ended_at = timestamp();
     task.duration_ms = task.started_at === null ? null : Date.parse(task.ended_at) - Date.parse(task.started_at);
     log.append('system', [`task ${task.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`]);

@@ -26,6 +26,11 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 export interface Role {
   name: string;
   command: string[];
+  /**
+   * The argv of a follow-up task that continues the agent's previous conversation (same placeholders, plus
+   * `{session_id}`); null: every task starts a fresh conversation.
+   */
+  continue_command: string[] | null;
   description: string;
   /** Set in the config; the fleet picks the effective default per project (see listRoles). */
   default: boolean;
@@ -45,6 +50,12 @@ export interface Role {
   autocommit: boolean;
 }
 
+/** Where an agent's branch started: the ref asked for (full ref, or the sha of a bare commit) and its commit then. */
+export interface AgentBase {
+  ref: string;
+  commit: string;
+}
+
 export interface Agent {
   name: string;
   project: string;
@@ -56,6 +67,8 @@ export interface Agent {
   workdir: string;
   /** `fleet/<name>` in a git project, null otherwise. */
   branch: string | null;
+  /** What `branch` was created from (git projects), null otherwise. */
+  base: AgentBase | null;
   current_task_id: string | null;
   /** The name of the token that created the agent (`shared`, a named token, `stdio`); null for older records. */
   created_by: string | null;
@@ -104,6 +117,12 @@ export interface TaskRecord {
   final_message: string | null;
   /** An error the CLI reported in its output, even with exit code 0 (the task then failed). */
   error: string | null;
+  /** The caller asked for a fresh conversation instead of continuing the agent's previous one. */
+  fresh_conversation: boolean;
+  /** Whether the task continued the agent's previous conversation (the role's continue_command); null until it starts. */
+  continued_conversation: boolean | null;
+  /** The CLI's session id, where its output reports one; a follow-up that continues by id resumes it. */
+  session_id: string | null;
   /** Number of log lines kept for this task; the log index that lets pages be found without reading every file. */
   log_lines: number;
 }

@@ -65,19 +65,26 @@ export interface WorktreeOptions {
   repoRoot: string;
   path: string;
   branch: string;
+  /** The commit a new branch starts at; the repository's HEAD when left out. */
+  startPoint?: string;
 }
 
 /**
- * Makes `path` a worktree on `branch`: a new branch from the repository's HEAD, or the existing branch (kept from
- * an earlier agent of the same name). A worktree already in place, e.g. after a crash mid-create, is reused.
+ * Makes `path` a worktree on `branch`: a new branch from `startPoint` (or the repository's HEAD), or the existing
+ * branch (kept from an earlier agent of the same name). A worktree already in place, e.g. after a crash mid-create,
+ * is reused.
  */
-export async function ensureWorktree(options: WorktreeOptions): Promise<void> {
-  if (await isWorktreeOf(options)) return;
+export async function ensureWorktree(options: WorktreeOptions): Promise<{ created: boolean }> {
+  if (await isWorktreeOf(options)) return { created: false };
+  // A worktree whose directory was removed is still registered, its branch still "checked out" there: git refuses
+  // to add it again until the stale entry is pruned.
+  if (!existsSync(options.path)) await git(options.repoRoot, ['worktree', 'prune']);
   const exists = await branchExists(options.repoRoot, options.branch);
   const args = exists
     ? ['worktree', 'add', options.path, options.branch]
-    : ['worktree', 'add', '-b', options.branch, options.path];
+    : ['worktree', 'add', '-b', options.branch, options.path, ...(options.startPoint ? [options.startPoint] : [])];
   await git(options.repoRoot, args);
+  return { created: true };
 }
 
 async function isWorktreeOf(options: WorktreeOptions): Promise<boolean> {

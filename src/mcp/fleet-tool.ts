@@ -19,10 +19,11 @@ export const newAgentNameArg = z.string().min(1).max(200).describe(`Name for the
 /** Shown in the descriptions of tools that return an agent, so a caller knows the fields without a trial call. */
 export const TASK_FIELDS =
   '{"id","description","status","queue_position","exit_code","reason","started_by","created_at","started_at","ended_at","duration_ms",' +
-  '"head_at_start","commits":[{"sha","subject"}],"files_changed","uncommitted_changes","autocommit":{"sha","files"},"final_message","error","log_lines"}';
+  '"head_at_start","commits":[{"sha","subject"}],"files_changed","uncommitted_changes","autocommit":{"sha","files"},"final_message","error",' +
+  '"fresh_conversation","continued_conversation","session_id","log_lines"}';
 
 export const AGENT_FIELDS =
-  '{"name","project","role","status","status_reason","workdir","branch","current_task_id","created_by","created_at","updated_at",' +
+  '{"name","project","role","status","status_reason","workdir","branch","base":{"ref","commit"},"current_task_id","created_by","created_at","updated_at",' +
   `"task_count","last_task":${TASK_FIELDS}}`;
 
 /** What a task's fields mean, for the tools that show tasks. */

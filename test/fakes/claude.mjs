@@ -3,6 +3,7 @@
 // refusing unknown options with the real message and exit code, and prints the same stream-json events.
 import { randomUUID } from 'node:crypto';
 import { insideCwd, perform, steps } from './script.mjs';
+import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
 const BOOLEAN = new Set(['-p', '--print', '--verbose', '--dangerously-skip-permissions', '-c', '--continue', '--include-partial-messages']);
 const VALUE = new Set(['--output-format', '--input-format', '--permission-mode', '--model', '--max-turns', '--append-system-prompt', '--system-prompt', '--settings', '--session-id', '-r', '--resume', '--fallback-model']);
@@ -61,6 +62,12 @@ if (bypass && process.getuid?.() === 0 && process.env.IS_SANDBOX !== '1') {
 }
 if (!prompt.trim()) fail('Error: Input must be provided either through stdin or as a prompt argument when using --print');
 
+// --continue: the most recent conversation of this directory, as the real CLI keeps them per project directory.
+const resumed = options.c || options.continue;
+const earlier = resumed ? earlierPrompts('claude', process.cwd()) : null;
+if (resumed && !earlier) fail('No conversation found to continue');
+rememberPrompt('claude', process.cwd(), earlier, prompt);
+
 const allowed = new Set(options.allowedTools ?? []);
 const mode = options['permission-mode'] ?? 'default';
 const session = randomUUID();
@@ -90,7 +97,7 @@ for (const step of steps(prompt)) {
   const { ok, output } = perform(step);
   emit({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output, is_error: !ok }] } });
 }
-const answer = `prompt: ${prompt}`;
+const answer = earlier ? `prompt: ${prompt}\n${continuedNote(earlier)}` : `prompt: ${prompt}`;
 emit({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: answer }] } });
 const result = { type: 'result', subtype: 'success', is_error: false, num_turns: 1, duration_ms: 1, result: answer, permission_denials: denials };
 if (format === 'stream-json') emit(result);

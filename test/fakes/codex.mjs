@@ -3,8 +3,11 @@
 // unknown options and extra arguments are refused with exit 2, `--` ends the options, `--name=value` works),
 // refuses a directory outside git without --skip-git-repo-check, and with `--json` prints the events of
 // `codex exec --json`. Its scripted work: write the prompt into a file and commit it. The default read-only
-// sandbox makes that work fail, as it does in the real CLI.
+// sandbox makes that work fail, as it does in the real CLI. `codex exec resume [OPTIONS] <SESSION_ID> <PROMPT>`
+// continues a session; it has no --sandbox or --add-dir, only config overrides (`-c sandbox_mode="..."`).
+import { randomUUID } from 'node:crypto';
 import { FAKE_FILE, insideGitWorktree, runCommand, scriptedCommands } from './fake-work.mjs';
+import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
 const USAGE = 'Usage: codex exec [OPTIONS] [PROMPT]\n       codex exec [OPTIONS] <COMMAND> [ARGS]\n\nFor more information, try \'--help\'.\n';
 const FLAGS = new Set(['--json', '--skip-git-repo-check', '--full-auto', '--dangerously-bypass-approvals-and-sandbox', '--ephemeral', '--oss']);
@@ -15,16 +18,23 @@ const VALUED = new Map([
   ['--profile', '--profile <CONFIG_PROFILE>'], ['-p', '--profile <CONFIG_PROFILE>'],
   ['--output-last-message', '--output-last-message <FILE>'], ['-o', '--output-last-message <FILE>'], ['--color', '--color <COLOR>'],
 ]);
+const RESUME_FLAGS = new Set(['--json', '--skip-git-repo-check', '--last', '--all', '--ephemeral', '--dangerously-bypass-approvals-and-sandbox']);
+const RESUME_VALUED = new Map([
+  ['--config', '--config <key=value>'], ['-c', '--config <key=value>'], ['--model', '--model <MODEL>'], ['-m', '--model <MODEL>'],
+  ['--output-last-message', '--output-last-message <FILE>'], ['-o', '--output-last-message <FILE>'],
+]);
+const RESUME_USAGE = 'Usage: codex exec resume [OPTIONS] [SESSION_ID] [PROMPT]\n\nFor more information, try \'--help\'.\n';
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'];
 
+let usage = USAGE;
 function fail(message) {
-  process.stderr.write(`error: ${message}\n\n${USAGE}`);
+  process.stderr.write(`error: ${message}\n\n${usage}`);
   process.exit(2);
 }
 
-function parse(args) {
-  const options = { flags: new Set(), values: new Map(), prompt: null };
-  const positional = (arg) => (options.prompt === null ? (options.prompt = arg) : fail(`unexpected argument '${arg}' found`));
+function parse(args, { flags = FLAGS, valued = VALUED, positionals = 1 } = {}) {
+  const options = { flags: new Set(), values: new Map(), positionals: [] };
+  const positional = (arg) => (options.positionals.length < positionals ? options.positionals.push(arg) : fail(`unexpected argument '${arg}' found`));
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') {
@@ -36,15 +46,16 @@ function parse(args) {
       continue;
     }
     const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    if (FLAGS.has(name) && inline === undefined) options.flags.add(name);
-    else if (VALUED.has(name)) {
+    if (flags.has(name) && inline === undefined) options.flags.add(name);
+    else if (valued.has(name)) {
       const value = inline ?? args[++i];
-      if (value === undefined) fail(`a value is required for '${VALUED.get(name)}' but none was supplied`);
-      const key = VALUED.get(name).split(' ')[0];
+      if (value === undefined) fail(`a value is required for '${valued.get(name)}' but none was supplied`);
+      const key = valued.get(name).split(' ')[0];
       options.values.set(key, [...(options.values.get(key) ?? []), value]);
     } else fail(`unexpected argument '${name}' found\n\n  tip: to pass '${name}' as a value, use '-- ${name}'`);
   }
-  const sandbox = options.values.get('--sandbox')?.at(-1) ?? 'read-only';
+  const configured = (options.values.get('--config') ?? []).map((pair) => /^sandbox_mode\s*=\s*"?([a-z-]+)"?$/.exec(pair)?.[1]).filter(Boolean);
+  const sandbox = options.values.get('--sandbox')?.at(-1) ?? configured.at(-1) ?? 'read-only';
   if (!SANDBOX_MODES.includes(sandbox)) fail(`invalid value '${sandbox}' for '--sandbox <SANDBOX_MODE>'\n  [possible values: ${SANDBOX_MODES.join(', ')}]`);
   return { ...options, sandbox };
 }
@@ -54,7 +65,12 @@ if (subcommand !== 'exec') {
   process.stderr.write('Error: stdin is not a terminal\n');
   process.exit(1);
 }
-const options = parse(rest);
+const resume = rest[0] === 'resume';
+if (resume) usage = RESUME_USAGE;
+const options = resume ? parse(rest.slice(1), { flags: RESUME_FLAGS, valued: RESUME_VALUED, positionals: 2 }) : parse(rest);
+// With --last the one argument is the prompt; otherwise a resumed run names its session first.
+const [sessionId, prompt] = resume && !options.flags.has('--last') ? options.positionals : [null, options.positionals[0]];
+options.prompt = prompt ?? null;
 if (options.prompt === null) {
   process.stderr.write('No prompt provided. Either specify one as an argument or pipe the prompt into stdin.\n');
   process.exit(1);
@@ -64,9 +80,21 @@ if (!options.flags.has('--skip-git-repo-check') && !insideGitWorktree()) {
   process.exit(1);
 }
 
+if (resume && options.flags.has('--last')) {
+  process.stderr.write('fake codex: `exec resume --last` is not faked; resume by session id\n');
+  process.exit(1);
+}
+const earlier = resume ? earlierPrompts('codex', sessionId) : null;
+if (resume && !earlier) {
+  process.stderr.write(`Error: thread/resume failed: no rollout found for thread id ${sessionId}\n`);
+  process.exit(1);
+}
+const threadId = resume ? sessionId : randomUUID();
+rememberPrompt('codex', threadId, earlier, options.prompt);
+
 const json = options.flags.has('--json');
 const emit = (event) => json && process.stdout.write(`${JSON.stringify(event)}\n`);
-emit({ type: 'thread.started', thread_id: '00000000-0000-7000-8000-000000000000' });
+emit({ type: 'thread.started', thread_id: threadId });
 emit({ type: 'turn.started' });
 let failed = false;
 scriptedCommands(options.prompt).forEach((command, index) => {
@@ -77,7 +105,8 @@ scriptedCommands(options.prompt).forEach((command, index) => {
   if (exitCode !== 0) failed = true;
   emit({ type: 'item.completed', item: { ...item, aggregated_output: output, exit_code: exitCode, status: exitCode === 0 ? 'completed' : 'failed' } });
 });
-const answer = failed ? 'I could not complete the task: a command failed.' : `Done: wrote ${FAKE_FILE}.`;
+const done = failed ? 'I could not complete the task: a command failed.' : `Done: wrote ${FAKE_FILE}.`;
+const answer = earlier ? `${done}\n${continuedNote(earlier)}` : done;
 if (json) emit({ type: 'item.completed', item: { id: 'item_9', type: 'agent_message', text: answer } });
 else process.stdout.write(`${answer}\n`);
 emit({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_output_tokens: 0 } });

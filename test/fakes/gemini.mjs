@@ -5,10 +5,11 @@
 // run unless approval mode is yolo, and prints the events of `--output-format stream-json` (or the json/text
 // forms). Its scripted work: write the prompt into a file and commit it.
 import { FAKE_FILE, runCommand, scriptedCommands } from './fake-work.mjs';
+import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
 const USAGE = 'Usage: gemini [options] [command]\n\nGemini CLI - Defaults to interactive mode. Use -p/--prompt for non-interactive (headless) mode.\n';
 const BOOLEANS = new Map([['--skip-trust', 'skipTrust'], ['--yolo', 'yolo'], ['-y', 'yolo'], ['--debug', 'debug'], ['-d', 'debug'], ['--sandbox', 'sandbox'], ['-s', 'sandbox']]);
-const STRINGS = new Map([['--prompt', 'prompt'], ['-p', 'prompt'], ['--approval-mode', 'approvalMode'], ['--output-format', 'outputFormat'], ['-o', 'outputFormat'], ['--model', 'model'], ['-m', 'model'], ['--include-directories', 'includeDirectories']]);
+const STRINGS = new Map([['--prompt', 'prompt'], ['-p', 'prompt'], ['--resume', 'resume'], ['-r', 'resume'], ['--approval-mode', 'approvalMode'], ['--output-format', 'outputFormat'], ['-o', 'outputFormat'], ['--model', 'model'], ['-m', 'model'], ['--include-directories', 'includeDirectories']]);
 const CHOICES = { approvalMode: ['default', 'auto_edit', 'yolo', 'plan'], outputFormat: ['text', 'json', 'stream-json'] };
 
 function fail(message) {
@@ -56,6 +57,14 @@ if (options.prompt === undefined) {
   process.exit(1);
 }
 const prompt = options.query.length > 0 ? `${options.prompt}\n${options.query.join(' ')}` : options.prompt;
+// --resume latest: the newest session of this project directory, as the real CLI keeps them.
+if (options.resume !== undefined && options.resume !== 'latest') fail(`fake gemini: only --resume latest is faked (got ${options.resume})`);
+const earlier = options.resume ? earlierPrompts('gemini', process.cwd()) : null;
+if (options.resume && !earlier) {
+  process.stderr.write('Error resuming session: No previous sessions found for this project.\n');
+  process.exit(1);
+}
+rememberPrompt('gemini', process.cwd(), earlier, prompt);
 const yolo = options.yolo || options.approvalMode === 'yolo';
 const format = options.outputFormat ?? 'text';
 const stream = (event) => format === 'stream-json' && process.stdout.write(`${JSON.stringify({ ...event, timestamp: new Date().toISOString() })}\n`);
@@ -76,7 +85,8 @@ scriptedCommands(prompt).forEach((command, index) => {
   calls.push(exitCode === 0);
   stream({ type: 'tool_result', tool_id, status: 'success', output: exitCode === 0 ? output.trim() : `${output.trim()}\nCommand exited with code: ${exitCode}` });
 });
-const answer = calls.every(Boolean) ? `Done: wrote ${FAKE_FILE}.` : 'I could not complete the task.';
+const done = calls.every(Boolean) ? `Done: wrote ${FAKE_FILE}.` : 'I could not complete the task.';
+const answer = earlier ? `${done}\n${continuedNote(earlier)}` : done;
 const stats = { tool_calls: calls.length, duration_ms: 1 };
 stream({ type: 'message', role: 'assistant', content: answer, delta: true });
 stream({ type: 'result', status: 'success', stats });

@@ -3,6 +3,7 @@
 // answering an unknown option with the usage on stderr and exit code 1, and prints the same `--format json` events.
 import { randomUUID } from 'node:crypto';
 import { insideCwd, perform, steps } from './script.mjs';
+import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
 const USAGE = 'opencode run [message..]\n\nrun opencode with a message\n';
 const BOOLEAN = new Set(['--print-logs', '--pure', '-c', '--continue', '--fork', '--share', '--thinking', '-i', '--interactive', '--auto', '-h', '--help']);
@@ -55,7 +56,14 @@ if (!prompt.trim()) {
   process.exit(1);
 }
 
-const session = `ses_${randomUUID().slice(0, 12)}`;
+// --session <id>: that session continues; the real CLI fails on an id it does not know.
+const session = options.s ?? options.session ?? `ses_${randomUUID().slice(0, 12)}`;
+const earlier = options.s || options.session ? earlierPrompts('opencode', session) : null;
+if ((options.s || options.session) && !earlier) {
+  process.stderr.write(`Error: Session not found: ${session}\n`);
+  process.exit(1);
+}
+rememberPrompt('opencode', session, earlier, prompt);
 const json = options.format === 'json';
 const emit = (type, part) => json && console.log(JSON.stringify({ type, timestamp: Date.now(), sessionID: session, part: { sessionID: session, ...part } }));
 const show = (text) => !json && console.log(text);
@@ -76,6 +84,7 @@ for (const step of steps(message.join('\n'))) {
   emit('step_finish', { type: 'step-finish', reason: 'tool-calls' });
 }
 emit('step_start', { type: 'step-start' });
-emit('text', { type: 'text', text: `prompt: ${prompt}` });
-show(`prompt: ${prompt}`);
+const answer = earlier ? `prompt: ${prompt}\n${continuedNote(earlier)}` : `prompt: ${prompt}`;
+emit('text', { type: 'text', text: answer });
+show(answer);
 emit('step_finish', { type: 'step-finish', reason: 'stop' });

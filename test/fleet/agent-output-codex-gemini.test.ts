@@ -24,7 +24,7 @@ describe('codex exec --json', () => {
     expect(lines.some((line) => /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line))).toBe(true);
     expect(lines).toContain('Done: the file is written and committed.');
     expect(lines.some((line) => line.startsWith('{'))).toBe(false);
-    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null });
+    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null, session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   test('a failing last command is the error, though codex exited 0 (the refused patch before it is not in its JSON)', () => {
@@ -47,7 +47,7 @@ describe('codex exec --json', () => {
   test('an API error that failed the turn is the error, with the API message taken out of its body', () => {
     const { lines, summary } = run('codex', 'api-error');
     expect(lines).toContain('turn failed: API error: mock says the request is invalid');
-    expect(summary).toEqual({ final_message: null, error: 'API error: mock says the request is invalid' });
+    expect(summary).toEqual({ final_message: null, error: 'API error: mock says the request is invalid', session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   test('a failed file change is the error until a later one succeeds', () => {

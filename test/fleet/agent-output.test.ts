@@ -58,11 +58,11 @@ describe('opencode json', () => {
       '← [fleet/a 7f1e4b8] Add the file the mock model asked for (+2 more lines)',
       'Done: the file is written and committed.',
     ]);
-    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null });
+    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null, session_id: expect.stringMatching(/^ses_/) });
   });
 
   test('an auto-rejected permission is an error', () => {
-    expect(run('opencode', 'permission-rejected').summary).toEqual({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt' });
+    expect(run('opencode', 'permission-rejected').summary).toEqual({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt', session_id: expect.stringMatching(/^ses_/) });
   });
 
   test('a tool call a permission rule of the config denies is an error, though the model carried on', () => {
@@ -71,6 +71,7 @@ describe('opencode json', () => {
     expect(summary).toEqual({
       final_message: 'Done: the file is written and committed.',
       error: 'permission denied: bash git add -A && git commit -m "Add the file the mock model asked for"',
+      session_id: expect.stringMatching(/^ses_/),
     });
   });
 

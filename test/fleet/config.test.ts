@@ -41,3 +41,37 @@ describe('the roles of the fleet config', () => {
     expect(() => load({ roles: { mine: { command: ['tool'] } } })).toThrow(/roles\.mine\.command: command must contain \{task\}/);
   });
 });
+
+describe('project base and setup, and role continue_command, in the fleet config', () => {
+  function load(content: unknown) {
+    const file = join(cwd, 'fleet.json');
+    writeFileSync(file, JSON.stringify(content));
+    return loadFleetConfig({ file, required: true, cwd });
+  }
+
+  it('reads a project base and setup, with the setup timeout defaulting to 10m', () => {
+    const config = load({ projects: { here: { path: cwd, base: 'develop', setup: { copy: ['.env', 'config/local.json'], command: ['npm', 'ci'] } } } });
+    expect(config.projects[0]).toMatchObject({
+      base: 'develop',
+      setup: { copy: ['.env', 'config/local.json'], command: ['npm', 'ci'], timeout: '10m', timeout_ms: 600_000 },
+    });
+  });
+
+  it.each([
+    [{ base: '--orphan' }, /projects\.here\.base: "base" must be a branch, tag or commit name, not starting with "-"/],
+    [{ setup: { copy: ['../outside'] } }, /projects\.here\.setup\.copy\.0: setup\.copy paths must be relative/],
+    [{ setup: { copy: ['/etc/passwd'] } }, /setup\.copy paths must be relative/],
+    [{ setup: { command: [] } }, /setup\.command must name a program/],
+    [{ setup: { command: 'npm ci' } }, /projects\.here\.setup\.command/],
+    [{ setup: { command: ['npm', 'ci'], timeout: '0s' } }, /setup\.timeout must be/],
+  ])('refuses %j with a line naming the key', (entry, message) => {
+    expect(() => load({ projects: { here: { path: cwd, ...entry } } })).toThrow(message);
+  });
+
+  it('refuses a continue_command without {task}, and takes null to turn continuing off', () => {
+    expect(() => load({ roles: { mine: { command: ['tool', '{task}'], continue_command: ['tool', '--continue'] } } })).toThrow(
+      /roles\.mine\.continue_command: continue_command must contain \{task\}/,
+    );
+    expect(load({ roles: { claude: { continue_command: null } } }).roles).toEqual({ claude: { continue_command: null } });
+  });
+});

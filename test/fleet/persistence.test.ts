@@ -142,11 +142,12 @@ describe('state across server restarts', () => {
         status_reason: null,
         workdir: project.path,
         branch: null,
+        base: null,
         current_task_id: null,
         created_at: new Date(0).toISOString(),
         updated_at: new Date(0).toISOString(),
       };
-      store.put(agent.name, { agent, tasks: [], git: null, process: null });
+      store.put(agent.name, { agent, tasks: [], git: null, process: null, setup_pending: false });
     }
     const fleet = await sandbox.fleet({ dataDir, projects });
     expect(fleet.listAgents()).toHaveLength(200);

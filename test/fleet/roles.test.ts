@@ -60,7 +60,7 @@ describe('roles', () => {
   it('puts the task text inside argv elements, literally', () => {
     const [role] = resolveRoles(rolesConfigSchema.parse({ r: { command: ['agent', '--message={task}', '{task}'] } }), { pathEnv: '' });
     const text = '$(rm -rf ~) {task} {workdir} "quoted"';
-    expect(taskArgv(role!, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual(['agent', `--message=${text}`, text]);
+    expect(taskArgv(role!.command, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual(['agent', `--message=${text}`, text]);
   });
 
   it('fills {workdir}, {git_dir} and {git_common_dir}, and leaves out an element whose placeholder has no value', () => {
@@ -69,8 +69,8 @@ describe('roles', () => {
       { pathEnv: '' },
     );
     const values = { task: 'do it', workdir: '/w/a', git_dir: '/r/.git/worktrees/a', git_common_dir: '/r/.git' };
-    expect(taskArgv(role!, values)).toEqual(['agent', '--cd=/w/a', '--add-dir=/r/.git', '--git=/r/.git/worktrees/a', '--', 'do it']);
-    expect(taskArgv(role!, { ...values, git_dir: null, git_common_dir: null })).toEqual(['agent', '--cd=/w/a', '--', 'do it']);
+    expect(taskArgv(role!.command, values)).toEqual(['agent', '--cd=/w/a', '--add-dir=/r/.git', '--git=/r/.git/worktrees/a', '--', 'do it']);
+    expect(taskArgv(role!.command, { ...values, git_dir: null, git_common_dir: null })).toEqual(['agent', '--cd=/w/a', '--', 'do it']);
   });
 
   it('gives every role a timeout and an idle timeout, which "none" turns off', () => {
@@ -100,3 +100,27 @@ describe('roles', () => {
     expect(unprotectedTaskRoles(roles).map((role) => role.name)).toEqual(['bare']);
   });
 });
+
+describe('continue_command', () => {
+  const values = { task: 'go on', workdir: '/w', git_dir: null, git_common_dir: null };
+
+  it('{session_id} is replaced by the previous session id, and an element holding it is left out without one', () => {
+    const argv = ['cli', 'resume', '--session={session_id}', '--', '{task}'];
+    expect(taskArgv(argv, { ...values, session_id: 'ses_1' })).toEqual(['cli', 'resume', '--session=ses_1', '--', 'go on']);
+    expect(taskArgv(argv, { ...values, session_id: null })).toEqual(['cli', 'resume', '--', 'go on']);
+  });
+
+  it('a continue_command where the task text could be read as an option is warned about like a command', () => {
+    const roles = resolveRoles({ safe: { command: ['cli', '--', '{task}'], continue_command: ['cli', '--continue', '{task}'] } }, { pathEnv: '' });
+    expect(unprotectedTaskRoles(roles).map((role) => role.name)).toEqual(['safe']);
+  });
+
+  it('every built-in continue_command keeps the task text after "--" or in --name={task} form', () => {
+    const roles = resolveRoles(
+      Object.fromEntries(BUILTIN_ROLES.map((role) => [role.name, { command: [...role.command], continue_command: role.continue_command ? [...role.continue_command] : null }])),
+      { pathEnv: '' },
+    );
+    expect(unprotectedTaskRoles(roles)).toEqual([]);
+  });
+});
+

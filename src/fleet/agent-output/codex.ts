@@ -10,6 +10,7 @@ import { ToolFailures } from './tool-failures.js';
 export function createCodexParser(): OutputParser {
   let finalMessage: string | null = null;
   let turnError: string | null = null;
+  let threadId: string | null = null;
   const failures = new ToolFailures();
 
   const item = (event: Record<string, unknown>, done: boolean): string[] => {
@@ -68,7 +69,8 @@ export function createCodexParser(): OutputParser {
       if (!event) return [line];
       switch (event.type) {
         case 'thread.started':
-          return [`codex thread ${str(event.thread_id) ?? '?'} started`];
+          threadId = str(event.thread_id) ?? threadId;
+          return [`codex thread ${threadId ?? '?'} started`];
         case 'item.started':
           return item(event, false);
         case 'item.completed':
@@ -90,7 +92,7 @@ export function createCodexParser(): OutputParser {
       }
     },
     summary() {
-      return { final_message: finalMessage, error: turnError ?? failures.summary() };
+      return { final_message: finalMessage, error: turnError ?? failures.summary(), session_id: threadId };
     },
   };
 }

@@ -12,6 +12,11 @@ export interface OutputSummary {
   final_message: string | null;
   /** An error the CLI reported (API error, permission denials, turn limit...), even when it exited 0. */
   error: string | null;
+  /**
+   * The CLI's session (conversation) id, for a role whose continue_command resumes it by id (`{session_id}`);
+   * absent for formats that carry none.
+   */
+  session_id?: string | null;
 }
 
 export interface OutputParser {

@@ -11,6 +11,7 @@ const DENIED = /rejected permission|rule which prevents you/i;
  */
 export function createOpencodeParser(): OutputParser {
   let lastText: string | null = null;
+  let sessionId: string | null = null;
   const errors: string[] = [];
 
   const tool = (part: Record<string, unknown>): string[] => {
@@ -40,6 +41,7 @@ export function createOpencodeParser(): OutputParser {
       const event = parseJsonObject(line);
       if (!event) return [line];
       const part = obj(event.part);
+      sessionId = str(event.sessionID) ?? sessionId;
       switch (event.type) {
         case 'text': {
           const text = str(part.text) ?? '';
@@ -54,6 +56,6 @@ export function createOpencodeParser(): OutputParser {
           return [];
       }
     },
-    summary: () => ({ final_message: lastText, error: errors.length > 0 ? errors.join('; ') : null }),
+    summary: () => ({ final_message: lastText, error: errors.length > 0 ? errors.join('; ') : null, session_id: sessionId }),
   };
 }

@@ -13,7 +13,8 @@ import type { BranchVerdict } from '../review/branch-delete.js';
 import { agentChanges, notGitChanges } from '../review/changes.js';
 import { deleteBranchIfMerged, unlandedWork } from '../review/delete-safety.js';
 import { mergeAgentBranch } from '../review/merge.js';
-import type { AgentBase, AgentRecord, Store } from '../store.js';
+import type { AgentRecord, Store } from '../store.js';
+import type { AgentBase } from '../types.js';
 import { findRepo } from '../worktrees.js';
 import { repoLockKey } from './workspaces.js';
 
@@ -79,7 +80,7 @@ async function agentGit(record: AgentRecord): Promise<AgentGit | null> {
   if (!record.git || !record.agent.branch) return null;
   const { repo_root: repoRoot, worktree } = record.git;
   // An agent made before bases were recorded is measured against the checkout's current HEAD.
-  const base = record.git.base ?? (await resolveBase({ repoRoot }));
+  const base = record.agent.base ?? (await resolveBase({ repoRoot }));
   return { repoRoot, worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit } };
 }
 

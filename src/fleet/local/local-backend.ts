@@ -4,14 +4,17 @@ import { runProcess } from '../runner.js';
 import type { Store } from '../store.js';
 import { localGitContext, localTaskChanges } from './git-summary.js';
 import { createLocalLanding } from './landing.js';
-import { prepareLocalWorkspace } from './workspaces.js';
+import { setupLocalWorkspace } from './workspace-setup.js';
+import { prepareLocalWorkspace, resolveLocalBase } from './workspaces.js';
 
 /** Agents as process groups on this host, each in its own git worktree under the data dir. */
 export function createLocalBackend(store: Store): FleetBackend {
   const repoLocks = new KeyedLock();
   return {
-    prepareWorkspace: (agentName, project) =>
-      prepareLocalWorkspace({ agentName, project, worktreePath: store.worktreePath(agentName), repoLocks }),
+    resolveBase: resolveLocalBase,
+    prepareWorkspace: (agentName, project, base) =>
+      prepareLocalWorkspace({ agentName, project, worktreePath: store.worktreePath(agentName), repoLocks, base }),
+    setupWorkspace: setupLocalWorkspace,
     ...createLocalLanding(repoLocks),
     gitContext: localGitContext,
     taskChanges: localTaskChanges,

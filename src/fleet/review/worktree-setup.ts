@@ -69,8 +69,8 @@ export interface SetupCommandOptions {
   timeoutMs: number;
   /** The role's variables; the rest of the environment is an agent's (the server's own settings removed). */
   env?: Record<string, string>;
-  /** Each output line (stdout and stderr) as it comes, e.g. into the agent's log. */
-  onLine?: (line: string) => void;
+  /** Each output line as it comes, with the stream it came on, e.g. into the agent's log. */
+  onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export type SetupCommandResult =
@@ -88,8 +88,8 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
   const [command, ...args] = options.argv;
   if (command === undefined) throw new FleetError('invalid_argument', 'setup command is empty: give it as an argv list, e.g. ["npm", "ci"]');
   const lines: string[] = [];
-  const take = (line: string) => {
-    options.onLine?.(line);
+  const take = (line: string, stream: 'stdout' | 'stderr') => {
+    options.onLine?.(line, stream);
     lines.push(line);
     if (lines.length > KEPT_LINES) lines.shift();
   };
@@ -102,10 +102,10 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
       timedOut = true;
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
     }, options.timeoutMs);
-    for (const stream of [child.stdout, child.stderr]) {
+    for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
       const splitter = new LineSplitter();
-      stream.on('data', (chunk: Buffer) => splitter.push(chunk).forEach(take));
-      stream.on('end', () => splitter.end().forEach(take));
+      stream.on('data', (chunk: Buffer) => splitter.push(chunk).forEach((line) => take(line, name)));
+      stream.on('end', () => splitter.end().forEach((line) => take(line, name)));
     }
     const finish = (exitCode: number | null, signal: string | null, spawnError?: string) => {
       clearTimeout(timer);

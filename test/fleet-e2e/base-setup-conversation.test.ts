@@ -1,0 +1,172 @@
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { killServers } from '../helpers/server.js';
+import { git } from '../fleet/helpers.js';
+import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+const COMMIT = ['-c', 'user.name=T', '-c', 'user.email=t@t.invalid', 'commit', '-q', '--allow-empty', '-m'];
+
+/** main: first (tagged v1) -> third; feature: first -> second. Returns the shas. */
+function branchyRepo(repo: string): { first: string; second: string; third: string } {
+  const first = git(repo, ['rev-parse', 'HEAD']);
+  git(repo, ['tag', 'v1']);
+  git(repo, ['checkout', '-q', '-b', 'feature']);
+  git(repo, [...COMMIT, 'second']);
+  const second = git(repo, ['rev-parse', 'HEAD']);
+  git(repo, ['checkout', '-q', 'main']);
+  git(repo, [...COMMIT, 'third']);
+  return { first, second, third: git(repo, ['rev-parse', 'HEAD']) };
+}
+
+function editConfig(sandbox: FleetSandbox, edit: (config: any) => void): void {
+  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+  edit(config);
+  writeFileSync(sandbox.configFile, JSON.stringify(config));
+}
+
+async function logOf(fleet: Awaited<ReturnType<typeof startFleetServer>>, name: string): Promise<string[]> {
+  const page = await fleet.ok('show_agent_log', { agent_name: name, page_size: 500 });
+  return (page.lines as { stream: string; text: string }[]).reverse().map((line) => `${line.stream}: ${line.text}`);
+}
+
+describe('create_agent base', () => {
+  it('starts the agent branch at a branch, a tag, a commit, or the main checkout HEAD branch, and records it', async () => {
+    const sandbox = createFleetSandbox();
+    const shas = branchyRepo(sandbox.repo);
+    const fleet = await startFleetServer(sandbox);
+    const cases = [
+      { name: 'on-default', base: undefined, ref: 'refs/heads/main', commit: shas.third },
+      { name: 'on-branch', base: 'feature', ref: 'refs/heads/feature', commit: shas.second },
+      { name: 'on-tag', base: 'v1', ref: 'refs/tags/v1', commit: shas.first },
+      { name: 'on-commit', base: shas.second.slice(0, 10), ref: shas.second, commit: shas.second },
+    ];
+    for (const { name, base, ref, commit } of cases) {
+      const created = await fleet.ok('create_agent', { name, project: 'repo', task: task({}), ...(base ? { base } : {}) });
+      expect(created.base).toEqual({ ref, commit });
+      expect(git(sandbox.repo, ['rev-parse', `fleet/${name}`])).toBe(commit);
+      expect((await fleet.ok('show_agent', { agent_name: name })).base).toEqual({ ref, commit });
+    }
+    await fleet.server.stop();
+  });
+
+  it('refuses a base that starts with "-" or does not exist, and makes no agent', async () => {
+    const sandbox = createFleetSandbox();
+    const fleet = await startFleetServer(sandbox);
+    expect(await fleet.fails('create_agent', { name: 'dash', project: 'repo', task: task({}), base: '--orphan' })).toMatch(/base "--orphan" starts with "-"/);
+    expect(await fleet.fails('create_agent', { name: 'nope', project: 'repo', task: task({}), base: 'no-such-branch' })).toMatch(/base "no-such-branch" is not a branch, tag or commit/);
+    expect(await fleet.fails('create_agent', { name: 'plainbase', project: 'plain', task: task({}), base: 'main' })).toMatch(/not a git repository/);
+    expect((await fleet.ok('list_agents')).agents).toEqual([]);
+    expect(git(sandbox.repo, ['branch', '--list', 'fleet/*'])).toBe('');
+    await fleet.server.stop();
+  });
+
+  it("uses the project's own base from the fleet config when create_agent names none", async () => {
+    const sandbox = createFleetSandbox();
+    const shas = branchyRepo(sandbox.repo);
+    editConfig(sandbox, (config) => (config.projects.repo.base = 'feature'));
+    const fleet = await startFleetServer(sandbox);
+    const created = await fleet.ok('create_agent', { name: 'configured', project: 'repo', task: task({}) });
+    expect(created.base).toEqual({ ref: 'refs/heads/feature', commit: shas.second });
+    expect(git(sandbox.repo, ['rev-parse', 'fleet/configured'])).toBe(shas.second);
+    await fleet.server.stop();
+  });
+});
+
+describe('project worktree setup', () => {
+  it('copies git-ignored files from the main checkout and runs the setup command before the first task, its output in the log', async () => {
+    const sandbox = createFleetSandbox();
+    writeFileSync(join(sandbox.repo, '.gitignore'), '.env\n');
+    git(sandbox.repo, ['add', '.gitignore']);
+    git(sandbox.repo, [...COMMIT, 'ignore .env']);
+    writeFileSync(join(sandbox.repo, '.env'), 'SECRET_SETTING=42\n');
+    const script = "console.log('env: ' + require('fs').readFileSync('.env', 'utf8').trim()); console.error('a warning on stderr')";
+    editConfig(sandbox, (config) => (config.projects.repo.setup = { copy: ['.env', 'missing.txt'], command: [process.execPath, '-e', script], timeout: '1m' }));
+    const fleet = await startFleetServer(sandbox);
+    const created = await fleet.ok('create_agent', { name: 'prepared', project: 'repo', task: task({ lines: ['the task ran'] }) });
+    expect(readFileSync(join(created.workdir, '.env'), 'utf8')).toBe('SECRET_SETTING=42\n');
+    const waited = await fleet.ok('wait_for_agent', { agent_name: 'prepared', timeout_seconds: 30 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+    const log = await logOf(fleet, 'prepared');
+    const at = (text: string) => log.findIndex((line) => line.includes(text));
+    expect(log).toContain(`system: setup copied from ${sandbox.repo}: .env`);
+    expect(log).toContain(`system: setup did not copy what ${sandbox.repo} does not have: missing.txt`);
+    expect(log).toContain('stdout: env: SECRET_SETTING=42');
+    expect(log).toContain('stderr: a warning on stderr');
+    expect(at('setup command finished')).toBeGreaterThan(-1);
+    expect(at('setup command finished')).toBeLessThan(at('stdout: the task ran'));
+    await fleet.server.stop();
+  });
+
+  it('fails the create with the output of a failing setup command; the task is kept, not started', async () => {
+    const sandbox = createFleetSandbox();
+    const script = "console.log('installing'); console.error('boom: the lockfile is broken'); process.exit(3)";
+    editConfig(sandbox, (config) => (config.projects.repo.setup = { command: [process.execPath, '-e', script] }));
+    const fleet = await startFleetServer(sandbox);
+    const error = await fleet.fails('create_agent', { name: 'broken', project: 'repo', task: task({ lines: ['must not run'] }) });
+    expect(error).toMatch(/setup command .* failed with exit code 3/);
+    expect(error).toContain('boom: the lockfile is broken');
+    const agent = await fleet.ok('show_agent', { agent_name: 'broken' });
+    expect(agent).toMatchObject({ status: 'failed', last_task: { status: 'failed', started_at: null, reason: expect.stringContaining('not started: its worktree setup failed') } });
+    const log = await logOf(fleet, 'broken');
+    expect(log).toContain('stderr: boom: the lockfile is broken');
+    expect(log.some((line) => line.includes('must not run'))).toBe(false);
+    await fleet.server.stop();
+  });
+
+  it('runs the setup again on restart_agent after it failed, then the kept task; not again for the same worktree, but for a new one', async () => {
+    const sandbox = createFleetSandbox();
+    const flag = join(sandbox.sandbox.root, 'setup-may-pass');
+    const runs = join(sandbox.sandbox.root, 'setup-runs');
+    const script = `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(runs)}, 'run\\n'); if (!fs.existsSync(${JSON.stringify(flag)})) { console.error('not yet'); process.exit(1); }`;
+    editConfig(sandbox, (config) => (config.projects.repo.setup = { command: [process.execPath, '-e', script] }));
+    const fleet = await startFleetServer(sandbox);
+    expect(await fleet.fails('create_agent', { name: 'retry', project: 'repo', task: task({ lines: ['kept task ran'] }) })).toContain('not yet');
+    writeFileSync(flag, '');
+    await fleet.ok('restart_agent', { agent_name: 'retry' });
+    const waited = await fleet.ok('wait_for_agent', { agent_name: 'retry', timeout_seconds: 30 });
+    expect(waited.agent).toMatchObject({ status: 'idle', last_task: { status: 'completed' } });
+    expect(await logOf(fleet, 'retry')).toContain('stdout: kept task ran');
+    await fleet.ok('start_agent_task', { agent_name: 'retry', task_description: task({}) });
+    await fleet.ok('wait_for_agent', { agent_name: 'retry', timeout_seconds: 30 });
+    await fleet.ok('restart_agent', { agent_name: 'retry' });
+    expect(readFileSync(runs, 'utf8')).toBe('run\nrun\n');
+
+    // A worktree made again lacks what the setup gave the first one, so it gets the setup too.
+    rmSync(waited.agent.workdir, { recursive: true, force: true });
+    expect(await fleet.ok('restart_agent', { agent_name: 'retry' })).toMatchObject({ status: 'idle' });
+    expect(readFileSync(runs, 'utf8')).toBe('run\nrun\nrun\n');
+    await fleet.server.stop();
+  });
+});
+
+describe('follow-up conversations', () => {
+  it("runs a follow-up with the role's continue_command, and with its command when a fresh conversation is asked for", async () => {
+    const sandbox = createFleetSandbox();
+    editConfig(sandbox, (config) => {
+      config.roles.talk = { command: ['/bin/sh', '-c', 'echo "fresh: $1"', 'sh', '{task}'], continue_command: ['/bin/sh', '-c', 'echo "continued: $1"', 'sh', '{task}'] };
+    });
+    const fleet = await startFleetServer(sandbox);
+    await fleet.ok('create_agent', { name: 'talker', project: 'repo', role: 'talk', task: 'one' });
+    await fleet.ok('wait_for_agent', { agent_name: 'talker', timeout_seconds: 30 });
+    await fleet.ok('start_agent_task', { agent_name: 'talker', task_description: 'two' });
+    const second = (await fleet.ok('wait_for_agent', { agent_name: 'talker', timeout_seconds: 30 })).agent.last_task;
+    expect(second).toMatchObject({ status: 'completed', continued_conversation: true, fresh_conversation: false });
+    await fleet.ok('start_agent_task', { agent_name: 'talker', task_description: 'three', fresh_conversation: true });
+    const third = (await fleet.ok('wait_for_agent', { agent_name: 'talker', timeout_seconds: 30 })).agent.last_task;
+    expect(third).toMatchObject({ status: 'completed', continued_conversation: false, fresh_conversation: true });
+    const log = await logOf(fleet, 'talker');
+    expect(log.filter((line) => line.startsWith('stdout: '))).toEqual(['stdout: fresh: one', 'stdout: continued: two', 'stdout: fresh: three']);
+    const roles = (await fleet.ok('list_agent_roles', { project: 'repo' })).roles as { name: string; continue_command: string[] | null }[];
+    expect(roles.find((role) => role.name === 'talk')?.continue_command).toEqual(['/bin/sh', '-c', 'echo "continued: $1"', 'sh', '{task}']);
+    await fleet.server.stop();
+  });
+});
