@@ -7,7 +7,7 @@ import { createMcpServer } from '../mcp/server.js';
 import { VERSION } from '../version.js';
 import { openFleet } from './open-fleet.js';
 
-export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'logLevel'>;
+export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'stopAgentsOnExit' | 'logLevel'>;
 
 /**
  * The same MCP server over stdin/stdout for clients that launch it as a command. There is no HTTP and no token:

@@ -1,6 +1,6 @@
 import type { FleetLogger } from './logger.js';
 import type { Project } from './projects.js';
-import type { RunOptions, RunningProcess } from './runner.js';
+import type { ReattachOptions, RunOptions, RunningProcess } from './runner.js';
 import type { AgentRecord, Store } from './store.js';
 import type { TaskRecord } from './types.js';
 
@@ -41,4 +41,6 @@ export interface FleetBackend {
   taskChanges(record: AgentRecord, head: string | null): Promise<TaskChanges>;
   /** Starts one task's process. */
   startProcess(options: RunOptions): RunningProcess;
+  /** Follows again a task's process that a previous server started. */
+  reattachProcess(options: ReattachOptions): RunningProcess;
 }

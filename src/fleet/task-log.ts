@@ -25,9 +25,16 @@ export class TaskLog {
   private droppedNotice: Entry | null = null;
 
   constructor(
-    private readonly options: { file: string; taskId: string; capBytes: number; now?: () => Date },
+    private readonly options: { file: string; taskId: string; capBytes: number; now?: () => Date; existing?: LogLine[] },
   ) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // A task followed again after a restart continues the log its file already holds.
+    for (const line of options.existing ?? []) {
+      const entry = toEntry(line);
+      this.entries.push(entry);
+      this.bytes += entry.bytes;
+      this.fileBytes += entry.bytes;
+    }
   }
 
   get lineCount(): number {

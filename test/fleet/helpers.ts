@@ -84,6 +84,8 @@ export class Sandbox {
       maxBusy: 4,
       baseEnv: { ...process.env, FLEET_MCP_AUTH_TOKEN: 'secret-token', FLEET_MCP_PORT: '1', AUTH_ENABLED: 'true' },
       cancelGraceMs: 300,
+      // Tests stop what they started; the ones about tasks outliving their server say otherwise.
+      stopAgentsOnShutdown: true,
       ...rest,
     });
     this.fleets.push(fleet);
