@@ -153,6 +153,26 @@ describe('running tasks outlive the server', () => {
     await second.server.stop();
   });
 
+  it('counts the timeout of a reattached task from its start, not from the restart', async () => {
+    const sandbox = createFleetSandbox();
+    const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+    config.roles.test.timeout = '5s';
+    writeFileSync(sandbox.configFile, JSON.stringify(config));
+    const first = await startFleetServer(sandbox);
+    await first.ok('create_agent', { name: 'overdue', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
+    await started(first, sandbox, 'overdue');
+    await first.server.stop('SIGKILL');
+    // Past the timeout while no server ran: the next server stops the task at once rather than granting 5 s more.
+    await new Promise((resolve) => setTimeout(resolve, 5500));
+
+    const restartedAt = Date.now();
+    const second = await startFleetServer(sandbox);
+    const ended = await lastTask(second, 'overdue');
+    expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 5s' });
+    expect(Date.parse(ended.ended_at) - restartedAt).toBeLessThan(5000);
+    await second.server.stop();
+  });
+
   it('with FLEET_MCP_STOP_AGENTS_ON_EXIT, SIGTERM cancels running tasks, records them and exits 0', async () => {
     const sandbox = createFleetSandbox();
     const env = { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' };
