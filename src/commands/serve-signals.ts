@@ -5,8 +5,8 @@ import type { Logger } from '../log.js';
 
 export interface ServeSignalsOptions {
   logger: Logger;
-  /** Reloads the token files on SIGHUP; absent when auth is off. */
-  watcher?: TokenWatcher;
+  /** Reloads the fleet config and the token files on SIGHUP. */
+  watcher: TokenWatcher;
 }
 
 export interface ServeSignals {
@@ -66,10 +66,8 @@ export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
       // Still starting, nothing to drain: end as SIGHUP's default action would (128 + 1).
       if (!stop) process.exit(129);
       shutDown('SIGHUP');
-    } else if (!watcher) {
-      logger.info('SIGHUP: nothing to reload, auth is off');
     } else {
-      logger.info('SIGHUP: reloading the token files');
+      logger.info('SIGHUP: reloading the fleet config and the token files');
       watcher.reload(true);
     }
   });

@@ -16,6 +16,7 @@ import { McpSessions } from '../http/mcp-sessions.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
+import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 import { handleServeSignals } from './serve-signals.js';
 
@@ -99,11 +100,19 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;
-  const watcher = auth && bothWatchers(auth.watchers);
+  // The fleet config joins once the fleet is open; SIGHUP reloads whatever is in the list by then.
+  const reloaders = [...(auth?.watchers ?? [])];
+  const watcher = bothWatchers(reloaders);
   const signals = handleServeSignals({ logger, watcher });
   const fleet = await openFleet(config, fleetConfig, logger);
+  reloaders.push(watchFleetConfig({ config, fleet, logger }));
 
-  const mcpDeps = { projects: fleetConfig.projects, fleet };
+  const mcpDeps = {
+    get projects() {
+      return fleet.listProjects();
+    },
+    fleet,
+  };
   const legacySse = createLegacySse(mcpDeps);
   const sessions = new McpSessions({ deps: mcpDeps, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
   const app = createApp({
@@ -138,7 +147,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   );
 
   signals.stopWith(async () => {
-    watcher?.close();
+    watcher.close();
     auth?.usage.close();
     // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
     const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);

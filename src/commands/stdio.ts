@@ -5,6 +5,7 @@ import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createLogger } from '../log.js';
 import { createMcpServer } from '../mcp/server.js';
 import { VERSION } from '../version.js';
+import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 
 export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'stopAgentsOnExit' | 'logLevel'>;
@@ -18,13 +19,21 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel, fd: 2 });
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const fleet = await openFleet(config, fleetConfig, logger);
-  const server = createMcpServer({ projects: fleetConfig.projects, fleet }, STDIO_IDENTITY);
+  const configWatcher = watchFleetConfig({ config, fleet, logger });
+  const deps = {
+    get projects() {
+      return fleet.listProjects();
+    },
+    fleet,
+  };
+  const server = createMcpServer(deps, STDIO_IDENTITY);
 
   let stopping = false;
   const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
+    configWatcher.close();
     void Promise.all([server.close(), fleet.shutdown()]).then(
       () => process.exit(0),
       (error: unknown) => {

@@ -83,6 +83,11 @@ export interface Fleet {
   taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
   agentLog(name: string, request?: PageRequest): Page<LogLine>;
   waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
+  /**
+   * Puts new projects and roles in force; throws (and keeps the old ones) when they do not fit together. Running
+   * tasks keep the role they started with; an agent whose role or project is gone is told so by the calls that need it.
+   */
+  reloadConfig(projects: Project[], roles: Role[]): void;
   shutdown(): Promise<void>;
 }
 
@@ -297,6 +302,10 @@ class FleetService implements Fleet {
     const outcome = await waitUntilSettled(this.registry, agentKey(record.agent.name), record, timeoutMs);
     if (!outcome.record) return { agent: { ...this.details(outcome.last), status: 'deleted', current_task_id: null }, timed_out: false };
     return { agent: this.details(outcome.record), timed_out: outcome.timed_out };
+  }
+
+  reloadConfig(projects: Project[], roles: Role[]): void {
+    this.parts.catalog = new Catalog(projects, roles);
   }
 
   async shutdown(): Promise<void> {
