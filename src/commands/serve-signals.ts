@@ -7,6 +7,8 @@ export interface ServeSignalsOptions {
   logger: Logger;
   /** Reloads the fleet config and the token files on SIGHUP. */
   watcher: TokenWatcher;
+  /** What the watcher reloads, for the log line ("the fleet config"). */
+  reloads: string;
 }
 
 export interface ServeSignals {
@@ -43,7 +45,7 @@ function terminalHangupDetector(): () => boolean {
  * there, rather than living on headless with its log going nowhere and its data dir locked.
  */
 export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
-  const { logger, watcher } = options;
+  const { logger, watcher, reloads } = options;
   const hungUp = terminalHangupDetector();
   let stop: (() => Promise<void>) | undefined;
   let stopping = false;
@@ -67,7 +69,7 @@ export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
       if (!stop) process.exit(129);
       shutDown('SIGHUP');
     } else {
-      logger.info('SIGHUP: reloading the fleet config and the token files');
+      logger.info(`SIGHUP: reloading ${reloads}`);
       watcher.reload(true);
     }
   });

@@ -103,7 +103,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   // The fleet config joins once the fleet is open; SIGHUP reloads whatever is in the list by then.
   const reloaders = [...(auth?.watchers ?? [])];
   const watcher = bothWatchers(reloaders);
-  const signals = handleServeSignals({ logger, watcher });
+  const reloads = auth ? 'the token files and the fleet config' : 'the fleet config';
+  const signals = handleServeSignals({ logger, watcher, reloads });
   const fleet = await openFleet(config, fleetConfig, logger);
   reloaders.push(watchFleetConfig({ config, fleet, logger }));
 

@@ -46,7 +46,7 @@ describe('the fleet config reloads live', () => {
     expect(await roleNames(fleet)).toEqual(['test']);
     // SIGHUP reads the file again; the same problem is not logged twice.
     fleet.server.process.kill('SIGHUP');
-    await expect.poll(() => fleet.server.output(), { timeout: 10_000 }).toContain('SIGHUP: reloading the fleet config');
+    await expect.poll(() => fleet.server.output(), { timeout: 10_000 }).toContain('SIGHUP: reloading the token files and the fleet config');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(problems()).toHaveLength(1);
 
