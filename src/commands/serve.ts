@@ -148,10 +148,10 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   );
 
   signals.stopWith(async () => {
+    // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
+    const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
     watcher.close();
     auth?.usage.close();
-    // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
-    const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');
     if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');
