@@ -7,6 +7,9 @@ import { killServers } from '../helpers/server.js';
 import { isRunning } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
+/** The product's default: stopping the server leaves its agents running. */
+const LEAVE_AGENTS = { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' };
+
 /** Process groups of the tasks started here, killed at the end whatever happened. */
 const groups = new Set<number>();
 
@@ -54,14 +57,14 @@ async function lastTask(fleet: FleetServer, name: string): Promise<any> {
 describe('running tasks outlive the server', () => {
   it('after kill -9 mid-task, the restarted server follows the task to its real exit code and commits', async () => {
     const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     const work = task({ lines: ['working'], printPid: true, sleepMs: 3000, finalLines: ['finishing'], commit: 'agent-work.txt', exit: 3 });
     await first.ok('create_agent', { name: 'crash', project: 'repo', task: work });
     const { agentPid } = await started(first, sandbox, 'crash');
     await first.server.stop('SIGKILL');
     expect(isRunning(agentPid)).toBe(true);
 
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await second.ok('show_agent', { agent_name: 'crash' })).toMatchObject({ status: 'busy', last_task: { status: 'running' } });
     const ended = await lastTask(second, 'crash');
     expect(ended).toMatchObject({ status: 'failed', reason: 'exit code 3', exit_code: 3, commits: [{ subject: 'agent: agent-work.txt' }] });
@@ -78,13 +81,13 @@ describe('running tasks outlive the server', () => {
 
   it('a graceful restart mid-task leaves the task running, and the next server records it completed', async () => {
     const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'steady', project: 'repo', task: task({ printPid: true, sleepMs: 2500, commit: 'steady.txt' }) });
     const { agentPid } = await started(first, sandbox, 'steady');
     expect(await first.server.stop('SIGTERM')).toBe(0);
     expect(isRunning(agentPid)).toBe(true);
 
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await lastTask(second, 'steady')).toMatchObject({ status: 'completed', exit_code: 0, commits: [{ subject: 'agent: steady.txt' }] });
     expect(await second.ok('show_agent', { agent_name: 'steady' })).toMatchObject({ status: 'idle', current_task_id: null });
     await second.server.stop();
@@ -92,13 +95,13 @@ describe('running tasks outlive the server', () => {
 
   it('records the real outcome and output of a task that ended while no server ran', async () => {
     const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'loner', project: 'plain', task: task({ printPid: true, sleepMs: 1000, finalLines: ['said while alone'], exit: 5 }) });
     const { agentPid, group } = await started(first, sandbox, 'loner');
     await first.server.stop('SIGKILL');
     await expect.poll(() => isRunning(agentPid) || isRunning(group), { timeout: 10_000 }).toBe(false);
 
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await lastTask(second, 'loner')).toMatchObject({ status: 'failed', reason: 'exit code 5', exit_code: 5 });
     expect(await texts(second, 'loner')).toContain('said while alone');
     await second.server.stop();
@@ -106,14 +109,14 @@ describe('running tasks outlive the server', () => {
 
   it('fails a task whose processes are gone with no exit status, saying so', async () => {
     const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'vanished', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
     const { agentPid, group } = await started(first, sandbox, 'vanished');
     await first.server.stop('SIGKILL');
     process.kill(-group, 'SIGKILL');
     await expect.poll(() => isRunning(agentPid) || isRunning(group), { timeout: 10_000 }).toBe(false);
 
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     const ended = await lastTask(second, 'vanished');
     expect(ended).toMatchObject({ status: 'failed', exit_code: null });
     expect(ended.reason).toMatch(/^its process ended without recording an exit status/);
@@ -122,7 +125,7 @@ describe('running tasks outlive the server', () => {
 
   it('never takes a live process recorded with another start time for its task, nor signals it', async () => {
     const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'reused', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
     const { agentPid, group } = await started(first, sandbox, 'reused');
     await first.server.stop('SIGKILL');
@@ -131,7 +134,7 @@ describe('running tasks outlive the server', () => {
     state.process.pid_start = '1';
     writeFileSync(stateFile(sandbox, 'reused'), JSON.stringify(state));
 
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect((await lastTask(second, 'reused')).reason).toMatch(/^its process ended without recording an exit status/);
     expect(isRunning(agentPid) && isRunning(group)).toBe(true);
     await second.server.stop();
@@ -142,12 +145,12 @@ describe('running tasks outlive the server', () => {
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.test.idle_timeout = '2s';
     writeFileSync(sandbox.configFile, JSON.stringify(config));
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'quiet', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
     const { agentPid } = await started(first, sandbox, 'quiet');
     await first.server.stop('SIGKILL');
 
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await lastTask(second, 'quiet')).toMatchObject({ status: 'failed', reason: 'no output for 2s' });
     await expect.poll(() => isRunning(agentPid), { timeout: 5000 }).toBe(false);
     await second.server.stop();
@@ -158,7 +161,7 @@ describe('running tasks outlive the server', () => {
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.test.timeout = '5s';
     writeFileSync(sandbox.configFile, JSON.stringify(config));
-    const first = await startFleetServer(sandbox);
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'overdue', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
     await started(first, sandbox, 'overdue');
     await first.server.stop('SIGKILL');
@@ -166,7 +169,7 @@ describe('running tasks outlive the server', () => {
     await new Promise((resolve) => setTimeout(resolve, 5500));
 
     const restartedAt = Date.now();
-    const second = await startFleetServer(sandbox);
+    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     const ended = await lastTask(second, 'overdue');
     expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 5s' });
     expect(Date.parse(ended.ended_at) - restartedAt).toBeLessThan(5000);
