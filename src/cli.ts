@@ -5,6 +5,7 @@ import { systemdCommand } from './commands/systemd.js';
 import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/named-tokens.js';
 import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
 import { ConfigError } from './config.js';
+import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
 import { VERSION } from './version.js';
 
 const ENVIRONMENT_HELP = `
@@ -19,6 +20,8 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
  *FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
   FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
+  FLEET_MCP_STOP_AGENTS_ON_EXIT  true to cancel running tasks when the server stops; default false: they run on
+                             and the next server on the data dir follows them and records how they ended
  *FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
  *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
  *FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
@@ -61,6 +64,7 @@ program
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
+  .option('--stop-agents-on-exit', 'cancel running tasks when the server stops; by default they run on (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
@@ -72,6 +76,7 @@ program
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
+  .option('--stop-agents-on-exit', 'cancel running tasks when the server stops; by default they run on (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .action(run(stdioCommand));
 
@@ -134,5 +139,7 @@ token
   .option(...tokenFileOption)
   .action(run(tokenPathCommand));
 
+// A single executable cannot run the task supervisor's script file, so it is started as itself for that.
+if (process.argv.slice(1, 3).includes(SUPERVISOR_COMMAND)) runEmbeddedSupervisor();
 // No top-level await: the same source is bundled to CommonJS for the single executable.
-program.parseAsync().catch(reportError);
+else program.parseAsync().catch(reportError);

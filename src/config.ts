@@ -42,6 +42,8 @@ export interface Config {
   dataDir: string;
   /** How many agents may run a task at the same time. */
   maxBusy: number;
+  /** Whether stopping the server cancels running tasks; by default they run on and the next server follows them. */
+  stopAgentsOnExit: boolean;
   /** Open HTTP connections allowed at once; past it the oldest idle one makes room. */
   maxConnections: number;
   /** MCP sessions open at once; past it an initialize is served without a session. */
@@ -60,6 +62,7 @@ export interface ConfigFlags {
   config?: string;
   dataDir?: string;
   maxBusy?: string;
+  stopAgentsOnExit?: boolean;
   logLevel?: string;
   allowUnauthenticated?: boolean;
 }
@@ -82,6 +85,7 @@ const FLAG_VARIABLES = {
   config: ['FLEET_MCP_CONFIG', '--config'],
   dataDir: ['FLEET_MCP_DATA_DIR', '--data-dir'],
   maxBusy: ['FLEET_MCP_MAX_BUSY', '--max-busy'],
+  stopAgentsOnExit: ['FLEET_MCP_STOP_AGENTS_ON_EXIT', '--stop-agents-on-exit'],
   logLevel: ['LOG_LEVEL', '--log-level'],
   allowUnauthenticated: ['FLEET_MCP_ALLOW_UNAUTHENTICATED', '--allow-unauthenticated'],
 } as const satisfies Record<keyof ConfigFlags, readonly [string, string]>;
@@ -158,6 +162,7 @@ const variablesSchema = z.object({
   FLEET_MCP_CONFIG: pathVariable.optional(),
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
   FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
+  FLEET_MCP_STOP_AGENTS_ON_EXIT: booleanVariable.default(false),
   FLEET_MCP_MAX_CONNECTIONS: z
     .string()
     .trim()
@@ -254,6 +259,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     // hosts) would leave slots idle. Memory is the real limit: each agent CLI with its tools takes a few hundred MB,
     // and 8 of them fit a small machine. Tasks beyond the limit queue rather than fail.
     maxBusy: vars.FLEET_MCP_MAX_BUSY ?? 8,
+    stopAgentsOnExit: vars.FLEET_MCP_STOP_AGENTS_ON_EXIT,
     maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
     maxSessions: vars.FLEET_MCP_MAX_SESSIONS,
     sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,

@@ -5,8 +5,10 @@ import type { Logger } from '../log.js';
 
 export interface ServeSignalsOptions {
   logger: Logger;
-  /** Reloads the token files on SIGHUP; absent when auth is off. */
-  watcher?: TokenWatcher;
+  /** Reloads the fleet config and the token files on SIGHUP. */
+  watcher: TokenWatcher;
+  /** What the watcher reloads, for the log line ("the fleet config"). */
+  reloads: string;
 }
 
 export interface ServeSignals {
@@ -43,7 +45,7 @@ function terminalHangupDetector(): () => boolean {
  * there, rather than living on headless with its log going nowhere and its data dir locked.
  */
 export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
-  const { logger, watcher } = options;
+  const { logger, watcher, reloads } = options;
   const hungUp = terminalHangupDetector();
   let stop: (() => Promise<void>) | undefined;
   let stopping = false;
@@ -66,10 +68,8 @@ export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
       // Still starting, nothing to drain: end as SIGHUP's default action would (128 + 1).
       if (!stop) process.exit(129);
       shutDown('SIGHUP');
-    } else if (!watcher) {
-      logger.info('SIGHUP: nothing to reload, auth is off');
     } else {
-      logger.info('SIGHUP: reloading the token files');
+      logger.info(`SIGHUP: reloading ${reloads}`);
       watcher.reload(true);
     }
   });

@@ -18,6 +18,7 @@ import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resou
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
+import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 import { handleServeSignals } from './serve-signals.js';
 
@@ -104,11 +105,20 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;
-  const watcher = auth && bothWatchers(auth.watchers);
-  const signals = handleServeSignals({ logger, watcher });
+  // The fleet config joins once the fleet is open; SIGHUP reloads whatever is in the list by then.
+  const reloaders = [...(auth?.watchers ?? [])];
+  const watcher = bothWatchers(reloaders);
+  const reloads = auth ? 'the token files and the fleet config' : 'the fleet config';
+  const signals = handleServeSignals({ logger, watcher, reloads });
   const fleet = await openFleet(config, fleetConfig, logger);
+  reloaders.push(watchFleetConfig({ config, fleet, logger }));
 
-  const mcpDeps = { projects: fleetConfig.projects, fleet };
+  const mcpDeps = {
+    get projects() {
+      return fleet.listProjects();
+    },
+    fleet,
+  };
   const legacySse = createLegacySse(mcpDeps);
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
   const sessions = new McpSessions({ deps: mcpDeps, subscriptions, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
@@ -144,9 +154,9 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   );
 
   signals.stopWith(async () => {
-    watcher?.close();
-    // Stop taking requests and cancel running tasks at once, so a wait_for_agent in flight answers before the grace ends.
+    // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
     const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
+    watcher.close();
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');
     if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');

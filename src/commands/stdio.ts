@@ -6,9 +6,10 @@ import { createLogger } from '../log.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { createMcpServer } from '../mcp/server.js';
 import { VERSION } from '../version.js';
+import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 
-export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'logLevel'>;
+export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'stopAgentsOnExit' | 'logLevel'>;
 
 /**
  * The same MCP server over stdin/stdout for clients that launch it as a command. There is no HTTP and no token:
@@ -19,7 +20,14 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel, fd: 2 });
   const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
   const fleet = await openFleet(config, fleetConfig, logger);
-  const server = createMcpServer({ projects: fleetConfig.projects, fleet }, STDIO_IDENTITY);
+  const configWatcher = watchFleetConfig({ config, fleet, logger });
+  const deps = {
+    get projects() {
+      return fleet.listProjects();
+    },
+    fleet,
+  };
+  const server = createMcpServer(deps, STDIO_IDENTITY);
   // A stdio connection is one long session: its client may subscribe to agent resources too.
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
   subscriptions.attach(server);
@@ -30,6 +38,7 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
     stopping = true;
     logger.info({ reason }, 'shutting down');
     subscriptions.close();
+    configWatcher.close();
     void Promise.all([server.close(), fleet.shutdown()]).then(
       () => process.exit(0),
       (error: unknown) => {

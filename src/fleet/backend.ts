@@ -6,7 +6,7 @@ import type { BranchVerdict } from './review/branch-delete.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
-import type { RunOptions, RunningProcess } from './runner.js';
+import type { ReattachOptions, RunOptions, RunningProcess } from './runner.js';
 import type { AgentRecord, Store } from './store.js';
 import type { AgentBase, LogStream, TaskRecord } from './types.js';
 
@@ -83,6 +83,8 @@ export interface FleetBackend {
   cleanupBranches(project: Project, request: { liveBranches: string[]; into?: string }): Promise<CleanupResult & { into: string }>;
   /** Starts one task's process. */
   startProcess(options: RunOptions): RunningProcess;
+  /** Follows again a task's process that a previous server started. */
+  reattachProcess(options: ReattachOptions): RunningProcess;
 }
 
 export interface ForgetOutcome {

@@ -14,7 +14,7 @@ import { silentLogger, type FleetLogger } from './logger.js';
 import { agentKey, assertValidAgentName } from './names.js';
 import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
-import { recoverState } from './recovery.js';
+import { recoverState, type ResumableTask } from './recovery.js';
 import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { UnlandedWork } from './review/delete-safety.js';
@@ -22,6 +22,7 @@ import type { MergeResult, MergeStrategy } from './review/merge.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
 import { appendToTaskLogFile } from './task-log.js';
+import { installSupervisor, supervisorArgv } from './supervisor/script.js';
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
@@ -43,6 +44,11 @@ export interface FleetOptions {
   cancelGraceMs?: number;
   /** Log size kept per task; the oldest lines go first. Default 10 MB. */
   logCapBytes?: number;
+  /**
+   * Whether shutdown() cancels running tasks. By default they run on, and the next server on this data dir follows
+   * them again and records how they ended.
+   */
+  stopAgentsOnShutdown?: boolean;
 }
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
@@ -123,12 +129,17 @@ export interface Fleet {
   waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
   /** Hears every change of any agent's record or log (keyed by agentKey), until the returned function is called. */
   onChange(listener: (change: AgentChange) => void): () => void;
+  /**
+   * Puts new projects and roles in force; throws (and keeps the old ones) when they do not fit together. Running
+   * tasks keep the role they started with; an agent whose role or project is gone is told so by the calls that need it.
+   */
+  reloadConfig(projects: Project[], roles: Role[]): void;
   shutdown(): Promise<void>;
 }
 
 /**
- * Opens the fleet on its data dir: loads the state of the previous run and settles what that run left behind
- * (tasks whose server died end failed, "server restarted"), then serves the tool operations.
+ * Opens the fleet on its data dir: loads the state of the previous run, settles what that run left behind and
+ * follows again the tasks it left running, then serves the tool operations.
  */
 export async function createFleet(options: FleetOptions): Promise<Fleet> {
   if (!Number.isInteger(options.maxBusy) || options.maxBusy < 1) {
@@ -146,8 +157,9 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const lock = await lockDataDir(options.dataDir);
   try {
     const store = Store.open(options.dataDir, logger);
-    await recoverState(store, logger);
-    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store) });
+    const supervisor = supervisorArgv(installSupervisor(options.dataDir));
+    const resumable = await recoverState(store, logger);
+    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store), supervisor, resumable });
   } catch (error) {
     lock.release();
     throw error;
@@ -161,6 +173,9 @@ interface FleetParts {
   logger: FleetLogger;
   lock: DataDirLock;
   backend: FleetBackend;
+  supervisor: string[];
+  /** Tasks the previous server left running, followed again from the start. */
+  resumable: ResumableTask[];
 }
 
 /** The tool operations: rules about who may do what when, over the registry, the task runs, the queue and the backend. */
@@ -183,6 +198,7 @@ class FleetService implements Fleet {
       cancelGraceMs,
       endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,
+      supervisor: parts.supervisor,
       onEnded: (key) => this.queue.release(key),
     });
     this.queue = new TaskQueue({
@@ -193,6 +209,10 @@ class FleetService implements Fleet {
       logger,
       isShuttingDown: () => this.shuttingDown,
     });
+    for (const { key, record, task } of parts.resumable) {
+      this.queue.adopt(key, task);
+      this.runs.reattach(key, record, task);
+    }
   }
 
   listProjects(): Project[] {
@@ -375,10 +395,15 @@ class FleetService implements Fleet {
     return this.registry.onAnyChange(listener);
   }
 
+  reloadConfig(projects: Project[], roles: Role[]): void {
+    this.parts.catalog = new Catalog(projects, roles);
+  }
+
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
     this.queue.cancelAll('server shutting down');
-    await this.runs.stopAll('server shutting down');
+    if (this.parts.options.stopAgentsOnShutdown) await this.runs.stopAll('server shutting down');
+    else this.runs.detachAll();
     this.parts.lock.release();
   }
 

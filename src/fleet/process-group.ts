@@ -29,3 +29,18 @@ export function processStartTime(pid: number): string | null {
 export function isSameProcessAlive(pid: number, startTime: string | null): boolean {
   return startTime !== null && processStartTime(pid) === startTime;
 }
+
+/**
+ * Whether the process recorded as (pid, start time) still runs rather than lingering as a zombie: an orphan's zombie
+ * may never be reaped where a container's init does not reap, and a zombie has ended all the same.
+ */
+export function isSameProcessRunning(pid: number, startTime: string | null): boolean {
+  if (!isSameProcessAlive(pid, startTime)) return false;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2)[0];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return false;
+  }
+}

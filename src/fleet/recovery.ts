@@ -5,22 +5,38 @@ import type { FleetLogger } from './logger.js';
 import { agentKey } from './names.js';
 import { isSameProcessAlive, signalGroup } from './process-group.js';
 import type { AgentRecord, Store } from './store.js';
+import { readRunMeta, runFiles, taskRunDir } from './supervisor/run-files.js';
 import { appendToTaskLogFile, readTaskLogFile } from './task-log.js';
 import type { TaskRecord } from './types.js';
 
 const SERVER_RESTARTED = 'server restarted';
 
+/** A task the previous run started that can be followed again: its supervisor's files are in place. */
+export interface ResumableTask {
+  key: string;
+  record: AgentRecord;
+  task: TaskRecord;
+}
+
 /**
- * Settles what the previous run left unfinished. Its tasks lost their output pipes with it, so they cannot be
- * followed: each ends failed, "server restarted", and a process of it still alive is killed so the agent is truly
- * free. Deletes under way are completed; agents become idle, or failed when their directory is gone.
+ * Settles what the previous run left unfinished. A running task started through a supervisor is left as it is and
+ * returned, to be followed again (whether it still runs or ended meanwhile). Any other running task (one started by
+ * an older version, whose output went through pipes) cannot be followed: it ends failed, "server restarted", and a
+ * process of it still alive is killed so the agent is truly free; so do queued tasks, whose queue was in memory.
+ * Deletes under way are completed; agents become idle, or failed when their directory is gone.
  */
-export async function recoverState(store: Store, logger: FleetLogger): Promise<void> {
+export async function recoverState(store: Store, logger: FleetLogger): Promise<ResumableTask[]> {
   const now = new Date().toISOString();
+  const resumable: ResumableTask[] = [];
   for (const record of store.all()) {
     const key = agentKey(record.agent.name);
     if (record.agent.status === 'deleting') {
       await forgetAgent(store, key, record, logger);
+      continue;
+    }
+    const running = followable(store, key, record);
+    if (running) {
+      resumable.push({ key, record, task: running });
       continue;
     }
     const orphans = record.tasks.filter((task) => task.status === 'running' || task.status === 'queued');
@@ -32,6 +48,15 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<v
       logger.warn({ agent: record.agent.name, tasks: orphans.map((task) => task.id) }, 'recovered agent after a server restart');
     }
   }
+  return resumable;
+}
+
+/** The agent's task to follow again: the running one its process belongs to, if its supervisor left its files. */
+function followable(store: Store, key: string, record: AgentRecord): TaskRecord | null {
+  const { process } = record;
+  const task = record.tasks.find((candidate) => candidate.status === 'running' && candidate.id === process?.task_id);
+  if (!task || task.started_at === null) return null;
+  return readRunMeta(runFiles(taskRunDir(store.logDir(key), task.id))) ? task : null;
 }
 
 function killOrphanProcess(record: AgentRecord): void {

@@ -26,6 +26,12 @@ export class SlotQueue {
     return ticket;
   }
 
+  /** Takes a slot for a task that already runs (found again after a restart), even past the limit. */
+  occupy(key: string): SlotTicket {
+    this.holding += 1;
+    return { key, state: 'holding' };
+  }
+
   /** Gives the slot back (or leaves the queue); the next waiter gets it. Releasing twice does nothing. */
   release(ticket: SlotTicket): void {
     if (ticket.state === 'waiting') {

@@ -44,6 +44,11 @@ export class TaskQueue {
     }
   }
 
+  /** Counts a task that already runs, found again after a restart, in the busy slots. */
+  adopt(key: string, task: TaskRecord): void {
+    this.tickets.set(key, { ticket: this.slots.occupy(key), task });
+  }
+
   /** Frees the agent's slot (its task ended, or never started); the next waiting task gets it. */
   release(key: string): void {
     const held = this.tickets.get(key);

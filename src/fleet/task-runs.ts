@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { createOutputParser, type OutputParser, type OutputSummary } from './agent-output/index.js';
 import type { AgentRegistry } from './agent-registry.js';
 import { timestamp } from './agent-registry.js';
@@ -12,9 +12,10 @@ import { commitTaskLeftovers, leftoversMessage } from './leftovers.js';
 import type { LogSource } from './log-pages.js';
 import type { FleetLogger } from './logger.js';
 import { taskArgv } from './roles.js';
-import type { RunOutcome, RunningProcess } from './runner.js';
+import type { FollowLimits, RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from './store.js';
 import { readTaskLogTail } from './log-tail.js';
+import { createRunFiles, readRunMeta, runFiles, taskRunDir, type RunMeta } from './supervisor/run-files.js';
 import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from './task-log.js';
 import { taskEnd } from './task-outcome.js';
 import type { Role, TaskRecord } from './types.js';
@@ -30,13 +31,15 @@ export interface TaskRunsOptions {
   /** Once a task's first process has exited, the grace of what is left of its group between SIGTERM and SIGKILL. */
   endGraceMs: number;
   logCapBytes?: number;
+  /** The command of the task supervisor (see supervisor/script.ts). */
+  supervisor: string[];
   /** Called once a task's end is recorded, whatever the way it ended. */
   onEnded(key: string): void;
 }
 
 interface ActiveTask {
   task: TaskRecord;
-  role: Role;
+  role: RunMeta;
   log: TaskLog;
   parser: OutputParser;
   head: string | null;
@@ -124,15 +127,13 @@ export class TaskRuns {
       registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
     }
     const parser = guardedParser(createOutputParser(role.output));
+    const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
     const child = this.options.backend.startProcess({
       argv,
       cwd: agent.workdir,
       env,
-      timeoutMs: role.timeout_ms,
-      idleTimeoutMs: role.idle_timeout_ms,
-      cancelDelays: { termMs: this.options.cancelGraceMs, killMs: 2 * this.options.cancelGraceMs },
-      endGraceMs: this.options.endGraceMs,
-      onOutput: (stream, lines) => log.append(stream, stream === 'stdout' ? lines.flatMap((line) => parser.stdoutLine(line)) : lines),
+      supervisor: this.options.supervisor,
+      ...this.limits(files, role, log, parser),
     });
     if (child.pid === null) {
       const outcome = await child.done;
@@ -143,15 +144,39 @@ export class TaskRuns {
     task.started_at = timestamp();
     task.head_at_start = context.head;
     record.process = { task_id: task.id, pid: child.pid, pid_start: child.pidStart };
-    const active: ActiveTask = { ...ending, parser, head: context.head, process: child, cancelReason: null, recorded: Promise.resolve() };
-    // A task that ends on its own has nobody awaiting it, so a failure to record it is logged rather than lost.
-    active.recorded = child.done
-      .then((outcome) => this.end(key, record, active, outcome))
-      .catch((error: unknown) => this.options.logger.error({ agent: agent.name, task: task.id, err: error }, 'could not record the end of a task'));
-    this.running.set(key, active);
+    this.follow(key, record, { ...ending, parser, head: context.head, process: child, cancelReason: null, recorded: Promise.resolve() });
     agent.current_task_id = task.id;
     registry.setStatus(key, record, 'busy', null);
     this.options.logger.info({ agent: agent.name, task: task.id, pid: child.pid, token_name: task.started_by }, 'task started');
+  }
+
+  /**
+   * Follows again a task a previous server started (see recovery.ts): its log goes on where that server stopped
+   * reading, and its end is recorded with its real exit status, also when it ended while no server ran.
+   */
+  reattach(key: string, record: AgentRecord, task: TaskRecord): void {
+    const files = runFiles(this.runDir(key, task.id));
+    const role = readRunMeta(files)!;
+    const file = this.options.registry.store.logFile(key, task.id);
+    const log = new TaskLog({ file, taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, earlier: readTaskLogFile(file), onAppend: () => this.options.registry.logChanged(key) });
+    const parser = guardedParser(createOutputParser(role.output));
+    const { pid, pid_start } = record.process!;
+    const child = this.options.backend.reattachProcess({
+      pid,
+      pidStart: pid_start,
+      startedAt: Date.parse(task.started_at ?? task.created_at),
+      onReplay: (lines) => lines.forEach((line) => parser.stdoutLine(line)),
+      ...this.limits(files, role, log, parser),
+    });
+    log.append('system', [`task ${task.id} followed again by a restarted server`]);
+    const active: ActiveTask = { task, role, log, parser, head: task.head_at_start, process: child, cancelReason: null, recorded: Promise.resolve() };
+    this.follow(key, record, active);
+    // A cancel the previous server had begun is finished, its escalation to SIGKILL included.
+    if (record.agent.status === 'canceling') {
+      active.cancelReason = 'canceled by request';
+      void child.cancel();
+    }
+    this.options.logger.info({ agent: record.agent.name, task: task.id, pid }, 'following a task that outlived the previous server');
   }
 
   /** Cancels the agent's running task, if any, and waits until its end is recorded. */
@@ -162,6 +187,15 @@ export class TaskRuns {
     if (record.agent.status === 'busy') this.options.registry.setStatus(key, record, 'canceling', null);
     await active.process.cancel();
     await active.recorded;
+  }
+
+  /** Stops following every running task and leaves them running, for the next server to follow (shutdown). */
+  detachAll(): void {
+    for (const [key, active] of this.running) {
+      active.process.detach();
+      this.options.logger.info({ agent: active.task.agent, task: active.task.id, pid: active.process.pid }, 'task left running');
+      this.running.delete(key);
+    }
   }
 
   /** Stops every running task (shutdown), recording each. */
@@ -213,8 +247,33 @@ export class TaskRuns {
     if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
     const status = record.agent.status === 'busy' || record.agent.status === 'canceling' ? 'idle' : record.agent.status;
     this.options.registry.setStatus(key, record, status, record.agent.status_reason);
+    // Only once the end is recorded: a crash before this point leaves the files for the next server to read.
+    rmSync(this.runDir(key, task.id), { recursive: true, force: true });
     this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, reason: task.reason }, 'task ended');
     this.options.onEnded(key);
+  }
+
+  private runDir(key: string, taskId: string): string {
+    return taskRunDir(this.options.registry.store.logDir(key), taskId);
+  }
+
+  private limits(files: FollowLimits['files'], role: RunMeta, log: TaskLog, parser: OutputParser): FollowLimits {
+    return {
+      files,
+      timeoutMs: role.timeout_ms,
+      idleTimeoutMs: role.idle_timeout_ms,
+      cancelDelays: { termMs: this.options.cancelGraceMs, killMs: 2 * this.options.cancelGraceMs },
+      endGraceMs: this.options.endGraceMs,
+      onOutput: (stream, lines) => log.append(stream, stream === 'stdout' ? lines.flatMap((line) => parser.stdoutLine(line)) : lines),
+    };
+  }
+
+  /** Records the task's end once its process is done; nobody awaits a task that ends on its own, so a failure is logged. */
+  private follow(key: string, record: AgentRecord, active: ActiveTask): void {
+    active.recorded = active.process.done
+      .then((outcome) => this.end(key, record, active, outcome))
+      .catch((error: unknown) => this.options.logger.error({ agent: record.agent.name, task: active.task.id, err: error }, 'could not record the end of a task'));
+    this.running.set(key, active);
   }
 
   /** A failure to read git leaves the change fields empty rather than losing how the task ended. */
@@ -229,6 +288,10 @@ export class TaskRuns {
 }
 
 function notStarted(reason: string): RunOutcome {
-  return { exit_code: null, signal: null, stopped: null, spawn_error: reason };
+  return { exit_code: null, signal: null, stopped: null, spawn_error: reason, lost: false };
+}
+
+function runMeta(role: Role): RunMeta {
+  return { name: role.name, output: role.output, timeout: role.timeout, timeout_ms: role.timeout_ms, idle_timeout: role.idle_timeout, idle_timeout_ms: role.idle_timeout_ms, autocommit: role.autocommit };
 }
 

@@ -54,7 +54,8 @@ function analyze(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number
 }
 
 const COMMAND = `${process.execPath} ${realpathSync(CLI)} serve`;
-const HARDENING = { NoNewPrivileges: ['yes'], PrivateTmp: ['yes'], ProtectSystem: ['strict'], Restart: ['on-failure'] };
+// KillMode=process: a restart of the service leaves running agents running (see the README's Fleet section).
+const HARDENING = { NoNewPrivileges: ['yes'], PrivateTmp: ['yes'], ProtectSystem: ['strict'], Restart: ['on-failure'], KillMode: ['process'] };
 
 describe('fleet-mcp systemd', () => {
   it('--system prints a unit that runs this install as the current user, token under StateDirectory', async () => {

@@ -53,10 +53,19 @@ export interface ToolAnswer {
   text: string;
 }
 
-/** Starts the real server with auth on and connects the real SDK client with the token. */
+/**
+ * Starts the real server with auth on and connects the real SDK client with the token. Its agents stop with it, so a
+ * test leaves no task running; the tests of tasks outliving the server set FLEET_MCP_STOP_AGENTS_ON_EXIT=false.
+ */
 export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> {
   const server = await startServer(fleet.sandbox, {
-    env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, ...env },
+    env: {
+      FLEET_MCP_AUTH_ENABLED: 'true',
+      FLEET_MCP_CONFIG: fleet.configFile,
+      FLEET_MCP_DATA_DIR: fleet.dataDir,
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
+      ...env,
+    },
   });
   const token = env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
   const client = await connectClient(server.mcpUrl, token);

@@ -23,6 +23,9 @@ export interface AgentScript {
   flood?: { lines: number; bytes: number };
   /** Print "tick" this many times, `everyMs` apart, before leaving. */
   ticks?: { count: number; everyMs: number };
+  /** Just before leaving: print these lines, then write this file and commit everything with git. */
+  finalLines?: string[];
+  commit?: string;
 }
 
 const SCRIPT = `
@@ -39,7 +42,16 @@ if (spec.flood) for (let i = 0; i < spec.flood.lines; i++) console.log(String(i)
 console.log('ready');
 if (spec.ticks) { let n = 0; const timer = setInterval(() => { console.log('tick'); if (++n >= spec.ticks.count) clearInterval(timer); }, spec.ticks.everyMs); }
 // Leaving through the event loop rather than process.exit() lets Node flush stdout, which is async on a socket pipe.
-setTimeout(() => { process.exitCode = spec.exit ?? 0; }, spec.sleepMs ?? 0);
+setTimeout(() => {
+  for (const line of spec.finalLines ?? []) console.log(line);
+  if (spec.commit) {
+    require('node:fs').writeFileSync(spec.commit, 'work\\n');
+    const git = (args) => require('node:child_process').execFileSync('git', ['-c', 'user.name=Agent', '-c', 'user.email=agent@test.invalid', ...args]);
+    git(['add', '-A']);
+    git(['commit', '-q', '-m', 'agent: ' + spec.commit]);
+  }
+  process.exitCode = spec.exit ?? 0;
+}, spec.sleepMs ?? 0);
 `;
 
 /** Writes the test agent script into `dir` and returns its path. */
@@ -84,6 +96,8 @@ export class Sandbox {
       maxBusy: 4,
       baseEnv: { ...process.env, FLEET_MCP_AUTH_TOKEN: 'secret-token', FLEET_MCP_PORT: '1', AUTH_ENABLED: 'true' },
       cancelGraceMs: 300,
+      // Tests stop what they started; the ones about tasks outliving their server say otherwise.
+      stopAgentsOnShutdown: true,
       ...rest,
     });
     this.fleets.push(fleet);

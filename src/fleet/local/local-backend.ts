@@ -1,6 +1,6 @@
 import type { FleetBackend } from '../backend.js';
 import { KeyedLock } from '../keyed-lock.js';
-import { runProcess } from '../runner.js';
+import { reattachProcess, runProcess } from '../runner.js';
 import type { Store } from '../store.js';
 import { localGitContext, localTaskChanges } from './git-summary.js';
 import { createLocalLanding } from './landing.js';
@@ -19,5 +19,6 @@ export function createLocalBackend(store: Store): FleetBackend {
     gitContext: localGitContext,
     taskChanges: localTaskChanges,
     startProcess: runProcess,
+    reattachProcess,
   };
 }
