@@ -42,6 +42,8 @@ export interface Config {
   dataDir: string;
   /** How many agents may run a task at the same time. */
   maxBusy: number;
+  /** How many agents may exist at once; create_agent is refused past it. */
+  maxAgents: number;
   /** Open HTTP connections allowed at once; past it the oldest idle one makes room. */
   maxConnections: number;
   /** MCP sessions open at once; past it an initialize is served without a session. */
@@ -158,6 +160,12 @@ const variablesSchema = z.object({
   FLEET_MCP_CONFIG: pathVariable.optional(),
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
   FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
+  FLEET_MCP_MAX_AGENTS: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})` })
+    .transform(Number)
+    .default(100),
   FLEET_MCP_MAX_CONNECTIONS: z
     .string()
     .trim()
@@ -254,6 +262,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     // hosts) would leave slots idle. Memory is the real limit: each agent CLI with its tools takes a few hundred MB,
     // and 8 of them fit a small machine. Tasks beyond the limit queue rather than fail.
     maxBusy: vars.FLEET_MCP_MAX_BUSY ?? 8,
+    maxAgents: vars.FLEET_MCP_MAX_AGENTS,
     maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
     maxSessions: vars.FLEET_MCP_MAX_SESSIONS,
     sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,

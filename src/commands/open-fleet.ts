@@ -13,6 +13,7 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
       projects: fleetConfig.projects,
       roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
       maxBusy: config.maxBusy,
+      maxAgents: config.maxAgents,
       baseEnv: process.env,
       logger: logger.child({ component: 'fleet' }),
     });

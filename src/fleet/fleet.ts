@@ -28,6 +28,8 @@ export interface FleetOptions {
   roles: Role[];
   /** How many agents may run a task at the same time. */
   maxBusy: number;
+  /** How many agents may exist at once (deleted ones do not count); create_agent is refused past it. Default 100. */
+  maxAgents?: number;
   /** The server's environment; agents get it minus the server's own variables. */
   baseEnv: NodeJS.ProcessEnv;
   logger?: FleetLogger;
@@ -60,6 +62,8 @@ export interface ListAgentsFilter {
   status?: string;
   project?: string;
 }
+
+export const DEFAULT_MAX_AGENTS = 100;
 
 export const TASK_HISTORY_PAGES = { defaultSize: 20, maxSize: 100 } as const;
 export const AGENT_LOG_PAGES = { defaultSize: 50, maxSize: 500 } as const;
@@ -169,6 +173,7 @@ class FleetService implements Fleet {
           `Choose another name, or give "${existing.agent.name}" a new task with start_agent_task.`,
       );
     }
+    this.assertRoomForAgent();
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
@@ -357,6 +362,17 @@ class FleetService implements Fleet {
     }
     const why = agent.status_reason ? ` (${agent.status_reason})` : '';
     throw new FleetError('conflict', `Agent ${name} is ${agent.status}${why}; a task can only start when it is idle. Call restart_agent to make it idle.`);
+  }
+
+  private assertRoomForAgent(): void {
+    const max = this.parts.options.maxAgents ?? DEFAULT_MAX_AGENTS;
+    const count = this.registry.all().length;
+    if (count < max) return;
+    throw new FleetError(
+      'conflict',
+      `The fleet already has ${count} agents, its limit (FLEET_MCP_MAX_AGENTS=${max}). ` +
+        'Delete an agent you no longer need with delete_agent, or raise FLEET_MCP_MAX_AGENTS and restart the server.',
+    );
   }
 
   private assertOpen(): void {
