@@ -37,6 +37,8 @@ export interface FleetOptions {
   cancelGraceMs?: number;
   /** Log size kept per task; the oldest lines go first. Default 10 MB. */
   logCapBytes?: number;
+  /** How long to wait for another server to let go of the data dir. Default 5000 ms. */
+  lockWaitMs?: number;
 }
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
@@ -101,7 +103,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     );
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const lock = await lockDataDir(options.dataDir);
+  const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs });
   try {
     const store = Store.open(options.dataDir, logger);
     await recoverState(store, logger);
