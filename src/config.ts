@@ -5,6 +5,7 @@ import { isValidToken, TOKEN_RULE } from './auth/token.js';
 import { ConfigError } from './config-error.js';
 import { mergeSources, readDotEnv, readUserEnvFile } from './config-sources.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
+import { REQUEST_TIMEOUT_MS } from './http/limits.js';
 import { defaultConfigDir, defaultDataDir, expandPath } from './paths.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,6 +51,10 @@ export interface Config {
   maxSessions: number;
   /** An MCP session with no request and no open stream for this long is closed. */
   sessionIdleMs: number;
+  /** On SIGTERM/SIGINT, how long requests in flight may take before they are dropped (a tuning knob for tests). */
+  shutdownGraceMs: number;
+  /** How long a client may take to send its request headers (a tuning knob for tests). */
+  headersTimeoutMs: number;
   cwd: string;
 }
 
@@ -107,6 +112,20 @@ const maxBusyVariable = z
   .trim()
   .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number of at least 1 (got ${JSON.stringify(issue.input)})` })
   .transform(Number);
+
+/** A duration variable above zero and at most `maxMs`, in milliseconds. */
+function durationVariable(maxMs?: number) {
+  return z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms > 0 && (maxMs === undefined || ms <= maxMs)) return ms;
+      const range = maxMs === undefined ? 'above zero' : `above zero and at most ${maxMs / 1000}s`;
+      ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}, ${range} (got ${JSON.stringify(text)})` });
+      return z.NEVER;
+    });
+}
 
 const pathVariable = z.string().trim().min(1, { error: 'must not be empty' });
 
@@ -178,16 +197,9 @@ const variablesSchema = z.object({
     .regex(/^\d{1,6}$/, { error: (issue) => `must be a whole number from 0 (no sessions) to 999999 (got ${JSON.stringify(issue.input)})` })
     .transform(Number)
     .default(200),
-  FLEET_MCP_SESSION_IDLE_TIMEOUT: z
-    .string()
-    .trim()
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms !== undefined && ms > 0) return ms;
-      ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}, above zero (got ${JSON.stringify(text)})` });
-      return z.NEVER;
-    })
-    .default(3_600_000),
+  FLEET_MCP_SESSION_IDLE_TIMEOUT: durationVariable().default(3_600_000),
+  FLEET_MCP_SHUTDOWN_GRACE: durationVariable().default(10_000),
+  FLEET_MCP_HEADERS_TIMEOUT: durationVariable(REQUEST_TIMEOUT_MS).default(10_000),
   FLEET_MCP_ALLOWED_HOSTS: listVariable
     .refine((hosts) => hosts.every(isHostName), {
       error: 'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
@@ -266,6 +278,8 @@ export function loadConfig(options: LoadConfigOptions): Config {
     maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
     maxSessions: vars.FLEET_MCP_MAX_SESSIONS,
     sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,
+    shutdownGraceMs: vars.FLEET_MCP_SHUTDOWN_GRACE,
+    headersTimeoutMs: vars.FLEET_MCP_HEADERS_TIMEOUT,
     cwd,
   };
 }
