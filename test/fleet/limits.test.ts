@@ -1,7 +1,10 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetError } from '../../src/fleet/errors.js';
+import { silentLogger } from '../../src/fleet/logger.js';
+import { Store } from '../../src/fleet/store.js';
+import { newTask } from '../../src/fleet/task-runs.js';
 import { Sandbox, task } from './helpers.js';
 
 const sandbox = new Sandbox();
@@ -49,5 +52,28 @@ describe('agent state files', () => {
     expect(reopened.taskHistory('writer', { page: 1, pageSize: 100 }).items.map((entry) => entry.description)).toEqual(history.map((entry) => entry.description));
     await reopened.deleteAgent('writer');
     expect(readdirSync(join(dataDir, 'tasks'))).toEqual([]);
+  });
+});
+
+describe('a state file with task texts inline (written before texts had their own files)', () => {
+  it('is read with its full texts, moved to the new layout on its next save, and its text file paths are never taken from the file', () => {
+    const dataDir = sandbox.dir('fleet-data-');
+    const text = 'x'.repeat(5_000);
+    const old = newTask('legacy', text);
+    const planted = { ...newTask('legacy', 'short preview'), description_file: '/etc/hostname' };
+    const agent = { name: 'legacy', project: 'plain', role: 'test', status: 'idle', status_reason: null, workdir: dataDir, branch: null,
+      current_task_id: null, created_at: old.created_at, updated_at: old.created_at };
+    mkdirSync(join(dataDir, 'agents'), { recursive: true, mode: 0o700 });
+    const file = join(dataDir, 'agents', 'legacy.json');
+    writeFileSync(file, JSON.stringify({ version: 1, agent, tasks: [old, planted], git: null, process: null }), { mode: 0o600 });
+
+    const store = Store.open(dataDir, silentLogger);
+    expect(store.get('legacy')!.tasks.map((entry) => entry.description)).toEqual([text, 'short preview']);
+    store.save('legacy');
+    const saved = JSON.parse(readFileSync(file, 'utf8'));
+    expect(saved.tasks[0].description).toHaveLength(201);
+    expect(saved.tasks[0].description_file).toBe(`tasks/legacy/${old.id}.txt`);
+    expect(readFileSync(join(dataDir, saved.tasks[0].description_file), 'utf8')).toBe(text);
+    expect(Store.open(dataDir, silentLogger).get('legacy')!.tasks.map((entry) => entry.description)).toEqual([text, 'short preview']);
   });
 });
