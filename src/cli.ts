@@ -19,12 +19,15 @@ working directory; a .env may not set the settings marked *: move those to the e
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
  *FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
  *FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
-  FLEET_MCP_MAX_BUSY         agents that may run a task at once; default the number of CPUs
+  FLEET_MCP_MAX_BUSY         agents that may run a task at once; default 8
+  FLEET_MCP_MAX_AGENTS       agents that may exist at once; create_agent is refused past it; default 100
   FLEET_MCP_STOP_AGENTS_ON_EXIT  true to cancel running tasks when the server stops; default false: they run on
                              and the next server on the data dir follows them and records how they ended
  *FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
  *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
  *FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
+  FLEET_MCP_SHUTDOWN_GRACE   tuning: how long requests in flight may finish after SIGTERM/SIGINT; default 10s
+  FLEET_MCP_HEADERS_TIMEOUT  tuning: how long a client may take to send its headers (at most 30s); default 10s
   CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
 
 Agents (and git) get this environment minus every FLEET_MCP_* variable, AUTH_ENABLED and CREDENTIALS_DIRECTORY,

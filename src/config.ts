@@ -5,6 +5,7 @@ import { isValidToken, TOKEN_RULE } from './auth/token.js';
 import { ConfigError } from './config-error.js';
 import { mergeSources, readDotEnv, readUserEnvFile } from './config-sources.js';
 import { DURATION_RULE, parseDuration } from './duration.js';
+import { REQUEST_TIMEOUT_MS } from './http/limits.js';
 import { defaultConfigDir, defaultDataDir, expandPath } from './paths.js';
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -44,12 +45,18 @@ export interface Config {
   maxBusy: number;
   /** Whether stopping the server cancels running tasks; by default they run on and the next server follows them. */
   stopAgentsOnExit: boolean;
+  /** How many agents may exist at once; create_agent is refused past it. */
+  maxAgents: number;
   /** Open HTTP connections allowed at once; past it the oldest idle one makes room. */
   maxConnections: number;
   /** MCP sessions open at once; past it an initialize is served without a session. */
   maxSessions: number;
   /** An MCP session with no request and no open stream for this long is closed. */
   sessionIdleMs: number;
+  /** On SIGTERM/SIGINT, how long requests in flight may take before they are dropped (a tuning knob for tests). */
+  shutdownGraceMs: number;
+  /** How long a client may take to send its request headers (a tuning knob for tests). */
+  headersTimeoutMs: number;
   cwd: string;
 }
 
@@ -110,6 +117,20 @@ const maxBusyVariable = z
   .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number of at least 1 (got ${JSON.stringify(issue.input)})` })
   .transform(Number);
 
+/** A duration variable above zero and at most `maxMs`, in milliseconds. */
+function durationVariable(maxMs?: number) {
+  return z
+    .string()
+    .trim()
+    .transform((text, ctx) => {
+      const ms = parseDuration(text);
+      if (ms !== undefined && ms > 0 && (maxMs === undefined || ms <= maxMs)) return ms;
+      const range = maxMs === undefined ? 'above zero' : `above zero and at most ${maxMs / 1000}s`;
+      ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}, ${range} (got ${JSON.stringify(text)})` });
+      return z.NEVER;
+    });
+}
+
 const pathVariable = z.string().trim().min(1, { error: 'must not be empty' });
 
 /** A host name or an IP address (IPv6 with or without brackets): what a Host header names, without a port. */
@@ -163,6 +184,12 @@ const variablesSchema = z.object({
   FLEET_MCP_DATA_DIR: pathVariable.optional(),
   FLEET_MCP_MAX_BUSY: maxBusyVariable.optional(),
   FLEET_MCP_STOP_AGENTS_ON_EXIT: booleanVariable.default(false),
+  FLEET_MCP_MAX_AGENTS: z
+    .string()
+    .trim()
+    .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})` })
+    .transform(Number)
+    .default(100),
   FLEET_MCP_MAX_CONNECTIONS: z
     .string()
     .trim()
@@ -175,16 +202,9 @@ const variablesSchema = z.object({
     .regex(/^\d{1,6}$/, { error: (issue) => `must be a whole number from 0 (no sessions) to 999999 (got ${JSON.stringify(issue.input)})` })
     .transform(Number)
     .default(200),
-  FLEET_MCP_SESSION_IDLE_TIMEOUT: z
-    .string()
-    .trim()
-    .transform((text, ctx) => {
-      const ms = parseDuration(text);
-      if (ms !== undefined && ms > 0) return ms;
-      ctx.addIssue({ code: 'custom', message: `must be ${DURATION_RULE}, above zero (got ${JSON.stringify(text)})` });
-      return z.NEVER;
-    })
-    .default(3_600_000),
+  FLEET_MCP_SESSION_IDLE_TIMEOUT: durationVariable().default(3_600_000),
+  FLEET_MCP_SHUTDOWN_GRACE: durationVariable().default(10_000),
+  FLEET_MCP_HEADERS_TIMEOUT: durationVariable(REQUEST_TIMEOUT_MS).default(10_000),
   FLEET_MCP_ALLOWED_HOSTS: listVariable
     .refine((hosts) => hosts.every(isHostName), {
       error: 'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
@@ -260,9 +280,12 @@ export function loadConfig(options: LoadConfigOptions): Config {
     // and 8 of them fit a small machine. Tasks beyond the limit queue rather than fail.
     maxBusy: vars.FLEET_MCP_MAX_BUSY ?? 8,
     stopAgentsOnExit: vars.FLEET_MCP_STOP_AGENTS_ON_EXIT,
+    maxAgents: vars.FLEET_MCP_MAX_AGENTS,
     maxConnections: vars.FLEET_MCP_MAX_CONNECTIONS,
     maxSessions: vars.FLEET_MCP_MAX_SESSIONS,
     sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,
+    shutdownGraceMs: vars.FLEET_MCP_SHUTDOWN_GRACE,
+    headersTimeoutMs: vars.FLEET_MCP_HEADERS_TIMEOUT,
     cwd,
   };
 }

@@ -144,7 +144,7 @@ function serialize(record: TokenRecord): string {
  * Puts a new record in place only if no file exists yet. A hard link is atomic and fails when the name is
  * taken, so two servers starting at once cannot overwrite each other: the loser reads the winner's token.
  */
-function createExclusive(file: string, record: TokenRecord): boolean {
+export function createTokenFileExclusive(file: string, record: TokenRecord): boolean {
   prepareDirectory(file);
   const temp = writeTempFile(file, serialize(record));
   try {
@@ -167,7 +167,7 @@ export function ensureTokenFile(file: string): { record: TokenRecord; created: b
     return { record: existing, created: false };
   }
   const record = newRecord();
-  if (createExclusive(file, record)) return { record, created: true };
+  if (createTokenFileExclusive(file, record)) return { record, created: true };
   return { record: readTokenFile(file)!, created: false };
 }
 

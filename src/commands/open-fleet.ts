@@ -14,6 +14,7 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
       roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
       maxBusy: config.maxBusy,
       stopAgentsOnShutdown: config.stopAgentsOnExit,
+      maxAgents: config.maxAgents,
       baseEnv: process.env,
       logger: logger.child({ component: 'fleet' }),
     });

@@ -22,7 +22,6 @@ import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 import { handleServeSignals } from './serve-signals.js';
 
-const SHUTDOWN_GRACE_MS = 10_000;
 const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
 
 function displayHost(host: string): string {
@@ -135,7 +134,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     legacySse,
     logger,
   });
-  const server = await listen({ app, host: config.host, port: config.port, maxConnections: config.maxConnections });
+  const server = await listen({ app, host: config.host, port: config.port, maxConnections: config.maxConnections, headersTimeoutMs: config.headersTimeoutMs });
   const url = `http://${displayHost(config.host)}:${server.address.port}/mcp`;
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);
@@ -155,7 +154,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
 
   signals.stopWith(async () => {
     // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
-    const closing = Promise.all([server.close(SHUTDOWN_GRACE_MS), fleet.shutdown()]);
+    const closing = Promise.all([server.close(config.shutdownGraceMs), fleet.shutdown()]);
     watcher.close();
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');

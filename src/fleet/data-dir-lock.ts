@@ -15,23 +15,33 @@ export interface DataDirLock {
 }
 
 // A server restarted right after a stop may find the old one still finishing its shutdown; give it this long.
-const WAIT_FOR_HOLDER_MS = 5000;
+export const DEFAULT_LOCK_WAIT_MS = 5000;
 const POLL_HOLDER_MS = 100;
 // A takeover holds its mutex for a few milliseconds; one this old was left by a process that died holding it.
 const STALE_TAKEOVER_MS = 10_000;
 const POLL_TAKEOVER_MS = 20;
 
+/** The points of a takeover where a test may hold one contender, to make a race happen in a chosen order. */
+export type TakeoverStep = 'removing-stale-lock' | 'takeover-busy';
+
+export interface LockDataDirOptions {
+  /** How long to wait for a live holder to let go. Default DEFAULT_LOCK_WAIT_MS. */
+  waitMs?: number;
+  /** For tests only: awaited at each step of a takeover, so a race can be driven step by step. */
+  pauseAt?: (step: TakeoverStep) => Promise<void>;
+}
+
 /**
  * Claims the data dir for this server: two servers on one data dir would each take the other's running tasks
  * for orphans of a crash. A lock left by a server that died (kill -9) is taken over.
  */
-export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
+export async function lockDataDir(dataDir: string, options: LockDataDirOptions = {}): Promise<DataDirLock> {
   const file = join(dataDir, 'server.lock');
   const owner: LockOwner = { pid: process.pid, pid_start: processStartTime(process.pid), id: randomUUID() };
   // One complete temp file, hard-linked into place on each try: a reader never sees a half-written owner.
   const temp = writeTempFile(file, JSON.stringify(owner));
   try {
-    await claim(file, temp, dataDir);
+    await claim(file, temp, dataDir, options);
   } finally {
     rmSync(temp, { force: true });
   }
@@ -43,8 +53,8 @@ export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   };
 }
 
-async function claim(file: string, temp: string, dataDir: string): Promise<void> {
-  const deadline = Date.now() + WAIT_FOR_HOLDER_MS;
+async function claim(file: string, temp: string, dataDir: string, options: LockDataDirOptions): Promise<void> {
+  const deadline = Date.now() + (options.waitMs ?? DEFAULT_LOCK_WAIT_MS);
   while (!tryLink(temp, file)) {
     const holder = readOwner(file);
     if (holder === 'missing') continue;
@@ -56,7 +66,7 @@ async function claim(file: string, temp: string, dataDir: string): Promise<void>
         );
       }
       await sleep(POLL_HOLDER_MS);
-    } else if (!removeStaleLock(file, holder)) {
+    } else if (!(await removeStaleLock(file, holder, options))) {
       await sleep(POLL_TAKEOVER_MS);
     }
   }
@@ -78,17 +88,21 @@ function tryLink(temp: string, file: string): boolean {
  * found the same dead holder could both remove "its" lock, the slower one removing the lock the faster one had
  * just created, and both would run. Returns false when another takeover is under way.
  */
-function removeStaleLock(file: string, stale: LockOwner | 'corrupt'): boolean {
+async function removeStaleLock(file: string, stale: LockOwner | 'corrupt', options: LockDataDirOptions): Promise<boolean> {
   const mutex = `${file}.takeover`;
   try {
     mkdirSync(mutex, { mode: 0o700 });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    await options.pauseAt?.('takeover-busy');
     removeIfOlderThan(mutex, STALE_TAKEOVER_MS);
     return false;
   }
   try {
-    if (ownerKey(readOwner(file)) === ownerKey(stale)) rmSync(file, { force: true });
+    if (ownerKey(readOwner(file)) === ownerKey(stale)) {
+      await options.pauseAt?.('removing-stale-lock');
+      rmSync(file, { force: true });
+    }
   } finally {
     rmSync(mutex, { recursive: true, force: true });
   }

@@ -37,6 +37,8 @@ export interface FleetOptions {
   roles: Role[];
   /** How many agents may run a task at the same time. */
   maxBusy: number;
+  /** How many agents may exist at once (deleted ones do not count); create_agent is refused past it. Default 100. */
+  maxAgents?: number;
   /** The server's environment; agents get it minus the server's own variables. */
   baseEnv: NodeJS.ProcessEnv;
   logger?: FleetLogger;
@@ -49,6 +51,8 @@ export interface FleetOptions {
    * them again and records how they ended.
    */
   stopAgentsOnShutdown?: boolean;
+  /** How long to wait for another server to let go of the data dir. Default 5000 ms. */
+  lockWaitMs?: number;
 }
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
@@ -108,6 +112,8 @@ export interface ListAgentsFilter {
   project?: string;
 }
 
+export const DEFAULT_MAX_AGENTS = 100;
+
 export const TASK_HISTORY_PAGES = { defaultSize: 20, maxSize: 100 } as const;
 export const AGENT_LOG_PAGES = { defaultSize: 50, maxSize: 500 } as const;
 
@@ -154,7 +160,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     );
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const lock = await lockDataDir(options.dataDir);
+  const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs });
   try {
     const store = Store.open(options.dataDir, logger);
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
@@ -228,12 +234,15 @@ class FleetService implements Fleet {
     assertValidAgentName(input.name);
     const key = agentKey(input.name);
     this.assertNameFree(key);
+    this.assertRoomForAgent();
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
     // A base that is not there is refused before the agent exists, so nothing is left to clean up.
     const base = await this.parts.backend.resolveBase(project, input.base);
+    // Checked again: another create may have taken the name or the last place while the base was looked up.
     this.assertNameFree(key);
+    this.assertRoomForAgent();
     const record = newAgentRecord(input.name, project, role, base, input.by ?? null);
     // The task is recorded before anything can fail, so its text is kept for restart_agent whatever happens next.
     const task = this.addTask(record, input.task, { by: input.by });
@@ -529,6 +538,17 @@ class FleetService implements Fleet {
     throw new FleetError(
       'conflict',
       `Agent "${agent.name}" is ${agent.status}${doing}; its work can be ${what} once it is idle: wait with wait_for_agent, or stop it with cancel_agent_task.`,
+    );
+  }
+
+  private assertRoomForAgent(): void {
+    const max = this.parts.options.maxAgents ?? DEFAULT_MAX_AGENTS;
+    const count = this.registry.all().length;
+    if (count < max) return;
+    throw new FleetError(
+      'conflict',
+      `The fleet already has ${count} agents, its limit (FLEET_MCP_MAX_AGENTS=${max}). ` +
+        'Delete an agent you no longer need with delete_agent, or raise FLEET_MCP_MAX_AGENTS and restart the server.',
     );
   }
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
 import { FORMAT_VERSION, parseRecordFile } from './record-file.js';
+import { TaskTexts } from './task-texts.js';
 import type { Agent, TaskRecord } from './types.js';
 import type { FleetLogger } from './logger.js';
 
@@ -24,12 +25,16 @@ export interface AgentRecord {
 /**
  * Fleet state kept in memory and written through to one small file per agent, so a request never reads the disk
  * and a state change rewrites only the agent it touched. Layout under the data dir:
- * `agents/<key>.json`, `logs/<key>/<task id>.jsonl`, `worktrees/<name>/`.
+ * `agents/<key>.json`, `tasks/<key>/<task id>.txt` (task texts, see TaskTexts), `logs/<key>/<task id>.jsonl`,
+ * `worktrees/<name>/`.
  */
 export class Store {
   private readonly records = new Map<string, AgentRecord>();
+  private readonly texts: TaskTexts;
 
-  private constructor(readonly dataDir: string) {}
+  private constructor(readonly dataDir: string) {
+    this.texts = new TaskTexts(dataDir);
+  }
 
   /**
    * Loads the state left by a previous run. The data dir must be safe from other users; a state file that cannot
@@ -39,7 +44,7 @@ export class Store {
     const store = new Store(dataDir);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     assertTrustedDirectory(dataDir, 'data dir');
-    for (const dir of [store.agentsDir(), join(dataDir, 'logs'), join(dataDir, 'worktrees')]) {
+    for (const dir of [store.agentsDir(), join(dataDir, 'tasks'), join(dataDir, 'logs'), join(dataDir, 'worktrees')]) {
       mkdirSync(dir, { recursive: true, mode: 0o700 });
     }
     for (const entry of readdirSync(store.agentsDir(), { withFileTypes: true })) {
@@ -53,8 +58,10 @@ export class Store {
       if (!entry.name.endsWith('.json')) continue;
       const key = entry.name.slice(0, -'.json'.length);
       const loaded = readRecord(file, key, dataDir);
-      if ('record' in loaded) store.records.set(key, loaded.record);
-      else logger.warn({ file, reason: loaded.problem }, 'ignoring an agent state file, left as it is');
+      if ('record' in loaded) {
+        const { record } = loaded;
+        store.records.set(key, { ...record, tasks: record.tasks.map((task) => store.texts.fromStored(key, task)) });
+      } else logger.warn({ file, reason: loaded.problem }, 'ignoring an agent state file, left as it is');
     }
     return store;
   }
@@ -77,13 +84,15 @@ export class Store {
   save(key: string): void {
     const record = this.records.get(key);
     if (!record) return;
-    writeFileAtomicSync(this.agentFile(key), JSON.stringify({ version: FORMAT_VERSION, ...record }));
+    const tasks = record.tasks.map((task) => this.texts.toStored(key, task));
+    writeFileAtomicSync(this.agentFile(key), JSON.stringify({ version: FORMAT_VERSION, ...record, tasks }));
   }
 
-  /** Forgets the agent and deletes its state and logs. */
+  /** Forgets the agent and deletes its state, task texts and logs. */
   remove(key: string): void {
     this.records.delete(key);
     rmSync(this.agentFile(key), { force: true });
+    this.texts.remove(key);
     rmSync(this.logDir(key), { recursive: true, force: true });
   }
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 // Writing a temp file takes milliseconds; one this old was left by a writer killed before it put the file in place.
@@ -13,13 +13,13 @@ function tempPrefix(file: string): string {
  * Writes the whole content to a new 0600 temp file beside `file` and flushes it to disk; the caller puts it in
  * place (rename, or link for an exclusive create). Every temp name is fresh, so concurrent writers never meet.
  */
-export function writeTempFile(file: string, content: string): string {
+export function writeTempFile(file: string, content: string | Uint8Array): string {
   const temp = join(dirname(file), `${tempPrefix(file)}${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     // The mode given to open is reduced by the umask; secrets and state must not depend on it.
     fchmodSync(fd, 0o600);
-    writeSync(fd, content);
+    writeFileSync(fd, content);
     fsyncSync(fd);
   } catch (error) {
     rmSync(temp, { force: true });
@@ -73,7 +73,7 @@ export function fsyncDirectory(dir: string): void {
  * a mix: write a temp file in the same directory, fsync it, rename it over the target, fsync the directory.
  * Synchronous on purpose: the files are small, and ordering the writes is then free.
  */
-export function writeFileAtomicSync(file: string, content: string): void {
+export function writeFileAtomicSync(file: string, content: string | Uint8Array): void {
   const temp = writeTempFile(file, content);
   try {
     renameSync(temp, file);

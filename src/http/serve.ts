@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
+import { REQUEST_TIMEOUT_MS } from './limits.js';
 
 export interface ListenOptions {
   app: Hono<any>;
@@ -9,13 +10,17 @@ export interface ListenOptions {
   port: number;
   /** Open connections allowed at once; see capConnections. */
   maxConnections: number;
+  /** How long a client may take to send its headers; at most REQUEST_TIMEOUT_MS. */
+  headersTimeoutMs: number;
 }
 
 /**
- * A client that stalls is cut off: headers must arrive within 10 s and the whole request within 30 s. These
- * bound receiving the request only, so long tool calls still have all the time they need to answer.
+ * A client that stalls is cut off: headers must arrive within FLEET_MCP_HEADERS_TIMEOUT (10 s) and the whole request
+ * within 30 s. These bound receiving the request only, so long tool calls still have all the time they need to answer.
  */
-const SERVER_OPTIONS = { headersTimeout: 10_000, requestTimeout: 30_000, connectionsCheckingInterval: 1_000 };
+function serverOptions(headersTimeoutMs: number): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+  return { headersTimeout: headersTimeoutMs, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
+}
 
 export interface RunningServer {
   address: AddressInfo;
@@ -89,7 +94,7 @@ function capConnections(server: ServerType, max: number): void {
 }
 
 export async function listen(options: ListenOptions): Promise<RunningServer> {
-  const server = createAdaptorServer({ fetch: options.app.fetch, serverOptions: SERVER_OPTIONS });
+  const server = createAdaptorServer({ fetch: options.app.fetch, serverOptions: serverOptions(options.headersTimeoutMs) });
   capConnections(server, options.maxConnections);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -164,19 +164,17 @@ describe('request limits', () => {
     expect(response.status).toBe(431);
   });
 
-  it('cuts off a client that stalls while sending headers', async () => {
-    const socket = connect(server.port, '127.0.0.1');
+  it('cuts off a client that stalls while sending headers (FLEET_MCP_HEADERS_TIMEOUT)', async () => {
+    const quick = await startServer(createSandbox(), { env: { FLEET_MCP_HEADERS_TIMEOUT: '500ms' } });
+    const socket = connect(quick.port, '127.0.0.1');
     socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
     let received = '';
     socket.on('error', () => undefined);
     socket.on('data', (chunk) => (received += chunk.toString()));
-    const closedAfter = await new Promise<number>((resolve) => {
-      const started = Date.now();
-      socket.on('close', () => resolve(Date.now() - started));
-    });
-    expect(closedAfter).toBeLessThan(25_000);
+    // With the default 10 s this waits past the test's timeout.
+    await new Promise<void>((resolve) => socket.on('close', () => resolve()));
     expect(received).toMatch(/^HTTP\/1\.1 408/);
-  }, 30_000);
+  }, 8_000);
 });
 
 describe('exposure', () => {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockDataDir, type DataDirLock } from '../../src/fleet/data-dir-lock.js';
 
 const ROUNDS = 3;
 const CONTENDERS = 8;
@@ -80,5 +81,34 @@ describe('the data dir lock, across processes', () => {
       const results = await Promise.all(contenders.map((c) => c.result));
       for (const result of results) expect(result).toEqual({ code: 0, output: 'held\n' });
     }
+  });
+});
+
+describe('the data dir lock takeover, driven step by step', () => {
+  it('lets a second server through only after the first finished taking over a dead server\'s lock', async () => {
+    const dataDir = mkdtempSync(join(dir, 'data-'));
+    writeFileSync(join(dataDir, 'server.lock'), JSON.stringify({ pid: 999_999_999, pid_start: '1', id: 'dead' }));
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    const held: string[] = [];
+    const record = (name: string) => (lock: DataDirLock) => {
+      held.push(name);
+      return lock;
+    };
+
+    // The first server stops right before removing the dead server's lock.
+    const first = lockDataDir(dataDir, { pauseAt: (step) => (step === 'removing-stale-lock' ? gate : Promise.resolve()) }).then(record('first'));
+    let secondBusy!: () => void;
+    const busy = new Promise<void>((resolve) => (secondBusy = resolve));
+    // The second finds the takeover under way; without the takeover mutex it removes the dead lock and takes the dir.
+    const second = lockDataDir(dataDir, { waitMs: 60_000, pauseAt: async (step) => (step === 'takeover-busy' ? secondBusy() : undefined) }).then(record('second'));
+    await Promise.race([busy, second]);
+    openGate();
+
+    const firstLock = await first;
+    expect(held).toEqual(['first']);
+    firstLock.release();
+    (await second).release();
+    expect(held).toEqual(['first', 'second']);
   });
 });

@@ -225,7 +225,7 @@ describe('the data dir', () => {
   it('belongs to one server at a time, and a lock left by a dead server is taken over', async () => {
     const dataDir = sandbox.dir('fleet-data-');
     const first = await sandbox.fleet({ dataDir });
-    await expect(sandbox.fleet({ dataDir })).rejects.toThrow(/in use by another fleet-mcp server \(pid \d+\)/);
+    await expect(sandbox.fleet({ dataDir, lockWaitMs: 200 })).rejects.toThrow(/in use by another fleet-mcp server \(pid \d+\)/);
     await first.shutdown();
     const second = await sandbox.fleet({ dataDir });
     await second.shutdown();

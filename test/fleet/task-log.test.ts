@@ -1,10 +1,10 @@
-import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LineSplitter, MAX_LINE_CHARS } from '../../src/fleet/line-splitter.js';
 import { readTaskLogTail } from '../../src/fleet/log-tail.js';
-import { readTaskLogFile, TaskLog } from '../../src/fleet/task-log.js';
+import { LINE_OVERHEAD_BYTES, readTaskLogFile, TaskLog } from '../../src/fleet/task-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,6 +47,43 @@ describe('TaskLog', () => {
     log.append('stderr', ['a', 'b']);
     log.close();
     expect(readTaskLogFile(file).map((line) => [line.stream, line.text])).toEqual([['stderr', 'a'], ['stderr', 'b']]);
+  });
+
+  it('keeps only a bounded tail in memory, by line count, while the whole capped log stays on disk and readable', () => {
+    const file = join(dir, 'many.jsonl');
+    const log = new TaskLog({ file, taskId: 't3', capBytes: 100 * 1024 * 1024, tailBytes: 1e12, tailLines: 1000 });
+    for (let batch = 0; batch < 50; batch++) log.append('stdout', Array.from({ length: 1000 }, (_, i) => String((batch * 1000 + i) % 100)));
+    expect(log.memory.lines).toBe(1000);
+    const lines = log.newest(Infinity);
+    expect(lines).toHaveLength(50_000);
+    expect(log.lineCount).toBe(50_000);
+    expect(lines.at(-1)?.text).toBe('99');
+    log.close();
+    expect(readTaskLogFile(file)).toEqual(lines);
+  });
+
+  it('counts a per-line overhead in the memory budget, so a flood of tiny lines stays within it', () => {
+    const log = new TaskLog({ file: join(dir, 'tiny.jsonl'), taskId: 't4', capBytes: 100 * 1024 * 1024, tailBytes: 100_000, tailLines: 1e9 });
+    for (let batch = 0; batch < 20; batch++) log.append('stdout', Array.from({ length: 1000 }, () => 'ab'));
+    // Counting the 2 bytes of text only, all 20,000 lines (40 KB) would fit the 100 KB budget.
+    expect(log.memory.lines).toBeLessThanOrEqual(Math.floor(100_000 / LINE_OVERHEAD_BYTES));
+    expect(log.memory.bytes).toBeLessThanOrEqual(100_000);
+    expect(log.newest(Infinity)).toHaveLength(20_000);
+  });
+
+  it('bounds memory by bytes for long lines, and trims the file to the cap with the newest lines', () => {
+    const file = join(dir, 'long.jsonl');
+    const log = new TaskLog({ file, taskId: 't5', capBytes: 1_000_000, tailBytes: 300_000, tailLines: 1e9 });
+    for (let i = 0; i < 100; i++) log.append('stdout', [`${i} ${'y'.repeat(50_000)}`]);
+    expect(log.memory.bytes).toBeLessThanOrEqual(300_000);
+    expect(log.memory.lines).toBeLessThanOrEqual(3);
+    log.close();
+    const lines = readTaskLogFile(file);
+    expect(lines[0]?.text).toMatch(/^\[log capped at 1000000 bytes: \d+ earlier lines were dropped\]$/);
+    expect(lines.at(-1)?.text.startsWith('99 ')).toBe(true);
+    expect(statSync(file).size).toBeLessThanOrEqual(1_000_000);
+    expect(log.newest(Infinity)).toEqual(lines);
+    expect(log.lineCount).toBe(lines.length);
   });
 });
 

@@ -62,4 +62,16 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ env: { FLEET_MCP_PORT: '-1' }, cwd })).toThrow(/^FLEET_MCP_PORT /);
     expect(() => loadConfig({ env: { FLEET_MCP_HOST: '  ' }, cwd })).toThrow(/^FLEET_MCP_HOST must not be empty/);
   });
+
+  it('takes the tuning knobs as durations, and keeps the headers timeout within the request timeout', () => {
+    expect(loadConfig({ env: {}, cwd })).toMatchObject({ shutdownGraceMs: 10_000, headersTimeoutMs: 10_000, maxAgents: 100 });
+    expect(loadConfig({ env: { FLEET_MCP_SHUTDOWN_GRACE: '300ms', FLEET_MCP_HEADERS_TIMEOUT: '30s', FLEET_MCP_MAX_AGENTS: '3' }, cwd })).toMatchObject({
+      shutdownGraceMs: 300,
+      headersTimeoutMs: 30_000,
+      maxAgents: 3,
+    });
+    expect(() => loadConfig({ env: { FLEET_MCP_HEADERS_TIMEOUT: '31s' }, cwd })).toThrow(/^FLEET_MCP_HEADERS_TIMEOUT .*at most 30s/);
+    expect(() => loadConfig({ env: { FLEET_MCP_SHUTDOWN_GRACE: '0s' }, cwd })).toThrow(/^FLEET_MCP_SHUTDOWN_GRACE /);
+    expect(() => loadConfig({ env: { FLEET_MCP_MAX_AGENTS: '0' }, cwd })).toThrow(/^FLEET_MCP_MAX_AGENTS /);
+  });
 });

@@ -1,8 +1,8 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ensureTokenFile, readTokenFile, rotateTokenFile, TokenFileError } from '../../src/auth/token-store.js';
+import { createTokenFileExclusive, ensureTokenFile, readTokenFile, rotateTokenFile, TokenFileError } from '../../src/auth/token-store.js';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -32,6 +32,32 @@ describe('token store', () => {
     expect(rotated.value).not.toBe(record.value);
     expect(JSON.parse(readFileSync(file, 'utf8'))).toEqual(rotated);
     expect(statSync(file).mode & 0o777).toBe(0o600);
+    expect(readdirSync(join(file, '..'))).toEqual(['auth_token']);
+  });
+
+  it('rotates by putting a new file in place, never by writing the old one: a reader holding it open keeps the old token', () => {
+    const file = tempFile();
+    const { record } = ensureTokenFile(file);
+    const before = statSync(file).ino;
+    const reader = openSync(file, 'r');
+    try {
+      rotateTokenFile(file);
+      expect(statSync(file).ino).not.toBe(before);
+      expect(JSON.parse(readFileSync(reader, 'utf8'))).toEqual(record);
+    } finally {
+      closeSync(reader);
+    }
+  });
+
+  it('never replaces an existing file when creating the first token', () => {
+    const file = tempFile();
+    mkdirSync(join(file, '..'), { mode: 0o700 });
+    const existing = `${JSON.stringify({ value: 'A'.repeat(43), created_at: '2026-01-01T00:00:00.000Z' })}\n`;
+    writeFileSync(file, existing, { mode: 0o600 });
+    const before = statSync(file).ino;
+    expect(createTokenFileExclusive(file, { value: 'B'.repeat(43), created_at: '2026-01-02T00:00:00.000Z' })).toBe(false);
+    expect(readFileSync(file, 'utf8')).toBe(existing);
+    expect(statSync(file).ino).toBe(before);
     expect(readdirSync(join(file, '..'))).toEqual(['auth_token']);
   });
 
