@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { answersPing, liveGroupLeader } from '../helpers/ping-process.js';
 import { initGitRepo } from '../fleet/helpers.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { killServers, startServer } from '../helpers/server.js';
@@ -12,23 +13,6 @@ afterAll(() => {
   killServers();
   cleanupSandboxes();
 });
-
-/** A process of ours in a group of its own, as an agent's task would be; it answers "pong" to a line. */
-function liveGroupLeader(): ChildProcess {
-  const script = 'process.stdin.on("data", () => process.stdout.write("pong\\n"))';
-  const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
-  children.push(child);
-  return child;
-}
-
-/** Whether the process still runs code; a SIGKILL sent before the ping leaves it unable to answer. */
-function answersPing(child: ChildProcess): Promise<boolean> {
-  return new Promise((resolve) => {
-    child.stdout!.once('data', () => resolve(true));
-    child.once('exit', () => resolve(false));
-    child.stdin!.write('ping\n');
-  });
-}
 
 function agentState(name: string, fields: { status: string; workdir: string; repo: string; worktree: string; process?: object }): object {
   const now = new Date().toISOString();
@@ -67,8 +51,8 @@ describe('state planted in the data dir is validated before the server acts on i
     writeFileSync(join(victim, 'precious.txt'), 'keep me');
     writeFileSync(join(agents, 'intruder.json'), JSON.stringify(agentState('intruder', { status: 'deleting', workdir: victim, repo, worktree: victim })));
 
-    const wrongStart = liveGroupLeader();
-    const noStart = liveGroupLeader();
+    const wrongStart = liveGroupLeader(children);
+    const noStart = liveGroupLeader(children);
     for (const [name, child, pidStart] of [['wrongstart', wrongStart, '1'], ['nostart', noStart, null]] as const) {
       const worktree = join(dataDir, 'worktrees', name);
       mkdirSync(worktree, { recursive: true });

@@ -1,7 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { answersPing, liveGroupLeader } from '../helpers/ping-process.js';
 import type { FleetLogger } from '../../src/fleet/logger.js';
 import { processStartTime } from '../../src/fleet/process-group.js';
 import { Store } from '../../src/fleet/store.js';
@@ -57,26 +58,6 @@ function plant(dataDir: string, fileName: string, content: unknown): string {
   mkdirSync(join(dataDir, 'agents'), { recursive: true, mode: 0o700 });
   writeFileSync(file, typeof content === 'string' ? content : JSON.stringify(content));
   return file;
-}
-
-/** A long-running process of ours in a group of its own, as an agent's task would be; it answers "pong" to a line. */
-function liveGroupLeader(): ChildProcess {
-  const script = 'process.stdin.on("data", () => process.stdout.write("pong\\n"))';
-  const child = spawn(process.execPath, ['-e', script], { detached: true, stdio: ['pipe', 'pipe', 'ignore'] });
-  children.push(child);
-  return child;
-}
-
-/**
- * Whether the process still runs code: a SIGKILL sent before the ping is pending when the ping arrives, so a killed
- * process can never answer it, and a zombie (killed, not reaped yet) does not count as alive as it would for kill -0.
- */
-function answersPing(child: ChildProcess): Promise<boolean> {
-  return new Promise((resolve) => {
-    child.stdout!.once('data', () => resolve(true));
-    child.once('exit', () => resolve(false));
-    child.stdin!.write('ping\n');
-  });
 }
 
 describe('agent state read from the data dir', () => {
@@ -183,7 +164,7 @@ describe('agent state read from the data dir', () => {
     ['no start time', undefined],
   ])('never signals a live process recorded with %s', async (_name, pidStart) => {
     const dataDir = sandbox.dir('fleet-data-');
-    const child = liveGroupLeader();
+    const child = liveGroupLeader(children);
     expect(processStartTime(child.pid!)).not.toBe(pidStart);
     const record = gitRecord(dataDir, 'busybody', sandbox.gitRepo());
     mkdirSync(record.git.worktree, { recursive: true });
@@ -199,7 +180,7 @@ describe('agent state read from the data dir', () => {
 
   it('signals a live process recorded with its own start time (the check above is not vacuous)', async () => {
     const dataDir = sandbox.dir('fleet-data-');
-    const child = liveGroupLeader();
+    const child = liveGroupLeader(children);
     expect(await answersPing(child)).toBe(true);
     const record = gitRecord(dataDir, 'orphan', sandbox.gitRepo());
     mkdirSync(record.git.worktree, { recursive: true });
