@@ -25,7 +25,7 @@ import { appendToTaskLogFile } from './task-log.js';
 import { installSupervisor, supervisorArgv } from './supervisor/script.js';
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
-import { newTask, TaskRuns } from './task-runs.js';
+import { newTask, TaskRuns, UNSET_TASK_FIELDS } from './task-runs.js';
 import { AGENT_STATUSES, type Agent, type AgentBase, type AgentStatus, type LogLine, type LogStream, type Page, type Role, type TaskRecord } from './types.js';
 
 export { MAX_TASK_CHARS } from './task-text.js';
@@ -559,22 +559,7 @@ class FleetService implements Fleet {
 
 /** Fields a task recorded by an earlier version lacks. */
 function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
-  return {
-    queue_position: null,
-    started_by: null,
-    created_at: task.started_at ?? undefined,
-    duration_ms: null,
-    head_at_start: null,
-    commits: null,
-    files_changed: null,
-    uncommitted_changes: null,
-    autocommit: null,
-    final_message: null,
-    error: null,
-    fresh_conversation: false,
-    continued_conversation: null,
-    session_id: null,
-  };
+  return { ...UNSET_TASK_FIELDS, created_at: task.started_at ?? undefined };
 }
 
 function newAgentRecord(name: string, project: Project, role: Role, base: AgentBase | null, by: string | null): AgentRecord {

@@ -53,31 +53,38 @@ type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & { parser?
 
 const NO_SUMMARY: OutputSummary = { final_message: null, error: null };
 
+/** What a task knows of its run and outcome before it has run; also what a task recorded by an earlier version lacks. */
+export const UNSET_TASK_FIELDS = {
+  queue_position: null,
+  started_by: null,
+  duration_ms: null,
+  head_at_start: null,
+  commits: null,
+  files_changed: null,
+  uncommitted_changes: null,
+  autocommit: null,
+  final_message: null,
+  error: null,
+  fresh_conversation: false,
+  continued_conversation: null,
+  session_id: null,
+} as const satisfies Partial<TaskRecord>;
+
 /** A task given to an agent, not started yet. */
 export function newTask(agent: string, description: string, options: { freshConversation?: boolean; by?: string | null } = {}): TaskRecord {
   return {
+    ...UNSET_TASK_FIELDS,
     id: randomUUID(),
     agent,
     description,
     status: 'queued',
-    queue_position: null,
     started_by: options.by ?? null,
     exit_code: null,
     reason: null,
     created_at: timestamp(),
     started_at: null,
     ended_at: null,
-    duration_ms: null,
-    head_at_start: null,
-    commits: null,
-    files_changed: null,
-    uncommitted_changes: null,
-    autocommit: null,
-    final_message: null,
-    error: null,
     fresh_conversation: options.freshConversation ?? false,
-    continued_conversation: null,
-    session_id: null,
     log_lines: 0,
   };
 }

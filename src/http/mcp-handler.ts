@@ -97,13 +97,14 @@ function checkToolCalls(identity: TokenIdentity, body: unknown, logger: Logger):
 /** A fresh server and transport for one request without a session, so nothing is shared between callers. */
 async function handleStateless(deps: McpServerDeps, identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response> {
   const server = createMcpServer(deps, identity);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !wantsProgress(parsedBody) });
+  const streamed = wantsProgress(parsedBody);
+  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streamed });
   try {
     await server.connect(transport);
     return await transport.handleRequest(request, { parsedBody });
   } finally {
     // An event-stream answer is still being written when handleRequest returns; the transport closes with it.
-    if (!wantsProgress(parsedBody)) await server.close();
+    if (!streamed) await server.close();
   }
 }
 
