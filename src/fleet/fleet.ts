@@ -1,10 +1,10 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
-import { waitUntilSettled } from './agent-waits.js';
+import { ACTIVE_STATUSES, waitUntilSettled } from './agent-waits.js';
 import { WorkspaceError, type ChangesRequest, type FleetBackend } from './backend.js';
 import { Catalog } from './catalog.js';
 import { childEnv } from './child-env.js';
-import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { lockDataDir, type DataDirLock, type LockKind } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
@@ -53,6 +53,8 @@ export interface FleetOptions {
   stopAgentsOnShutdown?: boolean;
   /** How long to wait for another server to let go of the data dir. Default 5000 ms. */
   lockWaitMs?: number;
+  /** What holds the data dir: `serve` (the default) takes it over from a background `host` of stdio clients. */
+  kind?: LockKind;
 }
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
@@ -140,6 +142,8 @@ export interface Fleet {
    * tasks keep the role they started with; an agent whose role or project is gone is told so by the calls that need it.
    */
   reloadConfig(projects: Project[], roles: Role[]): void;
+  /** Whether some agent has a task queued, starting, running or being canceled. */
+  isWorking(): boolean;
   shutdown(): Promise<void>;
 }
 
@@ -160,7 +164,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     );
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs });
+  const kind = options.kind ?? 'serve';
+  const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs, kind, evictHost: kind === 'serve' });
   try {
     const store = Store.open(options.dataDir, logger);
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
@@ -406,6 +411,10 @@ class FleetService implements Fleet {
 
   reloadConfig(projects: Project[], roles: Role[]): void {
     this.parts.catalog = new Catalog(projects, roles);
+  }
+
+  isWorking(): boolean {
+    return this.registry.all().some((record) => ACTIVE_STATUSES.has(record.agent.status));
   }
 
   async shutdown(): Promise<void> {
