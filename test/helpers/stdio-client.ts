@@ -20,6 +20,8 @@ export interface StdioClientOptions {
   env?: NodeJS.ProcessEnv;
   /** The folder the client starts fleet-mcp in; default the sandbox's. */
   cwd?: string;
+  /** The command that runs the CLI; by default the built bundle under this Node. */
+  launcher?: readonly string[];
 }
 
 const clients = new Set<StdioClient>();
@@ -29,9 +31,10 @@ const dataDirs = new Set<string>();
 export async function startStdioClient(sandbox: Sandbox, options: StdioClientOptions = {}): Promise<StdioClient> {
   const env = { ...sandbox.env, ...options.env };
   dataDirs.add(env.FLEET_MCP_DATA_DIR ?? defaultDataDir(sandbox));
+  const [command, ...launcherArgs] = options.launcher ?? [process.execPath, CLI];
   const transport = new StdioClientTransport({
-    command: process.execPath,
-    args: [CLI, 'stdio'],
+    command: command!,
+    args: [...launcherArgs, 'stdio'],
     cwd: options.cwd ?? sandbox.cwd,
     env: Object.fromEntries(Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined)),
     stderr: 'pipe',
