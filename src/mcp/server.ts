@@ -3,7 +3,6 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
-import type { Project } from '../fleet/projects.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
 import { registerCancelAgentTask } from './tools/cancel-agent-task.js';
@@ -25,7 +24,6 @@ import { toolScope } from './tool-scopes.js';
 import { registerWaitForAgent } from './tools/wait-for-agent.js';
 
 export interface McpServerDeps {
-  projects: readonly Project[];
   fleet: Fleet;
 }
 
