@@ -15,6 +15,7 @@ import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
+import { TaskRegistry } from '../mcp/task-registry.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -117,6 +118,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
       return fleet.listProjects();
     },
     fleet,
+    tasks: new TaskRegistry(),
   };
   const legacySse = createLegacySse(mcpDeps);
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });

@@ -5,6 +5,7 @@ import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createLogger } from '../log.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { createMcpServer } from '../mcp/server.js';
+import { TaskRegistry } from '../mcp/task-registry.js';
 import { VERSION } from '../version.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
@@ -26,6 +27,7 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
       return fleet.listProjects();
     },
     fleet,
+    tasks: new TaskRegistry(),
   };
   const server = createMcpServer(deps, STDIO_IDENTITY);
   // A stdio connection is one long session: its client may subscribe to agent resources too.
