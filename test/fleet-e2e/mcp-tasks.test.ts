@@ -83,6 +83,8 @@ describe('wait_for_agent as an MCP task', () => {
     await ok('create_agent', { name: 'worker', project: 'repo', task: task({ lines: ['halfway there'], sleepMs: 6000 }) });
     const created = await startWaitTask(client, 'worker');
     expect(created).toMatchObject({ status: 'working', pollInterval: 2000 });
+    // tasks/result asked for while the task works answers once it has ended.
+    const early = client.experimental.tasks.getTaskResult(created.taskId, CallToolResultSchema);
 
     const seen: Task[] = [];
     await expect
@@ -101,7 +103,25 @@ describe('wait_for_agent as an MCP task', () => {
     const result = await client.experimental.tasks.getTaskResult(created.taskId, CallToolResultSchema);
     expect(result.isError).not.toBe(true);
     expect(answerOf(result)).toMatchObject({ timed_out: false, agent: { name: 'worker', status: 'idle', last_task: { status: 'completed' } } });
+    expect(await early).toEqual(result);
     expect((await client.experimental.tasks.listTasks()).tasks.map((listed) => listed.taskId)).toContain(created.taskId);
+
+    // The SDK's own helper makes a task of the call by itself, since tools/list marks the tool, and polls it to the end.
+    const kinds: string[] = [];
+    let streamed: unknown;
+    for await (const message of client.experimental.tasks.callToolStream({ name: 'wait_for_agent', arguments: { agent_name: 'worker', timeout_seconds: 10 } })) {
+      kinds.push(message.type);
+      if (message.type === 'result') streamed = message.result;
+    }
+    expect(kinds[0]).toBe('taskCreated');
+    expect(kinds.at(-1)).toBe('result');
+    expect(answerOf(streamed)).toMatchObject({ timed_out: false, agent: { name: 'worker', status: 'idle' } });
+    expect((await client.experimental.tasks.listTasks()).tasks).toHaveLength(2);
+
+    const missing = await startWaitTask(client, 'nobody');
+    await expect.poll(() => client.experimental.tasks.getTask(missing.taskId).then((current) => current.status)).toBe('failed');
+    expect((await client.experimental.tasks.getTask(missing.taskId)).statusMessage).toContain('nobody');
+    expect(await client.experimental.tasks.getTaskResult(missing.taskId, CallToolResultSchema)).toMatchObject({ isError: true });
     await client.close();
   }, 60_000);
 
