@@ -6,6 +6,9 @@ import { grants } from '../auth/scopes.js';
 import type { TaskRegistry } from './task-registry.js';
 import { toolScope } from './tool-scopes.js';
 
+/** The tools that may run as MCP tasks: tools/list marks them `execution: {taskSupport: 'optional'}`. */
+export const TASK_TOOLS: ReadonlySet<string> = new Set(['wait_for_agent']);
+
 /** Cancelling a task stops what it started (for wait_for_agent, the agent's task), as cancel_agent_task does. */
 const CANCEL_SCOPE = toolScope('cancel_agent_task');
 

@@ -3,6 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TASK_TOOLS } from '../../src/mcp/agent-tasks.js';
 import { runCli } from '../helpers/cli.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -78,7 +79,16 @@ describe('wait_for_agent as an MCP task', () => {
     expect(client.getServerCapabilities()?.tasks).toMatchObject({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
     const { tools } = await client.listTools();
     expect(tools.find((tool) => tool.name === 'wait_for_agent')?.execution).toEqual({ taskSupport: 'optional' });
-    expect(tools.find((tool) => tool.name === 'show_agent')?.execution?.taskSupport ?? 'forbidden').toBe('forbidden');
+    const taskTools = tools.filter((tool) => (tool.execution?.taskSupport ?? 'forbidden') !== 'forbidden').map((tool) => tool.name);
+    expect(taskTools).toEqual([...TASK_TOOLS]);
+
+    // A task asked of a tool that does not run as one is refused before the tool runs: no agent is made.
+    const refused = client.request(
+      { method: 'tools/call', params: { name: 'create_agent', arguments: { name: 'early', project: 'repo', task: task({}) }, task: {} } },
+      CreateTaskResultSchema,
+    );
+    await expect(refused).rejects.toThrow(/-32601.*"create_agent" does not run as a task/);
+    expect(await ok('list_agents')).toMatchObject({ total_count: 0 });
 
     await ok('create_agent', { name: 'worker', project: 'repo', task: task({ lines: ['halfway there'], sleepMs: 6000 }) });
     const created = await startWaitTask(client, 'worker');
