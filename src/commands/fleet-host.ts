@@ -5,6 +5,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
 import { createLogger } from '../log.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
+import { TaskRegistry } from '../mcp/task-registry.js';
 import { VERSION } from '../version.js';
 import { readFleetConfig, watchFleetConfig } from './fleet-config-reload.js';
 import { DataDirInUseError, openFleet } from './open-fleet.js';
@@ -46,7 +47,7 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
     throw error;
   }
   const watcher = watchFleetConfig({ config, fleet, logger });
-  const deps = { fleet };
+  const deps = { fleet, tasks: new TaskRegistry() };
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
   let idleSince = Date.now();
   const socket = await shareFleet({ config, deps, watcher, subscriptions, logger });

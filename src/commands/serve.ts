@@ -14,6 +14,7 @@ import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
+import { TaskRegistry } from '../mcp/task-registry.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
@@ -113,7 +114,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger });
   reloaders.push(fleetConfigWatcher);
 
-  const mcpDeps = { fleet };
+  const mcpDeps = { fleet, tasks: new TaskRegistry() };
   const legacySse = createLegacySse(mcpDeps);
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
   const socket = await shareFleet({ config, deps: mcpDeps, watcher: fleetConfigWatcher, subscriptions, logger });
