@@ -38,6 +38,12 @@ const MAX_QUEUED = 1000;
 const LINK_ERROR = -32000;
 
 type JsonRpcId = string | number;
+/** A client message line, and what it says when it is JSON. */
+interface Queued {
+  line: string;
+  message: Message | null;
+}
+
 interface Message {
   jsonrpc?: string;
   id?: JsonRpcId;
@@ -57,7 +63,7 @@ export class FleetLink {
   #connecting = false;
   #closed = false;
   #lostFleetAt: number | null = null;
-  readonly #queue: string[] = [];
+  readonly #queue: Queued[] = [];
   /** Client requests the fleet has not answered, by id key. */
   readonly #pending = new Map<string, JsonRpcId>();
   readonly #internal = new Map<string, (message: Message) => void>();
@@ -73,23 +79,28 @@ export class FleetLink {
   }
 
   fromClient(line: string): void {
-    const message = parse(line);
-    if (message) this.remember(message, line);
+    const queued = { line, message: parse(line) };
     if (this.#socket) {
-      this.#socket.write(`${line}\n`);
+      this.send(this.#socket, queued);
       return;
     }
     if (this.#queue.length >= MAX_QUEUED) {
-      if (message) this.fail([line], 'too many messages are waiting for the fleet to answer');
+      this.fail([queued], 'too many messages are waiting for the fleet to answer');
       return;
     }
-    this.#queue.push(line);
+    this.#queue.push(queued);
     this.connect();
   }
 
   close(): void {
     this.#closed = true;
     this.#socket?.end();
+  }
+
+  /** Sends a client message, remembering what a next fleet must be told again. */
+  private send(socket: Socket, { line, message }: Queued): void {
+    socket.write(`${line}\n`);
+    if (message) this.remember(message, line);
   }
 
   private remember(message: Message, line: string): void {
@@ -114,7 +125,7 @@ export class FleetLink {
           return;
         }
         this.#socket = socket;
-        for (const line of this.#queue.splice(0)) socket.write(`${line}\n`);
+        for (const queued of this.#queue.splice(0)) this.send(socket, queued);
       },
       (error: Error) => {
         this.#connecting = false;
@@ -242,12 +253,10 @@ export class FleetLink {
     this.connect();
   }
 
-  /** Answers each request among `lines` with the reason no fleet took it. */
-  private fail(lines: string[], reason: string): void {
-    for (const line of lines) {
-      const message = parse(line);
+  /** Answers each request among the messages with the reason no fleet took it. */
+  private fail(messages: Queued[], reason: string): void {
+    for (const { message } of messages) {
       if (message?.method === undefined || message.id === undefined) continue;
-      this.#pending.delete(idKey(message.id));
       this.options.toClient(errorLine(message.id, `fleet-mcp: ${reason}`));
     }
   }
