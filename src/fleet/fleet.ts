@@ -32,7 +32,7 @@ import { silentLogger, type FleetLogger } from './logger.js';
 import { agentKey, assertValidAgentName } from './names.js';
 import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
-import { recoverState, type ResumableTask } from './recovery.js';
+import { recoverState, type RecoveredState, type ResumableTask } from './recovery.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
@@ -94,8 +94,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   try {
     const store = Store.open(options.dataDir, logger);
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
-    const resumable = await recoverState(store, logger);
-    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store), supervisor, resumable });
+    const recovered = await recoverState(store, logger);
+    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store), supervisor, recovered });
   } catch (error) {
     lock.release();
     throw error;
@@ -110,8 +110,8 @@ interface FleetParts {
   lock: DataDirLock;
   backend: FleetBackend;
   supervisor: string[];
-  /** Tasks the previous server left running, followed again from the start. */
-  resumable: ResumableTask[];
+  /** Tasks the previous server left running, followed again from the start, and those it left waiting for a slot. */
+  recovered: RecoveredState;
 }
 
 /** The tool operations: rules about who may do what when, over the registry, the task runs, the queue and the backend. */
@@ -145,10 +145,11 @@ class FleetService implements Fleet {
       logger,
       isShuttingDown: () => this.shuttingDown,
     });
-    for (const { key, record, task } of parts.resumable) {
+    for (const { key, record, task } of parts.recovered.running) {
       this.queue.adopt(key, task);
       this.runs.reattach(key, record, task);
     }
+    for (const waiting of parts.recovered.queued) this.requeue(waiting);
   }
 
   listProjects(): Project[] {
@@ -340,12 +341,32 @@ class FleetService implements Fleet {
     return this.registry.all().some((record) => ACTIVE_STATUSES.has(record.agent.status));
   }
 
+  /** Running tasks run on and queued ones stay queued for the next server, unless stopAgentsOnShutdown ends them all. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    this.queue.cancelAll('server shutting down');
-    if (this.parts.options.stopAgentsOnShutdown) await this.runs.stopAll('server shutting down');
-    else this.runs.detachAll();
+    if (this.parts.options.stopAgentsOnShutdown) {
+      this.queue.cancelAll('server shutting down');
+      await this.runs.stopAll('server shutting down');
+    } else {
+      this.runs.detachAll();
+    }
     this.parts.lock.release();
+  }
+
+  /** A task the previous server left waiting for a busy slot waits again, in its place in line. */
+  private requeue({ key, record, task }: ResumableTask): void {
+    let role: Role;
+    try {
+      role = this.parts.catalog.agentRole(record.agent);
+    } catch (error) {
+      Object.assign(task, { status: 'failed', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
+      record.agent.current_task_id = null;
+      this.registry.setStatus(key, record, 'idle', null);
+      return;
+    }
+    this.queue.submit(key, record, role, task).catch((error: unknown) => {
+      this.parts.logger.error({ agent: record.agent.name, task: task.id, err: error }, 'a queued task could not start');
+    });
   }
 
   /** Records a new task on the agent, queued until it gets a busy slot. */
