@@ -5,11 +5,14 @@ import type { Logger } from '../log.js';
 import { helloSchema, MAX_HANDSHAKE_BYTES, replySchema, type Hello } from './attach-protocol.js';
 import { EndedEarlyError, readFirstLine } from './first-line.js';
 import { MessageLines } from './message-lines.js';
+import { isOwnSocket } from './socket-trust.js';
 
 /** A fleet this process started in the background for its clients. */
 export interface StartedFleet {
   /** Why it could not start (its own words), once it has ended so; null while it runs or when another holds the data dir. */
   readonly failure: string | null;
+  /** What it said when it stepped aside for another server holding the data dir; null otherwise. */
+  readonly steppedAside: string | null;
   /** Whether it has ended. */
   readonly ended: boolean;
   /** Lets it live on without this process. */
@@ -141,6 +144,7 @@ export class FleetLink {
     const deadline = Date.now() + CONNECT_DEADLINE_MS;
     const startAfter = this.#lostFleetAt === null ? 0 : this.#lostFleetAt + HANDOVER_MS;
     let started: StartedFleet | null = null;
+    let holder: string | null = null;
     for (;;) {
       const socket = await this.handshake(target.path);
       if (socket) {
@@ -150,11 +154,15 @@ export class FleetLink {
         if (!socket.destroyed) return socket;
       }
       if (started?.failure) throw new Error(started.failure);
-      if (started?.ended) started = null;
+      if (started?.ended) {
+        holder = started.steppedAside ?? holder;
+        started = null;
+      }
       if (!started && Date.now() >= startAfter) started = this.options.startFleet();
       if (Date.now() > deadline) {
         started?.release();
-        throw new Error(`no fleet-mcp server answered on ${target.path} within ${CONNECT_DEADLINE_MS / 1000} s`);
+        const why = holder ? `: ${holder}` : '';
+        throw new Error(`no fleet-mcp server answered on ${target.path} within ${CONNECT_DEADLINE_MS / 1000} s${why}`);
       }
       await sleep(POLL_MS);
     }
@@ -162,6 +170,7 @@ export class FleetLink {
 
   /** The socket with the fleet's hello answered, following it; null when nothing listens. Throws when refused. */
   private async handshake(path: string): Promise<Socket | null> {
+    if (!isOwnSocket(path)) return null;
     const socket = await open(path);
     if (!socket) return null;
     socket.write(`${JSON.stringify(helloSchema.parse(this.options.hello))}\n`);
@@ -216,11 +225,14 @@ export class FleetLink {
     await this.request(socket, { ...this.#initialize, id: internalId() });
     if (this.#initialized) socket.write(`${this.#initialized}\n`);
     for (const uri of this.#subscriptions) {
+      if (socket.destroyed) return;
       await this.request(socket, { jsonrpc: '2.0', id: internalId(), method: 'resources/subscribe', params: { uri } });
     }
   }
 
   private request(socket: Socket, message: Message & { id: string }): Promise<Message> {
+    // A fleet gone already answers nothing; the attach loop looks for its successor.
+    if (socket.destroyed) return Promise.resolve({});
     return new Promise((resolve, reject) => {
       const key = idKey(message.id);
       const timer = setTimeout(() => {

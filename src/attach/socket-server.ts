@@ -47,11 +47,18 @@ export async function listenFleetSocket(options: FleetSocketOptions): Promise<Fl
     void attach(socket, options);
   });
   rmSync(options.path, { force: true });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.path, () => resolve());
-  });
-  // The data dir is the user's alone already; the socket says so itself too.
+  // The socket is made by the synchronous bind inside listen(): with this umask it is never open to others.
+  const previousUmask = process.umask(0o177);
+  let listening: Promise<void>;
+  try {
+    listening = new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.path, () => resolve());
+    });
+  } finally {
+    process.umask(previousUmask);
+  }
+  await listening;
   chmodSync(options.path, 0o600);
   return {
     get clients() {
@@ -82,6 +89,12 @@ async function attach(socket: Socket, options: FleetSocketOptions): Promise<void
   const server = options.createServer();
   socket.once('close', () => void server.close());
   await server.connect(new StdioServerTransport(socket, socket));
+  // The transport gives up on a message over its size limit by closing itself: the client must hear it.
+  const closed = server.server.onclose;
+  server.server.onclose = () => {
+    closed?.();
+    socket.destroy();
+  };
   socket.resume();
   options.logger.debug({ cwd: hello.cwd, client_version: hello.version }, 'a stdio client attached');
 }

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import type { TokenWatcher } from '../auth/token-watcher.js';
 import type { Config } from '../config.js';
 import type { Fleet } from '../fleet/fleet.js';
@@ -5,6 +6,9 @@ import { loadFleetConfig, type FleetConfig } from '../fleet/fleet-config.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { watchFile } from '../fs/file-watcher.js';
 import type { Logger } from '../log.js';
+
+// The folders of clients a fleet keeps for its life; past this, more clients share the projects already there.
+const MAX_CLIENT_DIRS = 100;
 
 export interface FleetConfigWatcher extends TokenWatcher {
   /** Adds the folder a client of the fleet was started in: a project when the config names none. */
@@ -26,12 +30,12 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   const file = config.fleetConfigFile;
   const dirs = [config.cwd];
   let lastProblem: string | undefined;
-  const apply = (): void => {
+  const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;
-      logger.info({ file, projects: loaded.projects.length }, 'fleet config reloaded');
+      logger.info({ file, projects: loaded.projects.length }, why);
     } catch (error) {
       // One edit can reach the disk as several writes (truncate, then content); each is seen, one is reported.
       const problem = (error as Error).message;
@@ -40,14 +44,15 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
       logger.error({ file, reason: problem }, 'fleet config unusable; keeping the last good one');
     }
   };
-  const watcher = watchFile({ file, pollMs: 1000, onChange: apply });
+  const watcher = watchFile({ file, pollMs: 1000, onChange: () => apply('fleet config reloaded') });
   return {
     reload: watcher.check,
     close: watcher.close,
     addClientDir: (dir) => {
-      if (dirs.includes(dir)) return;
-      dirs.push(dir);
-      apply();
+      const folder = resolve(dir);
+      if (dirs.includes(folder) || dirs.length >= MAX_CLIENT_DIRS) return;
+      dirs.push(folder);
+      apply('a client folder joined the fleet');
     },
   };
 }

@@ -38,12 +38,22 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   assertTrustedDirectory(config.dataDir, 'data dir');
   const logger = createLogger({ level: config.logLevel, fd: openLog(join(config.dataDir, 'host.log')) });
+  // A stop asked for while the fleet opens (serve taking over at once) is carried out once it is open.
+  let stopRequested: string | null = null;
+  let stop = (reason: string): void => {
+    stopRequested = reason;
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
   let fleet: Fleet;
   try {
     fleet = await openFleet(config, readFleetConfig(config), logger, 'host');
   } catch (error) {
-    // Another server has the data dir: this host steps aside quietly, and its clients attach to that server.
-    if (error instanceof DataDirInUseError) process.exit(HOST_DATA_DIR_IN_USE);
+    // Another server has the data dir: this host steps aside, and its clients attach to that server (or say why not).
+    if (error instanceof DataDirInUseError) {
+      process.stderr.write(`fleet-mcp: ${error.message}\n`);
+      process.exit(HOST_DATA_DIR_IN_USE);
+    }
     throw error;
   }
   const watcher = watchFleetConfig({ config, fleet, logger });
@@ -54,7 +64,7 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   if (!socket) throw new Error('the data dir has no socket path');
 
   let stopping = false;
-  const stop = (reason: string): void => {
+  stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
     clearInterval(idleCheck);
@@ -62,10 +72,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
     watcher.close();
     subscriptions.close();
     // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
-    void socket
-      .close()
-      .then(() => fleet.shutdown())
-      .then(
+    const closed = socket.close().then(() => fleet.shutdown());
+    closed.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
@@ -77,9 +85,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
     if (socket.clients > 0 || fleet.isWorking()) idleSince = Date.now();
     else if (Date.now() - idleSince >= IDLE_EXIT_MS) stop('no clients and no tasks');
   }, IDLE_CHECK_MS);
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGHUP', () => watcher.reload(true));
+  if (stopRequested) stop(stopRequested);
   logger.info({ version: VERSION, pid: process.pid, data_dir: config.dataDir, projects: fleet.listProjects().length }, 'fleet-mcp host serving stdio clients');
 }
 

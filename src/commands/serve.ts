@@ -15,7 +15,7 @@ import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { TaskRegistry } from '../mcp/task-registry.js';
-import { listen } from '../http/serve.js';
+import { assertPortFree, listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { readFleetConfig, watchFleetConfig } from './fleet-config-reload.js';
@@ -110,6 +110,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const watcher = bothWatchers(reloaders);
   const reloads = auth ? 'the token files and the fleet config' : 'the fleet config';
   const signals = handleServeSignals({ logger, watcher, reloads });
+  await assertPortFree(config.host, config.port);
   const fleet = await openFleet(config, fleetConfig, logger);
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger });
   reloaders.push(fleetConfigWatcher);
@@ -117,7 +118,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const mcpDeps = { fleet, tasks: new TaskRegistry() };
   const legacySse = createLegacySse(mcpDeps);
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
-  const socket = await shareFleet({ config, deps: mcpDeps, watcher: fleetConfigWatcher, subscriptions, logger });
+  // serve's projects are its own config's (or its folder): a stdio client's folder is no project for HTTP callers.
+  const socket = await shareFleet({ config, deps: mcpDeps, subscriptions, logger });
   const sessions = new McpSessions({ deps: mcpDeps, subscriptions, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
   const app = createApp({
     guard: {

@@ -10,7 +10,8 @@ import type { FleetConfigWatcher } from './fleet-config-reload.js';
 export interface ShareFleetOptions {
   config: Config;
   deps: McpServerDeps;
-  watcher: FleetConfigWatcher;
+  /** Makes each client's folder a project when the config names none (the background fleet of stdio clients). */
+  watcher?: FleetConfigWatcher;
   subscriptions: ResourceSubscriptions;
   logger: Logger;
   onClients?: (count: number) => void;
@@ -35,7 +36,7 @@ export async function shareFleet(options: ShareFleetOptions): Promise<FleetSocke
       subscriptions.attach(server);
       return server;
     },
-    onHello: (hello) => watcher.addClientDir(hello.cwd),
+    onHello: (hello) => watcher?.addClientDir(hello.cwd),
     onClients: options.onClients,
     logger: logger.child({ component: 'socket' }),
   });

@@ -31,6 +31,7 @@ export function startHost(flags: StdioFlags): StartedFleet {
   const child = spawn(command!, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let failure: string | null = null;
+  let steppedAside: string | null = null;
   let ended = false;
   child.stderr.setEncoding('utf8').on('data', (text: string) => {
     if (stderr.length < MAX_ERROR_CHARS) stderr += text;
@@ -41,13 +42,16 @@ export function startHost(flags: StdioFlags): StartedFleet {
   });
   child.once('exit', (code, signal) => {
     ended = true;
-    if (code === 0 || code === HOST_DATA_DIR_IN_USE) return;
     const said = stderr.trim().replace(/^fleet-mcp: /, '').slice(0, MAX_ERROR_CHARS);
-    failure = said || `the fleet stopped as it started (${signal ?? `exit status ${code}`})`;
+    if (code === HOST_DATA_DIR_IN_USE) steppedAside = said || null;
+    else if (code !== 0) failure = said || `the fleet stopped as it started (${signal ?? `exit status ${code}`})`;
   });
   return {
     get failure() {
       return failure;
+    },
+    get steppedAside() {
+      return steppedAside;
     },
     get ended() {
       return ended;

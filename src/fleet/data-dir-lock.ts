@@ -83,7 +83,8 @@ async function claim(file: string, temp: string, dataDir: string, options: LockD
         );
       }
       // Once per host: a host that stdio clients started in the meantime is asked to go too.
-      if (options.evictHost && holder.kind === 'host' && holder.id !== evicted) {
+      // Only a host known by its start time: a bare pid may by now be another process of the user.
+      if (options.evictHost && holder.kind === 'host' && holder.pid_start !== null && holder.id !== evicted) {
         evict(holder);
         evicted = holder.id;
       }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { isAbsolute } from 'node:path';
@@ -98,16 +99,22 @@ function folderProjectName(dir: string): string {
     .slice(0, 64);
 }
 
+function pathTag(dir: string): string {
+  return createHash('sha256').update(dir).digest('hex').slice(0, 6);
+}
+
 /**
- * With no projects configured, each folder a client of the fleet was started in is a project named after it, the
- * first folder of a name winning. The root folder is never one: a desktop app may start its servers there, and
+ * With no projects configured, each folder a client of the fleet was started in is a project named after it (a
+ * second folder of the same name gets a tag of its path after the name). The root folder is never one: a desktop app may start its servers there, and
  * agents would then get the whole file system as their project.
  */
 export function folderProjects(dirs: readonly string[]): Project[] {
   const projects: Project[] = [];
   for (const dir of dirs) {
-    const name = folderProjectName(dir);
-    if (name === '' || !isDirectory(dir) || projects.some((project) => project.name === name || project.path === dir)) continue;
+    const plain = folderProjectName(dir);
+    if (plain === '' || !isDirectory(dir) || projects.some((project) => project.path === dir)) continue;
+    // Two folders of one name: the later one's name says which it is, the same for that folder every time.
+    const name = projects.some((project) => project.name === plain) ? `${plain.slice(0, 57)}-${pathTag(dir)}` : plain;
     projects.push({ name, path: dir, description: 'The folder a client of the fleet was started in.' });
   }
   return projects;

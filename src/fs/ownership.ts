@@ -26,7 +26,7 @@ export function shellWord(path: string): string {
 const currentUid = (): number | undefined => process.getuid?.();
 
 /** Root can change anything anyway; anyone else who owns the path could change what the server trusts. */
-function isTrustedOwner(uid: number): boolean {
+export function isTrustedOwner(uid: number): boolean {
   return uid === 0 || uid === currentUid();
 }
 

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
 import type { Hono } from 'hono';
 import { REQUEST_TIMEOUT_MS } from './limits.js';
@@ -104,4 +104,17 @@ export async function listen(options: ListenOptions): Promise<RunningServer> {
     });
   });
   return { address: server.address() as AddressInfo, close: (graceMs) => closeServer(server, graceMs) };
+}
+
+/**
+ * Fails as listen() would when the port is taken, before the server takes the data dir (and its fleet) over from
+ * the background fleet of stdio clients: a server that cannot serve must not end theirs. Port 0 is always free.
+ */
+export async function assertPortFree(host: string, port: number): Promise<void> {
+  if (port === 0) return;
+  const probe = createServer();
+  await new Promise<void>((resolve, reject) => {
+    probe.once('error', reject);
+    probe.listen(port, host, () => probe.close(() => resolve()));
+  });
 }

@@ -1,11 +1,11 @@
-import { statSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { chownSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
+import { expectStartFailure, killServers } from '../helpers/server.js';
 import { hostPid, startStdioClient, stopStdioClients, type StdioClient } from '../helpers/stdio-client.js';
 import { eventually } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
@@ -146,4 +146,50 @@ describe('one fleet, many clients', () => {
     expect(JSON.parse(answer)).toEqual({ fleet_mcp_refused: expect.stringContaining('not a fleet-mcp attach hello') });
     expect(await agentNames(a)).toEqual([]);
   }, 30_000);
+
+  it('never hands a client to a socket it cannot trust: another user\'s data dir, or something not a socket', async () => {
+    const fleet = createFleetSandbox();
+    mkdirSync(fleet.dataDir, { mode: 0o700 });
+    writeFileSync(join(fleet.dataDir, 'fleet.sock'), 'not a socket');
+    await expect(startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) })).rejects.toThrow(
+      /MCP error -32000: fleet-mcp: .*fleet\.sock is not a socket owned by you or root .*remove it/,
+    );
+    rmSync(join(fleet.dataDir, 'fleet.sock'));
+    chownSync(fleet.dataDir, 65534, 65534);
+    await expect(startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) })).rejects.toThrow(
+      /MCP error -32000: fleet-mcp: data dir .* is owned by uid 65534, not by you/,
+    );
+  }, 60_000);
+
+  it('a serve that cannot listen leaves the stdio clients\' fleet alone', async () => {
+    const fleet = createFleetSandbox();
+    const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    const host = hostPid(fleet.dataDir);
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', () => resolve()));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const failed = await expectStartFailure(fleet.sandbox, { env: { ...fleetEnv(fleet), FLEET_MCP_PORT: port } });
+      expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('EADDRINUSE') });
+    } finally {
+      taken.close();
+    }
+    expect(hostPid(fleet.dataDir)).toBe(host);
+    expect(await agentNames(a)).toEqual([]);
+  }, 60_000);
+
+  it('closes a socket client whose message outgrows the limit, so it is not left waiting', async () => {
+    const fleet = createFleetSandbox();
+    await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    const closed = await new Promise<string>((resolve, reject) => {
+      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', () => resolve(text));
+      socket.write(`${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`);
+      socket.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`, (error) => error && reject(error));
+    });
+    expect(closed).toContain('fleet_mcp_attached');
+  }, 60_000);
 });

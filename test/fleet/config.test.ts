@@ -1,9 +1,10 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
+import { folderProjects } from '../../src/fleet/projects.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'fleet-config-'));
 afterAll(() => rmSync(cwd, { recursive: true, force: true }));
@@ -73,5 +74,24 @@ describe('project base and setup, and role continue_command, in the fleet config
       /roles\.mine\.continue_command: continue_command must contain \{task\}/,
     );
     expect(load({ roles: { claude: { continue_command: null } } }).roles).toEqual({ claude: { continue_command: null } });
+  });
+});
+
+describe('folders as projects, without projects in the config', () => {
+  const root = mkdtempSync(join(tmpdir(), 'fleet-folders-'));
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+  it('names each after its folder, tags a second folder of the same name by its path, and never takes /', () => {
+    const first = join(root, 'a', 'my app');
+    const second = join(root, 'b', 'my app');
+    for (const dir of [first, second]) mkdirSync(dir, { recursive: true });
+    const projects = folderProjects(['/', first, second, first, join(root, 'missing')]);
+    expect(projects.map((project) => [project.name, project.path])).toEqual([
+      ['my-app', first],
+      [expect.stringMatching(/^my-app-[0-9a-f]{6}$/), second],
+    ]);
+    // A folder's tag is its own, the same every time it comes second.
+    expect(folderProjects([first, second])[1]!.name).toBe(projects[1]!.name);
+    expect(folderProjects([second, first])[1]!.name).not.toBe(projects[1]!.name);
   });
 });
