@@ -8,6 +8,7 @@ import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
 import { KeyedLock } from './keyed-lock.js';
 import { defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
+import { createFleetLauncher, type SandboxSettings } from './launch/fleet-launcher.js';
 import { createLocalBackend } from './local/local-backend.js';
 import { logPage } from './log-pages.js';
 import { silentLogger, type FleetLogger } from './logger.js';
@@ -53,6 +54,7 @@ export interface FleetOptions {
   stopAgentsOnShutdown?: boolean;
   /** How long to wait for another server to let go of the data dir. Default 5000 ms. */
   lockWaitMs?: number;
+  sandbox?: SandboxSettings;
 }
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
@@ -205,6 +207,8 @@ class FleetService implements Fleet {
       endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,
       supervisor: parts.supervisor,
+      launcher: createFleetLauncher(options),
+      projectOf: (name) => this.parts.catalog.projects.find((project) => project.name === name),
       onEnded: (key) => this.queue.release(key),
     });
     this.queue = new TaskQueue({

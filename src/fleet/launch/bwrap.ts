@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { findExecutable } from '../executables.js';
+
+/** Whether bubblewrap can run sandboxes here: its path, or the one line that says what to install or enable. */
+export type BwrapStatus = { path: string; problem?: never } | { path?: never; problem: string };
+
+/**
+ * One change to the read-only view of the host, at the same path inside as outside: `hide` puts an empty folder
+ * over a folder or an empty file over a file, `writable` binds it writable, `pinned` binds it read-only again
+ * inside a writable path (what must not be redirected, such as git's pointers to its dirs).
+ */
+export interface Mount {
+  kind: 'hide' | 'writable' | 'pinned';
+  path: string;
+  folder: boolean;
+}
+
+export interface SandboxSpec {
+  /** In the order bwrap lays them out: a later mount covers what an earlier one shows below its path. */
+  mounts: Mount[];
+  network: boolean;
+  cwd: string;
+}
+
+const INSTALL_HINT = 'install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)';
+
+/**
+ * Looks for bwrap on PATH and starts one empty sandbox with it, so a host where it is missing or where namespaces
+ * are not allowed is found before any task relies on it.
+ */
+export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
+  const path = findExecutable('bwrap', { pathEnv, cwd: '/' });
+  if (!path) return { problem: `bwrap was not found on PATH: ${INSTALL_HINT}` };
+  const probe = spawnSync(path, [...sandboxArgs({ mounts: [], network: true, cwd: '/' }), '--', 'true'], {
+    encoding: 'utf8',
+    timeout: 10_000,
+  });
+  if (probe.status === 0) return { path };
+  const said = (probe.stderr || probe.error?.message || `exit code ${probe.status}`).trim().split('\n')[0];
+  return {
+    problem: `${path} cannot make a sandbox here (${said}): allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu an AppArmor profile for bwrap) or run the server where bwrap works`,
+  };
+}
+
+/** The argv that runs `argv` inside the sandbox. */
+export function bwrapArgv(bwrap: string, spec: SandboxSpec, argv: readonly string[]): string[] {
+  return [bwrap, ...sandboxArgs(spec), '--', ...argv];
+}
+
+function sandboxArgs(spec: SandboxSpec): string[] {
+  return [
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    // A /proc of its own PID namespace: no other process, the server's environ included, is there to read.
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    ...spec.mounts.flatMap(mountArgs),
+    // The CLI is pid 2 under bwrap's own init: when it exits, the namespace and every process left in it end.
+    '--unshare-pid',
+    '--unshare-ipc',
+    ...(spec.network ? [] : ['--unshare-net']),
+    '--die-with-parent',
+    // As root bwrap keeps every capability, with which the agent could remount / read-write.
+    '--cap-drop', 'ALL',
+    '--chdir', spec.cwd,
+    // No --new-session: the sandbox stays in the task's process group, so a cancel's signals reach the CLI.
+  ];
+}
+
+function mountArgs({ kind, path, folder }: Mount): string[] {
+  if (kind === 'writable') return ['--bind', path, path];
+  if (kind === 'pinned') return ['--ro-bind', path, path];
+  return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
+}
