@@ -95,7 +95,7 @@ function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string,
     'GD=$(git rev-parse --absolute-git-dir); SAVED=$(mktemp -d)',
     `cp .git "$SAVED/gitfile"; printf 'gitdir: /nowhere\\n' > .git 2>/dev/null && echo REDIRECTED-GIT && cp "$SAVED/gitfile" .git`,
     `cp "$GD/commondir" "$SAVED/commondir"; echo /nowhere > "$GD/commondir" 2>/dev/null && echo REDIRECTED-COMMONDIR && cp "$SAVED/commondir" "$GD/commondir"`,
-    `git update-ref refs/heads/probe HEAD 2>/dev/null && git update-ref -d refs/heads/probe && echo WROTE-OTHER-REF`,
+    `git update-ref refs/heads/probe HEAD 2>/dev/null && echo WROTE-OTHER-REF; git update-ref -d refs/heads/probe 2>/dev/null`,
     `echo work > mine.txt && git add mine.txt && git -c user.name=Agent -c user.email=agent@test.invalid commit -qm 'sandboxed commit' && echo COMMITTED`,
     // Out of the task's process group, so only the PID namespace can end it with the task.
     `setsid sleep ${bgTag} >/dev/null 2>&1 < /dev/null &`,
