@@ -88,6 +88,7 @@ function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string,
     `mount -o remount,rw / 2>/dev/null`,
     `echo x > ${fleet.repo}/escaped.txt 2>/dev/null && echo WROTE-REPO`,
     `echo x > ${fleet.sandbox.root}/escaped.txt 2>/dev/null && echo WROTE-ROOT`,
+    `echo x > ${fleet.dataDir}/worktrees/escaped.txt 2>/dev/null && echo WROTE-DATA-DIR`,
     `echo x > /usr/fleet-mcp-escaped.txt 2>/dev/null && rm -f /usr/fleet-mcp-escaped.txt && echo WROTE-USR`,
     // What would lead the server's own git (run in this worktree after the task) to a config or hook of the agent's.
     `echo '[probe]' >> ${fleet.repo}/.git/config 2>/dev/null && echo WROTE-GIT-CONFIG`,
@@ -121,7 +122,7 @@ function killHostProcess(tag: string): void {
 
 const ESCAPES = [
   'READ-TOKEN', 'LIST-TOKEN-DIR', 'READ-CONFIG', 'READ-ENVIRON', 'READ-OTHER-WORKTREE', 'READ-DATA-DIR',
-  'WROTE-REPO', 'WROTE-ROOT', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
+  'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
 ];
 
 describe.skipIf(BWRAP.problem !== undefined)('sandboxed agents (bwrap)', () => {
@@ -141,6 +142,7 @@ describe.skipIf(BWRAP.problem !== undefined)('sandboxed agents (bwrap)', () => {
     killHostProcess(openTag);
     rmSync(join(fleet.repo, 'escaped.txt'));
     rmSync(join(fleet.sandbox.root, 'escaped.txt'));
+    rmSync(join(fleet.dataDir, 'worktrees', 'escaped.txt'));
 
     const tag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
     const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag));

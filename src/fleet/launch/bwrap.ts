@@ -55,6 +55,8 @@ function sandboxArgs(spec: SandboxSpec): string[] {
     '--proc', '/proc',
     '--tmpfs', '/tmp',
     ...spec.mounts.flatMap(mountArgs),
+    // Once the binds inside them are made: an empty folder the agent could fill would pass for the real one inside.
+    ...spec.mounts.filter(({ kind, folder }) => kind === 'hide' && folder).flatMap(({ path }) => ['--remount-ro', path]),
     // The CLI is pid 2 under bwrap's own init: when it exits, the namespace and every process left in it end.
     '--unshare-pid',
     '--unshare-ipc',
