@@ -54,7 +54,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     output: 'claude',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
     env: { CLAUDE_CODE_MAX_RETRIES: '3' },
-    state: ['~/.claude', '~/.claude.json'],
+    state: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json'],
     sandboxed: {
       command: ['claude', ...CLAUDE_SANDBOXED_OPTIONS, '--', TASK_PLACEHOLDER],
       continue_command: ['claude', ...CLAUDE_SANDBOXED_OPTIONS, '--continue', '--', TASK_PLACEHOLDER],
@@ -73,7 +73,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     ],
     description: 'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
     output: 'codex',
-    state: ['~/.codex'],
+    state: ['${CODEX_HOME:-~/.codex}'],
     // Codex's own sandbox would only repeat ours (and cannot nest in it everywhere): inside, commands run unchecked.
     sandboxed: {
       command: [...CODEX_SANDBOXED, '--', TASK_PLACEHOLDER],
@@ -143,7 +143,7 @@ const sandboxConfigSchema = z.strictObject({
   enabled: z.boolean().optional(),
   network: z.boolean().optional(),
   writable: z
-    .array(z.string().refine((path) => path.startsWith('/') || path.startsWith('~/'), { error: 'sandbox.writable paths must be absolute or start with ~/' }))
+    .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
     .optional(),
 });
 

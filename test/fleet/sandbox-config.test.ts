@@ -1,10 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
 import { AgentLauncher, LaunchError } from '../../src/fleet/launch/launcher.js';
+import { sandboxMounts } from '../../src/fleet/launch/sandbox-mounts.js';
 import type { Project } from '../../src/fleet/projects.js';
 import { resolveRoles, rolesConfigSchema } from '../../src/fleet/roles.js';
 import type { Role } from '../../src/fleet/types.js';
@@ -33,19 +34,19 @@ function launcher(bwrap: { path: string } | { problem: string }, presetsByDefaul
 describe('sandbox settings of roles and projects', () => {
   it('gives each preset its state paths and its sandboxed run; a command of the config\'s own drops the preset\'s run', () => {
     const [claude, codex] = roles({});
-    expect(claude!.sandbox).toMatchObject({ enabled: null, network: true, writable: ['~/.claude', '~/.claude.json'], env: { IS_SANDBOX: '1' } });
+    expect(claude!.sandbox).toMatchObject({ enabled: null, network: true, writable: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json'], env: { IS_SANDBOX: '1' } });
     expect(claude!.sandbox.command).toContain('--permission-mode=bypassPermissions');
     expect(codex!.sandbox.command).toContain('--dangerously-bypass-approvals-and-sandbox');
     expect(codex!.sandbox.continue_command).toEqual(expect.arrayContaining(['resume', '--dangerously-bypass-approvals-and-sandbox', '{session_id}']));
     const [own] = roles({ claude: { command: ['claude', '-p', '--', '{task}'], sandbox: { writable: ['~/.extra'] } } });
-    expect(own!.sandbox).toMatchObject({ enabled: true, command: null, writable: ['~/.claude', '~/.claude.json', '~/.extra'] });
+    expect(own!.sandbox).toMatchObject({ enabled: true, command: null, writable: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json', '~/.extra'] });
   });
 
   it('reads a role\'s sandbox as true, false or an object that asks for it unless it says enabled: false', () => {
     const config = { a: { command: ['x', '{task}'], sandbox: false }, b: { command: ['x', '{task}'], sandbox: { network: false } }, c: { command: ['x', '{task}'], sandbox: { enabled: false } } };
     expect(roles(config).filter((role) => role.source === 'config').map((role) => [role.sandbox.enabled, role.sandbox.network])).toEqual([[false, true], [true, false], [false, true]]);
     expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: 'yes' } }).error?.issues[0]?.message).toContain('sandbox must be true, false or an object');
-    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { writable: ['relative'] } } }).error?.issues[0]?.message).toBe('sandbox.writable paths must be absolute or start with ~/');
+    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { writable: ['relative'] } } }).error?.issues[0]?.message).toBe('sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}');
   });
 
   it('reads a project\'s sandbox, and refuses anything but true or false', () => {
@@ -94,5 +95,33 @@ describe('probeBwrap', () => {
     const { problem } = probeBwrap(denied);
     expect(problem).toContain(`${join(denied, 'bwrap')} cannot make a sandbox here (bwrap: No permissions to create new namespace`);
     expect(problem).toContain('allow user namespaces (sysctl kernel.unprivileged_userns_clone=1');
+  });
+});
+
+describe('sandboxMounts', () => {
+  it('finds state where the CLI looks for it, makes what is missing, and shows a worktree through the hidden data dir', () => {
+    const home = join(dir, 'home');
+    const data = join(dir, 'data');
+    const workdir = join(data, 'worktrees', 'one');
+    mkdirSync(workdir, { recursive: true });
+    const env = { HOME: home, CODEX_HOME: join(dir, 'codex-home'), XDG_CONFIG_HOME: join(dir, 'xdg-config') };
+    const mounts = sandboxMounts({
+      workdir,
+      gitDir: null,
+      gitCommonDir: null,
+      branch: null,
+      state: ['${CODEX_HOME:-~/.codex}', '${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.config/opencode', '~/.claude.json'],
+      env,
+      hidden: [data, join(dir, 'no-such-file')],
+    });
+    expect(mounts).toEqual([
+      { kind: 'hide', path: data, folder: true },
+      { kind: 'writable', path: join(dir, 'codex-home'), folder: true },
+      { kind: 'writable', path: join(home, '.claude'), folder: true },
+      { kind: 'writable', path: join(dir, 'xdg-config', 'opencode'), folder: true },
+      { kind: 'writable', path: join(home, '.claude.json'), folder: true },
+      { kind: 'writable', path: workdir, folder: true },
+    ]);
+    expect(readFileSync(join(home, '.claude.json'), 'utf8')).toBe('{}\n');
   });
 });
