@@ -71,7 +71,9 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     cleanups.push(() => mock.close());
     await cli.setupHome({ home, mockUrl: mock.url, repo });
     const configFile = join(root, 'fleet.json');
-    writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } } }));
+    // Each scenario says whether it runs sandboxed, rather than the host's bwrap deciding for it.
+    const roles = { [cli.role]: { sandbox: scenario.sandbox === true } };
+    writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }));
     const env = {
       // Only what the CLI needs: no credential of the person running the script reaches it.
       PATH: `${binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
@@ -112,6 +114,8 @@ function check(context, cli) {
   if (timedOut) return [`${scenario.id}: the agent was still busy after ${WAIT_SECONDS} s`];
   if (!task) return [`${scenario.id}: the agent has no task`];
   const describe = `task ${task.status}${task.reason ? ` (${task.reason})` : ''}, exit code ${task.exit_code}`;
+  const sandboxed = context.log.some((line) => line.includes('sandboxed by bwrap'));
+  if (sandboxed !== (scenario.sandbox === true)) return [`${scenario.id}: the task ran ${sandboxed ? 'sandboxed' : 'unsandboxed'}, expected the opposite`];
   switch (scenario.expect) {
     case 'commit':
       return checkCommit(context, describe);

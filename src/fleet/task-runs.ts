@@ -146,7 +146,7 @@ export class TaskRuns {
     }
     const parser = guardedParser(createOutputParser(role.output));
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
-    const command = launch.command({ argv, cwd: agent.workdir, env, git: context, branch: agent.branch });
+    const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context, branch: agent.branch }));
     if (launch.note) log.append('system', [launch.note]);
     const child = this.options.backend.startProcess({
       ...command,
@@ -278,6 +278,17 @@ export class TaskRuns {
     } catch (error) {
       if (error instanceof LaunchError) return error;
       throw error;
+    }
+  }
+
+  /** A sandbox that cannot be laid out (a state path that cannot be made) ends the task not started, like a missing command. */
+  private async launchCommand(key: string, record: AgentRecord, ending: EndingTask, command: () => ReturnType<PreparedLaunch['command']>) {
+    try {
+      return command();
+    } catch (error) {
+      const reason = `its sandbox could not be prepared: ${(error as Error).message}`;
+      await this.end(key, record, ending, notStarted(reason));
+      return this.options.registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once that is fixed`);
     }
   }
 

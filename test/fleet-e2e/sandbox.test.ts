@@ -14,6 +14,7 @@ import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-s
 // it by accident: what the agent cannot see, the sandbox hid on purpose. Each probe runs once sandboxed and once
 // unsandboxed, so a probe that could never succeed would show here as a failing control.
 
+// Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
 const BWRAP = probeBwrap(process.env.PATH);
 const roots: string[] = [];
 
@@ -55,6 +56,8 @@ function createRoot(): FleetSandbox {
         jailed: { command: SHELL, sandbox: true, default: true },
         offline: { command: SHELL, sandbox: { network: false } },
         open: { command: SHELL, sandbox: false },
+        // A state path nobody can create.
+        broken: { command: SHELL, sandbox: { writable: ['/proc/fleet-mcp-no-such-state'] } },
       },
     }),
   );
@@ -125,7 +128,7 @@ const ESCAPES = [
   'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
 ];
 
-describe.skipIf(BWRAP.problem !== undefined)('sandboxed agents (bwrap)', () => {
+describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
   it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present' });
@@ -165,6 +168,16 @@ describe.skipIf(BWRAP.problem !== undefined)('sandboxed agents (bwrap)', () => {
     expect(offline.lines).toContain('sandboxed by bwrap, network off');
     expect(offline.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
     expect(offline.lines).not.toContain('SEES-SERVER-PORT');
+    await server.server.stop();
+  });
+
+  it('a sandbox that cannot be laid out fails the task before it starts, saying why', async () => {
+    const fleet = createRoot();
+    const server = await startFleetServer(fleet);
+    const error = await server.fails('create_agent', { name: 'broken', project: 'repo', role: 'broken', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
+    expect(error).toContain('its sandbox could not be prepared: ');
+    expect(error).toContain('/proc/fleet-mcp-no-such-state');
+    expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);
     await server.server.stop();
   });
 

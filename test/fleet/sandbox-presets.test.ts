@@ -10,7 +10,7 @@ import { git, logTexts, Sandbox } from './helpers.js';
 // arguments like the real CLIs and, like Claude Code, refuse to skip permissions as root outside a declared sandbox.
 // The fakes' folder lives under /var/tmp: the sandbox's /tmp is its own.
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
-const IDENTITY = { GIT_AUTHOR_NAME: 'Fake Agent', GIT_AUTHOR_EMAIL: 'agent@test.invalid', GIT_COMMITTER_NAME: 'Fake Agent', GIT_COMMITTER_EMAIL: 'agent@test.invalid' };
+// Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
 const BWRAP = probeBwrap(process.env.PATH);
 // claude's and opencode's fakes follow the prompt as a script; codex's and gemini's always write one file and commit it.
 const SCRIPTED = { task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'", subject: 'Add hello' };
@@ -28,18 +28,21 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(BWRAP.problem !== undefined).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
+describe.skipIf(BWRAP.problem !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
   test('runs in the sandbox with its sandboxed command and commits on the agent branch', async () => {
     const bin = join(root, 'bin');
     const home = join(root, 'home');
     mkdirSync(bin);
     mkdirSync(home);
     symlinkSync(join(FAKES, `${cli}.mjs`), join(bin, cli));
+    // The identity comes from the repository's config, so the CLI's git must see it in the sandbox, under /tmp as it is.
     const repo = sandbox.gitRepo();
+    git(repo, ['config', 'user.name', 'Fake Agent']);
+    git(repo, ['config', 'user.email', 'agent@test.invalid']);
     const fleet = await sandbox.fleet({
       projects: [{ name: 'project', path: repo, description: '' }],
       roles: resolveRoles(undefined, { pathEnv: bin }),
-      baseEnv: { ...process.env, ...IDENTITY, HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` },
+      baseEnv: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` },
       sandbox: { presetsByDefault: true },
     });
     await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: WORK[cli]!.task });

@@ -6,11 +6,12 @@ export type BwrapStatus = { path: string; problem?: never } | { path?: never; pr
 
 /**
  * One change to the read-only view of the host, at the same path inside as outside: `hide` puts an empty folder
- * over a folder or an empty file over a file, `writable` binds it writable, `pinned` binds it read-only again
- * inside a writable path (what must not be redirected, such as git's pointers to its dirs).
+ * over a folder or an empty file over a file, `writable` binds it writable, `readable` binds it read-only (to show
+ * it through a hidden folder or the private /tmp), `pinned` binds it read-only again inside a writable path (what
+ * must not be redirected, such as git's pointers to its dirs).
  */
 export interface Mount {
-  kind: 'hide' | 'writable' | 'pinned';
+  kind: 'hide' | 'writable' | 'readable' | 'pinned';
   path: string;
   folder: boolean;
 }
@@ -71,6 +72,6 @@ function sandboxArgs(spec: SandboxSpec): string[] {
 
 function mountArgs({ kind, path, folder }: Mount): string[] {
   if (kind === 'writable') return ['--bind', path, path];
-  if (kind === 'pinned') return ['--ro-bind', path, path];
+  if (kind === 'readable' || kind === 'pinned') return ['--ro-bind', path, path];
   return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
 }

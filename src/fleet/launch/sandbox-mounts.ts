@@ -24,9 +24,11 @@ export function sandboxMounts(request: MountsRequest): Mount[] {
   const writable = [request.workdir, ...gitWritable(request), ...request.state.map((path) => ensureState(expandState(path, request.env)))];
   const hidden = request.hidden.filter((path) => existsSync(path)).map((path): Mount => ({ kind: 'hide', path, folder: isFolder(path) }));
   const pinned = gitPinned(request).filter((path) => existsSync(path)).map((path): Mount => ({ kind: 'pinned', path, folder: false }));
+  // The repository's git dir, read-only, wherever it is (e.g. under /tmp): git reads its config, HEAD and refs.
+  const readable = request.gitCommonDir ? [{ kind: 'readable', path: request.gitCommonDir, folder: true } satisfies Mount] : [];
   // Ancestors first: a writable folder that holds a hidden one must not show it again, and a worktree inside the
   // hidden data dir must show through it.
-  const mounts = [...hidden, ...writable.map((path): Mount => ({ kind: 'writable', path, folder: true }))].sort((a, b) => depth(a.path) - depth(b.path));
+  const mounts = [...hidden, ...readable, ...writable.map((path): Mount => ({ kind: 'writable', path, folder: true }))].sort((a, b) => depth(a.path) - depth(b.path));
   return [...mounts, ...pinned];
 }
 
