@@ -56,8 +56,8 @@ function createRoot(): FleetSandbox {
         jailed: { command: SHELL, sandbox: true, default: true },
         offline: { command: SHELL, sandbox: { network: false } },
         open: { command: SHELL, sandbox: false },
-        // A state path nobody can create.
-        broken: { command: SHELL, sandbox: { writable: ['/proc/fleet-mcp-no-such-state'] } },
+        // A state path nobody can create: its parent is a file.
+        broken: { command: SHELL, sandbox: { writable: ['/etc/hostname/fleet-mcp-state'] } },
       },
     }),
   );
@@ -176,7 +176,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
     const server = await startFleetServer(fleet);
     const error = await server.fails('create_agent', { name: 'broken', project: 'repo', role: 'broken', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
     expect(error).toContain('its sandbox could not be prepared: ');
-    expect(error).toContain('/proc/fleet-mcp-no-such-state');
+    expect(error).toContain('/etc/hostname/fleet-mcp-state');
     expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);
     await server.server.stop();
   });
