@@ -2,9 +2,9 @@
 // auth on, the real MCP SDK client, create_agent with the CLI's built-in role, wait_for_agent.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from './install.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -61,12 +61,18 @@ async function connect(port, token) {
  * its temp dir removed (kept when `keep` is set, for a look after a failure).
  */
 export async function runScenario({ cli, binDir, scenario, keep }) {
-  const root = mkdtempSync(join(tmpdir(), `verify-agents-${cli.name}-`));
+  // Not under /tmp: codex will not put its sandbox helper under a temp dir, and without it its own sandbox cannot
+  // start where the host has a bwrap older than 0.9 (Debian 12).
+  const runs = join(cacheRoot(), 'runs');
+  mkdirSync(runs, { recursive: true });
+  const root = mkdtempSync(join(runs, `${cli.name}-`));
   const cleanups = [];
   try {
     const { repo, git } = createRepo(root);
     const home = join(root, 'home');
     mkdirSync(home);
+    const tmp = join(root, 'tmp');
+    mkdirSync(tmp);
     const mock = await cli.startMock(scenario);
     cleanups.push(() => mock.close());
     await cli.setupHome({ home, mockUrl: mock.url, repo });
@@ -79,7 +85,7 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
       PATH: `${binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
       HOME: home,
       LANG: 'C.UTF-8',
-      TMPDIR: root,
+      TMPDIR: tmp,
       FLEET_MCP_CONFIG: configFile,
       FLEET_MCP_DATA_DIR: join(root, 'data'),
       FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token'),
