@@ -171,6 +171,20 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
     await server.server.stop();
   });
 
+  it('a cancel reaches the sandboxed CLI, which gets its grace to end its work', async () => {
+    const fleet = createRoot();
+    const server = await startFleetServer(fleet);
+    const script = "trap 'echo got INT; sleep 0.5; echo ended gracefully; exit 130' INT\necho ready\nwhile :; do sleep 0.1; done";
+    await server.ok('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: script });
+    await expect.poll(async () => (await server.ok('show_agent_log', { agent_name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
+    await server.ok('cancel_agent_task', { agent_name: 'jailed' });
+    const waited = await server.ok('wait_for_agent', { agent_name: 'jailed', timeout_seconds: 30 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
+    const log = await server.ok('show_agent_log', { agent_name: 'jailed', page_size: 200 });
+    expect(log.lines.map((line: { text: string }) => line.text)).toEqual(expect.arrayContaining(['got INT', 'ended gracefully']));
+    await server.server.stop();
+  });
+
   it('a sandbox that cannot be laid out fails the task before it starts, saying why', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);

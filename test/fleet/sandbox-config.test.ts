@@ -24,10 +24,10 @@ function roles(config: unknown): Role[] {
 }
 
 const project = (sandbox?: boolean): Project => ({ name: 'web', path: dir, description: '', ...(sandbox === undefined ? {} : { sandbox }) });
-const WORKS = { path: '/usr/bin/bwrap' };
+const WORKS = { path: '/usr/bin/bwrap', env: '/usr/bin/env' };
 const MISSING = { problem: 'bwrap was not found on PATH: install the bubblewrap package' };
 
-function launcher(bwrap: { path: string } | { problem: string }, presetsByDefault = true): AgentLauncher {
+function launcher(bwrap: { path: string; env: string } | { problem: string }, presetsByDefault = true): AgentLauncher {
   return new AgentLauncher({ hidden: [], presetsByDefault, bwrap: () => bwrap });
 }
 
@@ -92,7 +92,7 @@ describe('probeBwrap', () => {
     mkdirSync(denied);
     writeFileSync(join(denied, 'bwrap'), '#!/bin/sh\necho "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n');
     chmodSync(join(denied, 'bwrap'), 0o755);
-    const { problem } = probeBwrap(denied);
+    const { problem } = probeBwrap(`${denied}:/usr/bin:/bin`);
     expect(problem).toContain(`${join(denied, 'bwrap')} cannot make a sandbox here (bwrap: No permissions to create new namespace`);
     expect(problem).toContain('allow user namespaces (sysctl kernel.unprivileged_userns_clone=1');
   });

@@ -1,8 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '../executables.js';
 
-/** Whether bubblewrap can run sandboxes here: its path, or the one line that says what to install or enable. */
-export type BwrapStatus = { path: string; problem?: never } | { path?: never; problem: string };
+/** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
+export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
+
+/**
+ * A cancel signals the task's whole process group, bwrap too, and bwrap dies of SIGINT or SIGTERM at once, taking
+ * the sandbox with it before the CLI could end its work. So bwrap starts with both ignored and the CLI gets them
+ * back (coreutils env; an ignored signal is inherited, a handler is not).
+ */
+const GRACEFUL_SIGNALS = 'INT,TERM';
 
 /**
  * One change to the read-only view of the host, at the same path inside as outside: `hide` puts an empty folder
@@ -32,20 +39,28 @@ const INSTALL_HINT = 'install the bubblewrap package (Debian/Ubuntu: apt-get ins
 export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   const path = findExecutable('bwrap', { pathEnv, cwd: '/' });
   if (!path) return { problem: `bwrap was not found on PATH: ${INSTALL_HINT}` };
-  const probe = spawnSync(path, [...sandboxArgs({ mounts: [], network: true, cwd: '/' }), '--', 'true'], {
-    encoding: 'utf8',
-    timeout: 10_000,
-  });
-  if (probe.status === 0) return { path };
-  const said = (probe.stderr || probe.error?.message || `exit code ${probe.status}`).trim().split('\n')[0];
+  const env = findExecutable('env', { pathEnv, cwd: '/' });
+  if (!env) return { problem: 'env was not found on PATH: install coreutils' };
+  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, cwd: '/' }, ['true']);
+  const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status === 0) return { path, env };
+  if (probe.stderr.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
+  const said = firstLine(probe.stderr || probe.error?.message || `exit code ${probe.status}`);
   return {
     problem: `${path} cannot make a sandbox here (${said}): allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu an AppArmor profile for bwrap) or run the server where bwrap works`,
   };
 }
 
 /** The argv that runs `argv` inside the sandbox. */
-export function bwrapArgv(bwrap: string, spec: SandboxSpec, argv: readonly string[]): string[] {
-  return [bwrap, ...sandboxArgs(spec), '--', ...argv];
+export function bwrapArgv(tools: { path: string; env: string }, spec: SandboxSpec, argv: readonly string[]): string[] {
+  return [
+    tools.env, `--ignore-signal=${GRACEFUL_SIGNALS}`, tools.path, ...sandboxArgs(spec), '--',
+    tools.env, `--default-signal=${GRACEFUL_SIGNALS}`, ...argv,
+  ];
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]!;
 }
 
 function sandboxArgs(spec: SandboxSpec): string[] {

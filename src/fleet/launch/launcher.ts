@@ -73,7 +73,7 @@ export class AgentLauncher {
           env,
           hidden: this.options.hidden,
         });
-        return { argv: bwrapArgv(bwrap.path, { mounts, network, cwd: spec.cwd }, spec.argv), env };
+        return { argv: bwrapArgv(bwrap, { mounts, network, cwd: spec.cwd }, spec.argv), env };
       },
     };
   }
