@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { bwrapIsolation, probeBwrap, type BwrapStatus } from '../../src/fleet/launch/bwrap.js';
 import { AgentLauncher, LaunchError } from '../../src/fleet/launch/launcher.js';
 import { sandboxMounts } from '../../src/fleet/launch/sandbox-mounts.js';
 import type { Project } from '../../src/fleet/projects.js';
@@ -27,8 +27,8 @@ const project = (sandbox?: boolean): Project => ({ name: 'web', path: dir, descr
 const WORKS = { path: '/usr/bin/bwrap', env: '/usr/bin/env' };
 const MISSING = { problem: 'bwrap was not found on PATH: install the bubblewrap package' };
 
-function launcher(bwrap: { path: string; env: string } | { problem: string }, presetsByDefault = true): AgentLauncher {
-  return new AgentLauncher({ hidden: [], presetsByDefault, bwrap: () => bwrap });
+function launcher(bwrap: BwrapStatus, presetsByDefault = true): AgentLauncher {
+  return new AgentLauncher({ hidden: [], presetsByDefault, isolation: bwrapIsolation(bwrap, undefined) });
 }
 
 describe('sandbox settings of roles and projects', () => {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '../executables.js';
+import type { Isolation } from './launcher.js';
 
 /** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
 export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
@@ -89,4 +90,18 @@ function mountArgs({ kind, path, folder }: Mount): string[] {
   if (kind === 'writable') return ['--bind', path, path];
   if (kind === 'readable' || kind === 'pinned') return ['--ro-bind', path, path];
   return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
+}
+
+/** bubblewrap as the sandbox, probed on the agents' PATH when first needed unless its state is known already. */
+export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined): Isolation {
+  let status = known;
+  const probed = (): BwrapStatus => (status ??= probeBwrap(pathEnv));
+  return {
+    name: 'bwrap',
+    problem: () => probed().problem ?? null,
+    wrap: (spec, argv) => {
+      const { path, env } = probed();
+      return bwrapArgv({ path: path!, env: env! }, spec, argv);
+    },
+  };
 }

@@ -1,4 +1,4 @@
-import { probeBwrap, type BwrapStatus } from './bwrap.js';
+import { bwrapIsolation, type BwrapStatus } from './bwrap.js';
 import { AgentLauncher } from './launcher.js';
 
 /** How the fleet sandboxes its agents; left out, only roles and projects that ask for the sandbox get it. */
@@ -12,10 +12,9 @@ export interface SandboxSettings {
 }
 
 export function createFleetLauncher(options: { dataDir: string; baseEnv: NodeJS.ProcessEnv; sandbox?: SandboxSettings }): AgentLauncher {
-  let status = options.sandbox?.bwrap;
   return new AgentLauncher({
     hidden: [options.dataDir, ...(options.sandbox?.hidden ?? [])],
     presetsByDefault: options.sandbox?.presetsByDefault ?? false,
-    bwrap: () => (status ??= probeBwrap(options.baseEnv.PATH)),
+    isolation: bwrapIsolation(options.sandbox?.bwrap, options.baseEnv.PATH),
   });
 }

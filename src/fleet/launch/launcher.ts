@@ -1,24 +1,33 @@
 import type { GitContext } from '../backend.js';
 import type { Project } from '../projects.js';
 import type { Role } from '../types.js';
-import { bwrapArgv, type BwrapStatus } from './bwrap.js';
+import type { SandboxSpec } from './bwrap.js';
 import { sandboxMounts } from './sandbox-mounts.js';
 
 /**
  * Where an agent's process is launched. Every task goes through AgentLauncher.prepare, which decides how it is
  * isolated, and the backend's startProcess, which starts the resulting argv under the task supervisor:
  *   - direct: the CLI as a process of the server's user, seeing what that user sees;
- *   - bwrap: the same CLI inside a bubblewrap sandbox (bwrap.ts, sandbox-mounts.ts).
- * A container runtime would be one more way to wrap the argv (see the README, "Sandbox"); a remote host or
- * Kubernetes is a FleetBackend of its own (backend.ts), whose startProcess gets the same prepared argv.
+ *   - sandboxed: the same CLI wrapped by an Isolation, today bubblewrap (bwrap.ts), given the view of the
+ *     host that sandbox-mounts.ts computes.
+ * A container runtime would be one more Isolation, in a file of its own (see the README, "Sandbox"); a remote host
+ * or Kubernetes is a FleetBackend of its own (backend.ts), whose startProcess gets the same prepared argv.
  */
 export interface LauncherOptions {
   /** What a sandboxed agent must not see: the token file's folder, the named tokens, the fleet config, the data dir. */
   hidden: readonly string[];
-  /** Whether the built-in presets run sandboxed when neither their role nor their project says (where bwrap works). */
+  /** Whether the built-in presets run sandboxed when neither their role nor their project says (where it can). */
   presetsByDefault: boolean;
-  /** bwrap's state on this host, looked at once. */
-  bwrap: () => BwrapStatus;
+  isolation: Isolation;
+}
+
+/** A way to run an argv with only the given view of the host. */
+export interface Isolation {
+  /** Named in the task's log: "sandboxed by <name>". */
+  name: string;
+  /** Null where it can run; else one line saying what to install or enable. Looked at once. */
+  problem(): string | null;
+  wrap(spec: SandboxSpec, argv: readonly string[]): string[];
 }
 
 export interface LaunchSpec {
@@ -51,16 +60,17 @@ export class AgentLauncher {
   prepare(role: Role, project: Project | undefined): PreparedLaunch {
     const wanted = this.wanted(role, project);
     if (wanted === 'off') return { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
-    const bwrap = this.options.bwrap();
-    if (bwrap.problem !== undefined) {
+    const { isolation } = this.options;
+    const problem = isolation.problem();
+    if (problem !== null) {
       if (wanted === 'default') return { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
-      throw new LaunchError(`role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''} runs sandboxed, and ${bwrap.problem}`);
+      throw new LaunchError(`role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''} runs sandboxed, and ${problem}`);
     }
     const sandboxed = sandboxedRole(role);
     const network = role.sandbox.network;
     return {
       role: sandboxed,
-      note: `sandboxed by bwrap, network ${network ? 'on' : 'off'}`,
+      note: `sandboxed by ${isolation.name}, network ${network ? 'on' : 'off'}`,
       command: (spec) => {
         // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
         const env = { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' };
@@ -73,7 +83,7 @@ export class AgentLauncher {
           env,
           hidden: this.options.hidden,
         });
-        return { argv: bwrapArgv(bwrap, { mounts, network, cwd: spec.cwd }, spec.argv), env };
+        return { argv: isolation.wrap({ mounts, network, cwd: spec.cwd }, spec.argv), env };
       },
     };
   }
