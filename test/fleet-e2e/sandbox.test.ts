@@ -18,10 +18,14 @@ import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-s
 const BWRAP = probeBwrap(process.env.PATH);
 const roots: string[] = [];
 
+/** The background sleeps the probes start, ended here too in case a failing run left one behind. */
+const tags: string[] = [];
+
 afterAll(() => {
   killServers();
-  expectNoSecretInLogs();
+  for (const tag of tags.splice(0)) if (hostHasProcess(tag)) killHostProcess(tag);
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  expectNoSecretInLogs();
 });
 
 const SHELL = ['/bin/sh', '-c', '{task}'];
@@ -78,6 +82,7 @@ async function run(fleet: FleetServer, agent: string, role: string, script: stri
 
 /** A shell script that tries what a prompt-injected agent would, printing a word for each thing that worked. */
 function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string, bgTag: string): string {
+  tags.push(bgTag);
   const portHex = server.server.port.toString(16).toUpperCase().padStart(4, '0');
   return [
     `cat ${fleet.sandbox.tokenFile} >/dev/null 2>&1 && echo READ-TOKEN`,
