@@ -2,9 +2,9 @@
 // auth on, the real MCP SDK client, create_agent with the CLI's built-in role, wait_for_agent.
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheRoot } from './install.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -61,23 +61,31 @@ async function connect(port, token) {
  * its temp dir removed (kept when `keep` is set, for a look after a failure).
  */
 export async function runScenario({ cli, binDir, scenario, keep }) {
-  const root = mkdtempSync(join(tmpdir(), `verify-agents-${cli.name}-`));
+  // Not under /tmp: codex will not put its sandbox helper under a temp dir, and without it its own sandbox cannot
+  // start where the host has a bwrap older than 0.9 (Debian 12).
+  const runs = join(cacheRoot(), 'runs');
+  mkdirSync(runs, { recursive: true });
+  const root = mkdtempSync(join(runs, `${cli.name}-`));
   const cleanups = [];
   try {
     const { repo, git } = createRepo(root);
     const home = join(root, 'home');
     mkdirSync(home);
+    const tmp = join(root, 'tmp');
+    mkdirSync(tmp);
     const mock = await cli.startMock(scenario);
     cleanups.push(() => mock.close());
     await cli.setupHome({ home, mockUrl: mock.url, repo });
     const configFile = join(root, 'fleet.json');
-    writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } } }));
+    // Each scenario says whether it runs sandboxed, rather than the host's bwrap deciding for it.
+    const roles = { [cli.role]: { sandbox: scenario.sandbox === true } };
+    writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }));
     const env = {
       // Only what the CLI needs: no credential of the person running the script reaches it.
       PATH: `${binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
       HOME: home,
       LANG: 'C.UTF-8',
-      TMPDIR: root,
+      TMPDIR: tmp,
       FLEET_MCP_CONFIG: configFile,
       FLEET_MCP_DATA_DIR: join(root, 'data'),
       FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token'),
@@ -112,6 +120,8 @@ function check(context, cli) {
   if (timedOut) return [`${scenario.id}: the agent was still busy after ${WAIT_SECONDS} s`];
   if (!task) return [`${scenario.id}: the agent has no task`];
   const describe = `task ${task.status}${task.reason ? ` (${task.reason})` : ''}, exit code ${task.exit_code}`;
+  const sandboxed = context.log.some((line) => line.includes('sandboxed by bwrap'));
+  if (sandboxed !== (scenario.sandbox === true)) return [`${scenario.id}: the task ran ${sandboxed ? 'sandboxed' : 'unsandboxed'}, expected the opposite`];
   switch (scenario.expect) {
     case 'commit':
       return checkCommit(context, describe);

@@ -52,6 +52,15 @@ export const SCENARIOS = [
   },
 ];
 
+/**
+ * The same work inside the bwrap sandbox, where each preset runs its sandboxed command (its CLI's own permission
+ * checks off) and can write only its worktree, git's branch and its declared state: `commit` proves it still edits
+ * and commits, `continue` that its state paths keep the conversation for a follow-up.
+ */
+for (const id of ['commit', 'continue']) {
+  SCENARIOS.push({ ...SCENARIOS.find((scenario) => scenario.id === id), id: `${id}-sandboxed`, sandbox: true });
+}
+
 /** The step a conversation is at: one step per tool result already sent back to the model. */
 export function stepFor(scenario, toolResults) {
   return scenario.steps[Math.min(toolResults, scenario.steps.length - 1)];

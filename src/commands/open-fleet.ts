@@ -1,8 +1,11 @@
+import { dirname } from 'node:path';
 import { ConfigError, type Config } from '../config.js';
+import type { LockKind } from '../fleet/data-dir-lock.js';
 import { FleetError } from '../fleet/errors.js';
 import { createFleet, type Fleet } from '../fleet/fleet.js';
-import type { LockKind } from '../fleet/data-dir-lock.js';
 import type { FleetConfig } from '../fleet/fleet-config.js';
+import { probeBwrap } from '../fleet/launch/bwrap.js';
+import type { SandboxSettings } from '../fleet/launch/fleet-launcher.js';
 import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
 import type { Logger } from '../log.js';
@@ -30,6 +33,7 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
       maxAgents: config.maxAgents,
       baseEnv: process.env,
       logger: logger.child({ component: 'fleet' }),
+      sandbox: sandboxSettings(config, logger),
     });
   } catch (error) {
     if (error instanceof FleetError && error.code === 'invalid_argument') {
@@ -41,3 +45,14 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
   }
 }
 
+/**
+ * The built-in presets turn their CLI's own prompts off, so where bwrap works they run sandboxed unless a role or
+ * project says otherwise; where it does not, the server says so once and they run as before.
+ */
+function sandboxSettings(config: Config, logger: Logger): SandboxSettings {
+  const bwrap = probeBwrap(process.env.PATH);
+  if (bwrap.problem !== undefined) logger.warn({ problem: bwrap.problem }, 'the built-in presets run unsandboxed, as bwrap is not usable here; a role or project with "sandbox": true fails to start its tasks');
+  const { auth } = config;
+  const hidden = [dirname(auth.tokenFile), auth.namedTokensFile, config.fleetConfigFile, ...(auth.credentialsDirectory ? [auth.credentialsDirectory] : [])];
+  return { hidden, presetsByDefault: true, bwrap };
+}

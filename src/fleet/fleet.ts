@@ -26,6 +26,7 @@ import {
 } from './fleet-api.js';
 import { KeyedLock } from './keyed-lock.js';
 import { defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
+import { createFleetLauncher, type SandboxSettings } from './launch/fleet-launcher.js';
 import { createLocalBackend } from './local/local-backend.js';
 import { logPage } from './log-pages.js';
 import { silentLogger, type FleetLogger } from './logger.js';
@@ -70,6 +71,7 @@ export interface FleetOptions {
   lockWaitMs?: number;
   /** What holds the data dir: `serve` (the default) takes it over from a background `host` of stdio clients. */
   kind?: LockKind;
+  sandbox?: SandboxSettings;
 }
 
 /**
@@ -135,6 +137,8 @@ class FleetService implements Fleet {
       endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,
       supervisor: parts.supervisor,
+      launcher: createFleetLauncher(options),
+      projectOf: (name) => this.parts.catalog.projects.find((project) => project.name === name),
       onEnded: (key) => this.queue.release(key),
     });
     this.queue = new TaskQueue({

@@ -25,6 +25,8 @@ export interface Project {
   /** The branch, tag or commit agents start from when create_agent names none; absent: the main checkout's HEAD branch. */
   base?: string;
   setup?: ProjectSetup;
+  /** true: every agent of the project runs sandboxed, whatever its role says; false: the default sandbox is off here. */
+  sandbox?: boolean;
 }
 
 export const DEFAULT_SETUP_TIMEOUT = '10m';
@@ -59,6 +61,7 @@ export const projectEntrySchema = z.strictObject({
     .refine((base) => !base.startsWith('-'), { error: '"base" must be a branch, tag or commit name, not starting with "-"' })
     .optional(),
   setup: setupSchema.optional(),
+  sandbox: z.boolean({ error: '"sandbox" must be true or false' }).optional(),
 });
 
 export type ProjectEntry = z.infer<typeof projectEntrySchema>;
@@ -78,6 +81,7 @@ export function resolveProjects(entries: Record<string, ProjectEntry>, configFil
     if (!isDirectory(path)) throw new Error(`project "${name}": ${path} is not an existing directory`);
     const project: Project = { name, path, description: entry.description };
     if (entry.base !== undefined) project.base = entry.base;
+    if (entry.sandbox !== undefined) project.sandbox = entry.sandbox;
     if (entry.setup) {
       const { copy, command, timeout } = entry.setup;
       project.setup = { copy, command: command ?? null, timeout, timeout_ms: parseDuration(timeout)! };

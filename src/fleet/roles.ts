@@ -23,9 +23,17 @@ export interface BuiltinRole {
   description: string;
   output: OutputFormat;
   env?: Record<string, string>;
+  /** What the CLI writes besides the worktree (its login, settings, sessions), writable inside the sandbox. */
+  state: readonly string[];
+  /** The run inside the sandbox, where the CLI's own permission checks can be off; absent: the same run. */
+  sandboxed?: { command: readonly string[]; continue_command?: readonly string[]; env?: Record<string, string> };
 }
 
 const CLAUDE_OPTIONS = ['-p', '--output-format=stream-json', '--verbose', '--permission-mode=acceptEdits', '--allowedTools=Bash,WebFetch,WebSearch'];
+// Inside the sandbox Claude Code may skip its permission checks; as root it refuses to unless IS_SANDBOX=1 says a
+// sandbox is the boundary, which is then true.
+const CLAUDE_SANDBOXED_OPTIONS = ['-p', '--output-format=stream-json', '--verbose', '--permission-mode=bypassPermissions'];
+const CODEX_SANDBOXED = ['codex', 'exec', '--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check'];
 const GEMINI_OPTIONS = ['--skip-trust', '--approval-mode=yolo', '--output-format=stream-json'];
 
 /**
@@ -46,6 +54,12 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     output: 'claude',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
     env: { CLAUDE_CODE_MAX_RETRIES: '3' },
+    state: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json'],
+    sandboxed: {
+      command: ['claude', ...CLAUDE_SANDBOXED_OPTIONS, '--', TASK_PLACEHOLDER],
+      continue_command: ['claude', ...CLAUDE_SANDBOXED_OPTIONS, '--continue', '--', TASK_PLACEHOLDER],
+      env: { IS_SANDBOX: '1' },
+    },
   },
   {
     name: 'codex',
@@ -59,6 +73,12 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     ],
     description: 'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
     output: 'codex',
+    state: ['${CODEX_HOME:-~/.codex}'],
+    // Codex's own sandbox would only repeat ours (and cannot nest in it everywhere): inside, commands run unchecked.
+    sandboxed: {
+      command: [...CODEX_SANDBOXED, '--', TASK_PLACEHOLDER],
+      continue_command: ['codex', 'exec', 'resume', ...CODEX_SANDBOXED.slice(2), '--', SESSION_PLACEHOLDER, TASK_PLACEHOLDER],
+    },
   },
   {
     name: 'gemini',
@@ -68,6 +88,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     continue_command: ['gemini', ...GEMINI_OPTIONS, '--resume=latest', `--prompt=${TASK_PLACEHOLDER}`],
     description: 'Gemini CLI in headless mode with every tool call approved (yolo): edits files in its worktree and runs any shell command (git commit included) without prompting; its file tools refuse paths outside the worktree, its shell is not sandboxed.',
     output: 'gemini',
+    state: ['~/.gemini'],
   },
   {
     name: 'opencode',
@@ -77,8 +98,15 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     output: 'opencode',
     // Parallel agents must not each try to update the shared opencode binary.
     env: { OPENCODE_DISABLE_AUTOUPDATE: '1' },
+    state: ['~/.local/share/opencode', '~/.config/opencode', '~/.cache/opencode', '~/.local/state/opencode'],
   },
-  { name: 'aider', command: ['aider', '--yes', `--message=${TASK_PLACEHOLDER}`], description: 'Aider (aider --yes --message): applies the task and exits. Not verified against the real CLI.', output: 'text' },
+  {
+    name: 'aider',
+    command: ['aider', '--yes', `--message=${TASK_PLACEHOLDER}`],
+    description: 'Aider (aider --yes --message): applies the task and exits. Not verified against the real CLI.',
+    output: 'text',
+    state: ['~/.aider'],
+  },
 ];
 const BUILTIN_NAMES = new Set(BUILTIN_ROLES.map((role) => role.name));
 
@@ -111,6 +139,14 @@ function argvSchema(key: string) {
     });
 }
 
+const sandboxConfigSchema = z.strictObject({
+  enabled: z.boolean().optional(),
+  network: z.boolean().optional(),
+  writable: z
+    .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
+    .optional(),
+});
+
 const roleConfigSchema = z.strictObject({
   command: argvSchema('command').optional(),
   /** null: this role never continues a conversation (e.g. to turn a built-in's off). */
@@ -124,6 +160,7 @@ const roleConfigSchema = z.strictObject({
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
+  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, writable' }).optional(),
 });
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
@@ -159,7 +196,8 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
     // A command of the config's own replaces the preset's run: the preset's way to continue may not fit it.
     const continueCommand = ownCommand || !builtin.continue_command ? undefined : [...builtin.continue_command];
     const preset: RoleConfig = { command: [...builtin.command], continue_command: continueCommand, description: builtin.description, output: builtin.output, env: builtin.env };
-    roles.push(toRole(builtin.name, { ...preset, ...override, env: { ...builtin.env, ...override?.env } }, ownCommand ? 'config' : 'builtin'));
+    const role = toRole(builtin.name, { ...preset, ...override, env: { ...builtin.env, ...override?.env } }, ownCommand ? 'config' : 'builtin');
+    roles.push(withPresetSandbox(role, builtin, override));
   }
   for (const [name, role] of Object.entries(config)) {
     if (BUILTIN_NAMES.has(name) || role.disabled) continue;
@@ -186,7 +224,28 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     projects: config.projects ?? null,
     source,
     autocommit: config.autocommit ?? true,
+    sandbox: roleSandbox(config.sandbox),
   };
+}
+
+function roleSandbox(config: RoleConfig['sandbox']): Role['sandbox'] {
+  const settings = typeof config === 'object' ? config : {};
+  // An object configures the sandbox, so it asks for it unless it says otherwise.
+  const enabled = typeof config === 'boolean' ? config : config ? (config.enabled ?? true) : null;
+  return { enabled, network: settings.network ?? true, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
+}
+
+/** The preset's state paths, and its sandboxed run where the config kept the preset's own commands. */
+function withPresetSandbox(role: Role, builtin: BuiltinRole, override: RoleConfig | undefined): Role {
+  const sandbox = { ...role.sandbox, writable: [...builtin.state, ...role.sandbox.writable] };
+  const sandboxed = builtin.sandboxed;
+  if (sandboxed && override?.command === undefined) {
+    sandbox.command = [...sandboxed.command];
+    sandbox.env = { ...sandboxed.env };
+    if (override?.continue_command === undefined) sandbox.continue_command = sandboxed.continue_command ? [...sandboxed.continue_command] : null;
+    else sandbox.continue_command = override.continue_command;
+  }
+  return { ...role, sandbox };
 }
 
 /** The values of the placeholders of one task; null where the agent has none (git dirs outside a git project). */

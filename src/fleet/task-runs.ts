@@ -7,10 +7,12 @@ import type { FleetBackend } from './backend.js';
 import { childEnv } from './child-env.js';
 import { planConversation } from './conversation.js';
 import { findExecutable } from './executables.js';
+import { LaunchError, type AgentLauncher, type PreparedLaunch } from './launch/launcher.js';
 import { guardedParser } from './output-guard.js';
 import { commitTaskLeftovers, leftoversMessage } from './leftovers.js';
 import type { LogSource } from './log-pages.js';
 import type { FleetLogger } from './logger.js';
+import type { Project } from './projects.js';
 import { taskArgv } from './roles.js';
 import type { FollowLimits, RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from './store.js';
@@ -33,6 +35,10 @@ export interface TaskRunsOptions {
   logCapBytes?: number;
   /** The command of the task supervisor (see supervisor/script.ts). */
   supervisor: string[];
+  /** Decides how each task's process is isolated (directly, or in the bwrap sandbox). */
+  launcher: AgentLauncher;
+  /** The agent's project as the config has it now; undefined once a reload dropped it. */
+  projectOf(name: string): Project | undefined;
   /** Called once a task's end is recorded, whatever the way it ended. */
   onEnded(key: string): void;
 }
@@ -111,7 +117,8 @@ export class TaskRuns {
     const earlier = task.log_lines > 0 ? readTaskLogFile(file) : [];
     const log = new TaskLog({ file, taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, earlier, onAppend: () => registry.logChanged(key) });
     const context = await this.options.backend.gitContext(record);
-    const conversation = planConversation(role, record.tasks, task);
+    const launch = this.prepareLaunch(role, agent.project);
+    const conversation = planConversation(launch instanceof LaunchError ? role : launch.role, record.tasks, task);
     const argv = taskArgv(conversation.template, {
       task: task.description,
       workdir: agent.workdir,
@@ -124,6 +131,10 @@ export class TaskRuns {
     task.queue_position = null;
     task.continued_conversation = conversation.continued;
     log.append('system', [`task ${task.id} started with role "${role.name}" in ${agent.workdir} (${conversation.note})`]);
+    if (launch instanceof LaunchError) {
+      await this.end(key, record, ending, notStarted(launch.message));
+      registry.fail(key, record, `${launch.message}; the task was not started, and restart_agent runs it once that is fixed`);
+    }
     if (!existsSync(agent.workdir)) {
       const reason = `its working directory ${agent.workdir} is missing`;
       await this.end(key, record, ending, notStarted(reason));
@@ -135,10 +146,11 @@ export class TaskRuns {
     }
     const parser = guardedParser(createOutputParser(role.output));
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
+    const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context, branch: agent.branch }));
+    if (launch.note) log.append('system', [launch.note]);
     const child = this.options.backend.startProcess({
-      argv,
+      ...command,
       cwd: agent.workdir,
-      env,
       supervisor: this.options.supervisor,
       ...this.limits(files, role, log, parser),
     });
@@ -258,6 +270,26 @@ export class TaskRuns {
     rmSync(this.runDir(key, task.id), { recursive: true, force: true });
     this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, reason: task.reason }, 'task ended');
     this.options.onEnded(key);
+  }
+
+  private prepareLaunch(role: Role, projectName: string): PreparedLaunch | LaunchError {
+    try {
+      return this.options.launcher.prepare(role, this.options.projectOf(projectName));
+    } catch (error) {
+      if (error instanceof LaunchError) return error;
+      throw error;
+    }
+  }
+
+  /** A sandbox that cannot be laid out (a state path that cannot be made) ends the task not started, like a missing command. */
+  private async launchCommand(key: string, record: AgentRecord, ending: EndingTask, command: () => ReturnType<PreparedLaunch['command']>) {
+    try {
+      return command();
+    } catch (error) {
+      const reason = `its sandbox could not be prepared: ${(error as Error).message}`;
+      await this.end(key, record, ending, notStarted(reason));
+      return this.options.registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once that is fixed`);
+    }
   }
 
   private runDir(key: string, taskId: string): string {

@@ -48,6 +48,22 @@ export interface Role {
   source: 'builtin' | 'config';
   /** Whether what a task leaves uncommitted is committed on the agent's branch when it ends (default true). */
   autocommit: boolean;
+  sandbox: RoleSandbox;
+}
+
+/** How a role's tasks run in the bwrap sandbox (see src/fleet/launch). */
+export interface RoleSandbox {
+  /** As configured; null: the default, which sandboxes the built-in presets where bwrap works. */
+  enabled: boolean | null;
+  /** Whether the agent keeps the host's network (its model API needs it); false gives it a network of its own, loopback only. */
+  network: boolean;
+  /** The CLI's own state (files or folders, `~` for its HOME), writable inside the sandbox. */
+  writable: string[];
+  /** A preset's run inside the sandbox, with its CLI's own permission checks off (the sandbox is the boundary); null: the role's own. */
+  command: string[] | null;
+  continue_command: string[] | null;
+  /** Variables the CLI gets only when sandboxed. */
+  env: Record<string, string>;
 }
 
 /** Where an agent's branch started: the ref asked for (full ref, or the sha of a bare commit) and its commit then. */

@@ -55,7 +55,9 @@ function parse(args, { flags = FLAGS, valued = VALUED, positionals = 1 } = {}) {
     } else fail(`unexpected argument '${name}' found\n\n  tip: to pass '${name}' as a value, use '-- ${name}'`);
   }
   const configured = (options.values.get('--config') ?? []).map((pair) => /^sandbox_mode\s*=\s*"?([a-z-]+)"?$/.exec(pair)?.[1]).filter(Boolean);
-  const sandbox = options.values.get('--sandbox')?.at(-1) ?? configured.at(-1) ?? 'read-only';
+  // The bypass runs commands with no sandbox of codex's own, as danger-full-access does.
+  const bypass = options.flags.has('--dangerously-bypass-approvals-and-sandbox') ? 'danger-full-access' : undefined;
+  const sandbox = bypass ?? options.values.get('--sandbox')?.at(-1) ?? configured.at(-1) ?? 'read-only';
   if (!SANDBOX_MODES.includes(sandbox)) fail(`invalid value '${sandbox}' for '--sandbox <SANDBOX_MODE>'\n  [possible values: ${SANDBOX_MODES.join(', ')}]`);
   return { ...options, sandbox };
 }

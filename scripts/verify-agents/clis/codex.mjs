@@ -20,10 +20,9 @@ export default {
 };
 
 /**
- * The mock as the model provider, without retries so a failing API ends the run at once. Here the repository,
- * the worktrees and TMPDIR all live under /tmp, which workspace-write leaves writable by default; excluding it
- * gives the sandbox the shape it has with the default data dir (~/.local/share), so a write outside the
- * worktree is denied as it would be there.
+ * The mock as the model provider, without retries so a failing API ends the run at once. workspace-write leaves
+ * /tmp and TMPDIR writable by default; excluding them keeps the sandbox to the worktree and its git dirs, so a
+ * write outside the worktree is denied wherever the run's folders are.
  */
 function codexConfig(mockUrl) {
   return `model = "gpt-5.5"

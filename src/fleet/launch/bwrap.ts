@@ -1,0 +1,107 @@
+import { spawnSync } from 'node:child_process';
+import { findExecutable } from '../executables.js';
+import type { Isolation } from './launcher.js';
+
+/** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
+export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
+
+/**
+ * A cancel signals the task's whole process group, bwrap too, and bwrap dies of SIGINT or SIGTERM at once, taking
+ * the sandbox with it before the CLI could end its work. So bwrap starts with both ignored and the CLI gets them
+ * back (coreutils env; an ignored signal is inherited, a handler is not).
+ */
+const GRACEFUL_SIGNALS = 'INT,TERM';
+
+/**
+ * One change to the read-only view of the host, at the same path inside as outside: `hide` puts an empty folder
+ * over a folder or an empty file over a file, `writable` binds it writable, `readable` binds it read-only (to show
+ * it through a hidden folder or the private /tmp), `pinned` binds it read-only again inside a writable path (what
+ * must not be redirected, such as git's pointers to its dirs).
+ */
+export interface Mount {
+  kind: 'hide' | 'writable' | 'readable' | 'pinned';
+  path: string;
+  folder: boolean;
+}
+
+export interface SandboxSpec {
+  /** In the order bwrap lays them out: a later mount covers what an earlier one shows below its path. */
+  mounts: Mount[];
+  network: boolean;
+  cwd: string;
+}
+
+const INSTALL_HINT = 'install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)';
+
+/**
+ * Looks for bwrap on PATH and starts one empty sandbox with it, so a host where it is missing or where namespaces
+ * are not allowed is found before any task relies on it.
+ */
+export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
+  const path = findExecutable('bwrap', { pathEnv, cwd: '/' });
+  if (!path) return { problem: `bwrap was not found on PATH: ${INSTALL_HINT}` };
+  const env = findExecutable('env', { pathEnv, cwd: '/' });
+  if (!env) return { problem: 'env was not found on PATH: install coreutils' };
+  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, cwd: '/' }, ['true']);
+  const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000 });
+  if (probe.status === 0) return { path, env };
+  if (probe.stderr.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
+  const said = firstLine(probe.stderr || probe.error?.message || `exit code ${probe.status}`);
+  return {
+    problem: `${path} cannot make a sandbox here (${said}): allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu an AppArmor profile for bwrap) or run the server where bwrap works`,
+  };
+}
+
+/** The argv that runs `argv` inside the sandbox. */
+export function bwrapArgv(tools: { path: string; env: string }, spec: SandboxSpec, argv: readonly string[]): string[] {
+  return [
+    tools.env, `--ignore-signal=${GRACEFUL_SIGNALS}`, tools.path, ...sandboxArgs(spec), '--',
+    tools.env, `--default-signal=${GRACEFUL_SIGNALS}`, ...argv,
+  ];
+}
+
+function firstLine(text: string): string {
+  return text.trim().split('\n')[0]!;
+}
+
+function sandboxArgs(spec: SandboxSpec): string[] {
+  return [
+    '--ro-bind', '/', '/',
+    '--dev', '/dev',
+    // A /proc of its own PID namespace: no other process, the server's environ included, is there to read.
+    '--proc', '/proc',
+    '--tmpfs', '/tmp',
+    ...spec.mounts.flatMap(mountArgs),
+    // Once the binds inside them are made: an empty folder the agent could fill would pass for the real one inside.
+    ...spec.mounts.filter(({ kind, folder }) => kind === 'hide' && folder).flatMap(({ path }) => ['--remount-ro', path]),
+    // The CLI is pid 2 under bwrap's own init: when it exits, the namespace and every process left in it end.
+    '--unshare-pid',
+    '--unshare-ipc',
+    ...(spec.network ? [] : ['--unshare-net']),
+    '--die-with-parent',
+    // As root bwrap keeps every capability, with which the agent could remount / read-write.
+    '--cap-drop', 'ALL',
+    '--chdir', spec.cwd,
+    // No --new-session: the sandbox stays in the task's process group, so a cancel's signals reach the CLI.
+  ];
+}
+
+function mountArgs({ kind, path, folder }: Mount): string[] {
+  if (kind === 'writable') return ['--bind', path, path];
+  if (kind === 'readable' || kind === 'pinned') return ['--ro-bind', path, path];
+  return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
+}
+
+/** bubblewrap as the sandbox, probed on the agents' PATH when first needed unless its state is known already. */
+export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined): Isolation {
+  let status = known;
+  const probed = (): BwrapStatus => (status ??= probeBwrap(pathEnv));
+  return {
+    name: 'bwrap',
+    problem: () => probed().problem ?? null,
+    wrap: (spec, argv) => {
+      const { path, env } = probed();
+      return bwrapArgv({ path: path!, env: env! }, spec, argv);
+    },
+  };
+}

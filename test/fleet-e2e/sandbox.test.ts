@@ -1,0 +1,217 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { initGitRepo } from '../fleet/helpers.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import type { Sandbox } from '../helpers/sandbox.js';
+import { killServers } from '../helpers/server.js';
+import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+
+// Sandboxed agents against the real server, the real SDK client and the real bwrap: a shell role whose task text
+// is the script it runs. Everything lives under /var/tmp, not /tmp, so the sandbox's private /tmp does not hide
+// it by accident: what the agent cannot see, the sandbox hid on purpose. Each probe runs once sandboxed and once
+// unsandboxed, so a probe that could never succeed would show here as a failing control.
+
+// Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
+const BWRAP = probeBwrap(process.env.PATH);
+const roots: string[] = [];
+
+/** The background sleeps the probes start, ended here too in case a failing run left one behind. */
+const tags: string[] = [];
+
+afterAll(() => {
+  killServers();
+  for (const tag of tags.splice(0)) if (hostHasProcess(tag)) killHostProcess(tag);
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+  expectNoSecretInLogs();
+});
+
+const SHELL = ['/bin/sh', '-c', '{task}'];
+/** Passed to the server only: the agents' environment leaves out FLEET_MCP_* variables, so it shows only in the server's own environ. */
+const ENVIRON_MARKER = 'FLEET_MCP_SANDBOX_TEST_MARKER';
+
+function createRoot(): FleetSandbox {
+  const root = mkdtempSync('/var/tmp/fleet-mcp-sandbox-test-');
+  roots.push(root);
+  const home = join(root, 'home');
+  const cwd = join(root, 'work');
+  mkdirSync(cwd, { recursive: true });
+  mkdirSync(home);
+  const configHome = join(home, '.config');
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL') env[key] = value;
+  const sandbox: Sandbox = {
+    root,
+    cwd,
+    configDir: join(configHome, 'fleet-mcp'),
+    tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
+    env: { ...env, HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+  const repo = initGitRepo(mkdirp(join(root, 'repo')));
+  const configFile = join(root, 'fleet.json');
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      projects: { repo: { path: repo, description: 'a git repository' } },
+      roles: {
+        jailed: { command: SHELL, sandbox: true, default: true },
+        offline: { command: SHELL, sandbox: { network: false } },
+        open: { command: SHELL, sandbox: false },
+        // A state path nobody can create: its parent is a file.
+        broken: { command: SHELL, sandbox: { writable: ['/etc/hostname/fleet-mcp-state'] } },
+      },
+    }),
+  );
+  return { sandbox, repo, plain: cwd, dataDir: join(root, 'data'), configFile };
+}
+
+function mkdirp(path: string): string {
+  mkdirSync(path, { recursive: true });
+  return path;
+}
+
+async function run(fleet: FleetServer, agent: string, role: string, script: string): Promise<{ task: any; lines: string[] }> {
+  await fleet.ok('create_agent', { name: agent, project: 'repo', role, task: script });
+  const waited = await fleet.ok('wait_for_agent', { agent_name: agent, timeout_seconds: 60 });
+  const log = await fleet.ok('show_agent_log', { agent_name: agent, page_size: 200 });
+  return { task: waited.agent.last_task, lines: log.lines.map((line: { text: string }) => line.text) };
+}
+
+/** A shell script that tries what a prompt-injected agent would, printing a word for each thing that worked. */
+function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string, bgTag: string): string {
+  tags.push(bgTag);
+  const portHex = server.server.port.toString(16).toUpperCase().padStart(4, '0');
+  return [
+    `cat ${fleet.sandbox.tokenFile} >/dev/null 2>&1 && echo READ-TOKEN`,
+    `ls ${fleet.sandbox.configDir} 2>/dev/null | grep -q auth_token && echo LIST-TOKEN-DIR`,
+    `grep -q projects ${fleet.configFile} 2>/dev/null && echo READ-CONFIG`,
+    `tr '\\0' '\\n' < /proc/${server.server.process.pid}/environ 2>/dev/null | grep -q ${ENVIRON_MARKER} && echo READ-ENVIRON`,
+    `ls ${otherWorktree} 2>/dev/null | grep -q other.txt && echo READ-OTHER-WORKTREE`,
+    `ls ${fleet.dataDir} 2>/dev/null | grep -q agents && echo READ-DATA-DIR`,
+    `grep -q ':${portHex} ' /proc/net/tcp /proc/net/tcp6 2>/dev/null && echo SEES-SERVER-PORT`,
+    // With the capabilities bwrap keeps for root, this would make / writable again.
+    `mount -o remount,rw / 2>/dev/null`,
+    `echo x > ${fleet.repo}/escaped.txt 2>/dev/null && echo WROTE-REPO`,
+    `echo x > ${fleet.sandbox.root}/escaped.txt 2>/dev/null && echo WROTE-ROOT`,
+    `echo x > ${fleet.dataDir}/worktrees/escaped.txt 2>/dev/null && echo WROTE-DATA-DIR`,
+    `echo x > /usr/fleet-mcp-escaped.txt 2>/dev/null && rm -f /usr/fleet-mcp-escaped.txt && echo WROTE-USR`,
+    // What would lead the server's own git (run in this worktree after the task) to a config or hook of the agent's.
+    `echo '[probe]' >> ${fleet.repo}/.git/config 2>/dev/null && echo WROTE-GIT-CONFIG`,
+    `echo true > ${fleet.repo}/.git/hooks/post-checkout 2>/dev/null && rm ${fleet.repo}/.git/hooks/post-checkout && echo WROTE-HOOK`,
+    'GD=$(git rev-parse --absolute-git-dir); SAVED=$(mktemp -d)',
+    `cp .git "$SAVED/gitfile"; printf 'gitdir: /nowhere\\n' > .git 2>/dev/null && echo REDIRECTED-GIT && cp "$SAVED/gitfile" .git`,
+    `cp "$GD/commondir" "$SAVED/commondir"; echo /nowhere > "$GD/commondir" 2>/dev/null && echo REDIRECTED-COMMONDIR && cp "$SAVED/commondir" "$GD/commondir"`,
+    `git update-ref refs/heads/probe HEAD 2>/dev/null && echo WROTE-OTHER-REF; git update-ref -d refs/heads/probe 2>/dev/null`,
+    `echo work > mine.txt && git add mine.txt && git -c user.name=Agent -c user.email=agent@test.invalid commit -qm 'sandboxed commit' && echo COMMITTED`,
+    // Out of the task's process group, so only the PID namespace can end it with the task.
+    `setsid sleep ${bgTag} >/dev/null 2>&1 < /dev/null &`,
+    'rm -rf "$SAVED"',
+    'echo DONE',
+  ].join('\n');
+}
+
+function hostHasProcess(tag: string): boolean {
+  return readdirSync('/proc').some((pid) => {
+    if (!/^\d+$/.test(pid)) return false;
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim() === `sleep ${tag}`;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function killHostProcess(tag: string): void {
+  execFileSync('pkill', ['-x', '-f', `sleep ${tag}`], { stdio: 'ignore' });
+}
+
+const ESCAPES = [
+  'READ-TOKEN', 'LIST-TOKEN-DIR', 'READ-CONFIG', 'READ-ENVIRON', 'READ-OTHER-WORKTREE', 'READ-DATA-DIR',
+  'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
+];
+
+describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
+  it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
+    const fleet = createRoot();
+    const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present' });
+    await run(server, 'other', 'open', 'echo theirs > other.txt');
+    const otherWorktree = join(fleet.dataDir, 'worktrees', 'other');
+    expect(existsSync(join(otherWorktree, 'other.txt'))).toBe(true);
+
+    // The control: the same probes unsandboxed reach everything, so each one can tell.
+    const openTag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
+    const open = await run(server, 'control', 'open', probes(fleet, server, otherWorktree, openTag));
+    expect(open.task.status).toBe('completed');
+    expect(open.lines).toEqual(expect.arrayContaining([...ESCAPES, 'SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
+    expect(hostHasProcess(openTag)).toBe(true);
+    killHostProcess(openTag);
+    rmSync(join(fleet.repo, 'escaped.txt'));
+    rmSync(join(fleet.sandbox.root, 'escaped.txt'));
+    rmSync(join(fleet.dataDir, 'worktrees', 'escaped.txt'));
+
+    const tag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
+    const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag));
+    expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
+    expect(jailed.lines).toContain('sandboxed by bwrap, network on');
+    expect(jailed.lines).toEqual(expect.arrayContaining(['SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
+    for (const escape of ESCAPES) expect(jailed.lines).not.toContain(escape);
+    expect(existsSync(join(fleet.repo, 'escaped.txt'))).toBe(false);
+    expect(existsSync(join(fleet.sandbox.root, 'escaped.txt'))).toBe(false);
+    expect(execFileSync('git', ['log', '--format=%s', 'fleet/jailed'], { cwd: fleet.repo, encoding: 'utf8' }).split('\n')[0]).toBe('sandboxed commit');
+    expect(execFileSync('git', ['show', 'fleet/jailed:mine.txt'], { cwd: fleet.repo, encoding: 'utf8' })).toBe('work\n');
+    expect(hostHasProcess(tag)).toBe(false);
+    await server.server.stop();
+  });
+
+  it('a role may turn the network off: the sandbox then has a network of its own', async () => {
+    const fleet = createRoot();
+    const server = await startFleetServer(fleet);
+    const offline = await run(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5'));
+    expect(offline.lines).toContain('sandboxed by bwrap, network off');
+    expect(offline.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
+    expect(offline.lines).not.toContain('SEES-SERVER-PORT');
+    await server.server.stop();
+  });
+
+  it('a cancel reaches the sandboxed CLI, which gets its grace to end its work', async () => {
+    const fleet = createRoot();
+    const server = await startFleetServer(fleet);
+    const script = "trap 'echo got INT; sleep 0.5; echo ended gracefully; exit 130' INT\necho ready\nwhile :; do sleep 0.1; done";
+    await server.ok('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: script });
+    await expect.poll(async () => (await server.ok('show_agent_log', { agent_name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
+    await server.ok('cancel_agent_task', { agent_name: 'jailed' });
+    const waited = await server.ok('wait_for_agent', { agent_name: 'jailed', timeout_seconds: 30 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
+    const log = await server.ok('show_agent_log', { agent_name: 'jailed', page_size: 200 });
+    expect(log.lines.map((line: { text: string }) => line.text)).toEqual(expect.arrayContaining(['got INT', 'ended gracefully']));
+    await server.server.stop();
+  });
+
+  it('a sandbox that cannot be laid out fails the task before it starts, saying why', async () => {
+    const fleet = createRoot();
+    const server = await startFleetServer(fleet);
+    const error = await server.fails('create_agent', { name: 'broken', project: 'repo', role: 'broken', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
+    expect(error).toContain('its sandbox could not be prepared: ');
+    expect(error).toContain('/etc/hostname/fleet-mcp-state');
+    expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);
+    await server.server.stop();
+  });
+
+  it('without bwrap on PATH a role that asks for the sandbox fails to start its task with one line saying what to install', async () => {
+    const fleet = createRoot();
+    // A PATH with git and node but no bwrap.
+    const bin = mkdirp(join(fleet.sandbox.root, 'bin'));
+    for (const tool of ['git', 'node']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    const server = await startFleetServer(fleet, { PATH: bin });
+    expect(server.server.output()).toContain('the built-in presets run unsandboxed');
+    const error = await server.fails('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
+    expect(error).toContain('role "jailed" runs sandboxed, and bwrap was not found on PATH: install the bubblewrap package');
+    const agent = await server.ok('show_agent', { agent_name: 'jailed' });
+    expect(agent).toMatchObject({ status: 'failed', last_task: { status: 'failed' } });
+    expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);
+    await server.server.stop();
+  });
+});

@@ -1,0 +1,127 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
+import { bwrapIsolation, probeBwrap, type BwrapStatus } from '../../src/fleet/launch/bwrap.js';
+import { AgentLauncher, LaunchError } from '../../src/fleet/launch/launcher.js';
+import { sandboxMounts } from '../../src/fleet/launch/sandbox-mounts.js';
+import type { Project } from '../../src/fleet/projects.js';
+import { resolveRoles, rolesConfigSchema } from '../../src/fleet/roles.js';
+import type { Role } from '../../src/fleet/types.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fleet-sandbox-config-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const bin = join(dir, 'bin');
+mkdirSync(bin);
+for (const name of ['claude', 'codex']) {
+  writeFileSync(join(bin, name), '#!/bin/sh\n');
+  chmodSync(join(bin, name), 0o755);
+}
+
+function roles(config: unknown): Role[] {
+  return resolveRoles(rolesConfigSchema.parse(config), { pathEnv: bin });
+}
+
+const project = (sandbox?: boolean): Project => ({ name: 'web', path: dir, description: '', ...(sandbox === undefined ? {} : { sandbox }) });
+const WORKS = { path: '/usr/bin/bwrap', env: '/usr/bin/env' };
+const MISSING = { problem: 'bwrap was not found on PATH: install the bubblewrap package' };
+
+function launcher(bwrap: BwrapStatus, presetsByDefault = true): AgentLauncher {
+  return new AgentLauncher({ hidden: [], presetsByDefault, isolation: bwrapIsolation(bwrap, undefined) });
+}
+
+describe('sandbox settings of roles and projects', () => {
+  it('gives each preset its state paths and its sandboxed run; a command of the config\'s own drops the preset\'s run', () => {
+    const [claude, codex] = roles({});
+    expect(claude!.sandbox).toMatchObject({ enabled: null, network: true, writable: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json'], env: { IS_SANDBOX: '1' } });
+    expect(claude!.sandbox.command).toContain('--permission-mode=bypassPermissions');
+    expect(codex!.sandbox.command).toContain('--dangerously-bypass-approvals-and-sandbox');
+    expect(codex!.sandbox.continue_command).toEqual(expect.arrayContaining(['resume', '--dangerously-bypass-approvals-and-sandbox', '{session_id}']));
+    const [own] = roles({ claude: { command: ['claude', '-p', '--', '{task}'], sandbox: { writable: ['~/.extra'] } } });
+    expect(own!.sandbox).toMatchObject({ enabled: true, command: null, writable: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json', '~/.extra'] });
+  });
+
+  it('reads a role\'s sandbox as true, false or an object that asks for it unless it says enabled: false', () => {
+    const config = { a: { command: ['x', '{task}'], sandbox: false }, b: { command: ['x', '{task}'], sandbox: { network: false } }, c: { command: ['x', '{task}'], sandbox: { enabled: false } } };
+    expect(roles(config).filter((role) => role.source === 'config').map((role) => [role.sandbox.enabled, role.sandbox.network])).toEqual([[false, true], [true, false], [false, true]]);
+    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: 'yes' } }).error?.issues[0]?.message).toContain('sandbox must be true, false or an object');
+    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { writable: ['relative'] } } }).error?.issues[0]?.message).toBe('sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}');
+  });
+
+  it('reads a project\'s sandbox, and refuses anything but true or false', () => {
+    const file = join(dir, 'fleet.json');
+    writeFileSync(file, JSON.stringify({ projects: { web: { path: dir, sandbox: true } } }));
+    expect(loadFleetConfig({ file, required: true, dirs: [dir] }).projects[0]).toMatchObject({ name: 'web', sandbox: true });
+    writeFileSync(file, JSON.stringify({ projects: { web: { path: dir, sandbox: 'on' } } }));
+    expect(() => loadFleetConfig({ file, required: true, dirs: [dir] })).toThrow(`fleet config ${file} is invalid: projects.web.sandbox: "sandbox" must be true or false`);
+  });
+});
+
+describe('who runs sandboxed', () => {
+  const [claude] = roles({});
+  const [script, open] = roles({ script: { command: ['x', '{task}'] }, open: { command: ['x', '{task}'], sandbox: false } }).filter((role) => role.source === 'config');
+
+  it('sandboxes the presets by default where bwrap works, with their sandboxed run; a role with its own command only when asked', () => {
+    expect(launcher(WORKS).prepare(claude!, project()).note).toBe('sandboxed by bwrap, network on');
+    expect(launcher(WORKS).prepare(claude!, project()).role.command).toContain('--permission-mode=bypassPermissions');
+    expect(launcher(WORKS, false).prepare(claude!, project()).note).toBeNull();
+    expect(launcher(WORKS).prepare(script!, project()).note).toBeNull();
+    expect(launcher(WORKS).prepare(claude!, project(false)).role.command).not.toContain('--permission-mode=bypassPermissions');
+  });
+
+  it('lets a true of the project win over a role\'s false', () => {
+    expect(launcher(WORKS).prepare(open!, project(true)).note).toBe('sandboxed by bwrap, network on');
+    expect(launcher(WORKS).prepare(open!, project()).note).toBeNull();
+  });
+
+  it('never runs a role that asked for the sandbox without it; a preset sandboxed only by default runs as before', () => {
+    expect(() => launcher(MISSING).prepare(open!, project(true))).toThrow(LaunchError);
+    expect(() => launcher(MISSING).prepare(open!, project(true))).toThrow('role "open" in project "web" runs sandboxed, and bwrap was not found on PATH: install the bubblewrap package');
+    expect(launcher(MISSING).prepare(claude!, project()).note).toBeNull();
+  });
+});
+
+describe('probeBwrap', () => {
+  it('says what to install when bwrap is missing, and what to enable when it cannot make a sandbox', () => {
+    expect(probeBwrap(join(dir, 'nothing-here')).problem).toBe(
+      'bwrap was not found on PATH: install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)',
+    );
+    // A bwrap that fails the way it does where user namespaces are not allowed.
+    const denied = join(dir, 'denied');
+    mkdirSync(denied);
+    writeFileSync(join(denied, 'bwrap'), '#!/bin/sh\necho "bwrap: No permissions to create new namespace, likely because the kernel does not allow non-privileged user namespaces." >&2\nexit 1\n');
+    chmodSync(join(denied, 'bwrap'), 0o755);
+    const { problem } = probeBwrap(`${denied}:/usr/bin:/bin`);
+    expect(problem).toContain(`${join(denied, 'bwrap')} cannot make a sandbox here (bwrap: No permissions to create new namespace`);
+    expect(problem).toContain('allow user namespaces (sysctl kernel.unprivileged_userns_clone=1');
+  });
+});
+
+describe('sandboxMounts', () => {
+  it('finds state where the CLI looks for it, makes what is missing, and shows a worktree through the hidden data dir', () => {
+    const home = join(dir, 'home');
+    const data = join(dir, 'data');
+    const workdir = join(data, 'worktrees', 'one');
+    mkdirSync(workdir, { recursive: true });
+    const env = { HOME: home, CODEX_HOME: join(dir, 'codex-home'), XDG_CONFIG_HOME: join(dir, 'xdg-config') };
+    const mounts = sandboxMounts({
+      workdir,
+      gitDir: null,
+      gitCommonDir: null,
+      branch: null,
+      state: ['${CODEX_HOME:-~/.codex}', '${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.config/opencode', '~/.claude.json'],
+      env,
+      hidden: [data, join(dir, 'no-such-file')],
+    });
+    expect(mounts).toEqual([
+      { kind: 'hide', path: data, folder: true },
+      { kind: 'writable', path: join(dir, 'codex-home'), folder: true },
+      { kind: 'writable', path: join(home, '.claude'), folder: true },
+      { kind: 'writable', path: join(dir, 'xdg-config', 'opencode'), folder: true },
+      { kind: 'writable', path: join(home, '.claude.json'), folder: true },
+      { kind: 'writable', path: workdir, folder: true },
+    ]);
+    expect(readFileSync(join(home, '.claude.json'), 'utf8')).toBe('{}\n');
+  });
+});
