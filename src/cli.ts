@@ -1,10 +1,5 @@
 import { Command } from 'commander';
-import { serveCommand } from './commands/serve.js';
-import { stdioCommand } from './commands/stdio.js';
-import { systemdCommand } from './commands/systemd.js';
-import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/named-tokens.js';
-import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
-import { ConfigError } from './config.js';
+import { ConfigError } from './config-error.js';
 import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
 import { VERSION } from './version.js';
 
@@ -41,10 +36,14 @@ function reportError(error: unknown): never {
   process.exit(1);
 }
 
-function run<A extends unknown[]>(action: (...args: A) => unknown): (...args: A) => Promise<void> {
+/**
+ * A command's module is loaded only when that command runs, so --version, --help and the token commands never
+ * load the server (the bundler keeps each module's code unevaluated until its import() runs).
+ */
+function run<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
   return async (...args) => {
     try {
-      await action(...args);
+      await (await load())(...args);
     } catch (error) {
       reportError(error);
     }
@@ -71,7 +70,7 @@ program
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
-  .action(run(serveCommand));
+  .action(run(async () => (await import('./commands/serve.js')).serveCommand));
 
 program
   .command('stdio')
@@ -81,7 +80,7 @@ program
   .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
   .option('--stop-agents-on-exit', 'cancel running tasks when the server stops; by default they run on (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
-  .action(run(stdioCommand));
+  .action(run(async () => (await import('./commands/stdio.js')).stdioCommand));
 
 program
   .command('systemd')
@@ -93,7 +92,7 @@ program
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .addHelpText('after', '\nInstall and start:\n  fleet-mcp systemd --user > ~/.config/systemd/user/fleet-mcp.service && systemctl --user enable --now fleet-mcp\n  fleet-mcp systemd --system | sudo tee /etc/systemd/system/fleet-mcp.service && sudo systemctl enable --now fleet-mcp')
-  .action(run(systemdCommand));
+  .action(run(async () => (await import('./commands/systemd.js')).systemdCommand));
 
 const token = program.command('token').description('show, rotate or locate the shared bearer token; create, list or revoke named tokens');
 const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
@@ -103,14 +102,14 @@ token
   .description('print the token (only the token, so $(fleet-mcp token show) works)')
   .option(...tokenFileOption)
   .option('--json', 'print the whole record as JSON')
-  .action(run(tokenShowCommand));
+  .action(run(async () => (await import('./commands/token.js')).tokenShowCommand));
 
 token
   .command('rotate')
   .description('replace the token with a new one, atomically, and print it; a running server picks it up')
   .option(...tokenFileOption)
   .option('--grace <duration>', 'keep the previous token valid this long, e.g. 10m (default: it ends at once)')
-  .action(run(tokenRotateCommand));
+  .action(run(async () => (await import('./commands/token.js')).tokenRotateCommand));
 
 token
   .command('create')
@@ -120,27 +119,27 @@ token
   .option('--expires <duration>', 'refused after this long, e.g. 30d or 12h (default: never)')
   .option('--rate-limit <n>', 'at most n requests a minute; more get 429 (default: no limit)')
   .option(...tokenFileOption)
-  .action(run(tokenCreateCommand));
+  .action(run(async () => (await import('./commands/named-tokens.js')).tokenCreateCommand));
 
 token
   .command('list')
   .description('list the shared and named tokens: names, scopes, dates, use, masked (never a value)')
   .option('--json', 'print JSON')
   .option(...tokenFileOption)
-  .action(run(tokenListCommand));
+  .action(run(async () => (await import('./commands/named-tokens.js')).tokenListCommand));
 
 token
   .command('revoke')
   .description('revoke a named token; a running server refuses it within a second')
   .argument('<name>', 'the token to revoke')
   .option(...tokenFileOption)
-  .action(run(tokenRevokeCommand));
+  .action(run(async () => (await import('./commands/named-tokens.js')).tokenRevokeCommand));
 
 token
   .command('path')
   .description('print the path of the token file')
   .option(...tokenFileOption)
-  .action(run(tokenPathCommand));
+  .action(run(async () => (await import('./commands/token.js')).tokenPathCommand));
 
 // A single executable cannot run the task supervisor's script file, so it is started as itself for that.
 if (process.argv.slice(1, 3).includes(SUPERVISOR_COMMAND)) runEmbeddedSupervisor();
