@@ -58,7 +58,7 @@ export async function bundleCliCjs({ outfile }) {
  */
 function refuseEveryZodLocale(metafile) {
   const bundled = Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs).filter((input) => output.inputs[input].bytesInOutput > 0));
-  const locale = bundled.find((input) => /zod\/v4\/locales\/(?!en\.js$)[^/]+\.js$/.test(input));
+  const locale = bundled.find((input) => /zod\/v4\/locales\/(?!en\.js$|index\.js$)[^/]+\.js$/.test(input));
   if (!locale) return;
   process.stderr.write(`bundle: ${locale} was bundled; write \`import * as z from 'zod'\`, not \`import { z } from 'zod'\`, in src/\n`);
   process.exit(1);

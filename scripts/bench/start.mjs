@@ -74,27 +74,35 @@ async function serveMs({ command, args, box }) {
   return ms;
 }
 
-/** The rows measured for one build of the CLI; `tag` tells this checkout's rows from the one compared against. */
-function cliRows({ tag, root, box }) {
-  const cli = join(root, 'bin/fleet-mcp.js');
+/**
+ * The rows measured for one checkout; `tag` tells this checkout's rows from the one compared against. The single
+ * executable's rows only when `npm run build:binary` has made it there; this bench does not build it.
+ */
+function checkoutRows({ tag, root, box }) {
   const node = process.execPath;
-  const dataDir = join(box.root, `data-${tag}`);
+  const cli = [join(root, 'bin/fleet-mcp.js')];
+  const serveArgs = (name) => ['serve', '--no-auth', '--data-dir', join(box.root, `data-${tag}-${name}`)];
+  const rows = [
+    { key: `${tag} --version`, run: () => runMs({ command: node, args: [...cli, '--version'], box }) },
+    { key: `${tag} --help`, run: () => runMs({ command: node, args: [...cli, '--help'], box }) },
+    { key: `${tag} token show`, run: () => runMs({ command: node, args: [...cli, 'token', 'show'], box }) },
+    { key: `${tag} serve /health`, run: () => serveMs({ command: node, args: [...cli, ...serveArgs('cli')], box }) },
+  ];
+  const binary = join(root, 'dist/fleet-mcp');
+  if (!existsSync(binary)) return rows;
   return [
-    { key: `${tag} --version`, run: () => runMs({ command: node, args: [cli, '--version'], box }) },
-    { key: `${tag} --help`, run: () => runMs({ command: node, args: [cli, '--help'], box }) },
-    { key: `${tag} token show`, run: () => runMs({ command: node, args: [cli, 'token', 'show'], box }) },
-    { key: `${tag} serve /health`, run: () => serveMs({ command: node, args: [cli, 'serve', '--no-auth', '--data-dir', dataDir], box }) },
+    ...rows,
+    { key: `${tag} dist/fleet-mcp --version`, run: () => runMs({ command: binary, args: ['--version'], box }) },
+    { key: `${tag} dist/fleet-mcp serve /health`, run: () => serveMs({ command: binary, args: serveArgs('binary'), box }) },
   ];
 }
 
 function rowsFor(box) {
-  const rows = [{ key: "node -e ''", run: () => runMs({ command: process.execPath, args: ['-e', ''], box }) }];
-  rows.push(...cliRows({ tag: 'this', root: ROOT, box }));
-  const binary = join(ROOT, 'dist/fleet-mcp');
-  // Only when `npm run build:binary` has made it; this bench does not build it.
-  if (existsSync(binary)) rows.push({ key: 'this dist/fleet-mcp --version', run: () => runMs({ command: binary, args: ['--version'], box }) });
-  if (options.against) rows.push(...cliRows({ tag: 'against', root: resolve(options.against), box }));
-  return rows;
+  return [
+    { key: "node -e ''", run: () => runMs({ command: process.execPath, args: ['-e', ''], box }) },
+    ...checkoutRows({ tag: 'this', root: ROOT, box }),
+    ...(options.against ? checkoutRows({ tag: 'against', root: resolve(options.against), box }) : []),
+  ];
 }
 
 /** Each round runs every row once, starting one row later than the round before, so no row always goes first. */
