@@ -1,2 +1,3 @@
 #!/usr/bin/env node
-import '../dist/cli.js';
+// CommonJS (see bin/package.json): Node starts it without its ESM loader, a noticeable part of `--version`.
+require('../dist/cli.js');

@@ -1,4 +1,4 @@
-// Bundles the CLI and its dependencies into dist/: cli.js, the entry bin/fleet-mcp.js runs, and dist/chunks/.
-import { bundleCliEsm } from './bundle.mjs';
+// Bundles the CLI and its dependencies into dist/: cli.js, which bin/fleet-mcp.js runs, and server-commands.js.
+import { bundleCliPackage } from './bundle.mjs';
 
-await bundleCliEsm({ outdir: 'dist' });
+await bundleCliPackage({ outdir: 'dist' });

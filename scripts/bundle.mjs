@@ -1,19 +1,13 @@
-// One esbuild configuration for both shipped forms: the ESM files the npm package runs, and the CommonJS file
-// that Node's single executable application support needs (it can only start a CommonJS script).
-import { rmSync } from 'node:fs';
+// One esbuild configuration for both shipped forms: the files the npm package runs, and the one file that Node's
+// single executable application support starts. Both are CommonJS: Node starts it sooner than ESM, whose loader
+// costs more than the CLI's own work for --version, and a single executable can only start CommonJS anyway.
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
 
-// Bundled CommonJS dependencies call require() for Node built-ins; an ESM file has no require of its own.
-const ESM_REQUIRE_SHIM = "import { createRequire as __fleetCreateRequire } from 'node:module';\n" +
-  'const require = __fleetCreateRequire(import.meta.url);';
-
-/** Where the package's lazily loaded parts go, beside dist/cli.js; emptied first, as their names carry hashes. */
-export const CHUNKS_DIR = 'chunks';
-
 const COMMON = {
-  entryPoints: ['src/cli.ts'],
   bundle: true,
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
   minify: true,
@@ -23,32 +17,45 @@ const COMMON = {
   logLevel: 'warning',
 };
 
+/** src/cli.ts imports the server commands from this module; the npm build makes it a file of its own. */
+const SERVER_COMMANDS = './server-commands.js';
+
 /**
- * Bundles src/cli.ts with every dependency, so nothing is resolved from node_modules at run time. The command
- * modules are imported lazily by src/cli.ts; split into chunks, `--version`, `--help` and the token commands
- * never read the server's code at all.
+ * Leaves src/cli.ts's import of the server commands to run time, where it finds their bundle beside it. Through
+ * require(), not import(): Node's ESM loader, which import() would start, costs more than it would save.
+ */
+const serverCommandsApart = {
+  name: 'server-commands-apart',
+  setup(build) {
+    build.onResolve({ filter: /^\.\/server-commands\.js$/ }, (args) =>
+      args.kind === 'require-call' ? { path: SERVER_COMMANDS, external: true } : { path: SERVER_COMMANDS, namespace: 'server-commands' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'server-commands' }, () => ({ contents: `module.exports = require('${SERVER_COMMANDS}');`, loader: 'js' }));
+  },
+};
+
+/**
+ * The npm package: dist/cli.js (the CLI, --version, --help, the token and systemd commands, each module left
+ * unevaluated until its command runs) and dist/server-commands.js (serve and stdio, loaded only by them).
+ * dist/package.json makes Node read both as CommonJS inside this ESM package.
  * @param {{ outdir: string }} options
  */
-export async function bundleCliEsm({ outdir }) {
-  rmSync(join(outdir, CHUNKS_DIR), { recursive: true, force: true });
-  const result = await build({
-    ...COMMON,
-    outdir,
-    format: 'esm',
-    splitting: true,
-    chunkNames: `${CHUNKS_DIR}/[name]-[hash]`,
-    banner: { js: ESM_REQUIRE_SHIM },
-  });
-  refuseEveryZodLocale(result.metafile);
+export async function bundleCliPackage({ outdir }) {
+  const builds = await Promise.all([
+    build({ ...COMMON, entryPoints: ['src/cli.ts'], outfile: join(outdir, 'cli.js'), plugins: [serverCommandsApart] }),
+    build({ ...COMMON, entryPoints: ['src/server-commands.ts'], outfile: join(outdir, 'server-commands.js') }),
+  ]);
+  writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+  for (const result of builds) refuseEveryZodLocale(result.metafile);
 }
 
 /**
- * One CommonJS file, for the single executable. The lazily imported modules stay in it unevaluated until their
- * command runs, and V8's code cache in the executable spares it the compiling.
+ * One file for the single executable: the server commands are in it too, unevaluated until their command runs,
+ * and V8's code cache in the executable spares it the compiling.
  * @param {{ outfile: string }} options
  */
-export async function bundleCliCjs({ outfile }) {
-  const result = await build({ ...COMMON, outfile, format: 'cjs' });
+export async function bundleCliSingleFile({ outfile }) {
+  const result = await build({ ...COMMON, entryPoints: ['src/cli.ts'], outfile });
   refuseEveryZodLocale(result.metafile);
 }
 

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { ConfigError } from './config-error.js';
+import { isConfigError } from './config-error.js';
 import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
 import { VERSION } from './version.js';
 
@@ -30,7 +30,7 @@ plus their role's env.`;
 
 /** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {
-  const isUserError = error instanceof ConfigError || (error instanceof Error && 'code' in error && 'syscall' in error);
+  const isUserError = isConfigError(error) || (error instanceof Error && 'code' in error && 'syscall' in error);
   const text = isUserError ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`fleet-mcp: ${text}\n`);
   process.exit(1);
@@ -38,7 +38,8 @@ function reportError(error: unknown): never {
 
 /**
  * A command's module is loaded only when that command runs, so --version, --help and the token commands never
- * load the server (the bundler keeps each module's code unevaluated until its import() runs).
+ * load the server: the npm build puts the server commands in a file of their own, and the bundler keeps every
+ * other module's code unevaluated until its import() runs.
  */
 function run<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
   return async (...args) => {
@@ -70,7 +71,7 @@ program
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
-  .action(run(async () => (await import('./commands/serve.js')).serveCommand));
+  .action(run(async () => (await import('./server-commands.js')).serveCommand));
 
 program
   .command('stdio')
@@ -80,7 +81,7 @@ program
   .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
   .option('--stop-agents-on-exit', 'cancel running tasks when the server stops; by default they run on (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
-  .action(run(async () => (await import('./commands/stdio.js')).stdioCommand));
+  .action(run(async () => (await import('./server-commands.js')).stdioCommand));
 
 program
   .command('systemd')

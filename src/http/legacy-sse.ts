@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
-import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Context } from 'hono';
 import type { AuthVariables } from '../auth/identity.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
@@ -33,8 +33,6 @@ export function createLegacySse(deps: McpServerDeps, maxSessions = MAX_LEGACY_SE
   const sessions = new Map<string, Session>();
 
   const connect = async (c: NodeContext): Promise<Response> => {
-    // Loaded on the first stream, not at start-up: it brings a body reader and HTTP error classes only it uses.
-    const { SSEServerTransport } = await import('@modelcontextprotocol/sdk/server/sse.js');
     if (sessions.size >= maxSessions) {
       return c.json({ error: 'too_many_sessions', error_description: `At most ${maxSessions} /sse streams may be open at once; use /mcp, or retry later.` }, 503);
     }

@@ -17,11 +17,10 @@ const DIST = resolve(import.meta.dirname, '../../dist');
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
 describe('the bundled CLI', () => {
-  it('is cli.js and its chunks, and serves MCP with no node_modules beside them', async () => {
+  it('is cli.js and server-commands.js, which serve MCP with no node_modules beside them', async () => {
     const sandbox = createSandbox();
+    for (const file of ['cli.js', 'server-commands.js', 'package.json']) cpSync(join(DIST, file), join(sandbox.root, file));
     const alone = join(sandbox.root, 'cli.js');
-    cpSync(join(DIST, 'cli.js'), alone);
-    cpSync(join(DIST, 'chunks'), join(sandbox.root, 'chunks'), { recursive: true });
     expect(execFileSync(process.execPath, [alone, '--version'], { cwd: sandbox.root, encoding: 'utf8' })).toBe(`${pkg.version}\n`);
 
     const server = await startServer(sandbox, { launcher: [process.execPath, alone], env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
