@@ -97,11 +97,20 @@ function checkoutRows({ tag, root, box }) {
   ];
 }
 
+function againstRoot() {
+  const root = resolve(options.against);
+  if (!existsSync(join(root, 'bin/fleet-mcp.js')) || !existsSync(join(root, 'dist/cli.js'))) {
+    process.stderr.write(`bench:start: --against ${root} needs a built checkout (bin/fleet-mcp.js and dist/cli.js); run \`node scripts/build.mjs\` there\n`);
+    process.exit(1);
+  }
+  return root;
+}
+
 function rowsFor(box) {
   return [
     { key: "node -e ''", run: () => runMs({ command: process.execPath, args: ['-e', ''], box }) },
     ...checkoutRows({ tag: 'this', root: ROOT, box }),
-    ...(options.against ? checkoutRows({ tag: 'against', root: resolve(options.against), box }) : []),
+    ...(options.against ? checkoutRows({ tag: 'against', root: againstRoot(), box }) : []),
   ];
 }
 
