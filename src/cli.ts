@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { HOST_COMMAND } from './commands/host-command.js';
 import { isConfigError } from './config-error.js';
 import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
 import { VERSION } from './version.js';
@@ -16,7 +17,7 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
   FLEET_MCP_MAX_BUSY         agents that may run a task at once; default 8
   FLEET_MCP_MAX_AGENTS       agents that may exist at once; create_agent is refused past it; default 100
-  FLEET_MCP_STOP_AGENTS_ON_EXIT  true to cancel running tasks when the server stops; default false: they run on
+  FLEET_MCP_STOP_AGENTS_ON_EXIT  true: serve cancels running tasks when it stops; default false: they run on
                              and the next server on the data dir follows them and records how they ended
  *FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
  *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
@@ -73,15 +74,25 @@ program
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(run(async () => (await import('./server-commands.js')).serveCommand));
 
-program
-  .command('stdio')
-  .description('serve MCP over stdin/stdout for clients that launch the server (no HTTP, no token; logs on stderr)')
-  .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
-  .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
-  .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
-  .option('--stop-agents-on-exit', 'cancel running tasks when the server stops; by default they run on (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
-  .option('--log-level <level>', 'log level (LOG_LEVEL)')
-  .action(run(async () => (await import('./server-commands.js')).stdioCommand));
+/** stdio and the background fleet it starts read the same settings. */
+function stdioOptions(command: Command): Command {
+  return command
+    .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
+    .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
+    .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
+    .option('--log-level <level>', 'log level (LOG_LEVEL)');
+}
+
+stdioOptions(
+  program
+    .command('stdio')
+    .description(
+      'serve MCP over stdin/stdout for clients that launch the server (no HTTP, no token; logs on stderr); every stdio ' +
+        'client shares the fleet of its data dir: the `serve` running there, else a background fleet the first one starts',
+    ),
+).action(run(async () => (await import('./server-commands.js')).stdioCommand));
+
+stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(async () => (await import('./server-commands.js')).fleetHostCommand));
 
 program
   .command('systemd')

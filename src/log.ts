@@ -1,3 +1,4 @@
+import { isatty } from 'node:tty';
 import pino, { type DestinationStream, type Logger } from 'pino';
 import pretty from 'pino-pretty';
 import type { LogLevel } from './config.js';
@@ -6,8 +7,11 @@ export type { Logger };
 
 export interface LoggerOptions {
   level: LogLevel;
-  /** 1 for stdout (the default, so journald keeps the lines), 2 where stdout carries a protocol. */
-  fd?: 1 | 2;
+  /**
+   * 1 for stdout (the default, so journald keeps the lines), 2 where stdout carries a protocol, or an open log
+   * file's descriptor.
+   */
+  fd?: number;
 }
 
 /**
@@ -25,11 +29,10 @@ const REDACT_PATHS = [
   'record.value',
 ];
 
-function destination(fd: 1 | 2): DestinationStream {
-  const stream = fd === 1 ? process.stdout : process.stderr;
+function destination(fd: number): DestinationStream {
   // Pretty output is for a person at a terminal; pipes, files and journald get one JSON object per line.
   // pino-pretty runs in-process as a stream rather than as a worker transport, so it works inside a bundle.
-  if (stream.isTTY) return pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  if (isatty(fd)) return pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   return pino.destination({ dest: fd, sync: true });
 }
 

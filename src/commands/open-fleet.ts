@@ -1,19 +1,32 @@
 import { ConfigError, type Config } from '../config.js';
 import { FleetError } from '../fleet/errors.js';
 import { createFleet, type Fleet } from '../fleet/fleet.js';
+import type { LockKind } from '../fleet/data-dir-lock.js';
 import type { FleetConfig } from '../fleet/fleet-config.js';
+import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
 import type { Logger } from '../log.js';
 
-/** Opens the fleet on the data dir; what stops it (a role limited to an unknown project, a data dir in use) is a start-up error. */
-export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger): Promise<Fleet> {
+/** Another server holds the data dir. */
+export class DataDirInUseError extends ConfigError {
+  override name = 'DataDirInUseError';
+}
+
+/**
+ * Opens the fleet on the data dir; what stops it (a role limited to an unknown project, a data dir in use) is a
+ * start-up error. `serve` takes the data dir over from a background host of stdio clients; a host never stops agents
+ * when it goes, as it goes when its clients have (or when `serve` takes over).
+ */
+export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger, kind: LockKind = 'serve'): Promise<Fleet> {
+  if (fleetConfig.projects.length === 0) logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
   try {
     return await createFleet({
       dataDir: config.dataDir,
       projects: fleetConfig.projects,
       roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
       maxBusy: config.maxBusy,
-      stopAgentsOnShutdown: config.stopAgentsOnExit,
+      stopAgentsOnShutdown: kind === 'serve' && config.stopAgentsOnExit,
+      kind,
       maxAgents: config.maxAgents,
       baseEnv: process.env,
       logger: logger.child({ component: 'fleet' }),
@@ -22,6 +35,7 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
     if (error instanceof FleetError && error.code === 'invalid_argument') {
       throw new ConfigError(`fleet config ${config.fleetConfigFile}: ${error.message}`);
     }
+    if (error instanceof FleetError && error.code === 'conflict') throw new DataDirInUseError(error.message);
     if (error instanceof FleetError) throw new ConfigError(error.message);
     throw error;
   }

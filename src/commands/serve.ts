@@ -7,7 +7,6 @@ import { TokenRegistry } from '../auth/token-registry.js';
 import { usageFileFor, UsageRecorder } from '../auth/token-usage.js';
 import { watchNamedTokens, watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { loadFleetConfig } from '../fleet/fleet-config.js';
 import { createApp } from '../http/app.js';
 import { defaultAllowedHosts } from '../http/host-guard.js';
 import { createLegacySse } from '../http/legacy-sse.js';
@@ -15,12 +14,14 @@ import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
+import { TaskRegistry } from '../mcp/task-registry.js';
 import { listen } from '../http/serve.js';
 import { createLogger, type Logger } from '../log.js';
 import { VERSION } from '../version.js';
-import { watchFleetConfig } from './fleet-config-reload.js';
+import { readFleetConfig, watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 import { handleServeSignals } from './serve-signals.js';
+import { shareFleet } from './share-fleet.js';
 
 const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
 
@@ -101,7 +102,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
   checkExposure(config, logger);
-  const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
+  const fleetConfig = readFleetConfig(config);
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;
   // The fleet config joins once the fleet is open; SIGHUP reloads whatever is in the list by then.
@@ -110,16 +111,13 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const reloads = auth ? 'the token files and the fleet config' : 'the fleet config';
   const signals = handleServeSignals({ logger, watcher, reloads });
   const fleet = await openFleet(config, fleetConfig, logger);
-  reloaders.push(watchFleetConfig({ config, fleet, logger }));
+  const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger });
+  reloaders.push(fleetConfigWatcher);
 
-  const mcpDeps = {
-    get projects() {
-      return fleet.listProjects();
-    },
-    fleet,
-  };
+  const mcpDeps = { fleet, tasks: new TaskRegistry() };
   const legacySse = createLegacySse(mcpDeps);
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
+  const socket = await shareFleet({ config, deps: mcpDeps, watcher: fleetConfigWatcher, subscriptions, logger });
   const sessions = new McpSessions({ deps: mcpDeps, subscriptions, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
   const app = createApp({
     guard: {
@@ -154,7 +152,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
 
   signals.stopWith(async () => {
     // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
-    const closing = Promise.all([server.close(config.shutdownGraceMs), fleet.shutdown()]);
+    // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
+    const closing = Promise.all([server.close(config.shutdownGraceMs), (socket?.close() ?? Promise.resolve()).then(() => fleet.shutdown())]);
     watcher.close();
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');

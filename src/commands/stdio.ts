@@ -1,57 +1,62 @@
-import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { STDIO_IDENTITY } from '../auth/identity.js';
-import { loadConfig, type ConfigFlags } from '../config.js';
-import { loadFleetConfig } from '../fleet/fleet-config.js';
+import { ATTACH_PROTOCOL, fleetSocketPath } from '../attach/attach-protocol.js';
+import { FleetLink } from '../attach/fleet-link.js';
+import { MessageLines } from '../attach/message-lines.js';
+import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
 import { createLogger } from '../log.js';
-import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
-import { createMcpServer } from '../mcp/server.js';
 import { VERSION } from '../version.js';
-import { watchFleetConfig } from './fleet-config-reload.js';
-import { openFleet } from './open-fleet.js';
+import { startHost } from './start-host.js';
 
-export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'stopAgentsOnExit' | 'logLevel'>;
+export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'logLevel'>;
 
 /**
- * The same MCP server over stdin/stdout for clients that launch it as a command. There is no HTTP and no token:
- * only the local user who launched the process can talk to it. stdout carries the protocol, so logs go to stderr.
+ * MCP over stdin/stdout for clients that launch the server as a command. There is no HTTP and no token: only the
+ * local user who launched the process can talk to it. Any number of these share the one fleet of their data dir:
+ * each attaches to the `serve` running there, or to a background fleet that the first of them starts. stdout carries
+ * the protocol, so logs go to stderr.
  */
 export async function stdioCommand(flags: StdioFlags): Promise<void> {
-  const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
-  const logger = createLogger({ level: config.logLevel, fd: 2 });
-  const fleetConfig = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
-  const fleet = await openFleet(config, fleetConfig, logger);
-  const configWatcher = watchFleetConfig({ config, fleet, logger });
-  const deps = {
-    get projects() {
-      return fleet.listProjects();
-    },
-    fleet,
-  };
-  const server = createMcpServer(deps, STDIO_IDENTITY);
-  // A stdio connection is one long session: its client may subscribe to agent resources too.
-  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
-  subscriptions.attach(server);
+  const config = readConfig(flags);
+  const logger = createLogger({ level: 'problem' in config ? 'info' : config.logLevel, fd: 2 });
+  if ('problem' in config) logger.error({ reason: config.problem }, 'cannot serve: every request is answered with the reason');
+  const link = new FleetLink({
+    socket: 'problem' in config ? config : fleetSocketPath(config.dataDir),
+    hello: { fleet_mcp_attach: ATTACH_PROTOCOL, cwd: process.cwd(), version: VERSION },
+    startFleet: () => startHost(flags),
+    toClient: (line) => process.stdout.write(`${line}\n`),
+    logger,
+  });
 
   let stopping = false;
   const stop = (reason: string): void => {
     if (stopping) return;
     stopping = true;
     logger.info({ reason }, 'shutting down');
-    subscriptions.close();
-    configWatcher.close();
-    void Promise.all([server.close(), fleet.shutdown()]).then(
-      () => process.exit(0),
-      (error: unknown) => {
-        logger.error({ err: error }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    link.close();
+    process.exit(0);
   };
+  const lines = new MessageLines();
+  process.stdin.on('data', (chunk: Buffer) => {
+    try {
+      for (const line of lines.push(chunk)) link.fromClient(line);
+    } catch (error) {
+      logger.error({ reason: (error as Error).message }, 'unreadable client message');
+      stop('unreadable client message');
+    }
+  });
   // The client ends the session by closing our stdin (or by a signal), as the MCP stdio transport specifies.
   process.stdin.once('end', () => stop('stdin closed'));
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+  link.start();
+  logger.info({ transport: 'stdio', version: VERSION, data_dir: 'problem' in config ? null : config.dataDir }, 'fleet-mcp serving on stdio');
+}
 
-  await server.connect(new StdioServerTransport());
-  logger.info({ transport: 'stdio', version: VERSION, projects: fleetConfig.projects.length }, 'fleet-mcp serving on stdio');
+/** A bad setting is the MCP client's to hear, as the answer to its requests: it seldom shows a server's stderr. */
+function readConfig(flags: StdioFlags): Config | { problem: string } {
+  try {
+    return loadConfig({ env: process.env, cwd: process.cwd(), flags });
+  } catch (error) {
+    if (error instanceof ConfigError) return { problem: error.message };
+    throw error;
+  }
 }

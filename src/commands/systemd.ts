@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { loadFleetConfig } from '../fleet/fleet-config.js';
+import { readFleetConfig } from './fleet-config-reload.js';
 import { installCommand, isTransient } from '../systemd/install-command.js';
 import { renderUnit, SYSTEM_STATE_DIRECTORY, type UnitKind, type UnitOptions } from '../systemd/unit.js';
 import { VERSION } from '../version.js';
@@ -54,7 +54,7 @@ function writablePaths(kind: UnitKind, config: Config, projects: readonly string
 export function systemdCommand(flags: SystemdFlags): void {
   const kind = unitKind(flags);
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
-  const fleet = loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, cwd: config.cwd });
+  const fleet = readFleetConfig(config);
   const command = installCommand();
   process.stdout.write(
     renderUnit({

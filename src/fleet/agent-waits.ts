@@ -3,7 +3,7 @@ import type { AgentRecord } from './store.js';
 import type { AgentStatus } from './types.js';
 
 /** Statuses during which the agent has, or is about to have, a process; a waiter waits them out. */
-const ACTIVE_STATUSES: ReadonlySet<AgentStatus> = new Set(['starting', 'pending', 'busy', 'canceling']);
+export const ACTIVE_STATUSES: ReadonlySet<AgentStatus> = new Set(['starting', 'pending', 'busy', 'canceling']);
 
 export interface WaitOutcome {
   /** The agent's last known record; null when it was deleted while waited for. */

@@ -1,5 +1,5 @@
 import { FleetError, listNames } from './errors.js';
-import type { Project } from './projects.js';
+import { NO_PROJECTS_HINT, type Project } from './projects.js';
 import type { Agent, Role } from './types.js';
 
 /** The projects and roles of the fleet, and the lookups whose errors list what is valid. */
@@ -23,6 +23,7 @@ export class Catalog {
   project(name: string): Project {
     const project = this.projects.find((candidate) => candidate.name === name);
     if (project) return project;
+    if (this.projects.length === 0) throw new FleetError('not_found', `Unknown project ${JSON.stringify(name)}. ${NO_PROJECTS_HINT}`);
     throw new FleetError('not_found', `Unknown project ${JSON.stringify(name)}. Projects: ${listNames(this.projects.map((p) => p.name))}.`);
   }
 

@@ -7,7 +7,16 @@ import { removeAbandonedTempFiles, writeTempFile } from '../fs/atomic-file.js';
 import { FleetError } from './errors.js';
 import { isSameProcessAlive, processStartTime } from './process-group.js';
 
-const lockOwnerSchema = z.object({ pid: z.number().int().positive(), pid_start: z.string().nullable(), id: z.string() });
+/** `serve` runs the HTTP server; `host` is the background fleet that `stdio` clients start when none runs. */
+export type LockKind = 'serve' | 'host';
+
+const lockOwnerSchema = z.object({
+  pid: z.number().int().positive(),
+  pid_start: z.string().nullable(),
+  id: z.string(),
+  // Locks of earlier versions name no kind: they were servers.
+  kind: z.enum(['serve', 'host']).default('serve'),
+});
 type LockOwner = z.infer<typeof lockOwnerSchema>;
 
 export interface DataDirLock {
@@ -25,6 +34,13 @@ const POLL_TAKEOVER_MS = 20;
 export type TakeoverStep = 'removing-stale-lock' | 'takeover-busy';
 
 export interface LockDataDirOptions {
+  /** What this process is; recorded in the lock. Default 'serve'. */
+  kind?: LockKind;
+  /**
+   * Asks a background host holding the data dir to stop (SIGTERM), so `serve` takes the fleet over; its tasks run
+   * on and this process follows them. A host never evicts anyone.
+   */
+  evictHost?: boolean;
   /** How long to wait for a live holder to let go. Default DEFAULT_LOCK_WAIT_MS. */
   waitMs?: number;
   /** For tests only: awaited at each step of a takeover, so a race can be driven step by step. */
@@ -37,7 +53,7 @@ export interface LockDataDirOptions {
  */
 export async function lockDataDir(dataDir: string, options: LockDataDirOptions = {}): Promise<DataDirLock> {
   const file = join(dataDir, 'server.lock');
-  const owner: LockOwner = { pid: process.pid, pid_start: processStartTime(process.pid), id: randomUUID() };
+  const owner: LockOwner = { pid: process.pid, pid_start: processStartTime(process.pid), id: randomUUID(), kind: options.kind ?? 'serve' };
   // One complete temp file, hard-linked into place on each try: a reader never sees a half-written owner.
   const temp = writeTempFile(file, JSON.stringify(owner));
   try {
@@ -55,6 +71,7 @@ export async function lockDataDir(dataDir: string, options: LockDataDirOptions =
 
 async function claim(file: string, temp: string, dataDir: string, options: LockDataDirOptions): Promise<void> {
   const deadline = Date.now() + (options.waitMs ?? DEFAULT_LOCK_WAIT_MS);
+  let evicted: string | undefined;
   while (!tryLink(temp, file)) {
     const holder = readOwner(file);
     if (holder === 'missing') continue;
@@ -64,6 +81,11 @@ async function claim(file: string, temp: string, dataDir: string, options: LockD
           'conflict',
           `The data dir ${dataDir} is in use by another fleet-mcp server (pid ${holder.pid}). Stop it, or give this one its own FLEET_MCP_DATA_DIR.`,
         );
+      }
+      // Once per host: a host that stdio clients started in the meantime is asked to go too.
+      if (options.evictHost && holder.kind === 'host' && holder.id !== evicted) {
+        evict(holder);
+        evicted = holder.id;
       }
       await sleep(POLL_HOLDER_MS);
     } else if (!(await removeStaleLock(file, holder, options))) {
@@ -138,6 +160,14 @@ function readOwner(file: string): LockOwner | 'missing' | 'corrupt' {
   }
   const owner = lockOwnerSchema.safeParse(json);
   return owner.success ? owner.data : 'corrupt';
+}
+
+function evict(host: LockOwner): void {
+  try {
+    process.kill(host.pid, 'SIGTERM');
+  } catch {
+    // Gone already, or not ours to signal: the wait for the lock settles it either way.
+  }
 }
 
 function isAlive(owner: LockOwner): boolean {

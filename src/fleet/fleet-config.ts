@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedFile } from '../fs/ownership.js';
 import { rolesConfigSchema, type RolesConfig } from './roles.js';
-import { defaultProject, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
+import { folderProjects, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
 
 export interface FleetConfig {
   projects: Project[];
@@ -15,7 +15,11 @@ export interface LoadFleetConfigOptions {
   file: string;
   /** When the user named the file, a missing file is an error instead of the one-project default. */
   required: boolean;
-  cwd: string;
+  /**
+   * The folders the fleet's clients were started in (the server's own first): without projects in the config, each
+   * is a project. More than one when stdio clients started in other folders share the fleet.
+   */
+  dirs: readonly string[];
 }
 
 const fleetConfigSchema = z.strictObject({
@@ -51,7 +55,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Reads and validates the fleet config once at start-up, so a bad file stops the server with a clear line. */
 export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   const json = readJson(options);
-  if (json === undefined) return { projects: [defaultProject(options.cwd)], roles: {} };
+  if (json === undefined) return { projects: folderProjects(options.dirs), roles: {} };
   const parsed = fleetConfigSchema.safeParse(json);
   if (!parsed.success) {
     throw new ConfigError(`fleet config ${options.file} is invalid: ${describeIssue(parsed.error.issues[0]!)}`);
@@ -59,7 +63,7 @@ export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   const entries = parsed.data.projects ?? {};
   try {
     const projects = resolveProjects(entries, options.file);
-    return { projects: projects.length > 0 ? projects : [defaultProject(options.cwd)], roles: parsed.data.roles ?? {} };
+    return { projects: projects.length > 0 ? projects : folderProjects(options.dirs), roles: parsed.data.roles ?? {} };
   } catch (error) {
     throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
   }

@@ -1,11 +1,29 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { assertIdle, assertNameFree, assertNotWorking, assertRoomForAgent, unlandedWork } from './agent-guards.js';
+import { lastTaskSummary, newAgentRecord, parseStatus, taskDefaults } from './agent-records.js';
 import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
-import { waitUntilSettled } from './agent-waits.js';
-import { WorkspaceError, type ChangesRequest, type FleetBackend } from './backend.js';
+import { ACTIVE_STATUSES, waitUntilSettled } from './agent-waits.js';
+import { prepareWorkspace, type WorkspaceDeps } from './agent-workspace.js';
+import type { ChangesRequest, FleetBackend } from './backend.js';
 import { Catalog } from './catalog.js';
 import { childEnv } from './child-env.js';
-import { lockDataDir, type DataDirLock } from './data-dir-lock.js';
+import { lockDataDir, type DataDirLock, type LockKind } from './data-dir-lock.js';
 import { FleetError } from './errors.js';
+import {
+  AGENT_LOG_PAGES,
+  DEFAULT_MAX_AGENTS,
+  TASK_HISTORY_PAGES,
+  type AgentDetails,
+  type CleanupBranchesResult,
+  type CreateAgentInput,
+  type DeletedAgent,
+  type Fleet,
+  type ListAgentsFilter,
+  type MergeAgentRequest,
+  type MergeAgentResult,
+  type StartTaskOptions,
+  type WaitResult,
+} from './fleet-api.js';
 import { KeyedLock } from './keyed-lock.js';
 import { defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
 import { createLocalBackend } from './local/local-backend.js';
@@ -14,20 +32,17 @@ import { silentLogger, type FleetLogger } from './logger.js';
 import { agentKey, assertValidAgentName } from './names.js';
 import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
-import { recoverState, type ResumableTask } from './recovery.js';
-import type { CleanupResult } from './review/branch-cleanup.js';
+import { recoverState, type RecoveredState, type ResumableTask } from './recovery.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
-import type { UnlandedWork } from './review/delete-safety.js';
-import type { MergeResult, MergeStrategy } from './review/merge.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
-import { appendToTaskLogFile } from './task-log.js';
 import { installSupervisor, supervisorArgv } from './supervisor/script.js';
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
-import { newTask, TaskRuns, UNSET_TASK_FIELDS } from './task-runs.js';
-import { AGENT_STATUSES, type Agent, type AgentBase, type AgentStatus, type LogLine, type LogStream, type Page, type Role, type TaskRecord } from './types.js';
+import { newTask, TaskRuns } from './task-runs.js';
+import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
 
+export * from './fleet-api.js';
 export { MAX_TASK_CHARS } from './task-text.js';
 export type { AgentChange } from './agent-registry.js';
 
@@ -53,94 +68,8 @@ export interface FleetOptions {
   stopAgentsOnShutdown?: boolean;
   /** How long to wait for another server to let go of the data dir. Default 5000 ms. */
   lockWaitMs?: number;
-}
-
-/** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
-export interface AgentDetails extends Agent {
-  task_count: number;
-  last_task: TaskRecord | null;
-}
-
-export interface WaitResult {
-  agent: AgentDetails;
-  /** True when the wait ended because the timeout passed while the agent was still busy. */
-  timed_out: boolean;
-}
-
-export interface CreateAgentInput {
-  name: string;
-  project: string;
-  task: string;
-  role?: string;
-  /** Who asks: the name of the caller's token, kept on the agent and its first task. */
-  by?: string;
-  /** Branch, tag or commit the agent's branch starts from (git projects); default: the project's base, else the main checkout's HEAD branch. */
-  base?: string;
-}
-
-export interface StartTaskOptions {
-  /** Start a new conversation instead of continuing the agent's previous one. */
-  freshConversation?: boolean;
-  /** Who asks: the name of the caller's token, kept on the task. */
-  by?: string;
-}
-
-/** A deleted agent, with what became of its branch. */
-export interface DeletedAgent extends Agent {
-  /** The branch was deleted (its work is in the agent's base) or kept, with why; null outside git. */
-  branch_outcome: { branch: string; deleted: boolean; reason: string | null } | null;
-  /** With force: what deleting would have lost when the delete was not forced; null when nothing. */
-  forced_past: string | null;
-}
-
-export interface MergeAgentRequest {
-  target?: string;
-  strategy: MergeStrategy;
-  message?: string;
-}
-
-export type MergeAgentResult = MergeResult & {
-  agent: string;
-  /** What the agent had left uncommitted, committed on its branch before merging; null when nothing was. */
-  leftovers_committed: { sha: string; files: string[] } | null;
-};
-
-export type CleanupBranchesResult = CleanupResult & { project: string; into: string };
-
-export interface ListAgentsFilter {
-  status?: string;
-  project?: string;
-}
-
-export const DEFAULT_MAX_AGENTS = 100;
-
-export const TASK_HISTORY_PAGES = { defaultSize: 20, maxSize: 100 } as const;
-export const AGENT_LOG_PAGES = { defaultSize: 50, maxSize: 500 } as const;
-
-export interface Fleet {
-  listProjects(): Project[];
-  listRoles(project: string): Role[];
-  createAgent(input: CreateAgentInput): Promise<AgentDetails>;
-  listAgents(filter?: ListAgentsFilter): Agent[];
-  showAgent(name: string): AgentDetails;
-  startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
-  cancelTask(name: string): Promise<AgentDetails>;
-  restartAgent(name: string, by?: string): Promise<AgentDetails>;
-  deleteAgent(name: string, options?: { force?: boolean }): Promise<DeletedAgent>;
-  agentChanges(name: string, request?: ChangesRequest): Promise<(AgentChanges | NotGitChanges) & { agent: string }>;
-  mergeAgent(name: string, request: MergeAgentRequest): Promise<MergeAgentResult>;
-  cleanupBranches(project: string, into?: string): Promise<CleanupBranchesResult>;
-  taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
-  agentLog(name: string, request?: PageRequest): Page<LogLine>;
-  waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
-  /** Hears every change of any agent's record or log (keyed by agentKey), until the returned function is called. */
-  onChange(listener: (change: AgentChange) => void): () => void;
-  /**
-   * Puts new projects and roles in force; throws (and keeps the old ones) when they do not fit together. Running
-   * tasks keep the role they started with; an agent whose role or project is gone is told so by the calls that need it.
-   */
-  reloadConfig(projects: Project[], roles: Role[]): void;
-  shutdown(): Promise<void>;
+  /** What holds the data dir: `serve` (the default) takes it over from a background `host` of stdio clients. */
+  kind?: LockKind;
 }
 
 /**
@@ -160,12 +89,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     );
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
-  const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs });
+  const kind = options.kind ?? 'serve';
+  const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs, kind, evictHost: kind === 'serve' });
   try {
     const store = Store.open(options.dataDir, logger);
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
-    const resumable = await recoverState(store, logger);
-    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store), supervisor, resumable });
+    const recovered = await recoverState(store, logger);
+    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store), supervisor, recovered });
   } catch (error) {
     lock.release();
     throw error;
@@ -180,8 +110,8 @@ interface FleetParts {
   lock: DataDirLock;
   backend: FleetBackend;
   supervisor: string[];
-  /** Tasks the previous server left running, followed again from the start. */
-  resumable: ResumableTask[];
+  /** Tasks the previous server left running, followed again from the start, and those it left waiting for a slot. */
+  recovered: RecoveredState;
 }
 
 /** The tool operations: rules about who may do what when, over the registry, the task runs, the queue and the backend. */
@@ -215,10 +145,11 @@ class FleetService implements Fleet {
       logger,
       isShuttingDown: () => this.shuttingDown,
     });
-    for (const { key, record, task } of parts.resumable) {
+    for (const { key, record, task } of parts.recovered.running) {
       this.queue.adopt(key, task);
       this.runs.reattach(key, record, task);
     }
+    for (const waiting of parts.recovered.queued) this.requeue(waiting);
   }
 
   listProjects(): Project[] {
@@ -233,22 +164,20 @@ class FleetService implements Fleet {
     this.assertOpen();
     assertValidAgentName(input.name);
     const key = agentKey(input.name);
-    this.assertNameFree(key);
-    this.assertRoomForAgent();
+    this.assertNewAgentFits(key);
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
     // A base that is not there is refused before the agent exists, so nothing is left to clean up.
     const base = await this.parts.backend.resolveBase(project, input.base);
     // Checked again: another create may have taken the name or the last place while the base was looked up.
-    this.assertNameFree(key);
-    this.assertRoomForAgent();
+    this.assertNewAgentFits(key);
     const record = newAgentRecord(input.name, project, role, base, input.by ?? null);
     // The task is recorded before anything can fail, so its text is kept for restart_agent whatever happens next.
     const task = this.addTask(record, input.task, { by: input.by });
     this.parts.store.put(key, record);
     return this.agentLocks.run(key, async () => {
-      await this.prepareWorkspace(key, record, project);
+      await prepareWorkspace(this.workspaceDeps(), key, record, project);
       await this.submit(key, record, role, task);
       return this.details(record);
     });
@@ -275,7 +204,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      this.assertIdle(key, record);
+      assertIdle(record, this.currentTask(key));
       const role = this.parts.catalog.agentRole(record.agent);
       await this.submit(key, record, role, this.addTask(record, description, { freshConversation: options.freshConversation, by: options.by }));
       return this.details(record);
@@ -306,7 +235,7 @@ class FleetService implements Fleet {
       this.queue.cancelQueued(key, record, 'canceled by restart_agent');
       await this.runs.stop(key, record, 'canceled by restart_agent');
       if (record.agent.status === 'failed' || !existsSync(record.agent.workdir)) {
-        await this.prepareWorkspace(key, record, this.parts.catalog.project(record.agent.project));
+        await prepareWorkspace(this.workspaceDeps(), key, record, this.parts.catalog.project(record.agent.project));
       }
       this.registry.setStatus(key, record, 'idle', null);
       const last = record.tasks.at(-1);
@@ -326,7 +255,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      const work = await this.unlandedWork(record, options.force === true);
+      const work = await unlandedWork(this.parts.backend, record, options.force === true);
       if (work && !work.safeToDelete && !options.force) throw new FleetError('conflict', deleteRefusal(record, work));
       this.queue.cancelQueued(key, record, 'agent deleted');
       this.registry.setStatus(key, record, 'deleting', null);
@@ -358,7 +287,7 @@ class FleetService implements Fleet {
     const key = agentKey(this.registry.get(name).agent.name);
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
-      this.assertNotWorking(key, record, 'merged');
+      assertNotWorking(record, this.currentTask(key), 'merged');
       const { backend } = this.parts;
       const leftovers = await backend.commitLeftovers(record, preMergeLeftoversMessage(record));
       const message = request.message ?? defaultMergeMessage(record, request.strategy);
@@ -408,52 +337,36 @@ class FleetService implements Fleet {
     this.parts.catalog = new Catalog(projects, roles);
   }
 
+  isWorking(): boolean {
+    return this.registry.all().some((record) => ACTIVE_STATUSES.has(record.agent.status));
+  }
+
+  /** Running tasks run on and queued ones stay queued for the next server, unless stopAgentsOnShutdown ends them all. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    this.queue.cancelAll('server shutting down');
-    if (this.parts.options.stopAgentsOnShutdown) await this.runs.stopAll('server shutting down');
-    else this.runs.detachAll();
+    if (this.parts.options.stopAgentsOnShutdown) {
+      this.queue.cancelAll('server shutting down');
+      await this.runs.stopAll('server shutting down');
+    } else {
+      this.runs.detachAll();
+    }
     this.parts.lock.release();
   }
 
-  /**
-   * Makes the agent's working directory and runs the project's worktree setup in a new worktree, and again until it
-   * has once succeeded there (its output in the log of the agent's latest task). A failure marks the agent failed and tells the caller why;
-   * the task it was to run ends failed, never started, and keeps its text for restart_agent.
-   */
-  private async prepareWorkspace(key: string, record: AgentRecord, project: Project): Promise<void> {
-    this.registry.setStatus(key, record, 'starting', null);
+  /** A task the previous server left waiting for a busy slot waits again, in its place in line. */
+  private requeue({ key, record, task }: ResumableTask): void {
+    let role: Role;
     try {
-      // An agent whose worktree was never made (an empty repository) takes the project's default base once there is one.
-      if (!record.agent.base && !record.agent.branch) record.agent.base = await this.parts.backend.resolveBase(project, undefined);
-      const workspace = await this.parts.backend.prepareWorkspace(record.agent.name, project, record.agent.base ?? null);
-      record.agent.workdir = workspace.workdir;
-      record.agent.branch = workspace.branch;
-      record.git = workspace.git;
-      // A worktree made again (its directory was gone) lacks what the setup gave the first one.
-      if (workspace.created && project.setup) record.setup_pending = true;
-      if (record.setup_pending) {
-        const env = childEnv(this.parts.options.baseEnv, this.parts.catalog.agentRole(record.agent).env);
-        await this.parts.backend.setupWorkspace(record, project, env, (stream, text) => this.logBeforeTask(key, record, stream, text));
-        record.setup_pending = false;
-      }
+      role = this.parts.catalog.agentRole(record.agent);
     } catch (error) {
-      if (!(error instanceof WorkspaceError)) throw error;
-      const waiting = record.tasks.find((task) => task.status === 'queued');
-      if (!waiting) this.registry.fail(key, record, error.message, error.output);
-      Object.assign(waiting, { status: 'failed', reason: `not started: ${error.message}`, ended_at: timestamp() });
+      Object.assign(task, { status: 'failed', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
       record.agent.current_task_id = null;
-      this.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`, error.output);
+      this.registry.setStatus(key, record, 'idle', null);
+      return;
     }
-    this.parts.store.save(key);
-  }
-
-  /** A line in the log of the agent's latest task, written while no process of it runs (worktree setup). */
-  private logBeforeTask(key: string, record: AgentRecord, stream: LogStream, text: string): void {
-    const task = record.tasks.at(-1);
-    if (!task) return;
-    appendToTaskLogFile(this.parts.store.logFile(key, task.id), { time: timestamp(), stream, text, task_id: task.id });
-    task.log_lines += 1;
+    this.queue.submit(key, record, role, task).catch((error: unknown) => {
+      this.parts.logger.error({ agent: record.agent.name, task: task.id, err: error }, 'a queued task could not start');
+    });
   }
 
   /** Records a new task on the agent, queued until it gets a busy slot. */
@@ -485,115 +398,22 @@ class FleetService implements Fleet {
     };
   }
 
-  private assertNameFree(key: string): void {
-    const existing = this.registry.find(key);
-    if (!existing) return;
-    throw new FleetError(
-      'conflict',
-      `An agent named "${existing.agent.name}" already exists (agent names are case-insensitive). ` +
-        `Choose another name, or give "${existing.agent.name}" a new task with start_agent_task.`,
-    );
+  private workspaceDeps(): WorkspaceDeps {
+    const { store, backend, options } = this.parts;
+    return { registry: this.registry, store, backend, env: (record) => childEnv(options.baseEnv, this.parts.catalog.agentRole(record.agent).env) };
   }
 
-  private assertIdle(key: string, record: AgentRecord): void {
-    const { agent } = record;
-    if (agent.status === 'idle') return;
-    const name = JSON.stringify(agent.name);
-    const current = this.runs.active(key)?.task ?? this.queue.waiting(key);
-    if (current) {
-      const when = current.started_at ? `started ${current.started_at}` : `queued ${current.created_at}`;
-      throw new FleetError(
-        'conflict',
-        `Agent ${name} is ${agent.status} with task "${current.description.slice(0, 200)}" (${when}). ` +
-          `A task can only start when the agent is idle: wait with wait_for_agent, or stop it with cancel_agent_task.`,
-      );
-    }
-    const why = agent.status_reason ? ` (${agent.status_reason})` : '';
-    throw new FleetError('conflict', `Agent ${name} is ${agent.status}${why}; a task can only start when it is idle. Call restart_agent to make it idle.`);
+  /** The task the agent runs or waits to run, if any. */
+  private currentTask(key: string): TaskRecord | null {
+    return this.runs.active(key)?.task ?? this.queue.waiting(key) ?? null;
   }
 
-  /**
-   * What deleting would lose. When git cannot tell (the repository was moved or removed), a plain delete is refused
-   * with git's reason, and a forced one goes ahead without knowing.
-   */
-  private async unlandedWork(record: AgentRecord, force: boolean): Promise<UnlandedWork | null> {
-    try {
-      return await this.parts.backend.unlandedWork(record);
-    } catch (error) {
-      if (force) return null;
-      throw new FleetError(
-        'failed',
-        `Cannot tell whether deleting agent "${record.agent.name}" would lose work: ${(error as Error).message}. ` +
-          'Fix the repository, or call delete_agent with force: true.',
-      );
-    }
-  }
-
-  /** Refuses while the agent runs a task, waits for a slot, or is being set up or stopped. */
-  private assertNotWorking(key: string, record: AgentRecord, what: string): void {
-    const { agent } = record;
-    const current = this.runs.active(key)?.task ?? this.queue.waiting(key);
-    if (!current && !['starting', 'canceling', 'stopping', 'deleting'].includes(agent.status)) return;
-    const doing = current ? ` with task "${current.description.slice(0, 200)}"` : '';
-    throw new FleetError(
-      'conflict',
-      `Agent "${agent.name}" is ${agent.status}${doing}; its work can be ${what} once it is idle: wait with wait_for_agent, or stop it with cancel_agent_task.`,
-    );
-  }
-
-  private assertRoomForAgent(): void {
-    const max = this.parts.options.maxAgents ?? DEFAULT_MAX_AGENTS;
-    const count = this.registry.all().length;
-    if (count < max) return;
-    throw new FleetError(
-      'conflict',
-      `The fleet already has ${count} agents, its limit (FLEET_MCP_MAX_AGENTS=${max}). ` +
-        'Delete an agent you no longer need with delete_agent, or raise FLEET_MCP_MAX_AGENTS and restart the server.',
-    );
+  private assertNewAgentFits(key: string): void {
+    assertNameFree(this.registry.find(key));
+    assertRoomForAgent(this.registry.all().length, this.parts.options.maxAgents ?? DEFAULT_MAX_AGENTS);
   }
 
   private assertOpen(): void {
     if (this.shuttingDown) throw new FleetError('shutting_down', 'The fleet server is shutting down and starts no new work.');
   }
-}
-
-/** Fields a task recorded by an earlier version lacks. */
-function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
-  return { ...UNSET_TASK_FIELDS, created_at: task.started_at ?? undefined };
-}
-
-function newAgentRecord(name: string, project: Project, role: Role, base: AgentBase | null, by: string | null): AgentRecord {
-  const now = timestamp();
-  return {
-    agent: {
-      name,
-      project: project.name,
-      role: role.name,
-      status: 'starting',
-      status_reason: null,
-      workdir: project.path,
-      branch: null,
-      base,
-      current_task_id: null,
-      created_by: by,
-      created_at: now,
-      updated_at: now,
-    },
-    tasks: [],
-    git: null,
-    process: null,
-    setup_pending: project.setup !== undefined,
-  };
-}
-
-function lastTaskSummary(record: AgentRecord): string {
-  const last = record.tasks.at(-1);
-  if (!last) return 'It has run no task yet.';
-  return `Its last task ended ${last.status}${last.reason ? ` (${last.reason})` : ''} at ${last.ended_at}.`;
-}
-
-function parseStatus(text: string): AgentStatus {
-  const status = AGENT_STATUSES.find((candidate) => candidate === text.trim().toLowerCase());
-  if (status) return status;
-  throw new FleetError('invalid_argument', `Unknown status ${JSON.stringify(text)}. Valid statuses: ${AGENT_STATUSES.join(', ')}.`);
 }

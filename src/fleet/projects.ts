@@ -85,7 +85,30 @@ export function resolveProjects(entries: Record<string, ProjectEntry>, configFil
   });
 }
 
-/** With no fleet config, the directory the server was started in is the one project. */
-export function defaultProject(cwd: string): Project {
-  return { name: basename(cwd) || 'root', path: cwd, description: 'The directory the server was started in.' };
+/** What to do when there is no project, for the caller and the log. */
+export const NO_PROJECTS_HINT =
+  'No projects are configured: add them under "projects" in the fleet config (FLEET_MCP_CONFIG, default ' +
+  '~/.config/fleet-mcp/config.json), or start fleet-mcp in a project folder (never /). A running server reads the config within a second.';
+
+/** The folder's name, made a valid project name ("my app" is "my-app"); empty for the root folder. */
+function folderProjectName(dir: string): string {
+  return basename(dir)
+    .replace(/[^A-Za-z0-9._-]/g, '-')
+    .replace(/^[^A-Za-z0-9]+/, '')
+    .slice(0, 64);
+}
+
+/**
+ * With no projects configured, each folder a client of the fleet was started in is a project named after it, the
+ * first folder of a name winning. The root folder is never one: a desktop app may start its servers there, and
+ * agents would then get the whole file system as their project.
+ */
+export function folderProjects(dirs: readonly string[]): Project[] {
+  const projects: Project[] = [];
+  for (const dir of dirs) {
+    const name = folderProjectName(dir);
+    if (name === '' || !isDirectory(dir) || projects.some((project) => project.name === name || project.path === dir)) continue;
+    projects.push({ name, path: dir, description: 'The folder a client of the fleet was started in.' });
+  }
+  return projects;
 }

@@ -18,25 +18,39 @@ export interface ResumableTask {
   task: TaskRecord;
 }
 
+export interface RecoveredState {
+  /** Running tasks to follow again. */
+  running: ResumableTask[];
+  /** Tasks that waited for a busy slot, oldest first, to queue again. */
+  queued: ResumableTask[];
+}
+
 /**
  * Settles what the previous run left unfinished. A running task started through a supervisor is left as it is and
- * returned, to be followed again (whether it still runs or ended meanwhile). Any other running task (one started by
- * an older version, whose output went through pipes) cannot be followed: it ends failed, "server restarted", and a
- * process of it still alive is killed so the agent is truly free; so do queued tasks, whose queue was in memory.
- * Deletes under way are completed; agents become idle, or failed when their directory is gone.
+ * returned, to be followed again (whether it still runs or ended meanwhile); so is a task that waited for a busy slot
+ * of a pending agent, to wait again. Any other running task (one started by an older version, whose output went
+ * through pipes) cannot be followed: it ends failed, "server restarted", and a process of it still alive is killed
+ * so the agent is truly free; so does a queued task of an agent that was still being set up. Deletes under way are
+ * completed; agents become idle, or failed when their directory is gone.
  */
-export async function recoverState(store: Store, logger: FleetLogger): Promise<ResumableTask[]> {
+export async function recoverState(store: Store, logger: FleetLogger): Promise<RecoveredState> {
   const now = new Date().toISOString();
-  const resumable: ResumableTask[] = [];
+  const running: ResumableTask[] = [];
+  const queued: ResumableTask[] = [];
   for (const record of store.all()) {
     const key = agentKey(record.agent.name);
     if (record.agent.status === 'deleting') {
       await forgetAgent(store, key, record, logger);
       continue;
     }
-    const running = followable(store, key, record);
-    if (running) {
-      resumable.push({ key, record, task: running });
+    const follow = followable(store, key, record);
+    if (follow) {
+      running.push({ key, record, task: follow });
+      continue;
+    }
+    const waiting = waitingTask(record);
+    if (waiting) {
+      queued.push({ key, record, task: waiting });
       continue;
     }
     const orphans = record.tasks.filter((task) => task.status === 'running' || task.status === 'queued');
@@ -48,7 +62,15 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<R
       logger.warn({ agent: record.agent.name, tasks: orphans.map((task) => task.id) }, 'recovered agent after a server restart');
     }
   }
-  return resumable;
+  queued.sort((a, b) => a.task.created_at.localeCompare(b.task.created_at));
+  return { running, queued };
+}
+
+/** The task a pending agent waited to run: the queue was in memory, the task and its place in line are in the record. */
+function waitingTask(record: AgentRecord): TaskRecord | null {
+  if (record.agent.status !== 'pending' || record.process !== null) return null;
+  const task = record.tasks.at(-1);
+  return task?.status === 'queued' && task.id === record.agent.current_task_id ? task : null;
 }
 
 /** The agent's task to follow again: the running one its process belongs to, if its supervisor left its files. */

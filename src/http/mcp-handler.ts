@@ -10,6 +10,7 @@ import { toolScope } from '../mcp/tool-scopes.js';
 import { SERVICE_NAME } from '../version.js';
 import { readMcpBody } from './mcp-body.js';
 import type { McpSessions } from './mcp-sessions.js';
+import { refuseTaskCalls } from './task-call-guard.js';
 
 type McpContext = Context<{ Bindings: HttpBindings; Variables: AuthVariables }>;
 
@@ -120,7 +121,7 @@ export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, log
     const sessionId = c.req.header('mcp-session-id');
     if (sessionId === undefined && c.req.method !== 'POST') return methodNeedsSession();
     const { request, parsedBody } = c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
-    const refused = checkToolCalls(identity, parsedBody, logger);
+    const refused = checkToolCalls(identity, parsedBody, logger) ?? refuseTaskCalls(parsedBody);
     if (refused) return refused;
     if (sessionId !== undefined) {
       const session = sessions.find(sessionId, identity);

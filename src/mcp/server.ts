@@ -2,9 +2,9 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
-import type { Project } from '../fleet/projects.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
+import { registerTaskCancel, taskServerOptions } from './agent-tasks.js';
 import { LazySchemaValidator } from './lazy-schema-validator.js';
 import { registerCancelAgentTask } from './tools/cancel-agent-task.js';
 import { registerCleanupFleetBranches } from './tools/cleanup-fleet-branches.js';
@@ -21,12 +21,14 @@ import { registerShowAgentLog } from './tools/show-agent-log.js';
 import { registerShowAgentTaskHistory } from './tools/show-agent-task-history.js';
 import { registerStartAgentTask } from './tools/start-agent-task.js';
 import type { FleetToolDeps } from './fleet-tool.js';
+import type { TaskRegistry } from './task-registry.js';
 import { toolScope } from './tool-scopes.js';
 import { registerWaitForAgent } from './tools/wait-for-agent.js';
 
 export interface McpServerDeps {
-  projects: readonly Project[];
   fleet: Fleet;
+  /** The MCP tasks of every token, kept across requests. */
+  tasks: TaskRegistry;
 }
 
 const INSTRUCTIONS =
@@ -69,7 +71,11 @@ const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServer
  * another is an unknown tool even if it got past the HTTP-level scope check.
  */
 export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
-  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, jsonSchemaValidator });
+  const server = new McpServer(
+    { name: SERVICE_NAME, version: VERSION },
+    { instructions: INSTRUCTIONS, jsonSchemaValidator, ...taskServerOptions(deps.tasks, identity) },
+  );
+  registerTaskCancel(server, deps.tasks, identity);
   const toolDeps = { ...deps, caller: identity.name };
   for (const [name, register] of TOOLS) {
     if (grants(identity.scopes, toolScope(name))) register(server, toolDeps);

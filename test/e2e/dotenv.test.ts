@@ -5,8 +5,10 @@ import { runCli } from '../helpers/cli.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { expectStartFailure, killServers, startServer } from '../helpers/server.js';
+import { startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 
-afterAll(() => {
+afterAll(async () => {
+  await stopStdioClients();
   killServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
@@ -57,12 +59,13 @@ describe('a .env in the working directory (maybe a cloned repository) cannot wea
     }
   });
 
-  it('stops stdio the same way', async () => {
+  it('stops stdio the same way, telling the MCP client why in an MCP error', async () => {
     const sandbox = createSandbox();
     plantDotEnv(sandbox, 'FLEET_MCP_DATA_DIR=/tmp\n');
-    const result = await runCli(sandbox, ['stdio']);
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(/\.env sets FLEET_MCP_DATA_DIR, which fleet-mcp never takes from a working-directory \.env/);
+    const started = startStdioClient(sandbox);
+    await expect(started).rejects.toThrow(
+      /MCP error -32000: fleet-mcp: .*\.env sets FLEET_MCP_DATA_DIR, which fleet-mcp never takes from a working-directory \.env/,
+    );
   });
 
   it('that turns auth off and allows unauthenticated 0.0.0.0 stops serve', async () => {

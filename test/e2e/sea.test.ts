@@ -6,6 +6,7 @@ import { connectClient, toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
+import { defaultDataDir, hostPid, startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const BINARY = join(ROOT, 'dist/fleet-mcp');
@@ -20,7 +21,8 @@ beforeAll(() => {
   else if (build.status !== 0) throw new Error(`build:binary failed:\n${build.stderr}`);
 }, 120_000);
 
-afterAll(() => {
+afterAll(async () => {
+  await stopStdioClients();
   killServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
@@ -48,6 +50,15 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
     const sandbox = createSandbox();
     expect(spawnSync('sh', ['-c', 'command -v node'], { env: withoutNode(sandbox) }).status).not.toBe(0);
     expect(await runBinary(sandbox, ['--version'])).toEqual({ code: 0, stdout: `${pkg.version}\n`, stderr: '' });
+  });
+
+  it('serves stdio clients through the background fleet it starts as itself', async (context) => {
+    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
+    const sandbox = createSandbox();
+    const client = await startStdioClient(sandbox, { launcher: [BINARY], env: withoutNode(sandbox) });
+    expect(await client.ok('list_agent_projects')).toMatchObject({ projects: [{ name: 'work', path: sandbox.cwd }] });
+    const host = hostPid(defaultDataDir(sandbox))!;
+    expect(readFileSync(`/proc/${host}/cmdline`, 'utf8').split('\0')).toEqual([BINARY, '__fleet-host', '']);
   });
 
   it('serves MCP with auth, logs JSON lines, and stops with exit 0', async (context) => {

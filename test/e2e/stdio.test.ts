@@ -7,11 +7,21 @@ import { CLI } from '../helpers/cli.js';
 import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { defaultDataDir, killHost } from '../helpers/stdio-client.js';
+
+const sandboxes: Sandbox[] = [];
 
 afterAll(() => {
+  for (const sandbox of sandboxes) killHost(defaultDataDir(sandbox));
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
+
+function stdioSandbox(): Sandbox {
+  const sandbox = createSandbox();
+  sandboxes.push(sandbox);
+  return sandbox;
+}
 
 /** A token a secret manager might hand over: stdio must ignore it, and never log it. */
 const ENV_TOKEN = rememberSecret('stdio-secret-token-stdio-secret-token-0123456789');
@@ -31,7 +41,7 @@ const callProjects = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { na
 
 describe('fleet-mcp stdio', () => {
   it('serves the SDK client over stdin/stdout without a token', async () => {
-    const sandbox = createSandbox();
+    const sandbox = stdioSandbox();
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'stdio'],
@@ -55,7 +65,7 @@ describe('fleet-mcp stdio', () => {
   });
 
   it('writes only JSON-RPC to stdout, logs JSON lines to stderr, and exits 0 when stdin closes', async () => {
-    const sandbox = createSandbox();
+    const sandbox = stdioSandbox();
     const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
@@ -77,7 +87,7 @@ describe('fleet-mcp stdio', () => {
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s', async (signal) => {
-    const sandbox = createSandbox();
+    const sandbox = stdioSandbox();
     const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
     let stderr = '';
     captureLog(`stdio ${signal}`, () => stderr);

@@ -25,7 +25,7 @@ describe('the roles of the fleet config', () => {
   function load(content: unknown) {
     const file = join(cwd, 'fleet.json');
     writeFileSync(file, JSON.stringify(content));
-    return loadFleetConfig({ file, required: true, cwd });
+    return loadFleetConfig({ file, required: true, dirs: [cwd] });
   }
 
   it('are read along with the projects', () => {
@@ -34,7 +34,7 @@ describe('the roles of the fleet config', () => {
   });
 
   it('are empty without a config file', () => {
-    expect(loadFleetConfig({ file: join(cwd, 'missing.json'), required: false, cwd }).roles).toEqual({});
+    expect(loadFleetConfig({ file: join(cwd, 'missing.json'), required: false, dirs: [cwd] }).roles).toEqual({});
   });
 
   it('stop start-up with a line that says where the mistake is', () => {
@@ -46,7 +46,7 @@ describe('project base and setup, and role continue_command, in the fleet config
   function load(content: unknown) {
     const file = join(cwd, 'fleet.json');
     writeFileSync(file, JSON.stringify(content));
-    return loadFleetConfig({ file, required: true, cwd });
+    return loadFleetConfig({ file, required: true, dirs: [cwd] });
   }
 
   it('reads a project base and setup, with the setup timeout defaulting to 10m', () => {

@@ -66,4 +66,26 @@ describe('over the busy limit, tasks queue', () => {
     expect(fleet.showAgent('hog').last_task).toMatchObject({ status: 'canceled', reason: 'server shutting down' });
     await eventually(() => (fleet.listAgents().every((agent) => agent.status === 'idle') ? true : undefined));
   });
+
+  it('keeps queued tasks through a server stop: the next server queues them again in their order and runs them', async () => {
+    const dataDir = sandbox.dir('fleet-data-');
+    const projects = [{ name: 'plain', path: sandbox.dir(), description: '' }];
+    const rolesConfig = sandbox.rolesConfig();
+    const first = await sandbox.fleet({ dataDir, projects, rolesConfig, maxBusy: 1, stopAgentsOnShutdown: false });
+    await first.createAgent({ name: 'hog', project: 'plain', task: task({ sleepMs: 3000 }) });
+    await first.createAgent({ name: 'second', project: 'plain', task: task({ lines: ['second ran'] }) });
+    await first.createAgent({ name: 'third', project: 'plain', task: task({ lines: ['third ran'] }) });
+    await first.shutdown();
+    expect(first.showAgent('second')).toMatchObject({ status: 'pending', last_task: { status: 'queued' } });
+
+    const next = await sandbox.fleet({ dataDir, projects, rolesConfig, maxBusy: 1 });
+    expect(next.showAgent('second')).toMatchObject({ status: 'pending', last_task: { status: 'queued', queue_position: 1 } });
+    expect(next.showAgent('third').last_task).toMatchObject({ status: 'queued', queue_position: 2 });
+    const done = await Promise.all([next.waitForAgent('second', 20_000), next.waitForAgent('third', 20_000)]);
+    expect(done.map((result) => result.agent.last_task?.status)).toEqual(['completed', 'completed']);
+    expect(logTexts(next, 'third')).toContain('third ran');
+    const [hog, second, third] = ['hog', 'second', 'third'].map((name) => next.showAgent(name).last_task!);
+    expect(Date.parse(second!.started_at!)).toBeGreaterThanOrEqual(Date.parse(hog!.ended_at!));
+    expect(Date.parse(third!.started_at!)).toBeGreaterThanOrEqual(Date.parse(second!.ended_at!));
+  });
 });

@@ -1,9 +1,10 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Project } from '../../fleet/projects.js';
+import type { Fleet } from '../../fleet/fleet.js';
+import { NO_PROJECTS_HINT } from '../../fleet/projects.js';
 import { jsonResult } from '../tool-result.js';
 
 export interface ListAgentProjectsDeps {
-  projects: readonly Project[];
+  fleet: Pick<Fleet, 'listProjects'>;
 }
 
 export function registerListAgentProjects(server: McpServer, deps: ListAgentProjectsDeps): void {
@@ -13,10 +14,14 @@ export function registerListAgentProjects(server: McpServer, deps: ListAgentProj
       title: 'List agent projects',
       description:
         'Lists the projects (directories on the host) that agents can work in. Call this first to learn the ' +
-        'valid `project` values for creating agents. Returns {"projects":[{"name","path","description","base"?,"setup"?:{"copy","command","timeout"}}],"total_count"}; ' +
+        'valid `project` values for creating agents. Returns {"projects":[{"name","path","description","base"?,"setup"?:{"copy","command","timeout"}}],"total_count","hint"?} (a hint says how to add projects when there are none); ' +
         '`base` is where its agents start when create_agent names none.',
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
-    () => jsonResult({ projects: deps.projects, total_count: deps.projects.length }),
+    () => {
+      // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
+      const projects = deps.fleet.listProjects();
+      return jsonResult({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
+    },
   );
 }

@@ -1,7 +1,11 @@
+import type { CreateTaskRequestHandlerExtra } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
+import { FleetError } from '../../fleet/errors.js';
 import type { AgentDetails, Fleet, WaitResult } from '../../fleet/fleet.js';
 import { AGENT_FIELDS, agentNameArg, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
+import type { TaskRegistry, TaskWork } from '../task-registry.js';
 import { jsonResult } from '../tool-result.js';
 
 /** Without progress notifications a client cannot be told the call is alive, so the wait stays this short. */
@@ -22,7 +26,8 @@ const inputSchema = z.object({
     .default(DEFAULT_WAIT_SECONDS)
     .describe(
       `How long to wait at most; default ${DEFAULT_WAIT_SECONDS}. Up to ${MAX_PLAIN_WAIT_SECONDS} s, or up to ` +
-        `${MAX_PROGRESS_WAIT_SECONDS} s when the call sends a progress token (progress every ${PROGRESS_EVERY_MS / 1000} s).`,
+        `${MAX_PROGRESS_WAIT_SECONDS} s when the call sends a progress token (progress every ${PROGRESS_EVERY_MS / 1000} s) ` +
+        'or runs as an MCP task.',
     ),
 });
 
@@ -55,8 +60,64 @@ function summary(agent: AgentDetails, timedOut: boolean, waitedSeconds: number, 
   return `${state}${note}`;
 }
 
-export function registerWaitForAgent(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
+/** How long an ended wait task's result is kept after the longest its wait may take, unless the client asks otherwise. */
+const TASK_RESULT_KEEP_MS = 60 * 60 * 1000;
+
+export interface WaitForAgentDeps extends FleetToolDeps {
+  tasks: TaskRegistry;
+}
+
+type WaitArgs = z.infer<typeof inputSchema>;
+
+/** The plain call, as before tasks: a bounded wait, longer with progress notifications when a progress token is sent. */
+async function waitInCall(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs, extra: CreateTaskRequestHandlerExtra): Promise<CallToolResult> {
+  const progressToken = extra._meta?.progressToken;
+  const capped = progressToken === undefined && timeout_seconds > MAX_PLAIN_WAIT_SECONDS;
+  const seconds = capped ? MAX_PLAIN_WAIT_SECONDS : timeout_seconds;
+  const note = capped ? ` The wait was cut to ${MAX_PLAIN_WAIT_SECONDS} s: longer waits need a progress token.` : '';
+  if (progressToken === undefined) {
+    const { agent, timed_out } = await fleet.waitForAgent(agent_name, seconds * 1000);
+    return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
+  }
+  const sink: ProgressSink = {
+    report: (elapsedMs, totalMs, message) =>
+      extra.sendNotification({
+        method: 'notifications/progress',
+        params: { progressToken, progress: Math.round(elapsedMs / 1000), total: Math.round(totalMs / 1000), message },
+      }),
+  };
+  const { agent, timed_out } = await waitWithProgress(fleet, agent_name, seconds * 1000, sink, extra.signal);
+  return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
+}
+
+const NO_PROGRESS: ProgressSink = { report: async () => undefined };
+
+/** The wait as an MCP task: no client timeout to stay under, tasks/get shows the agent's state, tasks/cancel stops its task. */
+function waitAsTask(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs): TaskWork {
+  return {
+    run: async (signal) => {
+      const { agent, timed_out } = await waitWithProgress(fleet, agent_name, timeout_seconds * 1000, NO_PROGRESS, signal);
+      const message = summary(agent, timed_out, timeout_seconds, '');
+      return { result: jsonResult({ timed_out, message, agent }), message };
+    },
+    describe: () => progressMessage(fleet, agent_name),
+    cancel: async () => {
+      let message: string;
+      try {
+        await fleet.cancelTask(agent_name);
+        message = `The wait was cancelled, and with it the agent's task.`;
+      } catch (error) {
+        if (!(error instanceof FleetError)) throw error;
+        message = `The wait was cancelled; the agent had no task to cancel: ${error.message}`;
+      }
+      const agent = fleet.showAgent(agent_name);
+      return { result: jsonResult({ timed_out: false, message: `${summary(agent, false, 0, '')} ${message}`, agent }), message };
+    },
+  };
+}
+
+export function registerWaitForAgent(server: McpServer, deps: WaitForAgentDeps): void {
+  server.experimental.tasks.registerToolTask(
     'wait_for_agent',
     {
       title: 'Wait for agent',
@@ -66,28 +127,30 @@ export function registerWaitForAgent(server: McpServer, deps: FleetToolDeps): vo
         `{"timed_out","message","agent":${AGENT_FIELDS}}. ${TASK_OUTCOME_HELP} On timed_out: true the agent is still ` +
         `at work; call again to keep waiting. Send a progress token to get its state and newest log line every ` +
         `${PROGRESS_EVERY_MS / 1000} s and to wait longer than ${MAX_PLAIN_WAIT_SECONDS} s; otherwise keep ` +
-        "timeout_seconds below your client's tool-call timeout.",
+        "timeout_seconds below your client's tool-call timeout. Clients with MCP tasks may call it as a task instead: " +
+        'it answers at once, tasks/get shows the agent\'s state, tasks/result the answer, tasks/cancel cancels the agent\'s task.',
       inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },
+      execution: { taskSupport: 'optional' },
     },
-    async ({ agent_name, timeout_seconds }, extra) => {
-      const progressToken = extra._meta?.progressToken;
-      const capped = progressToken === undefined && timeout_seconds > MAX_PLAIN_WAIT_SECONDS;
-      const seconds = capped ? MAX_PLAIN_WAIT_SECONDS : timeout_seconds;
-      const note = capped ? ` The wait was cut to ${MAX_PLAIN_WAIT_SECONDS} s: longer waits need a progress token.` : '';
-      if (progressToken === undefined) {
-        const { agent, timed_out } = await deps.fleet.waitForAgent(agent_name, seconds * 1000);
-        return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
-      }
-      const sink: ProgressSink = {
-        report: (elapsedMs, totalMs, message) =>
-          extra.sendNotification({
-            method: 'notifications/progress',
-            params: { progressToken, progress: Math.round(elapsedMs / 1000), total: Math.round(totalMs / 1000), message },
-          }),
-      };
-      const { agent, timed_out } = await waitWithProgress(deps.fleet, agent_name, seconds * 1000, sink, extra.signal);
-      return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
+    {
+      createTask: async (input, extra) => {
+        // The SDK has checked the arguments against inputSchema; its task tool type just does not carry their type.
+        const args = input as WaitArgs;
+        const ttl = extra.taskRequestedTtl ?? args.timeout_seconds * 1000 + TASK_RESULT_KEEP_MS;
+        const { taskId } = await extra.taskStore.createTask({ ttl });
+        if (!deps.tasks.isInline(deps.caller, taskId)) return { task: deps.tasks.start(deps.caller, taskId, waitAsTask(deps.fleet, args)) };
+        // A call that asked for no task: the SDK answers it by polling this task, so it is done before it is returned.
+        try {
+          return { task: deps.tasks.settleInline(deps.caller, taskId, await waitInCall(deps.fleet, args, extra)) };
+        } catch (error) {
+          deps.tasks.dropInline(deps.caller, taskId);
+          throw error;
+        }
+      },
+      // Required by the SDK's task tool type, though this SDK answers tasks/get and tasks/result from the task store.
+      getTask: async (_args, extra) => extra.taskStore.getTask(extra.taskId),
+      getTaskResult: async (_args, extra) => (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
     },
   );
 }

@@ -1,0 +1,91 @@
+import { chmodSync, rmSync } from 'node:fs';
+import { createServer, type Socket } from 'node:net';
+import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import type { Logger } from '../log.js';
+import { VERSION } from '../version.js';
+import { ATTACH_PROTOCOL, helloSchema, MAX_HANDSHAKE_BYTES, type Hello, type Reply } from './attach-protocol.js';
+import { readFirstLine } from './first-line.js';
+
+// A client that connects says hello at once; one that does not is not a fleet-mcp stdio process.
+const HELLO_TIMEOUT_MS = 5000;
+
+export interface FleetSocketOptions {
+  path: string;
+  /** A new MCP server, not yet connected, for one attached client. */
+  createServer: () => McpServer;
+  /** Hears the folder each client was started in. */
+  onHello: (hello: Hello) => void;
+  /** Hears each change in the number of attached clients. */
+  onClients?: (count: number) => void;
+  logger: Logger;
+}
+
+export interface FleetSocket {
+  readonly clients: number;
+  /** Stops taking clients and ends every attached one (each reconnects to whatever runs the fleet next). */
+  close(): Promise<void>;
+}
+
+/**
+ * Serves the fleet to `fleet-mcp stdio` processes over a Unix socket in the data dir: each gets its own MCP server,
+ * as if it had the fleet to itself. Only the caller, holding the data-dir lock, may call this: a socket file already
+ * there was left by a holder that died, and is replaced.
+ */
+export async function listenFleetSocket(options: FleetSocketOptions): Promise<FleetSocket> {
+  const sockets = new Set<Socket>();
+  const changed = (): void => options.onClients?.(sockets.size);
+  const server = createServer((socket) => {
+    sockets.add(socket);
+    changed();
+    // A client that went away mid-write is no concern of the others.
+    socket.on('error', () => {});
+    socket.once('close', () => {
+      sockets.delete(socket);
+      changed();
+    });
+    void attach(socket, options);
+  });
+  rmSync(options.path, { force: true });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.path, () => resolve());
+  });
+  // The data dir is the user's alone already; the socket says so itself too.
+  chmodSync(options.path, 0o600);
+  return {
+    get clients() {
+      return sockets.size;
+    },
+    close: async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      rmSync(options.path, { force: true });
+    },
+  };
+}
+
+async function attach(socket: Socket, options: FleetSocketOptions): Promise<void> {
+  let hello: Hello;
+  try {
+    const line = await readFirstLine(socket, { maxBytes: MAX_HANDSHAKE_BYTES, timeoutMs: HELLO_TIMEOUT_MS });
+    hello = helloSchema.parse(JSON.parse(line));
+  } catch (error) {
+    const reason = `not a fleet-mcp attach hello (protocol ${ATTACH_PROTOCOL}): ${(error as Error).message.slice(0, 200)}`;
+    options.logger.warn({ reason }, 'refused a local socket client');
+    socket.end(line({ fleet_mcp_refused: reason }));
+    return;
+  }
+  options.onHello(hello);
+  socket.write(line({ fleet_mcp_attached: ATTACH_PROTOCOL, version: VERSION }));
+  const server = options.createServer();
+  socket.once('close', () => void server.close());
+  await server.connect(new StdioServerTransport(socket, socket));
+  socket.resume();
+  options.logger.debug({ cwd: hello.cwd, client_version: hello.version }, 'a stdio client attached');
+}
+
+function line(reply: Reply): string {
+  return `${JSON.stringify(reply)}\n`;
+}

@@ -1,0 +1,92 @@
+import { constants, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadConfig } from '../config.js';
+import type { Fleet } from '../fleet/fleet.js';
+import { assertTrustedDirectory } from '../fs/ownership.js';
+import { createLogger } from '../log.js';
+import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
+import { TaskRegistry } from '../mcp/task-registry.js';
+import { VERSION } from '../version.js';
+import { readFleetConfig, watchFleetConfig } from './fleet-config-reload.js';
+import { DataDirInUseError, openFleet } from './open-fleet.js';
+import { shareFleet } from './share-fleet.js';
+import type { StdioFlags } from './stdio.js';
+
+export { HOST_COMMAND } from './host-command.js';
+
+/** Exit status of a host that found the data dir held by another server: its clients attach to that one. */
+export const HOST_DATA_DIR_IN_USE = 3;
+
+// A host stays this long after its last client left and its last task ended, so a client that restarts finds it.
+const IDLE_EXIT_MS = 5000;
+const IDLE_CHECK_MS = 1000;
+// The log is started afresh past this size, the previous one kept as host.log.1.
+const MAX_LOG_BYTES = 10 * 1024 * 1024;
+
+/**
+ * The fleet of `fleet-mcp stdio` clients when no `serve` runs on their data dir: started in the background by the
+ * first client, in its folder and environment, and shared over the data dir's socket. It ends once it has had no
+ * client and no running or queued task for a few seconds, or when `serve` takes the data dir over; its agents run
+ * on either way. Its errors before it listens go to stderr, where the client starting it reads them; after that it
+ * logs to host.log in the data dir.
+ */
+export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
+  const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
+  // The client stops reading once attached; what Node might still print must not end the host.
+  process.stderr.on('error', () => {});
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+  assertTrustedDirectory(config.dataDir, 'data dir');
+  const logger = createLogger({ level: config.logLevel, fd: openLog(join(config.dataDir, 'host.log')) });
+  let fleet: Fleet;
+  try {
+    fleet = await openFleet(config, readFleetConfig(config), logger, 'host');
+  } catch (error) {
+    // Another server has the data dir: this host steps aside quietly, and its clients attach to that server.
+    if (error instanceof DataDirInUseError) process.exit(HOST_DATA_DIR_IN_USE);
+    throw error;
+  }
+  const watcher = watchFleetConfig({ config, fleet, logger });
+  const deps = { fleet, tasks: new TaskRegistry() };
+  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
+  let idleSince = Date.now();
+  const socket = await shareFleet({ config, deps, watcher, subscriptions, logger });
+  if (!socket) throw new Error('the data dir has no socket path');
+
+  let stopping = false;
+  const stop = (reason: string): void => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(idleCheck);
+    logger.info({ reason }, 'shutting down');
+    watcher.close();
+    subscriptions.close();
+    // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
+    void socket
+      .close()
+      .then(() => fleet.shutdown())
+      .then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error({ err: error }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  const idleCheck = setInterval(() => {
+    if (socket.clients > 0 || fleet.isWorking()) idleSince = Date.now();
+    else if (Date.now() - idleSince >= IDLE_EXIT_MS) stop('no clients and no tasks');
+  }, IDLE_CHECK_MS);
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGHUP', () => watcher.reload(true));
+  logger.info({ version: VERSION, pid: process.pid, data_dir: config.dataDir, projects: fleet.listProjects().length }, 'fleet-mcp host serving stdio clients');
+}
+
+function openLog(file: string): number {
+  try {
+    if (statSync(file).size > MAX_LOG_BYTES) renameSync(file, `${file}.1`);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  }
+  return openSync(file, constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW, 0o600);
+}

@@ -1,0 +1,100 @@
+import type { AgentChange } from './agent-registry.js';
+import type { ChangesRequest } from './backend.js';
+import type { PageRequest } from './pagination.js';
+import type { Project } from './projects.js';
+import type { CleanupResult } from './review/branch-cleanup.js';
+import type { AgentChanges, NotGitChanges } from './review/changes.js';
+import type { MergeResult, MergeStrategy } from './review/merge.js';
+import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
+
+/** What the fleet offers the tools: the operations on agents, and what they take and answer. */
+
+/** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
+export interface AgentDetails extends Agent {
+  task_count: number;
+  last_task: TaskRecord | null;
+}
+
+export interface WaitResult {
+  agent: AgentDetails;
+  /** True when the wait ended because the timeout passed while the agent was still busy. */
+  timed_out: boolean;
+}
+
+export interface CreateAgentInput {
+  name: string;
+  project: string;
+  task: string;
+  role?: string;
+  /** Who asks: the name of the caller's token, kept on the agent and its first task. */
+  by?: string;
+  /** Branch, tag or commit the agent's branch starts from (git projects); default: the project's base, else the main checkout's HEAD branch. */
+  base?: string;
+}
+
+export interface StartTaskOptions {
+  /** Start a new conversation instead of continuing the agent's previous one. */
+  freshConversation?: boolean;
+  /** Who asks: the name of the caller's token, kept on the task. */
+  by?: string;
+}
+
+/** A deleted agent, with what became of its branch. */
+export interface DeletedAgent extends Agent {
+  /** The branch was deleted (its work is in the agent's base) or kept, with why; null outside git. */
+  branch_outcome: { branch: string; deleted: boolean; reason: string | null } | null;
+  /** With force: what deleting would have lost when the delete was not forced; null when nothing. */
+  forced_past: string | null;
+}
+
+export interface MergeAgentRequest {
+  target?: string;
+  strategy: MergeStrategy;
+  message?: string;
+}
+
+export type MergeAgentResult = MergeResult & {
+  agent: string;
+  /** What the agent had left uncommitted, committed on its branch before merging; null when nothing was. */
+  leftovers_committed: { sha: string; files: string[] } | null;
+};
+
+export type CleanupBranchesResult = CleanupResult & { project: string; into: string };
+
+export interface ListAgentsFilter {
+  status?: string;
+  project?: string;
+}
+
+export const DEFAULT_MAX_AGENTS = 100;
+
+export const TASK_HISTORY_PAGES = { defaultSize: 20, maxSize: 100 } as const;
+export const AGENT_LOG_PAGES = { defaultSize: 50, maxSize: 500 } as const;
+
+export interface Fleet {
+  listProjects(): Project[];
+  listRoles(project: string): Role[];
+  createAgent(input: CreateAgentInput): Promise<AgentDetails>;
+  listAgents(filter?: ListAgentsFilter): Agent[];
+  showAgent(name: string): AgentDetails;
+  startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
+  cancelTask(name: string): Promise<AgentDetails>;
+  restartAgent(name: string, by?: string): Promise<AgentDetails>;
+  deleteAgent(name: string, options?: { force?: boolean }): Promise<DeletedAgent>;
+  agentChanges(name: string, request?: ChangesRequest): Promise<(AgentChanges | NotGitChanges) & { agent: string }>;
+  mergeAgent(name: string, request: MergeAgentRequest): Promise<MergeAgentResult>;
+  cleanupBranches(project: string, into?: string): Promise<CleanupBranchesResult>;
+  taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
+  agentLog(name: string, request?: PageRequest): Page<LogLine>;
+  waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
+  /** Hears every change of any agent's record or log (keyed by agentKey), until the returned function is called. */
+  onChange(listener: (change: AgentChange) => void): () => void;
+  /**
+   * Puts new projects and roles in force; throws (and keeps the old ones) when they do not fit together. Running
+   * tasks keep the role they started with; an agent whose role or project is gone is told so by the calls that need it.
+   */
+  reloadConfig(projects: Project[], roles: Role[]): void;
+  /** Whether some agent has a task queued, starting, running or being canceled. */
+  isWorking(): boolean;
+  shutdown(): Promise<void>;
+}

@@ -1,0 +1,149 @@
+import { statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { killServers } from '../helpers/server.js';
+import { hostPid, startStdioClient, stopStdioClients, type StdioClient } from '../helpers/stdio-client.js';
+import { eventually } from '../fleet/helpers.js';
+import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+
+afterEach(async () => {
+  await stopStdioClients();
+  killServers();
+});
+
+afterAll(() => {
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+function fleetEnv(fleet: FleetSandbox): NodeJS.ProcessEnv {
+  return { FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir };
+}
+
+async function agentNames(client: { ok: (tool: string) => Promise<{ agents: { name: string }[] }> }): Promise<string[]> {
+  return (await client.ok('list_agents')).agents.map((agent) => agent.name).sort();
+}
+
+async function createAgent(client: StdioClient, name: string): Promise<void> {
+  await client.ok('create_agent', { name, project: 'repo', task: task({ lines: [`hello from ${name}`], commit: `${name}.txt` }) });
+  await client.ok('wait_for_agent', { agent_name: name, timeout_seconds: 30 });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('one fleet, many clients', () => {
+  it('two stdio clients and serve on one data dir create and list the same agents', async () => {
+    const fleet = createFleetSandbox();
+    const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    const b = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    const host = hostPid(fleet.dataDir);
+    expect(host).not.toBeNull();
+    // The socket is the data dir owner's alone.
+    expect(statSync(join(fleet.dataDir, 'fleet.sock')).mode & 0o777).toBe(0o600);
+    expect(statSync(fleet.dataDir).mode & 0o777).toBe(0o700);
+
+    await createAgent(a, 'from-a');
+    await createAgent(b, 'from-b');
+    expect(await agentNames(a)).toEqual(['from-a', 'from-b']);
+    expect(await agentNames(b)).toEqual(['from-a', 'from-b']);
+    expect(hostPid(fleet.dataDir)).toBe(host);
+
+    // serve takes the fleet over from the background host; the stdio clients follow it, their sessions intact.
+    const server = await startFleetServer(fleet);
+    expect(await eventually(() => (isAlive(host!) ? undefined : true), 15_000)).toBe(true);
+    expect(hostPid(fleet.dataDir)).toBeNull();
+    expect(await agentNames(server)).toEqual(['from-a', 'from-b']);
+    await createAgent(a, 'after-serve');
+    expect(await agentNames(b)).toEqual(['after-serve', 'from-a', 'from-b']);
+    const viaHttp = await server.ok('show_agent', { agent_name: 'after-serve' });
+    expect(viaHttp.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
+
+    // When serve stops, the clients start a background fleet again and go on.
+    await server.client.close();
+    expect(await server.server.stop()).toBe(0);
+    expect(await agentNames(b)).toEqual(['after-serve', 'from-a', 'from-b']);
+    expect(hostPid(fleet.dataDir)).not.toBeNull();
+  }, 90_000);
+
+  it('answers a call in flight with an MCP error when the fleet goes away; the session goes on with the next fleet', async () => {
+    const fleet = createFleetSandbox();
+    const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    const updated: string[] = [];
+    a.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updated.push(notification.params.uri));
+    await a.ok('create_agent', { name: 'slow', project: 'repo', task: task({ sleepMs: 20_000, ticks: { count: 200, everyMs: 100 } }) });
+    await a.client.subscribeResource({ uri: 'fleet://agents/slow/log' });
+    const waiting = a.call('wait_for_agent', { agent_name: 'slow', timeout_seconds: 40 }).then(
+      () => 'answered',
+      (error: Error) => error.message,
+    );
+    const host = hostPid(fleet.dataDir)!;
+    process.kill(host, 'SIGKILL');
+    expect(await waiting).toMatch(/MCP error -32000: the fleet-mcp server on this data dir stopped while this call ran/);
+    // The agent's task outlives the fleet that started it, and the next fleet follows it.
+    const agent = await a.ok('show_agent', { agent_name: 'slow' });
+    expect(agent.status).toBe('busy');
+    expect(hostPid(fleet.dataDir)).not.toBe(host);
+    // The client's subscription was carried over to the next fleet: the agent's new log lines are told.
+    updated.length = 0;
+    expect(await eventually(() => (updated.includes('fleet://agents/slow/log') ? true : undefined))).toBe(true);
+    await a.ok('cancel_agent_task', { agent_name: 'slow' });
+  }, 60_000);
+
+  it('gives the MCP client the reason as an MCP error when no fleet can start', async () => {
+    const fleet = createFleetSandbox();
+    writeFileSync(fleet.configFile, '{ not json');
+    const started = startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    await expect(started).rejects.toThrow(/MCP error -32000: fleet-mcp: fleet config .*fleet\.json is not valid JSON/);
+  }, 60_000);
+
+  it('makes the folder each stdio client starts in a project when the config names none, never /', async () => {
+    const fleet = createFleetSandbox();
+    const env = { FLEET_MCP_DATA_DIR: fleet.dataDir };
+    const inRepo = await startStdioClient(fleet.sandbox, { env, cwd: fleet.repo });
+    const inPlain = await startStdioClient(fleet.sandbox, { env, cwd: fleet.plain });
+    const inRoot = await startStdioClient(fleet.sandbox, { env, cwd: '/' });
+    const listed = await inRoot.ok('list_agent_projects');
+    expect(listed.projects.map((project: { name: string; path: string }) => [project.name, project.path])).toEqual([
+      ['repo', fleet.repo],
+      ['plain', fleet.plain],
+    ]);
+    expect(await inRepo.ok('list_agent_projects')).toEqual(listed);
+    expect(await inPlain.ok('list_agent_projects')).toEqual(listed);
+  }, 60_000);
+
+  it('serve started in / without a config has no project and says how to add one', async () => {
+    const fleet = createFleetSandbox();
+    const server = await startFleetServer({ ...fleet, sandbox: { ...fleet.sandbox, cwd: '/' } }, { FLEET_MCP_CONFIG: undefined });
+    const listed = await server.ok('list_agent_projects');
+    expect(listed).toEqual({ projects: [], total_count: 0, hint: expect.stringContaining('add them under "projects" in the fleet config') });
+    expect(await server.fails('create_agent', { name: 'x', project: 'root', task: 'hi' })).toContain('No projects are configured');
+    const warning = server.server.output().split('\n').find((line) => line.includes('No projects are configured'));
+    expect(JSON.parse(warning!)).toMatchObject({ level: 40, cwd: '/' });
+  }, 30_000);
+
+  it('refuses a socket client that does not say a fleet-mcp hello, and keeps serving', async () => {
+    const fleet = createFleetSandbox();
+    const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.write('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n');
+    });
+    expect(JSON.parse(answer)).toEqual({ fleet_mcp_refused: expect.stringContaining('not a fleet-mcp attach hello') });
+    expect(await agentNames(a)).toEqual([]);
+  }, 30_000);
+});
