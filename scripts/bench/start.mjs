@@ -3,7 +3,7 @@
 // `serve` at /health. With --against, a second built checkout (its bin/fleet-mcp.js) runs in the same rounds,
 // interleaved, and each of its rows is compared with this one's. See BENCHMARKS.md, "Start-up".
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ function runMs({ command, args, box }) {
   const result = spawnSync(command, args, { cwd: box.cwd, env: box.env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
-  return ms;
+  return { ms };
 }
 
 function freePort() {
@@ -54,7 +54,18 @@ function healthAnswers(port) {
   });
 }
 
-/** Milliseconds from spawning `serve` to its first 200 at /health; then stops it and waits for it to exit. */
+const CLOCK_TICKS_PER_S = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout) || 100;
+
+/** CPU time a process has used so far (all its threads, user and system), from /proc (Linux). */
+function cpuMs(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+}
+
+/**
+ * Milliseconds from spawning `serve` to its first 200 at /health, and the CPU time it used until then (which other
+ * load on the machine sways less than the wall time); then stops it and waits for it to exit.
+ */
 async function serveMs({ command, args, box }) {
   const port = await freePort();
   const start = process.hrtime.bigint();
@@ -69,9 +80,10 @@ async function serveMs({ command, args, box }) {
     await new Promise((done) => setTimeout(done, HEALTH_POLL_MS));
   }
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  const cpu = cpuMs(child.pid);
   child.kill('SIGTERM');
   await exited;
-  return ms;
+  return { ms, cpu };
 }
 
 /**
@@ -122,12 +134,16 @@ async function measure(rows) {
     const figures = new Map();
     for (let i = 0; i < rows.length; i += 1) {
       const row = rows[(i + round) % rows.length];
-      figures.set(row.key, await row.run());
+      const { ms, cpu } = await row.run();
+      figures.set(row.key, ms);
+      if (cpu !== undefined) figures.set(cpuKey(row.key), cpu);
     }
     rounds.push(figures);
   }
   return rounds;
 }
+
+const cpuKey = (key) => `${key}, CPU time`;
 
 const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
 
@@ -142,12 +158,14 @@ function report({ rows, rounds, loadBefore, loadAfter }) {
     "| row | median ms | × node -e '' |" + (options.against ? ' this / against |' : ''),
     '| --- | ---: | ---: |' + (options.against ? ' ---: |' : ''),
   ];
-  for (const row of rows) {
-    const ms = median(rounds.map((figures) => figures.get(row.key)));
-    const times = ratio(rounds, row.key, "node -e ''").toFixed(2);
-    const counterpart = row.key.replace(/^this /, 'against ');
-    const against = options.against ? (row.key.startsWith('this ') && counterpart !== row.key && rounds[0].has(counterpart) ? ratio(rounds, row.key, counterpart).toFixed(2) : '') : undefined;
-    lines.push(`| ${row.key} | ${ms.toFixed(0)} | ${times} |${against === undefined ? '' : ` ${against} |`}`);
+  const keys = rows.flatMap((row) => (rounds[0].has(cpuKey(row.key)) ? [row.key, cpuKey(row.key)] : [row.key]));
+  for (const key of keys) {
+    const ms = median(rounds.map((figures) => figures.get(key)));
+    // A CPU time against node's wall time would compare different things.
+    const times = key.endsWith('CPU time') ? '' : ratio(rounds, key, "node -e ''").toFixed(2);
+    const counterpart = key.replace(/^this /, 'against ');
+    const against = options.against ? (key.startsWith('this ') && rounds[0].has(counterpart) ? ratio(rounds, key, counterpart).toFixed(2) : '') : undefined;
+    lines.push(`| ${key} | ${ms.toFixed(0)} | ${times} |${against === undefined ? '' : ` ${against} |`}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
 }
