@@ -4,7 +4,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, copyFileSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { inject } from 'postject';
-import { bundleCli } from './bundle.mjs';
+import { bundleCliSingleFile } from './bundle.mjs';
 
 const WORK = 'dist/sea';
 const OUTPUT = 'dist/fleet-mcp';
@@ -27,7 +27,7 @@ async function main() {
   requireSeaCapableNode();
   mkdirSync(WORK, { recursive: true });
   // Node 20's single executable can only start a CommonJS script.
-  await bundleCli({ format: 'cjs', outfile: join(WORK, 'fleet-mcp.cjs') });
+  await bundleCliSingleFile({ outfile: join(WORK, 'fleet-mcp.cjs') });
   const config = join(WORK, 'sea-config.json');
   const blob = join(WORK, 'sea-prep.blob');
   writeFileSync(

@@ -1,4 +1,4 @@
-// Bundles the CLI and its dependencies into dist/cli.js, the one file bin/fleet-mcp.js runs.
-import { bundleCli } from './bundle.mjs';
+// Bundles the CLI and its dependencies into dist/: cli.js, which bin/fleet-mcp.js runs, and server-commands.js.
+import { bundleCliPackage } from './bundle.mjs';
 
-await bundleCli({ format: 'esm', outfile: 'dist/cli.js' });
+await bundleCliPackage({ outdir: 'dist' });

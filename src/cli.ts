@@ -1,11 +1,6 @@
 import { Command } from 'commander';
-import { fleetHostCommand, HOST_COMMAND } from './commands/fleet-host.js';
-import { serveCommand } from './commands/serve.js';
-import { stdioCommand } from './commands/stdio.js';
-import { systemdCommand } from './commands/systemd.js';
-import { tokenCreateCommand, tokenListCommand, tokenRevokeCommand } from './commands/named-tokens.js';
-import { tokenPathCommand, tokenRotateCommand, tokenShowCommand } from './commands/token.js';
-import { ConfigError } from './config.js';
+import { HOST_COMMAND } from './commands/host-command.js';
+import { isConfigError } from './config-error.js';
 import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
 import { VERSION } from './version.js';
 
@@ -36,16 +31,21 @@ plus their role's env.`;
 
 /** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {
-  const isUserError = error instanceof ConfigError || (error instanceof Error && 'code' in error && 'syscall' in error);
+  const isUserError = isConfigError(error) || (error instanceof Error && 'code' in error && 'syscall' in error);
   const text = isUserError ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error);
   process.stderr.write(`fleet-mcp: ${text}\n`);
   process.exit(1);
 }
 
-function run<A extends unknown[]>(action: (...args: A) => unknown): (...args: A) => Promise<void> {
+/**
+ * A command's module is loaded only when that command runs, so --version, --help and the token commands never
+ * load the server: the npm build puts the server commands in a file of their own, and the bundler keeps every
+ * other module's code unevaluated until its import() runs.
+ */
+function run<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
   return async (...args) => {
     try {
-      await action(...args);
+      await (await load())(...args);
     } catch (error) {
       reportError(error);
     }
@@ -72,7 +72,7 @@ program
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
-  .action(run(serveCommand));
+  .action(run(async () => (await import('./server-commands.js')).serveCommand));
 
 /** stdio and the background fleet it starts read the same settings. */
 function stdioOptions(command: Command): Command {
@@ -90,9 +90,9 @@ stdioOptions(
       'serve MCP over stdin/stdout for clients that launch the server (no HTTP, no token; logs on stderr); every stdio ' +
         'client shares the fleet of its data dir: the `serve` running there, else a background fleet the first one starts',
     ),
-).action(run(stdioCommand));
+).action(run(async () => (await import('./server-commands.js')).stdioCommand));
 
-stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(fleetHostCommand));
+stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(async () => (await import('./server-commands.js')).fleetHostCommand));
 
 program
   .command('systemd')
@@ -104,7 +104,7 @@ program
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .addHelpText('after', '\nInstall and start:\n  fleet-mcp systemd --user > ~/.config/systemd/user/fleet-mcp.service && systemctl --user enable --now fleet-mcp\n  fleet-mcp systemd --system | sudo tee /etc/systemd/system/fleet-mcp.service && sudo systemctl enable --now fleet-mcp')
-  .action(run(systemdCommand));
+  .action(run(async () => (await import('./commands/systemd.js')).systemdCommand));
 
 const token = program.command('token').description('show, rotate or locate the shared bearer token; create, list or revoke named tokens');
 const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
@@ -114,14 +114,14 @@ token
   .description('print the token (only the token, so $(fleet-mcp token show) works)')
   .option(...tokenFileOption)
   .option('--json', 'print the whole record as JSON')
-  .action(run(tokenShowCommand));
+  .action(run(async () => (await import('./commands/token.js')).tokenShowCommand));
 
 token
   .command('rotate')
   .description('replace the token with a new one, atomically, and print it; a running server picks it up')
   .option(...tokenFileOption)
   .option('--grace <duration>', 'keep the previous token valid this long, e.g. 10m (default: it ends at once)')
-  .action(run(tokenRotateCommand));
+  .action(run(async () => (await import('./commands/token.js')).tokenRotateCommand));
 
 token
   .command('create')
@@ -131,27 +131,27 @@ token
   .option('--expires <duration>', 'refused after this long, e.g. 30d or 12h (default: never)')
   .option('--rate-limit <n>', 'at most n requests a minute; more get 429 (default: no limit)')
   .option(...tokenFileOption)
-  .action(run(tokenCreateCommand));
+  .action(run(async () => (await import('./commands/named-tokens.js')).tokenCreateCommand));
 
 token
   .command('list')
   .description('list the shared and named tokens: names, scopes, dates, use, masked (never a value)')
   .option('--json', 'print JSON')
   .option(...tokenFileOption)
-  .action(run(tokenListCommand));
+  .action(run(async () => (await import('./commands/named-tokens.js')).tokenListCommand));
 
 token
   .command('revoke')
   .description('revoke a named token; a running server refuses it within a second')
   .argument('<name>', 'the token to revoke')
   .option(...tokenFileOption)
-  .action(run(tokenRevokeCommand));
+  .action(run(async () => (await import('./commands/named-tokens.js')).tokenRevokeCommand));
 
 token
   .command('path')
   .description('print the path of the token file')
   .option(...tokenFileOption)
-  .action(run(tokenPathCommand));
+  .action(run(async () => (await import('./commands/token.js')).tokenPathCommand));
 
 // A single executable cannot run the task supervisor's script file, so it is started as itself for that.
 if (process.argv.slice(1, 3).includes(SUPERVISOR_COMMAND)) runEmbeddedSupervisor();

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isValidToken, TOKEN_RULE } from './auth/token.js';
 import { ConfigError } from './config-error.js';
 import { mergeSources, readDotEnv, readUserEnvFile } from './config-sources.js';

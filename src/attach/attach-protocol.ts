@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * How a `fleet-mcp stdio` process attaches to the fleet that runs on its data dir (a `serve`, or a background host

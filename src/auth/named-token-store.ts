@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { removeAbandonedTempFiles, writeFileAtomicSync } from '../fs/atomic-file.js';
 import { SCOPES, type Scope } from './scopes.js';
 import { generateToken, tokenDigest } from './token.js';

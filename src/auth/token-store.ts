@@ -1,6 +1,6 @@
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedFile, assertTrustedParent, danglingLinkTarget, shellWord } from '../fs/ownership.js';
 import { fsyncDirectory, removeAbandonedTempFiles, writeFileAtomicSync, writeTempFile } from '../fs/atomic-file.js';

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { writeFileAtomicSync } from '../fs/atomic-file.js';
 
 const usageSchema = z.record(z.string(), z.strictObject({ last_used_at: z.iso.datetime(), requests: z.number().int().min(0) }));

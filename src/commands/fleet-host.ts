@@ -12,8 +12,7 @@ import { DataDirInUseError, openFleet } from './open-fleet.js';
 import { shareFleet } from './share-fleet.js';
 import type { StdioFlags } from './stdio.js';
 
-/** The hidden command `fleet-mcp stdio` starts the background fleet with. */
-export const HOST_COMMAND = '__fleet-host';
+export { HOST_COMMAND } from './host-command.js';
 
 /** Exit status of a host that found the data dir held by another server: its clients attach to that one. */
 export const HOST_DATA_DIR_IN_USE = 3;

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { removeAbandonedTempFiles, writeTempFile } from '../fs/atomic-file.js';
 import { FleetError } from './errors.js';
 import { isSameProcessAlive, processStartTime } from './process-group.js';

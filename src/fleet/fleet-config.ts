@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedFile } from '../fs/ownership.js';
 import { rolesConfigSchema, type RolesConfig } from './roles.js';

@@ -1,5 +1,5 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod';
 import { agentKey, isValidAgentName } from './names.js';
 import type { AgentRecord } from './store.js';
 import { AGENT_STATUSES } from './types.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './agent-output/index.js';
 import { findExecutable } from './executables.js';

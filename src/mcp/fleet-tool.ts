@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Fleet } from '../fleet/fleet.js';
 import { AGENT_NAME_RULE } from '../fleet/names.js';
 

@@ -1,11 +1,11 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
 import { registerTaskCancel, taskServerOptions } from './agent-tasks.js';
+import { LazySchemaValidator } from './lazy-schema-validator.js';
 import { registerCancelAgentTask } from './tools/cancel-agent-task.js';
 import { registerCleanupFleetBranches } from './tools/cleanup-fleet-branches.js';
 import { registerCreateAgent } from './tools/create-agent.js';
@@ -44,7 +44,7 @@ const INSTRUCTIONS =
  * request. The validator keeps no per-session state (the server only uses it to check elicitation answers),
  * so one instance serves every per-request server.
  */
-const jsonSchemaValidator = new AjvJsonSchemaValidator();
+const jsonSchemaValidator = new LazySchemaValidator();
 
 /** Each tool by name, so its scope can be looked up before it is registered. */
 const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps & FleetToolDeps) => void]> = [

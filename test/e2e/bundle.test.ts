@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { connectClient, toolJson } from '../helpers/mcp-client.js';
@@ -13,14 +13,14 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-const BUNDLE = resolve(import.meta.dirname, '../../dist/cli.js');
+const DIST = resolve(import.meta.dirname, '../../dist');
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
 describe('the bundled CLI', () => {
-  it('is one file that serves MCP with no node_modules beside it', async () => {
+  it('is cli.js and server-commands.js, which serve MCP with no node_modules beside them', async () => {
     const sandbox = createSandbox();
+    for (const file of ['cli.js', 'server-commands.js', 'package.json']) cpSync(join(DIST, file), join(sandbox.root, file));
     const alone = join(sandbox.root, 'cli.js');
-    copyFileSync(BUNDLE, alone);
     expect(execFileSync(process.execPath, [alone, '--version'], { cwd: sandbox.root, encoding: 'utf8' })).toBe(`${pkg.version}\n`);
 
     const server = await startServer(sandbox, { launcher: [process.execPath, alone], env: { FLEET_MCP_AUTH_ENABLED: 'true' } });

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_DIFF_LIMIT_BYTES } from '../../fleet/review/changes.js';
 import { agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { TASK_HISTORY_PAGES } from '../../fleet/fleet.js';
 import { agentNameArg, pageArgs, TASK_FIELDS, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';

@@ -1,5 +1,5 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_TASK_CHARS } from '../../fleet/fleet.js';
 import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
 import { jsonResult } from '../tool-result.js';
