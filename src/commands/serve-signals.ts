@@ -53,8 +53,10 @@ export function handleServeSignals(options: ServeSignalsOptions): ServeSignals {
   const shutDown = (signal: NodeJS.Signals): void => {
     if (stopping || !stop) return;
     stopping = true;
+    // stop() closes the listener before its first await: logged after, the line is true when a reader sees it.
+    const stopped = stop();
     logger.info({ signal }, 'shutting down');
-    void stop().then(
+    void stopped.then(
       () => process.exit(0),
       (error: unknown) => {
         logger.error({ err: error }, 'shutdown failed');
