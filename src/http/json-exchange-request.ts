@@ -58,9 +58,13 @@ export function jsonExchangeOf(request: Request, parsedBody: unknown): JsonExcha
   return { messages, requestIds };
 }
 
-/** The answer the SDK's transport gives in its JSON mode: one object for one request, else an array. */
+/**
+ * The answer the SDK's transport gives in its JSON mode: one object for one request, else an array; and when every
+ * request was cancelled, nothing (202), as for a POST of notifications only.
+ */
 export function jsonAnswer(answers: readonly JSONRPCMessage[], sessionId?: string): Response {
-  const headers: Record<string, string> = { 'Content-Type': 'application/json' };
-  if (sessionId !== undefined) headers['mcp-session-id'] = sessionId;
+  const session: Record<string, string> = sessionId === undefined ? {} : { 'mcp-session-id': sessionId };
+  if (answers.length === 0) return new Response(null, { status: 202, headers: session });
+  const headers = { 'Content-Type': 'application/json', ...session };
   return new Response(JSON.stringify(answers.length === 1 ? answers[0] : answers), { status: 200, headers });
 }

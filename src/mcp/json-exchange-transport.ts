@@ -28,7 +28,10 @@ export class JsonExchangeTransport implements Transport {
   exchange(messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> {
     const answered = this.#exchanges.open(requestIds);
     if (!answered) throw new Error('a request id of this exchange is already being answered on this transport');
-    for (const message of messages) this.onmessage?.(message);
+    for (const message of messages) {
+      this.onmessage?.(message);
+      this.#exchanges.received(message);
+    }
     return answered;
   }
 }

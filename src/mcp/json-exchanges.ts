@@ -43,6 +43,21 @@ export class JsonExchanges {
   }
 
   /**
+   * Notes a message from the client: a request cancelled while it is being answered gets no answer from the SDK,
+   * so its exchange stops waiting for one and answers with the rest.
+   */
+  received(message: JSONRPCMessage): void {
+    if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return;
+    const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+    const exchange = requestId === undefined ? undefined : this.#byRequest.get(requestId);
+    if (!exchange) return;
+    this.#byRequest.delete(requestId!);
+    exchange.answers.delete(requestId!);
+    exchange.unanswered -= 1;
+    if (exchange.unanswered === 0) exchange.done([...exchange.answers.values()] as JSONRPCMessage[]);
+  }
+
+  /**
    * The connection closed (session ended, server shutting down): the server will answer nothing more, so every
    * request still open gets the JSON-RPC error the SDK gives for that, rather than an HTTP request left hanging.
    */

@@ -22,7 +22,10 @@ export class SessionTransport implements Transport {
 
   constructor(options: WebStandardStreamableHTTPServerTransportOptions) {
     this.http = new WebStandardStreamableHTTPServerTransport(options);
-    this.http.onmessage = (message, extra) => this.onmessage?.(message, extra);
+    this.http.onmessage = (message, extra) => {
+      this.onmessage?.(message, extra);
+      this.#exchanges.received(message);
+    };
     this.http.onclose = () => {
       this.#closed = true;
       this.#exchanges.closeAll();
@@ -56,7 +59,10 @@ export class SessionTransport implements Transport {
     if (this.#closed) return undefined;
     const answered = this.#exchanges.open(requestIds);
     if (!answered) return undefined;
-    for (const message of messages) this.onmessage?.(message);
+    for (const message of messages) {
+      this.onmessage?.(message);
+      this.#exchanges.received(message);
+    }
     return answered;
   }
 }
