@@ -17,6 +17,11 @@ const CLI = resolve(process.env.BENCH_CLI ?? resolve(import.meta.dirname, '../..
 const WARM = Number(process.env.BENCH_WARM ?? 500);
 const MEASURED = Number(process.env.BENCH_MEASURED ?? 1000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
+/** The auth parts to count (BENCH_PARTS, comma-separated, to count fewer on a busy machine); see auth-parts.ts. */
+const PARTS = (process.env.BENCH_PARTS ?? 'digest,authenticate,usage,rate,app-on,app-off').split(',');
+/** `servers` for auth on vs off only, `parts` for the breakdown only, `both` (the default). */
+const MEASURE = process.env.BENCH_MEASURE ?? 'both';
+
 /** Runs of each auth part: warm-up, then measured; a request through the app costs far more than a digest. */
 const PART_RUNS = { small: { warm: 2000, measured: 20000 }, app: { warm: 300, measured: 1500 } };
 
@@ -94,7 +99,7 @@ async function partsPerCall(root) {
     logLevel: 'error',
   });
   const parts = {};
-  for (const part of ['digest', 'authenticate', 'usage', 'rate', 'app-on', 'app-off']) {
+  for (const part of PARTS) {
     const { warm: warmRuns, measured } = part.startsWith('app') ? PART_RUNS.app : PART_RUNS.small;
     const samples = [];
     for (let i = 0; i < REPEATS; i += 1) {
@@ -122,10 +127,12 @@ function report({ off, on, parts, loadAtStart }) {
   const show = (values) => values.map(k).join(', ');
   const spreadOf = (values) => ((Math.max(...values) - least(values)) / least(values)) * 100;
   const request = least(on);
-  const share = (value) => `${((value / request) * 100).toFixed(2)} %`;
+  const share = (value) => (Number.isFinite(request) ? `${((value / request) * 100).toFixed(2)} %` : "-");
   const row = (cells) => `| ${cells.join(' | ')} |`;
   const app = parts['app-on'] - parts['app-off'];
   const rest = app - parts.authenticate - parts.usage;
+  // A part not counted in this run (BENCH_PARTS, BENCH_MEASURE) leaves its rows out.
+  const partRow = (name, value) => (Number.isFinite(value) ? [row([name, k(value), share(value)])] : []);
   const lines = [
     `Run of ${new Date().toISOString()}: \`${commandLine()}\``,
     '',
@@ -146,12 +153,12 @@ function report({ off, on, parts, loadAtStart }) {
     '',
     row(['part', 'instructions', 'share']),
     row(['---', '---:', '---:']),
-    row(['SHA-256 of the presented token', k(parts.digest), share(parts.digest)]),
-    row(['token check: SHA-256 + timingSafeEqual with every accepted token', k(parts.authenticate), share(parts.authenticate)]),
-    row(['usage count (tokens-usage.json, written every 30 s)', k(parts.usage), share(parts.usage)]),
-    row(['rate-limit bookkeeping (only tokens with a limit)', k(parts.rate), share(parts.rate)]),
-    row(['the auth step in the app (on minus off, without MCP)', k(app), share(app)]),
-    row(['of which raw-header scan, Bearer parsing and the middleware step', k(rest), share(rest)]),
+    ...partRow('SHA-256 of the presented token', parts.digest),
+    ...partRow('token check: SHA-256 + timingSafeEqual with every accepted token', parts.authenticate),
+    ...partRow('usage count (tokens-usage.json, written every 30 s)', parts.usage),
+    ...partRow('rate-limit bookkeeping (only tokens with a limit)', parts.rate),
+    ...partRow('the auth step in the app (on minus off, without MCP)', app),
+    ...partRow('of which raw-header scan, Bearer parsing and the middleware step', rest),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -160,11 +167,10 @@ const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-instructions-'));
 try {
   const loadAtStart = loadAverage();
   const token = randomBytes(32).toString('base64url');
-  // BENCH_PARTS_ONLY=1 counts only the auth parts, a quick look while changing them.
-  const partsOnly = process.env.BENCH_PARTS_ONLY === '1';
-  const off = partsOnly ? [Number.NaN] : await perRequest(root, undefined);
-  const on = partsOnly ? [Number.NaN] : await perRequest(root, token);
-  const parts = await partsPerCall(root);
+  const servers = MEASURE !== 'parts';
+  const off = servers ? await perRequest(root, undefined) : [Number.NaN];
+  const on = servers ? await perRequest(root, token) : [Number.NaN];
+  const parts = MEASURE === 'servers' ? {} : await partsPerCall(root);
   report({ off, on, parts, loadAtStart });
 } finally {
   rmSync(root, { recursive: true, force: true });

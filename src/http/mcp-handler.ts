@@ -120,9 +120,9 @@ async function handleStateless(deps: McpServerDeps, pool: McpServerPool, identit
 
 /**
  * Streamable HTTP at /mcp, in both of its modes. A request carrying `Mcp-Session-Id` belongs to that session
- * (opened by an earlier initialize with the same token); one without it is served statelessly, by a pooled
- * or a fresh server. An initialize opens a session unless the cap is reached. Either way the server offers only the tools
- * the caller's token may call, and a call beyond its scope is refused with 403 before it reaches the server.
+ * (opened by an earlier initialize with the same token); one without it is served statelessly, by a pooled or
+ * a fresh server. An initialize opens a session unless the cap is reached. Either way the server offers only the
+ * tools the caller's token may call, and a call beyond its scope is refused with 403 before it reaches the server.
  */
 export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, logger: Logger): (c: McpContext) => Promise<Response> {
   const pool = new McpServerPool({ deps, maxIdle: MAX_IDLE_POOLED_SERVERS });

@@ -34,11 +34,7 @@ export class JsonExchanges {
     const id = isAnswer(message) ? message.id : relatedRequestId;
     const exchange = id === undefined ? undefined : this.#byRequest.get(id);
     if (!exchange) return false;
-    if (!isAnswer(message)) return true;
-    this.#byRequest.delete(message.id);
-    exchange.answers.set(message.id, message);
-    exchange.unanswered -= 1;
-    if (exchange.unanswered === 0) exchange.done([...exchange.answers.values()] as JSONRPCMessage[]);
+    if (isAnswer(message)) this.#settle(exchange, message.id, message);
     return true;
   }
 
@@ -50,9 +46,14 @@ export class JsonExchanges {
     if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return;
     const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
     const exchange = requestId === undefined ? undefined : this.#byRequest.get(requestId);
-    if (!exchange) return;
-    this.#byRequest.delete(requestId!);
-    exchange.answers.delete(requestId!);
+    if (exchange) this.#settle(exchange, requestId!, undefined);
+  }
+
+  /** Records a request's answer, or its cancellation (no answer), and ends the exchange when none is left open. */
+  #settle(exchange: Exchange, id: RequestId, answer: JSONRPCMessage | undefined): void {
+    this.#byRequest.delete(id);
+    if (answer) exchange.answers.set(id, answer);
+    else exchange.answers.delete(id);
     exchange.unanswered -= 1;
     if (exchange.unanswered === 0) exchange.done([...exchange.answers.values()] as JSONRPCMessage[]);
   }
