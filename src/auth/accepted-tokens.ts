@@ -18,7 +18,6 @@ interface Accepted {
  */
 export class AcceptedTokens {
   #accepted: Accepted[] = [];
-  #expires = false;
 
   constructor(tokens: TokenSet) {
     this.replace(tokens);
@@ -30,12 +29,6 @@ export class AcceptedTokens {
       accepted.push({ digest: tokenDigest(tokens.previous.value), expiresAt: Date.parse(tokens.previous.expires_at) });
     }
     this.#accepted = accepted;
-    this.#expires = tokens.previous !== undefined;
-  }
-
-  /** Whether any accepted token expires, so that a check needs the time at all. */
-  get expires(): boolean {
-    return this.#expires;
   }
 
   readonly verify = (presented: string): boolean => this.matches(tokenDigest(presented), Date.now());

@@ -28,9 +28,6 @@ export interface UsageRecorderOptions {
   onError: (error: Error) => void;
 }
 
-/** How long one reading of the clock serves as the time of use. */
-const CLOCK_MS = 1000;
-
 interface Counted {
   /** Epoch ms of the last request; turned into the file's ISO text only when written, not per request. */
   lastUsedMs: number;
@@ -42,7 +39,6 @@ interface Counted {
 export class UsageRecorder {
   readonly #usage: TokenUsage;
   readonly #counted = new Map<string, Counted>();
-  #clock: number | undefined;
   readonly #timer: NodeJS.Timeout;
 
   constructor(private readonly options: UsageRecorderOptions) {
@@ -52,26 +48,13 @@ export class UsageRecorder {
   }
 
   touch(name: string): void {
-    const now = this.#time();
     const counted = this.#counted.get(name);
     if (counted) {
-      counted.lastUsedMs = now;
+      counted.lastUsedMs = Date.now();
       counted.requests += 1;
     } else {
-      this.#counted.set(name, { lastUsedMs: now, requests: 1 });
+      this.#counted.set(name, { lastUsedMs: Date.now(), requests: 1 });
     }
-  }
-
-  /**
-   * The time to the second: reading the clock is a system call on some hosts, as dear as the token check, so it is
-   * read at most once a second while requests come, and not at all while none do.
-   */
-  #time(): number {
-    if (this.#clock === undefined) {
-      this.#clock = Date.now();
-      setTimeout(() => (this.#clock = undefined), CLOCK_MS).unref();
-    }
-    return this.#clock;
   }
 
   flush(): void {
