@@ -1,7 +1,8 @@
 // npm run bench:instructions: the auth overhead in CPU instructions rather than seconds, so other load on the
 // machine does not blur it. Each of fleet-mcp with and without auth runs under valgrind's callgrind, serves
 // WARM then WARM + MEASURED sequential tools/call requests, and the difference of the two totals divided by
-// MEASURED is its instructions per request (start-up and JIT warm-up cancel out). Then each part of the auth path
+// MEASURED is its instructions per request (start-up and JIT warm-up cancel out; the idle work of the longer run's
+// extra lifetime, counted on an idle server first, is taken out). Then each part of the auth path
 // (scripts/bench/auth-parts.ts, bundled from the product's source) is counted the same way, for the breakdown.
 // Prints a paste-ready report with the command and the load average. Needs valgrind; takes minutes.
 import { spawn } from 'node:child_process';
@@ -21,6 +22,8 @@ const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 const PARTS = (process.env.BENCH_PARTS ?? 'digest,authenticate,usage,rate,app-on,app-off').split(',');
 /** `servers` for auth on vs off only, `parts` for the breakdown only, `both` (the default). */
 const MEASURE = process.env.BENCH_MEASURE ?? 'both';
+/** How much longer the second of the two idle runs stays idle, to measure a server's idle instructions per second. */
+const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 120);
 
 /** Runs of each auth part: warm-up, then measured; a request through the app costs far more than a digest. */
 const PART_RUNS = { small: { warm: 2000, measured: 20000 }, app: { warm: 300, measured: 1500 } };
@@ -37,11 +40,15 @@ async function send(port, count, token) {
   for (let i = 0; i < count; i += 1) await call(port, token);
 }
 
-/** Total instructions of one server process that served `count` requests, from start to exit. */
-async function instructions({ root, token, count }) {
+/**
+ * Total instructions of one server process that served `count` requests, then stayed idle for `idleSeconds`,
+ * from start to exit, and how many seconds it lived.
+ */
+async function instructions({ root, token, count, idleSeconds = 0 }) {
   const out = join(root, `callgrind-${randomBytes(4).toString('hex')}.out`);
   const env = { PATH: process.env.PATH, HOME: root, ...(token ? { FLEET_MCP_AUTH_TOKEN: token } : {}) };
   const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, CLI, 'serve', '--port', '0', token ? '--auth' : '--no-auth'];
+  const startedAt = Date.now();
   const child = spawn('valgrind', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise((done, fail) => {
     let text = '';
@@ -53,19 +60,32 @@ async function instructions({ root, token, count }) {
     });
   });
   await send(port, count, token);
+  await new Promise((done) => setTimeout(done, idleSeconds * 1000));
   child.removeAllListeners('exit');
   await new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
-  return Number(/^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'))[1]);
+  return { total: Number(/^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'))[1]), seconds: (Date.now() - startedAt) / 1000 };
 }
 
+/**
+ * Instructions per second a server spends with no request (timers, file watchers): under valgrind a run lasts
+ * minutes, so this idle work would otherwise be counted as if requests caused it.
+ */
+async function idlePerSecond(root, token) {
+  const short = await instructions({ root, token, count: 0, idleSeconds: 5 });
+  const long = await instructions({ root, token, count: 0, idleSeconds: 5 + IDLE_SECONDS });
+  return (long.total - short.total) / (long.seconds - short.seconds);
+}
+
+/** Instructions per request, with the idle work of the longer run's extra lifetime taken out. */
 async function perRequest(root, token) {
+  const idle = await idlePerSecond(root, token);
   const samples = [];
   for (let i = 0; i < REPEATS; i += 1) {
     const warm = await instructions({ root, token, count: WARM });
     const full = await instructions({ root, token, count: WARM + MEASURED });
-    samples.push((full - warm) / MEASURED);
+    samples.push((full.total - warm.total - idle * (full.seconds - warm.seconds)) / MEASURED);
   }
-  return samples;
+  return { samples, idle };
 }
 
 /** Total instructions of `node parts.js part count`, from start to exit. */
@@ -119,7 +139,8 @@ function commandLine() {
 
 const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(', ');
 
-function report({ off, on, parts, loadAtStart }) {
+function report({ off: offRuns, on: onRuns, parts, loadAtStart }) {
+  const [off, on] = [offRuns.samples, onRuns.samples];
   // Garbage collections and JIT recompilations land in a run or not, and only ever add instructions, so the
   // smallest sample is the closest to the work a request needs.
   const least = (values) => Math.min(...values);
@@ -141,10 +162,10 @@ function report({ off, on, parts, loadAtStart }) {
     '',
     `Instructions per authenticated tools/call, ${REPEATS} runs of ${MEASURED} requests after ${WARM} warm-up requests each:`,
     '',
-    row(['server', 'samples', 'spread', 'smallest']),
-    row(['---', '---', '---:', '---:']),
-    row(['auth off', show(off), `${spreadOf(off).toFixed(0)} %`, k(least(off))]),
-    row(['auth on', show(on), `${spreadOf(on).toFixed(0)} %`, k(least(on))]),
+    row(['server', 'samples', 'spread', 'smallest', 'idle work taken out, per second']),
+    row(['---', '---', '---:', '---:', '---:']),
+    row(['auth off', show(off), `${spreadOf(off).toFixed(0)} %`, k(least(off)), k(offRuns.idle)]),
+    row(['auth on', show(on), `${spreadOf(on).toFixed(0)} %`, k(least(on)), k(onRuns.idle)]),
     '',
     `Auth overhead, smallest samples: ${k(least(on) - least(off))} instructions, ${(((least(on) - least(off)) / least(off)) * 100).toFixed(2)} % of a request with auth off.`,
     '',
@@ -169,8 +190,9 @@ try {
   const token = randomBytes(32).toString('base64url');
   // BENCH_SERVERS=on counts only the server with auth, e.g. after a change that only auth code runs.
   const servers = MEASURE === 'parts' ? [] : (process.env.BENCH_SERVERS ?? 'off,on').split(',');
-  const off = servers.includes('off') ? await perRequest(root, undefined) : [Number.NaN];
-  const on = servers.includes('on') ? await perRequest(root, token) : [Number.NaN];
+  const none = { samples: [Number.NaN], idle: Number.NaN };
+  const off = servers.includes('off') ? await perRequest(root, undefined) : none;
+  const on = servers.includes('on') ? await perRequest(root, token) : none;
   const parts = MEASURE === 'servers' ? {} : await partsPerCall(root);
   report({ off, on, parts, loadAtStart });
 } finally {
