@@ -2,7 +2,7 @@
 // prints throughput, latency, their ratios, idle memory and cold start. See BENCHMARKS.md.
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
@@ -14,6 +14,8 @@ const BINARY = join(ROOT, 'dist/fleet-mcp');
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 2);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+/** Another build's dist/cli.js (e.g. the main branch built elsewhere): adds target (p), that build with auth on. */
+const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 
 /** A private HOME and working directory, so the bench never reads or writes the real ~/.config/fleet-mcp. */
 function sandbox() {
@@ -27,15 +29,17 @@ function sandbox() {
 function targets(box, token) {
   const node = process.execPath;
   // Each fleet-mcp gets its own data dir: one server per data dir is all the fleet allows.
-  const fleet = (auth) => ({
+  const fleet = (auth, cli = CLI, dataDir = auth ? 'data-auth' : 'data-open') => ({
     command: node,
-    args: [CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth', '--data-dir', join(box.root, auth ? 'data-auth' : 'data-open')],
+    args: [cli, 'serve', '--port', '0', auth ? '--auth' : '--no-auth', '--data-dir', join(box.root, dataDir)],
   });
+  const baseline = BASELINE ? [{ key: 'p', name: 'baseline build (BENCH_BASELINE) /mcp, auth on', token, ...fleet(true, BASELINE, 'data-baseline'), env: { FLEET_MCP_AUTH_TOKEN: token } }] : [];
   return [
     { key: 'a', name: 'bare @hono/node-server JSON route', command: node, args: [join(ROOT, 'scripts/bench/bare-hono.mjs')] },
     { key: 'b', name: 'fleet-mcp /mcp, auth on', token, ...fleet(true), env: { FLEET_MCP_AUTH_TOKEN: token } },
     { key: 'c', name: 'fleet-mcp /mcp, auth off', ...fleet(false) },
     { key: 'd', name: 'stock SDK: Express + StreamableHTTPServerTransport', command: node, args: [join(ROOT, 'scripts/bench/reference-express.mjs')] },
+    ...baseline,
   ].map((target) => ({ ...target, cwd: box.cwd, env: { ...box.env, ...target.env } }));
 }
 
@@ -101,47 +105,84 @@ function loadOptions(target) {
   return { url: `http://127.0.0.1:${target.port}/mcp`, headers: headersOf(target), connections: CONNECTIONS };
 }
 
-const median = (values) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)];
+/** The q-quantile of a list (nearest rank), q in [0, 1]. */
+const quantile = (values, q) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const median = (values) => quantile(values, 0.5);
 
 /** Per target and figure, the median over the rounds, so one disturbed round does not decide the result. */
 function perTarget(rounds, key) {
   const runs = rounds.map((figures) => figures.get(key));
+  const rps = runs.map((run) => run.rps);
   return {
-    rps: median(runs.map((run) => run.rps)),
+    rps: median(rps),
+    spread: spread(rps),
     p50: median(runs.map((run) => run.p50)),
     p99: median(runs.map((run) => run.p99)),
     errors: runs.reduce((sum, run) => sum + run.errors, 0),
   };
 }
 
-/**
- * A ratio is taken within each round, from targets loaded one right after the other, and the median of those is
- * reported: on a machine whose load drifts this is steadier than a ratio of two medians.
- */
-function ratio(rounds, top, bottom) {
-  return median(rounds.map((figures) => figures.get(top).rps / figures.get(bottom).rps));
+/** How far one round's figure strays from the median: the interquartile range, as ± % of the median. */
+function spread(values) {
+  const m = median(values);
+  return ((quantile(values, 0.75) - quantile(values, 0.25)) / 2 / m) * 100;
 }
 
-function report({ started, rounds, idle, coldStart }) {
+/**
+ * A ratio is taken within each round, from targets loaded one right after the other, and the median of those is
+ * reported: on a machine whose load drifts this is steadier than a ratio of two medians. The quartiles of the
+ * per-round ratios say how much it moved within the run.
+ */
+function ratio(rounds, top, bottom) {
+  const values = rounds.map((figures) => figures.get(top).rps / figures.get(bottom).rps);
+  return { median: median(values), q1: quantile(values, 0.25), q3: quantile(values, 0.75) };
+}
+
+/** The command as typed, with the BENCH_ variables that changed it, so a reader can rerun exactly this. */
+function commandLine() {
+  const vars = Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_')).map(([name, value]) => `${name}=${value}`);
+  return [...vars, 'npm run bench'].join(' ');
+}
+
+const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(', ');
+
+function machine() {
+  const cpu = cpus();
+  return `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, ${platform()} ${release()}, Node ${process.version}`;
+}
+
+function report({ started, rounds, idle, coldStart, loadAtStart }) {
   const row = (cells) => `| ${cells.join(' | ')} |`;
-  const bc = ratio(rounds, 'b', 'c');
+  const has = (key) => started.some((t) => t.key === key);
+  const ratioRow = (name, top, bottom, target) => {
+    const r = ratio(rounds, top, bottom);
+    return row([name, r.median.toFixed(3), `${r.q1.toFixed(3)}-${r.q3.toFixed(3)}`, target]);
+  };
+  const bc = ratio(rounds, 'b', 'c').median;
   const lines = [
-    `Node ${process.version}, ${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per target, targets in turn, starting one later each round.`,
+    `Run of ${new Date().toISOString()}: \`${commandLine()}\``,
     '',
-    row(['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'idle RSS MiB']),
-    row(['---', '---:', '---:', '---:', '---:', '---:']),
+    `Machine: ${machine()}. Load average (1, 5, 15 min) at the start ${loadAtStart}, at the end ${loadAverage()}.`,
+    `${CONNECTIONS} connections, ${ROUNDS} rounds of ${SECONDS} s per target, targets in turn, starting one later each round.`,
+    '',
+    row(['target', 'req/s', '± % over rounds', 'p50 ms', 'p99 ms', 'errors', 'idle RSS MiB']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...started.map((t) => {
       const r = perTarget(rounds, t.key);
-      return row([`(${t.key}) ${t.name}`, r.rps.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors), idle.get(t.key).toFixed(1)]);
+      return row([`(${t.key}) ${t.name}`, r.rps.toFixed(0), r.spread.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors), idle.get(t.key).toFixed(1)]);
     }),
     '',
-    'ratios of req/s, median of the per-round ratios:',
-    `b/c (auth on vs off):          ${bc.toFixed(3)}  (auth overhead ${((1 - bc) * 100).toFixed(1)} %)`,
-    `e/b (session vs stateless):    ${ratio(rounds, 'e', 'b').toFixed(3)}`,
-    `b/d (fleet-mcp vs stock SDK):  ${ratio(rounds, 'b', 'd').toFixed(2)}x`,
-    `b/a (fleet-mcp vs bare Hono):  ${ratio(rounds, 'b', 'a').toFixed(3)}`,
+    'Ratios of req/s: the median of the per-round ratios, and their quartiles (how far they moved within this run).',
     '',
-    `cold start, median of 15 runs: node -e '' ${coldStart.node.toFixed(0)} ms; fleet-mcp --version ${coldStart.cli.toFixed(0)} ms` +
+    row(['ratio', 'median', 'quartiles', 'target']),
+    row(['---', '---:', '---:', '---']),
+    ratioRow('b/c, auth on vs off', 'b', 'c', `auth overhead ${((1 - bc) * 100).toFixed(1)} %; wall clock cannot settle 2 %, see bench:instructions`),
+    ratioRow('e/b, session vs stateless', 'e', 'b', 'at least 1 (a call in a session not slower)'),
+    ratioRow('b/d, fleet-mcp vs stock SDK', 'b', 'd', 'at least 2'),
+    ratioRow('b/a, fleet-mcp vs bare Hono', 'b', 'a', ''),
+    ...(has('p') ? [ratioRow('b/p, this build vs the baseline build', 'b', 'p', 'at least 1.5 against the build before server pooling')] : []),
+    '',
+    `Cold start, median of 15 runs: node -e '' ${coldStart.node.toFixed(0)} ms; fleet-mcp --version ${coldStart.cli.toFixed(0)} ms` +
       (coldStart.binary === undefined ? '' : `; dist/fleet-mcp --version ${coldStart.binary.toFixed(0)} ms`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -151,6 +192,7 @@ async function main() {
   const box = sandbox();
   const token = randomBytes(32).toString('base64url');
   const started = [];
+  const loadAtStart = loadAverage();
   try {
     for (const target of targets(box, token)) started.push({ ...target, ...(await startTarget(target)) });
     await new Promise((done) => setTimeout(done, 1000));
@@ -165,7 +207,7 @@ async function main() {
       // Only when `npm run build:binary` has made it; the bench does not build it.
       binary: existsSync(BINARY) ? medianRunMs({ command: BINARY, args: ['--version'], env: box.env, runs: 15 }) : undefined,
     };
-    report({ started, rounds, idle, coldStart });
+    report({ started, rounds, idle, coldStart, loadAtStart });
   } finally {
     await Promise.all(started.map((t) => t.stop()));
     rmSync(box.root, { recursive: true, force: true });

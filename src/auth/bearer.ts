@@ -1,6 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import type { Context, MiddlewareHandler } from 'hono';
-import type { AuthVariables } from './identity.js';
+import type { AuthVariables, TokenIdentity } from './identity.js';
 import { isB64Token } from './token.js';
 import type { Authentication } from './token-registry.js';
 
@@ -18,6 +18,11 @@ export interface BearerAuthOptions {
    * token. A Response it returns is sent instead of the 401.
    */
   onFailure?: (code: AuthErrorCode, c: Context) => Response | undefined;
+  /**
+   * Called once per accepted request, in the same middleware step (a step of its own costs more than the token
+   * check): a Response it returns is sent instead of handling the request, e.g. when the token is over its rate.
+   */
+  admit?: (identity: TokenIdentity, c: Context) => Response | undefined;
 }
 
 const DESCRIPTIONS: Record<AuthErrorCode, string> = {
@@ -61,6 +66,8 @@ function unauthorized(realm: string, code: AuthErrorCode, description: string): 
   });
 }
 
+const AUTHORIZATION = 'authorization';
+
 /**
  * Node keeps only the first of repeated Authorization headers, so the raw header list is read where the Node
  * adapter provides it: a request carrying two tokens is refused rather than judged by one of them.
@@ -73,7 +80,9 @@ function authorizationValues(c: Context): string[] {
   }
   const values: string[] = [];
   for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i]!.toLowerCase() === 'authorization') values.push(rawHeaders[i + 1]!);
+    const name = rawHeaders[i]!;
+    // Most names differ in length, so only a name of the right length is lower-cased (a copy) to compare.
+    if (name.length === AUTHORIZATION.length && name.toLowerCase() === AUTHORIZATION) values.push(rawHeaders[i + 1]!);
   }
   return values;
 }
@@ -83,12 +92,15 @@ function authorizationValues(c: Context): string[] {
  * error body and RFC 6750 challenge of the HTTP contract (hono answers a malformed header with a bare 400).
  */
 export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<{ Variables: AuthVariables }> {
-  return async (c, next) => {
+  // Not an async function: the chain awaits what it returns, and handing over next()'s promise itself saves a step.
+  return (c, next) => {
     const result = classify(authorizationValues(c));
-    if (!result.ok) return options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]);
+    if (!result.ok) return Promise.resolve(options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]));
     const authentication = options.authenticate(result.token);
-    if (!authentication.ok) return options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', authentication.reason);
+    if (!authentication.ok) return Promise.resolve(options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', authentication.reason));
+    const refused = options.admit?.(authentication.identity, c);
+    if (refused) return Promise.resolve(refused);
     c.set('identity', authentication.identity);
-    await next();
+    return next();
   };
 }

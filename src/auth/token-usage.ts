@@ -28,10 +28,17 @@ export interface UsageRecorderOptions {
   onError: (error: Error) => void;
 }
 
+interface Counted {
+  /** Epoch ms of the last request; turned into the file's ISO text only when written, not per request. */
+  lastUsedMs: number;
+  /** Requests since the last write. */
+  requests: number;
+}
+
 /** Counts requests per token name and when each was last used, written out now and then rather than per request. */
 export class UsageRecorder {
   readonly #usage: TokenUsage;
-  #dirty = false;
+  readonly #counted = new Map<string, Counted>();
   readonly #timer: NodeJS.Timeout;
 
   constructor(private readonly options: UsageRecorderOptions) {
@@ -41,16 +48,22 @@ export class UsageRecorder {
   }
 
   touch(name: string): void {
-    const entry = this.#usage[name] ?? { last_used_at: '', requests: 0 };
-    entry.last_used_at = new Date().toISOString();
-    entry.requests += 1;
-    this.#usage[name] = entry;
-    this.#dirty = true;
+    const counted = this.#counted.get(name);
+    if (counted) {
+      counted.lastUsedMs = Date.now();
+      counted.requests += 1;
+    } else {
+      this.#counted.set(name, { lastUsedMs: Date.now(), requests: 1 });
+    }
   }
 
   flush(): void {
-    if (!this.#dirty) return;
-    this.#dirty = false;
+    if (this.#counted.size === 0) return;
+    for (const [name, counted] of this.#counted) {
+      const requests = (this.#usage[name]?.requests ?? 0) + counted.requests;
+      this.#usage[name] = { last_used_at: new Date(counted.lastUsedMs).toISOString(), requests };
+    }
+    this.#counted.clear();
     try {
       writeFileAtomicSync(this.options.file, `${JSON.stringify(this.#usage, null, 2)}\n`);
     } catch (error) {

@@ -3,7 +3,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
-import { UNAUTHENTICATED_IDENTITY, type AuthVariables } from '../auth/identity.js';
+import { UNAUTHENTICATED_IDENTITY, type AuthVariables, type TokenIdentity } from '../auth/identity.js';
 import type { FailureThrottle } from '../auth/throttle.js';
 import type { Authentication } from '../auth/token-registry.js';
 import type { TokenRateLimiter } from '../auth/token-rate.js';
@@ -76,12 +76,11 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
 }
 
 /** Counts each authenticated request for its token, and holds a token to its per-minute limit if it has one. */
-function tokenAccounting(options: AppOptions): MiddlewareHandler<Env> {
-  return async (c, next) => {
-    const identity = c.get('identity');
+function tokenAccounting(options: AppOptions): (identity: TokenIdentity, c: Context) => Response | undefined {
+  return (identity, c) => {
     options.usage?.touch(identity.name);
     const limited = identity.ratePerMinute === null ? undefined : options.rateLimiter?.take(identity.name, identity.ratePerMinute);
-    if (!limited) return next();
+    if (!limited) return undefined;
     // One line when a token goes over its limit, not one per refused request.
     if (limited.justLimited) {
       options.logger.warn({ token_name: identity.name, client: clientAddress(c), limit_per_minute: identity.ratePerMinute }, 'token over its rate limit');
@@ -121,12 +120,11 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   if (options.authenticate) {
     // Registered before every other route, so an unauthenticated request is refused before routing.
-    app.use('*', bearerAuth({ realm: SERVICE_NAME, authenticate: options.authenticate, onFailure: authFailureHandler(options) }));
-    app.use('*', tokenAccounting(options));
+    app.use('*', bearerAuth({ realm: SERVICE_NAME, authenticate: options.authenticate, onFailure: authFailureHandler(options), admit: tokenAccounting(options) }));
   } else {
-    app.use('*', async (c, next) => {
+    app.use('*', (c, next) => {
       c.set('identity', UNAUTHENTICATED_IDENTITY);
-      await next();
+      return next();
     });
   }
 

@@ -10,6 +10,8 @@ import { toolScope } from '../mcp/tool-scopes.js';
 import { SERVICE_NAME } from '../version.js';
 import { readMcpBody } from './mcp-body.js';
 import type { McpSessions } from './mcp-sessions.js';
+import { jsonAnswer, jsonExchangeOf } from './json-exchange-request.js';
+import { McpServerPool } from './mcp-server-pool.js';
 import { refuseTaskCalls } from './task-call-guard.js';
 
 type McpContext = Context<{ Bindings: HttpBindings; Variables: AuthVariables }>;
@@ -95,8 +97,16 @@ function checkToolCalls(identity: TokenIdentity, body: unknown, logger: Logger):
   return undefined;
 }
 
-/** A fresh server and transport for one request without a session, so nothing is shared between callers. */
-async function handleStateless(deps: McpServerDeps, identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response> {
+/** Idle servers kept for stateless requests: enough for the concurrent clients of a busy host. */
+const MAX_IDLE_POOLED_SERVERS = 32;
+
+/**
+ * A request without a session: the common case (JSON-RPC requests, answered as JSON) by a pooled server, anything
+ * else (initialize, progress, malformed input) by a fresh server and the SDK's transport, as before.
+ */
+async function handleStateless(deps: McpServerDeps, pool: McpServerPool, identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response> {
+  const exchange = jsonExchangeOf(request, parsedBody);
+  if (exchange) return jsonAnswer(await pool.answer(identity, exchange.messages, exchange.requestIds));
   const server = createMcpServer(deps, identity);
   const streamed = wantsProgress(parsedBody);
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streamed });
@@ -111,11 +121,12 @@ async function handleStateless(deps: McpServerDeps, identity: TokenIdentity, req
 
 /**
  * Streamable HTTP at /mcp, in both of its modes. A request carrying `Mcp-Session-Id` belongs to that session
- * (opened by an earlier initialize with the same token); one without it is served statelessly, by a fresh
- * server. An initialize opens a session unless the cap is reached. Either way the server offers only the tools
- * the caller's token may call, and a call beyond its scope is refused with 403 before it reaches the server.
+ * (opened by an earlier initialize with the same token); one without it is served statelessly, by a pooled or
+ * a fresh server. An initialize opens a session unless the cap is reached. Either way the server offers only the
+ * tools the caller's token may call, and a call beyond its scope is refused with 403 before it reaches the server.
  */
 export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, logger: Logger): (c: McpContext) => Promise<Response> {
+  const pool = new McpServerPool({ deps, maxIdle: MAX_IDLE_POOLED_SERVERS });
   return async (c) => {
     const identity = c.get('identity');
     const sessionId = c.req.header('mcp-session-id');
@@ -134,6 +145,6 @@ export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, log
       const opened = await sessions.open(identity, request, parsedBody);
       if (opened) return opened;
     }
-    return handleStateless(deps, identity, request, parsedBody);
+    return handleStateless(deps, pool, identity, request, parsedBody);
   };
 }

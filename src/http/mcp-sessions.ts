@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import type { TokenIdentity } from '../auth/identity.js';
 import type { Logger } from '../log.js';
 import type { ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
+import { SessionTransport } from '../mcp/session-transport.js';
+import { jsonAnswer, jsonExchangeOf } from './json-exchange-request.js';
 
 export interface McpSessionsOptions {
   deps: McpServerDeps;
@@ -18,7 +19,7 @@ export interface McpSessionsOptions {
 }
 
 interface Session {
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: SessionTransport;
   server: McpServer;
   /** The token that opened the session: a request with another token is treated as not knowing it. */
   tokenName: string;
@@ -59,7 +60,7 @@ export class McpSessions {
     const server = createMcpServer(this.options.deps, identity);
     this.options.subscriptions.attach(server);
     const session: Session = { transport: undefined!, server, tokenName: identity.name, lastActive: Date.now(), openStreams: 0 };
-    session.transport = new WebStandardStreamableHTTPServerTransport({
+    session.transport = new SessionTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => void this.#sessions.set(id, session),
       // A DELETE: the transport closes itself, and with it the server's side of the connection.
@@ -69,16 +70,22 @@ export class McpSessions {
       if (session.transport.sessionId) this.#sessions.delete(session.transport.sessionId);
     };
     await server.connect(session.transport);
-    const response = await session.transport.handleRequest(request, { parsedBody });
+    const response = await session.transport.http.handleRequest(request, { parsedBody });
     // An initialize the SDK refused opened nothing: its server is not kept.
     if (session.transport.sessionId === undefined || !this.#sessions.has(session.transport.sessionId)) await server.close();
     return response;
   }
 
-  /** Handles a request of an open session; `onStreamClosed` is given for a GET so its open stream keeps the session alive. */
+  /**
+   * Handles a request of an open session; `onStreamClosed` is given for a GET so its open stream keeps the session
+   * alive. Requests that need no stream are answered as JSON, the rest as the SDK's transport answers them.
+   */
   async handle(session: Session, request: Request, parsedBody: unknown): Promise<{ response: Response; streamClosed?: () => void }> {
     session.lastActive = Date.now();
-    const response = await session.transport.handleRequest(request, { parsedBody });
+    const exchange = jsonExchangeOf(request, parsedBody);
+    const answered = exchange && session.transport.exchange(exchange.messages, exchange.requestIds);
+    if (answered) return { response: jsonAnswer(await answered, session.transport.sessionId) };
+    const response = await session.transport.http.handleRequest(request, { parsedBody });
     if (request.method !== 'GET' || response.status !== 200) return { response };
     session.openStreams += 1;
     let closed = false;

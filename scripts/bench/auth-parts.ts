@@ -1,0 +1,73 @@
+// The parts of the auth path, each runnable on its own so scripts/bench/instructions.mjs can count the
+// instructions of one of them under callgrind: `node auth-parts.js <part> <count>` runs a part `count` times.
+// Bundled from the product's own source by instructions.mjs; the parts are the code the server runs.
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Context } from 'hono';
+import { AcceptedTokens } from '../../src/auth/accepted-tokens.js';
+import { FailureThrottle } from '../../src/auth/throttle.js';
+import { tokenDigest } from '../../src/auth/token.js';
+import { TokenRateLimiter } from '../../src/auth/token-rate.js';
+import { TokenRegistry } from '../../src/auth/token-registry.js';
+import { UsageRecorder } from '../../src/auth/token-usage.js';
+import { createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/log.js';
+
+const token = randomBytes(32).toString('base64url');
+const registry = new TokenRegistry(new AcceptedTokens({ value: token }));
+const usage = new UsageRecorder({ file: join(mkdtempSync(join(tmpdir(), 'fleet-mcp-auth-parts-')), 'tokens-usage.json'), flushMs: 3_600_000, onError: () => {} });
+const logger = createLogger({ level: 'silent' });
+const guard = { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set<string>() };
+const answer = (c: Context): Promise<Response> => Promise.resolve(c.json({ ok: true }));
+
+/** The same app as `serve`, with the MCP handler replaced by a constant answer: on and off differ by auth alone. */
+const appOn = createApp({
+  guard,
+  authenticate: registry.authenticate,
+  throttle: new FailureThrottle({ limit: 10, windowMs: 60_000, maxClients: 1000 }),
+  rateLimiter: new TokenRateLimiter(),
+  usage,
+  mcp: answer,
+  logger,
+});
+const appOff = createApp({ guard, mcp: answer, logger });
+
+/** What @hono/node-server hands the app: the raw header list of the Node request, as a client sends it. */
+function env(withToken: boolean) {
+  const rawHeaders = ['Host', '127.0.0.1:3000', 'Content-Type', 'application/json', 'Accept', 'application/json, text/event-stream', 'Content-Length', '80'];
+  if (withToken) rawHeaders.push('Authorization', `Bearer ${token}`);
+  return { incoming: { rawHeaders } };
+}
+
+function request(withToken: boolean): Request {
+  const headers: Record<string, string> = { host: '127.0.0.1:3000', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  if (withToken) headers.authorization = `Bearer ${token}`;
+  return new Request('http://127.0.0.1:3000/mcp', { method: 'POST', headers });
+}
+
+const limiter = new TokenRateLimiter();
+const envOn = env(true);
+const envOff = env(false);
+
+const PARTS: Record<string, () => unknown> = {
+  /** SHA-256 of the presented token. */
+  digest: () => tokenDigest(token),
+  /** The whole token check: the digest and a constant-time comparison with every accepted token. */
+  authenticate: () => registry.authenticate(token),
+  /** Counting the request for the token's usage statistics (tokens-usage.json). */
+  usage: () => usage.touch('shared'),
+  /** The per-token rate limit's bookkeeping, for a token that has a limit. */
+  rate: () => limiter.take('t', 1_000_000),
+  /** A request through the app with auth on, answered without MCP. */
+  'app-on': () => appOn.fetch(request(true), envOn),
+  /** The same request with auth off. */
+  'app-off': () => appOff.fetch(request(false), envOff),
+};
+
+const [part, count] = [process.argv[2]!, Number(process.argv[3])];
+const run = PARTS[part];
+if (!run) throw new Error(`unknown part ${part}; one of ${Object.keys(PARTS).join(', ')}`);
+for (let i = 0; i < count; i += 1) await run();
+usage.close();
