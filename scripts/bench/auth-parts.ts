@@ -2,7 +2,7 @@
 // instructions of one of them under callgrind: `node auth-parts.js <part> <count>` runs a part `count` times.
 // Bundled from the product's own source by instructions.mjs; the parts are the code the server runs.
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Context } from 'hono';
@@ -17,7 +17,8 @@ import { createLogger } from '../../src/log.js';
 
 const token = randomBytes(32).toString('base64url');
 const registry = new TokenRegistry(new AcceptedTokens({ value: token }));
-const usage = new UsageRecorder({ file: join(mkdtempSync(join(tmpdir(), 'fleet-mcp-auth-parts-')), 'tokens-usage.json'), flushMs: 3_600_000, onError: () => {} });
+const usageDir = mkdtempSync(join(tmpdir(), 'fleet-mcp-auth-parts-'));
+const usage = new UsageRecorder({ file: join(usageDir, 'tokens-usage.json'), flushMs: 3_600_000, onError: () => {} });
 const logger = createLogger({ level: 'silent' });
 const guard = { allowedHosts: new Set(['127.0.0.1']), allowedOrigins: new Set<string>() };
 const answer = (c: Context): Promise<Response> => Promise.resolve(c.json({ ok: true }));
@@ -71,3 +72,4 @@ const run = PARTS[part];
 if (!run) throw new Error(`unknown part ${part}; one of ${Object.keys(PARTS).join(', ')}`);
 for (let i = 0; i < count; i += 1) await run();
 usage.close();
+rmSync(usageDir, { recursive: true, force: true });
