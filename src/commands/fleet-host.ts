@@ -1,6 +1,6 @@
 import { constants, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadConfig } from '../config.js';
+import { ConfigError, loadConfig } from '../config.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
 import { createLogger } from '../log.js';
@@ -60,7 +60,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
   let idleSince = Date.now();
   const socket = await shareFleet({ config, deps, watcher, subscriptions, logger });
-  if (!socket) throw new Error('the data dir has no socket path');
+  // A client checks the path before it starts a host: this only happens to a host started by hand.
+  if (!socket) throw new ConfigError(`the data dir ${config.dataDir} is too long a path for the fleet's socket; choose a shorter FLEET_MCP_DATA_DIR`);
 
   let stopping = false;
   stop = (reason: string): void => {
