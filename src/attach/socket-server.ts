@@ -16,8 +16,6 @@ export interface FleetSocketOptions {
   createServer: () => McpServer;
   /** Hears the folder each client was started in. */
   onHello: (hello: Hello) => void;
-  /** Hears each change in the number of attached clients. */
-  onClients?: (count: number) => void;
   logger: Logger;
 }
 
@@ -34,16 +32,11 @@ export interface FleetSocket {
  */
 export async function listenFleetSocket(options: FleetSocketOptions): Promise<FleetSocket> {
   const sockets = new Set<Socket>();
-  const changed = (): void => options.onClients?.(sockets.size);
   const server = createServer((socket) => {
     sockets.add(socket);
-    changed();
     // A client that went away mid-write is no concern of the others.
     socket.on('error', () => {});
-    socket.once('close', () => {
-      sockets.delete(socket);
-      changed();
-    });
+    socket.once('close', () => sockets.delete(socket));
     void attach(socket, options);
   });
   rmSync(options.path, { force: true });

@@ -14,7 +14,6 @@ export interface ShareFleetOptions {
   watcher?: FleetConfigWatcher;
   subscriptions: ResourceSubscriptions;
   logger: Logger;
-  onClients?: (count: number) => void;
 }
 
 /**
@@ -37,7 +36,6 @@ export async function shareFleet(options: ShareFleetOptions): Promise<FleetSocke
       return server;
     },
     onHello: (hello) => watcher?.addClientDir(hello.cwd),
-    onClients: options.onClients,
     logger: logger.child({ component: 'socket' }),
   });
 }

@@ -38,22 +38,12 @@ export class McpServerPool {
 
   constructor(private readonly options: McpServerPoolOptions) {}
 
-  get idle(): number {
-    return this.#idleCount;
-  }
-
   /** Serves one exchange on a server of this identity and resolves with the answers to its requests. */
   async answer(identity: TokenIdentity, messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> {
     const key = identityKey(identity);
     const pooled = this.#take(key) ?? (await this.#build(identity));
-    let answers: JSONRPCMessage[];
-    try {
-      answers = await pooled.transport.exchange(messages, requestIds);
-    } catch (error) {
-      // A server that failed mid-exchange may hold half of it: it is not reused.
-      await pooled.server.close();
-      throw error;
-    }
+    // Never throws: a server is held by one request at a time, and jsonExchangeOf refuses repeated ids.
+    const answers = await pooled.transport.exchange(messages, requestIds);
     this.#give(key, pooled);
     return answers;
   }

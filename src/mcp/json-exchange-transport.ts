@@ -26,12 +26,8 @@ export class JsonExchangeTransport implements Transport {
 
   /** Hands over messages holding at least one request, all with distinct ids, and resolves with their answers. */
   exchange(messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> {
-    const answered = this.#exchanges.open(requestIds);
+    const answered = this.#exchanges.exchange(messages, requestIds, this.onmessage);
     if (!answered) throw new Error('a request id of this exchange is already being answered on this transport');
-    for (const message of messages) {
-      this.onmessage?.(message);
-      this.#exchanges.received(message);
-    }
     return answered;
   }
 }

@@ -21,12 +21,30 @@ export class JsonExchanges {
   readonly #byRequest = new Map<RequestId, Exchange>();
 
   /** Starts an exchange for these request ids; undefined when one of them is already being answered. */
-  open(requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
+  #open(requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
     if (requestIds.some((id) => this.#byRequest.has(id))) return undefined;
     return new Promise((done) => {
       const exchange: Exchange = { answers: new Map(requestIds.map((id) => [id, undefined])), unanswered: requestIds.length, done };
       for (const id of requestIds) this.#byRequest.set(id, exchange);
     });
+  }
+
+  /**
+   * Opens an exchange for the requests among `messages`, hands each message to the server and notes it, and
+   * resolves with the answers; undefined when one of the ids is already being answered.
+   */
+  exchange(
+    messages: readonly JSONRPCMessage[],
+    requestIds: readonly RequestId[],
+    onmessage: ((message: JSONRPCMessage) => void) | undefined,
+  ): Promise<JSONRPCMessage[]> | undefined {
+    const answered = this.#open(requestIds);
+    if (!answered) return undefined;
+    for (const message of messages) {
+      onmessage?.(message);
+      this.received(message);
+    }
+    return answered;
   }
 
   /** Takes a message the server sends if it belongs to an open exchange; false when it is not one of theirs. */

@@ -57,12 +57,6 @@ export class SessionTransport implements Transport {
    */
   exchange(messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
     if (this.#closed) return undefined;
-    const answered = this.#exchanges.open(requestIds);
-    if (!answered) return undefined;
-    for (const message of messages) {
-      this.onmessage?.(message);
-      this.#exchanges.received(message);
-    }
-    return answered;
+    return this.#exchanges.exchange(messages, requestIds, this.onmessage);
   }
 }

@@ -74,9 +74,6 @@ export class TaskRegistry {
     this.#sweep.unref();
   }
 
-  get pollIntervalMs(): number {
-    return this.limits.pollIntervalMs;
-  }
 
   /** The task store an MCP server answering for `owner` (a token name) uses: it sees that token's tasks only. */
   storeFor(owner: string): TaskStore {

@@ -54,6 +54,13 @@ async function lastTask(fleet: FleetServer, name: string): Promise<any> {
   return waited.agent.last_task;
 }
 
+/** Sets fields of the sandbox's test role in its fleet config. */
+function setTestRole(sandbox: FleetSandbox, fields: Record<string, unknown>): void {
+  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+  Object.assign(config.roles.test, fields);
+  writeFileSync(sandbox.configFile, JSON.stringify(config));
+}
+
 describe('running tasks outlive the server', () => {
   it('after kill -9 mid-task, the restarted server follows the task to its real exit code and commits', async () => {
     const sandbox = createFleetSandbox();
@@ -142,9 +149,7 @@ describe('running tasks outlive the server', () => {
 
   it('stops a reattached task that prints nothing for its idle timeout', async () => {
     const sandbox = createFleetSandbox();
-    const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
-    config.roles.test.idle_timeout = '2s';
-    writeFileSync(sandbox.configFile, JSON.stringify(config));
+    setTestRole(sandbox, { idle_timeout: '2s' });
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'quiet', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
     const { agentPid } = await started(first, sandbox, 'quiet');
@@ -158,9 +163,7 @@ describe('running tasks outlive the server', () => {
 
   it('counts the timeout of a reattached task from its start, not from the restart', async () => {
     const sandbox = createFleetSandbox();
-    const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
-    config.roles.test.timeout = '5s';
-    writeFileSync(sandbox.configFile, JSON.stringify(config));
+    setTestRole(sandbox, { timeout: '5s' });
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     await first.ok('create_agent', { name: 'overdue', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
     await started(first, sandbox, 'overdue');

@@ -59,11 +59,12 @@ export class AgentLauncher {
   /** Throws LaunchError when the role or its project asks for the sandbox and bwrap cannot give one. */
   prepare(role: Role, project: Project | undefined): PreparedLaunch {
     const wanted = this.wanted(role, project);
-    if (wanted === 'off') return { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
+    const direct: PreparedLaunch = { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
+    if (wanted === 'off') return direct;
     const { isolation } = this.options;
     const problem = isolation.problem();
     if (problem !== null) {
-      if (wanted === 'default') return { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
+      if (wanted === 'default') return direct;
       throw new LaunchError(`role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''} runs sandboxed, and ${problem}`);
     }
     const sandboxed = sandboxedRole(role);

@@ -75,19 +75,21 @@ async function waitInCall(fleet: Fleet, { agent_name, timeout_seconds }: WaitArg
   const capped = progressToken === undefined && timeout_seconds > MAX_PLAIN_WAIT_SECONDS;
   const seconds = capped ? MAX_PLAIN_WAIT_SECONDS : timeout_seconds;
   const note = capped ? ` The wait was cut to ${MAX_PLAIN_WAIT_SECONDS} s: longer waits need a progress token.` : '';
-  if (progressToken === undefined) {
-    const { agent, timed_out } = await fleet.waitForAgent(agent_name, seconds * 1000);
-    return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
-  }
-  const sink: ProgressSink = {
+  const { agent, timed_out } =
+    progressToken === undefined
+      ? await fleet.waitForAgent(agent_name, seconds * 1000)
+      : await waitWithProgress(fleet, agent_name, seconds * 1000, progressSink(extra, progressToken), extra.signal);
+  return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
+}
+
+function progressSink(extra: CreateTaskRequestHandlerExtra, progressToken: string | number): ProgressSink {
+  return {
     report: (elapsedMs, totalMs, message) =>
       extra.sendNotification({
         method: 'notifications/progress',
         params: { progressToken, progress: Math.round(elapsedMs / 1000), total: Math.round(totalMs / 1000), message },
       }),
   };
-  const { agent, timed_out } = await waitWithProgress(fleet, agent_name, seconds * 1000, sink, extra.signal);
-  return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
 }
 
 const NO_PROGRESS: ProgressSink = { report: async () => undefined };
