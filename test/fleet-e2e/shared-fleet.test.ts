@@ -1,16 +1,25 @@
+import { spawn, type ChildProcess } from 'node:child_process';
 import { chownSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { CLI } from '../helpers/cli.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
-import { hostPid, startStdioClient, stopStdioClients, type StdioClient } from '../helpers/stdio-client.js';
+import { hostPid, killHost, startStdioClient, stopStdioClients, type StdioClient } from '../helpers/stdio-client.js';
 import { eventually } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
 
+/** Raw stdio processes a test started, and the data dirs whose background fleet they may have started. */
+const children: { child: ChildProcess; dataDir: string }[] = [];
+
 afterEach(async () => {
+  for (const { child, dataDir } of children.splice(0)) {
+    child.kill('SIGKILL');
+    killHost(dataDir);
+  }
   await stopStdioClients();
   killServers();
 });
@@ -191,5 +200,20 @@ describe('one fleet, many clients', () => {
       socket.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`, (error) => error && reject(error));
     });
     expect(closed).toContain('fleet_mcp_attached');
+  }, 60_000);
+
+  it('answers at once, with an MCP error, a request past the 1,000 that wait while the fleet starts', async () => {
+    const fleet = createFleetSandbox();
+    const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: fleet.sandbox.cwd, env: { ...fleet.sandbox.env, ...fleetEnv(fleet) }, stdio: 'pipe' });
+    children.push({ child, dataDir: fleet.dataDir });
+    let stdout = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    const lines = Array.from({ length: 1001 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'ping' }));
+    child.stdin.write(`${lines.join('\n')}\n`);
+    await expect.poll(() => stdout.includes('"id":1001'), { timeout: 30_000 }).toBe(true);
+    const answers = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    // The first answer is the refusal: the 1,000 before it waited for the fleet, which answered them after.
+    expect(answers[0]).toEqual({ jsonrpc: '2.0', id: 1001, error: { code: -32000, message: 'fleet-mcp: too many messages are waiting for the fleet to answer' } });
+    child.stdin.end();
   }, 60_000);
 });
