@@ -146,7 +146,7 @@ describe('scopes', () => {
     expect(batch.status).toBe(403);
     const allowed = await post(server, reader, { method: 'tools/call', params: { name: 'list_agents', arguments: {} } });
     expect(allowed.status).toBe(200);
-    expect(server.output()).toContain('"token_name":"reader","tool":"create_agent","needed_scope":"run"');
+    await expect.poll(server.output).toContain('"token_name":"reader","tool":"create_agent","needed_scope":"run"');
   });
 });
 
@@ -218,7 +218,7 @@ describe('who did what', () => {
     const runner = await createToken(sandbox, 'runner', '--scope', 'run');
     await expect.poll(() => post(server, runner, listTools).then((response) => response.status)).toBe(200);
     await post(server, runner, { method: 'tools/call', params: { name: 'cancel_agent_task', arguments: { agent_name: 'nobody' } } });
-    expect(server.output()).toContain('"token_name":"runner","tool":"cancel_agent_task","agent":"nobody","msg":"tool called"');
+    await expect.poll(server.output).toContain('"token_name":"runner","tool":"cancel_agent_task","agent":"nobody","msg":"tool called"');
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
     const rows = JSON.parse((await runCli(sandbox, ['token', 'list', '--json'])).stdout) as { name: string; requests: number; last_used_at: string | null }[];

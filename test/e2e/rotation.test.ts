@@ -60,7 +60,7 @@ describe('rotation without restart', () => {
     const next = await rotate(sandbox);
     await becomes(server, next, 200, 1000);
     await becomes(server, token, 401, 1000);
-    expect(server.output()).toContain('token reloaded');
+    await expect.poll(server.output).toContain('token reloaded');
   });
 
   it('with --grace keeps the old token valid until the grace ends', async () => {
@@ -113,7 +113,7 @@ describe('rotation without restart', () => {
     expect(reloads()).toBe(0);
     server.process.kill('SIGHUP');
     await expect.poll(reloads).toBe(1);
-    expect(server.output()).toContain('SIGHUP: reloading the token file');
+    await expect.poll(server.output).toContain('SIGHUP: reloading the token file');
     expect(server.process.exitCode).toBeNull();
   });
 

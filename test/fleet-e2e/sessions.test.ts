@@ -101,7 +101,7 @@ describe('MCP sessions on /mcp', () => {
     expect(first).not.toBeNull();
     expect(opened.at(-1)).toBeNull();
     expect(opened.filter((id) => id !== null).length).toBeLessThanOrEqual(2);
-    expect(server.output()).toContain('session cap reached');
+    await expect.poll(server.output).toContain('session cap reached');
     await expect.poll(() => server.output(), { timeout: 5000 }).toContain('closed idle MCP sessions');
     expect((await rpc(server, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, first!)).status).toBe(404);
     expect(await openSession(server, token)).not.toBeNull();

@@ -33,9 +33,14 @@ describe('who did what', () => {
     const history = await ok('show_agent_task_history', { agent_name: 'worker' });
     expect(history.tasks.map((item: { started_by: string }) => item.started_by)).toEqual(['shared', 'lead']);
 
-    const startedLines = server.output().split('\n').filter((line) => line.includes('"msg":"task started"'));
-    expect(startedLines.map((line) => JSON.parse(line).token_name)).toEqual(['lead', 'shared']);
-    expect(server.output()).toContain('"token_name":"lead","tool":"create_agent","agent":"worker"');
+    const startedBy = (): string[] =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"task started"'))
+        .map((line) => JSON.parse(line).token_name);
+    await expect.poll(startedBy).toEqual(['lead', 'shared']);
+    await expect.poll(server.output).toContain('"token_name":"lead","tool":"create_agent","agent":"worker"');
     const shared = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
     expect(server.output()).not.toContain(shared);
     expect(server.output()).not.toContain(lead);
