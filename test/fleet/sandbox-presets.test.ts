@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
@@ -8,7 +8,7 @@ import { git, logTexts, Sandbox } from './helpers.js';
 
 // The four presets sandboxed by default (as the server runs them where bwrap works), against the fakes, which parse
 // arguments like the real CLIs and, like Claude Code, refuse to skip permissions as root outside a declared sandbox.
-// The fakes' folder lives under /var/tmp: the sandbox's /tmp is its own.
+// The fakes are copied under /var/tmp, wherever this checkout is: the sandbox's /tmp is its own.
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
 // Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
 const BWRAP = probeBwrap(process.env.PATH);
@@ -34,7 +34,8 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI).each(['claude', 
     const home = join(root, 'home');
     mkdirSync(bin);
     mkdirSync(home);
-    symlinkSync(join(FAKES, `${cli}.mjs`), join(bin, cli));
+    cpSync(FAKES, join(root, 'fakes'), { recursive: true });
+    symlinkSync(join(root, 'fakes', `${cli}.mjs`), join(bin, cli));
     // The identity comes from the repository's config, so the CLI's git must see it in the sandbox, under /tmp as it is.
     const repo = sandbox.gitRepo();
     git(repo, ['config', 'user.name', 'Fake Agent']);
