@@ -1,13 +1,20 @@
 import { timingSafeEqual } from 'node:crypto';
-import { tokenDigest } from './token.js';
 
 export interface TokenSet {
   value: string;
   previous?: { value: string; expires_at: string };
 }
 
+/**
+ * Bytes every comparison covers. A presented token is written into a zeroed buffer of this width and compared
+ * whole with each accepted token, zero-padded to the same width, so the time taken tells neither the content nor
+ * the length of an accepted token. Only a token longer than this (a secret manager's choice) widens it.
+ */
+const MIN_WIDTH = 256;
+
 interface Accepted {
-  digest: Buffer;
+  padded: Buffer;
+  length: number;
   /** Epoch ms after which the token is refused; the current token has none. */
   expiresAt?: number;
 }
@@ -18,27 +25,42 @@ interface Accepted {
  */
 export class AcceptedTokens {
   #accepted: Accepted[] = [];
+  #scratch = Buffer.alloc(MIN_WIDTH);
 
   constructor(tokens: TokenSet) {
     this.replace(tokens);
   }
 
   replace(tokens: TokenSet): void {
-    const accepted: Accepted[] = [{ digest: tokenDigest(tokens.value) }];
+    const width = Math.max(MIN_WIDTH, Buffer.byteLength(tokens.value), Buffer.byteLength(tokens.previous?.value ?? ''));
+    const padded = (value: string): Buffer => {
+      const buffer = Buffer.alloc(width);
+      buffer.write(value);
+      return buffer;
+    };
+    const accepted: Accepted[] = [{ padded: padded(tokens.value), length: tokens.value.length }];
     if (tokens.previous) {
-      accepted.push({ digest: tokenDigest(tokens.previous.value), expiresAt: Date.parse(tokens.previous.expires_at) });
+      const { value, expires_at } = tokens.previous;
+      accepted.push({ padded: padded(value), length: value.length, expiresAt: Date.parse(expires_at) });
     }
     this.#accepted = accepted;
+    this.#scratch = Buffer.alloc(width);
   }
 
-  readonly verify = (presented: string): boolean => this.matches(tokenDigest(presented), Date.now());
+  readonly verify = (presented: string): boolean => this.matches(presented, Date.now());
 
-  /** Whether the SHA-256 digest of a presented token is one of the accepted tokens at `now`. */
-  matches(digest: Buffer, now: number): boolean {
+  /**
+   * Whether a presented token is one of the accepted tokens at `now`. Accepted tokens are ASCII, so a presented
+   * value matches only if its UTF-8 bytes are the same ASCII bytes followed by the padding, and the length
+   * check then refuses a value that carries the padding's zero bytes itself.
+   */
+  matches(presented: string, now: number): boolean {
+    const scratch = this.#scratch;
+    scratch.fill(0, scratch.write(presented));
     let ok = false;
-    // Every entry is checked, so the time taken does not tell which entry matched.
+    // Every entry is compared over the whole width, so the time taken does not tell which entry matched.
     for (const entry of this.#accepted) {
-      if (timingSafeEqual(digest, entry.digest) && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
+      if (timingSafeEqual(scratch, entry.padded) && presented.length === entry.length && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
     }
     return ok;
   }

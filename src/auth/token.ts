@@ -26,8 +26,8 @@ export function isValidToken(value: string): boolean {
 }
 
 /**
- * Tokens are compared as SHA-256 digests with `timingSafeEqual`: both sides have the same length whatever was
- * presented, so neither the content nor the length of the expected token can be learnt from timing.
+ * Named tokens are stored, and compared with `timingSafeEqual`, as SHA-256 digests: the file never holds a usable
+ * token, and both sides have the same length whatever was presented, so timing tells nothing about an expected one.
  */
 export function tokenDigest(value: string): Buffer {
   // The one-shot hash: a Hash object per request cost more than the digest itself.
