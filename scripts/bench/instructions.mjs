@@ -1,8 +1,8 @@
 // npm run bench:instructions: the auth overhead in CPU instructions rather than seconds, so other load on the
 // machine does not blur it. Each of fleet-mcp with and without auth runs under valgrind's callgrind, serves
-// WARM then WARM + MEASURED sequential tools/call requests, and the difference of the two totals divided by
-// MEASURED is its instructions per request (start-up and JIT warm-up cancel out; the idle work of the longer run's
-// extra lifetime, counted on an idle server first, is taken out). Then each part of the auth path
+// WARM + MEASURED sequential tools/call requests, then WARM in a run kept alive as long as the first, and the
+// difference of the two totals divided by MEASURED is its instructions per request (start-up, JIT warm-up and the
+// work of timers and file watchers over the same lifetime cancel out). Then each part of the auth path
 // (scripts/bench/auth-parts.ts, bundled from the product's source) is counted the same way, for the breakdown.
 // Prints a paste-ready report with the command and the load average. Needs valgrind; takes minutes.
 import { spawn } from 'node:child_process';
@@ -16,17 +16,15 @@ import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 /** The bundle to measure; BENCH_CLI points at another build's dist/cli.js. */
 const CLI = resolve(process.env.BENCH_CLI ?? resolve(import.meta.dirname, '../../dist/cli.js'));
 const WARM = Number(process.env.BENCH_WARM ?? 500);
-const MEASURED = Number(process.env.BENCH_MEASURED ?? 1000);
+const MEASURED = Number(process.env.BENCH_MEASURED ?? 3000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 /** The auth parts to count (BENCH_PARTS, comma-separated, to count fewer on a busy machine); see auth-parts.ts. */
-const PARTS = (process.env.BENCH_PARTS ?? 'digest,authenticate,usage,rate,app-on,app-off').split(',');
+const PARTS = (process.env.BENCH_PARTS ?? 'digest,authenticate,authenticate-named,usage,rate,app-on,app-off,app-off-no-token').split(',');
 /** `servers` for auth on vs off only, `parts` for the breakdown only, `both` (the default). */
 const MEASURE = process.env.BENCH_MEASURE ?? 'both';
-/** How much longer the second of the two idle runs stays idle, to measure a server's idle instructions per second. */
-const IDLE_SECONDS = Number(process.env.BENCH_IDLE_SECONDS ?? 120);
 
 /** Runs of each auth part: warm-up, then measured; a request through the app costs far more than a digest. */
-const PART_RUNS = { small: { warm: 2000, measured: 20000 }, app: { warm: 300, measured: 1500 } };
+const PART_RUNS = { small: { warm: 2000, measured: 20000 }, app: { warm: 500, measured: 6000 } };
 
 /** One tools/call; sent again once if the kept-alive connection was closed under it, which a slow server under valgrind makes likely. */
 async function call(port, token) {
@@ -41,13 +39,15 @@ async function send(port, count, token) {
 }
 
 /**
- * Total instructions of one server process that served `count` requests, then stayed idle for `idleSeconds`,
- * from start to exit, and how many seconds it lived.
+ * Total instructions of one server process, with auth on or off, that served `count` requests and then stayed
+ * idle until `lifetimeSeconds` after its start, from start to exit, and how many seconds it lived. Every request
+ * carries the token, whether the server checks it or not: on and off serve the same request, and differ by what
+ * the server does with it.
  */
-async function instructions({ root, token, count, idleSeconds = 0 }) {
+async function instructions({ root, token, auth, count, lifetimeSeconds = 0 }) {
   const out = join(root, `callgrind-${randomBytes(4).toString('hex')}.out`);
-  const env = { PATH: process.env.PATH, HOME: root, ...(token ? { FLEET_MCP_AUTH_TOKEN: token } : {}) };
-  const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, CLI, 'serve', '--port', '0', token ? '--auth' : '--no-auth'];
+  const env = { PATH: process.env.PATH, HOME: root, ...(auth ? { FLEET_MCP_AUTH_TOKEN: token } : {}) };
+  const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth'];
   const startedAt = Date.now();
   const child = spawn('valgrind', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise((done, fail) => {
@@ -60,32 +60,27 @@ async function instructions({ root, token, count, idleSeconds = 0 }) {
     });
   });
   await send(port, count, token);
-  await new Promise((done) => setTimeout(done, idleSeconds * 1000));
+  await new Promise((done) => setTimeout(done, Math.max(0, startedAt + lifetimeSeconds * 1000 - Date.now())));
   child.removeAllListeners('exit');
   await new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
   return { total: Number(/^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'))[1]), seconds: (Date.now() - startedAt) / 1000 };
 }
 
 /**
- * Instructions per second a server spends with no request (timers, file watchers): under valgrind a run lasts
- * minutes, so this idle work would otherwise be counted as if requests caused it.
+ * Instructions per request. Under valgrind a run lasts minutes, and a server's timers and file watchers work
+ * whether requests come or not, so the shorter run is kept alive as long as the longer one: that work then falls
+ * into both totals alike instead of being counted as if requests caused it.
  */
-async function idlePerSecond(root, token) {
-  const short = await instructions({ root, token, count: 0, idleSeconds: 5 });
-  const long = await instructions({ root, token, count: 0, idleSeconds: 5 + IDLE_SECONDS });
-  return (long.total - short.total) / (long.seconds - short.seconds);
-}
-
-/** Instructions per request, with the idle work of the longer run's extra lifetime taken out. */
-async function perRequest(root, token) {
-  const idle = await idlePerSecond(root, token);
+async function perRequest(root, token, auth) {
   const samples = [];
+  const seconds = [];
   for (let i = 0; i < REPEATS; i += 1) {
-    const warm = await instructions({ root, token, count: WARM });
-    const full = await instructions({ root, token, count: WARM + MEASURED });
-    samples.push((full.total - warm.total - idle * (full.seconds - warm.seconds)) / MEASURED);
+    const full = await instructions({ root, token, auth, count: WARM + MEASURED });
+    const warm = await instructions({ root, token, auth, count: WARM, lifetimeSeconds: full.seconds });
+    samples.push((full.total - warm.total) / MEASURED);
+    seconds.push(Math.round(full.seconds));
   }
-  return { samples, idle };
+  return { samples, seconds };
 }
 
 /** Total instructions of `node parts.js part count`, from start to exit. */
@@ -162,10 +157,10 @@ function report({ off: offRuns, on: onRuns, parts, loadAtStart }) {
     '',
     `Instructions per authenticated tools/call, ${REPEATS} runs of ${MEASURED} requests after ${WARM} warm-up requests each:`,
     '',
-    row(['server', 'samples', 'spread', 'smallest', 'idle work taken out, per second']),
+    row(['server', 'samples', 'spread', 'smallest', 'lifetime of each pair of runs, s']),
     row(['---', '---', '---:', '---:', '---:']),
-    row(['auth off', show(off), `${spreadOf(off).toFixed(0)} %`, k(least(off)), k(offRuns.idle)]),
-    row(['auth on', show(on), `${spreadOf(on).toFixed(0)} %`, k(least(on)), k(onRuns.idle)]),
+    row(['auth off', show(off), `${spreadOf(off).toFixed(0)} %`, k(least(off)), offRuns.seconds.join(', ')]),
+    row(['auth on', show(on), `${spreadOf(on).toFixed(0)} %`, k(least(on)), onRuns.seconds.join(', ')]),
     '',
     `Auth overhead, smallest samples: ${k(least(on) - least(off))} instructions, ${(((least(on) - least(off)) / least(off)) * 100).toFixed(2)} % of a request with auth off.`,
     '',
@@ -174,12 +169,14 @@ function report({ off: offRuns, on: onRuns, parts, loadAtStart }) {
     '',
     row(['part', 'instructions', 'share']),
     row(['---', '---:', '---:']),
-    ...partRow('SHA-256 of the presented token', parts.digest),
-    ...partRow('token check: SHA-256 + timingSafeEqual with every accepted token', parts.authenticate),
+    ...partRow('token check, shared token: timingSafeEqual over 256 bytes with every accepted token', parts.authenticate),
+    ...partRow('token check with named tokens too: the above + SHA-256 + timingSafeEqual with every named digest', parts['authenticate-named']),
+    ...partRow('of which the SHA-256 of the presented token', parts.digest),
     ...partRow('usage count (tokens-usage.json, written every 30 s)', parts.usage),
     ...partRow('rate-limit bookkeeping (only tokens with a limit)', parts.rate),
     ...partRow('the auth step in the app (on minus off, without MCP)', app),
     ...partRow('of which raw-header scan, Bearer parsing and the middleware step', rest),
+    ...partRow("not auth: one more header in the bench's own `new Request()` (auth off; a server reads headers lazily)", parts['app-off'] - parts['app-off-no-token']),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }
@@ -190,9 +187,9 @@ try {
   const token = randomBytes(32).toString('base64url');
   // BENCH_SERVERS=on counts only the server with auth, e.g. after a change that only auth code runs.
   const servers = MEASURE === 'parts' ? [] : (process.env.BENCH_SERVERS ?? 'off,on').split(',');
-  const none = { samples: [Number.NaN], idle: Number.NaN };
-  const off = servers.includes('off') ? await perRequest(root, undefined) : none;
-  const on = servers.includes('on') ? await perRequest(root, token) : none;
+  const none = { samples: [Number.NaN], seconds: [] };
+  const off = servers.includes('off') ? await perRequest(root, token, false) : none;
+  const on = servers.includes('on') ? await perRequest(root, token, true) : none;
   const parts = MEASURE === 'servers' ? {} : await partsPerCall(root);
   report({ off, on, parts, loadAtStart });
 } finally {
