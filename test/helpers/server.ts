@@ -11,7 +11,7 @@ export interface StartedServer {
   /** The first log line, the one that says where the server listens. */
   ready: Record<string, unknown>;
   output: () => string;
-  /** Resolves with the exit code once the process has ended. */
+  /** Resolves with the exit code once the process has ended and its output has been read. */
   exited: Promise<number | null>;
   stop: (signal?: NodeJS.Signals) => Promise<number | null>;
 }
@@ -27,6 +27,25 @@ const DEFAULT_LAUNCHER = [process.execPath, CLI] as const;
 
 const running = new Set<ChildProcess>();
 
+/** Resolves once a readable pipe from a child has closed, or after `ms` if something else keeps it open. */
+function pipeClosed(stream: NodeJS.ReadableStream & { closed?: boolean }, ms: number): Promise<void> {
+  if (stream.closed) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    stream.once('close', () => (clearTimeout(timer), resolve()));
+  });
+}
+
+/**
+ * The exit code, once the child's output has been read to the end: 'exit' can come before the last lines
+ * written to its stdout and stderr have been read, and a test reading them at once would miss them.
+ */
+function exitAfterOutput(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) =>
+    child.once('exit', (code) => void Promise.all([pipeClosed(child.stdout!, 2000), pipeClosed(child.stderr!, 2000)]).then(() => resolve(code))),
+  );
+}
+
 /** Starts the real CLI as a separate process on a free loopback port and waits until it listens. */
 export function startServer(sandbox: Sandbox, options: StartServerOptions = {}): Promise<StartedServer> {
   const [command, ...launcherArgs] = options.launcher ?? DEFAULT_LAUNCHER;
@@ -40,7 +59,7 @@ export function startServer(sandbox: Sandbox, options: StartServerOptions = {}):
   let stderr = '';
   const output = (): string => stdout + stderr;
   captureLog(`server ${child.pid}`, output);
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = exitAfterOutput(child);
   void exited.then(() => running.delete(child));
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
@@ -92,7 +111,7 @@ export async function expectStartFailure(sandbox: Sandbox, options: StartServerO
     if (stdout.includes('"fleet-mcp listening"')) child.kill('SIGKILL');
   });
   captureLog(`failed server ${child.pid}`, () => stdout + stderr);
-  const code = await new Promise<number | null>((resolve) => child.once('exit', (exitCode) => resolve(exitCode)));
+  const code = await exitAfterOutput(child);
   running.delete(child);
   return { code, stderr };
 }
