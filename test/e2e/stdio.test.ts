@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { exitAfterOutput } from '../helpers/process-exit.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { defaultDataDir, killHost } from '../helpers/stdio-client.js';
 
@@ -72,7 +73,7 @@ describe('fleet-mcp stdio', () => {
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     captureLog('raw stdio', () => stdout + stderr);
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const exited = exitAfterOutput(child);
     const answered = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('"id":2') && resolve()));
     child.stdin.write(`${JSON.stringify(initialize)}\n${JSON.stringify(callProjects)}\n`);
     await answered;

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir, type DataDirLock } from '../../src/fleet/data-dir-lock.js';
+import { exitAfterOutput } from '../helpers/process-exit.js';
 
 const ROUNDS = 3;
 const CONTENDERS = 8;
@@ -61,9 +62,7 @@ function startContender(dataDir: string): Contender {
     });
   });
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const result = new Promise<{ code: number | null; output: string }>((resolve) =>
-    child.once('exit', (code) => resolve({ code, output: output.replace(/^ready\n/, '') })),
-  );
+  const result = exitAfterOutput(child).then((code) => ({ code, output: output.replace(/^ready\n/, '') }));
   return { ready: Promise.race([ready, result.then(() => undefined)]), go: () => child.stdin.end('go\n'), result };
 }
 

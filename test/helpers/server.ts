@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { CLI } from './cli.js';
 import type { Sandbox } from './sandbox.js';
+import { exitAfterOutput } from './process-exit.js';
 import { captureLog } from './secrets.js';
 
 export interface StartedServer {
@@ -26,25 +27,6 @@ export interface StartServerOptions {
 const DEFAULT_LAUNCHER = [process.execPath, CLI] as const;
 
 const running = new Set<ChildProcess>();
-
-/** Resolves once a readable pipe from a child has closed, or after `ms` if something else keeps it open. */
-function pipeClosed(stream: NodeJS.ReadableStream & { closed?: boolean }, ms: number): Promise<void> {
-  if (stream.closed) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    stream.once('close', () => (clearTimeout(timer), resolve()));
-  });
-}
-
-/**
- * The exit code, once the child's output has been read to the end: 'exit' can come before the last lines
- * written to its stdout and stderr have been read, and a test reading them at once would miss them.
- */
-function exitAfterOutput(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) =>
-    child.once('exit', (code) => void Promise.all([pipeClosed(child.stdout!, 2000), pipeClosed(child.stderr!, 2000)]).then(() => resolve(code))),
-  );
-}
 
 /** Starts the real CLI as a separate process on a free loopback port and waits until it listens. */
 export function startServer(sandbox: Sandbox, options: StartServerOptions = {}): Promise<StartedServer> {
