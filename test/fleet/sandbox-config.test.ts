@@ -96,6 +96,16 @@ describe('probeBwrap', () => {
     expect(problem).toContain(`${join(denied, 'bwrap')} cannot make a sandbox here (bwrap: No permissions to create new namespace`);
     expect(problem).toContain('allow user namespaces (sysctl kernel.unprivileged_userns_clone=1');
   });
+
+  it('says why when the probe cannot even be started, instead of failing the server', () => {
+    const unstartable = join(dir, 'unstartable');
+    mkdirSync(unstartable);
+    for (const name of ['bwrap', 'env']) {
+      writeFileSync(join(unstartable, name), '#!/no/such/interpreter\n');
+      chmodSync(join(unstartable, name), 0o755);
+    }
+    expect(probeBwrap(unstartable).problem).toContain(`${join(unstartable, 'bwrap')} cannot make a sandbox here (spawnSync ${join(unstartable, 'env')} ENOENT)`);
+  });
 });
 
 describe('sandboxMounts', () => {

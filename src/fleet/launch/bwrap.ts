@@ -45,7 +45,7 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, cwd: '/' }, ['true']);
   const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000 });
   if (probe.status === 0) return { path, env };
-  if (probe.stderr.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
+  if (probe.stderr?.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
   const said = firstLine(probe.stderr || probe.error?.message || `exit code ${probe.status}`);
   return {
     problem: `${path} cannot make a sandbox here (${said}): allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu an AppArmor profile for bwrap) or run the server where bwrap works`,
