@@ -1,6 +1,20 @@
 // Starting the benchmark targets as separate processes and reading what the kernel says about them.
 import { spawn, spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/**
+ * A private HOME and working directory, so a bench never reads or writes the real ~/.config/fleet-mcp. No
+ * NODE_OPTIONS or NODE_EXTRA_CA_CERTS from the caller: they would slow `node -e ''` and the CLI unequally.
+ */
+export function benchSandbox(prefix) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const cwd = join(root, 'work');
+  mkdirSync(cwd);
+  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') };
+  return { root, cwd, env };
+}
 
 /**
  * Starts a server process and resolves once a stdout line carries its port: `{"port":N}` from the bench

@@ -6,7 +6,7 @@ import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js';
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 
-const projects = [{ name: basename(process.cwd()), path: process.cwd(), description: 'The directory the server was started in.' }];
+const projects = [{ name: basename(process.cwd()), path: process.cwd(), description: 'The folder a client of the fleet was started in.' }];
 
 function getServer() {
   const server = new McpServer({ name: 'reference', version: '1.0.0' });

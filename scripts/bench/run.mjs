@@ -1,12 +1,12 @@
 // npm run bench: starts the four servers side by side (five targets: one is a session on the auth-on server) on loopback, loads each in turn for a bounded time, and
 // prints throughput, latency, their ratios, idle memory and cold start. See BENCHMARKS.md.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { cpus, loadavg, platform, release, tmpdir } from 'node:os';
+import { existsSync, rmSync } from 'node:fs';
+import { cpus, loadavg, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
 import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
-import { medianRunMs, rssMiB, startTarget } from './processes.mjs';
+import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/fleet-mcp.js');
@@ -16,15 +16,6 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 /** Another build's dist/cli.js (e.g. the main branch built elsewhere): adds target (p), that build with auth on. */
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
-
-/** A private HOME and working directory, so the bench never reads or writes the real ~/.config/fleet-mcp. */
-function sandbox() {
-  const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-bench-'));
-  const cwd = join(root, 'work');
-  mkdirSync(cwd);
-  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') };
-  return { root, cwd, env };
-}
 
 function targets(box, token) {
   const node = process.execPath;
@@ -189,7 +180,7 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
 }
 
 async function main() {
-  const box = sandbox();
+  const box = benchSandbox('fleet-mcp-bench-');
   const token = randomBytes(32).toString('base64url');
   const started = [];
   const loadAtStart = loadAverage();

@@ -3,28 +3,19 @@
 // `serve` at /health. With --against, a second built checkout (its bin/fleet-mcp.js) runs in the same rounds,
 // interleaved, and each of its rows is compared with this one's. See BENCHMARKS.md, "Start-up".
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { get } from 'node:http';
 import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
+import { loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchSandbox } from './processes.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 20);
 const HEALTH_POLL_MS = 5;
 
 const { values: options } = parseArgs({ options: { against: { type: 'string' } } });
-
-/** A private HOME and working directory, so the bench never reads or writes the real ~/.config/fleet-mcp. */
-function sandbox() {
-  const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-bench-start-'));
-  const cwd = join(root, 'work');
-  mkdirSync(cwd);
-  // No NODE_OPTIONS or NODE_EXTRA_CA_CERTS from the caller: they would slow `node -e ''` and the CLI unequally.
-  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') };
-  return { root, cwd, env };
-}
 
 function runMs({ command, args, box }) {
   const start = process.hrtime.bigint();
@@ -171,7 +162,7 @@ function report({ rows, rounds, loadBefore, loadAfter }) {
 }
 
 async function main() {
-  const box = sandbox();
+  const box = benchSandbox('fleet-mcp-bench-start-');
   try {
     const token = spawnSync(process.execPath, [join(ROOT, 'bin/fleet-mcp.js'), 'token', 'rotate'], { cwd: box.cwd, env: box.env, encoding: 'utf8' });
     if (token.status !== 0) throw new Error(`token rotate failed: ${token.stderr}`);

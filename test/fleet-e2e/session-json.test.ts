@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { postMcp } from '../helpers/mcp-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, type StartedServer } from '../helpers/server.js';
@@ -21,16 +22,7 @@ interface Session {
 }
 
 function rpc(server: StartedServer, token: string, body: unknown, sessionId?: string): Promise<Response> {
-  return fetch(server.mcpUrl, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      ...(sessionId ? { 'Mcp-Session-Id': sessionId, 'Mcp-Protocol-Version': '2025-06-18' } : {}),
-    },
-    body: JSON.stringify(body),
-  });
+  return postMcp(server.mcpUrl, token, body, sessionId);
 }
 
 async function open(server: StartedServer, token: string, capabilities: object): Promise<Session> {

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { postMcp } from '../helpers/mcp-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, type StartedServer } from '../helpers/server.js';
@@ -12,19 +13,8 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-const ACCEPT = 'application/json, text/event-stream';
-
-function rpc(server: StartedServer, token: string, body: object, sessionId?: string): Promise<Response> {
-  return fetch(server.mcpUrl, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: ACCEPT,
-      ...(sessionId ? { 'Mcp-Session-Id': sessionId, 'Mcp-Protocol-Version': '2025-06-18' } : {}),
-    },
-    body: JSON.stringify(body),
-  });
+function rpc(server: StartedServer, token: string, body: unknown, sessionId?: string): Promise<Response> {
+  return postMcp(server.mcpUrl, token, body, sessionId);
 }
 
 const INITIALIZE = {

@@ -15,3 +15,20 @@ export function toolJson(result: unknown): unknown {
   const content = (result as { content: { type: string; text: string }[] }).content;
   return JSON.parse(content[0]!.text);
 }
+
+/**
+ * A JSON-RPC message POSTed to /mcp by hand, as a Streamable HTTP client sends it; with a session id, inside
+ * that session.
+ */
+export function postMcp(mcpUrl: string, token: string, body: unknown, sessionId?: string): Promise<Response> {
+  return fetch(mcpUrl, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...(sessionId ? { 'Mcp-Session-Id': sessionId, 'Mcp-Protocol-Version': '2025-06-18' } : {}),
+    },
+    body: JSON.stringify(body),
+  });
+}
