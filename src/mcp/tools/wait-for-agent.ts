@@ -42,14 +42,18 @@ function progressMessage(fleet: Fleet, name: string): string {
   return `${agent.name} is ${agent.status}${newest ? `: ${newest.text.slice(0, 300)}` : ''}`;
 }
 
-/** Waits in slices, reporting progress between them, until the agent settles, the time is up or the caller gives up. */
-async function waitWithProgress(fleet: Fleet, name: string, totalMs: number, sink: ProgressSink, signal: AbortSignal): Promise<WaitResult> {
+/**
+ * Waits in slices, reporting progress between them when there is a sink to report to, until the agent settles, the
+ * time is up or the caller gives up.
+ */
+async function waitWithProgress(fleet: Fleet, name: string, totalMs: number, sink: ProgressSink | undefined, signal: AbortSignal): Promise<WaitResult> {
   const started = Date.now();
   for (;;) {
     const left = totalMs - (Date.now() - started);
     const result = await fleet.waitForAgent(name, Math.max(0, Math.min(left, PROGRESS_EVERY_MS)));
     if (!result.timed_out || left <= PROGRESS_EVERY_MS || signal.aborted) return result;
-    await sink.report(Date.now() - started, totalMs, progressMessage(fleet, name));
+    // A task has no sink: tasks/get builds the message when asked, so none is built every few seconds for nobody.
+    if (sink) await sink.report(Date.now() - started, totalMs, progressMessage(fleet, name));
   }
 }
 
@@ -92,13 +96,11 @@ function progressSink(extra: CreateTaskRequestHandlerExtra, progressToken: strin
   };
 }
 
-const NO_PROGRESS: ProgressSink = { report: async () => undefined };
-
 /** The wait as an MCP task: no client timeout to stay under, tasks/get shows the agent's state, tasks/cancel stops its task. */
 function waitAsTask(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs): TaskWork {
   return {
     run: async (signal) => {
-      const { agent, timed_out } = await waitWithProgress(fleet, agent_name, timeout_seconds * 1000, NO_PROGRESS, signal);
+      const { agent, timed_out } = await waitWithProgress(fleet, agent_name, timeout_seconds * 1000, undefined, signal);
       const message = summary(agent, timed_out, timeout_seconds, '');
       return { result: jsonResult({ timed_out, message, agent }), message };
     },
