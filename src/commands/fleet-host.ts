@@ -1,5 +1,6 @@
 import { constants, mkdirSync, openSync, renameSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { fleetSocketPath } from '../attach/attach-protocol.js';
 import { ConfigError, loadConfig } from '../config.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
@@ -7,15 +8,12 @@ import { createLogger } from '../log.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { TaskRegistry } from '../mcp/task-registry.js';
 import { VERSION } from '../version.js';
-import { readFleetConfig, watchFleetConfig } from './fleet-config-reload.js';
+import { readFleetConfig } from '../fleet/fleet-config.js';
+import { watchFleetConfig } from './fleet-config-reload.js';
 import { DataDirInUseError, openFleet } from './open-fleet.js';
+import { HOST_DATA_DIR_IN_USE } from './host-command.js';
 import { shareFleet } from './share-fleet.js';
 import type { StdioFlags } from './stdio.js';
-
-export { HOST_COMMAND } from './host-command.js';
-
-/** Exit status of a host that found the data dir held by another server: its clients attach to that one. */
-export const HOST_DATA_DIR_IN_USE = 3;
 
 // A host stays this long after its last client left and its last task ended, so a client that restarts finds it.
 const IDLE_EXIT_MS = 5000;
@@ -32,6 +30,10 @@ const MAX_LOG_BYTES = 10 * 1024 * 1024;
  */
 export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
+  // Before the fleet opens (the lock, recovery, queued tasks): a host no client can reach has no reason to start.
+  // A client checks the same before it starts a host, so this only happens to a host started by hand.
+  const socketPath = fleetSocketPath(config.dataDir);
+  if ('problem' in socketPath) throw new ConfigError(socketPath.problem);
   // The client stops reading once attached; what Node might still print must not end the host.
   process.stderr.on('error', () => {});
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
@@ -59,9 +61,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   const deps = { fleet, tasks: new TaskRegistry() };
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
   let idleSince = Date.now();
-  const socket = await shareFleet({ config, deps, watcher, subscriptions, logger });
-  // A client checks the path before it starts a host: this only happens to a host started by hand.
-  if (!socket) throw new ConfigError(`the data dir ${config.dataDir} is too long a path for the fleet's socket; choose a shorter FLEET_MCP_DATA_DIR`);
+  // Not null: the socket's path was checked above.
+  const socket = (await shareFleet({ config, deps, watcher, subscriptions, logger }))!;
 
   let stopping = false;
   stop = (reason: string): void => {

@@ -1,5 +1,8 @@
 /**
- * The hidden command `fleet-mcp stdio` starts the background fleet with. A module of its own, so the CLI can name
- * the command without loading the fleet.
+ * The hidden command `fleet-mcp stdio` starts the background fleet with. A module of its own, so the CLI and the
+ * stdio client can name the command and its exit status without loading the fleet.
  */
 export const HOST_COMMAND = '__fleet-host';
+
+/** Exit status of a host that found the data dir held by another server: its clients attach to that one. */
+export const HOST_DATA_DIR_IN_USE = 3;

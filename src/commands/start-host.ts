@@ -1,16 +1,11 @@
 import { spawn } from 'node:child_process';
-import { isSea } from 'node:sea';
 import type { StartedFleet } from '../attach/fleet-link.js';
-import { HOST_COMMAND, HOST_DATA_DIR_IN_USE } from './fleet-host.js';
+import { installCommand } from '../systemd/install-command.js';
+import { HOST_COMMAND, HOST_DATA_DIR_IN_USE } from './host-command.js';
 import type { StdioFlags } from './stdio.js';
 
 // Enough of the host's stderr for its one-line error.
 const MAX_ERROR_CHARS = 2000;
-
-/** This install's argv for a command: a single executable runs itself, the bundle runs its own script. */
-function selfArgv(command: string): string[] {
-  return isSea() ? [process.execPath, command] : [process.execPath, process.argv[1]!, command];
-}
 
 function flagArgs(flags: StdioFlags): string[] {
   const args: string[] = [];
@@ -27,7 +22,7 @@ function flagArgs(flags: StdioFlags): string[] {
  * says why there, in one line.
  */
 export function startHost(flags: StdioFlags): StartedFleet {
-  const [command, ...args] = [...selfArgv(HOST_COMMAND), ...flagArgs(flags)];
+  const [command, ...args] = [...installCommand(), HOST_COMMAND, ...flagArgs(flags)];
   const child = spawn(command!, args, { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let failure: string | null = null;

@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chownSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { CLI } from '../helpers/cli.js';
+import { HOST_COMMAND } from '../../src/commands/host-command.js';
+import { CLI, runCli } from '../helpers/cli.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
@@ -216,4 +217,16 @@ describe('one fleet, many clients', () => {
     expect(answers[0]).toEqual({ jsonrpc: '2.0', id: 1001, error: { code: -32000, message: 'fleet-mcp: too many messages are waiting for the fleet to answer' } });
     child.stdin.end();
   }, 60_000);
+
+  it('a background fleet started by hand on a data dir too long for its socket says so and opens nothing', async () => {
+    const fleet = createFleetSandbox();
+    const dataDir = join(fleet.sandbox.root, 'd'.repeat(120));
+    const env = { ...fleetEnv(fleet), FLEET_MCP_DATA_DIR: dataDir };
+    const result = await runCli(fleet.sandbox, [HOST_COMMAND], env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain(`the data dir path ${dataDir} is too long for the local socket`);
+    expect(result.stderr).toContain('choose a shorter FLEET_MCP_DATA_DIR');
+    // Checked before the fleet opens: no lock, no state, not even the data dir.
+    expect(existsSync(dataDir)).toBe(false);
+  });
 });
