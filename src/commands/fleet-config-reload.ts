@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { TokenWatcher } from '../auth/token-watcher.js';
 import type { Config } from '../config.js';
 import type { Fleet } from '../fleet/fleet.js';
-import { loadFleetConfig, type FleetConfig } from '../fleet/fleet-config.js';
+import { readFleetConfig } from '../fleet/fleet-config.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { watchFile } from '../fs/file-watcher.js';
 import type { Logger } from '../log.js';
@@ -13,11 +13,6 @@ const MAX_CLIENT_DIRS = 100;
 export interface FleetConfigWatcher extends TokenWatcher {
   /** Adds the folder a client of the fleet was started in: a project when the config names none. */
   addClientDir(dir: string): void;
-}
-
-/** The fleet config as read for this server: its file, and the folders its clients were started in (its own first). */
-export function readFleetConfig(config: Config, dirs: readonly string[] = [config.cwd]): FleetConfig {
-  return loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, dirs });
 }
 
 /**

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { readFleetConfig } from './fleet-config-reload.js';
+import { readFleetConfig } from '../fleet/fleet-config.js';
 import { installCommand, isTransient } from '../systemd/install-command.js';
 import { renderUnit, SYSTEM_STATE_DIRECTORY, type UnitKind, type UnitOptions } from '../systemd/unit.js';
 import { VERSION } from '../version.js';

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as z from 'zod';
+import type { Config } from '../config.js';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedFile } from '../fs/ownership.js';
 import { rolesConfigSchema, type RolesConfig } from './roles.js';
@@ -67,4 +68,9 @@ export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   } catch (error) {
     throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
   }
+}
+
+/** The fleet config as read for this server: its file, and the folders its clients were started in (its own first). */
+export function readFleetConfig(config: Config, dirs: readonly string[] = [config.cwd]): FleetConfig {
+  return loadFleetConfig({ file: config.fleetConfigFile, required: config.fleetConfigRequired, dirs });
 }
