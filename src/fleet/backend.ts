@@ -20,10 +20,14 @@ export interface Workspace {
   created: boolean;
 }
 
-/** The agent's git dirs for a role's placeholders, and its branch head as a task starts; null outside git. */
+/**
+ * The agent's git dirs for a role's placeholders (its own repository's; `git_common_dir` is the same dir), the
+ * user's repository whose objects it reads, and its branch head as a task starts; null outside git.
+ */
 export interface GitContext {
   git_dir: string | null;
   git_common_dir: string | null;
+  source_git_dir: string | null;
   head: string | null;
 }
 
@@ -73,6 +77,8 @@ export interface FleetBackend {
   taskChanges(record: AgentRecord, head: string | null): Promise<TaskChanges>;
   /** The agent's changes against its base, one page of diff; what cannot be shown outside git. */
   agentChanges(record: AgentRecord, request: ChangesRequest): Promise<AgentChanges | NotGitChanges>;
+  /** The commit of the agent's branch, fetched from where it works; null outside git. */
+  branchCommit(record: AgentRecord): Promise<string | null>;
   /** Commits what the agent left uncommitted on its branch; null when nothing was left or outside git. */
   commitLeftovers(record: AgentRecord, message: string): Promise<LeftoverCommit | null>;
   /** What deleting the agent would lose; null outside git. */

@@ -49,6 +49,8 @@ export interface DeletedAgent extends Agent {
 
 export interface MergeAgentRequest {
   target?: string;
+  /** The branch commit the lead reviewed; the merge is refused when the branch has moved since. */
+  commit?: string;
   strategy: MergeStrategy;
   message?: string;
 }

@@ -4,7 +4,7 @@ import { lastTaskSummary, newAgentRecord, parseStatus, taskDefaults } from './ag
 import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
 import { ACTIVE_STATUSES, waitUntilSettled } from './agent-waits.js';
 import { prepareWorkspace, type WorkspaceDeps } from './agent-workspace.js';
-import type { ChangesRequest, FleetBackend } from './backend.js';
+import type { ChangesRequest, FleetBackend, GitContext } from './backend.js';
 import { Catalog } from './catalog.js';
 import { childEnv } from './child-env.js';
 import { lockDataDir, type DataDirLock, type LockKind } from './data-dir-lock.js';
@@ -25,8 +25,9 @@ import {
   type WaitResult,
 } from './fleet-api.js';
 import { KeyedLock } from './keyed-lock.js';
-import { defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
+import { assertReviewed, defaultMergeMessage, deleteRefusal, preMergeLeftoversMessage } from './landing-rules.js';
 import { createFleetLauncher, type SandboxSettings } from './launch/fleet-launcher.js';
+import type { AgentLauncher } from './launch/launcher.js';
 import { createLocalBackend } from './local/local-backend.js';
 import { logPage } from './log-pages.js';
 import { silentLogger, type FleetLogger } from './logger.js';
@@ -35,6 +36,7 @@ import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState, type RecoveredState, type ResumableTask } from './recovery.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
+import type { GitPlace } from './review/git.js';
 import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
 import { installSupervisor, supervisorArgv } from './supervisor/script.js';
@@ -97,11 +99,22 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     const store = Store.open(options.dataDir, logger);
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
     const recovered = await recoverState(store, logger);
-    return new FleetService({ options, catalog, store, logger, lock, backend: createLocalBackend(store), supervisor, recovered });
+    const launcher = createFleetLauncher(options);
+    const parts: FleetParts = { options, catalog, store, logger, lock, launcher, backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)), supervisor, recovered };
+    return new FleetService(parts);
   } catch (error) {
     lock.release();
     throw error;
   }
+}
+
+/** Where git runs on an agent's repository: where its tasks run (see AgentLauncher.placeOfRepository). */
+function repositoryPlace(parts: FleetParts, record: AgentRecord, context: GitContext): GitPlace {
+  const { catalog, launcher } = parts;
+  const role = catalog.roles.find((candidate) => candidate.name === record.agent.role) ?? null;
+  const command = launcher.placeOfRepository(role, catalog.projects.find((project) => project.name === record.agent.project));
+  const cwd = record.git?.worktree ?? record.agent.workdir;
+  return (argv, env) => command({ argv, env, cwd, git: context });
 }
 
 interface FleetParts {
@@ -110,6 +123,7 @@ interface FleetParts {
   store: Store;
   logger: FleetLogger;
   lock: DataDirLock;
+  launcher: AgentLauncher;
   backend: FleetBackend;
   supervisor: string[];
   /** Tasks the previous server left running, followed again from the start, and those it left waiting for a slot. */
@@ -137,7 +151,7 @@ class FleetService implements Fleet {
       endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,
       supervisor: parts.supervisor,
-      launcher: createFleetLauncher(options),
+      launcher: parts.launcher,
       projectOf: (name) => this.parts.catalog.projects.find((project) => project.name === name),
       onEnded: (key) => this.queue.release(key),
     });
@@ -293,6 +307,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       assertNotWorking(record, this.currentTask(key), 'merged');
       const { backend } = this.parts;
+      if (request.commit !== undefined) assertReviewed(record, request.commit, await backend.branchCommit(record));
       const leftovers = await backend.commitLeftovers(record, preMergeLeftoversMessage(record));
       const message = request.message ?? defaultMergeMessage(record, request.strategy);
       const result = await backend.mergeAgent(record, { target: request.target, strategy: request.strategy, message });

@@ -1,8 +1,9 @@
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { FleetLogger } from './logger.js';
+import { isLinkedWorktree } from './repo/agent-repo.js';
+import { git } from './review/git.js';
 import type { AgentRecord, Store } from './store.js';
-import { removeWorktree } from './worktrees.js';
 
 /**
  * Removes an agent for good: its worktree (its branch is the caller's business), its state and its logs. Returns a
@@ -24,13 +25,23 @@ async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLog
     return `its worktree ${worktree} was left in place: ${escape}`;
   }
   try {
-    await removeWorktree({ repoRoot: record.git.repo_root, path: worktree });
-    return `worktree ${worktree} removed`;
+    await removeRepository(record.git.repo_root, worktree);
+    return `its repository ${worktree} removed`;
   } catch (error) {
     const message = (error as Error).message;
     logger.warn({ agent: record.agent.name, worktree, error: message }, 'could not remove the worktree of a deleted agent');
     return `its worktree ${worktree} could not be removed (${message})`;
   }
+}
+
+/**
+ * Removes the agent's repository (rm does not follow the links in it). A worktree of the user's repository, as an
+ * earlier fleet-mcp made them, is also forgotten by git there.
+ */
+async function removeRepository(repoRoot: string, path: string): Promise<void> {
+  const linked = isLinkedWorktree(path);
+  rmSync(path, { recursive: true, force: true });
+  if (linked) await git(repoRoot, ['worktree', 'prune']);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { FleetError } from './errors.js';
 import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeStrategy } from './review/merge.js';
 import type { AgentRecord } from './store.js';
@@ -43,4 +44,14 @@ export function preMergeLeftoversMessage(record: AgentRecord): string {
 function firstLine(text: string): string {
   const line = text.trim().split('\n')[0]!.trim();
   return line.length > 100 ? `${line.slice(0, 97)}...` : line;
+}
+
+/** merge_agent's `commit` names what the lead reviewed: a branch that moved since is not merged unseen. */
+export function assertReviewed(record: AgentRecord, reviewed: string, tip: string | null): void {
+  if (tip !== null && tip.startsWith(reviewed)) return;
+  throw new FleetError(
+    'conflict',
+    `${record.agent.branch ?? 'the branch'} of agent "${record.agent.name}" is at ${tip ?? 'no commit'}, not at the reviewed ${reviewed}: ` +
+      'it moved since; look at show_agent_changes again and merge the commit it shows',
+  );
 }

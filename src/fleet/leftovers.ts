@@ -17,19 +17,21 @@ export function leftoversMessage(record: AgentRecord, task: TaskRecord, status: 
 }
 
 /**
- * Commits what the agent left uncommitted, for the task's record. A failure is logged and leaves the changes where
- * they are (delete_agent still refuses to lose them); it never hides how the task itself ended.
+ * Commits what the agent left uncommitted, for the task's record. A failure is logged, its reason returned for the
+ * task's log, and leaves the changes where they are (delete_agent still refuses to lose them); it never hides how
+ * the task itself ended.
  */
 export async function commitTaskLeftovers(
   backend: FleetBackend,
   logger: FleetLogger,
   options: { record: AgentRecord; message: string },
-): Promise<TaskRecord['autocommit']> {
+): Promise<{ autocommit: TaskRecord['autocommit']; problem: string | null }> {
   try {
     const commit = await backend.commitLeftovers(options.record, options.message);
-    return commit === null ? null : { sha: commit.sha, files: commit.files };
+    return { autocommit: commit === null ? null : { sha: commit.sha, files: commit.files }, problem: null };
   } catch (error) {
-    logger.warn({ agent: options.record.agent.name, error: (error as Error).message }, 'could not commit what a task left uncommitted');
-    return null;
+    const problem = (error as Error).message;
+    logger.warn({ agent: options.record.agent.name, error: problem }, 'could not commit what a task left uncommitted');
+    return { autocommit: null, problem };
   }
 }

@@ -146,7 +146,7 @@ export class TaskRuns {
     }
     const parser = guardedParser(createOutputParser(role.output));
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
-    const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context, branch: agent.branch }));
+    const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context }));
     if (launch.note) log.append('system', [launch.note]);
     const child = this.options.backend.startProcess({
       ...command,
@@ -244,10 +244,12 @@ export class TaskRuns {
     const { task, log } = ending;
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
     const end = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
-    Object.assign(task, await this.changes(record, ending.head));
+    Object.assign(task, await this.changes(record, ending.head, log));
     if (ending.role.autocommit && task.started_at !== null) {
       const message = leftoversMessage(record, task, end.status);
-      task.autocommit = await commitTaskLeftovers(this.options.backend, this.options.logger, { record, message });
+      const { autocommit, problem } = await commitTaskLeftovers(this.options.backend, this.options.logger, { record, message });
+      task.autocommit = autocommit;
+      if (problem !== null) log.append('system', [`what the task left uncommitted was not committed: ${problem}`]);
       if (task.autocommit) log.append('system', [`committed what the task left uncommitted as ${task.autocommit.sha} (${task.autocommit.files.length} file(s))`]);
     }
     task.status = end.status;
@@ -315,12 +317,14 @@ export class TaskRuns {
     this.running.set(key, active);
   }
 
-  /** A failure to read git leaves the change fields empty rather than losing how the task ended. */
-  private async changes(record: AgentRecord, head: string | null): Promise<Partial<TaskRecord>> {
+  /** A failure to read git (or to fetch the agent's branch) leaves the change fields empty, with the reason in the log. */
+  private async changes(record: AgentRecord, head: string | null, log: TaskLog): Promise<Partial<TaskRecord>> {
     try {
       return await this.options.backend.taskChanges(record, head);
     } catch (error) {
-      this.options.logger.warn({ agent: record.agent.name, error: (error as Error).message }, 'could not read what a task changed');
+      const message = (error as Error).message;
+      this.options.logger.warn({ agent: record.agent.name, error: message }, 'could not read what a task changed');
+      log.append('system', [`what the task changed could not be read: ${message}`]);
       return {};
     }
   }

@@ -98,17 +98,14 @@ function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string,
     `echo x > ${fleet.sandbox.root}/escaped.txt 2>/dev/null && echo WROTE-ROOT`,
     `echo x > ${fleet.dataDir}/worktrees/escaped.txt 2>/dev/null && echo WROTE-DATA-DIR`,
     `echo x > /usr/fleet-mcp-escaped.txt 2>/dev/null && rm -f /usr/fleet-mcp-escaped.txt && echo WROTE-USR`,
-    // What would lead the server's own git (run in this worktree after the task) to a config or hook of the agent's.
+    // The user's repository: its config, hooks, refs and objects are the server's and the user's, never the agent's.
     `echo '[probe]' >> ${fleet.repo}/.git/config 2>/dev/null && echo WROTE-GIT-CONFIG`,
     `echo true > ${fleet.repo}/.git/hooks/post-checkout 2>/dev/null && rm ${fleet.repo}/.git/hooks/post-checkout && echo WROTE-HOOK`,
-    'GD=$(git rev-parse --absolute-git-dir); SAVED=$(mktemp -d)',
-    `cp .git "$SAVED/gitfile"; printf 'gitdir: /nowhere\\n' > .git 2>/dev/null && echo REDIRECTED-GIT && cp "$SAVED/gitfile" .git`,
-    `cp "$GD/commondir" "$SAVED/commondir"; echo /nowhere > "$GD/commondir" 2>/dev/null && echo REDIRECTED-COMMONDIR && cp "$SAVED/commondir" "$GD/commondir"`,
-    `git update-ref refs/heads/probe HEAD 2>/dev/null && echo WROTE-OTHER-REF; git update-ref -d refs/heads/probe 2>/dev/null`,
+    `git -C ${fleet.repo} update-ref refs/heads/probe HEAD 2>/dev/null && git -C ${fleet.repo} update-ref -d refs/heads/probe && echo WROTE-USER-REF`,
+    `touch ${fleet.repo}/.git/objects/probe 2>/dev/null && rm ${fleet.repo}/.git/objects/probe && echo WROTE-USER-OBJECTS`,
     `echo work > mine.txt && git add mine.txt && git -c user.name=Agent -c user.email=agent@test.invalid commit -qm 'sandboxed commit' && echo COMMITTED`,
     // Out of the task's process group, so only the PID namespace can end it with the task.
     `setsid sleep ${bgTag} >/dev/null 2>&1 < /dev/null &`,
-    'rm -rf "$SAVED"',
     'echo DONE',
   ].join('\n');
 }
@@ -130,7 +127,7 @@ function killHostProcess(tag: string): void {
 
 const ESCAPES = [
   'READ-TOKEN', 'LIST-TOKEN-DIR', 'READ-CONFIG', 'READ-ENVIRON', 'READ-OTHER-WORKTREE', 'READ-DATA-DIR',
-  'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
+  'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'WROTE-USER-REF', 'WROTE-USER-OBJECTS',
 ];
 
 describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {

@@ -1,4 +1,5 @@
-import { chmodSync, existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AGENT_STATUSES } from '../../src/fleet/types.js';
@@ -79,13 +80,16 @@ describe('fleet tools through the MCP client, auth on', () => {
     await fleet.server.stop();
   });
 
-  it('gives two agents of one repository their own worktrees and branches; deleting one without work deletes its branch', async () => {
+  it('gives two agents of one repository their own repositories and branches; deleting one without work deletes its branch', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
     const a = await fleet.ok('create_agent', { name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
     const b = await fleet.ok('create_agent', { name: 'beta', project: 'repo', task: task({ printCwd: true }) });
     expect(a.workdir).not.toBe(b.workdir);
-    expect(git(sandbox.repo, ['worktree', 'list'])).toContain(realpathSync(b.workdir));
+    // Repositories of their own, sharing no refs with the user's: only the branch arrives there.
+    expect(git(b.workdir, ['rev-parse', '--absolute-git-dir'])).toBe(join(realpathSync(b.workdir), '.git'));
+    expect(git(sandbox.repo, ['worktree', 'list'])).not.toContain(realpathSync(b.workdir));
+    expect(git(b.workdir, ['for-each-ref', '--format=%(refname)'])).toBe('refs/heads/fleet/beta');
     expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
 
     const deleted = await fleet.ok('delete_agent', { agent_name: 'alpha' });
@@ -159,18 +163,32 @@ describe('fleet tools through the MCP client, auth on', () => {
     await fleet.server.stop();
   });
 
-  it("keeps the token away from the repository's git hooks, which agents can write", async () => {
+  it("keeps the token away from the git it runs, and runs none of the repository's hooks", async () => {
     const token = rememberSecret('e2e-hook-token-0123456789-abcdefghijklmnop');
     const sandbox = createFleetSandbox();
-    const dump = join(sandbox.sandbox.root, 'hook-env.json');
-    const hook = join(sandbox.repo, '.git', 'hooks', 'post-checkout');
-    writeFileSync(hook, `#!/bin/sh\n"${process.execPath}" -e 'require("fs").writeFileSync(process.argv[1], JSON.stringify(process.env))' "${dump}"\n`);
+    const hookRan = join(sandbox.sandbox.root, 'hook-ran');
+    const hook = join(sandbox.repo, '.git', 'hooks', 'reference-transaction');
+    writeFileSync(hook, `#!/bin/sh\ntouch "${hookRan}"\n`);
     chmodSync(hook, 0o755);
-    const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, CREDENTIALS_DIRECTORY: sandbox.sandbox.root });
+    // Every git the server starts goes through this one first, which keeps its environment.
+    const bin = join(sandbox.sandbox.root, 'bin');
+    mkdirSync(bin);
+    const dumps = join(sandbox.sandbox.root, 'git-envs');
+    mkdirSync(dumps);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\nenv > "${dumps}/$$"\nexec "${realGit}" "$@"\n`, { mode: 0o755 });
+    const path = `${bin}:${sandbox.sandbox.env.PATH ?? ''}`;
+    const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, CREDENTIALS_DIRECTORY: sandbox.sandbox.root, PATH: path });
     await fleet.ok('create_agent', { name: 'hooked', project: 'repo', task: task({ lines: ['ok'] }) });
-    const env = JSON.parse(readFileSync(dump, 'utf8')) as Record<string, string>;
-    expect(Object.keys(env).filter((name) => name.startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED' || name === 'CREDENTIALS_DIRECTORY')).toEqual([]);
-    expect(JSON.stringify(env)).not.toContain(token);
+    await fleet.ok('wait_for_agent', { agent_name: 'hooked', timeout_seconds: 60 });
+    await fleet.ok('delete_agent', { agent_name: 'hooked' });
+    const envs = readdirSync(dumps).map((file) => readFileSync(join(dumps, file), 'utf8'));
+    expect(envs.length).toBeGreaterThan(3);
+    for (const env of envs) {
+      expect(env).not.toContain(token);
+      expect(env).not.toMatch(/^(FLEET_MCP_|AUTH_ENABLED=|CREDENTIALS_DIRECTORY=)/m);
+    }
+    expect(existsSync(hookRan)).toBe(false);
     await fleet.server.stop();
   });
 });

@@ -93,16 +93,16 @@ describe('placeholders', () => {
     dirs: { command: ['/bin/sh', '-c', 'for a; do echo "ARG $a"; done', 'sh', 'W={workdir}', '--add-dir={git_common_dir}', 'G={git_dir}', '--', '{task}'], default: true },
   };
 
-  it('give a git project\'s worktree its git dir and the common git dir', async () => {
+  it("give a git project's agent the git dir of its own repository as both", async () => {
     const repo = sandbox.gitRepo();
     const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: DIRS_ROLE });
     const created = await fleet.createAgent({ name: 'dirs', project: 'repo', task: '-v' });
     await fleet.waitForAgent('dirs', 20_000);
-    const common = realpathSync(join(repo, '.git'));
+    const own = join(created.workdir, '.git');
     expect(logTexts(fleet, 'dirs').filter((text) => text.startsWith('ARG '))).toEqual([
       `ARG W=${created.workdir}`,
-      `ARG --add-dir=${common}`,
-      `ARG G=${join(common, 'worktrees', 'dirs')}`,
+      `ARG --add-dir=${own}`,
+      `ARG G=${own}`,
       'ARG --',
       'ARG -v',
     ]);

@@ -118,8 +118,7 @@ describe('sandboxMounts', () => {
     const mounts = sandboxMounts({
       workdir,
       gitDir: null,
-      gitCommonDir: null,
-      branch: null,
+      sourceGitDir: null,
       state: ['${CODEX_HOME:-~/.codex}', '${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.config/opencode', '~/.claude.json'],
       env,
       hidden: [data, join(dir, 'no-such-file')],

@@ -1,5 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answersPing, liveGroupLeader } from '../helpers/ping-process.js';
@@ -124,7 +124,7 @@ describe('agent state read from the data dir', () => {
     target.file = join(target.dir, 'precious.txt');
     writeFileSync(target.file, 'keep me');
     const worktree = join(dataDir, 'worktrees', 'linked');
-    git(repo, ['worktree', 'remove', '--force', worktree]);
+    rmSync(worktree, { recursive: true, force: true });
     symlinkSync(target.dir, worktree);
     const file = join(dataDir, 'agents', 'linked.json');
     const state = JSON.parse(readFileSync(file, 'utf8'));

@@ -11,7 +11,7 @@ function branches(repo: string): string[] {
 }
 
 describe('worktrees', () => {
-  it('gives two agents on one repository two worktrees on their own branches', async () => {
+  it('gives two agents on one repository repositories of their own, on their own branches', async () => {
     const repo = sandbox.gitRepo();
     const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
     const a = await fleet.createAgent({ name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
@@ -22,7 +22,9 @@ describe('worktrees', () => {
     expect(b.branch).toBe('fleet/beta');
     expect(a.workdir).not.toBe(b.workdir);
     expect(branches(repo)).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
-    expect(git(repo, ['worktree', 'list'])).toContain(realpathSync(a.workdir));
+    expect(git(repo, ['worktree', 'list'])).not.toContain(realpathSync(a.workdir));
+    expect(git(a.workdir, ['rev-parse', '--absolute-git-dir'])).toBe(join(realpathSync(a.workdir), '.git'));
+    expect(git(a.workdir, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/fleet/alpha');
     expect(logTexts(fleet, 'alpha')).toContain(`CWD ${realpathSync(a.workdir)}`);
     expect(existsSync(join(a.workdir, 'README.md'))).toBe(true);
   });
@@ -93,15 +95,15 @@ describe('worktrees', () => {
     expect(agent.workdir.endsWith(join('sub', 'packages', 'app'))).toBe(true);
   });
 
-  it('marks the agent failed with git\'s reason when the worktree cannot be made; restart makes it and runs the kept task', async () => {
+  it('marks the agent failed with the reason when its repository cannot be made; restart makes it and runs the kept task', async () => {
     const repo = sandbox.dir('fleet-empty-repo-');
     git(repo, ['init', '-q', '-b', 'main']);
     const fleet = await sandbox.fleet({ projects: [{ name: 'empty', path: repo, description: '' }] });
     const first = task({ lines: ['the first task ran'] });
-    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: first })).rejects.toThrow(/worktree could not be made.*task was not started.*restart_agent runs it/s);
+    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: first })).rejects.toThrow(/repository could not be made: the repository at .* has no commit yet.*task was not started.*restart_agent runs it/s);
     expect(fleet.showAgent('early')).toMatchObject({
       status: 'failed',
-      status_reason: expect.stringContaining('git worktree add'),
+      status_reason: expect.stringContaining('has no commit yet'),
       last_task: { status: 'failed', started_at: null, description: first, reason: expect.stringMatching(/^not started: /) },
     });
 

@@ -15,11 +15,10 @@ const GRACEFUL_SIGNALS = 'INT,TERM';
 /**
  * One change to the read-only view of the host, at the same path inside as outside: `hide` puts an empty folder
  * over a folder or an empty file over a file, `writable` binds it writable, `readable` binds it read-only (to show
- * it through a hidden folder or the private /tmp), `pinned` binds it read-only again inside a writable path (what
- * must not be redirected, such as git's pointers to its dirs).
+ * it through a hidden folder or the private /tmp).
  */
 export interface Mount {
-  kind: 'hide' | 'writable' | 'readable' | 'pinned';
+  kind: 'hide' | 'writable' | 'readable';
   path: string;
   folder: boolean;
 }
@@ -88,7 +87,7 @@ function sandboxArgs(spec: SandboxSpec): string[] {
 
 function mountArgs({ kind, path, folder }: Mount): string[] {
   if (kind === 'writable') return ['--bind', path, path];
-  if (kind === 'readable' || kind === 'pinned') return ['--ro-bind', path, path];
+  if (kind === 'readable') return ['--ro-bind', path, path];
   return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
 }
 

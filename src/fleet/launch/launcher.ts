@@ -35,8 +35,6 @@ export interface LaunchSpec {
   cwd: string;
   env: Record<string, string>;
   git: GitContext;
-  /** `fleet/<name>` in a git project, null otherwise. */
-  branch: string | null;
 }
 
 export interface PreparedLaunch {
@@ -60,33 +58,42 @@ export class AgentLauncher {
   prepare(role: Role, project: Project | undefined): PreparedLaunch {
     const wanted = this.wanted(role, project);
     const direct: PreparedLaunch = { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
-    if (wanted === 'off') return direct;
-    const { isolation } = this.options;
-    const problem = isolation.problem();
-    if (problem !== null) {
-      if (wanted === 'default') return direct;
-      throw new LaunchError(`role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''} runs sandboxed, and ${problem}`);
-    }
+    if (!this.sandboxAvailable(wanted, `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`)) return direct;
     const sandboxed = sandboxedRole(role);
     const network = role.sandbox.network;
     return {
       role: sandboxed,
-      note: `sandboxed by ${isolation.name}, network ${network ? 'on' : 'off'}`,
-      command: (spec) => {
-        // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
-        const env = { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' };
-        const mounts = sandboxMounts({
-          workdir: spec.cwd,
-          gitDir: spec.git.git_dir,
-          gitCommonDir: spec.git.git_common_dir,
-          branch: spec.branch,
-          state: role.sandbox.writable,
-          env,
-          hidden: this.options.hidden,
-        });
-        return { argv: isolation.wrap({ mounts, network, cwd: spec.cwd }, spec.argv), env };
-      },
+      note: `sandboxed by ${this.options.isolation.name}, network ${network ? 'on' : 'off'}`,
+      // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
+      command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, network),
     };
+  }
+
+  /**
+   * How the server's own commands on an agent's repository run (git status, diff, commit of leftovers): where the
+   * agent's tasks run, so whatever the agent wrote in its repository (config, hooks, fsmonitor, filters) can do no
+   * more than the agent could; network off. An agent whose role is gone is sandboxed wherever the sandbox works.
+   * Throws LaunchError when the agent runs sandboxed and the sandbox cannot be had.
+   */
+  placeOfRepository(role: Role | null, project: Project | undefined): (spec: LaunchSpec) => { argv: string[]; env: Record<string, string> } {
+    const orphan = this.options.isolation.problem() === null ? 'required' : 'off';
+    const wanted = role === null ? orphan : this.wanted(role, project);
+    if (!this.sandboxAvailable(wanted, `role "${role?.name}"`)) return ({ argv, env }) => ({ argv, env });
+    return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], false);
+  }
+
+  /** Whether to sandbox: false when not wanted, or wanted only by default where the sandbox cannot be had. */
+  private sandboxAvailable(wanted: 'required' | 'default' | 'off', who: string): boolean {
+    if (wanted === 'off') return false;
+    const problem = this.options.isolation.problem();
+    if (problem === null) return true;
+    if (wanted === 'default') return false;
+    throw new LaunchError(`${who} runs sandboxed, and ${problem}`);
+  }
+
+  private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], network: boolean) {
+    const mounts = sandboxMounts({ workdir: spec.cwd, gitDir: spec.git.git_dir, sourceGitDir: spec.git.source_git_dir, state, env, hidden: this.options.hidden });
+    return { argv: this.options.isolation.wrap({ mounts, network, cwd: spec.cwd }, spec.argv), env };
   }
 
   /** Whether the role's tasks run sandboxed here: a `true` of the role or the project wins over a `false`. */

@@ -4,10 +4,10 @@ import type { Mount } from './bwrap.js';
 
 export interface MountsRequest {
   workdir: string;
+  /** The agent's own repository's git dir, null outside git. */
   gitDir: string | null;
-  gitCommonDir: string | null;
-  /** The agent's branch (`fleet/<name>`), null outside git. */
-  branch: string | null;
+  /** The user's repository's git dir, whose objects the agent's repository reads; read-only. */
+  sourceGitDir: string | null;
   /** The CLI's state paths as declared (`~/` for HOME). */
   state: readonly string[];
   /** The agent's environment: HOME and the XDG folders the state paths live in. */
@@ -17,40 +17,18 @@ export interface MountsRequest {
 }
 
 /**
- * The sandbox's view of the host for one task: the server's secrets and the data dir hidden; the worktree, what
- * git needs to commit on the agent's branch, and the CLI's state writable; git's pointers pinned read-only.
+ * The sandbox's view of the host for one task: the server's secrets and the data dir hidden; the working directory,
+ * the agent's own repository and the CLI's state writable; the user's repository, whose objects the agent's reads,
+ * read-only wherever it is (e.g. under /tmp).
  */
 export function sandboxMounts(request: MountsRequest): Mount[] {
-  const writable = [request.workdir, ...gitWritable(request), ...request.state.map((path) => ensureState(expandState(path, request.env)))];
+  const state = request.state.map((path) => ensureState(expandState(path, request.env)));
+  const writable = [request.workdir, ...(request.gitDir ? [request.gitDir] : []), ...state];
   const hidden = request.hidden.filter((path) => existsSync(path)).map((path): Mount => ({ kind: 'hide', path, folder: isFolder(path) }));
-  const pinned = gitPinned(request).filter((path) => existsSync(path)).map((path): Mount => ({ kind: 'pinned', path, folder: false }));
-  // The repository's git dir, read-only, wherever it is (e.g. under /tmp): git reads its config, HEAD and refs.
-  const readable = request.gitCommonDir ? [{ kind: 'readable', path: request.gitCommonDir, folder: true } satisfies Mount] : [];
+  const readable = request.sourceGitDir ? [{ kind: 'readable', path: request.sourceGitDir, folder: true } satisfies Mount] : [];
   // Ancestors first: a writable folder that holds a hidden one must not show it again, and a worktree inside the
   // hidden data dir must show through it.
-  const mounts = [...hidden, ...readable, ...writable.map((path): Mount => ({ kind: 'writable', path, folder: true }))].sort((a, b) => depth(a.path) - depth(b.path));
-  return [...mounts, ...pinned];
-}
-
-/**
- * Commit on the agent's branch needs the worktree's own admin dir (index, HEAD), the shared object store, and the
- * folder of the branch's ref and reflog; that folder (`refs/heads/fleet`) also holds the other agents' branches,
- * as git locks a ref by a file beside it. The repository's config, hooks, other refs and packed-refs stay read-only.
- */
-function gitWritable({ gitDir, gitCommonDir, branch }: MountsRequest): string[] {
-  if (!gitDir || !gitCommonDir) return [];
-  const paths = [gitDir, join(gitCommonDir, 'objects')];
-  if (existsSync(join(gitCommonDir, 'reftable'))) return [...paths, join(gitCommonDir, 'reftable')];
-  if (!branch) return paths;
-  const refFolders = [dirname(join(gitCommonDir, 'refs', 'heads', branch)), dirname(join(gitCommonDir, 'logs', 'refs', 'heads', branch))];
-  for (const folder of refFolders) mkdirSync(folder, { recursive: true });
-  return [...paths, ...refFolders];
-}
-
-/** The worktree's `.git` file and the admin dir's pointers back: rewritten, they would lead the server's own git elsewhere. */
-function gitPinned({ workdir, gitDir }: MountsRequest): string[] {
-  if (!gitDir) return [];
-  return [join(workdir, '.git'), join(gitDir, 'commondir'), join(gitDir, 'gitdir')];
+  return [...hidden, ...readable, ...writable.map((path): Mount => ({ kind: 'writable', path, folder: true }))].sort((a, b) => depth(a.path) - depth(b.path));
 }
 
 const XDG: [prefix: string, variable: string][] = [

@@ -6,62 +6,72 @@ import { forgetAgent } from '../forget.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { FleetLogger } from '../logger.js';
 import type { Project } from '../projects.js';
-import { commitLeftovers } from '../review/autocommit.js';
+import { commitLeftovers, type LeftoverCommit } from '../review/autocommit.js';
 import { resolveBase } from '../review/base.js';
 import { cleanupFleetBranches } from '../review/branch-cleanup.js';
 import type { BranchVerdict } from '../review/branch-delete.js';
 import { agentChanges, notGitChanges } from '../review/changes.js';
 import { deleteBranchIfMerged, unlandedWork } from '../review/delete-safety.js';
+import { git as gitOut, splitNul } from '../review/git.js';
 import { mergeAgentBranch } from '../review/merge.js';
+import { branchRef, commitOf } from '../review/refs.js';
 import type { AgentRecord, Store } from '../store.js';
 import type { AgentBase } from '../types.js';
-import { findRepo } from '../worktrees.js';
+import { findRepo } from '../repo/find-repo.js';
+import { fetchBranch, openAgentGit, type AgentGit, type PlaceOf } from './agent-git.js';
 import { repoLockKey } from './workspaces.js';
 
-type Landing = Pick<FleetBackend, 'forgetAgent' | 'agentChanges' | 'commitLeftovers' | 'unlandedWork' | 'mergeAgent' | 'cleanupBranches'>;
-
-interface AgentGit {
-  repoRoot: string;
-  worktree: string;
-  branch: string;
-  base: AgentBase;
-}
+type Landing = Pick<FleetBackend, 'forgetAgent' | 'agentChanges' | 'branchCommit' | 'commitLeftovers' | 'unlandedWork' | 'mergeAgent' | 'cleanupBranches'>;
 
 /**
- * Seeing, landing and removing an agent's work in the host's repository. Whatever moves or deletes a ref runs under
- * the repository's lock, the one `git worktree add/remove` take, so two of them never race on one repository.
+ * Seeing, landing and removing an agent's work. The agent's repository is read only in the agent's place and its
+ * work comes into the user's repository only by fetching its branch; whatever moves or deletes a ref of the user's
+ * repository runs under that repository's lock, so two of them never race.
  */
-export function createLocalLanding(repoLocks: KeyedLock): Landing {
+export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Landing {
   const underRepoLock = async <T>(repoRoot: string, operation: () => Promise<T>): Promise<T> =>
     repoLocks.run(await repoLockKey(repoRoot), operation);
+  const fetched = (git: AgentGit) => underRepoLock(git.repoRoot, () => fetchBranch(git));
 
   return {
     forgetAgent: async (store, key, record, logger) => {
       // A repository git can no longer read still lets the agent go; only its branch is then left alone.
-      const git = await agentGit(record).catch(() => null);
+      const git = await openAgentGit(record, placeOf).catch(() => null);
       if (git === null) return { summary: await forgetAgent(store, key, record, logger), branch: null };
       return underRepoLock(git.repoRoot, () => forgetWithBranch(git, { store, key, record, logger }));
     },
     agentChanges: async (record, request) => {
-      const git = await agentGit(record);
+      const git = await openAgentGit(record, placeOf);
       if (git === null) return notGitChanges(record.agent.workdir);
-      return agentChanges({ ...git, pathFilter: pathFilter(record, request), diffOffset: request.diffOffset, diffLimitBytes: request.diffLimitBytes });
+      if (existsSync(git.repo)) await fetched(git);
+      const options = { repoRoot: git.repoRoot, worktree: git.repo, branch: git.branch, base: git.base, place: git.place };
+      return agentChanges({ ...options, pathFilter: pathFilter(record, request), diffOffset: request.diffOffset, diffLimitBytes: request.diffLimitBytes });
+    },
+    branchCommit: async (record) => {
+      const git = await openAgentGit(record, placeOf);
+      if (git === null) return null;
+      return existsSync(git.repo) ? fetched(git) : commitOf(git.repoRoot, branchRef(git.branch));
     },
     commitLeftovers: async (record, message) => {
-      if (!record.git || !existsSync(record.git.worktree)) return null;
-      return commitLeftovers({ worktree: record.git.worktree, message });
+      const git = await openAgentGit(record, placeOf);
+      if (git === null || !existsSync(git.repo)) return null;
+      if (!(await commitLeftovers({ agentName: git.agentName, repo: git.repo, branch: git.branch, message, place: git.place }))) return null;
+      return leftoverCommit(git.repoRoot, await fetched(git));
     },
     unlandedWork: async (record) => {
-      const git = await agentGit(record);
-      return git === null ? null : unlandedWork(git);
+      const git = await openAgentGit(record, placeOf);
+      if (git === null) return null;
+      if (existsSync(git.repo)) await fetched(git);
+      return unlandedWork({ repoRoot: git.repoRoot, worktree: git.repo, branch: git.branch, base: git.base, place: git.place });
     },
     mergeAgent: async (record, request: MergeRequest) => {
-      const git = await agentGit(record);
+      const git = await openAgentGit(record, placeOf);
       if (git === null) throw notGit(record, 'merge');
       const target = request.target ?? baseBranch(record, git.base);
-      return underRepoLock(git.repoRoot, () =>
-        mergeAgentBranch({ repoRoot: git.repoRoot, branch: git.branch, target, strategy: request.strategy, message: request.message }),
-      );
+      return underRepoLock(git.repoRoot, async () => {
+        if (existsSync(git.repo)) await fetchBranch(git);
+        return mergeAgentBranch({ repoRoot: git.repoRoot, branch: git.branch, target, strategy: request.strategy, message: request.message });
+      });
     },
     cleanupBranches: async (project: Project, request) => {
       const repo = await findRepo(project.path);
@@ -75,13 +85,11 @@ export function createLocalLanding(repoLocks: KeyedLock): Landing {
   };
 }
 
-/** The agent's repository, worktree, branch and base; null for an agent outside git. */
-async function agentGit(record: AgentRecord): Promise<AgentGit | null> {
-  if (!record.git || !record.agent.branch) return null;
-  const { repo_root: repoRoot, worktree } = record.git;
-  // An agent made before bases were recorded is measured against the checkout's current HEAD.
-  const base = record.agent.base ?? (await resolveBase({ repoRoot }));
-  return { repoRoot, worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit } };
+/** The leftovers commit as the user's repository has it, once fetched: never as the agent's repository tells it. */
+async function leftoverCommit(repoRoot: string, sha: string): Promise<LeftoverCommit> {
+  const subject = await gitOut(repoRoot, ['log', '-1', '--format=%s', sha]);
+  const files = splitNul(await gitOut(repoRoot, ['diff-tree', '--root', '--no-commit-id', '--name-only', '-r', '-z', '--no-renames', sha]));
+  return { sha, subject, files };
 }
 
 /** The folder of a project inside its repository is the default path filter, so a sub-folder project shows its own. */
@@ -113,7 +121,7 @@ interface ForgetParts {
   logger: FleetLogger;
 }
 
-/** Removes the worktree, then deletes the branch only when its work is in the agent's base (else keeps and names it). */
+/** Removes the agent's repository, then deletes its branch only when its work is in the agent's base (else keeps and names it). */
 async function forgetWithBranch(git: AgentGit, parts: ForgetParts): Promise<ForgetOutcome> {
   const files = await forgetAgent(parts.store, parts.key, parts.record, parts.logger);
   const verdict = await deleteBranchIfMerged({ repoRoot: git.repoRoot, branch: git.branch, into: git.base.ref }).catch(

@@ -1,19 +1,22 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { WorkspaceError, type Workspace } from '../backend.js';
 import { FleetError } from '../errors.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { Project } from '../projects.js';
+import { findRepo } from '../repo/find-repo.js';
+import { makeAgentRepo } from '../repo/agent-repo.js';
 import { resolveBase } from '../review/base.js';
-import { commitOf } from '../review/refs.js';
+import { git, GitError } from '../review/git.js';
+import { assertPlainRef, commitOf } from '../review/refs.js';
 import type { AgentBase } from '../types.js';
-import { ensureWorktree, findRepo, GitError, worktreeWorkdir } from '../worktrees.js';
 
 export interface WorkspaceOptions {
   agentName: string;
   project: Project;
-  /** Where the agent's worktree goes when the project is in a git repository. */
+  /** Where the agent's repository goes when the project is in a git repository. */
   worktreePath: string;
-  /** One queue per repository (keyed by its common git dir) for git commands that change its worktree metadata. */
+  /** One queue per repository (keyed by its common git dir) for git commands that change its refs. */
   repoLocks: KeyedLock;
   /** Where a new `fleet/<name>` branch starts. */
   base: AgentBase | null;
@@ -38,7 +41,12 @@ export async function resolveLocalBase(project: Project, requested: string | und
   return { ref, commit };
 }
 
-/** The agent's own worktree on `fleet/<name>` in a git project, else the project directory itself. */
+/**
+ * The agent's own repository on `fleet/<name>` in a git project, else the project directory itself. The branch is
+ * made in the user's repository too, at the base (or kept, with an earlier agent's work, when it is there already):
+ * that is where the agent's work arrives, and what keeps the base's objects, which the agent's repository reads,
+ * from being pruned.
+ */
 export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<Workspace> {
   const { project } = options;
   if (!existsSync(project.path)) throw new WorkspaceError(`the project directory ${project.path} does not exist`);
@@ -47,18 +55,36 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   const branch = `fleet/${options.agentName}`;
   let created: boolean;
   try {
-    // Concurrent `git worktree add` on one repository read each other's half-written .git/worktrees entries.
-    ({ created } = await options.repoLocks.run(repo.commonDir, () =>
-      ensureWorktree({ repoRoot: repo.root, path: options.worktreePath, branch, startPoint: options.base?.commit }),
-    ));
+    ({ created } = await options.repoLocks.run(repo.commonDir, async () => {
+      const commit = await branchStart(repo.root, branch, options.base?.commit);
+      return makeAgentRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir, sourceRoot: repo.root });
+    }));
   } catch (error) {
-    if (!(error instanceof GitError)) throw error;
-    throw new WorkspaceError(`its git worktree could not be made: ${error.message}`);
+    if (!(error instanceof GitError) && !(error instanceof FleetError) && !(error instanceof WorkspaceError)) throw error;
+    throw new WorkspaceError(`its repository could not be made: ${error.message}`);
   }
   const workdir = worktreeWorkdir(options.worktreePath, repo.prefix);
-  // A project folder that git does not track yet is missing from a fresh worktree; the agent still works there.
-  mkdirSync(workdir, { recursive: true });
+  // A project folder that git does not track yet is missing from a fresh repository; the agent still works there.
+  // Made only in a repository made just now: in one the agent has used, the path may lead anywhere.
+  if (created) mkdirSync(workdir, { recursive: true });
   return { workdir, branch, git: { repo_root: repo.root, worktree: options.worktreePath }, created };
+}
+
+/** The commit `fleet/<name>` of the user's repository is at, made at `start` (or HEAD) when it is not there yet. */
+async function branchStart(repoRoot: string, branch: string, start: string | undefined): Promise<string> {
+  const ref = `refs/heads/${branch}`;
+  await assertPlainRef(repoRoot, ref);
+  const existing = await commitOf(repoRoot, ref);
+  if (existing !== null) return existing;
+  const commit = start ?? (await commitOf(repoRoot, 'HEAD'));
+  if (commit === null) throw new WorkspaceError(`the repository at ${repoRoot} has no commit yet; commit once, then restart_agent`);
+  await git(repoRoot, ['update-ref', '--no-deref', '-m', 'fleet-mcp: new agent', ref, commit, '']);
+  return commit;
+}
+
+/** The directory an agent works in: its repository, at the same place inside as the project in the user's. */
+function worktreeWorkdir(repoPath: string, prefix: string): string {
+  return prefix === '' ? repoPath : join(repoPath, prefix);
 }
 
 /** The lock key of the repository at `repoRoot`: its common git dir, or the root itself when git no longer finds it. */

@@ -1,6 +1,6 @@
 import { git } from './git.js';
 import { landedIn } from './landed.js';
-import { branchRef, commitOf, type CheckedOutBranch } from './refs.js';
+import { assertPlainRef, branchRef, commitOf, type CheckedOutBranch } from './refs.js';
 
 export type BranchVerdict =
   | { branch: string; deleted: true; commit: string; landed: 'reachable' | 'content' }
@@ -21,6 +21,7 @@ export interface DeleteIfLandedOptions {
 export async function deleteIfLanded(options: DeleteIfLandedOptions): Promise<BranchVerdict> {
   const { repoRoot, branch } = options;
   const ref = branchRef(branch);
+  await assertPlainRef(repoRoot, ref);
   const commit = await commitOf(repoRoot, ref);
   if (commit === null) return { branch, deleted: false, reason: 'no such branch' };
   const holder = options.checkedOut.find((entry) => entry.ref === ref);
@@ -30,6 +31,6 @@ export async function deleteIfLanded(options: DeleteIfLandedOptions): Promise<Br
     const count = await git(repoRoot, ['rev-list', '--count', `${options.into.commit}..${commit}`]);
     return { branch, deleted: false, reason: `${count} commit(s) not merged into ${options.into.name}` };
   }
-  await git(repoRoot, ['update-ref', '-m', `fleet-mcp: work is in ${options.into.name}`, '-d', ref, commit]);
+  await git(repoRoot, ['update-ref', '--no-deref', '-m', `fleet-mcp: work is in ${options.into.name}`, '-d', ref, commit]);
   return { branch, deleted: true, commit, landed };
 }

@@ -3,16 +3,18 @@ import { FleetError } from '../errors.js';
 import { currentBaseTip } from './base.js';
 import { DiffWindow, type DiffPage } from './diff-window.js';
 import { diffStat, type DiffStat } from './diffstat.js';
-import { git, streamGit } from './git.js';
+import { git, streamGit, type GitPlace } from './git.js';
 import { commitsBetween, type CommitList } from './landed.js';
 import { branchRef, commitOf } from './refs.js';
-import { withEverythingAdded } from './scratch-index.js';
+import { everythingAdded } from './scratch-index.js';
 import { uncommittedFiles, type ChangedFile } from './status.js';
 
 export interface AgentChangesOptions {
   repoRoot: string;
-  /** The agent's worktree; when it no longer exists only committed work is shown. */
+  /** The agent's repository; when it no longer exists only committed work is shown. */
   worktree: string;
+  /** Where git runs on the agent's repository: the agent's sandbox when it runs in one. */
+  place?: GitPlace;
   branch: string;
   /** The base the agent was created from: its ref (which may have moved on since) and the commit it had then. */
   base: { ref: string; commit: string };
@@ -83,7 +85,7 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   const committed = await diffStat(options.repoRoot, committedArgs, limit);
   const committedText = await diffText(options.repoRoot, committedArgs, window);
   const parts: DiffPart[] = [{ source: 'committed', from: mergeBase, to: branchCommit, text: committedText }];
-  const worktreeSide = hasWorktree ? await uncommittedSide(options.worktree, paths, limit, window) : null;
+  const worktreeSide = hasWorktree ? await uncommittedSide(options, paths, limit, window) : null;
   if (worktreeSide !== null) parts.push(worktreeSide.part);
 
   return {
@@ -101,22 +103,22 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   };
 }
 
-async function uncommittedSide(worktree: string, paths: string[], limit: number, window: DiffWindow) {
-  const status = await uncommittedFiles(worktree, { pathspec: paths });
+async function uncommittedSide(options: AgentChangesOptions, paths: string[], limit: number, window: DiffWindow) {
+  const { worktree } = options;
+  const status = await uncommittedFiles(worktree, { pathspec: paths, place: options.place });
   const cap = <T>(items: T[]): CappedFiles<T> => ({ items: items.slice(0, limit), total: items.length });
   const files = { staged: cap(status.staged), unstaged: cap(status.unstaged), untracked: cap(status.untracked) };
-  return withEverythingAdded(worktree, async (env) => {
-    const args = ['--cached', 'HEAD', '--', ...paths];
-    const stat = await diffStat(worktree, args, limit, env);
-    const text = await diffText(worktree, args, window, env);
-    const part: DiffPart = { source: 'uncommitted', from: 'HEAD', to: `working tree of ${worktree}`, text };
-    return { files, stat, part };
-  });
+  const place = everythingAdded(options.place);
+  const args = ['--cached', 'HEAD', '--', ...paths];
+  const stat = await diffStat(worktree, args, limit, place);
+  const text = await diffText(worktree, args, window, place);
+  const part: DiffPart = { source: 'uncommitted', from: 'HEAD', to: `working tree of ${worktree}`, text };
+  return { files, stat, part };
 }
 
-async function diffText(cwd: string, args: string[], window: DiffWindow, env?: Record<string, string>): Promise<string> {
+async function diffText(cwd: string, args: string[], window: DiffWindow, place?: GitPlace): Promise<string> {
   const diffArgs = ['-c', 'core.quotePath=false', 'diff', '--no-color', '--no-ext-diff', '--no-textconv', ...args];
-  await streamGit(cwd, diffArgs, (chunk) => window.push(chunk), env === undefined ? {} : { env });
+  await streamGit(cwd, diffArgs, (chunk) => window.push(chunk), { place });
   return window.endSection();
 }
 

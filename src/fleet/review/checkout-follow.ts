@@ -30,7 +30,7 @@ export interface MoveRefOptions {
 export async function moveRef(options: MoveRefOptions): Promise<string | null> {
   const { repoRoot, ref, from, to, checkout } = options;
   try {
-    await git(repoRoot, ['update-ref', '-m', options.reason, ref, to, from]);
+    await git(repoRoot, ['update-ref', '--no-deref', '-m', options.reason, ref, to, from]);
   } catch (error) {
     return `${ref} moved while merging (${(error as Error).message}); nothing was changed, try again`;
   }
@@ -40,7 +40,7 @@ export async function moveRef(options: MoveRefOptions): Promise<string | null> {
     await git(checkout, ['read-tree', '-m', '-u', from, to]);
     return null;
   } catch (error) {
-    await git(repoRoot, ['update-ref', '-m', 'fleet-mcp: undo, the checkout could not follow', ref, from, to]);
+    await git(repoRoot, ['update-ref', '--no-deref', '-m', 'fleet-mcp: undo, the checkout could not follow', ref, from, to]);
     return `the checkout ${checkout} could not follow (${(error as Error).message}); nothing was changed`;
   }
 }

@@ -3,14 +3,18 @@ import { currentBaseTip } from './base.js';
 import { deleteIfLanded, type BranchVerdict } from './branch-delete.js';
 import { commitsBetween, landedIn, type CommitList } from './landed.js';
 import { branchRef, checkedOutBranches, commitOf } from './refs.js';
+import type { GitPlace } from './git.js';
 import { uncommittedFiles, uncommittedPaths } from './status.js';
 
 export interface UnlandedWorkOptions {
   repoRoot: string;
+  /** The agent's repository. */
   worktree: string;
   branch: string;
   base: { ref: string; commit: string };
   listLimit?: number;
+  /** Where git runs on the agent's repository: the agent's sandbox when it runs in one. */
+  place?: GitPlace;
 }
 
 export interface UnlandedWork {
@@ -33,7 +37,7 @@ export interface UnlandedWork {
 export async function unlandedWork(options: UnlandedWorkOptions): Promise<UnlandedWork> {
   const limit = options.listLimit ?? 20;
   const tip = await currentBaseTip(options.repoRoot, options.base);
-  const paths = existsSync(options.worktree) ? uncommittedPaths(await uncommittedFiles(options.worktree)) : [];
+  const paths = existsSync(options.worktree) ? uncommittedPaths(await uncommittedFiles(options.worktree, { place: options.place })) : [];
   const uncommitted = { items: paths.slice(0, limit), total: paths.length };
   const branchCommit = await commitOf(options.repoRoot, branchRef(options.branch));
   const commits = branchCommit === null ? { items: [], total: 0 } : await commitsBetween(options.repoRoot, tip.commit, branchCommit, limit);

@@ -1,4 +1,4 @@
-import { git, splitNul } from './git.js';
+import { git, splitNul, type GitPlace } from './git.js';
 
 export interface FileStat {
   path: string;
@@ -19,8 +19,8 @@ export interface DiffStat {
 }
 
 /** `git diff --numstat` of `args` (revisions, options and pathspec), totalled, with the per-file list capped. */
-export async function diffStat(cwd: string, args: string[], limit: number, env?: Record<string, string>): Promise<DiffStat> {
-  const output = await git(cwd, ['diff', '--numstat', '-z', '--no-ext-diff', '--no-textconv', ...args], env === undefined ? {} : { env });
+export async function diffStat(cwd: string, args: string[], limit: number, place?: GitPlace): Promise<DiffStat> {
+  const output = await git(cwd, ['diff', '--numstat', '-z', '--no-ext-diff', '--no-textconv', ...args], { place });
   const files = parseNumstat(splitNul(output));
   const sum = (key: 'insertions' | 'deletions') => files.reduce((total, file) => total + (file[key] ?? 0), 0);
   return {

@@ -1,12 +1,33 @@
-import { execFile, spawn } from 'node:child_process';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
+import type { Readable } from 'node:stream';
 import { childEnv } from '../child-env.js';
-import { GitError } from '../worktrees.js';
+
+/**
+ * Where a git command runs: wraps its argv, e.g. into the sandbox of the agent whose repository it reads, and gives
+ * the environment to run it with.
+ */
+export type GitPlace = (argv: string[], env: Record<string, string>) => PlacedCommand;
+
+/** An argv to run, its environment, and files it reads at fd 3, 4, … (e.g. a sandbox's seccomp filter). */
+export interface PlacedCommand {
+  argv: string[];
+  env: Record<string, string>;
+  inputFiles?: string[];
+}
 
 export interface GitRunOptions {
   /** Extra variables, e.g. GIT_INDEX_FILE for a scratch index or GIT_AUTHOR_* for a replayed commit. */
   env?: Record<string, string>;
   /** Exit codes that are answers rather than failures (e.g. 1 from `merge-tree` means "conflicts"). */
   okCodes?: number[];
+  /** Left out: on the server, as its user. */
+  place?: GitPlace;
+}
+
+/** A git failure with git's own words, which are what a caller needs to fix it. */
+export class GitError extends Error {
+  override name = 'GitError';
 }
 
 export interface GitRun {
@@ -19,19 +40,36 @@ const TIMEOUT_MS = 10 * 60_000;
 const MAX_BUFFER = 64 * 1024 * 1024;
 
 /**
- * Runs git without a shell. git runs the repository's hooks and filter drivers, which agents can write through
- * their worktrees, so it gets an agent's environment: never the server's token or settings. It never prompts:
- * there is no terminal to answer.
+ * Before every git command fleet-mcp runs. No hook runs, the repository's `core.hooksPath` (e.g. `.husky`, whose
+ * files a merged branch brings) included: nobody is at a terminal to answer one, and a hook that waits or fails would
+ * leave a commit or merge half-done. No fsmonitor, no submodule recursion (a nested repository's config is the
+ * agent's), and no transport but the local one fleet-mcp fetches agents' work with.
  */
-export function runGit(cwd: string, args: string[], options: GitRunOptions = {}): Promise<GitRun> {
-  const env = { ...childEnv(process.env, options.env ?? {}), GIT_TERMINAL_PROMPT: '0' };
-  return new Promise((resolve, reject) => {
-    execFile('git', args, { cwd, env, encoding: 'utf8', maxBuffer: MAX_BUFFER, timeout: TIMEOUT_MS }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1;
-      if (code === 0 || (options.okCodes ?? []).includes(code)) resolve({ stdout, code });
-      else reject(new GitError(`git ${args.join(' ')} failed: ${stderr.trim() || (error?.message ?? '')}`));
-    });
+export const HARDENED = [
+  '-c', 'core.hooksPath=/dev/null',
+  '-c', 'core.fsmonitor=false',
+  '-c', 'submodule.recurse=false',
+  '-c', 'diff.ignoreSubmodules=all',
+  '-c', 'protocol.allow=never',
+];
+
+/** What runs: git's argv, hardened, and its environment, never the server's token or settings; it never prompts. */
+function gitCommand(args: string[], options: GitRunOptions): PlacedCommand {
+  const env = { ...childEnv(process.env, options.env ?? {}), GIT_TERMINAL_PROMPT: '0', GIT_NO_REPLACE_OBJECTS: '1' };
+  const argv = ['git', ...HARDENED, ...args];
+  return options.place ? options.place(argv, env) : { argv, env };
+}
+
+/** Runs git without a shell, where `options.place` says. */
+export async function runGit(cwd: string, args: string[], options: GitRunOptions = {}): Promise<GitRun> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const code = await spawnGit(cwd, args, options, (chunk) => {
+    size += chunk.length;
+    if (size > MAX_BUFFER) throw new GitError(`git ${args.join(' ')} printed more than ${MAX_BUFFER} bytes`);
+    chunks.push(chunk);
   });
+  return { stdout: Buffer.concat(chunks).toString('utf8'), code };
 }
 
 /** git's output with the trailing newline removed; throws GitError on any failure. */
@@ -50,19 +88,38 @@ export function splitNul(output: string): string[] {
  * Streams git's output chunk by chunk, for output too large to hold (a huge diff); only what `onChunk` keeps stays
  * in memory.
  */
-export function streamGit(cwd: string, args: string[], onChunk: (chunk: Buffer) => void, options: GitRunOptions = {}): Promise<void> {
-  const env = { ...childEnv(process.env, options.env ?? {}), GIT_TERMINAL_PROMPT: '0' };
+export async function streamGit(cwd: string, args: string[], onChunk: (chunk: Buffer) => void, options: GitRunOptions = {}): Promise<void> {
+  await spawnGit(cwd, args, { ...options, okCodes: [] }, onChunk);
+}
+
+/** Starts git where its options say, with its input files at fd 3, 4, …; resolves with an exit code that is an answer. */
+function spawnGit(cwd: string, args: string[], options: GitRunOptions, onChunk: (chunk: Buffer) => void): Promise<number> {
+  const { argv, env, inputFiles = [] } = gitCommand(args, options);
+  const fail = (why: string) => new GitError(`git ${args.join(' ')} failed: ${why}`);
   return new Promise((resolve, reject) => {
-    const child = spawn('git', args, { cwd, env, stdio: ['ignore', 'pipe', 'pipe'], timeout: TIMEOUT_MS });
+    const inputs = inputFiles.map((file) => openSync(file, 'r'));
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], timeout: TIMEOUT_MS }) as ChildProcessByStdio<null, Readable, Readable>;
+    } finally {
+      for (const fd of inputs) closeSync(fd);
+    }
     let stderr = '';
-    child.stdout.on('data', onChunk);
+    child.stdout.on('data', (chunk: Buffer) => {
+      try {
+        onChunk(chunk);
+      } catch (error) {
+        child.kill('SIGKILL');
+        reject(error as Error);
+      }
+    });
     child.stderr.on('data', (chunk: Buffer) => {
       if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
     });
-    child.on('error', (error) => reject(new GitError(`git ${args.join(' ')} failed: ${error.message}`)));
-    child.on('close', (code) => {
-      if (code === 0) resolve();
-      else reject(new GitError(`git ${args.join(' ')} failed: ${stderr.trim() || `exit code ${String(code)}`}`));
+    child.on('error', (error) => reject(fail(error.message)));
+    child.on('close', (code, signal) => {
+      if (code === 0 || (code !== null && (options.okCodes ?? []).includes(code))) resolve(code);
+      else reject(fail(stderr.trim() || (signal ? `signal ${signal}` : `exit code ${String(code)}`)));
     });
   });
 }
@@ -71,19 +128,13 @@ export function streamGit(cwd: string, args: string[], onChunk: (chunk: Buffer) 
  * Config that lets fleet-mcp commit where nobody has set an identity (a fresh server account): each of user.name
  * and user.email is supplied only when the repository's own config lacks it, so a configured identity always wins.
  */
-export async function fallbackIdentityArgs(cwd: string): Promise<string[]> {
+export async function fallbackIdentityArgs(cwd: string, place?: GitPlace): Promise<string[]> {
   const args: string[] = [];
-  if (!(await configValue(cwd, 'user.name'))) args.push('-c', 'user.name=fleet-mcp');
-  if (!(await configValue(cwd, 'user.email'))) args.push('-c', 'user.email=fleet-mcp@localhost');
+  if (!(await configValue(cwd, 'user.name', place))) args.push('-c', 'user.name=fleet-mcp');
+  if (!(await configValue(cwd, 'user.email', place))) args.push('-c', 'user.email=fleet-mcp@localhost');
   return args;
 }
 
-async function configValue(cwd: string, key: string): Promise<string> {
-  return (await runGit(cwd, ['config', '--get', key], { okCodes: [1] })).stdout.trim();
+async function configValue(cwd: string, key: string, place?: GitPlace): Promise<string> {
+  return (await runGit(cwd, ['config', '--get', key], { okCodes: [1], place })).stdout.trim();
 }
-
-/**
- * fleet-mcp's own bookkeeping commands run no hooks: nobody is at a terminal to answer one, a hook that waits or
- * fails would leave work uncommitted or a merge half-done, and hooks are code agents can write.
- */
-export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];

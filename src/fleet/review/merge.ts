@@ -2,7 +2,7 @@ import { FleetError } from '../errors.js';
 import { moveRef, trackedChanges } from './checkout-follow.js';
 import { fallbackIdentityArgs, git, splitNul } from './git.js';
 import { mergeTrees, treeOf } from './merge-tree.js';
-import { branchRef, commitOf, isAncestor, worktreeOfBranch } from './refs.js';
+import { assertPlainRef, branchRef, commitOf, isAncestor, worktreeOfBranch } from './refs.js';
 import { replayCommits } from './replay.js';
 
 export type MergeStrategy = 'merge' | 'squash' | 'rebase';
@@ -59,6 +59,8 @@ type Landing = { outcome: 'commit'; newSha: string; created: string[]; fastForwa
 export async function mergeAgentBranch(options: MergeOptions): Promise<MergeResult> {
   const common: Common = { strategy: options.strategy, target: options.target, branch: options.branch };
   const targetRef = branchRef(options.target);
+  await assertPlainRef(options.repoRoot, targetRef);
+  await assertPlainRef(options.repoRoot, branchRef(options.branch));
   const oldSha = await existing(options.repoRoot, targetRef, `target branch "${options.target}"`);
   const branchSha = await existing(options.repoRoot, branchRef(options.branch), `branch "${options.branch}"`);
   if (await isAncestor(options.repoRoot, branchSha, oldSha)) {

@@ -1,3 +1,4 @@
+import { FleetError } from '../errors.js';
 import { git, runGit, splitNul } from './git.js';
 
 /** The commit a ref or revision names now, or null when it names nothing (a deleted branch, a typo). */
@@ -39,4 +40,14 @@ export async function checkedOutBranches(repoRoot: string): Promise<CheckedOutBr
 /** Where `ref` is checked out, or null. */
 export async function worktreeOfBranch(repoRoot: string, ref: string): Promise<string | null> {
   return (await checkedOutBranches(repoRoot)).find((entry) => entry.ref === ref)?.worktree ?? null;
+}
+
+/**
+ * Refuses a ref that is a symbolic ref: moving or deleting one would move or delete the branch it points to (a
+ * `fleet/x` made to point at `main`). fleet-mcp moves and deletes only plain branches.
+ */
+export async function assertPlainRef(repoRoot: string, ref: string): Promise<void> {
+  const { stdout, code } = await runGit(repoRoot, ['symbolic-ref', '--quiet', ref], { okCodes: [1, 128] });
+  if (code !== 0) return;
+  throw new FleetError('conflict', `${ref} in ${repoRoot} is a symbolic ref to ${stdout.trim()}; fleet-mcp moves and deletes only plain branches, so nothing was changed`);
 }

@@ -1,23 +1,32 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
-import { git } from './git.js';
+import { HARDENED, type GitPlace } from './git.js';
+
+const GIT = ['git', ...HARDENED].map((word) => `'${word}'`).join(' ');
 
 /**
- * Runs `use` with GIT_INDEX_FILE pointing at a copy of the worktree's index into which everything uncommitted has
- * been added (`git add -A`, which respects .gitignore). Diffs against it then show untracked files too, while the
- * worktree's real index, and so what the agent has staged, stays exactly as it was.
+ * Copies the repository's index into a temp folder of its own, adds everything uncommitted to the copy (`git add
+ * -A`, which respects .gitignore), then runs the command with GIT_INDEX_FILE pointing at it and removes the copy.
+ * It runs where the command runs (in a sandbox: its private /tmp), so the server writes nothing into a folder the
+ * agent can reach.
  */
-export async function withEverythingAdded<T>(worktree: string, use: (env: Record<string, string>) => Promise<T>): Promise<T> {
-  const dir = mkdtempSync(join(tmpdir(), 'fleet-index-'));
-  try {
-    const realIndex = await git(worktree, ['rev-parse', '--git-path', 'index']);
-    const indexPath = isAbsolute(realIndex) ? realIndex : join(worktree, realIndex);
-    const env = { GIT_INDEX_FILE: join(dir, 'index') };
-    if (existsSync(indexPath)) copyFileSync(indexPath, env.GIT_INDEX_FILE);
-    await git(worktree, ['add', '-A'], { env });
-    return await use(env);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+const SCRIPT = [
+  'set -e',
+  'scratch=$(mktemp -d)',
+  `trap 'rm -rf "$scratch"' EXIT`,
+  `real=$(${GIT} rev-parse --git-path index)`,
+  'if [ -f "$real" ]; then cp "$real" "$scratch/index"; fi',
+  'GIT_INDEX_FILE="$scratch/index"',
+  'export GIT_INDEX_FILE',
+  `${GIT} add -A`,
+  '"$@"',
+].join('\n');
+
+/**
+ * A place whose git commands see everything uncommitted as staged: diffs against its index then show untracked
+ * files too, while the repository's real index, and so what the agent has staged, stays exactly as it was.
+ */
+export function everythingAdded(place: GitPlace | undefined): GitPlace {
+  return (argv, env) => {
+    const wrapped = ['sh', '-c', SCRIPT, 'sh', ...argv];
+    return place ? place(wrapped, env) : { argv: wrapped, env };
+  };
 }

@@ -1,4 +1,4 @@
-import { git, splitNul } from './git.js';
+import { git, splitNul, type GitPlace } from './git.js';
 
 export interface ChangedFile {
   path: string;
@@ -19,11 +19,11 @@ export interface UncommittedFiles {
  */
 export async function uncommittedFiles(
   worktree: string,
-  options: { pathspec?: string[]; untracked?: boolean } = {},
+  options: { pathspec?: string[]; untracked?: boolean; place?: GitPlace } = {},
 ): Promise<UncommittedFiles> {
   const untracked = options.untracked === false ? 'no' : 'all';
   const args = ['status', '--porcelain=v1', '-z', `--untracked-files=${untracked}`, '--no-renames', '--', ...(options.pathspec ?? [])];
-  const fields = splitNul(await git(worktree, args));
+  const fields = splitNul(await git(worktree, ['--no-optional-locks', ...args], { place: options.place }));
   const files: UncommittedFiles = { staged: [], unstaged: [], untracked: [] };
   for (const field of fields) {
     const [x = ' ', y = ' '] = field;

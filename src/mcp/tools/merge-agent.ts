@@ -11,6 +11,11 @@ const inputSchema = z.object({
     .max(250)
     .optional()
     .describe("Local branch to land the work on; default: the agent's base branch (the branch it was created from)."),
+  commit: z
+    .string()
+    .regex(/^[0-9a-f]{7,64}$/, { error: 'commit must be a commit id (7 to 64 hex digits), as show_agent_changes gives it in branch.commit' })
+    .optional()
+    .describe("The branch commit you reviewed (show_agent_changes' branch.commit); the merge is refused if the branch has moved since."),
   strategy: z
     .enum(['merge', 'squash', 'rebase'])
     .default('merge')
@@ -31,10 +36,11 @@ export function registerMergeAgent(server: McpServer, deps: FleetToolDeps): void
         'checkout of the target that was brought along, or null); "up_to_date" with reason; "conflict" with the ' +
         'conflicting files and git\'s messages; "refused" with reason and files (e.g. the target is checked out with ' +
         'uncommitted changes). Every outcome other than "merged" changed nothing. Refused while the agent is busy or ' +
-        'pending. After a merge, delete_agent deletes the branch with the agent.',
+        "pending, and when commit is given and the branch has moved past it. No hook of the repository runs. " +
+        'After a merge, delete_agent deletes the branch with the agent.',
       inputSchema,
       annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: false },
     },
-    async ({ agent_name, target, strategy, message }) => jsonResult(await deps.fleet.mergeAgent(agent_name, { target, strategy, message })),
+    async ({ agent_name, target, commit, strategy, message }) => jsonResult(await deps.fleet.mergeAgent(agent_name, { target, commit, strategy, message })),
   );
 }

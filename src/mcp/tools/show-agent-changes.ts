@@ -39,7 +39,8 @@ export function registerShowAgentChanges(server: McpServer, deps: FleetToolDeps)
         '"uncommitted":{"staged","unstaged","untracked"},"diff":{"parts":[{"source","from","to","text"}],"offset",' +
         '"shownBytes","totalBytes","totalFiles","nextOffset","leftOut"},"pathFilter"}: commits ahead of and behind its ' +
         'base, a diffstat, uncommitted files, and one page of the unified diff (committed work since the base, then ' +
-        'uncommitted work); when nextOffset is not null, call again with diff_offset=nextOffset for the rest. For a ' +
+        'uncommitted work); when nextOffset is not null, call again with diff_offset=nextOffset for the rest. The ' +
+        "agent's branch is fetched from its own repository first; pass branch.commit to merge_agent as commit. For a " +
         'project that is not a git repository it returns {"kind":"not_git","message"} saying what cannot be shown.',
       inputSchema,
       annotations: { readOnlyHint: true, openWorldHint: false },

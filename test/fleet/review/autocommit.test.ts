@@ -37,12 +37,11 @@ describe('commitLeftovers', () => {
     writeFile(worktree, '.gitignore', 'build/\n');
     writeFile(worktree, 'build/out.js', 'x\n');
 
-    const made = await commitLeftovers({ worktree, message: 'fleet: leftovers of task 3' });
+    const made = await commitLeftovers({ agentName: 'alpha', repo: worktree, branch: 'fleet/alpha', message: 'fleet: leftovers of task 3' });
 
-    expect(made).not.toBeNull();
-    expect(made!.subject).toBe('fleet: leftovers of task 3');
-    expect(made!.files.sort()).toEqual(['.gitignore', 'README.md', 'src/new.ts']);
-    expect(git(worktree, ['rev-parse', 'HEAD'])).toBe(made!.sha);
+    expect(made).toBe(true);
+    expect(git(worktree, ['log', '-1', '--format=%s'])).toBe('fleet: leftovers of task 3');
+    expect(git(worktree, ['diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD']).split('\n').sort()).toEqual(['.gitignore', 'README.md', 'src/new.ts']);
     expect(git(worktree, ['log', '-1', '--format=%an <%ae>|%cn <%ce>'])).toBe('fleet-mcp <fleet-mcp@localhost>|fleet-mcp <fleet-mcp@localhost>');
     expect(git(worktree, ['status', '--porcelain'])).toBe('');
   });
@@ -54,18 +53,30 @@ describe('commitLeftovers', () => {
     git(repo, ['config', 'user.email', 'ada@example.invalid']);
     writeFile(worktree, 'notes.txt', 'n\n');
 
-    await commitLeftovers({ worktree, message: 'leftovers' });
+    await commitLeftovers({ agentName: 'beta', repo: worktree, branch: 'fleet/beta', message: 'leftovers' });
 
     expect(git(worktree, ['log', '-1', '--format=%an <%ae>'])).toBe('Ada Lovelace <ada@example.invalid>');
   });
 
-  it('returns null and makes no commit when nothing is uncommitted', async () => {
+  it('makes no commit when nothing is uncommitted', async () => {
     const repo = sandbox.gitRepo();
     const worktree = agentWorktree(sandbox, repo, 'gamma');
     writeFile(worktree, '.git-ignored-by-exclude', '');
     writeFile(repo, '.git/info/exclude', '.git-ignored-by-exclude\n');
     const before = git(worktree, ['rev-parse', 'HEAD']);
-    expect(await commitLeftovers({ worktree, message: 'nothing' })).toBeNull();
+    expect(await commitLeftovers({ agentName: 'gamma', repo: worktree, branch: 'fleet/gamma', message: 'nothing' })).toBe(false);
     expect(git(worktree, ['rev-parse', 'HEAD'])).toBe(before);
+  });
+
+  it('commits nothing, and says so, where the agent pointed its HEAD away from its branch', async () => {
+    const repo = sandbox.gitRepo();
+    const worktree = agentWorktree(sandbox, repo, 'delta');
+    git(worktree, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
+    writeFile(worktree, 'stray.txt', 'x\n');
+    const main = git(repo, ['rev-parse', 'main']);
+    await expect(commitLeftovers({ agentName: 'delta', repo: worktree, branch: 'fleet/delta', message: 'm' })).rejects.toThrow(
+      'agent "delta" pointed its HEAD at refs/heads/main instead of refs/heads/fleet/delta; nothing was committed',
+    );
+    expect(git(repo, ['rev-parse', 'main'])).toBe(main);
   });
 });

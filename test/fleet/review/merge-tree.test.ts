@@ -15,7 +15,7 @@ afterEach(async () => {
 function oldGitOnPath(): void {
   const dir = sandbox.dir('fleet-old-git-');
   const script = join(dir, 'git');
-  writeFileSync(script, '#!/bin/sh\nif [ "$1" = version ]; then echo "git version 2.30.2"; exit 0; fi\necho "usage: git merge-tree <base-tree> <branch1> <branch2>" >&2\nexit 129\n');
+  writeFileSync(script, '#!/bin/sh\nfor last; do :; done\nif [ "$last" = version ]; then echo "git version 2.30.2"; exit 0; fi\necho "usage: git merge-tree <base-tree> <branch1> <branch2>" >&2\nexit 129\n');
   chmodSync(script, 0o755);
   process.env.PATH = `${dir}:${savedPath ?? ''}`;
 }

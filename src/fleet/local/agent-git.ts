@@ -1,0 +1,59 @@
+import type { GitContext } from '../backend.js';
+import { FleetError } from '../errors.js';
+import { agentRepoProblem } from '../repo/agent-repo.js';
+import { fetchAgentBranch } from '../repo/fetch-branch.js';
+import { findRepo } from '../repo/find-repo.js';
+import { resolveBase } from '../review/base.js';
+import type { GitPlace } from '../review/git.js';
+import { branchRef, commitOf } from '../review/refs.js';
+import type { AgentRecord } from '../store.js';
+import type { AgentBase } from '../types.js';
+
+/** Where git runs on an agent's repository: see AgentLauncher.placeOfRepository. */
+export type PlaceOf = (record: AgentRecord, context: GitContext) => GitPlace;
+
+/** An agent's repository and the user's it came from, with where git may read the agent's. */
+export interface AgentGit {
+  agentName: string;
+  /** The user's checkout, which holds the base and receives the agent's branch. */
+  repoRoot: string;
+  /** The agent's own repository. */
+  repo: string;
+  branch: string;
+  base: AgentBase;
+  place: GitPlace;
+}
+
+const NO_GIT: GitContext = { git_dir: null, git_common_dir: null, source_git_dir: null, head: null };
+
+/**
+ * The agent's git dirs, the user's, and the commit its branch had when last fetched; nothing outside git or where
+ * the agent's repository is missing (the task then fails on its missing directory). Throws for a repository that
+ * is not the agent's own, e.g. a worktree of an earlier fleet-mcp.
+ */
+export async function agentGitContext(record: AgentRecord): Promise<GitContext> {
+  if (!record.git || !record.agent.branch) return NO_GIT;
+  const problem = agentRepoProblem(record.git.worktree);
+  if (problem === 'missing') return NO_GIT;
+  if (problem !== null) throw new FleetError('failed', problem);
+  const source = await findRepo(record.git.repo_root);
+  const gitDir = `${record.git.worktree}/.git`;
+  const head = source && (await commitOf(source.root, branchRef(record.agent.branch)));
+  return { git_dir: gitDir, git_common_dir: gitDir, source_git_dir: source?.commonDir ?? null, head };
+}
+
+/** The agent's repository with where to read it; null for an agent outside git. */
+export async function openAgentGit(record: AgentRecord, placeOf: PlaceOf): Promise<AgentGit | null> {
+  if (!record.git || !record.agent.branch) return null;
+  const context = await agentGitContext(record);
+  const { repo_root: repoRoot, worktree } = record.git;
+  // An agent made before bases were recorded is measured against the checkout's current HEAD.
+  const base = record.agent.base ?? (await resolveBase({ repoRoot }));
+  const place = placeOf(record, context);
+  return { agentName: record.agent.name, repoRoot, repo: worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit }, place };
+}
+
+/** Fetches the agent's branch into the user's repository (see fetch-branch.ts); returns its commit. */
+export function fetchBranch(git: AgentGit): Promise<string> {
+  return fetchAgentBranch({ repoRoot: git.repoRoot, agentName: git.agentName, agentRepo: git.repo, branch: git.branch, place: git.place });
+}
