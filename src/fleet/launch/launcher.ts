@@ -28,6 +28,8 @@ export interface Isolation {
   /** Null where it can run; else one line saying what to install or enable. Looked at once. */
   problem(): string | null;
   wrap(spec: SandboxSpec, argv: readonly string[]): string[];
+  /** Files the wrapped argv reads at fd 3, 4, … (bwrap's seccomp filter), opened for it by the task supervisor. */
+  inputFiles(spec: SandboxSpec): string[];
 }
 
 export interface LaunchSpec {
@@ -44,8 +46,8 @@ export interface PreparedLaunch {
   role: Role;
   /** Said in the task's log, e.g. "sandboxed by bwrap, network on"; null when not sandboxed. */
   note: string | null;
-  /** The argv and environment of the process the supervisor starts. */
-  command(spec: LaunchSpec): { argv: string[]; env: Record<string, string> };
+  /** The argv and environment of the process the supervisor starts, and the files it gets at fd 3, 4, …. */
+  command(spec: LaunchSpec): { argv: string[]; env: Record<string, string>; inputFiles?: string[] };
 }
 
 /** A role asked for the sandbox and it cannot be had: the task must not start, and this says what to fix. */
@@ -68,10 +70,10 @@ export class AgentLauncher {
       throw new LaunchError(`role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''} runs sandboxed, and ${problem}`);
     }
     const sandboxed = sandboxedRole(role);
-    const network = role.sandbox.network;
+    const { network, unix_sockets: unixSockets } = role.sandbox;
     return {
       role: sandboxed,
-      note: `sandboxed by ${isolation.name}, network ${network ? 'on' : 'off'}`,
+      note: `sandboxed by ${isolation.name}, network ${network ? 'on' : 'off'}${unixSockets ? ', unix sockets allowed' : ''}`,
       command: (spec) => {
         // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
         const env = { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' };
@@ -84,7 +86,8 @@ export class AgentLauncher {
           env,
           hidden: this.options.hidden,
         });
-        return { argv: isolation.wrap({ mounts, network, cwd: spec.cwd }, spec.argv), env };
+        const sandbox = { mounts, network, unixSockets, cwd: spec.cwd };
+        return { argv: isolation.wrap(sandbox, spec.argv), env, inputFiles: isolation.inputFiles(sandbox) };
       },
     };
   }
