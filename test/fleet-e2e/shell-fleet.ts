@@ -1,0 +1,45 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { initGitRepo } from '../fleet/helpers.js';
+import type { Sandbox } from '../helpers/sandbox.js';
+import type { FleetServer, FleetSandbox } from './fleet-server.js';
+
+/** A role whose task text is the shell script it runs: the fake agent whose task is the attack. */
+export const SHELL = ['/bin/sh', '-c', '{task}'];
+
+/**
+ * A fleet under /var/tmp, not /tmp: the sandbox's private /tmp would hide it by accident, and what a sandboxed
+ * agent cannot reach, the sandbox must have kept from it on purpose. One git project, and the given roles.
+ */
+export function createShellFleet(prefix: string, roles: Record<string, unknown>): FleetSandbox {
+  const root = mkdtempSync(`/var/tmp/${prefix}-`);
+  const home = join(root, 'home');
+  const cwd = join(root, 'work');
+  mkdirSync(cwd, { recursive: true });
+  mkdirSync(home);
+  const configHome = join(home, '.config');
+  const env: NodeJS.ProcessEnv = {};
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL') env[key] = value;
+  const sandbox: Sandbox = {
+    root,
+    cwd,
+    configDir: join(configHome, 'fleet-mcp'),
+    tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
+    env: { ...env, HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
+  const repo = join(root, 'repo');
+  mkdirSync(repo);
+  initGitRepo(repo);
+  const configFile = join(root, 'fleet.json');
+  writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'a git repository' } }, roles }));
+  return { sandbox, repo, plain: cwd, dataDir: join(root, 'data'), configFile };
+}
+
+/** Runs one task on a new agent of the role and returns how it ended and the lines of its log. */
+export async function runTask(fleet: FleetServer, agent: string, role: string, script: string): Promise<{ task: any; lines: string[] }> {
+  await fleet.ok('create_agent', { name: agent, project: 'repo', role, task: script });
+  const waited = await fleet.ok('wait_for_agent', { agent_name: agent, timeout_seconds: 60 });
+  const log = await fleet.ok('show_agent_log', { agent_name: agent, page_size: 200 });
+  return { task: waited.agent.last_task, lines: log.lines.map((line: { text: string }) => line.text) };
+}
