@@ -1,10 +1,12 @@
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { bwrapIsolation, probeBwrap, type SandboxSpec } from '../../src/fleet/launch/bwrap.js';
+import { AgentLauncher } from '../../src/fleet/launch/launcher.js';
 import { seccompFilter } from '../../src/fleet/launch/seccomp.js';
+import { resolveRoles, rolesConfigSchema } from '../../src/fleet/roles.js';
 
 // The seccomp filter against the real kernel, in the real bwrap, loaded the way a task gets it (the file the
 // isolation names, opened at fd 3): each probe prints "ok" or the errno it got, and runs once outside the sandbox
@@ -93,7 +95,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('the sandbox sec
 
   it('does not pass the filter\'s fd on to the CLI: bwrap closes it once read', () => {
     // Only fd 3 is looked at: what else this test process inherited is the server's and the supervisor's to close.
-    const run = sandboxed(['/bin/sh', '-c', 'ls /proc/$$/fd'], false);
+    const run = sandboxed(['/bin/sh', '-c', 'ls /proc/$$/fd; true'], false);
     expect(lines(run)).toEqual(expect.arrayContaining(['0', '1', '2']));
     expect(lines(run)).not.toContain('3');
   });
@@ -111,5 +113,29 @@ describe('a filter file that cannot be loaded', () => {
     closeSync(fd);
     expect(run.status).not.toBe(0);
     expect(run.stderr).toMatch(/seccomp/i);
+  });
+});
+
+describe('unix_sockets of a role', () => {
+  it('is off unless the role says true, is said in the task\'s note, and takes nothing but a boolean', () => {
+    const config = { plain: { command: ['x', '{task}'], sandbox: true }, docker: { command: ['x', '{task}'], sandbox: { unix_sockets: true } } };
+    const [plain, docker] = resolveRoles(rolesConfigSchema.parse(config), { pathEnv: '' });
+    const launcher = new AgentLauncher({ hidden: [], presetsByDefault: false, isolation: bwrapIsolation({ path: '/usr/bin/bwrap', env: '/usr/bin/env' }, undefined, dir) });
+    expect(launcher.prepare(plain!, undefined).note).toBe('sandboxed by bwrap, network on');
+    expect(launcher.prepare(docker!, undefined).note).toBe('sandboxed by bwrap, network on, unix sockets allowed');
+    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { unix_sockets: 'yes' } } }).error?.issues[0]?.message).toBe('sandbox must be true, false or an object with enabled, network, unix_sockets, writable');
+  });
+});
+
+describe('probeBwrap and the filter', () => {
+  it('says so when bwrap works but cannot load the filter', () => {
+    const bin = join(dir, 'no-seccomp');
+    mkdirSync(bin);
+    // A bwrap that fails the way it does on a kernel without seccomp filters.
+    writeFileSync(join(bin, 'bwrap'), '#!/bin/sh\necho "bwrap: prctl(PR_SET_SECCOMP): Invalid argument" >&2\nexit 1\n');
+    chmodSync(join(bin, 'bwrap'), 0o755);
+    expect(probeBwrap(`${bin}:/usr/bin:/bin`).problem).toBe(
+      `${join(bin, 'bwrap')} cannot load the sandbox's seccomp filter (bwrap: prctl(PR_SET_SECCOMP): Invalid argument): use a kernel with seccomp filters (CONFIG_SECCOMP_FILTER)`,
+    );
   });
 });

@@ -25,7 +25,7 @@ function closeInheritedFds() {
     if (Number(name) <= 2) continue;
     let info;
     try { info = fs.readFileSync('/proc/self/fdinfo/' + name, 'utf8'); } catch { continue; }
-    const flags = /^flags:\s*([0-7]+)$/m.exec(info);
+    const flags = /^flags:\\s*([0-7]+)$/m.exec(info);
     if (flags && (parseInt(flags[1], 8) & 0o2000000) === 0) fs.closeSync(Number(name));
   }
 }
