@@ -49,7 +49,7 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   const env = findExecutable('env', { pathEnv, cwd: '/' });
   if (!env) return { problem: 'env was not found on PATH: install coreutils' };
   const filter = seccompFilter({ arch: process.arch, unixSockets: false });
-  if (!filter) return { problem: `the sandbox's seccomp filter knows x64 and arm64, not ${process.arch}: run the server on one of those, or give its roles "sandbox": false` };
+  if (!filter) return { problem: `the sandbox's seccomp filter is written for x86_64 and aarch64, not ${process.arch}: run the server on one of those, or give its roles "sandbox": false` };
   // The filter comes on stdin here, so the probe needs no file; a task's comes as a file at FILTER_FD.
   const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, unixSockets: false, cwd: '/' }, ['true'], 0);
   const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000, input: filter });

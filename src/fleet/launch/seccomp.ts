@@ -2,16 +2,6 @@ import { existsSync, readFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeTempFile } from '../../fs/atomic-file.js';
 
-/**
- * The seccomp filter bwrap loads for every sandboxed task, as a classic BPF program over `struct seccomp_data`
- * (nr at 0, arch at 4, args[i] at 16 + 8i, low half first on these little-endian arches). Unix sockets reach past
- * the read-only view of the host: connect() works on a read-only bind mount, so any socket the host shows (another
- * fleet's fleet.sock, docker.sock, an ssh-agent, dbus) would take the agent's orders. So socket(AF_UNIX) fails with
- * EACCES, and so does a socketpair(AF_UNIX) of a datagram type, whose sendto() reaches a datagram socket by path;
- * stream and seqpacket pairs stay (Node and libuv use them for child stdio) as they connect nowhere else. io_uring
- * fails with EPERM, as it can make sockets without the socket() syscall. A syscall of another ABI (i386 or x32 on
- * x86_64, arm32 on aarch64) kills the process, as its numbers are not the ones matched here.
- */
 export interface FilterOptions {
   /** Node's name of the CPU (process.arch). */
   arch: string;
@@ -20,6 +10,7 @@ export interface FilterOptions {
 }
 
 interface ArchSyscalls {
+  /** AUDIT_ARCH_* of linux/audit.h: what seccomp_data.arch holds for this ABI. */
   audit: number;
   socket: number;
   socketpair: number;
@@ -41,6 +32,7 @@ const SOCK_SEQPACKET = 5;
 const EACCES = 13;
 const EPERM = 1;
 
+// Return values of linux/seccomp.h, and the classic BPF opcodes of linux/filter.h that the program uses.
 const RET_ALLOW = 0x7fff0000;
 const RET_KILL_PROCESS = 0x80000000;
 const retErrno = (errno: number): number => 0x00050000 | errno;
@@ -59,11 +51,18 @@ type Instruction =
   | { op: number; k: number; yes: string | null; no: string | null }
   | { label: string };
 
-export function supportedArch(arch: string): boolean {
-  return arch in ARCHES;
-}
-
-/** The program as the kernel reads it (an array of struct sock_filter), or null on a CPU it does not know. */
+/**
+ * The seccomp filter bwrap loads for every sandboxed task, as a classic BPF program over `struct seccomp_data`
+ * (nr at 0, arch at 4, args[i] at 16 + 8i, low half first on these little-endian arches). Unix sockets reach past
+ * the read-only view of the host: connect() works on a read-only bind mount, so any socket the host shows (another
+ * fleet's fleet.sock, docker.sock, an ssh-agent, dbus) would take the agent's orders. So socket(AF_UNIX) fails with
+ * EACCES, and so does a socketpair(AF_UNIX) of a datagram type, whose sendto() reaches a datagram socket by path;
+ * stream and seqpacket pairs stay (Node and libuv use them for child stdio) as they connect nowhere else. io_uring
+ * fails with EPERM, as it can make sockets without the socket() syscall. A syscall of another ABI (i386 or x32 on
+ * x86_64, arm32 on aarch64) kills the process, as its numbers are not the ones matched here.
+ *
+ * Returned as the kernel reads it (an array of struct sock_filter), or null on a CPU it does not know.
+ */
 export function seccompFilter(options: FilterOptions): Buffer | null {
   const arch = ARCHES[options.arch];
   if (!arch) return null;
