@@ -12,6 +12,7 @@ import { readFleetConfig } from '../fleet/fleet-config.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { DataDirInUseError, openFleet } from './open-fleet.js';
 import { HOST_DATA_DIR_IN_USE } from './host-command.js';
+import { closeInheritedFds } from './inherited-fds.js';
 import { shareFleet } from './share-fleet.js';
 import type { StdioFlags } from './stdio.js';
 
@@ -29,6 +30,8 @@ const MAX_LOG_BYTES = 10 * 1024 * 1024;
  * logs to host.log in the data dir.
  */
 export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
+  // Before anything is started: an fd the client or its parent left open would reach every agent.
+  closeInheritedFds();
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   // Before the fleet opens (the lock, recovery, queued tasks): a host no client can reach has no reason to start.
   // A client checks the same before it starts a host, so this only happens to a host started by hand.

@@ -21,6 +21,7 @@ import { VERSION } from '../version.js';
 import { readFleetConfig } from '../fleet/fleet-config.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
+import { closeInheritedFds } from './inherited-fds.js';
 import { handleServeSignals } from './serve-signals.js';
 import { shareFleet } from './share-fleet.js';
 
@@ -100,6 +101,8 @@ function bothWatchers(watchers: TokenWatcher[]): TokenWatcher {
 }
 
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
+  // Before anything is started: an fd the parent left open would reach every agent.
+  closeInheritedFds();
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
   checkExposure(config, logger);

@@ -142,6 +142,7 @@ function argvSchema(key: string) {
 const sandboxConfigSchema = z.strictObject({
   enabled: z.boolean().optional(),
   network: z.boolean().optional(),
+  unix_sockets: z.boolean().optional(),
   writable: z
     .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
     .optional(),
@@ -160,7 +161,7 @@ const roleConfigSchema = z.strictObject({
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
-  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, writable' }).optional(),
+  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, unix_sockets, writable' }).optional(),
 });
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
@@ -232,7 +233,7 @@ function roleSandbox(config: RoleConfig['sandbox']): Role['sandbox'] {
   const settings = typeof config === 'object' ? config : {};
   // An object configures the sandbox, so it asks for it unless it says otherwise.
   const enabled = typeof config === 'boolean' ? config : config ? (config.enabled ?? true) : null;
-  return { enabled, network: settings.network ?? true, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
+  return { enabled, network: settings.network ?? true, unix_sockets: settings.unix_sockets ?? false, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
 }
 
 /** The preset's state paths, and its sandboxed run where the config kept the preset's own commands. */

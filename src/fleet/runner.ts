@@ -29,6 +29,8 @@ export interface RunOptions extends FollowLimits {
   argv: string[];
   cwd: string;
   env: Record<string, string>;
+  /** Opened read-only by the supervisor for the argv at fd 3, 4, … (bwrap reads its seccomp filter there). */
+  inputFiles?: string[];
   /** The command of the task supervisor (see supervisor/script.ts); the task's spec is added as its last argument. */
   supervisor: string[];
 }
@@ -73,7 +75,7 @@ const POLL_MS = 200;
  */
 export function runProcess(options: RunOptions): RunningProcess {
   const { files } = options;
-  const spec = { argv: options.argv, cwd: options.cwd, stdout: files.stdout, stderr: files.stderr, exit: files.exit };
+  const spec = { argv: options.argv, cwd: options.cwd, stdout: files.stdout, stderr: files.stderr, exit: files.exit, inputs: options.inputFiles ?? [] };
   let pid: number | undefined;
   let exited = false;
   try {

@@ -57,6 +57,8 @@ export interface RoleSandbox {
   enabled: boolean | null;
   /** Whether the agent keeps the host's network (its model API needs it); false gives it a network of its own, loopback only. */
   network: boolean;
+  /** Whether the agent may create unix sockets, and so reach every socket the host shows it (fleet-mcp's, docker's). */
+  unix_sockets: boolean;
   /** The CLI's own state (files or folders, `~` for its HOME), writable inside the sandbox. */
   writable: string[];
   /** A preset's run inside the sandbox, with its CLI's own permission checks off (the sandbox is the boundary); null: the role's own. */

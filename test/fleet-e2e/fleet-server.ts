@@ -4,7 +4,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { rememberSecret } from '../helpers/secrets.js';
-import { startServer, type StartedServer } from '../helpers/server.js';
+import { startServer, type StartedServer, type StartServerOptions } from '../helpers/server.js';
 import { initGitRepo, writeAgentScript } from '../fleet/helpers.js';
 
 /** A sandbox with a git project, a plain project and a fleet config whose default role runs the test agent script. */
@@ -57,8 +57,9 @@ export interface ToolAnswer {
  * Starts the real server with auth on and connects the real SDK client with the token. Its agents stop with it, so a
  * test leaves no task running; the tests of tasks outliving the server set FLEET_MCP_STOP_AGENTS_ON_EXIT=false.
  */
-export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> {
+export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, options: Pick<StartServerOptions, 'extraFds'> = {}): Promise<FleetServer> {
   const server = await startServer(fleet.sandbox, {
+    ...options,
     env: {
       FLEET_MCP_AUTH_ENABLED: 'true',
       FLEET_MCP_CONFIG: fleet.configFile,

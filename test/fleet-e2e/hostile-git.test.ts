@@ -6,7 +6,7 @@ import { git } from '../fleet/helpers.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
-import { createShellFleet, runScript } from './shell-fleet.js';
+import { createShellFleet, runTask, SHELL } from './shell-fleet.js';
 
 // Hostile agents against the git fleet-mcp runs on their work: each agent's task text is the attack, run through
 // the real server and the real bwrap. An attack that gets out leaves a marker file, which only a process outside
@@ -19,7 +19,8 @@ let fleet: FleetSandbox;
 let server: FleetServer;
 
 beforeAll(async () => {
-  fleet = createShellFleet(roots);
+  fleet = createShellFleet('fleet-mcp-hostile-git', { jailed: { command: SHELL, sandbox: true, default: true }, open: { command: SHELL, sandbox: false } });
+  roots.push(fleet.sandbox.root);
   server = await startFleetServer(fleet);
 });
 
@@ -61,11 +62,11 @@ function configAttack(mark: string): string {
 // Each test runs several sandboxed tasks one after the other, each a few seconds on a busy machine.
 describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents against the git fleet-mcp runs (bwrap)', { timeout: 240_000 }, () => {
   it("runs nothing an agent's repository configures outside its sandbox: fsmonitor, filters, textconv, hooks, worktree config, nested repositories", async () => {
-    const open = await runScript(server, 'control', 'open', configAttack(marker('control')));
+    const open = await runTask(server, 'control', 'open', configAttack(marker('control')));
     expect(open.lines).toContain('RIGGED');
     expect(existsSync(marker('control'))).toBe(true);
 
-    const jailed = await runScript(server, 'rigged', 'jailed', configAttack(marker('rigged')));
+    const jailed = await runTask(server, 'rigged', 'jailed', configAttack(marker('rigged')));
     expect(jailed.lines).toEqual(expect.arrayContaining(['sandboxed by bwrap, network on', 'RIGGED']));
     expect(jailed.task.uncommitted_changes).toBe(true);
     const changes = await server.ok('show_agent_changes', { agent_name: 'rigged' });
@@ -78,7 +79,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
   it("keeps the user's refs out of reach: a HEAD or a branch pointed at main moves and deletes nothing of the user's", async () => {
     git(fleet.repo, ['branch', '-f', 'release', 'main']);
     const before = git(fleet.repo, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/main', 'refs/heads/release']);
-    const headAway = await runScript(server, 'headaway', 'jailed', 'git symbolic-ref HEAD refs/heads/main && echo stray > stray.txt && echo POINTED');
+    const headAway = await runTask(server, 'headaway', 'jailed', 'git symbolic-ref HEAD refs/heads/main && echo stray > stray.txt && echo POINTED');
     expect(headAway.lines).toContain('POINTED');
     expect(headAway.lines).toContain(
       'what the task left uncommitted was not committed: agent "headaway" pointed its HEAD at refs/heads/main instead of refs/heads/fleet/headaway; nothing was committed',
@@ -87,19 +88,19 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
 
     for (const target of ['main', 'release']) {
       const script = `git update-ref refs/heads/${target} HEAD && git symbolic-ref refs/heads/fleet/to-${target} refs/heads/${target} && echo LINKED`;
-      const linked = await runScript(server, `to-${target}`, 'jailed', script);
+      const linked = await runTask(server, `to-${target}`, 'jailed', script);
       expect(linked.lines).toContain('LINKED');
       const deleted = await server.ok('delete_agent', { agent_name: `to-${target}` });
       expect(deleted.branch_outcome).toMatchObject({ branch: `fleet/to-${target}`, deleted: true });
     }
     expect(git(fleet.repo, ['for-each-ref', '--format=%(refname) %(objectname)', 'refs/heads/main', 'refs/heads/release'])).toBe(before);
     expect(git(fleet.repo, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
-    await runScript(server, 'after', 'jailed', 'echo STILL-WORKS');
+    await runTask(server, 'after', 'jailed', 'echo STILL-WORKS');
     await server.ok('delete_agent', { agent_name: 'after', force: true });
   });
 
   it('merges only the commit the lead reviewed', async () => {
-    await runScript(server, 'mover', 'jailed', 'echo one > one.txt && git add one.txt && git -c user.name=a -c user.email=a@x commit -qm one');
+    await runTask(server, 'mover', 'jailed', 'echo one > one.txt && git add one.txt && git -c user.name=a -c user.email=a@x commit -qm one');
     const reviewed = (await server.ok('show_agent_changes', { agent_name: 'mover' })).branch.commit;
     await server.ok('start_agent_task', { agent_name: 'mover', task_description: 'echo two > two.txt && git add two.txt && git -c user.name=a -c user.email=a@x commit -qm two' });
     await server.ok('wait_for_agent', { agent_name: 'mover', timeout_seconds: 60 });
@@ -120,7 +121,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
       `d=.git/objects/$(echo ${readme} | cut -c1-2); mkdir -p "$d"; echo junk > "$d/$(echo ${readme} | cut -c3-)"`,
       'echo TRIED',
     ].join('\n');
-    const replaced = await runScript(server, 'replacer', 'jailed', replace);
+    const replaced = await runTask(server, 'replacer', 'jailed', replace);
     expect(replaced.lines).toContain('TRIED');
     expect(replaced.lines).not.toContain('REPLACED');
     expect(git(fleet.repo, ['show', 'main:README.md'])).toBe(content);
@@ -135,7 +136,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
       'git update-ref "$(git symbolic-ref HEAD)" "$commit" && echo PLANTED',
     ].join('\n');
     const base = git(fleet.repo, ['rev-parse', 'main']);
-    const planted = await runScript(server, 'planter', 'jailed', malformed);
+    const planted = await runTask(server, 'planter', 'jailed', malformed);
     expect(planted.lines).toContain('PLANTED');
     expect(planted.lines.some((line) => line.startsWith('what the task changed could not be read: the branch fleet/planter of agent "planter" could not be fetched'))).toBe(true);
     expect(git(fleet.repo, ['rev-parse', 'fleet/planter'])).toBe(base);
@@ -146,11 +147,11 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
   it('writes nothing through a link the agent planted in its repository', async () => {
     const plant = (target: string) =>
       ['B=$(git symbolic-ref HEAD)', 'L=".git/logs/$B"', 'mkdir -p "$(dirname "$L")"', 'rm -f "$L"', `ln -s '${target}' "$L"`, 'echo x > leftover.txt', 'echo LINKED'].join('\n');
-    const open = await runScript(server, 'linkcontrol', 'open', plant(marker('linkcontrol')));
+    const open = await runTask(server, 'linkcontrol', 'open', plant(marker('linkcontrol')));
     expect(open.lines).toContain('LINKED');
     expect(existsSync(marker('linkcontrol'))).toBe(true);
 
-    const jailed = await runScript(server, 'linker', 'jailed', plant(marker('linker')));
+    const jailed = await runTask(server, 'linker', 'jailed', plant(marker('linker')));
     expect(jailed.lines).toContain('LINKED');
     await server.ok('show_agent_changes', { agent_name: 'linker' });
     await server.ok('delete_agent', { agent_name: 'linker', force: true });
@@ -166,13 +167,13 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
       'chmod +x .husky/*',
       'git add .husky && git -c user.name=a -c user.email=a@x commit -qm husky && echo HOOKED',
     ].join('\n');
-    const hooked = await runScript(server, 'husky', 'jailed', script);
+    const hooked = await runTask(server, 'husky', 'jailed', script);
     expect(hooked.lines).toContain('HOOKED');
     const merged = await server.ok('merge_agent', { agent_name: 'husky', strategy: 'merge' });
     expect(merged.outcome).toBe('merged');
     expect(existsSync(join(fleet.repo, '.husky', 'post-merge'))).toBe(true);
     await server.ok('delete_agent', { agent_name: 'husky' });
-    await runScript(server, 'afterhusky', 'jailed', 'echo more > more.txt');
+    await runTask(server, 'afterhusky', 'jailed', 'echo more > more.txt');
     await server.ok('merge_agent', { agent_name: 'afterhusky', strategy: 'squash' });
     await server.ok('delete_agent', { agent_name: 'afterhusky' });
     expect(existsSync(marker('husky'))).toBe(false);

@@ -2,16 +2,17 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initGitRepo } from '../fleet/helpers.js';
 import type { Sandbox } from '../helpers/sandbox.js';
-import type { FleetSandbox, FleetServer } from './fleet-server.js';
+import type { FleetServer, FleetSandbox } from './fleet-server.js';
+
+/** A role whose task text is the shell script it runs: the fake agent whose task is the attack. */
+export const SHELL = ['/bin/sh', '-c', '{task}'];
 
 /**
- * A fleet whose roles run their task text as a shell script: `jailed` in the sandbox, `open` outside it. Everything
- * lives under /var/tmp, not /tmp, so the sandbox's private /tmp does not hide it by accident: what an agent cannot
- * reach, the sandbox kept from it on purpose.
+ * A fleet under /var/tmp, not /tmp: the sandbox's private /tmp would hide it by accident, and what a sandboxed
+ * agent cannot reach, the sandbox must have kept from it on purpose. One git project, and the given roles.
  */
-export function createShellFleet(roots: string[]): FleetSandbox {
-  const root = mkdtempSync('/var/tmp/fleet-mcp-shell-fleet-');
-  roots.push(root);
+export function createShellFleet(prefix: string, roles: Record<string, unknown>): FleetSandbox {
+  const root = mkdtempSync(`/var/tmp/${prefix}-`);
   const home = join(root, 'home');
   const cwd = join(root, 'work');
   mkdirSync(cwd, { recursive: true });
@@ -31,19 +32,12 @@ export function createShellFleet(roots: string[]): FleetSandbox {
   mkdirSync(repo);
   initGitRepo(repo);
   const configFile = join(root, 'fleet.json');
-  const shell = ['/bin/sh', '-c', '{task}'];
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      projects: { repo: { path: repo, description: 'a git repository' } },
-      roles: { jailed: { command: shell, sandbox: true, default: true }, open: { command: shell, sandbox: false } },
-    }),
-  );
+  writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'a git repository' } }, roles }));
   return { sandbox, repo, plain: cwd, dataDir: join(root, 'data'), configFile };
 }
 
-/** Creates the agent with `script` as its task and waits for it; its last task and its log's lines. */
-export async function runScript(fleet: FleetServer, agent: string, role: string, script: string): Promise<{ task: any; lines: string[] }> {
+/** Runs one task on a new agent of the role and returns how it ended and the lines of its log. */
+export async function runTask(fleet: FleetServer, agent: string, role: string, script: string): Promise<{ task: any; lines: string[] }> {
   await fleet.ok('create_agent', { name: agent, project: 'repo', role, task: script });
   const waited = await fleet.ok('wait_for_agent', { agent_name: agent, timeout_seconds: 60 });
   const log = await fleet.ok('show_agent_log', { agent_name: agent, page_size: 200 });

@@ -28,7 +28,7 @@ const WORKS = { path: '/usr/bin/bwrap', env: '/usr/bin/env' };
 const MISSING = { problem: 'bwrap was not found on PATH: install the bubblewrap package' };
 
 function launcher(bwrap: BwrapStatus, presetsByDefault = true): AgentLauncher {
-  return new AgentLauncher({ hidden: [], presetsByDefault, isolation: bwrapIsolation(bwrap, undefined) });
+  return new AgentLauncher({ hidden: [], presetsByDefault, isolation: bwrapIsolation(bwrap, undefined, dir) });
 }
 
 describe('sandbox settings of roles and projects', () => {

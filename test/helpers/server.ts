@@ -22,6 +22,8 @@ export interface StartServerOptions {
   args?: string[];
   /** The command that runs the CLI; by default the built bundle under this Node. */
   launcher?: readonly string[];
+  /** What the server inherits at fd 3, 4, …, as a parent may leave open. */
+  extraFds?: (number | 'pipe' | 'ignore')[];
 }
 
 const DEFAULT_LAUNCHER = [process.execPath, CLI] as const;
@@ -34,7 +36,7 @@ export function startServer(sandbox: Sandbox, options: StartServerOptions = {}):
   const child = spawn(command!, [...launcherArgs, 'serve', '--port', '0', ...(options.args ?? [])], {
     cwd: sandbox.cwd,
     env: { ...sandbox.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe', ...(options.extraFds ?? [])],
   });
   running.add(child);
   let stdout = '';
@@ -43,10 +45,11 @@ export function startServer(sandbox: Sandbox, options: StartServerOptions = {}):
   captureLog(`server ${child.pid}`, output);
   const exited = exitAfterOutput(child);
   void exited.then(() => running.delete(child));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  // Piped: the first two entries of stdio above.
+  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
 
   return new Promise((resolve, reject) => {
-    child.stdout.on('data', (chunk: Buffer) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();
       const line = stdout.split('\n').find((text) => text.includes('"fleet-mcp listening"'));
       if (!line) return;

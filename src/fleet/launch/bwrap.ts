@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '../executables.js';
 import type { Isolation } from './launcher.js';
+import { installSeccompFilter, seccompFilter } from './seccomp.js';
 
 /** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
 export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
@@ -27,8 +28,13 @@ export interface SandboxSpec {
   /** In the order bwrap lays them out: a later mount covers what an earlier one shows below its path. */
   mounts: Mount[];
   network: boolean;
+  /** Whether the agent may create unix sockets (see seccomp.ts); io_uring stays denied either way. */
+  unixSockets: boolean;
   cwd: string;
 }
+
+/** Where bwrap reads its seccomp filter: the task supervisor opens the filter file there (see inputFiles). */
+const FILTER_FD = 3;
 
 const INSTALL_HINT = 'install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)';
 
@@ -41,20 +47,24 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   if (!path) return { problem: `bwrap was not found on PATH: ${INSTALL_HINT}` };
   const env = findExecutable('env', { pathEnv, cwd: '/' });
   if (!env) return { problem: 'env was not found on PATH: install coreutils' };
-  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, cwd: '/' }, ['true']);
-  const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000 });
+  const filter = seccompFilter({ arch: process.arch, unixSockets: false });
+  if (!filter) return { problem: `the sandbox's seccomp filter is written for x86_64 and aarch64, not ${process.arch}: run the server on one of those, or give its roles "sandbox": false` };
+  // The filter comes on stdin here, so the probe needs no file; a task's comes as a file at FILTER_FD.
+  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, unixSockets: false, cwd: '/' }, ['true'], 0);
+  const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000, input: filter });
   if (probe.status === 0) return { path, env };
   if (probe.stderr?.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
+  if (/seccomp/i.test(probe.stderr ?? '')) return { problem: `${path} cannot load the sandbox's seccomp filter (${firstLine(probe.stderr)}): use a kernel with seccomp filters (CONFIG_SECCOMP_FILTER)` };
   const said = firstLine(probe.stderr || probe.error?.message || `exit code ${probe.status}`);
   return {
     problem: `${path} cannot make a sandbox here (${said}): allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu an AppArmor profile for bwrap) or run the server where bwrap works`,
   };
 }
 
-/** The argv that runs `argv` inside the sandbox. */
-export function bwrapArgv(tools: { path: string; env: string }, spec: SandboxSpec, argv: readonly string[]): string[] {
+/** The argv that runs `argv` inside the sandbox; bwrap reads the seccomp filter from `filterFd` and closes it. */
+export function bwrapArgv(tools: { path: string; env: string }, spec: SandboxSpec, argv: readonly string[], filterFd = FILTER_FD): string[] {
   return [
-    tools.env, `--ignore-signal=${GRACEFUL_SIGNALS}`, tools.path, ...sandboxArgs(spec), '--',
+    tools.env, `--ignore-signal=${GRACEFUL_SIGNALS}`, tools.path, ...sandboxArgs(spec), '--seccomp', String(filterFd), '--',
     tools.env, `--default-signal=${GRACEFUL_SIGNALS}`, ...argv,
   ];
 }
@@ -91,8 +101,11 @@ function mountArgs({ kind, path, folder }: Mount): string[] {
   return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
 }
 
-/** bubblewrap as the sandbox, probed on the agents' PATH when first needed unless its state is known already. */
-export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined): Isolation {
+/**
+ * bubblewrap as the sandbox, probed on the agents' PATH when first needed unless its state is known already; its
+ * seccomp filter is kept in `filterDir`, which the sandbox hides.
+ */
+export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined, filterDir: string): Isolation {
   let status = known;
   const probed = (): BwrapStatus => (status ??= probeBwrap(pathEnv));
   return {
@@ -102,5 +115,7 @@ export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string |
       const { path, env } = probed();
       return bwrapArgv({ path: path!, env: env! }, spec, argv);
     },
+    // Not null: the probe refused a CPU the filter does not know.
+    inputFiles: (spec) => [installSeccompFilter(filterDir, { arch: process.arch, unixSockets: spec.unixSockets })!],
   };
 }

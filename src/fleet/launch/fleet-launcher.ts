@@ -15,6 +15,6 @@ export function createFleetLauncher(options: { dataDir: string; baseEnv: NodeJS.
   return new AgentLauncher({
     hidden: [options.dataDir, ...(options.sandbox?.hidden ?? [])],
     presetsByDefault: options.sandbox?.presetsByDefault ?? false,
-    isolation: bwrapIsolation(options.sandbox?.bwrap, options.baseEnv.PATH),
+    isolation: bwrapIsolation(options.sandbox?.bwrap, options.baseEnv.PATH, options.dataDir),
   });
 }

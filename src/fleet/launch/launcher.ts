@@ -1,4 +1,5 @@
 import type { GitContext } from '../backend.js';
+import type { PlacedCommand } from '../review/git.js';
 import type { Project } from '../projects.js';
 import type { Role } from '../types.js';
 import type { SandboxSpec } from './bwrap.js';
@@ -28,6 +29,8 @@ export interface Isolation {
   /** Null where it can run; else one line saying what to install or enable. Looked at once. */
   problem(): string | null;
   wrap(spec: SandboxSpec, argv: readonly string[]): string[];
+  /** Files the wrapped argv reads at fd 3, 4, … (bwrap's seccomp filter), opened for it by the task supervisor. */
+  inputFiles(spec: SandboxSpec): string[];
 }
 
 export interface LaunchSpec {
@@ -42,8 +45,8 @@ export interface PreparedLaunch {
   role: Role;
   /** Said in the task's log, e.g. "sandboxed by bwrap, network on"; null when not sandboxed. */
   note: string | null;
-  /** The argv and environment of the process the supervisor starts. */
-  command(spec: LaunchSpec): { argv: string[]; env: Record<string, string> };
+  /** The argv and environment of the process the supervisor starts, and the files it gets at fd 3, 4, …. */
+  command(spec: LaunchSpec): PlacedCommand;
 }
 
 /** A role asked for the sandbox and it cannot be had: the task must not start, and this says what to fix. */
@@ -60,12 +63,12 @@ export class AgentLauncher {
     const direct: PreparedLaunch = { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
     if (!this.sandboxAvailable(wanted, `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`)) return direct;
     const sandboxed = sandboxedRole(role);
-    const network = role.sandbox.network;
+    const { network, unix_sockets: unixSockets } = role.sandbox;
     return {
       role: sandboxed,
-      note: `sandboxed by ${this.options.isolation.name}, network ${network ? 'on' : 'off'}`,
+      note: `sandboxed by ${this.options.isolation.name}, network ${network ? 'on' : 'off'}${unixSockets ? ', unix sockets allowed' : ''}`,
       // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
-      command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, network),
+      command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, { network, unixSockets }),
     };
   }
 
@@ -75,11 +78,11 @@ export class AgentLauncher {
    * more than the agent could; network off. An agent whose role is gone is sandboxed wherever the sandbox works.
    * Throws LaunchError when the agent runs sandboxed and the sandbox cannot be had.
    */
-  placeOfRepository(role: Role | null, project: Project | undefined): (spec: LaunchSpec) => { argv: string[]; env: Record<string, string> } {
+  placeOfRepository(role: Role | null, project: Project | undefined): (spec: LaunchSpec) => PlacedCommand {
     const orphan = this.options.isolation.problem() === null ? 'required' : 'off';
     const wanted = role === null ? orphan : this.wanted(role, project);
     if (!this.sandboxAvailable(wanted, `role "${role?.name}"`)) return ({ argv, env }) => ({ argv, env });
-    return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], false);
+    return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, unixSockets: false });
   }
 
   /** Whether to sandbox: false when not wanted, or wanted only by default where the sandbox cannot be had. */
@@ -91,9 +94,11 @@ export class AgentLauncher {
     throw new LaunchError(`${who} runs sandboxed, and ${problem}`);
   }
 
-  private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], network: boolean) {
+  private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], access: { network: boolean; unixSockets: boolean }): PlacedCommand {
     const mounts = sandboxMounts({ workdir: spec.cwd, gitDir: spec.git.git_dir, sourceGitDir: spec.git.source_git_dir, state, env, hidden: this.options.hidden });
-    return { argv: this.options.isolation.wrap({ mounts, network, cwd: spec.cwd }, spec.argv), env };
+    const sandbox = { mounts, ...access, cwd: spec.cwd };
+    const { isolation } = this.options;
+    return { argv: isolation.wrap(sandbox, spec.argv), env, inputFiles: isolation.inputFiles(sandbox) };
   }
 
   /** Whether the role's tasks run sandboxed here: a `true` of the role or the project wins over a `false`. */

@@ -47,10 +47,14 @@ function fetchFailure(options: FetchBranchOptions, message: string): string {
   return `the branch ${options.branch} of agent "${options.agentName}" could not be fetched from its repository (${message}); ${kept}`;
 }
 
-/** The command git runs (through a shell, with the repository's path after it) to read the agent's repository. */
+/**
+ * The command git runs (through a shell, with the repository's path after it) to read the agent's repository; the
+ * files the place needs at fd 3, 4, … (the sandbox's seccomp filter) are opened there by the shell.
+ */
 function uploadPack(place: GitPlace | undefined): string {
   const argv = ['git', ...HARDENED, 'upload-pack'];
-  return (place ? place(argv, {}).argv : argv).map(shellQuote).join(' ');
+  const { argv: placed, inputFiles = [] } = place ? place(argv, {}) : { argv };
+  return [...placed.map(shellQuote), ...inputFiles.map((file, index) => `${index + 3}<${shellQuote(file)}`)].join(' ');
 }
 
 function shellQuote(word: string): string {

@@ -17,6 +17,19 @@ export const SUPERVISOR_SOURCE = `'use strict';
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const spec = JSON.parse(process.argv[process.argv.length - 1]);
+// What reached this process without close-on-exec (an fd the server's own parent left open) must not reach the CLI.
+function closeInheritedFds() {
+  let names;
+  try { names = fs.readdirSync('/proc/self/fd'); } catch { return; }
+  for (const name of names) {
+    if (Number(name) <= 2) continue;
+    let info;
+    try { info = fs.readFileSync('/proc/self/fdinfo/' + name, 'utf8'); } catch { continue; }
+    const flags = /^flags:\\s*([0-7]+)$/m.exec(info);
+    if (flags && (parseInt(flags[1], 8) & 0o2000000) === 0) fs.closeSync(Number(name));
+  }
+}
+closeInheritedFds();
 // A cancel signals the whole group, this process too: it stays to record how the CLI ended.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
 function record(status) {
@@ -32,9 +45,10 @@ let child;
 try {
   const out = fs.openSync(spec.stdout, 'a', 0o600);
   const err = fs.openSync(spec.stderr, 'a', 0o600);
-  child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, stdio: ['ignore', out, err] });
-  fs.closeSync(out);
-  fs.closeSync(err);
+  // Files the CLI's launcher reads at fd 3, 4, …: bwrap's seccomp filter, which bwrap closes once read.
+  const inputs = (spec.inputs || []).map((file) => fs.openSync(file, 'r'));
+  child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, stdio: ['ignore', out, err, ...inputs] });
+  for (const fd of [out, err, ...inputs]) fs.closeSync(fd);
 } catch (error) {
   record({ exit_code: null, signal: null, spawn_error: error.message });
 }
