@@ -175,7 +175,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
   it('a role may turn the network off: the sandbox then has a network of its own', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);
-    const offline = await run(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5'));
+    const offline = await run(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5', join(fleet.sandbox.configDir, 'tokens.json')));
     expect(offline.lines).toContain('sandboxed by bwrap, network off');
     expect(offline.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
     expect(offline.lines).not.toContain('SEES-SERVER-PORT');
