@@ -74,10 +74,13 @@ describe('task outcomes and the queue through the MCP tools', () => {
     writeFileSync(sandbox.configFile, JSON.stringify(config));
     const fleet = await startFleetServer(sandbox);
     const leak = join(mkdtempSync('/var/tmp/fleet-mcp-option-'), 'leak');
-    const refusal = await fleet.fails('create_agent', { name: 'leaker', project: 'repo', role: 'bare', task: `--output=${leak}` });
-    expect(refusal).toMatch(/role "bare" would pass to its program as an option.*put "--" before \{task\}/);
-    expect(existsSync(leak)).toBe(false);
-    rmSync(dirname(leak), { recursive: true });
+    try {
+      const refusal = await fleet.fails('create_agent', { name: 'leaker', project: 'repo', role: 'bare', task: `--output=${leak}` });
+      expect(refusal).toMatch(/role "bare" would pass to its program as an option.*put "--" before \{task\}/);
+      expect(existsSync(leak)).toBe(false);
+    } finally {
+      rmSync(dirname(leak), { recursive: true });
+    }
     // The sh -c role takes the task as $1, after its script: no option of sh, so no warning.
     await expect.poll(() => fleet.server.output(), { timeout: 5000 }).toMatch(/"role":"bare".*so such tasks are refused: put \\"--\\" before \{task\}/);
     expect(fleet.server.output()).not.toContain('"role":"shell"');

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FleetLogger } from '../../src/fleet/logger.js';
-import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
+import { BUILTIN_ROLES, resolveRoles, rolesConfigSchema, type RolesConfig } from '../../src/fleet/roles.js';
 import { readsTaskAsOption, unprotectedTaskRoles } from '../../src/fleet/task-option-guard.js';
 import { eventually, logTexts, Sandbox } from './helpers.js';
 
@@ -33,11 +33,24 @@ describe('where a task text could be an option', () => {
     ['inside --x={task}', ['x', '--message={task}']],
     ['after other text', ['x', 'Review: {task}']],
     ['a positional parameter of sh -c', ['sh', '-c', 'printf "%s" "$1"', 'agent', '{task}']],
-    ['$0 of sh -c', ['/bin/sh', '-c', 'printf "%s" "$0"', '{task}']],
+    ['the script name of sh -c', ['/bin/sh', '-c', 'printf "%s" "$0"', '{task}']],
     ['a positional parameter of bash -ec', ['/usr/bin/bash', '-ec', 'script', 'agent', '{task}']],
     ['a positional parameter of dash -e -c', ['dash', '-e', '-c', 'script', 'agent', '{task}']],
   ])('is not %s', (_shape, argv) => {
     expect(readsTaskAsOption(argv)).toBe(false);
+  });
+
+  it('is not in any command of the built-in presets, sandboxed or not, fresh or continuing', () => {
+    for (const preset of BUILTIN_ROLES) {
+      const argvs = [preset.command, preset.continue_command, preset.sandboxed?.command, preset.sandboxed?.continue_command];
+      for (const argv of argvs) if (argv) expect(readsTaskAsOption(argv), `${preset.name}: ${argv.join(' ')}`).toBe(false);
+    }
+  });
+
+  it('may be declared by a role with "task_is_operand", which takes only true or false', () => {
+    expect(rolesConfigSchema.safeParse({ x: { command: ['x', '{task}'], task_is_operand: true } }).success).toBe(true);
+    const bad = rolesConfigSchema.safeParse({ x: { command: ['x', '{task}'], task_is_operand: 'yes' } });
+    expect(bad.error?.issues[0]).toMatchObject({ path: ['x', 'task_is_operand'], message: 'task_is_operand must be true or false' });
   });
 
   it('is checked in every command a role may run, and not where the role declares its program takes no options there', () => {
@@ -126,7 +139,8 @@ describe('a task text starting with "-"', () => {
     await first.shutdown();
 
     const second = await sandbox.fleet({ dataDir, projects, rolesConfig: flip(['git', 'log', '-n', '1', '{task}']), maxBusy: 1 });
-    const failed = await eventually(() => (second.showAgent('queued').status === 'failed' ? second.showAgent('queued') : undefined), 20_000);
+    const failed = await eventually(() => (['failed', 'idle'].includes(second.showAgent('queued').status) ? second.showAgent('queued') : undefined), 20_000);
+    expect(failed.status).toBe('failed');
     expect(failed.status_reason).toContain('role "flip" would pass the task text, which starts with "-", to its program as an option');
     expect(failed.last_task).toMatchObject({ status: 'failed', started_at: null });
     expect(existsSync(leak)).toBe(false);
