@@ -22,6 +22,7 @@ describe('where a task text could be an option', () => {
     ['{task} as the script, after flags', ['/bin/bash', '-e', '-c', '{task}', 'name']],
     ['{task} after a shell flag that takes a value', ['sh', '-o', 'errexit', '-c', 'script', 'name', '{task}']],
     ['{task} after sh with no -c (a script file to run)', ['sh', '{task}']],
+    ['{task} after a script that is left out outside git', ['sh', '-c', '{git_dir}', '{task}']],
     ['{task} after env', ['env', 'sh', '-c', 'script', 'name', '{task}']],
     ['{task} with text after it', ['x', '{task} please']],
   ])('is %s', (_shape, argv) => {
