@@ -11,6 +11,8 @@ export class MessageLines {
     const lines: string[] = [];
     let start = 0;
     for (let end = chunk.indexOf(0x0a); end !== -1; end = chunk.indexOf(0x0a, start)) {
+      // A line is held to the limit also when its end comes in the chunk that takes it past.
+      this.#grow(end - start);
       this.#parts.push(chunk.subarray(start, end));
       const line = Buffer.concat(this.#parts).toString('utf8').replace(/\r$/, '');
       if (line !== '') lines.push(line);
@@ -19,10 +21,14 @@ export class MessageLines {
       start = end + 1;
     }
     if (start < chunk.length) {
+      this.#grow(chunk.length - start);
       this.#parts.push(chunk.subarray(start));
-      this.#size += chunk.length - start;
-      if (this.#size > MAX_MESSAGE_BYTES) throw new Error(`a message is longer than ${MAX_MESSAGE_BYTES} bytes`);
     }
     return lines;
+  }
+
+  #grow(bytes: number): void {
+    this.#size += bytes;
+    if (this.#size > MAX_MESSAGE_BYTES) throw new Error(`a message is longer than ${MAX_MESSAGE_BYTES} bytes`);
   }
 }

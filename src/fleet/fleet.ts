@@ -37,9 +37,9 @@ import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState, type RecoveredState, type ResumableTask } from './recovery.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { GitPlace } from './review/git.js';
-import { unprotectedTaskRoles } from './roles.js';
 import { Store, type AgentRecord } from './store.js';
 import { installSupervisor, supervisorArgv } from './supervisor/script.js';
+import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './task-option-guard.js';
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
@@ -89,7 +89,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   for (const role of unprotectedTaskRoles(options.roles)) {
     logger.warn(
       { role: role.name, command: role.command },
-      'a task text starting with "-" reaches this role\'s command as an option: put "--" before {task} or write --flag={task}',
+      `a task text starting with "-" would reach this role's program as an option, so such tasks are refused: ${TASK_OPTION_FIX}`,
     );
   }
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
@@ -186,6 +186,7 @@ class FleetService implements Fleet {
     const project = this.parts.catalog.project(input.project);
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
+    assertTaskNotOption(role, input.task);
     // A base that is not there is refused before the agent exists, so nothing is left to clean up.
     const base = await this.parts.backend.resolveBase(project, input.base);
     // Checked again: another create may have taken the name or the last place while the base was looked up.
@@ -224,6 +225,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       assertIdle(record, this.currentTask(key));
       const role = this.parts.catalog.agentRole(record.agent);
+      assertTaskNotOption(role, description);
       await this.submit(key, record, role, this.addTask(record, description, { freshConversation: options.freshConversation, by: options.by }));
       return this.details(record);
     });
@@ -258,6 +260,7 @@ class FleetService implements Fleet {
       this.registry.setStatus(key, record, 'idle', null);
       const last = record.tasks.at(-1);
       if (last && last.status === 'failed' && last.started_at === null) {
+        assertTaskNotOption(this.parts.catalog.agentRole(record.agent), last.description);
         const again = this.addTask(record, last.description, { freshConversation: last.fresh_conversation, by });
         await this.submit(key, record, this.parts.catalog.agentRole(record.agent), again);
       }

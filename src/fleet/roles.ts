@@ -162,6 +162,8 @@ const roleConfigSchema = z.strictObject({
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
   sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, unix_sockets, writable' }).optional(),
+  /** The program takes no options where {task} stands, so a task text starting with "-" is not one of its options. */
+  task_is_operand: z.boolean({ error: 'task_is_operand must be true or false' }).optional(),
 });
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
@@ -226,6 +228,7 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     source,
     autocommit: config.autocommit ?? true,
     sandbox: roleSandbox(config.sandbox),
+    task_is_operand: config.task_is_operand ?? false,
   };
 }
 
@@ -274,19 +277,6 @@ export function taskArgv(template: readonly string[], values: ArgvValues): strin
     argv.push(arg.replace(PLACEHOLDER, (_, name: keyof ArgvValues) => values[name]!));
   }
   return argv;
-}
-
-/**
- * Roles whose task text may be read as an option: an element that starts with `{task}` with no `--` before it.
- * A task such as "- fix the test" or "--version" would reach the CLI as an option there.
- */
-export function unprotectedTaskRoles(roles: readonly Role[]): Role[] {
-  return roles.filter((role) => [role.command, role.continue_command ?? []].some(unprotected));
-}
-
-function unprotected(argv: readonly string[]): boolean {
-  const at = argv.findIndex((arg) => arg.startsWith(TASK_PLACEHOLDER));
-  return at > 0 && !argv.slice(1, at).includes('--');
 }
 
 /** Whether the continue argv resumes by the previous session's id, which the previous task must have reported. */

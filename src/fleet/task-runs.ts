@@ -14,6 +14,7 @@ import type { LogSource } from './log-pages.js';
 import type { FleetLogger } from './logger.js';
 import type { Project } from './projects.js';
 import { taskArgv } from './roles.js';
+import { readsTaskAsOption, TASK_OPTION_FIX } from './task-option-guard.js';
 import type { FollowLimits, RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from './store.js';
 import { readTaskLogTail } from './log-tail.js';
@@ -134,6 +135,12 @@ export class TaskRuns {
     if (launch instanceof LaunchError) {
       await this.end(key, record, ending, notStarted(launch.message));
       registry.fail(key, record, `${launch.message}; the task was not started, and restart_agent runs it once that is fixed`);
+    }
+    if (task.description.startsWith('-') && !role.task_is_operand && readsTaskAsOption(conversation.template)) {
+      // Checked when the task was asked for; here again for a role the config changed since.
+      const reason = `role "${role.name}" would pass the task text, which starts with "-", to its program as an option`;
+      await this.end(key, record, ending, notStarted(reason));
+      registry.fail(key, record, `${reason}; the task was not started: ${TASK_OPTION_FIX}`);
     }
     if (!existsSync(agent.workdir)) {
       const reason = `its working directory ${agent.workdir} is missing`;

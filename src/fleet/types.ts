@@ -49,6 +49,8 @@ export interface Role {
   /** Whether what a task leaves uncommitted is committed on the agent's branch when it ends (default true). */
   autocommit: boolean;
   sandbox: RoleSandbox;
+  /** Declared in the config: the program takes no options where {task} stands (e.g. `printf '%s' {task}`). */
+  task_is_operand: boolean;
 }
 
 /** How a role's tasks run in the bwrap sandbox (see src/fleet/launch). */

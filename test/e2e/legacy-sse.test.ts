@@ -129,6 +129,20 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     close();
   });
 
+  it('offers a read token only the read tools, and refuses it the others', async () => {
+    const { server, sandbox } = await authServer();
+    const reader = rememberSecret((await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim());
+    // The server picks the new token up from its file; until then the stream is refused with 401.
+    let client: Client | undefined;
+    await expect.poll(async () => (client = await connectSse(server, reader).catch(() => undefined))).toBeDefined();
+    const names = (await client!.listTools()).tools.map((tool) => tool.name);
+    expect(names).toContain('list_agents');
+    for (const stronger of ['create_agent', 'start_agent_task', 'delete_agent', 'merge_agent', 'cleanup_fleet_branches']) expect(names).not.toContain(stronger);
+    const refused = await client!.callTool({ name: 'delete_agent', arguments: { agent_name: 'nobody' } });
+    expect(refused.isError).toBe(true);
+    await client!.close();
+  });
+
   it('caps the open streams and still answers /health', async () => {
     const { server, token } = await authServer();
     const streams = await Promise.all(Array.from({ length: MAX_LEGACY_SESSIONS }, () => openStream(server, token)));

@@ -1,4 +1,5 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
@@ -66,10 +67,23 @@ describe('task outcomes and the queue through the MCP tools', () => {
     expect(isRunning(pid)).toBe(false);
   });
 
-  it('warns at start-up about a role whose task text could be read as an option', async () => {
+  it('refuses a task text starting with "-" for a role that would read it as an option, and warns at start-up about that role only', async () => {
     const sandbox = withShellRole(createFleetSandbox());
+    const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+    config.roles.bare = { command: ['git', 'log', '-n', '1', '{task}'] };
+    writeFileSync(sandbox.configFile, JSON.stringify(config));
     const fleet = await startFleetServer(sandbox);
-    await expect.poll(() => fleet.server.output(), { timeout: 5000 }).toMatch(/"role":"shell".*put \\"--\\" before \{task\}/);
+    const leak = join(mkdtempSync('/var/tmp/fleet-mcp-option-'), 'leak');
+    try {
+      const refusal = await fleet.fails('create_agent', { name: 'leaker', project: 'repo', role: 'bare', task: `--output=${leak}` });
+      expect(refusal).toMatch(/role "bare" would pass to its program as an option.*put "--" before \{task\}/);
+      expect(existsSync(leak)).toBe(false);
+    } finally {
+      rmSync(dirname(leak), { recursive: true });
+    }
+    // The sh -c role takes the task as $1, after its script: no option of sh, so no warning.
+    await expect.poll(() => fleet.server.output(), { timeout: 5000 }).toMatch(/"role":"bare".*so such tasks are refused: put \\"--\\" before \{task\}/);
+    expect(fleet.server.output()).not.toContain('"role":"shell"');
     await fleet.server.stop();
   });
 });

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
 import { initGitRepo } from '../fleet/helpers.js';
-import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { runCli } from '../helpers/cli.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import type { Sandbox } from '../helpers/sandbox.js';
 import { killServers } from '../helpers/server.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
@@ -81,12 +82,13 @@ async function run(fleet: FleetServer, agent: string, role: string, script: stri
 }
 
 /** A shell script that tries what a prompt-injected agent would, printing a word for each thing that worked. */
-function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string, bgTag: string): string {
+function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string, bgTag: string, tokensFile: string): string {
   tags.push(bgTag);
   const portHex = server.server.port.toString(16).toUpperCase().padStart(4, '0');
   return [
     `cat ${fleet.sandbox.tokenFile} >/dev/null 2>&1 && echo READ-TOKEN`,
     `ls ${fleet.sandbox.configDir} 2>/dev/null | grep -q auth_token && echo LIST-TOKEN-DIR`,
+    `grep -q sha256 ${tokensFile} 2>/dev/null && echo READ-NAMED-TOKENS`,
     `grep -q projects ${fleet.configFile} 2>/dev/null && echo READ-CONFIG`,
     `tr '\\0' '\\n' < /proc/${server.server.process.pid}/environ 2>/dev/null | grep -q ${ENVIRON_MARKER} && echo READ-ENVIRON`,
     `ls ${otherWorktree} 2>/dev/null | grep -q other.txt && echo READ-OTHER-WORKTREE`,
@@ -126,21 +128,25 @@ function killHostProcess(tag: string): void {
 }
 
 const ESCAPES = [
-  'READ-TOKEN', 'LIST-TOKEN-DIR', 'READ-CONFIG', 'READ-ENVIRON', 'READ-OTHER-WORKTREE', 'READ-DATA-DIR',
+  'READ-TOKEN', 'LIST-TOKEN-DIR', 'READ-NAMED-TOKENS', 'READ-CONFIG', 'READ-ENVIRON', 'READ-OTHER-WORKTREE', 'READ-DATA-DIR',
   'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'WROTE-USER-REF', 'WROTE-USER-OBJECTS',
 ];
 
 describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
   it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
     const fleet = createRoot();
-    const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present' });
+    // The named tokens file away from the token's folder, so hiding that folder does not hide it too.
+    const tokensFile = join(fleet.sandbox.root, 'secrets', 'tokens.json');
+    rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'probe', '--scope', 'read'], { FLEET_MCP_TOKENS_FILE: tokensFile })).stdout.trim());
+    expect(existsSync(tokensFile)).toBe(true);
+    const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present', FLEET_MCP_TOKENS_FILE: tokensFile });
     await run(server, 'other', 'open', 'echo theirs > other.txt');
     const otherWorktree = join(fleet.dataDir, 'worktrees', 'other');
     expect(existsSync(join(otherWorktree, 'other.txt'))).toBe(true);
 
     // The control: the same probes unsandboxed reach everything, so each one can tell.
     const openTag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
-    const open = await run(server, 'control', 'open', probes(fleet, server, otherWorktree, openTag));
+    const open = await run(server, 'control', 'open', probes(fleet, server, otherWorktree, openTag, tokensFile));
     expect(open.task.status).toBe('completed');
     expect(open.lines).toEqual(expect.arrayContaining([...ESCAPES, 'SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
     expect(hostHasProcess(openTag)).toBe(true);
@@ -150,7 +156,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
     rmSync(join(fleet.dataDir, 'worktrees', 'escaped.txt'));
 
     const tag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
-    const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag));
+    const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag, tokensFile));
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
     expect(jailed.lines).toContain('sandboxed by bwrap, network on');
     expect(jailed.lines).toEqual(expect.arrayContaining(['SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
@@ -166,7 +172,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
   it('a role may turn the network off: the sandbox then has a network of its own', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);
-    const offline = await run(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5'));
+    const offline = await run(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5', join(fleet.sandbox.configDir, 'tokens.json')));
     expect(offline.lines).toContain('sandboxed by bwrap, network off');
     expect(offline.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
     expect(offline.lines).not.toContain('SEES-SERVER-PORT');

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answersPing, liveGroupLeader } from '../helpers/ping-process.js';
 import type { FleetLogger } from '../../src/fleet/logger.js';
@@ -53,6 +53,12 @@ function gitRecord(dataDir: string, name: string, repo: string): Record<string, 
   };
 }
 
+/** The record with its worktree, and its working directory with it, moved to `path`. */
+function inWorktree(record: Record<string, any>, path: string): Record<string, any> {
+  const worktree = resolve(path);
+  return { ...record, agent: { ...record.agent, workdir: worktree }, git: { ...record.git, worktree } };
+}
+
 function plant(dataDir: string, fileName: string, content: unknown): string {
   const file = join(dataDir, 'agents', fileName);
   mkdirSync(join(dataDir, 'agents'), { recursive: true, mode: 0o700 });
@@ -73,6 +79,9 @@ describe('agent state read from the data dir', () => {
     ['has pid 1 (init)', (r) => ({ ...r, process: { task_id: 't', pid: 1, pid_start: '1' } }), 'process.pid'],
     ['has a worktree outside the data dir', (r) => ({ ...r, git: { ...r.git, worktree: '/tmp/elsewhere' } }), 'its worktree /tmp/elsewhere is not in'],
     ['has a worktree that climbs out of it', (r) => ({ ...r, git: { ...r.git, worktree: `${r.git.worktree}/../../..` } }), 'is not in'],
+    // Only a direct child of <data>/worktrees is an agent's worktree: not a folder deeper in one, nor one beside it.
+    ['has a worktree inside another worktree', (r) => inWorktree(r, `${r.git.worktree}/../a/b`), '/worktrees/a/b is not in'],
+    ['has a worktree in a folder named like the worktrees', (r) => inWorktree(r, `${r.git.worktree}/../../worktrees-x/y`), '/worktrees-x/y is not in'],
     ['has a working directory outside its worktree', (r) => ({ ...r, agent: { ...r.agent, workdir: '/etc' } }), 'its working directory /etc is not in its worktree'],
   ])('is reported once and left alone when it %s', (_name, change, reason) => {
     const dataDir = sandbox.dir('fleet-data-');
@@ -109,7 +118,10 @@ describe('agent state read from the data dir', () => {
     expect(readFileSync(target.file, 'utf8')).toBe('keep me');
   });
 
-  it('leaves in place a worktree of the user\'s that a symlink in the data dir points to, when finishing a delete', async () => {
+  it.each<[string, (dataDir: string) => string]>([
+    ['elsewhere', () => join(sandbox.dir('fleet-user-'), 'feature')],
+    ['beside the worktrees, in a folder named like them', (dataDir) => join(dataDir, 'worktrees-x', 'feature')],
+  ])('leaves in place a worktree of the user\'s (%s) that a symlink in the data dir points to, when finishing a delete', async (_where, place) => {
     const dataDir = sandbox.dir('fleet-data-');
     const repo = sandbox.gitRepo();
     const projects = [{ name: 'repo', path: repo, description: '' }];
@@ -119,7 +131,7 @@ describe('agent state read from the data dir', () => {
     await first.waitForAgent('linked', 20_000);
     await first.shutdown();
     // The user's own worktree of the same repository, with work not committed yet: git would remove it if asked.
-    const target = { dir: join(sandbox.dir('fleet-user-'), 'feature'), file: '' };
+    const target = { dir: place(dataDir), file: '' };
     git(repo, ['worktree', 'add', '-q', '-b', 'feature', target.dir]);
     target.file = join(target.dir, 'precious.txt');
     writeFileSync(target.file, 'keep me');

@@ -2,6 +2,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readNamedTokens } from '../../src/auth/named-token-store.js';
 import { ensureTokenFile, readTokenFile } from '../../src/auth/token-store.js';
 
 const dirs: string[] = [];
@@ -71,5 +72,27 @@ describe('token file permissions, checked like OpenSSH checks private keys', () 
     }
     expect(message).toBe(`directory ${dir} of the token file is a shared directory (mode 1777) owned by uid 65534, who could replace the token file; move the token file to a directory you own`);
     expect(message).not.toContain('chmod');
+  });
+});
+
+describe('named tokens file permissions', () => {
+  // The file holds digests only, but who can read them can try guesses offline, and who can write them can add a token.
+  function namedTokensFile(mode: number): string {
+    const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-perm-'));
+    dirs.push(root);
+    const file = join(root, 'tokens.json');
+    writeFileSync(file, JSON.stringify({ version: 1, tokens: [] }));
+    chmodSync(file, mode);
+    return file;
+  }
+
+  it.each(GROUP_OTHER_BITS.map((bit) => [octal(0o600 | bit)]))('refuses a named tokens file with mode %s', (mode) => {
+    const file = namedTokensFile(Number.parseInt(mode, 8));
+    expect(() => readNamedTokens(file)).toThrow(`named tokens file ${file} is open to other users (mode ${mode}); fix it with: chmod 600 ${file}`);
+  });
+
+  it('refuses 0644, the mode a file copied in place with a default umask gets, and accepts 0600', () => {
+    expect(() => readNamedTokens(namedTokensFile(0o644))).toThrow('is open to other users (mode 0644)');
+    expect(readNamedTokens(namedTokensFile(0o600))).toEqual([]);
   });
 });

@@ -1,0 +1,40 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import { isLeftoverGroup } from '../../src/fleet/group-end.js';
+import { processStartTime, signalGroup } from '../../src/fleet/process-group.js';
+import { isRunning } from './helpers.js';
+
+// A task's group whose first process is gone is ended only when what is left in it started with or after that
+// process: a record's pid and start time are all the server knows of a task it did not see end.
+
+const groups: number[] = [];
+afterEach(() => {
+  for (const pgid of groups.splice(0)) signalGroup(pgid, 'SIGKILL');
+});
+
+/** A process group whose leader has exited, leaving one live member (a background sleep). */
+async function groupWithoutLeader(): Promise<{ pgid: number; member: number; memberStart: string }> {
+  const leader = spawn('/bin/sh', ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  groups.push(leader.pid!);
+  let output = '';
+  leader.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  await once(leader, 'exit');
+  const member = Number(output.trim());
+  expect(isRunning(member)).toBe(true);
+  return { pgid: leader.pid!, member, memberStart: processStartTime(member)! };
+}
+
+describe('a task group whose leader is gone', () => {
+  it('is the task\'s leftovers when its members started with or after the recorded leader', async () => {
+    const { pgid, memberStart } = await groupWithoutLeader();
+    expect(isLeftoverGroup(pgid, memberStart)).toBe(true);
+    expect(isLeftoverGroup(pgid, String(Number(memberStart) - 1))).toBe(true);
+  });
+
+  it('is not when they started before the recorded leader or the record has no start time', async () => {
+    const { pgid, memberStart } = await groupWithoutLeader();
+    expect(isLeftoverGroup(pgid, String(Number(memberStart) + 1))).toBe(false);
+    expect(isLeftoverGroup(pgid, null)).toBe(false);
+  });
+});
