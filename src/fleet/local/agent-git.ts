@@ -1,3 +1,5 @@
+import { existsSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { GitContext } from '../backend.js';
 import { FleetError } from '../errors.js';
 import { agentRepoProblem } from '../repo/agent-repo.js';
@@ -36,10 +38,16 @@ export async function agentGitContext(record: AgentRecord): Promise<GitContext> 
   const problem = agentRepoProblem(record.git.worktree);
   if (problem === 'missing') return NO_GIT;
   if (problem !== null) throw new FleetError('failed', problem);
-  const source = await findRepo(record.git.repo_root);
-  const gitDir = `${record.git.worktree}/.git`;
-  const head = source && (await commitOf(source.root, branchRef(record.agent.branch)));
-  return { git_dir: gitDir, git_common_dir: gitDir, source_git_dir: source?.commonDir ?? null, head };
+  const gitDir = join(record.git.worktree, '.git');
+  const head = await commitOf(record.git.repo_root, branchRef(record.agent.branch)).catch(() => null);
+  return { git_dir: gitDir, git_common_dir: gitDir, source_git_dir: await sourceGitDir(record.git.repo_root), head };
+}
+
+/** The user's repository's git dir: `<root>/.git` as a rule, found by git where it is a file (a linked worktree). */
+async function sourceGitDir(repoRoot: string): Promise<string | null> {
+  const dotGit = join(repoRoot, '.git');
+  if (existsSync(dotGit) && statSync(dotGit).isDirectory()) return realpathSync(dotGit);
+  return (await findRepo(repoRoot))?.commonDir ?? null;
 }
 
 /** The agent's repository with where to read it; null for an agent outside git. */
