@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { connectWatched as connect } from '../helpers/watched-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { createFleetSandbox, task } from '../fleet-e2e/fleet-server.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer, type StartedServer } from '../helpers/server.js';
 
@@ -23,60 +22,6 @@ const CUT = 'cut requests whose token is no longer accepted';
  * and the cut is made in the same call; an expiry has a timer of its own at that moment.
  */
 const WITHIN_MS = 1000;
-
-interface WatchedStream {
-  client: Client;
-  /** Settles when the server-to-client stream is open. */
-  opened: Promise<void>;
-  /** Settles, with the time, when that stream has ended. */
-  ended: Promise<number>;
-  endedAt: () => number | undefined;
-}
-
-async function drain(stream: ReadableStream<Uint8Array>): Promise<void> {
-  const reader = stream.getReader();
-  try {
-    while (!(await reader.read()).done);
-  } catch {
-    // Cut off: ended all the same.
-  }
-}
-
-/** A fetch for the SDK client that lets the test see the client's first GET (its stream) open and end. */
-function watchingFetch(): { fetch: typeof fetch; opened: Promise<void>; ended: Promise<number> } {
-  let open!: () => void;
-  let end!: (at: number) => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  const ended = new Promise<number>((resolve) => (end = resolve));
-  let watching = false;
-  const watched: typeof fetch = async (input, init) => {
-    const response = await fetch(input, init);
-    if ((init?.method ?? 'GET') !== 'GET' || watching || response.status !== 200 || !response.body) return response;
-    watching = true;
-    const [forClient, forTest] = response.body.tee();
-    open();
-    void drain(forTest).then(() => end(Date.now()));
-    return new Response(forClient, { status: response.status, statusText: response.statusText, headers: response.headers });
-  };
-  return { fetch: watched, opened, ended };
-}
-
-/** The real SDK client over Streamable HTTP or the legacy HTTP+SSE transport, its stream watched. */
-async function connect(server: StartedServer, token: string, kind: 'streamable' | 'sse'): Promise<WatchedStream> {
-  const watch = watchingFetch();
-  const requestInit = { headers: { Authorization: `Bearer ${token}` } };
-  const transport =
-    kind === 'streamable'
-      ? new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit, fetch: watch.fetch })
-      : new SSEClientTransport(new URL(`${server.baseUrl}/sse`), { requestInit, fetch: watch.fetch });
-  const client = new Client({ name: 'token-streams-test', version: '1.0.0' });
-  // A cut stream is retried by the SDK with the same token and refused; that is what the test expects.
-  client.onerror = () => {};
-  await client.connect(transport);
-  let endedAt: number | undefined;
-  void watch.ended.then((at) => (endedAt = at));
-  return { client, opened: watch.opened, ended: watch.ended, endedAt: () => endedAt };
-}
 
 interface LogLine {
   msg: string;
@@ -139,12 +84,40 @@ describe('streams end with their token', () => {
     // Cut in the reload that saw the revocation, within the bound from the file's change.
     expect(before.msg).toBe('named tokens reloaded');
     expect(cut.time - revokedAt).toBeLessThanOrEqual(WITHIN_MS);
+    // Their sessions take no more requests with the token: each is refused saying why.
     await expect(session.client.listTools()).rejects.toThrow(/invalid_token.*laptop.*was revoked/);
-    await expect(legacy.client.listTools()).rejects.toThrow(/invalid_token.*laptop.*was revoked|401/);
+    await expect(legacy.client.listTools()).rejects.toThrow(/HTTP 401.*invalid_token.*laptop.*was revoked/);
     // Another token's stream stays open and its session answers.
     expect((await bystander.client.listTools()).tools.length).toBeGreaterThan(0);
     expect(bystander.endedAt()).toBeUndefined();
     await bystander.client.close();
+  }, 30_000);
+
+  it('revoking a named token also ends the calls its session has in flight', async () => {
+    const fleet = createFleetSandbox();
+    const env = { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' };
+    const server = await startServer(fleet.sandbox, { env });
+    const ci = await createToken(fleet.sandbox, server, 'ci', '--scope', 'run');
+    const session = await connect(server, ci, 'streamable');
+    await session.opened;
+    await session.client.callTool({ name: 'create_agent', arguments: { name: 'sleeper', project: 'repo', task: task({ sleepMs: 30_000 }) } });
+    // Asking for progress makes the answer an event stream, open from the start of the call.
+    const wait = session.watchNext('"wait_for_agent"');
+    const answer = session.client
+      .callTool({ name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 120 } }, undefined, { onprogress: () => {}, timeout: 300_000 })
+      .catch((error: Error) => error);
+    await wait.opened;
+
+    expect(await runCli(fleet.sandbox, ['token', 'revoke', 'ci'])).toMatchObject({ code: 0 });
+    const revokedAt = Date.parse(namedRecord(fleet.sandbox, 'ci').revoked_at);
+    await Promise.all([session.ended, wait.ended]);
+    const { cut } = await cutLine(server);
+    expect(cut).toMatchObject({ token_names: ['ci'], requests: 2 });
+    expect(cut.time - revokedAt).toBeLessThanOrEqual(WITHIN_MS);
+    await session.client.close();
+    expect(await answer).toBeInstanceOf(Error);
+    // Its agents stop with the server.
+    expect(await server.stop()).toBe(0);
   }, 30_000);
 
   it('a named token that expires while its streams are open has them cut at its expiry', async () => {
