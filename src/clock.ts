@@ -15,7 +15,7 @@ export const systemClock: Clock = {
   now: () => Date.now(),
   setTimer: (callback, ms) => {
     const timer = setTimeout(callback, Math.min(Math.max(ms, 0), MAX_TIMER_MS));
-    // Nothing is cut in a process that has nothing else to do.
+    // A timer alone does not keep the process alive: with nothing else to do, it has nothing to cut either.
     timer.unref();
     return () => clearTimeout(timer);
   },
