@@ -3,15 +3,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { HOST_COMMAND } from '../../src/commands/host-command.js';
+import { HOST_COMMAND, HOST_IDLE_CHECK_MS, HOST_IDLE_EXIT_MS } from '../../src/commands/host-command.js';
 import { CLI } from '../helpers/cli.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { eventually } from '../fleet/helpers.js';
 import { createFleetSandbox, type FleetSandbox } from './fleet-server.js';
-
-// The host's own constants (src/commands/fleet-host.ts): it ends after this long without a client, looked at this often.
-const IDLE_EXIT_MS = 5000;
-const IDLE_CHECK_MS = 1000;
 
 const hosts: ChildProcess[] = [];
 const sockets: Socket[] = [];
@@ -23,11 +19,12 @@ afterEach(() => {
 
 afterAll(() => cleanupSandboxes());
 
-function startHost(fleet: FleetSandbox): { host: ChildProcess; exited: Promise<number | null> } {
+/** The background host started by hand, as a stdio client starts it; settles with its exit code. */
+function startHost(fleet: FleetSandbox): Promise<number | null> {
   const env = { ...fleet.sandbox.env, FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, LOG_LEVEL: 'debug' };
   const host = spawn(process.execPath, [CLI, HOST_COMMAND], { cwd: fleet.sandbox.cwd, env, stdio: 'ignore' });
   hosts.push(host);
-  return { host, exited: new Promise((resolve) => host.once('exit', (code) => resolve(code))) };
+  return new Promise((resolve) => host.once('exit', (code) => resolve(code)));
 }
 
 interface RawClient {
@@ -61,7 +58,7 @@ function hostLog(fleet: FleetSandbox): { msg: string; time: number; reason?: str
 describe('background host', () => {
   it('exits within its idle delay after its last client left, whatever that client did', async () => {
     const fleet = createFleetSandbox();
-    const { exited } = startHost(fleet);
+    const exited = startHost(fleet);
     await eventually(() => existsSync(join(fleet.dataDir, 'fleet.sock')) || undefined, 30_000);
     const hello = `${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`;
     // One that floods and vanishes; one refused at its hello that floods and vanishes; one that floods, says it is
@@ -87,8 +84,8 @@ describe('background host', () => {
     expect(departures.map((line) => line.clients)).toEqual([2, 1, 0]);
     const shutdown = log.find((line) => line.msg === 'shutting down');
     expect(shutdown).toMatchObject({ reason: 'no clients and no tasks' });
-    // The host's mechanism: idle for IDLE_EXIT_MS, seen by a check every IDLE_CHECK_MS. One more check's worth
-    // covers a busy machine; a host that still counts a client never gets here.
-    expect(shutdown!.time - departures.at(-1)!.time).toBeLessThanOrEqual(IDLE_EXIT_MS + 2 * IDLE_CHECK_MS);
+    // The host's mechanism: idle for HOST_IDLE_EXIT_MS, seen by a check every HOST_IDLE_CHECK_MS. One more
+    // check's worth covers a busy machine; a host that still counts a client never gets here.
+    expect(shutdown!.time - departures.at(-1)!.time).toBeLessThanOrEqual(HOST_IDLE_EXIT_MS + 2 * HOST_IDLE_CHECK_MS);
   }, 60_000);
 });
