@@ -20,6 +20,7 @@ export interface FleetSocketOptions {
 }
 
 export interface FleetSocket {
+  /** Connections whose client has not ended its side: the host stays while there is one. */
   readonly clients: number;
   /** Stops taking clients and ends every attached one (each reconnects to whatever runs the fleet next). */
   close(): Promise<void>;
@@ -32,11 +33,22 @@ export interface FleetSocket {
  */
 export async function listenFleetSocket(options: FleetSocketOptions): Promise<FleetSocket> {
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   const server = createServer((socket) => {
     sockets.add(socket);
+    clients.add(socket);
+    const leave = (): void => {
+      if (clients.delete(socket)) options.logger.debug({ clients: clients.size }, 'a socket client left');
+    };
     // A client that went away mid-write is no concern of the others.
     socket.on('error', () => {});
-    socket.once('close', () => sockets.delete(socket));
+    // A client that ended its side has left, even when it never reads the answers still owed to it: its
+    // connection then never closes, and counting it would keep the host forever.
+    socket.once('end', leave);
+    socket.once('close', () => {
+      sockets.delete(socket);
+      leave();
+    });
     void attach(socket, options);
   });
   rmSync(options.path, { force: true });
@@ -55,7 +67,7 @@ export async function listenFleetSocket(options: FleetSocketOptions): Promise<Fl
   chmodSync(options.path, 0o600);
   return {
     get clients() {
-      return sockets.size;
+      return clients.size;
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
@@ -75,6 +87,8 @@ async function attach(socket: Socket, options: FleetSocketOptions): Promise<void
     const reason = `not a fleet-mcp attach hello (protocol ${ATTACH_PROTOCOL}): ${(error as Error).message.slice(0, 200)}`;
     options.logger.warn({ reason }, 'refused a local socket client');
     socket.end(line({ fleet_mcp_refused: reason }));
+    // The hello was read with the socket paused: reading on is what lets the host see this client leave.
+    socket.resume();
     return;
   }
   options.onHello(hello);

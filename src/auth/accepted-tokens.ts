@@ -49,6 +49,12 @@ export class AcceptedTokens {
 
   readonly verify = (presented: string): boolean => this.matches(presented, Date.now());
 
+  /** When an accepted token next stops being accepted (the previous one's grace ends); undefined when none will. */
+  nextExpiry(now: number): number | undefined {
+    const ends = this.#accepted.map((entry) => entry.expiresAt).filter((at): at is number => at !== undefined && at > now);
+    return ends.length > 0 ? Math.min(...ends) : undefined;
+  }
+
   /**
    * Whether a presented token is one of the accepted tokens at `now`. Accepted tokens are ASCII, so a presented
    * value matches only if its UTF-8 bytes are the same ASCII bytes followed by the padding, and the length

@@ -21,8 +21,9 @@ export interface BearerAuthOptions {
   /**
    * Called once per accepted request, in the same middleware step (a step of its own costs more than the token
    * check): a Response it returns is sent instead of handling the request, e.g. when the token is over its rate.
+   * It is handed the presented token, for judging it again while the request is answered.
    */
-  admit?: (identity: TokenIdentity, c: Context) => Response | undefined;
+  admit?: (identity: TokenIdentity, c: Context, token: string) => Response | undefined;
 }
 
 const DESCRIPTIONS: Record<AuthErrorCode, string> = {
@@ -98,7 +99,7 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<{ Vari
     if (!result.ok) return Promise.resolve(options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]));
     const authentication = options.authenticate(result.token);
     if (!authentication.ok) return Promise.resolve(options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', authentication.reason));
-    const refused = options.admit?.(authentication.identity, c);
+    const refused = options.admit?.(authentication.identity, c, result.token);
     if (refused) return Promise.resolve(refused);
     c.set('identity', authentication.identity);
     return next();

@@ -1,4 +1,5 @@
 import { timingSafeEqual } from 'node:crypto';
+import { systemClock, type Clock } from '../clock.js';
 import type { AcceptedTokens } from './accepted-tokens.js';
 import { SHARED_IDENTITY, type TokenIdentity } from './identity.js';
 import type { NamedTokenRecord } from './named-token-store.js';
@@ -22,7 +23,10 @@ const NOT_ACCEPTED = 'The bearer token is not a token of this server.';
 export class TokenRegistry {
   #named: NamedEntry[] = [];
 
-  constructor(private readonly shared: AcceptedTokens) {}
+  constructor(
+    private readonly shared: AcceptedTokens,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   replaceNamed(records: readonly NamedTokenRecord[]): void {
     this.#named = records.map((record) => ({
@@ -32,8 +36,20 @@ export class TokenRegistry {
     }));
   }
 
+  /** When a token accepted now next stops being accepted by itself (an expiry, a grace period's end); undefined when none will. */
+  nextExpiry(): number | undefined {
+    const now = this.clock.now();
+    const ends = this.#named
+      .filter(({ record }) => record.revoked_at === null && record.expires_at !== null)
+      .map(({ record }) => Date.parse(record.expires_at!))
+      .filter((at) => at > now);
+    const shared = this.shared.nextExpiry(now);
+    if (shared !== undefined) ends.push(shared);
+    return ends.length > 0 ? Math.min(...ends) : undefined;
+  }
+
   readonly authenticate = (presented: string): Authentication => {
-    const now = Date.now();
+    const now = this.clock.now();
     let result: Authentication = this.shared.matches(presented, now) ? { ok: true, identity: SHARED_IDENTITY } : { ok: false, reason: NOT_ACCEPTED };
     // Named tokens are kept only as digests, so the presented token is hashed when there are any. The time taken
     // then says whether named tokens exist at all, never which token matched.

@@ -19,6 +19,7 @@ interface ReloadingWatchOptions {
   apply: () => void;
   /** What the file is, for log lines ("token file", "named tokens file"). */
   what: string;
+  onApplied?: () => void;
 }
 
 /**
@@ -35,14 +36,16 @@ function watchReloading(options: ReloadingWatchOptions): TokenWatcher {
     onChange: () => {
       try {
         options.apply();
-        lastProblem = undefined;
       } catch (error) {
         // One edit can reach the disk as several writes (truncate, then content); each is seen, one is reported.
         const problem = (error as Error).message;
         if (problem === lastProblem) return;
         lastProblem = problem;
         logger.error({ file, reason: problem }, `${what} unusable; still accepting the tokens it last held`);
+        return;
       }
+      lastProblem = undefined;
+      options.onApplied?.();
     },
   });
   return { reload: watcher.check, close: watcher.close };
@@ -53,6 +56,8 @@ export interface TokenWatcherOptions {
   tokens: AcceptedTokens;
   logger: Logger;
   pollMs?: number;
+  /** Told once what the file now holds is in force, so what the old content allowed can be looked at again. */
+  onApplied?: () => void;
 }
 
 export function watchTokenFile(options: TokenWatcherOptions): TokenWatcher {
@@ -61,6 +66,7 @@ export function watchTokenFile(options: TokenWatcherOptions): TokenWatcher {
     file,
     logger,
     pollMs: options.pollMs,
+    onApplied: options.onApplied,
     what: 'token file',
     apply: () => {
       const record = readTokenFile(file);
@@ -76,6 +82,8 @@ export interface NamedTokensWatcherOptions {
   registry: TokenRegistry;
   logger: Logger;
   pollMs?: number;
+  /** Told once what the file now holds is in force, so what the old content allowed can be looked at again. */
+  onApplied?: () => void;
 }
 
 /** A removed named tokens file means no named tokens: that is how a user drops them all. */
@@ -85,6 +93,7 @@ export function watchNamedTokens(options: NamedTokensWatcherOptions): TokenWatch
     file,
     logger,
     pollMs: options.pollMs,
+    onApplied: options.onApplied,
     what: 'named tokens file',
     apply: () => {
       const records = readNamedTokens(file);

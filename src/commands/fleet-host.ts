@@ -11,14 +11,11 @@ import { VERSION } from '../version.js';
 import { readFleetConfig } from '../fleet/fleet-config.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { DataDirInUseError, openFleet } from './open-fleet.js';
-import { HOST_DATA_DIR_IN_USE } from './host-command.js';
+import { HOST_DATA_DIR_IN_USE, HOST_IDLE_CHECK_MS, HOST_IDLE_EXIT_MS } from './host-command.js';
 import { closeInheritedFds } from './inherited-fds.js';
 import { shareFleet } from './share-fleet.js';
 import type { StdioFlags } from './stdio.js';
 
-// A host stays this long after its last client left and its last task ended, so a client that restarts finds it.
-const IDLE_EXIT_MS = 5000;
-const IDLE_CHECK_MS = 1000;
 // The log is started afresh past this size, the previous one kept as host.log.1.
 const MAX_LOG_BYTES = 10 * 1024 * 1024;
 
@@ -87,8 +84,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   };
   const idleCheck = setInterval(() => {
     if (socket.clients > 0 || fleet.isWorking()) idleSince = Date.now();
-    else if (Date.now() - idleSince >= IDLE_EXIT_MS) stop('no clients and no tasks');
-  }, IDLE_CHECK_MS);
+    else if (Date.now() - idleSince >= HOST_IDLE_EXIT_MS) stop('no clients and no tasks');
+  }, HOST_IDLE_CHECK_MS);
   process.on('SIGHUP', () => watcher.reload(true));
   if (stopRequested) stop(stopRequested);
   logger.info({ version: VERSION, pid: process.pid, data_dir: config.dataDir, projects: fleet.listProjects().length }, 'fleet-mcp host serving stdio clients');

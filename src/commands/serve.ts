@@ -7,12 +7,14 @@ import { TokenRegistry } from '../auth/token-registry.js';
 import { usageFileFor, UsageRecorder } from '../auth/token-usage.js';
 import { watchNamedTokens, watchTokenFile, type TokenWatcher } from '../auth/token-watcher.js';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
+import { systemClock } from '../clock.js';
 import { createApp } from '../http/app.js';
 import { defaultAllowedHosts } from '../http/host-guard.js';
 import { createLegacySse } from '../http/legacy-sse.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
+import { TokenBoundRequests } from '../http/token-bound-requests.js';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { TaskRegistry } from '../mcp/task-registry.js';
 import { assertPortFree, listen } from '../http/serve.js';
@@ -68,6 +70,7 @@ interface ServerAuth {
   token: ServerToken;
   registry: TokenRegistry;
   usage: UsageRecorder;
+  requests: TokenBoundRequests;
   watchers: TokenWatcher[];
 }
 
@@ -84,13 +87,15 @@ function startAuth(config: Config, logger: Logger): ServerAuth {
   const registry = new TokenRegistry(token.tokens);
   const namedFile = config.auth.namedTokensFile;
   registry.replaceNamed(readNamedTokens(namedFile));
-  const watchers = [watchNamedTokens({ file: namedFile, registry, logger })];
-  if (token.source.kind === 'file') watchers.push(watchTokenFile({ file: token.source.file, tokens: token.tokens, logger }));
+  const requests = new TokenBoundRequests({ authenticate: registry.authenticate, nextExpiry: () => registry.nextExpiry(), clock: systemClock, logger });
+  const onApplied = (): void => requests.recheck();
+  const watchers = [watchNamedTokens({ file: namedFile, registry, logger, onApplied })];
+  if (token.source.kind === 'file') watchers.push(watchTokenFile({ file: token.source.file, tokens: token.tokens, logger, onApplied }));
   const usage = new UsageRecorder({
     file: usageFileFor(namedFile),
     onError: (error) => logger.warn({ reason: error.message }, 'could not write token usage statistics'),
   });
-  return { token, registry, usage, watchers };
+  return { token, registry, usage, requests, watchers };
 }
 
 function bothWatchers(watchers: TokenWatcher[]): TokenWatcher {
@@ -134,6 +139,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     throttle: auth ? new FailureThrottle(THROTTLE) : undefined,
     rateLimiter: auth ? new TokenRateLimiter() : undefined,
     usage: auth?.usage,
+    requests: auth?.requests,
     mcp: createMcpHandler(mcpDeps, sessions, logger),
     legacySse,
     logger,
@@ -161,6 +167,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
     const closing = Promise.all([server.close(config.shutdownGraceMs), (socket?.close() ?? Promise.resolve()).then(() => fleet.shutdown())]);
     watcher.close();
+    auth?.requests.close();
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');
     if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');

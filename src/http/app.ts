@@ -11,6 +11,7 @@ import type { UsageRecorder } from '../auth/token-usage.js';
 import type { Logger } from '../log.js';
 import { logText } from '../log-text.js';
 import { LEGACY_MESSAGES_PATH, type LegacySse } from './legacy-sse.js';
+import type { TokenBoundRequests } from './token-bound-requests.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
 import { MAX_BODY_BYTES } from './limits.js';
@@ -25,6 +26,8 @@ export interface AppOptions {
   rateLimiter?: TokenRateLimiter;
   /** Told of every authenticated request, for the usage statistics of `token list`. */
   usage?: UsageRecorder;
+  /** Every authenticated request until its answer ends, so it is cut when its token stops being accepted. */
+  requests?: TokenBoundRequests;
   mcp: (c: Context) => Promise<Response>;
   /** GET /sse and POST /messages for older clients, behind the same auth as /mcp. */
   legacySse?: LegacySse;
@@ -75,12 +78,26 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
   };
 }
 
-/** Counts each authenticated request for its token, and holds a token to its per-minute limit if it has one. */
-function tokenAccounting(options: AppOptions): (identity: TokenIdentity, c: Context) => Response | undefined {
-  return (identity, c) => {
+/** Keeps the request cuttable until its answer has ended: a stream or a long call must not outlive its token. */
+function bindToToken(requests: TokenBoundRequests, tokenName: string, token: string, c: Context<Env>): void {
+  const outgoing = c.env?.outgoing;
+  if (!outgoing) return;
+  const untrack = requests.track(token, tokenName, () => outgoing.destroy());
+  outgoing.once('close', untrack);
+}
+
+/**
+ * Counts each authenticated request for its token, holds a token to its per-minute limit if it has one, and binds
+ * each request it lets through to its token.
+ */
+function tokenAccounting(options: AppOptions): (identity: TokenIdentity, c: Context<Env>, token: string) => Response | undefined {
+  return (identity, c, token) => {
     options.usage?.touch(identity.name);
     const limited = identity.ratePerMinute === null ? undefined : options.rateLimiter?.take(identity.name, identity.ratePerMinute);
-    if (!limited) return undefined;
+    if (!limited) {
+      if (options.requests) bindToToken(options.requests, identity.name, token, c);
+      return undefined;
+    }
     // One line when a token goes over its limit, not one per refused request.
     if (limited.justLimited) {
       options.logger.warn({ token_name: identity.name, client: clientAddress(c), limit_per_minute: identity.ratePerMinute }, 'token over its rate limit');

@@ -1,0 +1,159 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { connectWatched as connect } from '../helpers/watched-client.js';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { createFleetSandbox, task } from '../fleet-e2e/fleet-server.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+const CUT = 'cut requests whose token is no longer accepted';
+/**
+ * The bound the spec sets, between two stamps the processes take themselves (the CLI's revoked_at or the file's
+ * expires_at, and the server's log line for the cut), so the test's own scheduling on a busy machine does not
+ * count. The mechanism needs far less: the file watcher sees a change at once (fs.watch, backed by a 250 ms stat)
+ * and the cut is made in the same call; an expiry has a timer of its own at that moment.
+ */
+const WITHIN_MS = 1000;
+
+interface LogLine {
+  msg: string;
+  time: number;
+  token_names?: string[];
+  requests?: number;
+  tokens?: string[];
+}
+
+function logLines(server: StartedServer): LogLine[] {
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
+}
+
+/** The server's line for a cut, once it has logged one. */
+async function cutLine(server: StartedServer): Promise<{ cut: LogLine; before: LogLine }> {
+  await expect.poll(() => logLines(server).some((line) => line.msg === CUT)).toBe(true);
+  const lines = logLines(server);
+  const index = lines.findIndex((line) => line.msg === CUT);
+  return { cut: lines[index]!, before: lines[index - 1]! };
+}
+
+async function authServer(): Promise<{ sandbox: Sandbox; server: StartedServer; shared: string }> {
+  const sandbox = createSandbox();
+  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+  const shared = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+  return { sandbox, server, shared };
+}
+
+async function createToken(sandbox: Sandbox, server: StartedServer, name: string, ...flags: string[]): Promise<string> {
+  const result = await runCli(sandbox, ['token', 'create', name, ...flags]);
+  expect(result, result.stderr).toMatchObject({ code: 0 });
+  const token = rememberSecret(result.stdout.trim());
+  await expect.poll(() => logLines(server).some((line) => line.msg === 'named tokens reloaded' && line.tokens?.includes(name))).toBe(true);
+  return token;
+}
+
+function namedRecord(sandbox: Sandbox, name: string): { revoked_at: string; expires_at: string } {
+  return JSON.parse(readFileSync(join(sandbox.configDir, 'tokens.json'), 'utf8')).tokens.find((token: { name: string }) => token.name === name);
+}
+
+describe('streams end with their token', () => {
+  it('revoking a named token ends its /mcp session stream and its /sse stream, no other, and its session takes no more requests', async () => {
+    const { sandbox, server } = await authServer();
+    const laptop = await createToken(sandbox, server, 'laptop');
+    const phone = await createToken(sandbox, server, 'phone');
+    const streams = await Promise.all([connect(server, laptop, 'streamable'), connect(server, laptop, 'sse'), connect(server, phone, 'streamable')]);
+    const [session, legacy, bystander] = streams;
+    await Promise.all(streams.map((stream) => stream.opened));
+
+    expect(await runCli(sandbox, ['token', 'revoke', 'laptop'])).toMatchObject({ code: 0 });
+    const revokedAt = Date.parse(namedRecord(sandbox, 'laptop').revoked_at);
+    await Promise.all([session.ended, legacy.ended]);
+
+    const { cut, before } = await cutLine(server);
+    expect(cut).toMatchObject({ token_names: ['laptop'], requests: 2 });
+    // Cut in the reload that saw the revocation, within the bound from the file's change.
+    expect(before.msg).toBe('named tokens reloaded');
+    expect(cut.time - revokedAt).toBeLessThanOrEqual(WITHIN_MS);
+    // Their sessions take no more requests with the token: each is refused saying why.
+    await expect(session.client.listTools()).rejects.toThrow(/invalid_token.*laptop.*was revoked/);
+    await expect(legacy.client.listTools()).rejects.toThrow(/HTTP 401.*invalid_token.*laptop.*was revoked/);
+    // Another token's stream stays open and its session answers.
+    expect((await bystander.client.listTools()).tools.length).toBeGreaterThan(0);
+    expect(bystander.endedAt()).toBeUndefined();
+    await bystander.client.close();
+  }, 30_000);
+
+  it('revoking a named token also ends the calls its session has in flight', async () => {
+    const fleet = createFleetSandbox();
+    const env = { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' };
+    const server = await startServer(fleet.sandbox, { env });
+    const ci = await createToken(fleet.sandbox, server, 'ci', '--scope', 'run');
+    const session = await connect(server, ci, 'streamable');
+    await session.opened;
+    await session.client.callTool({ name: 'create_agent', arguments: { name: 'sleeper', project: 'repo', task: task({ sleepMs: 30_000 }) } });
+    // Asking for progress makes the answer an event stream, open from the start of the call.
+    const wait = session.watchNext('"wait_for_agent"');
+    const answer = session.client
+      .callTool({ name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 120 } }, undefined, { onprogress: () => {}, timeout: 300_000 })
+      .catch((error: Error) => error);
+    await wait.opened;
+
+    expect(await runCli(fleet.sandbox, ['token', 'revoke', 'ci'])).toMatchObject({ code: 0 });
+    const revokedAt = Date.parse(namedRecord(fleet.sandbox, 'ci').revoked_at);
+    await Promise.all([session.ended, wait.ended]);
+    const { cut } = await cutLine(server);
+    expect(cut).toMatchObject({ token_names: ['ci'], requests: 2 });
+    expect(cut.time - revokedAt).toBeLessThanOrEqual(WITHIN_MS);
+    await session.client.close();
+    expect(await answer).toBeInstanceOf(Error);
+    // Its agents stop with the server.
+    expect(await server.stop()).toBe(0);
+  }, 30_000);
+
+  it('a named token that expires while its streams are open has them cut at its expiry', async () => {
+    const { sandbox, server } = await authServer();
+    const brief = await createToken(sandbox, server, 'brief', '--expires', '5s');
+    const streams = await Promise.all([connect(server, brief, 'streamable'), connect(server, brief, 'sse')]);
+    await Promise.all(streams.map((stream) => stream.opened));
+    await Promise.all(streams.map((stream) => stream.ended));
+
+    const expiresAt = Date.parse(namedRecord(sandbox, 'brief').expires_at);
+    const { cut } = await cutLine(server);
+    expect(cut).toMatchObject({ token_names: ['brief'], requests: 2 });
+    // Not before its moment (the token was still good), and within the bound after it.
+    expect(cut.time).toBeGreaterThanOrEqual(expiresAt);
+    expect(cut.time - expiresAt).toBeLessThanOrEqual(WITHIN_MS);
+  }, 30_000);
+
+  it('a rotated shared token keeps its streams through the grace period and loses them when it ends', async () => {
+    const { sandbox, server, shared } = await authServer();
+    const old = await connect(server, shared, 'streamable');
+    await old.opened;
+    const rotated = await runCli(sandbox, ['token', 'rotate', '--grace', '3s']);
+    expect(rotated.code).toBe(0);
+    const next = rememberSecret(rotated.stdout.trim());
+    await expect.poll(() => logLines(server).some((line) => line.msg === 'token reloaded')).toBe(true);
+    const graceEnd = Date.parse(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).previous.expires_at);
+    // The reload itself cuts nothing: the old token is good until its grace ends.
+    expect(logLines(server).some((line) => line.msg === CUT)).toBe(false);
+
+    await old.ended;
+    const { cut } = await cutLine(server);
+    expect(cut).toMatchObject({ token_names: ['shared'], requests: 1 });
+    expect(cut.time).toBeGreaterThanOrEqual(graceEnd);
+    expect(cut.time - graceEnd).toBeLessThanOrEqual(WITHIN_MS);
+    const fresh = await connect(server, next, 'streamable');
+    expect((await fresh.client.listTools()).tools.length).toBeGreaterThan(0);
+    await fresh.client.close();
+  }, 30_000);
+});

@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { connect, type Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { HOST_COMMAND, HOST_IDLE_CHECK_MS, HOST_IDLE_EXIT_MS } from '../../src/commands/host-command.js';
+import { CLI } from '../helpers/cli.js';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { eventually } from '../fleet/helpers.js';
+import { createFleetSandbox, type FleetSandbox } from './fleet-server.js';
+
+const hosts: ChildProcess[] = [];
+const sockets: Socket[] = [];
+
+afterEach(() => {
+  for (const socket of sockets.splice(0)) socket.destroy();
+  for (const host of hosts.splice(0)) host.kill('SIGKILL');
+});
+
+afterAll(() => cleanupSandboxes());
+
+/** The background host started by hand, as a stdio client starts it; settles with its exit code. */
+function startHost(fleet: FleetSandbox): Promise<number | null> {
+  const env = { ...fleet.sandbox.env, FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, LOG_LEVEL: 'debug' };
+  const host = spawn(process.execPath, [CLI, HOST_COMMAND], { cwd: fleet.sandbox.cwd, env, stdio: 'ignore' });
+  hosts.push(host);
+  return new Promise((resolve) => host.once('exit', (code) => resolve(code)));
+}
+
+interface RawClient {
+  socket: Socket;
+  /** Settles when the host has ended its side. */
+  ended: Promise<unknown>;
+}
+
+/** A raw socket client that has said `hello` and read the first thing the host answered. */
+async function rawClient(fleet: FleetSandbox, hello: string): Promise<RawClient> {
+  const socket = connect(join(fleet.dataDir, 'fleet.sock'));
+  sockets.push(socket);
+  socket.on('error', () => {});
+  const ended = new Promise((resolve) => socket.once('end', resolve));
+  socket.write(hello);
+  await new Promise((resolve) => socket.once('data', resolve));
+  return { socket, ended };
+}
+
+/** `count` requests with long answers, written without waiting for the host to take them. */
+function flood(socket: Socket, count: number): void {
+  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } } };
+  const lines = [JSON.stringify(initialize), ...Array.from({ length: count }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'tools/list' }))];
+  socket.write(`${lines.join('\n')}\n`);
+}
+
+function hostLog(fleet: FleetSandbox): { msg: string; time: number; reason?: string; clients?: number }[] {
+  return readFileSync(join(fleet.dataDir, 'host.log'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+}
+
+describe('background host', () => {
+  it('exits within its idle delay after its last client left, whatever that client did', async () => {
+    const fleet = createFleetSandbox();
+    const exited = startHost(fleet);
+    await eventually(() => existsSync(join(fleet.dataDir, 'fleet.sock')) || undefined, 30_000);
+    const hello = `${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`;
+    // One that floods and vanishes; one refused at its hello that floods and vanishes; one that floods, says it is
+    // done (a half-close) and then neither reads nor closes.
+    const [attached, refused, halfClosed] = await Promise.all([rawClient(fleet, hello), rawClient(fleet, 'not a hello\n'), rawClient(fleet, hello)]);
+    // From here on the attached clients read nothing: answers enough to fill the socket's buffers many times over
+    // pile up on the host's side.
+    attached.socket.pause();
+    halfClosed.socket.pause();
+    flood(attached.socket, 300);
+    flood(halfClosed.socket, 300);
+    // The refused client's few lines stay unread; it leaves once the host has ended its side.
+    flood(refused.socket, 10);
+    await refused.ended;
+    attached.socket.destroy();
+    refused.socket.destroy();
+    halfClosed.socket.end();
+
+    const stillRunning = new Promise<string>((resolve) => setTimeout(() => resolve('still running 30 s after its last client left'), 30_000).unref());
+    expect(await Promise.race([exited, stillRunning])).toBe(0);
+    const log = hostLog(fleet);
+    const departures = log.filter((line) => line.msg === 'a socket client left');
+    expect(departures.map((line) => line.clients)).toEqual([2, 1, 0]);
+    const shutdown = log.find((line) => line.msg === 'shutting down');
+    expect(shutdown).toMatchObject({ reason: 'no clients and no tasks' });
+    // The host's mechanism: idle for HOST_IDLE_EXIT_MS, seen by a check every HOST_IDLE_CHECK_MS. One more
+    // check's worth covers a busy machine; a host that still counts a client never gets here.
+    expect(shutdown!.time - departures.at(-1)!.time).toBeLessThanOrEqual(HOST_IDLE_EXIT_MS + 2 * HOST_IDLE_CHECK_MS);
+  }, 60_000);
+});
