@@ -32,6 +32,8 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
   const underRepoLock = async <T>(repoRoot: string, operation: () => Promise<T>): Promise<T> =>
     repoLocks.run(await repoLockKey(repoRoot), operation);
   const fetched = (git: AgentGit) => underRepoLock(git.repoRoot, () => fetchBranch(git));
+  // An agent whose repository is gone has only what was fetched before.
+  const latest = (git: AgentGit) => (existsSync(git.repo) ? fetched(git) : commitOf(git.repoRoot, branchRef(git.branch)));
 
   return {
     forgetAgent: async (store, key, record, logger) => {
@@ -43,14 +45,13 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
     agentChanges: async (record, request) => {
       const git = await openAgentGit(record, placeOf);
       if (git === null) return notGitChanges(record.agent.workdir);
-      if (existsSync(git.repo)) await fetched(git);
+      await latest(git);
       const options = { repoRoot: git.repoRoot, worktree: git.repo, branch: git.branch, base: git.base, place: git.place };
       return agentChanges({ ...options, pathFilter: pathFilter(record, request), diffOffset: request.diffOffset, diffLimitBytes: request.diffLimitBytes });
     },
     branchCommit: async (record) => {
       const git = await openAgentGit(record, placeOf);
-      if (git === null) return null;
-      return existsSync(git.repo) ? fetched(git) : commitOf(git.repoRoot, branchRef(git.branch));
+      return git === null ? null : latest(git);
     },
     commitLeftovers: async (record, message) => {
       const git = await openAgentGit(record, placeOf);
@@ -61,7 +62,7 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
     unlandedWork: async (record) => {
       const git = await openAgentGit(record, placeOf);
       if (git === null) return null;
-      if (existsSync(git.repo)) await fetched(git);
+      await latest(git);
       return unlandedWork({ repoRoot: git.repoRoot, worktree: git.repo, branch: git.branch, base: git.base, place: git.place });
     },
     mergeAgent: async (record, request: MergeRequest) => {
