@@ -1,5 +1,5 @@
 import type { FleetLogger } from './logger.js';
-import type { Project } from './projects.js';
+import type { Project, ProjectCheck } from './projects.js';
 import type { LeftoverCommit } from './review/autocommit.js';
 import type { CleanupResult } from './review/branch-cleanup.js';
 import type { BranchVerdict } from './review/branch-delete.js';
@@ -109,6 +109,8 @@ export interface ChangesRequest {
 
 export interface MergeRequest {
   target?: string;
+  /** The project's check, run in the agent's place first: a failing one refuses the merge. */
+  check?: ProjectCheck;
   strategy: MergeStrategy;
   message: string;
 }

@@ -113,8 +113,9 @@ function repositoryPlace(parts: FleetParts, record: AgentRecord, context: GitCon
   const { catalog, launcher } = parts;
   const role = catalog.roles.find((candidate) => candidate.name === record.agent.role) ?? null;
   const command = launcher.placeOfRepository(role, catalog.projects.find((project) => project.name === record.agent.project));
-  const cwd = record.git?.worktree ?? record.agent.workdir;
-  return (argv, env) => command({ argv, env, cwd, git: context });
+  // git runs at the repository's top, where the pathspecs it is given start.
+  const top = record.git?.worktree ?? record.agent.workdir;
+  return (argv, env, cwd = top) => command({ argv, env, cwd, git: context });
 }
 
 interface FleetParts {
@@ -313,7 +314,8 @@ class FleetService implements Fleet {
       if (request.commit !== undefined) assertReviewed(record, request.commit, await backend.branchCommit(record));
       const leftovers = await backend.commitLeftovers(record, preMergeLeftoversMessage(record));
       const message = request.message ?? defaultMergeMessage(record, request.strategy);
-      const result = await backend.mergeAgent(record, { target: request.target, strategy: request.strategy, message });
+      const check = this.parts.catalog.projects.find((project) => project.name === record.agent.project)?.check;
+      const result = await backend.mergeAgent(record, { target: request.target, check, strategy: request.strategy, message });
       const committed = leftovers && { sha: leftovers.sha, files: leftovers.files };
       return { agent: record.agent.name, leftovers_committed: committed, ...result };
     });

@@ -17,6 +17,14 @@ export interface ProjectSetup {
   timeout_ms: number;
 }
 
+/** A check the project's own hooks would have run, run by fleet-mcp in the agent's place before a merge. */
+export interface ProjectCheck {
+  command: string[];
+  /** As configured ("10m"). */
+  timeout: string;
+  timeout_ms: number;
+}
+
 export interface Project {
   name: string;
   /** Absolute path of an existing directory. */
@@ -25,6 +33,7 @@ export interface Project {
   /** The branch, tag or commit agents start from when create_agent names none; absent: the main checkout's HEAD branch. */
   base?: string;
   setup?: ProjectSetup;
+  check?: ProjectCheck;
   /** true: every agent of the project runs sandboxed, whatever its role says; false: the default sandbox is off here. */
   sandbox?: boolean;
 }
@@ -51,6 +60,16 @@ const setupSchema = z.strictObject({
     .default(DEFAULT_SETUP_TIMEOUT),
 });
 
+const checkSchema = z.strictObject({
+  command: z
+    .array(z.string().min(1, { error: 'check.command elements must not be empty' }))
+    .min(1, { error: 'check.command must name a program, as an argv list such as ["npm", "test"]' }),
+  timeout: z
+    .string()
+    .refine((text) => (parseDuration(text) ?? 0) > 0, { error: `check.timeout must be ${DURATION_RULE}, above zero` })
+    .default(DEFAULT_SETUP_TIMEOUT),
+});
+
 export const projectEntrySchema = z.strictObject({
   path: z.string().trim().min(1, { error: '"path" must not be empty' }),
   description: z.string().default(''),
@@ -61,6 +80,7 @@ export const projectEntrySchema = z.strictObject({
     .refine((base) => !base.startsWith('-'), { error: '"base" must be a branch, tag or commit name, not starting with "-"' })
     .optional(),
   setup: setupSchema.optional(),
+  check: checkSchema.optional(),
   sandbox: z.boolean({ error: '"sandbox" must be true or false' }).optional(),
 });
 
@@ -86,6 +106,7 @@ export function resolveProjects(entries: Record<string, ProjectEntry>, configFil
       const { copy, command, timeout } = entry.setup;
       project.setup = { copy, command: command ?? null, timeout, timeout_ms: parseDuration(timeout)! };
     }
+    if (entry.check) project.check = { ...entry.check, timeout_ms: parseDuration(entry.check.timeout)! };
     return project;
   });
 }

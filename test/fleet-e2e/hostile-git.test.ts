@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
@@ -17,9 +17,16 @@ const BWRAP = probeBwrap(process.env.PATH);
 const roots: string[] = [];
 let fleet: FleetSandbox;
 let server: FleetServer;
+let checkMark: string;
 
 beforeAll(async () => {
-  fleet = createShellFleet('fleet-mcp-hostile-git', { jailed: { command: SHELL, sandbox: true, default: true }, open: { command: SHELL, sandbox: false } });
+  const roles = { jailed: { command: SHELL, sandbox: true, default: true }, open: { command: SHELL, sandbox: false } };
+  // The project's check refuses a branch with a file refuse-merge, and leaves a marker where it can write one.
+  const check = `if [ -e refuse-merge ]; then echo "check says: refuse"; exit 3; fi; touch "$CHECK_MARK" 2>/dev/null; exit 0`;
+  const root = mkdtempSync('/var/tmp/fleet-mcp-hostile-git-marks-');
+  roots.push(root);
+  checkMark = join(root, 'check-ran-outside');
+  fleet = createShellFleet('fleet-mcp-hostile-git', roles, { check: { command: ['/usr/bin/env', `CHECK_MARK=${checkMark}`, '/bin/sh', '-c', check] } });
   roots.push(fleet.sandbox.root);
   server = await startFleetServer(fleet);
 });
@@ -97,6 +104,21 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
     expect(git(fleet.repo, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/main');
     await runTask(server, 'after', 'jailed', 'echo STILL-WORKS');
     await server.ok('delete_agent', { agent_name: 'after', force: true });
+  });
+
+  it("runs the project's check in the agent's sandbox before a merge, and merges nothing when it fails", async () => {
+    await runTask(server, 'checked', 'jailed', 'touch refuse-merge && echo work > work.txt');
+    const main = git(fleet.repo, ['rev-parse', 'main']);
+    const refused = await server.ok('merge_agent', { agent_name: 'checked' });
+    expect(refused).toMatchObject({ outcome: 'refused' });
+    expect(refused.reason).toContain(`the project's check "/usr/bin/env CHECK_MARK=`);
+    expect(refused.reason).toContain('failed with exit code 3, so nothing was merged; its last output:\ncheck says: refuse');
+    expect(git(fleet.repo, ['rev-parse', 'main'])).toBe(main);
+    await server.ok('start_agent_task', { agent_name: 'checked', task_description: 'git rm -q refuse-merge' });
+    await server.ok('wait_for_agent', { agent_name: 'checked', timeout_seconds: 60 });
+    expect(await server.ok('merge_agent', { agent_name: 'checked', strategy: 'squash' })).toMatchObject({ outcome: 'merged' });
+    await server.ok('delete_agent', { agent_name: 'checked' });
+    expect(existsSync(checkMark)).toBe(false);
   });
 
   it('merges only the commit the lead reviewed', async () => {

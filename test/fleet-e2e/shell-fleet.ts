@@ -11,7 +11,7 @@ export const SHELL = ['/bin/sh', '-c', '{task}'];
  * A fleet under /var/tmp, not /tmp: the sandbox's private /tmp would hide it by accident, and what a sandboxed
  * agent cannot reach, the sandbox must have kept from it on purpose. One git project, and the given roles.
  */
-export function createShellFleet(prefix: string, roles: Record<string, unknown>): FleetSandbox {
+export function createShellFleet(prefix: string, roles: Record<string, unknown>, project: Record<string, unknown> = {}): FleetSandbox {
   const root = mkdtempSync(`/var/tmp/${prefix}-`);
   const home = join(root, 'home');
   const cwd = join(root, 'work');
@@ -32,7 +32,7 @@ export function createShellFleet(prefix: string, roles: Record<string, unknown>)
   mkdirSync(repo);
   initGitRepo(repo);
   const configFile = join(root, 'fleet.json');
-  writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'a git repository' } }, roles }));
+  writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'a git repository', ...project } }, roles }));
   return { sandbox, repo, plain: cwd, dataDir: join(root, 'data'), configFile };
 }
 

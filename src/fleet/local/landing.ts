@@ -5,7 +5,7 @@ import { FleetError } from '../errors.js';
 import { forgetAgent } from '../forget.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import type { FleetLogger } from '../logger.js';
-import type { Project } from '../projects.js';
+import type { Project, ProjectCheck } from '../projects.js';
 import { commitLeftovers, type LeftoverCommit } from '../review/autocommit.js';
 import { resolveBase } from '../review/base.js';
 import { cleanupFleetBranches } from '../review/branch-cleanup.js';
@@ -14,6 +14,7 @@ import { agentChanges, notGitChanges } from '../review/changes.js';
 import { deleteBranchIfMerged, unlandedWork } from '../review/delete-safety.js';
 import { git as gitOut, splitNul } from '../review/git.js';
 import { mergeAgentBranch } from '../review/merge.js';
+import { runSetupCommand } from '../review/worktree-setup.js';
 import { branchRef, commitOf } from '../review/refs.js';
 import type { AgentRecord, Store } from '../store.js';
 import type { AgentBase } from '../types.js';
@@ -69,6 +70,8 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
       const git = await openAgentGit(record, placeOf);
       if (git === null) throw notGit(record, 'merge');
       const target = request.target ?? baseBranch(record, git.base);
+      const failed = request.check && existsSync(git.repo) ? await checkFailure(record, git, request.check) : null;
+      if (failed !== null) return { strategy: request.strategy, target, branch: git.branch, outcome: 'refused', reason: failed, files: [] };
       return underRepoLock(git.repoRoot, async () => {
         if (existsSync(git.repo)) await fetchBranch(git);
         return mergeAgentBranch({ repoRoot: git.repoRoot, branch: git.branch, target, strategy: request.strategy, message: request.message });
@@ -84,6 +87,20 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
       return { into, ...result };
     },
   };
+}
+
+/** Output lines of a failed check quoted in the refusal: enough to see why, not a flood. */
+const QUOTED_CHECK_LINES = 20;
+
+/**
+ * Runs the project's check (what its own hooks would have checked, which fleet-mcp never runs) in the agent's
+ * working directory and place; why it failed, with its last output, or null when it passed.
+ */
+async function checkFailure(record: AgentRecord, git: AgentGit, check: ProjectCheck): Promise<string | null> {
+  const result = await runSetupCommand({ argv: check.command, cwd: record.agent.workdir, timeoutMs: check.timeout_ms, place: git.place, what: "the project's check" });
+  if (result.ok) return null;
+  const tail = result.lines.slice(-QUOTED_CHECK_LINES);
+  return `${result.message}, so nothing was merged${tail.length > 0 ? `; its last output:\n${tail.join('\n')}` : ''}`;
 }
 
 /** The leftovers commit as the user's repository has it, once fetched: never as the agent's repository tells it. */

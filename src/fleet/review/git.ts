@@ -7,7 +7,7 @@ import { childEnv } from '../child-env.js';
  * Where a git command runs: wraps its argv, e.g. into the sandbox of the agent whose repository it reads, and gives
  * the environment to run it with.
  */
-export type GitPlace = (argv: string[], env: Record<string, string>) => PlacedCommand;
+export type GitPlace = (argv: string[], env: Record<string, string>, cwd?: string) => PlacedCommand;
 
 /** An argv to run, its environment, and files it reads at fd 3, 4, … (e.g. a sandbox's seccomp filter). */
 export interface PlacedCommand {

@@ -1,10 +1,12 @@
-import { spawn } from 'node:child_process';
-import { copyFileSync, existsSync, lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
+import { spawn, type ChildProcessByStdio } from 'node:child_process';
+import { closeSync, copyFileSync, existsSync, lstatSync, mkdirSync, openSync, realpathSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, join, sep } from 'node:path';
+import type { Readable } from 'node:stream';
 import { childEnv } from '../child-env.js';
 import { FleetError } from '../errors.js';
 import { LineSplitter } from '../line-splitter.js';
 import { signalGroup } from '../process-group.js';
+import type { GitPlace } from './git.js';
 
 export interface CopyResult {
   copied: string[];
@@ -71,6 +73,10 @@ export interface SetupCommandOptions {
   env?: Record<string, string>;
   /** Each output line as it comes, with the stream it came on, e.g. into the agent's log. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
+  /** Where it runs, e.g. in an agent's sandbox; left out, as the server's user. */
+  place?: GitPlace;
+  /** What it is called in messages. */
+  what?: string;
 }
 
 export type SetupCommandResult =
@@ -85,8 +91,10 @@ const KEPT_LINES = 200;
  * answer), and a timeout after which its whole process group is killed, so nothing it started lingers.
  */
 export function runSetupCommand(options: SetupCommandOptions): Promise<SetupCommandResult> {
-  const [command, ...args] = options.argv;
-  if (command === undefined) throw new FleetError('invalid_argument', 'setup command is empty: give it as an argv list, e.g. ["npm", "ci"]');
+  if (options.argv.length === 0) throw new FleetError('invalid_argument', 'setup command is empty: give it as an argv list, e.g. ["npm", "ci"]');
+  const base = childEnv(process.env, options.env ?? {});
+  const { argv, env, inputFiles = [] } = options.place ? options.place(options.argv, base, options.cwd) : { argv: options.argv, env: base };
+  const [command, ...args] = argv as [string, ...string[]];
   const lines: string[] = [];
   const take = (line: string, stream: 'stdout' | 'stderr') => {
     options.onLine?.(line, stream);
@@ -94,9 +102,14 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
     if (lines.length > KEPT_LINES) lines.shift();
   };
   return new Promise((resolve) => {
-    const env = childEnv(process.env, options.env ?? {});
+    const inputs = inputFiles.map((file) => openSync(file, 'r'));
     // detached: its own process group, so the timeout can kill everything it started.
-    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], detached: true }) as ChildProcessByStdio<
+      null,
+      Readable,
+      Readable
+    >;
+    for (const fd of inputs) closeSync(fd);
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -113,13 +126,13 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
       const message = spawnError ?? failureMessage(options, timedOut, exitCode, signal);
       resolve({ ok: false, exitCode, signal, timedOut, lines, message });
     };
-    child.on('error', (error) => finish(null, null, `setup command "${command}" could not start: ${error.message}`));
+    child.on('error', (error) => finish(null, null, `${options.what ?? 'setup command'} "${options.argv[0]}" could not start: ${error.message}`));
     child.on('close', (code, signal) => finish(code, signal));
   });
 }
 
 function failureMessage(options: SetupCommandOptions, timedOut: boolean, exitCode: number | null, signal: string | null): string {
-  const what = `setup command "${options.argv.join(' ')}"`;
+  const what = `${options.what ?? 'setup command'} "${options.argv.join(' ')}"`;
   if (timedOut) return `${what} did not finish within ${options.timeoutMs} ms and was killed`;
   return `${what} failed with ${signal === null ? `exit code ${String(exitCode)}` : `signal ${signal}`}`;
 }
