@@ -6,6 +6,7 @@ import { createFleet, type Fleet } from '../fleet/fleet.js';
 import type { FleetConfig } from '../fleet/fleet-config.js';
 import { probeBwrap } from '../fleet/launch/bwrap.js';
 import type { SandboxSettings } from '../fleet/launch/fleet-launcher.js';
+import { probeUserNet } from '../fleet/launch/user-net.js';
 import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
 import type { Logger } from '../log.js';
@@ -46,13 +47,16 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
 }
 
 /**
- * The built-in presets turn their CLI's own prompts off, so where bwrap works they run sandboxed unless a role or
- * project says otherwise; where it does not, the server says so once and they run as before.
+ * The built-in presets turn their CLI's own prompts off, so where bwrap works, and pasta gives their sandbox the
+ * network they need, they run sandboxed unless a role or project says otherwise; where not, the server says so once
+ * and they run as before. A sandbox never falls back to the host's network, where it would reach every loopback port.
  */
 function sandboxSettings(config: Config, logger: Logger): SandboxSettings {
   const bwrap = probeBwrap(process.env.PATH);
+  const userNet = probeUserNet(process.env.PATH);
   if (bwrap.problem !== undefined) logger.warn({ problem: bwrap.problem }, 'the built-in presets run unsandboxed, as bwrap is not usable here; a role or project with "sandbox": true fails to start its tasks');
+  else if (userNet.problem !== undefined) logger.warn({ problem: userNet.problem }, 'the built-in presets run unsandboxed, as pasta is not usable here to give their sandbox a network; a role or project with "sandbox": true and network on fails to start its tasks');
   const { auth } = config;
   const hidden = [dirname(auth.tokenFile), auth.namedTokensFile, config.fleetConfigFile, ...(auth.credentialsDirectory ? [auth.credentialsDirectory] : [])];
-  return { hidden, presetsByDefault: true, bwrap };
+  return { hidden, presetsByDefault: true, bwrap, userNet };
 }

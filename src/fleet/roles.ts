@@ -145,6 +145,11 @@ const sandboxConfigSchema = z.strictObject({
   writable: z
     .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
     .optional(),
+  ports: z
+    .array(z.number({ error: 'sandbox.ports must list port numbers' }).int({ error: 'sandbox.ports must be whole numbers' }).min(1, { error: 'sandbox.ports must be 1-65535' }).max(65535, { error: 'sandbox.ports must be 1-65535' }), {
+      error: 'sandbox.ports must be a list of host loopback ports, e.g. [5432]',
+    })
+    .optional(),
 });
 
 const roleConfigSchema = z.strictObject({
@@ -160,7 +165,7 @@ const roleConfigSchema = z.strictObject({
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
-  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, writable' }).optional(),
+  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, writable, ports' }).optional(),
 });
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
@@ -232,7 +237,8 @@ function roleSandbox(config: RoleConfig['sandbox']): Role['sandbox'] {
   const settings = typeof config === 'object' ? config : {};
   // An object configures the sandbox, so it asks for it unless it says otherwise.
   const enabled = typeof config === 'boolean' ? config : config ? (config.enabled ?? true) : null;
-  return { enabled, network: settings.network ?? true, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
+  const ports = [...new Set(settings.ports ?? [])];
+  return { enabled, network: settings.network ?? true, ports, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
 }
 
 /** The preset's state paths, and its sandboxed run where the config kept the preset's own commands. */

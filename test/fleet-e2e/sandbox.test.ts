@@ -155,9 +155,9 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
     const tag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
     const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag));
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(jailed.lines).toContain('sandboxed by bwrap, network on');
-    expect(jailed.lines).toEqual(expect.arrayContaining(['SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
-    for (const escape of ESCAPES) expect(jailed.lines).not.toContain(escape);
+    expect(jailed.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none');
+    expect(jailed.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
+    for (const escape of [...ESCAPES, 'SEES-SERVER-PORT']) expect(jailed.lines).not.toContain(escape);
     expect(existsSync(join(fleet.repo, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(fleet.sandbox.root, 'escaped.txt'))).toBe(false);
     expect(execFileSync('git', ['log', '--format=%s', 'fleet/jailed'], { cwd: fleet.repo, encoding: 'utf8' }).split('\n')[0]).toBe('sandboxed commit');

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { findExecutable } from '../executables.js';
 import type { Isolation } from './launcher.js';
+import { NET_BLOCK_FD, NET_INFO_FD, probeUserNet, userNetwork, type UserNetStatus } from './user-net.js';
 
 /** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
 export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
@@ -28,6 +29,8 @@ export interface SandboxSpec {
   /** In the order bwrap lays them out: a later mount covers what an earlier one shows below its path. */
   mounts: Mount[];
   network: boolean;
+  /** The host loopback ports a sandbox with network on may reach. */
+  ports: readonly number[];
   cwd: string;
 }
 
@@ -42,7 +45,7 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   if (!path) return { problem: `bwrap was not found on PATH: ${INSTALL_HINT}` };
   const env = findExecutable('env', { pathEnv, cwd: '/' });
   if (!env) return { problem: 'env was not found on PATH: install coreutils' };
-  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, cwd: '/' }, ['true']);
+  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: false, ports: [], cwd: '/' }, ['true']);
   const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000 });
   if (probe.status === 0) return { path, env };
   if (probe.stderr?.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
@@ -77,7 +80,9 @@ function sandboxArgs(spec: SandboxSpec): string[] {
     // The CLI is pid 2 under bwrap's own init: when it exits, the namespace and every process left in it end.
     '--unshare-pid',
     '--unshare-ipc',
-    ...(spec.network ? [] : ['--unshare-net']),
+    // Always a network of its own: with network on, the supervisor attaches pasta to it before the CLI starts.
+    '--unshare-net',
+    ...(spec.network ? ['--info-fd', String(NET_INFO_FD), '--block-fd', String(NET_BLOCK_FD)] : []),
     '--die-with-parent',
     // As root bwrap keeps every capability, with which the agent could remount / read-write.
     '--cap-drop', 'ALL',
@@ -92,16 +97,22 @@ function mountArgs({ kind, path, folder }: Mount): string[] {
   return folder ? ['--tmpfs', path] : ['--ro-bind', '/dev/null', path];
 }
 
-/** bubblewrap as the sandbox, probed on the agents' PATH when first needed unless its state is known already. */
-export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined): Isolation {
+/**
+ * bubblewrap as the sandbox, with pasta for a network, each probed on the agents' PATH when first needed unless its
+ * state is known already.
+ */
+export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined, knownNet?: UserNetStatus): Isolation {
   let status = known;
+  let netStatus = knownNet;
   const probed = (): BwrapStatus => (status ??= probeBwrap(pathEnv));
+  const netProbed = (): UserNetStatus => (netStatus ??= probeUserNet(pathEnv));
   return {
     name: 'bwrap',
-    problem: () => probed().problem ?? null,
+    problem: (network) => probed().problem ?? (network ? netProbed().problem : null) ?? null,
     wrap: (spec, argv) => {
       const { path, env } = probed();
-      return bwrapArgv({ path: path!, env: env! }, spec, argv);
+      const network = spec.network ? userNetwork({ pasta: netProbed().path!, env: env! }, spec.ports) : null;
+      return { argv: bwrapArgv({ path: path!, env: env! }, spec, argv), network };
     },
   };
 }

@@ -3,6 +3,7 @@ import type { Project } from '../projects.js';
 import type { Role } from '../types.js';
 import type { SandboxSpec } from './bwrap.js';
 import { sandboxMounts } from './sandbox-mounts.js';
+import type { UserNetwork } from './user-net.js';
 
 /**
  * Where an agent's process is launched. Every task goes through AgentLauncher.prepare, which decides how it is
@@ -25,9 +26,10 @@ export interface LauncherOptions {
 export interface Isolation {
   /** Named in the task's log: "sandboxed by <name>". */
   name: string;
-  /** Null where it can run; else one line saying what to install or enable. Looked at once. */
-  problem(): string | null;
-  wrap(spec: SandboxSpec, argv: readonly string[]): string[];
+  /** Null where it can run, with a network of its own when asked; else one line saying what to install or enable. Looked at once. */
+  problem(network: boolean): string | null;
+  /** The argv, and the network the supervisor gives the sandbox when it has network on. */
+  wrap(spec: SandboxSpec, argv: readonly string[]): { argv: string[]; network: UserNetwork | null };
 }
 
 export interface LaunchSpec {
@@ -44,8 +46,8 @@ export interface PreparedLaunch {
   role: Role;
   /** Said in the task's log, e.g. "sandboxed by bwrap, network on"; null when not sandboxed. */
   note: string | null;
-  /** The argv and environment of the process the supervisor starts. */
-  command(spec: LaunchSpec): { argv: string[]; env: Record<string, string> };
+  /** The argv and environment of the process the supervisor starts, and the network it gives that process. */
+  command(spec: LaunchSpec): { argv: string[]; env: Record<string, string>; network?: UserNetwork | null };
 }
 
 /** A role asked for the sandbox and it cannot be had: the task must not start, and this says what to fix. */
@@ -62,16 +64,16 @@ export class AgentLauncher {
     const direct: PreparedLaunch = { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
     if (wanted === 'off') return direct;
     const { isolation } = this.options;
-    const problem = isolation.problem();
+    const { network, ports } = role.sandbox;
+    const problem = isolation.problem(network);
     if (problem !== null) {
       if (wanted === 'default') return direct;
       throw new LaunchError(`role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''} runs sandboxed, and ${problem}`);
     }
     const sandboxed = sandboxedRole(role);
-    const network = role.sandbox.network;
     return {
       role: sandboxed,
-      note: `sandboxed by ${isolation.name}, network ${network ? 'on' : 'off'}`,
+      note: `sandboxed by ${isolation.name}, ${network ? `network on, host loopback ports: ${ports.length > 0 ? ports.join(', ') : 'none'}` : 'network off'}`,
       command: (spec) => {
         // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
         const env = { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' };
@@ -84,7 +86,7 @@ export class AgentLauncher {
           env,
           hidden: this.options.hidden,
         });
-        return { argv: isolation.wrap({ mounts, network, cwd: spec.cwd }, spec.argv), env };
+        return { ...isolation.wrap({ mounts, network, ports, cwd: spec.cwd }, spec.argv), env };
       },
     };
   }
