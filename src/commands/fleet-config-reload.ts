@@ -6,6 +6,7 @@ import { readFleetConfig } from '../fleet/fleet-config.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { watchFile } from '../fs/file-watcher.js';
 import type { Logger } from '../log.js';
+import { ownPortProblem } from './own-port-guard.js';
 
 // The folders of clients a fleet keeps for its life; past this, more clients share the projects already there.
 const MAX_CLIENT_DIRS = 100;
@@ -20,7 +21,7 @@ export interface FleetConfigWatcher extends TokenWatcher {
  * adding a role or project needs no restart. Running tasks are never touched: each keeps the role it started with.
  * A file that turns bad keeps the last good config and logs one line per distinct problem, naming the file.
  */
-export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger: Logger }): FleetConfigWatcher {
+export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger: Logger; servesHttp?: boolean }): FleetConfigWatcher {
   const { config, fleet, logger } = options;
   const file = config.fleetConfigFile;
   const dirs = [config.cwd];
@@ -28,6 +29,8 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
+      const ownPort = options.servesHttp ? ownPortProblem(config, loaded.roles) : null;
+      if (ownPort) throw new Error(ownPort);
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);
