@@ -19,7 +19,8 @@ export interface FleetConfigWatcher extends TokenWatcher {
 /**
  * Keeps the fleet's projects and roles in step with the fleet config file (watched, and re-read on SIGHUP), so
  * adding a role or project needs no restart. Running tasks are never touched: each keeps the role it started with.
- * A file that turns bad keeps the last good config and logs one line per distinct problem, naming the file.
+ * A file that turns bad keeps the last good config and logs one line per distinct problem, naming the file; so does
+ * one whose roles would let agents reach the HTTP server's own port without auth, when `servesHttp` (own-port-guard.ts).
  */
 export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger: Logger; servesHttp?: boolean }): FleetConfigWatcher {
   const { config, fleet, logger } = options;
@@ -29,7 +30,7 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
-      const ownPort = options.servesHttp ? ownPortProblem(config, loaded.roles) : null;
+      const ownPort = options.servesHttp ? ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, loaded.roles) : null;
       if (ownPort) throw new Error(ownPort);
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;

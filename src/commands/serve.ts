@@ -105,7 +105,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   checkExposure(config, logger);
   const fleetConfig = readFleetConfig(config);
-  const ownPort = ownPortProblem(config, fleetConfig.roles);
+  const ownPort = ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, fleetConfig.roles);
   if (ownPort) throw new ConfigError(`refusing to start: ${ownPort}`);
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;

@@ -145,12 +145,17 @@ const sandboxConfigSchema = z.strictObject({
   writable: z
     .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
     .optional(),
+  // A refinement, not array(number()): inside the union a type error is reported as the union's, which names no port.
   ports: z
-    .array(z.number({ error: 'sandbox.ports must list port numbers' }).int({ error: 'sandbox.ports must be whole numbers' }).min(1, { error: 'sandbox.ports must be 1-65535' }).max(65535, { error: 'sandbox.ports must be 1-65535' }), {
-      error: 'sandbox.ports must be a list of host loopback ports, e.g. [5432]',
-    })
+    .unknown()
+    .refine(isPortList, { error: 'sandbox.ports must be a list of host loopback port numbers 1-65535, e.g. [5432]' })
+    .transform((ports) => ports as number[])
     .optional(),
 });
+
+function isPortList(ports: unknown): boolean {
+  return Array.isArray(ports) && ports.every((port) => Number.isInteger(port) && port >= 1 && port <= 65535);
+}
 
 const roleConfigSchema = z.strictObject({
   command: argvSchema('command').optional(),

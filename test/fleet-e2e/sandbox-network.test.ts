@@ -1,4 +1,5 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -186,6 +187,26 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     await expect.poll(() => pastaOf(root.dataDir), { timeout: 10_000 }).toEqual([]);
     await again.close();
     await second.stop();
+  });
+
+  it('without pasta, a role that asks for the sandbox with network on fails its task with one line saying what to install', async () => {
+    const root = createRoot({ jailed: { command: SHELL, sandbox: true }, offline: { command: SHELL, sandbox: { network: false } } });
+    // A PATH with bwrap and what it needs, but no pasta.
+    const bin = join(root.sandbox.root, 'bin');
+    mkdirSync(bin);
+    for (const tool of ['git', 'node', 'bwrap', 'env', 'true']) symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool));
+    const server = await unauthenticated(root, { PATH: bin });
+    expect(server.output()).toContain('the built-in presets run unsandboxed, as pasta is not usable here');
+    const client = await connectClient(server.mcpUrl);
+    const failed = (await client.callTool({ name: 'create_agent', arguments: { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${root.sandbox.root}/ran.txt` } })) as { isError?: boolean; content: { text: string }[] };
+    expect(failed.isError).toBe(true);
+    expect(failed.content[0]!.text).toContain('role "jailed" runs sandboxed, and pasta was not found on PATH (a sandbox with network on needs it): install the passt package');
+    expect(existsSync(join(root.sandbox.root, 'ran.txt'))).toBe(false);
+    await tool(client, 'create_agent', { name: 'offline', project: 'repo', role: 'offline', task: 'echo offline ran' });
+    const waited = await tool(client, 'wait_for_agent', { agent_name: 'offline', timeout_seconds: 60 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+    await client.close();
+    await server.stop();
   });
 
   it('refuses to start without auth when a role lists the server\'s own port, saying what to change', async () => {
