@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeUserNet } from '../../src/fleet/launch/user-net.js';
 import { initGitRepo } from '../fleet/helpers.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import type { Sandbox } from '../helpers/sandbox.js';
@@ -14,8 +15,8 @@ import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-s
 // it by accident: what the agent cannot see, the sandbox hid on purpose. Each probe runs once sandboxed and once
 // unsandboxed, so a probe that could never succeed would show here as a failing control.
 
-// Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
-const BWRAP = probeBwrap(process.env.PATH);
+// Skipped where bwrap or pasta cannot run, except in CI, which installs them (.ci/run) and must prove the sandbox.
+const BWRAP = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 const roots: string[] = [];
 
 /** The background sleeps the probes start, ended here too in case a failing run left one behind. */
@@ -133,7 +134,7 @@ const ESCAPES = [
   'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
 ];
 
-describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
+describe.skipIf(BWRAP !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
   it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present' });
