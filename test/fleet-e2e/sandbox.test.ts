@@ -16,7 +16,7 @@ import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-s
 // unsandboxed, so a probe that could never succeed would show here as a failing control.
 
 // Skipped where bwrap or pasta cannot run, except in CI, which installs them (.ci/run) and must prove the sandbox.
-const BWRAP = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
+const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 const roots: string[] = [];
 
 /** The background sleeps the probes start, ended here too in case a failing run left one behind. */
@@ -134,7 +134,7 @@ const ESCAPES = [
   'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'REDIRECTED-GIT', 'REDIRECTED-COMMONDIR', 'WROTE-OTHER-REF',
 ];
 
-describe.skipIf(BWRAP !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
+describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
   it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present' });

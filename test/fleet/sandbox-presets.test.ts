@@ -12,7 +12,7 @@ import { git, logTexts, Sandbox } from './helpers.js';
 // The fakes are copied under /var/tmp, wherever this checkout is: the sandbox's /tmp is its own.
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
 // Skipped where bwrap or pasta cannot run, except in CI, which installs them (.ci/run) and must prove the sandbox.
-const BWRAP = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
+const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 // claude's and opencode's fakes follow the prompt as a script; codex's and gemini's always write one file and commit it.
 const SCRIPTED = { task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'", subject: 'Add hello' };
 const FIXED = { task: 'write the file', subject: 'fake agent: write the file' };
@@ -29,7 +29,7 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(BWRAP !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
+describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
   test('runs in the sandbox with its sandboxed command and commits on the agent branch', async () => {
     const bin = join(root, 'bin');
     const home = join(root, 'home');
