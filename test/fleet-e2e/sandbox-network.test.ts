@@ -97,6 +97,14 @@ async function listener(word: string): Promise<number> {
   return (server.address() as AddressInfo).port;
 }
 
+/** A PATH with bwrap and what it needs, but no pasta. */
+function toolsBin(root: Root): string {
+  const bin = join(root.sandbox.root, 'bin');
+  mkdirSync(bin);
+  for (const tool of ['git', 'node', 'bwrap', 'env', 'true']) symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool));
+  return bin;
+}
+
 function unauthenticated(root: Root, env: NodeJS.ProcessEnv = {}): Promise<StartedServer> {
   return startServer(root.sandbox, {
     env: { FLEET_MCP_AUTH_ENABLED: 'false', FLEET_MCP_CONFIG: root.configFile, FLEET_MCP_DATA_DIR: root.dataDir, FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true', ...env },
@@ -191,11 +199,7 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
 
   it('without pasta, a role that asks for the sandbox with network on fails its task with one line saying what to install', async () => {
     const root = createRoot({ jailed: { command: SHELL, sandbox: true }, offline: { command: SHELL, sandbox: { network: false } } });
-    // A PATH with bwrap and what it needs, but no pasta.
-    const bin = join(root.sandbox.root, 'bin');
-    mkdirSync(bin);
-    for (const tool of ['git', 'node', 'bwrap', 'env', 'true']) symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool));
-    const server = await unauthenticated(root, { PATH: bin });
+    const server = await unauthenticated(root, { PATH: toolsBin(root) });
     expect(server.output()).toContain('the built-in presets run unsandboxed, as pasta is not usable here');
     const client = await connectClient(server.mcpUrl);
     const failed = (await client.callTool({ name: 'create_agent', arguments: { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${root.sandbox.root}/ran.txt` } })) as { isError?: boolean; content: { text: string }[] };
@@ -205,6 +209,23 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     await tool(client, 'create_agent', { name: 'offline', project: 'repo', role: 'offline', task: 'echo offline ran' });
     const waited = await tool(client, 'wait_for_agent', { agent_name: 'offline', timeout_seconds: 60 });
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+    await client.close();
+    await server.stop();
+  });
+
+  it('a pasta that fails ends the task before its CLI starts, saying why', async () => {
+    const root = createRoot({ jailed: { command: SHELL, sandbox: true } });
+    const bin = toolsBin(root);
+    writeFileSync(join(bin, 'pasta'), '#!/bin/sh\necho "pasta: no network today" >&2\nexit 1\n', { mode: 0o755 });
+    const server = await unauthenticated(root, { PATH: bin });
+    const client = await connectClient(server.mcpUrl);
+    await tool(client, 'create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: 'echo CLI-RAN' });
+    const waited = await tool(client, 'wait_for_agent', { agent_name: 'jailed', timeout_seconds: 60 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
+    const lines = (await tool(client, 'show_agent_log', { agent_name: 'jailed', page_size: 200 })).lines.map((line: { text: string }) => line.text);
+    expect(lines).toContain('pasta: no network today');
+    expect(JSON.stringify(waited)).toContain("pasta could not set up the sandbox's network (it ended with exit code 1, see its stderr)");
+    expect(lines).not.toContain('CLI-RAN');
     await client.close();
     await server.stop();
   });

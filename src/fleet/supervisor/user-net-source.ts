@@ -15,8 +15,12 @@ function spawnWithUserNet(spec, out, err, onFailure) {
   stdio[${NET_BLOCK_FD}] = 'pipe';
   const sandbox = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, stdio });
   let pasta = null;
+  let pid = null;
   const fail = (reason) => {
     onFailure(reason);
+    // The sandbox's first process first: bwrap takes the end of its wait descriptor as a go, and that end comes when
+    // this process exits after recording the failure.
+    if (pid !== null && sandbox.exitCode === null && sandbox.signalCode === null) try { process.kill(pid, 'SIGKILL'); } catch {}
     sandbox.kill('SIGKILL');
   };
   sandbox.once('exit', () => { if (pasta) pasta.kill('SIGKILL'); });
@@ -24,7 +28,6 @@ function spawnWithUserNet(spec, out, err, onFailure) {
   sandbox.stdio[${NET_INFO_FD}].on('data', (chunk) => { info += chunk; });
   // Also at bwrap's failure, with no pid written: its exit is then what the task records.
   sandbox.stdio[${NET_INFO_FD}].once('end', () => {
-    let pid;
     try { pid = JSON.parse(info)['child-pid']; } catch { return; }
     try { pasta = attachPasta(spec, pid, () => sandbox.stdio[${NET_BLOCK_FD}].end('1'), fail); } catch (error) { fail('pasta could not be started: ' + error.message); }
   });
