@@ -6,7 +6,7 @@ import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
 import { bwrapIsolation, probeBwrap, type BwrapStatus } from '../../src/fleet/launch/bwrap.js';
 import { AgentLauncher, LaunchError } from '../../src/fleet/launch/launcher.js';
 import { sandboxMounts } from '../../src/fleet/launch/sandbox-mounts.js';
-import { probeUserNet, type UserNetStatus } from '../../src/fleet/launch/user-net.js';
+import { loopbackResolvers, probeUserNet, type UserNetStatus } from '../../src/fleet/launch/user-net.js';
 import type { Project } from '../../src/fleet/projects.js';
 import { resolveRoles, rolesConfigSchema } from '../../src/fleet/roles.js';
 import type { Role } from '../../src/fleet/types.js';
@@ -110,6 +110,19 @@ describe('who runs sandboxed', () => {
     );
     expect(launcher(WORKS, true, NET_MISSING).prepare(claude!, project()).note).toBeNull();
     expect(launcher(WORKS, true, NET_MISSING).prepare(offline!, project()).note).toBe('sandboxed by bwrap, network off');
+  });
+});
+
+describe('loopbackResolvers', () => {
+  it('names the resolvers a sandbox cannot reach where they are all on the host\'s loopback', () => {
+    const file = join(dir, 'resolv.conf');
+    writeFileSync(file, '# stub\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n');
+    expect(loopbackResolvers(file)).toEqual(['127.0.0.53']);
+    writeFileSync(file, 'nameserver ::1\nnameserver 127.0.0.1\n');
+    expect(loopbackResolvers(file)).toEqual(['::1', '127.0.0.1']);
+    writeFileSync(file, 'nameserver 127.0.0.53\nnameserver 10.0.0.1\n');
+    expect(loopbackResolvers(file)).toEqual([]);
+    expect(loopbackResolvers(join(dir, 'no-such-file'))).toEqual([]);
   });
 });
 

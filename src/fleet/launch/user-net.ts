@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { findExecutable } from '../executables.js';
 
 /**
@@ -50,4 +50,20 @@ export function userNetwork(tools: { pasta: string; env: string }, ports: readon
       ...(process.getuid?.() === 0 ? ['--runas', '0'] : []),
     ],
   };
+}
+
+/**
+ * The resolvers of `resolvConf` on the host's loopback (systemd-resolved's 127.0.0.53, a local dnsmasq): the sandbox
+ * reads the same file but has a loopback of its own, so where these are all there is, its agents cannot resolve names.
+ */
+export function loopbackResolvers(resolvConf = '/etc/resolv.conf'): string[] {
+  let text: string;
+  try {
+    text = readFileSync(resolvConf, 'utf8');
+  } catch {
+    return [];
+  }
+  const servers = [...text.matchAll(/^\s*nameserver\s+(\S+)/gm)].map((match) => match[1]!);
+  const loopback = servers.filter((server) => server.startsWith('127.') || server === '::1');
+  return loopback.length === servers.length ? loopback : [];
 }
