@@ -105,8 +105,9 @@ function toolsBin(root: Root): string {
   return bin;
 }
 
-function unauthenticated(root: Root, env: NodeJS.ProcessEnv = {}): Promise<StartedServer> {
+function unauthenticated(root: Root, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<StartedServer> {
   return startServer(root.sandbox, {
+    args,
     env: { FLEET_MCP_AUTH_ENABLED: 'false', FLEET_MCP_CONFIG: root.configFile, FLEET_MCP_DATA_DIR: root.dataDir, FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true', ...env },
   });
 }
@@ -241,5 +242,17 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     expect(stderr).toContain(`refusing to start: without auth, role "db" must not list port ${port}, this server's own, in sandbox.ports`);
     expect(stderr).toContain('enable auth (FLEET_MCP_AUTH_ENABLED=true)');
     expect(stderr).not.toContain('    at ');
+  });
+
+  it('keeps the last good fleet config when a reload would list the server\'s own port without auth', async () => {
+    const port = await listener('UNUSED');
+    listeners.pop()!.close();
+    const root = createRoot({ db: { command: SHELL, sandbox: { ports: [5432] } } });
+    const server = await unauthenticated(root, {}, ['--port', String(port)]);
+    expect(server.port).toBe(port);
+    writeFileSync(root.configFile, JSON.stringify({ projects: { repo: { path: join(root.sandbox.root, 'repo') } }, roles: { db: { command: SHELL, sandbox: { ports: [port] } } } }));
+    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain(`must not list port ${port}, this server's own, in sandbox.ports`);
+    expect(server.output()).toContain('fleet config unusable; keeping the last good one');
+    await server.stop();
   });
 });
