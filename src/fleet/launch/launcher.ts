@@ -44,7 +44,7 @@ export interface LaunchSpec {
 export interface PreparedLaunch {
   /** The role as it runs this time: a preset's sandboxed commands and variables when sandboxed. */
   role: Role;
-  /** Said in the task's log, e.g. "sandboxed by bwrap, network on"; null when not sandboxed. */
+  /** Said in the task's log, e.g. "sandboxed by bwrap, network on, host loopback ports: 5432"; null when not sandboxed. */
   note: string | null;
   /** The argv and environment of the process the supervisor starts, and the network it gives that process. */
   command(spec: LaunchSpec): { argv: string[]; env: Record<string, string>; network?: UserNetwork | null };
