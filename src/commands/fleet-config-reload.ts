@@ -6,6 +6,7 @@ import { readFleetConfig } from '../fleet/fleet-config.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { watchFile } from '../fs/file-watcher.js';
 import type { Logger } from '../log.js';
+import { ownPortProblem } from './own-port-guard.js';
 
 // The folders of clients a fleet keeps for its life; past this, more clients share the projects already there.
 const MAX_CLIENT_DIRS = 100;
@@ -18,9 +19,10 @@ export interface FleetConfigWatcher extends TokenWatcher {
 /**
  * Keeps the fleet's projects and roles in step with the fleet config file (watched, and re-read on SIGHUP), so
  * adding a role or project needs no restart. Running tasks are never touched: each keeps the role it started with.
- * A file that turns bad keeps the last good config and logs one line per distinct problem, naming the file.
+ * A file that turns bad keeps the last good config and logs one line per distinct problem, naming the file; so does
+ * one whose roles would let agents reach the HTTP server's own port without auth, when `servesHttp` (own-port-guard.ts).
  */
-export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger: Logger }): FleetConfigWatcher {
+export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger: Logger; servesHttp?: boolean }): FleetConfigWatcher {
   const { config, fleet, logger } = options;
   const file = config.fleetConfigFile;
   const dirs = [config.cwd];
@@ -28,6 +30,8 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
+      const ownPort = options.servesHttp ? ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, loaded.roles) : null;
+      if (ownPort) throw new Error(ownPort);
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);

@@ -24,6 +24,7 @@ import { readFleetConfig } from '../fleet/fleet-config.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 import { closeInheritedFds } from './inherited-fds.js';
+import { ownPortProblem } from './own-port-guard.js';
 import { handleServeSignals } from './serve-signals.js';
 import { shareFleet } from './share-fleet.js';
 
@@ -112,6 +113,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const logger = createLogger({ level: config.logLevel });
   checkExposure(config, logger);
   const fleetConfig = readFleetConfig(config);
+  const ownPort = ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, fleetConfig.roles);
+  if (ownPort) throw new ConfigError(`refusing to start: ${ownPort}`);
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;
   // The fleet config joins once the fleet is open; SIGHUP reloads whatever is in the list by then.
@@ -121,7 +124,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const signals = handleServeSignals({ logger, watcher, reloads });
   await assertPortFree(config.host, config.port);
   const fleet = await openFleet(config, fleetConfig, logger);
-  const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger });
+  const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
 
   const mcpDeps = { fleet, tasks: new TaskRegistry() };

@@ -146,7 +146,17 @@ const sandboxConfigSchema = z.strictObject({
   writable: z
     .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
     .optional(),
+  // A refinement, not array(number()): inside the union a type error is reported as the union's, which names no port.
+  ports: z
+    .unknown()
+    .refine(isPortList, { error: 'sandbox.ports must be a list of host loopback port numbers 1-65535, e.g. [5432]' })
+    .transform((ports) => ports as number[])
+    .optional(),
 });
+
+function isPortList(ports: unknown): boolean {
+  return Array.isArray(ports) && ports.every((port) => Number.isInteger(port) && port >= 1 && port <= 65535);
+}
 
 const roleConfigSchema = z.strictObject({
   command: argvSchema('command').optional(),
@@ -161,7 +171,7 @@ const roleConfigSchema = z.strictObject({
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
-  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, unix_sockets, writable' }).optional(),
+  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable' }).optional(),
   /** The program takes no options where {task} stands, so a task text starting with "-" is not one of its options. */
   task_is_operand: z.boolean({ error: 'task_is_operand must be true or false' }).optional(),
 });
@@ -236,7 +246,8 @@ function roleSandbox(config: RoleConfig['sandbox']): Role['sandbox'] {
   const settings = typeof config === 'object' ? config : {};
   // An object configures the sandbox, so it asks for it unless it says otherwise.
   const enabled = typeof config === 'boolean' ? config : config ? (config.enabled ?? true) : null;
-  return { enabled, network: settings.network ?? true, unix_sockets: settings.unix_sockets ?? false, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
+  const ports = [...new Set(settings.ports ?? [])];
+  return { enabled, network: settings.network ?? true, ports, unix_sockets: settings.unix_sockets ?? false, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
 }
 
 /** The preset's state paths, and its sandboxed run where the config kept the preset's own commands. */

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { endProcessGroup, isLeftoverGroup } from './group-end.js';
+import type { UserNetwork } from './launch/user-net.js';
 import { isSameProcessRunning, processStartTime, signalGroup } from './process-group.js';
 import { FileTail } from './supervisor/file-tail.js';
 import { readExitStatus, readOffsets, saveOffsets, type RunFiles } from './supervisor/run-files.js';
@@ -33,6 +35,8 @@ export interface RunOptions extends FollowLimits {
   inputFiles?: string[];
   /** The command of the task supervisor (see supervisor/script.ts); the task's spec is added as its last argument. */
   supervisor: string[];
+  /** The network the supervisor gives the sandbox argv makes, if it has one (see launch/user-net.ts). */
+  network?: UserNetwork | null;
 }
 
 export interface ReattachOptions extends FollowLimits {
@@ -75,7 +79,8 @@ const POLL_MS = 200;
  */
 export function runProcess(options: RunOptions): RunningProcess {
   const { files } = options;
-  const spec = { argv: options.argv, cwd: options.cwd, stdout: files.stdout, stderr: files.stderr, exit: files.exit, inputs: options.inputFiles ?? [] };
+  const net = options.network ? { argv: options.network.argv, ready: join(files.dir, 'net-ready') } : undefined;
+  const spec = { argv: options.argv, cwd: options.cwd, stdout: files.stdout, stderr: files.stderr, exit: files.exit, inputs: options.inputFiles ?? [], net };
   let pid: number | undefined;
   let exited = false;
   try {

@@ -57,10 +57,12 @@ export interface Role {
 export interface RoleSandbox {
   /** As configured; null: the default, which sandboxes the built-in presets where bwrap works. */
   enabled: boolean | null;
-  /** Whether the agent keeps the host's network (its model API needs it); false gives it a network of its own, loopback only. */
+  /** Whether the agent reaches out (its model API needs it), through a network of its own; false: loopback only. */
   network: boolean;
   /** Whether the agent may create unix sockets, and so reach every socket the host shows it (fleet-mcp's, docker's). */
   unix_sockets: boolean;
+  /** Host loopback ports (TCP) a sandbox with network on may reach; every other one is out of its reach. */
+  ports: number[];
   /** The CLI's own state (files or folders, `~` for its HOME), writable inside the sandbox. */
   writable: string[];
   /** A preset's run inside the sandbox, with its CLI's own permission checks off (the sandbox is the boundary); null: the role's own. */

@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeUserNet } from '../../src/fleet/launch/user-net.js';
 import { initGitRepo } from '../fleet/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -15,8 +16,8 @@ import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-s
 // it by accident: what the agent cannot see, the sandbox hid on purpose. Each probe runs once sandboxed and once
 // unsandboxed, so a probe that could never succeed would show here as a failing control.
 
-// Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
-const BWRAP = probeBwrap(process.env.PATH);
+// Skipped where bwrap or pasta cannot run, except in CI, which installs them (.ci/run) and must prove the sandbox.
+const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 const roots: string[] = [];
 
 /** The background sleeps the probes start, ended here too in case a failing run left one behind. */
@@ -132,7 +133,7 @@ const ESCAPES = [
   'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'WROTE-USER-REF', 'WROTE-USER-OBJECTS',
 ];
 
-describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
+describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
   it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
     const fleet = createRoot();
     // The named tokens file away from the token's folder, so hiding that folder does not hide it too.
@@ -158,9 +159,9 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('sandboxed agent
     const tag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
     const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag, tokensFile));
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(jailed.lines).toContain('sandboxed by bwrap, network on');
-    expect(jailed.lines).toEqual(expect.arrayContaining(['SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
-    for (const escape of ESCAPES) expect(jailed.lines).not.toContain(escape);
+    expect(jailed.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none');
+    expect(jailed.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
+    for (const escape of [...ESCAPES, 'SEES-SERVER-PORT']) expect(jailed.lines).not.toContain(escape);
     expect(existsSync(join(fleet.repo, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(fleet.sandbox.root, 'escaped.txt'))).toBe(false);
     expect(execFileSync('git', ['log', '--format=%s', 'fleet/jailed'], { cwd: fleet.repo, encoding: 'utf8' }).split('\n')[0]).toBe('sandboxed commit');

@@ -6,6 +6,7 @@ import { loadFleetConfig } from '../../src/fleet/fleet-config.js';
 import { bwrapIsolation, probeBwrap, type BwrapStatus } from '../../src/fleet/launch/bwrap.js';
 import { AgentLauncher, LaunchError } from '../../src/fleet/launch/launcher.js';
 import { sandboxMounts } from '../../src/fleet/launch/sandbox-mounts.js';
+import { loopbackResolvers, probeUserNet, type UserNetStatus } from '../../src/fleet/launch/user-net.js';
 import type { Project } from '../../src/fleet/projects.js';
 import { resolveRoles, rolesConfigSchema } from '../../src/fleet/roles.js';
 import type { Role } from '../../src/fleet/types.js';
@@ -26,9 +27,11 @@ function roles(config: unknown): Role[] {
 const project = (sandbox?: boolean): Project => ({ name: 'web', path: dir, description: '', ...(sandbox === undefined ? {} : { sandbox }) });
 const WORKS = { path: '/usr/bin/bwrap', env: '/usr/bin/env' };
 const MISSING = { problem: 'bwrap was not found on PATH: install the bubblewrap package' };
+const NET_WORKS = { path: '/usr/bin/pasta' };
+const NET_MISSING = { problem: 'pasta was not found on PATH (a sandbox with network on needs it): install the passt package' };
 
-function launcher(bwrap: BwrapStatus, presetsByDefault = true): AgentLauncher {
-  return new AgentLauncher({ hidden: [], presetsByDefault, isolation: bwrapIsolation(bwrap, undefined, dir) });
+function launcher(bwrap: BwrapStatus, presetsByDefault = true, userNet: UserNetStatus = NET_WORKS): AgentLauncher {
+  return new AgentLauncher({ hidden: [], presetsByDefault, isolation: bwrapIsolation(bwrap, undefined, dir, userNet) });
 }
 
 describe('sandbox settings of roles and projects', () => {
@@ -49,6 +52,25 @@ describe('sandbox settings of roles and projects', () => {
     expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { writable: ['relative'] } } }).error?.issues[0]?.message).toBe('sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}');
   });
 
+  it('reads the host loopback ports a role lists, and refuses anything but whole numbers 1-65535, naming the role', () => {
+    const [db] = roles({ db: { command: ['x', '{task}'], sandbox: { ports: [5432, 6379, 5432] } } }).filter((role) => role.source === 'config');
+    expect(db!.sandbox).toMatchObject({ enabled: true, network: true, ports: [5432, 6379] });
+    expect(roles({ plain: { command: ['x', '{task}'], sandbox: true } }).find((role) => role.name === 'plain')!.sandbox.ports).toEqual([]);
+    const file = join(dir, 'ports.json');
+    const problem = (ports: unknown): string => {
+      writeFileSync(file, JSON.stringify({ roles: { db: { command: ['x', '{task}'], sandbox: { ports } } } }));
+      try {
+        loadFleetConfig({ file, required: true, dirs: [dir] });
+      } catch (error) {
+        return (error as Error).message;
+      }
+      return 'accepted';
+    };
+    const refused = `fleet config ${file} is invalid: roles.db.sandbox.ports: sandbox.ports must be a list of host loopback port numbers 1-65535, e.g. [5432]`;
+    for (const ports of [[0], [5432, 65536], [80.5], ['5432'], 5432, [null]]) expect(problem(ports)).toBe(refused);
+    expect(problem([1, 65535])).toBe('accepted');
+  });
+
   it('reads a project\'s sandbox, and refuses anything but true or false', () => {
     const file = join(dir, 'fleet.json');
     writeFileSync(file, JSON.stringify({ projects: { web: { path: dir, sandbox: true } } }));
@@ -63,7 +85,7 @@ describe('who runs sandboxed', () => {
   const [script, open] = roles({ script: { command: ['x', '{task}'] }, open: { command: ['x', '{task}'], sandbox: false } }).filter((role) => role.source === 'config');
 
   it('sandboxes the presets by default where bwrap works, with their sandboxed run; a role with its own command only when asked', () => {
-    expect(launcher(WORKS).prepare(claude!, project()).note).toBe('sandboxed by bwrap, network on');
+    expect(launcher(WORKS).prepare(claude!, project()).note).toBe('sandboxed by bwrap, network on, host loopback ports: none');
     expect(launcher(WORKS).prepare(claude!, project()).role.command).toContain('--permission-mode=bypassPermissions');
     expect(launcher(WORKS, false).prepare(claude!, project()).note).toBeNull();
     expect(launcher(WORKS).prepare(script!, project()).note).toBeNull();
@@ -71,7 +93,7 @@ describe('who runs sandboxed', () => {
   });
 
   it('lets a true of the project win over a role\'s false', () => {
-    expect(launcher(WORKS).prepare(open!, project(true)).note).toBe('sandboxed by bwrap, network on');
+    expect(launcher(WORKS).prepare(open!, project(true)).note).toBe('sandboxed by bwrap, network on, host loopback ports: none');
     expect(launcher(WORKS).prepare(open!, project()).note).toBeNull();
   });
 
@@ -79,6 +101,36 @@ describe('who runs sandboxed', () => {
     expect(() => launcher(MISSING).prepare(open!, project(true))).toThrow(LaunchError);
     expect(() => launcher(MISSING).prepare(open!, project(true))).toThrow('role "open" in project "web" runs sandboxed, and bwrap was not found on PATH: install the bubblewrap package');
     expect(launcher(MISSING).prepare(claude!, project()).note).toBeNull();
+  });
+
+  it('never falls back to the host\'s network where pasta is missing: a role that asked fails, a preset runs unsandboxed, network off still works', () => {
+    const [offline] = roles({ offline: { command: ['x', '{task}'], sandbox: { network: false } } }).filter((role) => role.source === 'config');
+    expect(() => launcher(WORKS, true, NET_MISSING).prepare(open!, project(true))).toThrow(
+      'role "open" in project "web" runs sandboxed, and pasta was not found on PATH (a sandbox with network on needs it): install the passt package',
+    );
+    expect(launcher(WORKS, true, NET_MISSING).prepare(claude!, project()).note).toBeNull();
+    expect(launcher(WORKS, true, NET_MISSING).prepare(offline!, project()).note).toBe('sandboxed by bwrap, network off');
+  });
+});
+
+describe('loopbackResolvers', () => {
+  it('names the resolvers a sandbox cannot reach where they are all on the host\'s loopback', () => {
+    const file = join(dir, 'resolv.conf');
+    writeFileSync(file, '# stub\nnameserver 127.0.0.53\noptions edns0 trust-ad\nsearch lan\n');
+    expect(loopbackResolvers(file)).toEqual(['127.0.0.53']);
+    writeFileSync(file, 'nameserver ::1\nnameserver 127.0.0.1\n');
+    expect(loopbackResolvers(file)).toEqual(['::1', '127.0.0.1']);
+    writeFileSync(file, 'nameserver 127.0.0.53\nnameserver 10.0.0.1\n');
+    expect(loopbackResolvers(file)).toEqual([]);
+    expect(loopbackResolvers(join(dir, 'no-such-file'))).toEqual([]);
+  });
+});
+
+describe('probeUserNet', () => {
+  it('says what to install when pasta is missing', () => {
+    expect(probeUserNet(join(dir, 'nothing-here')).problem).toBe(
+      'pasta was not found on PATH (a sandbox with network on needs it): install the passt package, which has pasta (Debian/Ubuntu: apt-get install passt; Fedora: dnf install passt), or give the role "sandbox": { "network": false }',
+    );
   });
 });
 

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeUserNet } from '../../src/fleet/launch/user-net.js';
 import { resolveRoles } from '../../src/fleet/roles.js';
 import { git, logTexts, Sandbox } from './helpers.js';
 
@@ -10,8 +11,8 @@ import { git, logTexts, Sandbox } from './helpers.js';
 // arguments like the real CLIs and, like Claude Code, refuse to skip permissions as root outside a declared sandbox.
 // The fakes are copied under /var/tmp, wherever this checkout is: the sandbox's /tmp is its own.
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
-// Skipped where bwrap cannot run, except in CI, which installs it (.ci/run) and must prove the sandbox.
-const BWRAP = probeBwrap(process.env.PATH);
+// Skipped where bwrap or pasta cannot run, except in CI, which installs them (.ci/run) and must prove the sandbox.
+const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 // claude's and opencode's fakes follow the prompt as a script; codex's and gemini's always write one file and commit it.
 const SCRIPTED = { task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'", subject: 'Add hello' };
 const FIXED = { task: 'write the file', subject: 'fake agent: write the file' };
@@ -28,7 +29,7 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(BWRAP.problem !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
+describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
   test('runs in the sandbox with its sandboxed command and commits on the agent branch', async () => {
     const bin = join(root, 'bin');
     const home = join(root, 'home');
@@ -49,7 +50,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI).each(['claude', 
     await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: WORK[cli]!.task });
     const { agent } = await fleet.waitForAgent('worker', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(logTexts(fleet, 'worker')).toContain('sandboxed by bwrap, network on');
+    expect(logTexts(fleet, 'worker')).toContain('sandboxed by bwrap, network on, host loopback ports: none');
     expect(git(repo, ['log', '--format=%s', 'main..fleet/worker'])).toBe(WORK[cli]!.subject);
   });
 });

@@ -48,8 +48,9 @@ for (const path of ['/var/tmp/no-such.sock', '\\0fleet-mcp-no-such']) net.connec
 
 function sandboxed(argv: string[], unixSockets: boolean): SpawnSyncReturns<string> {
   const isolation = bwrapIsolation(BWRAP, process.env.PATH, dir);
-  const spec: SandboxSpec = { mounts: [], network: true, unixSockets, cwd: '/' };
-  const [command, ...args] = isolation.wrap(spec, argv);
+  // Network off: loopback only, with no pasta to attach (the supervisor's part).
+  const spec: SandboxSpec = { mounts: [], network: false, ports: [], unixSockets, cwd: '/' };
+  const [command, ...args] = isolation.wrap(spec, argv).argv;
   const fds = isolation.inputFiles(spec).map((file) => openSync(file, 'r'));
   try {
     return spawnSync(command!, args, { encoding: 'utf8', timeout: 20_000, stdio: ['ignore', 'pipe', 'pipe', ...fds] });
@@ -107,7 +108,7 @@ describe('a filter file that cannot be loaded', () => {
     // A jump past the program's end: the kernel refuses it.
     writeFileSync(file, Buffer.from([0x15, 0, 9, 0, 0, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]));
     const isolation = bwrapIsolation(BWRAP, process.env.PATH, dir);
-    const [command, ...args] = isolation.wrap({ mounts: [], network: true, unixSockets: false, cwd: '/' }, ['true']);
+    const [command, ...args] = isolation.wrap({ mounts: [], network: false, ports: [], unixSockets: false, cwd: '/' }, ['true']).argv;
     const fd = openSync(file, 'r');
     const run = spawnSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd] });
     closeSync(fd);

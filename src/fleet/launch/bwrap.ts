@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { findExecutable } from '../executables.js';
 import type { Isolation } from './launcher.js';
 import { installSeccompFilter, seccompFilter } from './seccomp.js';
+import { NET_BLOCK_FD, NET_INFO_FD, probeUserNet, userNetwork, type UserNetStatus } from './user-net.js';
 
 /** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
 export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
@@ -30,6 +31,8 @@ export interface SandboxSpec {
   network: boolean;
   /** Whether the agent may create unix sockets (see seccomp.ts); io_uring stays denied either way. */
   unixSockets: boolean;
+  /** The host loopback ports a sandbox with network on may reach. */
+  ports: readonly number[];
   cwd: string;
 }
 
@@ -50,7 +53,7 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   const filter = seccompFilter({ arch: process.arch, unixSockets: false });
   if (!filter) return { problem: `the sandbox's seccomp filter is written for x86_64 and aarch64, not ${process.arch}: run the server on one of those, or give its roles "sandbox": false` };
   // The filter comes on stdin here, so the probe needs no file; a task's comes as a file at FILTER_FD.
-  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: true, unixSockets: false, cwd: '/' }, ['true'], 0);
+  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: false, unixSockets: false, ports: [], cwd: '/' }, ['true'], 0);
   const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000, input: filter });
   if (probe.status === 0) return { path, env };
   if (probe.stderr?.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
@@ -86,7 +89,9 @@ function sandboxArgs(spec: SandboxSpec): string[] {
     // The CLI is pid 2 under bwrap's own init: when it exits, the namespace and every process left in it end.
     '--unshare-pid',
     '--unshare-ipc',
-    ...(spec.network ? [] : ['--unshare-net']),
+    // Always a network of its own: with network on, the supervisor attaches pasta to it before the CLI starts.
+    '--unshare-net',
+    ...(spec.network ? ['--info-fd', String(NET_INFO_FD), '--block-fd', String(NET_BLOCK_FD)] : []),
     '--die-with-parent',
     // As root bwrap keeps every capability, with which the agent could remount / read-write.
     '--cap-drop', 'ALL',
@@ -102,18 +107,21 @@ function mountArgs({ kind, path, folder }: Mount): string[] {
 }
 
 /**
- * bubblewrap as the sandbox, probed on the agents' PATH when first needed unless its state is known already; its
- * seccomp filter is kept in `filterDir`, which the sandbox hides.
+ * bubblewrap as the sandbox, with pasta for a network, each probed on the agents' PATH when first needed unless its
+ * state is known already; its seccomp filter is kept in `filterDir`, which the sandbox hides.
  */
-export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined, filterDir: string): Isolation {
+export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined, filterDir: string, knownNet?: UserNetStatus): Isolation {
   let status = known;
+  let netStatus = knownNet;
   const probed = (): BwrapStatus => (status ??= probeBwrap(pathEnv));
+  const netProbed = (): UserNetStatus => (netStatus ??= probeUserNet(pathEnv));
   return {
     name: 'bwrap',
-    problem: () => probed().problem ?? null,
+    problem: (network) => probed().problem ?? (network ? netProbed().problem : null) ?? null,
     wrap: (spec, argv) => {
       const { path, env } = probed();
-      return bwrapArgv({ path: path!, env: env! }, spec, argv);
+      const network = spec.network ? userNetwork({ pasta: netProbed().path!, env: env! }, spec.ports) : null;
+      return { argv: bwrapArgv({ path: path!, env: env! }, spec, argv), network };
     },
     // Not null: the probe refused a CPU the filter does not know.
     inputFiles: (spec) => [installSeccompFilter(filterDir, { arch: process.arch, unixSockets: spec.unixSockets })!],

@@ -4,6 +4,7 @@ import type { Project } from '../projects.js';
 import type { Role } from '../types.js';
 import type { SandboxSpec } from './bwrap.js';
 import { sandboxMounts } from './sandbox-mounts.js';
+import type { UserNetwork } from './user-net.js';
 
 /**
  * Where an agent's process is launched. Every task goes through AgentLauncher.prepare, which decides how it is
@@ -26,9 +27,10 @@ export interface LauncherOptions {
 export interface Isolation {
   /** Named in the task's log: "sandboxed by <name>". */
   name: string;
-  /** Null where it can run; else one line saying what to install or enable. Looked at once. */
-  problem(): string | null;
-  wrap(spec: SandboxSpec, argv: readonly string[]): string[];
+  /** Null where it can run, with a network of its own when asked; else one line saying what to install or enable. Looked at once. */
+  problem(network: boolean): string | null;
+  /** The argv, and the network the supervisor gives the sandbox when it has network on. */
+  wrap(spec: SandboxSpec, argv: readonly string[]): { argv: string[]; network: UserNetwork | null };
   /** Files the wrapped argv reads at fd 3, 4, … (bwrap's seccomp filter), opened for it by the task supervisor. */
   inputFiles(spec: SandboxSpec): string[];
 }
@@ -43,10 +45,10 @@ export interface LaunchSpec {
 export interface PreparedLaunch {
   /** The role as it runs this time: a preset's sandboxed commands and variables when sandboxed. */
   role: Role;
-  /** Said in the task's log, e.g. "sandboxed by bwrap, network on"; null when not sandboxed. */
+  /** Said in the task's log, e.g. "sandboxed by bwrap, network on, host loopback ports: 5432"; null when not sandboxed. */
   note: string | null;
-  /** The argv and environment of the process the supervisor starts, and the files it gets at fd 3, 4, …. */
-  command(spec: LaunchSpec): PlacedCommand;
+  /** The argv and environment of the process the supervisor starts, the files it gets at fd 3, 4, …, and its network. */
+  command(spec: LaunchSpec): PlacedCommand & { network?: UserNetwork | null };
 }
 
 /** A role asked for the sandbox and it cannot be had: the task must not start, and this says what to fix. */
@@ -61,14 +63,15 @@ export class AgentLauncher {
   prepare(role: Role, project: Project | undefined): PreparedLaunch {
     const wanted = this.wanted(role, project);
     const direct: PreparedLaunch = { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
-    if (!this.sandboxAvailable(wanted, `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`)) return direct;
+    const { network, ports, unix_sockets: unixSockets } = role.sandbox;
+    if (!this.sandboxAvailable(wanted, `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`, network)) return direct;
     const sandboxed = sandboxedRole(role);
-    const { network, unix_sockets: unixSockets } = role.sandbox;
+    const access = `${network ? `network on, host loopback ports: ${ports.length > 0 ? ports.join(', ') : 'none'}` : 'network off'}`;
     return {
       role: sandboxed,
-      note: `sandboxed by ${this.options.isolation.name}, network ${network ? 'on' : 'off'}${unixSockets ? ', unix sockets allowed' : ''}`,
+      note: `sandboxed by ${this.options.isolation.name}, ${access}${unixSockets ? ', unix sockets allowed' : ''}`,
       // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
-      command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, { network, unixSockets }),
+      command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, { network, ports, unixSockets }),
     };
   }
 
@@ -79,26 +82,26 @@ export class AgentLauncher {
    * Throws LaunchError when the agent runs sandboxed and the sandbox cannot be had.
    */
   placeOfRepository(role: Role | null, project: Project | undefined): (spec: LaunchSpec) => PlacedCommand {
-    const orphan = this.options.isolation.problem() === null ? 'required' : 'off';
+    const orphan = this.options.isolation.problem(false) === null ? 'required' : 'off';
     const wanted = role === null ? orphan : this.wanted(role, project);
-    if (!this.sandboxAvailable(wanted, `role "${role?.name}"`)) return ({ argv, env }) => ({ argv, env });
-    return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, unixSockets: false });
+    if (!this.sandboxAvailable(wanted, `role "${role?.name}"`, false)) return ({ argv, env }) => ({ argv, env });
+    return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, ports: [], unixSockets: false });
   }
 
   /** Whether to sandbox: false when not wanted, or wanted only by default where the sandbox cannot be had. */
-  private sandboxAvailable(wanted: 'required' | 'default' | 'off', who: string): boolean {
+  private sandboxAvailable(wanted: 'required' | 'default' | 'off', who: string, network: boolean): boolean {
     if (wanted === 'off') return false;
-    const problem = this.options.isolation.problem();
+    const problem = this.options.isolation.problem(network);
     if (problem === null) return true;
     if (wanted === 'default') return false;
     throw new LaunchError(`${who} runs sandboxed, and ${problem}`);
   }
 
-  private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], access: { network: boolean; unixSockets: boolean }): PlacedCommand {
+  private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], access: Omit<SandboxSpec, 'mounts' | 'cwd'>) {
     const mounts = sandboxMounts({ workdir: spec.cwd, gitDir: spec.git.git_dir, sourceGitDir: spec.git.source_git_dir, state, env, hidden: this.options.hidden });
     const sandbox = { mounts, ...access, cwd: spec.cwd };
     const { isolation } = this.options;
-    return { argv: isolation.wrap(sandbox, spec.argv), env, inputFiles: isolation.inputFiles(sandbox) };
+    return { ...isolation.wrap(sandbox, spec.argv), env, inputFiles: isolation.inputFiles(sandbox) };
   }
 
   /** Whether the role's tasks run sandboxed here: a `true` of the role or the project wins over a `false`. */

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { isSea } from 'node:sea';
 import { writeFileAtomicSync } from '../../fs/atomic-file.js';
+import { USER_NET_SOURCE } from './user-net-source.js';
 
 /** The hidden command a single executable runs the supervisor through, as it cannot run a script file. */
 export const SUPERVISOR_COMMAND = '__task-supervisor';
@@ -42,19 +43,23 @@ function record(status) {
   process.exit(0);
 }
 let child;
+let netFailure = null;
 try {
   const out = fs.openSync(spec.stdout, 'a', 0o600);
   const err = fs.openSync(spec.stderr, 'a', 0o600);
   // Files the CLI's launcher reads at fd 3, 4, …: bwrap's seccomp filter, which bwrap closes once read.
   const inputs = (spec.inputs || []).map((file) => fs.openSync(file, 'r'));
-  child = spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, stdio: ['ignore', out, err, ...inputs] });
+  const stdio = ['ignore', out, err, ...inputs];
+  child = spec.net
+    ? spawnWithUserNet(spec, stdio, (reason) => { netFailure = reason; })
+    : spawn(spec.argv[0], spec.argv.slice(1), { cwd: spec.cwd, stdio });
   for (const fd of [out, err, ...inputs]) fs.closeSync(fd);
 } catch (error) {
   record({ exit_code: null, signal: null, spawn_error: error.message });
 }
 child.once('error', (error) => { if (child.pid === undefined) record({ exit_code: null, signal: null, spawn_error: error.message }); });
-child.once('exit', (code, signal) => record({ exit_code: code, signal: signal, spawn_error: null }));
-`;
+child.once('exit', (code, signal) => record({ exit_code: code, signal: signal, spawn_error: netFailure }));
+${USER_NET_SOURCE}`;
 
 /** Puts the supervisor script in the data dir (rewritten only when it changed) and returns its path. */
 export function installSupervisor(dataDir: string): string {
