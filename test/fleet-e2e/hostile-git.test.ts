@@ -74,7 +74,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
     expect(existsSync(marker('control'))).toBe(true);
 
     const jailed = await runTask(server, 'rigged', 'jailed', configAttack(marker('rigged')));
-    expect(jailed.lines).toEqual(expect.arrayContaining(['sandboxed by bwrap, network on', 'RIGGED']));
+    expect(jailed.lines).toEqual(expect.arrayContaining(['sandboxed by bwrap, network on, host loopback ports: none', 'RIGGED']));
     expect(jailed.task.uncommitted_changes).toBe(true);
     const changes = await server.ok('show_agent_changes', { agent_name: 'rigged' });
     expect(changes.branch.name).toBe('fleet/rigged');

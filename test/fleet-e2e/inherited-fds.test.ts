@@ -79,7 +79,7 @@ describe('file descriptors the server inherited', () => {
     expect(fdsOf(open.lines).map((fd) => fd.split(' ')[0])).toEqual(['0', '1', '2']);
     if (BWRAP.problem === undefined || process.env.CI) {
       const jailed = await runTask(server, 'jailed', 'jailed', LIST_FDS);
-      expect(jailed.lines).toContain('sandboxed by bwrap, network on');
+      expect(jailed.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none');
       expect(fdsOf(jailed.lines)).toEqual([
         '0 -> /dev/null',
         `1 -> ${join(fleet.dataDir, 'logs')}/jailed/${jailed.task.id}.run/stdout`,

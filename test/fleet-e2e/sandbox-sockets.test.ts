@@ -85,12 +85,12 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('unix sockets fr
 
     const jailed = await runTask(server, 'jailed', 'jailed', script);
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(jailed.lines).toContain('sandboxed by bwrap, network on');
+    expect(jailed.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none');
     expect(jailed.lines).toEqual(expect.arrayContaining(targets.map((target) => `${target} EACCES`)));
 
     // A role that allows unix sockets reaches what the host shows it: the other fleet; its own is hidden with the data dir.
     const trusted = await runTask(server, 'trusted', 'trusted', script);
-    expect(trusted.lines).toContain('sandboxed by bwrap, network on, unix sockets allowed');
+    expect(trusted.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none, unix sockets allowed');
     expect(trusted.lines).toEqual(expect.arrayContaining([
       expect.stringMatching(new RegExp(`^${targets[0]} ANSWERED \\{"fleet_mcp_attached":1`)),
       `${targets[1]} ENOENT`,

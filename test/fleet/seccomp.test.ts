@@ -121,10 +121,10 @@ describe('unix_sockets of a role', () => {
   it('is off unless the role says true, is said in the task\'s note, and takes nothing but a boolean', () => {
     const config = { plain: { command: ['x', '{task}'], sandbox: true }, docker: { command: ['x', '{task}'], sandbox: { unix_sockets: true } } };
     const [plain, docker] = resolveRoles(rolesConfigSchema.parse(config), { pathEnv: '' });
-    const launcher = new AgentLauncher({ hidden: [], presetsByDefault: false, isolation: bwrapIsolation({ path: '/usr/bin/bwrap', env: '/usr/bin/env' }, undefined, dir) });
-    expect(launcher.prepare(plain!, undefined).note).toBe('sandboxed by bwrap, network on');
-    expect(launcher.prepare(docker!, undefined).note).toBe('sandboxed by bwrap, network on, unix sockets allowed');
-    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { unix_sockets: 'yes' } } }).error?.issues[0]?.message).toBe('sandbox must be true, false or an object with enabled, network, unix_sockets, writable');
+    const launcher = new AgentLauncher({ hidden: [], presetsByDefault: false, isolation: bwrapIsolation({ path: '/usr/bin/bwrap', env: '/usr/bin/env' }, undefined, dir, { path: '/usr/bin/pasta' }) });
+    expect(launcher.prepare(plain!, undefined).note).toBe('sandboxed by bwrap, network on, host loopback ports: none');
+    expect(launcher.prepare(docker!, undefined).note).toBe('sandboxed by bwrap, network on, host loopback ports: none, unix sockets allowed');
+    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { unix_sockets: 'yes' } } }).error?.issues[0]?.message).toBe('sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable');
   });
 });
 
