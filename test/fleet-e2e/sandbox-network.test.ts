@@ -1,14 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
 import { probeUserNet } from '../../src/fleet/launch/user-net.js';
-import { initGitRepo } from '../fleet/helpers.js';
 import { connectClient } from '../helpers/mcp-client.js';
-import type { Sandbox } from '../helpers/sandbox.js';
 import { expectStartFailure, killServers, startServer, type StartedServer } from '../helpers/server.js';
+import type { FleetSandbox } from './fleet-server.js';
+import { createShellFleet, SHELL } from './shell-fleet.js';
 
 // A sandboxed agent with network on, against the real server with auth off, the real bwrap and the real pasta. Its
 // task text is the attack: call the server's own /mcp to start an agent outside the sandbox, and connect to two
@@ -24,8 +24,6 @@ afterAll(() => {
   for (const listener of listeners.splice(0)) listener.close();
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
 });
-
-const SHELL = ['/bin/sh', '-c', '{task}'];
 
 /** Run by the agent with node from PATH: prints what it reached, word by word. */
 const ATTACK = `
@@ -54,39 +52,14 @@ if (mode === 'mcp') mcp().catch((error) => console.log('BLOCKED ' + port + ' ' +
 else tcp();
 `;
 
-interface Root {
-  sandbox: Sandbox;
-  dataDir: string;
-  configFile: string;
-  attack: string;
-}
+type Root = FleetSandbox & { attack: string };
 
 function createRoot(roles: Record<string, unknown>): Root {
-  const root = mkdtempSync('/var/tmp/fleet-mcp-netns-test-');
-  roots.push(root);
-  const home = join(root, 'home');
-  const cwd = join(root, 'work');
-  mkdirSync(cwd, { recursive: true });
-  mkdirSync(home);
-  const configHome = join(home, '.config');
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL') env[key] = value;
-  const sandbox: Sandbox = {
-    root,
-    cwd,
-    configDir: join(configHome, 'fleet-mcp'),
-    tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
-    env: { ...env, HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
-  const repo = join(root, 'repo');
-  mkdirSync(repo);
-  initGitRepo(repo);
-  const configFile = join(root, 'fleet.json');
-  writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'a git repository' } }, roles }));
-  const attack = join(root, 'attack.cjs');
+  const fleet = createShellFleet('fleet-mcp-netns-test', roles);
+  roots.push(fleet.sandbox.root);
+  const attack = join(fleet.sandbox.root, 'attack.cjs');
   writeFileSync(attack, ATTACK);
-  return { sandbox, dataDir: join(root, 'data'), configFile, attack };
+  return { ...fleet, attack };
 }
 
 /** A loopback listener of the host that greets whoever connects with `word`. */

@@ -1,15 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
 import { probeUserNet } from '../../src/fleet/launch/user-net.js';
-import { initGitRepo } from '../fleet/helpers.js';
 import { runCli } from '../helpers/cli.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import type { Sandbox } from '../helpers/sandbox.js';
 import { killServers } from '../helpers/server.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import { createShellFleet, runTask, SHELL } from './shell-fleet.js';
 
 // Sandboxed agents against the real server, the real SDK client and the real bwrap: a shell role whose task text
 // is the script it runs. Everything lives under /var/tmp, not /tmp, so the sandbox's private /tmp does not hide
@@ -30,57 +29,21 @@ afterAll(() => {
   expectNoSecretInLogs();
 });
 
-const SHELL = ['/bin/sh', '-c', '{task}'];
 /** Passed to the server only: the agents' environment leaves out FLEET_MCP_* variables, so it shows only in the server's own environ. */
 const ENVIRON_MARKER = 'FLEET_MCP_SANDBOX_TEST_MARKER';
 
 function createRoot(): FleetSandbox {
-  const root = mkdtempSync('/var/tmp/fleet-mcp-sandbox-test-');
-  roots.push(root);
-  const home = join(root, 'home');
-  const cwd = join(root, 'work');
-  mkdirSync(cwd, { recursive: true });
-  mkdirSync(home);
-  const configHome = join(home, '.config');
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL') env[key] = value;
-  const sandbox: Sandbox = {
-    root,
-    cwd,
-    configDir: join(configHome, 'fleet-mcp'),
-    tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
-    env: { ...env, HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
-  const repo = initGitRepo(mkdirp(join(root, 'repo')));
-  const configFile = join(root, 'fleet.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      projects: { repo: { path: repo, description: 'a git repository' } },
-      roles: {
-        jailed: { command: SHELL, sandbox: true, default: true },
-        offline: { command: SHELL, sandbox: { network: false } },
-        open: { command: SHELL, sandbox: false },
-        // A state path nobody can create: its parent is a file.
-        broken: { command: SHELL, sandbox: { writable: ['/etc/hostname/fleet-mcp-state'] } },
-      },
-    }),
-  );
-  return { sandbox, repo, plain: cwd, dataDir: join(root, 'data'), configFile };
+  const fleet = createShellFleet('fleet-mcp-sandbox-test', {
+    jailed: { command: SHELL, sandbox: true, default: true },
+    offline: { command: SHELL, sandbox: { network: false } },
+    open: { command: SHELL, sandbox: false },
+    // A state path nobody can create: its parent is a file.
+    broken: { command: SHELL, sandbox: { writable: ['/etc/hostname/fleet-mcp-state'] } },
+  });
+  roots.push(fleet.sandbox.root);
+  return fleet;
 }
 
-function mkdirp(path: string): string {
-  mkdirSync(path, { recursive: true });
-  return path;
-}
-
-async function run(fleet: FleetServer, agent: string, role: string, script: string): Promise<{ task: any; lines: string[] }> {
-  await fleet.ok('create_agent', { name: agent, project: 'repo', role, task: script });
-  const waited = await fleet.ok('wait_for_agent', { agent_name: agent, timeout_seconds: 60 });
-  const log = await fleet.ok('show_agent_log', { agent_name: agent, page_size: 200 });
-  return { task: waited.agent.last_task, lines: log.lines.map((line: { text: string }) => line.text) };
-}
 
 /** A shell script that tries what a prompt-injected agent would, printing a word for each thing that worked. */
 function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string, bgTag: string, tokensFile: string): string {
@@ -141,13 +104,13 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'probe', '--scope', 'read'], { FLEET_MCP_TOKENS_FILE: tokensFile })).stdout.trim());
     expect(existsSync(tokensFile)).toBe(true);
     const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present', FLEET_MCP_TOKENS_FILE: tokensFile });
-    await run(server, 'other', 'open', 'echo theirs > other.txt');
+    await runTask(server, 'other', 'open', 'echo theirs > other.txt');
     const otherWorktree = join(fleet.dataDir, 'worktrees', 'other');
     expect(existsSync(join(otherWorktree, 'other.txt'))).toBe(true);
 
     // The control: the same probes unsandboxed reach everything, so each one can tell.
     const openTag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
-    const open = await run(server, 'control', 'open', probes(fleet, server, otherWorktree, openTag, tokensFile));
+    const open = await runTask(server, 'control', 'open', probes(fleet, server, otherWorktree, openTag, tokensFile));
     expect(open.task.status).toBe('completed');
     expect(open.lines).toEqual(expect.arrayContaining([...ESCAPES, 'SEES-SERVER-PORT', 'COMMITTED', 'DONE']));
     expect(hostHasProcess(openTag)).toBe(true);
@@ -157,7 +120,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     rmSync(join(fleet.dataDir, 'worktrees', 'escaped.txt'));
 
     const tag = `${Math.floor(Math.random() * 1e6) + 1e6}.5`;
-    const jailed = await run(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag, tokensFile));
+    const jailed = await runTask(server, 'jailed', 'jailed', probes(fleet, server, otherWorktree, tag, tokensFile));
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
     expect(jailed.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none');
     expect(jailed.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
@@ -173,7 +136,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
   it('a role may turn the network off: the sandbox then has a network of its own', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);
-    const offline = await run(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5', join(fleet.sandbox.configDir, 'tokens.json')));
+    const offline = await runTask(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5', join(fleet.sandbox.configDir, 'tokens.json')));
     expect(offline.lines).toContain('sandboxed by bwrap, network off');
     expect(offline.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
     expect(offline.lines).not.toContain('SEES-SERVER-PORT');
@@ -207,7 +170,8 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
   it('without bwrap on PATH a role that asks for the sandbox fails to start its task with one line saying what to install', async () => {
     const fleet = createRoot();
     // A PATH with git and node but no bwrap.
-    const bin = mkdirp(join(fleet.sandbox.root, 'bin'));
+    const bin = join(fleet.sandbox.root, 'bin');
+    mkdirSync(bin);
     for (const tool of ['git', 'node']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
     const server = await startFleetServer(fleet, { PATH: bin });
     expect(server.server.output()).toContain('the built-in presets run unsandboxed');
