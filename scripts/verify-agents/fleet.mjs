@@ -77,8 +77,9 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     cleanups.push(() => mock.close());
     await cli.setupHome({ home, mockUrl: mock.url, repo });
     const configFile = join(root, 'fleet.json');
-    // Each scenario says whether it runs sandboxed, rather than the host's bwrap deciding for it.
-    const roles = { [cli.role]: { sandbox: scenario.sandbox === true } };
+    // Each scenario says whether it runs sandboxed, rather than the host's bwrap deciding for it. The sandbox's
+    // loopback is its own: the mock's port on the host's loopback is one the role lists.
+    const roles = { [cli.role]: { sandbox: scenario.sandbox === true ? { ports: [Number(new URL(mock.url).port)] } : false } };
     writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }));
     const env = {
       // Only what the CLI needs: no credential of the person running the script reaches it.

@@ -31,7 +31,8 @@ export async function prepareWorkspace(deps: WorkspaceDeps, key: string, record:
     // A worktree made again (its directory was gone) lacks what the setup gave the first one.
     if (workspace.created && project.setup) record.setup_pending = true;
     if (record.setup_pending) {
-      await backend.setupWorkspace(record, project, deps.env(record), (stream, text) => logBeforeTask(store, key, record, stream, text));
+      const onLine = (stream: LogStream, text: string) => logBeforeTask(store, key, record, stream, text);
+      await backend.setupWorkspace(record, project, deps.env(record), onLine, { agentWork: workspace.agentWork });
       record.setup_pending = false;
     }
   } catch (error) {

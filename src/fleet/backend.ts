@@ -18,6 +18,8 @@ export interface Workspace {
   git: AgentRecord['git'];
   /** A worktree made just now (not found again), which the project's setup has not seen. */
   created: boolean;
+  /** Its branch holds an agent's work (kept from an earlier agent of its name, or its own), not only its base. */
+  agentWork: boolean;
 }
 
 /**
@@ -65,7 +67,13 @@ export interface FleetBackend {
    * Runs the project's worktree setup in the agent's new worktree (copies, then the command), its output going to
    * `onLine`. Throws WorkspaceError, with the command's last output lines, when it fails.
    */
-  setupWorkspace(record: AgentRecord, project: Project, env: Record<string, string>, onLine: (stream: LogStream, text: string) => void): Promise<void>;
+  setupWorkspace(
+    record: AgentRecord,
+    project: Project,
+    env: Record<string, string>,
+    onLine: (stream: LogStream, text: string) => void,
+    options: { agentWork: boolean },
+  ): Promise<void>;
   /**
    * Removes the agent's working directory and state, and its branch when the branch's work is in its base;
    * says what happened to its files and its branch.

@@ -113,9 +113,10 @@ function repositoryPlace(parts: FleetParts, record: AgentRecord, context: GitCon
   const { catalog, launcher } = parts;
   const role = catalog.roles.find((candidate) => candidate.name === record.agent.role) ?? null;
   const command = launcher.placeOfRepository(role, catalog.projects.find((project) => project.name === record.agent.project));
-  // git runs at the repository's top, where the pathspecs it is given start.
+  // git runs at the repository's top, where the pathspecs it is given start; writable are only what the agent's tasks
+  // may write, so nothing here can change what a later sandbox binds.
   const top = record.git?.worktree ?? record.agent.workdir;
-  return (argv, env, cwd = top) => command({ argv, env, cwd, git: context });
+  return (argv, env, cwd = top) => command({ argv, env, cwd, workdir: record.agent.workdir, git: context });
 }
 
 interface FleetParts {
@@ -311,8 +312,9 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       assertNotWorking(record, this.currentTask(key), 'merged');
       const { backend } = this.parts;
-      if (request.commit !== undefined) assertReviewed(record, request.commit, await backend.branchCommit(record));
       const leftovers = await backend.commitLeftovers(record, preMergeLeftoversMessage(record));
+      // After the leftovers: work the lead saw only as uncommitted is a new commit it has not reviewed as such.
+      if (request.commit !== undefined) assertReviewed(record, request.commit, await backend.branchCommit(record));
       const message = request.message ?? defaultMergeMessage(record, request.strategy);
       const check = this.parts.catalog.projects.find((project) => project.name === record.agent.project)?.check;
       const result = await backend.mergeAgent(record, { target: request.target, check, strategy: request.strategy, message });

@@ -146,6 +146,32 @@ describe('project worktree setup', () => {
     expect(readFileSync(runs, 'utf8')).toBe('run\nrun\nrun\n');
     await fleet.server.stop();
   });
+
+  it("runs no setup command on an agent's work: a new agent on a kept branch gets the copies, not the command", async () => {
+    const sandbox = createFleetSandbox();
+    const runs = join(sandbox.sandbox.root, 'setup-runs');
+    const script = `require('fs').appendFileSync(${JSON.stringify(runs)}, 'run\\n')`;
+    writeFileSync(join(sandbox.repo, '.env'), 'A=1\n');
+    editConfig(sandbox, (config) => (config.projects.repo.setup = { copy: ['.env'], command: [process.execPath, '-e', script] }));
+    const fleet = await startFleetServer(sandbox);
+    const first = await fleet.ok('create_agent', { name: 'kept', project: 'repo', task: task({}) });
+    await fleet.ok('wait_for_agent', { agent_name: 'kept', timeout_seconds: 30 });
+    // What `npm ci` would run, had an agent written it.
+    writeFileSync(join(first.workdir, 'package.json'), '{"scripts":{"postinstall":"touch pwned"}}\n');
+    git(first.workdir, ['add', 'package.json']);
+    git(first.workdir, ['commit', '-q', '-m', 'agent work']);
+    await fleet.ok('delete_agent', { agent_name: 'kept', force: true });
+
+    await fleet.ok('create_agent', { name: 'kept', project: 'repo', task: task({}) });
+    await fleet.ok('wait_for_agent', { agent_name: 'kept', timeout_seconds: 30 });
+    expect(readFileSync(runs, 'utf8')).toBe('run\n');
+    const log = await logOf(fleet, 'kept');
+    expect(log).toContain(`system: setup copied from ${sandbox.repo}: .env`);
+    expect(log).toContain(
+      "system: setup command not run: fleet/kept holds an agent's work, which it would run as the server's user, outside the sandbox; the agent's task can run it",
+    );
+    await fleet.server.stop();
+  });
 });
 
 describe('follow-up conversations', () => {

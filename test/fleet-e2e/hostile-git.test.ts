@@ -114,7 +114,15 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('hostile agents 
     expect(refused.reason).toContain(`the project's check "/usr/bin/env CHECK_MARK=`);
     expect(refused.reason).toContain('failed with exit code 3, so nothing was merged; its last output:\ncheck says: refuse');
     expect(git(fleet.repo, ['rev-parse', 'main'])).toBe(main);
-    await server.ok('start_agent_task', { agent_name: 'checked', task_description: 'git rm -q refuse-merge' });
+    // A clean checkout of another branch would pass the check while its own branch, the one merged, would not.
+    const dodge = 'git checkout -q -b dodge && git rm -q refuse-merge && git -c user.name=a -c user.email=a@x commit -qm dodge';
+    await server.ok('start_agent_task', { agent_name: 'checked', task_description: dodge });
+    await server.ok('wait_for_agent', { agent_name: 'checked', timeout_seconds: 60 });
+    const dodged = await server.ok('merge_agent', { agent_name: 'checked' });
+    expect(dodged).toMatchObject({ outcome: 'refused' });
+    expect(dodged.reason).toContain('the project\'s check runs on what would be merged, and agent "checked" has refs/heads/dodge at');
+    expect(git(fleet.repo, ['rev-parse', 'main'])).toBe(main);
+    await server.ok('start_agent_task', { agent_name: 'checked', task_description: 'git checkout -q fleet/checked && git rm -q refuse-merge' });
     await server.ok('wait_for_agent', { agent_name: 'checked', timeout_seconds: 60 });
     expect(await server.ok('merge_agent', { agent_name: 'checked', strategy: 'squash' })).toMatchObject({ outcome: 'merged' });
     await server.ok('delete_agent', { agent_name: 'checked' });

@@ -38,6 +38,8 @@ export interface Isolation {
 export interface LaunchSpec {
   argv: string[];
   cwd: string;
+  /** The agent's working directory, writable in a sandbox; `cwd` when left out. */
+  workdir?: string;
   env: Record<string, string>;
   git: GitContext;
 }
@@ -98,7 +100,7 @@ export class AgentLauncher {
   }
 
   private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], access: Omit<SandboxSpec, 'mounts' | 'cwd'>) {
-    const mounts = sandboxMounts({ workdir: spec.cwd, gitDir: spec.git.git_dir, sourceGitDir: spec.git.source_git_dir, state, env, hidden: this.options.hidden });
+    const mounts = sandboxMounts({ workdir: spec.workdir ?? spec.cwd, gitDir: spec.git.git_dir, sourceGitDir: spec.git.source_git_dir, state, env, hidden: this.options.hidden });
     const sandbox = { mounts, ...access, cwd: spec.cwd };
     const { isolation } = this.options;
     return { ...isolation.wrap(sandbox, spec.argv), env, inputFiles: isolation.inputFiles(sandbox) };

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, relative, sep } from 'node:path';
+import { existsSync, mkdirSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join, relative, sep } from 'node:path';
 import type { Mount } from './bwrap.js';
 
 export interface MountsRequest {
@@ -22,6 +22,7 @@ export interface MountsRequest {
  * read-only wherever it is (e.g. under /tmp).
  */
 export function sandboxMounts(request: MountsRequest): Mount[] {
+  for (const path of [request.workdir, request.gitDir]) if (path !== null) assertNoLink(path);
   const state = request.state.map((path) => ensureState(expandState(path, request.env)));
   const writable = [request.workdir, ...(request.gitDir ? [request.gitDir] : []), ...state];
   const hidden = request.hidden.filter((path) => existsSync(path)).map((path): Mount => ({ kind: 'hide', path, folder: isFolder(path) }));
@@ -51,6 +52,16 @@ function expandState(declared: string, env: Record<string, string>): string {
   const xdg = XDG.find(([prefix, variable]) => path.startsWith(prefix) && env[variable]);
   if (xdg) return join(env[xdg[1]]!, path.slice(xdg[0].length));
   return join(env.HOME ?? '/', path.slice(2));
+}
+
+/**
+ * The agent's folders are bound where they are: a link on the way (an agent could plant one where it may write)
+ * would bind whatever it points to, writable.
+ */
+function assertNoLink(path: string): void {
+  if (!existsSync(path)) return;
+  const real = realpathSync(path);
+  if (real !== join(realpathSync(dirname(path)), basename(path))) throw new Error(`${path} is a symbolic link to ${real}; it is not bound into a sandbox`);
 }
 
 /** A bind needs something to bind: a missing state folder is made empty, a missing `.json` file holds `{}`. */

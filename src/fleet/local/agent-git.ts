@@ -2,6 +2,8 @@ import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitContext } from '../backend.js';
 import { FleetError } from '../errors.js';
+import type { KeyedLock } from '../keyed-lock.js';
+import { LaunchError } from '../launch/launcher.js';
 import { agentRepoProblem } from '../repo/agent-repo.js';
 import { fetchAgentBranch } from '../repo/fetch-branch.js';
 import { findRepo } from '../repo/find-repo.js';
@@ -10,6 +12,7 @@ import type { GitPlace } from '../review/git.js';
 import { branchRef, commitOf } from '../review/refs.js';
 import type { AgentRecord } from '../store.js';
 import type { AgentBase } from '../types.js';
+import { repoLockKey } from './workspaces.js';
 
 /** Where git runs on an agent's repository: see AgentLauncher.placeOfRepository. */
 export type PlaceOf = (record: AgentRecord, context: GitContext) => GitPlace;
@@ -57,11 +60,26 @@ export async function openAgentGit(record: AgentRecord, placeOf: PlaceOf): Promi
   const { repo_root: repoRoot, worktree } = record.git;
   // An agent made before bases were recorded is measured against the checkout's current HEAD.
   const base = record.agent.base ?? (await resolveBase({ repoRoot }));
-  const place = placeOf(record, context);
+  const place = placed(record, context, placeOf);
   return { agentName: record.agent.name, repoRoot, repo: worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit }, place };
+}
+
+/** Where git may read the agent's repository; a sandbox that cannot be had is a refusal that says why. */
+function placed(record: AgentRecord, context: GitContext, placeOf: PlaceOf): GitPlace {
+  try {
+    return placeOf(record, context);
+  } catch (error) {
+    if (!(error instanceof LaunchError)) throw error;
+    throw new FleetError('failed', `the repository of agent "${record.agent.name}" is read only where its tasks run: ${error.message}`);
+  }
 }
 
 /** Fetches the agent's branch into the user's repository (see fetch-branch.ts); returns its commit. */
 export function fetchBranch(git: AgentGit): Promise<string> {
   return fetchAgentBranch({ repoRoot: git.repoRoot, agentName: git.agentName, agentRepo: git.repo, branch: git.branch, place: git.place });
+}
+
+/** fetchBranch under the user's repository's lock, which every move of its refs takes. */
+export async function fetchBranchLocked(git: AgentGit, repoLocks: KeyedLock): Promise<string> {
+  return repoLocks.run(await repoLockKey(git.repoRoot), () => fetchBranch(git));
 }

@@ -2,7 +2,8 @@ import type { TaskChanges } from '../backend.js';
 import { git } from '../review/git.js';
 import { hasUncommitted, uncommittedFiles, uncommittedPaths } from '../review/status.js';
 import type { AgentRecord } from '../store.js';
-import { fetchBranch, openAgentGit, type PlaceOf } from './agent-git.js';
+import type { KeyedLock } from '../keyed-lock.js';
+import { fetchBranchLocked, openAgentGit, type PlaceOf } from './agent-git.js';
 
 const MAX_COMMITS = 100;
 const MAX_FILES = 200;
@@ -12,10 +13,10 @@ const MAX_FILES = 200;
  * branch is fetched first, so its commits and files are read from the user's repository; what is left uncommitted
  * is read in the agent's place.
  */
-export async function localTaskChanges(record: AgentRecord, head: string | null, placeOf: PlaceOf): Promise<TaskChanges> {
-  const agent = head === null ? null : await openAgentGit(record, placeOf);
+export async function localTaskChanges(record: AgentRecord, head: string | null, parts: { placeOf: PlaceOf; repoLocks: KeyedLock }): Promise<TaskChanges> {
+  const agent = head === null ? null : await openAgentGit(record, parts.placeOf);
   if (agent === null || head === null) return { commits: null, files_changed: null, uncommitted_changes: null };
-  const tip = await fetchBranch(agent);
+  const tip = await fetchBranchLocked(agent, parts.repoLocks);
   const log = await git(agent.repoRoot, ['log', '--reverse', `--max-count=${MAX_COMMITS}`, '--format=%H%x09%s', `${head}..${tip}`]);
   const commits = lines(log).map((line) => {
     const tab = line.indexOf('\t');

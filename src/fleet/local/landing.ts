@@ -12,14 +12,15 @@ import { cleanupFleetBranches } from '../review/branch-cleanup.js';
 import type { BranchVerdict } from '../review/branch-delete.js';
 import { agentChanges, notGitChanges } from '../review/changes.js';
 import { deleteBranchIfMerged, unlandedWork } from '../review/delete-safety.js';
-import { git as gitOut, splitNul } from '../review/git.js';
+import { git as gitOut, runGit, splitNul } from '../review/git.js';
 import { mergeAgentBranch } from '../review/merge.js';
+import { hasUncommitted, uncommittedFiles } from '../review/status.js';
 import { runSetupCommand } from '../review/worktree-setup.js';
 import { branchRef, commitOf } from '../review/refs.js';
 import type { AgentRecord, Store } from '../store.js';
 import type { AgentBase } from '../types.js';
 import { findRepo } from '../repo/find-repo.js';
-import { fetchBranch, openAgentGit, type AgentGit, type PlaceOf } from './agent-git.js';
+import { fetchBranch, fetchBranchLocked, openAgentGit, type AgentGit, type PlaceOf } from './agent-git.js';
 import { repoLockKey } from './workspaces.js';
 
 type Landing = Pick<FleetBackend, 'forgetAgent' | 'agentChanges' | 'branchCommit' | 'commitLeftovers' | 'unlandedWork' | 'mergeAgent' | 'cleanupBranches'>;
@@ -32,7 +33,7 @@ type Landing = Pick<FleetBackend, 'forgetAgent' | 'agentChanges' | 'branchCommit
 export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Landing {
   const underRepoLock = async <T>(repoRoot: string, operation: () => Promise<T>): Promise<T> =>
     repoLocks.run(await repoLockKey(repoRoot), operation);
-  const fetched = (git: AgentGit) => underRepoLock(git.repoRoot, () => fetchBranch(git));
+  const fetched = (git: AgentGit) => fetchBranchLocked(git, repoLocks);
   // An agent whose repository is gone has only what was fetched before.
   const latest = (git: AgentGit) => (existsSync(git.repo) ? fetched(git) : commitOf(git.repoRoot, branchRef(git.branch)));
 
@@ -70,7 +71,7 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
       const git = await openAgentGit(record, placeOf);
       if (git === null) throw notGit(record, 'merge');
       const target = request.target ?? baseBranch(record, git.base);
-      const failed = request.check && existsSync(git.repo) ? await checkFailure(record, git, request.check) : null;
+      const failed = request.check ? await checkFailure(record, git, request.check, await latest(git)) : null;
       if (failed !== null) return { strategy: request.strategy, target, branch: git.branch, outcome: 'refused', reason: failed, files: [] };
       return underRepoLock(git.repoRoot, async () => {
         if (existsSync(git.repo)) await fetchBranch(git);
@@ -96,11 +97,24 @@ const QUOTED_CHECK_LINES = 20;
  * Runs the project's check (what its own hooks would have checked, which fleet-mcp never runs) in the agent's
  * working directory and place; why it failed, with its last output, or null when it passed.
  */
-async function checkFailure(record: AgentRecord, git: AgentGit, check: ProjectCheck): Promise<string | null> {
+async function checkFailure(record: AgentRecord, git: AgentGit, check: ProjectCheck, tip: string | null): Promise<string | null> {
+  const elsewhere = await checkoutProblem(git, tip);
+  if (elsewhere !== null) return `the project's check runs on what would be merged, and ${elsewhere}, so nothing was merged`;
   const result = await runSetupCommand({ argv: check.command, cwd: record.agent.workdir, timeoutMs: check.timeout_ms, place: git.place, what: "the project's check" });
   if (result.ok) return null;
   const tail = result.lines.slice(-QUOTED_CHECK_LINES);
   return `${result.message}, so nothing was merged${tail.length > 0 ? `; its last output:\n${tail.join('\n')}` : ''}`;
+}
+
+/** Why the agent's checkout is not exactly the branch that would be merged, or null when it is. */
+async function checkoutProblem(git: AgentGit, tip: string | null): Promise<string | null> {
+  if (!existsSync(git.repo)) return `the agent's repository ${git.repo} is gone`;
+  const { place } = git;
+  const head = (await runGit(git.repo, ['symbolic-ref', '--quiet', 'HEAD'], { okCodes: [1, 128], place })).stdout.trim();
+  const at = (await runGit(git.repo, ['rev-parse', '--verify', '--quiet', 'HEAD'], { okCodes: [1, 128], place })).stdout.trim();
+  if (head !== `refs/heads/${git.branch}` || at !== tip) return `agent "${git.agentName}" has ${head || 'a detached HEAD'} at ${at || 'no commit'} checked out, not ${git.branch} at ${tip}`;
+  if (hasUncommitted(await uncommittedFiles(git.repo, { place }))) return `agent "${git.agentName}" has uncommitted changes`;
+  return null;
 }
 
 /** The leftovers commit as the user's repository has it, once fetched: never as the agent's repository tells it. */

@@ -21,7 +21,7 @@ export function createLocalBackend(store: Store, placeOf: PlaceOf): FleetBackend
     setupWorkspace: setupLocalWorkspace,
     ...createLocalLanding(repoLocks, placeOf),
     gitContext: agentGitContext,
-    taskChanges: (record, head) => localTaskChanges(record, head, placeOf),
+    taskChanges: (record, head) => localTaskChanges(record, head, { placeOf, repoLocks }),
     startProcess: runProcess,
     reattachProcess,
   };

@@ -18,6 +18,7 @@ export async function setupLocalWorkspace(
   project: Project,
   env: Record<string, string>,
   onLine: (stream: LogStream, text: string) => void,
+  options: { agentWork: boolean },
 ): Promise<void> {
   const setup = project.setup;
   if (!setup) return;
@@ -37,6 +38,11 @@ export async function setupLocalWorkspace(
     }
   }
   if (!setup.command) return;
+  if (options.agentWork) {
+    // It runs as the server's user, and `npm ci` runs the scripts of the package.json it finds: an agent's, here.
+    onLine('system', `setup command not run: ${record.agent.branch} holds an agent's work, which it would run as the server's user, outside the sandbox; the agent's task can run it`);
+    return;
+  }
   onLine('system', `setup command started: ${JSON.stringify(setup.command)} in ${workdir} (timeout ${setup.timeout})`);
   const result = await runSetupCommand({ argv: setup.command, cwd: workdir, timeoutMs: setup.timeout_ms, env, onLine: (text, stream) => onLine(stream, text) });
   if (result.ok) {

@@ -51,13 +51,15 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   const { project } = options;
   if (!existsSync(project.path)) throw new WorkspaceError(`the project directory ${project.path} does not exist`);
   const repo = await findRepo(project.path);
-  if (!repo) return { workdir: project.path, branch: null, git: null, created: false };
+  if (!repo) return { workdir: project.path, branch: null, git: null, created: false, agentWork: false };
   const branch = `fleet/${options.agentName}`;
   let created: boolean;
+  let agentWork = false;
   try {
     ({ created } = await options.repoLocks.run(repo.commonDir, async () => {
       const commit = await branchStart(repo.root, branch, options.base?.commit);
-      return makeAgentRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir, sourceRoot: repo.root });
+      agentWork = options.base !== null && commit !== options.base.commit;
+      return makeAgentRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir, sourceRoot: repo.root, agentWork });
     }));
   } catch (error) {
     if (!(error instanceof GitError) && !(error instanceof FleetError) && !(error instanceof WorkspaceError)) throw error;
@@ -67,7 +69,7 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   // A project folder that git does not track yet is missing from a fresh repository; the agent still works there.
   // Made only in a repository made just now: in one the agent has used, the path may lead anywhere.
   if (created) mkdirSync(workdir, { recursive: true });
-  return { workdir, branch, git: { repo_root: repo.root, worktree: options.worktreePath }, created };
+  return { workdir, branch, git: { repo_root: repo.root, worktree: options.worktreePath }, created, agentWork };
 }
 
 /** The commit `fleet/<name>` of the user's repository is at, made at `start` (or HEAD) when it is not there yet. */

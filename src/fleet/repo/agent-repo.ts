@@ -14,6 +14,8 @@ export interface AgentRepoOptions {
   sourceGitDir: string;
   /** The user's checkout, whose user.name and user.email the agent commits with. */
   sourceRoot: string;
+  /** The commit holds an agent's work: it is checked out with no filter of the user's config (git-lfs, say) reading it. */
+  agentWork: boolean;
 }
 
 /**
@@ -37,7 +39,8 @@ export async function makeAgentRepo(options: AgentRepoOptions): Promise<{ create
     await git(options.path, ['config', line.slice(0, space), line.slice(space + 1)]);
   }
   // On the unborn branch: makes it at the commit and checks the commit out.
-  await git(options.path, ['reset', '--quiet', '--hard', options.commit]);
+  const noUserConfig = options.agentWork ? { env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } } : {};
+  await git(options.path, ['reset', '--quiet', '--hard', options.commit], noUserConfig);
   return { created: true };
 }
 

@@ -54,10 +54,10 @@ export const HARDENED = [
 ];
 
 /** What runs: git's argv, hardened, and its environment, never the server's token or settings; it never prompts. */
-function gitCommand(args: string[], options: GitRunOptions): PlacedCommand {
+function gitCommand(args: string[], options: GitRunOptions, cwd: string): PlacedCommand {
   const env = { ...childEnv(process.env, options.env ?? {}), GIT_TERMINAL_PROMPT: '0', GIT_NO_REPLACE_OBJECTS: '1' };
   const argv = ['git', ...HARDENED, ...args];
-  return options.place ? options.place(argv, env) : { argv, env };
+  return options.place ? options.place(argv, env, cwd) : { argv, env };
 }
 
 /** Runs git without a shell, where `options.place` says. */
@@ -94,13 +94,18 @@ export async function streamGit(cwd: string, args: string[], onChunk: (chunk: Bu
 
 /** Starts git where its options say, with its input files at fd 3, 4, …; resolves with an exit code that is an answer. */
 function spawnGit(cwd: string, args: string[], options: GitRunOptions, onChunk: (chunk: Buffer) => void): Promise<number> {
-  const { argv, env, inputFiles = [] } = gitCommand(args, options);
+  const { argv, env, inputFiles = [] } = gitCommand(args, options, cwd);
   const fail = (why: string) => new GitError(`git ${args.join(' ')} failed: ${why}`);
   return new Promise((resolve, reject) => {
     const inputs = inputFiles.map((file) => openSync(file, 'r'));
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
-      child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], timeout: TIMEOUT_MS }) as ChildProcessByStdio<null, Readable, Readable>;
+      // SIGKILL: a sandbox's bwrap ignores SIGTERM (bwrap.ts), and dies with its parent git.
+      child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], timeout: TIMEOUT_MS, killSignal: 'SIGKILL' }) as ChildProcessByStdio<
+        null,
+        Readable,
+        Readable
+      >;
     } finally {
       for (const fd of inputs) closeSync(fd);
     }

@@ -25,8 +25,8 @@ const SCRIPT = [
  * files too, while the repository's real index, and so what the agent has staged, stays exactly as it was.
  */
 export function everythingAdded(place: GitPlace | undefined): GitPlace {
-  return (argv, env) => {
+  return (argv, env, cwd) => {
     const wrapped = ['sh', '-c', SCRIPT, 'sh', ...argv];
-    return place ? place(wrapped, env) : { argv: wrapped, env };
+    return place ? place(wrapped, env, cwd) : { argv: wrapped, env };
   };
 }

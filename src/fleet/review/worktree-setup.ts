@@ -103,13 +103,13 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
   };
   return new Promise((resolve) => {
     const inputs = inputFiles.map((file) => openSync(file, 'r'));
-    // detached: its own process group, so the timeout can kill everything it started.
-    const child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], detached: true }) as ChildProcessByStdio<
-      null,
-      Readable,
-      Readable
-    >;
-    for (const fd of inputs) closeSync(fd);
+    let child: ChildProcessByStdio<null, Readable, Readable>;
+    try {
+      // detached: its own process group, so the timeout can kill everything it started.
+      child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], detached: true }) as ChildProcessByStdio<null, Readable, Readable>;
+    } finally {
+      for (const fd of inputs) closeSync(fd);
+    }
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;

@@ -10,6 +10,7 @@ import { NET_BLOCK_FD, NET_INFO_FD } from '../launch/user-net.js';
  */
 export const USER_NET_SOURCE = `
 function spawnWithUserNet(spec, inherited, onFailure) {
+  if (inherited.length !== ${NET_INFO_FD}) throw new Error('the sandbox expects its seccomp filter, and nothing else, before its network descriptors');
   const stdio = [...inherited];
   stdio[${NET_INFO_FD}] = 'pipe';
   stdio[${NET_BLOCK_FD}] = 'pipe';
