@@ -31,6 +31,7 @@ export function newAgentRecord(name: string, project: Project, role: Role, base:
     git: null,
     process: null,
     setup_pending: project.setup !== undefined,
+    ran_sandboxed: false,
   };
 }
 

@@ -112,7 +112,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 function repositoryPlace(parts: FleetParts, record: AgentRecord, context: GitContext): GitPlace {
   const { catalog, launcher } = parts;
   const role = catalog.roles.find((candidate) => candidate.name === record.agent.role) ?? null;
-  const command = launcher.placeOfRepository(role, catalog.projects.find((project) => project.name === record.agent.project));
+  const command = launcher.placeOfRepository(role, catalog.projects.find((project) => project.name === record.agent.project), record.ran_sandboxed);
   // git runs at the repository's top, where the pathspecs it is given start; writable are only what the agent's tasks
   // may write, so nothing here can change what a later sandbox binds.
   const top = record.git?.worktree ?? record.agent.workdir;

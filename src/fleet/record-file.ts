@@ -40,6 +40,7 @@ const recordFileSchema = z.object({
     .default(null),
   // Records written before worktree setup existed had none to run.
   setup_pending: z.boolean().default(false),
+  ran_sandboxed: z.boolean().default(false),
 });
 
 function describeIssue(issue: z.core.$ZodIssue): string {
@@ -64,10 +65,10 @@ function placeProblem(record: AgentRecord, key: string, dataDir: string): string
 export function parseRecordFile(json: unknown, key: string, dataDir: string): { record: AgentRecord } | { problem: string } {
   const parsed = recordFileSchema.safeParse(json);
   if (!parsed.success) return { problem: describeIssue(parsed.error.issues[0]!) };
-  const { agent, tasks, git, process, setup_pending } = parsed.data;
+  const { agent, tasks, git, process, setup_pending, ran_sandboxed } = parsed.data;
   // The schema checks the fields the server acts on; the rest of the record's shape is the format's, as written.
   // Records written before agents kept who created them say nobody.
-  const record = { agent: { created_by: null, ...agent }, tasks, git, process, setup_pending } as unknown as AgentRecord;
+  const record = { agent: { created_by: null, ...agent }, tasks, git, process, setup_pending, ran_sandboxed } as unknown as AgentRecord;
   const problem = placeProblem(record, key, dataDir);
   return problem ? { problem } : { record };
 }

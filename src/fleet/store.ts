@@ -20,6 +20,8 @@ export interface AgentRecord {
   process: { task_id: string; pid: number; pid_start: string | null } | null;
   /** The project's worktree setup has not succeeded yet in this agent's worktree: it runs before its next task. */
   setup_pending: boolean;
+  /** A task of the agent ran sandboxed: git reads its repository only in a sandbox from then on, or not at all. */
+  ran_sandboxed: boolean;
 }
 
 /**

@@ -155,6 +155,7 @@ export class TaskRuns {
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
     const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context }));
     if (launch.note) log.append('system', [launch.note]);
+    if (launch.note) record.ran_sandboxed = true;
     const child = this.options.backend.startProcess({
       ...command,
       cwd: agent.workdir,

@@ -147,7 +147,7 @@ describe('state across server restarts', () => {
         created_at: new Date(0).toISOString(),
         updated_at: new Date(0).toISOString(),
       };
-      store.put(agent.name, { agent, tasks: [], git: null, process: null, setup_pending: false });
+      store.put(agent.name, { agent, tasks: [], git: null, process: null, setup_pending: false, ran_sandboxed: false });
     }
     const fleet = await sandbox.fleet({ dataDir, projects });
     expect(fleet.listAgents()).toHaveLength(200);

@@ -103,6 +103,16 @@ describe('who runs sandboxed', () => {
     expect(launcher(MISSING).prepare(claude!, project()).note).toBeNull();
   });
 
+  it("reads an agent's repository only where its tasks ran: sandboxed once, never directly again", () => {
+    const spec = { argv: ['git', 'status'], cwd: dir, env: {}, git: { git_dir: null, git_common_dir: null, source_git_dir: null, head: null } };
+    expect(launcher(WORKS).placeOfRepository(claude!, project(), false)(spec).argv[0]).toBe('/usr/bin/env');
+    expect(launcher(MISSING).placeOfRepository(claude!, project(), false)(spec).argv).toEqual(['git', 'status']);
+    expect(() => launcher(MISSING).placeOfRepository(claude!, project(), true)).toThrow('runs sandboxed, and bwrap was not found on PATH');
+    expect(() => launcher(MISSING).placeOfRepository(null, project(), true)).toThrow(LaunchError);
+    expect(launcher(MISSING).placeOfRepository(null, project(), false)(spec).argv).toEqual(['git', 'status']);
+    expect(launcher(WORKS).placeOfRepository(null, project(), false)(spec).argv[0]).toBe('/usr/bin/env');
+  });
+
   it('never falls back to the host\'s network where pasta is missing: a role that asked fails, a preset runs unsandboxed, network off still works', () => {
     const [offline] = roles({ offline: { command: ['x', '{task}'], sandbox: { network: false } } }).filter((role) => role.source === 'config');
     expect(() => launcher(WORKS, true, NET_MISSING).prepare(open!, project(true))).toThrow(

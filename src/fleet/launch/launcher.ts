@@ -83,9 +83,10 @@ export class AgentLauncher {
    * more than the agent could; network off. An agent whose role is gone is sandboxed wherever the sandbox works.
    * Throws LaunchError when the agent runs sandboxed and the sandbox cannot be had.
    */
-  placeOfRepository(role: Role | null, project: Project | undefined): (spec: LaunchSpec) => PlacedCommand {
+  placeOfRepository(role: Role | null, project: Project | undefined, ranSandboxed: boolean): (spec: LaunchSpec) => PlacedCommand {
     const orphan = this.options.isolation.problem(false) === null ? 'required' : 'off';
-    const wanted = role === null ? orphan : this.wanted(role, project);
+    // What a sandboxed task wrote is never read outside a sandbox, whatever has changed since.
+    const wanted = ranSandboxed ? 'required' : role === null ? orphan : this.wanted(role, project);
     if (!this.sandboxAvailable(wanted, `role "${role?.name}"`, false)) return ({ argv, env }) => ({ argv, env });
     return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, ports: [], unixSockets: false });
   }
