@@ -103,7 +103,7 @@ describe('agent state read from the data dir', () => {
     const logger = recordingLogger();
     const store = Store.open(dataDir, logger);
     expect(logger.warnings).toEqual([]);
-    expect(store.get('fine')).toEqual({ agent: { created_by: null, ...record.agent }, tasks: record.tasks, git: record.git, process: null, setup_pending: false });
+    expect(store.get('fine')).toEqual({ agent: { created_by: null, ...record.agent }, tasks: record.tasks, git: record.git, process: null, setup_pending: false, ran_sandboxed: false });
   });
 
   it('never removes the directory of a planted "deleting" agent whose worktree is outside the data dir', async () => {
