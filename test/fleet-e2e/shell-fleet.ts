@@ -1,7 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initGitRepo } from '../fleet/helpers.js';
-import type { Sandbox } from '../helpers/sandbox.js';
+import { baseEnv, type Sandbox } from '../helpers/sandbox.js';
 import type { FleetServer, FleetSandbox } from './fleet-server.js';
 
 /** A role whose task text is the shell script it runs: the fake agent whose task is the attack. */
@@ -18,14 +18,12 @@ export function createShellFleet(prefix: string, roles: Record<string, unknown>,
   mkdirSync(cwd, { recursive: true });
   mkdirSync(home);
   const configHome = join(home, '.config');
-  const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL') env[key] = value;
   const sandbox: Sandbox = {
     root,
     cwd,
     configDir: join(configHome, 'fleet-mcp'),
     tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
-    env: { ...env, HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
+    env: { ...baseEnv(), HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
     cleanup: () => rmSync(root, { recursive: true, force: true }),
   };
   const repo = join(root, 'repo');

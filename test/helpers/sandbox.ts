@@ -15,10 +15,15 @@ export interface Sandbox {
 
 const sandboxes: Sandbox[] = [];
 
-function baseEnv(): NodeJS.ProcessEnv {
+/**
+ * The caller's environment without the server's settings, and without NODE_EXTRA_CA_CERTS: tests talk to loopback
+ * only, and where Node cannot read that bundle (Node 22 once could not, here) it prints a warning on stderr that
+ * tests of the server's exact stderr would count.
+ */
+export function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('FLEET_MCP_') || key === 'AUTH_ENABLED' || key === 'LOG_LEVEL') continue;
+    if (key.startsWith('FLEET_MCP_') || key === 'AUTH_ENABLED' || key === 'LOG_LEVEL' || key === 'NODE_EXTRA_CA_CERTS') continue;
     env[key] = value;
   }
   return env;
