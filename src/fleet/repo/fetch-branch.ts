@@ -1,6 +1,7 @@
 import { FleetError } from '../errors.js';
 import { git, HARDENED, type GitPlace } from '../review/git.js';
 import { assertPlainRef, commitOf } from '../review/refs.js';
+import { shellQuote } from '../review/shell-quote.js';
 
 export interface FetchBranchOptions {
   /** The user's checkout, whose `refs/heads/<branch>` receives the work. */
@@ -55,8 +56,4 @@ function uploadPack(place: GitPlace | undefined): string {
   const argv = ['git', ...HARDENED, 'upload-pack'];
   const { argv: placed, inputFiles = [] } = place ? place(argv, {}) : { argv };
   return [...placed.map(shellQuote), ...inputFiles.map((file, index) => `${index + 3}<${shellQuote(file)}`)].join(' ');
-}
-
-function shellQuote(word: string): string {
-  return `'${word.replaceAll("'", `'\\''`)}'`;
 }

@@ -1,6 +1,7 @@
 import { HARDENED, type GitPlace } from './git.js';
+import { shellQuote } from './shell-quote.js';
 
-const GIT = ['git', ...HARDENED].map((word) => `'${word}'`).join(' ');
+const GIT = ['git', ...HARDENED].map(shellQuote).join(' ');
 
 /**
  * Copies the repository's index into a temp folder of its own, adds everything uncommitted to the copy (`git add
