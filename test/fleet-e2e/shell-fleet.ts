@@ -1,7 +1,7 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { initGitRepo } from '../fleet/helpers.js';
-import { baseEnv, type Sandbox } from '../helpers/sandbox.js';
+import { createSandbox } from '../helpers/sandbox.js';
 import type { FleetServer, FleetSandbox } from './fleet-server.js';
 
 /** A role whose task text is the shell script it runs: the fake agent whose task is the attack. */
@@ -12,20 +12,8 @@ export const SHELL = ['/bin/sh', '-c', '{task}'];
  * agent cannot reach, the sandbox must have kept from it on purpose. One git project, and the given roles.
  */
 export function createShellFleet(prefix: string, roles: Record<string, unknown>, project: Record<string, unknown> = {}): FleetSandbox {
-  const root = mkdtempSync(`/var/tmp/${prefix}-`);
-  const home = join(root, 'home');
-  const cwd = join(root, 'work');
-  mkdirSync(cwd, { recursive: true });
-  mkdirSync(home);
-  const configHome = join(home, '.config');
-  const sandbox: Sandbox = {
-    root,
-    cwd,
-    configDir: join(configHome, 'fleet-mcp'),
-    tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
-    env: { ...baseEnv(), HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
+  const sandbox = createSandbox(`/var/tmp/${prefix}-`);
+  const { root, cwd } = sandbox;
   const repo = join(root, 'repo');
   mkdirSync(repo);
   initGitRepo(repo);

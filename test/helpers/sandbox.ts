@@ -20,7 +20,7 @@ const sandboxes: Sandbox[] = [];
  * only, and where Node cannot read that bundle (Node 22 once could not, here) it prints a warning on stderr that
  * tests of the server's exact stderr would count.
  */
-export function baseEnv(): NodeJS.ProcessEnv {
+function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (key.startsWith('FLEET_MCP_') || key === 'AUTH_ENABLED' || key === 'LOG_LEVEL' || key === 'NODE_EXTRA_CA_CERTS') continue;
@@ -29,9 +29,12 @@ export function baseEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** A private home per test, so no test touches the real ~/.config/fleet-mcp or another test's files. */
-export function createSandbox(): Sandbox {
-  const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-test-'));
+/**
+ * A private home per test, so no test touches the real ~/.config/fleet-mcp or another test's files; in a new folder
+ * whose path starts with `prefix`.
+ */
+export function createSandbox(prefix = join(tmpdir(), 'fleet-mcp-test-')): Sandbox {
+  const root = mkdtempSync(prefix);
   const cwd = join(root, 'work');
   const home = join(root, 'home');
   mkdirSync(cwd);

@@ -37,13 +37,19 @@ const NO_GIT: GitContext = { git_dir: null, git_common_dir: null, source_git_dir
  * is not the agent's own, e.g. a worktree of an earlier fleet-mcp.
  */
 export async function agentGitContext(record: AgentRecord): Promise<GitContext> {
+  const context = await repositoryContext(record);
+  if (context.git_dir === null || !record.git || !record.agent.branch) return context;
+  return { ...context, head: await commitOf(record.git.repo_root, branchRef(record.agent.branch)).catch(() => null) };
+}
+
+/** agentGitContext without the branch's commit, which only a task's start needs. */
+async function repositoryContext(record: AgentRecord): Promise<GitContext> {
   if (!record.git || !record.agent.branch) return NO_GIT;
   const problem = agentRepoProblem(record.git.worktree);
   if (problem === 'missing') return NO_GIT;
   if (problem !== null) throw new FleetError('failed', problem);
   const gitDir = join(record.git.worktree, '.git');
-  const head = await commitOf(record.git.repo_root, branchRef(record.agent.branch)).catch(() => null);
-  return { git_dir: gitDir, git_common_dir: gitDir, source_git_dir: await sourceGitDir(record.git.repo_root), head };
+  return { git_dir: gitDir, git_common_dir: gitDir, source_git_dir: await sourceGitDir(record.git.repo_root), head: null };
 }
 
 /** The user's repository's git dir: `<root>/.git` as a rule, found by git where it is a file (a linked worktree). */
@@ -56,7 +62,7 @@ async function sourceGitDir(repoRoot: string): Promise<string | null> {
 /** The agent's repository with where to read it; null for an agent outside git. */
 export async function openAgentGit(record: AgentRecord, placeOf: PlaceOf): Promise<AgentGit | null> {
   if (!record.git || !record.agent.branch) return null;
-  const context = await agentGitContext(record);
+  const context = await repositoryContext(record);
   const { repo_root: repoRoot, worktree } = record.git;
   // An agent made before bases were recorded is measured against the checkout's current HEAD.
   const base = record.agent.base ?? (await resolveBase({ repoRoot }));
