@@ -1,6 +1,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { stopProcessesIn } from './stop-processes-in.js';
 
 export interface Sandbox {
   root: string;
@@ -46,7 +47,10 @@ export function createSandbox(prefix = join(tmpdir(), 'fleet-mcp-test-')): Sandb
     configDir: join(configHome, 'fleet-mcp'),
     tokenFile: join(configHome, 'fleet-mcp', 'auth_token'),
     env: { ...baseEnv(), HOME: home, XDG_CONFIG_HOME: configHome, XDG_DATA_HOME: join(home, '.local', 'share') },
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
+    cleanup: () => {
+      stopProcessesIn(root);
+      rmSync(root, { recursive: true, force: true, maxRetries: 3 });
+    },
   };
   sandboxes.push(sandbox);
   return sandbox;

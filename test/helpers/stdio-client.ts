@@ -5,6 +5,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CLI } from './cli.js';
 import type { Sandbox } from './sandbox.js';
 import { captureLog } from './secrets.js';
+import { killAndWait } from './stop-processes-in.js';
 
 export interface StdioClient {
   client: Client;
@@ -83,15 +84,10 @@ export async function stopStdioClients(): Promise<void> {
   dataDirs.clear();
 }
 
-/** Kills the background fleet holding the data dir, if one does. */
+/** Kills the background fleet holding the data dir, if one does, and waits until it has exited. */
 export function killHost(dataDir: string): void {
   const pid = hostPid(dataDir);
-  if (pid === null) return;
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch {
-    // Gone already.
-  }
+  if (pid !== null) killAndWait([pid]);
 }
 
 /** The data dir of a process started in the sandbox without FLEET_MCP_DATA_DIR. */
