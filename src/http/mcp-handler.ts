@@ -1,5 +1,6 @@
 import type { HttpBindings } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isLegacyRequest } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { AuthVariables, TokenIdentity } from '../auth/identity.js';
 import { grants, type Scope } from '../auth/scopes.js';
@@ -8,10 +9,12 @@ import { logText } from '../log-text.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
 import { toolScope } from '../mcp/tool-scopes.js';
 import { SERVICE_NAME } from '../version.js';
+import { MAX_BODY_BYTES } from './limits.js';
 import { readMcpBody } from './mcp-body.js';
 import type { McpSessions } from './mcp-sessions.js';
 import { jsonAnswer, jsonExchangeOf } from './json-exchange-request.js';
 import { McpServerPool } from './mcp-server-pool.js';
+import { authInfoOf, createModernHandler } from './modern-mcp.js';
 import { refuseTaskCalls } from './task-call-guard.js';
 
 type McpContext = Context<{ Bindings: HttpBindings; Variables: AuthVariables }>;
@@ -127,12 +130,19 @@ async function handleStateless(deps: McpServerDeps, pool: McpServerPool, identit
  */
 export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, logger: Logger): (c: McpContext) => Promise<Response> {
   const pool = new McpServerPool({ deps, maxIdle: MAX_IDLE_POOLED_SERVERS });
+  const modern = createModernHandler(deps, logger);
   return async (c) => {
     const identity = c.get('identity');
     const sessionId = c.req.header('mcp-session-id');
     if (sessionId === undefined && c.req.method !== 'POST') return methodNeedsSession();
     const { request, parsedBody } = c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
-    const refused = checkToolCalls(identity, parsedBody, logger) ?? refuseTaskCalls(parsedBody);
+    const refusedCall = checkToolCalls(identity, parsedBody, logger);
+    if (refusedCall) return refusedCall;
+    // The SDK's own classification: whatever carries the 2026-07-28 envelope, or claims it, is the modern side's to answer.
+    if (c.req.method === 'POST' && !(await isLegacyRequest(request, parsedBody, { maxRequestBodySize: MAX_BODY_BYTES }))) {
+      return modern.fetch(request, { authInfo: authInfoOf(identity), parsedBody });
+    }
+    const refused = refuseTaskCalls(parsedBody);
     if (refused) return refused;
     if (sessionId !== undefined) {
       const session = sessions.find(sessionId, identity);

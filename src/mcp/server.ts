@@ -31,7 +31,7 @@ export interface McpServerDeps {
   tasks: TaskRegistry;
 }
 
-const INSTRUCTIONS =
+export const INSTRUCTIONS =
   'Runs and steers a fleet of coding agents on this host. Each agent of a git project works on its own branch ' +
   'fleet/<name> in its own worktree. The loop: list_agent_projects and list_agent_roles, create_agent (starts its ' +
   'first task) → wait_for_agent (show_agent_log to follow it) → show_agent_changes (its commits, diffstat, diff and ' +
@@ -47,7 +47,7 @@ const INSTRUCTIONS =
 const jsonSchemaValidator = new LazySchemaValidator();
 
 /** Each tool by name, so its scope can be looked up before it is registered. */
-const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps & FleetToolDeps) => void]> = [
+export const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps & FleetToolDeps) => void]> = [
   ['list_agent_projects', registerListAgentProjects],
   ['list_agent_roles', registerListAgentRoles],
   ['create_agent', registerCreateAgent],

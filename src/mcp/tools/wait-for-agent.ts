@@ -17,7 +17,7 @@ const DEFAULT_WAIT_SECONDS = 50;
 /** How often a waiting call that asked for progress is told how the agent is doing. */
 export const PROGRESS_EVERY_MS = 5_000;
 
-const inputSchema = z.object({
+export const waitInputSchema = z.object({
   agent_name: agentNameArg,
   timeout_seconds: z
     .number()
@@ -71,11 +71,18 @@ export interface WaitForAgentDeps extends FleetToolDeps {
   tasks: TaskRegistry;
 }
 
-type WaitArgs = z.infer<typeof inputSchema>;
+export type WaitArgs = z.infer<typeof waitInputSchema>;
+
+/** What a plain call of the tool needs from either SDK's request context. */
+export interface WaitCallContext {
+  progressToken: string | number | undefined;
+  notify: (notification: { method: 'notifications/progress'; params: { progressToken: string | number; progress: number; total: number; message: string } }) => Promise<void>;
+  signal: AbortSignal;
+}
 
 /** The plain call, as before tasks: a bounded wait, longer with progress notifications when a progress token is sent. */
-async function waitInCall(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs, extra: CreateTaskRequestHandlerExtra): Promise<CallToolResult> {
-  const progressToken = extra._meta?.progressToken;
+export async function waitInCall(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs, extra: WaitCallContext): Promise<CallToolResult> {
+  const progressToken = extra.progressToken;
   const capped = progressToken === undefined && timeout_seconds > MAX_PLAIN_WAIT_SECONDS;
   const seconds = capped ? MAX_PLAIN_WAIT_SECONDS : timeout_seconds;
   const note = capped ? ` The wait was cut to ${MAX_PLAIN_WAIT_SECONDS} s: longer waits need a progress token.` : '';
@@ -86,10 +93,10 @@ async function waitInCall(fleet: Fleet, { agent_name, timeout_seconds }: WaitArg
   return jsonResult({ timed_out, message: summary(agent, timed_out, seconds, note), agent });
 }
 
-function progressSink(extra: CreateTaskRequestHandlerExtra, progressToken: string | number): ProgressSink {
+function progressSink(extra: WaitCallContext, progressToken: string | number): ProgressSink {
   return {
     report: (elapsedMs, totalMs, message) =>
-      extra.sendNotification({
+      extra.notify({
         method: 'notifications/progress',
         params: { progressToken, progress: Math.round(elapsedMs / 1000), total: Math.round(totalMs / 1000), message },
       }),
@@ -120,21 +127,26 @@ function waitAsTask(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs): Ta
   };
 }
 
+/** The wait tool as both eras show it; the 2025 era adds MCP task support (2025-11-25). */
+export const WAIT_TOOL = {
+  title: 'Wait for agent',
+  description:
+    'Waits until the agent is no longer starting, pending (queued) or busy (its task completed, failed or was ' +
+    'canceled), or until timeout_seconds pass, and answers then, so there is no need to poll show_agent. Returns ' +
+    `{"timed_out","message","agent":${AGENT_FIELDS}}. ${TASK_OUTCOME_HELP} On timed_out: true the agent is still ` +
+    `at work; call again to keep waiting. Send a progress token to get its state and newest log line every ` +
+    `${PROGRESS_EVERY_MS / 1000} s and to wait longer than ${MAX_PLAIN_WAIT_SECONDS} s; otherwise keep ` +
+    "timeout_seconds below your client's tool-call timeout. Clients with MCP tasks may call it as a task instead: " +
+    'it answers at once, tasks/get shows the agent\'s state, tasks/result the answer, tasks/cancel cancels the agent\'s task.',
+  annotations: { readOnlyHint: true, openWorldHint: false },
+};
+
 export function registerWaitForAgent(server: McpServer, deps: WaitForAgentDeps): void {
   server.experimental.tasks.registerToolTask(
     'wait_for_agent',
     {
-      title: 'Wait for agent',
-      description:
-        'Waits until the agent is no longer starting, pending (queued) or busy (its task completed, failed or was ' +
-        'canceled), or until timeout_seconds pass, and answers then, so there is no need to poll show_agent. Returns ' +
-        `{"timed_out","message","agent":${AGENT_FIELDS}}. ${TASK_OUTCOME_HELP} On timed_out: true the agent is still ` +
-        `at work; call again to keep waiting. Send a progress token to get its state and newest log line every ` +
-        `${PROGRESS_EVERY_MS / 1000} s and to wait longer than ${MAX_PLAIN_WAIT_SECONDS} s; otherwise keep ` +
-        "timeout_seconds below your client's tool-call timeout. Clients with MCP tasks may call it as a task instead: " +
-        'it answers at once, tasks/get shows the agent\'s state, tasks/result the answer, tasks/cancel cancels the agent\'s task.',
-      inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
+      ...WAIT_TOOL,
+      inputSchema: waitInputSchema,
       execution: { taskSupport: 'optional' },
     },
     {
@@ -146,7 +158,8 @@ export function registerWaitForAgent(server: McpServer, deps: WaitForAgentDeps):
         if (!deps.tasks.isInline(deps.caller, taskId)) return { task: deps.tasks.start(deps.caller, taskId, waitAsTask(deps.fleet, args)) };
         // A call that asked for no task: the SDK answers it by polling this task, so it is done before it is returned.
         try {
-          return { task: deps.tasks.settleInline(deps.caller, taskId, await waitInCall(deps.fleet, args, extra)) };
+          const context = { progressToken: extra._meta?.progressToken, notify: extra.sendNotification, signal: extra.signal };
+          return { task: deps.tasks.settleInline(deps.caller, taskId, await waitInCall(deps.fleet, args, context)) };
         } catch (error) {
           deps.tasks.dropInline(deps.caller, taskId);
           throw error;
