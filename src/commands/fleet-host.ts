@@ -5,6 +5,7 @@ import { ConfigError, loadConfig } from '../config.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
 import { createLogger } from '../log.js';
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { TaskRegistry } from '../mcp/task-registry.js';
 import { VERSION } from '../version.js';
@@ -58,8 +59,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
     throw error;
   }
   const watcher = watchFleetConfig({ config, fleet, logger });
-  const deps = { fleet, tasks: new TaskRegistry() };
-  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
+  const deps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus() };
+  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS, bus: deps.events });
   let idleSince = Date.now();
   // Not null: the socket's path was checked above.
   const socket = (await shareFleet({ config, deps, watcher, subscriptions, logger }))!;

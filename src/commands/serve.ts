@@ -15,6 +15,7 @@ import { isLoopbackHost } from '../http/loopback.js';
 import { createMcpHandler } from '../http/mcp-handler.js';
 import { McpSessions } from '../http/mcp-sessions.js';
 import { TokenBoundRequests } from '../http/token-bound-requests.js';
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import { RESOURCE_UPDATE_DEBOUNCE_MS, ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
 import { TaskRegistry } from '../mcp/task-registry.js';
 import { assertPortFree, listen } from '../http/serve.js';
@@ -127,9 +128,9 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
 
-  const mcpDeps = { fleet, tasks: new TaskRegistry() };
+  const mcpDeps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus() };
   const legacySse = createLegacySse(mcpDeps);
-  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS });
+  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS, bus: mcpDeps.events });
   // serve's projects are its own config's (or its folder): a stdio client's folder is no project for HTTP callers.
   const socket = await shareFleet({ config, deps: mcpDeps, subscriptions, logger });
   const sessions = new McpSessions({ deps: mcpDeps, subscriptions, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });

@@ -23,6 +23,7 @@ function identityOf(authInfo: AuthInfo | undefined): TokenIdentity {
 export function createModernHandler(deps: McpServerDeps, logger: Logger): McpHttpHandler {
   return createMcpHandler(({ authInfo }) => createModernMcpServer(deps, identityOf(authInfo)), {
     legacy: 'reject',
+    bus: deps.events,
     maxRequestBodySize: MAX_BODY_BYTES,
     onerror: (error) => logger.debug({ err: error }, 'MCP 2026-07-28 request refused'),
   });

@@ -1,10 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentChange, Fleet } from '../fleet/fleet.js';
 import { FleetError } from '../fleet/errors.js';
 import { agentKey } from '../fleet/names.js';
 import type { Logger } from '../log.js';
-import { parseAgentResourceUri, type AgentResourceKind } from './agent-resources.js';
+import { agentResourceUri, parseAgentResourceUri, type AgentResourceKind } from './agent-resources.js';
 
 /** Often enough to follow a busy agent's log, rarely enough that a chatty one does not flood its subscribers. */
 export const RESOURCE_UPDATE_DEBOUNCE_MS = 300;
@@ -14,6 +15,8 @@ export interface ResourceSubscriptionsOptions {
   logger: Logger;
   /** A resource that keeps changing is announced to a session at most once per this many ms. */
   debounceMs: number;
+  /** Where 2026-07-28 `subscriptions/listen` streams hear of changes; the SDK filters them per stream. */
+  bus: ServerEventBus;
 }
 
 interface Subscription {
@@ -35,6 +38,8 @@ interface Listener {
  */
 export class ResourceSubscriptions {
   readonly #listeners = new Set<Listener>();
+  /** The announcements to the listen streams waiting out the debounce, by kind and agent. */
+  readonly #pendingOnBus = new Map<string, NodeJS.Timeout>();
   #agents: Set<string>;
   readonly #stopListening: () => void;
 
@@ -68,6 +73,8 @@ export class ResourceSubscriptions {
 
   close(): void {
     this.#stopListening();
+    for (const timer of this.#pendingOnBus.values()) clearTimeout(timer);
+    this.#pendingOnBus.clear();
     for (const listener of this.#listeners) this.detach(listener);
   }
 
@@ -90,6 +97,7 @@ export class ResourceSubscriptions {
   }
 
   private changed(change: AgentChange): void {
+    this.publish(change);
     for (const listener of this.#listeners) {
       for (const [uri, subscription] of listener.subscriptions) {
         if (subscription.key === change.key && subscription.kind === change.kind) this.schedule(listener, uri);
@@ -109,12 +117,27 @@ export class ResourceSubscriptions {
     listener.pending.set(uri, timer);
   }
 
+  /** Tells the listen streams, debounced as for sessions; a stream that did not ask for the URI is not told. */
+  private publish(change: AgentChange): void {
+    const pendingKey = `${change.kind} ${change.key}`;
+    if (this.#pendingOnBus.has(pendingKey)) return;
+    const timer = setTimeout(() => {
+      this.#pendingOnBus.delete(pendingKey);
+      // By the name as resources/list gives it, which is the URI a stream asks for; a deleted agent has none.
+      const agent = this.options.fleet.listAgents().find((candidate) => agentKey(candidate.name) === change.key);
+      if (agent) this.options.bus.publish({ kind: 'resource_updated', uri: agentResourceUri(agent.name, change.kind) });
+    }, this.options.debounceMs);
+    timer.unref();
+    this.#pendingOnBus.set(pendingKey, timer);
+  }
+
   /** A state change may be an agent appearing or going: then every session hears that the list changed. */
   private announceListChange(): void {
     const agents = this.agentKeys();
     const same = agents.size === this.#agents.size && [...agents].every((key) => this.#agents.has(key));
     this.#agents = agents;
     if (same) return;
+    this.options.bus.publish({ kind: 'resources_list_changed' });
     for (const listener of this.#listeners) {
       listener.server.server.sendResourceListChanged().catch((error: unknown) => this.notSent(error, 'resources/list'));
     }

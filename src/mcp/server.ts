@@ -1,4 +1,5 @@
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import type { ServerEventBus } from '@modelcontextprotocol/server';
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
@@ -29,6 +30,8 @@ export interface McpServerDeps {
   fleet: Fleet;
   /** The MCP tasks of every token, kept across requests. */
   tasks: TaskRegistry;
+  /** What 2026-07-28 `subscriptions/listen` streams are told: agents' state and log changes, and list changes. */
+  events: ServerEventBus;
 }
 
 export const INSTRUCTIONS =

@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import type { TokenIdentity } from '../../src/auth/identity.js';
 import { McpServerPool } from '../../src/http/mcp-server-pool.js';
 import { TaskRegistry } from '../../src/mcp/task-registry.js';
@@ -13,7 +14,7 @@ afterAll(() => sandbox.cleanup());
 
 async function poolOnFleet(): Promise<{ pool: McpServerPool; fleet: Awaited<ReturnType<Sandbox['fleet']>> }> {
   const fleet = await sandbox.fleet();
-  return { pool: new McpServerPool({ deps: { fleet, tasks: new TaskRegistry() }, maxIdle: 8 }), fleet };
+  return { pool: new McpServerPool({ deps: { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus() }, maxIdle: 8 }), fleet };
 }
 
 async function request(pool: McpServerPool, identity: TokenIdentity, method: string, params: object): Promise<any> {
