@@ -7,7 +7,8 @@ export class EndedEarlyError extends Error {
 
 export interface FirstLineOptions {
   maxBytes: number;
-  timeoutMs: number;
+  /** How long the line may take; without it, as long as the socket stays open. */
+  timeoutMs?: number;
 }
 
 /**
@@ -18,7 +19,7 @@ export function readFirstLine(socket: Socket, options: FirstLineOptions): Promis
   return new Promise((resolve, reject) => {
     let buffered = Buffer.alloc(0);
     const finish = (outcome: () => void): void => {
-      clearTimeout(timer);
+      if (timer) clearTimeout(timer);
       socket.off('data', onData).off('end', onEnd).off('error', onError);
       outcome();
     };
@@ -37,7 +38,8 @@ export function readFirstLine(socket: Socket, options: FirstLineOptions): Promis
     };
     const onEnd = (): void => finish(() => reject(new EndedEarlyError('the connection closed before its first line')));
     const onError = (error: Error): void => finish(() => reject(new EndedEarlyError(error.message)));
-    const timer = setTimeout(() => finish(() => reject(new Error(`no first line within ${options.timeoutMs} ms`))), options.timeoutMs);
+    const timer =
+      options.timeoutMs === undefined ? undefined : setTimeout(() => finish(() => reject(new Error(`no first line within ${options.timeoutMs} ms`))), options.timeoutMs);
     socket.on('data', onData).on('end', onEnd).on('error', onError);
   });
 }

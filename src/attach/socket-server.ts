@@ -2,6 +2,8 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
+import { PROTOCOL_VERSION_META_KEY, STDIO_DEFAULT_MAX_BUFFER_SIZE, type McpServer as ModernMcpServer } from '@modelcontextprotocol/server';
+import { serveStdio, StdioServerTransport as ModernStdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { ATTACH_PROTOCOL, helloSchema, MAX_HANDSHAKE_BYTES, type Hello, type Reply } from './attach-protocol.js';
@@ -12,8 +14,10 @@ const HELLO_TIMEOUT_MS = 5000;
 
 export interface FleetSocketOptions {
   path: string;
-  /** A new MCP server, not yet connected, for one attached client. */
+  /** A new MCP server, not yet connected, for one attached client of the 2025 era. */
   createServer: () => McpServer;
+  /** A new MCP server for a client that opens with a 2026-07-28 request; the v2 SDK may ask for more than one. */
+  createModernServer: () => ModernMcpServer;
   /** Hears the folder each client was started in. */
   onHello: (hello: Hello) => void;
   logger: Logger;
@@ -93,6 +97,46 @@ async function attach(socket: Socket, options: FleetSocketOptions): Promise<void
   }
   options.onHello(hello);
   socket.write(line({ fleet_mcp_attached: ATTACH_PROTOCOL, version: VERSION }));
+  socket.resume();
+  let opening: string;
+  try {
+    opening = await readFirstLine(socket, { maxBytes: STDIO_DEFAULT_MAX_BUFFER_SIZE });
+  } catch {
+    // Gone before its first message, or a message over the transport's limit: the relay tells its client.
+    socket.destroy();
+    return;
+  }
+  socket.unshift(Buffer.from(`${opening}\n`));
+  if (opensModernEra(opening)) serveModern(socket, options);
+  else await serveLegacy(socket, options);
+  options.logger.debug({ cwd: hello.cwd, client_version: hello.version }, 'a stdio client attached');
+}
+
+/**
+ * Whether the connection opens with a request that carries the 2026-07-28 envelope claim; the v2 SDK then serves it
+ * and answers whatever is wrong with the envelope. Anything else (initialize, a line that is not JSON) is the 2025
+ * era's, as the SDK itself routes it.
+ */
+function opensModernEra(opening: string): boolean {
+  try {
+    const message = JSON.parse(opening) as { params?: { _meta?: Record<string, unknown> } } | null;
+    return message?.params?._meta?.[PROTOCOL_VERSION_META_KEY] !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function serveModern(socket: Socket, options: FleetSocketOptions): void {
+  const handle = serveStdio(() => options.createModernServer(), {
+    transport: new ModernStdioServerTransport(socket, socket),
+    legacy: 'reject',
+    onerror: (error) => options.logger.debug({ err: error }, 'MCP 2026-07-28 message refused'),
+  });
+  socket.once('close', () => void handle.close());
+  socket.resume();
+}
+
+async function serveLegacy(socket: Socket, options: FleetSocketOptions): Promise<void> {
   const server = options.createServer();
   socket.once('close', () => void server.close());
   await server.connect(new StdioServerTransport(socket, socket));
@@ -103,7 +147,6 @@ async function attach(socket: Socket, options: FleetSocketOptions): Promise<void
     socket.destroy();
   };
   socket.resume();
-  options.logger.debug({ cwd: hello.cwd, client_version: hello.version }, 'a stdio client attached');
 }
 
 function line(reply: Reply): string {

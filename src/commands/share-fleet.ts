@@ -4,6 +4,8 @@ import { STDIO_IDENTITY } from '../auth/identity.js';
 import type { Config } from '../config.js';
 import type { Logger } from '../log.js';
 import type { ResourceSubscriptions } from '../mcp/resource-subscriptions.js';
+import { forwardEvents } from '../mcp/modern/forward-events.js';
+import { createModernMcpServer } from '../mcp/modern/modern-server.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
 import type { FleetConfigWatcher } from './fleet-config-reload.js';
 
@@ -33,6 +35,11 @@ export async function shareFleet(options: ShareFleetOptions): Promise<FleetSocke
     createServer: () => {
       const server = createMcpServer(deps, STDIO_IDENTITY);
       subscriptions.attach(server);
+      return server;
+    },
+    createModernServer: () => {
+      const server = createModernMcpServer(deps, STDIO_IDENTITY);
+      forwardEvents(deps.events, server);
       return server;
     },
     onHello: (hello) => watcher?.addClientDir(hello.cwd),

@@ -3,6 +3,7 @@ import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
+import { McpServer as ModernMcpServer } from '@modelcontextprotocol/server';
 import { afterEach, describe, expect, it } from 'vitest';
 import { listenFleetSocket, type FleetSocket } from '../../src/attach/socket-server.js';
 import { createLogger } from '../../src/log.js';
@@ -23,6 +24,7 @@ async function fleetSocket(): Promise<{ path: string; socket: FleetSocket; hello
   const socket = await listenFleetSocket({
     path,
     createServer: () => new McpServer({ name: 'test', version: '1' }),
+    createModernServer: () => new ModernMcpServer({ name: 'test', version: '1' }),
     onHello: (hello) => hellos.push(hello),
     logger: createLogger({ level: 'silent' }),
   });
