@@ -1,28 +1,97 @@
+import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { connectModernClient } from '../helpers/modern-client.js';
-import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
-import { killServers, startServer } from '../helpers/server.js';
-import { readFileSync } from 'node:fs';
+import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers, startServer, type StartedServer } from '../helpers/server.js';
 
 afterAll(() => {
   killServers();
+  expectNoSecretInLogs();
   cleanupSandboxes();
 });
 
+const VERSION = '2026-07-28';
+
+function envelope(version: string): Record<string, unknown> {
+  return {
+    'io.modelcontextprotocol/protocolVersion': version,
+    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+}
+
+function projectsCall(meta: Record<string, unknown>): object {
+  return { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {}, _meta: meta } };
+}
+
+const HEADERS = { 'Mcp-Protocol-Version': VERSION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'list_agent_projects' };
+
+async function post(server: StartedServer, token: string, body: object, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+  const response = await fetch(server.mcpUrl, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    body: JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : text };
+}
+
+async function authServer(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
+  const sandbox = createSandbox();
+  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: '1' } });
+  const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+  return { sandbox, server, token };
+}
+
 describe('/mcp in both eras', () => {
-  it('serves a 2026-07-28 client and a 2025-era client side by side', async () => {
-    const sandbox = createSandbox();
-    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: '1' } });
-    const token = JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value as string;
+  it('serves a 2026-07-28 client and a 2025-era client side by side, with the same tools', async () => {
+    const { server, token } = await authServer();
     const modern = await connectModernClient(server.mcpUrl, token);
     const tools = await modern.listTools();
     expect(tools.tools.map((tool) => tool.name)).toContain('list_agents');
     const result = await modern.callTool({ name: 'list_agent_projects', arguments: {} });
     expect(result.isError).toBeFalsy();
     const legacy = await connectClient(server.mcpUrl, token);
-    expect((await legacy.listTools()).tools.length).toBe(tools.tools.length);
+    expect((await legacy.listTools()).tools.map((tool) => tool.name)).toEqual(tools.tools.map((tool) => tool.name));
     await legacy.close();
     await modern.close();
+  });
+
+  it('answers bad modern requests with the spec errors, never a 500 and never the 2025 path', async () => {
+    const { server, token } = await authServer();
+    const cases: [string, object, Record<string, string>, number, number][] = [
+      ['unknown version', projectsCall(envelope('2099-01-01')), { ...HEADERS, 'Mcp-Protocol-Version': '2099-01-01' }, 400, -32022],
+      ['method header disagrees', projectsCall(envelope(VERSION)), { ...HEADERS, 'Mcp-Method': 'tools/list' }, 400, -32020],
+      ['name header disagrees', projectsCall(envelope(VERSION)), { ...HEADERS, 'Mcp-Name': 'create_agent' }, 400, -32020],
+      ['no version header', projectsCall(envelope(VERSION)), {}, 400, -32020],
+      ['envelope incomplete', projectsCall({ 'io.modelcontextprotocol/protocolVersion': VERSION }), HEADERS, 400, -32602],
+      ['version header, no envelope', { jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }, { 'Mcp-Protocol-Version': VERSION, 'Mcp-Method': 'tools/list' }, 400, -32602],
+    ];
+    for (const [name, body, headers, status, code] of cases) {
+      const answer = await post(server, token, body, headers);
+      expect({ name, status: answer.status, code: answer.body.error?.code }).toEqual({ name, status, code });
+    }
+    const unknown = await post(server, token, projectsCall(envelope('2099-01-01')), { ...HEADERS, 'Mcp-Protocol-Version': '2099-01-01' });
+    expect(unknown.body.error.data.supported).toEqual([VERSION]);
+    const good = await post(server, token, projectsCall(envelope(VERSION)), HEADERS);
+    expect(good).toMatchObject({ status: 200, body: { result: { resultType: 'complete' } } });
+  });
+
+  it('holds modern requests to the same token and scope rules', async () => {
+    const { sandbox, server, token } = await authServer();
+    const refused = await post(server, 'not-the-token', projectsCall(envelope(VERSION)), HEADERS);
+    expect(refused.status).toBe(401);
+    const created = await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read']);
+    const reader = rememberSecret(created.stdout.trim());
+    const merge = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'merge_agent', arguments: { agent_name: 'x' }, _meta: envelope(VERSION) } };
+    const scoped = await post(server, reader, merge, { ...HEADERS, 'Mcp-Name': 'merge_agent' });
+    expect(scoped).toMatchObject({ status: 403, body: { error: 'insufficient_scope' } });
+    const client = await connectModernClient(server.mcpUrl, reader);
+    expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('merge_agent');
+    await client.close();
+    expect(token).not.toBe(reader);
   });
 });
