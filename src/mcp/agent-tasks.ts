@@ -10,10 +10,10 @@ import { toolScope } from './tool-scopes.js';
 export const TASK_TOOLS: ReadonlySet<string> = new Set(['wait_for_agent']);
 
 /** Cancelling a task stops what it started (for wait_for_agent, the agent's task), as cancel_agent_task does. */
-const CANCEL_SCOPE = toolScope('cancel_agent_task');
+export const CANCEL_TASK_SCOPE = toolScope('cancel_agent_task');
 
-function mayCancel(identity: TokenIdentity): boolean {
-  return grants(identity.scopes, CANCEL_SCOPE);
+export function mayCancelTasks(identity: TokenIdentity): boolean {
+  return grants(identity.scopes, CANCEL_TASK_SCOPE);
 }
 
 /**
@@ -23,7 +23,7 @@ function mayCancel(identity: TokenIdentity): boolean {
  */
 export function taskServerOptions(tasks: TaskRegistry, identity: TokenIdentity): Pick<ServerOptions, 'capabilities' | 'taskStore'> {
   return {
-    capabilities: { tasks: { list: {}, ...(mayCancel(identity) ? { cancel: {} } : {}), requests: { tools: { call: {} } } } },
+    capabilities: { tasks: { list: {}, ...(mayCancelTasks(identity) ? { cancel: {} } : {}), requests: { tools: { call: {} } } } },
     taskStore: tasks.storeFor(identity.name),
   };
 }
@@ -34,10 +34,10 @@ export function taskServerOptions(tasks: TaskRegistry, identity: TokenIdentity):
  */
 export function registerTaskCancel(server: McpServer, tasks: TaskRegistry, identity: TokenIdentity): void {
   server.server.setRequestHandler(CancelTaskRequestSchema, async (request) => {
-    if (!mayCancel(identity)) {
+    if (!mayCancelTasks(identity)) {
       throw new McpError(
         ErrorCode.InvalidRequest,
-        `tasks/cancel needs the "${CANCEL_SCOPE}" scope (it stops the agent's task); token "${identity.name}" has ${identity.scopes.join(', ')}.`,
+        `tasks/cancel needs the "${CANCEL_TASK_SCOPE}" scope (it stops the agent's task); token "${identity.name}" has ${identity.scopes.join(', ')}.`,
       );
     }
     return tasks.cancel(identity.name, request.params.taskId);

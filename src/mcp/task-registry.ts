@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { isTerminal, type CreateTaskOptions, type TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
-import { ErrorCode, McpError, type CallToolResult, type Request, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 
 export interface TaskLimits {
   /** Tasks kept per token, ended ones included; the oldest ended one makes room for a new one. */
@@ -78,7 +78,8 @@ export class TaskRegistry {
   /** The task store an MCP server answering for `owner` (a token name) uses: it sees that token's tasks only. */
   storeFor(owner: string): TaskStore {
     return {
-      createTask: async (params, _requestId, request) => this.#create(owner, params, request),
+      // The SDK makes a task for a call that did not ask for one too: it polls it for the plain answer.
+      createTask: async (params, _requestId, request) => this.#create(owner, params, (request.params as { task?: unknown } | undefined)?.task === undefined),
       getTask: async (taskId) => {
         const entry = this.#find(owner, taskId);
         return entry ? this.#view(entry) : null;
@@ -151,9 +152,20 @@ export class TaskRegistry {
     return { ...entry.task };
   }
 
-  #create(owner: string, params: CreateTaskOptions, request: Request): Task {
+  /** A task the server chose to make of a call (the 2026-07-28 tasks extension), kept like any asked-for task. */
+  create(owner: string, ttlMs: number): Task {
+    return this.#create(owner, { ttl: ttlMs }, false);
+  }
+
+  /** The task and, once it has ended, its result; undefined for a task this owner does not have. */
+  async view(owner: string, taskId: string): Promise<{ task: Task; result?: CallToolResult } | undefined> {
+    const entry = this.#find(owner, taskId);
+    if (!entry || entry.inline) return undefined;
+    return { task: this.#view(entry), ...(entry.result ? { result: await entry.result } : {}) };
+  }
+
+  #create(owner: string, params: CreateTaskOptions, inline: boolean): Task {
     const tasks = this.#tasksOf(owner);
-    const inline = (request.params as { task?: unknown } | undefined)?.task === undefined;
     const created = new Date(this.now()).toISOString();
     const ttl = Math.min(params.ttl ?? this.limits.maxTtlMs, this.limits.maxTtlMs);
     const task: Task = { taskId: randomUUID(), status: 'working', ttl, createdAt: created, lastUpdatedAt: created, pollInterval: this.limits.pollIntervalMs };

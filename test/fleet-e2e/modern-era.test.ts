@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/client';
+import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
 import { connectModernClient } from '../helpers/modern-client.js';
+import { taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
@@ -36,7 +38,7 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     const fleet = createShellFleet('fleet-mcp-modern', { sh: { command: SHELL, default: true } });
     const server = await startFleetServer(fleet);
     const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
-    const client = await connectModernClient(server.server.mcpUrl, token);
+    const client = await connectModernClient(server.server.mcpUrl, token, { tasks: true });
 
     const stateUri = 'fleet://agents/modern/state';
     const subscription = await client.listen({ resourceSubscriptions: [stateUri], resourcesListChanged: true });
@@ -45,8 +47,12 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     await ok(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
     await stateChanged;
 
-    const waited = await ok(client, 'wait_for_agent', { agent_name: 'modern', timeout_seconds: 30 });
+    const session = taskSession(client, server.server.mcpUrl, token);
+    const execution = await session.callTool('wait_for_agent', { agent_name: 'modern', timeout_seconds: 30 });
+    const settled = resultFromTaskOutcome((await execution.settle()).outcome) as { content: { text: string }[] };
+    const waited = JSON.parse(settled.content[0]!.text);
     expect(waited.agent.last_task.status).toBe('completed');
+    await session.close();
     const changes = await ok(client, 'show_agent_changes', { agent_name: 'modern' });
     expect(changes.branch.name).toBe('fleet/modern');
     await ok(client, 'merge_agent', { agent_name: 'modern', commit: changes.branch.commit });

@@ -6,6 +6,7 @@ import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
 import { INSTRUCTIONS, TOOLS, type McpServerDeps } from '../server.js';
 import { toolScope } from '../tool-scopes.js';
+import { registerModernTasks, TASKS_CAPABILITY } from './modern-tasks.js';
 import { registerModernWait } from './modern-wait.js';
 
 /**
@@ -13,15 +14,16 @@ import { registerModernWait } from './modern-wait.js';
  * the v2 SDK, which owns the modern protocol (the per-request envelope, server/discover, resultType, caching hints).
  */
 export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
-  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { resources: { subscribe: true, listChanged: true } } });
+  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { resources: { subscribe: true, listChanged: true }, ...TASKS_CAPABILITY } });
   // Both SDKs' McpServer take the same registerTool/registerResource calls.
   const host = server as unknown as LegacyMcpServer;
   const toolDeps = { ...deps, caller: identity.name };
   for (const [name, register] of TOOLS) {
     if (!grants(identity.scopes, toolScope(name))) continue;
-    if (name === 'wait_for_agent') registerModernWait(server, deps.fleet);
+    if (name === 'wait_for_agent') registerModernWait(server, toolDeps);
     else register(host, toolDeps);
   }
   if (grants(identity.scopes, 'read')) registerAgentResources(host, toolDeps);
+  registerModernTasks(server, deps.tasks, identity);
   return server;
 }

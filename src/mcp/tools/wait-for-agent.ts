@@ -65,7 +65,7 @@ function summary(agent: AgentDetails, timedOut: boolean, waitedSeconds: number, 
 }
 
 /** How long an ended wait task's result is kept after the longest its wait may take, unless the client asks otherwise. */
-const TASK_RESULT_KEEP_MS = 60 * 60 * 1000;
+export const TASK_RESULT_KEEP_MS = 60 * 60 * 1000;
 
 export interface WaitForAgentDeps extends FleetToolDeps {
   tasks: TaskRegistry;
@@ -104,7 +104,7 @@ function progressSink(extra: WaitCallContext, progressToken: string | number): P
 }
 
 /** The wait as an MCP task: no client timeout to stay under, tasks/get shows the agent's state, tasks/cancel stops its task. */
-function waitAsTask(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs): TaskWork {
+export function waitAsTask(fleet: Fleet, { agent_name, timeout_seconds }: WaitArgs): TaskWork {
   return {
     run: async (signal) => {
       const { agent, timed_out } = await waitWithProgress(fleet, agent_name, timeout_seconds * 1000, undefined, signal);

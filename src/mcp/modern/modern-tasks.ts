@@ -1,0 +1,66 @@
+import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server';
+import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
+import * as z from 'zod';
+import type { TokenIdentity } from '../../auth/identity.js';
+import { mayCancelTasks, CANCEL_TASK_SCOPE } from '../agent-tasks.js';
+import type { TaskRegistry } from '../task-registry.js';
+
+const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** What the server declares in server/discover: it may answer a tools/call with a task handle. */
+export const TASKS_CAPABILITY = { extensions: { [TASKS_EXTENSION]: {} } };
+
+const taskIdParams = z.object({ taskId: z.string().min(1).max(200) });
+
+/** Whether the request's client said, in the capabilities of its envelope, that it takes task handles. */
+export function clientTakesTasks(meta: Record<string, unknown> | undefined): boolean {
+  const capabilities = meta?.[CLIENT_CAPABILITIES_META_KEY] as { extensions?: Record<string, unknown> } | undefined;
+  const extension = capabilities?.extensions?.[TASKS_EXTENSION];
+  return typeof extension === 'object' && extension !== null;
+}
+
+/** A task as the 2026-07-28 extension shows it: its state, and once ended its result or why it failed. */
+export function modernTask(task: Task, result?: CallToolResult): Record<string, unknown> {
+  const base = {
+    taskId: task.taskId,
+    status: task.status,
+    ...(task.statusMessage === undefined ? {} : { statusMessage: task.statusMessage }),
+    createdAt: task.createdAt,
+    lastUpdatedAt: task.lastUpdatedAt,
+    ttlMs: task.ttl ?? null,
+    ...(task.pollInterval === undefined ? {} : { pollIntervalMs: task.pollInterval }),
+  };
+  // The result is the tools/call result the call would have had, discriminator included.
+  if (task.status === 'completed' && result) return { ...base, result: { ...result, resultType: 'complete' } };
+  if (task.status === 'failed') return { ...base, error: { code: ProtocolErrorCode.InternalError, message: task.statusMessage ?? 'The task failed.' } };
+  return base;
+}
+
+function notFound(taskId: string): ProtocolError {
+  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId} (it expired, or was never made with this token)`);
+}
+
+/**
+ * tasks/get, tasks/update and tasks/cancel of the tasks extension, over the same per-token task registry as the 2025
+ * era's tasks: a token sees and cancels its own tasks only.
+ */
+export function registerModernTasks(server: McpServer, tasks: TaskRegistry, identity: TokenIdentity): void {
+  server.server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }) => {
+    const found = await tasks.view(identity.name, taskId);
+    if (!found) throw notFound(taskId);
+    return modernTask(found.task, found.result);
+  });
+  server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, ({ taskId }) => {
+    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} takes no input: no task of this server asks for any.`);
+  });
+  server.server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }) => {
+    if (!mayCancelTasks(identity)) {
+      throw new ProtocolError(
+        ProtocolErrorCode.InvalidRequest,
+        `tasks/cancel needs the "${CANCEL_TASK_SCOPE}" scope (it stops the agent's task); token "${identity.name}" has ${identity.scopes.join(', ')}.`,
+      );
+    }
+    await tasks.cancel(identity.name, taskId);
+    return {};
+  });
+}
