@@ -1,5 +1,5 @@
 import type { FleetBackend } from './backend.js';
-import { FleetError } from './errors.js';
+import { FleetError, LeftoversError } from './errors.js';
 import type { UnlandedWork } from './review/delete-safety.js';
 import type { AgentRecord } from './store.js';
 import type { TaskRecord } from './types.js';
@@ -67,4 +67,16 @@ export async function unlandedWork(backend: FleetBackend, record: AgentRecord, f
         'Fix the repository, or call delete_agent with force: true.',
     );
   }
+}
+
+/** Refuses a merge that would first commit files the agent left uncommitted, naming them. */
+export async function refuseLeftovers(backend: FleetBackend, record: AgentRecord): Promise<void> {
+  const work = await backend.unlandedWork(record);
+  if (!work || work.uncommitted.total === 0) return;
+  const shown = work.uncommitted.items.join(', ');
+  const more = work.uncommitted.total > work.uncommitted.items.length ? `, ... ${work.uncommitted.total - work.uncommitted.items.length} more` : '';
+  throw new LeftoversError(
+    `Agent "${record.agent.name}" left ${work.uncommitted.total} file(s) uncommitted: ${shown}${more}. ` +
+      'Merging commits them on its branch first and lands them with its work.',
+  );
 }

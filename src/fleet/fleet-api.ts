@@ -53,6 +53,8 @@ export interface MergeAgentRequest {
   commit?: string;
   strategy: MergeStrategy;
   message?: string;
+  /** What to do with files the agent left uncommitted: commit them on its branch first (the default), or refuse. */
+  leftovers?: 'commit' | 'refuse';
 }
 
 export type MergeAgentResult = MergeResult & {

@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { assertIdle, assertNameFree, assertNotWorking, assertRoomForAgent, unlandedWork } from './agent-guards.js';
+import { assertIdle, assertNameFree, assertNotWorking, assertRoomForAgent, refuseLeftovers, unlandedWork } from './agent-guards.js';
 import { lastTaskSummary, newAgentRecord, parseStatus, taskDefaults } from './agent-records.js';
 import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
 import { ACTIVE_STATUSES, waitUntilSettled } from './agent-waits.js';
@@ -8,7 +8,7 @@ import type { ChangesRequest, FleetBackend, GitContext } from './backend.js';
 import { Catalog } from './catalog.js';
 import { childEnv } from './child-env.js';
 import { lockDataDir, type DataDirLock, type LockKind } from './data-dir-lock.js';
-import { FleetError } from './errors.js';
+import { FleetError, UnlandedWorkError } from './errors.js';
 import {
   AGENT_LOG_PAGES,
   DEFAULT_MAX_AGENTS,
@@ -279,7 +279,7 @@ class FleetService implements Fleet {
     return this.agentLocks.run(key, async () => {
       const record = this.registry.get(name);
       const work = await unlandedWork(this.parts.backend, record, options.force === true);
-      if (work && !work.safeToDelete && !options.force) throw new FleetError('conflict', deleteRefusal(record, work));
+      if (work && !work.safeToDelete && !options.force) throw new UnlandedWorkError(deleteRefusal(record, work));
       this.queue.cancelQueued(key, record, 'agent deleted');
       this.registry.setStatus(key, record, 'deleting', null);
       await this.runs.stop(key, record, 'agent deleted');
@@ -312,6 +312,7 @@ class FleetService implements Fleet {
       const record = this.registry.get(name);
       assertNotWorking(record, this.currentTask(key), 'merged');
       const { backend } = this.parts;
+      if (request.leftovers === 'refuse') await refuseLeftovers(backend, record);
       const leftovers = await backend.commitLeftovers(record, preMergeLeftoversMessage(record));
       // After the leftovers: work the lead saw only as uncommitted is a new commit it has not reviewed as such.
       if (request.commit !== undefined) assertReviewed(record, request.commit, await backend.branchCommit(record));
