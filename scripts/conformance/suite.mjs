@@ -39,15 +39,14 @@ export async function runSuite({ bin, url, args, outDir }) {
   }
   for (const [scenario, found] of checks) {
     if (found) continue;
-    checks.set(scenario, [{ id: 'scenario-ran', status: 'FAILURE', errorMessage: crashMessage(output, scenario, ran.length) }]);
+    checks.set(scenario, [{ id: 'scenario-ran', status: 'FAILURE', errorMessage: crashMessage(output, scenario) }]);
   }
   return checks;
 }
 
-/** What the suite printed when a scenario threw: its line in a suite run, or the one error of a single-scenario run. */
-function crashMessage(output, scenario, scenarios) {
-  const inSuite = output.split('\n').find((line) => line.startsWith(`Failed to run scenario ${scenario}: `));
-  if (inSuite) return inSuite.slice(`Failed to run scenario ${scenario}: `.length);
-  const single = scenarios === 1 ? /^Server test error: (.*)$/m.exec(output)?.[1] : undefined;
-  return single ?? 'the suite wrote no checks.json and no error';
+/** What the suite printed when a scenario threw. */
+function crashMessage(output, scenario) {
+  const prefix = `Failed to run scenario ${scenario}: `;
+  const line = output.split('\n').find((text) => text.startsWith(prefix));
+  return line ? line.slice(prefix.length) : 'the suite wrote no checks.json and no error';
 }
