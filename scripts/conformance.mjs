@@ -33,7 +33,10 @@ if (major < 22) {
 }
 
 // npm needs the network: the suite is installed before the run moves into the loopback-only namespace.
-const binDir = await installCli(SUITE);
+const binDir = await installCli(SUITE).catch((error) => {
+  console.error(`npm run conformance: npm install ${SUITE.npmPackage}@${SUITE.version} failed: ${error.message.split('\n')[0]}`);
+  process.exit(2);
+});
 if (!values.isolated && canIsolate()) process.exit(rerunIsolated([...process.argv.slice(1), '--isolated']));
 console.log(values.isolated ? 'network: loopback only (own network namespace)' : 'network: host (unshare unavailable); the suite targets 127.0.0.1 only');
 execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
