@@ -1,4 +1,4 @@
-import { CLIENT_CAPABILITIES_META_KEY, ProtocolError, ProtocolErrorCode, type McpServer } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { TokenIdentity } from '../../auth/identity.js';
@@ -36,6 +36,15 @@ export function modernTask(task: Task, result?: CallToolResult): Record<string, 
   return base;
 }
 
+/** The tasks methods are the extension's: a client that did not declare it in its request gets the spec's -32021. */
+function assertClientTakesTasks(ctx: ServerContext): void {
+  if (clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined)) return;
+  throw new MissingRequiredClientCapabilityError(
+    { requiredCapabilities: TASKS_CAPABILITY },
+    `Declare the ${TASKS_EXTENSION} extension in the request's client capabilities to use the tasks methods.`,
+  );
+}
+
 function notFound(taskId: string): ProtocolError {
   return new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId} (it expired, or was never made with this token)`);
 }
@@ -45,15 +54,18 @@ function notFound(taskId: string): ProtocolError {
  * era's tasks: a token sees and cancels its own tasks only.
  */
 export function registerModernTasks(server: McpServer, tasks: TaskRegistry, identity: TokenIdentity): void {
-  server.server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }) => {
+  server.server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    assertClientTakesTasks(ctx);
     const found = await tasks.view(identity.name, taskId);
     if (!found) throw notFound(taskId);
     return modernTask(found.task, found.result);
   });
-  server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, ({ taskId }) => {
+  server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, ({ taskId }, ctx) => {
+    assertClientTakesTasks(ctx);
     throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} takes no input: no task of this server asks for any.`);
   });
-  server.server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }) => {
+  server.server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    assertClientTakesTasks(ctx);
     if (!mayCancelTasks(identity)) {
       throw new ProtocolError(
         ProtocolErrorCode.InvalidRequest,
