@@ -114,9 +114,11 @@ export class FleetLink {
   }
 
   private closeIfAnswered(): void {
-    if (!this.#whenAnswered || this.#pending.size > 0 || this.#queue.some(({ message }) => isRequest(message))) return;
+    const answered = this.#whenAnswered;
+    if (!answered || this.#pending.size > 0 || this.#queue.some(({ message }) => isRequest(message))) return;
+    this.#whenAnswered = null;
     this.close();
-    this.#whenAnswered();
+    answered();
   }
 
   /** Sends a client message, remembering what a next fleet must be told again. */
