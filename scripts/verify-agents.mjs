@@ -1,9 +1,11 @@
 #!/usr/bin/env node
-// npm run verify:agents [-- --only claude,opencode] [--keep]
-// Proves the built-in presets against the real agent CLIs: see scripts/verify-agents/README.md.
+// npm run verify:agents [-- --only claude,opencode,mcp-remote] [--keep]
+// Proves the built-in presets against the real agent CLIs, and what real MCP clients show when refused a token: see
+// scripts/verify-agents/README.md.
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { AUTH_CASES, verifyAuthAnswers } from './verify-agents/auth-answers.mjs';
 import { installCli } from './verify-agents/install.mjs';
 import { canIsolate, rerunIsolated } from './verify-agents/isolate.mjs';
 import { runScenario } from './verify-agents/fleet.mjs';
@@ -18,10 +20,15 @@ const { values } = parseArgs({
   },
 });
 
-async function loadClis() {
-  const dir = new URL('./verify-agents/clis/', import.meta.url);
+async function loadModules(folder) {
+  const dir = new URL(`./verify-agents/${folder}/`, import.meta.url);
   const files = readdirSync(dir).filter((file) => file.endsWith('.mjs')).sort();
-  const clis = await Promise.all(files.map(async (file) => (await import(new URL(file, dir))).default));
+  return Promise.all(files.map(async (file) => (await import(new URL(file, dir))).default));
+}
+
+/** The agent CLIs (clis/) and then the MCP clients (clients/), each a check of its own. */
+async function loadClis() {
+  const clis = [...(await loadModules('clis')), ...(await loadModules('clients'))];
   if (!values.only) return clis;
   const wanted = values.only.split(',').map((name) => name.trim()).filter(Boolean);
   const unknown = wanted.filter((name) => !clis.some((cli) => cli.name === name));
@@ -36,16 +43,28 @@ async function loadClis() {
 async function install(clis) {
   const installed = new Map();
   for (const cli of clis) {
+    const pkg = cli.installs ?? cli;
     try {
-      installed.set(cli.name, { binDir: await installCli(cli) });
+      installed.set(cli.name, { binDir: await installCli(pkg) });
     } catch (error) {
-      installed.set(cli.name, { error: `npm install ${cli.npmPackage}@${cli.version} failed: ${error.message.split('\n')[0]}` });
+      installed.set(cli.name, { error: `npm install ${pkg.npmPackage}@${pkg.version} failed: ${error.message.split('\n')[0]}` });
     }
   }
   return installed;
 }
 
+async function verifyClient(client, installed) {
+  if (installed.error) return { status: 'FAIL', reason: installed.error };
+  try {
+    const failures = await verifyAuthAnswers({ client, binDir: installed.binDir, keep: values.keep });
+    return failures.length === 0 ? { status: 'PASS', reason: AUTH_CASES.map((authCase) => authCase.id).join(', ') } : { status: 'FAIL', reason: failures.join('; ') };
+  } catch (error) {
+    return { status: 'FAIL', reason: error.message.split('\n')[0] };
+  }
+}
+
 async function verify(cli, installed) {
+  if (cli.connect) return verifyClient(cli, installed);
   if (installed.error) return { status: 'FAIL', reason: installed.error };
   const failures = [];
   for (const scenario of SCENARIOS) {
@@ -74,6 +93,6 @@ let failed = false;
 for (const cli of clis) {
   const { status, reason } = await verify(cli, installed.get(cli.name));
   if (status === 'FAIL') failed = true;
-  console.log(`${cli.name} ${cli.version} ${status} ${reason}`);
+  console.log(`${cli.name} ${(cli.installs ?? cli).version} ${status} ${reason}`);
 }
 process.exit(failed ? 1 : 0);

@@ -26,7 +26,7 @@ export function createRepo(root) {
 }
 
 /** Starts `serve --auth` on port 0 and resolves once it listens. */
-function startServer({ env, cwd }) {
+export function startServer({ env, cwd }) {
   const child = spawn(process.execPath, [CLI, 'serve', '--auth', '--port', '0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   const exited = new Promise((done) => child.once('exit', done));

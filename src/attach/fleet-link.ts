@@ -51,7 +51,7 @@ interface Message {
   jsonrpc?: string;
   id?: JsonRpcId;
   method?: string;
-  params?: { uri?: unknown };
+  params?: { uri?: unknown; requestId?: unknown };
 }
 
 /**
@@ -73,6 +73,8 @@ export class FleetLink {
   #initialize: Message | null = null;
   #initialized: string | null = null;
   readonly #subscriptions = new Set<string>();
+  /** Set once the client has sent its last message: called when each of its requests has an answer. */
+  #whenAnswered: (() => void) | null = null;
 
   constructor(private readonly options: FleetLinkOptions) {}
 
@@ -100,6 +102,25 @@ export class FleetLink {
     this.#socket?.end();
   }
 
+  /**
+   * The client has sent its last message (it closed its end): resolves once every request it sent has its answer,
+   * from the fleet or an error saying why none came, and then closes the link.
+   */
+  finish(): Promise<void> {
+    return new Promise((resolve) => {
+      this.#whenAnswered = resolve;
+      this.closeIfAnswered();
+    });
+  }
+
+  private closeIfAnswered(): void {
+    const answered = this.#whenAnswered;
+    if (!answered || this.#pending.size > 0 || this.#queue.some(({ message }) => isRequest(message))) return;
+    this.#whenAnswered = null;
+    this.close();
+    answered();
+  }
+
   /** Sends a client message, remembering what a next fleet must be told again. */
   private send(socket: Socket, { line, message }: Queued): void {
     socket.write(`${line}\n`);
@@ -109,6 +130,8 @@ export class FleetLink {
   private remember(message: Message, line: string): void {
     if (message.method === undefined) return;
     if (message.id !== undefined) this.#pending.set(idKey(message.id), message.id);
+    // A request the client cancelled gets no answer, as MCP specifies: the client no longer waits for one.
+    if (message.method === 'notifications/cancelled' && isJsonRpcId(message.params?.requestId)) this.#pending.delete(idKey(message.params.requestId));
     if (message.method === 'initialize' && message.id !== undefined) this.#initialize = message;
     else if (message.method === 'notifications/initialized') this.#initialized = line;
     const uri = message.params?.uri;
@@ -129,11 +152,13 @@ export class FleetLink {
         }
         this.#socket = socket;
         for (const queued of this.#queue.splice(0)) this.send(socket, queued);
+        this.closeIfAnswered();
       },
       (error: Error) => {
         this.#connecting = false;
         this.options.logger.error({ reason: error.message }, 'no fleet to attach to');
         this.fail(this.#queue.splice(0), error.message);
+        this.closeIfAnswered();
       },
     );
   }
@@ -218,6 +243,7 @@ export class FleetLink {
       this.#pending.delete(key);
     }
     this.options.toClient(line);
+    this.closeIfAnswered();
   }
 
   /** The next fleet is told what the client told the last: the session goes on as if it had not changed. */
@@ -261,6 +287,8 @@ export class FleetLink {
     for (const id of ids) {
       this.options.toClient(errorLine(id, 'the fleet-mcp server on this data dir stopped while this call ran (a restart, an upgrade, or `serve` taking over); call again'));
     }
+    this.closeIfAnswered();
+    if (this.#closed) return;
     this.options.logger.info('the fleet went away; attaching to the next one');
     this.connect();
   }
@@ -268,8 +296,7 @@ export class FleetLink {
   /** Answers each request among the messages with the reason no fleet took it. */
   private fail(messages: Queued[], reason: string): void {
     for (const { message } of messages) {
-      if (message?.method === undefined || message.id === undefined) continue;
-      this.options.toClient(errorLine(message.id, `fleet-mcp: ${reason}`));
+      if (isRequest(message)) this.options.toClient(errorLine(message.id, `fleet-mcp: ${reason}`));
     }
   }
 }
@@ -293,6 +320,14 @@ function parse(line: string): Message | null {
   } catch {
     return null;
   }
+}
+
+function isRequest(message: Message | null): message is Message & { id: JsonRpcId } {
+  return message?.method !== undefined && message.id !== undefined;
+}
+
+function isJsonRpcId(value: unknown): value is JsonRpcId {
+  return typeof value === 'string' || typeof value === 'number';
 }
 
 function idKey(id: JsonRpcId): string {

@@ -27,6 +27,14 @@ export class MessageLines {
     return lines;
   }
 
+  /** What is left at the end of the stream: a last line the sender did not end with a newline. */
+  end(): string[] {
+    const rest = Buffer.concat(this.#parts).toString('utf8').replace(/\r$/, '');
+    this.#parts = [];
+    this.#size = 0;
+    return rest === '' ? [] : [rest];
+  }
+
   #grow(bytes: number): void {
     this.#size += bytes;
     if (this.#size > MAX_MESSAGE_BYTES) throw new Error(`a message is longer than ${MAX_MESSAGE_BYTES} bytes`);

@@ -26,10 +26,12 @@ export interface BearerAuthOptions {
   admit?: (identity: TokenIdentity, c: Context, token: string) => Response | undefined;
 }
 
-const DESCRIPTIONS: Record<AuthErrorCode, string> = {
-  missing_token: 'This server requires a bearer token: send "Authorization: Bearer <token>" (see `fleet-mcp token show`).',
-  malformed_header: 'The Authorization header must be exactly one "Bearer <token>" with a token of RFC 6750 characters.',
-  invalid_token: 'The bearer token is not a token of this server.',
+// Every refusal says how to get a token: the description is often all a client shows its user.
+const TOKEN_HINT = '`fleet-mcp token show` on the server\'s host prints its token.';
+
+const DESCRIPTIONS: Record<Exclude<AuthErrorCode, 'invalid_token'>, string> = {
+  missing_token: `This server requires a bearer token: send "Authorization: Bearer <token>". ${TOKEN_HINT}`,
+  malformed_header: `The Authorization header must be exactly one "Bearer <token>" with a token of RFC 6750 characters. ${TOKEN_HINT}`,
 };
 
 const CHALLENGE_ERRORS: Record<AuthErrorCode, string | undefined> = {
@@ -41,7 +43,7 @@ const CHALLENGE_ERRORS: Record<AuthErrorCode, string | undefined> = {
 // RFC 9110 §11.1: the scheme is case-insensitive; one or more spaces may separate it from the token.
 const BEARER = /^bearer +(\S+)$/i;
 
-type Classified = { ok: true; token: string } | { ok: false; code: AuthErrorCode };
+type Classified = { ok: true; token: string } | { ok: false; code: Exclude<AuthErrorCode, 'invalid_token'> };
 
 function classify(values: string[]): Classified {
   if (values.length === 0) return { ok: false, code: 'missing_token' };
@@ -98,7 +100,9 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<{ Vari
     const result = classify(authorizationValues(c));
     if (!result.ok) return Promise.resolve(options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]));
     const authentication = options.authenticate(result.token);
-    if (!authentication.ok) return Promise.resolve(options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', authentication.reason));
+    if (!authentication.ok) {
+      return Promise.resolve(options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', `${authentication.reason} ${TOKEN_HINT}`));
+    }
     const refused = options.admit?.(authentication.identity, c, result.token);
     if (refused) return Promise.resolve(refused);
     c.set('identity', authentication.identity);

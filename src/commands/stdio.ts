@@ -43,8 +43,12 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
       stop('unreadable client message');
     }
   });
-  // The client ends the session by closing our stdin (or by a signal), as the MCP stdio transport specifies.
-  process.stdin.once('end', () => stop('stdin closed'));
+  // The client ends the session by closing our stdin (or by a signal), as the MCP stdio transport specifies. What it
+  // asked before closing is still answered: a client may write its requests and close at once, as a pipe does.
+  process.stdin.once('end', () => {
+    for (const line of lines.end()) link.fromClient(line);
+    void link.finish().then(() => stop('stdin closed'));
+  });
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   link.start();

@@ -44,12 +44,15 @@ function clientAddress(c: Context): string {
   }
 }
 
+/** `/.well-known/...` under any prefix: mcp-remote asks `/mcp/.well-known/openid-configuration`. */
+function isDiscoveryProbe(path: string): boolean {
+  return path.split('/').includes('.well-known');
+}
+
+/** Where a client's OAuth fallback ends when discovery finds nothing: the default endpoints of MCP 2025-03-26. */
 const OAUTH_ENDPOINTS = new Set(['/register', '/authorize', '/token']);
 
-/** `/.well-known/...` under any prefix (mcp-remote asks `/mcp/.well-known/openid-configuration`), or an OAuth endpoint. */
-function isOAuthProbe(path: string): boolean {
-  return OAUTH_ENDPOINTS.has(path) || path.split('/').includes('.well-known');
-}
+const NO_OAUTH = 'This server has no OAuth authorization server: clients send the bearer token that `fleet-mcp token show` prints on its host, as "Authorization: Bearer <token>".';
 
 type ErrorStatus = 404 | 413 | 429 | 500;
 
@@ -65,6 +68,9 @@ function tooManyAttempts(c: Context, retryAfterSeconds: number): Response {
 
 function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Context) => Response | undefined {
   return (code, c) => {
+    // A client's OAuth fallback posts here without its token, even when it holds one: it gets the 401 and its hint,
+    // as its user's only view of why, but no warning or throttle count.
+    if (code === 'missing_token' && OAUTH_ENDPOINTS.has(c.req.path)) return undefined;
     const client = clientAddress(c);
     const verdict = options.throttle?.fail(client);
     const fields = { client, method: logText(c.req.method), path: logText(c.req.path) };
@@ -128,11 +134,11 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.use('*', hostGuard(options.guard));
   app.get('/health', (c) => c.json({ status: 'healthy', service: SERVICE_NAME, version: VERSION }));
 
-  // Clients probe these for OAuth discovery and registration, often without a header even when they hold the
-  // token: a plain JSON 404 tells them to use the static token, and costs no log warning or throttle count.
+  // Clients probe these for OAuth discovery, often without a header even when they hold the token: a JSON 404 sends
+  // them on to the registration endpoint, whose answer they show, and costs no log warning or throttle count.
   app.use('*', async (c, next) => {
-    if (!isOAuthProbe(c.req.path)) return next();
-    return jsonError(c, 404, 'not_found', 'This server uses a static bearer token, not OAuth.');
+    if (!isDiscoveryProbe(c.req.path)) return next();
+    return jsonError(c, 404, 'not_found', NO_OAUTH);
   });
 
   if (options.authenticate) {
@@ -152,6 +158,7 @@ export function createApp(options: AppOptions): Hono<Env> {
     app.get('/sse', options.legacySse.connect);
     app.post(LEGACY_MESSAGES_PATH, bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }), options.legacySse.message);
   }
+  for (const path of OAUTH_ENDPOINTS) app.all(path, (c) => jsonError(c, 404, 'not_found', NO_OAUTH));
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));
   app.onError((error, c) => {
     logger.error({ err: error, method: logText(c.req.method), path: logText(c.req.path) }, 'request failed');

@@ -27,8 +27,18 @@ const MCP_POST = {
   body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
 };
 
-function countAuthWarnings(): number {
-  return server.output().split('\n').filter((line) => line.includes('"authentication failed"') || line.includes('"client throttled"')).length;
+function authWarnings(): string[] {
+  return server.output().split('\n').filter((line) => line.includes('"authentication failed"') || line.includes('"client throttled"'));
+}
+
+/**
+ * After a client's probes, one wrong token to /mcp from it is still a plain 401, not 429: no probe counted toward
+ * the throttle. Its warning, once written, is the client's only one: the log keeps order, so none came before it.
+ */
+async function expectOnlyWarningIsTheLastRefusal(client: string): Promise<void> {
+  const refused = await send(server.mcpUrl, { ...MCP_POST, headers: { ...MCP_POST.headers, Authorization: 'Bearer wrong-token' }, localAddress: client });
+  expect(refused.status).toBe(401);
+  await expect.poll(() => authWarnings().filter((line) => line.includes(`"client":"${client}"`))).toEqual([expect.stringContaining('"path":"/mcp"')]);
 }
 
 // Every request comes from a fresh loopback address, so the failed-auth throttle never interferes here.
@@ -45,7 +55,8 @@ async function expectRefusal(response: Response, code: string, challenge: string
   const body = (await response.json()) as Record<string, unknown>;
   expect(Object.keys(body).sort()).toEqual(['error', 'error_description']);
   expect(body.error).toBe(code);
-  expect(typeof body.error_description).toBe('string');
+  // The description is often all a client shows its user (Claude Code, mcp-remote): it says how to get a token.
+  expect(body.error_description).toContain('`fleet-mcp token show`');
 }
 
 const MISSING = 'Bearer realm="fleet-mcp"';
@@ -128,30 +139,57 @@ describe('routes', () => {
     expect(text).not.toContain(token);
   });
 
-  it('answers OAuth discovery and registration probes with a JSON 404, no token, no warning, no throttle cost', async () => {
+  it('answers OAuth discovery probes with a JSON 404 naming the token, no warning, no throttle cost, token or not', async () => {
     const probes = [
       '/.well-known/oauth-protected-resource',
+      '/.well-known/oauth-protected-resource/mcp',
+      '/.well-known/oauth-authorization-server',
       '/.well-known/oauth-authorization-server/mcp',
+      '/.well-known/openid-configuration',
       '/mcp/.well-known/openid-configuration',
       '/mcp/.well-known/oauth-protected-resource',
-      '/register',
-      '/authorize',
-      '/token',
     ];
     const client = freshClientAddress();
-    const warningsBefore = countAuthWarnings();
-    // More probes from one address than the throttle allows failures: none of them may count as one.
-    for (const path of [...probes, ...probes]) {
-      for (const method of ['GET', 'POST']) {
-        const response = await send(`${server.baseUrl}${path}`, { method, localAddress: client });
-        expect(response.status, `${method} ${path}`).toBe(404);
-        expect(response.headers.get('content-type')).toMatch(/^application\/json/);
-        expect(((await response.json()) as { error: string }).error).toBe('not_found');
+    // More probes from one address than the throttle allows failures, half of them with a wrong token as mcp-remote
+    // sends its configured header along: none may count as one.
+    for (const path of probes) {
+      for (const authorization of [undefined, 'Bearer wrong-token']) {
+        for (const method of ['GET', 'POST']) {
+          const headers = authorization ? { Authorization: authorization } : undefined;
+          const response = await send(`${server.baseUrl}${path}`, { method, headers, localAddress: client });
+          expect(response.status, `${method} ${path}`).toBe(404);
+          expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+          expect(response.headers.get('www-authenticate')).toBeNull();
+          const body = (await response.json()) as { error: string; error_description: string };
+          expect(body.error).toBe('not_found');
+          expect(body.error_description).toContain('no OAuth authorization server');
+          expect(body.error_description).toContain('`fleet-mcp token show`');
+        }
       }
     }
-    expect(countAuthWarnings()).toBe(warningsBefore);
-    const refused = await send(server.mcpUrl, { ...MCP_POST, headers: { ...MCP_POST.headers, Authorization: 'Bearer wrong-token' }, localAddress: client });
-    expect(refused.status).toBe(401);
+    await expectOnlyWarningIsTheLastRefusal(client);
+  });
+
+  // Where Claude Code and mcp-remote end their OAuth fallback: they show this answer's body to their user.
+  const OAUTH_ENDPOINTS = ['/register', '/authorize', '/token'];
+
+  it('answers the OAuth endpoints without a token with the 401 missing_token and its hint, no warning, no throttle cost', async () => {
+    const client = freshClientAddress();
+    for (const path of [...OAUTH_ENDPOINTS, ...OAUTH_ENDPOINTS]) {
+      for (const method of ['GET', 'POST']) {
+        await expectRefusal(await send(`${server.baseUrl}${path}`, { method, localAddress: client }), 'missing_token', MISSING);
+      }
+    }
+    await expectOnlyWarningIsTheLastRefusal(client);
+  });
+
+  it('judges a token sent to an OAuth endpoint as /mcp does: a wrong one is a failed authentication, a right one is told there is no OAuth', async () => {
+    await expectRefusal(await send(`${server.baseUrl}/register`, { method: 'POST', headers: { Authorization: 'Bearer wrong-token' } }), 'invalid_token', INVALID);
+    // The log line is written after the answer; the only one for /register, where tokenless posts are not logged.
+    await expect.poll(() => authWarnings().filter((line) => line.includes('"path":"/register"'))).toHaveLength(1);
+    const accepted = await send(`${server.baseUrl}/register`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    expect(accepted.status).toBe(404);
+    expect(((await accepted.json()) as { error_description: string }).error_description).toContain('no OAuth authorization server');
   });
 
   it('refuses GET and DELETE on /mcp without a token before routing', async () => {

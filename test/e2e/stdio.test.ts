@@ -8,7 +8,7 @@ import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { exitAfterOutput } from '../helpers/process-exit.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { defaultDataDir, killHost } from '../helpers/stdio-client.js';
+import { defaultDataDir, hostPid, killHost, startStdioClient } from '../helpers/stdio-client.js';
 
 const sandboxes: Sandbox[] = [];
 
@@ -38,7 +38,26 @@ const initialize = {
   method: 'initialize',
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
+const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' };
 const callProjects = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {} } };
+
+function lines(...messages: object[]): string {
+  return messages.map((message) => JSON.stringify(message)).join('\n');
+}
+
+/** `printf '…' | fleet-mcp stdio`: writes the input, closes stdin at once, and reads stdout to the end. */
+async function pipeThrough(sandbox: Sandbox, input: string): Promise<{ code: number | null; messages: any[] }> {
+  const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  captureLog('piped stdio', () => stdout + stderr);
+  const exited = exitAfterOutput(child);
+  child.stdin.end(input);
+  const code = await exited;
+  return { code, messages: stdout === '' ? [] : stdout.trimEnd().split('\n').map((line) => JSON.parse(line)) };
+}
 
 describe('fleet-mcp stdio', () => {
   it('serves the SDK client over stdin/stdout without a token', async () => {
@@ -85,6 +104,36 @@ describe('fleet-mcp stdio', () => {
     expect(messages[1].result.isError).toBeFalsy();
     const logs = stderr.trimEnd().split('\n').map((line) => JSON.parse(line));
     expect(logs.map((line) => line.msg)).toEqual(['fleet-mcp serving on stdio', 'shutting down']);
+  });
+
+  it('answers the requests piped in before stdin closed, starting the fleet, and exits 0', async () => {
+    const sandbox = stdioSandbox();
+    expect(hostPid(defaultDataDir(sandbox))).toBeNull();
+    const { code, messages } = await pipeThrough(sandbox, `${lines(initialize, initialized, callProjects)}\n`);
+    expect(code).toBe(0);
+    expect(messages.map((message) => message.id)).toEqual([1, 2]);
+    expect(messages[0].result.serverInfo).toMatchObject({ name: 'fleet-mcp' });
+    expect(toolJson(messages[1].result)).toMatchObject({ projects: [{ name: 'work', path: sandbox.cwd }], total_count: 1 });
+    expect(hostPid(defaultDataDir(sandbox))).not.toBeNull();
+  });
+
+  it('answers them through a fleet that already runs, the last line taken without its newline', async () => {
+    const sandbox = stdioSandbox();
+    // A client attached keeps the fleet from its idle exit.
+    const attached = await startStdioClient(sandbox);
+    const host = hostPid(defaultDataDir(sandbox));
+    expect(host).not.toBeNull();
+    const { code, messages } = await pipeThrough(sandbox, lines(initialize, initialized, callProjects));
+    expect(code).toBe(0);
+    expect(messages.map((message) => message.id)).toEqual([1, 2]);
+    expect(messages[1].result.isError).toBeFalsy();
+    expect(hostPid(defaultDataDir(sandbox))).toBe(host);
+    await attached.close();
+  });
+
+  it('exits 0 at once when stdin closes after notifications only', async () => {
+    const sandbox = stdioSandbox();
+    expect(await pipeThrough(sandbox, `${lines(initialized)}\n`)).toEqual({ code: 0, messages: [] });
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s', async (signal) => {

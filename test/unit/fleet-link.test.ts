@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -108,4 +109,62 @@ describe('the stdio client’s link to the fleet socket', () => {
     expect(answer.length).toBeLessThan(1000);
     expect(JSON.parse(answer)).toMatchObject({ id: 1, error: { message: expect.stringContaining('stopped while this call ran') } });
   });
+
+  it('once the client is done, waits for the answer to each request it sent, then closes the connection', async () => {
+    const dir = dataDir();
+    const fleet = await attachedFleet(dir);
+    const { link: fleetLink, nextLine } = link(dir);
+    fleetLink.fromClient(PING);
+    fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }));
+    fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } }));
+    let finished = false;
+    const finishing = fleetLink.finish().then(() => (finished = true));
+    const fleetSide = await fleet.received('notifications/cancelled');
+    const fleetClosed = new Promise<void>((resolve) => fleetSide.once('end', resolve));
+    fleetSide.write(`${JSON.stringify({ jsonrpc: '2.0', id: 'other', result: {} })}\n`);
+    expect(JSON.parse(await nextLine())).toMatchObject({ id: 'other' });
+    expect(finished).toBe(false);
+    // The cancelled request needs no answer: the answer to the first is the last one waited for.
+    fleetSide.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} })}\n`);
+    expect(JSON.parse(await nextLine())).toMatchObject({ id: 1, result: {} });
+    await finishing;
+    await fleetClosed;
+  });
+
+  it('once the client is done, answers a request whose fleet went away with why, and does not attach again', async () => {
+    const dir = dataDir();
+    const fleet = await attachedFleet(dir);
+    const { link: fleetLink, nextLine } = link(dir);
+    fleetLink.fromClient(PING);
+    const finishing = fleetLink.finish();
+    (await fleet.received('"ping"')).destroy();
+    expect(JSON.parse(await nextLine())).toMatchObject({ id: 1, error: { message: expect.stringContaining('stopped while this call ran') } });
+    await finishing;
+    expect(fleet.hellos()).toBe(1);
+  });
 });
+
+/** A fleet that attaches each client; `received` resolves with the connection once the fleet has been sent `text`. */
+async function attachedFleet(dir: string): Promise<{ received: (text: string) => Promise<Socket>; hellos: () => number }> {
+  let hellos = 0;
+  let connection: Socket | null = null;
+  const heard = new EventEmitter();
+  const fleet = await listener(dir, (socket) => {
+    hellos += 1;
+    connection = socket;
+    socket.write(ATTACHED);
+    socket.on('data', () => heard.emit('data'));
+    heard.emit('data');
+  });
+  const received = (text: string): Promise<Socket> =>
+    new Promise((resolve) => {
+      const check = (): void => {
+        if (!connection || !fleet.received().includes(text)) return;
+        heard.off('data', check);
+        resolve(connection);
+      };
+      heard.on('data', check);
+      check();
+    });
+  return { received, hellos: () => hellos };
+}

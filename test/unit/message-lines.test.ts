@@ -11,6 +11,13 @@ describe('MessageLines', () => {
     expect(lines.push(Buffer.from(':2}\r\n\n{"c":3}\n'))).toEqual(['{"b":2}', '{"c":3}']);
   });
 
+  it('gives at the end of the stream a last line sent without its newline', () => {
+    const lines = new MessageLines();
+    expect(lines.push(Buffer.from('{"a":1}\n{"b":2}'))).toEqual(['{"a":1}']);
+    expect(lines.end()).toEqual(['{"b":2}']);
+    expect(lines.end()).toEqual([]);
+  });
+
   it('takes a line of exactly 10 MiB, and refuses one byte more, in one chunk or cut anywhere', () => {
     const longest = 'x'.repeat(LINE_LIMIT);
     expect(new MessageLines().push(Buffer.from(`${longest}\n`))[0]).toHaveLength(LINE_LIMIT);
