@@ -69,6 +69,8 @@ export class FleetLink {
   readonly #queue: Queued[] = [];
   /** Client requests the fleet has not answered, by id key. */
   readonly #pending = new Map<string, JsonRpcId>();
+  /** Those of them that are 2026-07-28 listen streams: they stay open until cancelled, and no answer is owed. */
+  readonly #listens = new Set<string>();
   readonly #internal = new Map<string, (message: Message) => void>();
   #initialize: Message | null = null;
   #initialized: string | null = null;
@@ -115,7 +117,8 @@ export class FleetLink {
 
   private closeIfAnswered(): void {
     const answered = this.#whenAnswered;
-    if (!answered || this.#pending.size > 0 || this.#queue.some(({ message }) => isRequest(message))) return;
+    const owed = [...this.#pending.keys()].some((key) => !this.#listens.has(key));
+    if (!answered || owed || this.#queue.some(({ message }) => isRequest(message) && message.method !== 'subscriptions/listen')) return;
     this.#whenAnswered = null;
     this.close();
     answered();
@@ -130,8 +133,12 @@ export class FleetLink {
   private remember(message: Message, line: string): void {
     if (message.method === undefined) return;
     if (message.id !== undefined) this.#pending.set(idKey(message.id), message.id);
+    if (message.id !== undefined && message.method === 'subscriptions/listen') this.#listens.add(idKey(message.id));
     // A request the client cancelled gets no answer, as MCP specifies: the client no longer waits for one.
-    if (message.method === 'notifications/cancelled' && isJsonRpcId(message.params?.requestId)) this.#pending.delete(idKey(message.params.requestId));
+    if (message.method === 'notifications/cancelled' && isJsonRpcId(message.params?.requestId)) {
+      this.#pending.delete(idKey(message.params.requestId));
+      this.#listens.delete(idKey(message.params.requestId));
+    }
     if (message.method === 'initialize' && message.id !== undefined) this.#initialize = message;
     else if (message.method === 'notifications/initialized') this.#initialized = line;
     const uri = message.params?.uri;
@@ -241,6 +248,7 @@ export class FleetLink {
         return;
       }
       this.#pending.delete(key);
+      this.#listens.delete(key);
     }
     this.options.toClient(line);
     this.closeIfAnswered();
@@ -248,6 +256,8 @@ export class FleetLink {
 
   /** The next fleet is told what the client told the last: the session goes on as if it had not changed. */
   private async replay(socket: Socket): Promise<void> {
+    // A 2026-07-28 client opened no session: each of its requests stands alone, and its listen streams were ended.
+    if (!this.#initialize) return;
     await this.request(socket, { ...this.#initialize, id: internalId() });
     if (this.#initialized) socket.write(`${this.#initialized}\n`);
     for (const uri of this.#subscriptions) {
@@ -284,6 +294,7 @@ export class FleetLink {
     this.#lostFleetAt = Date.now();
     const ids = [...this.#pending.values()];
     this.#pending.clear();
+    this.#listens.clear();
     for (const id of ids) {
       this.options.toClient(errorLine(id, 'the fleet-mcp server on this data dir stopped while this call ran (a restart, an upgrade, or `serve` taking over); call again'));
     }

@@ -117,14 +117,16 @@ describe('the stdio client’s link to the fleet socket', () => {
     fleetLink.fromClient(PING);
     fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }));
     fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } }));
+    // A 2026-07-28 listen stream stays open until cancelled: no answer to it is owed.
+    fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'subscriptions/listen', params: { notifications: {} } }));
     let finished = false;
     const finishing = fleetLink.finish().then(() => (finished = true));
-    const fleetSide = await fleet.received('notifications/cancelled');
+    const fleetSide = await fleet.received('subscriptions/listen');
     const fleetClosed = new Promise<void>((resolve) => fleetSide.once('end', resolve));
     fleetSide.write(`${JSON.stringify({ jsonrpc: '2.0', id: 'other', result: {} })}\n`);
     expect(JSON.parse(await nextLine())).toMatchObject({ id: 'other' });
     expect(finished).toBe(false);
-    // The cancelled request needs no answer: the answer to the first is the last one waited for.
+    // The cancelled request and the listen stream need no answer: the answer to the first is the last one waited for.
     fleetSide.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} })}\n`);
     expect(JSON.parse(await nextLine())).toMatchObject({ id: 1, result: {} });
     await finishing;
