@@ -3,7 +3,7 @@ import autocannon from 'autocannon';
 import { MCP_BODY } from '../mcp-request.mjs';
 
 /**
- * @param {{ url: string, headers: Record<string, string>, seconds: number, connections: number }} options
+ * @param {{ url: string, headers: Record<string, string>, body?: string, seconds: number, connections: number }} options
  * @returns {Promise<{ rps: number, p50: number, p99: number, errors: number }>}
  */
 export async function load(options) {
@@ -13,7 +13,7 @@ export async function load(options) {
     method: 'POST',
     headers: options.headers,
     // A new JSON-RPC id per request, as a client sends: within a session, concurrent requests must not share one.
-    requests: [{ setupRequest: (request) => ({ ...request, body: MCP_BODY.replace('"id":1', `"id":${(id += 1)}`) }) }],
+    requests: [{ setupRequest: (request) => ({ ...request, body: (options.body ?? MCP_BODY).replace('"id":1', `"id":${(id += 1)}`) }) }],
     duration: options.seconds,
     connections: options.connections,
   });

@@ -1,10 +1,10 @@
-// npm run bench: starts the four servers side by side (five targets: one is a session on the auth-on server) on loopback, loads each in turn for a bounded time, and
+// npm run bench: starts the four servers side by side (six targets: a session and a 2026-07-28 caller are on the auth-on server) on loopback, loads each in turn for a bounded time, and
 // prints throughput, latency, their ratios, idle memory and cold start. See BENCHMARKS.md.
 import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { cpus, loadavg, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
-import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
+import { MCP_BODY, MODERN_HEADERS, MODERN_MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
 import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
 
@@ -38,8 +38,11 @@ const PROTOCOL_VERSION = '2025-06-18';
 
 /** A target's request headers: the token where there is one, and the session's id for the session row. */
 function headersOf(target) {
-  return { ...mcpHeaders(target.token), ...(target.sessionId ? { 'mcp-session-id': target.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } : {}) };
+  const session = target.sessionId ? { 'mcp-session-id': target.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } : {};
+  return { ...mcpHeaders(target.token), ...session, ...(target.modern ? MODERN_HEADERS : {}) };
 }
+
+const bodyOf = (target) => (target.modern ? MODERN_MCP_BODY : MCP_BODY);
 
 /** Opens a session on a fleet-mcp target (initialize, then initialized) and returns its id. */
 async function openSession(target) {
@@ -63,9 +66,14 @@ async function sessionTarget(stateless) {
   return { ...stateless, key: 'e', name: 'fleet-mcp /mcp in a session, auth on', sessionId, stop: async () => {} };
 }
 
+/** (f) is (b)'s server again, called at MCP 2026-07-28: f/b says what the modern era costs or saves per call. */
+function modernTarget(stateless) {
+  return { ...stateless, key: 'f', name: 'fleet-mcp /mcp at 2026-07-28, auth on', modern: true, stop: async () => {} };
+}
+
 /** The tool result a target answers with (JSON or a one-event SSE stream), to check all do the same work. */
 async function toolAnswer(target) {
-  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers: headersOf(target), body: MCP_BODY });
+  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers: headersOf(target), body: bodyOf(target) });
   if (response.status !== 200) throw new Error(`${target.name} answered ${response.status}: ${await response.text()}`);
   const text = await response.text();
   const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
@@ -93,7 +101,7 @@ async function measure(started) {
 }
 
 function loadOptions(target) {
-  return { url: `http://127.0.0.1:${target.port}/mcp`, headers: headersOf(target), connections: CONNECTIONS };
+  return { url: `http://127.0.0.1:${target.port}/mcp`, headers: headersOf(target), body: bodyOf(target), connections: CONNECTIONS };
 }
 
 /** The q-quantile of a list (nearest rank), q in [0, 1]. */
@@ -169,6 +177,7 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
     row(['---', '---:', '---:', '---']),
     ratioRow('b/c, auth on vs off', 'b', 'c', `auth overhead ${((1 - bc) * 100).toFixed(1)} %; wall clock cannot settle 2 %, see bench:instructions`),
     ratioRow('e/b, session vs stateless', 'e', 'b', 'at least 1 (a call in a session not slower)'),
+    ratioRow('f/b, 2026-07-28 vs 2025 stateless', 'f', 'b', 'at least 1 (the modern era not slower)'),
     ratioRow('b/d, fleet-mcp vs stock SDK', 'b', 'd', 'at least 2'),
     ratioRow('b/a, fleet-mcp vs bare Hono', 'b', 'a', ''),
     ...(has('p') ? [ratioRow('b/p, this build vs the baseline build', 'b', 'p', 'at least 1.5 against the build before server pooling')] : []),
@@ -190,6 +199,8 @@ async function main() {
     const idle = new Map(started.map((t) => [t.key, rssMiB(t.pid)]));
     started.push(await sessionTarget(started.find((t) => t.key === 'b')));
     idle.set('e', idle.get('b'));
+    started.push(modernTarget(started.find((t) => t.key === 'b')));
+    idle.set('f', idle.get('b'));
     await checkSameWork(started);
     const rounds = await measure(started);
     const coldStart = {

@@ -6,7 +6,8 @@ import { git } from '../fleet/helpers.js';
 import { connectModernClient } from '../helpers/modern-client.js';
 import { taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { runCli } from '../helpers/cli.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
 import { startFleetServer } from './fleet-server.js';
@@ -60,5 +61,55 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     await ok(client, 'delete_agent', { agent_name: 'modern' });
     await subscription.close();
     await client.close();
+  });
+});
+
+const TASKS_META = {
+  'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+};
+
+/** One 2026-07-28 request by hand, declaring the tasks extension, as `token`. */
+async function raw(url: string, token: string, method: string, params: Record<string, unknown>, name: string): Promise<any> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'Mcp-Protocol-Version': '2026-07-28',
+      'Mcp-Method': method,
+      'Mcp-Name': name,
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: TASKS_META } }),
+  });
+  return response.json();
+}
+
+describe('2026-07-28 tasks belong to their token', () => {
+  it('another token cannot see or cancel a wait task; its owner cancels it, and with it the agent\'s task', async () => {
+    const fleet = createShellFleet('fleet-mcp-modern-tasks', { sh: { command: SHELL, default: true } });
+    const server = await startFleetServer(fleet);
+    const url = server.server.mcpUrl;
+    const owner = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
+    const created = await runCli(fleet.sandbox, ['token', 'create', 'other', '--scope', 'run'], { FLEET_MCP_DATA_DIR: fleet.dataDir });
+    const other = rememberSecret(created.stdout.trim());
+    await server.ok('create_agent', { name: 'sleeper', project: 'repo', task: 'sleep 600' });
+
+    const call = await raw(url, owner, 'tools/call', { name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 600 } }, 'wait_for_agent');
+    expect(call.result).toMatchObject({ resultType: 'task', status: 'working' });
+    const { taskId } = call.result;
+    expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ taskId, status: 'working', resultType: 'complete' });
+
+    for (const method of ['tasks/get', 'tasks/cancel']) {
+      const refused = await raw(url, other, method, { taskId }, taskId);
+      expect(refused.error.message).toContain('Task not found');
+    }
+    expect((await server.ok('show_agent', { agent_name: 'sleeper' })).status).toBe('busy');
+
+    expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({ resultType: 'complete' });
+    expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ status: 'cancelled' });
+    expect((await server.ok('show_agent', { agent_name: 'sleeper' })).last_task.status).toBe('canceled');
   });
 });
