@@ -1,6 +1,7 @@
 import type { HttpBindings } from '@hono/node-server';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
-import { isLegacyRequest } from '@modelcontextprotocol/server';
+import { SUPPORTED_PROTOCOL_VERSIONS as LEGACY_VERSIONS } from '@modelcontextprotocol/sdk/types.js';
+import { isLegacyRequest, PROTOCOL_VERSION_META_KEY } from '@modelcontextprotocol/server';
 import type { Context } from 'hono';
 import type { AuthVariables, TokenIdentity } from '../auth/identity.js';
 import { grants, type Scope } from '../auth/scopes.js';
@@ -14,7 +15,7 @@ import { readMcpBody } from './mcp-body.js';
 import type { McpSessions } from './mcp-sessions.js';
 import { jsonAnswer, jsonExchangeOf } from './json-exchange-request.js';
 import { McpServerPool } from './mcp-server-pool.js';
-import { authInfoOf, createModernHandler } from './modern-mcp.js';
+import { createModernHandler } from './modern-mcp.js';
 import { refuseTaskCalls } from './task-call-guard.js';
 
 type McpContext = Context<{ Bindings: HttpBindings; Variables: AuthVariables }>;
@@ -100,6 +101,19 @@ function checkToolCalls(identity: TokenIdentity, body: unknown, logger: Logger):
   return undefined;
 }
 
+/**
+ * Whether the 2026-07-28 side answers: the SDK's own classification, asked only when the request may be modern.
+ * The SDK routes every body that carries the envelope's protocol version there, and none that carries neither it nor
+ * a 2026-era MCP-Protocol-Version header; asking it about every 2025-era request would cost each such call.
+ */
+async function isModernRequest(c: McpContext, request: Request, parsedBody: unknown): Promise<boolean> {
+  const claim = (parsedBody as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY];
+  if (claim !== undefined) return true;
+  const version = c.req.header('mcp-protocol-version');
+  if (parsedBody !== undefined && !Array.isArray(parsedBody) && (version === undefined || LEGACY_VERSIONS.includes(version))) return false;
+  return !(await isLegacyRequest(request, parsedBody, { maxRequestBodySize: MAX_BODY_BYTES }));
+}
+
 /** Idle servers kept for stateless requests: enough for the concurrent clients of a busy host. */
 const MAX_IDLE_POOLED_SERVERS = 32;
 
@@ -138,9 +152,9 @@ export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, log
     const { request, parsedBody } = c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
     const refusedCall = checkToolCalls(identity, parsedBody, logger);
     if (refusedCall) return refusedCall;
-    // The SDK's own classification: whatever carries the 2026-07-28 envelope, or claims it, is the modern side's to answer.
-    if (c.req.method === 'POST' && !(await isLegacyRequest(request, parsedBody, { maxRequestBodySize: MAX_BODY_BYTES }))) {
-      return modern.fetch(request, { authInfo: authInfoOf(identity), parsedBody });
+    if (c.req.method === 'POST' && (await isModernRequest(c, request, parsedBody))) {
+      const calls = toolCalls(parsedBody);
+      return modern.fetch(request, identity, parsedBody, calls.length === 1 ? calls[0]!.tool : undefined);
     }
     const refused = refuseTaskCalls(parsedBody);
     if (refused) return refused;
