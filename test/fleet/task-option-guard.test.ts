@@ -18,8 +18,6 @@ afterAll(() => rmSync(outside, { recursive: true, force: true }));
 describe('where a task text could be an option', () => {
   it.each<[string, string[]]>([
     ['a bare {task}', ['git', 'log', '-n', '1', '{task}']],
-    ['{task} as the script of sh -c', ['sh', '-c', '{task}']],
-    ['{task} as the script, after flags', ['/bin/bash', '-e', '-c', '{task}', 'name']],
     ['{task} after a shell flag that takes a value', ['sh', '-o', 'errexit', '-c', 'script', 'name', '{task}']],
     ['{task} after sh with no -c (a script file to run)', ['sh', '{task}']],
     ['{task} after a script that is left out outside git', ['sh', '-c', '{git_dir}', '{task}']],
@@ -37,6 +35,11 @@ describe('where a task text could be an option', () => {
     ['the script name of sh -c', ['/bin/sh', '-c', 'printf "%s" "$0"', '{task}']],
     ['a positional parameter of bash -ec', ['/usr/bin/bash', '-ec', 'script', 'agent', '{task}']],
     ['a positional parameter of dash -e -c', ['dash', '-e', '-c', 'script', 'agent', '{task}']],
+    ['a positional parameter of a login bash -lc', ['bash', '-lc', 'script', 'agent', '{task}']],
+    ['a positional parameter of zsh -c', ['/usr/bin/zsh', '-c', 'script', 'agent', '{task}']],
+    // The task is the script: its author runs any command already, so an option it becomes adds nothing.
+    ['the script of sh -c', ['sh', '-c', '{task}']],
+    ['the script, after flags', ['/bin/bash', '-e', '-c', '{task}', 'name']],
   ])('is not %s', (_shape, argv) => {
     expect(readsTaskAsOption(argv)).toBe(false);
   });
