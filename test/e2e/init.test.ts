@@ -2,9 +2,9 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findExecutable } from '../../src/fleet/executables.js';
 import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
 import { runCli } from '../helpers/cli.js';
+import { toolsPath } from '../helpers/tools-path.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { initGitRepo } from '../fleet/helpers.js';
 
@@ -133,15 +133,3 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('fleet-mcp init 
     expect(result.stdout + result.stderr).not.toContain(secret);
   });
 });
-
-/** A folder of links to the tools the server and git need (and bwrap, pasta), so PATH holds no agent CLI of this host's. */
-function toolsPath(root: string): string {
-  const tools = join(root, 'tools');
-  mkdirSync(tools);
-  for (const tool of ['git', 'env', 'sh', 'true', 'bwrap', 'pasta']) {
-    const found = findExecutable(tool, { pathEnv: process.env.PATH, cwd: '/' });
-    if (found) symlinkSync(found, join(tools, tool));
-  }
-  symlinkSync(process.execPath, join(tools, 'node'));
-  return tools;
-}
