@@ -130,6 +130,24 @@ describe('a task text starting with "-"', () => {
     expect(existsSync(leak)).toBe(false);
   });
 
+  it('is let through for a role whose task is the script of sh -c, where an option adds nothing to what a script does', async () => {
+    const repo = sandbox.gitRepo();
+    const logger = recordingLogger();
+    // The element after the script becomes the script when the task turns into an option: still the role's text, and
+    // no more than a task that wrote `echo …` itself could run.
+    const rolesConfig = sandbox.rolesConfig({ script: { command: ['/bin/sh', '-c', '{task}', 'echo the next element ran'] } });
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig, logger });
+    const leak = join(outside, 'leak-script');
+    for (const [name, attack] of [['output', `--output=${leak}`], ['trace', '-x']] as const) {
+      await fleet.createAgent({ name, project: 'repo', role: 'script', task: attack });
+      await fleet.waitForAgent(name, 20_000);
+    }
+    expect(fleet.showAgent('output').last_task).toMatchObject({ status: 'failed' });
+    expect(logTexts(fleet, 'trace')).toContain('the next element ran');
+    expect(existsSync(leak)).toBe(false);
+    expect(logger.warnings.map((warning) => warning.role)).toEqual(['test']);
+  });
+
   it('is stopped at launch too when the role changed after the task was queued', async () => {
     const repo = sandbox.gitRepo();
     const dataDir = sandbox.dir('fleet-data-');
