@@ -27,6 +27,13 @@ function refuseDataDir(path: string, config: Config): void {
   }
 }
 
+/** Whether the presets run sandboxed here; they need bwrap, and pasta for the network their model API needs. */
+function sandboxLine(sandbox: ReturnType<typeof sandboxSettings>): string {
+  if (sandbox.bwrap.problem) return `sandbox: not usable here (${sandbox.bwrap.problem}); the built-in roles run unsandboxed`;
+  if (sandbox.userNet.problem) return `sandbox: bwrap works, but not pasta (${sandbox.userNet.problem}); the built-in roles run unsandboxed`;
+  return 'sandbox: bwrap works; the built-in roles run sandboxed';
+}
+
 function describe(state: RoleState): string {
   if (state.absent) return state.absent;
   const parts = [state.file ?? 'its command is not on PATH'];
@@ -51,7 +58,7 @@ export function initCommand(flags: InitFlags): void {
   ];
   const fleetConfig = readFleetConfig(config);
   const sandbox = sandboxSettings(config);
-  lines.push(sandbox.bwrap.problem ? `sandbox: not usable here (${sandbox.bwrap.problem}); the built-in roles run unsandboxed` : 'sandbox: bwrap works; the built-in roles run sandboxed');
+  lines.push(sandboxLine(sandbox));
   const launcher = createFleetLauncher({ dataDir: config.dataDir, baseEnv: process.env, sandbox });
   const roles = resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH });
   const states = roleStates({ roles, rolesConfig: fleetConfig.roles, project: fleetConfig.projects.find((p) => p.name === project.name), launcher, baseEnv: process.env });
