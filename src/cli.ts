@@ -11,7 +11,7 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_AUTH_TOKEN_FILE  token file; default ~/.config/fleet-mcp/auth_token
  *FLEET_MCP_AUTH_TOKEN       token from a secret manager; wins over the file, never written to disk
  *FLEET_MCP_HOST             listen address; default 127.0.0.1
-  FLEET_MCP_PORT             listen port (0 picks a free one); default 8000
+  FLEET_MCP_PORT             listen port (0 picks a free one); default 8000; a busy port stops serve, naming it
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
  *FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
  *FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
@@ -58,6 +58,20 @@ const program = new Command('fleet-mcp')
   .showHelpAfterError();
 
 program
+  .command('init')
+  .description('make the git repository you are in a project of the fleet config, and say which agent CLIs are installed, look logged in and can run')
+  .option('--config <path>', 'fleet config file to add the project to (FLEET_MCP_CONFIG)')
+  .option('--data-dir <path>', 'agent state directory, hidden from sandboxed agents (FLEET_MCP_DATA_DIR)')
+  .addHelpText(
+    'after',
+    '\nThe config is written 0600 (its folder 0700 when made), keeping everything else in it; running init again changes\n' +
+      'nothing. A config that cannot be read is refused, never overwritten. Logins are looked for locally (credentials\n' +
+      "files, API key variables), never by asking a provider. \"Usable\" means a task can start: a CLI the sandbox cannot\n" +
+      'see (e.g. under /tmp, which it replaces with its own) is not, and init says why and what to do.',
+  )
+  .action(run(async () => (await import('./commands/init.js')).initCommand));
+
+program
   .command('serve')
   .description('serve MCP over Streamable HTTP at /mcp, and the legacy HTTP+SSE transport at /sse')
   .option('--host <address>', 'listen address (FLEET_MCP_HOST)')
@@ -68,7 +82,7 @@ program
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
-  .option('--stop-agents-on-exit', 'cancel running tasks when the server stops; by default they run on (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
+  .option('--stop-agents-on-exit', 'cancel running and queued tasks when the server stops; by default they run on, and Ctrl+C says how many (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)

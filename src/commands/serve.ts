@@ -26,7 +26,9 @@ import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
 import { closeInheritedFds } from './inherited-fds.js';
 import { ownPortProblem } from './own-port-guard.js';
+import { describeListenError } from './listen-errors.js';
 import { handleServeSignals } from './serve-signals.js';
+import { stopNotice } from './stop-notice.js';
 import { shareFleet } from './share-fleet.js';
 
 const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
@@ -123,7 +125,9 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const watcher = bothWatchers(reloaders);
   const reloads = auth ? 'the token files and the fleet config' : 'the fleet config';
   const signals = handleServeSignals({ logger, watcher, reloads });
-  await assertPortFree(config.host, config.port);
+  await assertPortFree(config.host, config.port).catch((error: unknown) => {
+    throw describeListenError(error, config.host, config.port);
+  });
   const fleet = await openFleet(config, fleetConfig, logger);
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
@@ -148,7 +152,12 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     legacySse,
     logger,
   });
-  const server = await listen({ app, host: config.host, port: config.port, maxConnections: config.maxConnections, headersTimeoutMs: config.headersTimeoutMs });
+  // Checked above, but another program may have taken the port since.
+  const server = await listen({ app, host: config.host, port: config.port, maxConnections: config.maxConnections, headersTimeoutMs: config.headersTimeoutMs }).catch(
+    (error: unknown) => {
+      throw describeListenError(error, config.host, config.port);
+    },
+  );
   const url = `http://${displayHost(config.host)}:${server.address.port}/mcp`;
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);
@@ -167,6 +176,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   );
 
   signals.stopWith(async () => {
+    const notice = stopNotice(fleet, config.stopAgentsOnExit);
     // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
     // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
     const closing = Promise.all([server.close(config.shutdownGraceMs), (socket?.close() ?? Promise.resolve()).then(() => fleet.shutdown())]);
@@ -177,6 +187,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');
     subscriptions.close();
     await closing;
+    if (notice) logger.warn({ running_agents: notice.running, queued_tasks: notice.queued }, notice.message);
     // Last, so the requests answered during the grace are counted too.
     auth?.usage.close();
     logger.info('stopped');

@@ -1,5 +1,6 @@
 import { FleetError, listNames } from './errors.js';
 import { NO_PROJECTS_HINT, type Project } from './projects.js';
+import { absentPresetReason, AGENT_CLI_INSTALL_HINT } from './roles.js';
 import type { Agent, Role } from './types.js';
 
 /** The projects and roles of the fleet, and the lookups whose errors list what is valid. */
@@ -7,6 +8,8 @@ export class Catalog {
   constructor(
     readonly projects: readonly Project[],
     readonly roles: readonly Role[],
+    /** The agents' PATH, to say why a built-in preset asked for by name is not offered. */
+    private readonly pathEnv?: string,
   ) {
     const projectNames = projects.map((project) => project.name);
     for (const role of roles) {
@@ -43,13 +46,15 @@ export class Catalog {
       throw new FleetError(
         'not_found',
         `No role is available for project "${project.name}": no built-in agent CLI (claude, codex, gemini, opencode, aider) ` +
-          `is on PATH and the fleet config defines none for it. Add one under "roles" in the fleet config.`,
+          `is on the server's PATH and the fleet config defines none for it. Install one (${AGENT_CLI_INSTALL_HINT}) and restart the server, or add a role under "roles" in the fleet config.`,
       );
     }
     const role = roles.find((candidate) => candidate.name === name);
     if (role) return role;
     const elsewhere = this.roles.find((candidate) => candidate.name === name);
-    const why = elsewhere ? `Role "${name}" is not offered for project "${project.name}".` : `Unknown role ${JSON.stringify(name)}.`;
+    const why = elsewhere
+      ? `Role "${name}" is not offered for project "${project.name}".`
+      : (absentPresetReason(name, this.pathEnv) ?? `Unknown role ${JSON.stringify(name)}.`);
     throw new FleetError('not_found', `${why} Roles for project "${project.name}": ${listNames(roles.map((role) => role.name))}.`);
   }
 

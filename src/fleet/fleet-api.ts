@@ -5,6 +5,7 @@ import type { Project } from './projects.js';
 import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
+import type { OfferedRole } from './role-usability.js';
 import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
 
 /** What the fleet offers the tools: the operations on agents, and what they take and answer. */
@@ -77,7 +78,8 @@ export const AGENT_LOG_PAGES = { defaultSize: 50, maxSize: 500 } as const;
 
 export interface Fleet {
   listProjects(): Project[];
-  listRoles(project: string): Role[];
+  /** The project's roles, each with whether its tasks can start (`usable`) and, if not, the `problem` and its fix. */
+  listRoles(project: string): OfferedRole[];
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
   listAgents(filter?: ListAgentsFilter): Agent[];
   showAgent(name: string): AgentDetails;

@@ -35,6 +35,7 @@ import { agentKey, assertValidAgentName } from './names.js';
 import type { Project } from './projects.js';
 import { pageWindow, toPage, type PageRequest } from './pagination.js';
 import { recoverState, type RecoveredState, type ResumableTask } from './recovery.js';
+import { offeredRole, type OfferedRole } from './role-usability.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { GitPlace } from './review/git.js';
 import { Store, type AgentRecord } from './store.js';
@@ -84,7 +85,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   if (!Number.isInteger(options.maxBusy) || options.maxBusy < 1) {
     throw new FleetError('invalid_argument', `maxBusy must be a whole number of at least 1 (got ${options.maxBusy}).`);
   }
-  const catalog = new Catalog(options.projects, options.roles);
+  const catalog = new Catalog(options.projects, options.roles, options.baseEnv.PATH);
   const logger = options.logger ?? silentLogger;
   for (const role of unprotectedTaskRoles(options.roles)) {
     logger.warn(
@@ -176,8 +177,10 @@ class FleetService implements Fleet {
     return this.parts.catalog.projects.map((project) => ({ ...project }));
   }
 
-  listRoles(projectName: string): Role[] {
-    return this.parts.catalog.rolesOf(projectName);
+  listRoles(projectName: string): OfferedRole[] {
+    const project = this.parts.catalog.project(projectName);
+    const deps = { launcher: this.parts.launcher, pathEnv: this.parts.options.baseEnv.PATH };
+    return this.parts.catalog.rolesOf(projectName).map((role) => offeredRole(role, project, deps));
   }
 
   async createAgent(input: CreateAgentInput): Promise<AgentDetails> {
@@ -361,7 +364,7 @@ class FleetService implements Fleet {
   }
 
   reloadConfig(projects: Project[], roles: Role[]): void {
-    this.parts.catalog = new Catalog(projects, roles);
+    this.parts.catalog = new Catalog(projects, roles, this.parts.options.baseEnv.PATH);
   }
 
   isWorking(): boolean {

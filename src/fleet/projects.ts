@@ -117,14 +117,14 @@ export const NO_PROJECTS_HINT =
   '~/.config/fleet-mcp/config.json), or start fleet-mcp in a project folder (never /). A running server reads the config within a second.';
 
 /** The folder's name, made a valid project name ("my app" is "my-app"); empty for the root folder. */
-function folderProjectName(dir: string): string {
+export function folderProjectName(dir: string): string {
   return basename(dir)
     .replace(/[^A-Za-z0-9._-]/g, '-')
     .replace(/^[^A-Za-z0-9]+/, '')
     .slice(0, 64);
 }
 
-function pathTag(dir: string): string {
+export function pathTag(dir: string): string {
   return createHash('sha256').update(dir).digest('hex').slice(0, 6);
 }
 

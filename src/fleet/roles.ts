@@ -21,6 +21,8 @@ export interface BuiltinRole {
   /** The same run, continuing the agent's previous conversation; absent where the CLI cannot. */
   continue_command?: readonly string[];
   description: string;
+  /** How a user installs its CLI, said where the role is missing. */
+  install: string;
   output: OutputFormat;
   env?: Record<string, string>;
   /** What the CLI writes besides the worktree (its login, settings, sessions), writable inside the sandbox. */
@@ -48,6 +50,7 @@ const GEMINI_OPTIONS = ['--skip-trust', '--approval-mode=yolo', '--output-format
 export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   {
     name: 'claude',
+    install: 'npm install -g @anthropic-ai/claude-code',
     command: ['claude', ...CLAUDE_OPTIONS, '--', TASK_PLACEHOLDER],
     continue_command: ['claude', ...CLAUDE_OPTIONS, '--continue', '--', TASK_PLACEHOLDER],
     description: 'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
@@ -63,6 +66,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   },
   {
     name: 'codex',
+    install: 'npm install -g @openai/codex',
     // workspace-write keeps the sandbox but protects a linked worktree's git dir, so both git dirs are added as
     // writable roots (left out in a project that is not a git repository, which needs --skip-git-repo-check).
     command: ['codex', 'exec', '--json', '--sandbox=workspace-write', '--skip-git-repo-check', '--add-dir={git_common_dir}', '--add-dir={git_dir}', '--', TASK_PLACEHOLDER],
@@ -82,6 +86,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   },
   {
     name: 'gemini',
+    install: 'npm install -g @google/gemini-cli',
     // Every worktree is a new directory the CLI has never trusted (exit 55 without --skip-trust); yolo approves
     // every tool call, since nobody can answer a prompt.
     command: ['gemini', ...GEMINI_OPTIONS, `--prompt=${TASK_PLACEHOLDER}`],
@@ -92,6 +97,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   },
   {
     name: 'opencode',
+    install: 'npm install -g opencode-ai',
     command: ['opencode', 'run', '--format=json', '--', TASK_PLACEHOLDER],
     continue_command: ['opencode', 'run', '--format=json', `--session=${SESSION_PLACEHOLDER}`, '--', TASK_PLACEHOLDER],
     description: 'opencode run: edits files inside its worktree and runs shell commands (git commit included) under its default permissions; whatever would ask (e.g. a path outside the worktree) is rejected.',
@@ -102,6 +108,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   },
   {
     name: 'aider',
+    install: 'pipx install aider-chat',
     command: ['aider', '--yes', `--message=${TASK_PLACEHOLDER}`],
     description: 'Aider (aider --yes --message): applies the task and exits. Not verified against the real CLI.',
     output: 'text',
@@ -109,6 +116,25 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
   },
 ];
 const BUILTIN_NAMES = new Set(BUILTIN_ROLES.map((role) => role.name));
+
+/** The verified presets' CLIs and how to install each, for a fleet that has none. */
+export const AGENT_CLI_INSTALL_HINT = BUILTIN_ROLES.filter((role) => role.name !== 'aider')
+  .map((role) => `${role.name} (${role.install})`)
+  .join(', ');
+
+/**
+ * Why a built-in preset is not offered, for a caller who asked for it by name; null for any other name. Its CLI is
+ * missing, or it is on PATH and so the config disables it (or it came after the roles were last read).
+ */
+export function absentPresetReason(name: string, pathEnv: string | undefined): string | null {
+  const builtin = BUILTIN_ROLES.find((role) => role.name === name);
+  if (!builtin) return null;
+  const program = builtin.command[0]!;
+  if (findExecutable(program, { pathEnv, cwd: '/' })) {
+    return `Role "${name}" is a built-in preset that is not offered: the fleet config disables it, or its CLI "${program}" was installed after the server read its roles (restart the server).`;
+  }
+  return `Role "${name}" is a built-in preset, but its CLI "${program}" is not installed on the server's PATH: install it (${builtin.install}), then restart the server.`;
+}
 
 /** A role's timeout in milliseconds; a zero duration is no limit a user would mean, so it is refused too. */
 function timeoutMs(text: string): number | undefined {

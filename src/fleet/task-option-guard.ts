@@ -4,9 +4,9 @@ import { TASK_PLACEHOLDER } from './roles.js';
 import type { Role } from './types.js';
 
 /** Shells whose `-c` takes the next operand as the script and every argument after it as $0, $1, …, never as an option. */
-const SHELLS = new Set(['sh', 'bash', 'dash', 'ash']);
-/** Shell flags that take no value of their own, so the argument after them is not theirs (unlike -o or -O). */
-const SHELL_FLAGS = /^-[cefnuvx]+$/;
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'ksh', 'mksh']);
+/** Shell flags that take no value of their own (bash's -l and -i too), so the argument after them is not theirs (unlike -o or -O). */
+const SHELL_FLAGS = /^-[abcefhiklmnprstuvxBCEHPT]+$/;
 /** Placeholders that may have no value: an element holding one is left out, and the next one takes its place. */
 const OPTIONAL_PLACEHOLDER = /\{(git_dir|git_common_dir|session_id)\}/;
 
@@ -26,11 +26,13 @@ function shellScriptIndex(argv: readonly string[]): number {
 
 /**
  * Whether a task text starting with "-" would reach the program as an option: an argument that starts with {task},
- * with no `--` before it and not after the script of `sh -c <script>`. `--x={task}` and `Review: {task}` cannot.
+ * with no `--` before it, and neither after the script of `sh -c <script>` nor that script itself. `--x={task}` and
+ * `Review: {task}` cannot. Where the task is the script, whoever writes it runs any command already: an option it
+ * turns into gives the shell nothing more to do, so such a role is neither warned about nor refused.
  */
 export function readsTaskAsOption(argv: readonly string[]): boolean {
   const script = shellScriptIndex(argv);
-  return argv.some((arg, at) => at > 0 && arg.startsWith(TASK_PLACEHOLDER) && !argv.slice(1, at).includes('--') && !(script !== -1 && at > script));
+  return argv.some((arg, at) => at > 0 && arg.startsWith(TASK_PLACEHOLDER) && !argv.slice(1, at).includes('--') && !(script !== -1 && at >= script));
 }
 
 /** Every argv a task of the role may run with: fresh or continuing, in the sandbox or not. */

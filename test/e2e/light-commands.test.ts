@@ -41,7 +41,7 @@ describe('commands that need no server', () => {
     expect((await withProbe(sandbox, ['-e', "require('node:http')"])).httpModules).toEqual(['NativeModule http']);
   });
 
-  it.each(['--version', '--help', 'token --help', 'serve --help', 'token path', 'token list'])(
+  it.each(['--version', '--help', 'token --help', 'serve --help', 'init --help', 'token path', 'token list'])(
     'fleet-mcp %s runs without loading the server',
     async (command) => {
       const sandbox = createSandbox();

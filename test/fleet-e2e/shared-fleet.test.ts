@@ -180,7 +180,7 @@ describe('one fleet, many clients', () => {
     try {
       const port = String((taken.address() as AddressInfo).port);
       const failed = await expectStartFailure(fleet.sandbox, { env: { ...fleetEnv(fleet), FLEET_MCP_PORT: port } });
-      expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining('EADDRINUSE') });
+      expect(failed).toMatchObject({ code: 1, stderr: expect.stringContaining(`port ${port} is in use`) });
     } finally {
       taken.close();
     }

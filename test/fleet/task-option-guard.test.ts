@@ -18,8 +18,6 @@ afterAll(() => rmSync(outside, { recursive: true, force: true }));
 describe('where a task text could be an option', () => {
   it.each<[string, string[]]>([
     ['a bare {task}', ['git', 'log', '-n', '1', '{task}']],
-    ['{task} as the script of sh -c', ['sh', '-c', '{task}']],
-    ['{task} as the script, after flags', ['/bin/bash', '-e', '-c', '{task}', 'name']],
     ['{task} after a shell flag that takes a value', ['sh', '-o', 'errexit', '-c', 'script', 'name', '{task}']],
     ['{task} after sh with no -c (a script file to run)', ['sh', '{task}']],
     ['{task} after a script that is left out outside git', ['sh', '-c', '{git_dir}', '{task}']],
@@ -37,6 +35,11 @@ describe('where a task text could be an option', () => {
     ['the script name of sh -c', ['/bin/sh', '-c', 'printf "%s" "$0"', '{task}']],
     ['a positional parameter of bash -ec', ['/usr/bin/bash', '-ec', 'script', 'agent', '{task}']],
     ['a positional parameter of dash -e -c', ['dash', '-e', '-c', 'script', 'agent', '{task}']],
+    ['a positional parameter of a login bash -lc', ['bash', '-lc', 'script', 'agent', '{task}']],
+    ['a positional parameter of zsh -c', ['/usr/bin/zsh', '-c', 'script', 'agent', '{task}']],
+    // The task is the script: its author runs any command already, so an option it becomes adds nothing.
+    ['the script of sh -c', ['sh', '-c', '{task}']],
+    ['the script, after flags', ['/bin/bash', '-e', '-c', '{task}', 'name']],
   ])('is not %s', (_shape, argv) => {
     expect(readsTaskAsOption(argv)).toBe(false);
   });
@@ -125,6 +128,24 @@ describe('a task text starting with "-"', () => {
     expect(logTexts(fleet, 'printer')).toContain(`PRINTED ${attack}`);
     expect(logTexts(fleet, 'shell')).toContain(`SHELL ${attack}`);
     expect(existsSync(leak)).toBe(false);
+  });
+
+  it('is let through for a role whose task is the script of sh -c, where an option adds nothing to what a script does', async () => {
+    const repo = sandbox.gitRepo();
+    const logger = recordingLogger();
+    // The element after the script becomes the script when the task turns into an option: still the role's text, and
+    // no more than a task that wrote `echo …` itself could run.
+    const rolesConfig = sandbox.rolesConfig({ script: { command: ['/bin/sh', '-c', '{task}', 'echo the next element ran'] } });
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig, logger });
+    const leak = join(outside, 'leak-script');
+    for (const [name, attack] of [['output', `--output=${leak}`], ['trace', '-x']] as const) {
+      await fleet.createAgent({ name, project: 'repo', role: 'script', task: attack });
+      await fleet.waitForAgent(name, 20_000);
+    }
+    expect(fleet.showAgent('output').last_task).toMatchObject({ status: 'failed' });
+    expect(logTexts(fleet, 'trace')).toContain('the next element ran');
+    expect(existsSync(leak)).toBe(false);
+    expect(logger.warnings.map((warning) => warning.role)).toEqual(['test']);
   });
 
   it('is stopped at launch too when the role changed after the task was queued', async () => {

@@ -39,6 +39,9 @@ export interface SandboxSpec {
 /** Where bwrap reads its seccomp filter: the task supervisor opens the filter file there (see inputFiles). */
 const FILTER_FD = 3;
 
+/** What the sandbox replaces with its own (sandboxArgs): nothing of the host's under these is seen inside. */
+export const BWRAP_PRIVATE_PATHS: readonly string[] = ['/tmp', '/dev', '/proc'];
+
 const INSTALL_HINT = 'install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)';
 
 /**
@@ -117,6 +120,7 @@ export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string |
   const netProbed = (): UserNetStatus => (netStatus ??= probeUserNet(pathEnv));
   return {
     name: 'bwrap',
+    privatePaths: BWRAP_PRIVATE_PATHS,
     problem: (network) => probed().problem ?? (network ? netProbed().problem : null) ?? null,
     wrap: (spec, argv) => {
       const { path, env } = probed();

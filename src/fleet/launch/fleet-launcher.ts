@@ -19,5 +19,6 @@ export function createFleetLauncher(options: { dataDir: string; baseEnv: NodeJS.
     hidden: [options.dataDir, ...(options.sandbox?.hidden ?? [])],
     presetsByDefault: options.sandbox?.presetsByDefault ?? false,
     isolation: bwrapIsolation(options.sandbox?.bwrap, options.baseEnv.PATH, options.dataDir, options.sandbox?.userNet),
+    pathEnv: options.baseEnv.PATH,
   });
 }

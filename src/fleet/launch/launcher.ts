@@ -4,6 +4,7 @@ import type { Project } from '../projects.js';
 import type { Role } from '../types.js';
 import type { SandboxSpec } from './bwrap.js';
 import { sandboxMounts } from './sandbox-mounts.js';
+import { sandboxReachFix, sandboxReachProblem } from './sandbox-reach.js';
 import type { UserNetwork } from './user-net.js';
 
 /**
@@ -21,12 +22,16 @@ export interface LauncherOptions {
   /** Whether the built-in presets run sandboxed when neither their role nor their project says (where it can). */
   presetsByDefault: boolean;
   isolation: Isolation;
+  /** The agents' PATH, where a sandboxed role's CLI must be found at a path the sandbox shows. */
+  pathEnv?: string;
 }
 
 /** A way to run an argv with only the given view of the host. */
 export interface Isolation {
   /** Named in the task's log: "sandboxed by <name>". */
   name: string;
+  /** Paths it replaces with its own, empty ones (a private /tmp): a program of the host's there is not seen inside. */
+  privatePaths: readonly string[];
   /** Null where it can run, with a network of its own when asked; else one line saying what to install or enable. Looked at once. */
   problem(network: boolean): string | null;
   /** The argv, and the network the supervisor gives the sandbox when it has network on. */
@@ -68,6 +73,7 @@ export class AgentLauncher {
     const { network, ports, unix_sockets: unixSockets } = role.sandbox;
     if (!this.sandboxAvailable(wanted, `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`, network)) return direct;
     const sandboxed = sandboxedRole(role);
+    this.assertReachable(sandboxed);
     const access = `${network ? `network on, host loopback ports: ${ports.length > 0 ? ports.join(', ') : 'none'}` : 'network off'}`;
     return {
       role: sandboxed,
@@ -75,6 +81,17 @@ export class AgentLauncher {
       // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
       command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, { network, ports, unixSockets }),
     };
+  }
+
+  /** Why the role's tasks cannot start in the project (the LaunchError they would end with), or null when they can. */
+  problem(role: Role, project: Project | undefined): string | null {
+    try {
+      this.prepare(role, project);
+      return null;
+    } catch (error) {
+      if (error instanceof LaunchError) return error.message;
+      throw error;
+    }
   }
 
   /**
@@ -89,6 +106,16 @@ export class AgentLauncher {
     const wanted = ranSandboxed ? 'required' : role === null ? orphan : this.wanted(role, project);
     if (!this.sandboxAvailable(wanted, `role "${role?.name}"`, false)) return ({ argv, env }) => ({ argv, env });
     return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, ports: [], unixSockets: false });
+  }
+
+  /** A CLI the sandbox cannot see would end its task with a bare exit code 127: the task is not started, and this says why. */
+  private assertReachable(role: Role): void {
+    const hidden = [...this.options.isolation.privatePaths, ...this.options.hidden];
+    const pathEnv = role.env.PATH ?? this.options.pathEnv;
+    for (const argv of [role.command, role.continue_command]) {
+      const problem = argv?.[0] === undefined ? null : sandboxReachProblem(argv[0], { pathEnv, hidden });
+      if (problem) throw new LaunchError(`role "${role.name}" runs sandboxed, and ${problem}: ${sandboxReachFix(role.name)}`);
+    }
   }
 
   /** Whether to sandbox: false when not wanted, or wanted only by default where the sandbox cannot be had. */

@@ -45,7 +45,7 @@ const VARIABLE_OR = /^\$\{([A-Za-z_][A-Za-z0-9_]*):-(.+)\}$/;
  * A declared state path where the CLI will look for it: `${VAR:-path}` is $VAR when the agent has it set, and a
  * `~/` path is under its XDG folder when one is set, else under HOME.
  */
-function expandState(declared: string, env: Record<string, string>): string {
+export function expandState(declared: string, env: Record<string, string>): string {
   const [, variable, fallback] = VARIABLE_OR.exec(declared) ?? [];
   const path = variable ? env[variable] || fallback! : declared;
   if (!path.startsWith('~/')) return path;
