@@ -4,9 +4,9 @@ import type { TokenIdentity } from '../../auth/identity.js';
 import { grants } from '../../auth/scopes.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
-import { INSTRUCTIONS, TOOLS, type McpServerDeps } from '../server.js';
-import { toolScope } from '../tool-scopes.js';
-import { registerModernWait } from './modern-wait.js';
+import { registerFleetTools } from '../fleet-tools.js';
+import { INSTRUCTIONS, type McpServerDeps } from '../server.js';
+import { modernCallContext } from './modern-call-context.js';
 
 /**
  * The server of one 2026-07-28 request: the same tools and resources as a 2025-era server for this token, built by
@@ -14,14 +14,9 @@ import { registerModernWait } from './modern-wait.js';
  */
 export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
   const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { resources: { subscribe: true, listChanged: true } } });
-  // Both SDKs' McpServer take the same registerTool/registerResource calls.
-  const host = server as unknown as LegacyMcpServer;
   const toolDeps = { ...deps, caller: identity.name };
-  for (const [name, register] of TOOLS) {
-    if (!grants(identity.scopes, toolScope(name))) continue;
-    if (name === 'wait_for_agent') registerModernWait(server, deps.fleet);
-    else register(host, toolDeps);
-  }
-  if (grants(identity.scopes, 'read')) registerAgentResources(host, toolDeps);
+  registerFleetTools(server, { deps: toolDeps, scopes: identity.scopes, callContext: modernCallContext });
+  // Both SDKs' McpServer take the same registerResource calls.
+  if (grants(identity.scopes, 'read')) registerAgentResources(server as unknown as LegacyMcpServer, toolDeps);
   return server;
 }

@@ -1,27 +1,38 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Fleet } from '../../fleet/fleet.js';
-import { NO_PROJECTS_HINT } from '../../fleet/projects.js';
-import { jsonResult } from '../tool-result.js';
+import * as z from 'zod';
+import { NO_PROJECTS_HINT, type Project } from '../../fleet/projects.js';
+import { fleetTool, jsonAnswer, READ_ONLY, strictArgs } from '../fleet-tool.js';
+import { outputSchema, projectSchema } from '../output-schemas.js';
 
-export interface ListAgentProjectsDeps {
-  fleet: Pick<Fleet, 'listProjects'>;
+const output = outputSchema({
+  projects: z.array(projectSchema),
+  hint: z.string().optional(),
+});
+
+/** The project as callers see it: what its agents get, without the parsed durations kept for the fleet's own use. */
+function shown({ name, path, description, base, setup, check, sandbox }: Project) {
+  return {
+    name,
+    path,
+    description,
+    ...(base === undefined ? {} : { base }),
+    ...(setup === undefined ? {} : { setup: { copy: setup.copy, command: setup.command, timeout: setup.timeout } }),
+    ...(check === undefined ? {} : { check: { command: check.command, timeout: check.timeout } }),
+    ...(sandbox === undefined ? {} : { sandbox }),
+  };
 }
 
-export function registerListAgentProjects(server: McpServer, deps: ListAgentProjectsDeps): void {
-  server.registerTool(
-    'list_agent_projects',
-    {
-      title: 'List agent projects',
-      description:
-        'Lists the projects (directories on the host) that agents can work in. Call this first to learn the ' +
-        'valid `project` values for creating agents. Returns {"projects":[{"name","path","description","base"?,"setup"?:{"copy","command","timeout"}}],"total_count","hint"?} (a hint says how to add projects when there are none); ' +
-        '`base` is where its agents start when create_agent names none.',
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    () => {
-      // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
-      const projects = deps.fleet.listProjects();
-      return jsonResult({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
-    },
-  );
-}
+export const listAgentProjects = fleetTool({
+  name: 'list_agent_projects',
+  scope: 'read',
+  title: 'List agent projects',
+  description:
+    'Lists the projects (host directories) agents can work in. Call it first: create_agent needs one.',
+  input: strictArgs('list_agent_projects', {}),
+  output,
+  annotations: READ_ONLY,
+  handler: (_args, { fleet }) => {
+    // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
+    const projects = fleet.listProjects().map(shown);
+    return jsonAnswer({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
+  },
+});
