@@ -42,7 +42,7 @@ export interface FleetServer {
   server: StartedServer;
   client: Client;
   call(tool: string, args?: Record<string, unknown>): Promise<ToolAnswer>;
-  /** Calls a tool that must succeed and returns its JSON. */
+  /** Calls a tool that must succeed and returns its structuredContent. */
   ok<T = any>(tool: string, args?: Record<string, unknown>): Promise<T>;
   /** Calls a tool that must fail and returns its error text. */
   fails(tool: string, args?: Record<string, unknown>): Promise<string>;

@@ -5,6 +5,14 @@ import { logLineSchema, outputSchema, pagingFields } from '../output-schemas.js'
 
 const output = outputSchema({ lines: z.array(logLineSchema), ...pagingFields });
 
+/**
+ * The agent's text with its control characters spelt out (\r, \u001b): its output is the agent's to choose, and a
+ * carriage return or terminal escape could otherwise make one of its lines pass for a fleet-mcp line.
+ */
+function visible(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
+}
+
 export const showAgentLog = fleetTool({
   name: 'show_agent_log',
   scope: 'read',
@@ -17,8 +25,9 @@ export const showAgentLog = fleetTool({
   handler: ({ name, page, page_size }, { fleet }) => {
     const { items, ...paging } = fleet.agentLog(name, { page, pageSize: page_size });
     // As text, the lines themselves, oldest first as a terminal shows them: escaped JSON of a log is hard to read.
-    const lines = items.map((line) => `${line.time} ${line.stream} ${line.text}`).reverse();
-    const header = `page ${paging.page} of the log, ${items.length} of ${paging.total_count} lines${paging.has_next_page ? ', older ones on the next page' : ''}`;
+    const lines = items.map((line) => `${line.time} ${line.stream} ${visible(line.text)}`).reverse();
+    const older = paging.has_next_page ? `; older ones on page ${paging.page + 1}` : '';
+    const header = `Log of ${name}, page ${paging.page}: ${items.length} of ${paging.total_count} lines, oldest first${older}.`;
     return { structured: { lines: items, ...paging }, text: [header, ...lines].join('\n') };
   },
 });
