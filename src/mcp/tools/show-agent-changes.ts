@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { DEFAULT_DIFF_LIMIT_BYTES } from '../../fleet/review/changes.js';
+import { DEFAULT_DIFF_LIMIT_BYTES, type AgentChanges, type NotGitChanges } from '../../fleet/review/changes.js';
 import { agentNameArg, fleetTool, READ_ONLY, strictArgs, type ToolAnswer } from '../fleet-tool.js';
-import type { AgentChanges, NotGitChanges } from '../../fleet/review/changes.js';
 import { changesShape, outputSchema } from '../output-schemas.js';
+import { visible } from '../visible-text.js';
 
 const output = outputSchema(changesShape);
 
@@ -17,17 +17,26 @@ const input = strictArgs('show_agent_changes', {
 
 type Changes = (AgentChanges | NotGitChanges) & { agent: string };
 
-/** As text: a line on where the branch stands, then the diff page itself, which escaped JSON would make unreadable. */
+/**
+ * As text: where the branch stands, its commits and uncommitted files, then the page of diff itself, which escaped
+ * JSON would make hard to read. What the agent chose (subjects, paths) has its control characters spelt out.
+ */
 function changesText(changes: Changes): string {
-  if (changes.kind === 'not_git') return changes.message ?? 'not a git project';
-  const { branch, base, ahead, behind, diffstat, diff } = changes;
-  const committed = diffstat?.committed;
-  const head =
-    `${changes.agent}: ${branch?.name} at ${branch?.commit}, ${ahead?.total} ahead of and ${behind?.total} behind ${base?.ref} (${base?.tip}); ` +
-    `committed: ${committed?.files} files +${committed?.insertions} -${committed?.deletions}; ` +
-    `uncommitted: ${diffstat?.uncommitted ? `${diffstat.uncommitted.files} files` : (changes.uncommittedNote ?? 'none')}; ` +
-    `diff bytes ${diff?.offset}-${(diff?.offset ?? 0) + (diff?.shownBytes ?? 0)} of ${diff?.totalBytes}, nextOffset ${diff?.nextOffset}`;
-  return [head, ...(diff?.parts ?? []).map((part) => part.text)].join('\n');
+  if (changes.kind === 'not_git') return changes.message;
+  const { branch, base, ahead, behind, diffstat, uncommitted, diff } = changes;
+  const { files, insertions, deletions } = diffstat.committed;
+  const worktree = uncommitted === null ? [] : [...uncommitted.staged.items, ...uncommitted.unstaged.items];
+  const untracked = uncommitted?.untracked.items ?? [];
+  return [
+    `${changes.agent}: ${branch.name} at ${branch.commit}, ${ahead.total} ahead of and ${behind.total} behind ${base.ref} (${base.tip}); ` +
+      `committed: ${files} files +${insertions} -${deletions}`,
+    ...ahead.items.map((commit) => `commit ${commit.sha.slice(0, 12)} ${visible(commit.subject)}`),
+    ...worktree.map((file) => `uncommitted ${file.status} ${visible(file.path)}`),
+    ...untracked.map((path) => `untracked ${visible(path)}`),
+    ...(changes.uncommittedNote ? [changes.uncommittedNote] : []),
+    `diff bytes ${diff.offset}-${diff.offset + diff.shownBytes} of ${diff.totalBytes}, nextOffset ${diff.nextOffset}:`,
+    ...diff.parts.map((part) => part.text),
+  ].join('\n');
 }
 
 export const showAgentChanges = fleetTool({

@@ -2,16 +2,9 @@ import * as z from 'zod';
 import { AGENT_LOG_PAGES } from '../../fleet/fleet.js';
 import { agentNameArg, fleetTool, pageArgs, READ_ONLY, strictArgs } from '../fleet-tool.js';
 import { logLineSchema, outputSchema, pagingFields } from '../output-schemas.js';
+import { visible } from '../visible-text.js';
 
 const output = outputSchema({ lines: z.array(logLineSchema), ...pagingFields });
-
-/**
- * The agent's text with its control characters spelt out (\r, \u001b): its output is the agent's to choose, and a
- * carriage return or terminal escape could otherwise make one of its lines pass for a fleet-mcp line.
- */
-function visible(text: string): string {
-  return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
-}
 
 export const showAgentLog = fleetTool({
   name: 'show_agent_log',
