@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { postMcp } from '../helpers/mcp-client.js';
+import { connectModernClient } from '../helpers/modern-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { killServers } from '../helpers/server.js';
 import { createFleetSandbox, startFleetServer, task, type FleetServer } from './fleet-server.js';
@@ -22,7 +23,7 @@ async function rawToolsList(fleet: FleetServer, token: string): Promise<{ bytes:
 }
 
 describe('the tool surface a lead agent sees', () => {
-  it('lists every tool, with its output schema, in at most 12 KiB', async () => {
+  it('lists every tool, with its output schema, in at most 12 KiB, in both eras', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
     // The shared token is admin: it sees every tool.
@@ -35,6 +36,16 @@ describe('the tool surface a lead agent sees', () => {
       expect(String(tool.description).length, String(tool.name)).toBeGreaterThan(60);
     }
     expect(bytes).toBeLessThanOrEqual(MAX_TOOLS_LIST_BYTES);
+
+    // The 2026-07-28 era lists the same declarations through the v2 SDK, and refuses the same unknown argument.
+    const modern = await connectModernClient(fleet.server.mcpUrl, token);
+    const modernList = await modern.listTools();
+    expect(modernList.tools.map((tool) => tool.name)).toEqual(tools.map((tool) => tool.name));
+    expect(Buffer.byteLength(JSON.stringify(modernList))).toBeLessThanOrEqual(MAX_TOOLS_LIST_BYTES);
+    const refused = await modern.callTool({ name: 'create_agent', arguments: { name: 'a', project: 'repo', task: 'x', branchx: 'main' } });
+    expect(refused).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('Unknown argument "branchx" for create_agent; known: name, project, task, role, base.') }] });
+    expect((await modern.callTool({ name: 'list_agents', arguments: {} })).structuredContent).toEqual({ agents: [], total_count: 0 });
+    await modern.close();
     await fleet.server.stop();
   });
 
