@@ -71,6 +71,8 @@ export function jsonAnswer<T>(value: T): ToolAnswer<T> {
 
 export const READ_ONLY: ToolAnnotations = { readOnlyHint: true, openWorldHint: false };
 
+const MAX_KEYS_SHOWN = 5;
+
 /**
  * A tool's arguments, refusing any it does not know with one line that names them all: a misspelt option would
  * otherwise be dropped silently, and the call would do something else than asked.
@@ -80,8 +82,10 @@ export function strictArgs<S extends z.ZodRawShape>(tool: string, shape: S) {
   return z.strictObject(shape, {
     error: (issue) => {
       if (issue.code !== 'unrecognized_keys') return undefined;
-      const names = issue.keys.map((key) => JSON.stringify(key)).join(', ');
-      return `Unknown argument${issue.keys.length > 1 ? 's' : ''} ${names} for ${tool}; known: ${known}.`;
+      // The caller's keys, shortened: the line names them, it does not echo a flood back.
+      const shown = issue.keys.slice(0, MAX_KEYS_SHOWN).map((key) => JSON.stringify(key.slice(0, 64)));
+      const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : '';
+      return `Unknown argument${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more} for ${tool}; known: ${known}.`;
     },
   }).meta({ $schema: undefined }); // As in outputSchema (output-schemas.ts): no dialect URI repeated in every tool.
 }

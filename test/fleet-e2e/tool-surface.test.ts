@@ -59,6 +59,11 @@ describe('the tool surface a lead agent sees', () => {
     const wait = await fleet.fails('wait_for_agent', { name: 'a', timeout: 5, extra: 1 });
     expect(wait).toContain('Unknown arguments "timeout", "extra" for wait_for_agent; known: name, timeout_seconds.');
     expect(await fleet.fails('list_agent_projects', { project: 'repo' })).toContain('Unknown argument "project" for list_agent_projects; known: none.');
+    const flood = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`${'k'.repeat(100)}${i}`, i]));
+    const refused = await fleet.fails('show_agent', { name: 'a', ...flood });
+    expect(refused).toContain(`Unknown arguments "${'k'.repeat(64)}", `);
+    expect(refused).toContain(' and 45 more for show_agent; known: name.');
+    expect(refused.length).toBeLessThan(600);
     expect((await fleet.ok('list_agents')).agents).toEqual([]);
     await fleet.server.stop();
   });
