@@ -44,7 +44,7 @@ import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './ta
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
-import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
+import type { LogLine, Page, Role, TaskRecord } from './types.js';
 
 export * from './fleet-api.js';
 export { MAX_TASK_CHARS } from './task-text.js';
