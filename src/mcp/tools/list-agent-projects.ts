@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { NO_PROJECTS_HINT, type Project } from '../../fleet/projects.js';
+import { NO_PROJECTS_HINT } from '../../fleet/projects.js';
 import { fleetTool, jsonAnswer, READ_ONLY, strictArgs } from '../fleet-tool.js';
 import { outputSchema, projectSchema } from '../output-schemas.js';
 
@@ -7,19 +7,6 @@ const output = outputSchema({
   projects: z.array(projectSchema),
   hint: z.string().optional(),
 });
-
-/** The project as callers see it: what its agents get, without the parsed durations kept for the fleet's own use. */
-function shown({ name, path, description, base, setup, check, sandbox }: Project) {
-  return {
-    name,
-    path,
-    description,
-    ...(base === undefined ? {} : { base }),
-    ...(setup === undefined ? {} : { setup: { copy: setup.copy, command: setup.command, timeout: setup.timeout } }),
-    ...(check === undefined ? {} : { check: { command: check.command, timeout: check.timeout } }),
-    ...(sandbox === undefined ? {} : { sandbox }),
-  };
-}
 
 export const listAgentProjects = fleetTool({
   name: 'list_agent_projects',
@@ -32,7 +19,7 @@ export const listAgentProjects = fleetTool({
   annotations: READ_ONLY,
   handler: (_args, { fleet }) => {
     // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
-    const projects = fleet.listProjects().map(shown);
+    const projects = fleet.listProjects();
     return jsonAnswer({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
   },
 });
