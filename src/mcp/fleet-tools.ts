@@ -74,7 +74,7 @@ export interface RegisterFleetToolsOptions<Extra> {
   registerTaskTool?(tool: AnyFleetTool, config: ToolConfig): void;
 }
 
-export function toolConfig(tool: AnyFleetTool): ToolConfig {
+function toolConfig(tool: AnyFleetTool): ToolConfig {
   return { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations };
 }
 
