@@ -57,7 +57,6 @@ const agentFields = {
   branch: nullableText,
   base: nullableObject,
   current_task_id: nullableText,
-  created_at: text,
 };
 
 /** The agent, and how its latest task stands (more of it: show_agent_task_history). */
@@ -68,7 +67,6 @@ export const agentBrief = fields({ name: text, status: text, status_reason: null
 
 export const listedAgentSchema = fields({
   name: text,
-  project: text,
   status: text,
   status_reason: nullableText,
   last_outcome: fields({ task_id: text, status: text, reason: nullableText }).nullable(),
@@ -106,14 +104,12 @@ export const changesShape = {
 export const mergeShape = {
   agent: text,
   outcome: text,
-  strategy: text,
   target: text,
   branch: text,
   leftovers_committed: nullableObject,
 };
 
 export const cleanupShape = {
-  project: text,
   into: text,
   deleted: z.array(fields({ branch: text })),
   kept: z.array(fields({ branch: text, reason: text })),

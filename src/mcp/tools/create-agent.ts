@@ -9,7 +9,7 @@ const input = strictArgs('create_agent', {
   project: projectArg,
   task: z.string().describe('Its first task, in full'),
   role: z.string().optional(),
-  base: z.string().max(256).optional().describe("Branch, tag or commit to start from; default: the project's"),
+  base: z.string().max(256).optional().describe("Branch, tag or commit; default: the project's"),
 });
 
 export const createAgent = fleetTool({

@@ -22,7 +22,7 @@ export const mergeAgent = fleetTool({
   title: 'Merge agent',
   description:
     'Lands an idle agent\'s branch, its leftovers committed first, no hook run. outcome: merged, or up_to_date, ' +
-    'conflict, refused (no change). Refused while busy or if the branch moved past commit.',
+    'conflict, refused (no change). Refused while busy, or if the branch moved past commit.',
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },

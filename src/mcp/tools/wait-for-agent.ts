@@ -31,7 +31,7 @@ const output = outputSchema({
   timed_out: z.boolean(),
   message: z.string(),
   reason: z.string().nullable().describe('Why its task failed'),
-  agent: z.unknown().meta({ type: 'object' }),
+  agent: z.unknown().meta({ type: 'object', description: 'As show_agent' }),
 });
 
 type WaitArgs = z.output<typeof input>;
@@ -112,8 +112,8 @@ export const waitForAgent = fleetTool({
   scope: 'read',
   title: 'Wait for agent',
   description:
-    'Waits until the agent is not starting, pending or busy, or timeout_seconds pass (timed_out: call again); ' +
-    "agent is show_agent's answer. For long waits send a progress token or run it as a task.",
+    'Waits until the agent is not starting, pending or busy, or timeout_seconds pass (timed_out: call again). ' +
+    'For long waits send a progress token or run it as a task.',
   input,
   output,
   annotations: READ_ONLY,
