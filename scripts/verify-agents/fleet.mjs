@@ -49,9 +49,8 @@ async function connect(port, token) {
   await client.connect(transport);
   const call = async (name, args) => {
     const result = await client.callTool({ name, arguments: args }, undefined, { timeout: (WAIT_SECONDS + 30) * 1000 });
-    const text = result.content[0].text;
-    if (result.isError) throw new Error(`${name}: ${text}`);
-    return JSON.parse(text);
+    if (result.isError) throw new Error(`${name}: ${result.content[0].text}`);
+    return result.structuredContent;
   };
   return { client, call };
 }
@@ -99,14 +98,14 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     cleanups.push(() => client.close());
 
     const created = await call('create_agent', { name: AGENT, project: 'repo', role: cli.role, task: scenario.task });
-    let waited = await call('wait_for_agent', { agent_name: AGENT, timeout_seconds: WAIT_SECONDS });
+    let waited = await call('wait_for_agent', { name: AGENT, timeout_seconds: WAIT_SECONDS });
     const firstTask = waited.agent.last_task;
     if (scenario.followUp && !waited.timed_out) {
-      await call('start_agent_task', { agent_name: AGENT, task_description: scenario.followUp });
-      waited = await call('wait_for_agent', { agent_name: AGENT, timeout_seconds: WAIT_SECONDS });
+      await call('start_agent_task', { name: AGENT, task: scenario.followUp });
+      waited = await call('wait_for_agent', { name: AGENT, timeout_seconds: WAIT_SECONDS });
     }
     const task = waited.agent.last_task;
-    const log = (await call('show_agent_log', { agent_name: AGENT, page_size: 200 })).lines.reverse().map((line) => `${line.stream}: ${line.text}`);
+    const log = (await call('show_agent_log', { name: AGENT, page_size: 200 })).lines.reverse().map((line) => `${line.stream}: ${line.text}`);
     const context = { scenario, mock, task, firstTask, log, repo, agent: AGENT, workdir: created.workdir ?? waited.agent.workdir, git, timedOut: waited.timed_out };
     const failures = [...check(context, cli), ...(cli.check ? [cli.check(context)].filter(Boolean) : [])];
     return { failures, context };

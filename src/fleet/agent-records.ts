@@ -1,6 +1,7 @@
 import { timestamp } from './agent-registry.js';
 import { FleetError } from './errors.js';
 import type { Project } from './projects.js';
+import type { LastOutcome } from './fleet-api.js';
 import type { AgentRecord } from './store.js';
 import { UNSET_TASK_FIELDS } from './task-runs.js';
 import { AGENT_STATUSES, type AgentBase, type AgentStatus, type Role, type TaskRecord } from './types.js';
@@ -33,6 +34,11 @@ export function newAgentRecord(name: string, project: Project, role: Role, base:
     setup_pending: project.setup !== undefined,
     ran_sandboxed: false,
   };
+}
+
+export function lastOutcome(record: AgentRecord): LastOutcome | null {
+  const last = record.tasks.at(-1);
+  return last ? { task_id: last.id, status: last.status, reason: last.reason } : null;
 }
 
 export function lastTaskSummary(record: AgentRecord): string {

@@ -6,7 +6,7 @@ import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import type { OfferedRole } from './role-usability.js';
-import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
+import type { Agent, LogLine, Page, Role, TaskRecord, TaskStatus } from './types.js';
 
 /** What the fleet offers the tools: the operations on agents, and what they take and answer. */
 
@@ -14,6 +14,19 @@ import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
 export interface AgentDetails extends Agent {
   task_count: number;
   last_task: TaskRecord | null;
+}
+
+/** How an agent's latest task ended, or where it stands; null before its first task. */
+export interface LastOutcome {
+  task_id: string;
+  status: TaskStatus;
+  /** Why it failed or was canceled. */
+  reason: string | null;
+}
+
+/** An agent as listed: its record, and its latest task's outcome, so a failed task does not hide behind "idle". */
+export interface ListedAgent extends Agent {
+  last_outcome: LastOutcome | null;
 }
 
 export interface WaitResult {
@@ -81,7 +94,7 @@ export interface Fleet {
   /** The project's roles, each with whether its tasks can start (`usable`) and, if not, the `problem` and its fix. */
   listRoles(project: string): OfferedRole[];
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
-  listAgents(filter?: ListAgentsFilter): Agent[];
+  listAgents(filter?: ListAgentsFilter): ListedAgent[];
   showAgent(name: string): AgentDetails;
   startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { assertIdle, assertNameFree, assertNotWorking, assertRoomForAgent, refuseLeftovers, unlandedWork } from './agent-guards.js';
-import { lastTaskSummary, newAgentRecord, parseStatus, taskDefaults } from './agent-records.js';
+import { lastOutcome, lastTaskSummary, newAgentRecord, parseStatus, taskDefaults } from './agent-records.js';
 import { AgentRegistry, timestamp, type AgentChange } from './agent-registry.js';
 import { ACTIVE_STATUSES, waitUntilSettled } from './agent-waits.js';
 import { prepareWorkspace, type WorkspaceDeps } from './agent-workspace.js';
@@ -19,6 +19,7 @@ import {
   type DeletedAgent,
   type Fleet,
   type ListAgentsFilter,
+  type ListedAgent,
   type MergeAgentRequest,
   type MergeAgentResult,
   type StartTaskOptions,
@@ -44,7 +45,7 @@ import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './ta
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
-import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
+import type { LogLine, Page, Role, TaskRecord } from './types.js';
 
 export * from './fleet-api.js';
 export { MAX_TASK_CHARS } from './task-text.js';
@@ -207,15 +208,14 @@ class FleetService implements Fleet {
     });
   }
 
-  listAgents(filter: ListAgentsFilter = {}): Agent[] {
+  listAgents(filter: ListAgentsFilter = {}): ListedAgent[] {
     const status = filter.status === undefined ? undefined : parseStatus(filter.status);
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
     return this.registry
       .all()
-      .map((record) => record.agent)
-      .filter((agent) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((agent) => ({ ...agent }));
+      .filter(({ agent }) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
+      .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
+      .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record) }));
   }
 
   showAgent(name: string): AgentDetails {

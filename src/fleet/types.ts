@@ -16,7 +16,7 @@ export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 import type { OutputFormat } from './agent-output/index.js';
 
-const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
+export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
 /**

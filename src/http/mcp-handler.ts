@@ -8,7 +8,7 @@ import { grants, type Scope } from '../auth/scopes.js';
 import type { Logger } from '../log.js';
 import { logText } from '../log-text.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
-import { toolScope } from '../mcp/tool-scopes.js';
+import { toolScope } from '../mcp/fleet-tools.js';
 import { SERVICE_NAME } from '../version.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { readMcpBody } from './mcp-body.js';
@@ -65,7 +65,7 @@ function toolCalls(body: unknown): ToolCall[] {
     if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
     const params = (message as { params?: { name?: unknown; arguments?: Record<string, unknown> } }).params;
     if (typeof params?.name !== 'string') continue;
-    const agent = params.arguments?.agent_name ?? params.arguments?.name;
+    const agent = params.arguments?.name;
     calls.push({ tool: logText(params.name, 64), agent: typeof agent === 'string' ? logText(agent, 64) : undefined });
   }
   return calls;

@@ -1,16 +1,18 @@
 import type { ServerOptions } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import { CancelTaskRequestSchema, ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
+import type { CreateTaskRequestHandlerExtra, TaskRequestHandlerExtra } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
+import { CancelTaskRequestSchema, ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
+import type { FleetToolDeps } from './fleet-tool.js';
+import { callTool, type AnyFleetTool, type ToolConfig } from './fleet-tools.js';
 import type { TaskRegistry } from './task-registry.js';
-import { toolScope } from './tool-scopes.js';
-
-/** The tools that may run as MCP tasks: tools/list marks them `execution: {taskSupport: 'optional'}`. */
-export const TASK_TOOLS: ReadonlySet<string> = new Set(['wait_for_agent']);
+import { toolResult } from './tool-result.js';
+import { cancelAgentTask } from './tools/cancel-agent-task.js';
+import { v1CallContext } from './v1-call-context.js';
 
 /** Cancelling a task stops what it started (for wait_for_agent, the agent's task), as cancel_agent_task does. */
-export const CANCEL_TASK_SCOPE = toolScope('cancel_agent_task');
+export const CANCEL_TASK_SCOPE = cancelAgentTask.scope;
 
 export function mayCancelTasks(identity: TokenIdentity): boolean {
   return grants(identity.scopes, CANCEL_TASK_SCOPE);
@@ -42,4 +44,39 @@ export function registerTaskCancel(server: McpServer, tasks: TaskRegistry, ident
     }
     return tasks.cancel(identity.name, request.params.taskId);
   });
+}
+
+export interface TaskToolDeps extends FleetToolDeps {
+  tasks: TaskRegistry;
+}
+
+/**
+ * Registers a tool that may run as an MCP task with the v1 SDK's task support. A call that asks for no task is
+ * answered by the tool's plain handler; one that does gets a task at once, whose work runs on in the registry.
+ */
+export function registerTaskTool(server: McpServer, tool: AnyFleetTool, config: ToolConfig, deps: TaskToolDeps): void {
+  const plan = tool.task!;
+  server.experimental.tasks.registerToolTask(
+    tool.name,
+    { ...config, execution: { taskSupport: 'optional' } },
+    {
+      createTask: async (input: unknown, extra: CreateTaskRequestHandlerExtra) => {
+        // The SDK has checked the arguments against the tool's input schema; its task tool type does not carry theirs.
+        const args = input as Record<string, unknown>;
+        const { work, ttlMs } = plan(args, deps);
+        const { taskId } = await extra.taskStore.createTask({ ttl: extra.taskRequestedTtl ?? ttlMs });
+        if (!deps.tasks.isInline(deps.caller, taskId)) return { task: deps.tasks.start(deps.caller, taskId, work) };
+        // A call that asked for no task: the SDK answers it by polling this task, so it is done before it is returned.
+        try {
+          return { task: deps.tasks.settleInline(deps.caller, taskId, await callTool(tool, args, deps, v1CallContext(extra))) };
+        } catch (error) {
+          deps.tasks.dropInline(deps.caller, taskId);
+          throw error;
+        }
+      },
+      // Required by the SDK's task tool type, though this SDK answers tasks/get and tasks/result from the task store.
+      getTask: async (_args: unknown, extra: TaskRequestHandlerExtra) => extra.taskStore.getTask(extra.taskId),
+      getTaskResult: async (_args: unknown, extra: TaskRequestHandlerExtra) => (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
+    },
+  );
 }

@@ -5,26 +5,11 @@ import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
-import { registerTaskCancel, taskServerOptions } from './agent-tasks.js';
+import { registerTaskCancel, registerTaskTool, taskServerOptions } from './agent-tasks.js';
+import { registerFleetTools } from './fleet-tools.js';
 import { LazySchemaValidator } from './lazy-schema-validator.js';
-import { registerCancelAgentTask } from './tools/cancel-agent-task.js';
-import { registerCleanupFleetBranches } from './tools/cleanup-fleet-branches.js';
-import { registerCreateAgent } from './tools/create-agent.js';
-import { registerDeleteAgent } from './tools/delete-agent.js';
-import { registerListAgentProjects } from './tools/list-agent-projects.js';
-import { registerListAgentRoles } from './tools/list-agent-roles.js';
-import { registerListAgents } from './tools/list-agents.js';
-import { registerMergeAgent } from './tools/merge-agent.js';
-import { registerRestartAgent } from './tools/restart-agent.js';
-import { registerShowAgent } from './tools/show-agent.js';
-import { registerShowAgentChanges } from './tools/show-agent-changes.js';
-import { registerShowAgentLog } from './tools/show-agent-log.js';
-import { registerShowAgentTaskHistory } from './tools/show-agent-task-history.js';
-import { registerStartAgentTask } from './tools/start-agent-task.js';
-import type { FleetToolDeps } from './fleet-tool.js';
 import type { TaskRegistry } from './task-registry.js';
-import { toolScope } from './tool-scopes.js';
-import { registerWaitForAgent } from './tools/wait-for-agent.js';
+import { v1CallContext } from './v1-call-context.js';
 
 export interface McpServerDeps {
   fleet: Fleet;
@@ -49,25 +34,6 @@ export const INSTRUCTIONS =
  */
 const jsonSchemaValidator = new LazySchemaValidator();
 
-/** Each tool by name, so its scope can be looked up before it is registered. */
-export const TOOLS: ReadonlyArray<readonly [string, (server: McpServer, deps: McpServerDeps & FleetToolDeps) => void]> = [
-  ['list_agent_projects', registerListAgentProjects],
-  ['list_agent_roles', registerListAgentRoles],
-  ['create_agent', registerCreateAgent],
-  ['list_agents', registerListAgents],
-  ['show_agent', registerShowAgent],
-  ['start_agent_task', registerStartAgentTask],
-  ['cancel_agent_task', registerCancelAgentTask],
-  ['restart_agent', registerRestartAgent],
-  ['delete_agent', registerDeleteAgent],
-  ['show_agent_task_history', registerShowAgentTaskHistory],
-  ['show_agent_log', registerShowAgentLog],
-  ['wait_for_agent', registerWaitForAgent],
-  ['show_agent_changes', registerShowAgentChanges],
-  ['merge_agent', registerMergeAgent],
-  ['cleanup_fleet_branches', registerCleanupFleetBranches],
-];
-
 /**
  * A server offering exactly the tools the caller's token may call (and, to any token with read, the agents' logs
  * and states as resources): tools/list shows no others, and a call to
@@ -80,9 +46,12 @@ export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): M
   );
   registerTaskCancel(server, deps.tasks, identity);
   const toolDeps = { ...deps, caller: identity.name };
-  for (const [name, register] of TOOLS) {
-    if (grants(identity.scopes, toolScope(name))) register(server, toolDeps);
-  }
+  registerFleetTools(server, {
+    deps: toolDeps,
+    scopes: identity.scopes,
+    callContext: v1CallContext,
+    registerTaskTool: (tool, config) => registerTaskTool(server, tool, config, toolDeps),
+  });
   if (grants(identity.scopes, 'read')) registerAgentResources(server, toolDeps);
   return server;
 }

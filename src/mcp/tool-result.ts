@@ -1,6 +1,15 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { ToolAnswer } from './fleet-tool.js';
 
-/** Tools answer with one JSON text block, which every MCP client shows and an LLM caller reads directly. */
-export function jsonResult(value: unknown): CallToolResult {
-  return { content: [{ type: 'text', text: JSON.stringify(value, null, 2) }] };
+/**
+ * A tool's answer as MCP carries it: the value as structuredContent (checked by the SDK against the tool's output
+ * schema), and the text every client shows. The same shape in both SDKs, so it is typed here rather than imported.
+ */
+export interface ToolResult {
+  [key: string]: unknown;
+  content: Array<{ type: 'text'; text: string }>;
+  structuredContent: Record<string, unknown>;
+}
+
+export function toolResult(answer: ToolAnswer<Record<string, unknown>>): ToolResult {
+  return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.structured };
 }

@@ -138,7 +138,7 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     const names = (await client!.listTools()).tools.map((tool) => tool.name);
     expect(names).toContain('list_agents');
     for (const stronger of ['create_agent', 'start_agent_task', 'delete_agent', 'merge_agent', 'cleanup_fleet_branches']) expect(names).not.toContain(stronger);
-    const refused = await client!.callTool({ name: 'delete_agent', arguments: { agent_name: 'nobody' } });
+    const refused = await client!.callTool({ name: 'delete_agent', arguments: { name: 'nobody' } });
     expect(refused.isError).toBe(true);
     await client!.close();
   });

@@ -128,7 +128,7 @@ describe('scopes', () => {
       [runner, 'delete_agent', 'admin'],
     ] as const;
     for (const [token, tool, scope] of cases) {
-      const response = await post(server, token, { method: 'tools/call', params: { name: tool, arguments: { name: 'a', project: 'p', task: 't', agent_name: 'a' } } });
+      const response = await post(server, token, { method: 'tools/call', params: { name: tool, arguments: { name: 'a', project: 'p', task: 't' } } });
       expect(response.status, tool).toBe(403);
       expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="fleet-mcp", error="insufficient_scope", scope="${scope}"`);
       expect(response.headers.get('cache-control')).toBe('no-store');
@@ -217,7 +217,7 @@ describe('who did what', () => {
     const { sandbox, server } = await authServer();
     const runner = await createToken(sandbox, 'runner', '--scope', 'run');
     await expect.poll(() => post(server, runner, listTools).then((response) => response.status)).toBe(200);
-    await post(server, runner, { method: 'tools/call', params: { name: 'cancel_agent_task', arguments: { agent_name: 'nobody' } } });
+    await post(server, runner, { method: 'tools/call', params: { name: 'cancel_agent_task', arguments: { name: 'nobody' } } });
     await expect.poll(server.output).toContain('"token_name":"runner","tool":"cancel_agent_task","agent":"nobody","msg":"tool called"');
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -104,7 +104,7 @@ describe('streams end with their token', () => {
     // Asking for progress makes the answer an event stream, open from the start of the call.
     const wait = session.watchNext('"wait_for_agent"');
     const answer = session.client
-      .callTool({ name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 120 } }, undefined, { onprogress: () => {}, timeout: 300_000 })
+      .callTool({ name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 120 } }, undefined, { onprogress: () => {}, timeout: 300_000 })
       .catch((error: Error) => error);
     await wait.opened;
 

@@ -27,7 +27,7 @@ afterAll(() => {
 });
 
 async function texts(fleet: FleetServer, name: string): Promise<string[]> {
-  const page = await fleet.ok('show_agent_log', { agent_name: name, page_size: 500 });
+  const page = await fleet.ok('show_agent_log', { name: name, page_size: 500 });
   return (page.lines as { text: string }[]).map((line) => line.text).reverse();
 }
 
@@ -49,7 +49,7 @@ function stateOf(sandbox: FleetSandbox, name: string): any {
 }
 
 async function lastTask(fleet: FleetServer, name: string): Promise<any> {
-  const waited = await fleet.ok('wait_for_agent', { agent_name: name, timeout_seconds: 30 });
+  const waited = await fleet.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
   expect(waited.timed_out).toBe(false);
   return waited.agent.last_task;
 }
@@ -72,7 +72,7 @@ describe('running tasks outlive the server', () => {
     expect(isRunning(agentPid)).toBe(true);
 
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
-    expect(await second.ok('show_agent', { agent_name: 'crash' })).toMatchObject({ status: 'busy', last_task: { status: 'running' } });
+    expect(await second.ok('show_agent', { name: 'crash' })).toMatchObject({ status: 'busy', last_task: { status: 'running' } });
     const ended = await lastTask(second, 'crash');
     expect(ended).toMatchObject({ status: 'failed', reason: 'exit code 3', exit_code: 3, commits: [{ subject: 'agent: agent-work.txt' }] });
     expect(ended.files_changed).toEqual(['agent-work.txt']);
@@ -81,7 +81,7 @@ describe('running tasks outlive the server', () => {
     expect(log.filter((text) => text === 'working')).toHaveLength(1);
     expect(log).toContain('finishing');
     expect(log.some((text) => text.endsWith('followed again by a restarted server'))).toBe(true);
-    await second.ok('start_agent_task', { agent_name: 'crash', task_description: task({}) });
+    await second.ok('start_agent_task', { name: 'crash', task: task({}) });
     expect((await lastTask(second, 'crash')).status).toBe('completed');
     await second.server.stop();
   });
@@ -96,7 +96,7 @@ describe('running tasks outlive the server', () => {
 
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await lastTask(second, 'steady')).toMatchObject({ status: 'completed', exit_code: 0, commits: [{ subject: 'agent: steady.txt' }] });
-    expect(await second.ok('show_agent', { agent_name: 'steady' })).toMatchObject({ status: 'idle', current_task_id: null });
+    expect(await second.ok('show_agent', { name: 'steady' })).toMatchObject({ status: 'idle', current_task_id: null });
     await second.server.stop();
   });
 
@@ -189,7 +189,7 @@ describe('running tasks outlive the server', () => {
     expect(isRunning(agentPid)).toBe(false);
 
     const second = await startFleetServer(sandbox, env);
-    expect(await second.ok('show_agent', { agent_name: 'busy' })).toMatchObject({
+    expect(await second.ok('show_agent', { name: 'busy' })).toMatchObject({
       status: 'idle',
       last_task: { status: 'canceled', reason: 'server shutting down' },
     });

@@ -34,7 +34,7 @@ function editConfig(sandbox: FleetSandbox, edit: (config: any) => void): void {
 }
 
 async function logOf(fleet: Awaited<ReturnType<typeof startFleetServer>>, name: string): Promise<string[]> {
-  const page = await fleet.ok('show_agent_log', { agent_name: name, page_size: 500 });
+  const page = await fleet.ok('show_agent_log', { name: name, page_size: 500 });
   return (page.lines as { stream: string; text: string }[]).reverse().map((line) => `${line.stream}: ${line.text}`);
 }
 
@@ -53,7 +53,7 @@ describe('create_agent base', () => {
       const created = await fleet.ok('create_agent', { name, project: 'repo', task: task({}), ...(base ? { base } : {}) });
       expect(created.base).toEqual({ ref, commit });
       expect(git(sandbox.repo, ['rev-parse', `fleet/${name}`])).toBe(commit);
-      expect((await fleet.ok('show_agent', { agent_name: name })).base).toEqual({ ref, commit });
+      expect((await fleet.ok('show_agent', { name: name })).base).toEqual({ ref, commit });
     }
     await fleet.server.stop();
   });
@@ -93,7 +93,7 @@ describe('project worktree setup', () => {
     const fleet = await startFleetServer(sandbox);
     const created = await fleet.ok('create_agent', { name: 'prepared', project: 'repo', task: task({ lines: ['the task ran'] }) });
     expect(readFileSync(join(created.workdir, '.env'), 'utf8')).toBe('SECRET_SETTING=42\n');
-    const waited = await fleet.ok('wait_for_agent', { agent_name: 'prepared', timeout_seconds: 30 });
+    const waited = await fleet.ok('wait_for_agent', { name: 'prepared', timeout_seconds: 30 });
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
     const log = await logOf(fleet, 'prepared');
     const at = (text: string) => log.findIndex((line) => line.includes(text));
@@ -114,7 +114,7 @@ describe('project worktree setup', () => {
     const error = await fleet.fails('create_agent', { name: 'broken', project: 'repo', task: task({ lines: ['must not run'] }) });
     expect(error).toMatch(/setup command .* failed with exit code 3/);
     expect(error).toContain('boom: the lockfile is broken');
-    const agent = await fleet.ok('show_agent', { agent_name: 'broken' });
+    const agent = await fleet.ok('show_agent', { name: 'broken' });
     expect(agent).toMatchObject({ status: 'failed', last_task: { status: 'failed', started_at: null, reason: expect.stringContaining('not started: its worktree setup failed') } });
     const log = await logOf(fleet, 'broken');
     expect(log).toContain('stderr: boom: the lockfile is broken');
@@ -131,18 +131,18 @@ describe('project worktree setup', () => {
     const fleet = await startFleetServer(sandbox);
     expect(await fleet.fails('create_agent', { name: 'retry', project: 'repo', task: task({ lines: ['kept task ran'] }) })).toContain('not yet');
     writeFileSync(flag, '');
-    await fleet.ok('restart_agent', { agent_name: 'retry' });
-    const waited = await fleet.ok('wait_for_agent', { agent_name: 'retry', timeout_seconds: 30 });
+    await fleet.ok('restart_agent', { name: 'retry' });
+    const waited = await fleet.ok('wait_for_agent', { name: 'retry', timeout_seconds: 30 });
     expect(waited.agent).toMatchObject({ status: 'idle', last_task: { status: 'completed' } });
     expect(await logOf(fleet, 'retry')).toContain('stdout: kept task ran');
-    await fleet.ok('start_agent_task', { agent_name: 'retry', task_description: task({}) });
-    await fleet.ok('wait_for_agent', { agent_name: 'retry', timeout_seconds: 30 });
-    await fleet.ok('restart_agent', { agent_name: 'retry' });
+    await fleet.ok('start_agent_task', { name: 'retry', task: task({}) });
+    await fleet.ok('wait_for_agent', { name: 'retry', timeout_seconds: 30 });
+    await fleet.ok('restart_agent', { name: 'retry' });
     expect(readFileSync(runs, 'utf8')).toBe('run\nrun\n');
 
     // A worktree made again lacks what the setup gave the first one, so it gets the setup too.
     rmSync(waited.agent.workdir, { recursive: true, force: true });
-    expect(await fleet.ok('restart_agent', { agent_name: 'retry' })).toMatchObject({ status: 'idle' });
+    expect(await fleet.ok('restart_agent', { name: 'retry' })).toMatchObject({ status: 'idle' });
     expect(readFileSync(runs, 'utf8')).toBe('run\nrun\nrun\n');
     await fleet.server.stop();
   });
@@ -155,15 +155,15 @@ describe('project worktree setup', () => {
     editConfig(sandbox, (config) => (config.projects.repo.setup = { copy: ['.env'], command: [process.execPath, '-e', script] }));
     const fleet = await startFleetServer(sandbox);
     const first = await fleet.ok('create_agent', { name: 'kept', project: 'repo', task: task({}) });
-    await fleet.ok('wait_for_agent', { agent_name: 'kept', timeout_seconds: 30 });
+    await fleet.ok('wait_for_agent', { name: 'kept', timeout_seconds: 30 });
     // What `npm ci` would run, had an agent written it.
     writeFileSync(join(first.workdir, 'package.json'), '{"scripts":{"postinstall":"touch pwned"}}\n');
     git(first.workdir, ['add', 'package.json']);
     git(first.workdir, ['commit', '-q', '-m', 'agent work']);
-    await fleet.ok('delete_agent', { agent_name: 'kept', force: true });
+    await fleet.ok('delete_agent', { name: 'kept', force: true });
 
     await fleet.ok('create_agent', { name: 'kept', project: 'repo', task: task({}) });
-    await fleet.ok('wait_for_agent', { agent_name: 'kept', timeout_seconds: 30 });
+    await fleet.ok('wait_for_agent', { name: 'kept', timeout_seconds: 30 });
     expect(readFileSync(runs, 'utf8')).toBe('run\n');
     const log = await logOf(fleet, 'kept');
     expect(log).toContain(`system: setup copied from ${sandbox.repo}: .env`);
@@ -182,12 +182,12 @@ describe('follow-up conversations', () => {
     });
     const fleet = await startFleetServer(sandbox);
     await fleet.ok('create_agent', { name: 'talker', project: 'repo', role: 'talk', task: 'one' });
-    await fleet.ok('wait_for_agent', { agent_name: 'talker', timeout_seconds: 30 });
-    await fleet.ok('start_agent_task', { agent_name: 'talker', task_description: 'two' });
-    const second = (await fleet.ok('wait_for_agent', { agent_name: 'talker', timeout_seconds: 30 })).agent.last_task;
+    await fleet.ok('wait_for_agent', { name: 'talker', timeout_seconds: 30 });
+    await fleet.ok('start_agent_task', { name: 'talker', task: 'two' });
+    const second = (await fleet.ok('wait_for_agent', { name: 'talker', timeout_seconds: 30 })).agent.last_task;
     expect(second).toMatchObject({ status: 'completed', continued_conversation: true, fresh_conversation: false });
-    await fleet.ok('start_agent_task', { agent_name: 'talker', task_description: 'three', fresh_conversation: true });
-    const third = (await fleet.ok('wait_for_agent', { agent_name: 'talker', timeout_seconds: 30 })).agent.last_task;
+    await fleet.ok('start_agent_task', { name: 'talker', task: 'three', fresh_conversation: true });
+    const third = (await fleet.ok('wait_for_agent', { name: 'talker', timeout_seconds: 30 })).agent.last_task;
     expect(third).toMatchObject({ status: 'completed', continued_conversation: false, fresh_conversation: true });
     const log = await logOf(fleet, 'talker');
     expect(log.filter((line) => line.startsWith('stdout: '))).toEqual(['stdout: fresh: one', 'stdout: continued: two', 'stdout: fresh: three']);

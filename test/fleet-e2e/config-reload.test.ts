@@ -25,10 +25,10 @@ describe('the fleet config reloads live', () => {
     writeFileSync(sandbox.configFile, JSON.stringify(config));
 
     await expect.poll(() => roleNames(fleet), { timeout: 10_000 }).toContain('second');
-    expect((await fleet.ok('show_agent', { agent_name: 'runner' })).status).toBe('busy');
-    expect((await fleet.ok('wait_for_agent', { agent_name: 'runner', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
+    expect((await fleet.ok('show_agent', { name: 'runner' })).status).toBe('busy');
+    expect((await fleet.ok('wait_for_agent', { name: 'runner', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
     await fleet.ok('create_agent', { name: 'newcomer', project: 'repo', role: 'second', task: task({}) });
-    expect((await fleet.ok('wait_for_agent', { agent_name: 'newcomer', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
+    expect((await fleet.ok('wait_for_agent', { name: 'newcomer', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
     await fleet.server.stop();
   });
 
@@ -36,7 +36,7 @@ describe('the fleet config reloads live', () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
     await fleet.ok('create_agent', { name: 'veteran', project: 'repo', task: task({}) });
-    await fleet.ok('wait_for_agent', { agent_name: 'veteran', timeout_seconds: 30 });
+    await fleet.ok('wait_for_agent', { name: 'veteran', timeout_seconds: 30 });
     const good = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     writeFileSync(sandbox.configFile, '{"projects": ');
 
@@ -53,7 +53,7 @@ describe('the fleet config reloads live', () => {
     const { test, ...rest } = good.roles;
     writeFileSync(sandbox.configFile, JSON.stringify({ ...good, roles: { ...rest, other: { ...test, default: true } } }));
     await expect.poll(() => roleNames(fleet), { timeout: 10_000 }).toEqual(['other']);
-    expect(await fleet.fails('start_agent_task', { agent_name: 'veteran', task_description: task({}) })).toContain(
+    expect(await fleet.fails('start_agent_task', { name: 'veteran', task: task({}) })).toContain(
       'The role "test" of agent "veteran" is no longer configured',
     );
     await fleet.server.stop();

@@ -42,7 +42,7 @@ export interface FleetServer {
   server: StartedServer;
   client: Client;
   call(tool: string, args?: Record<string, unknown>): Promise<ToolAnswer>;
-  /** Calls a tool that must succeed and returns its JSON. */
+  /** Calls a tool that must succeed and returns its structuredContent. */
   ok<T = any>(tool: string, args?: Record<string, unknown>): Promise<T>;
   /** Calls a tool that must fail and returns its error text. */
   fails(tool: string, args?: Record<string, unknown>): Promise<string>;
@@ -51,6 +51,8 @@ export interface FleetServer {
 export interface ToolAnswer {
   isError: boolean;
   text: string;
+  /** What the tool answered as structuredContent; absent on an error. */
+  structured: unknown;
 }
 
 /**
@@ -71,8 +73,8 @@ export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessE
   const token = env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
   const client = await connectClient(server.mcpUrl, token);
   const call = async (tool: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> => {
-    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[] };
-    return { isError: result.isError === true, text: result.content[0]!.text };
+    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
+    return { isError: result.isError === true, text: result.content[0]!.text, structured: result.structuredContent };
   };
   return {
     server,
@@ -81,7 +83,7 @@ export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessE
     ok: async (tool, args) => {
       const answer = await call(tool, args);
       if (answer.isError) throw new Error(`${tool} failed: ${answer.text}`);
-      return JSON.parse(answer.text);
+      return answer.structured as never;
     },
     fails: async (tool, args) => {
       const answer = await call(tool, args);

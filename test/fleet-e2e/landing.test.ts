@@ -33,7 +33,7 @@ const COMMIT = (file: string, text: string, subject: string) =>
 
 async function runAgent(fleet: FleetServer, name: string, snippet: string, project = 'repo'): Promise<any> {
   await fleet.ok('create_agent', { name, project, task: snippet });
-  const waited = await fleet.ok('wait_for_agent', { agent_name: name, timeout_seconds: 30 });
+  const waited = await fleet.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
   expect(waited.agent.last_task.status).toBe('completed');
   return waited.agent;
 }
@@ -51,7 +51,7 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     const autocommit = head(sandbox.repo, 'fleet/lander');
     expect(agent.last_task).toMatchObject({ commits: [{ subject: 'add feature' }], uncommitted_changes: true, autocommit: { sha: autocommit, files: ['notes.txt'] } });
 
-    const changes = await fleet.ok('show_agent_changes', { agent_name: 'lander' });
+    const changes = await fleet.ok('show_agent_changes', { name: 'lander' });
     expect(changes).toMatchObject({
       agent: 'lander',
       kind: 'git',
@@ -68,12 +68,12 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
       'add feature',
     ]);
     expect(changes.diff.parts[0].text).toContain('+feature');
-    const paged = await fleet.ok('show_agent_changes', { agent_name: 'lander', diff_limit_bytes: 256 });
+    const paged = await fleet.ok('show_agent_changes', { name: 'lander', diff_limit_bytes: 256 });
     expect(paged.diff.nextOffset).toBeGreaterThan(0);
     expect(paged.diff.leftOut.bytesAfter).toBeGreaterThan(0);
 
     writeFileSync(join(agent.workdir, 'late.txt'), 'written after the task\n');
-    const merged = await fleet.ok('merge_agent', { agent_name: 'lander' });
+    const merged = await fleet.ok('merge_agent', { name: 'lander' });
     const leftovers = head(sandbox.repo, 'fleet/lander');
     expect(git(sandbox.repo, ['log', '-1', '--format=%P', leftovers])).toBe(autocommit);
     expect(merged).toMatchObject({
@@ -92,7 +92,7 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     expect(readFileSync(join(sandbox.repo, 'feature.txt'), 'utf8')).toBe('feature\n');
     expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
 
-    const deleted = await fleet.ok('delete_agent', { agent_name: 'lander' });
+    const deleted = await fleet.ok('delete_agent', { name: 'lander' });
     expect(deleted).toMatchObject({ status: 'deleted', branch_outcome: { branch: 'fleet/lander', deleted: true, reason: null }, forced_past: null });
     expect(deleted.status_reason).toMatch(/removed; branch fleet\/lander deleted, its work being in main/);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/lander'])).toBe('');
@@ -109,24 +109,24 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     git(sandbox.repo, ['commit', '-q', '-am', 'main edits readme']);
     const before = head(sandbox.repo);
 
-    const conflict = await fleet.ok('merge_agent', { agent_name: 'clash' });
+    const conflict = await fleet.ok('merge_agent', { name: 'clash' });
     expect(conflict).toMatchObject({ outcome: 'conflict', files: ['README.md'], target: 'main' });
     expect(conflict.messages.join(' ')).toMatch(/CONFLICT|conflict/i);
     expect(head(sandbox.repo)).toBe(before);
     expect(readFileSync(join(sandbox.repo, 'README.md'), 'utf8')).toBe('main readme\n');
     expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
 
-    const squashed = await fleet.ok('merge_agent', { agent_name: 'squasher', strategy: 'squash' });
+    const squashed = await fleet.ok('merge_agent', { name: 'squasher', strategy: 'squash' });
     expect(squashed).toMatchObject({ outcome: 'merged', strategy: 'squash', oldSha: before, fastForward: false, files: ['one.txt', 'two.txt'] });
     expect(squashed.created).toEqual([squashed.newSha]);
     expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(`${before}\nSquashed work of agent squasher (fleet/squasher)`);
     expect(readFileSync(join(sandbox.repo, 'two.txt'), 'utf8')).toBe('two\n');
 
-    const mergeCommit = await fleet.ok('merge_agent', { agent_name: 'merger', message: 'Land three' });
+    const mergeCommit = await fleet.ok('merge_agent', { name: 'merger', message: 'Land three' });
     expect(mergeCommit).toMatchObject({ outcome: 'merged', fastForward: false, files: ['three.txt'] });
     expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(`${squashed.newSha} ${head(sandbox.repo, 'fleet/merger')}\nLand three`);
 
-    const squashDeleted = await fleet.ok('delete_agent', { agent_name: 'squasher' });
+    const squashDeleted = await fleet.ok('delete_agent', { name: 'squasher' });
     expect(squashDeleted.branch_outcome).toEqual({ branch: 'fleet/squasher', deleted: true, reason: null });
     await fleet.server.stop();
   });
@@ -140,16 +140,16 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     writeFileSync(join(sandbox.repo, 'README.md'), 'local edit\n');
     const before = head(sandbox.repo);
 
-    const refused = await fleet.ok('merge_agent', { agent_name: 'blocked' });
+    const refused = await fleet.ok('merge_agent', { name: 'blocked' });
     expect(refused).toMatchObject({ outcome: 'refused', files: ['README.md'] });
     expect(refused.reason).toMatch(/main is checked out in .* with uncommitted changes/);
     expect(head(sandbox.repo)).toBe(before);
     expect(readFileSync(join(sandbox.repo, 'README.md'), 'utf8')).toBe('local edit\n');
 
-    await fleet.ok('start_agent_task', { agent_name: 'behind', task_description: 'sleep 60' });
-    expect(await fleet.fails('merge_agent', { agent_name: 'behind' })).toMatch(/Agent "behind" is busy with task "sleep 60"; .*wait_for_agent/);
+    await fleet.ok('start_agent_task', { name: 'behind', task: 'sleep 60' });
+    expect(await fleet.fails('merge_agent', { name: 'behind' })).toMatch(/Agent "behind" is busy with task "sleep 60"; .*wait_for_agent/);
     expect(head(sandbox.repo)).toBe(before);
-    await fleet.ok('cancel_agent_task', { agent_name: 'behind' });
+    await fleet.ok('cancel_agent_task', { name: 'behind' });
     await fleet.server.stop();
   });
 
@@ -158,16 +158,16 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     const fleet = await startFleetServer(sandbox);
     const careful = await runAgent(fleet, 'careful', 'true');
     writeFileSync(join(careful.workdir, 'draft.txt'), 'draft\n');
-    const refusal = await fleet.fails('delete_agent', { agent_name: 'careful' });
+    const refusal = await fleet.fails('delete_agent', { name: 'careful' });
     expect(refusal).toMatch(/^Agent "careful" has work that deleting it would lose or leave unmerged: 1 uncommitted file\(s\) in its worktree: draft.txt\. .*force: true/);
-    expect((await fleet.ok('show_agent', { agent_name: 'careful' })).status).toBe('idle');
+    expect((await fleet.ok('show_agent', { name: 'careful' })).status).toBe('idle');
 
-    const forced = await fleet.ok('delete_agent', { agent_name: 'careful', force: true });
+    const forced = await fleet.ok('delete_agent', { name: 'careful', force: true });
     expect(forced).toMatchObject({ status: 'deleted', forced_past: expect.stringMatching(/would lose 1 uncommitted file/), branch_outcome: { deleted: true } });
 
     await runAgent(fleet, 'keeper', COMMIT('k.txt', 'k', 'keep me'));
-    expect(await fleet.fails('delete_agent', { agent_name: 'keeper' })).toMatch(/1 commit\(s\) on fleet\/keeper not in its base: [0-9a-f]{12} keep me/);
-    const kept = await fleet.ok('delete_agent', { agent_name: 'keeper', force: true });
+    expect(await fleet.fails('delete_agent', { name: 'keeper' })).toMatch(/1 commit\(s\) on fleet\/keeper not in its base: [0-9a-f]{12} keep me/);
+    const kept = await fleet.ok('delete_agent', { name: 'keeper', force: true });
     expect(kept.branch_outcome).toEqual({ branch: 'fleet/keeper', deleted: false, reason: '1 commit(s) not merged into refs/heads/main' });
     expect(kept.status_reason).toMatch(/branch fleet\/keeper kept \(1 commit\(s\) not merged into refs\/heads\/main\)/);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/keeper'])).toContain('fleet/keeper');
@@ -179,7 +179,7 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     const fleet = await startFleetServer(sandbox);
     const names = ['left', 'right', 'middle'];
     for (const name of names) await runAgent(fleet, name, COMMIT(`${name}.txt`, name, `add ${name}`));
-    const results = await Promise.all(names.map((name) => fleet.ok('merge_agent', { agent_name: name })));
+    const results = await Promise.all(names.map((name) => fleet.ok('merge_agent', { name: name })));
     expect(results.map((result) => result.outcome)).toEqual(['merged', 'merged', 'merged']);
     for (const name of names) expect(readFileSync(join(sandbox.repo, `${name}.txt`), 'utf8')).toBe(`${name}\n`);
     await fleet.server.stop();
@@ -193,7 +193,7 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     git(sandbox.repo, ['checkout', '-q', '-b', 'elsewhere']);
 
     const fleet = await startFleetServer(sandbox);
-    const merged = await fleet.ok('merge_agent', { agent_name: 'steady' });
+    const merged = await fleet.ok('merge_agent', { name: 'steady' });
     expect(merged).toMatchObject({ outcome: 'merged', target: 'main', checkoutUpdated: null });
     expect(head(sandbox.repo, 'main')).toBe(head(sandbox.repo, 'fleet/steady'));
     expect(head(sandbox.repo, 'elsewhere')).not.toBe(head(sandbox.repo, 'main'));
@@ -228,19 +228,19 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     const sandbox = landingSandbox();
     const fleet = await startFleetServer(sandbox);
     await runAgent(fleet, 'sub', 'echo inside > inside.txt && echo outside > ../../outside.txt', 'app');
-    const own = await fleet.ok('show_agent_changes', { agent_name: 'sub' });
+    const own = await fleet.ok('show_agent_changes', { name: 'sub' });
     expect(own.pathFilter).toEqual(['packages/app']);
     expect(own.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual(['packages/app/inside.txt']);
-    const whole = await fleet.ok('show_agent_changes', { agent_name: 'sub', path: 'outside.txt' });
+    const whole = await fleet.ok('show_agent_changes', { name: 'sub', path: 'outside.txt' });
     expect(whole.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual(['outside.txt']);
 
     await fleet.ok('create_agent', { name: 'plainly', project: 'plain', role: 'test', task: task({}) });
-    await fleet.ok('wait_for_agent', { agent_name: 'plainly', timeout_seconds: 30 });
-    const plain = await fleet.ok('show_agent_changes', { agent_name: 'plainly' });
+    await fleet.ok('wait_for_agent', { name: 'plainly', timeout_seconds: 30 });
+    const plain = await fleet.ok('show_agent_changes', { name: 'plainly' });
     expect(plain).toMatchObject({ agent: 'plainly', kind: 'not_git' });
     expect(plain.message).toMatch(/is not in a git repository, so there is no base, branch, commit list or diff to show/);
-    expect(await fleet.fails('merge_agent', { agent_name: 'plainly' })).toMatch(/not a git repository: there is no branch to merge/);
-    expect((await fleet.ok('delete_agent', { agent_name: 'plainly' })).branch_outcome).toBeNull();
+    expect(await fleet.fails('merge_agent', { name: 'plainly' })).toMatch(/not a git repository: there is no branch to merge/);
+    expect((await fleet.ok('delete_agent', { name: 'plainly' })).branch_outcome).toBeNull();
     await fleet.server.stop();
   });
 });

@@ -38,7 +38,7 @@ describe('a three-minute wait in a session', () => {
       const started = Date.now();
       const progress: string[] = [];
       const result = await client.callTool(
-        { name: 'wait_for_agent', arguments: { agent_name: 'marathon', timeout_seconds: 2 * AGENT_SECONDS } },
+        { name: 'wait_for_agent', arguments: { name: 'marathon', timeout_seconds: 2 * AGENT_SECONDS } },
         undefined,
         { timeout: REQUEST_TIMEOUT_MS, resetTimeoutOnProgress: true, onprogress: (event) => void progress.push(event.message ?? '') },
       );
@@ -51,12 +51,12 @@ describe('a three-minute wait in a session', () => {
       // The ticks and the task's end came while the call was waiting, on the same session's stream.
       expect(updated.filter((uri) => uri === 'fleet://agents/marathon/log').length).toBeGreaterThanOrEqual(3);
 
-      await ok('delete_agent', { agent_name: 'marathon' });
+      await ok('delete_agent', { name: 'marathon' });
       deleted = true;
       await expect.poll(() => listChanged).toBe(2);
     } finally {
       // A failed wait must not leave the agent sleeping on for minutes: deleting it cancels its task.
-      if (!deleted) await call('delete_agent', { agent_name: 'marathon' });
+      if (!deleted) await call('delete_agent', { name: 'marathon' });
     }
   }, (AGENT_SECONDS + 60) * 1000);
 });

@@ -3,7 +3,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TASK_TOOLS } from '../../src/mcp/agent-tasks.js';
+import { TASK_TOOL_NAMES } from '../../src/mcp/fleet-tools.js';
 import { runCli } from '../helpers/cli.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -28,7 +28,7 @@ async function startWaitTask(client: Client, agent: string, extra: { ttl?: numbe
   const created = await client.request(
     {
       method: 'tools/call',
-      params: { name: 'wait_for_agent', arguments: { agent_name: agent, timeout_seconds: extra.timeout_seconds ?? 300 }, task: extra.ttl ? { ttl: extra.ttl } : {} },
+      params: { name: 'wait_for_agent', arguments: { name: agent, timeout_seconds: extra.timeout_seconds ?? 300 }, task: extra.ttl ? { ttl: extra.ttl } : {} },
     },
     CreateTaskResultSchema,
   );
@@ -80,7 +80,7 @@ describe('wait_for_agent as an MCP task', () => {
     const { tools } = await client.listTools();
     expect(tools.find((tool) => tool.name === 'wait_for_agent')?.execution).toEqual({ taskSupport: 'optional' });
     const taskTools = tools.filter((tool) => (tool.execution?.taskSupport ?? 'forbidden') !== 'forbidden').map((tool) => tool.name);
-    expect(taskTools).toEqual([...TASK_TOOLS]);
+    expect(taskTools).toEqual(TASK_TOOL_NAMES);
 
     // A task asked of a tool that does not run as one is refused before the tool runs: no agent is made.
     const refused = client.request(
@@ -119,7 +119,7 @@ describe('wait_for_agent as an MCP task', () => {
     // The SDK's own helper makes a task of the call by itself, since tools/list marks the tool, and polls it to the end.
     const kinds: string[] = [];
     let streamed: unknown;
-    for await (const message of client.experimental.tasks.callToolStream({ name: 'wait_for_agent', arguments: { agent_name: 'worker', timeout_seconds: 10 } })) {
+    for await (const message of client.experimental.tasks.callToolStream({ name: 'wait_for_agent', arguments: { name: 'worker', timeout_seconds: 10 } })) {
       kinds.push(message.type);
       if (message.type === 'result') streamed = message.result;
     }
@@ -143,7 +143,7 @@ describe('wait_for_agent as an MCP task', () => {
     await waitUntilAccepted(server, lead);
     await ok('create_agent', { name: 'sleeper', project: 'repo', task: task({ sleepMs: 60_000 }) });
 
-    const created = await stateless(server, shared, 'tools/call', { name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 300 }, task: {} });
+    const created = await stateless(server, shared, 'tools/call', { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 300 }, task: {} });
     const taskId: string = created.result.task.taskId;
     expect(created.result.task.status).toBe('working');
 
@@ -161,7 +161,7 @@ describe('wait_for_agent as an MCP task', () => {
     expect((await stateless(server, lead, 'tasks/list', {})).result.tasks).toEqual([]);
     const leadClient = await tasksClient(server, lead);
     await expect(leadClient.experimental.tasks.getTask(taskId)).rejects.toThrow(/Task not found/);
-    expect((await ok('show_agent', { agent_name: 'sleeper' })).status).toBe('busy');
+    expect((await ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
 
     const cancelled = await stateless(server, shared, 'tasks/cancel', { taskId });
     expect(cancelled.result).toMatchObject({ taskId, status: 'cancelled' });
@@ -178,7 +178,7 @@ describe('wait_for_agent as an MCP task', () => {
     const cancelled = await client.experimental.tasks.cancelTask(created.taskId);
     expect(cancelled).toMatchObject({ taskId: created.taskId, status: 'cancelled' });
     expect(cancelled.statusMessage).toContain("and with it the agent's task");
-    expect(await ok('show_agent', { agent_name: 'longrun' })).toMatchObject({ status: 'idle', last_task: { status: 'canceled' } });
+    expect(await ok('show_agent', { name: 'longrun' })).toMatchObject({ status: 'idle', last_task: { status: 'canceled' } });
     expect((await client.experimental.tasks.getTask(created.taskId)).status).toBe('cancelled');
     const result = await client.experimental.tasks.getTaskResult(created.taskId, CallToolResultSchema);
     expect(answerOf(result)).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'canceled' } } });
@@ -200,8 +200,8 @@ describe('wait_for_agent as an MCP task', () => {
     const stillWorking = await client.experimental.tasks.getTask(created.taskId);
     expect(stillWorking.status).toBe('working');
     expect(stillWorking.statusMessage).toContain('steady is busy');
-    expect((await ok('show_agent', { agent_name: 'steady' })).status).toBe('busy');
-    await ok('cancel_agent_task', { agent_name: 'steady' });
+    expect((await ok('show_agent', { name: 'steady' })).status).toBe('busy');
+    await ok('cancel_agent_task', { name: 'steady' });
     await client.close();
   }, 60_000);
 
@@ -210,7 +210,7 @@ describe('wait_for_agent as an MCP task', () => {
     const { server, ok } = await startFleetServer(fleet);
     const client = await tasksClient(server, sharedToken(fleet));
     await ok('create_agent', { name: 'brief', project: 'repo', task: task({}) });
-    await ok('wait_for_agent', { agent_name: 'brief', timeout_seconds: 30 });
+    await ok('wait_for_agent', { name: 'brief', timeout_seconds: 30 });
     const created = await startWaitTask(client, 'brief', { ttl: 1500 });
     expect(created.ttl).toBe(1500);
     await expect.poll(() => client.experimental.tasks.getTask(created.taskId).then((current) => current.status)).toBe('completed');
@@ -226,17 +226,17 @@ describe('wait_for_agent as an MCP task', () => {
     const { server, ok, client } = await startFleetServer(fleet);
     await ok('create_agent', { name: 'plain', project: 'repo', task: task({ lines: ['on my way'], sleepMs: 7000 }) });
     const progress: string[] = [];
-    const result = await client.callTool({ name: 'wait_for_agent', arguments: { agent_name: 'plain', timeout_seconds: 60 } }, undefined, {
+    const result = await client.callTool({ name: 'wait_for_agent', arguments: { name: 'plain', timeout_seconds: 60 } }, undefined, {
       onprogress: (event) => void progress.push(event.message ?? ''),
     });
     expect(answerOf(result)).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });
     expect(progress.some((message) => message.startsWith('plain is busy'))).toBe(true);
     expect((await client.experimental.tasks.listTasks()).tasks).toEqual([]);
 
-    const bad = await client.callTool({ name: 'wait_for_agent', arguments: { agent_name: 'nobody' } });
+    const bad = await client.callTool({ name: 'wait_for_agent', arguments: { name: 'nobody' } });
     expect(bad.isError).toBe(true);
     expect((bad.content as { text: string }[])[0]!.text).toContain('nobody');
-    const statelessAnswer = await stateless(server, sharedToken(fleet), 'tools/call', { name: 'wait_for_agent', arguments: { agent_name: 'plain', timeout_seconds: 1 } });
+    const statelessAnswer = await stateless(server, sharedToken(fleet), 'tools/call', { name: 'wait_for_agent', arguments: { name: 'plain', timeout_seconds: 1 } });
     expect(answerOf(statelessAnswer.result)).toMatchObject({ timed_out: false, agent: { name: 'plain' } });
     expect((await stateless(server, sharedToken(fleet), 'tasks/list', {})).result.tasks).toEqual([]);
   }, 60_000);

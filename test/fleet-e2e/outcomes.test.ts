@@ -34,8 +34,8 @@ describe('task outcomes and the queue through the MCP tools', () => {
     });
     expect(queued).toMatchObject({ status: 'pending', last_task: { status: 'queued', queue_position: 1 } });
 
-    await fleet.ok('cancel_agent_task', { agent_name: 'hog' });
-    const waited = await fleet.ok('wait_for_agent', { agent_name: 'committer', timeout_seconds: 30 });
+    await fleet.ok('cancel_agent_task', { name: 'hog' });
+    const waited = await fleet.ok('wait_for_agent', { name: 'committer', timeout_seconds: 30 });
     const sha = git(sandbox.repo, ['rev-parse', 'fleet/committer']);
     expect(waited.agent.last_task).toMatchObject({
       status: 'completed',
@@ -45,7 +45,7 @@ describe('task outcomes and the queue through the MCP tools', () => {
       uncommitted_changes: false,
       queue_position: null,
     });
-    const history = await fleet.ok('show_agent_task_history', { agent_name: 'committer' });
+    const history = await fleet.ok('show_agent_task_history', { name: 'committer' });
     expect(history.tasks[0]).toMatchObject({ commits: [{ subject: 'add x' }], duration_ms: expect.any(Number) });
     await fleet.server.stop();
   });
@@ -57,7 +57,7 @@ describe('task outcomes and the queue through the MCP tools', () => {
     let pid = 0;
     await expect
       .poll(async () => {
-        const lines = (await fleet.ok('show_agent_log', { agent_name: 'spawner' })).lines as { text: string }[];
+        const lines = (await fleet.ok('show_agent_log', { name: 'spawner' })).lines as { text: string }[];
         pid = Number(lines.find((line) => line.text.startsWith('BG '))?.text.slice(3) ?? 0);
         return pid;
       }, { timeout: 10_000 })

@@ -32,7 +32,7 @@ describe('agent logs and states as MCP resources', () => {
     const fleet = createFleetSandbox();
     const { server, client, ok } = await startFleetServer(fleet);
     await ok('create_agent', { name: 'Alpha', project: 'repo', task: task({ lines: ['hello from alpha'] }) });
-    await ok('wait_for_agent', { agent_name: 'alpha', timeout_seconds: 30 });
+    await ok('wait_for_agent', { name: 'alpha', timeout_seconds: 30 });
 
     const { resourceTemplates } = await client.listResourceTemplates();
     expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual(['fleet://agents/{name}/log', 'fleet://agents/{name}/state']);
@@ -74,13 +74,13 @@ describe('agent logs and states as MCP resources', () => {
     await ok('create_agent', { name: 'ticker', project: 'repo', task: task({ sleepMs: 1_500 }) });
     await expect.poll(() => [mine.listChanged(), theirs.listChanged()]).toEqual([1, 1]);
     await client.subscribeResource({ uri: 'fleet://agents/ticker/log' });
-    await ok('wait_for_agent', { agent_name: 'ticker', timeout_seconds: 30 });
+    await ok('wait_for_agent', { name: 'ticker', timeout_seconds: 30 });
     await pause(600);
     mine.updated.length = 0;
 
     // 30 ticks 30 ms apart: many log changes in about a second, announced a few times, never once per line.
-    await ok('start_agent_task', { agent_name: 'ticker', task_description: task({ ticks: { count: 30, everyMs: 30 }, sleepMs: 1_200 }) });
-    await ok('wait_for_agent', { agent_name: 'ticker', timeout_seconds: 30 });
+    await ok('start_agent_task', { name: 'ticker', task: task({ ticks: { count: 30, everyMs: 30 }, sleepMs: 1_200 }) });
+    await ok('wait_for_agent', { name: 'ticker', timeout_seconds: 30 });
     await expect.poll(() => mine.updated.length).toBeGreaterThanOrEqual(2);
     await pause(600);
     expect(new Set(mine.updated)).toEqual(new Set(['fleet://agents/ticker/log']));
@@ -89,13 +89,13 @@ describe('agent logs and states as MCP resources', () => {
 
     await client.unsubscribeResource({ uri: 'fleet://agents/ticker/log' });
     const before = mine.updated.length;
-    await ok('start_agent_task', { agent_name: 'ticker', task_description: task({ lines: ['after unsubscribe'] }) });
-    await ok('wait_for_agent', { agent_name: 'ticker', timeout_seconds: 30 });
+    await ok('start_agent_task', { name: 'ticker', task: task({ lines: ['after unsubscribe'] }) });
+    await ok('wait_for_agent', { name: 'ticker', timeout_seconds: 30 });
     await pause(600);
     expect(mine.updated.length).toBe(before);
 
     await other.subscribeResource({ uri: 'fleet://agents/ticker/state' });
-    await ok('delete_agent', { agent_name: 'ticker' });
+    await ok('delete_agent', { name: 'ticker' });
     await expect.poll(() => [mine.listChanged(), theirs.listChanged()]).toEqual([2, 2]);
     await expect.poll(() => theirs.updated).toContain('fleet://agents/ticker/state');
     expect(mine.updated.length).toBe(before);
@@ -106,15 +106,15 @@ describe('agent logs and states as MCP resources', () => {
     const fleet = createFleetSandbox();
     const { server, ok } = await startFleetServer(fleet, { LOG_LEVEL: 'debug' });
     await ok('create_agent', { name: 'gone', project: 'repo', task: task({ lines: ['first'] }) });
-    await ok('wait_for_agent', { agent_name: 'gone', timeout_seconds: 30 });
+    await ok('wait_for_agent', { name: 'gone', timeout_seconds: 30 });
     const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
     const leaving = await connectClient(server.mcpUrl, token);
     await leaving.subscribeResource({ uri: 'fleet://agents/gone/log' });
     await (leaving.transport as StreamableHTTPClientTransport).terminateSession();
     await leaving.close();
 
-    await ok('start_agent_task', { agent_name: 'gone', task_description: task({ lines: ['second'] }) });
-    await ok('wait_for_agent', { agent_name: 'gone', timeout_seconds: 30 });
+    await ok('start_agent_task', { name: 'gone', task: task({ lines: ['second'] }) });
+    await ok('wait_for_agent', { name: 'gone', timeout_seconds: 30 });
     await pause(800);
     expect(server.output()).toContain('"tool":"start_agent_task"');
     expect(server.output()).not.toContain('resource notification not sent');

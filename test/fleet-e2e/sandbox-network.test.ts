@@ -86,9 +86,9 @@ function unauthenticated(root: Root, env: NodeJS.ProcessEnv = {}, args: string[]
 }
 
 async function tool(client: Awaited<ReturnType<typeof connectClient>>, name: string, args: Record<string, unknown>): Promise<any> {
-  const result = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: { text: string }[] };
+  const result = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
   if (result.isError) throw new Error(`${name} failed: ${result.content[0]!.text}`);
-  return JSON.parse(result.content[0]!.text);
+  return result.structuredContent;
 }
 
 /** pasta processes still running for tasks of this data dir: the supervisor names the task's run folder to them. */
@@ -127,8 +127,8 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
       ].join('\n');
     const run = async (name: string, role: string): Promise<{ task: any; lines: string[] }> => {
       await tool(client, 'create_agent', { name, project: 'repo', role, task: attack(name) });
-      const waited = await tool(client, 'wait_for_agent', { agent_name: name, timeout_seconds: 60 });
-      const log = await tool(client, 'show_agent_log', { agent_name: name, page_size: 200 });
+      const waited = await tool(client, 'wait_for_agent', { name: name, timeout_seconds: 60 });
+      const log = await tool(client, 'show_agent_log', { name: name, page_size: 200 });
       return { task: waited.agent.last_task, lines: log.lines.map((line: { text: string }) => line.text) };
     };
 
@@ -155,7 +155,7 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     const first = await unauthenticated(root, env);
     const client = await connectClient(first.mcpUrl);
     await tool(client, 'create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: 'echo ready; while :; do sleep 0.1; done' });
-    await expect.poll(async () => (await tool(client, 'show_agent_log', { agent_name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 20_000 }).toContain('ready');
+    await expect.poll(async () => (await tool(client, 'show_agent_log', { name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 20_000 }).toContain('ready');
     const helpers = pastaOf(root.dataDir);
     expect(helpers).toHaveLength(1);
     await client.close();
@@ -164,8 +164,8 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
 
     const second = await unauthenticated(root);
     const again = await connectClient(second.mcpUrl);
-    await tool(again, 'cancel_agent_task', { agent_name: 'jailed' });
-    await tool(again, 'wait_for_agent', { agent_name: 'jailed', timeout_seconds: 60 });
+    await tool(again, 'cancel_agent_task', { name: 'jailed' });
+    await tool(again, 'wait_for_agent', { name: 'jailed', timeout_seconds: 60 });
     await expect.poll(() => pastaOf(root.dataDir), { timeout: 10_000 }).toEqual([]);
     await again.close();
     await second.stop();
@@ -181,7 +181,7 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     expect(failed.content[0]!.text).toContain('role "jailed" runs sandboxed, and pasta was not found on PATH (a sandbox with network on needs it): install the passt package');
     expect(existsSync(join(root.sandbox.root, 'ran.txt'))).toBe(false);
     await tool(client, 'create_agent', { name: 'offline', project: 'repo', role: 'offline', task: 'echo offline ran' });
-    const waited = await tool(client, 'wait_for_agent', { agent_name: 'offline', timeout_seconds: 60 });
+    const waited = await tool(client, 'wait_for_agent', { name: 'offline', timeout_seconds: 60 });
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
     await client.close();
     await server.stop();
@@ -194,9 +194,9 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     const server = await unauthenticated(root, { PATH: bin });
     const client = await connectClient(server.mcpUrl);
     await tool(client, 'create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: 'echo CLI-RAN' });
-    const waited = await tool(client, 'wait_for_agent', { agent_name: 'jailed', timeout_seconds: 60 });
+    const waited = await tool(client, 'wait_for_agent', { name: 'jailed', timeout_seconds: 60 });
     expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
-    const lines = (await tool(client, 'show_agent_log', { agent_name: 'jailed', page_size: 200 })).lines.map((line: { text: string }) => line.text);
+    const lines = (await tool(client, 'show_agent_log', { name: 'jailed', page_size: 200 })).lines.map((line: { text: string }) => line.text);
     expect(lines).toContain('pasta: no network today');
     expect(JSON.stringify(waited)).toContain("pasta could not set up the sandbox's network (it ended with exit code 1, see its stderr)");
     expect(lines).not.toContain('CLI-RAN');

@@ -148,11 +148,11 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     const server = await startFleetServer(fleet);
     const script = "trap 'echo got INT; sleep 0.5; echo ended gracefully; exit 130' INT\necho ready\nwhile :; do sleep 0.1; done";
     await server.ok('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: script });
-    await expect.poll(async () => (await server.ok('show_agent_log', { agent_name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
-    await server.ok('cancel_agent_task', { agent_name: 'jailed' });
-    const waited = await server.ok('wait_for_agent', { agent_name: 'jailed', timeout_seconds: 30 });
+    await expect.poll(async () => (await server.ok('show_agent_log', { name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
+    await server.ok('cancel_agent_task', { name: 'jailed' });
+    const waited = await server.ok('wait_for_agent', { name: 'jailed', timeout_seconds: 30 });
     expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
-    const log = await server.ok('show_agent_log', { agent_name: 'jailed', page_size: 200 });
+    const log = await server.ok('show_agent_log', { name: 'jailed', page_size: 200 });
     expect(log.lines.map((line: { text: string }) => line.text)).toEqual(expect.arrayContaining(['got INT', 'ended gracefully']));
     await server.server.stop();
   });
@@ -177,7 +177,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     expect(server.server.output()).toContain('the built-in presets run unsandboxed');
     const error = await server.fails('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
     expect(error).toContain('role "jailed" runs sandboxed, and bwrap was not found on PATH: install the bubblewrap package');
-    const agent = await server.ok('show_agent', { agent_name: 'jailed' });
+    const agent = await server.ok('show_agent', { name: 'jailed' });
     expect(agent).toMatchObject({ status: 'failed', last_task: { status: 'failed' } });
     expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);
     await server.server.stop();

@@ -16,20 +16,20 @@ describe('the fleet across server restarts', () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox);
     await first.ok('create_agent', { name: 'Keeper', project: 'repo', task: task({ lines: ['kept line'] }) });
-    await first.ok('wait_for_agent', { agent_name: 'keeper', timeout_seconds: 30 });
+    await first.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 30 });
     const before = {
       agents: await first.ok('list_agents'),
-      history: await first.ok('show_agent_task_history', { agent_name: 'keeper' }),
-      log: await first.ok('show_agent_log', { agent_name: 'keeper' }),
+      history: await first.ok('show_agent_task_history', { name: 'keeper' }),
+      log: await first.ok('show_agent_log', { name: 'keeper' }),
     };
     expect(await first.server.stop('SIGTERM')).toBe(0);
 
     const second = await startFleetServer(sandbox);
     expect(await second.ok('list_agents')).toEqual(before.agents);
-    expect(await second.ok('show_agent_task_history', { agent_name: 'keeper' })).toEqual(before.history);
-    expect(await second.ok('show_agent_log', { agent_name: 'keeper' })).toEqual(before.log);
-    await second.ok('start_agent_task', { agent_name: 'keeper', task_description: task({}) });
-    expect((await second.ok('wait_for_agent', { agent_name: 'keeper', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
+    expect(await second.ok('show_agent_task_history', { name: 'keeper' })).toEqual(before.history);
+    expect(await second.ok('show_agent_log', { name: 'keeper' })).toEqual(before.log);
+    await second.ok('start_agent_task', { name: 'keeper', task: task({}) });
+    expect((await second.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
     await second.server.stop();
   });
 });

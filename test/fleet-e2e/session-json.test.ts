@@ -76,7 +76,7 @@ describe('plain requests in a session', () => {
     const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
     await ok('create_agent', { name: 'sleeper', project: 'plain', task: task({ lines: ['sleeping'], sleepMs: 60_000 }) });
     const session = await open(server, shared, {});
-    const waiting = send(server, session, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 50 } } });
+    const waiting = send(server, session, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 50 } } });
     // Awaited below; a failure before then must not leave it unhandled.
     waiting.catch(() => undefined);
     await expect.poll(() => server.output()).toContain('"tool":"wait_for_agent"');

@@ -77,7 +77,7 @@ describe('MCP sessions on /mcp', () => {
     expect((await rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(404);
     expect((await rpc(server, 'x'.repeat(43), { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(401);
     const readerSession = (await openSession(server, reader))!;
-    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete_agent', arguments: { agent_name: 'a' } } };
+    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete_agent', arguments: { name: 'a' } } };
     expect((await rpc(server, reader, call, readerSession)).status).toBe(403);
   });
 
@@ -117,7 +117,7 @@ describe('progress while waiting', () => {
     await ok('create_agent', { name: 'slow', project: 'repo', task: task({ lines: ['working on it'], sleepMs: 12_000 }) });
     const progress: { progress: number; message?: string }[] = [];
     const result = await client.callTool(
-      { name: 'wait_for_agent', arguments: { agent_name: 'slow', timeout_seconds: 60 } },
+      { name: 'wait_for_agent', arguments: { name: 'slow', timeout_seconds: 60 } },
       undefined,
       { timeout: 7_000, resetTimeoutOnProgress: true, onprogress: (event) => void progress.push(event) },
     );
@@ -132,7 +132,7 @@ describe('progress while waiting', () => {
     const fleet = createFleetSandbox();
     const { ok } = await startFleetServer(fleet);
     await ok('create_agent', { name: 'quick', project: 'repo', task: task({ sleepMs: 100 }) });
-    const answer = await ok('wait_for_agent', { agent_name: 'quick', timeout_seconds: 5000 });
+    const answer = await ok('wait_for_agent', { name: 'quick', timeout_seconds: 5000 });
     expect(answer.timed_out).toBe(false);
     expect(answer.message).toContain('cut to 600 s');
   });

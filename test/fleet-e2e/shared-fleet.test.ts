@@ -40,7 +40,7 @@ async function agentNames(client: { ok: (tool: string) => Promise<{ agents: { na
 
 async function createAgent(client: StdioClient, name: string): Promise<void> {
   await client.ok('create_agent', { name, project: 'repo', task: task({ lines: [`hello from ${name}`], commit: `${name}.txt` }) });
-  await client.ok('wait_for_agent', { agent_name: name, timeout_seconds: 30 });
+  await client.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
 }
 
 function isAlive(pid: number): boolean {
@@ -76,7 +76,7 @@ describe('one fleet, many clients', () => {
     expect(await agentNames(server)).toEqual(['from-a', 'from-b']);
     await createAgent(a, 'after-serve');
     expect(await agentNames(b)).toEqual(['after-serve', 'from-a', 'from-b']);
-    const viaHttp = await server.ok('show_agent', { agent_name: 'after-serve' });
+    const viaHttp = await server.ok('show_agent', { name: 'after-serve' });
     expect(viaHttp.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
 
     // When serve stops, the clients start a background fleet again and go on.
@@ -93,7 +93,7 @@ describe('one fleet, many clients', () => {
     a.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updated.push(notification.params.uri));
     await a.ok('create_agent', { name: 'slow', project: 'repo', task: task({ sleepMs: 20_000, ticks: { count: 200, everyMs: 100 } }) });
     await a.client.subscribeResource({ uri: 'fleet://agents/slow/log' });
-    const waiting = a.call('wait_for_agent', { agent_name: 'slow', timeout_seconds: 40 }).then(
+    const waiting = a.call('wait_for_agent', { name: 'slow', timeout_seconds: 40 }).then(
       () => 'answered',
       (error: Error) => error.message,
     );
@@ -101,13 +101,13 @@ describe('one fleet, many clients', () => {
     process.kill(host, 'SIGKILL');
     expect(await waiting).toMatch(/MCP error -32000: the fleet-mcp server on this data dir stopped while this call ran/);
     // The agent's task outlives the fleet that started it, and the next fleet follows it.
-    const agent = await a.ok('show_agent', { agent_name: 'slow' });
+    const agent = await a.ok('show_agent', { name: 'slow' });
     expect(agent.status).toBe('busy');
     expect(hostPid(fleet.dataDir)).not.toBe(host);
     // The client's subscription was carried over to the next fleet: the agent's new log lines are told.
     updated.length = 0;
     expect(await eventually(() => (updated.includes('fleet://agents/slow/log') ? true : undefined))).toBe(true);
-    await a.ok('cancel_agent_task', { agent_name: 'slow' });
+    await a.ok('cancel_agent_task', { name: 'slow' });
   }, 60_000);
 
   it('gives the MCP client the reason as an MCP error when no fleet can start', async () => {

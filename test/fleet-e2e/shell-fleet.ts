@@ -25,7 +25,7 @@ export function createShellFleet(prefix: string, roles: Record<string, unknown>,
 /** Runs one task on a new agent of the role and returns how it ended and the lines of its log. */
 export async function runTask(fleet: FleetServer, agent: string, role: string, script: string): Promise<{ task: any; lines: string[] }> {
   await fleet.ok('create_agent', { name: agent, project: 'repo', role, task: script });
-  const waited = await fleet.ok('wait_for_agent', { agent_name: agent, timeout_seconds: 60 });
-  const log = await fleet.ok('show_agent_log', { agent_name: agent, page_size: 200 });
+  const waited = await fleet.ok('wait_for_agent', { name: agent, timeout_seconds: 60 });
+  const log = await fleet.ok('show_agent_log', { name: agent, page_size: 200 });
   return { task: waited.agent.last_task, lines: log.lines.map((line: { text: string }) => line.text) };
 }

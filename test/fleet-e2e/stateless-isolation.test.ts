@@ -98,7 +98,7 @@ describe('stateless /mcp served by reused servers', () => {
         post(server, plainAdmin, list(1)),
         post(server, plainReader, [call(1, 'list_agent_roles', { project: 'repo' }), list(2)]),
         post(server, plainAdmin, call(1, 'list_agent_projects')),
-        post(server, plainReader, call(1, 'delete_agent', { agent_name: 'nobody' })),
+        post(server, plainReader, call(1, 'delete_agent', { name: 'nobody' })),
         rich.listTools(),
         rich.callTool({ name: 'list_agent_roles', arguments: { project: 'repo' } }),
       ]);
@@ -141,7 +141,7 @@ describe('stateless /mcp served by reused servers', () => {
     await ok('create_agent', { name: 'sleeper', project: 'plain', task: task({ lines: ['sleeping'], sleepMs: 60_000 }) });
     const caller: Caller = { token: shared, version: '2025-06-18' };
     // The same token, so the same kind of pooled server: the waiting request is the one other callers could reach.
-    const waiting = post(server, caller, call(7, 'wait_for_agent', { agent_name: 'sleeper', timeout_seconds: 2 }));
+    const waiting = post(server, caller, call(7, 'wait_for_agent', { name: 'sleeper', timeout_seconds: 2 }));
     let settled = false;
     void waiting.finally(() => (settled = true));
     const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'not yours' } };
@@ -160,7 +160,7 @@ describe('stateless /mcp served by reused servers', () => {
     expect(others).toBeGreaterThan(3);
 
     // Its own cancel in the same exchange ends the request without an answer, as the SDK does, and the HTTP request with it.
-    const own = await post(server, caller, [call(8, 'wait_for_agent', { agent_name: 'sleeper', timeout_seconds: 30 }), { ...cancel, params: { requestId: 8 } }, call(9, 'list_agents')]);
+    const own = await post(server, caller, [call(8, 'wait_for_agent', { name: 'sleeper', timeout_seconds: 30 }), { ...cancel, params: { requestId: 8 } }, call(9, 'list_agents')]);
     expect(own.body.id).toBe(9);
     expect(textOf(own.body).agents).toHaveLength(1);
   });

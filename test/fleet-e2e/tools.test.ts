@@ -44,16 +44,16 @@ describe('fleet tools through the MCP client, auth on', () => {
 
     const created = await fleet.ok('create_agent', { name: 'Worker', project: 'repo', task: task({ lines: ['step one', 'step two'], sleepMs: 1500 }) });
     expect(created).toMatchObject({ name: 'Worker', status: 'busy', branch: 'fleet/Worker', last_task: { status: 'running' } });
-    expect((await fleet.ok('list_agents', { status_filter: 'busy' })).agents.map((a: { name: string }) => a.name)).toEqual(['Worker']);
-    await expect.poll(async () => (await fleet.ok('show_agent_log', { agent_name: 'worker' })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('step two');
+    expect((await fleet.ok('list_agents', { status: 'busy' })).agents.map((a: { name: string }) => a.name)).toEqual(['Worker']);
+    await expect.poll(async () => (await fleet.ok('show_agent_log', { name: 'worker' })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('step two');
 
-    const waited = await fleet.ok('wait_for_agent', { agent_name: 'WORKER', timeout_seconds: 30 });
+    const waited = await fleet.ok('wait_for_agent', { name: 'WORKER', timeout_seconds: 30 });
     expect(waited).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed', exit_code: 0 } } });
 
-    await fleet.ok('start_agent_task', { agent_name: 'worker', task_description: task({ exit: 7 }) });
-    const failed = await fleet.ok('wait_for_agent', { agent_name: 'worker', timeout_seconds: 30 });
+    await fleet.ok('start_agent_task', { name: 'worker', task: task({ exit: 7 }) });
+    const failed = await fleet.ok('wait_for_agent', { name: 'worker', timeout_seconds: 30 });
     expect(failed.agent).toMatchObject({ status: 'idle', last_task: { status: 'failed', exit_code: 7, reason: 'exit code 7' } });
-    const history = await fleet.ok('show_agent_task_history', { agent_name: 'worker' });
+    const history = await fleet.ok('show_agent_task_history', { name: 'worker' });
     expect(history).toMatchObject({ total_count: 2, has_next_page: false, has_previous_page: false });
     expect(history.tasks.map((t: { status: string }) => t.status)).toEqual(['failed', 'completed']);
     await fleet.server.stop();
@@ -64,18 +64,18 @@ describe('fleet tools through the MCP client, auth on', () => {
     await fleet.ok('create_agent', { name: 'long', project: 'plain', task: task({ sleepMs: 120_000 }) });
     await fleet.ok('create_agent', { name: 'stubborn', project: 'plain', task: task({ sleepMs: 120_000, ignoreSigint: true }) });
     for (const name of ['long', 'stubborn']) {
-      await expect.poll(async () => (await fleet.ok('show_agent_log', { agent_name: name })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('ready');
+      await expect.poll(async () => (await fleet.ok('show_agent_log', { name: name })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('ready');
     }
     const [long, stubborn] = await Promise.all([
-      fleet.ok('cancel_agent_task', { agent_name: 'long' }),
-      fleet.ok('cancel_agent_task', { agent_name: 'stubborn' }),
+      fleet.ok('cancel_agent_task', { name: 'long' }),
+      fleet.ok('cancel_agent_task', { name: 'stubborn' }),
     ]);
     expect(long).toMatchObject({ status: 'idle', last_task: { status: 'canceled', reason: 'canceled by request' } });
     expect(stubborn).toMatchObject({ status: 'idle', last_task: { status: 'canceled' } });
-    expect(await fleet.fails('cancel_agent_task', { agent_name: 'long' })).toMatch(/no running or queued task to cancel/);
+    expect(await fleet.fails('cancel_agent_task', { name: 'long' })).toMatch(/no running or queued task to cancel/);
 
-    await fleet.ok('start_agent_task', { agent_name: 'long', task_description: task({ sleepMs: 120_000 }) });
-    const restarted = await fleet.ok('restart_agent', { agent_name: 'LONG' });
+    await fleet.ok('start_agent_task', { name: 'long', task: task({ sleepMs: 120_000 }) });
+    const restarted = await fleet.ok('restart_agent', { name: 'LONG' });
     expect(restarted).toMatchObject({ name: 'long', status: 'idle', last_task: { status: 'canceled', reason: 'canceled by restart_agent' } });
     await fleet.server.stop();
   });
@@ -92,7 +92,7 @@ describe('fleet tools through the MCP client, auth on', () => {
     expect(git(b.workdir, ['for-each-ref', '--format=%(refname)'])).toBe('refs/heads/fleet/beta');
     expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
 
-    const deleted = await fleet.ok('delete_agent', { agent_name: 'alpha' });
+    const deleted = await fleet.ok('delete_agent', { name: 'alpha' });
     expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted', branch_outcome: { branch: 'fleet/alpha', deleted: true } });
     expect(existsSync(a.workdir)).toBe(false);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toBe('');
@@ -108,11 +108,11 @@ describe('fleet tools through the MCP client, auth on', () => {
       await fleet.fails('create_agent', { name: 'x'.repeat(33), project: 'repo', task: 'x' }),
       await fleet.fails('create_agent', { name: 'a', project: 'nowhere', task: 'x' }),
       await fleet.fails('create_agent', { name: 'a', project: 'repo', task: 'x', role: 'wizard' }),
-      await fleet.fails('list_agents', { status_filter: 'running' }),
-      await fleet.fails('list_agents', { project_filter: 'nowhere' }),
-      await fleet.fails('show_agent', { agent_name: 'ghost' }),
+      await fleet.fails('list_agents', { status: 'running' }),
+      await fleet.fails('list_agents', { project: 'nowhere' }),
+      await fleet.fails('show_agent', { name: 'ghost' }),
       await fleet.fails('list_agent_roles', { project: 'nowhere' }),
-      await fleet.fails('show_agent_log', { agent_name: 'ghost', page_size: 501 }),
+      await fleet.fails('show_agent_log', { name: 'ghost', page_size: 501 }),
     ];
     expect(errors[0]).toMatch(/Invalid agent name "-bad": it starts with "-"\. Rule: 1-32 characters/);
     expect(errors[1]).toMatch(/reserved/);
@@ -137,15 +137,15 @@ describe('fleet tools through the MCP client, auth on', () => {
   it('pages through the log and history, with empty pages past the end', async () => {
     const fleet = await startFleetServer(createFleetSandbox());
     await fleet.ok('create_agent', { name: 'pager', project: 'plain', task: task({ lines: ['1', '2', '3', '4', '5'] }) });
-    await fleet.ok('wait_for_agent', { agent_name: 'pager', timeout_seconds: 30 });
-    const all = await fleet.ok('show_agent_log', { agent_name: 'pager', page_size: 500 });
+    await fleet.ok('wait_for_agent', { name: 'pager', timeout_seconds: 30 });
+    const all = await fleet.ok('show_agent_log', { name: 'pager', page_size: 500 });
     const size = 3;
     const lastPage = Math.ceil(all.total_count / size);
-    const last = await fleet.ok('show_agent_log', { agent_name: 'pager', page: lastPage, page_size: size });
+    const last = await fleet.ok('show_agent_log', { name: 'pager', page: lastPage, page_size: size });
     expect(last).toMatchObject({ has_next_page: false, has_previous_page: true, page: lastPage });
-    const past = await fleet.ok('show_agent_log', { agent_name: 'pager', page: lastPage + 1, page_size: size });
+    const past = await fleet.ok('show_agent_log', { name: 'pager', page: lastPage + 1, page_size: size });
     expect(past).toMatchObject({ lines: [], total_count: all.total_count, has_next_page: false });
-    expect(await fleet.ok('show_agent_task_history', { agent_name: 'pager', page: 2 })).toMatchObject({ tasks: [], total_count: 1, has_next_page: false, has_previous_page: true });
+    expect(await fleet.ok('show_agent_task_history', { name: 'pager', page: 2 })).toMatchObject({ tasks: [], total_count: 1, has_next_page: false, has_previous_page: true });
     await fleet.server.stop();
   });
 
@@ -154,8 +154,8 @@ describe('fleet tools through the MCP client, auth on', () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, AUTH_ENABLED: 'true', FLEET_MCP_MAX_BUSY: '3' });
     await fleet.ok('create_agent', { name: 'envy', project: 'plain', task: task({ printEnv: true }) });
-    await fleet.ok('wait_for_agent', { agent_name: 'envy', timeout_seconds: 30 });
-    const lines = (await fleet.ok('show_agent_log', { agent_name: 'envy' })).lines.map((l: { text: string }) => l.text);
+    await fleet.ok('wait_for_agent', { name: 'envy', timeout_seconds: 30 });
+    const lines = (await fleet.ok('show_agent_log', { name: 'envy' })).lines.map((l: { text: string }) => l.text);
     const env = JSON.parse(lines.find((text: string) => text.startsWith('ENV '))!.slice(4)) as Record<string, string>;
     expect(Object.keys(env).filter((name) => name.startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED')).toEqual([]);
     expect(JSON.stringify(env)).not.toContain(token);
@@ -180,8 +180,8 @@ describe('fleet tools through the MCP client, auth on', () => {
     const path = `${bin}:${sandbox.sandbox.env.PATH ?? ''}`;
     const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, CREDENTIALS_DIRECTORY: sandbox.sandbox.root, PATH: path });
     await fleet.ok('create_agent', { name: 'hooked', project: 'repo', task: task({ lines: ['ok'] }) });
-    await fleet.ok('wait_for_agent', { agent_name: 'hooked', timeout_seconds: 60 });
-    await fleet.ok('delete_agent', { agent_name: 'hooked' });
+    await fleet.ok('wait_for_agent', { name: 'hooked', timeout_seconds: 60 });
+    await fleet.ok('delete_agent', { name: 'hooked' });
     const envs = readdirSync(dumps).map((file) => readFileSync(join(dumps, file), 'utf8'));
     expect(envs.length).toBeGreaterThan(3);
     for (const env of envs) {

@@ -24,13 +24,13 @@ describe('who did what', () => {
     const leadClient = await connectClient(server.mcpUrl, lead);
     const created = toolJson(await leadClient.callTool({ name: 'create_agent', arguments: { name: 'worker', project: 'repo', task: task({ lines: ['one'] }) } })) as { created_by: string };
     expect(created.created_by).toBe('lead');
-    await ok('wait_for_agent', { agent_name: 'worker', timeout_seconds: 20 });
-    await ok('start_agent_task', { agent_name: 'worker', task_description: task({ lines: ['two'] }) });
-    await ok('wait_for_agent', { agent_name: 'worker', timeout_seconds: 20 });
+    await ok('wait_for_agent', { name: 'worker', timeout_seconds: 20 });
+    await ok('start_agent_task', { name: 'worker', task: task({ lines: ['two'] }) });
+    await ok('wait_for_agent', { name: 'worker', timeout_seconds: 20 });
 
-    const shown = await ok('show_agent', { agent_name: 'worker' });
+    const shown = await ok('show_agent', { name: 'worker' });
     expect(shown).toMatchObject({ created_by: 'lead', last_task: { started_by: 'shared' } });
-    const history = await ok('show_agent_task_history', { agent_name: 'worker' });
+    const history = await ok('show_agent_task_history', { name: 'worker' });
     expect(history.tasks.map((item: { started_by: string }) => item.started_by)).toEqual(['shared', 'lead']);
 
     const startedBy = (): string[] =>

@@ -54,8 +54,8 @@ describe('the MCP server pool', () => {
     await callTool(pool, beta, 'create_agent', { name: 'from-beta', project: 'plain', task: quick });
     for (const name of ['from-alpha', 'from-beta']) await fleet.waitForAgent(name, 20_000);
     // Each now gives the other's agent a task.
-    await callTool(pool, beta, 'start_agent_task', { agent_name: 'from-alpha', task_description: quick });
-    await callTool(pool, alpha, 'start_agent_task', { agent_name: 'from-beta', task_description: quick });
+    await callTool(pool, beta, 'start_agent_task', { name: 'from-alpha', task: quick });
+    await callTool(pool, alpha, 'start_agent_task', { name: 'from-beta', task: quick });
 
     expect(fleet.showAgent('from-alpha').created_by).toBe('alpha');
     expect(fleet.showAgent('from-beta').created_by).toBe('beta');

@@ -10,10 +10,9 @@ export async function connectClient(mcpUrl: string, token?: string): Promise<Cli
   return client;
 }
 
-/** The JSON a tool answered with, parsed from its single text block. */
+/** What a tool answered, as its structuredContent. */
 export function toolJson(result: unknown): unknown {
-  const content = (result as { content: { type: string; text: string }[] }).content;
-  return JSON.parse(content[0]!.text);
+  return (result as { structuredContent: unknown }).structuredContent;
 }
 
 /**

@@ -13,7 +13,7 @@ export interface StdioClient {
   /** The JSON of a tool that must succeed. */
   ok<T = any>(tool: string, args?: Record<string, unknown>): Promise<T>;
   /** The text of a tool answer, error or not. */
-  call(tool: string, args?: Record<string, unknown>): Promise<{ isError: boolean; text: string }>;
+  call(tool: string, args?: Record<string, unknown>): Promise<{ isError: boolean; text: string; structured: unknown }>;
   close(): Promise<void>;
 }
 
@@ -44,9 +44,9 @@ export async function startStdioClient(sandbox: Sandbox, options: StdioClientOpt
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   captureLog('stdio client (stderr)', () => stderr);
   const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' });
-  const call = async (tool: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; text: string }> => {
-    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[] };
-    return { isError: result.isError === true, text: result.content[0]!.text };
+  const call = async (tool: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; text: string; structured: unknown }> => {
+    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
+    return { isError: result.isError === true, text: result.content[0]!.text, structured: result.structuredContent };
   };
   const started: StdioClient = {
     client,
@@ -55,7 +55,7 @@ export async function startStdioClient(sandbox: Sandbox, options: StdioClientOpt
     ok: async (tool, args) => {
       const answer = await call(tool, args);
       if (answer.isError) throw new Error(`${tool} failed: ${answer.text}`);
-      return JSON.parse(answer.text);
+      return answer.structured as never;
     },
     close: async () => {
       clients.delete(started);

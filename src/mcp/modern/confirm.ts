@@ -1,11 +1,10 @@
 import { acceptedContent, CLIENT_CAPABILITIES_META_KEY, inputRequired, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
 import * as z from 'zod';
+import type { ConfirmAnswer, Question } from '../fleet-tool.js';
 
 const confirmation = z.object({ confirm: z.boolean().describe('true to go ahead') });
 
-/** What the person behind the client said to a confirmation asked under `key`, if it was asked. */
-export type ConfirmAnswer = 'confirmed' | 'declined' | 'unasked';
-
+/** What the client's user said to the question asked under `key`, from the responses the client called again with. */
 export function confirmAnswer(ctx: ServerContext, key: string): ConfirmAnswer {
   const responses = ctx.mcpReq.inputResponses;
   if (!responses || !Object.hasOwn(responses, key)) return 'unasked';
@@ -19,7 +18,7 @@ export function canConfirm(ctx: ServerContext): boolean {
   return typeof capabilities?.elicitation === 'object' && capabilities.elicitation !== null;
 }
 
-/** An `input_required` result asking the client's user to confirm; the client calls again with the answer. */
-export function askToConfirm(key: string, message: string): InputRequiredResult {
-  return inputRequired({ inputRequests: { [key]: inputRequired.elicit({ message, requestedSchema: confirmation }) } });
+/** The `input_required` result that asks the question; the client calls again with the answer. */
+export function askToConfirm({ ask }: Question): InputRequiredResult {
+  return inputRequired({ inputRequests: { [ask.key]: inputRequired.elicit({ message: ask.message, requestedSchema: confirmation }) } });
 }

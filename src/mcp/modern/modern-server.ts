@@ -1,31 +1,51 @@
-import { McpServer } from '@modelcontextprotocol/server';
+import { McpServer, type ServerContext } from '@modelcontextprotocol/server';
 import type { McpServer as LegacyMcpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { TokenIdentity } from '../../auth/identity.js';
 import { grants } from '../../auth/scopes.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
-import { INSTRUCTIONS, TOOLS, type McpServerDeps } from '../server.js';
-import { toolScope } from '../tool-scopes.js';
-import { registerModernTasks, TASKS_CAPABILITY } from './modern-tasks.js';
-import { registerModernWait } from './modern-wait.js';
+import type { FleetToolDeps } from '../fleet-tool.js';
+import { callTool, registerFleetTools, type AnyFleetTool, type RegisterFleetToolsOptions, type ToolConfig } from '../fleet-tools.js';
+import { INSTRUCTIONS, type McpServerDeps } from '../server.js';
+import type { TaskRegistry } from '../task-registry.js';
+import { askToConfirm } from './confirm.js';
+import { modernCallContext } from './modern-call-context.js';
+import { clientTakesTasks, modernTask, registerModernTasks, TASKS_CAPABILITY } from './modern-tasks.js';
 
 /**
  * The server of one 2026-07-28 request: the same tools and resources as a 2025-era server for this token, built by
- * the v2 SDK, which owns the modern protocol (the per-request envelope, server/discover, resultType, caching hints).
- * A server made for a tools/call of `onlyTool` has that tool alone: building the other tools was a tenth of a call's
- * cost in the bench, and the call could not reach them anyway.
+ * the v2 SDK, which owns the modern protocol (the per-request envelope, server/discover, resultType, caching hints,
+ * input_required). A server made for a tools/call of `onlyTool` has that tool alone: building the other tools was a
+ * tenth of a call's cost in the bench, and the call could not reach them anyway.
  */
 export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdentity, onlyTool?: string): McpServer {
-  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities: { resources: { subscribe: true, listChanged: true }, ...TASKS_CAPABILITY } });
-  // Both SDKs' McpServer take the same registerTool/registerResource calls.
-  const host = server as unknown as LegacyMcpServer;
+  const capabilities = { resources: { subscribe: true, listChanged: true }, ...TASKS_CAPABILITY };
+  const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities });
   const toolDeps = { ...deps, caller: identity.name };
-  for (const [name, register] of TOOLS) {
-    if (!grants(identity.scopes, toolScope(name)) || (onlyTool !== undefined && name !== onlyTool)) continue;
-    if (name === 'wait_for_agent') registerModernWait(server, toolDeps);
-    else register(host, toolDeps);
-  }
-  if (onlyTool === undefined && grants(identity.scopes, 'read')) registerAgentResources(host, toolDeps);
+  const options: RegisterFleetToolsOptions<ServerContext> = {
+    deps: toolDeps,
+    scopes: identity.scopes,
+    callContext: modernCallContext,
+    askUser: askToConfirm,
+    only: onlyTool,
+    registerTaskTool: (tool, config) => registerModernTaskTool(server, tool, config, toolDeps, deps.tasks),
+  };
+  registerFleetTools(server, options);
+  // Both SDKs' McpServer take the same registerResource calls.
+  if (onlyTool === undefined && grants(identity.scopes, 'read')) registerAgentResources(server as unknown as LegacyMcpServer, toolDeps);
   registerModernTasks(server, deps.tasks, identity);
   return server;
+}
+
+/**
+ * A tool that may run as a task: a client that declared the tasks extension in its request gets a task handle at
+ * once (tasks/get, tasks/cancel follow it); any other gets the plain call.
+ */
+function registerModernTaskTool(server: McpServer, tool: AnyFleetTool, config: ToolConfig, deps: FleetToolDeps, tasks: TaskRegistry): void {
+  server.registerTool(tool.name, config, async (args: Record<string, unknown>, ctx: ServerContext) => {
+    if (!clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined)) return callTool(tool, args, deps, modernCallContext(ctx), askToConfirm);
+    const plan = tool.task!(args, deps);
+    const task = tasks.create(deps.caller, plan.ttlMs);
+    return { resultType: 'task', ...modernTask(tasks.start(deps.caller, task.taskId, plan.work)) } as never;
+  });
 }

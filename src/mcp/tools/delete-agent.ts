@@ -1,28 +1,27 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-import { agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
-import { jsonResult } from '../tool-result.js';
+import { deleteConfirmed, isQuestion } from '../confirmations.js';
+import { agentNameArg, fleetTool, jsonAnswer, strictArgs } from '../fleet-tool.js';
+import { deletedAgentShape, outputSchema } from '../output-schemas.js';
 
-const inputSchema = z.object({
-  agent_name: agentNameArg,
-  force: z.boolean().default(false).describe('Delete even when uncommitted files would be lost or commits are not in its base.'),
+const output = outputSchema(deletedAgentShape);
+
+const input = strictArgs('delete_agent', {
+  name: agentNameArg,
+  force: z.boolean().default(false),
 });
 
-export function registerDeleteAgent(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
-    'delete_agent',
-    {
-      title: 'Delete agent',
-      description:
-        'Step 5 of create → wait → show changes → merge → delete: cancels its running task, removes its git worktree ' +
-        'and forgets it with its history and log. Refused, listing them, while it has uncommitted files or commits not ' +
-        'in its base (land them with merge_agent), unless force is true (uncommitted files are then lost). Its branch ' +
-        'fleet/<name> is deleted when all its work is in its base, else kept and named. Returns the agent with status ' +
-        '"deleted", status_reason saying what happened to its worktree and branch, branch_outcome {"branch","deleted",' +
-        '"reason"} and forced_past (what force overrode, or null).',
-      inputSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: false },
-    },
-    async ({ agent_name, force }) => jsonResult(await deps.fleet.deleteAgent(agent_name, { force })),
-  );
-}
+export const deleteAgent = fleetTool({
+  name: 'delete_agent',
+  scope: 'admin',
+  title: 'Delete agent',
+  description:
+    'Removes an agent, its worktree and history, and its branch if its work is in its base. Refused while work ' +
+    'would be lost, unless force; a client that can ask its user asks instead.',
+  input,
+  output,
+  annotations: { openWorldHint: false },
+  handler: async ({ name, force }, { fleet }, call) => {
+    const deleted = await deleteConfirmed(fleet, name, force, call);
+    return isQuestion(deleted) ? deleted : jsonAnswer(deleted);
+  },
+});

@@ -1,27 +1,25 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { Fleet } from '../../fleet/fleet.js';
+import * as z from 'zod';
 import { NO_PROJECTS_HINT } from '../../fleet/projects.js';
-import { jsonResult } from '../tool-result.js';
+import { fleetTool, jsonAnswer, READ_ONLY, strictArgs } from '../fleet-tool.js';
+import { outputSchema, projectSchema } from '../output-schemas.js';
 
-export interface ListAgentProjectsDeps {
-  fleet: Pick<Fleet, 'listProjects'>;
-}
+const output = outputSchema({
+  projects: z.array(projectSchema),
+  hint: z.string().optional(),
+});
 
-export function registerListAgentProjects(server: McpServer, deps: ListAgentProjectsDeps): void {
-  server.registerTool(
-    'list_agent_projects',
-    {
-      title: 'List agent projects',
-      description:
-        'Lists the projects (directories on the host) that agents can work in. Call this first to learn the ' +
-        'valid `project` values for creating agents. Returns {"projects":[{"name","path","description","base"?,"setup"?:{"copy","command","timeout"}}],"total_count","hint"?} (a hint says how to add projects when there are none); ' +
-        '`base` is where its agents start when create_agent names none.',
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    () => {
-      // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
-      const projects = deps.fleet.listProjects();
-      return jsonResult({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
-    },
-  );
-}
+export const listAgentProjects = fleetTool({
+  name: 'list_agent_projects',
+  scope: 'read',
+  title: 'List agent projects',
+  description:
+    'Lists the projects (host directories) agents can work in. Call it first: create_agent needs one.',
+  input: strictArgs('list_agent_projects', {}),
+  output,
+  annotations: READ_ONLY,
+  handler: (_args, { fleet }) => {
+    // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
+    const projects = fleet.listProjects();
+    return jsonAnswer({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
+  },
+});

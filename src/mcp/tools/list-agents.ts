@@ -1,32 +1,26 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { AGENT_STATUSES } from '../../fleet/types.js';
-import type { FleetToolDeps } from '../fleet-tool.js';
-import { jsonResult } from '../tool-result.js';
+import { fleetTool, jsonAnswer, projectArg, READ_ONLY, strictArgs } from '../fleet-tool.js';
+import { listedAgentSchema, outputSchema } from '../output-schemas.js';
 
-const inputSchema = z.object({
-  status_filter: z
-    .enum(AGENT_STATUSES, { error: `status_filter must be one of: ${AGENT_STATUSES.join(', ')}` })
-    .optional()
-    .describe('Only agents with this status.'),
-  project_filter: z.string().min(1).optional().describe('Only agents of this project (see list_agent_projects).'),
+const input = strictArgs('list_agents', {
+  status: z.enum(AGENT_STATUSES, { error: `status must be one of: ${AGENT_STATUSES.join(', ')}` }).optional(),
+  project: projectArg.optional(),
 });
 
-export function registerListAgents(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
-    'list_agents',
-    {
-      title: 'List agents',
-      description:
-        'Lists the agents of this fleet with their status, optionally only those with one status and/or of one ' +
-        'project. Use it to see what exists and what is busy. Returns {"agents":[{"name","project","role","status",' +
-        '"status_reason","workdir","branch","current_task_id","created_at","updated_at"}],"total_count"}, sorted by name.',
-      inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    ({ status_filter, project_filter }) => {
-      const agents = deps.fleet.listAgents({ status: status_filter, project: project_filter });
-      return jsonResult({ agents, total_count: agents.length });
-    },
-  );
-}
+const output = outputSchema({ agents: z.array(listedAgentSchema) });
+
+export const listAgents = fleetTool({
+  name: 'list_agents',
+  scope: 'read',
+  title: 'List agents',
+  description:
+    "Lists the agents, with how each one's latest task ended (last_outcome); optionally of one status or project.",
+  input,
+  output,
+  annotations: READ_ONLY,
+  handler: ({ status, project }, { fleet }) => {
+    const agents = fleet.listAgents({ status, project });
+    return jsonAnswer({ agents, total_count: agents.length });
+  },
+});

@@ -1,23 +1,16 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
-import { AGENT_FIELDS, agentNameArg, type FleetToolDeps } from '../fleet-tool.js';
-import { jsonResult } from '../tool-result.js';
+import { agentNameArg, fleetTool, jsonAnswer, strictArgs } from '../fleet-tool.js';
+import { agentBrief, outputSchema } from '../output-schemas.js';
 
-const inputSchema = z.object({ agent_name: agentNameArg });
+const output = outputSchema(agentBrief.shape);
 
-export function registerRestartAgent(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
-    'restart_agent',
-    {
-      title: 'Restart agent',
-      description:
-        'Returns an agent to idle: cancels its running or queued task if there is one, and for a failed agent (or one ' +
-        'whose directory is gone) makes its worktree again. If its last task was never started (its worktree or ' +
-        'command was missing), that task is run again with the same text, so the agent comes back busy or pending. ' +
-        `Use it to recover a failed or stuck agent; its branch and history are kept. Returns the agent: ${AGENT_FIELDS}.`,
-      inputSchema,
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
-    },
-    async ({ agent_name }) => jsonResult(await deps.fleet.restartAgent(agent_name, deps.caller)),
-  );
-}
+export const restartAgent = fleetTool({
+  name: 'restart_agent',
+  scope: 'run',
+  title: 'Restart agent',
+  description:
+    'Recovers a failed or stuck agent: cancels its task, remakes a lost worktree, reruns a task that never started.',
+  input: strictArgs('restart_agent', { name: agentNameArg }),
+  output,
+  annotations: { idempotentHint: true, openWorldHint: false },
+  handler: async ({ name }, { fleet, caller }) => jsonAnswer(await fleet.restartAgent(name, caller)),
+});

@@ -1,30 +1,26 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { AGENT_LOG_PAGES } from '../../fleet/fleet.js';
-import { agentNameArg, pageArgs, type FleetToolDeps } from '../fleet-tool.js';
-import { jsonResult } from '../tool-result.js';
+import { agentNameArg, fleetTool, pageArgs, READ_ONLY, strictArgs } from '../fleet-tool.js';
+import { logLineSchema, outputSchema, pagingFields } from '../output-schemas.js';
+import { visible } from '../visible-text.js';
 
-const inputSchema = z.object({
-  agent_name: agentNameArg,
-  ...pageArgs(AGENT_LOG_PAGES, 'lines'),
+const output = outputSchema({ lines: z.array(logLineSchema), ...pagingFields });
+
+export const showAgentLog = fleetTool({
+  name: 'show_agent_log',
+  scope: 'read',
+  title: 'Show agent log',
+  description:
+    "Shows an agent's output (stdout, stderr, system lines), newest first: page 1 is what it does now.",
+  input: strictArgs('show_agent_log', { name: agentNameArg, ...pageArgs(AGENT_LOG_PAGES) }),
+  output,
+  annotations: READ_ONLY,
+  handler: ({ name, page, page_size }, { fleet }) => {
+    const { items, ...paging } = fleet.agentLog(name, { page, pageSize: page_size });
+    // As text, the lines themselves, oldest first as a terminal shows them: escaped JSON of a log is hard to read.
+    const lines = items.map((line) => `${line.time} ${line.stream} ${visible(line.text)}`).reverse();
+    const older = paging.has_next_page ? `; older ones on page ${paging.page + 1}` : '';
+    const header = `Log of ${name}, page ${paging.page}: ${items.length} of ${paging.total_count} lines, oldest first${older}.`;
+    return { structured: { lines: items, ...paging }, text: [header, ...lines].join('\n') };
+  },
 });
-
-export function registerShowAgentLog(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
-    'show_agent_log',
-    {
-      title: 'Show agent log',
-      description:
-        "Shows an agent's output, newest line first, one page at a time: the stdout and stderr lines of its tasks plus " +
-        '"system" lines saying when a task started and how it ended. Page 1 is the latest output, so it shows what ' +
-        'a busy agent is doing now. Returns {"lines":[{"time","stream","text","task_id"}],"page","page_size",' +
-        '"total_count","has_next_page","has_previous_page"}; a page past the end is empty.',
-      inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    ({ agent_name, page, page_size }) => {
-      const { items, ...paging } = deps.fleet.agentLog(agent_name, { page, pageSize: page_size });
-      return jsonResult({ lines: items, ...paging });
-    },
-  );
-}

@@ -1,29 +1,21 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
 import { TASK_HISTORY_PAGES } from '../../fleet/fleet.js';
-import { agentNameArg, pageArgs, TASK_FIELDS, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
-import { jsonResult } from '../tool-result.js';
+import { agentNameArg, fleetTool, jsonAnswer, pageArgs, READ_ONLY, strictArgs } from '../fleet-tool.js';
+import { outputSchema, pagingFields, taskSchema } from '../output-schemas.js';
 
-const inputSchema = z.object({
-  agent_name: agentNameArg,
-  ...pageArgs(TASK_HISTORY_PAGES, 'tasks'),
+const output = outputSchema({ tasks: z.array(taskSchema), ...pagingFields });
+
+export const showAgentTaskHistory = fleetTool({
+  name: 'show_agent_task_history',
+  scope: 'read',
+  title: 'Show agent task history',
+  description:
+    "Lists an agent's tasks, newest first: what each was asked, how it ended, what it changed.",
+  input: strictArgs('show_agent_task_history', { name: agentNameArg, ...pageArgs(TASK_HISTORY_PAGES) }),
+  output,
+  annotations: READ_ONLY,
+  handler: ({ name, page, page_size }, { fleet }) => {
+    const { items, ...paging } = fleet.taskHistory(name, { page, pageSize: page_size });
+    return jsonAnswer({ tasks: items, ...paging });
+  },
 });
-
-export function registerShowAgentTaskHistory(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
-    'show_agent_task_history',
-    {
-      title: 'Show agent task history',
-      description:
-        "Lists an agent's tasks, newest first, one page at a time: what each was asked, how it ended and what it " +
-        `changed. Returns {"tasks":[${TASK_FIELDS}],"page","page_size","total_count","has_next_page",` +
-        `"has_previous_page"}; a page past the end is empty. ${TASK_OUTCOME_HELP}`,
-      inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    ({ agent_name, page, page_size }) => {
-      const { items, ...paging } = deps.fleet.taskHistory(agent_name, { page, pageSize: page_size });
-      return jsonResult({ tasks: items, ...paging });
-    },
-  );
-}

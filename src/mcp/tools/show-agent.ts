@@ -1,22 +1,16 @@
-import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import * as z from 'zod';
-import { AGENT_FIELDS, agentNameArg, TASK_OUTCOME_HELP, type FleetToolDeps } from '../fleet-tool.js';
-import { jsonResult } from '../tool-result.js';
+import { agentNameArg, fleetTool, jsonAnswer, READ_ONLY, strictArgs, TASK_OUTCOME_HELP } from '../fleet-tool.js';
+import { agentShape, outputSchema } from '../output-schemas.js';
 
-const inputSchema = z.object({ agent_name: agentNameArg });
+const output = outputSchema(agentShape);
 
-export function registerShowAgent(server: McpServer, deps: FleetToolDeps): void {
-  server.registerTool(
-    'show_agent',
-    {
-      title: 'Show agent',
-      description:
-        'Shows one agent: its status (idle, pending, busy, canceling, failed with status_reason, ...), where it works, ' +
-        `and its latest task. Returns ${AGENT_FIELDS}. ${TASK_OUTCOME_HELP} For the output use show_agent_log; for ` +
-        'earlier tasks show_agent_task_history.',
-      inputSchema,
-      annotations: { readOnlyHint: true, openWorldHint: false },
-    },
-    ({ agent_name }) => jsonResult(deps.fleet.showAgent(agent_name)),
-  );
-}
+export const showAgent = fleetTool({
+  name: 'show_agent',
+  scope: 'read',
+  title: 'Show agent',
+  description:
+    `Shows an agent: status, where it works, latest task. ${TASK_OUTCOME_HELP}`,
+  input: strictArgs('show_agent', { name: agentNameArg }),
+  output,
+  annotations: READ_ONLY,
+  handler: ({ name }, { fleet }) => jsonAnswer(fleet.showAgent(name)),
+});
