@@ -7,7 +7,6 @@ import { grants } from '../auth/scopes.js';
 import type { FleetToolDeps } from './fleet-tool.js';
 import { callTool, type AnyFleetTool, type ToolConfig } from './fleet-tools.js';
 import type { TaskRegistry } from './task-registry.js';
-import { toolResult } from './tool-result.js';
 import { cancelAgentTask } from './tools/cancel-agent-task.js';
 import { v1CallContext } from './v1-call-context.js';
 

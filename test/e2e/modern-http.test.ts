@@ -86,7 +86,7 @@ describe('/mcp in both eras', () => {
     expect(refused.status).toBe(401);
     const created = await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read']);
     const reader = rememberSecret(created.stdout.trim());
-    const merge = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'merge_agent', arguments: { agent_name: 'x' }, _meta: envelope(VERSION) } };
+    const merge = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'merge_agent', arguments: { name: 'x' }, _meta: envelope(VERSION) } };
     const scoped = await post(server, reader, merge, { ...HEADERS, 'Mcp-Name': 'merge_agent' });
     expect(scoped).toMatchObject({ status: 403, body: { error: 'insufficient_scope' } });
     const client = await connectModernClient(server.mcpUrl, reader);

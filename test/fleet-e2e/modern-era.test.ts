@@ -20,9 +20,8 @@ afterAll(() => {
 
 async function ok(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
   const result = await client.callTool({ name, arguments: args });
-  const text = (result.content as { type: string; text: string }[])[0]!.text;
-  if (result.isError) throw new Error(`${name} failed: ${text}`);
-  return JSON.parse(text);
+  if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
+  return result.structuredContent;
 }
 
 /** Resolves with the first `notifications/resources/updated` for the URI. */
@@ -49,16 +48,16 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     await stateChanged;
 
     const session = taskSession(client, server.server.mcpUrl, token);
-    const execution = await session.callTool('wait_for_agent', { agent_name: 'modern', timeout_seconds: 30 });
+    const execution = await session.callTool('wait_for_agent', { name: 'modern', timeout_seconds: 30 });
     const settled = resultFromTaskOutcome((await execution.settle()).outcome) as { content: { text: string }[] };
     const waited = JSON.parse(settled.content[0]!.text);
     expect(waited.agent.last_task.status).toBe('completed');
     await session.close();
-    const changes = await ok(client, 'show_agent_changes', { agent_name: 'modern' });
+    const changes = await ok(client, 'show_agent_changes', { name: 'modern' });
     expect(changes.branch.name).toBe('fleet/modern');
-    await ok(client, 'merge_agent', { agent_name: 'modern', commit: changes.branch.commit });
+    await ok(client, 'merge_agent', { name: 'modern', commit: changes.branch.commit });
     expect(git(fleet.repo, ['show', 'main:modern.txt'])).toBe('modern');
-    await ok(client, 'delete_agent', { agent_name: 'modern' });
+    await ok(client, 'delete_agent', { name: 'modern' });
     await subscription.close();
     await client.close();
   });
@@ -97,7 +96,7 @@ describe('2026-07-28 tasks belong to their token', () => {
     const other = rememberSecret(created.stdout.trim());
     await server.ok('create_agent', { name: 'sleeper', project: 'repo', task: 'sleep 600' });
 
-    const call = await raw(url, owner, 'tools/call', { name: 'wait_for_agent', arguments: { agent_name: 'sleeper', timeout_seconds: 600 } }, 'wait_for_agent');
+    const call = await raw(url, owner, 'tools/call', { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 600 } }, 'wait_for_agent');
     expect(call.result).toMatchObject({ resultType: 'task', status: 'working' });
     const { taskId } = call.result;
     expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ taskId, status: 'working', resultType: 'complete' });
@@ -106,10 +105,61 @@ describe('2026-07-28 tasks belong to their token', () => {
       const refused = await raw(url, other, method, { taskId }, taskId);
       expect(refused.error.message).toContain('Task not found');
     }
-    expect((await server.ok('show_agent', { agent_name: 'sleeper' })).status).toBe('busy');
+    expect((await server.ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
 
     expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({ resultType: 'complete' });
     expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ status: 'cancelled' });
-    expect((await server.ok('show_agent', { agent_name: 'sleeper' })).last_task.status).toBe('canceled');
+    expect((await server.ok('show_agent', { name: 'sleeper' })).last_task.status).toBe('canceled');
+  });
+});
+
+const COMMIT = "echo x > x.txt && git add x.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add x'";
+
+describe('2026-07-28 confirmations', () => {
+  it('delete_agent and merge_agent ask the client\'s user, and do what they answer', async () => {
+    // Without autocommit what the task leaves uncommitted is still there when it is merged.
+    const fleet = createShellFleet('fleet-mcp-modern-confirm', { sh: { command: SHELL, default: true, autocommit: false } });
+    const server = await startFleetServer(fleet);
+    const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
+    const questions: string[] = [];
+    let answer = false;
+    const client = await connectModernClient(server.server.mcpUrl, token, {
+      confirms: (message) => {
+        questions.push(message);
+        return answer;
+      },
+    });
+    const work = "echo kept > kept.txt && git add kept.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add kept' && echo loose > loose.txt";
+    await server.ok('create_agent', { name: 'asker', project: 'repo', task: work });
+    await server.ok('wait_for_agent', { name: 'asker', timeout_seconds: 30 });
+
+    // Unlanded work: a no keeps the agent, a yes deletes it with force.
+    const refused = await client.callTool({ name: 'delete_agent', arguments: { name: 'asker' } });
+    expect(refused.isError).toBe(true);
+    expect(JSON.stringify(refused.content)).toContain('Not done: the user declined');
+    expect(questions.pop()).toMatch(/1 uncommitted file\(s\).*1 commit\(s\) on fleet\/asker not in its base.*Delete agent "asker" anyway\?/);
+    expect((await server.ok('show_agent', { name: 'asker' })).name).toBe('asker');
+
+    // The files it left uncommitted: a no refuses the merge, a yes commits and lands them.
+    const declined = await client.callTool({ name: 'merge_agent', arguments: { name: 'asker' } });
+    expect(JSON.stringify(declined.content)).toContain('Not done: the user declined');
+    expect(questions.pop()).toMatch(/left 1 file\(s\) uncommitted: loose\.txt.*Commit them and merge agent "asker"\?/);
+    expect(() => git(fleet.repo, ['show', 'main:kept.txt'])).toThrow();
+    answer = true;
+    const merged = await ok(client, 'merge_agent', { name: 'asker' });
+    expect(merged).toMatchObject({ outcome: 'merged', leftovers_committed: { files: ['loose.txt'] } });
+    expect(git(fleet.repo, ['show', 'main:loose.txt'])).toBe('loose');
+
+    // Landed now: nothing to confirm.
+    const count = questions.length;
+    await ok(client, 'delete_agent', { name: 'asker' });
+    expect(questions.length).toBe(count);
+
+    await server.ok('create_agent', { name: 'dropped', project: 'repo', task: COMMIT });
+    await server.ok('wait_for_agent', { name: 'dropped', timeout_seconds: 30 });
+    const deleted = await ok(client, 'delete_agent', { name: 'dropped' });
+    expect(deleted).toMatchObject({ status: 'deleted', forced_past: expect.stringContaining('1 commit') });
+    expect(questions.pop()).toContain('Delete agent "dropped" anyway?');
+    await client.close();
   });
 });

@@ -16,9 +16,8 @@ afterAll(() => {
 
 async function ok(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
   const result = await client.callTool({ name, arguments: args });
-  const text = (result.content as { type: string; text: string }[])[0]!.text;
-  if (result.isError) throw new Error(`${name} failed: ${text}`);
-  return JSON.parse(text);
+  if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
+  return result.structuredContent;
 }
 
 describe('fleet-mcp stdio in the 2026-07-28 era', () => {
@@ -49,7 +48,7 @@ describe('fleet-mcp stdio in the 2026-07-28 era', () => {
     const subscription = await client.listen({ resourceSubscriptions: [stateUri] });
     await ok(client, 'create_agent', { name: 'listened', project: 'repo', task: 'echo hello' });
     await heard;
-    const waited = await ok(client, 'wait_for_agent', { agent_name: 'listened', timeout_seconds: 30 });
+    const waited = await ok(client, 'wait_for_agent', { name: 'listened', timeout_seconds: 30 });
     expect(waited.agent.last_task.status).toBe('completed');
     await subscription.close();
     await client.close();

@@ -2,11 +2,27 @@ import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/cli
 import { TASKS_EXTENSION_ID_V2 } from '@modelcontextprotocol/ext-tasks/core/v2';
 
 /** The v2 SDK client (declaring the tasks extension when asked) pinned to the 2026-07-28 revision over Streamable HTTP, sending the token as clients do. */
-export async function connectModernClient(mcpUrl: string, token?: string, options: { tasks?: boolean } = {}): Promise<Client> {
+export interface ModernClientOptions {
+  /** Declares the tasks extension. */
+  tasks?: boolean;
+  /** Declares elicitation and answers each question with this: true accepts with confirm, false declines. */
+  confirms?: (message: string) => boolean;
+}
+
+export async function connectModernClient(mcpUrl: string, token?: string, options: ModernClientOptions = {}): Promise<Client> {
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
-  const capabilities = options.tasks ? { extensions: { [TASKS_EXTENSION_ID_V2]: {} } } : {};
+  const capabilities = {
+    ...(options.tasks ? { extensions: { [TASKS_EXTENSION_ID_V2]: {} } } : {}),
+    ...(options.confirms ? { elicitation: { form: {} } } : {}),
+  };
   const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' }, { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const confirms = options.confirms;
+  if (confirms) {
+    client.setRequestHandler('elicitation/create', (request) =>
+      confirms(request.params.message) ? { action: 'accept', content: { confirm: true } } : { action: 'decline' },
+    );
+  }
   await client.connect(transport);
   return client;
 }

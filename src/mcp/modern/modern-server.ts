@@ -39,10 +39,13 @@ export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdenti
 
 /**
  * A tool that may run as a task: a client that declared the tasks extension in its request gets a task handle at
- * once (tasks/get, tasks/cancel follow it); any other gets the plain call.
+ * once (tasks/get, tasks/cancel follow it); any other gets the plain call. It is registered without its output
+ * schema: the SDK checks every result but an input_required one against it, and a task handle has no structured
+ * content. Its plain answers and its task's result still carry their structured content.
  */
 function registerModernTaskTool(server: McpServer, tool: AnyFleetTool, config: ToolConfig, deps: FleetToolDeps, tasks: TaskRegistry): void {
-  server.registerTool(tool.name, config, async (args: Record<string, unknown>, ctx: ServerContext) => {
+  const { outputSchema: _checkedOnEveryResult, ...plain } = config;
+  server.registerTool(tool.name, plain, async (args: Record<string, unknown>, ctx: ServerContext) => {
     if (!clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined)) return callTool(tool, args, deps, modernCallContext(ctx), askToConfirm);
     const plan = tool.task!(args, deps);
     const task = tasks.create(deps.caller, plan.ttlMs);
