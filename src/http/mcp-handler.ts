@@ -8,7 +8,7 @@ import { grants, type Scope } from '../auth/scopes.js';
 import type { Logger } from '../log.js';
 import { logText } from '../log-text.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
-import { toolScope } from '../mcp/fleet-tools.js';
+import { isFleetTool, toolScope } from '../mcp/fleet-tools.js';
 import { SERVICE_NAME } from '../version.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { readMcpBody } from './mcp-body.js';
@@ -153,8 +153,9 @@ export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, log
     const refusedCall = checkToolCalls(identity, parsedBody, logger);
     if (refusedCall) return refusedCall;
     if (c.req.method === 'POST' && (await isModernRequest(c, request, parsedBody))) {
-      const calls = toolCalls(parsedBody);
-      return modern.fetch(request, identity, parsedBody, calls.length === 1 ? calls[0]!.tool : undefined);
+      // A server with one tool is made only for a call of a tool there is: an unknown one gets the SDK's answer for it.
+      const called = toolCalls(parsedBody)[0]?.tool;
+      return modern.fetch(request, identity, parsedBody, called !== undefined && isFleetTool(called) ? called : undefined);
     }
     const refused = refuseTaskCalls(parsedBody);
     if (refused) return refused;

@@ -43,6 +43,10 @@ export const FLEET_TOOLS: readonly AnyFleetTool[] = [
 
 const BY_NAME: ReadonlyMap<string, AnyFleetTool> = new Map(FLEET_TOOLS.map((tool) => [tool.name, tool]));
 
+export function isFleetTool(name: string): boolean {
+  return BY_NAME.has(name);
+}
+
 /** The scope a tool needs; an unknown name needs admin, so no name is ever open to a weaker token by accident. */
 export function toolScope(name: string): Scope {
   return BY_NAME.get(name)?.scope ?? 'admin';

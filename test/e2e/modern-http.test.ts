@@ -54,6 +54,8 @@ describe('/mcp in both eras', () => {
     expect(tools.tools.map((tool) => tool.name)).toContain('list_agents');
     const result = await modern.callTool({ name: 'list_agent_projects', arguments: {} });
     expect(result.isError).toBeFalsy();
+    const unknown = await modern.callTool({ name: 'no_such_tool', arguments: {} }).catch((error: Error) => error);
+    expect(JSON.stringify(unknown instanceof Error ? unknown.message : unknown)).toContain("no_such_tool not found");
     const legacy = await connectClient(server.mcpUrl, token);
     expect((await legacy.listTools()).tools.map((tool) => tool.name)).toEqual(tools.tools.map((tool) => tool.name));
     await legacy.close();
