@@ -82,7 +82,8 @@ async function toolAnswer(target) {
 
 async function checkSameWork(started) {
   const answers = await Promise.all(started.filter((t) => t.key !== 'a').map(toolAnswer));
-  const texts = new Set(answers.map((answer) => answer.content[0].text));
+  // As values: a baseline build may print the same answer pretty-printed.
+  const texts = new Set(answers.map((answer) => JSON.stringify(JSON.parse(answer.content[0].text))));
   if (texts.size !== 1) throw new Error(`targets answer list_agent_projects differently:\n${[...texts].join('\n')}`);
 }
 
