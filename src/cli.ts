@@ -94,6 +94,46 @@ stdioOptions(
 
 stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(async () => (await import('./server-commands.js')).fleetHostCommand));
 
+const dataDirOption = ['--data-dir <path>', 'the data dir whose running fleet to ask (FLEET_MCP_DATA_DIR)'] as const;
+const PEOPLE_HELP =
+  '\nAsks the fleet running on the data dir (`serve`, or the background fleet of `stdio` clients) over its local socket, ' +
+  'as the same user, with no token; starts none. Exit code 1 when no fleet runs or the fleet refuses the request.';
+
+program
+  .command('status')
+  .alias('ps')
+  .description('list the agents: status, age, current task, how their last task ended (and its reason)')
+  .option('--json', 'print JSON')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/status-command.js')).statusCommand));
+
+program
+  .command('logs')
+  .description("print an agent's latest log lines (oldest first); -f follows them until its task ends")
+  .argument('<name>', 'the agent')
+  .option('-f, --follow', 'print new lines as they come, until the task ends (or Ctrl+C)')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/logs-command.js')).logsCommand));
+
+program
+  .command('diff')
+  .description("print an agent's work to review: commits, diffstat, uncommitted files, then the whole diff")
+  .argument('<name>', 'the agent')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/diff-command.js')).diffCommand));
+
+program
+  .command('stop')
+  .description("cancel an agent's running or queued task (its work is kept), or with --all every task, queued ones first")
+  .argument('[name]', 'the agent')
+  .option('--all', 'cancel every running and queued task')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/stop-command.js')).stopCommand));
+
 program
   .command('systemd')
   .description('print a systemd unit that runs this install of `fleet-mcp serve` with auth on')
