@@ -10,6 +10,8 @@ import { loopbackResolvers, probeUserNet, type UserNetStatus } from '../fleet/la
 import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
 import type { Logger } from '../log.js';
+import { resolveNotifySettings } from '../notify/notify-config.js';
+import { startNotifier } from '../notify/notifier.js';
 
 /** Another server holds the data dir. */
 export class DataDirInUseError extends ConfigError {
@@ -23,8 +25,10 @@ export class DataDirInUseError extends ConfigError {
  */
 export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger, kind: LockKind = 'serve'): Promise<Fleet> {
   if (fleetConfig.projects.length === 0) logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
+  const notify = resolveNotifySettings(fleetConfig.notify, process.env);
+  let fleet: Fleet;
   try {
-    return await createFleet({
+    fleet = await createFleet({
       dataDir: config.dataDir,
       projects: fleetConfig.projects,
       roles: resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH }),
@@ -34,7 +38,7 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
       maxAgents: config.maxAgents,
       baseEnv: process.env,
       logger: logger.child({ component: 'fleet' }),
-      sandbox: sandboxSettings(config, logger),
+      sandbox: sandboxSettings(config, logger, notify.hidden),
     });
   } catch (error) {
     if (error instanceof FleetError && error.code === 'invalid_argument') {
@@ -44,6 +48,8 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
     if (error instanceof FleetError) throw new ConfigError(error.message);
     throw error;
   }
+  startNotifier({ fleet, settings: notify, logger: logger.child({ component: 'notify' }), baseEnv: process.env });
+  return fleet;
 }
 
 /**
@@ -51,12 +57,12 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
  * network they need, they run sandboxed unless a role or project says otherwise; where not, the server says so once
  * and they run as before. A sandbox never falls back to the host's network, where it would reach every loopback port.
  */
-function sandboxSettings(config: Config, logger: Logger): SandboxSettings {
+function sandboxSettings(config: Config, logger: Logger, notifyHidden: string[]): SandboxSettings {
   const bwrap = probeBwrap(process.env.PATH);
   const userNet = probeUserNet(process.env.PATH);
   warnOfSandboxGaps(logger, bwrap, userNet);
   const { auth } = config;
-  const hidden = [dirname(auth.tokenFile), auth.namedTokensFile, config.fleetConfigFile, ...(auth.credentialsDirectory ? [auth.credentialsDirectory] : [])];
+  const hidden = [dirname(auth.tokenFile), auth.namedTokensFile, config.fleetConfigFile, ...(auth.credentialsDirectory ? [auth.credentialsDirectory] : []), ...notifyHidden];
   return { hidden, presetsByDefault: true, bwrap, userNet };
 }
 
