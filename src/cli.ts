@@ -23,6 +23,8 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
  *FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
   FLEET_MCP_SHUTDOWN_GRACE   tuning: how long requests in flight may finish after SIGTERM/SIGINT; default 10s
+  FLEET_MCP_WEBHOOK_URL      a webhook told when a task ends, when the fleet config's notify.webhook names none
+  FLEET_MCP_WEBHOOK_SECRET   its HMAC-SHA256 signing secret, when notify.webhook.secret_file names none
   FLEET_MCP_HEADERS_TIMEOUT  tuning: how long a client may take to send its headers (at most 30s); default 10s
   CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
 
