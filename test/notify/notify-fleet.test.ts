@@ -126,6 +126,16 @@ describe('notify settings are checked at start', () => {
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
+  it.each([
+    [{ FLEET_MCP_WEBHOOK_URL: 'http://user:pw@127.0.0.1:9/' }, /FLEET_MCP_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL without user or password/],
+    [{ FLEET_MCP_WEBHOOK_URL: 'http://127.0.0.1:9/', FLEET_MCP_WEBHOOK_SECRET: 'short' }, /notify\.webhook needs a signing secret of at least 16 characters/],
+  ])('the webhook set in the environment is checked too: %j', async (env, message) => {
+    const bad = failingConfig(undefined);
+    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir, ...env } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
   it('a secret file other users can read is refused with the chmod that fixes it', async () => {
     const root = createSandbox('/var/tmp/fleet-mcp-notify-secret-').root;
     const file = join(root, 'secret');
