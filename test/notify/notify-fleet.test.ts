@@ -105,6 +105,16 @@ describe('notices when a task ends', () => {
   });
 });
 
+describe('notify settings in a running server', () => {
+  it('a changed notify key is said to apply at the next start, and the notices go on as configured', async () => {
+    const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+    writeFileSync(fleet.configFile, JSON.stringify({ ...config, notify: { command: ['/bin/true'] } }));
+    await expect.poll(() => server.server.output(), { timeout: 20_000 }).toContain('the notify settings changed; they apply when the server restarts');
+    const task = await runToEnd('after-edit', 'exit 0');
+    expect((await noticeOf(task.id)).signatureValid).toBe(true);
+  });
+});
+
 describe('notify settings are checked at start', () => {
   function failingConfig(notify: unknown): FleetSandbox {
     const bad = createShellFleet('fleet-mcp-notify-bad', { sh: { command: SHELL, default: true } });
