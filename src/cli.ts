@@ -23,6 +23,8 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
  *FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
   FLEET_MCP_SHUTDOWN_GRACE   tuning: how long requests in flight may finish after SIGTERM/SIGINT; default 10s
+  FLEET_MCP_WEBHOOK_URL      a webhook told when a task ends, when the fleet config's notify.webhook names none
+  FLEET_MCP_WEBHOOK_SECRET   its HMAC-SHA256 signing secret, when notify.webhook.secret_file names none
   FLEET_MCP_HEADERS_TIMEOUT  tuning: how long a client may take to send its headers (at most 30s); default 10s
   CREDENTIALS_DIRECTORY      set by systemd; a credential named fleet-mcp-token there is the token
 
@@ -107,6 +109,46 @@ stdioOptions(
 ).action(run(async () => (await import('./server-commands.js')).stdioCommand));
 
 stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(async () => (await import('./server-commands.js')).fleetHostCommand));
+
+const dataDirOption = ['--data-dir <path>', 'the data dir whose running fleet to ask (FLEET_MCP_DATA_DIR)'] as const;
+const PEOPLE_HELP =
+  '\nAsks the fleet running on the data dir (`serve`, or the background fleet of `stdio` clients) over its local socket, ' +
+  'as the same user, with no token; starts none. Exit code 1 when no fleet runs or the fleet refuses the request.';
+
+program
+  .command('status')
+  .alias('ps')
+  .description('list the agents: status, age, current task, how their last task ended (and its reason)')
+  .option('--json', 'print JSON')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/status-command.js')).statusCommand));
+
+program
+  .command('logs')
+  .description("print an agent's latest log lines (oldest first); -f follows them until its task ends")
+  .argument('<name>', 'the agent')
+  .option('-f, --follow', 'print new lines as they come, until the task ends (or Ctrl+C)')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/logs-command.js')).logsCommand));
+
+program
+  .command('diff')
+  .description("print an agent's work to review: commits, diffstat, uncommitted files, then the whole diff")
+  .argument('<name>', 'the agent')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/diff-command.js')).diffCommand));
+
+program
+  .command('stop')
+  .description("cancel an agent's running or queued task (its work is kept), or with --all every task, queued ones first")
+  .argument('[name]', 'the agent')
+  .option('--all', 'cancel every running and queued task')
+  .option(...dataDirOption)
+  .addHelpText('after', PEOPLE_HELP)
+  .action(run(async () => (await import('./people/stop-command.js')).stopCommand));
 
 program
   .command('systemd')

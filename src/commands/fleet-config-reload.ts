@@ -27,6 +27,8 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   const file = config.fleetConfigFile;
   const dirs = [config.cwd];
   let lastProblem: string | undefined;
+  // The notices' settings hold a secret and are read once, at start (open-fleet.ts); a change is said, not applied.
+  const notifyAtStart = notifyText(config, dirs);
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
@@ -35,6 +37,7 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);
+      if (JSON.stringify(loaded.notify) !== notifyAtStart) logger.warn({ file }, 'the notify settings changed; they apply when the server restarts');
     } catch (error) {
       // One edit can reach the disk as several writes (truncate, then content); each is seen, one is reported.
       const problem = (error as Error).message;
@@ -54,4 +57,12 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
       apply('a client folder joined the fleet');
     },
   };
+}
+
+function notifyText(config: Config, dirs: readonly string[]): string | undefined {
+  try {
+    return JSON.stringify(readFleetConfig(config, dirs).notify);
+  } catch {
+    return undefined;
+  }
 }

@@ -6,6 +6,8 @@ import type { FleetConfig } from '../fleet/fleet-config.js';
 import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
 import type { Logger } from '../log.js';
+import { resolveNotifySettings } from '../notify/notify-config.js';
+import { startNotifier } from '../notify/notifier.js';
 import { sandboxSettings } from './sandbox-settings.js';
 import { warnAtStart } from './start-warnings.js';
 
@@ -22,7 +24,8 @@ export class DataDirInUseError extends ConfigError {
 export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger, kind: LockKind = 'serve'): Promise<Fleet> {
   if (fleetConfig.projects.length === 0) logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
   const roles = resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH });
-  const sandbox = sandboxSettings(config);
+  const notify = resolveNotifySettings(fleetConfig.notify, process.env);
+  const sandbox = sandboxSettings(config, notify.hidden);
   let fleet: Fleet;
   try {
     fleet = await createFleet({
@@ -46,5 +49,6 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
     throw error;
   }
   warnAtStart(logger, { fleet, roles, projects: fleetConfig.projects, bwrap: sandbox.bwrap, userNet: sandbox.userNet, fleetConfigFile: config.fleetConfigFile });
+  startNotifier({ fleet, settings: notify, logger: logger.child({ component: 'notify' }), baseEnv: process.env });
   return fleet;
 }

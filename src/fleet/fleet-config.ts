@@ -3,6 +3,7 @@ import * as z from 'zod';
 import type { Config } from '../config.js';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedFile } from '../fs/ownership.js';
+import { notifyConfigSchema, type NotifyConfig } from '../notify/notify-config.js';
 import { rolesConfigSchema, type RolesConfig } from './roles.js';
 import { folderProjects, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
 
@@ -10,6 +11,8 @@ export interface FleetConfig {
   projects: Project[];
   /** The `roles` key as written; resolveRoles turns it into the roles on offer. */
   roles: RolesConfig;
+  /** What to call when a task ends; read at start (see notify-config.ts). */
+  notify?: NotifyConfig;
 }
 
 export interface LoadFleetConfigOptions {
@@ -28,6 +31,7 @@ const fleetConfigSchema = z.strictObject({
     .record(z.string().regex(PROJECT_NAME, { error: 'project names are 1-64 letters, digits, ".", "_" or "-"' }), projectEntrySchema)
     .optional(),
   roles: rolesConfigSchema.optional(),
+  notify: notifyConfigSchema.optional(),
 });
 
 function readJson(options: LoadFleetConfigOptions): unknown {
@@ -64,7 +68,7 @@ export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   const entries = parsed.data.projects ?? {};
   try {
     const projects = resolveProjects(entries, options.file);
-    return { projects: projects.length > 0 ? projects : folderProjects(options.dirs), roles: parsed.data.roles ?? {} };
+    return { projects: projects.length > 0 ? projects : folderProjects(options.dirs), roles: parsed.data.roles ?? {}, notify: parsed.data.notify };
   } catch (error) {
     throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
   }

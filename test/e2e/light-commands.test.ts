@@ -41,7 +41,7 @@ describe('commands that need no server', () => {
     expect((await withProbe(sandbox, ['-e', "require('node:http')"])).httpModules).toEqual(['NativeModule http']);
   });
 
-  it.each(['--version', '--help', 'token --help', 'serve --help', 'init --help', 'token path', 'token list'])(
+  it.each(['--version', '--help', 'token --help', 'serve --help', 'init --help', 'token path', 'token list', 'status --help', 'stop --help'])(
     'fleet-mcp %s runs without loading the server',
     async (command) => {
       const sandbox = createSandbox();
@@ -59,10 +59,17 @@ describe('commands that need no server', () => {
     expect(await withProbe(sandbox, [CLI, 'token', 'show'])).toMatchObject({ code: 0, stdout: `${token}\n`, httpModules: [] });
   });
 
+  it('status, logs, diff and stop, with no fleet to ask, run without loading the server', async () => {
+    const sandbox = createSandbox();
+    for (const command of ['status', 'logs a', 'diff a', 'stop --all']) {
+      expect(await withProbe(sandbox, [CLI, ...command.split(' ')])).toMatchObject({ code: 1, httpModules: [] });
+    }
+  });
+
   it('--help lists every command', async () => {
     const sandbox = createSandbox();
     const help = await runCli(sandbox, ['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['serve', 'stdio', 'systemd', 'token']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['serve', 'stdio', 'status\\|ps', 'logs', 'diff', 'stop', 'systemd', 'token']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 });

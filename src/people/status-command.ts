@@ -1,0 +1,105 @@
+import { visible } from '../mcp/visible-text.js';
+import { out, withFleet, type FleetFlags } from './with-fleet.js';
+
+interface ListedAgent {
+  name: string;
+  project: string;
+  role: string;
+  status: string;
+  status_reason: string | null;
+  current_task_id: string | null;
+  updated_at: string;
+  last_outcome: { task_id: string; status: string; reason: string | null } | null;
+}
+
+interface ShownAgent {
+  last_task: { id: string; description: string; cost_usd?: unknown } | null;
+}
+
+/** One agent as `status` shows it. */
+export interface AgentStatusRow {
+  name: string;
+  project: string;
+  role: string;
+  status: string;
+  status_reason: string | null;
+  current_task: { id: string; description: string } | null;
+  last_outcome: ListedAgent['last_outcome'];
+  /** Seconds since the agent's status last changed. */
+  age_seconds: number;
+  /** The latest task's cost in USD, when the fleet reports one. */
+  cost_usd?: number;
+}
+
+export interface StatusFlags extends FleetFlags {
+  json?: boolean;
+}
+
+const TASK_COLUMN = 40;
+
+export async function statusCommand(flags: StatusFlags): Promise<void> {
+  const rows = await withFleet(flags, async (fleet) => {
+    const { agents } = await fleet.call<{ agents: ListedAgent[] }>('list_agents');
+    const now = Date.now();
+    return Promise.all(agents.map(async (agent) => row(agent, await fleet.call<ShownAgent>('show_agent', { name: agent.name }), now)));
+  });
+  if (flags.json) {
+    await out(`${JSON.stringify({ agents: rows }, null, 2)}\n`);
+    return;
+  }
+  if (rows.length === 0) {
+    process.stderr.write('no agents\n');
+    return;
+  }
+  await out(table(rows));
+}
+
+function row(agent: ListedAgent, shown: ShownAgent, now: number): AgentStatusRow {
+  const task = shown.last_task;
+  const current = agent.current_task_id !== null && task?.id === agent.current_task_id ? { id: task.id, description: task.description } : null;
+  return {
+    name: agent.name,
+    project: agent.project,
+    role: agent.role,
+    status: agent.status,
+    status_reason: agent.status_reason,
+    current_task: current,
+    last_outcome: agent.last_outcome,
+    age_seconds: Math.max(0, Math.round((now - Date.parse(agent.updated_at)) / 1000)),
+    ...(typeof task?.cost_usd === 'number' ? { cost_usd: task.cost_usd } : {}),
+  };
+}
+
+/** Columns for a terminal; what an agent chose (task text, reasons) has its control characters spelt out. */
+function table(rows: AgentStatusRow[]): string {
+  const withCost = rows.some((candidate) => candidate.cost_usd !== undefined);
+  const header = ['NAME', 'STATUS', 'AGE', 'TASK', 'LAST OUTCOME', ...(withCost ? ['COST'] : [])];
+  const cells = rows.map((agent) => [
+    agent.name,
+    agent.status,
+    age(agent.age_seconds),
+    agent.current_task ? cut(visible(agent.current_task.description), TASK_COLUMN) : '-',
+    outcome(agent),
+    ...(withCost ? [agent.cost_usd === undefined ? '-' : `$${agent.cost_usd.toFixed(4)}`] : []),
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
+  const format = (line: string[]): string => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
+  return `${[header, ...cells].map(format).join('\n')}\n`;
+}
+
+function outcome(agent: AgentStatusRow): string {
+  const last = agent.last_outcome;
+  if (!last) return agent.status_reason ? visible(agent.status_reason) : '-';
+  return last.reason ? `${last.status}: ${visible(last.reason)}` : last.status;
+}
+
+function cut(text: string, width: number): string {
+  return text.length <= width ? text : `${text.slice(0, width - 1)}…`;
+}
+
+function age(seconds: number): string {
+  if (seconds < 60) return `${seconds}s`;
+  if (seconds < 3600) return `${Math.floor(seconds / 60)}m`;
+  if (seconds < 86_400) return `${Math.floor(seconds / 3600)}h`;
+  return `${Math.floor(seconds / 86_400)}d`;
+}

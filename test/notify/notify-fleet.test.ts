@@ -1,0 +1,157 @@
+import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFleetServer, type FleetSandbox, type FleetServer } from '../fleet-e2e/fleet-server.js';
+import { createShellFleet, SHELL } from '../fleet-e2e/shell-fleet.js';
+import { createSandbox } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { expectStartFailure, killServers } from '../helpers/server.js';
+import { startReceiver, type Received, type Receiver } from './receiver.js';
+
+// Notices from a real `serve` when real `sh -c` agents' tasks end: to a signing-checking receiver on loopback that
+// fails each delivery's first attempt, and to a local command.
+
+const SECRET = rememberSecret('notify-secret-5f1c9a0e7b2d4c8e');
+let fleet: FleetSandbox;
+let server: FleetServer;
+let hook: Receiver;
+let notices: string;
+let secretFile: string;
+
+beforeAll(async () => {
+  // Each delivery's first attempt gets a 503: every notice proves a retry.
+  const firstAttempts = new Set<string>();
+  hook = await startReceiver(SECRET, (n) => {
+    const delivery = String(hook.received[n - 1]!.headers['x-fleet-delivery']);
+    if (firstAttempts.has(delivery)) return 200;
+    firstAttempts.add(delivery);
+    return 503;
+  });
+  fleet = createShellFleet('fleet-mcp-notify', {
+    sh: { command: SHELL, description: 'runs its task as a script', default: true },
+    jailed: { command: SHELL, description: 'the same, sandboxed', sandbox: true },
+  });
+  notices = join(fleet.sandbox.root, 'notices');
+  mkdirSync(notices);
+  secretFile = join(fleet.sandbox.root, 'webhook-secret');
+  writeFileSync(secretFile, `${SECRET}\n`, { mode: 0o600 });
+  const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+  config.notify = {
+    webhook: { url: hook.url, secret_file: secretFile, max_attempts: 3, first_retry_after: '10ms' },
+    command: ['/bin/sh', '-c', `cat > "${notices}/$FLEET_NOTIFY_TASK_ID.$FLEET_NOTIFY_STATUS.json"`],
+  };
+  writeFileSync(fleet.configFile, JSON.stringify(config));
+  server = await startFleetServer(fleet, { FLEET_MCP_MAX_BUSY: '1' });
+});
+
+afterAll(async () => {
+  killServers();
+  await hook.close();
+  rmSync(fleet.sandbox.root, { recursive: true, force: true });
+  expectNoSecretInLogs();
+});
+
+/** The delivered notice of the task (its last attempt, the one answered 200). */
+async function noticeOf(taskId: string): Promise<Received> {
+  for (let count = 1; ; count += 1) {
+    const received = await hook.waitFor(count);
+    const found = received.filter((got) => JSON.parse(got.body).task.id === taskId);
+    if (found.length === 2) return found[1]!;
+  }
+}
+
+async function runToEnd(name: string, task: string, role = 'sh'): Promise<any> {
+  await server.ok('create_agent', { name, project: 'repo', role, task });
+  return (await server.ok('wait_for_agent', { name, timeout_seconds: 60 })).agent.last_task;
+}
+
+describe('notices when a task ends', () => {
+  it('a completed task is posted, signed, after a retry, with no token in it; the command gets it on stdin', async () => {
+    const task = await runToEnd('done', "echo hi; printf 'x' > f.txt");
+    const notice = await noticeOf(task.id);
+    expect(notice.signatureValid).toBe(true);
+    const event = JSON.parse(notice.body);
+    expect(event).toMatchObject({ event: 'task_ended', agent: 'done', project: 'repo', role: 'sh', task: { id: task.id, status: 'completed', reason: null, started_by: 'shared' } });
+    const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value;
+    expect(notice.body).not.toContain(token);
+    expect(JSON.stringify(notice.headers)).not.toContain(token);
+    expect(notice.body).not.toContain(SECRET);
+
+    await expect.poll(() => readdirSync(notices), { timeout: 20_000 }).toContain(`${task.id}.completed.json`);
+    expect(JSON.parse(readFileSync(join(notices, `${task.id}.completed.json`), 'utf8'))).toEqual(event);
+  });
+
+  it('a failed task and a queued task canceled before it ran are each told once, with the reason', async () => {
+    const failed = await runToEnd('failing', 'exit 4');
+    expect(JSON.parse((await noticeOf(failed.id)).body).task).toMatchObject({ status: 'failed', reason: 'exit code 4' });
+
+    await server.ok('create_agent', { name: 'holder', project: 'repo', task: 'sleep 300' });
+    await server.ok('create_agent', { name: 'waiter', project: 'repo', task: 'echo never' });
+    const canceled = (await server.ok('cancel_agent_task', { name: 'waiter' })).last_task;
+    await server.ok('cancel_agent_task', { name: 'holder' });
+    expect(JSON.parse((await noticeOf(canceled.id)).body).task).toMatchObject({ status: 'canceled', started_at: null });
+    const deliveries = hook.received.filter((got) => JSON.parse(got.body).task.id === canceled.id);
+    expect(new Set(deliveries.map((got) => got.headers['x-fleet-delivery'])).size).toBe(1);
+  });
+
+  it("a sandboxed agent cannot read the webhook secret file, nor find the secret in its environment", async () => {
+    const task = await runToEnd('thief', `cat '${secretFile}'; env; exit 0`, 'jailed');
+    const log = await server.ok('show_agent_log', { name: 'thief', page_size: 500 });
+    const text = log.lines.map((line: { text: string }) => line.text).join('\n');
+    expect(text).toMatch(new RegExp(`cat: '?${secretFile}'?: (No such file or directory|Permission denied)`));
+    expect(JSON.stringify(log)).not.toContain(SECRET);
+    expect(JSON.stringify(log)).not.toContain('FLEET_MCP_');
+    expect(JSON.parse((await noticeOf(task.id)).body).task.final_message ?? '').not.toContain(SECRET);
+  });
+});
+
+describe('notify settings in a running server', () => {
+  it('a changed notify key is said to apply at the next start, and the notices go on as configured', async () => {
+    const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+    writeFileSync(fleet.configFile, JSON.stringify({ ...config, notify: { command: ['/bin/true'] } }));
+    await expect.poll(() => server.server.output(), { timeout: 20_000 }).toContain('the notify settings changed; they apply when the server restarts');
+    const task = await runToEnd('after-edit', 'exit 0');
+    expect((await noticeOf(task.id)).signatureValid).toBe(true);
+  });
+});
+
+describe('notify settings are checked at start', () => {
+  function failingConfig(notify: unknown): FleetSandbox {
+    const bad = createShellFleet('fleet-mcp-notify-bad', { sh: { command: SHELL, default: true } });
+    const config = JSON.parse(readFileSync(bad.configFile, 'utf8'));
+    writeFileSync(bad.configFile, JSON.stringify({ ...config, notify }));
+    return bad;
+  }
+
+  it.each([
+    [{ webhook: { url: 'ftp://example.invalid/' } }, /notify\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/],
+    [{ webhook: { url: 'http://127.0.0.1:9/' } }, /notify\.webhook needs a signing secret .* notify\.webhook\.secret_file .* FLEET_MCP_WEBHOOK_SECRET/],
+    [{ webhook: { url: 'http://127.0.0.1:9/', max_attempts: 50 } }, /notify\.webhook\.max_attempts: must be 1 to 10/],
+    [{ command: [] }, /notify\.command: must name a program/],
+  ])('%j stops the server with the key and the fix', async (notify, message) => {
+    const bad = failingConfig(notify);
+    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+    expect(result.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it.each([
+    [{ FLEET_MCP_WEBHOOK_URL: 'http://user:pw@127.0.0.1:9/' }, /FLEET_MCP_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL without user or password/],
+    [{ FLEET_MCP_WEBHOOK_URL: 'http://127.0.0.1:9/', FLEET_MCP_WEBHOOK_SECRET: 'short' }, /notify\.webhook needs a signing secret of at least 16 characters/],
+  ])('the webhook set in the environment is checked too: %j', async (env, message) => {
+    const bad = failingConfig(undefined);
+    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir, ...env } });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(message);
+  });
+
+  it('a secret file other users can read is refused with the chmod that fixes it', async () => {
+    const root = createSandbox('/var/tmp/fleet-mcp-notify-secret-').root;
+    const file = join(root, 'secret');
+    writeFileSync(file, 'x'.repeat(32), { mode: 0o644 });
+    const bad = failingConfig({ webhook: { url: 'http://127.0.0.1:9/', secret_file: file } });
+    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir } });
+    expect(result.stderr).toMatch(new RegExp(`notify.webhook.secret_file ${file} is open to other users .*chmod go-rwx`));
+  });
+});
