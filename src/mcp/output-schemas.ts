@@ -90,6 +90,8 @@ export const roleSchema = fields({
   name: text,
   description: text,
   default: z.boolean(),
+  usable: z.boolean(),
+  problem: text.nullable().describe('Why its tasks cannot start here, and the fix'),
 });
 
 /** Also commits ahead and behind, diffstat, uncommitted files; outside git, only agent, kind "not_git" and message. */

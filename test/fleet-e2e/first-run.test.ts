@@ -73,12 +73,15 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('a preset CLI 
 
     // The control: the same fake, where the sandbox sees it, runs there and commits.
     await server.ok('create_agent', { name: 'seen', project: 'repo', role: 'claude', task: 'write notes.txt: hello' });
-    const seen = await server.ok('wait_for_agent', { agent_name: 'seen', timeout_seconds: 60 });
+    const seen = await server.ok('wait_for_agent', { name: 'seen', timeout_seconds: 60 });
     expect(seen.agent.last_task).toMatchObject({ status: 'completed', exit_code: 0, files_changed: ['notes.txt'] });
 
     const error = await server.fails('create_agent', { name: 'unseen', project: 'repo', role: 'codex', task: 'write the file' });
     expect(error).toContain(`role "codex" runs sandboxed, and its CLI ${hiddenCodex} is under /tmp, which the sandbox does not show`);
-    const unseen = await server.ok('show_agent', { agent_name: 'unseen' });
+    const roles = await server.ok('list_agent_roles', { project: 'repo' });
+    expect(roles.roles.find((role: { name: string }) => role.name === 'codex')).toMatchObject({ usable: false, problem: expect.stringContaining('is under /tmp') });
+    expect(roles.roles.find((role: { name: string }) => role.name === 'claude')).toMatchObject({ usable: true, problem: null });
+    const unseen = await server.ok('show_agent', { name: 'unseen' });
     expect(unseen.last_task).toMatchObject({ status: 'failed', exit_code: null, started_at: null });
     expect(unseen.last_task.reason).toContain('is under /tmp, which the sandbox does not show');
     expect(unseen.last_task.reason).not.toContain('exit code 127');
@@ -140,8 +143,8 @@ describe('Ctrl+C on serve', () => {
     const server = await startFleetServer(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: String(stopAgents), FLEET_MCP_MAX_BUSY: '1' });
     await server.ok('create_agent', { name: 'runner', project: 'repo', task: task({ printPid: true, sleepMs: 60_000 }) });
     await server.ok('create_agent', { name: 'waiter', project: 'repo', task: task({ lines: ['waited'] }) });
-    await expect.poll(async () => (await server.ok('show_agent_log', { agent_name: 'runner' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
-    const log = await server.ok('show_agent_log', { agent_name: 'runner' });
+    await expect.poll(async () => (await server.ok('show_agent_log', { name: 'runner' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
+    const log = await server.ok('show_agent_log', { name: 'runner' });
     const pid = Number(log.lines.map((line: { text: string }) => line.text).find((text: string) => text.startsWith('PID '))!.slice(4));
     groups.add(pid);
     return { server, pid };

@@ -14,7 +14,7 @@ export const listAgentRoles = fleetTool({
   output,
   annotations: READ_ONLY,
   handler: ({ project }, { fleet }) => {
-    const roles = fleet.listRoles(project).map(({ name, description, command, continue_command, default: isDefault, output, timeout, idle_timeout, projects, source, autocommit }) => ({
+    const roles = fleet.listRoles(project).map(({ name, description, command, continue_command, default: isDefault, output, timeout, idle_timeout, projects, source, autocommit, usable, problem }) => ({
       name,
       description,
       command,
@@ -26,6 +26,8 @@ export const listAgentRoles = fleetTool({
       projects,
       source,
       autocommit,
+      usable,
+      problem,
     }));
     return jsonAnswer({ project, roles, total_count: roles.length });
   },
