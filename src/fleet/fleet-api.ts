@@ -6,11 +6,18 @@ import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
+import type { UsageTotals } from './usage/task-usage.js';
+import type { UsageReport } from './usage/usage-ledger.js';
+
+/** An agent with the sums of its tasks' tokens and cost (the running task's so far included). */
+export interface AgentWithUsage extends Agent {
+  usage: UsageTotals;
+}
 
 /** What the fleet offers the tools: the operations on agents, and what they take and answer. */
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
-export interface AgentDetails extends Agent {
+export interface AgentDetails extends AgentWithUsage {
   task_count: number;
   last_task: TaskRecord | null;
 }
@@ -79,7 +86,9 @@ export interface Fleet {
   listProjects(): Project[];
   listRoles(project: string): Role[];
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
-  listAgents(filter?: ListAgentsFilter): Agent[];
+  listAgents(filter?: ListAgentsFilter): AgentWithUsage[];
+  /** Tokens and cost of every task that ended, in all and per project and per token; kept across deleted agents. */
+  usageReport(): UsageReport;
   showAgent(name: string): AgentDetails;
   startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;

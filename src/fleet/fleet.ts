@@ -16,6 +16,7 @@ import {
   type AgentDetails,
   type CleanupBranchesResult,
   type CreateAgentInput,
+  type AgentWithUsage,
   type DeletedAgent,
   type Fleet,
   type ListAgentsFilter,
@@ -43,7 +44,9 @@ import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './ta
 import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
-import type { Agent, LogLine, Page, Role, TaskRecord } from './types.js';
+import type { LogLine, Page, Role, TaskRecord } from './types.js';
+import { sumUsage, type UsageTotals } from './usage/task-usage.js';
+import { UsageLedger, type UsageReport } from './usage/usage-ledger.js';
 
 export * from './fleet-api.js';
 export { MAX_TASK_CHARS } from './task-text.js';
@@ -100,7 +103,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
     const recovered = await recoverState(store, logger);
     const launcher = createFleetLauncher(options);
-    const parts: FleetParts = { options, catalog, store, logger, lock, launcher, backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)), supervisor, recovered };
+    const ledger = UsageLedger.open(options.dataDir);
+    const parts: FleetParts = { options, catalog, store, ledger, logger, lock, launcher, backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)), supervisor, recovered };
     return new FleetService(parts);
   } catch (error) {
     lock.release();
@@ -130,6 +134,7 @@ interface FleetParts {
   supervisor: string[];
   /** Tasks the previous server left running, followed again from the start, and those it left waiting for a slot. */
   recovered: RecoveredState;
+  ledger: UsageLedger;
 }
 
 /** The tool operations: rules about who may do what when, over the registry, the task runs, the queue and the backend. */
@@ -156,6 +161,7 @@ class FleetService implements Fleet {
       launcher: parts.launcher,
       projectOf: (name) => this.parts.catalog.projects.find((project) => project.name === name),
       onEnded: (key) => this.queue.release(key),
+      ledger: parts.ledger,
     });
     this.queue = new TaskQueue({
       maxBusy: options.maxBusy,
@@ -204,15 +210,18 @@ class FleetService implements Fleet {
     });
   }
 
-  listAgents(filter: ListAgentsFilter = {}): Agent[] {
+  listAgents(filter: ListAgentsFilter = {}): AgentWithUsage[] {
     const status = filter.status === undefined ? undefined : parseStatus(filter.status);
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
     return this.registry
       .all()
-      .map((record) => record.agent)
-      .filter((agent) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((agent) => ({ ...agent }));
+      .filter(({ agent }) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
+      .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
+      .map((record) => ({ ...record.agent, usage: this.agentUsage(record) }));
+  }
+
+  usageReport(): UsageReport {
+    return this.parts.ledger.snapshot();
   }
 
   showAgent(name: string): AgentDetails {
@@ -412,7 +421,13 @@ class FleetService implements Fleet {
 
   private details(record: AgentRecord): AgentDetails {
     const last = record.tasks.at(-1);
-    return { ...record.agent, base: record.agent.base ?? null, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
+    const key = agentKey(record.agent.name);
+    return { ...record.agent, base: record.agent.base ?? null, usage: this.agentUsage(record), task_count: record.tasks.length, last_task: last ? this.taskView(key, last) : null };
+  }
+
+  /** The agent's tasks' usage, the running one's so far included. */
+  private agentUsage(record: AgentRecord): UsageTotals {
+    return sumUsage(record.tasks.map((task) => task.usage ?? null));
   }
 
   /** A copy of the task with its live line count and queue position. */

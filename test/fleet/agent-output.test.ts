@@ -21,7 +21,12 @@ describe('claude stream-json', () => {
     expect(lines).toContain('→ Bash: git add -A && git commit -m "Add the file the mock model asked for"');
     expect(lines).toContain('← [fleet/a 39b155d] Add the file the mock model asked for (+2 more lines)');
     expect(lines.some((line) => line.startsWith('{'))).toBe(false);
-    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null });
+    expect(summary).toEqual({
+      final_message: 'Done: the file is written and committed.',
+      error: null,
+      failure: null,
+      usage: { input_tokens: 300, output_tokens: 60, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0.0024000000000000002 },
+    });
   });
 
   test('a denied tool is an error even though the CLI ended with success', () => {
@@ -38,13 +43,13 @@ describe('claude stream-json', () => {
   });
 
   test('the turn limit is an error', () => {
-    expect(run('claude', 'max-turns').summary).toEqual({ final_message: null, error: 'error_max_turns: Reached maximum number of turns (1)' });
+    expect(run('claude', 'max-turns').summary).toMatchObject({ final_message: null, error: 'error_max_turns: Reached maximum number of turns (1)', failure: 'agent' });
   });
 
   test('permission denials listed only in the result event count too', () => {
     const parser = createOutputParser('claude');
     parser.stdoutLine(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'ok', permission_denials: [{ tool_name: 'Bash', tool_use_id: 't1', tool_input: { command: 'git push' } }] }));
-    expect(parser.summary()).toEqual({ final_message: 'ok', error: 'permission denied: Bash git push' });
+    expect(parser.summary()).toMatchObject({ final_message: 'ok', error: 'permission denied: Bash git push', failure: 'tool' });
   });
 });
 
@@ -58,19 +63,26 @@ describe('opencode json', () => {
       '← [fleet/a 7f1e4b8] Add the file the mock model asked for (+2 more lines)',
       'Done: the file is written and committed.',
     ]);
-    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null, session_id: expect.stringMatching(/^ses_/) });
+    expect(summary).toEqual({
+      final_message: 'Done: the file is written and committed.',
+      error: null,
+      failure: null,
+      session_id: expect.stringMatching(/^ses_/),
+      usage: { input_tokens: 300, output_tokens: 60, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0 },
+    });
   });
 
   test('an auto-rejected permission is an error', () => {
-    expect(run('opencode', 'permission-rejected').summary).toEqual({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt', session_id: expect.stringMatching(/^ses_/) });
+    expect(run('opencode', 'permission-rejected').summary).toMatchObject({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt', failure: 'agent', session_id: expect.stringMatching(/^ses_/) });
   });
 
   test('a tool call a permission rule of the config denies is an error, though the model carried on', () => {
     const { lines, summary } = run('opencode', 'permission-denied-rule');
     expect(lines.some((line) => line.startsWith('← error The user has specified a rule which prevents you'))).toBe(true);
-    expect(summary).toEqual({
+    expect(summary).toMatchObject({
       final_message: 'Done: the file is written and committed.',
       error: 'permission denied: bash git add -A && git commit -m "Add the file the mock model asked for"',
+      failure: 'agent',
       session_id: expect.stringMatching(/^ses_/),
     });
   });
