@@ -29,7 +29,7 @@ export function guardedParser(parser: OutputParser): OutputParser {
       try {
         return parser.activity();
       } catch {
-        return { progress: 0, waiting_on_provider: false, provider_error: null, usage: null };
+        return { progress: 0, waiting_on_provider: false, provider_error: null, usage: null, finished: false };
       }
     },
   };

@@ -33,7 +33,8 @@ export function taskWatcher(options: TaskWatchOptions): (lastProgressMs: number)
       options.onStop(`the model API gave no usable answer for ${options.role.provider_stall}: ${error}`);
       return 'stalled';
     }
-    const over = activity.usage === null ? null : budgetProblem(activity.usage, options);
+    // Once the CLI reported its result it has spent what it spends: stopping it would only lose its end.
+    const over = activity.usage === null || activity.finished ? null : budgetProblem(activity.usage, options);
     if (over === null) return null;
     options.onStop(over);
     return 'over_budget';

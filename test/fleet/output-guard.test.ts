@@ -22,7 +22,7 @@ describe('the output parser as tasks use it', () => {
     expect(parser.stdoutLine('{"type":')).toEqual(['{"type":']);
     expect(parser.stdoutLine('plain')).toEqual(['> plain']);
     expect(parser.summary()).toEqual({ final_message: null, error: 'its output could not be read: result is undefined', failure: 'agent' });
-    expect(parser.activity()).toEqual({ progress: 0, waiting_on_provider: false, provider_error: null, usage: null });
+    expect(parser.activity()).toEqual({ progress: 0, waiting_on_provider: false, provider_error: null, usage: null, finished: false });
   });
 
   it('caps a long final message and says how much is left in the log', () => {

@@ -7,6 +7,7 @@ export class ActivityTracker {
   private readonly openTools = new Set<string>();
   private providerError: string | null = null;
   usage: TaskUsage | null = null;
+  finished = false;
 
   /** `knowsTools`: the CLI's output shows when a tool call starts and ends, so waiting on the API can be told apart. */
   constructor(private readonly knowsTools: boolean) {}
@@ -31,7 +32,7 @@ export class ActivityTracker {
   }
 
   snapshot(): OutputActivity {
-    return { progress: this.progress, waiting_on_provider: this.knowsTools && this.openTools.size === 0, provider_error: this.providerError, usage: this.usage };
+    return { progress: this.progress, waiting_on_provider: this.knowsTools && this.openTools.size === 0, provider_error: this.providerError, usage: this.usage, finished: this.finished };
   }
 }
 

@@ -84,6 +84,7 @@ export function createClaudeParser(): OutputParser {
 
   const result = (event: Record<string, unknown>): string[] => {
     activity.progressed();
+    activity.finished = true;
     finalMessage = str(event.result);
     sessionUsage = claudeUsage(event.usage, costUsd(event.total_cost_usd));
     for (const denial of list(event.permission_denials).map(obj)) {

@@ -78,6 +78,7 @@ export function createCodexParser(): OutputParser {
           threadId = str(event.thread_id) ?? threadId;
           return [`codex thread ${threadId ?? '?'} started`];
         case 'item.started':
+          activity.finished = false;
           return item(event, false);
         case 'item.completed':
           return item(event, true);
@@ -86,6 +87,7 @@ export function createCodexParser(): OutputParser {
           activity.progressed();
           const usage = obj(event.usage);
           activity.usage = addTurn(activity.usage, usage);
+          activity.finished = true;
           return [`turn completed (${String(usage.input_tokens ?? '?')} input, ${String(usage.output_tokens ?? '?')} output tokens)`];
         }
         case 'turn.failed':

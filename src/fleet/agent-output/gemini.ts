@@ -48,6 +48,7 @@ export function createGeminiParser(): OutputParser {
       }
       case 'result': {
         activity.progressed();
+        activity.finished = true;
         activity.usage = geminiUsage(obj(event.stats));
         const error = obj(event.error);
         if (event.status !== 'success') resultError = oneLine(str(error.message) ?? `status ${String(event.status)}`);

@@ -25,6 +25,8 @@ export interface OutputActivity {
   provider_error: string | null;
   /** Tokens and cost so far; null while the CLI has reported none. */
   usage: TaskUsage | null;
+  /** The CLI reported the end of its run (its result): what is left is its exit, so no limit needs to stop it. */
+  finished: boolean;
 }
 
 export interface OutputSummary {

@@ -54,6 +54,7 @@ export function createOpencodeParser(): OutputParser {
       sessionId = str(event.sessionID) ?? sessionId;
       if (event.type !== 'error') activity.progressed();
       if (event.type === 'step_finish') activity.usage = addStep(activity.usage, part);
+      activity.finished = event.type === 'step_finish' && part.reason === 'stop';
       switch (event.type) {
         case 'text': {
           const text = str(part.text) ?? '';

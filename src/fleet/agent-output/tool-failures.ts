@@ -19,7 +19,8 @@ export class ToolFailures {
       return;
     }
     this.open.set(tool, failure);
-    if (REFUSED_WRITE.test(`${failure}\n${output}`)) this.refused.push(`write refused: ${oneLine(failure)}`);
+    const refusal = `${output}\n${failure}`.split('\n').find((line) => REFUSED_WRITE.test(line));
+    if (refusal !== undefined) this.refused.push(`write refused (${tool}): ${oneLine(refusal)}`);
   }
 
   /** One line naming every refused write and unrecovered failure, or null when there is none. */
