@@ -284,7 +284,8 @@ export class TaskRuns {
     task.session_id = summary.session_id ?? null;
     task.ended_at = timestamp();
     task.duration_ms = task.started_at === null ? null : Date.parse(task.ended_at) - Date.parse(task.started_at);
-    log.append('system', [`task ${task.id} ${end.status} (${end.outcome})${end.reason ? `: ${end.reason}` : ''}`]);
+    if (end.outcome !== 'succeeded') log.append('system', [`outcome: ${end.outcome}`]);
+    log.append('system', [`task ${task.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`]);
     log.close();
     task.log_lines = log.lineCount;
     this.running.delete(key);

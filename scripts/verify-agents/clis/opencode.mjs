@@ -11,6 +11,7 @@ export default {
   version: '1.18.33',
   binary: 'opencode',
   role: 'opencode',
+  reportsCost: true,
   startMock: (scenario) =>
     startAnthropicMock({
       scenario,
