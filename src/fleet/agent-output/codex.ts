@@ -10,6 +10,8 @@ import { ToolFailures } from './tool-failures.js';
  * or that failed shows as an item with status `failed`, which codex reports while still exiting 0. Usage comes
  * with each `turn.completed` (input_tokens there include the cached ones); codex reports no cost.
  */
+const TOOL_ITEMS = new Set(['command_execution', 'file_change', 'mcp_tool_call', 'web_search']);
+
 export function createCodexParser(): OutputParser {
   let finalMessage: string | null = null;
   let turnError: string | null = null;
@@ -21,7 +23,9 @@ export function createCodexParser(): OutputParser {
     const entry = obj(event.item);
     const id = str(entry.id) ?? '';
     if (entry.type === 'error') return done ? [`warning: ${oneLine(str(entry.message) ?? '')}`] : [];
-    if (!done) activity.toolStarted(id);
+    // Only tool calls hold the run off the API; a todo list stays open for the whole turn.
+    if (!TOOL_ITEMS.has(str(entry.type) ?? '')) activity.progressed();
+    else if (!done) activity.toolStarted(id);
     else activity.toolEnded(id);
     switch (entry.type) {
       case 'agent_message':
