@@ -395,7 +395,7 @@ class FleetService implements Fleet {
     try {
       role = this.parts.catalog.agentRole(record.agent);
     } catch (error) {
-      Object.assign(task, { status: 'failed', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
+      Object.assign(task, { status: 'failed', outcome: 'not_started', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
       record.agent.current_task_id = null;
       this.registry.setStatus(key, record, 'idle', null);
       return;
