@@ -46,7 +46,14 @@ export function createClaudeParser(): OutputParser {
     }
   };
 
+  // The result is the CLI's last event: a conversation that goes on after one was shown a forged one (a tool can
+  // write to the CLI's stdout), so it ended nothing.
+  const goesOn = (): void => {
+    activity.finished = false;
+  };
+
   const assistant = (event: Record<string, unknown>): string[] => {
+    goesOn();
     const message = obj(event.message);
     const lines: string[] = [];
     for (const block of list(message.content).map(obj)) {
@@ -68,6 +75,7 @@ export function createClaudeParser(): OutputParser {
   };
 
   const user = (event: Record<string, unknown>): string[] => {
+    goesOn();
     const lines: string[] = [];
     for (const block of list(obj(event.message).content).map(obj)) {
       if (block.type !== 'tool_result') continue;
@@ -86,7 +94,7 @@ export function createClaudeParser(): OutputParser {
     activity.progressed();
     activity.finished = true;
     finalMessage = str(event.result);
-    sessionUsage = claudeUsage(event.usage, costUsd(event.total_cost_usd));
+    sessionUsage = largest(sessionUsage, claudeUsage(event.usage, costUsd(event.total_cost_usd)));
     for (const denial of list(event.permission_denials).map(obj)) {
       const id = str(denial.tool_use_id) ?? String(denials.size);
       deny(id, `permission denied: ${str(denial.tool_name) ?? 'tool'} ${describeToolInput(denial.tool_input)}`);
@@ -99,20 +107,27 @@ export function createClaudeParser(): OutputParser {
       resultError = oneLine(finalMessage ?? 'the CLI reported an error');
     }
     const seconds = typeof event.duration_ms === 'number' ? `, ${(event.duration_ms / 1000).toFixed(1)}s` : '';
-    const cost = sessionUsage.cost_usd === null ? '' : `, $${sessionUsage.cost_usd.toFixed(4)}`;
+    const reported = costUsd(event.total_cost_usd);
+    const cost = reported === null ? '' : `, $${reported.toFixed(4)}`;
     return [`result: ${subtype}${event.is_error === true ? ' (error)' : ''}, ${String(event.num_turns ?? '?')} turns${seconds}${cost}`];
   };
 
+  /**
+   * The result's usage is the session's; before it, the messages' sum. Never less than either: a forged result
+   * (see goesOn) can add to what a task spent, never take from it.
+   */
   const usageSoFar = (): TaskUsage | null => {
-    if (sessionUsage) return sessionUsage;
-    if (messageUsage.size === 0) return null;
-    return [...messageUsage.values()].reduce((sum, usage) => ({
-      input_tokens: sum.input_tokens + usage.input_tokens,
-      output_tokens: sum.output_tokens + usage.output_tokens,
-      cache_read_tokens: sum.cache_read_tokens + usage.cache_read_tokens,
-      cache_write_tokens: sum.cache_write_tokens + usage.cache_write_tokens,
-      cost_usd: null,
-    }));
+    const messages = [...messageUsage.values()].reduce<TaskUsage | null>(
+      (sum, usage) => ({
+        input_tokens: (sum?.input_tokens ?? 0) + usage.input_tokens,
+        output_tokens: (sum?.output_tokens ?? 0) + usage.output_tokens,
+        cache_read_tokens: (sum?.cache_read_tokens ?? 0) + usage.cache_read_tokens,
+        cache_write_tokens: (sum?.cache_write_tokens ?? 0) + usage.cache_write_tokens,
+        cost_usd: null,
+      }),
+      null,
+    );
+    return largest(sessionUsage, messages);
   };
 
   const failure = (): { error: string | null; failure: FailureKind | null } => {
@@ -160,6 +175,18 @@ function claudeUsage(value: unknown, cost: number | null): TaskUsage {
     output_tokens: tokenCount(usage.output_tokens),
     cache_read_tokens: tokenCount(usage.cache_read_input_tokens),
     cache_write_tokens: tokenCount(usage.cache_creation_input_tokens),
+    cost_usd: cost,
+  };
+}
+
+function largest(a: TaskUsage | null, b: TaskUsage | null): TaskUsage | null {
+  if (a === null || b === null) return a ?? b;
+  const cost = a.cost_usd === null || b.cost_usd === null ? (a.cost_usd ?? b.cost_usd) : Math.max(a.cost_usd, b.cost_usd);
+  return {
+    input_tokens: Math.max(a.input_tokens, b.input_tokens),
+    output_tokens: Math.max(a.output_tokens, b.output_tokens),
+    cache_read_tokens: Math.max(a.cache_read_tokens, b.cache_read_tokens),
+    cache_write_tokens: Math.max(a.cache_write_tokens, b.cache_write_tokens),
     cost_usd: cost,
   };
 }
