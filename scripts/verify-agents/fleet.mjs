@@ -92,6 +92,8 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
       FLEET_MCP_CONFIG: configFile,
       FLEET_MCP_DATA_DIR: join(root, 'data'),
       FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token'),
+      // A scenario that timed out must not leave its CLI running once the run's files are gone.
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
       ...cli.env({ home, mockUrl: mock.url }),
     };
     const server = await startServer({ env, cwd: root });
