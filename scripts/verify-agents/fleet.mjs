@@ -81,7 +81,7 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     // Each scenario says whether it runs sandboxed, rather than the host's bwrap deciding for it. The sandbox's
     // loopback is its own: the mock's port on the host's loopback is one the role lists.
     const role = { sandbox: scenario.sandbox === true ? { ports: [Number(new URL(mock.url).port)] } : false };
-    const roles = { [cli.role]: scenario.provider ? { ...role, provider_stall: PROVIDER_STALL } : role };
+    const roles = { [cli.role]: scenario.provider ? { ...role, ...providerLimits(cli, scenario) } : role };
     writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }));
     const env = {
       // Only what the CLI needs: no credential of the person running the script reaches it.
@@ -137,7 +137,7 @@ function check(context, cli) {
     case 'continued':
       return checkContinued(context, describe);
     case 'provider-failure':
-      return checkProviderFailure(context, describe);
+      return checkProviderFailure(context, describe, cli);
     default:
       return [`${scenario.id}: unknown expectation ${scenario.expect}`];
   }
@@ -172,7 +172,7 @@ function checkNotSuccess({ scenario, task, workdir }, describe) {
   if (outside && workdir && existsSync(resolve(workdir, outside))) failures.push(`${scenario.id}: the CLI wrote ${outside} outside the worktree`);
   if (task.status === 'completed') failures.push(`${scenario.id}: ${describe}: a conversation whose tool call was denied is reported as plain success`);
   // A tool call the CLI or the sandbox refused, or one that failed for good: the outcome names which.
-  const named = scenario.sandbox ? ['write_refused'] : ['write_refused', 'tool_failed', 'agent_error'];
+  const named = ['write_refused', 'tool_failed', 'agent_error'];
   if (!named.includes(task.outcome)) failures.push(`${scenario.id}: ${describe}: outcome ${task.outcome}, expected one of ${named.join(', ')}`);
   return failures;
 }
@@ -186,12 +186,22 @@ function checkUsage(scenario, task, cli) {
 }
 
 /**
+ * The role's limits in a provider scenario: provider_stall, and for a CLI whose output cannot tell a stalled API from
+ * a running tool (`hangEndsBy: 'idle_timeout'`), an idle_timeout as short, which is then what ends a hung API.
+ */
+function providerLimits(cli, scenario) {
+  if (scenario.provider.hang && cli.hangEndsBy === 'idle_timeout') return { provider_stall: PROVIDER_STALL, idle_timeout: PROVIDER_STALL };
+  return { provider_stall: PROVIDER_STALL };
+}
+
+/**
  * The API failed the whole task: it must fail with the API's error (its status in the reason), or be ended for the
  * stalled API, within provider_stall and well before the idle timeout (15 min) would have ended it.
  */
-function checkProviderFailure({ scenario, task, log }, describe) {
+function checkProviderFailure({ scenario, task, log }, describe, cli) {
   const failures = [];
-  const outcomes = scenario.provider.hang ? ['provider_stalled'] : ['provider_error', 'provider_stalled'];
+  const hangOutcome = cli.hangEndsBy === 'idle_timeout' ? 'no_output' : 'provider_stalled';
+  const outcomes = scenario.provider.hang ? [hangOutcome] : ['provider_error', 'provider_stalled'];
   if (task.status !== 'failed' || !outcomes.includes(task.outcome)) failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected failed with ${outcomes.join(' or ')}`);
   if (scenario.provider.status && !String(task.reason).includes(String(scenario.provider.status))) failures.push(`${scenario.id}: the reason (${task.reason}) does not carry the API's ${scenario.provider.status}`);
   const bound = (Number.parseInt(PROVIDER_STALL, 10) + 90) * 1000;

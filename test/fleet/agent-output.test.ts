@@ -74,7 +74,7 @@ describe('opencode json', () => {
   });
 
   test('an auto-rejected permission is an error', () => {
-    expect(run('opencode', 'permission-rejected').summary).toMatchObject({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt', failure: 'agent', session_id: expect.stringMatching(/^ses_/) });
+    expect(run('opencode', 'permission-rejected').summary).toMatchObject({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt', failure: 'tool', session_id: expect.stringMatching(/^ses_/) });
   });
 
   test('a tool call a permission rule of the config denies is an error, though the model carried on', () => {
@@ -83,7 +83,7 @@ describe('opencode json', () => {
     expect(summary).toMatchObject({
       final_message: 'Done: the file is written and committed.',
       error: 'permission denied: bash git add -A && git commit -m "Add the file the mock model asked for"',
-      failure: 'agent',
+      failure: 'tool',
       session_id: expect.stringMatching(/^ses_/),
     });
   });

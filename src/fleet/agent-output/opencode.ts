@@ -71,7 +71,8 @@ export function createOpencodeParser(): OutputParser {
     },
     summary() {
       const reported = errors.length > 0 ? errors.join('; ') : null;
-      const failure = reported !== null ? (reported.startsWith('permission denied') ? 'agent' : errorKind(reported)) : failures.kind();
+      // A denied tool call is a tool call that failed, as claude's denials are.
+      const failure = reported !== null ? (reported.startsWith('permission denied') ? 'tool' : errorKind(reported)) : failures.kind();
       return { final_message: lastText, error: reported ?? failures.summary(), failure, session_id: sessionId, usage: activity.usage };
     },
     activity: () => activity.snapshot(),
