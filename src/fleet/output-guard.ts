@@ -17,6 +17,13 @@ export function guardedParser(parser: OutputParser): OutputParser {
         return [line];
       }
     },
+    stderrLine(line) {
+      try {
+        parser.stderrLine?.(line);
+      } catch {
+        // A line it cannot read tells nothing about the outcome.
+      }
+    },
     summary() {
       try {
         const summary = parser.summary();

@@ -337,6 +337,7 @@ export class TaskRuns {
       endGraceMs: this.options.endGraceMs,
       onOutput: (stream, lines) => {
         if (stream === 'stderr') {
+          lines.forEach((line) => parser.stderrLine?.(line));
           log.append(stream, lines);
           return role.output === 'text';
         }

@@ -135,3 +135,13 @@ describe('gemini --output-format stream-json', () => {
     expect(summary).toMatchObject({ final_message: 'Hello, world.\nSecond line.', error: null, failure: null });
   });
 });
+
+describe('gemini retries', () => {
+  test('a retry notice on stderr is the API error the CLI waits on, and no progress', () => {
+    const parser = createOutputParser('gemini');
+    parser.stdoutLine(JSON.stringify({ type: 'init', session_id: 's', model: 'm' }));
+    const before = parser.activity();
+    parser.stderrLine?.('Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota');
+    expect(parser.activity()).toMatchObject({ progress: before.progress, waiting_on_provider: true, provider_error: 'Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota' });
+  });
+});

@@ -11,6 +11,9 @@ import { ToolFailures } from './tool-failures.js';
  * call the CLI refused (a path outside the workspace...) is a tool_result with status `error`. `result.stats`
  * carries the session's tokens (input_tokens with the cached ones, `cached`, `input` without); no cost.
  */
+// gemini's notice on stderr while it retries a failing API ("Attempt 2 failed with status 429. Retrying with backoff...").
+const RETRY_NOTICE = /\bAttempt \d+ failed\b.*\bRetrying\b/;
+
 export function createGeminiParser(): OutputParser {
   let text = '';
   let finalMessage: string | null = null;
@@ -85,6 +88,9 @@ export function createGeminiParser(): OutputParser {
         return [];
       }
       return [...flush(), ...handle(event)];
+    },
+    stderrLine(line) {
+      if (RETRY_NOTICE.test(line)) activity.providerFailed(oneLine(line));
     },
     summary() {
       if (text !== '') finalMessage = text;

@@ -48,6 +48,8 @@ export interface OutputSummary {
 export interface OutputParser {
   /** One complete stdout line -> the lines a person reads in the agent log (structured events rendered as text; [] drops it). */
   stdoutLine(line: string): string[];
+  /** One complete stderr line, for a CLI that reports its API's retries there (gemini); logged as it came either way. */
+  stderrLine?(line: string): void;
   /** Called once the process has ended. */
   summary(): OutputSummary;
   activity(): OutputActivity;
