@@ -1,5 +1,5 @@
 import { tokenCount, type TaskUsage } from '../usage/task-usage.js';
-import { ActivityTracker, errorKind } from './activity.js';
+import { ActivityTracker } from './activity.js';
 import type { OutputParser } from './index.js';
 import { describeToolResult, list, obj, oneLine, parseJsonObject, str } from './render.js';
 import { ToolFailures } from './tool-failures.js';
@@ -108,7 +108,8 @@ export function createCodexParser(): OutputParser {
       }
     },
     summary() {
-      const failure = turnError !== null ? errorKind(turnError) : failures.kind();
+      // A failed turn or a stream error is codex's report of its model API (a 5xx reads "We're currently experiencing high demand").
+      const failure = turnError !== null ? 'provider' : failures.kind();
       return { final_message: finalMessage, error: turnError ?? failures.summary(), failure, session_id: threadId, usage: activity.usage };
     },
     activity: () => activity.snapshot(),
