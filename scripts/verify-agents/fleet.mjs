@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot } from './install.mjs';
+import { PROVIDER_STALL } from './scenarios.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 
@@ -78,7 +79,8 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     const configFile = join(root, 'fleet.json');
     // Each scenario says whether it runs sandboxed, rather than the host's bwrap deciding for it. The sandbox's
     // loopback is its own: the mock's port on the host's loopback is one the role lists.
-    const roles = { [cli.role]: { sandbox: scenario.sandbox === true ? { ports: [Number(new URL(mock.url).port)] } : false } };
+    const role = { sandbox: scenario.sandbox === true ? { ports: [Number(new URL(mock.url).port)] } : false };
+    const roles = { [cli.role]: scenario.provider ? { ...role, ...providerLimits(cli, scenario) } : role };
     writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }));
     const env = {
       // Only what the CLI needs: no credential of the person running the script reaches it.
@@ -89,6 +91,8 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
       FLEET_MCP_CONFIG: configFile,
       FLEET_MCP_DATA_DIR: join(root, 'data'),
       FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token'),
+      // A scenario that timed out must not leave its CLI running once the run's files are gone.
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
       ...cli.env({ home, mockUrl: mock.url }),
     };
     const server = await startServer({ env, cwd: root });
@@ -124,22 +128,25 @@ function check(context, cli) {
   if (sandboxed !== (scenario.sandbox === true)) return [`${scenario.id}: the task ran ${sandboxed ? 'sandboxed' : 'unsandboxed'}, expected the opposite`];
   switch (scenario.expect) {
     case 'commit':
-      return checkCommit(context, describe);
+      return checkCommit(context, describe, cli);
     case 'not-success':
       return checkNotSuccess(context, describe);
     case 'prompt':
       return checkPrompt(context, cli, describe);
     case 'continued':
       return checkContinued(context, describe);
+    case 'provider-failure':
+      return checkProviderFailure(context, describe, cli);
     default:
       return [`${scenario.id}: unknown expectation ${scenario.expect}`];
   }
 }
 
-function checkCommit({ scenario, task, git, agent }, describe) {
+function checkCommit({ scenario, task, git, agent }, describe, cli) {
   const [write, shell] = scenario.steps;
   const failures = [];
-  if (task.status !== 'completed') failures.push(`${scenario.id}: ${describe}, expected completed`);
+  if (task.status !== 'completed' || task.outcome !== 'succeeded') failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected completed and succeeded`);
+  failures.push(...checkUsage(scenario, task, cli));
   let subjects = '';
   try {
     subjects = git('log', '--format=%s', `main..fleet/${agent}`);
@@ -163,6 +170,43 @@ function checkNotSuccess({ scenario, task, workdir }, describe) {
   const outside = scenario.steps.find((step) => step.write)?.write.path;
   if (outside && workdir && existsSync(resolve(workdir, outside))) failures.push(`${scenario.id}: the CLI wrote ${outside} outside the worktree`);
   if (task.status === 'completed') failures.push(`${scenario.id}: ${describe}: a conversation whose tool call was denied is reported as plain success`);
+  // A tool call the CLI or the sandbox refused, or one that failed for good: the outcome names which.
+  const named = ['write_refused', 'tool_failed', 'agent_error'];
+  if (!named.includes(task.outcome)) failures.push(`${scenario.id}: ${describe}: outcome ${task.outcome}, expected one of ${named.join(', ')}`);
+  return failures;
+}
+
+/** Tokens as the CLI reported them for the mock's answers; a cost where the CLI reports one. */
+function checkUsage(scenario, task, cli) {
+  const usage = task.usage;
+  if (!usage || usage.input_tokens + usage.cache_read_tokens <= 0 || usage.output_tokens <= 0) return [`${scenario.id}: the task records no token usage (${JSON.stringify(usage)})`];
+  if (cli.reportsCost && typeof usage.cost_usd !== 'number') return [`${scenario.id}: the CLI reports cost, the task records none (${JSON.stringify(usage)})`];
+  return [];
+}
+
+/**
+ * The role's limits in a provider scenario: provider_stall, and for a CLI whose output cannot tell a stalled API from
+ * a running tool (`hangEndsBy: 'idle_timeout'`), an idle_timeout as short, which is then what ends a hung API.
+ */
+function providerLimits(cli, scenario) {
+  if (scenario.provider.hang && cli.hangEndsBy === 'idle_timeout') return { provider_stall: PROVIDER_STALL, idle_timeout: PROVIDER_STALL };
+  return { provider_stall: PROVIDER_STALL };
+}
+
+/**
+ * The API failed the whole task: it must fail with the API's error (its status in the reason), or be ended for the
+ * stalled API, within provider_stall and well before the idle timeout (15 min) would have ended it.
+ */
+function checkProviderFailure({ scenario, task, log }, describe, cli) {
+  const failures = [];
+  const hangOutcome = cli.hangEndsBy === 'idle_timeout' ? 'no_output' : 'provider_stalled';
+  const outcomes = scenario.provider.hang ? [hangOutcome] : ['provider_error', 'provider_stalled'];
+  if (!task.reason) failures.push(`${scenario.id}: the task carries no reason`);
+  if (task.status !== 'failed' || !outcomes.includes(task.outcome)) failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected failed with ${outcomes.join(' or ')}`);
+  if (scenario.provider.status && cli.namesStatus !== false && !String(task.reason).includes(String(scenario.provider.status))) failures.push(`${scenario.id}: the reason (${task.reason}) does not carry the API's ${scenario.provider.status}`);
+  const bound = (Number.parseInt(PROVIDER_STALL, 10) + 90) * 1000;
+  if (!(task.duration_ms < bound)) failures.push(`${scenario.id}: the task took ${task.duration_ms} ms, over ${bound} ms`);
+  if (!log.some((line) => line.endsWith(`outcome: ${task.outcome}`))) failures.push(`${scenario.id}: the log does not say how the task ended`);
   return failures;
 }
 

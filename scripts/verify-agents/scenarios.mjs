@@ -52,12 +52,26 @@ export const SCENARIOS = [
   },
 ];
 
+/** How long a CLI may wait on a failing or silent API in the provider scenarios (the role's provider_stall). */
+export const PROVIDER_STALL = '30s';
+
+/**
+ * The model API failing for the whole task: refusing (401), throttling (429), overloaded (529), broken (500), or
+ * never answering. The task must fail with the API's error (`provider_error` once the CLI gives up, or
+ * `provider_stalled` once provider_stall has passed with only retries), never pass as success, and end within
+ * the bound rather than after the idle timeout.
+ */
+for (const status of [401, 429, 529, 500]) {
+  SCENARIOS.push({ id: `api-${status}`, task: 'Say hello.', steps: [{ text: 'Hello.' }], provider: { status }, expect: 'provider-failure' });
+}
+SCENARIOS.push({ id: 'api-hang', task: 'Say hello.', steps: [{ text: 'Hello.' }], provider: { hang: true }, expect: 'provider-failure' });
+
 /**
  * The same work inside the bwrap sandbox, where each preset runs its sandboxed command (its CLI's own permission
  * checks off) and can write only its worktree, git's branch and its declared state: `commit` proves it still edits
  * and commits, `continue` that its state paths keep the conversation for a follow-up.
  */
-for (const id of ['commit', 'continue']) {
+for (const id of ['commit', 'continue', 'tool-fails', 'api-401', 'api-429', 'api-529', 'api-500', 'api-hang']) {
   SCENARIOS.push({ ...SCENARIOS.find((scenario) => scenario.id === id), id: `${id}-sandboxed`, sandbox: true });
 }
 

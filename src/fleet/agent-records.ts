@@ -38,7 +38,7 @@ export function newAgentRecord(name: string, project: Project, role: Role, base:
 
 export function lastOutcome(record: AgentRecord): LastOutcome | null {
   const last = record.tasks.at(-1);
-  return last ? { task_id: last.id, status: last.status, reason: last.reason } : null;
+  return last ? { task_id: last.id, status: last.status, outcome: last.outcome, reason: last.reason } : null;
 }
 
 export function lastTaskSummary(record: AgentRecord): string {

@@ -39,7 +39,7 @@ export async function prepareWorkspace(deps: WorkspaceDeps, key: string, record:
     if (!(error instanceof WorkspaceError)) throw error;
     const waiting = record.tasks.find((task) => task.status === 'queued');
     if (!waiting) deps.registry.fail(key, record, error.message, error.output);
-    Object.assign(waiting, { status: 'failed', reason: `not started: ${error.message}`, ended_at: timestamp() });
+    Object.assign(waiting, { status: 'failed', outcome: 'not_started', reason: `not started: ${error.message}`, ended_at: timestamp() });
     record.agent.current_task_id = null;
     deps.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`, error.output);
   }

@@ -6,12 +6,19 @@ import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import type { OfferedRole } from './role-usability.js';
-import type { Agent, LogLine, Page, Role, TaskRecord, TaskStatus } from './types.js';
+import type { Agent, LogLine, Page, Role, TaskOutcome, TaskRecord, TaskStatus } from './types.js';
+import type { UsageTotals } from './usage/task-usage.js';
+import type { UsageReport } from './usage/usage-ledger.js';
+
+/** An agent with the sums of its tasks' tokens and cost (the running task's so far included). */
+export interface AgentWithUsage extends Agent {
+  usage: UsageTotals;
+}
 
 /** What the fleet offers the tools: the operations on agents, and what they take and answer. */
 
 /** An agent with what a caller usually wants next: how many tasks it ran and the latest one. */
-export interface AgentDetails extends Agent {
+export interface AgentDetails extends AgentWithUsage {
   task_count: number;
   last_task: TaskRecord | null;
 }
@@ -20,12 +27,14 @@ export interface AgentDetails extends Agent {
 export interface LastOutcome {
   task_id: string;
   status: TaskStatus;
-  /** Why it failed or was canceled. */
+  /** What became of it, finer than its status (null while it runs). */
+  outcome: TaskOutcome | null;
+  /** Why it failed, was canceled or needs review. */
   reason: string | null;
 }
 
 /** An agent as listed: its record, and its latest task's outcome, so a failed task does not hide behind "idle". */
-export interface ListedAgent extends Agent {
+export interface ListedAgent extends AgentWithUsage {
   last_outcome: LastOutcome | null;
 }
 
@@ -95,6 +104,8 @@ export interface Fleet {
   listRoles(project: string): OfferedRole[];
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
   listAgents(filter?: ListAgentsFilter): ListedAgent[];
+  /** Tokens and cost of every task that ended, in all and per project and per token; kept across deleted agents. */
+  usageReport(): UsageReport;
   showAgent(name: string): AgentDetails;
   startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;

@@ -16,6 +16,7 @@ import {
   type AgentDetails,
   type CleanupBranchesResult,
   type CreateAgentInput,
+  type AgentWithUsage,
   type DeletedAgent,
   type Fleet,
   type ListAgentsFilter,
@@ -46,6 +47,8 @@ import { assertTaskText } from './task-text.js';
 import { TaskQueue } from './task-queue.js';
 import { newTask, TaskRuns } from './task-runs.js';
 import type { LogLine, Page, Role, TaskRecord } from './types.js';
+import { sumUsage, type UsageTotals } from './usage/task-usage.js';
+import { UsageLedger, type UsageReport } from './usage/usage-ledger.js';
 
 export * from './fleet-api.js';
 export { MAX_TASK_CHARS } from './task-text.js';
@@ -102,7 +105,8 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     const supervisor = supervisorArgv(installSupervisor(options.dataDir));
     const recovered = await recoverState(store, logger);
     const launcher = createFleetLauncher(options);
-    const parts: FleetParts = { options, catalog, store, logger, lock, launcher, backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)), supervisor, recovered };
+    const ledger = UsageLedger.open(options.dataDir);
+    const parts: FleetParts = { options, catalog, store, ledger, logger, lock, launcher, backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)), supervisor, recovered };
     return new FleetService(parts);
   } catch (error) {
     lock.release();
@@ -132,6 +136,7 @@ interface FleetParts {
   supervisor: string[];
   /** Tasks the previous server left running, followed again from the start, and those it left waiting for a slot. */
   recovered: RecoveredState;
+  ledger: UsageLedger;
 }
 
 /** The tool operations: rules about who may do what when, over the registry, the task runs, the queue and the backend. */
@@ -158,6 +163,7 @@ class FleetService implements Fleet {
       launcher: parts.launcher,
       projectOf: (name) => this.parts.catalog.projects.find((project) => project.name === name),
       onEnded: (key) => this.queue.release(key),
+      ledger: parts.ledger,
     });
     this.queue = new TaskQueue({
       maxBusy: options.maxBusy,
@@ -215,7 +221,11 @@ class FleetService implements Fleet {
       .all()
       .filter(({ agent }) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
       .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
-      .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record) }));
+      .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) }));
+  }
+
+  usageReport(): UsageReport {
+    return this.parts.ledger.snapshot();
   }
 
   showAgent(name: string): AgentDetails {
@@ -389,7 +399,7 @@ class FleetService implements Fleet {
     try {
       role = this.parts.catalog.agentRole(record.agent);
     } catch (error) {
-      Object.assign(task, { status: 'failed', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
+      Object.assign(task, { status: 'failed', outcome: 'not_started', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
       record.agent.current_task_id = null;
       this.registry.setStatus(key, record, 'idle', null);
       return;
@@ -415,7 +425,13 @@ class FleetService implements Fleet {
 
   private details(record: AgentRecord): AgentDetails {
     const last = record.tasks.at(-1);
-    return { ...record.agent, base: record.agent.base ?? null, task_count: record.tasks.length, last_task: last ? this.taskView(agentKey(record.agent.name), last) : null };
+    const key = agentKey(record.agent.name);
+    return { ...record.agent, base: record.agent.base ?? null, usage: this.agentUsage(record), task_count: record.tasks.length, last_task: last ? this.taskView(key, last) : null };
+  }
+
+  /** The agent's tasks' usage, the running one's so far included. */
+  private agentUsage(record: AgentRecord): UsageTotals {
+    return sumUsage(record.tasks.map((task) => task.usage ?? null));
   }
 
   /** A copy of the task with its live line count and queue position. */

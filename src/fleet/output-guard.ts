@@ -17,12 +17,26 @@ export function guardedParser(parser: OutputParser): OutputParser {
         return [line];
       }
     },
+    stderrLine(line) {
+      try {
+        parser.stderrLine?.(line);
+      } catch {
+        // A line it cannot read tells nothing about the outcome.
+      }
+    },
     summary() {
       try {
         const summary = parser.summary();
         return { ...summary, final_message: summary.final_message === null ? null : cap(summary.final_message) };
       } catch (error) {
-        return { final_message: null, error: `its output could not be read: ${(error as Error).message}` };
+        return { final_message: null, error: `its output could not be read: ${(error as Error).message}`, failure: 'agent' };
+      }
+    },
+    activity() {
+      try {
+        return parser.activity();
+      } catch {
+        return { progress: 0, waiting_on_provider: false, provider_error: null, usage: null, finished: false };
       }
     },
   };

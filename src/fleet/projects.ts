@@ -5,6 +5,7 @@ import { isAbsolute } from 'node:path';
 import * as z from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { expandPath } from '../paths.js';
+import { budgetSchema, type Budget } from './usage/budget.js';
 
 /** How a new worktree of the project is made ready before the agent's first task. */
 export interface ProjectSetup {
@@ -36,6 +37,8 @@ export interface Project {
   check?: ProjectCheck;
   /** true: every agent of the project runs sandboxed, whatever its role says; false: the default sandbox is off here. */
   sandbox?: boolean;
+  /** The most all tasks on this project together may spend, counted across restarts and deleted agents. */
+  budget?: Budget;
 }
 
 export const DEFAULT_SETUP_TIMEOUT = '10m';
@@ -82,6 +85,7 @@ export const projectEntrySchema = z.strictObject({
   setup: setupSchema.optional(),
   check: checkSchema.optional(),
   sandbox: z.boolean({ error: '"sandbox" must be true or false' }).optional(),
+  budget: budgetSchema.optional(),
 });
 
 export type ProjectEntry = z.infer<typeof projectEntrySchema>;
@@ -102,6 +106,7 @@ export function resolveProjects(entries: Record<string, ProjectEntry>, configFil
     const project: Project = { name, path, description: entry.description };
     if (entry.base !== undefined) project.base = entry.base;
     if (entry.sandbox !== undefined) project.sandbox = entry.sandbox;
+    if (entry.budget !== undefined) project.budget = entry.budget;
     if (entry.setup) {
       const { copy, command, timeout } = entry.setup;
       project.setup = { copy, command: command ?? null, timeout, timeout_ms: parseDuration(timeout)! };

@@ -91,6 +91,7 @@ function killOrphanProcess(record: AgentRecord): void {
 
 function endOrphan(logFile: string, task: TaskRecord, now: string): void {
   task.status = 'failed';
+  task.outcome = 'lost';
   task.reason = SERVER_RESTARTED;
   task.ended_at = now;
   appendToTaskLogFile(logFile, { time: now, stream: 'system', text: `task ${task.id} failed: ${SERVER_RESTARTED}`, task_id: task.id });

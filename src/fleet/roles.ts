@@ -3,6 +3,7 @@ import { DURATION_RULE, parseDuration } from '../duration.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './agent-output/index.js';
 import { findExecutable } from './executables.js';
 import type { Role } from './types.js';
+import { budgetSchema } from './usage/budget.js';
 
 export const TASK_PLACEHOLDER = '{task}';
 export const SESSION_PLACEHOLDER = '{session_id}';
@@ -11,6 +12,8 @@ export const SESSION_PLACEHOLDER = '{session_id}';
 export const DEFAULT_TIMEOUT = '2h';
 /** A CLI silent this long is taken as hung (e.g. waiting for a network that never answers). */
 export const DEFAULT_IDLE_TIMEOUT = '15m';
+/** A CLI waiting this long on a model API that gives no usable answer (retries, or nothing) is ended with the API's error. */
+export const DEFAULT_PROVIDER_STALL = '5m';
 const NO_LIMIT = 'none';
 
 const ROLE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/;
@@ -194,6 +197,8 @@ const roleConfigSchema = z.strictObject({
   output: z.enum(OUTPUT_FORMATS, { error: `output must be one of ${OUTPUT_FORMATS.join(', ')}` }).optional(),
   timeout: limitSchema('timeout'),
   idle_timeout: limitSchema('idle_timeout'),
+  provider_stall: limitSchema('provider_stall'),
+  budget: budgetSchema.optional(),
   projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
@@ -248,6 +253,7 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
 function toRole(name: string, config: RoleConfig, source: Role['source']): Role {
   const timeout = limit(config.timeout, DEFAULT_TIMEOUT);
   const idle = limit(config.idle_timeout, DEFAULT_IDLE_TIMEOUT);
+  const stall = limit(config.provider_stall, DEFAULT_PROVIDER_STALL);
   return {
     name,
     command: config.command ?? [],
@@ -260,6 +266,9 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     timeout_ms: timeout.ms,
     idle_timeout: idle.text,
     idle_timeout_ms: idle.ms,
+    provider_stall: stall.text,
+    provider_stall_ms: stall.ms,
+    budget: config.budget ?? null,
     projects: config.projects ?? null,
     source,
     autocommit: config.autocommit ?? true,

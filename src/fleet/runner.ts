@@ -19,13 +19,19 @@ export interface FollowLimits {
   files: RunFiles;
   /** Counted from the task's start, also across a restart of the server. */
   timeoutMs: number | null;
-  /** No output for this long stops the task; null means it may be silent for as long as it runs. */
+  /** No progress for this long stops the task; null means it may be silent for as long as it runs. */
   idleTimeoutMs: number | null;
   cancelDelays: CancelDelays;
   /** Once the CLI has exited, how long what is left of its group gets between SIGTERM and SIGKILL. */
   endGraceMs: number;
-  onOutput(stream: 'stdout' | 'stderr', lines: string[]): void;
+  /** Takes new output; true when it shows progress (real work, not a retry notice), which resets the idle clock. */
+  onOutput(stream: 'stdout' | 'stderr', lines: string[]): boolean;
+  /** Asked on every poll of a running task, with when it last made progress: whether the fleet stops it, and why. */
+  watch?(lastProgressMs: number): WatchStop | null;
 }
+
+/** A stop the fleet decides while a task runs: its model API failing with no progress, or its budget spent. */
+export type WatchStop = 'stalled' | 'over_budget';
 
 export interface RunOptions extends FollowLimits {
   argv: string[];
@@ -52,7 +58,7 @@ export interface RunOutcome {
   exit_code: number | null;
   signal: NodeJS.Signals | null;
   /** Why the run was stopped from outside, if it was. */
-  stopped: 'canceled' | 'timed_out' | 'idle' | null;
+  stopped: 'canceled' | 'timed_out' | 'idle' | WatchStop | null;
   /** Set when the process could not be started at all. */
   spawn_error: string | null;
   /** True when the task's processes are gone and no exit status was recorded. */
@@ -133,12 +139,10 @@ function follow(pid: number, pidStart: string | null, options: FollowOptions, ha
   const ours = (): boolean => isSameProcessRunning(pid, pidStart) || isLeftoverGroup(pid, pidStart);
 
   const readOutput = (final: boolean): void => {
-    const before = tails.stdout.size + tails.stderr.size;
     for (const stream of ['stdout', 'stderr'] as const) {
       const lines = tails[stream].read(final);
-      if (lines.length > 0) options.onOutput(stream, lines);
+      if (lines.length > 0 && options.onOutput(stream, lines)) lastLife = Date.now();
     }
-    if (tails.stdout.size + tails.stderr.size !== before) lastLife = Date.now();
     if (tails.stdout.offset !== saved.stdout || tails.stderr.offset !== saved.stderr) {
       saved = { stdout: tails.stdout.offset, stderr: tails.stderr.offset };
       saveOffsets(files, saved);
@@ -179,6 +183,9 @@ function follow(pid: number, pidStart: string | null, options: FollowOptions, ha
       void finish();
     } else if (options.idleTimeoutMs !== null && Date.now() - lastLife >= options.idleTimeoutMs) {
       void stop('idle');
+    } else {
+      const watched = options.watch?.(lastLife) ?? null;
+      if (watched) void stop(watched);
     }
   }, POLL_MS);
   if (options.timeoutMs !== null) {

@@ -64,7 +64,7 @@ export class TaskQueue {
     this.release(key);
     const { task } = held;
     const now = timestamp();
-    Object.assign(task, { status: 'canceled', reason, ended_at: now, queue_position: null });
+    Object.assign(task, { status: 'canceled', outcome: 'canceled', reason, ended_at: now, queue_position: null });
     const line = { time: now, stream: 'system' as const, text: `task ${task.id} canceled before it started: ${reason}`, task_id: task.id };
     appendToTaskLogFile(this.options.registry.store.logFile(key, task.id), line);
     task.log_lines = 1;

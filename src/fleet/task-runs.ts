@@ -20,8 +20,10 @@ import type { AgentRecord } from './store.js';
 import { readTaskLogTail } from './log-tail.js';
 import { createRunFiles, readRunMeta, runFiles, taskRunDir, type RunMeta } from './supervisor/run-files.js';
 import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from './task-log.js';
-import { taskEnd } from './task-outcome.js';
+import { reviewIfUncommitted, taskEnd } from './task-outcome.js';
+import { projectOverBudget, taskWatcher, type ProjectSpending } from './task-watch.js';
 import type { Role, TaskRecord } from './types.js';
+import type { UsageLedger } from './usage/usage-ledger.js';
 
 export interface TaskRunsOptions {
   registry: AgentRegistry;
@@ -42,6 +44,8 @@ export interface TaskRunsOptions {
   projectOf(name: string): Project | undefined;
   /** Called once a task's end is recorded, whatever the way it ended. */
   onEnded(key: string): void;
+  /** Usage totals per project and token; each task's usage is added as it ends. */
+  ledger: UsageLedger;
 }
 
 interface ActiveTask {
@@ -51,6 +55,7 @@ interface ActiveTask {
   parser: OutputParser;
   head: string | null;
   process: RunningProcess;
+  /** Why the fleet stopped it: a cancel, a stalled model API, a budget. */
   cancelReason: string | null;
   /** Settles once the end of the task is recorded. */
   recorded: Promise<void>;
@@ -75,6 +80,8 @@ export const UNSET_TASK_FIELDS = {
   fresh_conversation: false,
   continued_conversation: null,
   session_id: null,
+  outcome: null,
+  usage: null,
 } as const satisfies Partial<TaskRecord>;
 
 /** A task given to an agent, not started yet. */
@@ -151,6 +158,11 @@ export class TaskRuns {
       await this.end(key, record, ending, notStarted(`command "${argv[0]}" was not found on PATH`));
       registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
     }
+    const spent = projectOverBudget(this.projectSpending(agent.project));
+    if (spent !== null) {
+      await this.end(key, record, { ...ending, cancelReason: spent }, { ...notStarted(spent), spawn_error: null, stopped: 'over_budget' });
+      registry.fail(key, record, `${spent}; the task was not started: raise the project's budget in the fleet config, then restart_agent runs it`);
+    }
     const parser = guardedParser(createOutputParser(role.output));
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
     const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context }));
@@ -160,7 +172,7 @@ export class TaskRuns {
       ...command,
       cwd: agent.workdir,
       supervisor: this.options.supervisor,
-      ...this.limits(files, role, log, parser),
+      ...this.limits(key, { files, role, log, parser, task, project: agent.project }),
     });
     if (child.pid === null) {
       const outcome = await child.done;
@@ -193,7 +205,7 @@ export class TaskRuns {
       pidStart: pid_start,
       startedAt: Date.parse(task.started_at ?? task.created_at),
       onReplay: (lines) => lines.forEach((line) => parser.stdoutLine(line)),
-      ...this.limits(files, role, log, parser),
+      ...this.limits(key, { files, role, log, parser, task, project: record.agent.project }),
     });
     log.append('system', [`task ${task.id} followed again by a restarted server`]);
     const active: ActiveTask = { task, role, log, parser, head: task.head_at_start, process: child, cancelReason: null, recorded: Promise.resolve() };
@@ -251,23 +263,28 @@ export class TaskRuns {
   private async end(key: string, record: AgentRecord, ending: EndingTask, outcome: RunOutcome): Promise<void> {
     const { task, log } = ending;
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
-    const end = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
+    const started = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
     Object.assign(task, await this.changes(record, ending.head, log));
     if (ending.role.autocommit && task.started_at !== null) {
-      const message = leftoversMessage(record, task, end.status);
+      const message = leftoversMessage(record, task, started.status);
       const { autocommit, problem } = await commitTaskLeftovers(this.options.backend, this.options.logger, { record, message });
       task.autocommit = autocommit;
       if (problem !== null) log.append('system', [`what the task left uncommitted was not committed: ${problem}`]);
       if (task.autocommit) log.append('system', [`committed what the task left uncommitted as ${task.autocommit.sha} (${task.autocommit.files.length} file(s))`]);
     }
+    const end = reviewIfUncommitted(started, task);
     task.status = end.status;
     task.reason = end.reason;
+    task.outcome = end.outcome;
+    task.usage = summary.usage ?? task.usage;
+    if (task.usage) this.options.ledger.add(task.usage, { project: record.agent.project, token: task.started_by });
     task.exit_code = outcome.exit_code;
     task.final_message = summary.final_message;
     task.error = summary.error;
     task.session_id = summary.session_id ?? null;
     task.ended_at = timestamp();
     task.duration_ms = task.started_at === null ? null : Date.parse(task.ended_at) - Date.parse(task.started_at);
+    if (end.outcome !== 'succeeded') log.append('system', [`outcome: ${end.outcome}`]);
     log.append('system', [`task ${task.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`]);
     log.close();
     task.log_lines = log.lineCount;
@@ -278,7 +295,7 @@ export class TaskRuns {
     this.options.registry.setStatus(key, record, status, record.agent.status_reason);
     // Only once the end is recorded: a crash before this point leaves the files for the next server to read.
     rmSync(this.runDir(key, task.id), { recursive: true, force: true });
-    this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, reason: task.reason }, 'task ended');
+    this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, outcome: task.outcome, reason: task.reason, usage: task.usage }, 'task ended');
     this.options.onEnded(key);
   }
 
@@ -306,15 +323,46 @@ export class TaskRuns {
     return taskRunDir(this.options.registry.store.logDir(key), taskId);
   }
 
-  private limits(files: FollowLimits['files'], role: RunMeta, log: TaskLog, parser: OutputParser): FollowLimits {
+  /**
+   * How a task's output is read and when it is stopped. Progress is what the parser counts as real work; a CLI's
+   * stderr is progress only for plain-text roles, since the structured CLIs print their events on stdout.
+   */
+  private limits(key: string, run: { files: FollowLimits['files']; role: RunMeta; log: TaskLog; parser: OutputParser; task: TaskRecord; project: string }): FollowLimits {
+    const { role, log, parser, task } = run;
     return {
-      files,
+      files: run.files,
       timeoutMs: role.timeout_ms,
       idleTimeoutMs: role.idle_timeout_ms,
       cancelDelays: { termMs: this.options.cancelGraceMs, killMs: 2 * this.options.cancelGraceMs },
       endGraceMs: this.options.endGraceMs,
-      onOutput: (stream, lines) => log.append(stream, stream === 'stdout' ? lines.flatMap((line) => parser.stdoutLine(line)) : lines),
+      onOutput: (stream, lines) => {
+        if (stream === 'stderr') {
+          lines.forEach((line) => parser.stderrLine?.(line));
+          log.append(stream, lines);
+          return role.output === 'text';
+        }
+        const before = parser.activity().progress;
+        log.append(stream, lines.flatMap((line) => parser.stdoutLine(line)));
+        const activity = parser.activity();
+        task.usage = activity.usage ?? task.usage;
+        return activity.progress !== before;
+      },
+      watch: taskWatcher({
+        parser,
+        role,
+        projectSpending: () => this.projectSpending(run.project),
+        onStop: (reason) => {
+          const active = this.running.get(key);
+          if (active?.task === task) active.cancelReason ??= reason;
+          log.append('system', [`stopping the task: ${reason}`]);
+        },
+      }),
     };
+  }
+
+  private projectSpending(project: string): ProjectSpending | null {
+    const budget = this.options.projectOf(project)?.budget;
+    return budget ? { project, budget, spent: this.options.ledger.project(project) } : null;
   }
 
   /** Records the task's end once its process is done; nobody awaits a task that ends on its own, so a failure is logged. */
@@ -343,6 +391,7 @@ function notStarted(reason: string): RunOutcome {
 }
 
 function runMeta(role: Role): RunMeta {
-  return { name: role.name, output: role.output, timeout: role.timeout, timeout_ms: role.timeout_ms, idle_timeout: role.idle_timeout, idle_timeout_ms: role.idle_timeout_ms, autocommit: role.autocommit };
+  const { name, output, timeout, timeout_ms, idle_timeout, idle_timeout_ms, provider_stall, provider_stall_ms, budget, autocommit } = role;
+  return { name, output, timeout, timeout_ms, idle_timeout, idle_timeout_ms, provider_stall, provider_stall_ms, budget, autocommit };
 }
 

@@ -15,9 +15,33 @@ export const AGENT_STATUSES = [
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
 import type { OutputFormat } from './agent-output/index.js';
+import type { Budget } from './usage/budget.js';
+import type { TaskUsage } from './usage/task-usage.js';
 
 export const TASK_STATUSES = ['queued', 'running', 'completed', 'failed', 'canceled'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
+
+/**
+ * What became of a task, finer than its status (see task-outcome.ts): `succeeded` and `needs_review` are
+ * `completed`, `canceled` is `canceled`, every other one is `failed`.
+ */
+export const TASK_OUTCOMES = [
+  'succeeded',
+  'needs_review',
+  'provider_error',
+  'provider_stalled',
+  'agent_error',
+  'write_refused',
+  'tool_failed',
+  'over_budget',
+  'timed_out',
+  'no_output',
+  'exit_error',
+  'not_started',
+  'lost',
+  'canceled',
+] as const;
+export type TaskOutcome = (typeof TASK_OUTCOMES)[number];
 
 /**
  * How an agent runs a task: the argv template gets `{task}`, `{workdir}`, `{git_dir}` and `{git_common_dir}`
@@ -43,6 +67,14 @@ export interface Role {
   /** How long a task may print nothing before it is ended as failed ("15m"); null means no limit ("none"). */
   idle_timeout: string | null;
   idle_timeout_ms: number | null;
+  /**
+   * How long the CLI may wait on its model API without progress (only retry notices, or nothing) before the task is
+   * ended with the API's error ("5m"); null means no limit ("none"). Not counted while a tool call runs.
+   */
+  provider_stall: string | null;
+  provider_stall_ms: number | null;
+  /** The most one task of this role may spend; null: no limit. */
+  budget: Budget | null;
   /** Project names this role is offered for; null means every project. */
   projects: string[] | null;
   source: 'builtin' | 'config';
@@ -111,8 +143,12 @@ export interface TaskRecord {
   /** While queued for a busy slot: 1 for the next task to start. Null otherwise. */
   queue_position: number | null;
   exit_code: number | null;
-  /** Why it failed or was canceled ("exit code 2", "timed out after 2h", "no output for 15m", "server restarted"). */
+  /** Why it failed, was canceled or needs review ("exit code 2", "timed out after 2h", "no output for 15m", "server restarted"). */
   reason: string | null;
+  /** What became of it, with `reason` saying why when it is not `succeeded`; null until it ends. */
+  outcome: TaskOutcome | null;
+  /** Tokens and cost as its CLI reported them (also while it runs); null when its output carries none. */
+  usage: TaskUsage | null;
   /** The name of the token whose call gave the task (never its value); null for older records. */
   started_by: string | null;
   /** When the task was given to the agent. */

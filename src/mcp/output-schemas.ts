@@ -60,7 +60,7 @@ const agentFields = {
 };
 
 /** The agent, and how its latest task stands (more of it: show_agent_task_history). */
-export const agentShape = { ...agentFields, task_count: count, last_task: fields({ id: text, status: text, reason: nullableText }).nullable() };
+export const agentShape = { ...agentFields, task_count: count, last_task: fields({ id: text, status: text, outcome: nullableText, reason: nullableText }).nullable() };
 
 /** The agent as the tools that act on it answer it: show_agent's value, these fields named. */
 export const agentBrief = fields({ name: text, status: text, status_reason: nullableText, last_task: nullableObject });
@@ -69,7 +69,8 @@ export const listedAgentSchema = fields({
   name: text,
   status: text,
   status_reason: nullableText,
-  last_outcome: fields({ task_id: text, status: text, reason: nullableText }).nullable(),
+  last_outcome: fields({ task_id: text, status: text, outcome: nullableText, reason: nullableText }).nullable(),
+  usage: nullableObject.describe('Tokens and cost of its tasks'),
 });
 
 export const deletedAgentShape = {

@@ -9,11 +9,13 @@ interface ListedAgent {
   status_reason: string | null;
   current_task_id: string | null;
   updated_at: string;
-  last_outcome: { task_id: string; status: string; reason: string | null } | null;
+  last_outcome: { task_id: string; status: string; outcome?: string | null; reason: string | null } | null;
+  /** Sums over its tasks whose CLI reported usage (`tasks`); cost where the CLI reports one. */
+  usage?: { tasks: number; input_tokens: number; output_tokens: number; cost_usd: number; tasks_without_cost: number };
 }
 
 interface ShownAgent {
-  last_task: { id: string; description: string; cost_usd?: unknown } | null;
+  last_task: { id: string; description: string } | null;
 }
 
 /** One agent as `status` shows it. */
@@ -27,8 +29,8 @@ export interface AgentStatusRow {
   last_outcome: ListedAgent['last_outcome'];
   /** Seconds since the agent's status last changed. */
   age_seconds: number;
-  /** The latest task's cost in USD, when the fleet reports one. */
-  cost_usd?: number;
+  /** Tokens and cost of its tasks, where their CLIs reported them. */
+  usage: ListedAgent['usage'] | null;
 }
 
 export interface StatusFlags extends FleetFlags {
@@ -66,13 +68,13 @@ function row(agent: ListedAgent, shown: ShownAgent, now: number): AgentStatusRow
     current_task: current,
     last_outcome: agent.last_outcome,
     age_seconds: Math.max(0, Math.round((now - Date.parse(agent.updated_at)) / 1000)),
-    ...(typeof task?.cost_usd === 'number' ? { cost_usd: task.cost_usd } : {}),
+    usage: agent.usage ?? null,
   };
 }
 
 /** Columns for a terminal; what an agent chose (task text, reasons) has its control characters spelt out. */
 function table(rows: AgentStatusRow[]): string {
-  const withCost = rows.some((candidate) => candidate.cost_usd !== undefined);
+  const withCost = rows.some((candidate) => (candidate.usage?.tasks ?? 0) > 0);
   const header = ['NAME', 'STATUS', 'AGE', 'TASK', 'LAST OUTCOME', ...(withCost ? ['COST'] : [])];
   const cells = rows.map((agent) => [
     agent.name,
@@ -80,7 +82,7 @@ function table(rows: AgentStatusRow[]): string {
     age(agent.age_seconds),
     agent.current_task ? cut(visible(agent.current_task.description), TASK_COLUMN) : '-',
     outcome(agent),
-    ...(withCost ? [agent.cost_usd === undefined ? '-' : `$${agent.cost_usd.toFixed(4)}`] : []),
+    ...(withCost ? [cost(agent.usage)] : []),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
   const format = (line: string[]): string => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
@@ -90,7 +92,16 @@ function table(rows: AgentStatusRow[]): string {
 function outcome(agent: AgentStatusRow): string {
   const last = agent.last_outcome;
   if (!last) return agent.status_reason ? visible(agent.status_reason) : '-';
-  return last.reason ? `${last.status}: ${visible(last.reason)}` : last.status;
+  const name = last.outcome ?? last.status;
+  return last.reason ? `${name}: ${visible(last.reason)}` : name;
+}
+
+/** The summed cost, and the tokens of tasks whose CLI reports no cost. */
+function cost(usage: AgentStatusRow['usage']): string {
+  if (!usage || usage.tasks === 0) return '-';
+  const tokens = `${usage.input_tokens + usage.output_tokens} tok`;
+  if (usage.tasks_without_cost === usage.tasks) return tokens;
+  return `$${usage.cost_usd.toFixed(4)}${usage.tasks_without_cost > 0 ? ` + ${tokens}` : ''}`;
 }
 
 function cut(text: string, width: number): string {

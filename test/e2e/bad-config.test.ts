@@ -92,6 +92,9 @@ describe('bad configuration stops the server with one clear line and exit 1', ()
     ['with an unknown key', '{"projetcs": {}}', /is invalid: Unrecognized key/i],
     ['with a project without a path', '{"projects": {"api": {}}}', /projects\.api\.path/],
     ['with a missing project directory', '{"projects": {"api": {"path": "/nonexistent/dir"}}}', /project "api": \/nonexistent\/dir is not an existing directory/],
+    ['with a provider_stall that is no duration', '{"roles": {"r": {"command": ["echo", "{task}"], "provider_stall": "soon"}}}', /roles\.r\.provider_stall: provider_stall must be .*or "none"/],
+    ['with a role budget of no dollars', '{"roles": {"r": {"command": ["echo", "{task}"], "budget": {"usd": 0}}}}', /roles\.r\.budget\.usd: budget\.usd must be above zero/],
+    ['with an empty project budget', '{"projects": {"api": {"path": "/", "budget": {}}}}', /projects\.api\.budget: budget must set usd, tokens or both/],
   ])('a fleet config %s', async (_name, content, pattern) => {
     const sandbox = createSandbox();
     const file = join(sandbox.root, 'fleet.json');

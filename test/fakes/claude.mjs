@@ -2,7 +2,7 @@
 // A fake of Claude Code's print mode for the fast tests: parses its arguments the way the real CLI (commander) does,
 // refusing unknown options with the real message and exit code, and prints the same stream-json events.
 import { randomUUID } from 'node:crypto';
-import { insideCwd, perform, steps } from './script.mjs';
+import { insideCwd, pause, perform, steps } from './script.mjs';
 import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
 const BOOLEAN = new Set(['-p', '--print', '--verbose', '--dangerously-skip-permissions', '-c', '--continue', '--include-partial-messages']);
@@ -80,13 +80,39 @@ function permitted(step) {
   return mode === 'acceptEdits' || allowed.has('Write') || allowed.has('Edit');
 }
 
+// Every model reply uses what the mock of scripts/verify-agents answers: 100 input and 20 output tokens.
+const REPLY_USAGE = { input_tokens: 100, output_tokens: 20, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+let replies = 0;
+const reply = (content) => {
+  replies += 1;
+  emit({ type: 'assistant', message: { id: `msg_${randomUUID().slice(0, 8)}`, role: 'assistant', model: 'fake-claude', content, usage: REPLY_USAGE } });
+};
+const sessionUsage = () => ({ input_tokens: 100 * replies, output_tokens: 20 * replies, cache_creation_input_tokens: 0, cache_read_input_tokens: 0 });
+// $5 per million input tokens, $15 per million output tokens.
+const sessionCost = () => (100 * replies * 5 + 20 * replies * 15) / 1e6;
+
+/** The API failing as the real CLI reports it: retry notices, then the error as a message and an error result, exit 1. */
+function apiFailure(step) {
+  const kind = { 401: ['authentication_failed', 'authentication_error'], 429: ['rate_limit', 'rate_limit_error'], 529: ['overloaded', 'overloaded_error'] }[step.status] ?? ['server_error', 'api_error'];
+  if (step.mode === 'hang') for (;;) pause(60_000);
+  for (let attempt = 1; step.mode === 'retry' || attempt <= 2; attempt++) {
+    emit({ type: 'system', subtype: 'api_retry', attempt, max_retries: step.mode === 'retry' ? 10 : 2, retry_delay_ms: 200, error_status: step.status, error: kind[0] });
+    pause(200);
+  }
+  const text = `API Error: ${step.status} fake provider says no`;
+  emit({ type: 'assistant', error: kind[0], is_api_error_message: true, api_error_status: step.status, api_error_type: kind[1], message: { id: randomUUID(), role: 'assistant', model: '<synthetic>', content: [{ type: 'text', text }], usage: { ...REPLY_USAGE, input_tokens: 0, output_tokens: 0 } } });
+  emit({ type: 'result', subtype: 'success', is_error: true, num_turns: 1, duration_ms: 1, result: text, api_error_status: step.status, total_cost_usd: sessionCost(), usage: sessionUsage(), permission_denials: [] });
+  process.exit(1);
+}
+
 emit({ type: 'system', subtype: 'init', cwd: process.cwd(), tools: ['Bash', 'Edit', 'Read', 'Write'], model: 'fake-claude', permissionMode: mode, claude_code_version: '2.1.332' });
 const denials = [];
 for (const step of steps(prompt)) {
+  if (step.tool === 'api') apiFailure(step);
   const id = `toolu_${randomUUID().slice(0, 8)}`;
   const name = step.tool === 'write' ? 'Write' : 'Bash';
   const input = step.tool === 'write' ? { file_path: step.path, content: step.content } : { command: step.command };
-  emit({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'tool_use', id, name, input }] } });
+  reply([{ type: 'tool_use', id, name, input }]);
   if (!permitted(step)) {
     const message = `Claude requested permissions to use ${name}, but you haven't granted it yet.`;
     denials.push({ tool_name: name, tool_use_id: id, tool_input: input });
@@ -98,8 +124,8 @@ for (const step of steps(prompt)) {
   emit({ type: 'user', message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: id, content: output, is_error: !ok }] } });
 }
 const answer = earlier ? `prompt: ${prompt}\n${continuedNote(earlier)}` : `prompt: ${prompt}`;
-emit({ type: 'assistant', message: { role: 'assistant', content: [{ type: 'text', text: answer }] } });
-const result = { type: 'result', subtype: 'success', is_error: false, num_turns: 1, duration_ms: 1, result: answer, permission_denials: denials };
+reply([{ type: 'text', text: answer }]);
+const result = { type: 'result', subtype: 'success', is_error: false, num_turns: 1, duration_ms: 1, result: answer, total_cost_usd: sessionCost(), usage: sessionUsage(), permission_denials: denials };
 if (format === 'stream-json') emit(result);
 else if (format === 'json') console.log(JSON.stringify({ ...result, session_id: session }));
 else console.log(answer);

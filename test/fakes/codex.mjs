@@ -111,4 +111,4 @@ const done = failed ? 'I could not complete the task: a command failed.' : `Done
 const answer = earlier ? `${done}\n${continuedNote(earlier)}` : done;
 if (json) emit({ type: 'item.completed', item: { id: 'item_9', type: 'agent_message', text: answer } });
 else process.stdout.write(`${answer}\n`);
-emit({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 0, output_tokens: 5, reasoning_output_tokens: 0 } });
+emit({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 5, reasoning_output_tokens: 0 } });

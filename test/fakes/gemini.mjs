@@ -87,7 +87,9 @@ scriptedCommands(prompt).forEach((command, index) => {
 });
 const done = calls.every(Boolean) ? `Done: wrote ${FAKE_FILE}.` : 'I could not complete the task.';
 const answer = earlier ? `${done}\n${continuedNote(earlier)}` : done;
-const stats = { tool_calls: calls.length, duration_ms: 1 };
+// As the real CLI sums them over its models: input_tokens hold the cached ones, input does not.
+const tokens = { total_tokens: 15, input_tokens: 10, output_tokens: 5, cached: 0, input: 10 };
+const stats = { ...tokens, duration_ms: 1, tool_calls: calls.length, models: { 'fake-gemini': tokens } };
 stream({ type: 'message', role: 'assistant', content: answer, delta: true });
 stream({ type: 'result', status: 'success', stats });
 if (format === 'json') process.stdout.write(`${JSON.stringify({ session_id: 'fake-session', response: answer, stats }, null, 2)}\n`);

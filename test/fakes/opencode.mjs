@@ -67,6 +67,8 @@ rememberPrompt('opencode', session, earlier, prompt);
 const json = options.format === 'json';
 const emit = (type, part) => json && console.log(JSON.stringify({ type, timestamp: Date.now(), sessionID: session, part: { sessionID: session, ...part } }));
 const show = (text) => !json && console.log(text);
+// Each model step as the real CLI reports it, with the tokens the mock of scripts/verify-agents answers.
+const STEP_USAGE = { tokens: { total: 120, input: 100, output: 20, reasoning: 0, cache: { write: 0, read: 0 } }, cost: 0.001 };
 
 for (const step of steps(message.join('\n'))) {
   emit('step_start', { type: 'step-start' });
@@ -75,16 +77,16 @@ for (const step of steps(message.join('\n'))) {
   if (step.tool === 'write' && !insideCwd(step.path) && !options.auto) {
     process.stderr.write('! permission requested: external_directory; auto-rejecting\n');
     emit('tool_use', { type: 'tool', tool, state: { status: 'error', input, error: 'The user rejected permission to use this specific tool call.' } });
-    emit('step_finish', { type: 'step-finish', reason: 'tool-calls' });
+    emit('step_finish', { type: 'step-finish', reason: 'tool-calls', ...STEP_USAGE });
     process.exit(0);
   }
   const { output } = perform(step);
   emit('tool_use', { type: 'tool', tool, state: { status: 'completed', input, output } });
   show(`| ${tool} ${output}`);
-  emit('step_finish', { type: 'step-finish', reason: 'tool-calls' });
+  emit('step_finish', { type: 'step-finish', reason: 'tool-calls', ...STEP_USAGE });
 }
 emit('step_start', { type: 'step-start' });
 const answer = earlier ? `prompt: ${prompt}\n${continuedNote(earlier)}` : `prompt: ${prompt}`;
 emit('text', { type: 'text', text: answer });
 show(answer);
-emit('step_finish', { type: 'step-finish', reason: 'stop' });
+emit('step_finish', { type: 'step-finish', reason: 'stop', ...STEP_USAGE });

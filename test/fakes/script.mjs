@@ -1,6 +1,9 @@
 // The work a fake agent CLI does: its prompt, read as a small script, one step per line.
 //   write <path>: <content>   the file-write tool (path relative to the working directory)
 //   run: <command>            the shell tool
+//   api <status>: fail        the model API answers <status> to every try: a few retry notices, then the CLI gives up
+//   api <status>: retry       the API keeps answering <status>: retry notices every 200 ms, for ever
+//   api: hang                 the API never answers: nothing more is printed
 // Any other line is not a step; the fake answers with the whole prompt, so a test sees what arrived as the prompt.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -12,6 +15,8 @@ export function steps(prompt) {
     if (write) return [{ tool: 'write', path: write[1].trim(), content: `${write[2]}\n` }];
     const run = /^run: (.*)$/.exec(line);
     if (run) return [{ tool: 'shell', command: run[1] }];
+    const api = /^api (\d{3}): (fail|retry)$/.exec(line) ?? (line === 'api: hang' ? [line, '0', 'hang'] : null);
+    if (api) return [{ tool: 'api', status: Number(api[1]), mode: api[2] }];
     return [];
   });
 }
@@ -32,4 +37,9 @@ export function perform(step) {
   const result = spawnSync('/bin/sh', ['-c', step.command], { encoding: 'utf8' });
   const output = `${result.stdout}${result.stderr}`.trim();
   return result.status === 0 ? { ok: true, output } : { ok: false, output: `Exit code ${result.status}\n${output}`.trim() };
+}
+
+/** Blocks the fake for `ms`, as a CLI waiting on its API does. */
+export function pause(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }

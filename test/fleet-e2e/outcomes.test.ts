@@ -1,5 +1,6 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
@@ -21,7 +22,46 @@ function withShellRole(sandbox: FleetSandbox): FleetSandbox {
   return sandbox;
 }
 
+/** The fake claude on PATH as the `claude` preset, under /var/tmp, with its role kept out of the sandbox. */
+function withFakeClaude(sandbox: FleetSandbox): { sandbox: FleetSandbox; path: string; cleanup(): void } {
+  const root = mkdtempSync('/var/tmp/fleet-e2e-claude-');
+  cpSync(fileURLToPath(new URL('../fakes/', import.meta.url)), join(root, 'fakes'), { recursive: true });
+  mkdirSync(join(root, 'bin'));
+  symlinkSync(join(root, 'fakes', 'claude.mjs'), join(root, 'bin', 'claude'));
+  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+  config.roles.claude = { sandbox: false };
+  writeFileSync(sandbox.configFile, JSON.stringify(config));
+  return { sandbox, path: `${join(root, 'bin')}:${process.env.PATH}`, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
+
 describe('task outcomes and the queue through the MCP tools', () => {
+  it('shows each task\'s outcome and usage, and the sums per agent, on show_agent, list_agents and the task history', async () => {
+    const claude = withFakeClaude(createFleetSandbox());
+    try {
+      const fleet = await startFleetServer(claude.sandbox, { PATH: claude.path, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@test.invalid', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@test.invalid' });
+      await fleet.ok('create_agent', { name: 'writer', project: 'repo', role: 'claude', task: 'write a.txt: a\nCommit it.' });
+      const first = await fleet.ok('wait_for_agent', { name: 'writer', timeout_seconds: 60 });
+      expect(first.agent.last_task).toMatchObject({
+        status: 'completed',
+        outcome: 'needs_review',
+        reason: expect.stringMatching(/^the task asked for a commit and the agent made none/),
+        usage: { input_tokens: 200, output_tokens: 40, cost_usd: 0.0016 },
+        started_by: 'shared',
+      });
+      await fleet.ok('start_agent_task', { name: 'writer', task: 'api 401: fail' });
+      const second = await fleet.ok('wait_for_agent', { name: 'writer', timeout_seconds: 60 });
+      expect(second.agent.last_task).toMatchObject({ status: 'failed', outcome: 'provider_error', reason: 'exit code 1: API Error: 401 fake provider says no' });
+      const totals = { tasks: 2, input_tokens: 200, output_tokens: 40, cost_usd: 0.0016, tasks_without_cost: 0 };
+      expect((await fleet.ok('show_agent', { name: 'writer' })).usage).toMatchObject(totals);
+      expect((await fleet.ok('list_agents')).agents[0].usage).toMatchObject(totals);
+      const history = await fleet.ok('show_agent_task_history', { name: 'writer' });
+      expect(history.tasks.map((item: { outcome: string }) => item.outcome).sort()).toEqual(['needs_review', 'provider_error']);
+      await fleet.server.stop();
+    } finally {
+      claude.cleanup();
+    }
+  });
+
   it('queues over FLEET_MCP_MAX_BUSY, shows the position, and reports what each task committed', async () => {
     const sandbox = withShellRole(createFleetSandbox());
     const fleet = await startFleetServer(sandbox, { FLEET_MCP_MAX_BUSY: '1' });

@@ -24,7 +24,13 @@ describe('codex exec --json', () => {
     expect(lines.some((line) => /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line))).toBe(true);
     expect(lines).toContain('Done: the file is written and committed.');
     expect(lines.some((line) => line.startsWith('{'))).toBe(false);
-    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null, session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(summary).toEqual({
+      final_message: 'Done: the file is written and committed.',
+      error: null,
+      failure: null,
+      session_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      usage: { input_tokens: 30, output_tokens: 15, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: null },
+    });
   });
 
   test('a failing last command is the error, though codex exited 0 (the refused patch before it is not in its JSON)', () => {
@@ -36,7 +42,8 @@ describe('codex exec --json', () => {
   test('a write the sandbox refused is shown as the error output of its command', () => {
     const { lines, summary } = run('codex', 'shell-write-refused');
     expect(lines).toContain('← error exited 1: /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system');
-    expect(summary.error).toBe(`command failed (exited 3): /bin/bash -lc 'exit 3'`);
+    expect(summary.error).toBe(`write refused (command): /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system; command failed (exited 3): /bin/bash -lc 'exit 3'`);
+    expect(summary.failure).toBe('refused');
   });
 
   test('a commit that failed as the last command is the error', () => {
@@ -47,7 +54,7 @@ describe('codex exec --json', () => {
   test('an API error that failed the turn is the error, with the API message taken out of its body', () => {
     const { lines, summary } = run('codex', 'api-error');
     expect(lines).toContain('turn failed: API error: mock says the request is invalid');
-    expect(summary).toEqual({ final_message: null, error: 'API error: mock says the request is invalid', session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(summary).toMatchObject({ final_message: null, error: 'API error: mock says the request is invalid', failure: 'provider', session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
   });
 
   test('a failed file change is the error until a later one succeeds', () => {
@@ -85,7 +92,12 @@ describe('gemini --output-format stream-json', () => {
     expect(lines.some((line) => /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line))).toBe(true);
     expect(lines).toContain('Done: the file is written and committed.');
     expect(lines.some((line) => line.startsWith('{'))).toBe(false);
-    expect(summary).toEqual({ final_message: 'Done: the file is written and committed.', error: null });
+    expect(summary).toEqual({
+      final_message: 'Done: the file is written and committed.',
+      error: null,
+      failure: null,
+      usage: { input_tokens: 40, output_tokens: 20, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: null },
+    });
   });
 
   test('a write the CLI refused outside the workspace is the error, though the result says success', () => {
@@ -120,6 +132,16 @@ describe('gemini --output-format stream-json', () => {
       '{"type":"result","status":"success","stats":{"tool_calls":0,"duration_ms":1200}}',
     ]);
     expect(lines).toEqual(['Hello, world.', 'Second line.', 'result: success, 0 tool calls, 1.2s']);
-    expect(summary).toEqual({ final_message: 'Hello, world.\nSecond line.', error: null });
+    expect(summary).toMatchObject({ final_message: 'Hello, world.\nSecond line.', error: null, failure: null });
+  });
+});
+
+describe('gemini retries', () => {
+  test('a retry notice on stderr is the API error the CLI waits on, and no progress', () => {
+    const parser = createOutputParser('gemini');
+    parser.stdoutLine(JSON.stringify({ type: 'init', session_id: 's', model: 'm' }));
+    const before = parser.activity();
+    parser.stderrLine?.('Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota');
+    expect(parser.activity()).toMatchObject({ progress: before.progress, waiting_on_provider: true, provider_error: 'Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota' });
   });
 });

@@ -82,9 +82,14 @@ describe('what a finished task records', () => {
   it('fails a task whose CLI reported an error though it exited 0, and keeps its final message', () => {
     const [role] = resolveRoles(SHELL_ROLE, { pathEnv: '' });
     const exited = { exit_code: 0, signal: null, stopped: null, spawn_error: null, lost: false };
-    expect(taskEnd(exited, role!, null, { final_message: 'done', error: null })).toEqual({ status: 'completed', reason: null });
-    expect(taskEnd(exited, role!, null, { final_message: null, error: 'permission denied: Write' })).toEqual({ status: 'failed', reason: 'permission denied: Write' });
-    expect(taskEnd({ ...exited, exit_code: 1 }, role!, null, { final_message: null, error: 'API error 529' })).toEqual({ status: 'failed', reason: 'exit code 1: API error 529' });
+    expect(taskEnd(exited, role!, null, { final_message: 'done', error: null })).toEqual({ status: 'completed', reason: null, outcome: 'succeeded' });
+    expect(taskEnd(exited, role!, null, { final_message: null, error: 'permission denied: Write', failure: 'tool' })).toEqual({ status: 'failed', reason: 'permission denied: Write', outcome: 'tool_failed' });
+    expect(taskEnd({ ...exited, exit_code: 1 }, role!, null, { final_message: null, error: 'API error 529', failure: 'provider' })).toEqual({
+      status: 'failed',
+      reason: 'exit code 1: API error 529',
+      outcome: 'provider_error',
+    });
+    expect(taskEnd({ ...exited, exit_code: 2 }, role!, null, { final_message: null, error: null })).toEqual({ status: 'failed', reason: 'exit code 2', outcome: 'exit_error' });
   });
 });
 

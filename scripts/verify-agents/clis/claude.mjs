@@ -8,6 +8,7 @@ export default {
   version: '2.1.332',
   binary: 'claude',
   role: 'claude',
+  reportsCost: true,
   startMock: (scenario) =>
     startAnthropicMock({
       scenario,

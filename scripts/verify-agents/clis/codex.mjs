@@ -10,6 +10,8 @@ export default {
   version: '0.171.0',
   binary: 'codex',
   role: 'codex',
+  // Its message for a 5xx is "We're currently experiencing high demand...", without the status.
+  namesStatus: false,
   startMock: (scenario) => startOpenAiResponsesMock(scenario),
   setupHome: ({ home, mockUrl }) => {
     mkdirSync(join(home, '.codex'), { recursive: true });

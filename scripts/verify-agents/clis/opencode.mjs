@@ -11,6 +11,10 @@ export default {
   version: '1.18.33',
   binary: 'opencode',
   role: 'opencode',
+  reportsCost: true,
+  // Its JSON shows a tool call only once it has ended and prints nothing while it waits on the API: a hung API is
+  // ended by the role's idle_timeout, not provider_stall.
+  hangEndsBy: 'idle_timeout',
   startMock: (scenario) =>
     startAnthropicMock({
       scenario,

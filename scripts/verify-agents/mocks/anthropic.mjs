@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { startRecorder } from '../record.mjs';
 import { stepFor } from '../scenarios.mjs';
+import { ERROR_BODIES, failAsProvider } from './provider-failure.mjs';
 
 /**
  * @param {object} options
@@ -13,7 +14,10 @@ export function startAnthropicMock({ scenario, toolUse }) {
   return startRecorder((request, res) => {
     const path = request.path.split('?')[0];
     if (request.method === 'POST' && path.endsWith('/messages/count_tokens')) return json(res, { input_tokens: 100 });
-    if (request.method === 'POST' && path.endsWith('/messages')) return answer(request, res, { scenario, toolUse });
+    if (request.method === 'POST' && path.endsWith('/messages')) {
+      if (failAsProvider(scenario, res, ERROR_BODIES.anthropic)) return undefined;
+      return answer(request, res, { scenario, toolUse });
+    }
     return json(res, { type: 'error', error: { type: 'not_found_error', message: `mock: no ${request.method} ${path}` } }, 404);
   });
 }

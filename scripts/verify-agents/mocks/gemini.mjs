@@ -4,6 +4,7 @@
 // that fits the schema they send.
 import { startRecorder } from '../record.mjs';
 import { stepFor } from '../scenarios.mjs';
+import { ERROR_BODIES, failAsProvider } from './provider-failure.mjs';
 
 /** @param {{ steps: object[] }} scenario A step may also be `{ error: { status, message } }`: the API fails. */
 export function startGeminiMock(scenario) {
@@ -12,6 +13,7 @@ export function startGeminiMock(scenario) {
     if (request.method !== 'POST' || !match) return json(res, 404, { error: { code: 404, message: `mock: no route ${request.method} ${request.path}`, status: 'NOT_FOUND' } });
     const [, model, method] = match;
     if (method === 'countTokens') return json(res, 200, { totalTokens: 10 });
+    if (failAsProvider(scenario, res, ERROR_BODIES.google)) return undefined;
     const config = request.body?.generationConfig ?? {};
     const schema = config.responseJsonSchema ?? config.responseSchema;
     if (schema) return json(res, 200, response(model, [{ text: JSON.stringify(valueFor(schema, '')) }]));

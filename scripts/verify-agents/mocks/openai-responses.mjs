@@ -4,6 +4,7 @@
 // else through its shell tool `exec_command`.
 import { startRecorder } from '../record.mjs';
 import { stepFor } from '../scenarios.mjs';
+import { ERROR_BODIES, failAsProvider } from './provider-failure.mjs';
 
 /** @param {{ steps: object[] }} scenario A step may also be `{ error: { status, message } }`: the API fails. */
 export function startOpenAiResponsesMock(scenario) {
@@ -12,6 +13,7 @@ export function startOpenAiResponsesMock(scenario) {
     if (request.method !== 'POST' || !request.path.startsWith('/v1/responses')) {
       return json(res, 404, { error: { message: `mock: no route ${request.method} ${request.path}` } });
     }
+    if (failAsProvider(scenario, res, ERROR_BODIES.openai)) return undefined;
     const input = Array.isArray(request.body?.input) ? request.body.input : [];
     const step = stepFor(scenario, input.filter((item) => item.type === 'function_call_output' || item.type === 'custom_tool_call_output').length);
     if (step.error) return json(res, step.error.status, { error: { message: step.error.message, type: 'server_error', code: null } });

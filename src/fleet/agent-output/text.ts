@@ -2,8 +2,13 @@ import type { OutputParser } from './index.js';
 
 /** Plain output: every line is logged as printed, and nothing is known about the outcome beyond the exit code. */
 export function createTextParser(): OutputParser {
+  let progress = 0;
   return {
-    stdoutLine: (line) => [line],
+    stdoutLine(line) {
+      progress += 1;
+      return [line];
+    },
     summary: () => ({ final_message: null, error: null }),
+    activity: () => ({ progress, waiting_on_provider: false, provider_error: null, usage: null, finished: false }),
   };
 }

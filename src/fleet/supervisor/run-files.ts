@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { join } from 'node:path';
 import { OUTPUT_FORMATS, type OutputFormat } from '../agent-output/index.js';
 import type { Role } from '../types.js';
+import type { Budget } from '../usage/budget.js';
 
 /** The files of one running task, in `logs/<agent>/<task id>.run/`: what its supervisor writes and the server follows. */
 export interface RunFiles {
@@ -29,7 +30,7 @@ export interface ReadOffsets {
 }
 
 /** The parts of the task's role that decide how it is read and when it is stopped. */
-export type RunMeta = Pick<Role, 'name' | 'output' | 'timeout' | 'timeout_ms' | 'idle_timeout' | 'idle_timeout_ms' | 'autocommit'>;
+export type RunMeta = Pick<Role, 'name' | 'output' | 'timeout' | 'timeout_ms' | 'idle_timeout' | 'idle_timeout_ms' | 'provider_stall' | 'provider_stall_ms' | 'budget' | 'autocommit'>;
 
 /** Where the run files of a task live: next to its log, so deleting an agent's logs deletes them too. */
 export function taskRunDir(logDir: string, taskId: string): string {
@@ -91,9 +92,22 @@ export function readRunMeta(files: RunFiles): RunMeta | null {
     timeout_ms: orNull(json.timeout_ms),
     idle_timeout: orNull(json.idle_timeout),
     idle_timeout_ms: orNull(json.idle_timeout_ms),
+    // Run files written before these existed: no stall bound and no budget, as when they started.
+    provider_stall: orNull(json.provider_stall),
+    provider_stall_ms: orNull(json.provider_stall_ms),
+    budget: readBudget(json.budget),
     // Run files written before roles could opt out of it did commit leftovers.
     autocommit: json.autocommit !== false,
   };
+}
+
+function readBudget(value: unknown): Budget | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const budget = value as Partial<Budget>;
+  const amount = (field: unknown): number | null => (typeof field === 'number' && field > 0 ? field : null);
+  const usd = amount(budget.usd);
+  const tokens = amount(budget.tokens);
+  return usd === null && tokens === null ? null : { usd, tokens };
 }
 
 function readJson(file: string): unknown {
