@@ -70,7 +70,7 @@ export const listedAgentSchema = fields({
   status: text,
   status_reason: nullableText,
   last_outcome: fields({ task_id: text, status: text, outcome: nullableText, reason: nullableText }).nullable(),
-  usage: nullableObject.describe('Tokens and cost of its tasks'),
+  usage: nullableObject,
 });
 
 export const deletedAgentShape = {
@@ -92,7 +92,7 @@ export const roleSchema = fields({
   description: text,
   default: z.boolean(),
   usable: z.boolean(),
-  problem: text.nullable().describe('Why its tasks cannot start here, and the fix'),
+  problem: nullableText,
 });
 
 /** Also commits ahead and behind, diffstat, uncommitted files; outside git, only agent, kind "not_git" and message. */

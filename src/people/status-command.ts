@@ -92,7 +92,8 @@ function table(rows: AgentStatusRow[]): string {
 function outcome(agent: AgentStatusRow): string {
   const last = agent.last_outcome;
   if (!last) return agent.status_reason ? visible(agent.status_reason) : '-';
-  const name = last.outcome ?? last.status;
+  // A task that completed but wants a look says so; the reason of any other says what happened.
+  const name = last.outcome === 'needs_review' ? last.outcome : last.status;
   return last.reason ? `${name}: ${visible(last.reason)}` : name;
 }
 

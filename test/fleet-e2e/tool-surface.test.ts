@@ -112,8 +112,8 @@ describe('the tool surface a lead agent sees', () => {
     await fleet.ok('wait_for_agent', { name: 'ok', timeout_seconds: 30 });
     const { agents } = await fleet.ok('list_agents');
     expect(agents).toEqual([
-      expect.objectContaining({ name: 'broken', status: 'idle', last_outcome: { task_id: expect.any(String), status: 'failed', reason: 'exit code 3' } }),
-      expect.objectContaining({ name: 'ok', status: 'idle', last_outcome: { task_id: expect.any(String), status: 'completed', reason: null } }),
+      expect.objectContaining({ name: 'broken', status: 'idle', last_outcome: { task_id: expect.any(String), status: 'failed', outcome: 'exit_error', reason: 'exit code 3' } }),
+      expect.objectContaining({ name: 'ok', status: 'idle', last_outcome: { task_id: expect.any(String), status: 'completed', outcome: 'succeeded', reason: null } }),
     ]);
     await fleet.server.stop();
   });
