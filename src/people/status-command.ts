@@ -39,21 +39,37 @@ export interface StatusFlags extends FleetFlags {
 
 const TASK_COLUMN = 40;
 
+type Totals = NonNullable<ListedAgent['usage']>;
+
+/** What the fleet's tasks used, in all and per project and per token (deleted agents' tasks included). */
+interface UsageReport {
+  total: Totals;
+  by_project: Record<string, Totals>;
+  by_token: Record<string, Totals>;
+}
+
 export async function statusCommand(flags: StatusFlags): Promise<void> {
-  const rows = await withFleet(flags, async (fleet) => {
-    const { agents } = await fleet.call<{ agents: ListedAgent[] }>('list_agents');
+  const { rows, usage } = await withFleet(flags, async (fleet) => {
+    const listed = await fleet.call<{ agents: ListedAgent[]; usage?: UsageReport }>('list_agents');
     const now = Date.now();
-    return Promise.all(agents.map(async (agent) => row(agent, await fleet.call<ShownAgent>('show_agent', { name: agent.name }), now)));
+    const shown = await Promise.all(listed.agents.map(async (agent) => row(agent, await fleet.call<ShownAgent>('show_agent', { name: agent.name }), now)));
+    return { rows: shown, usage: listed.usage ?? null };
   });
   if (flags.json) {
-    await out(`${JSON.stringify({ agents: rows }, null, 2)}\n`);
+    await out(`${JSON.stringify({ agents: rows, usage }, null, 2)}\n`);
     return;
   }
-  if (rows.length === 0) {
-    process.stderr.write('no agents\n');
-    return;
-  }
-  await out(table(rows));
+  if (rows.length === 0) process.stderr.write('no agents\n');
+  else await out(table(rows));
+  if (usage && usage.total.tasks > 0) await out(totals(usage));
+}
+
+/** One line for the fleet and one per project and per token that used anything. */
+function totals(usage: UsageReport): string {
+  const lines = [`used in all: ${cost(usage.total)}`];
+  for (const [project, sum] of Object.entries(usage.by_project)) if (sum.tasks > 0) lines.push(`  project ${visible(project)}: ${cost(sum)}`);
+  for (const [token, sum] of Object.entries(usage.by_token)) if (sum.tasks > 0) lines.push(`  token ${visible(token)}: ${cost(sum)}`);
+  return `\n${lines.join('\n')}\n`;
 }
 
 function row(agent: ListedAgent, shown: ShownAgent, now: number): AgentStatusRow {
@@ -98,7 +114,7 @@ function outcome(agent: AgentStatusRow): string {
 }
 
 /** The summed cost, and the tokens of tasks whose CLI reports no cost. */
-function cost(usage: AgentStatusRow['usage']): string {
+function cost(usage: Totals | null | undefined): string {
   if (!usage || usage.tasks === 0) return '-';
   const tokens = `${usage.input_tokens + usage.output_tokens} tok`;
   if (usage.tasks_without_cost === usage.tasks) return tokens;

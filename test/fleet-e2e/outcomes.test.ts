@@ -1,6 +1,7 @@
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { runCli } from '../helpers/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
@@ -53,7 +54,12 @@ describe('task outcomes and the queue through the MCP tools', () => {
       expect(second.agent.last_task).toMatchObject({ status: 'failed', outcome: 'provider_error', reason: 'exit code 1: API Error: 401 fake provider says no' });
       const totals = { tasks: 2, input_tokens: 200, output_tokens: 40, cost_usd: 0.0016, tasks_without_cost: 0 };
       expect((await fleet.ok('show_agent', { name: 'writer' })).usage).toMatchObject(totals);
-      expect((await fleet.ok('list_agents')).agents[0].usage).toMatchObject(totals);
+      const listed = await fleet.ok('list_agents');
+      expect(listed.agents[0].usage).toMatchObject(totals);
+      // The fleet's totals, per project and per token: they outlive the agent.
+      expect(listed.usage).toMatchObject({ total: totals, by_project: { repo: totals }, by_token: { shared: totals } });
+      const status = await runCli(claude.sandbox.sandbox, ['status', '--json', '--data-dir', claude.sandbox.dataDir]);
+      expect(JSON.parse(status.stdout).usage).toMatchObject({ total: totals, by_project: { repo: totals } });
       const history = await fleet.ok('show_agent_task_history', { name: 'writer' });
       expect(history.tasks.map((item: { outcome: string }) => item.outcome).sort()).toEqual(['needs_review', 'provider_error']);
       await fleet.server.stop();

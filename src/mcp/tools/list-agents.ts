@@ -8,19 +8,20 @@ const input = strictArgs('list_agents', {
   project: projectArg.optional(),
 });
 
-const output = outputSchema({ agents: z.array(listedAgentSchema) });
+const output = outputSchema({ agents: z.array(listedAgentSchema), usage: z.unknown().meta({ type: 'object', description: 'Totals: total, by_project, by_token' }) });
 
 export const listAgents = fleetTool({
   name: 'list_agents',
   scope: 'read',
   title: 'List agents',
   description:
-    "Lists the agents, with how each one's latest task ended (last_outcome); optionally of one status or project.",
+    "Lists the agents, with how each one's latest task ended (last_outcome) and their usage; optionally of one " +
+    'status or project.',
   input,
   output,
   annotations: READ_ONLY,
   handler: ({ status, project }, { fleet }) => {
     const agents = fleet.listAgents({ status, project });
-    return jsonAnswer({ agents, total_count: agents.length });
+    return jsonAnswer({ agents, total_count: agents.length, usage: fleet.usageReport() });
   },
 });
