@@ -3,7 +3,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import { afterAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
-import { connectModernClient } from '../helpers/modern-client.js';
+import { connectModernClient, modernOk } from '../helpers/modern-client.js';
 import { taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { runCli } from '../helpers/cli.js';
@@ -17,12 +17,6 @@ afterAll(() => {
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
-
-async function ok(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
-  const result = await client.callTool({ name, arguments: args });
-  if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
-  return result.structuredContent;
-}
 
 /** Resolves with the first `notifications/resources/updated` for the URI. */
 function updated(client: Client, uri: string): Promise<void> {
@@ -44,7 +38,7 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     const subscription = await client.listen({ resourceSubscriptions: [stateUri], resourcesListChanged: true });
     const stateChanged = updated(client, stateUri);
     const commit = "echo modern > modern.txt && git add modern.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add modern'";
-    await ok(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
+    await modernOk(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
     await stateChanged;
 
     const session = taskSession(client, server.server.mcpUrl, token);
@@ -53,11 +47,11 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     const waited = JSON.parse(settled.content[0]!.text);
     expect(waited.agent.last_task.status).toBe('completed');
     await session.close();
-    const changes = await ok(client, 'show_agent_changes', { name: 'modern' });
+    const changes = await modernOk(client, 'show_agent_changes', { name: 'modern' });
     expect(changes.branch.name).toBe('fleet/modern');
-    await ok(client, 'merge_agent', { name: 'modern', commit: changes.branch.commit });
+    await modernOk(client, 'merge_agent', { name: 'modern', commit: changes.branch.commit });
     expect(git(fleet.repo, ['show', 'main:modern.txt'])).toBe('modern');
-    await ok(client, 'delete_agent', { name: 'modern' });
+    await modernOk(client, 'delete_agent', { name: 'modern' });
     await subscription.close();
     await client.close();
   });
@@ -146,18 +140,18 @@ describe('2026-07-28 confirmations', () => {
     expect(questions.pop()).toMatch(/left 1 file\(s\) uncommitted: loose\.txt.*Commit them and merge agent "asker"\?/);
     expect(() => git(fleet.repo, ['show', 'main:kept.txt'])).toThrow();
     answer = true;
-    const merged = await ok(client, 'merge_agent', { name: 'asker' });
+    const merged = await modernOk(client, 'merge_agent', { name: 'asker' });
     expect(merged).toMatchObject({ outcome: 'merged', leftovers_committed: { files: ['loose.txt'] } });
     expect(git(fleet.repo, ['show', 'main:loose.txt'])).toBe('loose');
 
     // Landed now: nothing to confirm.
     const count = questions.length;
-    await ok(client, 'delete_agent', { name: 'asker' });
+    await modernOk(client, 'delete_agent', { name: 'asker' });
     expect(questions.length).toBe(count);
 
     await server.ok('create_agent', { name: 'dropped', project: 'repo', task: COMMIT });
     await server.ok('wait_for_agent', { name: 'dropped', timeout_seconds: 30 });
-    const deleted = await ok(client, 'delete_agent', { name: 'dropped' });
+    const deleted = await modernOk(client, 'delete_agent', { name: 'dropped' });
     expect(deleted).toMatchObject({ status: 'deleted', forced_past: expect.stringContaining('1 commit') });
     expect(questions.pop()).toContain('Delete agent "dropped" anyway?');
     await client.close();

@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
+import { modernOk } from '../helpers/modern-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { captureLog } from '../helpers/secrets.js';
 import { killHost } from '../helpers/stdio-client.js';
@@ -13,12 +14,6 @@ afterAll(() => {
   dataDirs.forEach(killHost);
   cleanupSandboxes();
 });
-
-async function ok(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
-  const result = await client.callTool({ name, arguments: args });
-  if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
-  return result.structuredContent;
-}
 
 describe('fleet-mcp stdio in the 2026-07-28 era', () => {
   it('serves a modern client, and its listen stream hears the agent it made', async () => {
@@ -46,9 +41,9 @@ describe('fleet-mcp stdio in the 2026-07-28 era', () => {
       });
     });
     const subscription = await client.listen({ resourceSubscriptions: [stateUri] });
-    await ok(client, 'create_agent', { name: 'listened', project: 'repo', task: 'echo hello' });
+    await modernOk(client, 'create_agent', { name: 'listened', project: 'repo', task: 'echo hello' });
     await heard;
-    const waited = await ok(client, 'wait_for_agent', { name: 'listened', timeout_seconds: 30 });
+    const waited = await modernOk(client, 'wait_for_agent', { name: 'listened', timeout_seconds: 30 });
     expect(waited.agent.last_task.status).toBe('completed');
     await subscription.close();
     await client.close();

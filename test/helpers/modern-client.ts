@@ -26,3 +26,10 @@ export async function connectModernClient(mcpUrl: string, token?: string, option
   await client.connect(transport);
   return client;
 }
+
+/** Calls a tool that must succeed and returns its structured answer. */
+export async function modernOk(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
+  const result = await client.callTool({ name, arguments: args });
+  if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
+  return result.structuredContent;
+}
