@@ -44,7 +44,7 @@ describe('the tool surface a lead agent sees', () => {
     expect(Buffer.byteLength(JSON.stringify(modernList))).toBeLessThanOrEqual(MAX_TOOLS_LIST_BYTES);
     const refused = await modern.callTool({ name: 'create_agent', arguments: { name: 'a', project: 'repo', task: 'x', branchx: 'main' } });
     expect(refused).toMatchObject({ isError: true, content: [{ text: expect.stringContaining('Unknown argument "branchx" for create_agent; known: name, project, task, role, base.') }] });
-    expect((await modern.callTool({ name: 'list_agents', arguments: {} })).structuredContent).toEqual({ agents: [], total_count: 0 });
+    expect((await modern.callTool({ name: 'list_agents', arguments: {} })).structuredContent).toMatchObject({ agents: [], total_count: 0, usage: { total: { tasks: 0 } } });
     await modern.close();
     await fleet.server.stop();
   });

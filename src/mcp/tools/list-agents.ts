@@ -8,15 +8,14 @@ const input = strictArgs('list_agents', {
   project: projectArg.optional(),
 });
 
-const output = outputSchema({ agents: z.array(listedAgentSchema), usage: z.unknown().meta({ type: 'object', description: 'Totals: total, by_project, by_token' }) });
+const output = outputSchema({ agents: z.array(listedAgentSchema), usage: z.unknown().meta({ type: 'object' }) });
 
 export const listAgents = fleetTool({
   name: 'list_agents',
   scope: 'read',
   title: 'List agents',
   description:
-    "Lists the agents, with how each one's latest task ended (last_outcome) and their usage; optionally of one " +
-    'status or project.',
+    "Lists agents (of one status or project if given), each with its last_outcome, and the fleet's usage.",
   input,
   output,
   annotations: READ_ONLY,

@@ -23,8 +23,8 @@ export const mergeAgent = fleetTool({
   title: 'Merge agent',
   description:
     'Lands an idle agent\'s branch, its leftovers committed first, no hook run. outcome: merged, or up_to_date, ' +
-    'conflict, refused (no change). Refused while busy, or if the branch moved past commit. A client that can ask ' +
-    'its user is asked before leftovers are committed.',
+    'conflict, refused (no change). Refused while busy, or if the branch moved past commit. Asks the user about ' +
+    'leftovers where the client can.',
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },
