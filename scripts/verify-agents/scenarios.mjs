@@ -52,8 +52,11 @@ export const SCENARIOS = [
   },
 ];
 
-/** How long a CLI may wait on a failing or silent API in the provider scenarios (the role's provider_stall). */
-export const PROVIDER_STALL = '30s';
+/**
+ * How long a CLI may wait on a failing or silent API in the provider scenarios (the role's provider_stall): short,
+ * as each of the ten provider scenarios of each CLI waits it out, and CI runs them all.
+ */
+export const PROVIDER_STALL = '10s';
 
 /**
  * The model API failing for the whole task: refusing (401), throttling (429), overloaded (529), broken (500), or
