@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { ENGINE_TASK_COMMAND } from './commands/engine-task-command.js';
 import { HOST_COMMAND } from './commands/host-command.js';
 import { isConfigError } from './config-error.js';
 import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
@@ -109,6 +110,11 @@ stdioOptions(
 ).action(run(async () => (await import('./server-commands.js')).stdioCommand));
 
 stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(async () => (await import('./server-commands.js')).fleetHostCommand));
+
+program
+  .command(ENGINE_TASK_COMMAND, { hidden: true })
+  .argument('<file>')
+  .action(run(async () => (await import('./server-commands.js')).engineTaskCommand));
 
 const dataDirOption = ['--data-dir <path>', 'the data dir whose running fleet to ask (FLEET_MCP_DATA_DIR)'] as const;
 const PEOPLE_HELP =

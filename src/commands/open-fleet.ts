@@ -3,6 +3,7 @@ import type { LockKind } from '../fleet/data-dir-lock.js';
 import { FleetError } from '../fleet/errors.js';
 import { createFleet, type Fleet } from '../fleet/fleet.js';
 import type { FleetConfig } from '../fleet/fleet-config.js';
+import type { EngineSettings } from '../fleet/backends/remote/engine-launch.js';
 import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
 import type { Logger } from '../log.js';
@@ -21,7 +22,7 @@ export class DataDirInUseError extends ConfigError {
  * start-up error. `serve` takes the data dir over from a background host of stdio clients; a host never stops agents
  * when it goes, as it goes when its clients have (or when `serve` takes over).
  */
-export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger, kind: LockKind = 'serve'): Promise<Fleet> {
+export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger, kind: LockKind = 'serve', engines?: EngineSettings): Promise<Fleet> {
   if (fleetConfig.projects.length === 0) logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
   const roles = resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH });
   const notify = resolveNotifySettings(fleetConfig.notify, process.env);
@@ -39,6 +40,7 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
       baseEnv: process.env,
       logger: logger.child({ component: 'fleet' }),
       sandbox,
+      engines,
     });
   } catch (error) {
     if (error instanceof FleetError && error.code === 'invalid_argument') {

@@ -24,6 +24,8 @@ import { VERSION } from '../version.js';
 import { readFleetConfig } from '../fleet/fleet-config.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
+import { engineSettings } from './engine-settings.js';
+import { createGitHttp } from '../http/git-http.js';
 import { closeInheritedFds } from './inherited-fds.js';
 import { ownPortProblem } from './own-port-guard.js';
 import { describeListenError } from './listen-errors.js';
@@ -128,7 +130,9 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   await assertPortFree(config.host, config.port).catch((error: unknown) => {
     throw describeListenError(error, config.host, config.port);
   });
-  const fleet = await openFleet(config, fleetConfig, logger);
+  let port: number | null = null;
+  const engines = Object.keys(fleetConfig.backends).length === 0 ? undefined : engineSettings({ backends: fleetConfig.backends, dataDir: config.dataDir, host: config.host, port: () => port, authEnabled: config.auth.enabled });
+  const fleet = await openFleet(config, fleetConfig, logger, 'serve', engines);
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
 
@@ -150,6 +154,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     requests: auth?.requests,
     mcp: createMcpHandler(mcpDeps, sessions, logger),
     legacySse,
+    git: engines ? createGitHttp({ repoOf: (agent) => fleet.engineRepository(agent), credentials: engines.credentials, logger }) : undefined,
     logger,
   });
   // Checked above, but another program may have taken the port since.
@@ -158,6 +163,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
       throw describeListenError(error, config.host, config.port);
     },
   );
+  port = server.address.port;
   const url = `http://${displayHost(config.host)}:${server.address.port}/mcp`;
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
   if (token) showNewTokenOnTerminal(token);

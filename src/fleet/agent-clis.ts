@@ -45,6 +45,6 @@ export function roleStates(input: RoleStatesInput): RoleState[] {
 function offered(role: Role, input: RoleStatesInput): Omit<RoleState, 'preset'> {
   const env = childEnv(input.baseEnv, role.env);
   const file = role.command[0] ? findExecutable(role.command[0], { pathEnv: env.PATH, cwd: '/' }) : null;
-  const problem = roleProblem(role, input.project, { launcher: input.launcher, pathEnv: input.baseEnv.PATH });
+  const problem = roleProblem(role, input.project, { launcher: input.launcher, pathEnv: input.baseEnv.PATH, baseEnv: input.baseEnv });
   return { name: role.name, file, absent: null, login: loginSign(role.name, env), problem };
 }

@@ -1,3 +1,4 @@
+import { LOCAL_BACKEND } from './backends/backends-config.js';
 import { timestamp } from './agent-registry.js';
 import { FleetError } from './errors.js';
 import type { Project } from './projects.js';
@@ -12,6 +13,7 @@ export function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
 }
 
 export function newAgentRecord(name: string, project: Project, role: Role, base: AgentBase | null, by: string | null): AgentRecord {
+  const backend = role.backend ?? project.backend ?? LOCAL_BACKEND;
   const now = timestamp();
   return {
     agent: {
@@ -25,6 +27,7 @@ export function newAgentRecord(name: string, project: Project, role: Role, base:
       base,
       current_task_id: null,
       created_by: by,
+      backend,
       created_at: now,
       updated_at: now,
     },

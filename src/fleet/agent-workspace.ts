@@ -24,7 +24,7 @@ export async function prepareWorkspace(deps: WorkspaceDeps, key: string, record:
   try {
     // An agent whose worktree was never made (an empty repository) takes the project's default base once there is one.
     if (!record.agent.base && !record.agent.branch) record.agent.base = await backend.resolveBase(project, undefined);
-    const workspace = await backend.prepareWorkspace(record.agent.name, project, record.agent.base ?? null);
+    const workspace = await backend.prepareWorkspace(record.agent, project, record.agent.base ?? null);
     record.agent.workdir = workspace.workdir;
     record.agent.branch = workspace.branch;
     record.git = workspace.git;

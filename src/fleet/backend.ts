@@ -8,7 +8,7 @@ import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
 import type { ReattachOptions, RunOptions, RunningProcess } from './runner.js';
 import type { AgentRecord, Store } from './store.js';
-import type { AgentBase, LogStream, TaskRecord } from './types.js';
+import type { Agent, AgentBase, LogStream, TaskRecord } from './types.js';
 
 /** Where an agent works. */
 export interface Workspace {
@@ -62,7 +62,7 @@ export interface FleetBackend {
    * Makes the agent's working directory (a new branch starting at `base`), or finds it again. Throws
    * WorkspaceError when it cannot.
    */
-  prepareWorkspace(agentName: string, project: Project, base: AgentBase | null): Promise<Workspace>;
+  prepareWorkspace(agent: Pick<Agent, 'name' | 'backend'>, project: Project, base: AgentBase | null): Promise<Workspace>;
   /**
    * Runs the project's worktree setup in the agent's new worktree (copies, then the command), its output going to
    * `onLine`. Throws WorkspaceError, with the command's last output lines, when it fails.

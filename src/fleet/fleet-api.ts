@@ -106,6 +106,8 @@ export interface Fleet {
   listAgents(filter?: ListAgentsFilter): ListedAgent[];
   /** Tokens and cost of every task that ended, in all and per project and per token; kept across deleted agents. */
   usageReport(): UsageReport;
+  /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */
+  engineRepository(name: string): string | null;
   showAgent(name: string): AgentDetails;
   startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;

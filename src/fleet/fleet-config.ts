@@ -4,6 +4,7 @@ import type { Config } from '../config.js';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedFile } from '../fs/ownership.js';
 import { notifyConfigSchema, type NotifyConfig } from '../notify/notify-config.js';
+import { backendsConfigSchema, LOCAL_BACKEND, type BackendsConfig } from './backends/backends-config.js';
 import { rolesConfigSchema, type RolesConfig } from './roles.js';
 import { folderProjects, PROJECT_NAME, projectEntrySchema, resolveProjects, type Project } from './projects.js';
 
@@ -13,6 +14,8 @@ export interface FleetConfig {
   roles: RolesConfig;
   /** What to call when a task ends; read at start (see notify-config.ts). */
   notify?: NotifyConfig;
+  /** Engines agents may run on besides this host (see backends-config.ts). */
+  backends: BackendsConfig;
 }
 
 export interface LoadFleetConfigOptions {
@@ -32,6 +35,7 @@ const fleetConfigSchema = z.strictObject({
     .optional(),
   roles: rolesConfigSchema.optional(),
   notify: notifyConfigSchema.optional(),
+  backends: backendsConfigSchema.optional(),
 });
 
 function readJson(options: LoadFleetConfigOptions): unknown {
@@ -60,17 +64,32 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 /** Reads and validates the fleet config once at start-up, so a bad file stops the server with a clear line. */
 export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   const json = readJson(options);
-  if (json === undefined) return { projects: folderProjects(options.dirs), roles: {} };
+  if (json === undefined) return { projects: folderProjects(options.dirs), roles: {}, backends: {} };
   const parsed = fleetConfigSchema.safeParse(json);
   if (!parsed.success) {
     throw new ConfigError(`fleet config ${options.file} is invalid: ${describeIssue(parsed.error.issues[0]!)}`);
   }
   const entries = parsed.data.projects ?? {};
+  const backends = parsed.data.backends ?? {};
   try {
+    assertBackendsKnown(parsed.data.roles ?? {}, entries, backends);
     const projects = resolveProjects(entries, options.file);
-    return { projects: projects.length > 0 ? projects : folderProjects(options.dirs), roles: parsed.data.roles ?? {}, notify: parsed.data.notify };
+    return { projects: projects.length > 0 ? projects : folderProjects(options.dirs), roles: parsed.data.roles ?? {}, notify: parsed.data.notify, backends };
   } catch (error) {
     throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
+  }
+}
+
+/** Every `backend` a role or project names is "local" or an entry of `backends`. */
+function assertBackendsKnown(roles: RolesConfig, projects: Record<string, { backend?: string }>, backends: BackendsConfig): void {
+  const named = [
+    ...Object.entries(roles).map(([name, role]) => [`role "${name}"`, role.backend] as const),
+    ...Object.entries(projects).map(([name, project]) => [`project "${name}"`, project.backend] as const),
+  ];
+  for (const [who, backend] of named) {
+    if (backend === undefined || backend === LOCAL_BACKEND || backend in backends) continue;
+    const known = [LOCAL_BACKEND, ...Object.keys(backends)].map((name) => `"${name}"`).join(', ');
+    throw new Error(`${who} runs on backend "${backend}", which is not in "backends" (known: ${known}): add it there, or name one of those`);
   }
 }
 

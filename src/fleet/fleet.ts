@@ -31,6 +31,9 @@ import { assertReviewed, defaultMergeMessage, deleteRefusal, preMergeLeftoversMe
 import { createFleetLauncher, type SandboxSettings } from './launch/fleet-launcher.js';
 import type { AgentLauncher } from './launch/launcher.js';
 import { createLocalBackend } from './local/local-backend.js';
+import { LOCAL_BACKEND } from './backends/backends-config.js';
+import type { EngineSettings } from './backends/remote/engine-launch.js';
+import { cleanupEngines } from './backends/remote/engine-cleanup.js';
 import { logPage } from './log-pages.js';
 import { silentLogger, type FleetLogger } from './logger.js';
 import { agentKey, assertValidAgentName } from './names.js';
@@ -79,6 +82,8 @@ export interface FleetOptions {
   /** What holds the data dir: `serve` (the default) takes it over from a background `host` of stdio clients. */
   kind?: LockKind;
   sandbox?: SandboxSettings;
+  /** The engines of the config's other backends; unset where the fleet serves no HTTP for their git. */
+  engines?: EngineSettings;
 }
 
 /**
@@ -164,6 +169,7 @@ class FleetService implements Fleet {
       projectOf: (name) => this.parts.catalog.projects.find((project) => project.name === name),
       onEnded: (key) => this.queue.release(key),
       ledger: parts.ledger,
+      engines: options.engines,
     });
     this.queue = new TaskQueue({
       maxBusy: options.maxBusy,
@@ -178,6 +184,11 @@ class FleetService implements Fleet {
       this.runs.reattach(key, record, task);
     }
     for (const waiting of parts.recovered.queued) this.requeue(waiting);
+    if (options.engines) {
+      const running = new Set(parts.recovered.running.map(({ task }) => task.id));
+      // In the background: an engine that is slow to answer holds up no start.
+      void cleanupEngines(options.engines, running, logger);
+    }
   }
 
   listProjects(): Project[] {
@@ -186,7 +197,7 @@ class FleetService implements Fleet {
 
   listRoles(projectName: string): OfferedRole[] {
     const project = this.parts.catalog.project(projectName);
-    const deps = { launcher: this.parts.launcher, pathEnv: this.parts.options.baseEnv.PATH };
+    const deps = { launcher: this.parts.launcher, pathEnv: this.parts.options.baseEnv.PATH, baseEnv: this.parts.options.baseEnv, engines: this.parts.options.engines };
     return this.parts.catalog.rolesOf(projectName).map((role) => offeredRole(role, project, deps));
   }
 
@@ -199,6 +210,7 @@ class FleetService implements Fleet {
     const role = this.parts.catalog.roleFor(project, input.role);
     assertTaskText(input.task);
     assertTaskNotOption(role, input.task);
+    await this.assertBackendUsable(role, project);
     // A base that is not there is refused before the agent exists, so nothing is left to clean up.
     const base = await this.parts.backend.resolveBase(project, input.base);
     // Checked again: another create may have taken the name or the last place while the base was looked up.
@@ -214,6 +226,17 @@ class FleetService implements Fleet {
     });
   }
 
+  /** An agent on an engine is refused before anything is made for it when the engine cannot run its tasks. */
+  private async assertBackendUsable(role: Role, project: Project): Promise<void> {
+    const name = role.backend ?? project.backend ?? LOCAL_BACKEND;
+    if (name === LOCAL_BACKEND) return;
+    const { engines, baseEnv } = this.parts.options;
+    const problem = offeredRole(role, project, { launcher: this.parts.launcher, pathEnv: undefined, baseEnv, engines }).problem;
+    const backend = engines?.backends[name];
+    const unreachable = problem === null && engines && backend ? await (await engines.runtime({ ...backend, name })).problem() : null;
+    if (problem !== null || unreachable !== null) throw new FleetError('failed', `${problem ?? unreachable}; no agent was created`);
+  }
+
   listAgents(filter: ListAgentsFilter = {}): ListedAgent[] {
     const status = filter.status === undefined ? undefined : parseStatus(filter.status);
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
@@ -222,6 +245,13 @@ class FleetService implements Fleet {
       .filter(({ agent }) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
       .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
       .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) }));
+  }
+
+  /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */
+  engineRepository(name: string): string | null {
+    const record = this.registry.find(agentKey(name));
+    if (!record || record.agent.name !== name || record.agent.backend === LOCAL_BACKEND || !record.git) return null;
+    return record.git.worktree;
   }
 
   usageReport(): UsageReport {

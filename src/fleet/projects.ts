@@ -5,6 +5,7 @@ import { isAbsolute } from 'node:path';
 import * as z from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { expandPath } from '../paths.js';
+import { backendChoiceSchema } from './backends/backends-config.js';
 import { budgetSchema, type Budget } from './usage/budget.js';
 
 /** How a new worktree of the project is made ready before the agent's first task. */
@@ -37,6 +38,8 @@ export interface Project {
   check?: ProjectCheck;
   /** true: every agent of the project runs sandboxed, whatever its role says; false: the default sandbox is off here. */
   sandbox?: boolean;
+  /** "local" or an engine backend of the config, for roles that do not choose one. */
+  backend?: string;
   /** The most all tasks on this project together may spend, counted across restarts and deleted agents. */
   budget?: Budget;
 }
@@ -86,6 +89,8 @@ export const projectEntrySchema = z.strictObject({
   check: checkSchema.optional(),
   sandbox: z.boolean({ error: '"sandbox" must be true or false' }).optional(),
   budget: budgetSchema.optional(),
+  /** Where its agents run unless their role says: "local" or an entry of "backends". */
+  backend: backendChoiceSchema.optional(),
 });
 
 export type ProjectEntry = z.infer<typeof projectEntrySchema>;
@@ -107,6 +112,7 @@ export function resolveProjects(entries: Record<string, ProjectEntry>, configFil
     if (entry.base !== undefined) project.base = entry.base;
     if (entry.sandbox !== undefined) project.sandbox = entry.sandbox;
     if (entry.budget !== undefined) project.budget = entry.budget;
+    if (entry.backend !== undefined) project.backend = entry.backend;
     if (entry.setup) {
       const { copy, command, timeout } = entry.setup;
       project.setup = { copy, command: command ?? null, timeout, timeout_ms: parseDuration(timeout)! };

@@ -22,6 +22,8 @@ const recordFileSchema = z.object({
     name: z.string().refine(isValidAgentName, { error: 'is not a valid agent name' }),
     status: z.enum(AGENT_STATUSES),
     workdir: absolutePath,
+    // Records written before engine backends ran on this host.
+    backend: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'is not a backend name' }).default('local'),
   }),
   tasks: z.array(z.looseObject({ id: z.string().regex(TASK_ID, { error: 'is not a task id' }), status: z.string() })),
   git: z

@@ -1,6 +1,8 @@
 import { isAbsolute } from 'node:path';
 import { findExecutable } from './executables.js';
 import type { AgentLauncher } from './launch/launcher.js';
+import { LOCAL_BACKEND } from './backends/backends-config.js';
+import { engineProblem, type EngineSettings } from './backends/remote/engine-launch.js';
 import type { Project } from './projects.js';
 import type { Role } from './types.js';
 
@@ -15,10 +17,15 @@ export interface UsabilityDeps {
   launcher: AgentLauncher;
   /** The agents' PATH before the role's own env. */
   pathEnv: string | undefined;
+  /** The engines of the fleet's other backends, and the server's environment their secrets come from. */
+  engines?: EngineSettings;
+  baseEnv: NodeJS.ProcessEnv;
 }
 
 /** Why the role's tasks cannot start in the project, or null; said before any task runs into it. */
 export function roleProblem(role: Role, project: Project | undefined, deps: UsabilityDeps): string | null {
+  const backend = role.backend ?? project?.backend ?? LOCAL_BACKEND;
+  if (backend !== LOCAL_BACKEND) return engineRoleProblem(role, backend, deps);
   const program = role.command[0];
   const pathEnv = role.env.PATH ?? deps.pathEnv;
   // A placeholder or a path relative to the agent's working directory is known only when a task runs.
@@ -27,6 +34,13 @@ export function roleProblem(role: Role, project: Project | undefined, deps: Usab
     return `role "${role.name}": its command "${program}" was not found on the server's PATH: install it, or fix the role's command in the fleet config`;
   }
   return deps.launcher.problem(role, project);
+}
+
+/** On an engine the image holds the CLI, which only a task can look for: what the server itself must have is checked. */
+function engineRoleProblem(role: Role, backend: string, deps: UsabilityDeps): string | null {
+  const config = deps.engines?.backends[backend];
+  if (!deps.engines || !config) return `role "${role.name}" runs on backend "${backend}", which needs fleet-mcp serve and an entry in "backends" of the fleet config`;
+  return engineProblem(deps.engines, { ...config, name: backend }, role, deps.baseEnv);
 }
 
 export function offeredRole(role: Role, project: Project | undefined, deps: UsabilityDeps): OfferedRole {

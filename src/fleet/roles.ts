@@ -3,6 +3,7 @@ import { DURATION_RULE, parseDuration } from '../duration.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './agent-output/index.js';
 import { findExecutable } from './executables.js';
 import type { Role } from './types.js';
+import { backendChoiceSchema, limitsConfigSchema, secretNamesSchema } from './backends/backends-config.js';
 import { budgetSchema } from './usage/budget.js';
 
 export const TASK_PLACEHOLDER = '{task}';
@@ -205,6 +206,12 @@ const roleConfigSchema = z.strictObject({
   sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable' }).optional(),
   /** The program takes no options where {task} stands, so a task text starting with "-" is not one of its options. */
   task_is_operand: z.boolean({ error: 'task_is_operand must be true or false' }).optional(),
+  /** Where its agents run: "local" or an entry of "backends"; left out, the project's backend. */
+  backend: backendChoiceSchema.optional(),
+  /** On an engine backend: the limits of each task, over the backend's own. */
+  limits: limitsConfigSchema.optional(),
+  /** On an engine backend: the server's variables its tasks get as secrets, besides the backend's. */
+  secrets: secretNamesSchema.optional(),
 });
 export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
@@ -274,6 +281,9 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     autocommit: config.autocommit ?? true,
     sandbox: roleSandbox(config.sandbox),
     task_is_operand: config.task_is_operand ?? false,
+    backend: config.backend ?? null,
+    limits: config.limits ?? {},
+    secrets: config.secrets ?? [],
   };
 }
 

@@ -5,6 +5,9 @@ import type { AgentRegistry } from './agent-registry.js';
 import { timestamp } from './agent-registry.js';
 import type { FleetBackend } from './backend.js';
 import { childEnv } from './child-env.js';
+import { LOCAL_BACKEND } from './backends/backends-config.js';
+import { prepareEngineLaunch, type EngineSettings } from './backends/remote/engine-launch.js';
+import { agentKey } from './names.js';
 import { planConversation } from './conversation.js';
 import { findExecutable } from './executables.js';
 import { LaunchError, type AgentLauncher, type PreparedLaunch } from './launch/launcher.js';
@@ -46,6 +49,8 @@ export interface TaskRunsOptions {
   onEnded(key: string): void;
   /** Usage totals per project and token; each task's usage is added as it ends. */
   ledger: UsageLedger;
+  /** The engines agents of a backend other than "local" run on; unset where the fleet serves no HTTP. */
+  engines?: EngineSettings;
 }
 
 interface ActiveTask {
@@ -125,7 +130,8 @@ export class TaskRuns {
     const earlier = task.log_lines > 0 ? readTaskLogFile(file) : [];
     const log = new TaskLog({ file, taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, earlier, onAppend: () => registry.logChanged(key) });
     const context = await this.options.backend.gitContext(record);
-    const launch = this.prepareLaunch(role, agent.project);
+    const onEngine = agent.backend !== LOCAL_BACKEND;
+    const launch = this.prepareLaunch(record, role, task);
     const conversation = planConversation(launch instanceof LaunchError ? role : launch.role, record.tasks, task);
     const argv = taskArgv(conversation.template, {
       task: task.description,
@@ -154,7 +160,8 @@ export class TaskRuns {
       await this.end(key, record, ending, notStarted(reason));
       registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once the directory is back`);
     }
-    if (!findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: agent.workdir })) {
+    // An engine's image holds the CLI of an agent there; the task script names it when it is missing.
+    if (!onEngine && !findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: agent.workdir })) {
       await this.end(key, record, ending, notStarted(`command "${argv[0]}" was not found on PATH`));
       registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
     }
@@ -167,7 +174,7 @@ export class TaskRuns {
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
     const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context }));
     if (launch.note) log.append('system', [launch.note]);
-    if (launch.note) record.ran_sandboxed = true;
+    if (launch.note && !onEngine) record.ran_sandboxed = true;
     const child = this.options.backend.startProcess({
       ...command,
       cwd: agent.workdir,
@@ -208,6 +215,8 @@ export class TaskRuns {
       ...this.limits(key, { files, role, log, parser, task, project: record.agent.project }),
     });
     log.append('system', [`task ${task.id} followed again by a restarted server`]);
+    // The credential its task script holds is derived again, not stored: its pushes are accepted once more.
+    if (record.agent.backend !== LOCAL_BACKEND) this.options.engines?.credentials.issue({ agent: record.agent.name, task: task.id });
     const active: ActiveTask = { task, role, log, parser, head: task.head_at_start, process: child, cancelReason: null, recorded: Promise.resolve() };
     this.follow(key, record, active);
     // A cancel the previous server had begun is finished, its escalation to SIGKILL included.
@@ -262,6 +271,8 @@ export class TaskRuns {
   /** Records how a task ended, with what it changed and what its CLI reported, and frees the agent. */
   private async end(key: string, record: AgentRecord, ending: EndingTask, outcome: RunOutcome): Promise<void> {
     const { task, log } = ending;
+    // Revoked before anything is read from its branch: what it pushes from now on is refused.
+    this.options.engines?.credentials.revoke(task.id);
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
     const started = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
     Object.assign(task, await this.changes(record, ending.head, log));
@@ -299,9 +310,13 @@ export class TaskRuns {
     this.options.onEnded(key);
   }
 
-  private prepareLaunch(role: Role, projectName: string): PreparedLaunch | LaunchError {
+  private prepareLaunch(record: AgentRecord, role: Role, task: TaskRecord): PreparedLaunch | LaunchError {
+    const project = this.options.projectOf(record.agent.project);
     try {
-      return this.options.launcher.prepare(role, this.options.projectOf(projectName));
+      if (record.agent.backend === LOCAL_BACKEND) return this.options.launcher.prepare(role, project);
+      const runDir = this.runDir(agentKey(record.agent.name), task.id);
+      const parts = { record, role, task, project, runDir, stopGraceMs: this.options.cancelGraceMs, baseEnv: this.options.baseEnv };
+      return prepareEngineLaunch(this.options.engines, parts);
     } catch (error) {
       if (error instanceof LaunchError) return error;
       throw error;

@@ -1,3 +1,4 @@
+import type { LimitsConfig } from './backends/backends-config.js';
 /** The 11 agent statuses of the product contract; the local backend uses a subset (see fleet.ts). */
 export const AGENT_STATUSES = [
   'pending',
@@ -83,6 +84,12 @@ export interface Role {
   sandbox: RoleSandbox;
   /** Declared in the config: the program takes no options where {task} stands (e.g. `printf '%s' {task}`). */
   task_is_operand: boolean;
+  /** "local" or an engine backend of the config; null: the project's. */
+  backend: string | null;
+  /** On an engine backend: limits over the backend's own. */
+  limits: LimitsConfig;
+  /** On an engine backend: names of the server's variables handed to its tasks as secrets. */
+  secrets: string[];
 }
 
 /** How a role's tasks run in the bwrap sandbox (see src/fleet/launch). */
@@ -126,6 +133,8 @@ export interface Agent {
   current_task_id: string | null;
   /** The name of the token that created the agent (`shared`, a named token, `stdio`); null for older records. */
   created_by: string | null;
+  /** Where its tasks run: "local" (this host) or an engine backend of the fleet config; fixed when it is created. */
+  backend: string;
   created_at: string;
   updated_at: string;
 }

@@ -137,6 +137,7 @@ describe('state across server restarts', () => {
         name: `agent-${String(i).padStart(3, '0')}`,
         project: project.name,
         role: 'test',
+        backend: 'local',
         status: i % 4 === 0 ? 'failed' : 'idle',
         created_by: 'shared',
         status_reason: null,

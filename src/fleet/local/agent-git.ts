@@ -1,6 +1,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import type { GitContext } from '../backend.js';
+import { LOCAL_BACKEND } from '../backends/backends-config.js';
 import { FleetError } from '../errors.js';
 import type { KeyedLock } from '../keyed-lock.js';
 import { LaunchError } from '../launch/launcher.js';
@@ -22,8 +23,10 @@ export interface AgentGit {
   agentName: string;
   /** The user's checkout, which holds the base and receives the agent's branch. */
   repoRoot: string;
-  /** The agent's own repository. */
+  /** The agent's own repository: its checkout, or for an agent on an engine the bare repository it pushes to. */
   repo: string;
+  /** Its checkout; null for an agent on an engine, which has none on this host. */
+  worktree: string | null;
   branch: string;
   base: AgentBase;
   place: GitPlace;
@@ -37,8 +40,9 @@ const NO_GIT: GitContext = { git_dir: null, git_common_dir: null, source_git_dir
  * is not the agent's own, e.g. a worktree of an earlier fleet-mcp.
  */
 export async function agentGitContext(record: AgentRecord): Promise<GitContext> {
-  const context = await repositoryContext(record);
-  if (context.git_dir === null || !record.git || !record.agent.branch) return context;
+  // An agent on an engine works in a clone of its own: no dir of this host is named to its role.
+  const context = onEngine(record) ? NO_GIT : await repositoryContext(record);
+  if ((context.git_dir === null && !onEngine(record)) || !record.git || !record.agent.branch) return context;
   return { ...context, head: await commitOf(record.git.repo_root, branchRef(record.agent.branch)).catch(() => null) };
 }
 
@@ -62,12 +66,19 @@ async function sourceGitDir(repoRoot: string): Promise<string | null> {
 /** The agent's repository with where to read it; null for an agent outside git. */
 export async function openAgentGit(record: AgentRecord, placeOf: PlaceOf): Promise<AgentGit | null> {
   if (!record.git || !record.agent.branch) return null;
-  const context = await repositoryContext(record);
   const { repo_root: repoRoot, worktree } = record.git;
   // An agent made before bases were recorded is measured against the checkout's current HEAD.
   const base = record.agent.base ?? (await resolveBase({ repoRoot }));
-  const place = placed(record, context, placeOf);
-  return { agentName: record.agent.name, repoRoot, repo: worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit }, place };
+  const common = { agentName: record.agent.name, repoRoot, repo: worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit } };
+  // The server's own bare repository, whose config and hooks no agent writes; what was pushed to it was checked.
+  if (onEngine(record)) return { ...common, worktree: null, place: (argv, env) => ({ argv, env }) };
+  const context = await repositoryContext(record);
+  return { ...common, worktree, place: placed(record, context, placeOf) };
+}
+
+/** The agent's tasks run on an engine, not on this host. */
+export function onEngine(record: AgentRecord): boolean {
+  return record.agent.backend !== LOCAL_BACKEND;
 }
 
 /** Where git may read the agent's repository; a sandbox that cannot be had is a refusal that says why. */

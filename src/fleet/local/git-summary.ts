@@ -23,9 +23,9 @@ export async function localTaskChanges(record: AgentRecord, head: string | null,
     return { sha: line.slice(0, tab), subject: line.slice(tab + 1) };
   });
   const committed = await git(agent.repoRoot, ['-c', 'core.quotepath=off', 'diff', '--name-only', '--no-renames', head, tip]);
-  const status = await uncommittedFiles(agent.repo, { place: agent.place });
-  const files = [...new Set([...lines(committed), ...uncommittedPaths(status)])].sort();
-  return { commits, files_changed: files.slice(0, MAX_FILES), uncommitted_changes: hasUncommitted(status) };
+  const status = agent.worktree === null ? null : await uncommittedFiles(agent.worktree, { place: agent.place });
+  const files = [...new Set([...lines(committed), ...(status ? uncommittedPaths(status) : [])])].sort();
+  return { commits, files_changed: files.slice(0, MAX_FILES), uncommitted_changes: status !== null && hasUncommitted(status) };
 }
 
 function lines(text: string): string[] {

@@ -48,7 +48,7 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
       const git = await openAgentGit(record, placeOf);
       if (git === null) return notGitChanges(record.agent.workdir);
       await latest(git);
-      const options = { repoRoot: git.repoRoot, worktree: git.repo, branch: git.branch, base: git.base, place: git.place };
+      const options = { repoRoot: git.repoRoot, worktree: git.worktree, branch: git.branch, base: git.base, place: git.place };
       return agentChanges({ ...options, pathFilter: pathFilter(record, request), diffOffset: request.diffOffset, diffLimitBytes: request.diffLimitBytes });
     },
     branchCommit: async (record) => {
@@ -57,7 +57,7 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
     },
     commitLeftovers: async (record, message) => {
       const git = await openAgentGit(record, placeOf);
-      if (git === null || !existsSync(git.repo)) return null;
+      if (git === null || git.worktree === null || !existsSync(git.worktree)) return null;
       if (!(await commitLeftovers({ agentName: git.agentName, repo: git.repo, branch: git.branch, message, place: git.place }))) return null;
       return leftoverCommit(git.repoRoot, await fetched(git));
     },
@@ -65,7 +65,7 @@ export function createLocalLanding(repoLocks: KeyedLock, placeOf: PlaceOf): Land
       const git = await openAgentGit(record, placeOf);
       if (git === null) return null;
       await latest(git);
-      return unlandedWork({ repoRoot: git.repoRoot, worktree: git.repo, branch: git.branch, base: git.base, place: git.place });
+      return unlandedWork({ repoRoot: git.repoRoot, worktree: git.worktree, branch: git.branch, base: git.base, place: git.place });
     },
     mergeAgent: async (record, request: MergeRequest) => {
       const git = await openAgentGit(record, placeOf);
@@ -108,6 +108,7 @@ async function checkFailure(record: AgentRecord, git: AgentGit, check: ProjectCh
 
 /** Why the agent's checkout is not exactly the branch that would be merged, or null when it is. */
 async function checkoutProblem(git: AgentGit, tip: string | null): Promise<string | null> {
+  if (git.worktree === null) return `agent "${git.agentName}" works on an engine, with no checkout on this host to run it in`;
   if (!existsSync(git.repo)) return `the agent's repository ${git.repo} is gone`;
   const { place } = git;
   const head = (await runGit(git.repo, ['symbolic-ref', '--quiet', 'HEAD'], { okCodes: [1, 128], place })).stdout.trim();

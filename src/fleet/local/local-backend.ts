@@ -1,4 +1,5 @@
 import type { FleetBackend } from '../backend.js';
+import { LOCAL_BACKEND } from '../backends/backends-config.js';
 import { KeyedLock } from '../keyed-lock.js';
 import { reattachProcess, runProcess } from '../runner.js';
 import type { Store } from '../store.js';
@@ -16,9 +17,14 @@ export function createLocalBackend(store: Store, placeOf: PlaceOf): FleetBackend
   const repoLocks = new KeyedLock();
   return {
     resolveBase: resolveLocalBase,
-    prepareWorkspace: (agentName, project, base) =>
-      prepareLocalWorkspace({ agentName, project, worktreePath: store.worktreePath(agentName), repoLocks, base }),
-    setupWorkspace: setupLocalWorkspace,
+    prepareWorkspace: (agent, project, base) =>
+      prepareLocalWorkspace({ agentName: agent.name, project, worktreePath: store.worktreePath(agent.name), repoLocks, base, onEngine: agent.backend !== LOCAL_BACKEND }),
+    setupWorkspace: (record, project, env, onLine, options) => {
+      // The project's setup prepares a checkout of this host; an agent on an engine has its own clone there.
+      if (record.agent.backend === LOCAL_BACKEND) return setupLocalWorkspace(record, project, env, onLine, options);
+      onLine('system', `the project's worktree setup is not run for agents on backend "${record.agent.backend}": its image must hold what the setup would give`);
+      return Promise.resolve();
+    },
     ...createLocalLanding(repoLocks, placeOf),
     gitContext: agentGitContext,
     taskChanges: (record, head) => localTaskChanges(record, head, { placeOf, repoLocks }),

@@ -6,6 +6,7 @@ import type { KeyedLock } from '../keyed-lock.js';
 import type { Project } from '../projects.js';
 import { findRepo } from '../repo/find-repo.js';
 import { makeAgentRepo } from '../repo/agent-repo.js';
+import { makeAgentBareRepo } from '../backends/remote/agent-bare-repo.js';
 import { resolveBase } from '../review/base.js';
 import { git, GitError } from '../review/git.js';
 import { assertPlainRef, commitOf } from '../review/refs.js';
@@ -20,6 +21,8 @@ export interface WorkspaceOptions {
   repoLocks: KeyedLock;
   /** Where a new `fleet/<name>` branch starts. */
   base: AgentBase | null;
+  /** Its tasks run on an engine: its repository is a bare one it clones and pushes to over git-http.ts. */
+  onEngine: boolean;
 }
 
 /** The base of a new agent of the project: the one asked for, else the project's own, else the main checkout's HEAD. */
@@ -51,6 +54,9 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   const { project } = options;
   if (!existsSync(project.path)) throw new WorkspaceError(`the project directory ${project.path} does not exist`);
   const repo = await findRepo(project.path);
+  if (!repo && options.onEngine) {
+    throw new WorkspaceError(`project "${project.name}" is not a git repository, and an agent on an engine gets its work there and back only by git: run git init and commit once, or run the agent on backend "local"`);
+  }
   if (!repo) return { workdir: project.path, branch: null, git: null, created: false, agentWork: false };
   const branch = `fleet/${options.agentName}`;
   let created: boolean;
@@ -59,12 +65,15 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
     ({ created } = await options.repoLocks.run(repo.commonDir, async () => {
       const commit = await branchStart(repo.root, branch, options.base?.commit);
       agentWork = options.base !== null && commit !== options.base.commit;
+      if (options.onEngine) return makeAgentBareRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir });
       return makeAgentRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir, sourceRoot: repo.root, agentWork });
     }));
   } catch (error) {
     if (!(error instanceof GitError) && !(error instanceof FleetError) && !(error instanceof WorkspaceError)) throw error;
     throw new WorkspaceError(`its repository could not be made: ${error.message}`);
   }
+  // Nothing of an agent on an engine is checked out here: it works in its own clone, in the project's folder.
+  if (options.onEngine) return { workdir: options.worktreePath, branch, git: { repo_root: repo.root, worktree: options.worktreePath }, created, agentWork };
   const workdir = worktreeWorkdir(options.worktreePath, repo.prefix);
   // A project folder that git does not track yet is missing from a fresh repository; the agent still works there.
   // Made only in a repository made just now: in one the agent has used, the path may lead anywhere.

@@ -11,8 +11,11 @@ import { uncommittedFiles, type ChangedFile } from './status.js';
 
 export interface AgentChangesOptions {
   repoRoot: string;
-  /** The agent's repository; when it no longer exists only committed work is shown. */
-  worktree: string;
+  /**
+   * The agent's checkout; when it no longer exists only committed work is shown. Null for an agent on an engine:
+   * its task commits everything before it pushes, so its branch is all there is.
+   */
+  worktree: string | null;
   /** Where git runs on the agent's repository: the agent's sandbox when it runs in one. */
   place?: GitPlace;
   branch: string;
@@ -77,7 +80,7 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   const branchCommit = await commitOf(options.repoRoot, branchRef(options.branch));
   if (branchCommit === null) throw new FleetError('not_found', `branch ${options.branch} no longer exists in ${options.repoRoot}`);
   const mergeBase = await git(options.repoRoot, ['merge-base', tip.commit, branchCommit]);
-  const hasWorktree = existsSync(options.worktree);
+  const hasWorktree = options.worktree !== null && existsSync(options.worktree);
   const pageBytes = Math.max(MIN_DIFF_LIMIT_BYTES, options.diffLimitBytes ?? DEFAULT_DIFF_LIMIT_BYTES);
   const window = new DiffWindow(Math.max(0, options.diffOffset ?? 0), pageBytes);
 
@@ -85,7 +88,7 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   const committed = await diffStat(options.repoRoot, committedArgs, limit);
   const committedText = await diffText(options.repoRoot, committedArgs, window);
   const parts: DiffPart[] = [{ source: 'committed', from: mergeBase, to: branchCommit, text: committedText }];
-  const worktreeSide = hasWorktree ? await uncommittedSide(options, paths, limit, window) : null;
+  const worktreeSide = hasWorktree ? await uncommittedSide({ ...options, worktree: options.worktree! }, paths, limit, window) : null;
   if (worktreeSide !== null) parts.push(worktreeSide.part);
 
   return {
@@ -97,13 +100,13 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
     behind: await commitsBetween(options.repoRoot, branchCommit, tip.commit, limit),
     diffstat: { committed, uncommitted: worktreeSide?.stat ?? null },
     uncommitted: worktreeSide?.files ?? null,
-    uncommittedNote: hasWorktree ? null : `the worktree ${options.worktree} no longer exists, so only committed work is shown`,
+    uncommittedNote: hasWorktree || options.worktree === null ? null : `the worktree ${options.worktree} no longer exists, so only committed work is shown`,
     diff: { ...window.page, parts },
     pathFilter: paths,
   };
 }
 
-async function uncommittedSide(options: AgentChangesOptions, paths: string[], limit: number, window: DiffWindow) {
+async function uncommittedSide(options: AgentChangesOptions & { worktree: string }, paths: string[], limit: number, window: DiffWindow) {
   const { worktree } = options;
   const status = await uncommittedFiles(worktree, { pathspec: paths, place: options.place });
   const cap = <T>(items: T[]): CappedFiles<T> => ({ items: items.slice(0, limit), total: items.length });

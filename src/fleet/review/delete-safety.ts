@@ -8,8 +8,8 @@ import { uncommittedFiles, uncommittedPaths } from './status.js';
 
 export interface UnlandedWorkOptions {
   repoRoot: string;
-  /** The agent's repository. */
-  worktree: string;
+  /** The agent's checkout; null for an agent on an engine, whose task commits everything before it pushes. */
+  worktree: string | null;
   branch: string;
   base: { ref: string; commit: string };
   listLimit?: number;
@@ -37,7 +37,7 @@ export interface UnlandedWork {
 export async function unlandedWork(options: UnlandedWorkOptions): Promise<UnlandedWork> {
   const limit = options.listLimit ?? 20;
   const tip = await currentBaseTip(options.repoRoot, options.base);
-  const paths = existsSync(options.worktree) ? uncommittedPaths(await uncommittedFiles(options.worktree, { place: options.place })) : [];
+  const paths = options.worktree !== null && existsSync(options.worktree) ? uncommittedPaths(await uncommittedFiles(options.worktree, { place: options.place })) : [];
   const uncommitted = { items: paths.slice(0, limit), total: paths.length };
   const branchCommit = await commitOf(options.repoRoot, branchRef(options.branch));
   const commits = branchCommit === null ? { items: [], total: 0 } : await commitsBetween(options.repoRoot, tip.commit, branchCommit, limit);

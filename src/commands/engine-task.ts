@@ -1,0 +1,21 @@
+import { realpathSync } from 'node:fs';
+import { isSea } from 'node:sea';
+import { relayEngineTask, readEngineTaskFile } from '../fleet/backends/remote/engine-task.js';
+import { createRuntime } from '../fleet/backends/runtimes.js';
+import { ENGINE_TASK_COMMAND } from './engine-task-command.js';
+
+/** Relays one task to its engine: run by the task supervisor, as the first process of the task's group. */
+export async function engineTaskCommand(file: string): Promise<void> {
+  const task = readEngineTaskFile(file);
+  // The group gets SIGINT, then SIGTERM, then SIGKILL on a cancel: the first one stops the task on its engine.
+  const stopped = new Promise<void>((resolve) => {
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve());
+  });
+  const runtime = await createRuntime(task.backend);
+  process.exitCode = await relayEngineTask({ file: task, env: process.env, runtime, stdout: process.stdout, stderr: process.stderr, stopped });
+}
+
+/** The relay's command line as this server runs it: this executable, or Node with this CLI's script. */
+export function engineTaskArgv(): string[] {
+  return isSea() ? [process.execPath, ENGINE_TASK_COMMAND] : [process.execPath, realpathSync(process.argv[1]!), ENGINE_TASK_COMMAND];
+}

@@ -1,0 +1,22 @@
+import type { FleetLogger } from '../../logger.js';
+import type { EngineSettings } from './engine-launch.js';
+
+/**
+ * Removes what the engines still hold for this server's tasks that no longer run (their relay ended before it could
+ * remove them, or the server was gone when they ended), found by the server's label; a running task's are left to
+ * its relay. An engine that does not answer is logged and skipped: the next start tries again.
+ */
+export async function cleanupEngines(settings: EngineSettings, running: ReadonlySet<string>, logger: FleetLogger): Promise<void> {
+  for (const [name, backend] of Object.entries(settings.backends)) {
+    try {
+      const runtime = await settings.runtime({ ...backend, name });
+      for (const handle of await runtime.find(settings.serverId)) {
+        if (running.has(handle.labels.task)) continue;
+        await handle.remove();
+        logger.info({ backend: name, agent: handle.labels.agent, task: handle.labels.task, id: handle.id }, 'removed what an engine held for a task that no longer runs');
+      }
+    } catch (error) {
+      logger.warn({ backend: name, error: (error as Error).message }, 'could not clean up what an engine holds for ended tasks');
+    }
+  }
+}

@@ -1,0 +1,129 @@
+import { writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { LaunchError, type PreparedLaunch } from '../../launch/launcher.js';
+import type { Project } from '../../projects.js';
+import type { AgentRecord } from '../../store.js';
+import type { Role, TaskRecord } from '../../types.js';
+import { parseSize, type BackendConfig, type BackendsConfig, type LimitsConfig } from '../backends-config.js';
+import type { AgentRuntime, RemoteTaskSpec, TaskLimits } from './agent-runtime.js';
+import type { GitCredentials } from './git-credentials.js';
+import { taskCommand } from './task-script.js';
+
+/** How the fleet reaches its engines; set where the fleet serves HTTP, which agents on an engine fetch and push over. */
+export interface EngineSettings {
+  /** The `backends` of the fleet config. */
+  backends: BackendsConfig;
+  /** This server's base URL as an agent on the host network reaches it; null where no HTTP port is served. */
+  localUrl(): string | null;
+  /** Whether /mcp asks for a token: an agent on the host network reaches this server's loopback port. */
+  authEnabled: boolean;
+  credentials: GitCredentials;
+  /** Labels every engine object of this server's tasks, so a restarted server finds its own and no other fleet's. */
+  serverId: string;
+  /** The command that relays one task to its engine (engine-task.ts), run by the task supervisor. */
+  relay: string[];
+  /** The engine of a backend, made once (see runtimes.ts). */
+  runtime(backend: NamedBackend): Promise<AgentRuntime>;
+}
+
+export type NamedBackend = BackendConfig & { name: string };
+
+/** The relay's input, written in the task's run dir: no secret values, only the names the relay reads from its environment. */
+export interface EngineTaskFile {
+  backend: NamedBackend;
+  spec: Omit<RemoteTaskSpec, 'secrets'>;
+  secretNames: string[];
+  /** What the task's processes get between SIGTERM and SIGKILL when the task is stopped. */
+  stopGraceMs: number;
+}
+
+export const ENGINE_TASK_FILE = 'engine-task.json';
+/** The task's git credential, as the task script reads it. */
+export const GIT_PASSWORD = 'FLEET_GIT_PASSWORD';
+
+/** The engine backend of an agent, or why its tasks cannot start there, in one line with the fix. */
+export function engineBackend(settings: EngineSettings | undefined, record: AgentRecord): NamedBackend {
+  const name = record.agent.backend;
+  const backend = settings?.backends[name];
+  if (!settings) throw new LaunchError(`agent "${record.agent.name}" runs on backend "${name}", and this fleet serves no HTTP port for its git: run it under fleet-mcp serve`);
+  if (!backend) throw new LaunchError(`agent "${record.agent.name}" runs on backend "${name}", which the fleet config no longer has: add it back to "backends", or delete the agent`);
+  return { ...backend, name };
+}
+
+/**
+ * Why an agent of `role` cannot run on the backend, checked before anything is made for it: a secret missing from
+ * the server's environment, no git URL the agents can reach, or the host network open to a server without auth.
+ */
+export function engineProblem(settings: EngineSettings, backend: NamedBackend, role: Role, env: NodeJS.ProcessEnv): string | null {
+  const missing = secretNames(backend, role).find((name) => !env[name]);
+  if (missing) {
+    return `secret ${missing} of backend "${backend.name}" / role "${role.name}" is not set in the server's environment: set it where fleet-mcp serve runs (e.g. a systemd credential or EnvironmentFile), or leave it out of "secrets"`;
+  }
+  if (gitUrl(settings, backend) === null) {
+    return `backend "${backend.name}" runs agents on network "${backend.network}", where they cannot reach this server at 127.0.0.1: set its "git_url" to this server's address as its agents reach it`;
+  }
+  if (backend.network === 'host' && !settings.authEnabled) {
+    return `backend "${backend.name}" runs agents on the host network, where they reach this server's /mcp, and auth is off: turn auth on (FLEET_MCP_AUTH_ENABLED=true), or give the backend a network of its own and a "git_url"`;
+  }
+  return null;
+}
+
+/**
+ * The task's launch on its engine: the supervisor runs the relay, which starts the task script in the backend's
+ * image with the role's command line, and hands it its secrets, the task's git credential among them.
+ */
+export function prepareEngineLaunch(settings: EngineSettings | undefined, parts: { record: AgentRecord; role: Role; task: TaskRecord; project: Project | undefined; runDir: string; stopGraceMs: number; baseEnv: NodeJS.ProcessEnv }): PreparedLaunch {
+  const { record, role, task } = parts;
+  const backend = engineBackend(settings, record);
+  const problem = engineProblem(settings!, backend, role, parts.baseEnv);
+  if (problem) throw new LaunchError(problem);
+  // Each task is a fresh clone: a CLI's conversation of an earlier task is not there to continue.
+  const engineRole: Role = { ...role, continue_command: null };
+  return {
+    role: engineRole,
+    note: `on backend "${backend.name}" (${backend.engine}, image ${backend.image}, network ${backend.network})`,
+    command: ({ argv }) => {
+      const names = secretNames(backend, role);
+      const file = join(parts.runDir, ENGINE_TASK_FILE);
+      const content: EngineTaskFile = { backend, spec: taskSpec(settings!, backend, parts, argv), secretNames: [...names, GIT_PASSWORD], stopGraceMs: parts.stopGraceMs };
+      writeFileSync(file, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
+      const secrets = Object.fromEntries(names.map((name) => [name, parts.baseEnv[name]!]));
+      const credential = settings!.credentials.issue({ agent: record.agent.name, task: task.id });
+      const env = { PATH: parts.baseEnv.PATH ?? '/usr/bin:/bin', HOME: parts.baseEnv.HOME ?? '/', ...secrets, [GIT_PASSWORD]: credential };
+      return { argv: [...settings!.relay, file], env };
+    },
+  };
+}
+
+function taskSpec(settings: EngineSettings, backend: BackendConfig, parts: { record: AgentRecord; role: Role; task: TaskRecord; project: Project | undefined }, argv: string[]): Omit<RemoteTaskSpec, 'secrets'> {
+  const { record, role } = parts;
+  const repoRoot = record.git!.repo_root;
+  const prefix = parts.project ? relative(repoRoot, parts.project.path) : '';
+  return {
+    labels: { server: settings.serverId, agent: record.agent.name, task: parts.task.id },
+    image: backend.image,
+    command: taskCommand(argv),
+    env: {
+      ...role.env,
+      FLEET_GIT_URL: `${gitUrl(settings, backend)}/git/${record.agent.name}`,
+      FLEET_GIT_BRANCH: record.agent.branch!,
+      FLEET_WORKDIR_PREFIX: prefix.startsWith('..') ? '' : prefix,
+    },
+    limits: taskLimits({ ...backend.limits, ...role.limits }),
+    network: backend.network,
+    readOnlyMounts: backend.mounts,
+  };
+}
+
+function secretNames(backend: BackendConfig, role: Role): string[] {
+  return [...new Set([...backend.secrets, ...role.secrets])];
+}
+
+function gitUrl(settings: EngineSettings, backend: BackendConfig): string | null {
+  if (backend.git_url) return backend.git_url.replace(/\/+$/, '');
+  return backend.network === 'host' ? settings.localUrl() : null;
+}
+
+function taskLimits(limits: LimitsConfig): TaskLimits {
+  return { cpus: limits.cpus ?? null, memoryBytes: limits.memory === undefined ? null : parseSize(limits.memory), pids: limits.pids ?? null };
+}
