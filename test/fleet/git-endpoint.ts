@@ -66,6 +66,8 @@ export async function startGitEndpoint(maxPushBytes?: number): Promise<GitEndpoi
   mkdirSync(userRepo);
   await gitIn(userRepo, ['init', '--quiet', '--initial-branch=main']);
   writeFileSync(join(userRepo, 'README'), 'project\n');
+  mkdirSync(join(userRepo, 'sub'));
+  writeFileSync(join(userRepo, 'sub', 'notes.txt'), 'notes\n');
   await gitIn(userRepo, ['add', '-A']);
   await gitIn(userRepo, ['commit', '--quiet', '-m', 'start']);
   const main = await gitIn(userRepo, ['rev-parse', 'HEAD']);

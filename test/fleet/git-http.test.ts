@@ -48,12 +48,12 @@ function basic(credential: string): string {
   return `Basic ${Buffer.from(`fleet:${credential}`).toString('base64')}`;
 }
 
-async function rawPush(agent: string, credential: string, commands: string[], encoding?: string, body?: Buffer): Promise<Response> {
+async function rawPush(agent: string, credential: string, commands: string[]): Promise<Response> {
   const text = commands.map((command, index) => pkt(index === 0 ? `${command}\0report-status side-band-64k\n` : `${command}\n`)).join('') + '0000';
   return fetch(`${endpoint.base}/${agent}/git-receive-pack`, {
     method: 'POST',
-    headers: { 'Content-Type': 'application/x-git-receive-pack-request', Authorization: basic(credential), ...(encoding ? { 'Content-Encoding': encoding } : {}) },
-    body: new Uint8Array(body ?? Buffer.from(text)),
+    headers: { 'Content-Type': 'application/x-git-receive-pack-request', Authorization: basic(credential) },
+    body: text,
   });
 }
 
