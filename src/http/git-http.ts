@@ -36,6 +36,9 @@ export interface GitHttpOptions {
 type Service = 'upload-pack' | 'receive-pack';
 type Env = { Bindings: HttpBindings; Variables: { repo: string } };
 
+/** The sub-app createGitHttp makes, for AppOptions. */
+export type GitHttpApp = Hono<Env>;
+
 const REALM = 'Basic realm="fleet-mcp git", charset="UTF-8"';
 
 /**

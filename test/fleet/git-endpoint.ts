@@ -21,6 +21,8 @@ export interface GitEndpoint {
   credentials: GitCredentials;
   /** Every line the endpoint logged. */
   log: string[];
+  /** The git sub-app, to mount elsewhere too. */
+  gitApp: ReturnType<typeof createGitHttp>;
   /** Makes agent `name`'s bare repository at the user's main commit; its URL. */
   addAgent(name: string): Promise<string>;
   bareRepo(name: string): string;
@@ -87,6 +89,7 @@ export async function startGitEndpoint(maxPushBytes?: number): Promise<GitEndpoi
     base,
     credentials,
     log,
+    gitApp: git,
     bareRepo,
     async addAgent(name) {
       await makeAgentBareRepo({ path: bareRepo(name), branch: `fleet/${name}`, commit: main, sourceGitDir: join(userRepo, '.git') });

@@ -3,7 +3,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createAdaptorServer } from '@hono/node-server';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { fetchAgentBranch } from '../../src/fleet/repo/fetch-branch.js';
+import { createApp } from '../../src/http/app.js';
+import { defaultAllowedHosts } from '../../src/http/host-guard.js';
+import { get as httpGet } from 'node:http';
 import { gitIn, gitTry, PASSWORD_HELPER, startGitEndpoint, type GitEndpoint } from './git-endpoint.js';
 
 let endpoint: GitEndpoint;
@@ -54,6 +60,17 @@ async function rawPush(agent: string, credential: string, commands: string[]): P
     method: 'POST',
     headers: { 'Content-Type': 'application/x-git-receive-pack-request', Authorization: basic(credential) },
     body: text,
+  });
+}
+
+/** A GET with headers fetch would not send as given (Host). */
+function request(options: { port: number; path: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    httpGet({ host: '127.0.0.1', port: options.port, path: options.path, headers: options.headers }, (response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('latin1')));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+    }).on('error', reject);
   });
 }
 
@@ -187,5 +204,31 @@ describe('git smart HTTP for remote agents', () => {
     const body = Buffer.from(await answer.arrayBuffer()).toString('latin1');
     expect(body).toContain('NAK');
     expect(body).toContain('PACK');
+  });
+
+  it('mounted in the server\'s app: git answers its credential without a server token, behind the Host guard', async () => {
+    const credential = issue('jon', 'task-jon');
+    await endpoint.addAgent('jon');
+    const app = createApp({
+      guard: { allowedHosts: defaultAllowedHosts('127.0.0.1', []), allowedOrigins: new Set() },
+      authenticate: () => ({ ok: false, reason: 'unknown' }),
+      mcp: async (c) => c.text('mcp'),
+      git: endpoint.gitApp,
+      logger: pino({ level: 'silent' }),
+    });
+    const server = createAdaptorServer({ fetch: app.fetch });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const refs = `/git/jon/info/refs?service=git-upload-pack`;
+      const served = await request({ port, path: refs, headers: { Authorization: basic(credential) } });
+      expect(served.status).toBe(200);
+      expect(served.body).toContain('refs/heads/fleet/jon');
+      expect((await request({ port, path: refs })).status).toBe(401);
+      expect((await request({ port, path: refs, headers: { Authorization: basic(credential), Host: 'evil.example' } })).status).toBe(403);
+      expect((await request({ port, path: '/mcp', headers: { Authorization: basic(credential) } })).status).toBe(401);
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 });
