@@ -49,11 +49,15 @@ const REALM = 'Basic realm="fleet-mcp git", charset="UTF-8"';
 export function createGitHttp(options: GitHttpOptions): Hono<Env> {
   const app = new Hono<Env>();
   const maxPushBytes = options.maxPushBytes ?? DEFAULT_MAX_PUSH_BYTES;
+  const refusals = new LogLimiter();
   app.use('/:agent/*', async (c, next) => {
     const agent = c.req.param('agent');
     const presented = basicPassword(c.req.header('authorization'));
     if (presented === null || options.credentials.check(agent, presented) === null) {
-      options.logger?.warn({ agent: logText(agent), client: clientAddress(c), path: logText(c.req.path), error: presented === null ? 'missing_credential' : 'invalid_credential' }, 'git authentication failed');
+      // git asks without a credential first, every time: only a wrong one is worth a line.
+      if (presented !== null && refusals.shouldLog(agent)) {
+        options.logger?.warn({ agent: logText(agent), client: clientAddress(c), path: logText(c.req.path) }, 'git authentication failed (further ones for this agent within a minute are not logged)');
+      }
       return c.text(`fleet-mcp: git for agent "${agent}" needs its task's credential as the password\n`, 401, { 'WWW-Authenticate': REALM, 'Cache-Control': 'no-store' });
     }
     const repo = options.repoOf(agent);
@@ -205,6 +209,19 @@ function answer(c: Context<Env>, git: ChildProcessWithoutNullStreams, contentTyp
 async function* withPrefix(prefix: Buffer, stream: Readable): AsyncGenerator<Buffer> {
   yield prefix;
   for await (const chunk of stream) yield chunk as Buffer;
+}
+
+/** One line per agent a minute: a task hammering the endpoint with wrong credentials must not flood the log. */
+class LogLimiter {
+  private readonly last = new Map<string, number>();
+
+  shouldLog(agent: string, now = Date.now()): boolean {
+    const previous = this.last.get(agent);
+    if (previous !== undefined && now - previous < 60_000) return false;
+    if (this.last.size >= 1000) this.last.clear();
+    this.last.set(agent, now);
+    return true;
+  }
 }
 
 function serviceOf(query: string | undefined): Service | null {
