@@ -141,6 +141,13 @@ describe('the remote task script', () => {
     expect(run.stderr).toMatch(/^fleet-mcp: FLEET_GIT_PASSWORD is not among the task's secrets.*\n$/);
   });
 
+  it('exits 78 with one line when the project\'s folder is not in the branch', async () => {
+    const credential = endpoint.credentials.issue({ agent: 'zed', task: 't-zed' });
+    const run = await runTask({ agent: 'zed', argv: ['fake-agent', 'edit'], secrets: { FLEET_GIT_PASSWORD: credential }, via: 'stdin', prefix: 'no/such' });
+    expect(run.code).toBe(TASK_EXIT.badSetup);
+    expect(run.stderr).toBe('fleet-mcp: the project\'s folder "no/such" is not in fleet/zed; check the project\'s path in the fleet config\n');
+  });
+
   it('forwards SIGTERM to the CLI\'s whole process group, then still pushes what it left', async () => {
     const credential = endpoint.credentials.issue({ agent: 'xia', task: 't-xia' });
     let sent = false;

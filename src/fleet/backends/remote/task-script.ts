@@ -82,7 +82,9 @@ FLEET_GIT_PASSWORD=$password git_ clone --quiet --no-tags --single-branch --bran
 git -C "$repo" config user.name "\${FLEET_GIT_NAME:-fleet-mcp agent}"
 git -C "$repo" config user.email "\${FLEET_GIT_EMAIL:-fleet-mcp@localhost}"
 
-(cd "$repo/\${FLEET_WORKDIR_PREFIX:-}" && exec "$@" </dev/null) &
+workdir=$repo/\${FLEET_WORKDIR_PREFIX:-}
+[ -d "$workdir" ] || fail ${TASK_EXIT.badSetup} "the project's folder \\"\${FLEET_WORKDIR_PREFIX:-}\\" is not in $FLEET_GIT_BRANCH; check the project's path in the fleet config"
+(cd "$workdir" && exec "$@" </dev/null) &
 pid=$!
 wait "$pid"; code=$?
 # A trapped signal ends the wait early: wait again for the CLI's own exit.
