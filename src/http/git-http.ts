@@ -49,15 +49,13 @@ const REALM = 'Basic realm="fleet-mcp git", charset="UTF-8"';
 export function createGitHttp(options: GitHttpOptions): Hono<Env> {
   const app = new Hono<Env>();
   const maxPushBytes = options.maxPushBytes ?? DEFAULT_MAX_PUSH_BYTES;
-  const refusals = new LogLimiter();
+  const warn = limitedWarn(options.logger);
   app.use('/:agent/*', async (c, next) => {
     const agent = c.req.param('agent');
     const presented = basicPassword(c.req.header('authorization'));
     if (presented === null || options.credentials.check(agent, presented) === null) {
       // git asks without a credential first, every time: only a wrong one is worth a line.
-      if (presented !== null && refusals.shouldLog(agent)) {
-        options.logger?.warn({ agent: logText(agent), client: clientAddress(c), path: logText(c.req.path) }, 'git authentication failed (further ones for this agent within a minute are not logged)');
-      }
+      if (presented !== null) warn(agent, 'git authentication failed', { client: clientAddress(c), path: logText(c.req.path) });
       return c.text(`fleet-mcp: git for agent "${agent}" needs its task's credential as the password\n`, 401, { 'WWW-Authenticate': REALM, 'Cache-Control': 'no-store' });
     }
     const repo = options.repoOf(agent);
@@ -71,15 +69,15 @@ export function createGitHttp(options: GitHttpOptions): Hono<Env> {
     const git = startService(c, service, ['--advertise-refs'], []);
     git.stdin.end();
     const announce = pktLine(`# service=git-${service}\n`);
-    return answer(c, git, `application/x-git-${service}-advertisement`, Buffer.concat([announce, Buffer.from('0000')]), options.logger);
+    return answer(c, git, `application/x-git-${service}-advertisement`, Buffer.concat([announce, Buffer.from('0000')]), warn);
   });
-  app.post('/:agent/git-upload-pack', (c) => serve(c, 'upload-pack', MAX_FETCH_REQUEST_BYTES, options));
-  app.post('/:agent/git-receive-pack', (c) => serve(c, 'receive-pack', maxPushBytes, options));
+  app.post('/:agent/git-upload-pack', (c) => serve(c, 'upload-pack', MAX_FETCH_REQUEST_BYTES, warn));
+  app.post('/:agent/git-receive-pack', (c) => serve(c, 'receive-pack', maxPushBytes, warn));
   app.all('*', (c) => c.text('fleet-mcp: not a git smart HTTP request\n', 404));
   return app;
 }
 
-async function serve(c: Context<Env>, service: Service, maxBytes: number, options: GitHttpOptions): Promise<Response> {
+async function serve(c: Context<Env>, service: Service, maxBytes: number, warn: Warn): Promise<Response> {
   if (c.req.header('content-type') !== `application/x-git-${service}-request`) return c.text(`fleet-mcp: expected Content-Type application/x-git-${service}-request\n`, 415);
   const declared = Number(c.req.header('content-length') ?? 0);
   if (declared > maxBytes) return tooLarge(c, maxBytes);
@@ -90,11 +88,11 @@ async function serve(c: Context<Env>, service: Service, maxBytes: number, option
   if (service === 'upload-pack') {
     const git = startService(c, service, [], []);
     feed(git, body);
-    return answer(c, git, 'application/x-git-upload-pack-result', null, options.logger);
+    return answer(c, git, 'application/x-git-upload-pack-result', null, warn);
   }
   const agent = c.req.param('agent')!;
   const reader = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const section = await readCommandSection(reader);
+  const section = await readCommandSection(reader).catch((error: Error) => ({ kind: 'malformed' as const, why: error.message }));
   if (section.kind !== 'complete') {
     body.destroy();
     if (section.kind === 'too_large') return tooLarge(c, MAX_COMMAND_SECTION_BYTES);
@@ -102,7 +100,7 @@ async function serve(c: Context<Env>, service: Service, maxBytes: number, option
   }
   const refusals = judgePush(agent, section.commands);
   if (refusals) {
-    options.logger?.warn({ agent: logText(agent), refs: section.commands.map((command) => logText(command.ref, 200)) }, 'git push refused');
+    warn(agent, 'git push refused', { refs: section.commands.map((command) => logText(command.ref, 200)) });
     // Read to its end so the client, which sends its whole request first, gets the report rather than a broken pipe.
     await drain(reader).catch(() => undefined);
     c.header('Cache-Control', 'no-cache');
@@ -110,7 +108,7 @@ async function serve(c: Context<Env>, service: Service, maxBytes: number, option
   }
   const git = startService(c, service, [], ['-c', `receive.maxInputSize=${maxBytes}`]);
   feed(git, Readable.from(rest(section.head, reader)));
-  return answer(c, git, 'application/x-git-receive-pack-result', null, options.logger);
+  return answer(c, git, 'application/x-git-receive-pack-result', null, warn);
 }
 
 /** Null when every command creates or moves the agent's own branch; else a refusal for each command. */
@@ -190,14 +188,14 @@ function startService(c: Context<Env>, service: Service, args: string[], config:
 }
 
 /** Streams git's answer, after `prefix`; git's complaints go to the log (they name refs, never a credential). */
-function answer(c: Context<Env>, git: ChildProcessWithoutNullStreams, contentType: string, prefix: Buffer | null, logger?: Logger): Response {
+function answer(c: Context<Env>, git: ChildProcessWithoutNullStreams, contentType: string, prefix: Buffer | null, warn: Warn): Response {
   let stderr = '';
   git.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
   });
   git.on('close', (code, signal) => {
     if (code === 0) return;
-    logger?.warn({ agent: logText(c.req.param('agent') ?? ''), path: logText(c.req.path), code, signal, stderr: logText(stderr.trim(), 1000) }, 'git service failed');
+    warn(c.req.param('agent') ?? '', 'git service failed', { path: logText(c.req.path), code, signal, stderr: logText(stderr.trim(), 1000) });
   });
   const output = prefix ? Readable.from(withPrefix(prefix, git.stdout)) : git.stdout;
   return new Response(Readable.toWeb(output) as ReadableStream, {
@@ -211,17 +209,23 @@ async function* withPrefix(prefix: Buffer, stream: Readable): AsyncGenerator<Buf
   for await (const chunk of stream) yield chunk as Buffer;
 }
 
-/** One line per agent a minute: a task hammering the endpoint with wrong credentials must not flood the log. */
-class LogLimiter {
-  private readonly last = new Map<string, number>();
+type Warn = (agent: string, message: string, fields: Record<string, unknown>) => void;
 
-  shouldLog(agent: string, now = Date.now()): boolean {
-    const previous = this.last.get(agent);
-    if (previous !== undefined && now - previous < 60_000) return false;
-    if (this.last.size >= 1000) this.last.clear();
-    this.last.set(agent, now);
-    return true;
-  }
+/**
+ * A warning logged at most once a minute per agent and message: a task hammering the endpoint (wrong credentials,
+ * refused or broken pushes) must not flood the log.
+ */
+function limitedWarn(logger: Logger | undefined): Warn {
+  const last = new Map<string, number>();
+  return (agent, message, fields) => {
+    const key = `${message}\0${agent}`;
+    const now = Date.now();
+    const previous = last.get(key);
+    if (previous !== undefined && now - previous < 60_000) return;
+    if (last.size >= 1000) last.clear();
+    last.set(key, now);
+    logger?.warn({ agent: logText(agent), ...fields }, `${message} (more for this agent within a minute are not logged)`);
+  };
 }
 
 function serviceOf(query: string | undefined): Service | null {
