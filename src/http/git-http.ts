@@ -18,7 +18,7 @@ export const GIT_HTTP_PREFIX = '/git';
 /** The largest push (its pack, after gzip is undone) the endpoint takes unless told otherwise. */
 export const DEFAULT_MAX_PUSH_BYTES = 512 * 1024 * 1024;
 /** A fetch's request is its wants and haves: small even for a long negotiation. */
-const MAX_FETCH_REQUEST_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_FETCH_REQUEST_BYTES = 16 * 1024 * 1024;
 /** The command list of a push: one ref, with capabilities, is a few hundred bytes. */
 const MAX_COMMAND_SECTION_BYTES = 64 * 1024;
 /** A git that outlives this was left waiting by a client that went away. */
@@ -31,6 +31,7 @@ export interface GitHttpOptions {
   credentials: { check(agent: string, presented: string): string | null };
   logger?: Logger;
   maxPushBytes?: number;
+  maxFetchRequestBytes?: number;
 }
 
 type Service = 'upload-pack' | 'receive-pack';
@@ -71,7 +72,7 @@ export function createGitHttp(options: GitHttpOptions): Hono<Env> {
     const announce = pktLine(`# service=git-${service}\n`);
     return answer(c, git, `application/x-git-${service}-advertisement`, Buffer.concat([announce, Buffer.from('0000')]), warn);
   });
-  app.post('/:agent/git-upload-pack', (c) => serve(c, 'upload-pack', MAX_FETCH_REQUEST_BYTES, warn));
+  app.post('/:agent/git-upload-pack', (c) => serve(c, 'upload-pack', options.maxFetchRequestBytes ?? DEFAULT_MAX_FETCH_REQUEST_BYTES, warn));
   app.post('/:agent/git-receive-pack', (c) => serve(c, 'receive-pack', maxPushBytes, warn));
   app.all('*', (c) => c.text('fleet-mcp: not a git smart HTTP request\n', 404));
   return app;

@@ -62,7 +62,7 @@ function clientEnv(home: string): Record<string, string> {
 /** `-c` options making git answer a password prompt with $FLEET_TEST_PASSWORD, which never shows in an argv. */
 export const PASSWORD_HELPER = ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { test "$1" = get && printf "username=fleet\\npassword=%s\\n" "$FLEET_TEST_PASSWORD"; }; f'];
 
-export async function startGitEndpoint(maxPushBytes?: number): Promise<GitEndpoint> {
+export async function startGitEndpoint(limits: { maxPushBytes?: number; maxFetchRequestBytes?: number } = {}): Promise<GitEndpoint> {
   const root = mkdtempSync(join(tmpdir(), 'fleet-git-http-'));
   const userRepo = join(root, 'user');
   mkdirSync(userRepo);
@@ -78,7 +78,7 @@ export async function startGitEndpoint(maxPushBytes?: number): Promise<GitEndpoi
   const credentials = new GitCredentials(Buffer.alloc(32, 7));
   const bareRepo = (name: string) => join(root, 'data', 'worktrees', name);
   const repos = new Set<string>();
-  const git = createGitHttp({ repoOf: (agent) => (repos.has(agent) ? bareRepo(agent) : null), credentials, logger, maxPushBytes });
+  const git = createGitHttp({ repoOf: (agent) => (repos.has(agent) ? bareRepo(agent) : null), credentials, logger, ...limits });
   const app = new Hono().route(GIT_HTTP_PREFIX, git);
   const server: ServerType = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -16,7 +16,7 @@ let endpoint: GitEndpoint;
 const issued: string[] = [];
 
 beforeAll(async () => {
-  endpoint = await startGitEndpoint(256 * 1024);
+  endpoint = await startGitEndpoint({ maxPushBytes: 256 * 1024, maxFetchRequestBytes: 1024 * 1024 });
 });
 
 afterAll(async () => {
@@ -180,8 +180,8 @@ describe('git smart HTTP for remote agents', () => {
     await endpoint.addAgent('ida');
     const id = (await refsOf(endpoint.bareRepo('ida'))).split(' ')[1]!;
     const have = pkt(`have ${id}\n`);
-    const bomb = gzipSync(Buffer.concat([Buffer.from(pkt(`want ${id}\n`) + '0000'), Buffer.from(have.repeat(400_000))]));
-    expect(bomb.length).toBeLessThan(1024 * 1024);
+    const bomb = gzipSync(Buffer.concat([Buffer.from(pkt(`want ${id}\n`) + '0000'), Buffer.from(have.repeat(40_000))]));
+    expect(bomb.length).toBeLessThan(64 * 1024);
     const answer = await fetch(`${endpoint.base}/ida/git-upload-pack`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Encoding': 'gzip', Authorization: basic(credential) },

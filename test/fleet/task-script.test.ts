@@ -46,6 +46,8 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  expect(endpoint.log.length).toBeGreaterThan(0);
+  for (const line of endpoint.log) expect(line).not.toMatch(/password|[A-Za-z0-9_-]{43}/);
   await endpoint.close();
   rmSync(fakes, { recursive: true, force: true });
 });
@@ -95,6 +97,8 @@ async function runTask(options: TaskOptions): Promise<Run> {
   });
   child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
   run.code = await new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  const password = options.secrets.FLEET_GIT_PASSWORD;
+  if (password) expect(run.stdout + run.stderr).not.toContain(password);
   return run;
 }
 
