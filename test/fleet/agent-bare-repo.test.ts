@@ -62,6 +62,7 @@ describe("a remote agent's bare repository", () => {
     expect(again.created).toBe(false);
     expect(await gitIn(path, ['rev-parse', 'refs/heads/fleet/lou'])).toBe(later);
     expect(await gitIn(path, ['config', '--get-all', 'receive.fsckObjects'])).toBe('true');
+    expect(await gitIn(path, ['config', '--get-all', 'transfer.hideRefs'])).toBe('refs/\n!refs/heads/fleet/lou');
     expect(await gitIn(path, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/fleet/lou');
 
     const worktree = join(endpoint.root, 'not-bare');

@@ -69,10 +69,17 @@ export async function makeAgentBareRepo(options: AgentBareRepoOptions): Promise<
   return { created };
 }
 
+/**
+ * Each step is atomic and every state between steps is at least as strict as the last (a push may arrive while a
+ * repository found again is set again): a key is replaced, never unset first, and the second hideRefs entry, which
+ * shows the branch again, comes last.
+ */
 async function applyServerConfig(path: string, branch: string): Promise<void> {
-  const keys = new Set(serverConfig(branch).map(([key]) => key));
-  for (const key of keys) await git(path, ['config', '--unset-all', key]).catch(() => undefined);
-  for (const [key, value] of serverConfig(branch)) await git(path, ['config', '--add', key, value]);
+  const seen = new Set<string>();
+  for (const [key, value] of serverConfig(branch)) {
+    await git(path, ['config', seen.has(key) ? '--add' : '--replace-all', key, value]);
+    seen.add(key);
+  }
   // No HEAD but the branch: a clone checks the branch out.
   await git(path, ['symbolic-ref', 'HEAD', `refs/heads/${branch}`]);
 }
