@@ -15,6 +15,7 @@ import type { TokenBoundRequests } from './token-bound-requests.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
 import { MAX_BODY_BYTES } from './limits.js';
+import { GIT_HTTP_PREFIX, type GitHttpApp } from './git-http.js';
 
 export interface AppOptions {
   guard: HostGuardOptions;
@@ -31,6 +32,11 @@ export interface AppOptions {
   mcp: (c: Context) => Promise<Response>;
   /** GET /sse and POST /messages for older clients, behind the same auth as /mcp. */
   legacySse?: LegacySse;
+  /**
+   * git's smart HTTP for remote agents (git-http.ts), at /git: behind the Host guard, before the bearer auth, as
+   * git clients authenticate with their task's credential, not a server token.
+   */
+  git?: GitHttpApp;
   logger: Logger;
 }
 
@@ -132,6 +138,7 @@ export function createApp(options: AppOptions): Hono<Env> {
   const app = new Hono<Env>();
 
   app.use('*', hostGuard(options.guard));
+  if (options.git) app.route(GIT_HTTP_PREFIX, options.git);
   app.get('/health', (c) => c.json({ status: 'healthy', service: SERVICE_NAME, version: VERSION }));
 
   // Clients probe these for OAuth discovery, often without a header even when they hold the token: a JSON 404 sends
