@@ -1,0 +1,48 @@
+import type { TaskExit } from '../remote/agent-runtime.js';
+import { CONTAINER } from './job-manifest.js';
+import type { Job, Pod } from './kube-objects.js';
+
+/** Where a task's pod is: not started yet, running (its log can be followed), or ended for good. */
+export type PodState = { phase: 'waiting' } | { phase: 'running' } | { phase: 'ended'; exit: TaskExit; ran: boolean };
+
+/** Waiting reasons the kubelet does not get past by itself: the task will never start. */
+const IMAGE_FAILURES = new Set(['ErrImagePull', 'ImagePullBackOff', 'ErrImageNeverPull', 'InvalidImageName']);
+const START_FAILURES = new Set(['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError']);
+
+export function podState(pod: Pod, image: string): PodState {
+  const state = pod.status?.containerStatuses?.find((status) => status.name === CONTAINER)?.state;
+  if (state?.terminated) {
+    const { exitCode, reason, message } = state.terminated;
+    const cannotStart = reason === 'StartError' || reason === 'ContainerCannotRun';
+    const error = cannotStart ? `kubernetes could not start the task's command in image "${image}" (${reason}: ${clean(message)}); check that the image holds the command` : null;
+    return { phase: 'ended', exit: { exitCode, oomKilled: reason === 'OOMKilled', error }, ran: !cannotStart };
+  }
+  const waiting = state?.waiting?.reason ?? '';
+  if (IMAGE_FAILURES.has(waiting)) {
+    return ended(
+      `kubernetes cannot pull image "${image}" (${waiting}: ${clean(state?.waiting?.message)}); load the image into the cluster's nodes (kind load docker-image, k3s ctr images import) or fix the image's name`,
+    );
+  }
+  if (START_FAILURES.has(waiting)) {
+    return ended(`kubernetes cannot start the task's container (${waiting}: ${clean(state?.waiting?.message)}); fix the image or the backend's settings`);
+  }
+  if (state?.running) return { phase: 'running' };
+  if (pod.status?.phase === 'Failed') {
+    return ended(`kubernetes ended the task's pod before its container ran (${pod.status.reason ?? 'Failed'}: ${clean(pod.status.message)}); see the namespace's events`);
+  }
+  return { phase: 'waiting' };
+}
+
+/** The Job's own failure, for a task whose pod is gone (deleted by someone, or evicted and collected). */
+export function jobFailure(job: Job): string | null {
+  const failed = job.status?.conditions?.find((condition) => condition.type === 'Failed' && condition.status === 'True');
+  return failed ? `kubernetes failed the task's Job (${failed.reason ?? 'Failed'}: ${clean(failed.message)})` : null;
+}
+
+function ended(error: string): PodState {
+  return { phase: 'ended', exit: { exitCode: null, oomKilled: false, error }, ran: false };
+}
+
+function clean(message: string | undefined): string {
+  return (message ?? 'no message').replace(/\s+/g, ' ').trim().slice(0, 300);
+}
