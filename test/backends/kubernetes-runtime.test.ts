@@ -135,7 +135,7 @@ describe('kubernetes runtime', () => {
     expect(pod!.metadata.labels).toMatchObject({ [LABELS.server]: server, [LABELS.task]: spec.labels.task });
     expect(podSpec).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false, enableServiceLinks: false, shareProcessNamespace: true });
     expect(podSpec.hostNetwork ?? false).toBe(false);
-    expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000 });
+    expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
     const container = podSpec.containers[0];
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
     expect(container.resources).toEqual({ limits: { cpu: '1500m', memory: '268435456' }, requests: { cpu: '1500m', memory: '268435456' } });
@@ -165,7 +165,7 @@ describe('kubernetes runtime', () => {
 
     const [hostPod] = await cluster.list('pods', `${LABELS.task}=${host.labels.task}`);
     const [nonePod] = await cluster.list('pods', `${LABELS.task}=${none.labels.task}`);
-    expect(hostPod!.spec.hostNetwork).toBe(true);
+    expect(hostPod!.spec).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
     expect(nonePod!.spec.hostNetwork ?? false).toBe(false);
     const [policy] = await cluster.list('networkpolicies', `${LABELS.task}=${none.labels.task}`);
     expect(policy!.spec).toMatchObject({ podSelector: { matchLabels: { [LABELS.task]: none.labels.task } }, policyTypes: ['Ingress', 'Egress'] });
@@ -222,6 +222,22 @@ describe('kubernetes runtime', () => {
     expect(output.text()).toBe('one\ntwo\n');
     await task.remove();
     await expectNothingLeft(spec);
+  });
+
+  it('a task found after its ended pod was collected reports the end its Job records', async () => {
+    const runtime = newRuntime();
+    const specs = [taskSpec('exit 0'), taskSpec('exit 4')];
+    for (const spec of specs) await (await runtime.start(spec)).exit();
+    for (const spec of specs) {
+      const [pod] = await cluster.list('pods', selectorOf(spec));
+      await cluster.deletePod(pod!.metadata.name);
+    }
+    const found = await newRuntime().find(server);
+    const [passed, failed] = specs.map((spec) => found.find((task) => task.labels.task === spec.labels.task)!);
+    expect(await passed!.exit()).toEqual({ exitCode: 0, oomKilled: false, error: null });
+    expect(await failed!.exit()).toEqual({ exitCode: null, oomKilled: false, error: expect.stringMatching(/^kubernetes failed the task's Job and its pod is gone \(BackoffLimitExceeded: /) });
+    await Promise.all([passed!.remove(), failed!.remove()]);
+    for (const spec of specs) await expectNothingLeft(spec);
   });
 
   it('an unreachable API server is one line naming its URL and context, the cause and the fix', async () => {

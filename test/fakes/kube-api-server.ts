@@ -10,7 +10,7 @@ import { runContainer, type ContainerRun, type PodSpecShape } from './kube-kubel
 
 /**
  * A stand-in Kubernetes API server on loopback for exactly the calls the kubernetes backend makes: Jobs, Secrets,
- * NetworkPolicies and pods in a namespace (create, list by label selector, get, delete with grace and propagation),
+ * NetworkPolicies and pods in a namespace (create, list by label or name, get, delete with grace and propagation),
  * a pod's log with follow, bearer-token auth over TLS with its own CA, and the real API's Status objects and codes
  * (401, 404, 409, 400, 422).
  * It plays the Job controller (one pod per Job, backoffLimit respected by never retrying), the garbage collector
@@ -148,7 +148,12 @@ export class FakeKubeApiServer {
 
   private list(response: ServerResponse, resource: Resource, namespace: string, query: URLSearchParams): void {
     const matches = selector(query.get('labelSelector') ?? '');
-    let items = this.objects(resource).filter((object) => object.metadata.namespace === namespace && matches(object.metadata.labels ?? {}));
+    const field = query.get('fieldSelector');
+    const named = field ? /^metadata\.name=(.+)$/.exec(field)?.[1] : undefined;
+    if (field && !named) throw new ApiStatus(400, 'BadRequest', `the stand-in knows only the field selector metadata.name, not ${field}`);
+    let items = this.objects(resource).filter(
+      (object) => object.metadata.namespace === namespace && matches(object.metadata.labels ?? {}) && (!named || object.metadata.name === named),
+    );
     const limit = Number(query.get('limit') ?? 0);
     if (limit > 0) items = items.slice(0, limit);
     json(response, 200, { apiVersion: KINDS[resource].apiVersion, kind: `${KINDS[resource].kind}List`, metadata: { resourceVersion: String(this.version) }, items });

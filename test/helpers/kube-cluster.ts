@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { FakeKubeApiServer } from '../fakes/kube-api-server.js';
 
 /**
@@ -18,6 +19,8 @@ export interface TestCluster {
   dir: string;
   /** The objects of one kind that carry the label selector, as the API returns them. */
   list(resource: 'jobs' | 'pods' | 'secrets' | 'networkpolicies', labelSelector: string): Promise<KubeObject[]>;
+  /** What the cluster's pod garbage collector does to an ended pod while the fleet is down. */
+  deletePod(name: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -53,6 +56,11 @@ export async function startTestCluster(): Promise<TestCluster> {
       if (resource === 'pods') return plain(await apis.core.listNamespacedPod(request));
       if (resource === 'secrets') return plain(await apis.core.listNamespacedSecret(request));
       return plain(await apis.networking.listNamespacedNetworkPolicy(request));
+    },
+    async deletePod(name) {
+      await apis.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
+      // A real cluster keeps the object until the Job controller drops its finalizer.
+      while ((await apis.core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${name}` })).items.length > 0) await delay(200);
     },
     async close() {
       await fake?.close();

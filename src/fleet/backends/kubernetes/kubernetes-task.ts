@@ -5,7 +5,7 @@ import { apiFailure, isNotFound } from './kube-errors.js';
 import { taskSelector } from './job-manifest.js';
 import type { Job, Pod } from './kube-objects.js';
 import { followPodLog, type LogFollow } from './pod-log.js';
-import { jobFailure, podState } from './pod-state.js';
+import { jobOutcome, podState } from './pod-state.js';
 
 export interface TaskContext {
   api: KubeApi;
@@ -123,8 +123,8 @@ export class KubernetesTask implements TaskHandle {
         removeTask: true,
       };
     }
-    const failure = jobFailure(job);
-    return failure ? { exit: { exitCode: null, oomKilled: false, error: failure }, removeTask: false } : null;
+    const outcome = jobOutcome(job);
+    return outcome ? { exit: outcome, removeTask: false } : null;
   }
 
   /** The pod's name once its container runs or ran; null when it never will or the output was closed. */

@@ -33,10 +33,16 @@ export function podState(pod: Pod, image: string): PodState {
   return { phase: 'waiting' };
 }
 
-/** The Job's own failure, for a task whose pod is gone (deleted by someone, or evicted and collected). */
-export function jobFailure(job: Job): string | null {
-  const failed = job.status?.conditions?.find((condition) => condition.type === 'Failed' && condition.status === 'True');
-  return failed ? `kubernetes failed the task's Job (${failed.reason ?? 'Failed'}: ${clean(failed.message)})` : null;
+/**
+ * The end the Job records, for a task whose pod is gone (collected by the cluster's pod garbage collector while
+ * the fleet was down, or deleted by someone): its exit code is gone with the pod; null while the Job runs.
+ */
+export function jobOutcome(job: Job): TaskExit | null {
+  const holds = (type: string) => job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
+  if (holds('Complete')) return { exitCode: 0, oomKilled: false, error: null };
+  const failed = holds('Failed');
+  if (!failed) return null;
+  return { exitCode: null, oomKilled: false, error: `kubernetes failed the task's Job and its pod is gone (${failed.reason ?? 'Failed'}: ${clean(failed.message)})` };
 }
 
 function ended(error: string): PodState {
