@@ -192,6 +192,11 @@ describe('kubernetes runtime', () => {
     expect(await cluster.list('pods', selectorOf(spec))).toEqual([]);
     expect(await cluster.list('jobs', selectorOf(spec))).toEqual([]);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    if (cluster.fake) {
+      const deletes = cluster.fake.requests.filter((request) => request.startsWith('DELETE') && request.includes(task.id));
+      expect(deletes[0]).toMatch(new RegExp(`^DELETE /api/v1/namespaces/${cluster.namespace}/pods/${task.id}-\\w+\\?gracePeriodSeconds=10$`));
+      expect(deletes[1]).toBe(`DELETE /apis/batch/v1/namespaces/${cluster.namespace}/jobs/${task.id}?propagationPolicy=Background`);
+    }
     expect((await task.exit()).error).toBeNull();
     await task.remove();
     await expectNothingLeft(spec);

@@ -65,14 +65,19 @@ export class KubernetesTask implements TaskHandle {
     return this.ended;
   }
 
+  /**
+   * The Job goes only once its pod is gone: the garbage collector's own delete of the pod would cut a grace
+   * longer than the pod's terminationGracePeriodSeconds (30 s). With backoffLimit 0 the Job makes no new pod.
+   */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     const gracePeriodSeconds = Math.max(0, Math.ceil(graceMs / 1000));
     for (const pod of await this.pods('listing the task\'s pods')) {
       await this.ignoringNotFound(`deleting pod ${pod}`, () => this.context.api.core.deleteNamespacedPod({ name: pod, namespace: this.context.namespace, gracePeriodSeconds }));
     }
+    await this.waitUntilGone({ job: false, withinMs: graceMs + GONE_WAIT_MS });
     await this.deleteJob();
-    await this.waitUntilGone(graceMs + GONE_WAIT_MS);
+    await this.waitUntilGone({ job: true, withinMs: GONE_WAIT_MS });
   }
 
   async remove(): Promise<void> {
@@ -85,7 +90,7 @@ export class KubernetesTask implements TaskHandle {
     await this.ignoringNotFound(`deleting Secret ${this.id}`, () => api.core.deleteNamespacedSecret({ name: this.id, namespace }));
     // Without the right to delete NetworkPolicies the API's garbage collector still removes it with its Job.
     await api.networking.deleteNamespacedNetworkPolicy({ name: this.id, namespace }).catch(() => undefined);
-    await this.waitUntilGone(GONE_WAIT_MS);
+    await this.waitUntilGone({ job: true, withinMs: GONE_WAIT_MS });
   }
 
   private async watchUntilEnd(): Promise<TaskExit> {
@@ -179,14 +184,16 @@ export class KubernetesTask implements TaskHandle {
     }
   }
 
-  /** Polls until neither the Job nor a pod of the task is left; the kubelet ends a pod on its own time. */
-  private async waitUntilGone(withinMs: number): Promise<void> {
-    const deadline = Date.now() + withinMs;
+  /** Polls until no pod of the task (and, if asked, not its Job) is left; the kubelet ends a pod on its own time. */
+  private async waitUntilGone(options: { job: boolean; withinMs: number }): Promise<void> {
+    const deadline = Date.now() + options.withinMs;
     for (;;) {
       const pods = await this.pods('checking that the task\'s pods are gone');
-      const job = await this.job().catch((error: unknown) => {
-        throw apiFailure(this.context.api, `checking that Job ${this.id} is gone`, error);
-      });
+      const job = options.job
+        ? await this.job().catch((error: unknown) => {
+            throw apiFailure(this.context.api, `checking that Job ${this.id} is gone`, error);
+          })
+        : undefined;
       if (pods.length === 0 && !job) return;
       if (Date.now() > deadline) {
         const left = [...(job ? [`job/${this.id}`] : []), ...pods.map((pod) => `pod/${pod}`)].join(' ');
