@@ -247,7 +247,7 @@ describe('kubernetes runtime', () => {
 
   it('an unreachable API server is one line naming its URL and context, the cause and the fix', async () => {
     const url = `https://127.0.0.1:${await closedPort()}`;
-    const kubeconfig = (cluster.fake ?? (await startStandIn())).writeKubeconfig(cluster.dir, 'test-token', url);
+    const kubeconfig = (cluster.fake ?? (await startStandIn())).writeKubeconfig(cluster.dir, { server: url });
     const runtime = newRuntime(kubeconfig);
     const problem = await runtime.problem();
     expect(problem).toMatch(new RegExp(`^kubernetes API at ${url} \\(context fake\\) is unreachable while listing Jobs in namespace \\S+: .*ECONNREFUSED.*; start the cluster`));
@@ -255,8 +255,14 @@ describe('kubernetes runtime', () => {
     await expect(runtime.start(taskSpec('true'))).rejects.toThrow(RuntimeError);
   });
 
+  fakeOnly('an API server whose certificate the kubeconfig does not trust is one line', async () => {
+    const problem = await newRuntime(cluster.fake!.writeKubeconfig(cluster.dir, { trustCa: false })).problem();
+    expect(problem).toMatch(/^kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(context fake\) is not trusted while listing Jobs .*certificate.*; set the cluster's certificate-authority-data/);
+    expect(problem).not.toContain('\n');
+  });
+
   fakeOnly('a refused credential (401) is one line and starts nothing', async () => {
-    const runtime = newRuntime(cluster.fake!.writeKubeconfig(cluster.dir, 'stale-token'));
+    const runtime = newRuntime(cluster.fake!.writeKubeconfig(cluster.dir, { token: 'stale-token' }));
     const problem = await runtime.problem();
     expect(problem).toMatch(/^kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(context fake\) refused the credentials while listing Jobs .*\(401 Unauthorized\); renew the context's token/);
     expect(problem).not.toContain('\n');
@@ -264,6 +270,20 @@ describe('kubernetes runtime', () => {
     const error = await runtime.start(spec).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(RuntimeError);
     expect((error as Error).message).toMatch(/refused the credentials while creating Job/);
+    await expectNothingLeft(spec);
+  });
+
+  fakeOnly('a Secret the context may not create (403) is one line, and the Job made before it is removed', async () => {
+    cluster.fake!.forbidCreating('secrets');
+    const spec = taskSpec('echo should-not-run', { secrets: { KEY: 'value' }, network: 'none' });
+    const error = await newRuntime()
+      .start(spec)
+      .catch((caught: unknown) => caught)
+      .finally(() => cluster.fake!.forbidCreating(null));
+    expect(error).toBeInstanceOf(RuntimeError);
+    expect((error as Error).message).toMatch(
+      /^kubernetes API at \S+ \(context fake\) forbids creating the Secret or NetworkPolicy of Job \S+ in namespace \S+ \(403: secrets is forbidden: User "fake" cannot create resource "secrets" in API group "" in the namespace "\S+"\); grant the context's user a Role/,
+    );
     await expectNothingLeft(spec);
   });
 

@@ -60,6 +60,8 @@ export class FakeKubeApiServer {
   private readonly store = new Map<Resource, Map<string, Stored>>(Object.keys(KINDS).map((resource) => [resource as Resource, new Map()]));
   private readonly pods = new Map<string, PodRuntime>();
   private version = 1;
+  /** A resource whose creation RBAC refuses, as for a context whose Role leaves it out. */
+  private forbidden: Resource | null = null;
   /** Every request's method and path with query, for tests that check what the backend asked for. */
   readonly requests: string[] = [];
 
@@ -80,13 +82,15 @@ export class FakeKubeApiServer {
     return fake;
   }
 
-  /** A kubeconfig for this server (JSON, which is YAML) with one context, `fake`, and the given token. */
-  writeKubeconfig(dir: string, token = this.options.token, server = this.url): string {
+  /** A kubeconfig (JSON, which is YAML) with one context, `fake`: for this server, or as changed by `options`. */
+  writeKubeconfig(dir: string, options: { token?: string; server?: string; trustCa?: boolean } = {}): string {
+    const { token = this.options.token, server = this.url, trustCa = true } = options;
     const file = join(dir, `kubeconfig-${randomBytes(4).toString('hex')}`);
+    const ca = trustCa ? { 'certificate-authority-data': Buffer.from(this.certificate).toString('base64') } : {};
     const config = {
       apiVersion: 'v1',
       kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server, 'certificate-authority-data': Buffer.from(this.certificate).toString('base64') } }],
+      clusters: [{ name: 'fake', cluster: { server, ...ca } }],
       users: [{ name: 'fake', user: { token } }],
       contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
       'current-context': 'fake',
@@ -102,6 +106,10 @@ export class FakeKubeApiServer {
   /** Pids of containers still running. */
   runningPids(): number[] {
     return [...this.pods.values()].flatMap((pod) => (pod.run && !pod.ended ? [pod.run.pid] : []));
+  }
+
+  forbidCreating(resource: Resource | null): void {
+    this.forbidden = resource;
   }
 
   /** Kills the pod's container as the OOM killer would; its status then says OOMKilled. */
@@ -166,6 +174,10 @@ export class FakeKubeApiServer {
   }
 
   private create(response: ServerResponse, resource: Resource, namespace: string, body: string): void {
+    if (this.forbidden === resource) {
+      const group = KINDS[resource].prefix.replace(/^\/apis?\/?/, '').replace(/\/?v1$/, '');
+      throw new ApiStatus(403, 'Forbidden', `${resource} is forbidden: User "fake" cannot create resource "${resource}" in API group "${group}" in the namespace "${namespace}"`);
+    }
     if (!this.options.namespaces.includes(namespace)) throw new ApiStatus(404, 'NotFound', `namespaces "${namespace}" not found`);
     const object = JSON.parse(body) as Stored;
     const name = object.metadata?.name;

@@ -20,6 +20,11 @@ export function isNotFound(error: unknown): boolean {
 export function apiFailure(address: ApiAddress, doing: string, error: unknown): RuntimeError {
   const where = `kubernetes API at ${address.server} (context ${address.context})`;
   const code = statusCode(error);
+  if (code === null && /certificate/i.test(networkCause(error))) {
+    return new RuntimeError(
+      `${where} is not trusted while ${doing}: ${networkCause(error)}; set the cluster's certificate-authority-data in the kubeconfig to the cluster's CA`,
+    );
+  }
   if (code === null && isNetworkError(error)) {
     return new RuntimeError(
       `${where} is unreachable while ${doing}: ${networkCause(error)}; start the cluster, or point the backend's kubeconfig and context at a running one`,
