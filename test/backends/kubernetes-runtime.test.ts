@@ -5,10 +5,11 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LABELS, RuntimeError, type RemoteTaskSpec, type TaskHandle } from '../../src/fleet/backends/remote/agent-runtime.js';
 import { KubernetesRuntime } from '../../src/fleet/backends/kubernetes/kubernetes-runtime.js';
+import { writeKubeconfig } from '../fakes/kube-api-server.js';
 import { ABSENT_IMAGE, REAL_KUBECONFIG, startTestCluster, type TestCluster } from '../helpers/kube-cluster.js';
 
 // Against the stand-in API server unless FLEET_MCP_TEST_KUBECONFIG names a real cluster's kubeconfig; the cases
-// that steer the kubelet (OOM, a missing image, the network attack) need the stand-in.
+// that steer the cluster (an OOM kill, a missing image, a refused token, certificate or Role) need the stand-in.
 const fakeOnly = it.skipIf(Boolean(REAL_KUBECONFIG));
 
 let cluster: TestCluster;
@@ -216,6 +217,9 @@ describe('kubernetes runtime', () => {
   it('a second runtime finds the task by its labels, follows its output from the start and removes it', async () => {
     const spec = taskSpec('echo one; echo two');
     const first = await newRuntime().start(spec);
+    const closed = follow(first);
+    closed.close();
+    await closed.done;
     const again = newRuntime();
     const found = await again.find(server);
     const task = found.find((candidate) => candidate.id === first.id)!;
@@ -225,6 +229,7 @@ describe('kubernetes runtime', () => {
     expect(await task.exit()).toEqual({ exitCode: 0, oomKilled: false, error: null });
     await output.done;
     expect(output.text()).toBe('one\ntwo\n');
+    expect(closed.text()).toBe('');
     await task.remove();
     await expectNothingLeft(spec);
   });
@@ -247,7 +252,7 @@ describe('kubernetes runtime', () => {
 
   it('an unreachable API server is one line naming its URL and context, the cause and the fix', async () => {
     const url = `https://127.0.0.1:${await closedPort()}`;
-    const kubeconfig = (cluster.fake ?? (await startStandIn())).writeKubeconfig(cluster.dir, { server: url });
+    const kubeconfig = writeKubeconfig(cluster.dir, { server: url, token: 'test-token', ca: null });
     const runtime = newRuntime(kubeconfig);
     const problem = await runtime.problem();
     expect(problem).toMatch(new RegExp(`^kubernetes API at ${url} \\(context fake\\) is unreachable while listing Jobs in namespace \\S+: .*ECONNREFUSED.*; start the cluster`));
@@ -311,11 +316,3 @@ describe('kubernetes runtime', () => {
     await expect(noNamespace.start(taskSpec('true'))).rejects.toThrow(/has no such namespace while creating Job .*; create the namespace/);
   });
 });
-
-/** For the unreachable case on a real cluster: only its kubeconfig writer is used. */
-async function startStandIn() {
-  const { FakeKubeApiServer } = await import('../fakes/kube-api-server.js');
-  const fake = await FakeKubeApiServer.start({ token: 'test-token', namespaces: [], missingImages: [] });
-  await fake.close();
-  return fake;
-}

@@ -82,21 +82,10 @@ export class FakeKubeApiServer {
     return fake;
   }
 
-  /** A kubeconfig (JSON, which is YAML) with one context, `fake`: for this server, or as changed by `options`. */
+  /** A kubeconfig for this server, or as changed by `options`. */
   writeKubeconfig(dir: string, options: { token?: string; server?: string; trustCa?: boolean } = {}): string {
     const { token = this.options.token, server = this.url, trustCa = true } = options;
-    const file = join(dir, `kubeconfig-${randomBytes(4).toString('hex')}`);
-    const ca = trustCa ? { 'certificate-authority-data': Buffer.from(this.certificate).toString('base64') } : {};
-    const config = {
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [{ name: 'fake', cluster: { server, ...ca } }],
-      users: [{ name: 'fake', user: { token } }],
-      contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
-      'current-context': 'fake',
-    };
-    writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
-    return file;
+    return writeKubeconfig(dir, { server, token, ca: trustCa ? this.certificate : null });
   }
 
   objects(resource: Resource): Stored[] {
@@ -357,6 +346,22 @@ export class FakeKubeApiServer {
     runtime.followers.add(response);
     response.on('close', () => runtime.followers.delete(response));
   }
+}
+
+/** A kubeconfig (JSON, which is YAML) with one context, `fake`. */
+export function writeKubeconfig(dir: string, options: { server: string; token: string; ca: string | null }): string {
+  const file = join(dir, `kubeconfig-${randomBytes(4).toString('hex')}`);
+  const ca = options.ca ? { 'certificate-authority-data': Buffer.from(options.ca).toString('base64') } : {};
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [{ name: 'fake', cluster: { server: options.server, ...ca } }],
+    users: [{ name: 'fake', user: { token: options.token } }],
+    contexts: [{ name: 'fake', context: { cluster: 'fake', user: 'fake' } }],
+    'current-context': 'fake',
+  };
+  writeFileSync(file, JSON.stringify(config), { mode: 0o600 });
+  return file;
 }
 
 /** A certificate for 127.0.0.1 that the kubeconfig names as its cluster's CA, as kind's and k3s's do. */
