@@ -142,6 +142,10 @@ describe('kubernetes runtime', () => {
     expect(container.resources).toEqual({ limits: { cpu: '1500m', memory: '268435456' }, requests: { cpu: '1500m', memory: '268435456' } });
     expect(container.env).toContainEqual({ name: 'FLEET_ROLE', value: 'coder' });
     expect(podSpec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: task.id }) }));
+    expect(container.volumeMounts.map((mount: { mountPath: string; readOnly: boolean }) => [mount.mountPath, mount.readOnly])).toEqual([
+      ['/var/run/fleet-secrets', true],
+      ...mounts.map((mount) => [mount.target, true]),
+    ]);
     expect(stored!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Job', name: task.id, uid: job!.metadata.uid })]);
     expect(Object.keys(stored!.data)).toEqual(['API_KEY']);
     for (const [what, text] of [['job', JSON.stringify(job)], ['pod', JSON.stringify(pod)], ['log', lines]] as const) {
