@@ -218,6 +218,16 @@ describe('kubernetes runtime', () => {
     await task.remove();
   });
 
+  fakeOnly('reports a pod the kubelet evicted with the eviction\'s reason', async () => {
+    const spec = taskSpec('echo ready; sleep 300');
+    const task = await newRuntime().start(spec);
+    await follow(task).holds('ready');
+    const [pod] = await cluster.list('pods', selectorOf(spec));
+    cluster.fake!.evict(pod!.metadata.name);
+    expect(await task.exit()).toEqual({ exitCode: 137, oomKilled: false, error: expect.stringMatching(/^kubernetes evicted the task's pod \(The node was low on resource: memory\..*\); give the node more room/) });
+    await task.remove();
+  });
+
   it('a second runtime finds the task by its labels, follows its output from the start and removes it', async () => {
     const spec = taskSpec('echo one; echo two');
     const first = await newRuntime().start(spec);

@@ -103,9 +103,22 @@ export class FakeKubeApiServer {
 
   /** Kills the pod's container as the OOM killer would; its status then says OOMKilled. */
   oomKill(podName: string): void {
+    this.runningContainer(podName).oomKill();
+  }
+
+  /** Evicts the pod as a kubelet short of memory does: kills its container and marks the pod Evicted. */
+  evict(podName: string): void {
+    const pod = this.objects('pods').find((candidate) => candidate.metadata.name === podName)!;
+    const status = pod.status as PodStatus & { reason?: string; message?: string };
+    status.reason = 'Evicted';
+    status.message = 'The node was low on resource: memory. Threshold quantity: 100Mi, available: 51200Ki.';
+    this.runningContainer(podName).terminate(0);
+  }
+
+  private runningContainer(podName: string): ContainerRun {
     const runtime = [...this.pods.entries()].find(([key]) => key.endsWith(`/${podName}`))?.[1];
     if (!runtime?.run) throw new Error(`pod ${podName} has no running container`);
-    runtime.run.oomKill();
+    return runtime.run;
   }
 
   async close(): Promise<void> {

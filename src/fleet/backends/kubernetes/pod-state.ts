@@ -14,7 +14,12 @@ export function podState(pod: Pod, image: string): PodState {
   if (state?.terminated) {
     const { exitCode, reason, message } = state.terminated;
     const cannotStart = reason === 'StartError' || reason === 'ContainerCannotRun';
-    const error = cannotStart ? `kubernetes could not start the task's command in image "${image}" (${reason}: ${clean(message)}); check that the image holds the command` : null;
+    const evicted = pod.status?.reason === 'Evicted';
+    const error = cannotStart
+      ? `kubernetes could not start the task's command in image "${image}" (${reason}: ${clean(message)}); check that the image holds the command`
+      : evicted
+        ? `kubernetes evicted the task's pod (${clean(pod.status?.message)}); give the node more room or the role lower limits`
+        : null;
     return { phase: 'ended', exit: { exitCode, oomKilled: reason === 'OOMKilled', error }, ran: !cannotStart };
   }
   const waiting = state?.waiting?.reason ?? '';
