@@ -85,10 +85,10 @@ async function closedPort(): Promise<number> {
 describe('kubernetes runtime', () => {
   it('runs a Job with the labels, limits and guards, hands the secret over only as a file, and reports output and exit', async () => {
     const secret = `sk-${randomBytes(12).toString('hex')}`;
-    // The task's user (uid 1000) must be able to read the host's folder, as on a real node.
+    // Open to the task's user (uid 1000) even for writing, so only the read-only mount keeps its writes out.
     const tools = mkdtempSync(join(cluster.dir, 'tools-'));
     chmodSync(cluster.dir, 0o755);
-    chmodSync(tools, 0o755);
+    chmodSync(tools, 0o777);
     writeFileSync(join(tools, 'tool'), 'toolchain-here\n');
     const mounts = cluster.fake ? [{ source: tools, target: '/run/fleet-tools' }] : [];
     // The task is what a hostile agent would try: read the namespace's API token, gain privileges, keep the key.

@@ -7,7 +7,7 @@ import { join } from 'node:path';
  * The stand-in API server's kubelet: runs a pod's one container as a local process, with what the container
  * runtime would set up done for real where this host can: the Secret volume (and the service account token unless
  * automountServiceAccountToken is false) bind-mounted read-only at their paths in a private mount namespace with
- * its own /run, hostPath volumes bind-mounted read-only, runAsUser/runAsGroup/fsGroup, no_new_privs for
+ * its own /run, hostPath volumes bind-mounted (read-only as the mount says), runAsUser/runAsGroup/fsGroup, no_new_privs for
  * allowPrivilegeEscalation false, an empty bounding set for drop ALL, and no network at all when a deny-all
  * NetworkPolicy selects the pod. CPU and memory limits, seccomp and the image are only fields: the process runs
  * from this host's root.
@@ -66,21 +66,22 @@ export function runContainer(request: RunRequest): ContainerRun | StartFailure {
   }
   const root = mkdtempSync(join(tmpdir(), `kube-pod-${request.podName}-`));
   chmodSync(root, 0o755);
-  const mounts: { source: string; target: string }[] = [];
+  const mounts: { source: string; target: string; readOnly: boolean }[] = [];
   for (const mount of container.volumeMounts ?? []) {
     const volume = request.spec.volumes?.find((candidate) => candidate.name === mount.name);
     if (volume?.secret) {
       const data = request.secrets.get(volume.secret.secretName) ?? {};
-      mounts.push({ source: writeFiles(join(root, mount.name), data, volume.secret.defaultMode ?? 0o644, podContext.fsGroup), target: mount.mountPath });
+      // The kubelet mounts Secret volumes read-only whatever the mount says.
+      mounts.push({ source: writeFiles(join(root, mount.name), data, volume.secret.defaultMode ?? 0o644, podContext.fsGroup), target: mount.mountPath, readOnly: true });
     } else if (volume?.hostPath) {
-      mounts.push({ source: volume.hostPath.path, target: mount.mountPath });
+      mounts.push({ source: volume.hostPath.path, target: mount.mountPath, readOnly: mount.readOnly === true });
     } else {
       return { reason: 'CreateContainerConfigError', message: `volume "${mount.name}" is not one the stand-in kubelet mounts` };
     }
   }
   if (request.spec.automountServiceAccountToken !== false) {
     const token = { token: Buffer.from(request.serviceAccountToken), namespace: Buffer.from(request.namespace) };
-    mounts.push({ source: writeFiles(join(root, 'serviceaccount'), token, 0o644, undefined), target: SERVICE_ACCOUNT_DIR });
+    mounts.push({ source: writeFiles(join(root, 'serviceaccount'), token, 0o644, undefined), target: SERVICE_ACCOUNT_DIR, readOnly: true });
   }
   const outside = mounts.find((mount) => !runPath(mount.target));
   if (outside) return { reason: 'CreateContainerError', message: `the stand-in kubelet mounts only under /run, not at ${outside.target}` };
@@ -96,7 +97,7 @@ export function runContainer(request: RunRequest): ContainerRun | StartFailure {
   // Mount points are made inside the private /run, never on this host; the last exec keeps the spawned pid.
   const setup = [
     'mount -t tmpfs -o mode=755 tmpfs /run',
-    ...mounts.map((_, index) => `mkdir -p "$T${index}" && mount --bind "$S${index}" "$T${index}" && mount -o remount,bind,ro "$T${index}"`),
+    ...mounts.map((mount, index) => `mkdir -p "$T${index}" && mount --bind "$S${index}" "$T${index}"${mount.readOnly ? ` && mount -o remount,bind,ro "$T${index}"` : ''}`),
     `exec setpriv ${privileges.join(' ')} -- "$@"`,
   ].join(' && ');
   const mountEnv = Object.fromEntries(mounts.flatMap((mount, index) => [[`S${index}`, mount.source], [`T${index}`, runPath(mount.target)!]]));
