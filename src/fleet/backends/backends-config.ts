@@ -43,6 +43,8 @@ const backendSchema = z.strictObject({
   kubeconfig: z.string().min(1).optional(),
   context: z.string().min(1).optional(),
   namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'namespace must be a Kubernetes namespace name' }).optional(),
+  /** kubernetes: the uid (and gid) the task's processes run as, never root; default 1000. */
+  run_as_user: z.number({ error: 'run_as_user must be a uid above 0' }).int().min(1, { error: 'run_as_user must be a uid above 0' }).optional(),
   image: z.string({ error: 'image is required: the image that holds the agent CLI, git and sh' }).min(1),
   /** 'host' shows the host's loopback to agents; a named network needs git_url. */
   network: z.string().min(1).default('host'),

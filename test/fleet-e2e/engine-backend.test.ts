@@ -1,0 +1,231 @@
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
+import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
+import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
+import { FAKE_IMAGE, importFakeImage, initSwarm, missingEngine, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers } from '../helpers/server.js';
+import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+
+/**
+ * The fake agent CLI, mounted read-only into the image (whose /usr is the host's): its task text says what to do.
+ * `attack` is what a hostile agent would try with its clone: commit on main and push there, and to another agent's
+ * branch, through a pushurl of its own.
+ */
+const AGENT = `#!/bin/sh
+case "$1" in
+  write:*) name=\${1#write:}; echo "work of $name" > "$name.txt"; echo "wrote $name.txt"; echo "to stderr" >&2 ;;
+  wait-for:*) echo waiting; while [ ! -e "/opt/fleet-fake/\${1#wait-for:}" ]; do sleep 0.2; done; echo done > waited.txt; echo released ;;
+  sleep) echo sleeping; sleep 600 ;;
+  hog) echo hogging; exec node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));' ;;
+  attack)
+    git config remote.origin.pushurl "$FLEET_GIT_URL"
+    echo owned > owned.txt && git add owned.txt && git commit -qm owned
+    git push origin HEAD:refs/heads/main 2>&1 | tail -1
+    git push origin HEAD:refs/heads/fleet/other 2>&1 | tail -1
+    git update-ref refs/heads/main HEAD ;;
+esac
+`;
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+interface EngineCase {
+  name: 'docker' | 'podman' | 'swarm';
+  binaries: string[];
+  start(): Promise<PrivateEngine>;
+}
+
+const ENGINES: EngineCase[] = [
+  { name: 'docker', binaries: ['dockerd', 'docker', 'containerd', 'runc'], start: dockerWithImage },
+  { name: 'podman', binaries: ['podman', 'catatonit'], start: async () => withImage(await startPodman(), 'podman') },
+  {
+    name: 'swarm',
+    binaries: ['dockerd', 'docker', 'containerd', 'runc'],
+    start: async () => {
+      const engine = await dockerWithImage();
+      await initSwarm(engine);
+      return engine;
+    },
+  },
+];
+
+async function dockerWithImage(): Promise<PrivateEngine> {
+  return withImage(await startDockerd(), 'docker');
+}
+
+function withImage(engine: PrivateEngine, kind: 'docker' | 'podman'): PrivateEngine {
+  importFakeImage(engine, kind);
+  return engine;
+}
+
+for (const engineCase of ENGINES) {
+  const missing = missingEngine(engineCase.binaries);
+  test.runIf(missing !== null && process.env.CI === 'true')(`${engineCase.name} is installed`, () => {
+    throw new Error(missing!);
+  });
+
+  describe.skipIf(missing !== null)(`agents on ${engineCase.name}, through the server`, () => {
+    let engine: PrivateEngine;
+    let fake: string;
+    beforeAll(async () => {
+      engine = await engineCase.start();
+      fake = mkdtempSync('/var/tmp/fleet-fake-cli-');
+      chmodSync(fake, 0o755);
+      writeFileSync(join(fake, 'agent'), AGENT, { mode: 0o755 });
+    }, 120_000);
+    afterAll(async () => {
+      await engine?.stop();
+      if (fake) rmSync(fake, { recursive: true, force: true });
+    }, 60_000);
+
+    const leftovers = async (): Promise<string[]> => {
+      const client = new EngineClient({ host: engine.host });
+      const filters = JSON.stringify({ label: [LABELS.server] });
+      const containers = (await client.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1, filters } })).body;
+      const found = containers.map((container) => `container ${container.Id}`);
+      if (engineCase.name === 'swarm') {
+        for (const kind of ['services', 'secrets'] as const) {
+          const objects = (await client.json<{ ID: string }[]>('GET', `/${kind}`, { query: { filters } })).body;
+          found.push(...objects.map((object) => `${kind} ${object.ID}`));
+        }
+      }
+      return found;
+    };
+
+    function engineFleet(roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox {
+      const fleet = createFleetSandbox();
+      const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+      config.backends = {
+        box: {
+          engine: engineCase.name,
+          host: engine.host,
+          image: FAKE_IMAGE,
+          network: 'host',
+          mounts: [
+            { source: '/usr', target: '/usr' },
+            { source: fake, target: '/opt/fleet-fake' },
+          ],
+          secrets: ['FLEET_TEST_PROVIDER_KEY'],
+          ...backendExtra,
+        },
+      };
+      config.roles.boxed = { command: ['/opt/fleet-fake/agent', '{task}'], backend: 'box', task_is_operand: true, ...roleExtra };
+      writeFileSync(fleet.configFile, JSON.stringify(config));
+      return fleet;
+    }
+
+    const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
+    const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> => startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env });
+
+    it('runs a task in a container whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
+      const fleet = engineFleet();
+      const server = await start(fleet);
+      await server.ok('create_agent', { name: 'ada', project: 'repo', role: 'boxed', task: 'write:ada' });
+      const waited = await server.ok('wait_for_agent', { name: 'ada', timeout_seconds: 120 });
+      expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+      const log = await server.ok('show_agent_log', { name: 'ada' });
+      expect(JSON.stringify(log)).toContain('wrote ada.txt');
+      const changes = await server.ok('show_agent_changes', { name: 'ada' });
+      expect(JSON.stringify(changes)).toContain('ada.txt');
+      await server.ok('merge_agent', { name: 'ada' });
+      expect(execFileSync('git', ['-C', fleet.repo, 'show', 'main:ada.txt'], { encoding: 'utf8' })).toBe('work of ada\n');
+      await server.ok('delete_agent', { name: 'ada' });
+      expect(existsSync(join(fleet.dataDir, 'worktrees', 'ada'))).toBe(false);
+      expect(await leftovers()).toEqual([]);
+      await server.server.stop();
+    }, 240_000);
+
+    it('refuses a hostile agent every ref but its own: main and another agent\'s branch stay as they were', async () => {
+      const fleet = engineFleet();
+      const server = await start(fleet);
+      const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
+      await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
+      await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
+      expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
+      expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
+      const changes = JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }));
+      expect(changes).toContain('owned.txt');
+      await server.ok('delete_agent', { name: 'mallory', force: true });
+      expect(await leftovers()).toEqual([]);
+      await server.server.stop();
+    }, 240_000);
+
+    it('cancels a running task: its container and everything of it go', async () => {
+      const fleet = engineFleet();
+      const server = await start(fleet);
+      await server.ok('create_agent', { name: 'sleeper', project: 'repo', role: 'boxed', task: 'sleep' });
+      await waitForLog(server, 'sleeper', 'sleeping');
+      await server.ok('cancel_agent', { name: 'sleeper' });
+      const waited = await server.ok('wait_for_agent', { name: 'sleeper', timeout_seconds: 120 });
+      expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
+      expect(await leftovers()).toEqual([]);
+      await server.server.stop();
+    }, 240_000);
+
+    it.runIf(engineCase.name === 'docker')('ends a task over its memory limit with a line that names the limit', async () => {
+      const fleet = engineFleet({ limits: { memory: '64m' } });
+      const server = await start(fleet);
+      await server.ok('create_agent', { name: 'hog', project: 'repo', role: 'boxed', task: 'hog' });
+      const waited = await server.ok('wait_for_agent', { name: 'hog', timeout_seconds: 120 });
+      expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
+      expect(JSON.stringify(await server.ok('show_agent_log', { name: 'hog' }))).toContain('went over its memory limit of 64 MiB');
+      expect(await leftovers()).toEqual([]);
+      await server.server.stop();
+    }, 240_000);
+
+    it.runIf(engineCase.name === 'docker')('follows a task again after a restart, and takes its push', async () => {
+      const fleet = engineFleet();
+      const first = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' });
+      await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
+      await waitForLog(first, 'survivor', 'waiting');
+      expect(await first.server.stop('SIGTERM')).toBe(0);
+      const second = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' });
+      writeFileSync(join(fake, 'go-survivor'), '');
+      const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
+      expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+      expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
+      await second.server.stop();
+      expect(await leftovers()).toEqual([]);
+    }, 240_000);
+
+    it.runIf(engineCase.name === 'docker')('refuses in one line, leaving no agent, branch or container: an unreachable engine, a missing secret, an image without the CLI', async () => {
+      const unreachable = engineFleet({}, { host: 'unix:///var/tmp/fleet-no-engine.sock' });
+      const server = await start(unreachable);
+      const refused = await server.fails('create_agent', { name: 'nowhere', project: 'repo', role: 'boxed', task: 'write:x' });
+      expect(refused).toContain('/var/tmp/fleet-no-engine.sock');
+      expect(refused).toContain('no agent was created');
+      expect(() => execFileSync('git', ['-C', unreachable.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/nowhere'], { stdio: 'pipe' })).toThrow();
+      await server.server.stop();
+
+      const secretless = engineFleet({ secrets: ['FLEET_TEST_MISSING_KEY'] });
+      const second = await start(secretless);
+      expect(await second.fails('create_agent', { name: 'keyless', project: 'repo', role: 'boxed', task: 'write:x' })).toContain(
+        'secret FLEET_TEST_MISSING_KEY of backend "box" / role "boxed" is not set in the server\'s environment',
+      );
+      await second.server.stop();
+
+      const cliless = engineFleet({ command: ['no-such-agent-cli', '{task}'] });
+      const third = await start(cliless);
+      await third.ok('create_agent', { name: 'cliless', project: 'repo', role: 'boxed', task: 'write:x' });
+      const waited = await third.ok('wait_for_agent', { name: 'cliless', timeout_seconds: 120 });
+      expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
+      expect(JSON.stringify(await third.ok('show_agent_log', { name: 'cliless' }))).toContain('the image has no');
+      expect(await leftovers()).toEqual([]);
+      await third.server.stop();
+    }, 240_000);
+  });
+}
+
+async function waitForLog(server: FleetServer, name: string, text: string): Promise<void> {
+  for (;;) {
+    if (JSON.stringify(await server.ok('show_agent_log', { name })).includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
