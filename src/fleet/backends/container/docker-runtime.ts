@@ -2,7 +2,7 @@ import type { Duplex } from 'node:stream';
 import { LABELS, RuntimeError, type AgentRuntime, type RemoteTaskSpec, type TaskHandle } from '../remote/agent-runtime.js';
 import { containerCreateBody } from './container-create-body.js';
 import { DockerTask } from './docker-task.js';
-import { EngineClient, type EngineClientOptions } from './engine-client.js';
+import { EngineApiError, EngineClient, type EngineClientOptions } from './engine-client.js';
 import { asLine, engineProblem, localImageId, missingImageLine } from './engine-problem.js';
 import { checkSecretNames, secretLines } from './secret-lines.js';
 import { labelFilter, labelsFrom } from './task-labels.js';
@@ -31,8 +31,7 @@ export class DockerRuntime implements AgentRuntime {
     if (badName) throw new RuntimeError(`${this.kind}: ${badName}`);
     const id = await this.engineStep(() => this.create(spec));
     try {
-      await this.client.json('POST', `/containers/${id}/start`);
-      await this.sendSecrets(id, spec.secrets);
+      await this.startWithSecrets(id, spec.secrets);
     } catch (error) {
       await this.client.json('DELETE', `/containers/${id}`, { query: { force: 1, v: 1 }, accept: [404] }).catch(() => {});
       throw new RuntimeError(asLine(error, this.kind, this.client.address.text));
@@ -62,12 +61,32 @@ export class DockerRuntime implements AgentRuntime {
   }
 
   /**
-   * Writes the secrets on the running container's stdin and closes it: they reach the process without showing in
-   * the container's record, its image or its log. Waits for the engine to close its side, so every byte is in.
+   * Starts the container and writes the secrets on its stdin, then closes it: they reach the process without showing
+   * in the container's record, its image or its log. Docker lets stdin be attached before the start, as `docker run`
+   * does, so a task that ends at once still gets them; Podman 4.3 answers 409 there and is attached once started.
    */
-  private async sendSecrets(id: string, secrets: Record<string, string>): Promise<void> {
-    const stream = await this.client.hijack(`/containers/${id}/attach`, { stream: 1, stdin: 1, stdout: 0, stderr: 0 });
-    await writeAndClose(stream, secretLines(secrets));
+  private async startWithSecrets(id: string, secrets: Record<string, string>): Promise<void> {
+    const attach = () => this.client.hijack(`/containers/${id}/attach`, { stream: 1, stdin: 1, stdout: 0, stderr: 0 });
+    let stdin: Duplex | null = await attach().catch((error: unknown) => {
+      if (error instanceof EngineApiError && error.status === 409) return null;
+      throw error;
+    });
+    await this.client.json('POST', `/containers/${id}/start`);
+    if (!stdin) {
+      try {
+        stdin = await attach();
+      } catch (error) {
+        // Ended before it could be attached: it never read its stdin, so there is nothing to hand over.
+        if (error instanceof EngineApiError && error.status === 409 && !(await this.isRunning(id))) return;
+        throw error;
+      }
+    }
+    await writeAndEnd(stdin, secretLines(secrets));
+  }
+
+  private async isRunning(id: string): Promise<boolean> {
+    const { body } = await this.client.json<{ State?: { Running?: boolean } }>('GET', `/containers/${id}/json`);
+    return body.State?.Running === true;
   }
 
   private async engineStep<T>(step: () => Promise<T>): Promise<T> {
@@ -80,12 +99,18 @@ export class DockerRuntime implements AgentRuntime {
   }
 }
 
-function writeAndClose(stream: Duplex, text: string): Promise<void> {
+/**
+ * Writes and half-closes: the engine then closes the container's stdin (StdinOnce). The engine holds its side open
+ * until the container ends and closes it then; whatever it sends is read and dropped.
+ */
+function writeAndEnd(stream: Duplex, text: string): Promise<void> {
   return new Promise((resolve, reject) => {
     stream.on('error', reject);
-    stream.on('close', () => resolve());
-    // The engine sends nothing back (no stdout or stderr asked), but reading lets its end arrive.
     stream.resume();
-    stream.end(text);
+    stream.end(text, () => {
+      stream.off('error', reject);
+      stream.on('error', () => {});
+      resolve();
+    });
   });
 }

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { EngineClient } from './engine-client.js';
+import { EngineApiError, type EngineClient } from './engine-client.js';
 import { MultiplexedStreamReader } from './multiplexed-stream.js';
 
 export type OnChunk = (stream: 'stdout' | 'stderr', data: Buffer) => void;
@@ -12,7 +12,13 @@ export function followLogs(client: EngineClient, path: string, follow: boolean, 
   let response: IncomingMessage | null = null;
   let closed = false;
   const done = (async () => {
-    response = await client.stream('GET', path, { query: { follow: follow ? 1 : 0, stdout: 1, stderr: 1 } });
+    try {
+      response = await client.stream('GET', path, { query: { follow: follow ? 1 : 0, stdout: 1, stderr: 1 } });
+    } catch (error) {
+      // Removed (404) or being removed (409): there is nothing more to read.
+      if (error instanceof EngineApiError && (error.status === 404 || error.status === 409)) return;
+      throw error;
+    }
     if (closed) {
       response.destroy();
       return;
