@@ -11,6 +11,8 @@ export interface ContractOptions {
   records: (handle: TaskHandle) => Promise<string>;
   /** The engine's objects (containers, services, secrets) that carry this server's label. */
   leftovers: (server: string) => Promise<unknown[]>;
+  /** False where the engine does not record that the kernel's OOM killer ended the task (Podman 4.3 here). */
+  recordsOomKill?: boolean;
 }
 
 /**
@@ -85,7 +87,8 @@ export function runtimeContract(options: ContractOptions): void {
     const limits = { cpus: 1, memoryBytes: 32 * 1024 * 1024, pids: 64 };
     const handle = await options.runtime().start(spec(`x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived`, { limits }));
     const exit = await handle.exit();
-    expect(exit).toMatchObject({ oomKilled: true, exitCode: 137 });
+    // 137: SIGKILL from the kernel, the limit held.
+    expect(exit).toMatchObject({ oomKilled: options.recordsOomKill ?? true, exitCode: 137 });
   });
 
   test('the pids limit holds: forking past it fails inside the task', async () => {

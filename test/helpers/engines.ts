@@ -20,9 +20,10 @@ export interface PrivateEngine {
   stop(): Promise<void>;
 }
 
-/** Null when the binaries are there; else the line that installs them. */
+/** Null when the binaries (names on the usual paths, or absolute paths) are there; else the line that installs them. */
 export function missingEngine(binaries: string[]): string | null {
-  const missing = binaries.filter((name) => !['/usr/bin', '/usr/sbin', '/usr/local/bin'].some((dir) => existsSync(join(dir, name))));
+  const found = (name: string) => (name.startsWith('/') ? existsSync(name) : ['/usr/bin', '/usr/sbin', '/usr/local/bin'].some((dir) => existsSync(join(dir, name))));
+  const missing = binaries.filter((name) => !found(name));
   return missing.length === 0 ? null : `${missing.join(', ')} not installed: ${ENGINES_APT_LINE}`;
 }
 
@@ -31,12 +32,19 @@ export function missingEngine(binaries: string[]): string | null {
  * exec roots under /var/tmp and its own containerd. Swarm is told to prefer local images so a service never reaches
  * for a registry even if given a tag.
  */
-export async function startDockerd(): Promise<PrivateEngine> {
+export async function startDockerd(options: { tls?: TlsListener } = {}): Promise<PrivateEngine> {
   const dir = mkdtempSync('/var/tmp/fleet-dockerd-');
   const socket = join(dir, 'docker.sock');
+  const tls = options.tls
+    ? [
+        '--tlsverify', `--tlscacert=${join(options.tls.certs, 'ca.pem')}`, `--tlscert=${join(options.tls.certs, 'server-cert.pem')}`,
+        `--tlskey=${join(options.tls.certs, 'server-key.pem')}`, `--host=tcp://127.0.0.1:${options.tls.port}`,
+      ]
+    : [];
   const child = spawn(
     'dockerd',
     [
+      ...tls,
       '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false',
       `--host=unix://${socket}`, `--data-root=${join(dir, 'data')}`, `--exec-root=${join(dir, 'exec')}`,
       `--pidfile=${join(dir, 'docker.pid')}`, '--log-level=warn',
@@ -86,6 +94,30 @@ export async function startPodman(): Promise<PrivateEngine> {
       await engine.stop();
     },
   };
+}
+
+export interface TlsListener {
+  port: number;
+  /** A folder from makeTlsCerts. */
+  certs: string;
+}
+
+/**
+ * A CA, a server certificate for 127.0.0.1 and a client certificate, in one folder: ca.pem, cert.pem and key.pem as
+ * DOCKER_CERT_PATH has them for the client, server-cert.pem and server-key.pem for dockerd.
+ */
+export function makeTlsCerts(dir: string): string {
+  const run = (args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'ignore' });
+  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
+  run(['req', '-x509', ...key, '-keyout', 'ca-key.pem', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=fleet-test-ca']);
+  const sign = (name: string, cn: string, ext: string, cert: string, keyFile: string) => {
+    writeFileSync(join(dir, `${name}.ext`), ext);
+    run(['req', ...key, '-keyout', keyFile, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
+    run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', `${name}.ext`]);
+  };
+  sign('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n', 'server-cert.pem', 'server-key.pem');
+  sign('client', 'fleet-test-client', 'extendedKeyUsage=clientAuth\n', 'cert.pem', 'key.pem');
+  return dir;
 }
 
 /** Makes the engine a one-node swarm manager on loopback ports nobody else uses. */

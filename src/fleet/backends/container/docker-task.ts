@@ -2,6 +2,11 @@ import type { TaskExit, TaskHandle, TaskLabels } from '../remote/agent-runtime.j
 import type { EngineClient } from './engine-client.js';
 import { followLogs, type OnChunk } from './follow-logs.js';
 
+/** How long a follow may stay open after the task's exit before its end is taken as missed. */
+const FOLLOW_AFTER_EXIT_MS = 2000;
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
 interface ContainerState {
   State?: { OOMKilled?: boolean; Error?: string; ExitCode?: number; Status?: string };
 }
@@ -16,8 +21,38 @@ export class DockerTask implements TaskHandle {
     readonly labels: TaskLabels,
   ) {}
 
+  /**
+   * Follows the container's log. Podman 4.3 at times misses the exit of a container that ends as the follow starts
+   * and never ends the answer: once the task has exited and the follow has not ended after a short while, the rest
+   * is read without following, past the bytes already taken from each stream.
+   */
   output(onChunk: OnChunk): { done: Promise<void>; close(): void } {
-    return followLogs(this.client, `/containers/${this.id}/logs`, true, onChunk);
+    const taken = { stdout: 0, stderr: 0 };
+    let closed = false;
+    let current = followLogs(this.client, `/containers/${this.id}/logs`, true, (stream, data) => {
+      taken[stream] += data.length;
+      onChunk(stream, data);
+    });
+    const done = (async () => {
+      const followed = current.done.then(() => 'ended' as const);
+      const stuck = this.exit().then(() => delay(FOLLOW_AFTER_EXIT_MS)).then(() => 'stuck' as const);
+      if ((await Promise.race([followed, stuck])) === 'ended' || closed) return;
+      current.close();
+      const seen = { stdout: 0, stderr: 0 };
+      current = followLogs(this.client, `/containers/${this.id}/logs`, false, (stream, data) => {
+        const skip = Math.max(0, Math.min(data.length, taken[stream] - seen[stream]));
+        seen[stream] += data.length;
+        if (skip < data.length) onChunk(stream, data.subarray(skip));
+      });
+      await current.done;
+    })();
+    return {
+      done,
+      close() {
+        closed = true;
+        current.close();
+      },
+    };
   }
 
   exit(): Promise<TaskExit> {

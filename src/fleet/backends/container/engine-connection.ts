@@ -49,9 +49,18 @@ function sshDialStdio(address: Extract<EngineAddress, { kind: 'ssh' }>, ssh: str
   child.stderr.on('data', (data: Buffer) => {
     stderr = (stderr + data.toString()).slice(-500);
   });
+  // A failed login shows first as a broken pipe; ssh's own last line, once it has exited, says why.
+  const exited = new Promise<Error | null>((resolve) => {
+    child.on('error', (error) => resolve(error));
+    child.on('exit', (code) => {
+      const line = stderr.trim().split('\n').pop() ?? '';
+      resolve(code === 0 || code === null ? null : new Error(`ssh exited with ${code}${line ? `: ${line}` : ''}`));
+    });
+  });
+  const fail = (error: Error) => void exited.then((sshError) => stream.destroy(sshError ?? error));
   const stream = new Duplex({
     write(chunk: Buffer, _encoding, callback) {
-      child.stdin.write(chunk, callback);
+      child.stdin.write(chunk, (error) => (error ? fail(error) : callback()));
     },
     final(callback) {
       child.stdin.end(callback);
@@ -67,14 +76,10 @@ function sshDialStdio(address: Extract<EngineAddress, { kind: 'ssh' }>, ssh: str
   child.stdout.on('data', (data: Buffer) => {
     if (!stream.push(data)) child.stdout.pause();
   });
-  child.stdout.on('end', () => stream.push(null));
-  child.stdin.on('error', () => {});
-  child.on('error', (error) => stream.destroy(error));
-  child.on('exit', (code) => {
-    if (code !== 0 && code !== null && !stream.destroyed) {
-      const line = stderr.trim().split('\n').pop() ?? '';
-      stream.destroy(Object.assign(new Error(`ssh exited with ${code}${line ? `: ${line}` : ''}`), { code: 'ESSH' }));
-    }
+  child.stdout.on('end', () => void exited.then((error) => (error ? stream.destroy(error) : stream.push(null))));
+  child.stdin.on('error', fail);
+  void exited.then((error) => {
+    if (error && !stream.destroyed) stream.destroy(error);
   });
   // node:http calls these on a socket; a pipe has nothing to set.
   Object.assign(stream, { setNoDelay: () => stream, setKeepAlive: () => stream, setTimeout: () => stream, ref: () => stream, unref: () => stream });
