@@ -10,7 +10,7 @@ import { collect } from './runtime-contract.js';
 import { runtimeContract } from './runtime-contract.js';
 import { containerLeftovers, containerRecords } from './engine-records.js';
 
-const missing = missingEngine(['dockerd', 'docker', 'containerd', 'runc']);
+const missing = missingEngine(['dockerd', 'docker', 'containerd', 'runc', 'openssl']);
 
 test.runIf(missing !== null && process.env.CI === 'true')('the engine is installed', () => {
   throw new Error(missing!);

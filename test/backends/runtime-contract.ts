@@ -11,6 +11,8 @@ export interface ContractOptions {
   records: (handle: TaskHandle) => Promise<string>;
   /** The engine's objects (containers, services, secrets) that carry this server's label. */
   leftovers: (server: string) => Promise<unknown[]>;
+  /** False where the engine cannot set no-new-privileges (Swarm's API 1.41 has no field for it). */
+  noNewPrivileges?: boolean;
   /** False where the engine does not record that the kernel's OOM killer ended the task (Podman 4.3 here). */
   recordsOomKill?: boolean;
 }
@@ -81,6 +83,25 @@ export function runtimeContract(options: ContractOptions): void {
     // 143 is 128 + SIGTERM: the init passed the signal on; without one the shell as PID 1 ignores it and SIGKILL (137) ends it.
     expect((await handle.exit()).exitCode).toBe(143);
     await output.done;
+  });
+
+  test('a hostile task gets no capability: it cannot mount, write the read-only mounts, or gain privileges', async () => {
+    const attack = [
+      'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',
+      'mount -t tmpfs none /mnt 2>/dev/null && echo MOUNTED',
+      'touch /usr/fleet-escape 2>/dev/null && echo WROTE-USR',
+      'chroot / true 2>/dev/null && echo CHROOTED',
+      'grep -c : /proc/net/dev',
+    ].join('; ');
+    const handle = await options.runtime().start(spec(attack));
+    const output = collect(handle);
+    await handle.exit();
+    await output.done;
+    expect(output.stdout()).toMatch(/^CapEff:\s+0000000000000000$/m);
+    expect(output.stdout()).not.toMatch(/MOUNTED|WROTE-USR|CHROOTED/);
+    if (options.noNewPrivileges ?? true) expect(output.stdout()).toMatch(/^NoNewPrivs:\s+1$/m);
+    // On the network "none" the task sees loopback only.
+    if (options.network === 'none') expect(output.stdout().trim().split('\n').pop()).toBe('1');
   });
 
   test('a task over its memory limit ends with oomKilled', async () => {

@@ -32,6 +32,7 @@ describe.skipIf(missing !== null)(`Docker Swarm replicated jobs${missing ? ` (sk
     network: 'host',
     records: (handle: TaskHandle) => serviceRecords(client(), handle.id),
     leftovers: (server: string) => swarmLeftovers(client(), server),
+    noNewPrivileges: false,
   });
 
   test('the network "none" is refused up front, in one line with the fix, leaving nothing', async () => {

@@ -4,8 +4,8 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
 
-/** What CI installs for these tests (Debian 12); catatonit is Podman's init for `--init`. */
-export const ENGINES_APT_LINE = 'apt-get install -y docker.io podman catatonit';
+/** What CI installs for these tests (Debian 12): catatonit is Podman's init for `--init`, openssl makes the TLS test's certificates. */
+export const ENGINES_APT_LINE = 'apt-get install -y docker.io podman catatonit openssl';
 
 /** The fake agent's image: no files but its own, the host's /usr (sh, git, node) mounted read-only at run time. */
 export const FAKE_IMAGE = 'fleet-fake-agent:test';
@@ -15,6 +15,8 @@ export interface PrivateEngine {
   /** As DOCKER_HOST has it. */
   host: string;
   socket: string;
+  /** The daemon's own folder under /var/tmp, removed with it. */
+  dir: string;
   /** Daemon start-up until its API answered, in ms. */
   startMs: number;
   stop(): Promise<void>;
@@ -131,9 +133,9 @@ export async function initSwarm(engine: PrivateEngine): Promise<void> {
 
 /** Imports the fake agent's image (a rootfs of a few folders and links into /usr) into the engine. */
 export function importFakeImage(engine: PrivateEngine, kind: 'docker' | 'podman'): void {
-  const tar = fakeImageTar();
+  const tar = fakeImageTar(engine.dir);
   if (kind === 'docker') execFileSync('docker', ['-H', engine.host, 'import', tar, FAKE_IMAGE], { stdio: 'ignore' });
-  else execFileSync('podman', [...podmanFlags(podmanDir(engine)), 'import', tar, FAKE_IMAGE], { stdio: 'ignore', env: podmanEnv(podmanDir(engine)) });
+  else execFileSync('podman', [...podmanFlags(engine.dir), 'import', tar, FAKE_IMAGE], { stdio: 'ignore', env: podmanEnv(engine.dir) });
 }
 
 /** A loopback port that was free a moment ago. */
@@ -146,10 +148,6 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
     });
   });
-}
-
-function podmanDir(engine: PrivateEngine): string {
-  return engine.socket.slice(0, engine.socket.lastIndexOf('/'));
 }
 
 function podmanFlags(dir: string): string[] {
@@ -166,12 +164,8 @@ function hardLimit(name: string): number {
   return hard === undefined || hard === 'unlimited' ? 1_048_576 : Number(hard);
 }
 
-let tarPath: string | null = null;
-
-function fakeImageTar(): string {
-  if (tarPath && existsSync(tarPath)) return tarPath;
-  const dir = mkdtempSync('/var/tmp/fleet-fake-image-');
-  const root = join(dir, 'root');
+function fakeImageTar(dir: string): string {
+  const root = join(dir, 'image-root');
   for (const folder of ['etc', 'tmp', 'work', 'root', 'usr']) mkdirSync(join(root, folder), { recursive: true });
   // /sbin stays a folder: Docker mounts its init at /sbin/docker-init, which a link into the read-only /usr would refuse.
   mkdirSync(join(root, 'sbin'));
@@ -179,9 +173,9 @@ function fakeImageTar(): string {
   writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   execFileSync('chmod', ['1777', join(root, 'tmp')]);
-  tarPath = join(dir, 'rootfs.tar');
-  execFileSync('tar', ['-C', root, '-cf', tarPath, '.']);
-  return tarPath;
+  const tar = join(dir, 'image.tar');
+  execFileSync('tar', ['-C', root, '-cf', tar, '.']);
+  return tar;
 }
 
 async function startDaemon(child: ChildProcess, dir: string, socket: string, name: string): Promise<PrivateEngine> {
@@ -212,7 +206,7 @@ async function startDaemon(child: ChildProcess, dir: string, socket: string, nam
     if (existsSync(socket)) {
       try {
         await client.json('GET', '/_ping', { timeoutMs: 5000 });
-        return { host, socket, startMs: Date.now() - started, stop };
+        return { host, socket, dir, startMs: Date.now() - started, stop };
       } catch {
         // Socket made, API not ready yet.
       }
