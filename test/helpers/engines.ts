@@ -51,7 +51,7 @@ export async function startDockerd(options: { tls?: TlsListener } = {}): Promise
       `--host=unix://${socket}`, `--data-root=${join(dir, 'data')}`, `--exec-root=${join(dir, 'exec')}`,
       `--pidfile=${join(dir, 'docker.pid')}`, '--log-level=warn',
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' } },
+    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' } },
   );
   return startDaemon(child, dir, socket, 'dockerd');
 }
@@ -79,7 +79,9 @@ export async function startPodman(): Promise<PrivateEngine> {
       '',
     ].join('\n'),
   );
+  // Its own folder as working directory: conmon writes a container's OOM marker ("oom") into its working directory.
   const child = spawn('podman', [...podmanFlags(dir), 'system', 'service', '--time=0', `unix://${socket}`], {
+    cwd: dir,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: podmanEnv(dir),
   });
