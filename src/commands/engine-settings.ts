@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackendsConfig } from '../fleet/backends/backends-config.js';
 import type { AgentRuntime } from '../fleet/backends/remote/agent-runtime.js';
@@ -22,6 +23,7 @@ export interface EngineSettingsOptions {
  * in the data dir, which also names this server on the engines, so another fleet's objects are never its own.
  */
 export function engineSettings(options: EngineSettingsOptions): EngineSettings {
+  mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const key = loadGitCredentialKey(join(options.dataDir, 'git-credential.key'));
   const runtimes = new Map<string, Promise<AgentRuntime>>();
   return {

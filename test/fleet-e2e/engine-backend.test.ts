@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
 import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
-import { FAKE_IMAGE, importFakeImage, initSwarm, missingEngine, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
+import { FAKE_IMAGE, freePort, importFakeImage, initSwarm, missingEngine, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
@@ -85,9 +85,10 @@ for (const engineCase of ENGINES) {
       if (fake) rmSync(fake, { recursive: true, force: true });
     }, 60_000);
 
-    const leftovers = async (): Promise<string[]> => {
+    /** What the engine still holds for the agent's tasks. */
+    const leftovers = async (agent: string): Promise<string[]> => {
       const client = new EngineClient({ host: engine.host });
-      const filters = JSON.stringify({ label: [LABELS.server] });
+      const filters = JSON.stringify({ label: [`${LABELS.agent}=${agent}`] });
       const containers = (await client.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1, filters } })).body;
       const found = containers.map((container) => `container ${container.Id}`);
       if (engineCase.name === 'swarm') {
@@ -122,7 +123,8 @@ for (const engineCase of ENGINES) {
     }
 
     const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
-    const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> => startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env });
+    const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
+      startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env }, { args });
 
     it('runs a task in a container whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
       const fleet = engineFleet();
@@ -138,7 +140,7 @@ for (const engineCase of ENGINES) {
       expect(execFileSync('git', ['-C', fleet.repo, 'show', 'main:ada.txt'], { encoding: 'utf8' })).toBe('work of ada\n');
       await server.ok('delete_agent', { name: 'ada' });
       expect(existsSync(join(fleet.dataDir, 'worktrees', 'ada'))).toBe(false);
-      expect(await leftovers()).toEqual([]);
+      expect(await leftovers('ada')).toEqual([]);
       await server.server.stop();
     }, 240_000);
 
@@ -153,7 +155,7 @@ for (const engineCase of ENGINES) {
       const changes = JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }));
       expect(changes).toContain('owned.txt');
       await server.ok('delete_agent', { name: 'mallory', force: true });
-      expect(await leftovers()).toEqual([]);
+      expect(await leftovers('mallory')).toEqual([]);
       await server.server.stop();
     }, 240_000);
 
@@ -162,10 +164,10 @@ for (const engineCase of ENGINES) {
       const server = await start(fleet);
       await server.ok('create_agent', { name: 'sleeper', project: 'repo', role: 'boxed', task: 'sleep' });
       await waitForLog(server, 'sleeper', 'sleeping');
-      await server.ok('cancel_agent', { name: 'sleeper' });
+      await server.ok('cancel_agent_task', { name: 'sleeper' });
       const waited = await server.ok('wait_for_agent', { name: 'sleeper', timeout_seconds: 120 });
       expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
-      expect(await leftovers()).toEqual([]);
+      expect(await leftovers('sleeper')).toEqual([]);
       await server.server.stop();
     }, 240_000);
 
@@ -176,23 +178,25 @@ for (const engineCase of ENGINES) {
       const waited = await server.ok('wait_for_agent', { name: 'hog', timeout_seconds: 120 });
       expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
       expect(JSON.stringify(await server.ok('show_agent_log', { name: 'hog' }))).toContain('went over its memory limit of 64 MiB');
-      expect(await leftovers()).toEqual([]);
+      expect(await leftovers('hog')).toEqual([]);
       await server.server.stop();
     }, 240_000);
 
     it.runIf(engineCase.name === 'docker')('follows a task again after a restart, and takes its push', async () => {
       const fleet = engineFleet();
-      const first = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' });
+      // The task pushes to the address it was given: the restarted server listens where the first one did.
+      const port = String(await freePort());
+      const first = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
       await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
       await waitForLog(first, 'survivor', 'waiting');
       expect(await first.server.stop('SIGTERM')).toBe(0);
-      const second = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' });
+      const second = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' }, ['--port', port]);
       writeFileSync(join(fake, 'go-survivor'), '');
       const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
       expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
       expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
       await second.server.stop();
-      expect(await leftovers()).toEqual([]);
+      expect(await leftovers('survivor')).toEqual([]);
     }, 240_000);
 
     it.runIf(engineCase.name === 'docker')('refuses in one line, leaving no agent, branch or container: an unreachable engine, a missing secret, an image without the CLI', async () => {
@@ -217,7 +221,7 @@ for (const engineCase of ENGINES) {
       const waited = await third.ok('wait_for_agent', { name: 'cliless', timeout_seconds: 120 });
       expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
       expect(JSON.stringify(await third.ok('show_agent_log', { name: 'cliless' }))).toContain('the image has no');
-      expect(await leftovers()).toEqual([]);
+      expect(await leftovers('cliless')).toEqual([]);
       await third.server.stop();
     }, 240_000);
   });

@@ -59,7 +59,7 @@ export interface ToolAnswer {
  * Starts the real server with auth on and connects the real SDK client with the token. Its agents stop with it, so a
  * test leaves no task running; the tests of tasks outliving the server set FLEET_MCP_STOP_AGENTS_ON_EXIT=false.
  */
-export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, options: Pick<StartServerOptions, 'extraFds'> = {}): Promise<FleetServer> {
+export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, options: Pick<StartServerOptions, 'extraFds' | 'args'> = {}): Promise<FleetServer> {
   const server = await startServer(fleet.sandbox, {
     ...options,
     env: {

@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { secretsOnStdin, TASK_EXIT, taskCommand } from '../../src/fleet/backends/remote/task-script.js';
+import { secretLines } from '../../src/fleet/backends/container/secret-lines.js';
+import { TASK_EXIT, taskCommand } from '../../src/fleet/backends/remote/task-script.js';
 import { gitIn, startGitEndpoint, type GitEndpoint } from './git-endpoint.js';
 
 /** A stand-in agent CLI: what it does is its first argument. */
@@ -89,7 +90,7 @@ async function runTask(options: TaskOptions): Promise<Run> {
   }
   const [command, ...args] = taskCommand(options.argv);
   const child = spawn(command!, args, { env, cwd: home, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
-  child.stdin.end(options.via === 'stdin' ? secretsOnStdin(options.secrets) : '');
+  child.stdin.end(options.via === 'stdin' ? secretLines(options.secrets) : '');
   const run: Run = { code: null, stdout: '', stderr: '' };
   child.stdout.on('data', (chunk: Buffer) => {
     run.stdout += chunk.toString();

@@ -18,7 +18,8 @@ export function containerCreateBody(spec: RemoteTaskSpec): Record<string, unknow
     Image: spec.image,
     Entrypoint: spec.command,
     Cmd: null,
-    Env: Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+    // The task script reads its secrets on stdin (secret-lines.ts).
+    Env: [...Object.entries(spec.env).map(([name, value]) => `${name}=${value}`), 'FLEET_SECRETS=stdin'],
     Labels: labelsFor(spec.labels),
     Tty: false,
     OpenStdin: true,

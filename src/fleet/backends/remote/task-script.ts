@@ -98,18 +98,22 @@ fi
 head=$(git_ rev-parse --verify HEAD) || fail ${TASK_EXIT.pushFailed} "the agent's clone has no commit at HEAD; nothing was pushed"
 own=$(mktemp -d) && git init --quiet --bare "$own/push" && printf '%s\\n' "$repo/.git/objects" > "$own/push/objects/info/alternates" ||
   fail ${TASK_EXIT.pushFailed} "could not make a folder to push from (mktemp); nothing was pushed"
-HOME=$own XDG_CONFIG_HOME=$own GIT_CONFIG_NOSYSTEM=1 FLEET_GIT_PASSWORD=$password \\
-  git_ --git-dir="$own/push" push --quiet "$FLEET_GIT_URL" "+$head:refs/heads/$FLEET_GIT_BRANCH" ||
-  fail ${TASK_EXIT.pushFailed} "could not push the agent's work to $FLEET_GIT_BRANCH at $FLEET_GIT_URL; it is lost with the container"
-exit "$code"
+push() {
+  HOME=$own XDG_CONFIG_HOME=$own GIT_CONFIG_NOSYSTEM=1 FLEET_GIT_PASSWORD=$password \\
+    git_ --git-dir="$own/push" push --quiet "$FLEET_GIT_URL" "+$head:refs/heads/$FLEET_GIT_BRANCH"
+}
+# A server that restarts meanwhile answers again within a minute or two: the work is worth the wait. Only a server
+# out of reach is waited for; a refusal is final.
+for pause in 1 2 4 8 15 30 60 0; do
+  push 2>"$own/push.err" && exit "$code"
+  grep -Eq "Failed to connect|Connection refused|returned error: 50[234]" "$own/push.err" || break
+  [ "$pause" = 0 ] || sleep "$pause"
+done
+cat "$own/push.err" >&2
+fail ${TASK_EXIT.pushFailed} "could not push the agent's work to $FLEET_GIT_BRANCH at $FLEET_GIT_URL; it is lost with the container"
 `;
 
 /** The container's command: the task script, `fleet-task` as its $0, then the role's argv. */
 export function taskCommand(roleArgv: string[]): string[] {
   return ['sh', '-c', TASK_SCRIPT, 'fleet-task', ...roleArgv];
-}
-
-/** The script's stdin when FLEET_SECRETS=stdin: one `NAME=<base64 value>` line per secret, then an empty line. */
-export function secretsOnStdin(secrets: Record<string, string>): string {
-  return `${Object.entries(secrets).map(([name, value]) => `${name}=${Buffer.from(value, 'utf8').toString('base64')}\n`).join('')}\n`;
 }
