@@ -1,8 +1,8 @@
 // One esbuild configuration for both shipped forms: the files the npm package runs, and the one file that Node's
 // single executable application support starts. Both are CommonJS: Node starts it sooner than ESM, whose loader
 // costs more than the CLI's own work for --version, and a single executable can only start CommonJS anyway.
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
 
 const COMMON = {
@@ -42,11 +42,28 @@ const serverCommandsApart = {
  */
 export async function bundleCliPackage({ outdir }) {
   const builds = await Promise.all([
-    build({ ...COMMON, entryPoints: ['src/cli.ts'], outfile: join(outdir, 'cli.js'), plugins: [serverCommandsApart] }),
-    build({ ...COMMON, entryPoints: ['src/server-commands.ts'], outfile: join(outdir, 'server-commands.js') }),
+    build({ ...COMMON, write: false, entryPoints: ['src/cli.ts'], outfile: join(outdir, 'cli.js'), plugins: [serverCommandsApart] }),
+    build({ ...COMMON, write: false, entryPoints: ['src/server-commands.ts'], outfile: join(outdir, 'server-commands.js') }),
   ]);
-  writeFileSync(join(outdir, 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
   for (const result of builds) refuseEveryZodLocale(result.metafile);
+  for (const file of builds.flatMap((result) => result.outputFiles)) replaceIfChanged(file.path, file.contents);
+  replaceIfChanged(join(outdir, 'package.json'), Buffer.from(`${JSON.stringify({ type: 'commonjs' })}\n`));
+}
+
+/**
+ * Writes a file whole or not at all (a new file renamed into place), and not when it holds these bytes already: a
+ * build beside running servers (the test suite's, verify:agents') never shows one of them half a bundle.
+ */
+function replaceIfChanged(path, contents) {
+  try {
+    if (Buffer.compare(readFileSync(path), contents) === 0) return;
+  } catch {
+    // Not there yet.
+  }
+  mkdirSync(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  writeFileSync(temp, contents);
+  renameSync(temp, path);
 }
 
 /**

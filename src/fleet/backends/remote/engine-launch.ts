@@ -59,6 +59,9 @@ export function engineProblem(settings: EngineSettings, backend: NamedBackend, r
   if (missing) {
     return `secret ${missing} of backend "${backend.name}" / role "${role.name}" is not set in the server's environment: set it where fleet-mcp serve runs (e.g. a systemd credential or EnvironmentFile), or leave it out of "secrets"`;
   }
+  if (backend.network === 'none') {
+    return `backend "${backend.name}" runs agents on network "none", where they reach no git endpoint to get their work and give it back: use "host", or a network that reaches "git_url"`;
+  }
   if (gitUrl(settings, backend) === null) {
     return `backend "${backend.name}" runs agents on network "${backend.network}", where they cannot reach this server at 127.0.0.1: set its "git_url" to this server's address as its agents reach it`;
   }
