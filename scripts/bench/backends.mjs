@@ -15,8 +15,8 @@ const CLI = join(ROOT, 'bin/fleet-mcp.js');
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const WANTED = (process.env.BENCH_BACKENDS ?? 'local,bwrap,docker,podman,swarm').split(',').map((key) => key.trim());
-/** How often each agent's log is read while waiting for its first line: the time's resolution. */
-const POLL_MS = 25;
+/** How often each agent's log is read while waiting for its first line; the server itself reads task output every 200 ms. */
+const POLL_MS = 50;
 const FIRST_LINE = 'bench-agent-ready';
 /** The agent: one line, then it sleeps, so it is running while its memory is read. */
 const AGENT_COMMAND = ['sh', '-c', `echo ${FIRST_LINE}; exec sleep 3600`, 'bench-agent', '{task}'];
