@@ -23,6 +23,8 @@ const AGENT_COMMAND = ['sh', '-c', `echo ${FIRST_LINE}; exec sleep 3600`, 'bench
 
 /** @typedef {{ key: string, name: string, engine?: 'docker' | 'podman' | 'swarm', missing: string | null }} Backend */
 
+const KEYS = ['local', 'bwrap', 'docker', 'podman', 'swarm'];
+
 /** @returns {Backend[]} */
 function backends() {
   const all = [
@@ -250,6 +252,12 @@ function report({ started, skipped, results, loadAtStart }) {
 }
 
 async function main() {
+  const unknown = WANTED.filter((key) => !KEYS.includes(key));
+  if (unknown.length > 0 || !(AGENTS >= 1) || !(ROUNDS >= 1)) {
+    const why = unknown.length > 0 ? `BENCH_BACKENDS names no backend ${unknown.join(', ')}: pick from ${KEYS.join(',')}` : 'BENCH_AGENTS and BENCH_ROUNDS must be whole numbers of at least 1';
+    process.stderr.write(`bench:backends: ${why}\n`);
+    process.exit(2);
+  }
   const box = benchSandbox('fleet-mcp-bench-backends-');
   const token = randomBytes(32).toString('base64url');
   const loadAtStart = loadAverage();
