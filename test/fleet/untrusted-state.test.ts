@@ -103,7 +103,18 @@ describe('agent state read from the data dir', () => {
     const logger = recordingLogger();
     const store = Store.open(dataDir, logger);
     expect(logger.warnings).toEqual([]);
-    expect(store.get('fine')).toEqual({ agent: { created_by: null, ...record.agent }, tasks: record.tasks, git: record.git, process: null, setup_pending: false, ran_sandboxed: false });
+    expect(store.get('fine')).toEqual({ agent: { created_by: null, backend: 'local', ...record.agent }, tasks: record.tasks, git: record.git, process: null, setup_pending: false, ran_sandboxed: false });
+  });
+
+  it('refuses a record whose backend is not a backend name', () => {
+    const dataDir = sandbox.dir('fleet-data-');
+    const record = gitRecord(dataDir, 'odd', sandbox.dir());
+    Object.assign(record.agent, { backend: '../../etc' });
+    plant(dataDir, 'odd.json', record);
+    const logger = recordingLogger();
+    const store = Store.open(dataDir, logger);
+    expect(store.get('odd')).toBeUndefined();
+    expect(JSON.stringify(logger.warnings)).toContain('agent.backend is not a backend name');
   });
 
   it('never removes the directory of a planted "deleting" agent whose worktree is outside the data dir', async () => {
