@@ -49,18 +49,21 @@ export async function makeAgentRepo(options: AgentRepoOptions): Promise<{ create
  * words for the lead. Looked at without running git.
  */
 export function agentRepoProblem(path: string): string | null {
-  let entries: string[];
-  try {
-    entries = readdirSync(path);
-  } catch {
-    return 'missing';
-  }
-  if (entries.length === 0) return 'missing';
+  if (isMissingOrEmpty(path)) return 'missing';
   if (lstatOrNull(join(path, '.git'))?.isDirectory()) return null;
   if (isLinkedWorktree(path)) {
     return `${path} is a git worktree of the project's own repository, made by an earlier fleet-mcp whose agents shared its refs and objects; its work is on its branch there: merge it or delete the agent, then create it again`;
   }
   return `${path} is not the agent's repository (it has no .git folder); move it away, then restart_agent`;
+}
+
+/** Nothing at `path`, or an empty folder: where an agent's repository is still to be made. */
+export function isMissingOrEmpty(path: string): boolean {
+  try {
+    return readdirSync(path).length === 0;
+  } catch {
+    return true;
+  }
 }
 
 /** A worktree of the user's repository (its `.git` is a file), as an earlier fleet-mcp made agents' folders. */

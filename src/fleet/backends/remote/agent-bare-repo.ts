@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../../errors.js';
+import { isMissingOrEmpty } from '../../repo/agent-repo.js';
 import { git } from '../../review/git.js';
 
 export interface AgentBareRepoOptions {
@@ -89,13 +90,7 @@ async function applyServerConfig(path: string, branch: string): Promise<void> {
  * words for the lead. Looked at without running git.
  */
 export function agentBareRepoProblem(path: string): string | null {
-  let entries: string[];
-  try {
-    entries = readdirSync(path);
-  } catch {
-    return 'missing';
-  }
-  if (entries.length === 0) return 'missing';
+  if (isMissingOrEmpty(path)) return 'missing';
   const isBare = ['HEAD', 'config', 'objects', 'refs'].every((entry) => existsSync(join(path, entry))) && !existsSync(join(path, '.git'));
   if (isBare && lstatSync(join(path, 'objects')).isDirectory()) return null;
   return `${path} is not a remote agent's bare repository (an agent of another backend, or something else); move it away or delete the agent, then create it again`;
