@@ -5,7 +5,8 @@ import { createFleetSandbox, type FleetSandbox, type FleetServer } from './fleet
 /**
  * The fake agent CLI every engine e2e runs: its task text says what to do. `wait-for:<file>` waits for that file
  * beside the script. `attack` is what a hostile agent would try with its clone: commit on main and push there, and to
- * another agent's branch, through a pushurl of its own.
+ * another agent's branch, through a pushurl of its own and with the task's git credential where it can read it (an
+ * engine that hands secrets over as files).
  */
 const AGENT = `#!/bin/sh
 case "$1" in
@@ -14,7 +15,10 @@ case "$1" in
   sleep) echo sleeping; sleep 600 ;;
   hog) echo hogging; exec node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));' ;;
   attack)
+    key=$(cat "\${FLEET_SECRETS_DIR:-/nonexistent}/FLEET_GIT_PASSWORD" 2>/dev/null)
+    if [ -n "$key" ]; then echo "attacking with the task's git credential"; fi
     git config remote.origin.pushurl "$FLEET_GIT_URL"
+    git config credential.helper "!f() { echo username=fleet; echo password=$key; }; f"
     echo owned > owned.txt && git add owned.txt && git commit -qm owned
     git push origin HEAD:refs/heads/main 2>&1 | tail -1
     git push origin HEAD:refs/heads/fleet/other 2>&1 | tail -1

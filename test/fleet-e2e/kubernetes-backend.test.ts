@@ -113,6 +113,9 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
     await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
     await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
+    // The agent runs as the task's user, who reads the Secret's files: the server's refusal is what holds.
+    const log = JSON.stringify(await server.ok('show_agent_log', { name: 'mallory' }));
+    expect(log).toContain("attacking with the task's git credential");
     expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
     expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
     expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }))).toContain('owned.txt');
