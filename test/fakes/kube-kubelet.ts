@@ -7,9 +7,9 @@ import { join } from 'node:path';
  * The stand-in API server's kubelet: runs a pod's one container as a local process, with what the container
  * runtime would set up done for real where this host can: the Secret volume (and the service account token unless
  * automountServiceAccountToken is false) bind-mounted read-only at their paths in a private mount namespace with
- * its own /run and /tmp, hostPath volumes bind-mounted (read-only as the mount says), runAsUser/runAsGroup/fsGroup, no_new_privs for
- * allowPrivilegeEscalation false, an empty bounding set for drop ALL, and no network at all when a deny-all
- * NetworkPolicy selects the pod. CPU and memory limits, seccomp and the image are only fields: the process runs
+ * its own /run and /tmp, hostPath volumes bind-mounted (read-only as the mount says), runAsUser/runAsGroup/fsGroup,
+ * no_new_privs for allowPrivilegeEscalation false, an empty bounding set for drop ALL, and no network at all when a
+ * deny-all NetworkPolicy selects the pod. CPU and memory limits, seccomp and the image are only fields: the process runs
  * from this host's root.
  */
 

@@ -17,9 +17,9 @@ export const TASK_EXIT = {
  *
  * Environment: FLEET_GIT_URL (http://host:port/git/<agent>), FLEET_GIT_BRANCH (fleet/<agent>), FLEET_WORKDIR_PREFIX
  * (the project's folder in the repository, may be empty), FLEET_GIT_NAME and FLEET_GIT_EMAIL (the commit identity),
- * FLEET_REPO_DIR (where the clone goes; default $HOME/fleet-repo, HOME a fresh folder when not writable). Secrets, FLEET_GIT_PASSWORD among them: with
- * FLEET_SECRETS=stdin, lines `NAME=<base64 value>` on stdin ended by an empty line (Docker, Podman); else one file
- * per NAME in the folder FLEET_SECRETS_DIR (Swarm, Kubernetes).
+ * FLEET_REPO_DIR (where the clone goes; default $HOME/fleet-repo, HOME a fresh folder of mktemp when not writable).
+ * Secrets, FLEET_GIT_PASSWORD among them: with FLEET_SECRETS=stdin, lines `NAME=<base64 value>` on stdin ended by an
+ * empty line (Docker, Podman); else one file per NAME in the folder FLEET_SECRETS_DIR (Swarm, Kubernetes).
  *
  * It clones the branch, runs the CLI ($1, its arguments after it) in the project's folder with stdin from
  * /dev/null, forwards SIGTERM and SIGINT to it (as PID 1 no init does), then commits what the agent left
