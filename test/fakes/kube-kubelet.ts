@@ -7,9 +7,9 @@ import { join } from 'node:path';
  * The stand-in API server's kubelet: runs a pod's one container as a local process, with what the container
  * runtime would set up done for real where this host can: the Secret volume (and the service account token unless
  * automountServiceAccountToken is false) bind-mounted read-only at their paths in a private mount namespace with
- * its own /run, hostPath volumes bind-mounted (read-only as the mount says), runAsUser/runAsGroup/fsGroup, no_new_privs for
- * allowPrivilegeEscalation false, an empty bounding set for drop ALL, and no network at all when a deny-all
- * NetworkPolicy selects the pod. CPU and memory limits, seccomp and the image are only fields: the process runs
+ * its own /run and /tmp, hostPath volumes bind-mounted (read-only as the mount says), runAsUser/runAsGroup/fsGroup,
+ * no_new_privs for allowPrivilegeEscalation false, an empty bounding set for drop ALL, and no network at all when a
+ * deny-all NetworkPolicy selects the pod. CPU and memory limits, seccomp and the image are only fields: the process runs
  * from this host's root.
  */
 
@@ -98,6 +98,8 @@ export function runContainer(request: RunRequest): ContainerRun | StartFailure {
   const setup = [
     'mount -t tmpfs -o mode=755 tmpfs /run',
     ...mounts.map((mount, index) => `mkdir -p "$T${index}" && mount --bind "$S${index}" "$T${index}"${mount.readOnly ? ` && mount -o remount,bind,ro "$T${index}"` : ''}`),
+    // A container's /tmp is its own: what the task leaves there goes with it. Mounted last, over the volumes' sources.
+    'mount -t tmpfs -o mode=1777 tmpfs /tmp',
     `exec setpriv ${privileges.join(' ')} -- "$@"`,
   ].join(' && ');
   const mountEnv = Object.fromEntries(mounts.flatMap((mount, index) => [[`S${index}`, mount.source], [`T${index}`, runPath(mount.target)!]]));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
@@ -8,27 +8,8 @@ import { FAKE_IMAGE, freePort, importFakeImage, initSwarm, missingEngine, startD
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
-
-/**
- * The fake agent CLI, mounted read-only into the image (whose /usr is the host's): its task text says what to do.
- * `attack` is what a hostile agent would try with its clone: commit on main and push there, and to another agent's
- * branch, through a pushurl of its own.
- */
-const AGENT = `#!/bin/sh
-case "$1" in
-  write:*) name=\${1#write:}; echo "work of $name" > "$name.txt"; echo "wrote $name.txt"; echo "to stderr" >&2 ;;
-  wait-for:*) echo waiting; while [ ! -e "/opt/fleet-fake/\${1#wait-for:}" ]; do sleep 0.2; done; echo done > waited.txt; echo released ;;
-  sleep) echo sleeping; sleep 600 ;;
-  hog) echo hogging; exec node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));' ;;
-  attack)
-    git config remote.origin.pushurl "$FLEET_GIT_URL"
-    echo owned > owned.txt && git add owned.txt && git commit -qm owned
-    git push origin HEAD:refs/heads/main 2>&1 | tail -1
-    git push origin HEAD:refs/heads/fleet/other 2>&1 | tail -1
-    git update-ref refs/heads/main HEAD ;;
-esac
-`;
+import { engineFleet as fleetOn, waitForLog, writeFakeAgent } from './engine-fleet.js';
+import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 afterAll(() => {
   killServers();
@@ -76,9 +57,7 @@ for (const engineCase of ENGINES) {
     let fake: string;
     beforeAll(async () => {
       engine = await engineCase.start();
-      fake = mkdtempSync('/var/tmp/fleet-fake-cli-');
-      chmodSync(fake, 0o755);
-      writeFileSync(join(fake, 'agent'), AGENT, { mode: 0o755 });
+      fake = writeFakeAgent();
     }, 120_000);
     afterAll(async () => {
       await engine?.stop();
@@ -101,10 +80,8 @@ for (const engineCase of ENGINES) {
     };
 
     function engineFleet(roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox {
-      const fleet = createFleetSandbox();
-      const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
-      config.backends = {
-        box: {
+      return fleetOn({
+        backend: {
           engine: engineCase.name,
           host: engine.host,
           image: FAKE_IMAGE,
@@ -116,10 +93,9 @@ for (const engineCase of ENGINES) {
           secrets: ['FLEET_TEST_PROVIDER_KEY'],
           ...backendExtra,
         },
-      };
-      config.roles.boxed = { command: ['/opt/fleet-fake/agent', '{task}'], backend: 'box', task_is_operand: true, ...roleExtra };
-      writeFileSync(fleet.configFile, JSON.stringify(config));
-      return fleet;
+        command: '/opt/fleet-fake/agent',
+        role: roleExtra,
+      });
     }
 
     const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
@@ -225,11 +201,4 @@ for (const engineCase of ENGINES) {
       await third.server.stop();
     }, 240_000);
   });
-}
-
-async function waitForLog(server: FleetServer, name: string, text: string): Promise<void> {
-  for (;;) {
-    if (JSON.stringify(await server.ok('show_agent_log', { name })).includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }

@@ -17,9 +17,9 @@ export const TASK_EXIT = {
  *
  * Environment: FLEET_GIT_URL (http://host:port/git/<agent>), FLEET_GIT_BRANCH (fleet/<agent>), FLEET_WORKDIR_PREFIX
  * (the project's folder in the repository, may be empty), FLEET_GIT_NAME and FLEET_GIT_EMAIL (the commit identity),
- * FLEET_REPO_DIR (where the clone goes; default $HOME/fleet-repo). Secrets, FLEET_GIT_PASSWORD among them: with
- * FLEET_SECRETS=stdin, lines `NAME=<base64 value>` on stdin ended by an empty line (Docker, Podman); else one file
- * per NAME in the folder FLEET_SECRETS_DIR (Swarm, Kubernetes).
+ * FLEET_REPO_DIR (where the clone goes; default $HOME/fleet-repo, HOME a fresh folder of mktemp when not writable).
+ * Secrets, FLEET_GIT_PASSWORD among them: with FLEET_SECRETS=stdin, lines `NAME=<base64 value>` on stdin ended by an
+ * empty line (Docker, Podman); else one file per NAME in the folder FLEET_SECRETS_DIR (Swarm, Kubernetes).
  *
  * It clones the branch, runs the CLI ($1, its arguments after it) in the project's folder with stdin from
  * /dev/null, forwards SIGTERM and SIGINT to it (as PID 1 no init does), then commits what the agent left
@@ -76,7 +76,12 @@ forward() {
 trap 'forward TERM 143' TERM
 trap 'forward INT 130' INT
 
-repo=\${FLEET_REPO_DIR:-\${HOME:-/tmp}/fleet-repo}
+# A pod run as a uid its image does not know has HOME=/, which that uid cannot write; git and the CLI need a home.
+if [ ! -w "\${HOME:-/nonexistent}" ]; then
+  HOME=$(mktemp -d) || fail ${TASK_EXIT.badSetup} "HOME is not writable and mktemp could not make one; give the image a writable /tmp"
+  export HOME
+fi
+repo=\${FLEET_REPO_DIR:-$HOME/fleet-repo}
 FLEET_GIT_PASSWORD=$password git_ clone --quiet --no-tags --single-branch --branch "$FLEET_GIT_BRANCH" "$FLEET_GIT_URL" "$repo" ||
   fail ${TASK_EXIT.cloneFailed} "could not clone $FLEET_GIT_BRANCH from $FLEET_GIT_URL; the container must reach the server at that address, and its host must be one the server allows (FLEET_MCP_ALLOWED_HOSTS)"
 git -C "$repo" config user.name "\${FLEET_GIT_NAME:-fleet-mcp agent}"

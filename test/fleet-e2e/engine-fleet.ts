@@ -1,0 +1,52 @@
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createFleetSandbox, type FleetSandbox, type FleetServer } from './fleet-server.js';
+
+/**
+ * The fake agent CLI every engine e2e runs: its task text says what to do. `wait-for:<file>` waits for that file
+ * beside the script. `attack` is what a hostile agent would try with its clone: commit on main and push there, and to
+ * another agent's branch, through a pushurl of its own and with the task's git credential where it can read it (an
+ * engine that hands secrets over as files).
+ */
+const AGENT = `#!/bin/sh
+case "$1" in
+  write:*) name=\${1#write:}; echo "work of $name" > "$name.txt"; echo "wrote $name.txt"; echo "to stderr" >&2 ;;
+  wait-for:*) echo waiting; while [ ! -e "$(dirname "$0")/\${1#wait-for:}" ]; do sleep 0.2; done; echo done > waited.txt; echo released ;;
+  sleep) echo sleeping; sleep 600 ;;
+  hog) echo hogging; exec node -e 'const a = []; for (;;) a.push(Buffer.alloc(1 << 20, 1));' ;;
+  attack)
+    key=$(cat "\${FLEET_SECRETS_DIR:-/nonexistent}/FLEET_GIT_PASSWORD" 2>/dev/null)
+    if [ -n "$key" ]; then echo "attacking with the task's git credential"; fi
+    git config remote.origin.pushurl "$FLEET_GIT_URL"
+    git config credential.helper "!f() { echo username=fleet; echo password=$key; }; f"
+    echo owned > owned.txt && git add owned.txt && git commit -qm owned
+    git push origin HEAD:refs/heads/main 2>&1 | tail -1
+    git push origin HEAD:refs/heads/fleet/other 2>&1 | tail -1
+    git update-ref refs/heads/main HEAD ;;
+esac
+`;
+
+/** A folder outside /tmp (a sandbox has its own) that any user may read, holding the fake agent as `agent`. */
+export function writeFakeAgent(): string {
+  const dir = mkdtempSync('/var/tmp/fleet-fake-cli-');
+  chmodSync(dir, 0o755);
+  writeFileSync(join(dir, 'agent'), AGENT, { mode: 0o755 });
+  return dir;
+}
+
+/** A fleet whose backend `box` is `backend`, and whose role `boxed` runs `command` (the fake agent's path) there. */
+export function engineFleet(options: { backend: Record<string, unknown>; command: string; role?: Record<string, unknown> }): FleetSandbox {
+  const fleet = createFleetSandbox();
+  const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+  config.backends = { box: options.backend };
+  config.roles.boxed = { command: [options.command, '{task}'], backend: 'box', task_is_operand: true, ...options.role };
+  writeFileSync(fleet.configFile, JSON.stringify(config));
+  return fleet;
+}
+
+export async function waitForLog(server: FleetServer, name: string, text: string): Promise<void> {
+  for (;;) {
+    if (JSON.stringify(await server.ok('show_agent_log', { name })).includes(text)) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

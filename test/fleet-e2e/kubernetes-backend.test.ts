@@ -1,0 +1,172 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
+import { freePort } from '../helpers/engines.js';
+import { REAL_KUBECONFIG, startTestCluster, type TestCluster } from '../helpers/kube-cluster.js';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { killServers } from '../helpers/server.js';
+import { engineFleet, waitForLog, writeFakeAgent } from './engine-fleet.js';
+import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+
+/**
+ * Agents on the kubernetes backend through the real server, against the stand-in API server: its kubelet runs each
+ * pod's command as a process of this host, on the host network (hostNetwork), so the task script clones from and
+ * pushes to the server's git endpoint for real. A real cluster's pods do not share this host's loopback, so this
+ * suite runs on the stand-in only.
+ */
+const RUN_AS_USER = 1000;
+
+afterAll(() => {
+  killServers();
+  expectNoSecretInLogs();
+  cleanupSandboxes();
+});
+
+describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the server', () => {
+  let cluster: TestCluster;
+  let fake: string;
+  beforeAll(async () => {
+    cluster = await startTestCluster();
+    fake = writeFakeAgent();
+  }, 60_000);
+  afterAll(async () => {
+    await cluster?.close();
+    if (fake) rmSync(fake, { recursive: true, force: true });
+  }, 60_000);
+
+  /** What the API server still holds for the agent's tasks, read through the API. */
+  const leftovers = async (agent: string): Promise<string[]> => {
+    const found: string[] = [];
+    for (const resource of ['jobs', 'pods', 'secrets', 'networkpolicies'] as const) {
+      const objects = await cluster.list(resource, `${LABELS.agent}=${agent}`);
+      found.push(...objects.map((object) => `${resource}/${object.metadata.name}`));
+    }
+    return found;
+  };
+
+  const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
+
+  function kubeFleet(backendExtra: Record<string, unknown> = {}): FleetSandbox {
+    return engineFleet({
+      backend: {
+        engine: 'kubernetes',
+        kubeconfig: cluster.kubeconfig,
+        namespace: cluster.namespace,
+        image: cluster.image,
+        network: 'host',
+        run_as_user: RUN_AS_USER,
+        secrets: ['FLEET_TEST_PROVIDER_KEY'],
+        ...backendExtra,
+      },
+      command: join(fake, 'agent'),
+    });
+  }
+
+  const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
+    startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env }, { args });
+
+  it('runs a task in a pod whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
+    const fleet = kubeFleet();
+    const server = await start(fleet);
+    await server.ok('create_agent', { name: 'ada', project: 'repo', role: 'boxed', task: 'write:ada' });
+    const waited = await server.ok('wait_for_agent', { name: 'ada', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+    expect(JSON.stringify(await server.ok('show_agent_log', { name: 'ada' }))).toContain('wrote ada.txt');
+    expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'ada' }))).toContain('ada.txt');
+    // The relay removed the task once it ended, before anyone asked.
+    expect(await leftovers('ada')).toEqual([]);
+    await server.ok('merge_agent', { name: 'ada' });
+    expect(execFileSync('git', ['-C', fleet.repo, 'show', 'main:ada.txt'], { encoding: 'utf8' })).toBe('work of ada\n');
+    await server.ok('delete_agent', { name: 'ada' });
+    expect(existsSync(join(fleet.dataDir, 'worktrees', 'ada'))).toBe(false);
+    expect(await leftovers('ada')).toEqual([]);
+    await server.server.stop();
+  }, 240_000);
+
+  it('hands the provider key to the pod only in its Secret, never in the Job or pod spec', async () => {
+    const fleet = kubeFleet();
+    const server = await start(fleet);
+    await server.ok('create_agent', { name: 'keeper', project: 'repo', role: 'boxed', task: 'wait-for:go-keeper' });
+    await waitForLog(server, 'keeper', 'waiting');
+    const selector = `${LABELS.agent}=keeper`;
+    const [secret] = await cluster.list('secrets', selector);
+    expect(Buffer.from(secret!.data.FLEET_TEST_PROVIDER_KEY, 'base64').toString()).toBe(providerKey);
+    for (const resource of ['jobs', 'pods'] as const) {
+      const objects = await cluster.list(resource, selector);
+      expect(objects.length, resource).toBe(1);
+      expect(JSON.stringify(objects), resource).not.toContain(providerKey);
+    }
+    writeFileSync(join(fake, 'go-keeper'), '');
+    const waited = await server.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+    await server.ok('delete_agent', { name: 'keeper', force: true });
+    expect(await leftovers('keeper')).toEqual([]);
+    await server.server.stop();
+  }, 240_000);
+
+  it('refuses a hostile agent every ref but its own: main and another agent\'s branch stay as they were', async () => {
+    const fleet = kubeFleet();
+    const server = await start(fleet);
+    const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
+    await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
+    await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
+    // The agent runs as the task's user, who reads the Secret's files: the server's refusal is what holds.
+    const log = JSON.stringify(await server.ok('show_agent_log', { name: 'mallory' }));
+    expect(log).toContain("attacking with the task's git credential");
+    expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
+    expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
+    expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }))).toContain('owned.txt');
+    await server.ok('delete_agent', { name: 'mallory', force: true });
+    expect(await leftovers('mallory')).toEqual([]);
+    await server.server.stop();
+  }, 240_000);
+
+  it('cancels a running task: its pod ends and its Job, pod and Secret go', async () => {
+    const fleet = kubeFleet();
+    const server = await start(fleet);
+    await server.ok('create_agent', { name: 'sleeper', project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(server, 'sleeper', 'sleeping');
+    expect(cluster.fake!.runningPids()).toHaveLength(1);
+    await server.ok('cancel_agent_task', { name: 'sleeper' });
+    const waited = await server.ok('wait_for_agent', { name: 'sleeper', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
+    expect(await leftovers('sleeper')).toEqual([]);
+    expect(cluster.fake!.runningPids()).toEqual([]);
+    await server.server.stop();
+  }, 240_000);
+
+  it('follows a task again after a restart, and takes its push', async () => {
+    const fleet = kubeFleet();
+    // The task pushes to the address it was given: the restarted server listens where the first one did.
+    const port = String(await freePort());
+    const first = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
+    await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
+    await waitForLog(first, 'survivor', 'waiting');
+    expect(await first.server.stop('SIGTERM')).toBe(0);
+    const second = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' }, ['--port', port]);
+    writeFileSync(join(fake, 'go-survivor'), '');
+    const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+    expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
+    await second.server.stop();
+    expect(await leftovers('survivor')).toEqual([]);
+  }, 240_000);
+
+  it('refuses in one line, leaving no agent, branch or Job: an unreachable API server', async () => {
+    const closed = await freePort();
+    const kubeconfig = cluster.fake!.writeKubeconfig(cluster.dir, { server: `https://127.0.0.1:${closed}` });
+    const fleet = kubeFleet({ kubeconfig });
+    const server = await start(fleet);
+    const refused = await server.fails('create_agent', { name: 'nowhere', project: 'repo', role: 'boxed', task: 'write:x' });
+    expect(refused).not.toContain('\n');
+    expect(refused).toContain(`kubernetes API at https://127.0.0.1:${closed}`);
+    expect(refused).toContain('is unreachable');
+    expect(refused).toContain('no agent was created');
+    expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/nowhere'], { stdio: 'pipe' })).toThrow();
+    expect(await leftovers('nowhere')).toEqual([]);
+    await server.server.stop();
+  }, 240_000);
+});
