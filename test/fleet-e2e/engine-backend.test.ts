@@ -1,14 +1,13 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
-import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
-import { FAKE_IMAGE, freePort, importFakeImage, initSwarm, missingEngine, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
+import { freePort, missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import { engineFleet as fleetOn, engineLeftovers, startEngineFixture, waitForLog, type EngineFixture, type EngineName } from './engine-fleet.js';
+import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
  * The fake agent CLI, mounted read-only into the image (whose /usr is the host's): its task text says what to do.
@@ -36,34 +35,11 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-interface EngineCase {
-  name: 'docker' | 'podman' | 'swarm';
-  binaries: string[];
-  start(): Promise<PrivateEngine>;
-}
-
-const ENGINES: EngineCase[] = [
-  { name: 'docker', binaries: ['dockerd', 'docker', 'containerd', 'runc'], start: dockerWithImage },
-  { name: 'podman', binaries: ['podman', 'catatonit'], start: async () => withImage(await startPodman(), 'podman') },
-  {
-    name: 'swarm',
-    binaries: ['dockerd', 'docker', 'containerd', 'runc'],
-    start: async () => {
-      const engine = await dockerWithImage();
-      await initSwarm(engine);
-      return engine;
-    },
-  },
+const ENGINES: { name: EngineName; binaries: string[] }[] = [
+  { name: 'docker', binaries: ['dockerd', 'docker', 'containerd', 'runc'] },
+  { name: 'podman', binaries: ['podman', 'catatonit'] },
+  { name: 'swarm', binaries: ['dockerd', 'docker', 'containerd', 'runc'] },
 ];
-
-async function dockerWithImage(): Promise<PrivateEngine> {
-  return withImage(await startDockerd(), 'docker');
-}
-
-function withImage(engine: PrivateEngine, kind: 'docker' | 'podman'): PrivateEngine {
-  importFakeImage(engine, kind);
-  return engine;
-}
 
 for (const engineCase of ENGINES) {
   const missing = missingEngine(engineCase.binaries);
@@ -72,55 +48,18 @@ for (const engineCase of ENGINES) {
   });
 
   describe.skipIf(missing !== null)(`agents on ${engineCase.name}, through the server`, () => {
-    let engine: PrivateEngine;
+    let fixture: EngineFixture;
     let fake: string;
     beforeAll(async () => {
-      engine = await engineCase.start();
-      fake = mkdtempSync('/var/tmp/fleet-fake-cli-');
-      chmodSync(fake, 0o755);
-      writeFileSync(join(fake, 'agent'), AGENT, { mode: 0o755 });
+      fixture = await startEngineFixture(engineCase.name, AGENT);
+      fake = fixture.fake;
     }, 120_000);
     afterAll(async () => {
-      await engine?.stop();
-      if (fake) rmSync(fake, { recursive: true, force: true });
+      await fixture?.stop();
     }, 60_000);
 
-    /** What the engine still holds for the agent's tasks. */
-    const leftovers = async (agent: string): Promise<string[]> => {
-      const client = new EngineClient({ host: engine.host });
-      const filters = JSON.stringify({ label: [`${LABELS.agent}=${agent}`] });
-      const containers = (await client.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1, filters } })).body;
-      const found = containers.map((container) => `container ${container.Id}`);
-      if (engineCase.name === 'swarm') {
-        for (const kind of ['services', 'secrets'] as const) {
-          const objects = (await client.json<{ ID: string }[]>('GET', `/${kind}`, { query: { filters } })).body;
-          found.push(...objects.map((object) => `${kind} ${object.ID}`));
-        }
-      }
-      return found;
-    };
-
-    function engineFleet(roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox {
-      const fleet = createFleetSandbox();
-      const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
-      config.backends = {
-        box: {
-          engine: engineCase.name,
-          host: engine.host,
-          image: FAKE_IMAGE,
-          network: 'host',
-          mounts: [
-            { source: '/usr', target: '/usr' },
-            { source: fake, target: '/opt/fleet-fake' },
-          ],
-          secrets: ['FLEET_TEST_PROVIDER_KEY'],
-          ...backendExtra,
-        },
-      };
-      config.roles.boxed = { command: ['/opt/fleet-fake/agent', '{task}'], backend: 'box', task_is_operand: true, ...roleExtra };
-      writeFileSync(fleet.configFile, JSON.stringify(config));
-      return fleet;
-    }
+    const leftovers = (agent: string): Promise<string[]> => engineLeftovers(fixture, agent);
+    const engineFleet = (roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox => fleetOn(fixture, roleExtra, backendExtra);
 
     const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
     const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
@@ -227,9 +166,3 @@ for (const engineCase of ENGINES) {
   });
 }
 
-async function waitForLog(server: FleetServer, name: string, text: string): Promise<void> {
-  for (;;) {
-    if (JSON.stringify(await server.ok('show_agent_log', { name })).includes(text)) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
