@@ -173,6 +173,34 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     expect(await engineLeftovers(fixture, 'plainer')).toEqual([]);
     await server.server.stop();
   }, 120_000);
+
+  it('a relay killed with SIGKILL: the task is recorded as killed, and its container goes with it, not at the next start', async () => {
+    const fleet = engineFleet(fixture);
+    const server = await start(fleet);
+    await server.ok('create_agent', { name: 'orphan', project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(server, 'orphan', 'sleeping');
+    process.kill(relayOf(fleet, 'orphan'), 'SIGKILL');
+    const waited = await server.ok('wait_for_agent', { name: 'orphan', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
+    await until(async () => (await engineLeftovers(fixture, 'orphan')).length === 0);
+    expect(server.server.output()).toContain('removed what an engine held for a task whose relay did not');
+    await server.server.stop();
+  }, 240_000);
+
+  it('the server and the relay killed with SIGKILL: the next server records the end and removes the container', async () => {
+    const fleet = engineFleet(fixture);
+    const server = await start(fleet);
+    await server.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(server, 'lost', 'sleeping');
+    const relay = relayOf(fleet, 'lost');
+    await server.server.stop('SIGKILL');
+    process.kill(relay, 'SIGKILL');
+    const again = await start(fleet);
+    const waited = await again.ok('wait_for_agent', { name: 'lost', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
+    await until(async () => (await engineLeftovers(fixture, 'lost')).length === 0);
+    await again.server.stop();
+  }, 240_000);
 });
 
 /** The relay (`fleet-mcp __engine-task <run dir>/engine-task.json`) of the agent's running task. */
@@ -202,6 +230,15 @@ function runFiles(dir: string): string[] {
   }
   expect(found.length).toBeGreaterThan(0);
   return found;
+}
+
+/** Polls the engine until `done`; a minute is far more than removing a container takes, even on a busy box. */
+async function until(done: () => Promise<boolean>, what = 'the engine to hold nothing of the task'): Promise<void> {
+  const started = Date.now();
+  while (!(await done())) {
+    if (Date.now() - started > 60_000) throw new Error(`waited a minute for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function gitRefs(server: FleetServer, agent: string, credential: string): Promise<number> {
