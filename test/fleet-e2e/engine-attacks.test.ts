@@ -5,9 +5,9 @@ import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 import { missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
+import { expectStartFailure, killServers } from '../helpers/server.js';
 import { engineFleet, engineLeftovers, startEngineFixture, waitForLog, type EngineFixture } from './engine-fleet.js';
-import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
  * A hostile fake agent: its task text is the attack.
@@ -201,6 +201,67 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     await until(async () => (await engineLeftovers(fixture, 'lost')).length === 0);
     await again.server.stop();
   }, 240_000);
+
+  it('a config reload that adds and removes backends while an agent runs: the agent runs on, and one line says when the change applies', async () => {
+    const fleet = engineFleet(fixture);
+    const server = await start(fleet);
+    await server.ok('create_agent', { name: 'keeper', project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(server, 'keeper', 'sleeping');
+    const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+    config.backends = { box2: config.backends.box };
+    config.roles = { test: config.roles.test, boxed2: { ...config.roles.boxed, backend: 'box2' } };
+    writeFileSync(fleet.configFile, JSON.stringify(config));
+    process.kill(server.server.process.pid!, 'SIGHUP');
+    await until(async () => server.server.output().includes('the backends changed'), 'the reload');
+    expect(await server.fails('create_agent', { name: 'newcomer', project: 'repo', role: 'boxed2', task: 'sleep' })).toContain(
+      'role "boxed2" runs on backend "box2", which this server does not run: engine backends need fleet-mcp serve, which reads "backends" when it starts, so restart it after adding one',
+    );
+    await server.ok('cancel_agent_task', { name: 'keeper' });
+    expect(await server.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 120 })).toMatchObject({ agent: { last_task: { status: 'canceled' } } });
+    expect(await engineLeftovers(fixture, 'keeper')).toEqual([]);
+    await server.server.stop();
+  }, 240_000);
+});
+
+describe('a careless fleet config is refused at start, in one line that names the fix', () => {
+  const withBackend = (backend: Record<string, unknown>, role: Record<string, unknown> = {}): FleetSandbox => {
+    const fleet = createFleetSandbox();
+    const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+    config.backends = { box: { engine: 'docker', host: 'unix:///var/tmp/fleet-no-engine.sock', image: 'fleet-fake-agent:test', ...backend } };
+    config.roles.boxed = { command: ['agent', '{task}'], backend: 'box', ...role };
+    writeFileSync(fleet.configFile, JSON.stringify(config));
+    return fleet;
+  };
+  const refusal = async (fleet: FleetSandbox): Promise<string> => {
+    const failed = await expectStartFailure(fleet.sandbox, {
+      env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, FLEET_MCP_AUTH_TOKEN_FILE: fleet.sandbox.tokenFile },
+    });
+    expect(failed.code).not.toBe(0);
+    const lines = failed.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    return lines[0]!;
+  };
+
+  test('a secret that names a variable of the server itself, such as its auth token', async () => {
+    expect(await refusal(withBackend({}, { secrets: ['FLEET_MCP_AUTH_TOKEN'] }))).toContain(
+      'roles.boxed.secrets.0: secrets may not name FLEET_MCP_AUTH_TOKEN, a variable of fleet-mcp itself that no agent may hold: remove it from "secrets"',
+    );
+    expect(await refusal(withBackend({ secrets: ['FLEET_GIT_PASSWORD'] }))).toContain('secrets may not name FLEET_GIT_PASSWORD');
+  });
+
+  test('a mount that would show the containers the data dir or the token file', async () => {
+    const holder = createFleetSandbox().sandbox.root;
+    const inside = withBackend({});
+    const config = JSON.parse(readFileSync(inside.configFile, 'utf8'));
+    config.backends.box.mounts = [{ source: '/usr', target: '/usr' }, { source: inside.sandbox.root, target: '/opt/all' }];
+    writeFileSync(inside.configFile, JSON.stringify(config));
+    expect(await refusal(inside)).toContain(`backend "box" mounts ${inside.sandbox.root}, which would show its containers the server's data dir, with the key of every task's git credential (${inside.dataDir}): mount a folder that neither holds it nor lies in it`);
+    const token = withBackend({ mounts: [{ source: holder, target: '/opt/ok' }] });
+    const tokenConfig = JSON.parse(readFileSync(token.configFile, 'utf8'));
+    tokenConfig.backends.box.mounts.push({ source: token.sandbox.tokenFile, target: '/opt/token' });
+    writeFileSync(token.configFile, JSON.stringify(tokenConfig));
+    expect(await refusal(token)).toContain(`mounts ${token.sandbox.tokenFile}, which would show its containers the server's auth token`);
+  });
 });
 
 /** The relay (`fleet-mcp __engine-task <run dir>/engine-task.json`) of the agent's running task. */
