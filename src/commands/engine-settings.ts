@@ -1,9 +1,11 @@
 import { createHmac } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../config.js';
 import type { BackendsConfig } from '../fleet/backends/backends-config.js';
 import type { AgentRuntime } from '../fleet/backends/remote/agent-runtime.js';
 import type { EngineSettings, NamedBackend } from '../fleet/backends/remote/engine-launch.js';
+import type { GuardedPath } from '../fleet/backends/remote/mount-guard.js';
 import { GitCredentials, loadGitCredentialKey } from '../fleet/backends/remote/git-credentials.js';
 import { createRuntime } from '../fleet/backends/runtimes.js';
 import { isLoopbackHost } from '../http/loopback.js';
@@ -44,4 +46,15 @@ export function engineSettings(options: EngineSettingsOptions): EngineSettings {
       return runtime;
     },
   };
+}
+
+/** What serve keeps from every agent's container: its data dir and the files its tokens come from. */
+export function guardedPaths(config: Config): GuardedPath[] {
+  const paths = [
+    { path: config.dataDir, what: 'the server\'s data dir, with the key of every task\'s git credential' },
+    { path: config.auth.tokenFile, what: 'the server\'s auth token' },
+    { path: config.auth.namedTokensFile, what: 'the server\'s named tokens' },
+  ];
+  if (config.auth.credentialsDirectory) paths.push({ path: config.auth.credentialsDirectory, what: 'the server\'s systemd credentials' });
+  return paths;
 }

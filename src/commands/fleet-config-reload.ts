@@ -29,6 +29,8 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   let lastProblem: string | undefined;
   // The notices' settings hold a secret and are read once, at start (open-fleet.ts); a change is said, not applied.
   const notifyAtStart = notifyText(config, dirs);
+  // So are the backends: the engines, the git endpoint and the credentials' key are set up once.
+  const backendsAtStart = backendsText(config, dirs);
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
@@ -38,6 +40,7 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);
       if (JSON.stringify(loaded.notify) !== notifyAtStart) logger.warn({ file }, 'the notify settings changed; they apply when the server restarts');
+      if (JSON.stringify(loaded.backends) !== backendsAtStart) logger.warn({ file }, 'the backends changed; running agents keep the ones the server started with, and a backend added or changed applies when the server restarts');
     } catch (error) {
       // One edit can reach the disk as several writes (truncate, then content); each is seen, one is reported.
       const problem = (error as Error).message;
@@ -62,6 +65,14 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
 function notifyText(config: Config, dirs: readonly string[]): string | undefined {
   try {
     return JSON.stringify(readFleetConfig(config, dirs).notify);
+  } catch {
+    return undefined;
+  }
+}
+
+function backendsText(config: Config, dirs: readonly string[]): string | undefined {
+  try {
+    return JSON.stringify(readFleetConfig(config, dirs).backends);
   } catch {
     return undefined;
   }

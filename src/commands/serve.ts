@@ -24,7 +24,8 @@ import { VERSION } from '../version.js';
 import { readFleetConfig } from '../fleet/fleet-config.js';
 import { watchFleetConfig } from './fleet-config-reload.js';
 import { openFleet } from './open-fleet.js';
-import { engineSettings } from './engine-settings.js';
+import { engineSettings, guardedPaths } from './engine-settings.js';
+import { mountExposure } from '../fleet/backends/remote/mount-guard.js';
 import { createGitHttp } from '../http/git-http.js';
 import { closeInheritedFds } from './inherited-fds.js';
 import { ownPortProblem } from './own-port-guard.js';
@@ -131,6 +132,8 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     throw describeListenError(error, config.host, config.port);
   });
   let port: number | null = null;
+  const exposure = mountExposure(fleetConfig.backends, guardedPaths(config));
+  if (exposure) throw new ConfigError(`refusing to start: ${exposure}`);
   const engines = Object.keys(fleetConfig.backends).length === 0 ? undefined : engineSettings({ backends: fleetConfig.backends, dataDir: config.dataDir, host: config.host, port: () => port, authEnabled: config.auth.enabled });
   const fleet = await openFleet(config, fleetConfig, logger, 'serve', engines);
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });

@@ -7,6 +7,7 @@ import type { FleetBackend } from './backend.js';
 import { childEnv } from './child-env.js';
 import { LOCAL_BACKEND } from './backends/backends-config.js';
 import { prepareEngineLaunch, type EngineSettings } from './backends/remote/engine-launch.js';
+import { cleanupEngineTask } from './backends/remote/engine-cleanup.js';
 import { agentKey } from './names.js';
 import { planConversation } from './conversation.js';
 import { findExecutable } from './executables.js';
@@ -273,6 +274,7 @@ export class TaskRuns {
     const { task, log } = ending;
     // Revoked before anything is read from its branch: what it pushes from now on is refused.
     this.options.engines?.credentials.revoke(task.id);
+    if (this.options.engines && record.agent.backend !== LOCAL_BACKEND) void cleanupEngineTask(this.options.engines, record.agent.backend, task.id, this.options.logger);
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
     const started = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
     Object.assign(task, await this.changes(record, ending.head, log));

@@ -1,14 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
-import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
-import { FAKE_IMAGE, freePort, importFakeImage, initSwarm, missingEngine, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
+import { freePort, missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { engineFleet as fleetOn, waitForLog, writeFakeAgent } from './engine-fleet.js';
+import { engineFleetOn as fleetOn, engineLeftovers, startEngineFixture, waitForLog, type EngineFixture, type EngineName } from './engine-fleet.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 afterAll(() => {
@@ -17,34 +15,11 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-interface EngineCase {
-  name: 'docker' | 'podman' | 'swarm';
-  binaries: string[];
-  start(): Promise<PrivateEngine>;
-}
-
-const ENGINES: EngineCase[] = [
-  { name: 'docker', binaries: ['dockerd', 'docker', 'containerd', 'runc'], start: dockerWithImage },
-  { name: 'podman', binaries: ['podman', 'catatonit'], start: async () => withImage(await startPodman(), 'podman') },
-  {
-    name: 'swarm',
-    binaries: ['dockerd', 'docker', 'containerd', 'runc'],
-    start: async () => {
-      const engine = await dockerWithImage();
-      await initSwarm(engine);
-      return engine;
-    },
-  },
+const ENGINES: { name: EngineName; binaries: string[] }[] = [
+  { name: 'docker', binaries: ['dockerd', 'docker', 'containerd', 'runc'] },
+  { name: 'podman', binaries: ['podman', 'catatonit'] },
+  { name: 'swarm', binaries: ['dockerd', 'docker', 'containerd', 'runc'] },
 ];
-
-async function dockerWithImage(): Promise<PrivateEngine> {
-  return withImage(await startDockerd(), 'docker');
-}
-
-function withImage(engine: PrivateEngine, kind: 'docker' | 'podman'): PrivateEngine {
-  importFakeImage(engine, kind);
-  return engine;
-}
 
 for (const engineCase of ENGINES) {
   const missing = missingEngine(engineCase.binaries);
@@ -53,50 +28,18 @@ for (const engineCase of ENGINES) {
   });
 
   describe.skipIf(missing !== null)(`agents on ${engineCase.name}, through the server`, () => {
-    let engine: PrivateEngine;
+    let fixture: EngineFixture;
     let fake: string;
     beforeAll(async () => {
-      engine = await engineCase.start();
-      fake = writeFakeAgent();
+      fixture = await startEngineFixture(engineCase.name);
+      fake = fixture.fake;
     }, 120_000);
     afterAll(async () => {
-      await engine?.stop();
-      if (fake) rmSync(fake, { recursive: true, force: true });
+      await fixture?.stop();
     }, 60_000);
 
-    /** What the engine still holds for the agent's tasks. */
-    const leftovers = async (agent: string): Promise<string[]> => {
-      const client = new EngineClient({ host: engine.host });
-      const filters = JSON.stringify({ label: [`${LABELS.agent}=${agent}`] });
-      const containers = (await client.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1, filters } })).body;
-      const found = containers.map((container) => `container ${container.Id}`);
-      if (engineCase.name === 'swarm') {
-        for (const kind of ['services', 'secrets'] as const) {
-          const objects = (await client.json<{ ID: string }[]>('GET', `/${kind}`, { query: { filters } })).body;
-          found.push(...objects.map((object) => `${kind} ${object.ID}`));
-        }
-      }
-      return found;
-    };
-
-    function engineFleet(roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox {
-      return fleetOn({
-        backend: {
-          engine: engineCase.name,
-          host: engine.host,
-          image: FAKE_IMAGE,
-          network: 'host',
-          mounts: [
-            { source: '/usr', target: '/usr' },
-            { source: fake, target: '/opt/fleet-fake' },
-          ],
-          secrets: ['FLEET_TEST_PROVIDER_KEY'],
-          ...backendExtra,
-        },
-        command: '/opt/fleet-fake/agent',
-        role: roleExtra,
-      });
-    }
+    const leftovers = (agent: string): Promise<string[]> => engineLeftovers(fixture, agent);
+    const engineFleet = (roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox => fleetOn(fixture, roleExtra, backendExtra);
 
     const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
     const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
@@ -202,3 +145,4 @@ for (const engineCase of ENGINES) {
     }, 240_000);
   });
 }
+

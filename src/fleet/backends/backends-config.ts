@@ -26,8 +26,16 @@ export const limitsConfigSchema = z.strictObject({
 });
 export type LimitsConfig = z.infer<typeof limitsConfigSchema>;
 
+/** The server's own variables (its auth token among them) and the ones the task script reads its secrets by. */
+const RESERVED_SECRET = /^(FLEET_MCP_.*|FLEET_GIT_PASSWORD|FLEET_SECRETS|FLEET_SECRETS_DIR)$/;
+
 export const secretNamesSchema = z.array(
-  z.string().regex(ENV_NAME, { error: 'secrets must be names of the server\'s environment variables, e.g. "ANTHROPIC_API_KEY"' }),
+  z
+    .string()
+    .regex(ENV_NAME, { error: 'secrets must be names of the server\'s environment variables, e.g. "ANTHROPIC_API_KEY"' })
+    .refine((name) => !RESERVED_SECRET.test(name), {
+      error: (issue) => `secrets may not name ${String(issue.input)}, a variable of fleet-mcp itself that no agent may hold: remove it from "secrets"`,
+    }),
 );
 
 const mountSchema = z.strictObject({

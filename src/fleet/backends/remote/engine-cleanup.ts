@@ -20,3 +20,22 @@ export async function cleanupEngines(settings: EngineSettings, running: Readonly
     }
   }
 }
+
+/**
+ * Removes what the engine still holds for one task that has ended. Its relay removes it first, unless the relay was
+ * killed, or ended with a server that was down: the container would run on, unfollowed, until the next start.
+ */
+export async function cleanupEngineTask(settings: EngineSettings, backendName: string, task: string, logger: FleetLogger): Promise<void> {
+  const backend = settings.backends[backendName];
+  if (!backend) return;
+  try {
+    const runtime = await settings.runtime({ ...backend, name: backendName });
+    for (const handle of await runtime.find(settings.serverId)) {
+      if (handle.labels.task !== task) continue;
+      await handle.remove();
+      logger.info({ backend: backendName, agent: handle.labels.agent, task, id: handle.id }, 'removed what an engine held for a task whose relay did not');
+    }
+  } catch (error) {
+    logger.warn({ backend: backendName, task, error: (error as Error).message }, 'could not remove what an engine holds for an ended task; the next start tries again');
+  }
+}
