@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { ENGINE_TASK_COMMAND } from './commands/engine-task-command.js';
 import { HOST_COMMAND } from './commands/host-command.js';
 import { isConfigError } from './config-error.js';
-import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/supervisor/script.js';
+import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/tasks/supervisor/script.js';
 import { VERSION } from './version.js';
 
 const ENVIRONMENT_HELP = `

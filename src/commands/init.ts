@@ -1,10 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { relative } from 'node:path';
 import { ConfigError, loadConfig, type Config, type ConfigFlags } from '../config.js';
-import { roleStates, type RoleState } from '../fleet/agent-clis.js';
+import { roleStates, type RoleState } from '../fleet/agents/agent-clis.js';
 import { addProjectToConfig } from '../fleet/config-projects.js';
 import { readFleetConfig } from '../fleet/fleet-config.js';
-import { createFleetLauncher } from '../fleet/launch/fleet-launcher.js';
+import { createFleetLauncher } from '../fleet/backends/local/sandbox/fleet-launcher.js';
 import { AGENT_CLI_INSTALL_HINT, resolveRoles } from '../fleet/roles.js';
 import { sandboxSettings } from './sandbox-settings.js';
 

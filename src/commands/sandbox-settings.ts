@@ -1,8 +1,8 @@
 import { dirname } from 'node:path';
 import type { Config } from '../config.js';
-import { probeBwrap } from '../fleet/launch/bwrap.js';
-import type { SandboxSettings } from '../fleet/launch/fleet-launcher.js';
-import { probeUserNet } from '../fleet/launch/user-net.js';
+import { probeBwrap } from '../fleet/backends/local/sandbox/bwrap.js';
+import type { SandboxSettings } from '../fleet/backends/local/sandbox/fleet-launcher.js';
+import { probeUserNet } from '../fleet/backends/local/sandbox/user-net.js';
 
 /**
  * The built-in presets turn their CLI's own prompts off, so where bwrap works, and pasta gives their sandbox the

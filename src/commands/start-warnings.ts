@@ -1,6 +1,6 @@
 import type { Fleet } from '../fleet/fleet.js';
-import type { BwrapStatus } from '../fleet/launch/bwrap.js';
-import { loopbackResolvers, type UserNetStatus } from '../fleet/launch/user-net.js';
+import type { BwrapStatus } from '../fleet/backends/local/sandbox/bwrap.js';
+import { loopbackResolvers, type UserNetStatus } from '../fleet/backends/local/sandbox/user-net.js';
 import type { Project } from '../fleet/projects.js';
 import { AGENT_CLI_INSTALL_HINT } from '../fleet/roles.js';
 import type { Role } from '../fleet/types.js';

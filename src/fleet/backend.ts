@@ -6,7 +6,7 @@ import type { BranchVerdict } from './review/branch-delete.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { UnlandedWork } from './review/delete-safety.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
-import type { ReattachOptions, RunOptions, RunningProcess } from './runner.js';
+import type { ReattachOptions, RunOptions, RunningProcess } from './tasks/runner.js';
 import type { AgentRecord, Store } from './store.js';
 import type { Agent, AgentBase, LogStream, TaskRecord } from './types.js';
 
@@ -50,7 +50,8 @@ export class WorkspaceError extends Error {
 
 /**
  * What the fleet needs from the place agents run: today local processes in git worktrees on this host
- * (src/fleet/local); containers or remote hosts would implement the same seam.
+ * (src/fleet/backends/local); agents on an engine keep their repository here too and run through the relay of
+ * src/fleet/backends/remote.
  */
 export interface FleetBackend {
   /**

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import * as z from 'zod';
 import { removeAbandonedTempFiles, writeTempFile } from '../fs/atomic-file.js';
 import { FleetError } from './errors.js';
-import { isSameProcessAlive, processStartTime } from './process-group.js';
+import { isSameProcessAlive, processStartTime } from './tasks/process-group.js';
 
 /** `serve` runs the HTTP server; `host` is the background fleet that `stdio` clients start when none runs. */
 export type LockKind = 'serve' | 'host';

@@ -1,11 +1,11 @@
-import type { AgentChange } from './agent-registry.js';
+import type { AgentChange } from './agents/agent-registry.js';
 import type { ChangesRequest } from './backend.js';
 import type { PageRequest } from './pagination.js';
 import type { Project } from './projects.js';
 import type { CleanupResult } from './review/branch-cleanup.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { MergeResult, MergeStrategy } from './review/merge.js';
-import type { OfferedRole } from './role-usability.js';
+import type { OfferedRole } from './agents/role-usability.js';
 import type { Agent, LogLine, Page, Role, TaskOutcome, TaskRecord, TaskStatus } from './types.js';
 import type { UsageTotals } from './usage/task-usage.js';
 import type { UsageReport } from './usage/usage-ledger.js';

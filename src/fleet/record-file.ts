@@ -1,6 +1,6 @@
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import * as z from 'zod';
-import { agentKey, isValidAgentName } from './names.js';
+import { agentKey, isValidAgentName } from './agents/names.js';
 import type { AgentRecord } from './store.js';
 import { AGENT_STATUSES } from './types.js';
 

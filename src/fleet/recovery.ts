@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
-import { forgetAgent } from './forget.js';
-import { isLeftoverGroup } from './group-end.js';
+import { forgetAgent } from './agents/forget.js';
+import { isLeftoverGroup } from './tasks/group-end.js';
 import type { FleetLogger } from './logger.js';
-import { agentKey } from './names.js';
-import { isSameProcessAlive, signalGroup } from './process-group.js';
+import { agentKey } from './agents/names.js';
+import { isSameProcessAlive, signalGroup } from './tasks/process-group.js';
 import type { AgentRecord, Store } from './store.js';
-import { readRunMeta, runFiles, taskRunDir } from './supervisor/run-files.js';
-import { appendToTaskLogFile, readTaskLogFile } from './task-log.js';
+import { readRunMeta, runFiles, taskRunDir } from './tasks/supervisor/run-files.js';
+import { appendToTaskLogFile, readTaskLogFile } from './logs/task-log.js';
 import type { TaskRecord } from './types.js';
 
 const SERVER_RESTARTED = 'server restarted';

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
-import { OUTPUT_FORMATS, type OutputFormat } from './agent-output/index.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './tasks/output/index.js';
 import { findExecutable } from './executables.js';
 import type { Role } from './types.js';
 import { backendChoiceSchema, limitsConfigSchema, secretNamesSchema } from './backends/backends-config.js';

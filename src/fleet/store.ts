@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
 import { FORMAT_VERSION, parseRecordFile } from './record-file.js';
-import { TaskTexts } from './task-texts.js';
+import { TaskTexts } from './tasks/task-texts.js';
 import type { Agent, TaskRecord } from './types.js';
 import type { FleetLogger } from './logger.js';
 

@@ -15,7 +15,7 @@ export const AGENT_STATUSES = [
 ] as const;
 export type AgentStatus = (typeof AGENT_STATUSES)[number];
 
-import type { OutputFormat } from './agent-output/index.js';
+import type { OutputFormat } from './tasks/output/index.js';
 import type { Budget } from './usage/budget.js';
 import type { TaskUsage } from './usage/task-usage.js';
 
@@ -92,7 +92,7 @@ export interface Role {
   secrets: string[];
 }
 
-/** How a role's tasks run in the bwrap sandbox (see src/fleet/launch). */
+/** How a role's tasks run in the bwrap sandbox (see src/fleet/backends/local/sandbox). */
 export interface RoleSandbox {
   /** As configured; null: the default, which sandboxes the built-in presets where bwrap works. */
   enabled: boolean | null;

@@ -3,7 +3,7 @@ import type { ServerEventBus } from '@modelcontextprotocol/server';
 import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentChange, Fleet } from '../fleet/fleet.js';
 import { FleetError } from '../fleet/errors.js';
-import { agentKey } from '../fleet/names.js';
+import { agentKey } from '../fleet/agents/names.js';
 import type { Logger } from '../log.js';
 import { agentResourceUri, parseAgentResourceUri, type AgentResourceKind } from './agent-resources.js';
 

@@ -2,7 +2,7 @@ import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { runCli } from '../helpers/cli.js';
 import { toolsPath } from '../helpers/tools-path.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';

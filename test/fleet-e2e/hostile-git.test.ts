@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { git } from '../fleet/helpers.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';

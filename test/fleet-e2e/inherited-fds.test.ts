@@ -3,7 +3,7 @@ import { closeSync, existsSync, openSync, readdirSync, readFileSync, readlinkSyn
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { HOST_COMMAND } from '../../src/commands/host-command.js';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { eventually } from '../fleet/helpers.js';
 import { CLI } from '../helpers/cli.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';

@@ -3,8 +3,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, 
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
-import { probeUserNet } from '../../src/fleet/launch/user-net.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
+import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { expectStartFailure, killServers, startServer, type StartedServer } from '../helpers/server.js';
 import type { FleetSandbox } from './fleet-server.js';

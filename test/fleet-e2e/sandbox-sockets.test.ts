@@ -3,7 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { startFleetServer } from './fleet-server.js';

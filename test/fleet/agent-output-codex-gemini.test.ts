@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { createOutputParser, type OutputFormat } from '../../src/fleet/agent-output/index.js';
+import { createOutputParser, type OutputFormat } from '../../src/fleet/tasks/output/index.js';
 
 // Captured from the real CLIs (Codex CLI 0.171.0, Gemini CLI 0.61.0) run with their built-in presets in a linked
 // worktree against the mocks of scripts/verify-agents.

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
-import { createOutputParser, type OutputFormat } from '../../src/fleet/agent-output/index.js';
-import { asksForCommit } from '../../src/fleet/task-outcome.js';
+import { createOutputParser, type OutputFormat } from '../../src/fleet/tasks/output/index.js';
+import { asksForCommit } from '../../src/fleet/tasks/task-outcome.js';
 
 // Captured from the real CLIs (Claude Code 2.1.332, opencode 1.18.33) against the mock of scripts/verify-agents.
 function run(format: OutputFormat, fixture: string) {

@@ -4,8 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../src/fleet/fleet.js';
 import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
-import { probeUserNet } from '../../src/fleet/launch/user-net.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
+import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import { git, logTexts, Sandbox } from './helpers.js';
 
 // The claude preset against its fake (test/fakes/claude.mjs), which prints Claude Code's stream-json events, its

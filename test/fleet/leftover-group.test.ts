@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLeftoverGroup } from '../../src/fleet/group-end.js';
-import { processStartTime, signalGroup } from '../../src/fleet/process-group.js';
+import { isLeftoverGroup } from '../../src/fleet/tasks/group-end.js';
+import { processStartTime, signalGroup } from '../../src/fleet/tasks/process-group.js';
 import { isRunning } from './helpers.js';
 
 // A task's group whose first process is gone is ended only when what is left in it started with or after that

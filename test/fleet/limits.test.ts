@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { FleetError } from '../../src/fleet/errors.js';
 import { silentLogger } from '../../src/fleet/logger.js';
 import { Store } from '../../src/fleet/store.js';
-import { newTask } from '../../src/fleet/task-runs.js';
+import { newTask } from '../../src/fleet/tasks/task-runs.js';
 import { Sandbox, task } from './helpers.js';
 
 const sandbox = new Sandbox();

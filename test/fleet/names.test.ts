@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agentKey, assertValidAgentName } from '../../src/fleet/names.js';
+import { agentKey, assertValidAgentName } from '../../src/fleet/agents/names.js';
 
 describe('agent names', () => {
   it.each(['a', 'Agent-7', 'x'.repeat(32), '0day', 'new-agent', 'creates'])('accepts %j', (name) => {

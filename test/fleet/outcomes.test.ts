@@ -2,7 +2,7 @@ import { realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RolesConfig } from '../../src/fleet/roles.js';
-import { taskEnd } from '../../src/fleet/task-outcome.js';
+import { taskEnd } from '../../src/fleet/tasks/task-outcome.js';
 import { resolveRoles } from '../../src/fleet/roles.js';
 import { eventually, git, logTexts, Sandbox } from './helpers.js';
 

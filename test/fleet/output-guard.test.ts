@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createOutputParser, type OutputParser } from '../../src/fleet/agent-output/index.js';
-import { guardedParser, MAX_FINAL_MESSAGE_CHARS } from '../../src/fleet/output-guard.js';
+import { createOutputParser, type OutputParser } from '../../src/fleet/tasks/output/index.js';
+import { guardedParser, MAX_FINAL_MESSAGE_CHARS } from '../../src/fleet/logs/output-guard.js';
 
 // Stands for a CLI-specific parser meeting output it was not written for.
 const brokenParser: OutputParser = {

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../src/fleet/process-group.js';
+import { processStartTime } from '../../src/fleet/tasks/process-group.js';
 import { Store } from '../../src/fleet/store.js';
 import { silentLogger } from '../../src/fleet/logger.js';
 import type { Agent } from '../../src/fleet/types.js';

@@ -2,7 +2,7 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { resolveRoles } from '../../src/fleet/roles.js';
 import { Sandbox } from './helpers.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_ROLES, resolveRoles, rolesConfigSchema, taskArgv } from '../../src/fleet/roles.js';
-import { unprotectedTaskRoles } from '../../src/fleet/task-option-guard.js';
+import { unprotectedTaskRoles } from '../../src/fleet/tasks/task-option-guard.js';
 
 const binDir = mkdtempSync(join(tmpdir(), 'fleet-bin-'));
 for (const name of ['claude', 'aider']) {

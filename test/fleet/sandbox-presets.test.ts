@@ -2,8 +2,8 @@ import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
-import { probeBwrap } from '../../src/fleet/launch/bwrap.js';
-import { probeUserNet } from '../../src/fleet/launch/user-net.js';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
+import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import { resolveRoles } from '../../src/fleet/roles.js';
 import { git, logTexts, Sandbox } from './helpers.js';
 

@@ -3,9 +3,9 @@ import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFi
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { bwrapIsolation, probeBwrap, type SandboxSpec } from '../../src/fleet/launch/bwrap.js';
-import { AgentLauncher } from '../../src/fleet/launch/launcher.js';
-import { seccompFilter } from '../../src/fleet/launch/seccomp.js';
+import { bwrapIsolation, probeBwrap, type SandboxSpec } from '../../src/fleet/backends/local/sandbox/bwrap.js';
+import { AgentLauncher } from '../../src/fleet/backends/local/sandbox/launcher.js';
+import { seccompFilter } from '../../src/fleet/backends/local/sandbox/seccomp.js';
 import { resolveRoles, rolesConfigSchema } from '../../src/fleet/roles.js';
 
 // The seccomp filter against the real kernel, in the real bwrap, loaded the way a task gets it (the file the

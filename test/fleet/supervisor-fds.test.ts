@@ -3,8 +3,8 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { installSupervisor } from '../../src/fleet/supervisor/script.js';
-import { runFiles } from '../../src/fleet/supervisor/run-files.js';
+import { installSupervisor } from '../../src/fleet/tasks/supervisor/script.js';
+import { runFiles } from '../../src/fleet/tasks/supervisor/run-files.js';
 
 // The task supervisor is the one process every task passes through: whatever the server in front of it let through,
 // it closes what it inherited, and hands the CLI exactly the input files it was asked to, at fd 3, 4, ….

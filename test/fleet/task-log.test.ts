@@ -2,9 +2,9 @@ import { appendFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LineSplitter, MAX_LINE_CHARS } from '../../src/fleet/line-splitter.js';
-import { readTaskLogTail } from '../../src/fleet/log-tail.js';
-import { LINE_OVERHEAD_BYTES, readTaskLogFile, TaskLog } from '../../src/fleet/task-log.js';
+import { LineSplitter, MAX_LINE_CHARS } from '../../src/fleet/logs/line-splitter.js';
+import { readTaskLogTail } from '../../src/fleet/logs/log-tail.js';
+import { LINE_OVERHEAD_BYTES, readTaskLogFile, TaskLog } from '../../src/fleet/logs/task-log.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fleet-log-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

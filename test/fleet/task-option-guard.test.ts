@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { FleetLogger } from '../../src/fleet/logger.js';
 import { BUILTIN_ROLES, resolveRoles, rolesConfigSchema, type RolesConfig } from '../../src/fleet/roles.js';
-import { readsTaskAsOption, unprotectedTaskRoles } from '../../src/fleet/task-option-guard.js';
+import { readsTaskAsOption, unprotectedTaskRoles } from '../../src/fleet/tasks/task-option-guard.js';
 import { eventually, logTexts, Sandbox } from './helpers.js';
 
 // A task text is the lead's (and whatever steered it): one starting with "-" must never become an option of a role's

@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { answersPing, liveGroupLeader } from '../helpers/ping-process.js';
 import type { FleetLogger } from '../../src/fleet/logger.js';
-import { processStartTime } from '../../src/fleet/process-group.js';
+import { processStartTime } from '../../src/fleet/tasks/process-group.js';
 import { Store } from '../../src/fleet/store.js';
 import { git, Sandbox, task } from './helpers.js';
 

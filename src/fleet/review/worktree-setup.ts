@@ -4,8 +4,8 @@ import { dirname, isAbsolute, join, sep } from 'node:path';
 import type { Readable } from 'node:stream';
 import { childEnv } from '../child-env.js';
 import { FleetError } from '../errors.js';
-import { LineSplitter } from '../line-splitter.js';
-import { signalGroup } from '../process-group.js';
+import { LineSplitter } from '../logs/line-splitter.js';
+import { signalGroup } from '../tasks/process-group.js';
 import type { GitPlace } from './git.js';
 
 export interface CopyResult {

@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { LaunchError, type PreparedLaunch } from '../../launch/launcher.js';
+import { LaunchError, type PreparedLaunch } from '../local/sandbox/launcher.js';
 import type { Project } from '../../projects.js';
 import type { AgentRecord } from '../../store.js';
 import type { Role, TaskRecord } from '../../types.js';

@@ -1,0 +1,72 @@
+import { createClaudeParser } from './claude.js';
+import { createOpencodeParser } from './opencode.js';
+import { createCodexParser } from './codex.js';
+import { createGeminiParser } from './gemini.js';
+import { createTextParser } from './text.js';
+import type { TaskUsage } from '../../usage/task-usage.js';
+
+export const OUTPUT_FORMATS = ['text', 'claude', 'codex', 'gemini', 'opencode'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+/**
+ * What kind of failure the CLI's output shows, most telling first: the model API failed (`provider`), the CLI
+ * said its run failed (`agent`), the sandbox or the OS refused a write (`refused`), or a tool call failed and no
+ * later call of the same tool succeeded (`tool`).
+ */
+export type FailureKind = 'provider' | 'agent' | 'refused' | 'tool';
+
+/** How a running task is doing, read after every batch of output (see runner.ts and task-watch.ts). */
+export interface OutputActivity {
+  /** Counts events that show real work: assistant text, tool calls and results; never retry or error notices. */
+  progress: number;
+  /** True while the CLI waits on its model's API (no tool call open); false when that cannot be told. */
+  waiting_on_provider: boolean;
+  /** The last error the model API gave since the last progress (a retry notice), or null. */
+  provider_error: string | null;
+  /** Tokens and cost so far; null while the CLI has reported none. */
+  usage: TaskUsage | null;
+  /** The CLI reported the end of its run (its result): what is left is its exit, so no limit needs to stop it. */
+  finished: boolean;
+}
+
+export interface OutputSummary {
+  /** The CLI's last answer to the user (its "result"), when its structured output carries one. */
+  final_message: string | null;
+  /** An error the CLI reported (API error, permission denials, turn limit...), even when it exited 0. */
+  error: string | null;
+  /**
+   * The CLI's session (conversation) id, for a role whose continue_command resumes it by id (`{session_id}`);
+   * absent for formats that carry none.
+   */
+  session_id?: string | null;
+  /** The kind of `error`; null when there is none. */
+  failure?: FailureKind | null;
+  /** Tokens and cost of the whole run, where the CLI reports them. */
+  usage?: TaskUsage | null;
+}
+
+export interface OutputParser {
+  /** One complete stdout line -> the lines a person reads in the agent log (structured events rendered as text; [] drops it). */
+  stdoutLine(line: string): string[];
+  /** One complete stderr line, for a CLI that reports its API's retries there (gemini); logged as it came either way. */
+  stderrLine?(line: string): void;
+  /** Called once the process has ended. */
+  summary(): OutputSummary;
+  activity(): OutputActivity;
+}
+
+/** A fresh parser for one task's output: parsers keep state (final answer, errors) across lines. */
+export function createOutputParser(format: OutputFormat): OutputParser {
+  switch (format) {
+    case 'claude':
+      return createClaudeParser();
+    case 'codex':
+      return createCodexParser();
+    case 'gemini':
+      return createGeminiParser();
+    case 'opencode':
+      return createOpencodeParser();
+    case 'text':
+      return createTextParser();
+  }
+}

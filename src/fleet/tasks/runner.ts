@@ -1,0 +1,229 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { endProcessGroup, isLeftoverGroup } from './group-end.js';
+import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
+import { isSameProcessRunning, processStartTime, signalGroup } from './process-group.js';
+import { FileTail } from './supervisor/file-tail.js';
+import { readExitStatus, readOffsets, saveOffsets, type RunFiles } from './supervisor/run-files.js';
+
+export interface CancelDelays {
+  /** After SIGINT, how long the process gets before SIGTERM. */
+  termMs: number;
+  /** After SIGINT, how long before SIGKILL. */
+  killMs: number;
+}
+
+/** What following a task needs, whether this server started it or found it running after a restart. */
+export interface FollowLimits {
+  files: RunFiles;
+  /** Counted from the task's start, also across a restart of the server. */
+  timeoutMs: number | null;
+  /** No progress for this long stops the task; null means it may be silent for as long as it runs. */
+  idleTimeoutMs: number | null;
+  cancelDelays: CancelDelays;
+  /** Once the CLI has exited, how long what is left of its group gets between SIGTERM and SIGKILL. */
+  endGraceMs: number;
+  /** Takes new output; true when it shows progress (real work, not a retry notice), which resets the idle clock. */
+  onOutput(stream: 'stdout' | 'stderr', lines: string[]): boolean;
+  /** Asked on every poll of a running task, with when it last made progress: whether the fleet stops it, and why. */
+  watch?(lastProgressMs: number): WatchStop | null;
+}
+
+/** A stop the fleet decides while a task runs: its model API failing with no progress, or its budget spent. */
+export type WatchStop = 'stalled' | 'over_budget';
+
+export interface RunOptions extends FollowLimits {
+  argv: string[];
+  cwd: string;
+  env: Record<string, string>;
+  /** Opened read-only by the supervisor for the argv at fd 3, 4, … (bwrap reads its seccomp filter there). */
+  inputFiles?: string[];
+  /** The command of the task supervisor (see supervisor/script.ts); the task's spec is added as its last argument. */
+  supervisor: string[];
+  /** The network the supervisor gives the sandbox argv makes, if it has one (see launch/user-net.ts). */
+  network?: UserNetwork | null;
+}
+
+export interface ReattachOptions extends FollowLimits {
+  pid: number;
+  pidStart: string | null;
+  /** When the task started (ms since the epoch). */
+  startedAt: number;
+  /** The stdout lines the log already holds, read again so the output parser knows what the CLI said before. */
+  onReplay(lines: string[]): void;
+}
+
+export interface RunOutcome {
+  exit_code: number | null;
+  signal: NodeJS.Signals | null;
+  /** Why the run was stopped from outside, if it was. */
+  stopped: 'canceled' | 'timed_out' | 'idle' | WatchStop | null;
+  /** Set when the process could not be started at all. */
+  spawn_error: string | null;
+  /** True when the task's processes are gone and no exit status was recorded. */
+  lost: boolean;
+}
+
+export interface RunningProcess {
+  pid: number | null;
+  pidStart: string | null;
+  /** Asks the process group to stop (SIGINT, then SIGTERM, then SIGKILL); resolves when it has ended. */
+  cancel(): Promise<RunOutcome>;
+  done: Promise<RunOutcome>;
+  /** Stops following the task and leaves it running; `done` then never settles. */
+  detach(): void;
+}
+
+/** How often the output files and the supervisor are looked at. */
+const POLL_MS = 200;
+
+/**
+ * Starts one task through its supervisor, in a new process group (detached), so a cancel reaches everything it
+ * started, a terminal's Ctrl+C aimed at the server does not reach the agents, and the server may stop or die
+ * without taking the task with it.
+ */
+export function runProcess(options: RunOptions): RunningProcess {
+  const { files } = options;
+  const net = options.network ? { argv: options.network.argv, ready: join(files.dir, 'net-ready') } : undefined;
+  const spec = { argv: options.argv, cwd: options.cwd, stdout: files.stdout, stderr: files.stderr, exit: files.exit, inputs: options.inputFiles ?? [], net };
+  let pid: number | undefined;
+  let exited = false;
+  try {
+    // The supervisor's own complaints, if it has any, end up in the task's stderr where the user sees them.
+    const stderr = openSync(files.stderr, 'a', 0o600);
+    try {
+      const child = spawn(options.supervisor[0]!, [...options.supervisor.slice(1), JSON.stringify(spec)], {
+        cwd: options.cwd,
+        env: options.env,
+        detached: true,
+        stdio: ['ignore', 'ignore', stderr],
+      });
+      child.once('exit', () => (exited = true));
+      child.once('error', () => (exited = true));
+      child.unref();
+      pid = child.pid;
+    } finally {
+      closeSync(stderr);
+    }
+  } catch (error) {
+    return failedSpawn((error as Error).message);
+  }
+  if (pid === undefined) return failedSpawn(`${options.supervisor[0]} could not be started`);
+  return follow(pid, processStartTime(pid), { ...options, startedAt: Date.now(), onReplay: () => {} }, () => exited);
+}
+
+/** Follows a task a previous server started, from where that server stopped reading its output. */
+export function reattachProcess(options: ReattachOptions): RunningProcess {
+  return follow(options.pid, options.pidStart, options, () => !isSameProcessRunning(options.pid, options.pidStart));
+}
+
+function failedSpawn(message: string): RunningProcess {
+  const outcome: RunOutcome = { exit_code: null, signal: null, stopped: null, spawn_error: message, lost: false };
+  return { pid: null, pidStart: null, cancel: () => Promise.resolve(outcome), done: Promise.resolve(outcome), detach: () => {} };
+}
+
+type FollowOptions = Omit<ReattachOptions, 'pid' | 'pidStart'>;
+
+function follow(pid: number, pidStart: string | null, options: FollowOptions, hasExited: () => boolean): RunningProcess {
+  const { files } = options;
+  let saved = readOffsets(files);
+  const tails = { stdout: new FileTail(files.stdout, saved.stdout), stderr: new FileTail(files.stderr, saved.stderr) };
+  replay(files.stdout, saved.stdout, options.onReplay);
+  let stopped: RunOutcome['stopped'] = null;
+  let lastLife = Math.max(options.startedAt, modified(files.stdout), modified(files.stderr));
+  const timers: NodeJS.Timeout[] = [];
+  let resolveDone!: (outcome: RunOutcome) => void;
+  const done = new Promise<RunOutcome>((resolve) => (resolveDone = resolve));
+  // The group is only ever signalled while it is provably ours: its supervisor the same process, or its leftovers.
+  const ours = (): boolean => isSameProcessRunning(pid, pidStart) || isLeftoverGroup(pid, pidStart);
+
+  const readOutput = (final: boolean): void => {
+    for (const stream of ['stdout', 'stderr'] as const) {
+      const lines = tails[stream].read(final);
+      if (lines.length > 0 && options.onOutput(stream, lines)) lastLife = Date.now();
+    }
+    if (tails.stdout.offset !== saved.stdout || tails.stderr.offset !== saved.stderr) {
+      saved = { stdout: tails.stdout.offset, stderr: tails.stderr.offset };
+      saveOffsets(files, saved);
+    }
+  };
+
+  const finish = async (): Promise<void> => {
+    timers.forEach(clearTimeout);
+    clearInterval(poller);
+    readOutput(true);
+    tails.stdout.close();
+    tails.stderr.close();
+    const status = readExitStatus(files);
+    // The task ends with everything it started, not only its CLI; a stopped task had its grace already.
+    if (ours()) await endProcessGroup(pid, stopped ? 0 : options.endGraceMs);
+    if (status) resolveDone({ exit_code: status.exit_code, signal: status.signal, stopped, spawn_error: status.spawn_error, lost: false });
+    else if (stopped) resolveDone({ exit_code: null, signal: 'SIGKILL', stopped, spawn_error: null, lost: false });
+    else resolveDone({ exit_code: null, signal: null, stopped: null, spawn_error: null, lost: true });
+  };
+
+  const stop = (reason: NonNullable<RunOutcome['stopped']>): Promise<RunOutcome> => {
+    if (stopped || !isSameProcessRunning(pid, pidStart)) return done;
+    stopped = reason;
+    signalGroup(pid, 'SIGINT');
+    timers.push(setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGTERM'), options.cancelDelays.termMs));
+    timers.push(setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGKILL'), options.cancelDelays.killMs));
+    return done;
+  };
+
+  let finishing = false;
+  const poller = setInterval(() => {
+    if (finishing) return;
+    // Read before looking at the process, so the output of a task that just ended is complete once it counts as ended.
+    const ended = hasExited();
+    readOutput(false);
+    if (ended) {
+      finishing = true;
+      void finish();
+    } else if (options.idleTimeoutMs !== null && Date.now() - lastLife >= options.idleTimeoutMs) {
+      void stop('idle');
+    } else {
+      const watched = options.watch?.(lastLife) ?? null;
+      if (watched) void stop(watched);
+    }
+  }, POLL_MS);
+  if (options.timeoutMs !== null) {
+    timers.push(setTimeout(() => void stop('timed_out'), Math.max(0, options.startedAt + options.timeoutMs - Date.now())));
+  }
+  return {
+    pid,
+    pidStart,
+    cancel: () => stop('canceled'),
+    done,
+    detach: () => {
+      timers.forEach(clearTimeout);
+      clearInterval(poller);
+      tails.stdout.close();
+      tails.stderr.close();
+    },
+  };
+}
+
+/** Feeds the stdout lines before `offset` to `onLines`, in steps, so a long output is never held whole. */
+function replay(file: string, offset: number, onLines: (lines: string[]) => void): void {
+  if (offset === 0) return;
+  const tail = new FileTail(file, 0);
+  try {
+    while (tail.offset < offset) {
+      const lines = tail.read(false, offset);
+      if (lines.length === 0) break;
+      onLines(lines);
+    }
+  } finally {
+    tail.close();
+  }
+}
+
+function modified(file: string): number {
+  try {
+    return statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}

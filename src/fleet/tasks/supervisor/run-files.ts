@@ -1,0 +1,120 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
+import type { Role } from '../../types.js';
+import type { Budget } from '../../usage/budget.js';
+
+/** The files of one running task, in `logs/<agent>/<task id>.run/`: what its supervisor writes and the server follows. */
+export interface RunFiles {
+  dir: string;
+  stdout: string;
+  stderr: string;
+  /** Written by the supervisor once the CLI has ended. */
+  exit: string;
+  /** How far the server has read stdout and stderr into the task's log. */
+  offsets: string;
+  /** What the server needs to follow the task again after a restart, whatever the config says by then. */
+  meta: string;
+}
+
+export interface ExitStatus {
+  exit_code: number | null;
+  signal: NodeJS.Signals | null;
+  spawn_error: string | null;
+  ended_at: string;
+}
+
+export interface ReadOffsets {
+  stdout: number;
+  stderr: number;
+}
+
+/** The parts of the task's role that decide how it is read and when it is stopped. */
+export type RunMeta = Pick<Role, 'name' | 'output' | 'timeout' | 'timeout_ms' | 'idle_timeout' | 'idle_timeout_ms' | 'provider_stall' | 'provider_stall_ms' | 'budget' | 'autocommit'>;
+
+/** Where the run files of a task live: next to its log, so deleting an agent's logs deletes them too. */
+export function taskRunDir(logDir: string, taskId: string): string {
+  return join(logDir, `${taskId}.run`);
+}
+
+export function runFiles(dir: string): RunFiles {
+  return {
+    dir,
+    stdout: join(dir, 'stdout'),
+    stderr: join(dir, 'stderr'),
+    exit: join(dir, 'exit.json'),
+    offsets: join(dir, 'offsets.json'),
+    meta: join(dir, 'meta.json'),
+  };
+}
+
+export function createRunFiles(dir: string, meta: RunMeta): RunFiles {
+  const files = runFiles(dir);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(files.meta, JSON.stringify(meta), { mode: 0o600 });
+  return files;
+}
+
+/** The supervisor's record of how the CLI ended, or null while it runs (or when its supervisor died first). */
+export function readExitStatus(files: RunFiles): ExitStatus | null {
+  const json = readJson(files.exit);
+  if (typeof json !== 'object' || json === null) return null;
+  const status = json as Partial<ExitStatus>;
+  return {
+    exit_code: typeof status.exit_code === 'number' ? status.exit_code : null,
+    signal: typeof status.signal === 'string' ? status.signal : null,
+    spawn_error: typeof status.spawn_error === 'string' ? status.spawn_error : null,
+    ended_at: typeof status.ended_at === 'string' ? status.ended_at : new Date().toISOString(),
+  };
+}
+
+export function readOffsets(files: RunFiles): ReadOffsets {
+  const json = readJson(files.offsets) as Partial<ReadOffsets> | null;
+  const offset = (value: unknown): number => (Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0);
+  return { stdout: offset(json?.stdout), stderr: offset(json?.stderr) };
+}
+
+/** Saved after the lines are in the log: a crash in between repeats those lines once rather than losing them. */
+export function saveOffsets(files: RunFiles, offsets: ReadOffsets): void {
+  writeFileSync(`${files.offsets}.tmp`, JSON.stringify(offsets), { mode: 0o600 });
+  renameSync(`${files.offsets}.tmp`, files.offsets);
+}
+
+export function readRunMeta(files: RunFiles): RunMeta | null {
+  const json = readJson(files.meta) as Partial<RunMeta> | null;
+  if (!json || typeof json.name !== 'string' || !OUTPUT_FORMATS.includes(json.output as OutputFormat)) return null;
+  const orNull = <T>(value: T | undefined): T | null => (typeof value === 'string' || typeof value === 'number' ? value : null);
+  return {
+    name: json.name,
+    output: json.output as OutputFormat,
+    timeout: orNull(json.timeout),
+    timeout_ms: orNull(json.timeout_ms),
+    idle_timeout: orNull(json.idle_timeout),
+    idle_timeout_ms: orNull(json.idle_timeout_ms),
+    // Run files written before these existed: no stall bound and no budget, as when they started.
+    provider_stall: orNull(json.provider_stall),
+    provider_stall_ms: orNull(json.provider_stall_ms),
+    budget: readBudget(json.budget),
+    // Run files written before roles could opt out of it did commit leftovers.
+    autocommit: json.autocommit !== false,
+  };
+}
+
+function readBudget(value: unknown): Budget | null {
+  if (typeof value !== 'object' || value === null) return null;
+  const budget = value as Partial<Budget>;
+  const amount = (field: unknown): number | null => (typeof field === 'number' && field > 0 ? field : null);
+  const usd = amount(budget.usd);
+  const tokens = amount(budget.tokens);
+  return usd === null && tokens === null ? null : { usd, tokens };
+}
+
+function readJson(file: string): unknown {
+  if (!existsSync(file)) return null;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch {
+    return null;
+  }
+}
