@@ -183,7 +183,7 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     const waited = await server.ok('wait_for_agent', { name: 'orphan', timeout_seconds: 120 });
     expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
     await until(async () => (await engineLeftovers(fixture, 'orphan')).length === 0);
-    expect(server.server.output()).toContain('removed what an engine held for a task whose relay did not');
+    expect(server.server.output()).toContain('removed what an engine held for a task that no longer runs');
     await server.server.stop();
   }, 240_000);
 

@@ -7,17 +7,8 @@ import type { EngineSettings } from './engine-launch.js';
  * its relay. An engine that does not answer is logged and skipped: the next start tries again.
  */
 export async function cleanupEngines(settings: EngineSettings, running: ReadonlySet<string>, logger: FleetLogger): Promise<void> {
-  for (const [name, backend] of Object.entries(settings.backends)) {
-    try {
-      const runtime = await settings.runtime({ ...backend, name });
-      for (const handle of await runtime.find(settings.serverId)) {
-        if (running.has(handle.labels.task)) continue;
-        await handle.remove();
-        logger.info({ backend: name, agent: handle.labels.agent, task: handle.labels.task, id: handle.id }, 'removed what an engine held for a task that no longer runs');
-      }
-    } catch (error) {
-      logger.warn({ backend: name, error: (error as Error).message }, 'could not clean up what an engine holds for ended tasks');
-    }
+  for (const name of Object.keys(settings.backends)) {
+    await removeTasks(settings, name, (task) => !running.has(task), logger);
   }
 }
 
@@ -26,16 +17,20 @@ export async function cleanupEngines(settings: EngineSettings, running: Readonly
  * killed, or ended with a server that was down: the container would run on, unfollowed, until the next start.
  */
 export async function cleanupEngineTask(settings: EngineSettings, backendName: string, task: string, logger: FleetLogger): Promise<void> {
-  const backend = settings.backends[backendName];
+  await removeTasks(settings, backendName, (candidate) => candidate === task, logger);
+}
+
+async function removeTasks(settings: EngineSettings, name: string, ended: (task: string) => boolean, logger: FleetLogger): Promise<void> {
+  const backend = settings.backends[name];
   if (!backend) return;
   try {
-    const runtime = await settings.runtime({ ...backend, name: backendName });
+    const runtime = await settings.runtime({ ...backend, name });
     for (const handle of await runtime.find(settings.serverId)) {
-      if (handle.labels.task !== task) continue;
+      if (!ended(handle.labels.task)) continue;
       await handle.remove();
-      logger.info({ backend: backendName, agent: handle.labels.agent, task, id: handle.id }, 'removed what an engine held for a task whose relay did not');
+      logger.info({ backend: name, agent: handle.labels.agent, task: handle.labels.task, id: handle.id }, 'removed what an engine held for a task that no longer runs');
     }
   } catch (error) {
-    logger.warn({ backend: backendName, task, error: (error as Error).message }, 'could not remove what an engine holds for an ended task; the next start tries again');
+    logger.warn({ backend: name, error: (error as Error).message }, 'could not remove what an engine holds for ended tasks; the next start tries again');
   }
 }

@@ -41,13 +41,25 @@ export const ENGINE_TASK_FILE = 'engine-task.json';
 /** The task's git credential, as the task script reads it. */
 export const GIT_PASSWORD = 'FLEET_GIT_PASSWORD';
 
+/** What a task's launch on its engine needs besides the fleet's settings. */
+export interface EngineLaunchParts {
+  record: AgentRecord;
+  role: Role;
+  task: TaskRecord;
+  project: Project | undefined;
+  /** The task's run dir, where the relay's input is written. */
+  runDir: string;
+  stopGraceMs: number;
+  baseEnv: NodeJS.ProcessEnv;
+}
+
 /** The engine backend of an agent, or why its tasks cannot start there, in one line with the fix. */
-export function engineBackend(settings: EngineSettings | undefined, record: AgentRecord): NamedBackend {
+function engineBackend(settings: EngineSettings | undefined, record: AgentRecord): { settings: EngineSettings; backend: NamedBackend } {
   const name = record.agent.backend;
-  const backend = settings?.backends[name];
   if (!settings) throw new LaunchError(`agent "${record.agent.name}" runs on backend "${name}", and this fleet serves no HTTP port for its git: run it under fleet-mcp serve`);
+  const backend = settings.backends[name];
   if (!backend) throw new LaunchError(`agent "${record.agent.name}" runs on backend "${name}", which the fleet config no longer has: add it back to "backends", or delete the agent`);
-  return { ...backend, name };
+  return { settings, backend: { ...backend, name } };
 }
 
 /**
@@ -75,11 +87,14 @@ export function engineProblem(settings: EngineSettings, backend: NamedBackend, r
  * The task's launch on its engine: the supervisor runs the relay, which starts the task script in the backend's
  * image with the role's command line, and hands it its secrets, the task's git credential among them.
  */
-export function prepareEngineLaunch(settings: EngineSettings | undefined, parts: { record: AgentRecord; role: Role; task: TaskRecord; project: Project | undefined; runDir: string; stopGraceMs: number; baseEnv: NodeJS.ProcessEnv }): PreparedLaunch {
+export function prepareEngineLaunch(configured: EngineSettings | undefined, parts: EngineLaunchParts): PreparedLaunch {
   const { record, role, task } = parts;
-  const backend = engineBackend(settings, record);
-  const problem = engineProblem(settings!, backend, role, parts.baseEnv);
+  const { settings, backend } = engineBackend(configured, record);
+  const problem = engineProblem(settings, backend, role, parts.baseEnv);
   if (problem) throw new LaunchError(problem);
+  const { git } = record;
+  const branch = record.agent.branch;
+  if (!git || !branch) throw new LaunchError(`agent "${record.agent.name}" has no repository of its own, which an agent on an engine gets its work from: delete it, and create it in a git project`);
   // Each task is a fresh clone: a CLI's conversation of an earlier task is not there to continue.
   const engineRole: Role = { ...role, continue_command: null };
   return {
@@ -88,19 +103,19 @@ export function prepareEngineLaunch(settings: EngineSettings | undefined, parts:
     command: ({ argv }) => {
       const names = secretNames(backend, role);
       const file = join(parts.runDir, ENGINE_TASK_FILE);
-      const content: EngineTaskFile = { backend, spec: taskSpec(settings!, backend, parts, argv), secretNames: [...names, GIT_PASSWORD], stopGraceMs: parts.stopGraceMs };
+      const content: EngineTaskFile = { backend, spec: taskSpec(settings, backend, parts, { argv, repoRoot: git.repo_root, branch }), secretNames: [...names, GIT_PASSWORD], stopGraceMs: parts.stopGraceMs };
       writeFileSync(file, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
       const secrets = Object.fromEntries(names.map((name) => [name, parts.baseEnv[name]!]));
-      const credential = settings!.credentials.issue({ agent: record.agent.name, task: task.id });
+      const credential = settings.credentials.issue({ agent: record.agent.name, task: task.id });
       const env = { PATH: parts.baseEnv.PATH ?? '/usr/bin:/bin', HOME: parts.baseEnv.HOME ?? '/', ...secrets, [GIT_PASSWORD]: credential };
-      return { argv: [...settings!.relay, file], env };
+      return { argv: [...settings.relay, file], env };
     },
   };
 }
 
-function taskSpec(settings: EngineSettings, backend: BackendConfig, parts: { record: AgentRecord; role: Role; task: TaskRecord; project: Project | undefined }, argv: string[]): Omit<RemoteTaskSpec, 'secrets'> {
+function taskSpec(settings: EngineSettings, backend: BackendConfig, parts: EngineLaunchParts, run: { argv: string[]; repoRoot: string; branch: string }): Omit<RemoteTaskSpec, 'secrets'> {
   const { record, role } = parts;
-  const repoRoot = record.git!.repo_root;
+  const { argv, repoRoot, branch } = run;
   const prefix = parts.project ? relative(repoRoot, parts.project.path) : '';
   return {
     labels: { server: settings.serverId, agent: record.agent.name, task: parts.task.id },
@@ -109,7 +124,7 @@ function taskSpec(settings: EngineSettings, backend: BackendConfig, parts: { rec
     env: {
       ...role.env,
       FLEET_GIT_URL: `${gitUrl(settings, backend)}/git/${record.agent.name}`,
-      FLEET_GIT_BRANCH: record.agent.branch!,
+      FLEET_GIT_BRANCH: branch,
       FLEET_WORKDIR_PREFIX: prefix.startsWith('..') ? '' : prefix,
     },
     limits: taskLimits({ ...backend.limits, ...role.limits }),
