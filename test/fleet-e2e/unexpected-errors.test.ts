@@ -5,9 +5,11 @@ import { connectModernClient } from '../helpers/modern-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers, type StartedServer } from '../helpers/server.js';
+import { startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
 
-afterAll(() => {
+afterAll(async () => {
+  await stopStdioClients();
   expectNoSecretInLogs();
   killServers();
   cleanupSandboxes();
@@ -53,7 +55,7 @@ function idOf(text: string): string {
 }
 
 describe('an unexpected error in a tool handler', () => {
-  it('is logged once with its stack, the tool and the token name, and answered in both eras as an internal error with the log line id', async () => {
+  it('is logged once with its stack, the tool and the token name, and answered in both eras and on stdio as an internal error with the log line id', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
     await fleet.ok('create_agent', { name: 'worker', project: 'repo', task: task({ lines: ['one', 'two'] }) });
@@ -75,9 +77,17 @@ describe('an unexpected error in a tool handler', () => {
     const modernId = idOf((modernAnswer.content as { text: string }[])[0]!.text);
     expect(modernId).not.toBe(legacyId);
 
-    for (const id of [legacyId, modernId]) {
+    // A stdio client on the same data dir is served by this server, through its socket, as the "stdio" caller.
+    const stdio = await startStdioClient(sandbox.sandbox, { env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir } });
+    const stdioAnswer = await stdio.call('show_agent_log', { name: 'worker' });
+    expect(stdioAnswer.isError).toBe(true);
+    const stdioId = idOf(stdioAnswer.text);
+    await stdio.close();
+
+    const callers = { [legacyId]: 'shared', [modernId]: 'shared', [stdioId]: 'stdio' };
+    for (const [id, caller] of Object.entries(callers)) {
       const line = await logLine(fleet.server, (candidate) => candidate.error_id === id);
-      expect(line).toMatchObject({ level: PINO_ERROR, tool: 'show_agent_log', token_name: 'shared', err: { message: expect.stringContaining('EISDIR') } });
+      expect(line).toMatchObject({ level: PINO_ERROR, tool: 'show_agent_log', token_name: caller, err: { message: expect.stringContaining('EISDIR') } });
       expect(line.err!.stack).toMatch(/\n\s+at /);
       expect(logLines(fleet.server).filter((candidate) => JSON.stringify(candidate).includes(id))).toHaveLength(1);
     }
@@ -88,6 +98,6 @@ describe('an unexpected error in a tool handler', () => {
     expect(modernRefusal).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/nobody/) }] });
     await modern.close();
     await fleet.server.stop();
-    expect(logLines(fleet.server).filter((line) => line.level >= PINO_ERROR).map((line) => line.error_id)).toEqual([legacyId, modernId]);
+    expect(logLines(fleet.server).filter((line) => line.level >= PINO_ERROR).map((line) => line.error_id)).toEqual([legacyId, modernId, stdioId]);
   });
 });
