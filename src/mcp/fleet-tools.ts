@@ -1,10 +1,8 @@
 import type * as z from 'zod';
 import { grants, type Scope } from '../auth/scopes.js';
-import { isQuestion } from './confirmations.js';
+import { callTool } from './call-tool.js';
 import type { CallContext, FleetTool, FleetToolDeps, Question, ToolAnnotations } from './fleet-tool.js';
-import { isExpectedError } from './expected-errors.js';
-import { internalErrorText, logInternalError } from './internal-error.js';
-import { toolErrorResult, toolResult, type ToolErrorResult, type ToolResult } from './tool-result.js';
+import type { ToolErrorResult, ToolResult } from './tool-result.js';
 import { cancelAgentTask } from './tools/cancel-agent-task.js';
 import { cleanupFleetBranches } from './tools/cleanup-fleet-branches.js';
 import { createAgent } from './tools/create-agent.js';
@@ -99,40 +97,4 @@ export function registerFleetTools<Extra>(server: ToolHost<Extra>, options: Regi
     }
     server.registerTool(tool.name, toolConfig(tool), (args, extra) => callTool(tool, args, options.deps, options.callContext(extra), options.askUser));
   }
-}
-
-/**
- * Runs a tool's handler and turns what it answers into the SDK's result. An expected error (a refusal, or a failure
- * in words for the caller) is thrown on, and the SDK answers its message as before; any other is logged with its
- * stack and answered as an internal error with the log line's id, since its message may hold paths or secrets.
- */
-export async function callTool(
-  tool: AnyFleetTool,
-  args: Record<string, unknown>,
-  deps: FleetToolDeps,
-  call: CallContext,
-  askUser?: (question: Question) => unknown,
-): Promise<ToolResult | ToolErrorResult> {
-  try {
-    return await answer(tool, args, deps, call, askUser);
-  } catch (error) {
-    // A call the client cancelled or left gets no answer, and its abort is no fault of the server.
-    if (isExpectedError(error) || call.signal.aborted) throw error;
-    const id = logInternalError(error, { logger: deps.logger, tokenName: deps.caller, tool: tool.name, what: 'tool call failed with an unexpected error' });
-    return toolErrorResult(internalErrorText(id));
-  }
-}
-
-async function answer(
-  tool: AnyFleetTool,
-  args: Record<string, unknown>,
-  deps: FleetToolDeps,
-  call: CallContext,
-  askUser: ((question: Question) => unknown) | undefined,
-): Promise<ToolResult> {
-  const outcome = await tool.handler(args, deps, call);
-  if (!isQuestion(outcome)) return toolResult(outcome);
-  // A handler asks only when CallContext.confirm is there, which only a server that can put the question gives it.
-  if (!askUser) throw new Error(`Tool ${tool.name} asked a question where the client cannot be asked.`);
-  return askUser(outcome) as ToolResult;
 }

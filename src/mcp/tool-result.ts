@@ -17,7 +17,7 @@ export function toolResult(answer: ToolAnswer<Record<string, unknown>>): ToolRes
 /** A failed call's answer: text alone, which the SDKs check against no output schema. */
 export interface ToolErrorResult {
   [key: string]: unknown;
-  content: Array<{ type: 'text'; text: string }>;
+  content: [{ type: 'text'; text: string }];
   isError: true;
 }
 
