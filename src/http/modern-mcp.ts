@@ -70,7 +70,8 @@ async function settle(response: Response, exchange: Exchange, logger: Logger): P
   const fault = response.status === 500 ? (exchange.reported.pop() ?? new Error('the MCP SDK answered 500 and reported no error')) : undefined;
   for (const error of exchange.reported) logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
   if (!fault) return response;
-  const id = logInternalError(fault, { logger, tokenName: exchange.identity.name, tool: exchange.tool, what: 'MCP 2026-07-28 request failed with an unexpected error' });
+  const what = 'MCP 2026-07-28 request failed with an unexpected error';
+  const id = logInternalError(fault, { logger, tokenName: exchange.identity.name, tool: exchange.tool, what });
   // The SDK's 500 is a JSON-RPC error whose message says no more than "Internal server error": it gets the id.
   const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
   if (!body?.error) return new Response(null, { status: 500 });
