@@ -59,7 +59,7 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
     throw error;
   }
   const watcher = watchFleetConfig({ config, fleet, logger });
-  const deps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus() };
+  const deps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus(), logger };
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS, bus: deps.events });
   let idleSince = Date.now();
   // Not null: the socket's path was checked above.

@@ -139,7 +139,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
 
-  const mcpDeps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus() };
+  const mcpDeps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus(), logger };
   const legacySse = createLegacySse(mcpDeps);
   const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS, bus: mcpDeps.events });
   // serve's projects are its own config's (or its folder): a stdio client's folder is no project for HTTP callers.

@@ -1,8 +1,10 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { TokenIdentity } from '../auth/identity.js';
 import { isScope } from '../auth/scopes.js';
 import type { Logger } from '../log.js';
 import type { McpServerDeps } from '../mcp/server.js';
+import { internalErrorText, logInternalError } from '../mcp/internal-error.js';
 import { createModernMcpServer } from '../mcp/modern/modern-server.js';
 import { MAX_BODY_BYTES } from './limits.js';
 
@@ -21,6 +23,14 @@ export interface ModernHandler {
   fetch(request: Request, identity: TokenIdentity, parsedBody: unknown, calledTool: string | undefined): Promise<Response>;
 }
 
+/** What the SDK reported while it served one request: refusals, or the fault behind its 500. */
+interface Exchange {
+  identity: TokenIdentity;
+  tool: string | undefined;
+  reported: Error[];
+  answered: boolean;
+}
+
 /**
  * The 2026-07-28 side of /mcp: the v2 SDK's handler, strict (2025-era requests never reach it), serving each
  * request from a server made for the request's token. Auth, scopes, limits and the Host/Origin guard run before it.
@@ -28,19 +38,43 @@ export interface ModernHandler {
 export function createModernHandler(deps: McpServerDeps, logger: Logger): ModernHandler {
   // The SDK hands its server factory the request, not its body: what the body called is looked up by the request.
   const calledTools = new WeakMap<Request, string>();
+  // The SDK's onerror does not say which request, nor whether it answered 500: what it reports is kept with the
+  // request it served (it reports within that request's async context) until its answer shows which it was.
+  const exchanges = new AsyncLocalStorage<Exchange>();
   const handler: McpHttpHandler = createMcpHandler(
     ({ authInfo, requestInfo }) => createModernMcpServer(deps, identityOf(authInfo), requestInfo && calledTools.get(requestInfo)),
     {
       legacy: 'reject',
       bus: deps.events,
       maxRequestBodySize: MAX_BODY_BYTES,
-      onerror: (error) => logger.debug({ err: error }, 'MCP 2026-07-28 request refused'),
+      onerror: (error) => {
+        const exchange = exchanges.getStore();
+        if (exchange && !exchange.answered) exchange.reported.push(error);
+        else logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
+      },
     },
   );
   return {
-    fetch: (request, identity, parsedBody, calledTool) => {
+    fetch: async (request, identity, parsedBody, calledTool) => {
       if (calledTool !== undefined) calledTools.set(request, calledTool);
-      return handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody });
+      const exchange: Exchange = { identity, tool: calledTool, reported: [], answered: false };
+      const response = await exchanges.run(exchange, () => handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody }));
+      exchange.answered = true;
+      return settle(response, exchange, logger);
     },
   };
+}
+
+/** Logs what the SDK reported: a refusal at debug, the fault behind a 500 at error, whose id the answer then carries. */
+async function settle(response: Response, exchange: Exchange, logger: Logger): Promise<Response> {
+  const fault = response.status === 500 ? (exchange.reported.pop() ?? new Error('the MCP SDK answered 500 and reported no error')) : undefined;
+  for (const error of exchange.reported) logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
+  if (!fault) return response;
+  const what = 'MCP 2026-07-28 request failed with an unexpected error';
+  const id = logInternalError(fault, { logger, tokenName: exchange.identity.name, tool: exchange.tool, what });
+  // The SDK's 500 is a JSON-RPC error whose message says no more than "Internal server error": it gets the id.
+  const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
+  if (!body?.error) return new Response(null, { status: 500 });
+  body.error.message = internalErrorText(id);
+  return Response.json(body, { status: 500 });
 }

@@ -5,7 +5,8 @@ import { CancelTaskRequestSchema, ErrorCode, McpError, type CallToolResult } fro
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
 import type { FleetToolDeps } from './fleet-tool.js';
-import { callTool, type AnyFleetTool, type ToolConfig } from './fleet-tools.js';
+import { callTool, taskPlan } from './call-tool.js';
+import type { AnyFleetTool, ToolConfig } from './fleet-tools.js';
 import type { TaskRegistry } from './task-registry.js';
 import { cancelAgentTask } from './tools/cancel-agent-task.js';
 import { v1CallContext } from './v1-call-context.js';
@@ -54,7 +55,6 @@ export interface TaskToolDeps extends FleetToolDeps {
  * answered by the tool's plain handler; one that does gets a task at once, whose work runs on in the registry.
  */
 export function registerTaskTool(server: McpServer, tool: AnyFleetTool, config: ToolConfig, deps: TaskToolDeps): void {
-  const plan = tool.task!;
   server.experimental.tasks.registerToolTask(
     tool.name,
     { ...config, execution: { taskSupport: 'optional' } },
@@ -62,7 +62,7 @@ export function registerTaskTool(server: McpServer, tool: AnyFleetTool, config: 
       createTask: async (input: unknown, extra: CreateTaskRequestHandlerExtra) => {
         // The SDK has checked the arguments against the tool's input schema; its task tool type does not carry theirs.
         const args = input as Record<string, unknown>;
-        const { work, ttlMs } = plan(args, deps);
+        const { work, ttlMs } = taskPlan(tool, args, deps);
         const { taskId } = await extra.taskStore.createTask({ ttl: extra.taskRequestedTtl ?? ttlMs });
         if (!deps.tasks.isInline(deps.caller, taskId)) return { task: deps.tasks.start(deps.caller, taskId, work) };
         // A call that asked for no task: the SDK answers it by polling this task, so it is done before it is returned.

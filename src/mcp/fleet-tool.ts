@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import type { Scope } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
+import type { Logger } from '../log.js';
 import type { TaskWork } from './task-registry.js';
 
 // Tool files build their schemas once, at module level: a fresh MCP server is made for every request, and
@@ -11,6 +12,8 @@ export interface FleetToolDeps {
   fleet: Fleet;
   /** The name of the token this server answers for (`shared`, a named token, `stdio`), recorded on what it starts. */
   caller: string;
+  /** Where a call's unexpected error is logged (see callTool). */
+  logger: Logger;
 }
 
 /** What the client's user said to a question a tool asked under a key, if it was asked. */

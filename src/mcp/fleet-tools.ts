@@ -1,8 +1,8 @@
 import type * as z from 'zod';
 import { grants, type Scope } from '../auth/scopes.js';
-import { isQuestion } from './confirmations.js';
+import { callTool } from './call-tool.js';
 import type { CallContext, FleetTool, FleetToolDeps, Question, ToolAnnotations } from './fleet-tool.js';
-import { toolResult, type ToolResult } from './tool-result.js';
+import type { ToolErrorResult, ToolResult } from './tool-result.js';
 import { cancelAgentTask } from './tools/cancel-agent-task.js';
 import { cleanupFleetBranches } from './tools/cleanup-fleet-branches.js';
 import { createAgent } from './tools/create-agent.js';
@@ -66,7 +66,7 @@ export interface ToolConfig {
 
 /** The one method of an MCP server the tools are registered through: v1's and v2's McpServer both have it. */
 export interface ToolHost<Extra> {
-  registerTool(name: string, config: ToolConfig, handler: (args: Record<string, unknown>, extra: Extra) => Promise<ToolResult>): unknown;
+  registerTool(name: string, config: ToolConfig, handler: (args: Record<string, unknown>, extra: Extra) => Promise<ToolResult | ToolErrorResult>): unknown;
 }
 
 export interface RegisterFleetToolsOptions<Extra> {
@@ -97,19 +97,4 @@ export function registerFleetTools<Extra>(server: ToolHost<Extra>, options: Regi
     }
     server.registerTool(tool.name, toolConfig(tool), (args, extra) => callTool(tool, args, options.deps, options.callContext(extra), options.askUser));
   }
-}
-
-/** Runs a tool's handler and turns what it answers into the SDK's result. */
-export async function callTool(
-  tool: AnyFleetTool,
-  args: Record<string, unknown>,
-  deps: FleetToolDeps,
-  call: CallContext,
-  askUser?: (question: Question) => unknown,
-): Promise<ToolResult> {
-  const outcome = await tool.handler(args, deps, call);
-  if (!isQuestion(outcome)) return toolResult(outcome);
-  // A handler asks only when CallContext.confirm is there, which only a server that can put the question gives it.
-  if (!askUser) throw new Error(`Tool ${tool.name} asked a question where the client cannot be asked.`);
-  return askUser(outcome) as ToolResult;
 }

@@ -3,6 +3,7 @@ import type { ServerEventBus } from '@modelcontextprotocol/server';
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
 import type { Fleet } from '../fleet/fleet.js';
+import type { Logger } from '../log.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
 import { registerTaskCancel, registerTaskTool, taskServerOptions } from './agent-tasks.js';
@@ -17,6 +18,8 @@ export interface McpServerDeps {
   tasks: TaskRegistry;
   /** What 2026-07-28 `subscriptions/listen` streams are told: agents' state and log changes, and list changes. */
   events: ServerEventBus;
+  /** Where a tool call's unexpected error is logged. */
+  logger: Logger;
 }
 
 export const INSTRUCTIONS =

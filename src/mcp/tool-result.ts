@@ -13,3 +13,14 @@ export interface ToolResult {
 export function toolResult(answer: ToolAnswer<Record<string, unknown>>): ToolResult {
   return { content: [{ type: 'text', text: answer.text }], structuredContent: answer.structured };
 }
+
+/** A failed call's answer: text alone, which the SDKs check against no output schema. */
+export interface ToolErrorResult {
+  [key: string]: unknown;
+  content: [{ type: 'text'; text: string }];
+  isError: true;
+}
+
+export function toolErrorResult(text: string): ToolErrorResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}

@@ -3,6 +3,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryServerEventBus } from '@modelcontextprotocol/server';
 import type { TokenIdentity } from '../../src/auth/identity.js';
 import { McpServerPool } from '../../src/http/mcp-server-pool.js';
+import { createLogger } from '../../src/log.js';
 import { TaskRegistry } from '../../src/mcp/task-registry.js';
 import { Sandbox, task } from './helpers.js';
 
@@ -14,7 +15,7 @@ afterAll(() => sandbox.cleanup());
 
 async function poolOnFleet(): Promise<{ pool: McpServerPool; fleet: Awaited<ReturnType<Sandbox['fleet']>> }> {
   const fleet = await sandbox.fleet();
-  return { pool: new McpServerPool({ deps: { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus() }, maxIdle: 8 }), fleet };
+  return { pool: new McpServerPool({ deps: { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus(), logger: createLogger({ level: 'silent' }) }, maxIdle: 8 }), fleet };
 }
 
 async function request(pool: McpServerPool, identity: TokenIdentity, method: string, params: object): Promise<any> {

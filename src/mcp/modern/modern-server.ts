@@ -5,7 +5,8 @@ import { grants } from '../../auth/scopes.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
 import type { FleetToolDeps } from '../fleet-tool.js';
-import { callTool, registerFleetTools, type AnyFleetTool, type RegisterFleetToolsOptions, type ToolConfig } from '../fleet-tools.js';
+import { callTool, taskPlan } from '../call-tool.js';
+import { registerFleetTools, type AnyFleetTool, type RegisterFleetToolsOptions, type ToolConfig } from '../fleet-tools.js';
 import { INSTRUCTIONS, type McpServerDeps } from '../server.js';
 import type { TaskRegistry } from '../task-registry.js';
 import { askToConfirm } from './confirm.js';
@@ -47,7 +48,7 @@ function registerModernTaskTool(server: McpServer, tool: AnyFleetTool, config: T
   const { outputSchema: _checkedOnEveryResult, ...plain } = config;
   server.registerTool(tool.name, plain, async (args: Record<string, unknown>, ctx: ServerContext) => {
     if (!clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined)) return callTool(tool, args, deps, modernCallContext(ctx), askToConfirm);
-    const plan = tool.task!(args, deps);
+    const plan = taskPlan(tool, args, deps);
     const task = tasks.create(deps.caller, plan.ttlMs);
     return { resultType: 'task', ...modernTask(tasks.start(deps.caller, task.taskId, plan.work)) } as never;
   });
