@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { freePort, missingEngine } from '../helpers/engines.js';
+import { missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { engineFleetOn as fleetOn, engineLeftovers, startEngineFixture, waitForLog, type EngineFixture, type EngineName } from './engine-fleet.js';
+import { engineFleetOn as fleetOn, engineLeftovers, hostileAgentHeld, restartFollowed, startEngineFixture, type EngineKit, waitForLog, type EngineFixture, type EngineName } from './engine-fleet.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 afterAll(() => {
@@ -44,6 +44,7 @@ for (const engineCase of ENGINES) {
     const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
     const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
       startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env }, { args });
+    const kit: EngineKit = { fleet: () => engineFleet(), start, leftovers, fake: () => fake };
 
     it('runs a task in a container whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
       const fleet = engineFleet();
@@ -63,20 +64,7 @@ for (const engineCase of ENGINES) {
       await server.server.stop();
     }, 240_000);
 
-    it('refuses a hostile agent every ref but its own: main and another agent\'s branch stay as they were', async () => {
-      const fleet = engineFleet();
-      const server = await start(fleet);
-      const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
-      await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
-      await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
-      expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
-      expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
-      const changes = JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }));
-      expect(changes).toContain('owned.txt');
-      await server.ok('delete_agent', { name: 'mallory', force: true });
-      expect(await leftovers('mallory')).toEqual([]);
-      await server.server.stop();
-    }, 240_000);
+    it('refuses a hostile agent every ref but its own: main and another agent\'s branch stay as they were', () => hostileAgentHeld(kit), 240_000);
 
     it('cancels a running task: its container and everything of it go', async () => {
       const fleet = engineFleet();
@@ -101,22 +89,7 @@ for (const engineCase of ENGINES) {
       await server.server.stop();
     }, 240_000);
 
-    it.runIf(engineCase.name === 'docker')('follows a task again after a restart, and takes its push', async () => {
-      const fleet = engineFleet();
-      // The task pushes to the address it was given: the restarted server listens where the first one did.
-      const port = String(await freePort());
-      const first = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
-      await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
-      await waitForLog(first, 'survivor', 'waiting');
-      expect(await first.server.stop('SIGTERM')).toBe(0);
-      const second = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' }, ['--port', port]);
-      writeFileSync(join(fake, 'go-survivor'), '');
-      const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
-      expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
-      expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
-      await second.server.stop();
-      expect(await leftovers('survivor')).toEqual([]);
-    }, 240_000);
+    it.runIf(engineCase.name === 'docker')('follows a task again after a restart, and takes its push', () => restartFollowed(kit), 240_000);
 
     it.runIf(engineCase.name === 'docker')('refuses in one line, leaving no agent, branch or container: an unreachable engine, a missing secret, an image without the CLI', async () => {
       const unreachable = engineFleet({}, { host: 'unix:///var/tmp/fleet-no-engine.sock' });

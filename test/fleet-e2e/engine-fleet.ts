@@ -1,8 +1,10 @@
+import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
 import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
-import { FAKE_IMAGE, importFakeImage, initSwarm, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
+import { expect } from 'vitest';
+import { FAKE_IMAGE, freePort, importFakeImage, initSwarm, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
 import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
@@ -118,3 +120,51 @@ export async function waitForLog(server: FleetServer, name: string, text: string
 }
 
 export { startFleetServer };
+
+/** What the scenarios every engine's e2e runs need of its test file. */
+export interface EngineKit {
+  fleet(): FleetSandbox;
+  start(fleet: FleetSandbox, env?: NodeJS.ProcessEnv, args?: string[]): Promise<FleetServer>;
+  /** What the engine still holds for the agent's tasks. */
+  leftovers(agent: string): Promise<string[]>;
+  /** The folder of the fake agent, where `wait-for:` looks for its file. */
+  fake(): string;
+}
+
+/**
+ * A hostile agent's task (see `attack`) moves neither main nor another agent's branch; its own branch gets its work,
+ * and deleting it leaves nothing on the engine. Returns the task's log, read before the agent was deleted.
+ */
+export async function hostileAgentHeld(kit: EngineKit): Promise<string> {
+  const fleet = kit.fleet();
+  const server = await kit.start(fleet);
+  const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
+  await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
+  await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
+  const log = JSON.stringify(await server.ok('show_agent_log', { name: 'mallory' }));
+  expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
+  expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
+  expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }))).toContain('owned.txt');
+  await server.ok('delete_agent', { name: 'mallory', force: true });
+  expect(await kit.leftovers('mallory')).toEqual([]);
+  await server.server.stop();
+  return log;
+}
+
+/** A server restarted on the same port while a task runs follows it, takes its push, and leaves nothing behind. */
+export async function restartFollowed(kit: EngineKit): Promise<void> {
+  const fleet = kit.fleet();
+  // The task pushes to the address it was given: the restarted server listens where the first one did.
+  const port = String(await freePort());
+  const first = await kit.start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
+  await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
+  await waitForLog(first, 'survivor', 'waiting');
+  expect(await first.server.stop('SIGTERM')).toBe(0);
+  const second = await kit.start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' }, ['--port', port]);
+  writeFileSync(join(kit.fake(), 'go-survivor'), '');
+  const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
+  expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+  expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
+  await second.server.stop();
+  expect(await kit.leftovers('survivor')).toEqual([]);
+}

@@ -8,7 +8,7 @@ import { REAL_KUBECONFIG, startTestCluster, type TestCluster } from '../helpers/
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { engineFleet, waitForLog, writeFakeAgent } from './engine-fleet.js';
+import { engineFleet, hostileAgentHeld, restartFollowed, waitForLog, writeFakeAgent, type EngineKit } from './engine-fleet.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
@@ -67,6 +67,7 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
 
   const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
     startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env }, { args });
+  const kit: EngineKit = { fleet: () => kubeFleet(), start, leftovers, fake: () => fake };
 
   it('runs a task in a pod whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
     const fleet = kubeFleet();
@@ -107,21 +108,9 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     await server.server.stop();
   }, 240_000);
 
-  it('refuses a hostile agent every ref but its own: main and another agent\'s branch stay as they were', async () => {
-    const fleet = kubeFleet();
-    const server = await start(fleet);
-    const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
-    await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
-    await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
+  it('refuses a hostile agent every ref but its own, even with the task\'s credential: main and another agent\'s branch stay as they were', async () => {
     // The agent runs as the task's user, who reads the Secret's files: the server's refusal is what holds.
-    const log = JSON.stringify(await server.ok('show_agent_log', { name: 'mallory' }));
-    expect(log).toContain("attacking with the task's git credential");
-    expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
-    expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
-    expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }))).toContain('owned.txt');
-    await server.ok('delete_agent', { name: 'mallory', force: true });
-    expect(await leftovers('mallory')).toEqual([]);
-    await server.server.stop();
+    expect(await hostileAgentHeld(kit)).toContain("attacking with the task's git credential");
   }, 240_000);
 
   it('cancels a running task: its pod ends and its Job, pod and Secret go', async () => {
@@ -138,22 +127,7 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     await server.server.stop();
   }, 240_000);
 
-  it('follows a task again after a restart, and takes its push', async () => {
-    const fleet = kubeFleet();
-    // The task pushes to the address it was given: the restarted server listens where the first one did.
-    const port = String(await freePort());
-    const first = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
-    await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
-    await waitForLog(first, 'survivor', 'waiting');
-    expect(await first.server.stop('SIGTERM')).toBe(0);
-    const second = await start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' }, ['--port', port]);
-    writeFileSync(join(fake, 'go-survivor'), '');
-    const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
-    expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
-    expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
-    await second.server.stop();
-    expect(await leftovers('survivor')).toEqual([]);
-  }, 240_000);
+  it('follows a task again after a restart, and takes its push', () => restartFollowed(kit), 240_000);
 
   it('refuses in one line, leaving no agent, branch or Job: an unreachable API server', async () => {
     const closed = await freePort();
