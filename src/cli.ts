@@ -14,7 +14,7 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_HOST             listen address; default 127.0.0.1
   FLEET_MCP_PORT             listen port (0 picks a free one); default 8000; a busy port stops serve, naming it
   LOG_LEVEL                  fatal, error, warn, info, debug, trace or silent; default info
- *FLEET_MCP_CONFIG           fleet config (projects and roles); default ~/.config/fleet-mcp/config.json
+ *FLEET_MCP_CONFIG           fleet config (projects, roles, backends); default ~/.config/fleet-mcp/config.json
  *FLEET_MCP_DATA_DIR         agent state, logs and worktrees; default ~/.local/share/fleet-mcp
   FLEET_MCP_MAX_BUSY         agents that may run a task at once; default 8
   FLEET_MCP_MAX_AGENTS       agents that may exist at once; create_agent is refused past it; default 100
