@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import { isRunning } from '../fleet/helpers.js';
+import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
 import { toolsPath } from '../helpers/tools-path.js';
@@ -32,6 +33,7 @@ afterAll(() => {
   killServers();
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   expectNoSecretInLogs();
+  cleanupSandboxes();
 });
 
 function tempDir(prefix: string): string {
