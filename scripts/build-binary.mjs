@@ -18,7 +18,9 @@ function requireSeaCapableNode() {
     process.exit(3);
   }
   if (!readFileSync(process.execPath).includes(SEA_FUSE)) {
-    process.stderr.write(`build:binary: ${process.execPath} has no SEA fuse (a distribution build with a shared libnode?); use an official Node build\n`);
+    process.stderr.write(
+      `build:binary: ${process.execPath} has no SEA fuse (a distribution build with a shared libnode?); use an official Node build\n`,
+    );
     process.exit(3);
   }
 }
@@ -32,7 +34,12 @@ async function main() {
   const blob = join(WORK, 'sea-prep.blob');
   writeFileSync(
     config,
-    JSON.stringify({ main: join(WORK, 'fleet-mcp.cjs'), output: blob, disableExperimentalSEAWarning: true, useCodeCache: true }),
+    JSON.stringify({
+      main: join(WORK, 'fleet-mcp.cjs'),
+      output: blob,
+      disableExperimentalSEAWarning: true,
+      useCodeCache: true,
+    }),
   );
   execFileSync(process.execPath, ['--experimental-sea-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   copyFileSync(process.execPath, OUTPUT);

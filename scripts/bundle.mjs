@@ -28,9 +28,14 @@ const serverCommandsApart = {
   name: 'server-commands-apart',
   setup(build) {
     build.onResolve({ filter: /^\.\/server-commands\.js$/ }, (args) =>
-      args.kind === 'require-call' ? { path: SERVER_COMMANDS, external: true } : { path: SERVER_COMMANDS, namespace: 'server-commands' },
+      args.kind === 'require-call'
+        ? { path: SERVER_COMMANDS, external: true }
+        : { path: SERVER_COMMANDS, namespace: 'server-commands' },
     );
-    build.onLoad({ filter: /.*/, namespace: 'server-commands' }, () => ({ contents: `module.exports = require('${SERVER_COMMANDS}');`, loader: 'js' }));
+    build.onLoad({ filter: /.*/, namespace: 'server-commands' }, () => ({
+      contents: `module.exports = require('${SERVER_COMMANDS}');`,
+      loader: 'js',
+    }));
   },
 };
 
@@ -42,8 +47,19 @@ const serverCommandsApart = {
  */
 export async function bundleCliPackage({ outdir }) {
   const builds = await Promise.all([
-    build({ ...COMMON, write: false, entryPoints: ['src/cli.ts'], outfile: join(outdir, 'cli.js'), plugins: [serverCommandsApart] }),
-    build({ ...COMMON, write: false, entryPoints: ['src/server-commands.ts'], outfile: join(outdir, 'server-commands.js') }),
+    build({
+      ...COMMON,
+      write: false,
+      entryPoints: ['src/cli.ts'],
+      outfile: join(outdir, 'cli.js'),
+      plugins: [serverCommandsApart],
+    }),
+    build({
+      ...COMMON,
+      write: false,
+      entryPoints: ['src/server-commands.ts'],
+      outfile: join(outdir, 'server-commands.js'),
+    }),
   ]);
   for (const result of builds) refuseEveryZodLocale(result.metafile);
   for (const file of builds.flatMap((result) => result.outputFiles)) replaceIfChanged(file.path, file.contents);
@@ -105,9 +121,13 @@ ${cli.outputFiles[0].text}
  * schema would load); `import * as z from 'zod'` lets esbuild keep only what is used.
  */
 function refuseEveryZodLocale(metafile) {
-  const bundled = Object.values(metafile.outputs).flatMap((output) => Object.keys(output.inputs).filter((input) => output.inputs[input].bytesInOutput > 0));
+  const bundled = Object.values(metafile.outputs).flatMap((output) =>
+    Object.keys(output.inputs).filter((input) => output.inputs[input].bytesInOutput > 0),
+  );
   const locale = bundled.find((input) => /zod\/v4\/locales\/(?!en\.js$|index\.js$)[^/]+\.js$/.test(input));
   if (!locale) return;
-  process.stderr.write(`bundle: ${locale} was bundled; write \`import * as z from 'zod'\`, not \`import { z } from 'zod'\`, in src/\n`);
+  process.stderr.write(
+    `bundle: ${locale} was bundled; write \`import * as z from 'zod'\`, not \`import { z } from 'zod'\`, in src/\n`,
+  );
   process.exit(1);
 }

@@ -15,7 +15,12 @@ import { installCli } from './verify-agents/install.mjs';
 import { canIsolate, rerunIsolated } from './verify-agents/isolate.mjs';
 
 // 0.1.x tests the 2025 revisions only; the 0.2.0 line adds the 2026-07-28 scenarios and the tasks extension.
-const SUITE = { name: 'conformance', npmPackage: '@modelcontextprotocol/conformance', version: '0.2.0-alpha.12', binary: 'conformance' };
+const SUITE = {
+  name: 'conformance',
+  npmPackage: '@modelcontextprotocol/conformance',
+  version: '0.2.0-alpha.12',
+  binary: 'conformance',
+};
 const ROOT = new URL('..', import.meta.url);
 
 const { values } = parseArgs({
@@ -28,17 +33,25 @@ const { values } = parseArgs({
 
 const major = Number(process.versions.node.split('.')[0]);
 if (major < 22) {
-  console.error(`npm run conformance: the suite needs Node 22 or later, this is ${process.version}; put a Node 22 first on PATH`);
+  console.error(
+    `npm run conformance: the suite needs Node 22 or later, this is ${process.version}; put a Node 22 first on PATH`,
+  );
   process.exit(2);
 }
 
 // npm needs the network: the suite is installed before the run moves into the loopback-only namespace.
 const binDir = await installCli(SUITE).catch((error) => {
-  console.error(`npm run conformance: npm install ${SUITE.npmPackage}@${SUITE.version} failed: ${error.message.split('\n')[0]}`);
+  console.error(
+    `npm run conformance: npm install ${SUITE.npmPackage}@${SUITE.version} failed: ${error.message.split('\n')[0]}`,
+  );
   process.exit(2);
 });
 if (!values.isolated && canIsolate()) process.exit(rerunIsolated([...process.argv.slice(1), '--isolated']));
-console.log(values.isolated ? 'network: loopback only (own network namespace)' : 'network: host (unshare unavailable); the suite targets 127.0.0.1 only');
+console.log(
+  values.isolated
+    ? 'network: loopback only (own network namespace)'
+    : 'network: host (unshare unavailable); the suite targets 127.0.0.1 only',
+);
 execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: ROOT, stdio: 'inherit' });
 
 const bin = join(binDir, SUITE.binary);
@@ -55,7 +68,12 @@ try {
   // Extensions (the tasks extension, skills) have no revision of their own, so --spec-version leaves them out; the
   // whole suite at its default versions includes them, one process where a run per scenario would take ten.
   const extensions = new Set(await listScenarios(bin, 'extension'));
-  const everything = await runSuite({ bin, url: server.url, args: ['--suite', 'all'], outDir: join(root, 'extension') });
+  const everything = await runSuite({
+    bin,
+    url: server.url,
+    args: ['--suite', 'all'],
+    outDir: join(root, 'extension'),
+  });
   results.set('extension', new Map([...everything].filter(([scenario]) => extensions.has(scenario))));
 } finally {
   await server.stop();
@@ -63,12 +81,18 @@ try {
 
 const { rows, problems } = compare(baseline, results);
 for (const row of rows) {
-  const reasons = Object.entries(Object.groupBy(row.excused, (entry) => entry.reason)).map(([reason, entries]) => `${entries.length} ${reason}`);
+  const reasons = Object.entries(Object.groupBy(row.excused, (entry) => entry.reason)).map(
+    ([reason, entries]) => `${entries.length} ${reason}`,
+  );
   const excused = reasons.length > 0 ? `, failing as expected: ${reasons.join(', ')}` : '';
-  console.log(`${row.run} ${row.scenario} ${row.verdict} ${row.checks - row.failed.length}/${row.checks} checks pass${excused}`);
+  console.log(
+    `${row.run} ${row.scenario} ${row.verdict} ${row.checks - row.failed.length}/${row.checks} checks pass${excused}`,
+  );
 }
 const counts = ['PASS', 'EXPECTED', 'FAIL'].map((verdict) => rows.filter((row) => row.verdict === verdict).length);
-console.log(`${SUITE.npmPackage}@${SUITE.version} against ${server.url}: ${rows.length} scenario runs, ${counts[0]} pass, ${counts[1]} fail as the baseline expects, ${counts[2]} fail otherwise`);
+console.log(
+  `${SUITE.npmPackage}@${SUITE.version} against ${server.url}: ${rows.length} scenario runs, ${counts[0]} pass, ${counts[1]} fail as the baseline expects, ${counts[2]} fail otherwise`,
+);
 for (const problem of problems) console.log(`PROBLEM ${problem}`);
 if (values.keep) console.log(`results kept in ${root}`);
 else rmSync(root, { recursive: true, force: true });

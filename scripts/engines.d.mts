@@ -29,4 +29,10 @@ export function startPodman(): Promise<PrivateEngine>;
 export function initSwarm(engine: PrivateEngine): Promise<void>;
 export function importFakeImage(engine: PrivateEngine, kind: 'docker' | 'podman'): void;
 export function freePort(): Promise<number>;
-export function engineRequest(socket: string, method: string, path: string, body?: unknown, timeoutMs?: number): Promise<{ status: number; text: string }>;
+export function engineRequest(
+  socket: string,
+  method: string,
+  path: string,
+  body?: unknown,
+  timeoutMs?: number,
+): Promise<{ status: number; text: string }>;

@@ -23,7 +23,10 @@ export const ENGINE_BINARIES = {
 
 /** Null when the binaries (names on the usual paths, or absolute paths) are there; else the line that installs them. */
 export function missingEngine(binaries) {
-  const found = (name) => (name.startsWith('/') ? existsSync(name) : ['/usr/bin', '/usr/sbin', '/usr/local/bin'].some((dir) => existsSync(join(dir, name))));
+  const found = (name) =>
+    name.startsWith('/')
+      ? existsSync(name)
+      : ['/usr/bin', '/usr/sbin', '/usr/local/bin'].some((dir) => existsSync(join(dir, name)));
   const missing = binaries.filter((name) => !found(name));
   return missing.length === 0 ? null : `${missing.join(', ')} not installed: ${ENGINES_APT_LINE}`;
 }
@@ -38,19 +41,32 @@ export async function startDockerd(options = {}) {
   const socket = join(dir, 'docker.sock');
   const tls = options.tls
     ? [
-        '--tlsverify', `--tlscacert=${join(options.tls.certs, 'ca.pem')}`, `--tlscert=${join(options.tls.certs, 'server-cert.pem')}`,
-        `--tlskey=${join(options.tls.certs, 'server-key.pem')}`, `--host=tcp://127.0.0.1:${options.tls.port}`,
+        '--tlsverify',
+        `--tlscacert=${join(options.tls.certs, 'ca.pem')}`,
+        `--tlscert=${join(options.tls.certs, 'server-cert.pem')}`,
+        `--tlskey=${join(options.tls.certs, 'server-key.pem')}`,
+        `--host=tcp://127.0.0.1:${options.tls.port}`,
       ]
     : [];
   const child = spawn(
     'dockerd',
     [
       ...tls,
-      '--bridge=none', '--iptables=false', '--ip-forward=false', '--ip-masq=false',
-      `--host=unix://${socket}`, `--data-root=${join(dir, 'data')}`, `--exec-root=${join(dir, 'exec')}`,
-      `--pidfile=${join(dir, 'docker.pid')}`, '--log-level=warn',
+      '--bridge=none',
+      '--iptables=false',
+      '--ip-forward=false',
+      '--ip-masq=false',
+      `--host=unix://${socket}`,
+      `--data-root=${join(dir, 'data')}`,
+      `--exec-root=${join(dir, 'exec')}`,
+      `--pidfile=${join(dir, 'docker.pid')}`,
+      '--log-level=warn',
     ],
-    { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' } },
+    {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: '1' },
+    },
   );
   return startDaemon(child, dir, socket, 'dockerd');
 }
@@ -92,7 +108,10 @@ export async function startPodman() {
     // Containers live on in their conmon processes after the service ends: removed first, through the same storage.
     stop: async () => {
       try {
-        execFileSync('podman', [...podmanFlags(dir), 'rm', '--all', '--force', '--time=0'], { env: podmanEnv(dir), stdio: 'ignore' });
+        execFileSync('podman', [...podmanFlags(dir), 'rm', '--all', '--force', '--time=0'], {
+          env: podmanEnv(dir),
+          stdio: 'ignore',
+        });
       } catch {
         // Nothing to remove, or the storage is already gone.
       }
@@ -116,7 +135,11 @@ export async function initSwarm(engine) {
 export function importFakeImage(engine, kind) {
   const tar = fakeImageTar(engine.dir);
   if (kind === 'docker') execFileSync('docker', ['-H', engine.host, 'import', tar, FAKE_IMAGE], { stdio: 'ignore' });
-  else execFileSync('podman', [...podmanFlags(engine.dir), 'import', tar, FAKE_IMAGE], { stdio: 'ignore', env: podmanEnv(engine.dir) });
+  else
+    execFileSync('podman', [...podmanFlags(engine.dir), 'import', tar, FAKE_IMAGE], {
+      stdio: 'ignore',
+      env: podmanEnv(engine.dir),
+    });
 }
 
 /** A loopback port that was free a moment ago. */
@@ -135,12 +158,23 @@ export function freePort() {
 export function engineRequest(socket, method, path, body, timeoutMs = 30_000) {
   return new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body);
-    const req = request({ socketPath: socket, method, path, host: 'docker', headers: text === undefined ? {} : { 'Content-Type': 'application/json' } }, (response) => {
-      const chunks = [];
-      response.on('data', (chunk) => chunks.push(chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
+    const req = request(
+      {
+        socketPath: socket,
+        method,
+        path,
+        host: 'docker',
+        headers: text === undefined ? {} : { 'Content-Type': 'application/json' },
+      },
+      (response) => {
+        const chunks = [];
+        response.on('data', (chunk) => chunks.push(chunk));
+        response.on('end', () =>
+          resolve({ status: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+        );
+        response.on('error', reject);
+      },
+    );
     req.setTimeout(timeoutMs, () => req.destroy(new Error(`${method} ${path} got no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(text);
@@ -148,15 +182,26 @@ export function engineRequest(socket, method, path, body, timeoutMs = 30_000) {
 }
 
 function podmanFlags(dir) {
-  return [`--root=${join(dir, 'storage')}`, `--runroot=${join(dir, 'run')}`, `--tmpdir=${join(dir, 'tmp')}`, `--network-config-dir=${join(dir, 'networks')}`];
+  return [
+    `--root=${join(dir, 'storage')}`,
+    `--runroot=${join(dir, 'run')}`,
+    `--tmpdir=${join(dir, 'tmp')}`,
+    `--network-config-dir=${join(dir, 'networks')}`,
+  ];
 }
 
 function podmanEnv(dir) {
-  return { ...process.env, CONTAINERS_CONF: join(dir, 'containers.conf'), CONTAINERS_REGISTRIES_CONF: join(dir, 'registries.conf') };
+  return {
+    ...process.env,
+    CONTAINERS_CONF: join(dir, 'containers.conf'),
+    CONTAINERS_REGISTRIES_CONF: join(dir, 'registries.conf'),
+  };
 }
 
 function hardLimit(name) {
-  const line = readFileSync('/proc/self/limits', 'utf8').split('\n').find((entry) => entry.startsWith(name));
+  const line = readFileSync('/proc/self/limits', 'utf8')
+    .split('\n')
+    .find((entry) => entry.startsWith(name));
   const hard = line?.slice(name.length).trim().split(/\s+/)[1];
   return hard === undefined || hard === 'unlimited' ? 1_048_576 : Number(hard);
 }
@@ -167,7 +212,10 @@ function fakeImageTar(dir) {
   // /sbin stays a folder: Docker mounts its init at /sbin/docker-init, which a link into the read-only /usr would refuse.
   mkdirSync(join(root, 'sbin'));
   for (const link of ['bin', 'lib', 'lib64']) symlinkSync(`usr/${link}`, join(root, link));
-  writeFileSync(join(root, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n');
+  writeFileSync(
+    join(root, 'etc/passwd'),
+    'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n',
+  );
   writeFileSync(join(root, 'etc/group'), 'root:x:0:\nnogroup:x:65534:\n');
   execFileSync('chmod', ['1777', join(root, 'tmp')]);
   const tar = join(dir, 'image.tar');
@@ -202,7 +250,8 @@ async function startDaemon(child, dir, socket, name) {
     if (existsSync(socket)) {
       try {
         const ping = await engineRequest(socket, 'GET', '/_ping', undefined, 5000);
-        if (ping.status === 200) return { host: `unix://${socket}`, socket, dir, pid: child.pid, startMs: Date.now() - started, stop };
+        if (ping.status === 200)
+          return { host: `unix://${socket}`, socket, dir, pid: child.pid, startMs: Date.now() - started, stop };
       } catch {
         // Socket made, API not ready yet.
       }

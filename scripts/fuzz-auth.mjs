@@ -10,7 +10,11 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { parseArgs } from 'node:util';
 
 const { values } = parseArgs({
-  options: { url: { type: 'string' }, count: { type: 'string', default: '100000' }, concurrency: { type: 'string', default: '16' } },
+  options: {
+    url: { type: 'string' },
+    count: { type: 'string', default: '100000' },
+    concurrency: { type: 'string', default: '16' },
+  },
 });
 const token = process.env.FLEET_TOKEN;
 const url = new URL(values.url ?? '');
@@ -22,7 +26,11 @@ const count = Number(values.count);
 const BATCH = 10;
 
 // Header bytes a client can put on the wire past Node's parser: tab, visible ASCII and obs-text.
-const HEADER_BYTES = [9, ...Array.from({ length: 95 }, (_, i) => 32 + i), ...Array.from({ length: 128 }, (_, i) => 128 + i)];
+const HEADER_BYTES = [
+  9,
+  ...Array.from({ length: 95 }, (_, i) => 32 + i),
+  ...Array.from({ length: 128 }, (_, i) => 128 + i),
+];
 const pick = (list) => list[randomInt(list.length)];
 const randomText = (length) => Buffer.from(Array.from({ length }, () => pick(HEADER_BYTES))).toString('latin1');
 const flipCase = (text) => [...text].map((ch) => (randomInt(2) ? ch.toUpperCase() : ch.toLowerCase())).join('');
@@ -47,7 +55,8 @@ const GENERATORS = [
   () => `Bearer ${mutate(token)}`,
   () => `Bearer ${token.slice(0, randomInt(0, token.length))}`,
   () => `Bearer ${token}${randomText(randomInt(1, 4))}`,
-  () => `${pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer:', 'Bearer=', 'Bear', 'Bearerx'])}${pick([' ', '  ', '\t', '', ' \t '])}${token}`,
+  () =>
+    `${pick(['Bearer', 'bearer', 'BEARER', 'Basic', 'Token', 'Bearer:', 'Bearer=', 'Bear', 'Bearerx'])}${pick([' ', '  ', '\t', '', ' \t '])}${token}`,
   () => `${pick([' ', '\t', ''])}Bearer ${token}${pick([' ', '\t', ' x', ''])}`,
   () => `Bearer ${randomBytes(randomInt(20, 40)).toString(pick(['base64', 'base64url', 'hex']))}`,
   () => `Bearer ${'A'.repeat(randomInt(1000, 8000))}`,
@@ -71,7 +80,11 @@ function send(agent, header) {
       {
         method: 'POST',
         agent,
-        headers: { Authorization: header, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        headers: {
+          Authorization: header,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
       },
       (res) => {
         res.resume();

@@ -43,6 +43,16 @@ const at = (q) => Math.round(latencies[Math.min(latencies.length - 1, Math.floor
 const byStatus = {};
 for (const [status] of results) byStatus[status] = (byStatus[status] ?? 0) + 1;
 const ok = byStatus.ok ?? 0;
-console.log(JSON.stringify({ requests: total, ok, failed: total - ok, byStatus, p50_ms: at(0.5), p99_ms: at(0.99), max_ms: at(1) }));
+console.log(
+  JSON.stringify({
+    requests: total,
+    ok,
+    failed: total - ok,
+    byStatus,
+    p50_ms: at(0.5),
+    p99_ms: at(0.99),
+    max_ms: at(1),
+  }),
+);
 agent.destroy();
 process.exit(ok === total ? 0 : 1);

@@ -32,4 +32,8 @@ export const MODERN_MCP_BODY = JSON.stringify({
   },
 });
 
-export const MODERN_HEADERS = { 'mcp-protocol-version': '2026-07-28', 'mcp-method': 'tools/call', 'mcp-name': 'list_agent_projects' };
+export const MODERN_HEADERS = {
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': 'tools/call',
+  'mcp-name': 'list_agent_projects',
+};

@@ -22,7 +22,9 @@ const { values } = parseArgs({
 
 async function loadModules(folder) {
   const dir = new URL(`./verify-agents/${folder}/`, import.meta.url);
-  const files = readdirSync(dir).filter((file) => file.endsWith('.mjs')).sort();
+  const files = readdirSync(dir)
+    .filter((file) => file.endsWith('.mjs'))
+    .sort();
   return Promise.all(files.map(async (file) => (await import(new URL(file, dir))).default));
 }
 
@@ -30,7 +32,10 @@ async function loadModules(folder) {
 async function loadClis() {
   const clis = [...(await loadModules('clis')), ...(await loadModules('clients'))];
   if (!values.only) return clis;
-  const wanted = values.only.split(',').map((name) => name.trim()).filter(Boolean);
+  const wanted = values.only
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
   const unknown = wanted.filter((name) => !clis.some((cli) => cli.name === name));
   if (unknown.length > 0) {
     console.error(`--only: unknown CLI ${unknown.join(', ')}; known: ${clis.map((cli) => cli.name).join(', ')}`);
@@ -47,7 +52,9 @@ async function install(clis) {
     try {
       installed.set(cli.name, { binDir: await installCli(pkg) });
     } catch (error) {
-      installed.set(cli.name, { error: `npm install ${pkg.npmPackage}@${pkg.version} failed: ${error.message.split('\n')[0]}` });
+      installed.set(cli.name, {
+        error: `npm install ${pkg.npmPackage}@${pkg.version} failed: ${error.message.split('\n')[0]}`,
+      });
     }
   }
   return installed;
@@ -57,7 +64,9 @@ async function verifyClient(client, installed) {
   if (installed.error) return { status: 'FAIL', reason: installed.error };
   try {
     const failures = await verifyAuthAnswers({ client, binDir: installed.binDir, keep: values.keep });
-    return failures.length === 0 ? { status: 'PASS', reason: AUTH_CASES.map((authCase) => authCase.id).join(', ') } : { status: 'FAIL', reason: failures.join('; ') };
+    return failures.length === 0
+      ? { status: 'PASS', reason: AUTH_CASES.map((authCase) => authCase.id).join(', ') }
+      : { status: 'FAIL', reason: failures.join('; ') };
   } catch (error) {
     return { status: 'FAIL', reason: error.message.split('\n')[0] };
   }
@@ -72,7 +81,9 @@ async function verify(cli, installed) {
       const result = await runScenario({ cli, binDir: installed.binDir, scenario, keep: values.keep });
       failures.push(...result.failures);
       if (result.failures.length > 0) {
-        process.stderr.write(`--- ${cli.name} ${scenario.id}: agent log\n${result.context.log.map((line) => line.slice(0, 300)).join('\n')}\n`);
+        process.stderr.write(
+          `--- ${cli.name} ${scenario.id}: agent log\n${result.context.log.map((line) => line.slice(0, 300)).join('\n')}\n`,
+        );
       }
     } catch (error) {
       if (error instanceof Skip) return { status: 'SKIP', reason: error.message };
@@ -87,7 +98,11 @@ async function verify(cli, installed) {
 const clis = await loadClis();
 const installed = await install(clis);
 if (!values.isolated && canIsolate()) process.exit(rerunIsolated([...process.argv.slice(1), '--isolated']));
-console.log(values.isolated ? 'network: loopback only (own network namespace)' : 'network: host (unshare unavailable), CLIs pointed at the mocks');
+console.log(
+  values.isolated
+    ? 'network: loopback only (own network namespace)'
+    : 'network: host (unshare unavailable), CLIs pointed at the mocks',
+);
 execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: new URL('..', import.meta.url), stdio: 'inherit' });
 // Two checks at a time: each mostly waits on a CLI and its mock provider, and one after the other the eighteen
 // scenarios of four CLIs took over 20 minutes. Results are printed in the checks' order.

@@ -35,7 +35,11 @@ plus their role's env.`;
 /** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {
   const isUserError = isConfigError(error) || (error instanceof Error && 'code' in error && 'syscall' in error);
-  const text = isUserError ? (error as Error).message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  const text = isUserError
+    ? (error as Error).message
+    : error instanceof Error
+      ? (error.stack ?? error.message)
+      : String(error);
   process.stderr.write(`fleet-mcp: ${text}\n`);
   process.exit(1);
 }
@@ -62,14 +66,16 @@ const program = new Command('fleet-mcp')
 
 program
   .command('init')
-  .description('make the git repository you are in a project of the fleet config, and say which agent CLIs are installed, look logged in and can run')
+  .description(
+    'make the git repository you are in a project of the fleet config, and say which agent CLIs are installed, look logged in and can run',
+  )
   .option('--config <path>', 'fleet config file to add the project to (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory, hidden from sandboxed agents (FLEET_MCP_DATA_DIR)')
   .addHelpText(
     'after',
     '\nThe config is written 0600 (its folder 0700 when made), keeping everything else in it; running init again changes\n' +
       'nothing. A config that cannot be read is refused, never overwritten. Logins are looked for locally (credentials\n' +
-      "files, API key variables), never by asking a provider. \"Usable\" means a task can start: a CLI the sandbox cannot\n" +
+      'files, API key variables), never by asking a provider. "Usable" means a task can start: a CLI the sandbox cannot\n' +
       'see (e.g. under /tmp, which it replaces with its own) is not, and init says why and what to do.',
   )
   .action(run(async () => (await import('./commands/init.js')).initCommand));
@@ -85,7 +91,10 @@ program
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
   .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
-  .option('--stop-agents-on-exit', 'cancel running and queued tasks when the server stops; by default they run on, and Ctrl+C says how many (FLEET_MCP_STOP_AGENTS_ON_EXIT)')
+  .option(
+    '--stop-agents-on-exit',
+    'cancel running and queued tasks when the server stops; by default they run on, and Ctrl+C says how many (FLEET_MCP_STOP_AGENTS_ON_EXIT)',
+  )
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
   .addHelpText('after', ENVIRONMENT_HELP)
@@ -96,7 +105,10 @@ function stdioOptions(command: Command): Command {
   return command
     .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
     .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
-    .option('--max-busy <number>', 'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)')
+    .option(
+      '--max-busy <number>',
+      'agents that may run a task at once; more tasks queue (FLEET_MCP_MAX_BUSY, default 8)',
+    )
     .option('--log-level <level>', 'log level (LOG_LEVEL)');
 }
 
@@ -109,7 +121,9 @@ stdioOptions(
     ),
 ).action(run(async () => (await import('./server-commands.js')).stdioCommand));
 
-stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(run(async () => (await import('./server-commands.js')).fleetHostCommand));
+stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(
+  run(async () => (await import('./server-commands.js')).fleetHostCommand),
+);
 
 program
   .command(ENGINE_TASK_COMMAND, { hidden: true })
@@ -149,7 +163,9 @@ program
 
 program
   .command('stop')
-  .description("cancel an agent's running or queued task (its work is kept), or with --all every task, queued ones first")
+  .description(
+    "cancel an agent's running or queued task (its work is kept), or with --all every task, queued ones first",
+  )
   .argument('[name]', 'the agent')
   .option('--all', 'cancel every running and queued task')
   .option(...dataDirOption)
@@ -165,10 +181,15 @@ program
   .option('--port <number>', 'listen port (FLEET_MCP_PORT)')
   .option('--config <path>', 'fleet config file (FLEET_MCP_CONFIG)')
   .option('--data-dir <path>', 'agent state directory (FLEET_MCP_DATA_DIR)')
-  .addHelpText('after', '\nInstall and start:\n  fleet-mcp systemd --user > ~/.config/systemd/user/fleet-mcp.service && systemctl --user enable --now fleet-mcp\n  fleet-mcp systemd --system | sudo tee /etc/systemd/system/fleet-mcp.service && sudo systemctl enable --now fleet-mcp')
+  .addHelpText(
+    'after',
+    '\nInstall and start:\n  fleet-mcp systemd --user > ~/.config/systemd/user/fleet-mcp.service && systemctl --user enable --now fleet-mcp\n  fleet-mcp systemd --system | sudo tee /etc/systemd/system/fleet-mcp.service && sudo systemctl enable --now fleet-mcp',
+  )
   .action(run(async () => (await import('./commands/systemd.js')).systemdCommand));
 
-const token = program.command('token').description('show, rotate or locate the shared bearer token; create, list or revoke named tokens');
+const token = program
+  .command('token')
+  .description('show, rotate or locate the shared bearer token; create, list or revoke named tokens');
 const tokenFileOption = ['--token-file <path>', 'token file (FLEET_MCP_AUTH_TOKEN_FILE)'] as const;
 
 token

@@ -102,7 +102,9 @@ function trustedValue(sources: Sources, variable: string): string | undefined {
 function refusePlantedSettings(sources: Sources): void {
   const isSetElsewhere = (variable: string): boolean =>
     variable === AUTH_VARIABLE ? authSetting(sources) !== undefined : trustedValue(sources, variable) !== undefined;
-  const planted = SECURITY_VARIABLES.filter((variable) => sources.dotEnv.values[variable] !== undefined && !isSetElsewhere(variable));
+  const planted = SECURITY_VARIABLES.filter(
+    (variable) => sources.dotEnv.values[variable] !== undefined && !isSetElsewhere(variable),
+  );
   if (planted.length === 0) return;
   const them = planted.length > 1 ? 'them' : 'it';
   throw new ConfigError(

@@ -97,11 +97,16 @@ const FLAG_VARIABLES = {
   allowUnauthenticated: ['FLEET_MCP_ALLOW_UNAUTHENTICATED', '--allow-unauthenticated'],
 } as const satisfies Record<keyof ConfigFlags, readonly [string, string]>;
 
-const booleanVariable = z.string().trim().pipe(z.stringbool({
-  truthy: ['true', '1', 'yes', 'on'],
-  falsy: ['false', '0', 'no', 'off'],
-  error: (issue) => `must be one of true/1/yes/on or false/0/no/off (got ${JSON.stringify(issue.input)})`,
-}));
+const booleanVariable = z
+  .string()
+  .trim()
+  .pipe(
+    z.stringbool({
+      truthy: ['true', '1', 'yes', 'on'],
+      falsy: ['false', '0', 'no', 'off'],
+      error: (issue) => `must be one of true/1/yes/on or false/0/no/off (got ${JSON.stringify(issue.input)})`,
+    }),
+  );
 
 const portVariable = z
   .string()
@@ -114,7 +119,9 @@ const portVariable = z
 const maxBusyVariable = z
   .string()
   .trim()
-  .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number of at least 1 (got ${JSON.stringify(issue.input)})` })
+  .regex(/^[1-9]\d{0,5}$/, {
+    error: (issue) => `must be a whole number of at least 1 (got ${JSON.stringify(issue.input)})`,
+  })
   .transform(Number);
 
 /** A duration variable above zero and at most `maxMs`, in milliseconds. */
@@ -150,7 +157,13 @@ const listVariable = z.string().transform((text) =>
 function isOrigin(text: string): boolean {
   try {
     const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.pathname === '/' && !url.search && !url.hash && !url.username;
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') &&
+      url.pathname === '/' &&
+      !url.search &&
+      !url.hash &&
+      !url.username
+    );
   } catch {
     return false;
   }
@@ -187,19 +200,25 @@ const variablesSchema = z.object({
   FLEET_MCP_MAX_AGENTS: z
     .string()
     .trim()
-    .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})` })
+    .regex(/^[1-9]\d{0,5}$/, {
+      error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})`,
+    })
     .transform(Number)
     .default(100),
   FLEET_MCP_MAX_CONNECTIONS: z
     .string()
     .trim()
-    .regex(/^[1-9]\d{0,5}$/, { error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})` })
+    .regex(/^[1-9]\d{0,5}$/, {
+      error: (issue) => `must be a whole number from 1 to 999999 (got ${JSON.stringify(issue.input)})`,
+    })
     .transform(Number)
     .default(256),
   FLEET_MCP_MAX_SESSIONS: z
     .string()
     .trim()
-    .regex(/^\d{1,6}$/, { error: (issue) => `must be a whole number from 0 (no sessions) to 999999 (got ${JSON.stringify(issue.input)})` })
+    .regex(/^\d{1,6}$/, {
+      error: (issue) => `must be a whole number from 0 (no sessions) to 999999 (got ${JSON.stringify(issue.input)})`,
+    })
     .transform(Number)
     .default(200),
   FLEET_MCP_SESSION_IDLE_TIMEOUT: durationVariable().default(3_600_000),
@@ -207,7 +226,8 @@ const variablesSchema = z.object({
   FLEET_MCP_HEADERS_TIMEOUT: durationVariable(REQUEST_TIMEOUT_MS).default(10_000),
   FLEET_MCP_ALLOWED_HOSTS: listVariable
     .refine((hosts) => hosts.every(isHostName), {
-      error: 'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
+      error:
+        'must be a comma-separated list of host names or IP addresses, without scheme or port (e.g. fleet.example.com,10.0.0.5)',
     })
     .default([]),
   FLEET_MCP_ALLOWED_ORIGINS: originList.default([]),
@@ -227,7 +247,10 @@ function flagValues(flags: ConfigFlags = {}): Map<string, { value: string; flag:
 }
 
 /** Merges the sources by precedence and remembers which flag supplied a value, to name it in errors. */
-function collectRaw(options: LoadConfigOptions, configDir: string): { raw: Record<string, unknown>; fromFlag: Map<string, string> } {
+function collectRaw(
+  options: LoadConfigOptions,
+  configDir: string,
+): { raw: Record<string, unknown>; fromFlag: Map<string, string> } {
   const flags = flagValues(options.flags);
   const raw = mergeSources(
     {

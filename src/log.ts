@@ -32,7 +32,8 @@ const REDACT_PATHS = [
 function destination(fd: number): DestinationStream {
   // Pretty output is for a person at a terminal; pipes, files and journald get one JSON object per line.
   // pino-pretty runs in-process as a stream rather than as a worker transport, so it works inside a bundle.
-  if (isatty(fd)) return pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
+  if (isatty(fd))
+    return pretty({ destination: fd, sync: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' });
   return pino.destination({ dest: fd, sync: true });
 }
 

@@ -103,6 +103,8 @@ export async function containerMemory(socket, id) {
 
 /** Removes what the fleet left on an engine: used only after the server was given its chance to. */
 export async function removeFleetObjects(socket, swarm) {
-  if (swarm) for (const id of await fleetServices(socket)) await engineRequest(socket, 'DELETE', `/v1.41/services/${id}`);
-  for (const id of await fleetContainers(socket)) await engineRequest(socket, 'DELETE', `/v1.41/containers/${id}?force=1`);
+  if (swarm)
+    for (const id of await fleetServices(socket)) await engineRequest(socket, 'DELETE', `/v1.41/services/${id}`);
+  for (const id of await fleetContainers(socket))
+    await engineRequest(socket, 'DELETE', `/v1.41/containers/${id}?force=1`);
 }

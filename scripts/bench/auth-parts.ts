@@ -21,7 +21,16 @@ const registry = new TokenRegistry(new AcceptedTokens({ value: token }));
 const registryWithNamed = new TokenRegistry(new AcceptedTokens({ value: token }));
 const named = randomBytes(32).toString('base64url');
 registryWithNamed.replaceNamed([
-  { name: 'lead', sha256: tokenDigest(named).toString('hex'), hint: named.slice(-4), scopes: ['run'], created_at: new Date().toISOString(), expires_at: null, revoked_at: null, rate_per_minute: null },
+  {
+    name: 'lead',
+    sha256: tokenDigest(named).toString('hex'),
+    hint: named.slice(-4),
+    scopes: ['run'],
+    created_at: new Date().toISOString(),
+    expires_at: null,
+    revoked_at: null,
+    rate_per_minute: null,
+  },
 ]);
 const usageDir = mkdtempSync(join(tmpdir(), 'fleet-mcp-auth-parts-'));
 const usage = new UsageRecorder({ file: join(usageDir, 'tokens-usage.json'), flushMs: 3_600_000, onError: () => {} });
@@ -46,13 +55,26 @@ const appOff = createApp({ guard, mcp: answer, logger });
  * get the same request, token included, so on and off differ by what the app does with it.
  */
 function env(withToken: boolean) {
-  const rawHeaders = ['Host', '127.0.0.1:3000', 'Content-Type', 'application/json', 'Accept', 'application/json, text/event-stream', 'Content-Length', '80'];
+  const rawHeaders = [
+    'Host',
+    '127.0.0.1:3000',
+    'Content-Type',
+    'application/json',
+    'Accept',
+    'application/json, text/event-stream',
+    'Content-Length',
+    '80',
+  ];
   if (withToken) rawHeaders.push('Authorization', `Bearer ${token}`);
   return { incoming: { rawHeaders } };
 }
 
 function request(withToken: boolean): Request {
-  const headers: Record<string, string> = { host: '127.0.0.1:3000', 'content-type': 'application/json', accept: 'application/json, text/event-stream' };
+  const headers: Record<string, string> = {
+    host: '127.0.0.1:3000',
+    'content-type': 'application/json',
+    accept: 'application/json, text/event-stream',
+  };
   if (withToken) headers.authorization = `Bearer ${token}`;
   return new Request('http://127.0.0.1:3000/mcp', { method: 'POST', headers });
 }

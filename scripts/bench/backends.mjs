@@ -5,8 +5,26 @@ import { existsSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { cpus, loadavg, platform, release } from 'node:os';
 import { join, resolve } from 'node:path';
-import { ENGINE_BINARIES, FAKE_IMAGE, HOST_USR, importFakeImage, initSwarm, missingEngine, startDockerd, startPodman } from '../engines.mjs';
-import { containerMemory, descendants, fleetContainers, fleetServices, memoryOf, memoryOfAll, processKind, removeFleetObjects } from './agent-memory.mjs';
+import {
+  ENGINE_BINARIES,
+  FAKE_IMAGE,
+  HOST_USR,
+  importFakeImage,
+  initSwarm,
+  missingEngine,
+  startDockerd,
+  startPodman,
+} from '../engines.mjs';
+import {
+  containerMemory,
+  descendants,
+  fleetContainers,
+  fleetServices,
+  memoryOf,
+  memoryOfAll,
+  processKind,
+  removeFleetObjects,
+} from './agent-memory.mjs';
 import { benchSandbox, startTarget } from './processes.mjs';
 import { callTool } from './tool-call.mjs';
 
@@ -29,8 +47,17 @@ const KEYS = ['local', 'bwrap', 'docker', 'podman', 'swarm'];
 function backends() {
   const all = [
     { key: 'local', name: 'local, unsandboxed', missing: null },
-    { key: 'bwrap', name: 'local, bwrap sandbox', missing: existsSync('/usr/bin/bwrap') ? null : 'bwrap not installed: apt-get install -y bubblewrap passt' },
-    ...['docker', 'podman', 'swarm'].map((engine) => ({ key: engine, name: engine, engine, missing: missingEngine(ENGINE_BINARIES[engine]) })),
+    {
+      key: 'bwrap',
+      name: 'local, bwrap sandbox',
+      missing: existsSync('/usr/bin/bwrap') ? null : 'bwrap not installed: apt-get install -y bubblewrap passt',
+    },
+    ...['docker', 'podman', 'swarm'].map((engine) => ({
+      key: engine,
+      name: engine,
+      engine,
+      missing: missingEngine(ENGINE_BINARIES[engine]),
+    })),
   ];
   return all.filter((backend) => WANTED.includes(backend.key));
 }
@@ -60,14 +87,23 @@ function writeFleet(box, started) {
   for (const backend of started) {
     const role = { command: AGENT_COMMAND, task_is_operand: true, description: backend.name };
     if (backend.engine) {
-      engineBackends[backend.key] = { engine: backend.engine, host: backend.daemon.host, image: FAKE_IMAGE, network: 'host', mounts: HOST_USR };
+      engineBackends[backend.key] = {
+        engine: backend.engine,
+        host: backend.daemon.host,
+        image: FAKE_IMAGE,
+        network: 'host',
+        mounts: HOST_USR,
+      };
       roles[`bench-${backend.key}`] = { ...role, backend: backend.key };
     } else {
       roles[`bench-${backend.key}`] = { ...role, sandbox: backend.key === 'bwrap' };
     }
   }
   const configFile = join(box.root, 'fleet.json');
-  writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'bench' } }, roles, backends: engineBackends }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({ projects: { repo: { path: repo, description: 'bench' } }, roles, backends: engineBackends }),
+  );
   return configFile;
 }
 
@@ -82,7 +118,9 @@ async function createAndWait(server, backend, name) {
     const log = await callTool(server, 'show_agent_log', { name });
     if (log.lines.some((line) => line.text.includes(FIRST_LINE))) return { answered, first: performance.now() - start };
     if (performance.now() - start > 180_000) {
-      throw new Error(`${name} on ${backend.name} printed nothing in 180 s; its log: ${log.lines.map((line) => line.text).join(' | ')}`);
+      throw new Error(
+        `${name} on ${backend.name} printed nothing in 180 s; its log: ${log.lines.map((line) => line.text).join(' | ')}`,
+      );
     }
     await sleep(POLL_MS);
   }
@@ -95,10 +133,12 @@ function byKind(pids) {
     const kind = processKind(pid);
     kinds.set(kind, [...(kinds.get(kind) ?? []), pid]);
   }
-  return new Map([...kinds].map(([kind, group]) => {
-    const memory = memoryOfAll(group);
-    return [kind, { count: group.length / AGENTS, pss: memory.pss / AGENTS, rss: memory.rss / AGENTS }];
-  }));
+  return new Map(
+    [...kinds].map(([kind, group]) => {
+      const memory = memoryOfAll(group);
+      return [kind, { count: group.length / AGENTS, pss: memory.pss / AGENTS, rss: memory.rss / AGENTS }];
+    }),
+  );
 }
 
 /** The engine daemons' own processes: the daemon and its children, less the containers and their monitors. */
@@ -108,7 +148,9 @@ function daemonPids(daemon, exclude) {
 
 /** What the engine pays per container, and the processes that are the containers' (to keep out of the daemon's). */
 async function engineMemory(daemon) {
-  const containers = await Promise.all((await fleetContainers(daemon.socket)).map((id) => containerMemory(daemon.socket, id)));
+  const containers = await Promise.all(
+    (await fleetContainers(daemon.socket)).map((id) => containerMemory(daemon.socket, id)),
+  );
   const monitors = containers.map((container) => container.monitor).filter((pid) => pid !== undefined);
   const theirs = new Set(monitors.flatMap((pid) => [pid, ...descendants(pid)]));
   return {
@@ -132,7 +174,12 @@ async function batch({ box, configFile, token, backend, round, cleanups }) {
     FLEET_MCP_DATA_DIR: join(box.root, `data-${backend.key}-${round}`),
     FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
   };
-  const target = await startTarget({ command: process.execPath, args: [CLI, 'serve', '--port', '0', '--auth'], cwd: box.cwd, env });
+  const target = await startTarget({
+    command: process.execPath,
+    args: [CLI, 'serve', '--port', '0', '--auth'],
+    cwd: box.cwd,
+    env,
+  });
   const server = { ...target, token };
   let agentPids = [];
   let stopped;
@@ -162,8 +209,14 @@ async function batch({ box, configFile, token, backend, round, cleanups }) {
     };
     if (backend.daemon) {
       const engine = await engineMemory(backend.daemon);
-      if (engine.count !== AGENTS) throw new Error(`${backend.name} holds ${engine.count} task containers for ${AGENTS} running agents`);
-      Object.assign(memory, { usage: engine.usage / AGENTS, working: engine.working / AGENTS, monitor: engine.monitors / AGENTS, daemonGrowth: (engine.daemon - daemonBefore) / AGENTS });
+      if (engine.count !== AGENTS)
+        throw new Error(`${backend.name} holds ${engine.count} task containers for ${AGENTS} running agents`);
+      Object.assign(memory, {
+        usage: engine.usage / AGENTS,
+        working: engine.working / AGENTS,
+        monitor: engine.monitors / AGENTS,
+        daemonGrowth: (engine.daemon - daemonBefore) / AGENTS,
+      });
     }
     return { times, memory };
   } finally {
@@ -195,15 +248,21 @@ async function waitGone(backend, pids) {
   if (backend.daemon) await removeFleetObjects(backend.daemon.socket, backend.engine === 'swarm');
 }
 
-const quantile = (values, q) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const quantile = (values, q) =>
+  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
 const median = (values) => quantile(values, 0.5);
 
 function commandLine() {
-  const vars = Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_')).map(([name, value]) => `${name}=${value}`);
+  const vars = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_'))
+    .map(([name, value]) => `${name}=${value}`);
   return [...vars, 'npm run bench:backends'].join(' ');
 }
 
-const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(', ');
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 function report({ started, skipped, results, loadAtStart }) {
   const row = (cells) => `| ${cells.join(' | ')} |`;
@@ -211,7 +270,9 @@ function report({ started, skipped, results, loadAtStart }) {
   const local = results.get('local');
   const perRoundRatio = (key) => {
     if (!local || key === 'local') return '';
-    const ratios = results.get(key).map((run, round) => median(run.times.map((t) => t.first)) / median(local[round].times.map((t) => t.first)));
+    const ratios = results
+      .get(key)
+      .map((run, round) => median(run.times.map((t) => t.first)) / median(local[round].times.map((t) => t.first)));
     return `${median(ratios).toFixed(2)} (${Math.min(...ratios).toFixed(2)}-${Math.max(...ratios).toFixed(2)})`;
   };
   const cpu = cpus();
@@ -223,28 +284,63 @@ function report({ started, skipped, results, loadAtStart }) {
     ...started.filter((b) => b.daemon).map((b) => `${b.name}: private daemon answered after ${b.daemon.startMs} ms.`),
     ...skipped.map((line) => `Skipped: ${line}`),
     '',
-    row(['backend', 'create_agent answered, median ms', 'first output, median ms', 'max ms', 'median / local in the same round (range)']),
+    row([
+      'backend',
+      'create_agent answered, median ms',
+      'first output, median ms',
+      'max ms',
+      'median / local in the same round (range)',
+    ]),
     row(['---', '---:', '---:', '---:', '---:']),
     ...started.map((b) => {
       const times = results.get(b.key).flatMap((run) => run.times);
       const first = times.map((t) => t.first);
-      return row([b.name, fixed(median(times.map((t) => t.answered)), 0), fixed(median(first), 0), fixed(Math.max(...first), 0), perRoundRatio(b.key)]);
+      return row([
+        b.name,
+        fixed(median(times.map((t) => t.answered)), 0),
+        fixed(median(first), 0),
+        fixed(Math.max(...first), 0),
+        perRoundRatio(b.key),
+      ]);
     }),
     '',
     'Memory per running agent, MiB, median over the rounds:',
     '',
-    row(['backend', 'host PSS', 'host RSS', 'host processes', 'server RSS growth', 'container usage', 'container usage − inactive file', 'container monitor PSS', 'engine daemons PSS growth']),
+    row([
+      'backend',
+      'host PSS',
+      'host RSS',
+      'host processes',
+      'server RSS growth',
+      'container usage',
+      'container usage − inactive file',
+      'container monitor PSS',
+      'engine daemons PSS growth',
+    ]),
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...started.map((b) => {
       const runs = results.get(b.key).map((run) => run.memory);
-      const m = (field, digits) => fixed(runs[0][field] === undefined ? undefined : median(runs.map((run) => run[field])), digits);
-      return row([b.name, m('hostPss'), m('hostRss'), m('processes', 0), m('serverGrowth'), m('usage'), m('working'), m('monitor'), m('daemonGrowth')]);
+      const m = (field, digits) =>
+        fixed(runs[0][field] === undefined ? undefined : median(runs.map((run) => run[field])), digits);
+      return row([
+        b.name,
+        m('hostPss'),
+        m('hostRss'),
+        m('processes', 0),
+        m('serverGrowth'),
+        m('usage'),
+        m('working'),
+        m('monitor'),
+        m('daemonGrowth'),
+      ]);
     }),
     '',
     'Host processes per agent in the last round, PSS / RSS MiB:',
     '',
     ...started.map((b) => {
-      const kinds = [...results.get(b.key).at(-1).memory.kinds].map(([kind, k]) => `${k.count === 1 ? '' : `${k.count} × `}${kind} ${k.pss.toFixed(1)} / ${k.rss.toFixed(1)}`);
+      const kinds = [...results.get(b.key).at(-1).memory.kinds].map(
+        ([kind, k]) => `${k.count === 1 ? '' : `${k.count} × `}${kind} ${k.pss.toFixed(1)} / ${k.rss.toFixed(1)}`,
+      );
       return `- ${b.name}: ${kinds.join(', ')}`;
     }),
   ];
@@ -254,7 +350,10 @@ function report({ started, skipped, results, loadAtStart }) {
 async function main() {
   const unknown = WANTED.filter((key) => !KEYS.includes(key));
   if (unknown.length > 0 || !(AGENTS >= 1) || !(ROUNDS >= 1)) {
-    const why = unknown.length > 0 ? `BENCH_BACKENDS names no backend ${unknown.join(', ')}: pick from ${KEYS.join(',')}` : 'BENCH_AGENTS and BENCH_ROUNDS must be whole numbers of at least 1';
+    const why =
+      unknown.length > 0
+        ? `BENCH_BACKENDS names no backend ${unknown.join(', ')}: pick from ${KEYS.join(',')}`
+        : 'BENCH_AGENTS and BENCH_ROUNDS must be whole numbers of at least 1';
     process.stderr.write(`bench:backends: ${why}\n`);
     process.exit(2);
   }
@@ -266,7 +365,8 @@ async function main() {
   let cleaning;
   const cleanUp = () => {
     cleaning ??= (async () => {
-      for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch((error) => process.stderr.write(`cleanup: ${error.message}\n`));
+      for (const cleanup of cleanups.splice(0).reverse())
+        await cleanup().catch((error) => process.stderr.write(`cleanup: ${error.message}\n`));
       rmSync(box.root, { recursive: true, force: true });
     })();
     return cleaning;

@@ -19,7 +19,9 @@ const WARM = Number(process.env.BENCH_WARM ?? 500);
 const MEASURED = Number(process.env.BENCH_MEASURED ?? 3000);
 const REPEATS = Number(process.env.BENCH_REPEATS ?? 2);
 /** The auth parts to count (BENCH_PARTS, comma-separated, to count fewer on a busy machine); see auth-parts.ts. */
-const PARTS = (process.env.BENCH_PARTS ?? 'digest,authenticate,authenticate-named,usage,rate,app-on,app-off,app-off-no-token').split(',');
+const PARTS = (
+  process.env.BENCH_PARTS ?? 'digest,authenticate,authenticate-named,usage,rate,app-on,app-off,app-off-no-token'
+).split(',');
 /** `servers` for auth on vs off only, `parts` for the breakdown only, `both` (the default). */
 const MEASURE = process.env.BENCH_MEASURE ?? 'both';
 
@@ -28,7 +30,8 @@ const PART_RUNS = { small: { warm: 2000, measured: 20000 }, app: { warm: 500, me
 
 /** One tools/call; sent again once if the kept-alive connection was closed under it, which a slow server under valgrind makes likely. */
 async function call(port, token) {
-  const post = () => fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: mcpHeaders(token), body: MCP_BODY });
+  const post = () =>
+    fetch(`http://127.0.0.1:${port}/mcp`, { method: 'POST', headers: mcpHeaders(token), body: MCP_BODY });
   const response = await post().catch(post);
   if (response.status !== 200) throw new Error(`answered ${response.status}`);
   await response.text();
@@ -47,7 +50,16 @@ async function send(port, count, token) {
 async function instructions({ root, token, auth, count, lifetimeSeconds = 0 }) {
   const out = join(root, `callgrind-${randomBytes(4).toString('hex')}.out`);
   const env = { PATH: process.env.PATH, HOME: root, ...(auth ? { FLEET_MCP_AUTH_TOKEN: token } : {}) };
-  const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, CLI, 'serve', '--port', '0', auth ? '--auth' : '--no-auth'];
+  const args = [
+    '--tool=callgrind',
+    `--callgrind-out-file=${out}`,
+    process.execPath,
+    CLI,
+    'serve',
+    '--port',
+    '0',
+    auth ? '--auth' : '--no-auth',
+  ];
   const startedAt = Date.now();
   const child = spawn('valgrind', args, { cwd: root, env, stdio: ['ignore', 'pipe', 'ignore'] });
   const port = await new Promise((done, fail) => {
@@ -63,7 +75,10 @@ async function instructions({ root, token, auth, count, lifetimeSeconds = 0 }) {
   await new Promise((done) => setTimeout(done, Math.max(0, startedAt + lifetimeSeconds * 1000 - Date.now())));
   child.removeAllListeners('exit');
   await new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
-  return { total: Number(/^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'))[1]), seconds: (Date.now() - startedAt) / 1000 };
+  return {
+    total: Number(/^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'))[1]),
+    seconds: (Date.now() - startedAt) / 1000,
+  };
 }
 
 /**
@@ -88,7 +103,11 @@ function partInstructions(root, script, part, count) {
   const out = join(root, `callgrind-${randomBytes(4).toString('hex')}.out`);
   const args = ['--tool=callgrind', `--callgrind-out-file=${out}`, process.execPath, script, part, String(count)];
   return new Promise((done, fail) => {
-    const child = spawn('valgrind', args, { cwd: root, env: { PATH: process.env.PATH, HOME: root }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn('valgrind', args, {
+      cwd: root,
+      env: { PATH: process.env.PATH, HOME: root },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let errors = '';
     child.stderr.on('data', (chunk) => (errors += chunk));
     child.once('exit', (code) => {
@@ -128,11 +147,16 @@ async function partsPerCall(root) {
 }
 
 function commandLine() {
-  const vars = Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_')).map(([name, value]) => `${name}=${value}`);
+  const vars = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_'))
+    .map(([name, value]) => `${name}=${value}`);
   return [...vars, 'npm run bench:instructions'].join(' ');
 }
 
-const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(', ');
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 function report({ off: offRuns, on: onRuns, parts, loadAtStart }) {
   const [off, on] = [offRuns.samples, onRuns.samples];
@@ -143,7 +167,7 @@ function report({ off: offRuns, on: onRuns, parts, loadAtStart }) {
   const show = (values) => values.map(k).join(', ');
   const spreadOf = (values) => ((Math.max(...values) - least(values)) / least(values)) * 100;
   const request = least(on);
-  const share = (value) => (Number.isFinite(request) ? `${((value / request) * 100).toFixed(2)} %` : "-");
+  const share = (value) => (Number.isFinite(request) ? `${((value / request) * 100).toFixed(2)} %` : '-');
   const row = (cells) => `| ${cells.join(' | ')} |`;
   const app = parts['app-on'] - parts['app-off'];
   const rest = app - parts.authenticate - parts.usage;
@@ -169,14 +193,23 @@ function report({ off: offRuns, on: onRuns, parts, loadAtStart }) {
     '',
     row(['part', 'instructions', 'share']),
     row(['---', '---:', '---:']),
-    ...partRow('token check, shared token: timingSafeEqual over 256 bytes with every accepted token', parts.authenticate),
-    ...partRow('token check with named tokens too: the above + SHA-256 + timingSafeEqual with every named digest', parts['authenticate-named']),
+    ...partRow(
+      'token check, shared token: timingSafeEqual over 256 bytes with every accepted token',
+      parts.authenticate,
+    ),
+    ...partRow(
+      'token check with named tokens too: the above + SHA-256 + timingSafeEqual with every named digest',
+      parts['authenticate-named'],
+    ),
     ...partRow('of which the SHA-256 of the presented token', parts.digest),
     ...partRow('usage count (tokens-usage.json, written every 30 s)', parts.usage),
     ...partRow('rate-limit bookkeeping (only tokens with a limit)', parts.rate),
     ...partRow('the auth step in the app (on minus off, without MCP)', app),
     ...partRow('of which raw-header scan, Bearer parsing and the middleware step', rest),
-    ...partRow("not auth: one more header in the bench's own `new Request()` (auth off; a server reads headers lazily)", parts['app-off'] - parts['app-off-no-token']),
+    ...partRow(
+      "not auth: one more header in the bench's own `new Request()` (auth off; a server reads headers lazily)",
+      parts['app-off'] - parts['app-off-no-token'],
+    ),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
 }

@@ -13,7 +13,14 @@ export async function load(options) {
     method: 'POST',
     headers: options.headers,
     // A new JSON-RPC id per request, as a client sends: within a session, concurrent requests must not share one.
-    requests: [{ setupRequest: (request) => ({ ...request, body: (options.body ?? MCP_BODY).replace('"id":1', `"id":${(id += 1)}`) }) }],
+    requests: [
+      {
+        setupRequest: (request) => ({
+          ...request,
+          body: (options.body ?? MCP_BODY).replace('"id":1', `"id":${(id += 1)}`),
+        }),
+      },
+    ],
     duration: options.seconds,
     connections: options.connections,
   });

@@ -12,7 +12,12 @@ export function benchSandbox(prefix) {
   const root = mkdtempSync(join(tmpdir(), prefix));
   const cwd = join(root, 'work');
   mkdirSync(cwd);
-  const env = { PATH: process.env.PATH, HOME: root, XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: root,
+    XDG_CONFIG_HOME: join(root, 'config'),
+    XDG_DATA_HOME: join(root, 'data'),
+  };
   return { root, cwd, env };
 }
 
@@ -22,7 +27,11 @@ export function benchSandbox(prefix) {
  * @param {{ command: string, args: string[], cwd: string, env: NodeJS.ProcessEnv }} options
  */
 export function startTarget(options) {
-  const child = spawn(options.command, options.args, { cwd: options.cwd, env: options.env, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(options.command, options.args, {
+    cwd: options.cwd,
+    env: options.env,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolve, reject) => {
     let output = '';
     child.once('exit', (code) => reject(new Error(`${options.args.join(' ')} exited with ${code}:\n${output}`)));

@@ -8,15 +8,29 @@ import { createMcpExpressApp } from '@modelcontextprotocol/sdk/server/express.js
 import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import * as z from 'zod';
 
-const projects = [{ name: basename(process.cwd()), path: process.cwd(), description: 'The folder a client of the fleet was started in.' }];
+const projects = [
+  {
+    name: basename(process.cwd()),
+    path: process.cwd(),
+    description: 'The folder a client of the fleet was started in.',
+  },
+];
 const answer = { projects, total_count: projects.length };
-const outputSchema = z.object({ projects: z.array(z.object({ name: z.string(), path: z.string(), description: z.string() })), total_count: z.number() });
+const outputSchema = z.object({
+  projects: z.array(z.object({ name: z.string(), path: z.string(), description: z.string() })),
+  total_count: z.number(),
+});
 
 function getServer() {
   const server = new McpServer({ name: 'reference', version: '1.0.0' });
   server.registerTool(
     'list_agent_projects',
-    { title: 'List agent projects', description: 'Lists the projects agents can work in.', outputSchema, annotations: { readOnlyHint: true } },
+    {
+      title: 'List agent projects',
+      description: 'Lists the projects agents can work in.',
+      outputSchema,
+      annotations: { readOnlyHint: true },
+    },
     () => ({ content: [{ type: 'text', text: JSON.stringify(answer) }], structuredContent: answer }),
   );
   return server;

@@ -24,12 +24,32 @@ function targets(box, token) {
     command: node,
     args: [cli, 'serve', '--port', '0', auth ? '--auth' : '--no-auth', '--data-dir', join(box.root, dataDir)],
   });
-  const baseline = BASELINE ? [{ key: 'p', name: 'baseline build (BENCH_BASELINE) /mcp, auth on', token, ...fleet(true, BASELINE, 'data-baseline'), env: { FLEET_MCP_AUTH_TOKEN: token } }] : [];
+  const baseline = BASELINE
+    ? [
+        {
+          key: 'p',
+          name: 'baseline build (BENCH_BASELINE) /mcp, auth on',
+          token,
+          ...fleet(true, BASELINE, 'data-baseline'),
+          env: { FLEET_MCP_AUTH_TOKEN: token },
+        },
+      ]
+    : [];
   return [
-    { key: 'a', name: 'bare @hono/node-server JSON route', command: node, args: [join(ROOT, 'scripts/bench/bare-hono.mjs')] },
+    {
+      key: 'a',
+      name: 'bare @hono/node-server JSON route',
+      command: node,
+      args: [join(ROOT, 'scripts/bench/bare-hono.mjs')],
+    },
     { key: 'b', name: 'fleet-mcp /mcp, auth on', token, ...fleet(true), env: { FLEET_MCP_AUTH_TOKEN: token } },
     { key: 'c', name: 'fleet-mcp /mcp, auth off', ...fleet(false) },
-    { key: 'd', name: 'stock SDK: Express + StreamableHTTPServerTransport', command: node, args: [join(ROOT, 'scripts/bench/reference-express.mjs')] },
+    {
+      key: 'd',
+      name: 'stock SDK: Express + StreamableHTTPServerTransport',
+      command: node,
+      args: [join(ROOT, 'scripts/bench/reference-express.mjs')],
+    },
     ...baseline,
   ].map((target) => ({ ...target, cwd: box.cwd, env: { ...box.env, ...target.env } }));
 }
@@ -38,7 +58,9 @@ const PROTOCOL_VERSION = '2025-06-18';
 
 /** A target's request headers: the token where there is one, and the session's id for the session row. */
 function headersOf(target) {
-  const session = target.sessionId ? { 'mcp-session-id': target.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION } : {};
+  const session = target.sessionId
+    ? { 'mcp-session-id': target.sessionId, 'mcp-protocol-version': PROTOCOL_VERSION }
+    : {};
   return { ...mcpHeaders(target.token), ...session, ...(target.modern ? MODERN_HEADERS : {}) };
 }
 
@@ -46,14 +68,24 @@ const bodyOf = (target) => (target.modern ? MODERN_MCP_BODY : MCP_BODY);
 
 /** Opens a session on a fleet-mcp target (initialize, then initialized) and returns its id. */
 async function openSession(target) {
-  const post = (body, headers) => fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
-  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } } };
+  const post = (body, headers) =>
+    fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers, body: JSON.stringify(body) });
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: PROTOCOL_VERSION, capabilities: {}, clientInfo: { name: 'bench', version: '1' } },
+  };
   const opened = await post(initialize, mcpHeaders(target.token));
   await opened.text();
   const sessionId = opened.headers.get('mcp-session-id');
   if (!sessionId) throw new Error(`${target.name} opened no session (status ${opened.status})`);
-  const initialized = await post({ jsonrpc: '2.0', method: 'notifications/initialized' }, headersOf({ ...target, sessionId }));
-  if (initialized.status !== 202) throw new Error(`${target.name} refused the initialized notification: ${initialized.status}`);
+  const initialized = await post(
+    { jsonrpc: '2.0', method: 'notifications/initialized' },
+    headersOf({ ...target, sessionId }),
+  );
+  if (initialized.status !== 202)
+    throw new Error(`${target.name} refused the initialized notification: ${initialized.status}`);
   return sessionId;
 }
 
@@ -73,10 +105,19 @@ function modernTarget(stateless) {
 
 /** The tool result a target answers with (JSON or a one-event SSE stream), to check all do the same work. */
 async function toolAnswer(target) {
-  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, { method: 'POST', headers: headersOf(target), body: bodyOf(target) });
+  const response = await fetch(`http://127.0.0.1:${target.port}/mcp`, {
+    method: 'POST',
+    headers: headersOf(target),
+    body: bodyOf(target),
+  });
   if (response.status !== 200) throw new Error(`${target.name} answered ${response.status}: ${await response.text()}`);
   const text = await response.text();
-  const json = text.startsWith('{') ? text : text.split('\n').find((line) => line.startsWith('data: '))?.slice(6);
+  const json = text.startsWith('{')
+    ? text
+    : text
+        .split('\n')
+        .find((line) => line.startsWith('data: '))
+        ?.slice(6);
   return JSON.parse(json).result;
 }
 
@@ -102,11 +143,17 @@ async function measure(started) {
 }
 
 function loadOptions(target) {
-  return { url: `http://127.0.0.1:${target.port}/mcp`, headers: headersOf(target), body: bodyOf(target), connections: CONNECTIONS };
+  return {
+    url: `http://127.0.0.1:${target.port}/mcp`,
+    headers: headersOf(target),
+    body: bodyOf(target),
+    connections: CONNECTIONS,
+  };
 }
 
 /** The q-quantile of a list (nearest rank), q in [0, 1]. */
-const quantile = (values, q) => [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
+const quantile = (values, q) =>
+  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
 const median = (values) => quantile(values, 0.5);
 
 /** Per target and figure, the median over the rounds, so one disturbed round does not decide the result. */
@@ -140,11 +187,16 @@ function ratio(rounds, top, bottom) {
 
 /** The command as typed, with the BENCH_ variables that changed it, so a reader can rerun exactly this. */
 function commandLine() {
-  const vars = Object.entries(process.env).filter(([name]) => name.startsWith('BENCH_')).map(([name, value]) => `${name}=${value}`);
+  const vars = Object.entries(process.env)
+    .filter(([name]) => name.startsWith('BENCH_'))
+    .map(([name, value]) => `${name}=${value}`);
   return [...vars, 'npm run bench'].join(' ');
 }
 
-const loadAverage = () => loadavg().map((value) => value.toFixed(2)).join(', ');
+const loadAverage = () =>
+  loadavg()
+    .map((value) => value.toFixed(2))
+    .join(', ');
 
 function machine() {
   const cpu = cpus();
@@ -169,19 +221,41 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
     row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...started.map((t) => {
       const r = perTarget(rounds, t.key);
-      return row([`(${t.key}) ${t.name}`, r.rps.toFixed(0), r.spread.toFixed(0), r.p50.toFixed(1), r.p99.toFixed(1), String(r.errors), idle.get(t.key).toFixed(1)]);
+      return row([
+        `(${t.key}) ${t.name}`,
+        r.rps.toFixed(0),
+        r.spread.toFixed(0),
+        r.p50.toFixed(1),
+        r.p99.toFixed(1),
+        String(r.errors),
+        idle.get(t.key).toFixed(1),
+      ]);
     }),
     '',
     'Ratios of req/s: the median of the per-round ratios, and their quartiles (how far they moved within this run).',
     '',
     row(['ratio', 'median', 'quartiles', 'target']),
     row(['---', '---:', '---:', '---']),
-    ratioRow('b/c, auth on vs off', 'b', 'c', `auth overhead ${((1 - bc) * 100).toFixed(1)} %; wall clock cannot settle 2 %, see bench:instructions`),
+    ratioRow(
+      'b/c, auth on vs off',
+      'b',
+      'c',
+      `auth overhead ${((1 - bc) * 100).toFixed(1)} %; wall clock cannot settle 2 %, see bench:instructions`,
+    ),
     ratioRow('e/b, session vs stateless', 'e', 'b', 'at least 1 (a call in a session not slower)'),
     ratioRow('f/b, 2026-07-28 vs 2025 stateless', 'f', 'b', 'at least 1 (the modern era not slower)'),
     ratioRow('b/d, fleet-mcp vs stock SDK', 'b', 'd', 'at least 2'),
     ratioRow('b/a, fleet-mcp vs bare Hono', 'b', 'a', ''),
-    ...(has('p') ? [ratioRow('b/p, this build vs the baseline build', 'b', 'p', 'at least 1.5 against the build before server pooling')] : []),
+    ...(has('p')
+      ? [
+          ratioRow(
+            'b/p, this build vs the baseline build',
+            'b',
+            'p',
+            'at least 1.5 against the build before server pooling',
+          ),
+        ]
+      : []),
     '',
     `Cold start, median of 15 runs: node -e '' ${coldStart.node.toFixed(0)} ms; fleet-mcp --version ${coldStart.cli.toFixed(0)} ms` +
       (coldStart.binary === undefined ? '' : `; dist/fleet-mcp --version ${coldStart.binary.toFixed(0)} ms`),
@@ -208,7 +282,9 @@ async function main() {
       node: medianRunMs({ command: process.execPath, args: ['-e', ''], env: box.env, runs: 15 }),
       cli: medianRunMs({ command: process.execPath, args: [CLI, '--version'], env: box.env, runs: 15 }),
       // Only when `npm run build:binary` has made it; the bench does not build it.
-      binary: existsSync(BINARY) ? medianRunMs({ command: BINARY, args: ['--version'], env: box.env, runs: 15 }) : undefined,
+      binary: existsSync(BINARY)
+        ? medianRunMs({ command: BINARY, args: ['--version'], env: box.env, runs: 15 })
+        : undefined,
     };
     report({ started, rounds, idle, coldStart, loadAtStart });
   } finally {

@@ -21,7 +21,8 @@ function runMs({ command, args, box }) {
   const start = process.hrtime.bigint();
   const result = spawnSync(command, args, { cwd: box.cwd, env: box.env, stdio: ['ignore', 'ignore', 'pipe'] });
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
+  if (result.status !== 0)
+    throw new Error(`${command} ${args.join(' ')} exited with ${result.status}: ${result.stderr}`);
   return { ms };
 }
 
@@ -60,7 +61,11 @@ function cpuMs(pid) {
 async function serveMs({ command, args, box }) {
   const port = await freePort();
   const start = process.hrtime.bigint();
-  const child = spawn(command, [...args, '--port', String(port)], { cwd: box.cwd, env: box.env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(command, [...args, '--port', String(port)], {
+    cwd: box.cwd,
+    env: box.env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   let stderr = '';
   child.stderr.on('data', (chunk) => (stderr += chunk));
   const exited = new Promise((done) => child.once('exit', done));
@@ -96,14 +101,19 @@ function checkoutRows({ tag, root, box }) {
   return [
     ...rows,
     { key: `${tag} dist/fleet-mcp --version`, run: () => runMs({ command: binary, args: ['--version'], box }) },
-    { key: `${tag} dist/fleet-mcp serve /health`, run: () => serveMs({ command: binary, args: serveArgs('binary'), box }) },
+    {
+      key: `${tag} dist/fleet-mcp serve /health`,
+      run: () => serveMs({ command: binary, args: serveArgs('binary'), box }),
+    },
   ];
 }
 
 function againstRoot() {
   const root = resolve(options.against);
   if (!existsSync(join(root, 'bin/fleet-mcp.js')) || !existsSync(join(root, 'dist/cli.js'))) {
-    process.stderr.write(`bench:start: --against ${root} needs a built checkout (bin/fleet-mcp.js and dist/cli.js); run \`node scripts/build.mjs\` there\n`);
+    process.stderr.write(
+      `bench:start: --against ${root} needs a built checkout (bin/fleet-mcp.js and dist/cli.js); run \`node scripts/build.mjs\` there\n`,
+    );
     process.exit(1);
   }
   return root;
@@ -155,7 +165,11 @@ function report({ rows, rounds, loadBefore, loadAfter }) {
     // A CPU time against node's wall time would compare different things.
     const times = key.endsWith('CPU time') ? '' : ratio(rounds, key, "node -e ''").toFixed(2);
     const counterpart = key.replace(/^this /, 'against ');
-    const against = options.against ? (key.startsWith('this ') && rounds[0].has(counterpart) ? ratio(rounds, key, counterpart).toFixed(2) : '') : undefined;
+    const against = options.against
+      ? key.startsWith('this ') && rounds[0].has(counterpart)
+        ? ratio(rounds, key, counterpart).toFixed(2)
+        : ''
+      : undefined;
     lines.push(`| ${key} | ${ms.toFixed(0)} | ${times} |${against === undefined ? '' : ` ${against} |`}`);
   }
   process.stdout.write(`${lines.join('\n')}\n`);
@@ -164,7 +178,11 @@ function report({ rows, rounds, loadBefore, loadAfter }) {
 async function main() {
   const box = benchSandbox('fleet-mcp-bench-start-');
   try {
-    const token = spawnSync(process.execPath, [join(ROOT, 'bin/fleet-mcp.js'), 'token', 'rotate'], { cwd: box.cwd, env: box.env, encoding: 'utf8' });
+    const token = spawnSync(process.execPath, [join(ROOT, 'bin/fleet-mcp.js'), 'token', 'rotate'], {
+      cwd: box.cwd,
+      env: box.env,
+      encoding: 'utf8',
+    });
     if (token.status !== 0) throw new Error(`token rotate failed: ${token.stderr}`);
     const rows = rowsFor(box);
     const loadBefore = loadavg();

@@ -26,4 +26,7 @@ export interface Row {
 }
 
 export function failingChecks(checks: Check[]): Map<string, string[]>;
-export function compare(baseline: Baseline, results: Map<string, Map<string, Check[]>>): { rows: Row[]; problems: string[] };
+export function compare(
+  baseline: Baseline,
+  results: Map<string, Map<string, Check[]>>,
+): { rows: Row[]; problems: string[] };

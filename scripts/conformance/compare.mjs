@@ -44,7 +44,9 @@ export function compare(baseline, results) {
         }
         matched.add(`${run} ${key}`);
         if (!sameFailures(entry.failure, failures)) {
-          problems.push(`${run} ${key}: the failure changed; the baseline says ${JSON.stringify(entry.failure)}, the suite now says ${JSON.stringify(failures.length === 1 ? failures[0] : failures)}`);
+          problems.push(
+            `${run} ${key}: the failure changed; the baseline says ${JSON.stringify(entry.failure)}, the suite now says ${JSON.stringify(failures.length === 1 ? failures[0] : failures)}`,
+          );
           continue;
         }
         row.excused.push({ id, reason: entry.reason });
@@ -55,8 +57,12 @@ export function compare(baseline, results) {
   }
   for (const [run, entries] of Object.entries(baseline.expected)) {
     for (const [key, entry] of Object.entries(entries)) {
-      if (!(entry.reason in baseline.reasons)) problems.push(`${run} ${key}: unknown reason ${JSON.stringify(entry.reason)}; known: ${Object.keys(baseline.reasons).join(', ')}`);
-      if (!matched.has(`${run} ${key}`)) problems.push(`${run} ${key}: listed in the baseline but did not fail: remove the entry`);
+      if (!(entry.reason in baseline.reasons))
+        problems.push(
+          `${run} ${key}: unknown reason ${JSON.stringify(entry.reason)}; known: ${Object.keys(baseline.reasons).join(', ')}`,
+        );
+      if (!matched.has(`${run} ${key}`))
+        problems.push(`${run} ${key}: listed in the baseline but did not fail: remove the entry`);
     }
   }
   return { rows, problems };

@@ -11,7 +11,9 @@ const BIN = fileURLToPath(new URL('../../bin/fleet-mcp.js', import.meta.url));
 /** The caller's environment without the server's own settings, so a developer's shell cannot change the run. */
 function cleanEnv() {
   return Object.fromEntries(
-    Object.entries(process.env).filter(([key]) => !key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL'),
+    Object.entries(process.env).filter(
+      ([key]) => !key.startsWith('FLEET_MCP_') && key !== 'AUTH_ENABLED' && key !== 'LOG_LEVEL',
+    ),
   );
 }
 
@@ -28,7 +30,11 @@ export function startServer(root) {
     XDG_DATA_HOME: join(home, '.local', 'share'),
     FLEET_MCP_AUTH_ENABLED: 'false',
   };
-  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [BIN, 'serve', '--host', '127.0.0.1', '--port', '0'], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   let listening = false;
   const exited = new Promise((done) => child.once('exit', done));

@@ -12,7 +12,9 @@ const RESULT_DIR = /^server-(.+)-\d{4}-\d{2}-\d{2}T\d{2}-\d{2}-\d{2}-\d{3}Z$/;
 /** Scenario names of `conformance list --server` tagged with `tag` (`extension`, say). */
 export async function listScenarios(bin, tag) {
   const { stdout } = await run(process.execPath, [bin, 'list', '--server']);
-  return [...stdout.matchAll(/^\s+- (\S+) \[([^\]]*)\]$/gm)].filter((match) => match[2].split(',').includes(tag)).map((match) => match[1]);
+  return [...stdout.matchAll(/^\s+- (\S+) \[([^\]]*)\]$/gm)]
+    .filter((match) => match[2].split(',').includes(tag))
+    .map((match) => match[1]);
 }
 
 /**
@@ -23,7 +25,9 @@ export async function listScenarios(bin, tag) {
 export async function runSuite({ bin, url, args, outDir }) {
   let output = '';
   try {
-    const { stdout, stderr } = await run(process.execPath, [bin, 'server', '--url', url, ...args, '-o', outDir], { maxBuffer: 64 * 1024 * 1024 });
+    const { stdout, stderr } = await run(process.execPath, [bin, 'server', '--url', url, ...args, '-o', outDir], {
+      maxBuffer: 64 * 1024 * 1024,
+    });
     output = `${stdout}\n${stderr}`;
   } catch (error) {
     if (typeof error.stdout !== 'string') throw error;
@@ -35,7 +39,8 @@ export async function runSuite({ bin, url, args, outDir }) {
   for (const dir of existsSync(outDir) ? readdirSync(outDir) : []) {
     const scenario = RESULT_DIR.exec(dir)?.[1];
     const file = join(outDir, dir, 'checks.json');
-    if (scenario && checks.has(scenario) && existsSync(file)) checks.set(scenario, JSON.parse(readFileSync(file, 'utf8')));
+    if (scenario && checks.has(scenario) && existsSync(file))
+      checks.set(scenario, JSON.parse(readFileSync(file, 'utf8')));
   }
   for (const [scenario, found] of checks) {
     if (found) continue;

@@ -13,8 +13,16 @@ const HINT = '`fleet-mcp token show`';
 /** Each way a user may hold a token, and what the client must then show. */
 export const AUTH_CASES = [
   { id: 'no token', authorization: () => null, shows: ['missing_token', HINT] },
-  { id: 'wrong token', authorization: () => `Bearer ${'w'.repeat(43)}`, shows: ['invalid_token', 'not a token of this server', HINT] },
-  { id: 'revoked token', authorization: ({ revoked }) => `Bearer ${revoked}`, shows: ['invalid_token', '("gone") was revoked at', HINT] },
+  {
+    id: 'wrong token',
+    authorization: () => `Bearer ${'w'.repeat(43)}`,
+    shows: ['invalid_token', 'not a token of this server', HINT],
+  },
+  {
+    id: 'revoked token',
+    authorization: ({ revoked }) => `Bearer ${revoked}`,
+    shows: ['invalid_token', '("gone") was revoked at', HINT],
+  },
   { id: 'right token', authorization: ({ token }) => `Bearer ${token}`, connects: true },
 ];
 
@@ -28,7 +36,13 @@ export async function verifyAuthAnswers({ client, binDir, keep }) {
   const root = mkdtempSync(join(runs, `${client.name}-`));
   try {
     const { repo } = createRepo(root);
-    const env = { PATH: process.env.PATH, HOME: join(root, 'server-home'), LANG: 'C.UTF-8', FLEET_MCP_DATA_DIR: join(root, 'data'), FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token') };
+    const env = {
+      PATH: process.env.PATH,
+      HOME: join(root, 'server-home'),
+      LANG: 'C.UTF-8',
+      FLEET_MCP_DATA_DIR: join(root, 'data'),
+      FLEET_MCP_AUTH_TOKEN_FILE: join(root, 'auth_token'),
+    };
     mkdirSync(env.HOME);
     const tokens = await makeTokens({ env, cwd: repo });
     const failures = [];
@@ -38,7 +52,13 @@ export async function verifyAuthAnswers({ client, binDir, keep }) {
         const home = join(root, `client-home-${index}`);
         mkdirSync(home);
         const url = `http://127.0.0.1:${server.port}/mcp`;
-        const output = await client.connect({ binDir, url, authorization: authCase.authorization(tokens), home, cwd: repo });
+        const output = await client.connect({
+          binDir,
+          url,
+          authorization: authCase.authorization(tokens),
+          home,
+          cwd: repo,
+        });
         const failure = judge(client, authCase, output);
         if (failure) failures.push(failure);
       } finally {
@@ -55,7 +75,8 @@ export async function verifyAuthAnswers({ client, binDir, keep }) {
 async function makeTokens({ env, cwd }) {
   const server = await startServer({ env, cwd });
   await server.stop();
-  const fleetMcp = (...args) => execFileSync(process.execPath, [CLI, 'token', ...args], { cwd, env, stdio: 'pipe' }).toString();
+  const fleetMcp = (...args) =>
+    execFileSync(process.execPath, [CLI, 'token', ...args], { cwd, env, stdio: 'pipe' }).toString();
   const revoked = fleetMcp('create', 'gone').split('\n')[0].trim();
   fleetMcp('revoke', 'gone');
   return { token: JSON.parse(readFileSync(env.FLEET_MCP_AUTH_TOKEN_FILE, 'utf8')).value, revoked };
@@ -66,7 +87,9 @@ function judge(client, authCase, output) {
   // Clients print the 401 body inside JSON of their own, escaped once or twice: quotes are compared unescaped.
   const plain = output.replaceAll('\\', '');
   const missing = (client.refusalShows ?? authCase.shows).filter((text) => !plain.includes(text));
-  return missing.length === 0 ? null : `${authCase.id}: ${missing.map((text) => JSON.stringify(text)).join(', ')} not shown: ${excerpt(output)}`;
+  return missing.length === 0
+    ? null
+    : `${authCase.id}: ${missing.map((text) => JSON.stringify(text)).join(', ')} not shown: ${excerpt(output)}`;
 }
 
 /** The lines a user would read for the reason, short enough for a result line. */

@@ -28,14 +28,19 @@ export function createRepo(root) {
 
 /** Starts `serve --auth` on port 0 and resolves once it listens. */
 export function startServer({ env, cwd }) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--auth', '--port', '0'], { cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--auth', '--port', '0'], {
+    cwd,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   const exited = new Promise((done) => child.once('exit', done));
   return new Promise((done, fail) => {
     child.stdout.on('data', (chunk) => {
       output += chunk;
       const line = output.split('\n').find((text) => text.includes('"fleet-mcp listening"'));
-      if (line) done({ port: JSON.parse(line).port, stop: () => (child.kill('SIGTERM'), exited), output: () => output });
+      if (line)
+        done({ port: JSON.parse(line).port, stop: () => (child.kill('SIGTERM'), exited), output: () => output });
     });
     child.stderr.on('data', (chunk) => (output += chunk));
     void exited.then((code) => fail(new Error(`fleet-mcp exited with ${code} before listening:\n${output}`)));
@@ -81,7 +86,10 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     // loopback is its own: the mock's port on the host's loopback is one the role lists.
     const role = { sandbox: scenario.sandbox === true ? { ports: [Number(new URL(mock.url).port)] } : false };
     const roles = { [cli.role]: scenario.provider ? { ...role, ...providerLimits(cli, scenario) } : role };
-    writeFileSync(configFile, JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }));
+    writeFileSync(
+      configFile,
+      JSON.stringify({ projects: { repo: { path: repo, description: 'verify-agents' } }, roles }),
+    );
     const env = {
       // Only what the CLI needs: no credential of the person running the script reaches it.
       PATH: `${binDir}:${dirname(process.execPath)}:/usr/local/bin:/usr/bin:/bin`,
@@ -109,8 +117,21 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
       waited = await call('wait_for_agent', { name: AGENT, timeout_seconds: WAIT_SECONDS });
     }
     const task = waited.agent.last_task;
-    const log = (await call('show_agent_log', { name: AGENT, page_size: 200 })).lines.reverse().map((line) => `${line.stream}: ${line.text}`);
-    const context = { scenario, mock, task, firstTask, log, repo, agent: AGENT, workdir: created.workdir ?? waited.agent.workdir, git, timedOut: waited.timed_out };
+    const log = (await call('show_agent_log', { name: AGENT, page_size: 200 })).lines
+      .reverse()
+      .map((line) => `${line.stream}: ${line.text}`);
+    const context = {
+      scenario,
+      mock,
+      task,
+      firstTask,
+      log,
+      repo,
+      agent: AGENT,
+      workdir: created.workdir ?? waited.agent.workdir,
+      git,
+      timedOut: waited.timed_out,
+    };
     const failures = [...check(context, cli), ...(cli.check ? [cli.check(context)].filter(Boolean) : [])];
     return { failures, context };
   } finally {
@@ -125,7 +146,8 @@ function check(context, cli) {
   if (!task) return [`${scenario.id}: the agent has no task`];
   const describe = `task ${task.status}${task.reason ? ` (${task.reason})` : ''}, exit code ${task.exit_code}`;
   const sandboxed = context.log.some((line) => line.includes('sandboxed by bwrap'));
-  if (sandboxed !== (scenario.sandbox === true)) return [`${scenario.id}: the task ran ${sandboxed ? 'sandboxed' : 'unsandboxed'}, expected the opposite`];
+  if (sandboxed !== (scenario.sandbox === true))
+    return [`${scenario.id}: the task ran ${sandboxed ? 'sandboxed' : 'unsandboxed'}, expected the opposite`];
   switch (scenario.expect) {
     case 'commit':
       return checkCommit(context, describe, cli);
@@ -145,7 +167,8 @@ function check(context, cli) {
 function checkCommit({ scenario, task, git, agent }, describe, cli) {
   const [write, shell] = scenario.steps;
   const failures = [];
-  if (task.status !== 'completed' || task.outcome !== 'succeeded') failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected completed and succeeded`);
+  if (task.status !== 'completed' || task.outcome !== 'succeeded')
+    failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected completed and succeeded`);
   failures.push(...checkUsage(scenario, task, cli));
   let subjects = '';
   try {
@@ -156,11 +179,16 @@ function checkCommit({ scenario, task, git, agent }, describe, cli) {
   const subject = /-m "([^"]+)"/.exec(shell.shell.command)[1];
   const answer = scenario.steps.at(-1).text;
   // Tasks carry the CLI's final message where the server records it.
-  if ('final_message' in task && task.final_message !== answer) failures.push(`${scenario.id}: final message ${JSON.stringify(task.final_message)}, expected ${JSON.stringify(answer)}`);
-  if (!subjects.split('\n').includes(subject)) failures.push(`${scenario.id}: no commit "${subject}" on fleet/${agent} (found: ${subjects.trim() || 'none'})`);
+  if ('final_message' in task && task.final_message !== answer)
+    failures.push(
+      `${scenario.id}: final message ${JSON.stringify(task.final_message)}, expected ${JSON.stringify(answer)}`,
+    );
+  if (!subjects.split('\n').includes(subject))
+    failures.push(`${scenario.id}: no commit "${subject}" on fleet/${agent} (found: ${subjects.trim() || 'none'})`);
   else {
     const content = git('show', `fleet/${agent}:${write.write.path}`);
-    if (content !== write.write.content) failures.push(`${scenario.id}: the committed ${write.write.path} does not hold what the model wrote`);
+    if (content !== write.write.content)
+      failures.push(`${scenario.id}: the committed ${write.write.path} does not hold what the model wrote`);
   }
   return failures;
 }
@@ -168,19 +196,26 @@ function checkCommit({ scenario, task, git, agent }, describe, cli) {
 function checkNotSuccess({ scenario, task, workdir }, describe) {
   const failures = [];
   const outside = scenario.steps.find((step) => step.write)?.write.path;
-  if (outside && workdir && existsSync(resolve(workdir, outside))) failures.push(`${scenario.id}: the CLI wrote ${outside} outside the worktree`);
-  if (task.status === 'completed') failures.push(`${scenario.id}: ${describe}: a conversation whose tool call was denied is reported as plain success`);
+  if (outside && workdir && existsSync(resolve(workdir, outside)))
+    failures.push(`${scenario.id}: the CLI wrote ${outside} outside the worktree`);
+  if (task.status === 'completed')
+    failures.push(
+      `${scenario.id}: ${describe}: a conversation whose tool call was denied is reported as plain success`,
+    );
   // A tool call the CLI or the sandbox refused, or one that failed for good: the outcome names which.
   const named = ['write_refused', 'tool_failed', 'agent_error'];
-  if (!named.includes(task.outcome)) failures.push(`${scenario.id}: ${describe}: outcome ${task.outcome}, expected one of ${named.join(', ')}`);
+  if (!named.includes(task.outcome))
+    failures.push(`${scenario.id}: ${describe}: outcome ${task.outcome}, expected one of ${named.join(', ')}`);
   return failures;
 }
 
 /** Tokens as the CLI reported them for the mock's answers; a cost where the CLI reports one. */
 function checkUsage(scenario, task, cli) {
   const usage = task.usage;
-  if (!usage || usage.input_tokens + usage.cache_read_tokens <= 0 || usage.output_tokens <= 0) return [`${scenario.id}: the task records no token usage (${JSON.stringify(usage)})`];
-  if (cli.reportsCost && typeof usage.cost_usd !== 'number') return [`${scenario.id}: the CLI reports cost, the task records none (${JSON.stringify(usage)})`];
+  if (!usage || usage.input_tokens + usage.cache_read_tokens <= 0 || usage.output_tokens <= 0)
+    return [`${scenario.id}: the task records no token usage (${JSON.stringify(usage)})`];
+  if (cli.reportsCost && typeof usage.cost_usd !== 'number')
+    return [`${scenario.id}: the CLI reports cost, the task records none (${JSON.stringify(usage)})`];
   return [];
 }
 
@@ -189,7 +224,8 @@ function checkUsage(scenario, task, cli) {
  * a running tool (`hangEndsBy: 'idle_timeout'`), an idle_timeout as short, which is then what ends a hung API.
  */
 function providerLimits(cli, scenario) {
-  if (scenario.provider.hang && cli.hangEndsBy === 'idle_timeout') return { provider_stall: PROVIDER_STALL, idle_timeout: PROVIDER_STALL };
+  if (scenario.provider.hang && cli.hangEndsBy === 'idle_timeout')
+    return { provider_stall: PROVIDER_STALL, idle_timeout: PROVIDER_STALL };
   return { provider_stall: PROVIDER_STALL };
 }
 
@@ -202,11 +238,21 @@ function checkProviderFailure({ scenario, task, log }, describe, cli) {
   const hangOutcome = cli.hangEndsBy === 'idle_timeout' ? 'no_output' : 'provider_stalled';
   const outcomes = scenario.provider.hang ? [hangOutcome] : ['provider_error', 'provider_stalled'];
   if (!task.reason) failures.push(`${scenario.id}: the task carries no reason`);
-  if (task.status !== 'failed' || !outcomes.includes(task.outcome)) failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected failed with ${outcomes.join(' or ')}`);
-  if (scenario.provider.status && cli.namesStatus !== false && !String(task.reason).includes(String(scenario.provider.status))) failures.push(`${scenario.id}: the reason (${task.reason}) does not carry the API's ${scenario.provider.status}`);
+  if (task.status !== 'failed' || !outcomes.includes(task.outcome))
+    failures.push(
+      `${scenario.id}: ${describe}, outcome ${task.outcome}, expected failed with ${outcomes.join(' or ')}`,
+    );
+  if (
+    scenario.provider.status &&
+    cli.namesStatus !== false &&
+    !String(task.reason).includes(String(scenario.provider.status))
+  )
+    failures.push(`${scenario.id}: the reason (${task.reason}) does not carry the API's ${scenario.provider.status}`);
   const bound = (Number.parseInt(PROVIDER_STALL, 10) + 90) * 1000;
-  if (!(task.duration_ms < bound)) failures.push(`${scenario.id}: the task took ${task.duration_ms} ms, over ${bound} ms`);
-  if (!log.some((line) => line.endsWith(`outcome: ${task.outcome}`))) failures.push(`${scenario.id}: the log does not say how the task ended`);
+  if (!(task.duration_ms < bound))
+    failures.push(`${scenario.id}: the task took ${task.duration_ms} ms, over ${bound} ms`);
+  if (!log.some((line) => line.endsWith(`outcome: ${task.outcome}`)))
+    failures.push(`${scenario.id}: the log does not say how the task ended`);
   return failures;
 }
 
@@ -216,7 +262,9 @@ function checkPrompt({ scenario, task, mock }, cli, describe) {
   const prompts = cli.prompts(mock).map((text) => text.trim());
   // opencode quotes a message argument that contains spaces before it sends it; the text is still the prompt.
   if (!prompts.some((text) => text === scenario.task || text === `"${scenario.task}"`)) {
-    failures.push(`${scenario.id}: the task text ${JSON.stringify(scenario.task)} did not reach the model as the prompt (saw ${JSON.stringify(prompts.slice(0, 3))})`);
+    failures.push(
+      `${scenario.id}: the task text ${JSON.stringify(scenario.task)} did not reach the model as the prompt (saw ${JSON.stringify(prompts.slice(0, 3))})`,
+    );
   }
   return failures;
 }
@@ -227,9 +275,15 @@ function checkPrompt({ scenario, task, mock }, cli, describe) {
  */
 function checkContinued({ scenario, task, firstTask, mock }, describe) {
   const failures = [];
-  if (firstTask?.status !== 'completed') failures.push(`${scenario.id}: the first task ended ${firstTask?.status} (${firstTask?.reason}), expected completed`);
+  if (firstTask?.status !== 'completed')
+    failures.push(
+      `${scenario.id}: the first task ended ${firstTask?.status} (${firstTask?.reason}), expected completed`,
+    );
   if (task.status !== 'completed') failures.push(`${scenario.id}: follow-up ${describe}, expected completed`);
-  if (task.continued_conversation !== true) failures.push(`${scenario.id}: the follow-up did not use the role's continue_command (continued_conversation ${task.continued_conversation})`);
+  if (task.continued_conversation !== true)
+    failures.push(
+      `${scenario.id}: the follow-up did not use the role's continue_command (continued_conversation ${task.continued_conversation})`,
+    );
   const answer = scenario.steps.at(-1).text;
   const bodies = mock.requests.map((request) => JSON.stringify(request.body ?? ''));
   const followUps = bodies.filter((body) => body.includes(scenario.followUp));

@@ -17,9 +17,14 @@ export async function installCli(cli) {
   const binDir = join(prefix, 'node_modules', '.bin');
   if (existsSync(join(binDir, cli.binary))) return binDir;
   mkdirSync(prefix, { recursive: true });
-  await run('npm', ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', `${cli.npmPackage}@${cli.version}`], {
-    maxBuffer: 16 * 1024 * 1024,
-  });
-  if (!existsSync(join(binDir, cli.binary))) throw new Error(`${cli.npmPackage}@${cli.version} installed no ${cli.binary} executable`);
+  await run(
+    'npm',
+    ['install', '--prefix', prefix, '--no-audit', '--no-fund', '--no-save', `${cli.npmPackage}@${cli.version}`],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  if (!existsSync(join(binDir, cli.binary)))
+    throw new Error(`${cli.npmPackage}@${cli.version} installed no ${cli.binary} executable`);
   return binDir;
 }

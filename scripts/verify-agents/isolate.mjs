@@ -27,8 +27,12 @@ export function canIsolate() {
 
 /** Runs this script again inside the namespace and returns its exit code. */
 export function rerunIsolated(argv) {
-  const result = spawnSync('unshare', [...unshareArgs(), '--', 'sh', '-c', `${LOOPBACK_UP} && exec "$0" "$@"`, process.execPath, ...argv], {
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    'unshare',
+    [...unshareArgs(), '--', 'sh', '-c', `${LOOPBACK_UP} && exec "$0" "$@"`, process.execPath, ...argv],
+    {
+      stdio: 'inherit',
+    },
+  );
   return result.status ?? 1;
 }

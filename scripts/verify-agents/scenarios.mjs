@@ -66,9 +66,21 @@ export const PROVIDER_STALL = '20s';
  * the bound rather than after the idle timeout.
  */
 for (const status of [401, 429, 529, 500]) {
-  SCENARIOS.push({ id: `api-${status}`, task: 'Say hello.', steps: [{ text: 'Hello.' }], provider: { status }, expect: 'provider-failure' });
+  SCENARIOS.push({
+    id: `api-${status}`,
+    task: 'Say hello.',
+    steps: [{ text: 'Hello.' }],
+    provider: { status },
+    expect: 'provider-failure',
+  });
 }
-SCENARIOS.push({ id: 'api-hang', task: 'Say hello.', steps: [{ text: 'Hello.' }], provider: { hang: true }, expect: 'provider-failure' });
+SCENARIOS.push({
+  id: 'api-hang',
+  task: 'Say hello.',
+  steps: [{ text: 'Hello.' }],
+  provider: { hang: true },
+  expect: 'provider-failure',
+});
 
 /**
  * The same work inside the bwrap sandbox, where each preset runs its sandboxed command (its CLI's own permission

@@ -27,7 +27,8 @@ export function readFirstLine(socket: Socket, options: FirstLineOptions): Promis
       buffered = Buffer.concat([buffered, chunk]);
       const end = buffered.indexOf(0x0a);
       if (end === -1) {
-        if (buffered.length > options.maxBytes) finish(() => reject(new Error(`the first line is longer than ${options.maxBytes} bytes`)));
+        if (buffered.length > options.maxBytes)
+          finish(() => reject(new Error(`the first line is longer than ${options.maxBytes} bytes`)));
         return;
       }
       finish(() => {
@@ -39,7 +40,12 @@ export function readFirstLine(socket: Socket, options: FirstLineOptions): Promis
     const onEnd = (): void => finish(() => reject(new EndedEarlyError('the connection closed before its first line')));
     const onError = (error: Error): void => finish(() => reject(new EndedEarlyError(error.message)));
     const timer =
-      options.timeoutMs === undefined ? undefined : setTimeout(() => finish(() => reject(new Error(`no first line within ${options.timeoutMs} ms`))), options.timeoutMs);
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(
+            () => finish(() => reject(new Error(`no first line within ${options.timeoutMs} ms`))),
+            options.timeoutMs,
+          );
     socket.on('data', onData).on('end', onEnd).on('error', onError);
   });
 }

@@ -118,7 +118,12 @@ export class FleetLink {
   private closeIfAnswered(): void {
     const answered = this.#whenAnswered;
     const owed = [...this.#pending.keys()].some((key) => !this.#listens.has(key));
-    if (!answered || owed || this.#queue.some(({ message }) => isRequest(message) && message.method !== 'subscriptions/listen')) return;
+    if (
+      !answered ||
+      owed ||
+      this.#queue.some(({ message }) => isRequest(message) && message.method !== 'subscriptions/listen')
+    )
+      return;
     this.#whenAnswered = null;
     this.close();
     answered();
@@ -208,7 +213,9 @@ export class FleetLink {
     socket.write(`${JSON.stringify(this.options.hello)}\n`);
     let reply;
     try {
-      reply = replySchema.parse(JSON.parse(await readFirstLine(socket, { maxBytes: MAX_HANDSHAKE_BYTES, timeoutMs: CONNECT_DEADLINE_MS })));
+      reply = replySchema.parse(
+        JSON.parse(await readFirstLine(socket, { maxBytes: MAX_HANDSHAKE_BYTES, timeoutMs: CONNECT_DEADLINE_MS })),
+      );
     } catch (error) {
       socket.destroy();
       if (error instanceof EndedEarlyError) return null;
@@ -296,7 +303,12 @@ export class FleetLink {
     this.#pending.clear();
     this.#listens.clear();
     for (const id of ids) {
-      this.options.toClient(errorLine(id, 'the fleet-mcp server on this data dir stopped while this call ran (a restart, an upgrade, or `serve` taking over); call again'));
+      this.options.toClient(
+        errorLine(
+          id,
+          'the fleet-mcp server on this data dir stopped while this call ran (a restart, an upgrade, or `serve` taking over); call again',
+        ),
+      );
     }
     this.closeIfAnswered();
     if (this.#closed) return;

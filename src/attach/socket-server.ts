@@ -2,7 +2,11 @@ import { chmodSync, rmSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import { PROTOCOL_VERSION_META_KEY, STDIO_DEFAULT_MAX_BUFFER_SIZE, type McpServer as ModernMcpServer } from '@modelcontextprotocol/server';
+import {
+  PROTOCOL_VERSION_META_KEY,
+  STDIO_DEFAULT_MAX_BUFFER_SIZE,
+  type McpServer as ModernMcpServer,
+} from '@modelcontextprotocol/server';
 import { serveStdio, StdioServerTransport as ModernStdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';

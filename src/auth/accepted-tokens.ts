@@ -51,7 +51,9 @@ export class AcceptedTokens {
 
   /** When an accepted token next stops being accepted (the previous one's grace ends); undefined when none will. */
   nextExpiry(now: number): number | undefined {
-    const ends = this.#accepted.map((entry) => entry.expiresAt).filter((at): at is number => at !== undefined && at > now);
+    const ends = this.#accepted
+      .map((entry) => entry.expiresAt)
+      .filter((at): at is number => at !== undefined && at > now);
     return ends.length > 0 ? Math.min(...ends) : undefined;
   }
 
@@ -66,7 +68,12 @@ export class AcceptedTokens {
     let ok = false;
     // Every entry is compared over the whole width, so the time taken does not tell which entry matched.
     for (const entry of this.#accepted) {
-      if (timingSafeEqual(scratch, entry.padded) && presented.length === entry.length && (entry.expiresAt === undefined || now < entry.expiresAt)) ok = true;
+      if (
+        timingSafeEqual(scratch, entry.padded) &&
+        presented.length === entry.length &&
+        (entry.expiresAt === undefined || now < entry.expiresAt)
+      )
+        ok = true;
     }
     return ok;
   }

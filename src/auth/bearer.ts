@@ -27,7 +27,7 @@ export interface BearerAuthOptions {
 }
 
 // Every refusal says how to get a token: the description is often all a client shows its user.
-const TOKEN_HINT = '`fleet-mcp token show` on the server\'s host prints its token.';
+const TOKEN_HINT = "`fleet-mcp token show` on the server's host prints its token.";
 
 const DESCRIPTIONS: Record<Exclude<AuthErrorCode, 'invalid_token'>, string> = {
   missing_token: `This server requires a bearer token: send "Authorization: Bearer <token>". ${TOKEN_HINT}`,
@@ -98,10 +98,16 @@ export function bearerAuth(options: BearerAuthOptions): MiddlewareHandler<{ Vari
   // Not an async function: the chain awaits what it returns, and handing over next()'s promise itself saves a step.
   return (c, next) => {
     const result = classify(authorizationValues(c));
-    if (!result.ok) return Promise.resolve(options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]));
+    if (!result.ok)
+      return Promise.resolve(
+        options.onFailure?.(result.code, c) ?? unauthorized(options.realm, result.code, DESCRIPTIONS[result.code]),
+      );
     const authentication = options.authenticate(result.token);
     if (!authentication.ok) {
-      return Promise.resolve(options.onFailure?.('invalid_token', c) ?? unauthorized(options.realm, 'invalid_token', `${authentication.reason} ${TOKEN_HINT}`));
+      return Promise.resolve(
+        options.onFailure?.('invalid_token', c) ??
+          unauthorized(options.realm, 'invalid_token', `${authentication.reason} ${TOKEN_HINT}`),
+      );
     }
     const refused = options.admit?.(authentication.identity, c, result.token);
     if (refused) return Promise.resolve(refused);

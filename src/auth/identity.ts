@@ -14,7 +14,11 @@ export const SHARED_IDENTITY: TokenIdentity = { name: 'shared', scopes: ['admin'
 export const STDIO_IDENTITY: TokenIdentity = { name: 'stdio', scopes: ['admin'], ratePerMinute: null };
 
 /** Requests to a server with auth disabled: nobody is named, and nothing is held back. */
-export const UNAUTHENTICATED_IDENTITY: TokenIdentity = { name: 'unauthenticated', scopes: ['admin'], ratePerMinute: null };
+export const UNAUTHENTICATED_IDENTITY: TokenIdentity = {
+  name: 'unauthenticated',
+  scopes: ['admin'],
+  ratePerMinute: null,
+};
 
 /** What the auth middleware leaves on the request context for the handlers after it. */
 export type AuthVariables = { identity: TokenIdentity };

@@ -8,7 +8,8 @@ import { ConfigError } from '../config-error.js';
 import { assertTrustedFile } from '../fs/ownership.js';
 import { checkDirectory, TokenFileError } from './token-store.js';
 
-export const TOKEN_NAME_RULE = 'names are 1-32 lowercase letters, digits, "-" or "_", starting with a letter ("shared" is the shared token\'s)';
+export const TOKEN_NAME_RULE =
+  'names are 1-32 lowercase letters, digits, "-" or "_", starting with a letter ("shared" is the shared token\'s)';
 const TOKEN_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 export const RESERVED_TOKEN_NAME = 'shared';
 
@@ -32,7 +33,9 @@ export type NamedTokenRecord = z.infer<typeof recordSchema>;
 
 const fileSchema = z
   .strictObject({ version: z.literal(1), tokens: z.array(recordSchema) })
-  .refine((file) => new Set(file.tokens.map((token) => token.name)).size === file.tokens.length, { error: 'a token name appears twice' });
+  .refine((file) => new Set(file.tokens.map((token) => token.name)).size === file.tokens.length, {
+    error: 'a token name appears twice',
+  });
 
 function describe(issue: z.core.$ZodIssue): string {
   return issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message;
@@ -42,7 +45,12 @@ function describe(issue: z.core.$ZodIssue): string {
 export function readNamedTokens(file: string): NamedTokenRecord[] {
   let text: string;
   try {
-    assertTrustedFile(file, { what: 'named tokens file', forbiddenMode: 0o077, chmodFix: '600', parentChmodFix: '700' });
+    assertTrustedFile(file, {
+      what: 'named tokens file',
+      forbiddenMode: 0o077,
+      chmodFix: '600',
+      parentChmodFix: '700',
+    });
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
@@ -53,10 +61,13 @@ export function readNamedTokens(file: string): NamedTokenRecord[] {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new TokenFileError(`named tokens file ${file} is not valid JSON; repair it or move it away (its tokens then stop working)`);
+    throw new TokenFileError(
+      `named tokens file ${file} is not valid JSON; repair it or move it away (its tokens then stop working)`,
+    );
   }
   const parsed = fileSchema.safeParse(json);
-  if (!parsed.success) throw new TokenFileError(`named tokens file ${file} is invalid: ${describe(parsed.error.issues[0]!)}`);
+  if (!parsed.success)
+    throw new TokenFileError(`named tokens file ${file} is invalid: ${describe(parsed.error.issues[0]!)}`);
   return parsed.data.tokens;
 }
 
@@ -77,12 +88,15 @@ export interface NewNamedToken {
 
 /** Makes a token, stores its hash and returns its value: the only time the value exists outside the client. */
 export function createNamedToken(file: string, input: NewNamedToken): { value: string; record: NamedTokenRecord } {
-  if (!isTokenName(input.name)) throw new TokenFileError(`token name ${JSON.stringify(input.name)} is not allowed: ${TOKEN_NAME_RULE}`);
+  if (!isTokenName(input.name))
+    throw new TokenFileError(`token name ${JSON.stringify(input.name)} is not allowed: ${TOKEN_NAME_RULE}`);
   const tokens = readNamedTokens(file);
   const existing = tokens.find((token) => token.name === input.name);
   if (existing) {
     const state = existing.revoked_at ? `was revoked at ${existing.revoked_at}` : `exists since ${existing.created_at}`;
-    throw new TokenFileError(`a token named "${input.name}" ${state}; names are never reused, so logs and records stay unambiguous: choose another name`);
+    throw new TokenFileError(
+      `a token named "${input.name}" ${state}; names are never reused, so logs and records stay unambiguous: choose another name`,
+    );
   }
   const value = generateToken();
   const now = Date.now();
@@ -106,7 +120,9 @@ export function revokeNamedToken(file: string, name: string): NamedTokenRecord {
   const record = tokens.find((token) => token.name === name);
   if (!record) {
     const names = tokens.map((token) => token.name);
-    throw new TokenFileError(`no token named ${JSON.stringify(name)} in ${file}; named tokens: ${names.length > 0 ? names.join(', ') : 'none'}`);
+    throw new TokenFileError(
+      `no token named ${JSON.stringify(name)} in ${file}; named tokens: ${names.length > 0 ? names.join(', ') : 'none'}`,
+    );
   }
   if (record.revoked_at) throw new TokenFileError(`token "${name}" was already revoked at ${record.revoked_at}`);
   record.revoked_at = new Date().toISOString();

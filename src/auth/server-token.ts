@@ -47,7 +47,11 @@ export function credentialToken(auth: AuthConfig): { value: string; file: string
 export function loadServerToken(auth: AuthConfig): ServerToken {
   if (auth.envToken) return { tokens: new AcceptedTokens({ value: auth.envToken }), source: { kind: 'env' } };
   const credential = credentialToken(auth);
-  if (credential) return { tokens: new AcceptedTokens({ value: credential.value }), source: { kind: 'credential', file: credential.file } };
+  if (credential)
+    return {
+      tokens: new AcceptedTokens({ value: credential.value }),
+      source: { kind: 'credential', file: credential.file },
+    };
   const { record, created } = ensureTokenFile(auth.tokenFile);
   return {
     tokens: new AcceptedTokens(record),

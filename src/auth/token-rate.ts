@@ -13,7 +13,11 @@ export class TokenRateLimiter {
   constructor(private readonly windowMs = 60_000) {}
 
   /** Counts one request; over `perMinute`, says how long to wait and whether this request was the first one over. */
-  take(name: string, perMinute: number, now = Date.now()): { retryAfterSeconds: number; justLimited: boolean } | undefined {
+  take(
+    name: string,
+    perMinute: number,
+    now = Date.now(),
+  ): { retryAfterSeconds: number; justLimited: boolean } | undefined {
     let window = this.#windows.get(name);
     if (!window || now - window.startedAt >= this.windowMs) {
       window = { startedAt: now, requests: 0 };

@@ -50,7 +50,9 @@ export class TokenRegistry {
 
   readonly authenticate = (presented: string): Authentication => {
     const now = this.clock.now();
-    let result: Authentication = this.shared.matches(presented, now) ? { ok: true, identity: SHARED_IDENTITY } : { ok: false, reason: NOT_ACCEPTED };
+    let result: Authentication = this.shared.matches(presented, now)
+      ? { ok: true, identity: SHARED_IDENTITY }
+      : { ok: false, reason: NOT_ACCEPTED };
     // Named tokens are kept only as digests, so the presented token is hashed when there are any. The time taken
     // then says whether named tokens exist at all, never which token matched.
     if (this.#named.length === 0) return result;
@@ -65,7 +67,8 @@ export class TokenRegistry {
 /** A presented token matched this record: it is accepted unless revoked or expired, and the refusal says which. */
 function judge(entry: NamedEntry, now: number): Authentication {
   const { record } = entry;
-  if (record.revoked_at !== null) return { ok: false, reason: `This token ("${record.name}") was revoked at ${record.revoked_at}.` };
+  if (record.revoked_at !== null)
+    return { ok: false, reason: `This token ("${record.name}") was revoked at ${record.revoked_at}.` };
   if (record.expires_at !== null && now >= Date.parse(record.expires_at)) {
     return { ok: false, reason: `This token ("${record.name}") expired at ${record.expires_at}.` };
   }

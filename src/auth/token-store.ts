@@ -29,9 +29,11 @@ export class TokenFileError extends ConfigError {
 }
 
 const recordSchema = z.object({
-  value: z.string({ error: (issue) => (issue.input === undefined ? 'has no "value" field' : '"value" is not a string') }).refine(isValidToken, {
-    error: `"value" is not a valid token (${TOKEN_RULE})`,
-  }),
+  value: z
+    .string({ error: (issue) => (issue.input === undefined ? 'has no "value" field' : '"value" is not a string') })
+    .refine(isValidToken, {
+      error: `"value" is not a valid token (${TOKEN_RULE})`,
+    }),
   created_at: z.string({ error: 'has no "created_at" string' }),
   previous: z
     .object({
@@ -64,7 +66,9 @@ function isPlainToken(text: string): boolean {
 function plainRecord(file: string, text: string): TokenRecord {
   const value = text.trim();
   if (!isValidToken(value)) {
-    throw new TokenFileError(`token file ${file} holds neither a JSON token record nor a plain token (${TOKEN_RULE}); fix it where it comes from`);
+    throw new TokenFileError(
+      `token file ${file} holds neither a JSON token record nor a plain token (${TOKEN_RULE}); fix it where it comes from`,
+    );
   }
   return { value, created_at: statSync(file).mtime.toISOString(), mounted: true };
 }

@@ -3,7 +3,10 @@ import { dirname, join } from 'node:path';
 import * as z from 'zod';
 import { writeFileAtomicSync } from '../fs/atomic-file.js';
 
-const usageSchema = z.record(z.string(), z.strictObject({ last_used_at: z.iso.datetime(), requests: z.number().int().min(0) }));
+const usageSchema = z.record(
+  z.string(),
+  z.strictObject({ last_used_at: z.iso.datetime(), requests: z.number().int().min(0) }),
+);
 export type TokenUsage = z.infer<typeof usageSchema>;
 
 /** Kept apart from the named tokens file: the server writes usage, while only `fleet-mcp token` writes tokens. */

@@ -72,7 +72,10 @@ export function watchTokenFile(options: TokenWatcherOptions): TokenWatcher {
       const record = readTokenFile(file);
       if (!record) throw new Error(`token file ${file} was removed`);
       tokens.replace(record);
-      logger.info({ token_file: file, created_at: record.created_at, previous_valid_until: record.previous?.expires_at }, 'token reloaded');
+      logger.info(
+        { token_file: file, created_at: record.created_at, previous_valid_until: record.previous?.expires_at },
+        'token reloaded',
+      );
     },
   });
 }

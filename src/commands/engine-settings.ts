@@ -33,7 +33,10 @@ export function engineSettings(options: EngineSettingsOptions): EngineSettings {
     localUrl: () => {
       const port = options.port();
       if (port === null) return null;
-      const host = isLoopbackHost(options.host) || options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host;
+      const host =
+        isLoopbackHost(options.host) || options.host === '0.0.0.0' || options.host === '::'
+          ? '127.0.0.1'
+          : options.host;
       return `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
     },
     authEnabled: options.authEnabled,
@@ -51,10 +54,11 @@ export function engineSettings(options: EngineSettingsOptions): EngineSettings {
 /** What serve keeps from every agent's container: its data dir and the files its tokens come from. */
 export function guardedPaths(config: Config): GuardedPath[] {
   const paths = [
-    { path: config.dataDir, what: 'the server\'s data dir, with the key of every task\'s git credential' },
-    { path: config.auth.tokenFile, what: 'the server\'s auth token' },
-    { path: config.auth.namedTokensFile, what: 'the server\'s named tokens' },
+    { path: config.dataDir, what: "the server's data dir, with the key of every task's git credential" },
+    { path: config.auth.tokenFile, what: "the server's auth token" },
+    { path: config.auth.namedTokensFile, what: "the server's named tokens" },
   ];
-  if (config.auth.credentialsDirectory) paths.push({ path: config.auth.credentialsDirectory, what: 'the server\'s systemd credentials' });
+  if (config.auth.credentialsDirectory)
+    paths.push({ path: config.auth.credentialsDirectory, what: "the server's systemd credentials" });
   return paths;
 }

@@ -12,10 +12,19 @@ export async function engineTaskCommand(file: string): Promise<void> {
     for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => resolve());
   });
   const runtime = await createRuntime(task.backend);
-  process.exitCode = await relayEngineTask({ file: task, env: process.env, runtime, stdout: process.stdout, stderr: process.stderr, stopped });
+  process.exitCode = await relayEngineTask({
+    file: task,
+    env: process.env,
+    runtime,
+    stdout: process.stdout,
+    stderr: process.stderr,
+    stopped,
+  });
 }
 
 /** The relay's command line as this server runs it: this executable, or Node with this CLI's script. */
 export function engineTaskArgv(): string[] {
-  return isSea() ? [process.execPath, ENGINE_TASK_COMMAND] : [process.execPath, realpathSync(process.argv[1]!), ENGINE_TASK_COMMAND];
+  return isSea()
+    ? [process.execPath, ENGINE_TASK_COMMAND]
+    : [process.execPath, realpathSync(process.argv[1]!), ENGINE_TASK_COMMAND];
 }

@@ -22,7 +22,12 @@ export interface FleetConfigWatcher extends TokenWatcher {
  * A file that turns bad keeps the last good config and logs one line per distinct problem, naming the file; so does
  * one whose roles would let agents reach the HTTP server's own port without auth, when `servesHttp` (own-port-guard.ts).
  */
-export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger: Logger; servesHttp?: boolean }): FleetConfigWatcher {
+export function watchFleetConfig(options: {
+  config: Config;
+  fleet: Fleet;
+  logger: Logger;
+  servesHttp?: boolean;
+}): FleetConfigWatcher {
   const { config, fleet, logger } = options;
   const file = config.fleetConfigFile;
   const dirs = [config.cwd];
@@ -34,13 +39,20 @@ export function watchFleetConfig(options: { config: Config; fleet: Fleet; logger
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
-      const ownPort = options.servesHttp ? ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, loaded.roles) : null;
+      const ownPort = options.servesHttp
+        ? ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, loaded.roles)
+        : null;
       if (ownPort) throw new Error(ownPort);
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);
-      if (JSON.stringify(loaded.notify) !== notifyAtStart) logger.warn({ file }, 'the notify settings changed; they apply when the server restarts');
-      if (JSON.stringify(loaded.backends) !== backendsAtStart) logger.warn({ file }, 'the backends changed; running agents keep the ones the server started with, and a backend added or changed applies when the server restarts');
+      if (JSON.stringify(loaded.notify) !== notifyAtStart)
+        logger.warn({ file }, 'the notify settings changed; they apply when the server restarts');
+      if (JSON.stringify(loaded.backends) !== backendsAtStart)
+        logger.warn(
+          { file },
+          'the backends changed; running agents keep the ones the server started with, and a backend added or changed applies when the server restarts',
+        );
     } catch (error) {
       // One edit can reach the disk as several writes (truncate, then content); each is seen, one is reported.
       const problem = (error as Error).message;

@@ -60,7 +60,12 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   }
   const watcher = watchFleetConfig({ config, fleet, logger });
   const deps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus(), logger };
-  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS, bus: deps.events });
+  const subscriptions = new ResourceSubscriptions({
+    fleet,
+    logger,
+    debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS,
+    bus: deps.events,
+  });
   let idleSince = Date.now();
   // Not null: the socket's path was checked above.
   const socket = (await shareFleet({ config, deps, watcher, subscriptions, logger }))!;
@@ -89,7 +94,10 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   }, HOST_IDLE_CHECK_MS);
   process.on('SIGHUP', () => watcher.reload(true));
   if (stopRequested) stop(stopRequested);
-  logger.info({ version: VERSION, pid: process.pid, data_dir: config.dataDir, projects: fleet.listProjects().length }, 'fleet-mcp host serving stdio clients');
+  logger.info(
+    { version: VERSION, pid: process.pid, data_dir: config.dataDir, projects: fleet.listProjects().length },
+    'fleet-mcp host serving stdio clients',
+  );
 }
 
 function openLog(file: string): number {

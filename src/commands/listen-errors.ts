@@ -8,13 +8,19 @@ export function describeListenError(error: unknown, host: string, port: number):
   const code = (error as NodeJS.ErrnoException | undefined)?.code;
   const where = `${host.includes(':') ? `[${host}]` : host}:${port}`;
   if (code === 'EADDRINUSE') {
-    return new ConfigError(`port ${port} is in use (${where}), perhaps by another fleet-mcp serve: stop that, or choose another port with --port or FLEET_MCP_PORT (0 picks a free one)`);
+    return new ConfigError(
+      `port ${port} is in use (${where}), perhaps by another fleet-mcp serve: stop that, or choose another port with --port or FLEET_MCP_PORT (0 picks a free one)`,
+    );
   }
   if (code === 'EACCES') {
-    return new ConfigError(`port ${port} (${where}) needs privileges this user lacks: choose a port above 1023 with --port or FLEET_MCP_PORT`);
+    return new ConfigError(
+      `port ${port} (${where}) needs privileges this user lacks: choose a port above 1023 with --port or FLEET_MCP_PORT`,
+    );
   }
   if (code === 'EADDRNOTAVAIL') {
-    return new ConfigError(`${host} is not an address of this host: choose another with --host or FLEET_MCP_HOST (127.0.0.1 by default)`);
+    return new ConfigError(
+      `${host} is not an address of this host: choose another with --host or FLEET_MCP_HOST (127.0.0.1 by default)`,
+    );
   }
   return error;
 }

@@ -1,4 +1,10 @@
-import { createNamedToken, maskToken, readNamedTokens, revokeNamedToken, type NamedTokenRecord } from '../auth/named-token-store.js';
+import {
+  createNamedToken,
+  maskToken,
+  readNamedTokens,
+  revokeNamedToken,
+  type NamedTokenRecord,
+} from '../auth/named-token-store.js';
 import { isScope, SCOPES, type Scope } from '../auth/scopes.js';
 import { readTokenUsage, usageFileFor, type TokenUsage } from '../auth/token-usage.js';
 import { readTokenFile } from '../auth/token-store.js';
@@ -14,10 +20,15 @@ function configFor(flags: NamedTokenFlags): Config {
 }
 
 function parseScopes(text: string): Scope[] {
-  const scopes = text.split(',').map((item) => item.trim().toLowerCase()).filter((item) => item !== '');
+  const scopes = text
+    .split(',')
+    .map((item) => item.trim().toLowerCase())
+    .filter((item) => item !== '');
   const unknown = scopes.filter((scope) => !isScope(scope));
   if (scopes.length === 0 || unknown.length > 0) {
-    throw new ConfigError(`--scope must be a comma-separated list of ${SCOPES.join(', ')} (got ${JSON.stringify(text)})`);
+    throw new ConfigError(
+      `--scope must be a comma-separated list of ${SCOPES.join(', ')} (got ${JSON.stringify(text)})`,
+    );
   }
   return scopes as Scope[];
 }
@@ -29,19 +40,27 @@ function parseExpiry(text: string | undefined): number | null {
   if (text === undefined || text === 'never') return null;
   const ms = parseDuration(text, MAX_EXPIRY_MS);
   if (ms === undefined || ms <= 0) {
-    throw new ConfigError(`--expires must be a duration such as 12h, 30d or 365d (above zero, at most 3650d), or "never" (got ${JSON.stringify(text)})`);
+    throw new ConfigError(
+      `--expires must be a duration such as 12h, 30d or 365d (above zero, at most 3650d), or "never" (got ${JSON.stringify(text)})`,
+    );
   }
   return ms;
 }
 
 function parseRate(text: string | undefined): number | null {
   if (text === undefined) return null;
-  if (!/^[1-9]\d{0,6}$/.test(text.trim())) throw new ConfigError(`--rate-limit must be a whole number of requests per minute, 1 to 9999999 (got ${JSON.stringify(text)})`);
+  if (!/^[1-9]\d{0,6}$/.test(text.trim()))
+    throw new ConfigError(
+      `--rate-limit must be a whole number of requests per minute, 1 to 9999999 (got ${JSON.stringify(text)})`,
+    );
   return Number(text.trim());
 }
 
 /** Prints the new token and nothing else on stdout, so `T=$(fleet-mcp token create ci)` captures it. */
-export function tokenCreateCommand(name: string, flags: NamedTokenFlags & { scope: string; expires?: string; rateLimit?: string }): void {
+export function tokenCreateCommand(
+  name: string,
+  flags: NamedTokenFlags & { scope: string; expires?: string; rateLimit?: string },
+): void {
   const config = configFor(flags);
   const { value, record } = createNamedToken(config.auth.namedTokensFile, {
     name,
@@ -60,7 +79,9 @@ export function tokenCreateCommand(name: string, flags: NamedTokenFlags & { scop
 export function tokenRevokeCommand(name: string, flags: NamedTokenFlags): void {
   const config = configFor(flags);
   const record = revokeNamedToken(config.auth.namedTokensFile, name);
-  process.stderr.write(`Token "${record.name}" revoked at ${record.revoked_at}; a running server refuses it within a second.\n`);
+  process.stderr.write(
+    `Token "${record.name}" revoked at ${record.revoked_at}; a running server refuses it within a second.\n`,
+  );
 }
 
 interface ListedToken {
@@ -94,17 +115,19 @@ function listed(record: NamedTokenRecord, usage: TokenUsage, now: number): Liste
 function sharedRow(config: Config, usage: TokenUsage): ListedToken[] {
   const record = readTokenFile(config.auth.tokenFile);
   if (!record) return [];
-  return [{
-    name: 'shared',
-    scopes: ['admin'],
-    token: maskToken(record.value.slice(-4)),
-    created_at: record.created_at,
-    expires_at: null,
-    last_used_at: usage.shared?.last_used_at ?? null,
-    requests: usage.shared?.requests ?? 0,
-    rate_per_minute: null,
-    status: 'active',
-  }];
+  return [
+    {
+      name: 'shared',
+      scopes: ['admin'],
+      token: maskToken(record.value.slice(-4)),
+      created_at: record.created_at,
+      expires_at: null,
+      last_used_at: usage.shared?.last_used_at ?? null,
+      requests: usage.shared?.requests ?? 0,
+      rate_per_minute: null,
+      status: 'active',
+    },
+  ];
 }
 
 function table(rows: ListedToken[]): string {
@@ -121,7 +144,14 @@ function table(rows: ListedToken[]): string {
     row.rate_per_minute === null ? '-' : String(row.rate_per_minute),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
-  return [header, ...cells].map((line) => line.map((cell, column) => cell.padEnd(widths[column]!)).join('  ').trimEnd()).join('\n');
+  return [header, ...cells]
+    .map((line) =>
+      line
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 /** Names, scopes, dates and a masked form: never a token value. */
@@ -129,6 +159,9 @@ export function tokenListCommand(flags: NamedTokenFlags & { json?: boolean }): v
   const config = configFor(flags);
   const usage = readTokenUsage(usageFileFor(config.auth.namedTokensFile));
   const now = Date.now();
-  const rows = [...sharedRow(config, usage), ...readNamedTokens(config.auth.namedTokensFile).map((record) => listed(record, usage, now))];
+  const rows = [
+    ...sharedRow(config, usage),
+    ...readNamedTokens(config.auth.namedTokensFile).map((record) => listed(record, usage, now)),
+  ];
   process.stdout.write(flags.json ? `${JSON.stringify(rows, null, 2)}\n` : `${table(rows)}\n`);
 }

@@ -22,8 +22,15 @@ export class DataDirInUseError extends ConfigError {
  * start-up error. `serve` takes the data dir over from a background host of stdio clients; a host never stops agents
  * when it goes, as it goes when its clients have (or when `serve` takes over).
  */
-export async function openFleet(config: Config, fleetConfig: FleetConfig, logger: Logger, kind: LockKind = 'serve', engines?: EngineSettings): Promise<Fleet> {
-  if (fleetConfig.projects.length === 0) logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
+export async function openFleet(
+  config: Config,
+  fleetConfig: FleetConfig,
+  logger: Logger,
+  kind: LockKind = 'serve',
+  engines?: EngineSettings,
+): Promise<Fleet> {
+  if (fleetConfig.projects.length === 0)
+    logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
   const roles = resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH });
   const notify = resolveNotifySettings(fleetConfig.notify, process.env);
   const sandbox = sandboxSettings(config, notify.hidden);
@@ -50,7 +57,14 @@ export async function openFleet(config: Config, fleetConfig: FleetConfig, logger
     if (error instanceof FleetError) throw new ConfigError(error.message);
     throw error;
   }
-  warnAtStart(logger, { fleet, roles, projects: fleetConfig.projects, bwrap: sandbox.bwrap, userNet: sandbox.userNet, fleetConfigFile: config.fleetConfigFile });
+  warnAtStart(logger, {
+    fleet,
+    roles,
+    projects: fleetConfig.projects,
+    bwrap: sandbox.bwrap,
+    userNet: sandbox.userNet,
+    fleetConfigFile: config.fleetConfigFile,
+  });
   startNotifier({ fleet, settings: notify, logger: logger.child({ component: 'notify' }), baseEnv: process.env });
   return fleet;
 }

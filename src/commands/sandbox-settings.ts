@@ -10,8 +10,22 @@ import { probeUserNet } from '../fleet/backends/local/sandbox/user-net.js';
  * server's token, named tokens, fleet config or credentials, nor what the caller adds (the webhook secret), nor the
  * data dir, hidden by the fleet itself.
  */
-export function sandboxSettings(config: Config, alsoHidden: readonly string[] = []): Required<Pick<SandboxSettings, 'hidden' | 'presetsByDefault' | 'bwrap' | 'userNet'>> {
+export function sandboxSettings(
+  config: Config,
+  alsoHidden: readonly string[] = [],
+): Required<Pick<SandboxSettings, 'hidden' | 'presetsByDefault' | 'bwrap' | 'userNet'>> {
   const { auth } = config;
-  const hidden = [dirname(auth.tokenFile), auth.namedTokensFile, config.fleetConfigFile, ...(auth.credentialsDirectory ? [auth.credentialsDirectory] : []), ...alsoHidden];
-  return { hidden, presetsByDefault: true, bwrap: probeBwrap(process.env.PATH), userNet: probeUserNet(process.env.PATH) };
+  const hidden = [
+    dirname(auth.tokenFile),
+    auth.namedTokensFile,
+    config.fleetConfigFile,
+    ...(auth.credentialsDirectory ? [auth.credentialsDirectory] : []),
+    ...alsoHidden,
+  ];
+  return {
+    hidden,
+    presetsByDefault: true,
+    bwrap: probeBwrap(process.env.PATH),
+    userNet: probeUserNet(process.env.PATH),
+  };
 }

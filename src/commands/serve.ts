@@ -57,8 +57,14 @@ function authFields(token: ServerToken | undefined): Record<string, unknown> {
   if (!token) return { auth: 'disabled' };
   const source = token.source;
   if (source.kind === 'env') return { auth: 'enabled', token_source: 'FLEET_MCP_AUTH_TOKEN' };
-  if (source.kind === 'credential') return { auth: 'enabled', token_source: 'systemd credential', token_file: source.file };
-  return { auth: 'enabled', token_source: source.mounted ? 'mounted secret file' : 'file', token_file: source.file, token_created: source.created };
+  if (source.kind === 'credential')
+    return { auth: 'enabled', token_source: 'systemd credential', token_file: source.file };
+  return {
+    auth: 'enabled',
+    token_source: source.mounted ? 'mounted secret file' : 'file',
+    token_file: source.file,
+    token_created: source.created,
+  };
 }
 
 /** Serving every agent runner on the network to anyone is refused unless the user says so explicitly. */
@@ -89,15 +95,24 @@ interface ServerAuth {
 function startAuth(config: Config, logger: Logger): ServerAuth {
   const token = loadServerToken(config.auth);
   if (token.source.kind === 'file' && token.source.mounted && isReadableByOthers(token.source.file)) {
-    logger.warn({ token_file: token.source.file }, 'the mounted token file is readable by other users; fine in a container of its own, not on a shared host');
+    logger.warn(
+      { token_file: token.source.file },
+      'the mounted token file is readable by other users; fine in a container of its own, not on a shared host',
+    );
   }
   const registry = new TokenRegistry(token.tokens);
   const namedFile = config.auth.namedTokensFile;
   registry.replaceNamed(readNamedTokens(namedFile));
-  const requests = new TokenBoundRequests({ authenticate: registry.authenticate, nextExpiry: () => registry.nextExpiry(), clock: systemClock, logger });
+  const requests = new TokenBoundRequests({
+    authenticate: registry.authenticate,
+    nextExpiry: () => registry.nextExpiry(),
+    clock: systemClock,
+    logger,
+  });
   const onApplied = (): void => requests.recheck();
   const watchers = [watchNamedTokens({ file: namedFile, registry, logger, onApplied })];
-  if (token.source.kind === 'file') watchers.push(watchTokenFile({ file: token.source.file, tokens: token.tokens, logger, onApplied }));
+  if (token.source.kind === 'file')
+    watchers.push(watchTokenFile({ file: token.source.file, tokens: token.tokens, logger, onApplied }));
   const usage = new UsageRecorder({
     file: usageFileFor(namedFile),
     onError: (error) => logger.warn({ reason: error.message }, 'could not write token usage statistics'),
@@ -134,17 +149,37 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   let port: number | null = null;
   const exposure = mountExposure(fleetConfig.backends, guardedPaths(config));
   if (exposure) throw new ConfigError(`refusing to start: ${exposure}`);
-  const engines = Object.keys(fleetConfig.backends).length === 0 ? undefined : engineSettings({ backends: fleetConfig.backends, dataDir: config.dataDir, host: config.host, port: () => port, authEnabled: config.auth.enabled });
+  const engines =
+    Object.keys(fleetConfig.backends).length === 0
+      ? undefined
+      : engineSettings({
+          backends: fleetConfig.backends,
+          dataDir: config.dataDir,
+          host: config.host,
+          port: () => port,
+          authEnabled: config.auth.enabled,
+        });
   const fleet = await openFleet(config, fleetConfig, logger, 'serve', engines);
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
 
   const mcpDeps = { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus(), logger };
   const legacySse = createLegacySse(mcpDeps);
-  const subscriptions = new ResourceSubscriptions({ fleet, logger, debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS, bus: mcpDeps.events });
+  const subscriptions = new ResourceSubscriptions({
+    fleet,
+    logger,
+    debounceMs: RESOURCE_UPDATE_DEBOUNCE_MS,
+    bus: mcpDeps.events,
+  });
   // serve's projects are its own config's (or its folder): a stdio client's folder is no project for HTTP callers.
   const socket = await shareFleet({ config, deps: mcpDeps, subscriptions, logger });
-  const sessions = new McpSessions({ deps: mcpDeps, subscriptions, logger, maxSessions: config.maxSessions, idleMs: config.sessionIdleMs });
+  const sessions = new McpSessions({
+    deps: mcpDeps,
+    subscriptions,
+    logger,
+    maxSessions: config.maxSessions,
+    idleMs: config.sessionIdleMs,
+  });
   const app = createApp({
     guard: {
       allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
@@ -157,15 +192,21 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     requests: auth?.requests,
     mcp: createMcpHandler(mcpDeps, sessions, logger),
     legacySse,
-    git: engines ? createGitHttp({ repoOf: (agent) => fleet.engineRepository(agent), credentials: engines.credentials, logger }) : undefined,
+    git: engines
+      ? createGitHttp({ repoOf: (agent) => fleet.engineRepository(agent), credentials: engines.credentials, logger })
+      : undefined,
     logger,
   });
   // Checked above, but another program may have taken the port since.
-  const server = await listen({ app, host: config.host, port: config.port, maxConnections: config.maxConnections, headersTimeoutMs: config.headersTimeoutMs }).catch(
-    (error: unknown) => {
-      throw describeListenError(error, config.host, config.port);
-    },
-  );
+  const server = await listen({
+    app,
+    host: config.host,
+    port: config.port,
+    maxConnections: config.maxConnections,
+    headersTimeoutMs: config.headersTimeoutMs,
+  }).catch((error: unknown) => {
+    throw describeListenError(error, config.host, config.port);
+  });
   port = server.address.port;
   const url = `http://${displayHost(config.host)}:${server.address.port}/mcp`;
   // Shown before the "listening" line, so whoever waits for that line has seen the whole notice.
@@ -188,7 +229,10 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     const notice = stopNotice(fleet, config.stopAgentsOnExit);
     // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
     // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
-    const closing = Promise.all([server.close(config.shutdownGraceMs), (socket?.close() ?? Promise.resolve()).then(() => fleet.shutdown())]);
+    const closing = Promise.all([
+      server.close(config.shutdownGraceMs),
+      (socket?.close() ?? Promise.resolve()).then(() => fleet.shutdown()),
+    ]);
     watcher.close();
     auth?.requests.close();
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);

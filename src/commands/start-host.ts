@@ -37,7 +37,10 @@ export function startHost(flags: StdioFlags): StartedFleet {
   });
   child.once('exit', (code, signal) => {
     ended = true;
-    const said = stderr.trim().replace(/^fleet-mcp: /, '').slice(0, MAX_ERROR_CHARS);
+    const said = stderr
+      .trim()
+      .replace(/^fleet-mcp: /, '')
+      .slice(0, MAX_ERROR_CHARS);
     if (code === HOST_DATA_DIR_IN_USE) steppedAside = said || null;
     else if (code !== 0) failure = said || `the fleet stopped as it started (${signal ?? `exit status ${code}`})`;
   });

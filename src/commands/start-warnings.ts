@@ -29,7 +29,10 @@ export function warnAtStart(logger: Logger, input: StartWarningsInput): void {
       `no agent CLI was found on PATH, so agents have no role to run: install one of ${AGENT_CLI_INSTALL_HINT} and restart, or add a role under "roles" in the fleet config`,
     );
   } else if (input.projects.length > 0 && unusable.size === input.roles.length) {
-    logger.warn({ config: input.fleetConfigFile }, `no role can start a task here (see the warnings above): fix one, or install an agent CLI where the sandbox sees it: ${AGENT_CLI_INSTALL_HINT}`);
+    logger.warn(
+      { config: input.fleetConfigFile },
+      `no role can start a task here (see the warnings above): fix one, or install an agent CLI where the sandbox sees it: ${AGENT_CLI_INSTALL_HINT}`,
+    );
   }
 }
 
@@ -37,7 +40,8 @@ export function warnAtStart(logger: Logger, input: StartWarningsInput): void {
 function unusableRoles(fleet: Fleet): Map<string, string> {
   const unusable = new Map<string, string>();
   for (const project of fleet.listProjects()) {
-    for (const role of fleet.listRoles(project.name)) if (role.problem && !unusable.has(role.name)) unusable.set(role.name, role.problem);
+    for (const role of fleet.listRoles(project.name))
+      if (role.problem && !unusable.has(role.name)) unusable.set(role.name, role.problem);
   }
   return unusable;
 }
@@ -46,7 +50,8 @@ function unusableRoles(fleet: Fleet): Map<string, string> {
 function sandboxWanted(input: StartWarningsInput, network: boolean): boolean {
   const projectForces = input.projects.some((project) => project.sandbox === true);
   return input.roles.some((role) => {
-    const wanted = role.sandbox.enabled === true || projectForces || (role.sandbox.enabled === null && role.source === 'builtin');
+    const wanted =
+      role.sandbox.enabled === true || projectForces || (role.sandbox.enabled === null && role.source === 'builtin');
     return wanted && (!network || role.sandbox.network);
   });
 }
@@ -56,12 +61,18 @@ function warnOfSandboxGaps(logger: Logger, input: StartWarningsInput): void {
   const { bwrap, userNet } = input;
   if (!sandboxWanted(input, false)) return;
   if (bwrap.problem !== undefined) {
-    logger.warn({ problem: bwrap.problem }, 'the built-in presets run unsandboxed, as bwrap is not usable here; a role or project with "sandbox": true fails to start its tasks');
+    logger.warn(
+      { problem: bwrap.problem },
+      'the built-in presets run unsandboxed, as bwrap is not usable here; a role or project with "sandbox": true fails to start its tasks',
+    );
     return;
   }
   if (!sandboxWanted(input, true)) return;
   if (userNet.problem !== undefined) {
-    logger.warn({ problem: userNet.problem }, 'the built-in presets run unsandboxed, as pasta is not usable here to give their sandbox a network; a role or project with "sandbox": true and network on fails to start its tasks');
+    logger.warn(
+      { problem: userNet.problem },
+      'the built-in presets run unsandboxed, as pasta is not usable here to give their sandbox a network; a role or project with "sandbox": true and network on fails to start its tasks',
+    );
     return;
   }
   const resolvers = loopbackResolvers();

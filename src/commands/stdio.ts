@@ -17,7 +17,8 @@ export type StdioFlags = Pick<ConfigFlags, 'config' | 'dataDir' | 'maxBusy' | 'l
 export async function stdioCommand(flags: StdioFlags): Promise<void> {
   const config = readConfig(flags);
   const logger = createLogger({ level: 'problem' in config ? 'info' : config.logLevel, fd: 2 });
-  if ('problem' in config) logger.error({ reason: config.problem }, 'cannot serve: every request is answered with the reason');
+  if ('problem' in config)
+    logger.error({ reason: config.problem }, 'cannot serve: every request is answered with the reason');
   const link = new FleetLink({
     socket: 'problem' in config ? config : fleetSocketPath(config.dataDir),
     hello: { fleet_mcp_attach: ATTACH_PROTOCOL, cwd: process.cwd(), version: VERSION },
@@ -52,7 +53,10 @@ export async function stdioCommand(flags: StdioFlags): Promise<void> {
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
   link.start();
-  logger.info({ transport: 'stdio', version: VERSION, data_dir: 'problem' in config ? null : config.dataDir }, 'fleet-mcp serving on stdio');
+  logger.info(
+    { transport: 'stdio', version: VERSION, data_dir: 'problem' in config ? null : config.dataDir },
+    'fleet-mcp serving on stdio',
+  );
 }
 
 /** A bad setting is the MCP client's to hear, as the answer to its requests: it seldom shows a server's stderr. */

@@ -12,13 +12,21 @@ function count(n: number, one: string, many: string): string {
  * queued tasks wait for the next server), unless the server stops them; null when no agent has work. Counted
  * before the fleet shuts down, which may cancel them.
  */
-export function stopNotice(fleet: Fleet, stopsAgents: boolean): { running: number; queued: number; message: string } | null {
+export function stopNotice(
+  fleet: Fleet,
+  stopsAgents: boolean,
+): { running: number; queued: number; message: string } | null {
   const agents = fleet.listAgents();
   const running = agents.filter((agent) => RUNNING.has(agent.status)).length;
   const queued = agents.filter((agent) => agent.status === 'pending').length;
   if (running + queued === 0) return null;
   const work = `${count(running, 'running agent', 'running agents')} and ${count(queued, 'queued task', 'queued tasks')}`;
-  if (stopsAgents) return { running, queued, message: `stopped ${work}, as --stop-agents-on-exit (FLEET_MCP_STOP_AGENTS_ON_EXIT) asks` };
+  if (stopsAgents)
+    return {
+      running,
+      queued,
+      message: `stopped ${work}, as --stop-agents-on-exit (FLEET_MCP_STOP_AGENTS_ON_EXIT) asks`,
+    };
   return {
     running,
     queued,

@@ -45,7 +45,8 @@ function writablePaths(kind: UnitKind, config: Config, projects: readonly string
   ];
   const kept: UnitOptions['writablePaths'][number][] = [];
   for (const candidate of candidates) {
-    if (!kept.some(({ path }) => candidate.path === path || candidate.path.startsWith(`${path}/`))) kept.push(candidate);
+    if (!kept.some(({ path }) => candidate.path === path || candidate.path.startsWith(`${path}/`)))
+      kept.push(candidate);
   }
   return kept;
 }
@@ -62,7 +63,11 @@ export function systemdCommand(flags: SystemdFlags): void {
       command,
       workingDirectory: config.cwd,
       environment: environment(kind, config),
-      writablePaths: writablePaths(kind, config, fleet.projects.map((project) => project.path)),
+      writablePaths: writablePaths(
+        kind,
+        config,
+        fleet.projects.map((project) => project.path),
+      ),
       user: userInfo().username,
       version: VERSION,
     }),

@@ -46,8 +46,12 @@ export function tokenRotateCommand(flags: TokenCommandFlags & { grace?: string }
   const config = configFor(flags);
   const record = rotateTokenFile(config.auth.tokenFile, { graceMs: graceMs(flags.grace) });
   process.stdout.write(`${record.value}\n`);
-  const previous = record.previous ? `the previous token stays valid until ${record.previous.expires_at}` : 'the previous token is no longer valid';
-  process.stderr.write(`New token written to ${config.auth.tokenFile}; a running server picks it up within a second, and ${previous}.\n`);
+  const previous = record.previous
+    ? `the previous token stays valid until ${record.previous.expires_at}`
+    : 'the previous token is no longer valid';
+  process.stderr.write(
+    `New token written to ${config.auth.tokenFile}; a running server picks it up within a second, and ${previous}.\n`,
+  );
   if (config.auth.envToken) {
     process.stderr.write('Note: FLEET_MCP_AUTH_TOKEN is set, and a server started with it ignores the token file.\n');
   }

@@ -63,7 +63,11 @@ export interface FleetBackend {
    * Makes the agent's working directory (a new branch starting at `base`), or finds it again. Throws
    * WorkspaceError when it cannot.
    */
-  prepareWorkspace(agent: Pick<Agent, 'name' | 'backend'>, project: Project, base: AgentBase | null): Promise<Workspace>;
+  prepareWorkspace(
+    agent: Pick<Agent, 'name' | 'backend'>,
+    project: Project,
+    base: AgentBase | null,
+  ): Promise<Workspace>;
   /**
    * Runs the project's worktree setup in the agent's new worktree (copies, then the command), its output going to
    * `onLine`. Throws WorkspaceError, with the command's last output lines, when it fails.
@@ -95,7 +99,10 @@ export interface FleetBackend {
   /** Lands the agent's branch on `target` (default: its base branch). */
   mergeAgent(record: AgentRecord, request: MergeRequest): Promise<MergeResult>;
   /** Deletes `fleet/*` branches of the project's repository whose agents are gone and whose work is in `into`. */
-  cleanupBranches(project: Project, request: { liveBranches: string[]; into?: string }): Promise<CleanupResult & { into: string }>;
+  cleanupBranches(
+    project: Project,
+    request: { liveBranches: string[]; into?: string },
+  ): Promise<CleanupResult & { into: string }>;
   /** Starts one task's process. */
   startProcess(options: RunOptions): RunningProcess;
   /** Follows again a task's process that a previous server started. */

@@ -26,8 +26,12 @@ export class Catalog {
   project(name: string): Project {
     const project = this.projects.find((candidate) => candidate.name === name);
     if (project) return project;
-    if (this.projects.length === 0) throw new FleetError('not_found', `Unknown project ${JSON.stringify(name)}. ${NO_PROJECTS_HINT}`);
-    throw new FleetError('not_found', `Unknown project ${JSON.stringify(name)}. Projects: ${listNames(this.projects.map((p) => p.name))}.`);
+    if (this.projects.length === 0)
+      throw new FleetError('not_found', `Unknown project ${JSON.stringify(name)}. ${NO_PROJECTS_HINT}`);
+    throw new FleetError(
+      'not_found',
+      `Unknown project ${JSON.stringify(name)}. Projects: ${listNames(this.projects.map((p) => p.name))}.`,
+    );
   }
 
   /** The roles offered for the project, the effective default marked. */
@@ -55,7 +59,10 @@ export class Catalog {
     const why = elsewhere
       ? `Role "${name}" is not offered for project "${project.name}".`
       : (absentPresetReason(name, this.pathEnv) ?? `Unknown role ${JSON.stringify(name)}.`);
-    throw new FleetError('not_found', `${why} Roles for project "${project.name}": ${listNames(roles.map((role) => role.name))}.`);
+    throw new FleetError(
+      'not_found',
+      `${why} Roles for project "${project.name}": ${listNames(roles.map((role) => role.name))}.`,
+    );
   }
 
   /** The role an existing agent was created with. */

@@ -38,7 +38,9 @@ function readExisting(file: string): { raw: Record<string, unknown>; projects: {
     const { projects } = loadFleetConfig({ file, required: true, dirs: [] });
     return { raw: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>, projects };
   } catch (error) {
-    throw new ConfigError(`${(error as Error).message}. Fix it or move it away, then run fleet-mcp init again: init never overwrites a config it cannot use`);
+    throw new ConfigError(
+      `${(error as Error).message}. Fix it or move it away, then run fleet-mcp init again: init never overwrites a config it cannot use`,
+    );
   }
 }
 

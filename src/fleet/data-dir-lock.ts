@@ -53,7 +53,12 @@ export interface LockDataDirOptions {
  */
 export async function lockDataDir(dataDir: string, options: LockDataDirOptions = {}): Promise<DataDirLock> {
   const file = join(dataDir, 'server.lock');
-  const owner: LockOwner = { pid: process.pid, pid_start: processStartTime(process.pid), id: randomUUID(), kind: options.kind ?? 'serve' };
+  const owner: LockOwner = {
+    pid: process.pid,
+    pid_start: processStartTime(process.pid),
+    id: randomUUID(),
+    kind: options.kind ?? 'serve',
+  };
   // One complete temp file, hard-linked into place on each try: a reader never sees a half-written owner.
   const temp = writeTempFile(file, JSON.stringify(owner));
   try {
@@ -111,7 +116,11 @@ function tryLink(temp: string, file: string): boolean {
  * found the same dead holder could both remove "its" lock, the slower one removing the lock the faster one had
  * just created, and both would run. Returns false when another takeover is under way.
  */
-async function removeStaleLock(file: string, stale: LockOwner | 'corrupt', options: LockDataDirOptions): Promise<boolean> {
+async function removeStaleLock(
+  file: string,
+  stale: LockOwner | 'corrupt',
+  options: LockDataDirOptions,
+): Promise<boolean> {
   const mutex = `${file}.takeover`;
   try {
     mkdirSync(mutex, { mode: 0o700 });

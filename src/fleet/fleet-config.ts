@@ -31,7 +31,10 @@ export interface LoadFleetConfigOptions {
 
 const fleetConfigSchema = z.strictObject({
   projects: z
-    .record(z.string().regex(PROJECT_NAME, { error: 'project names are 1-64 letters, digits, ".", "_" or "-"' }), projectEntrySchema)
+    .record(
+      z.string().regex(PROJECT_NAME, { error: 'project names are 1-64 letters, digits, ".", "_" or "-"' }),
+      projectEntrySchema,
+    )
     .optional(),
   roles: rolesConfigSchema.optional(),
   notify: notifyConfigSchema.optional(),
@@ -74,14 +77,23 @@ export function loadFleetConfig(options: LoadFleetConfigOptions): FleetConfig {
   try {
     assertBackendsKnown(parsed.data.roles ?? {}, entries, backends);
     const projects = resolveProjects(entries, options.file);
-    return { projects: projects.length > 0 ? projects : folderProjects(options.dirs), roles: parsed.data.roles ?? {}, notify: parsed.data.notify, backends };
+    return {
+      projects: projects.length > 0 ? projects : folderProjects(options.dirs),
+      roles: parsed.data.roles ?? {},
+      notify: parsed.data.notify,
+      backends,
+    };
   } catch (error) {
     throw new ConfigError(`fleet config ${options.file}: ${(error as Error).message}`);
   }
 }
 
 /** Every `backend` a role or project names is "local" or an entry of `backends`. */
-function assertBackendsKnown(roles: RolesConfig, projects: Record<string, { backend?: string }>, backends: BackendsConfig): void {
+function assertBackendsKnown(
+  roles: RolesConfig,
+  projects: Record<string, { backend?: string }>,
+  backends: BackendsConfig,
+): void {
   const named = [
     ...Object.entries(roles).map(([name, role]) => [`role "${name}"`, role.backend] as const),
     ...Object.entries(projects).map(([name, project]) => [`project "${name}"`, project.backend] as const),
@@ -89,7 +101,9 @@ function assertBackendsKnown(roles: RolesConfig, projects: Record<string, { back
   for (const [who, backend] of named) {
     if (backend === undefined || backend === LOCAL_BACKEND || backend in backends) continue;
     const known = [LOCAL_BACKEND, ...Object.keys(backends)].map((name) => `"${name}"`).join(', ');
-    throw new Error(`${who} runs on backend "${backend}", which is not in "backends" (known: ${known}): add it there, or name one of those`);
+    throw new Error(
+      `${who} runs on backend "${backend}", which is not in "backends" (known: ${known}): add it there, or name one of those`,
+    );
   }
 }
 

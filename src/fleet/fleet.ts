@@ -1,5 +1,12 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { assertIdle, assertNameFree, assertNotWorking, assertRoomForAgent, refuseLeftovers, unlandedWork } from './agents/agent-guards.js';
+import {
+  assertIdle,
+  assertNameFree,
+  assertNotWorking,
+  assertRoomForAgent,
+  refuseLeftovers,
+  unlandedWork,
+} from './agents/agent-guards.js';
 import { lastOutcome, lastTaskSummary, newAgentRecord, parseStatus, taskDefaults } from './agents/agent-records.js';
 import { AgentRegistry, timestamp, type AgentChange } from './agents/agent-registry.js';
 import { ACTIVE_STATUSES, waitUntilSettled } from './agents/agent-waits.js';
@@ -111,7 +118,18 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     const recovered = await recoverState(store, logger);
     const launcher = createFleetLauncher(options);
     const ledger = UsageLedger.open(options.dataDir);
-    const parts: FleetParts = { options, catalog, store, ledger, logger, lock, launcher, backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)), supervisor, recovered };
+    const parts: FleetParts = {
+      options,
+      catalog,
+      store,
+      ledger,
+      logger,
+      lock,
+      launcher,
+      backend: createLocalBackend(store, (record, context) => repositoryPlace(parts, record, context)),
+      supervisor,
+      recovered,
+    };
     return new FleetService(parts);
   } catch (error) {
     lock.release();
@@ -123,7 +141,11 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
 function repositoryPlace(parts: FleetParts, record: AgentRecord, context: GitContext): GitPlace {
   const { catalog, launcher } = parts;
   const role = catalog.roles.find((candidate) => candidate.name === record.agent.role) ?? null;
-  const command = launcher.placeOfRepository(role, catalog.projects.find((project) => project.name === record.agent.project), record.ran_sandboxed);
+  const command = launcher.placeOfRepository(
+    role,
+    catalog.projects.find((project) => project.name === record.agent.project),
+    record.ran_sandboxed,
+  );
   // git runs at the repository's top, where the pathspecs it is given start; writable are only what the agent's tasks
   // may write, so nothing here can change what a later sandbox binds.
   const top = record.git?.worktree ?? record.agent.workdir;
@@ -197,7 +219,12 @@ class FleetService implements Fleet {
 
   listRoles(projectName: string): OfferedRole[] {
     const project = this.parts.catalog.project(projectName);
-    const deps = { launcher: this.parts.launcher, pathEnv: this.parts.options.baseEnv.PATH, baseEnv: this.parts.options.baseEnv, engines: this.parts.options.engines };
+    const deps = {
+      launcher: this.parts.launcher,
+      pathEnv: this.parts.options.baseEnv.PATH,
+      baseEnv: this.parts.options.baseEnv,
+      engines: this.parts.options.engines,
+    };
     return this.parts.catalog.rolesOf(projectName).map((role) => offeredRole(role, project, deps));
   }
 
@@ -231,10 +258,17 @@ class FleetService implements Fleet {
     const name = role.backend ?? project.backend ?? LOCAL_BACKEND;
     if (name === LOCAL_BACKEND) return;
     const { engines, baseEnv } = this.parts.options;
-    const problem = offeredRole(role, project, { launcher: this.parts.launcher, pathEnv: undefined, baseEnv, engines }).problem;
+    const problem = offeredRole(role, project, {
+      launcher: this.parts.launcher,
+      pathEnv: undefined,
+      baseEnv,
+      engines,
+    }).problem;
     const backend = engines?.backends[name];
-    const unreachable = problem === null && engines && backend ? await (await engines.runtime({ ...backend, name })).problem() : null;
-    if (problem !== null || unreachable !== null) throw new FleetError('failed', `${problem ?? unreachable}; no agent was created`);
+    const unreachable =
+      problem === null && engines && backend ? await (await engines.runtime({ ...backend, name })).problem() : null;
+    if (problem !== null || unreachable !== null)
+      throw new FleetError('failed', `${problem ?? unreachable}; no agent was created`);
   }
 
   listAgents(filter: ListAgentsFilter = {}): ListedAgent[] {
@@ -242,7 +276,10 @@ class FleetService implements Fleet {
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
     return this.registry
       .all()
-      .filter(({ agent }) => (status === undefined || agent.status === status) && (project === undefined || agent.project === project))
+      .filter(
+        ({ agent }) =>
+          (status === undefined || agent.status === status) && (project === undefined || agent.project === project),
+      )
       .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
       .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) }));
   }
@@ -271,7 +308,12 @@ class FleetService implements Fleet {
       assertIdle(record, this.currentTask(key));
       const role = this.parts.catalog.agentRole(record.agent);
       assertTaskNotOption(role, description);
-      await this.submit(key, record, role, this.addTask(record, description, { freshConversation: options.freshConversation, by: options.by }));
+      await this.submit(
+        key,
+        record,
+        role,
+        this.addTask(record, description, { freshConversation: options.freshConversation, by: options.by }),
+      );
       return this.details(record);
     });
   }
@@ -329,7 +371,11 @@ class FleetService implements Fleet {
       const outcome = await this.parts.backend.forgetAgent(this.parts.store, key, record, this.parts.logger);
       this.registry.changed(key);
       const verdict = outcome.branch;
-      const branch = verdict && { branch: verdict.branch, deleted: verdict.deleted, reason: verdict.deleted ? null : verdict.reason };
+      const branch = verdict && {
+        branch: verdict.branch,
+        deleted: verdict.deleted,
+        reason: verdict.deleted ? null : verdict.reason,
+      };
       return {
         ...record.agent,
         status: 'deleted',
@@ -342,7 +388,10 @@ class FleetService implements Fleet {
     });
   }
 
-  async agentChanges(name: string, request: ChangesRequest = {}): Promise<(AgentChanges | NotGitChanges) & { agent: string }> {
+  async agentChanges(
+    name: string,
+    request: ChangesRequest = {},
+  ): Promise<(AgentChanges | NotGitChanges) & { agent: string }> {
     const record = this.registry.get(name);
     return { agent: record.agent.name, ...(await this.parts.backend.agentChanges(record, request)) };
   }
@@ -361,7 +410,12 @@ class FleetService implements Fleet {
       if (request.commit !== undefined) assertReviewed(record, request.commit, await backend.branchCommit(record));
       const message = request.message ?? defaultMergeMessage(record, request.strategy);
       const check = this.parts.catalog.projects.find((project) => project.name === record.agent.project)?.check;
-      const result = await backend.mergeAgent(record, { target: request.target, check, strategy: request.strategy, message });
+      const result = await backend.mergeAgent(record, {
+        target: request.target,
+        check,
+        strategy: request.strategy,
+        message,
+      });
       const committed = leftovers && { sha: leftovers.sha, files: leftovers.files };
       return { agent: record.agent.name, leftovers_committed: committed, ...result };
     });
@@ -379,7 +433,9 @@ class FleetService implements Fleet {
     const key = agentKey(record.agent.name);
     const window = pageWindow(request, TASK_HISTORY_PAGES);
     const newestFirst = [...record.tasks].reverse();
-    const items = newestFirst.slice(window.offset, window.offset + window.pageSize).map((task) => this.taskView(key, task));
+    const items = newestFirst
+      .slice(window.offset, window.offset + window.pageSize)
+      .map((task) => this.taskView(key, task));
     return toPage(items, window, record.tasks.length);
   }
 
@@ -395,7 +451,8 @@ class FleetService implements Fleet {
   async waitForAgent(name: string, timeoutMs: number): Promise<WaitResult> {
     const record = this.registry.get(name);
     const outcome = await waitUntilSettled(this.registry, agentKey(record.agent.name), record, timeoutMs);
-    if (!outcome.record) return { agent: { ...this.details(outcome.last), status: 'deleted', current_task_id: null }, timed_out: false };
+    if (!outcome.record)
+      return { agent: { ...this.details(outcome.last), status: 'deleted', current_task_id: null }, timed_out: false };
     return { agent: this.details(outcome.record), timed_out: outcome.timed_out };
   }
 
@@ -429,7 +486,12 @@ class FleetService implements Fleet {
     try {
       role = this.parts.catalog.agentRole(record.agent);
     } catch (error) {
-      Object.assign(task, { status: 'failed', outcome: 'not_started', reason: `not started: ${(error as Error).message}`, ended_at: timestamp() });
+      Object.assign(task, {
+        status: 'failed',
+        outcome: 'not_started',
+        reason: `not started: ${(error as Error).message}`,
+        ended_at: timestamp(),
+      });
       record.agent.current_task_id = null;
       this.registry.setStatus(key, record, 'idle', null);
       return;
@@ -440,8 +502,15 @@ class FleetService implements Fleet {
   }
 
   /** Records a new task on the agent, queued until it gets a busy slot. */
-  private addTask(record: AgentRecord, description: string, options: { freshConversation?: boolean; by?: string } = {}): TaskRecord {
-    const task = newTask(record.agent.name, description, { freshConversation: options.freshConversation ?? false, by: options.by ?? null });
+  private addTask(
+    record: AgentRecord,
+    description: string,
+    options: { freshConversation?: boolean; by?: string } = {},
+  ): TaskRecord {
+    const task = newTask(record.agent.name, description, {
+      freshConversation: options.freshConversation ?? false,
+      by: options.by ?? null,
+    });
     record.tasks.push(task);
     record.agent.current_task_id = task.id;
     return task;
@@ -456,7 +525,13 @@ class FleetService implements Fleet {
   private details(record: AgentRecord): AgentDetails {
     const last = record.tasks.at(-1);
     const key = agentKey(record.agent.name);
-    return { ...record.agent, base: record.agent.base ?? null, usage: this.agentUsage(record), task_count: record.tasks.length, last_task: last ? this.taskView(key, last) : null };
+    return {
+      ...record.agent,
+      base: record.agent.base ?? null,
+      usage: this.agentUsage(record),
+      task_count: record.tasks.length,
+      last_task: last ? this.taskView(key, last) : null,
+    };
   }
 
   /** The agent's tasks' usage, the running one's so far included. */
@@ -476,7 +551,12 @@ class FleetService implements Fleet {
 
   private workspaceDeps(): WorkspaceDeps {
     const { store, backend, options } = this.parts;
-    return { registry: this.registry, store, backend, env: (record) => childEnv(options.baseEnv, this.parts.catalog.agentRole(record.agent).env) };
+    return {
+      registry: this.registry,
+      store,
+      backend,
+      env: (record) => childEnv(options.baseEnv, this.parts.catalog.agentRole(record.agent).env),
+    };
   }
 
   /** The task the agent runs or waits to run, if any. */
@@ -490,6 +570,7 @@ class FleetService implements Fleet {
   }
 
   private assertOpen(): void {
-    if (this.shuttingDown) throw new FleetError('shutting_down', 'The fleet server is shutting down and starts no new work.');
+    if (this.shuttingDown)
+      throw new FleetError('shutting_down', 'The fleet server is shutting down and starts no new work.');
   }
 }

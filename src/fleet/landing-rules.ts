@@ -10,11 +10,15 @@ export function deleteRefusal(record: AgentRecord, work: UnlandedWork): string {
   const { agent } = record;
   const parts: string[] = [];
   if (work.uncommitted.total > 0) {
-    parts.push(`${work.uncommitted.total} uncommitted file(s) in its worktree: ${listed(work.uncommitted.items, work.uncommitted.total)}`);
+    parts.push(
+      `${work.uncommitted.total} uncommitted file(s) in its worktree: ${listed(work.uncommitted.items, work.uncommitted.total)}`,
+    );
   }
   if (work.commits.total > 0) {
     const commits = work.commits.items.map((commit) => `${commit.sha.slice(0, 12)} ${commit.subject}`);
-    parts.push(`${work.commits.total} commit(s) on ${agent.branch} not in its base: ${listed(commits, work.commits.total)}`);
+    parts.push(
+      `${work.commits.total} commit(s) on ${agent.branch} not in its base: ${listed(commits, work.commits.total)}`,
+    );
   }
   return (
     `Agent "${agent.name}" has work that deleting it would lose or leave unmerged: ${parts.join('; ')}. ` +
@@ -31,8 +35,13 @@ function listed(items: string[], total: number): string {
 /** The message of a merge or squash commit when the caller gives none: the agent, its branch and its tasks. */
 export function defaultMergeMessage(record: AgentRecord, strategy: MergeStrategy): string {
   const { agent } = record;
-  const subject = strategy === 'squash' ? `Squashed work of agent ${agent.name} (${agent.branch})` : `Merge ${agent.branch} (agent ${agent.name})`;
-  const tasks = record.tasks.filter((task) => task.started_at !== null).map((task) => `- ${firstLine(task.description)}`);
+  const subject =
+    strategy === 'squash'
+      ? `Squashed work of agent ${agent.name} (${agent.branch})`
+      : `Merge ${agent.branch} (agent ${agent.name})`;
+  const tasks = record.tasks
+    .filter((task) => task.started_at !== null)
+    .map((task) => `- ${firstLine(task.description)}`);
   return tasks.length === 0 ? subject : `${subject}\n\nTasks:\n${tasks.join('\n')}`;
 }
 

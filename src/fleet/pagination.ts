@@ -26,7 +26,10 @@ export function pageWindow(request: PageRequest, limits: PageLimits): PageWindow
     throw new FleetError('invalid_argument', `Invalid page ${page}: pages are whole numbers starting at 1.`);
   }
   if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > limits.maxSize) {
-    throw new FleetError('invalid_argument', `Invalid page_size ${pageSize}: it must be a whole number from 1 to ${limits.maxSize}.`);
+    throw new FleetError(
+      'invalid_argument',
+      `Invalid page_size ${pageSize}: it must be a whole number from 1 to ${limits.maxSize}.`,
+    );
   }
   return { page, pageSize, offset: (page - 1) * pageSize };
 }

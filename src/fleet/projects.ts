@@ -83,7 +83,9 @@ export const projectEntrySchema = z.strictObject({
     .string()
     .trim()
     .min(1, { error: '"base" must not be empty' })
-    .refine((base) => !base.startsWith('-'), { error: '"base" must be a branch, tag or commit name, not starting with "-"' })
+    .refine((base) => !base.startsWith('-'), {
+      error: '"base" must be a branch, tag or commit name, not starting with "-"',
+    })
     .optional(),
   setup: setupSchema.optional(),
   check: checkSchema.optional(),

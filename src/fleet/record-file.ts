@@ -23,11 +23,18 @@ const recordFileSchema = z.object({
     status: z.enum(AGENT_STATUSES),
     workdir: absolutePath,
     // Records written before engine backends ran on this host.
-    backend: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'is not a backend name' }).default('local'),
+    backend: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$/, { error: 'is not a backend name' })
+      .default('local'),
   }),
   tasks: z.array(z.looseObject({ id: z.string().regex(TASK_ID, { error: 'is not a task id' }), status: z.string() })),
   git: z
-    .object({ repo_root: absolutePath, worktree: absolutePath, base: z.object({ ref: z.string(), commit: z.string() }).optional() })
+    .object({
+      repo_root: absolutePath,
+      worktree: absolutePath,
+      base: z.object({ ref: z.string(), commit: z.string() }).optional(),
+    })
     .nullable()
     .default(null),
   process: z
@@ -51,12 +58,15 @@ function describeIssue(issue: z.core.$ZodIssue): string {
 
 /** Why a record may not be used as the state of agent `key` in `dataDir`, or null when it may. */
 function placeProblem(record: AgentRecord, key: string, dataDir: string): string | null {
-  if (agentKey(record.agent.name) !== key) return `its agent name ${JSON.stringify(record.agent.name)} does not match its file name`;
+  if (agentKey(record.agent.name) !== key)
+    return `its agent name ${JSON.stringify(record.agent.name)} does not match its file name`;
   if (!record.git) return null;
   const { worktree } = record.git;
-  if (dirname(resolve(worktree)) !== resolve(dataDir, 'worktrees')) return `its worktree ${worktree} is not in ${join(dataDir, 'worktrees')}`;
+  if (dirname(resolve(worktree)) !== resolve(dataDir, 'worktrees'))
+    return `its worktree ${worktree} is not in ${join(dataDir, 'worktrees')}`;
   const workdir = resolve(record.agent.workdir);
-  if (workdir !== resolve(worktree) && !workdir.startsWith(`${resolve(worktree)}/`)) return `its working directory ${workdir} is not in its worktree`;
+  if (workdir !== resolve(worktree) && !workdir.startsWith(`${resolve(worktree)}/`))
+    return `its working directory ${workdir} is not in its worktree`;
   return null;
 }
 
@@ -64,13 +74,24 @@ function placeProblem(record: AgentRecord, key: string, dataDir: string): string
  * Parses the state file of agent `key`: the data dir is input like any other, so a record that is malformed, or
  * that points outside the data dir's worktrees, is refused with the reason and never acted on.
  */
-export function parseRecordFile(json: unknown, key: string, dataDir: string): { record: AgentRecord } | { problem: string } {
+export function parseRecordFile(
+  json: unknown,
+  key: string,
+  dataDir: string,
+): { record: AgentRecord } | { problem: string } {
   const parsed = recordFileSchema.safeParse(json);
   if (!parsed.success) return { problem: describeIssue(parsed.error.issues[0]!) };
   const { agent, tasks, git, process, setup_pending, ran_sandboxed } = parsed.data;
   // The schema checks the fields the server acts on; the rest of the record's shape is the format's, as written.
   // Records written before agents kept who created them say nobody.
-  const record = { agent: { created_by: null, ...agent }, tasks, git, process, setup_pending, ran_sandboxed } as unknown as AgentRecord;
+  const record = {
+    agent: { created_by: null, ...agent },
+    tasks,
+    git,
+    process,
+    setup_pending,
+    ran_sandboxed,
+  } as unknown as AgentRecord;
   const problem = placeProblem(record, key, dataDir);
   return problem ? { problem } : { record };
 }

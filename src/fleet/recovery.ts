@@ -59,7 +59,10 @@ export async function recoverState(store: Store, logger: FleetLogger): Promise<R
     const changed = settleAgent(record, now);
     if (orphans.length > 0 || changed) {
       store.save(key);
-      logger.warn({ agent: record.agent.name, tasks: orphans.map((task) => task.id) }, 'recovered agent after a server restart');
+      logger.warn(
+        { agent: record.agent.name, tasks: orphans.map((task) => task.id) },
+        'recovered agent after a server restart',
+      );
     }
   }
   queued.sort((a, b) => a.task.created_at.localeCompare(b.task.created_at));
@@ -83,7 +86,10 @@ function followable(store: Store, key: string, record: AgentRecord): TaskRecord 
 
 function killOrphanProcess(record: AgentRecord): void {
   const { process } = record;
-  if (process && (isSameProcessAlive(process.pid, process.pid_start) || isLeftoverGroup(process.pid, process.pid_start))) {
+  if (
+    process &&
+    (isSameProcessAlive(process.pid, process.pid_start) || isLeftoverGroup(process.pid, process.pid_start))
+  ) {
     signalGroup(process.pid, 'SIGKILL');
   }
   record.process = null;
@@ -94,7 +100,12 @@ function endOrphan(logFile: string, task: TaskRecord, now: string): void {
   task.outcome = 'lost';
   task.reason = SERVER_RESTARTED;
   task.ended_at = now;
-  appendToTaskLogFile(logFile, { time: now, stream: 'system', text: `task ${task.id} failed: ${SERVER_RESTARTED}`, task_id: task.id });
+  appendToTaskLogFile(logFile, {
+    time: now,
+    stream: 'system',
+    text: `task ${task.id} failed: ${SERVER_RESTARTED}`,
+    task_id: task.id,
+  });
   task.log_lines = readTaskLogFile(logFile).length;
 }
 
@@ -105,7 +116,12 @@ function settleAgent(record: AgentRecord, now: string): boolean {
   if (agent.status === 'starting' && record.tasks.every((task) => task.started_at === null)) {
     agent.status = 'failed';
     agent.status_reason = `the server stopped while the agent was being created; call restart_agent to finish setting it up and run its task`;
-  } else if (agent.status === 'starting' || agent.status === 'pending' || agent.status === 'busy' || agent.status === 'canceling') {
+  } else if (
+    agent.status === 'starting' ||
+    agent.status === 'pending' ||
+    agent.status === 'busy' ||
+    agent.status === 'canceling'
+  ) {
     agent.status = 'idle';
     agent.status_reason = null;
   }

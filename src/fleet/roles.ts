@@ -35,11 +35,28 @@ export interface BuiltinRole {
   sandboxed?: { command: readonly string[]; continue_command?: readonly string[]; env?: Record<string, string> };
 }
 
-const CLAUDE_OPTIONS = ['-p', '--output-format=stream-json', '--verbose', '--permission-mode=acceptEdits', '--allowedTools=Bash,WebFetch,WebSearch'];
+const CLAUDE_OPTIONS = [
+  '-p',
+  '--output-format=stream-json',
+  '--verbose',
+  '--permission-mode=acceptEdits',
+  '--allowedTools=Bash,WebFetch,WebSearch',
+];
 // Inside the sandbox Claude Code may skip its permission checks; as root it refuses to unless IS_SANDBOX=1 says a
 // sandbox is the boundary, which is then true.
-const CLAUDE_SANDBOXED_OPTIONS = ['-p', '--output-format=stream-json', '--verbose', '--permission-mode=bypassPermissions'];
-const CODEX_SANDBOXED = ['codex', 'exec', '--json', '--dangerously-bypass-approvals-and-sandbox', '--skip-git-repo-check'];
+const CLAUDE_SANDBOXED_OPTIONS = [
+  '-p',
+  '--output-format=stream-json',
+  '--verbose',
+  '--permission-mode=bypassPermissions',
+];
+const CODEX_SANDBOXED = [
+  'codex',
+  'exec',
+  '--json',
+  '--dangerously-bypass-approvals-and-sandbox',
+  '--skip-git-repo-check',
+];
 const GEMINI_OPTIONS = ['--skip-trust', '--approval-mode=yolo', '--output-format=stream-json'];
 
 /**
@@ -57,7 +74,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     install: 'npm install -g @anthropic-ai/claude-code',
     command: ['claude', ...CLAUDE_OPTIONS, '--', TASK_PLACEHOLDER],
     continue_command: ['claude', ...CLAUDE_OPTIONS, '--continue', '--', TASK_PLACEHOLDER],
-    description: 'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
+    description:
+      'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
     output: 'claude',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
     env: { CLAUDE_CODE_MAX_RETRIES: '3' },
@@ -73,19 +91,46 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     install: 'npm install -g @openai/codex',
     // workspace-write keeps the sandbox but protects a linked worktree's git dir, so both git dirs are added as
     // writable roots (left out in a project that is not a git repository, which needs --skip-git-repo-check).
-    command: ['codex', 'exec', '--json', '--sandbox=workspace-write', '--skip-git-repo-check', '--add-dir={git_common_dir}', '--add-dir={git_dir}', '--', TASK_PLACEHOLDER],
+    command: [
+      'codex',
+      'exec',
+      '--json',
+      '--sandbox=workspace-write',
+      '--skip-git-repo-check',
+      '--add-dir={git_common_dir}',
+      '--add-dir={git_dir}',
+      '--',
+      TASK_PLACEHOLDER,
+    ],
     // `exec resume` has no --sandbox or --add-dir: the same settings are given as config overrides.
     continue_command: [
-      'codex', 'exec', 'resume', '--json', '--skip-git-repo-check', '--config=sandbox_mode="workspace-write"',
-      '--config=sandbox_workspace_write.writable_roots=["{git_common_dir}","{git_dir}"]', '--', SESSION_PLACEHOLDER, TASK_PLACEHOLDER,
+      'codex',
+      'exec',
+      'resume',
+      '--json',
+      '--skip-git-repo-check',
+      '--config=sandbox_mode="workspace-write"',
+      '--config=sandbox_workspace_write.writable_roots=["{git_common_dir}","{git_dir}"]',
+      '--',
+      SESSION_PLACEHOLDER,
+      TASK_PLACEHOLDER,
     ],
-    description: 'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
+    description:
+      'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
     output: 'codex',
     state: ['${CODEX_HOME:-~/.codex}'],
     // Codex's own sandbox would only repeat ours (and cannot nest in it everywhere): inside, commands run unchecked.
     sandboxed: {
       command: [...CODEX_SANDBOXED, '--', TASK_PLACEHOLDER],
-      continue_command: ['codex', 'exec', 'resume', ...CODEX_SANDBOXED.slice(2), '--', SESSION_PLACEHOLDER, TASK_PLACEHOLDER],
+      continue_command: [
+        'codex',
+        'exec',
+        'resume',
+        ...CODEX_SANDBOXED.slice(2),
+        '--',
+        SESSION_PLACEHOLDER,
+        TASK_PLACEHOLDER,
+      ],
     },
   },
   {
@@ -95,7 +140,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     // every tool call, since nobody can answer a prompt.
     command: ['gemini', ...GEMINI_OPTIONS, `--prompt=${TASK_PLACEHOLDER}`],
     continue_command: ['gemini', ...GEMINI_OPTIONS, '--resume=latest', `--prompt=${TASK_PLACEHOLDER}`],
-    description: 'Gemini CLI in headless mode with every tool call approved (yolo): edits files in its worktree and runs any shell command (git commit included) without prompting; its file tools refuse paths outside the worktree, its shell is not sandboxed.',
+    description:
+      'Gemini CLI in headless mode with every tool call approved (yolo): edits files in its worktree and runs any shell command (git commit included) without prompting; its file tools refuse paths outside the worktree, its shell is not sandboxed.',
     output: 'gemini',
     state: ['~/.gemini'],
   },
@@ -104,7 +150,8 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     install: 'npm install -g opencode-ai',
     command: ['opencode', 'run', '--format=json', '--', TASK_PLACEHOLDER],
     continue_command: ['opencode', 'run', '--format=json', `--session=${SESSION_PLACEHOLDER}`, '--', TASK_PLACEHOLDER],
-    description: 'opencode run: edits files inside its worktree and runs shell commands (git commit included) under its default permissions; whatever would ask (e.g. a path outside the worktree) is rejected.',
+    description:
+      'opencode run: edits files inside its worktree and runs shell commands (git commit included) under its default permissions; whatever would ask (e.g. a path outside the worktree) is rejected.',
     output: 'opencode',
     // Parallel agents must not each try to update the shared opencode binary.
     env: { OPENCODE_DISABLE_AUTOUPDATE: '1' },
@@ -149,7 +196,9 @@ function timeoutMs(text: string): number | undefined {
 function limitSchema(key: string) {
   return z
     .string()
-    .refine((text) => text.trim() === NO_LIMIT || timeoutMs(text) !== undefined, { error: `${key} must be ${DURATION_RULE}, above zero, or "${NO_LIMIT}"` })
+    .refine((text) => text.trim() === NO_LIMIT || timeoutMs(text) !== undefined, {
+      error: `${key} must be ${DURATION_RULE}, above zero, or "${NO_LIMIT}"`,
+    })
     .optional();
 }
 
@@ -162,7 +211,12 @@ function limit(text: string | undefined, fallback: string): { text: string | nul
 
 function argvSchema(key: string) {
   return z
-    .array(z.string().min(1, { error: `${key} elements must not be empty` }).refine((arg) => !arg.includes('\0'), { error: `${key} elements must not contain NUL` }))
+    .array(
+      z
+        .string()
+        .min(1, { error: `${key} elements must not be empty` })
+        .refine((arg) => !arg.includes('\0'), { error: `${key} elements must not contain NUL` }),
+    )
     .min(1, { error: `${key} must name a program` })
     .refine((argv) => argv.some((arg) => arg.includes(TASK_PLACEHOLDER)), {
       error: `${key} must contain ${TASK_PLACEHOLDER} in one of its elements, where the task text goes`,
@@ -174,7 +228,13 @@ const sandboxConfigSchema = z.strictObject({
   network: z.boolean().optional(),
   unix_sockets: z.boolean().optional(),
   writable: z
-    .array(z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), { error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}' }))
+    .array(
+      z
+        .string()
+        .refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), {
+          error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}',
+        }),
+    )
     .optional(),
   // A refinement, not array(number()): inside the union a type error is reported as the union's, which names no port.
   ports: z
@@ -194,16 +254,25 @@ const roleConfigSchema = z.strictObject({
   continue_command: argvSchema('continue_command').nullable().optional(),
   description: z.string().optional(),
   default: z.boolean().optional(),
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'env names are letters, digits and _' }), z.string()).optional(),
+  env: z
+    .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'env names are letters, digits and _' }), z.string())
+    .optional(),
   output: z.enum(OUTPUT_FORMATS, { error: `output must be one of ${OUTPUT_FORMATS.join(', ')}` }).optional(),
   timeout: limitSchema('timeout'),
   idle_timeout: limitSchema('idle_timeout'),
   provider_stall: limitSchema('provider_stall'),
   budget: budgetSchema.optional(),
-  projects: z.array(z.string().min(1)).min(1, { error: 'projects must list at least one project, or be left out' }).optional(),
+  projects: z
+    .array(z.string().min(1))
+    .min(1, { error: 'projects must list at least one project, or be left out' })
+    .optional(),
   disabled: z.boolean().optional(),
   autocommit: z.boolean().optional(),
-  sandbox: z.union([z.boolean(), sandboxConfigSchema], { error: 'sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable' }).optional(),
+  sandbox: z
+    .union([z.boolean(), sandboxConfigSchema], {
+      error: 'sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable',
+    })
+    .optional(),
   /** The program takes no options where {task} stands, so a task text starting with "-" is not one of its options. */
   task_is_operand: z.boolean({ error: 'task_is_operand must be true or false' }).optional(),
   /** Where its agents run: "local" or an entry of "backends"; left out, the project's backend. */
@@ -217,16 +286,31 @@ export type RoleConfig = z.infer<typeof roleConfigSchema>;
 
 /** The `roles` key of the fleet config file. */
 export const rolesConfigSchema = z
-  .record(z.string().regex(ROLE_NAME_PATTERN, { error: 'role names are 1-32 letters, digits, "-", "_" or ".", starting with a letter or digit' }), roleConfigSchema)
+  .record(
+    z
+      .string()
+      .regex(ROLE_NAME_PATTERN, {
+        error: 'role names are 1-32 letters, digits, "-", "_" or ".", starting with a letter or digit',
+      }),
+    roleConfigSchema,
+  )
   .superRefine((roles, ctx) => {
     for (const [name, role] of Object.entries(roles)) {
       if (!role.command && !role.disabled && !BUILTIN_NAMES.has(name)) {
-        ctx.addIssue({ code: 'custom', path: [name, 'command'], message: `command is required (only the built-in roles ${[...BUILTIN_NAMES].join(', ')} may leave it out)` });
+        ctx.addIssue({
+          code: 'custom',
+          path: [name, 'command'],
+          message: `command is required (only the built-in roles ${[...BUILTIN_NAMES].join(', ')} may leave it out)`,
+        });
       }
     }
     const defaults = Object.entries(roles).filter(([, role]) => role.default && !role.disabled);
     if (defaults.length > 1) {
-      ctx.addIssue({ code: 'custom', path: [], message: `only one role may be the default (found ${defaults.map(([name]) => name).join(', ')})` });
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: `only one role may be the default (found ${defaults.map(([name]) => name).join(', ')})`,
+      });
     }
   });
 export type RolesConfig = z.infer<typeof rolesConfigSchema>;
@@ -246,8 +330,18 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
     if (!ownCommand && !findExecutable(builtin.command[0]!, { pathEnv: options.pathEnv, cwd: '/' })) continue;
     // A command of the config's own replaces the preset's run: the preset's way to continue may not fit it.
     const continueCommand = ownCommand || !builtin.continue_command ? undefined : [...builtin.continue_command];
-    const preset: RoleConfig = { command: [...builtin.command], continue_command: continueCommand, description: builtin.description, output: builtin.output, env: builtin.env };
-    const role = toRole(builtin.name, { ...preset, ...override, env: { ...builtin.env, ...override?.env } }, ownCommand ? 'config' : 'builtin');
+    const preset: RoleConfig = {
+      command: [...builtin.command],
+      continue_command: continueCommand,
+      description: builtin.description,
+      output: builtin.output,
+      env: builtin.env,
+    };
+    const role = toRole(
+      builtin.name,
+      { ...preset, ...override, env: { ...builtin.env, ...override?.env } },
+      ownCommand ? 'config' : 'builtin',
+    );
     roles.push(withPresetSandbox(role, builtin, override));
   }
   for (const [name, role] of Object.entries(config)) {
@@ -292,7 +386,16 @@ function roleSandbox(config: RoleConfig['sandbox']): Role['sandbox'] {
   // An object configures the sandbox, so it asks for it unless it says otherwise.
   const enabled = typeof config === 'boolean' ? config : config ? (config.enabled ?? true) : null;
   const ports = [...new Set(settings.ports ?? [])];
-  return { enabled, network: settings.network ?? true, ports, unix_sockets: settings.unix_sockets ?? false, writable: settings.writable ?? [], command: null, continue_command: null, env: {} };
+  return {
+    enabled,
+    network: settings.network ?? true,
+    ports,
+    unix_sockets: settings.unix_sockets ?? false,
+    writable: settings.writable ?? [],
+    command: null,
+    continue_command: null,
+    env: {},
+  };
 }
 
 /** The preset's state paths, and its sandboxed run where the config kept the preset's own commands. */
@@ -302,7 +405,8 @@ function withPresetSandbox(role: Role, builtin: BuiltinRole, override: RoleConfi
   if (sandboxed && override?.command === undefined) {
     sandbox.command = [...sandboxed.command];
     sandbox.env = { ...sandboxed.env };
-    if (override?.continue_command === undefined) sandbox.continue_command = sandboxed.continue_command ? [...sandboxed.continue_command] : null;
+    if (override?.continue_command === undefined)
+      sandbox.continue_command = sandboxed.continue_command ? [...sandboxed.continue_command] : null;
     else sandbox.continue_command = override.continue_command;
   }
   return { ...role, sandbox };

@@ -103,7 +103,9 @@ export function assertTrustedDirectory(dir: string, what: string): void {
   const label = `${what} ${dir}`;
   assertOwner(dir, stats, label);
   if (stats.mode & GROUP_OTHER_WRITE) {
-    throw new UnsafePathError(`${label} is writable by other users (mode ${modeText(stats.mode)}); fix it with: chmod 700 ${shellWord(dir)}`);
+    throw new UnsafePathError(
+      `${label} is writable by other users (mode ${modeText(stats.mode)}); fix it with: chmod 700 ${shellWord(dir)}`,
+    );
   }
   assertTrustedParent(dirname(dir), { what });
 }

@@ -58,7 +58,8 @@ function isDiscoveryProbe(path: string): boolean {
 /** Where a client's OAuth fallback ends when discovery finds nothing: the default endpoints of MCP 2025-03-26. */
 const OAUTH_ENDPOINTS = new Set(['/register', '/authorize', '/token']);
 
-const NO_OAUTH = 'This server has no OAuth authorization server: clients send the bearer token that `fleet-mcp token show` prints on its host, as "Authorization: Bearer <token>".';
+const NO_OAUTH =
+  'This server has no OAuth authorization server: clients send the bearer token that `fleet-mcp token show` prints on its host, as "Authorization: Bearer <token>".';
 
 type ErrorStatus = 404 | 413 | 429 | 500;
 
@@ -69,7 +70,12 @@ function jsonError(c: Context, status: ErrorStatus, error: string, description: 
 function tooManyAttempts(c: Context, retryAfterSeconds: number): Response {
   c.header('Retry-After', String(retryAfterSeconds));
   c.header('Cache-Control', 'no-store');
-  return jsonError(c, 429, 'too_many_attempts', `Too many failed authentication attempts; retry in ${retryAfterSeconds} s.`);
+  return jsonError(
+    c,
+    429,
+    'too_many_attempts',
+    `Too many failed authentication attempts; retry in ${retryAfterSeconds} s.`,
+  );
 }
 
 function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Context) => Response | undefined {
@@ -85,7 +91,8 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
       return undefined;
     }
     // One line when a client starts being throttled, not one per refused attempt: a flood must not flood the log.
-    if (verdict.justThrottled) options.logger.warn({ error: 'too_many_attempts', last_error: code, ...fields }, 'client throttled');
+    if (verdict.justThrottled)
+      options.logger.warn({ error: 'too_many_attempts', last_error: code, ...fields }, 'client throttled');
     return tooManyAttempts(c, verdict.retryAfterSeconds);
   };
 }
@@ -102,20 +109,31 @@ function bindToToken(requests: TokenBoundRequests, tokenName: string, token: str
  * Counts each authenticated request for its token, holds a token to its per-minute limit if it has one, and binds
  * each request it lets through to its token.
  */
-function tokenAccounting(options: AppOptions): (identity: TokenIdentity, c: Context<Env>, token: string) => Response | undefined {
+function tokenAccounting(
+  options: AppOptions,
+): (identity: TokenIdentity, c: Context<Env>, token: string) => Response | undefined {
   return (identity, c, token) => {
     options.usage?.touch(identity.name);
-    const limited = identity.ratePerMinute === null ? undefined : options.rateLimiter?.take(identity.name, identity.ratePerMinute);
+    const limited =
+      identity.ratePerMinute === null ? undefined : options.rateLimiter?.take(identity.name, identity.ratePerMinute);
     if (!limited) {
       if (options.requests) bindToToken(options.requests, identity.name, token, c);
       return undefined;
     }
     // One line when a token goes over its limit, not one per refused request.
     if (limited.justLimited) {
-      options.logger.warn({ token_name: identity.name, client: clientAddress(c), limit_per_minute: identity.ratePerMinute }, 'token over its rate limit');
+      options.logger.warn(
+        { token_name: identity.name, client: clientAddress(c), limit_per_minute: identity.ratePerMinute },
+        'token over its rate limit',
+      );
     }
     c.header('Retry-After', String(limited.retryAfterSeconds));
-    return jsonError(c, 429, 'rate_limited', `Token "${identity.name}" may make ${identity.ratePerMinute} requests a minute; retry in ${limited.retryAfterSeconds} s.`);
+    return jsonError(
+      c,
+      429,
+      'rate_limited',
+      `Token "${identity.name}" may make ${identity.ratePerMinute} requests a minute; retry in ${limited.retryAfterSeconds} s.`,
+    );
   };
 }
 
@@ -150,7 +168,15 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   if (options.authenticate) {
     // Registered before every other route, so an unauthenticated request is refused before routing.
-    app.use('*', bearerAuth({ realm: SERVICE_NAME, authenticate: options.authenticate, onFailure: authFailureHandler(options), admit: tokenAccounting(options) }));
+    app.use(
+      '*',
+      bearerAuth({
+        realm: SERVICE_NAME,
+        authenticate: options.authenticate,
+        onFailure: authFailureHandler(options),
+        admit: tokenAccounting(options),
+      }),
+    );
   } else {
     app.use('*', (c, next) => {
       c.set('identity', UNAUTHENTICATED_IDENTITY);
@@ -163,7 +189,11 @@ export function createApp(options: AppOptions): Hono<Env> {
   app.all('/mcp', limitDeclaredBody(tooLarge), options.mcp);
   if (options.legacySse) {
     app.get('/sse', options.legacySse.connect);
-    app.post(LEGACY_MESSAGES_PATH, bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }), options.legacySse.message);
+    app.post(
+      LEGACY_MESSAGES_PATH,
+      bodyLimit({ maxSize: MAX_BODY_BYTES, onError: tooLarge }),
+      options.legacySse.message,
+    );
   }
   for (const path of OAUTH_ENDPOINTS) app.all(path, (c) => jsonError(c, 404, 'not_found', NO_OAUTH));
   app.notFound((c) => jsonError(c, 404, 'not_found', `No route for ${c.req.method} ${c.req.path}.`));

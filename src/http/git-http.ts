@@ -56,8 +56,12 @@ export function createGitHttp(options: GitHttpOptions): Hono<Env> {
     const presented = basicPassword(c.req.header('authorization'));
     if (presented === null || options.credentials.check(agent, presented) === null) {
       // git asks without a credential first, every time: only a wrong one is worth a line.
-      if (presented !== null) warn(agent, 'git authentication failed', { client: clientAddress(c), path: logText(c.req.path) });
-      return c.text(`fleet-mcp: git for agent "${agent}" needs its task's credential as the password\n`, 401, { 'WWW-Authenticate': REALM, 'Cache-Control': 'no-store' });
+      if (presented !== null)
+        warn(agent, 'git authentication failed', { client: clientAddress(c), path: logText(c.req.path) });
+      return c.text(`fleet-mcp: git for agent "${agent}" needs its task's credential as the password\n`, 401, {
+        'WWW-Authenticate': REALM,
+        'Cache-Control': 'no-store',
+      });
     }
     const repo = options.repoOf(agent);
     if (repo === null) return c.text(`fleet-mcp: agent "${agent}" has no repository here\n`, 404);
@@ -70,20 +74,30 @@ export function createGitHttp(options: GitHttpOptions): Hono<Env> {
     const git = startService(c, service, ['--advertise-refs'], []);
     git.stdin.end();
     const announce = pktLine(`# service=git-${service}\n`);
-    return answer(c, git, `application/x-git-${service}-advertisement`, Buffer.concat([announce, Buffer.from('0000')]), warn);
+    return answer(
+      c,
+      git,
+      `application/x-git-${service}-advertisement`,
+      Buffer.concat([announce, Buffer.from('0000')]),
+      warn,
+    );
   });
-  app.post('/:agent/git-upload-pack', (c) => serve(c, 'upload-pack', options.maxFetchRequestBytes ?? DEFAULT_MAX_FETCH_REQUEST_BYTES, warn));
+  app.post('/:agent/git-upload-pack', (c) =>
+    serve(c, 'upload-pack', options.maxFetchRequestBytes ?? DEFAULT_MAX_FETCH_REQUEST_BYTES, warn),
+  );
   app.post('/:agent/git-receive-pack', (c) => serve(c, 'receive-pack', maxPushBytes, warn));
   app.all('*', (c) => c.text('fleet-mcp: not a git smart HTTP request\n', 404));
   return app;
 }
 
 async function serve(c: Context<Env>, service: Service, maxBytes: number, warn: Warn): Promise<Response> {
-  if (c.req.header('content-type') !== `application/x-git-${service}-request`) return c.text(`fleet-mcp: expected Content-Type application/x-git-${service}-request\n`, 415);
+  if (c.req.header('content-type') !== `application/x-git-${service}-request`)
+    return c.text(`fleet-mcp: expected Content-Type application/x-git-${service}-request\n`, 415);
   const declared = Number(c.req.header('content-length') ?? 0);
   if (declared > maxBytes) return tooLarge(c, maxBytes);
   const encoding = (c.req.header('content-encoding') ?? '').toLowerCase();
-  if (!['', 'identity', 'gzip', 'x-gzip'].includes(encoding)) return c.text(`fleet-mcp: Content-Encoding ${logText(encoding)} is not supported; send gzip or none\n`, 415);
+  if (!['', 'identity', 'gzip', 'x-gzip'].includes(encoding))
+    return c.text(`fleet-mcp: Content-Encoding ${logText(encoding)} is not supported; send gzip or none\n`, 415);
   // The pack's own limit is git's (receive.maxInputSize), which tells the client; this one is the backstop.
   const body = decodedBody(c, encoding !== '' && encoding !== 'identity', maxBytes + MAX_COMMAND_SECTION_BYTES);
   if (service === 'upload-pack') {
@@ -93,7 +107,10 @@ async function serve(c: Context<Env>, service: Service, maxBytes: number, warn: 
   }
   const agent = c.req.param('agent')!;
   const reader = body[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
-  const section = await readCommandSection(reader).catch((error: Error) => ({ kind: 'malformed' as const, why: error.message }));
+  const section = await readCommandSection(reader).catch((error: Error) => ({
+    kind: 'malformed' as const,
+    why: error.message,
+  }));
   if (section.kind !== 'complete') {
     body.destroy();
     if (section.kind === 'too_large') return tooLarge(c, MAX_COMMAND_SECTION_BYTES);
@@ -105,7 +122,9 @@ async function serve(c: Context<Env>, service: Service, maxBytes: number, warn: 
     // Read to its end so the client, which sends its whole request first, gets the report rather than a broken pipe.
     await drain(reader).catch(() => undefined);
     c.header('Cache-Control', 'no-cache');
-    return c.body(new Uint8Array(refusalReport(refusals, section.capabilities)), 200, { 'Content-Type': 'application/x-git-receive-pack-result' });
+    return c.body(new Uint8Array(refusalReport(refusals, section.capabilities)), 200, {
+      'Content-Type': 'application/x-git-receive-pack-result',
+    });
   }
   const git = startService(c, service, [], ['-c', `receive.maxInputSize=${maxBytes}`]);
   feed(git, Readable.from(rest(section.head, reader)));
@@ -121,7 +140,10 @@ function judgePush(agent: string, commands: PushCommand[]): { ref: string; reaso
     return null;
   });
   if (reasons.every((reason) => reason === null)) return null;
-  return commands.map((command, index) => ({ ref: command.ref, reason: reasons[index] ?? 'fleet-mcp: not pushed, as this push names refs the agent may not change' }));
+  return commands.map((command, index) => ({
+    ref: command.ref,
+    reason: reasons[index] ?? 'fleet-mcp: not pushed, as this push names refs the agent may not change',
+  }));
 }
 
 type ReadSection =
@@ -176,10 +198,26 @@ function feed(git: ChildProcessWithoutNullStreams, body: Readable): void {
  * Runs `git <service> --stateless-rpc` on the agent's repository with the server's git hardening, no user or
  * system config, and none of the server's variables.
  */
-function startService(c: Context<Env>, service: Service, args: string[], config: string[]): ChildProcessWithoutNullStreams {
-  const env = { ...childEnv(process.env, {}), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null', GIT_TERMINAL_PROMPT: '0', GIT_NO_REPLACE_OBJECTS: '1' };
+function startService(
+  c: Context<Env>,
+  service: Service,
+  args: string[],
+  config: string[],
+): ChildProcessWithoutNullStreams {
+  const env = {
+    ...childEnv(process.env, {}),
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_TERMINAL_PROMPT: '0',
+    GIT_NO_REPLACE_OBJECTS: '1',
+  };
   const repo = c.get('repo');
-  const git = spawn('git', [...HARDENED, ...config, service, '--stateless-rpc', ...args, repo], { cwd: repo, env, timeout: SERVICE_TIMEOUT_MS, killSignal: 'SIGKILL' });
+  const git = spawn('git', [...HARDENED, ...config, service, '--stateless-rpc', ...args, repo], {
+    cwd: repo,
+    env,
+    timeout: SERVICE_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+  });
   // A client gone before the answer ends leaves nobody to read it.
   c.env?.outgoing?.once('close', () => {
     if (git.exitCode === null) git.kill('SIGKILL');
@@ -189,14 +227,25 @@ function startService(c: Context<Env>, service: Service, args: string[], config:
 }
 
 /** Streams git's answer, after `prefix`; git's complaints go to the log (they name refs, never a credential). */
-function answer(c: Context<Env>, git: ChildProcessWithoutNullStreams, contentType: string, prefix: Buffer | null, warn: Warn): Response {
+function answer(
+  c: Context<Env>,
+  git: ChildProcessWithoutNullStreams,
+  contentType: string,
+  prefix: Buffer | null,
+  warn: Warn,
+): Response {
   let stderr = '';
   git.stderr.on('data', (chunk: Buffer) => {
     if (stderr.length < 4096) stderr += chunk.toString('utf8');
   });
   git.on('close', (code, signal) => {
     if (code === 0) return;
-    warn(c.req.param('agent') ?? '', 'git service failed', { path: logText(c.req.path), code, signal, stderr: logText(stderr.trim(), 1000) });
+    warn(c.req.param('agent') ?? '', 'git service failed', {
+      path: logText(c.req.path),
+      code,
+      signal,
+      stderr: logText(stderr.trim(), 1000),
+    });
   });
   const output = prefix ? Readable.from(withPrefix(prefix, git.stdout)) : git.stdout;
   return new Response(Readable.toWeb(output) as ReadableStream, {
@@ -225,7 +274,10 @@ function limitedWarn(logger: Logger | undefined): Warn {
     if (previous !== undefined && now - previous < 60_000) return;
     if (last.size >= 1000) last.clear();
     last.set(key, now);
-    logger?.warn({ agent: logText(agent), ...fields }, `${message} (more for this agent within a minute are not logged)`);
+    logger?.warn(
+      { agent: logText(agent), ...fields },
+      `${message} (more for this agent within a minute are not logged)`,
+    );
   };
 }
 

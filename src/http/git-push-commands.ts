@@ -35,7 +35,11 @@ export function parseCommandSection(head: Buffer): CommandSection {
     offset += length;
     const nul = line.indexOf('\0');
     if (nul !== -1) {
-      if (commands.length === 0) capabilities = line.slice(nul + 1).split(' ').filter(Boolean);
+      if (commands.length === 0)
+        capabilities = line
+          .slice(nul + 1)
+          .split(' ')
+          .filter(Boolean);
       line = line.slice(0, nul);
     }
     if (SHALLOW.test(line)) continue;
@@ -62,7 +66,11 @@ const MAX_BAND_DATA = 65515;
  * side-band(-64k), as git then reads the report there.
  */
 export function refusalReport(refusals: { ref: string; reason: string }[], capabilities: string[]): Buffer {
-  const report = Buffer.concat([pktLine('unpack ok\n'), ...refusals.map(({ ref, reason }) => pktLine(`ng ${ref} ${reason}\n`)), Buffer.from(FLUSH)]);
+  const report = Buffer.concat([
+    pktLine('unpack ok\n'),
+    ...refusals.map(({ ref, reason }) => pktLine(`ng ${ref} ${reason}\n`)),
+    Buffer.from(FLUSH),
+  ]);
   if (!capabilities.includes('side-band-64k') && !capabilities.includes('side-band')) return report;
   const bandSize = capabilities.includes('side-band-64k') ? MAX_BAND_DATA : 995;
   const packets: Buffer[] = [];

@@ -70,7 +70,9 @@ export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
     // for, and the Host header is to be ignored; the URL is built from that target, so it is judged too.
     const target = new URL(c.req.url).host;
     if (!options.allowedHosts.has(hostOf(target))) {
-      return forbidden(`Forbidden: request target host ${shown(target)} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`);
+      return forbidden(
+        `Forbidden: request target host ${shown(target)} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`,
+      );
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && !originAllowed(origin, options)) {

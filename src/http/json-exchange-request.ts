@@ -1,5 +1,11 @@
 import { MAX_BATCH_SIZE } from '@modelcontextprotocol/sdk/server/requestBody.js';
-import { JSONRPCMessageSchema, SUPPORTED_PROTOCOL_VERSIONS, type JSONRPCMessage, type JSONRPCRequest, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import {
+  JSONRPCMessageSchema,
+  SUPPORTED_PROTOCOL_VERSIONS,
+  type JSONRPCMessage,
+  type JSONRPCRequest,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
 
 export interface JsonExchangeRequest {
   messages: JSONRPCMessage[];
@@ -41,7 +47,10 @@ function plainMessage(message: JSONRPCMessage): boolean {
   if (!('method' in message) || message.method === 'initialize' || message.method.startsWith('tasks/')) return false;
   const params = message.params as Params;
   if (params?.task !== undefined) return false;
-  return params?._meta === undefined || (params._meta.progressToken === undefined && params._meta['io.modelcontextprotocol/related-task'] === undefined);
+  return (
+    params?._meta === undefined ||
+    (params._meta.progressToken === undefined && params._meta['io.modelcontextprotocol/related-task'] === undefined)
+  );
 }
 
 /**
@@ -53,7 +62,9 @@ export function jsonExchangeOf(request: Request, parsedBody: unknown): JsonExcha
   if (request.method !== 'POST' || parsedBody === undefined || !plainHeaders(request.headers)) return undefined;
   const messages = parseMessages(parsedBody);
   if (!messages?.every(plainMessage)) return undefined;
-  const requestIds = messages.filter((message): message is JSONRPCRequest => 'id' in message).map((message) => message.id);
+  const requestIds = messages
+    .filter((message): message is JSONRPCRequest => 'id' in message)
+    .map((message) => message.id);
   if (requestIds.length === 0 || new Set(requestIds).size !== requestIds.length) return undefined;
   return { messages, requestIds };
 }

@@ -34,7 +34,13 @@ export function createLegacySse(deps: McpServerDeps, maxSessions = MAX_LEGACY_SE
 
   const connect = async (c: NodeContext): Promise<Response> => {
     if (sessions.size >= maxSessions) {
-      return c.json({ error: 'too_many_sessions', error_description: `At most ${maxSessions} /sse streams may be open at once; use /mcp, or retry later.` }, 503);
+      return c.json(
+        {
+          error: 'too_many_sessions',
+          error_description: `At most ${maxSessions} /sse streams may be open at once; use /mcp, or retry later.`,
+        },
+        503,
+      );
     }
     const identity = c.get('identity');
     const transport = new SSEServerTransport(LEGACY_MESSAGES_PATH, c.env.outgoing);
@@ -49,14 +55,23 @@ export function createLegacySse(deps: McpServerDeps, maxSessions = MAX_LEGACY_SE
     const session = sessions.get(c.req.query('sessionId') ?? '');
     // Another token's session is answered like an unknown one: a session id is no credential, and says nothing.
     if (!session || session.tokenName !== c.get('identity').name) {
-      return c.json({ error: 'unknown_session', error_description: 'No open /sse stream of this token has this sessionId; open GET /sse first.' }, 404);
+      return c.json(
+        {
+          error: 'unknown_session',
+          error_description: 'No open /sse stream of this token has this sessionId; open GET /sse first.',
+        },
+        404,
+      );
     }
     // The body limit in front has read the stream already (also a chunked one), so the parsed body is handed over.
     let parsed: unknown;
     try {
       parsed = JSON.parse(await c.req.text());
     } catch {
-      return c.json({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON.' }, id: null }, 400);
+      return c.json(
+        { jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: the body is not JSON.' }, id: null },
+        400,
+      );
     }
     await session.transport.handlePostMessage(c.env.incoming, c.env.outgoing, parsed);
     return RESPONSE_ALREADY_SENT;

@@ -29,15 +29,26 @@ function jsonRpcError(status: number, message: string, headers: Record<string, s
 
 /** GET (a server-to-client stream) and DELETE (ending a session) need a session to act on. */
 function methodNeedsSession(): Response {
-  return jsonRpcError(405, 'Method not allowed without a session: send Mcp-Session-Id (from the initialize answer), or use POST.', { Allow: 'POST' });
+  return jsonRpcError(
+    405,
+    'Method not allowed without a session: send Mcp-Session-Id (from the initialize answer), or use POST.',
+    { Allow: 'POST' },
+  );
 }
 
 /** The spec's answer for a session the server does not know (ended, expired, or another token's): start a new one. */
 function sessionNotFound(): Response {
-  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code: -32001, message: 'Session not found: send initialize again to start a new session.' }, id: null }), {
-    status: 404,
-    headers: { 'Content-Type': 'application/json' },
-  });
+  return new Response(
+    JSON.stringify({
+      jsonrpc: '2.0',
+      error: { code: -32001, message: 'Session not found: send initialize again to start a new session.' },
+      id: null,
+    }),
+    {
+      status: 404,
+      headers: { 'Content-Type': 'application/json' },
+    },
+  );
 }
 
 interface ToolCall {
@@ -55,14 +66,19 @@ function isInitialize(body: unknown): boolean {
 
 /** Whether any request asks for progress notifications, which only an event-stream answer can carry. */
 function wantsProgress(body: unknown): boolean {
-  return messagesOf(body).some((message) => (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !== undefined);
+  return messagesOf(body).some(
+    (message) =>
+      (message as { params?: { _meta?: { progressToken?: unknown } } } | null)?.params?._meta?.progressToken !==
+      undefined,
+  );
 }
 
 /** The tools/call requests in a JSON-RPC message or batch, with the agent each names, for scope checks and the log. */
 function toolCalls(body: unknown): ToolCall[] {
   const calls: ToolCall[] = [];
   for (const message of messagesOf(body)) {
-    if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call') continue;
+    if (typeof message !== 'object' || message === null || (message as { method?: unknown }).method !== 'tools/call')
+      continue;
     const params = (message as { params?: { name?: unknown; arguments?: Record<string, unknown> } }).params;
     if (typeof params?.name !== 'string') continue;
     const agent = params.arguments?.name;
@@ -107,10 +123,17 @@ function checkToolCalls(identity: TokenIdentity, body: unknown, logger: Logger):
  * a 2026-era MCP-Protocol-Version header; asking it about every 2025-era request would cost each such call.
  */
 async function isModernRequest(c: McpContext, request: Request, parsedBody: unknown): Promise<boolean> {
-  const claim = (parsedBody as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY];
+  const claim = (parsedBody as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[
+    PROTOCOL_VERSION_META_KEY
+  ];
   if (claim !== undefined) return true;
   const version = c.req.header('mcp-protocol-version');
-  if (parsedBody !== undefined && !Array.isArray(parsedBody) && (version === undefined || LEGACY_VERSIONS.includes(version))) return false;
+  if (
+    parsedBody !== undefined &&
+    !Array.isArray(parsedBody) &&
+    (version === undefined || LEGACY_VERSIONS.includes(version))
+  )
+    return false;
   return !(await isLegacyRequest(request, parsedBody, { maxRequestBodySize: MAX_BODY_BYTES }));
 }
 
@@ -121,12 +144,21 @@ const MAX_IDLE_POOLED_SERVERS = 32;
  * A request without a session: the common case (JSON-RPC requests, answered as JSON) by a pooled server, anything
  * else (initialize, progress, malformed input) by a fresh server and the SDK's transport, as before.
  */
-async function handleStateless(deps: McpServerDeps, pool: McpServerPool, identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response> {
+async function handleStateless(
+  deps: McpServerDeps,
+  pool: McpServerPool,
+  identity: TokenIdentity,
+  request: Request,
+  parsedBody: unknown,
+): Promise<Response> {
   const exchange = jsonExchangeOf(request, parsedBody);
   if (exchange) return jsonAnswer(await pool.answer(identity, exchange.messages, exchange.requestIds));
   const server = createMcpServer(deps, identity);
   const streamed = wantsProgress(parsedBody);
-  const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: !streamed });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    enableJsonResponse: !streamed,
+  });
   try {
     await server.connect(transport);
     return await transport.handleRequest(request, { parsedBody });
@@ -142,20 +174,30 @@ async function handleStateless(deps: McpServerDeps, pool: McpServerPool, identit
  * a fresh server. An initialize opens a session unless the cap is reached. Either way the server offers only the
  * tools the caller's token may call, and a call beyond its scope is refused with 403 before it reaches the server.
  */
-export function createMcpHandler(deps: McpServerDeps, sessions: McpSessions, logger: Logger): (c: McpContext) => Promise<Response> {
+export function createMcpHandler(
+  deps: McpServerDeps,
+  sessions: McpSessions,
+  logger: Logger,
+): (c: McpContext) => Promise<Response> {
   const pool = new McpServerPool({ deps, maxIdle: MAX_IDLE_POOLED_SERVERS });
   const modern = createModernHandler(deps, logger);
   return async (c) => {
     const identity = c.get('identity');
     const sessionId = c.req.header('mcp-session-id');
     if (sessionId === undefined && c.req.method !== 'POST') return methodNeedsSession();
-    const { request, parsedBody } = c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
+    const { request, parsedBody } =
+      c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
     const refusedCall = checkToolCalls(identity, parsedBody, logger);
     if (refusedCall) return refusedCall;
     if (c.req.method === 'POST' && (await isModernRequest(c, request, parsedBody))) {
       // A server with one tool is made only for a call of a tool there is: an unknown one gets the SDK's answer for it.
       const called = toolCalls(parsedBody)[0]?.tool;
-      return modern.fetch(request, identity, parsedBody, called !== undefined && isFleetTool(called) ? called : undefined);
+      return modern.fetch(
+        request,
+        identity,
+        parsedBody,
+        called !== undefined && isFleetTool(called) ? called : undefined,
+      );
     }
     const refused = refuseTaskCalls(parsedBody);
     if (refused) return refused;

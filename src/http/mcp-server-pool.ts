@@ -39,7 +39,11 @@ export class McpServerPool {
   constructor(private readonly options: McpServerPoolOptions) {}
 
   /** Serves one exchange on a server of this identity and resolves with the answers to its requests. */
-  async answer(identity: TokenIdentity, messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> {
+  async answer(
+    identity: TokenIdentity,
+    messages: readonly JSONRPCMessage[],
+    requestIds: readonly RequestId[],
+  ): Promise<JSONRPCMessage[]> {
     const key = identityKey(identity);
     const pooled = this.#take(key) ?? (await this.#build(identity));
     // Never throws: a server is held by one request at a time, and jsonExchangeOf refuses repeated ids.

@@ -54,12 +54,21 @@ export class McpSessions {
   /** Opens a session for an initialize request; undefined when the cap is reached and it is to be served statelessly. */
   async open(identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response | undefined> {
     if (this.#sessions.size >= this.options.maxSessions) {
-      this.options.logger.warn({ sessions: this.#sessions.size, token_name: identity.name }, 'session cap reached; serving this client without a session');
+      this.options.logger.warn(
+        { sessions: this.#sessions.size, token_name: identity.name },
+        'session cap reached; serving this client without a session',
+      );
       return undefined;
     }
     const server = createMcpServer(this.options.deps, identity);
     this.options.subscriptions.attach(server);
-    const session: Session = { transport: undefined!, server, tokenName: identity.name, lastActive: Date.now(), openStreams: 0 };
+    const session: Session = {
+      transport: undefined!,
+      server,
+      tokenName: identity.name,
+      lastActive: Date.now(),
+      openStreams: 0,
+    };
     session.transport = new SessionTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => void this.#sessions.set(id, session),
@@ -72,7 +81,8 @@ export class McpSessions {
     await server.connect(session.transport);
     const response = await session.transport.http.handleRequest(request, { parsedBody });
     // An initialize the SDK refused opened nothing: its server is not kept.
-    if (session.transport.sessionId === undefined || !this.#sessions.has(session.transport.sessionId)) await server.close();
+    if (session.transport.sessionId === undefined || !this.#sessions.has(session.transport.sessionId))
+      await server.close();
     return response;
   }
 
@@ -80,7 +90,11 @@ export class McpSessions {
    * Handles a request of an open session; `onStreamClosed` is given for a GET so its open stream keeps the session
    * alive. Requests that need no stream are answered as JSON, the rest as the SDK's transport answers them.
    */
-  async handle(session: Session, request: Request, parsedBody: unknown): Promise<{ response: Response; streamClosed?: () => void }> {
+  async handle(
+    session: Session,
+    request: Request,
+    parsedBody: unknown,
+  ): Promise<{ response: Response; streamClosed?: () => void }> {
     session.lastActive = Date.now();
     const exchange = jsonExchangeOf(request, parsedBody);
     const answered = exchange && session.transport.exchange(exchange.messages, exchange.requestIds);
@@ -109,9 +123,12 @@ export class McpSessions {
 
   private async closeIdle(): Promise<void> {
     const cutoff = Date.now() - this.options.idleMs;
-    const idle = [...this.#sessions.entries()].filter(([, session]) => session.openStreams === 0 && session.lastActive < cutoff);
+    const idle = [...this.#sessions.entries()].filter(
+      ([, session]) => session.openStreams === 0 && session.lastActive < cutoff,
+    );
     for (const [id] of idle) await this.forget(id);
-    if (idle.length > 0) this.options.logger.info({ closed: idle.length, open: this.#sessions.size }, 'closed idle MCP sessions');
+    if (idle.length > 0)
+      this.options.logger.info({ closed: idle.length, open: this.#sessions.size }, 'closed idle MCP sessions');
   }
 
   /** Ends every session, its streams with it, so a shutdown does not wait for clients that stay connected. */

@@ -20,7 +20,12 @@ function identityOf(authInfo: AuthInfo | undefined): TokenIdentity {
 
 export interface ModernHandler {
   /** Serves one request; `calledTool` names the tool of a tools/call, whose server then needs no other tool. */
-  fetch(request: Request, identity: TokenIdentity, parsedBody: unknown, calledTool: string | undefined): Promise<Response>;
+  fetch(
+    request: Request,
+    identity: TokenIdentity,
+    parsedBody: unknown,
+    calledTool: string | undefined,
+  ): Promise<Response>;
 }
 
 /** What the SDK reported while it served one request: refusals, or the fault behind its 500. */
@@ -42,7 +47,8 @@ export function createModernHandler(deps: McpServerDeps, logger: Logger): Modern
   // request it served (it reports within that request's async context) until its answer shows which it was.
   const exchanges = new AsyncLocalStorage<Exchange>();
   const handler: McpHttpHandler = createMcpHandler(
-    ({ authInfo, requestInfo }) => createModernMcpServer(deps, identityOf(authInfo), requestInfo && calledTools.get(requestInfo)),
+    ({ authInfo, requestInfo }) =>
+      createModernMcpServer(deps, identityOf(authInfo), requestInfo && calledTools.get(requestInfo)),
     {
       legacy: 'reject',
       bus: deps.events,
@@ -58,7 +64,9 @@ export function createModernHandler(deps: McpServerDeps, logger: Logger): Modern
     fetch: async (request, identity, parsedBody, calledTool) => {
       if (calledTool !== undefined) calledTools.set(request, calledTool);
       const exchange: Exchange = { identity, tool: calledTool, reported: [], answered: false };
-      const response = await exchanges.run(exchange, () => handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody }));
+      const response = await exchanges.run(exchange, () =>
+        handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody }),
+      );
       exchange.answered = true;
       return settle(response, exchange, logger);
     },
@@ -67,7 +75,10 @@ export function createModernHandler(deps: McpServerDeps, logger: Logger): Modern
 
 /** Logs what the SDK reported: a refusal at debug, the fault behind a 500 at error, whose id the answer then carries. */
 async function settle(response: Response, exchange: Exchange, logger: Logger): Promise<Response> {
-  const fault = response.status === 500 ? (exchange.reported.pop() ?? new Error('the MCP SDK answered 500 and reported no error')) : undefined;
+  const fault =
+    response.status === 500
+      ? (exchange.reported.pop() ?? new Error('the MCP SDK answered 500 and reported no error'))
+      : undefined;
   for (const error of exchange.reported) logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
   if (!fault) return response;
   const what = 'MCP 2026-07-28 request failed with an unexpected error';

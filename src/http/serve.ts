@@ -18,7 +18,11 @@ export interface ListenOptions {
  * A client that stalls is cut off: headers must arrive within FLEET_MCP_HEADERS_TIMEOUT (10 s) and the whole request
  * within 30 s. These bound receiving the request only, so long tool calls still have all the time they need to answer.
  */
-function serverOptions(headersTimeoutMs: number): { headersTimeout: number; requestTimeout: number; connectionsCheckingInterval: number } {
+function serverOptions(headersTimeoutMs: number): {
+  headersTimeout: number;
+  requestTimeout: number;
+  connectionsCheckingInterval: number;
+} {
   return { headersTimeout: headersTimeoutMs, requestTimeout: REQUEST_TIMEOUT_MS, connectionsCheckingInterval: 1_000 };
 }
 
@@ -94,7 +98,10 @@ function capConnections(server: ServerType, max: number): void {
 }
 
 export async function listen(options: ListenOptions): Promise<RunningServer> {
-  const server = createAdaptorServer({ fetch: options.app.fetch, serverOptions: serverOptions(options.headersTimeoutMs) });
+  const server = createAdaptorServer({
+    fetch: options.app.fetch,
+    serverOptions: serverOptions(options.headersTimeoutMs),
+  });
   capConnections(server, options.maxConnections);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -10,13 +10,17 @@ import { TASK_TOOL_NAMES } from '../mcp/fleet-tools.js';
 export function refuseTaskCalls(body: unknown): Response | undefined {
   for (const message of Array.isArray(body) ? body : [body]) {
     const call = message as { id?: unknown; method?: unknown; params?: { name?: unknown; task?: unknown } } | null;
-    if (call?.method !== 'tools/call' || call.params?.task === undefined || typeof call.params.name !== 'string') continue;
+    if (call?.method !== 'tools/call' || call.params?.task === undefined || typeof call.params.name !== 'string')
+      continue;
     if (TASK_TOOL_NAMES.includes(call.params.name)) continue;
     const text = `Tool "${logText(call.params.name, 64)}" does not run as a task: call it without "task" (only ${TASK_TOOL_NAMES.join(', ')} does).`;
-    return new Response(JSON.stringify({ jsonrpc: '2.0', id: call.id ?? null, error: { code: ErrorCode.MethodNotFound, message: text } }), {
-      status: 200,
-      headers: { 'Content-Type': 'application/json' },
-    });
+    return new Response(
+      JSON.stringify({ jsonrpc: '2.0', id: call.id ?? null, error: { code: ErrorCode.MethodNotFound, message: text } }),
+      {
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+      },
+    );
   }
   return undefined;
 }

@@ -48,7 +48,10 @@ export class TokenBoundRequests {
     }
     if (refused.length > 0) {
       const names = [...new Set(refused.map((bound) => bound.tokenName))];
-      this.options.logger.info({ token_names: names, requests: refused.length }, 'cut requests whose token is no longer accepted');
+      this.options.logger.info(
+        { token_names: names, requests: refused.length },
+        'cut requests whose token is no longer accepted',
+      );
     }
     this.arm();
   }

@@ -32,9 +32,16 @@ function logText(lines: readonly LogLine[]): string {
 
 function readAgent(fleet: Fleet, uri: URL, kind: AgentResourceKind): ReadResourceResult {
   const parsed = parseAgentResourceUri(uri.href);
-  if (!parsed) throw new Error(`Not an agent resource: ${uri.href}. Use fleet://agents/{name}/log or fleet://agents/{name}/state.`);
+  if (!parsed)
+    throw new Error(
+      `Not an agent resource: ${uri.href}. Use fleet://agents/{name}/log or fleet://agents/{name}/state.`,
+    );
   if (kind === 'state') {
-    return { contents: [{ uri: uri.href, mimeType: 'application/json', text: JSON.stringify(fleet.showAgent(parsed.name), null, 2) }] };
+    return {
+      contents: [
+        { uri: uri.href, mimeType: 'application/json', text: JSON.stringify(fleet.showAgent(parsed.name), null, 2) },
+      ],
+    };
   }
   const newestFirst = fleet.agentLog(parsed.name, { page: 1, pageSize: LOG_RESOURCE_LINES }).items;
   return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: logText([...newestFirst].reverse()) }] };
@@ -49,7 +56,13 @@ function template(fleet: Fleet, kind: AgentResourceKind): ResourceTemplate {
         mimeType: kind === 'state' ? 'application/json' : 'text/plain',
       })),
     }),
-    complete: { name: (value) => fleet.listAgents().map((agent) => agent.name).filter((name) => name.startsWith(value)) },
+    complete: {
+      name: (value) =>
+        fleet
+          .listAgents()
+          .map((agent) => agent.name)
+          .filter((name) => name.startsWith(value)),
+    },
   });
 }
 
@@ -71,7 +84,11 @@ export function registerAgentResources(server: McpServer, deps: FleetToolDeps): 
   server.registerResource(
     'agent-state',
     template(deps.fleet, 'state'),
-    { title: 'Agent state', description: 'The agent as show_agent returns it: status, where it works, its latest task.', mimeType: 'application/json' },
+    {
+      title: 'Agent state',
+      description: 'The agent as show_agent returns it: status, where it works, its latest task.',
+      mimeType: 'application/json',
+    },
     (uri) => readAgent(deps.fleet, uri, 'state'),
   );
 }

@@ -1,6 +1,9 @@
 import type { ServerOptions } from '@modelcontextprotocol/sdk/server/index.js';
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
-import type { CreateTaskRequestHandlerExtra, TaskRequestHandlerExtra } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
+import type {
+  CreateTaskRequestHandlerExtra,
+  TaskRequestHandlerExtra,
+} from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import { CancelTaskRequestSchema, ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { TokenIdentity } from '../auth/identity.js';
 import { grants } from '../auth/scopes.js';
@@ -23,9 +26,14 @@ export function mayCancelTasks(identity: TokenIdentity): boolean {
  * may be task-augmented; tasks/cancel only for a token that may cancel) and a task store holding that token's tasks
  * only, looked up in the process-wide registry on every use.
  */
-export function taskServerOptions(tasks: TaskRegistry, identity: TokenIdentity): Pick<ServerOptions, 'capabilities' | 'taskStore'> {
+export function taskServerOptions(
+  tasks: TaskRegistry,
+  identity: TokenIdentity,
+): Pick<ServerOptions, 'capabilities' | 'taskStore'> {
   return {
-    capabilities: { tasks: { list: {}, ...(mayCancelTasks(identity) ? { cancel: {} } : {}), requests: { tools: { call: {} } } } },
+    capabilities: {
+      tasks: { list: {}, ...(mayCancelTasks(identity) ? { cancel: {} } : {}), requests: { tools: { call: {} } } },
+    },
     taskStore: tasks.storeFor(identity.name),
   };
 }
@@ -67,7 +75,9 @@ export function registerTaskTool(server: McpServer, tool: AnyFleetTool, config: 
         if (!deps.tasks.isInline(deps.caller, taskId)) return { task: deps.tasks.start(deps.caller, taskId, work) };
         // A call that asked for no task: the SDK answers it by polling this task, so it is done before it is returned.
         try {
-          return { task: deps.tasks.settleInline(deps.caller, taskId, await callTool(tool, args, deps, v1CallContext(extra))) };
+          return {
+            task: deps.tasks.settleInline(deps.caller, taskId, await callTool(tool, args, deps, v1CallContext(extra))),
+          };
         } catch (error) {
           deps.tasks.dropInline(deps.caller, taskId);
           throw error;
@@ -75,7 +85,8 @@ export function registerTaskTool(server: McpServer, tool: AnyFleetTool, config: 
       },
       // Required by the SDK's task tool type, though this SDK answers tasks/get and tasks/result from the task store.
       getTask: async (_args: unknown, extra: TaskRequestHandlerExtra) => extra.taskStore.getTask(extra.taskId),
-      getTaskResult: async (_args: unknown, extra: TaskRequestHandlerExtra) => (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
+      getTaskResult: async (_args: unknown, extra: TaskRequestHandlerExtra) =>
+        (await extra.taskStore.getTaskResult(extra.taskId)) as CallToolResult,
     },
   );
 }

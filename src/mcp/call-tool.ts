@@ -40,15 +40,29 @@ export function taskPlan(tool: AnyFleetTool, args: Record<string, unknown>, deps
   };
   return {
     ttlMs,
-    work: { ...work, run: (signal) => guarded(() => work.run(signal), signal), cancel: () => guarded(() => work.cancel()) },
+    work: {
+      ...work,
+      run: (signal) => guarded(() => work.run(signal), signal),
+      cancel: () => guarded(() => work.cancel()),
+    },
   };
 }
 
 /** Throws an expected error on; logs any other and answers it as an internal error with the log line's id. */
-function unexpected(error: unknown, tool: AnyFleetTool, deps: FleetToolDeps, signal: AbortSignal | undefined): ToolErrorResult {
+function unexpected(
+  error: unknown,
+  tool: AnyFleetTool,
+  deps: FleetToolDeps,
+  signal: AbortSignal | undefined,
+): ToolErrorResult {
   // A call the client cancelled or left gets no answer, and its abort is no fault of the server.
   if (isExpectedError(error) || signal?.aborted) throw error;
-  const id = logInternalError(error, { logger: deps.logger, tokenName: deps.caller, tool: tool.name, what: 'tool call failed with an unexpected error' });
+  const id = logInternalError(error, {
+    logger: deps.logger,
+    tokenName: deps.caller,
+    tool: tool.name,
+    what: 'tool call failed with an unexpected error',
+  });
   return toolErrorResult(internalErrorText(id));
 }
 

@@ -9,7 +9,12 @@ const MERGE_KEY = 'merge_leftovers';
  * delete_agent: where the client can ask its user, work that deleting would lose is put to them instead of refused,
  * and a yes deletes with force. A no, or a client that cannot ask, gets the refusal.
  */
-export async function deleteConfirmed(fleet: Fleet, name: string, force: boolean, call: CallContext): Promise<DeletedAgent | Question> {
+export async function deleteConfirmed(
+  fleet: Fleet,
+  name: string,
+  force: boolean,
+  call: CallContext,
+): Promise<DeletedAgent | Question> {
   const answer = call.confirm?.(DELETE_KEY) ?? 'unasked';
   try {
     return await fleet.deleteAgent(name, { force: force || answer === 'confirmed' });
@@ -23,7 +28,12 @@ export async function deleteConfirmed(fleet: Fleet, name: string, force: boolean
  * merge_agent: where the client can ask its user, files the agent left uncommitted are put to them before they are
  * committed and landed with its work. A no refuses the merge; a client that cannot ask merges them, as before.
  */
-export async function mergeConfirmed(fleet: Fleet, name: string, request: MergeAgentRequest, call: CallContext): Promise<MergeAgentResult | Question> {
+export async function mergeConfirmed(
+  fleet: Fleet,
+  name: string,
+  request: MergeAgentRequest,
+  call: CallContext,
+): Promise<MergeAgentResult | Question> {
   const answer = call.confirm?.(MERGE_KEY) ?? 'unasked';
   const leftovers = answer === 'declined' || (answer === 'unasked' && call.confirm) ? 'refuse' : 'commit';
   try {

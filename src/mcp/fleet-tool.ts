@@ -64,7 +64,11 @@ export interface FleetTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodO
   input: I;
   output: O;
   annotations: ToolAnnotations;
-  handler(args: z.output<I>, deps: FleetToolDeps, call: CallContext): ToolOutcome<z.output<O>> | Promise<ToolOutcome<z.output<O>>>;
+  handler(
+    args: z.output<I>,
+    deps: FleetToolDeps,
+    call: CallContext,
+  ): ToolOutcome<z.output<O>> | Promise<ToolOutcome<z.output<O>>>;
   /** Present on a tool that may run as an MCP task: the work of such a task. */
   task?(args: z.output<I>, deps: FleetToolDeps): TaskPlan;
 }
@@ -98,15 +102,17 @@ const MAX_KEYS_SHOWN = 5;
  */
 export function strictArgs<S extends z.ZodRawShape>(tool: string, shape: S) {
   const known = Object.keys(shape).join(', ') || 'none';
-  return z.strictObject(shape, {
-    error: (issue) => {
-      if (issue.code !== 'unrecognized_keys') return undefined;
-      // The caller's keys, shortened: the line names them, it does not echo a flood back.
-      const shown = issue.keys.slice(0, MAX_KEYS_SHOWN).map((key) => JSON.stringify(key.slice(0, 64)));
-      const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : '';
-      return `Unknown argument${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more} for ${tool}; known: ${known}.`;
-    },
-  }).meta({ $schema: undefined }); // As in outputSchema (output-schemas.ts): no dialect URI repeated in every tool.
+  return z
+    .strictObject(shape, {
+      error: (issue) => {
+        if (issue.code !== 'unrecognized_keys') return undefined;
+        // The caller's keys, shortened: the line names them, it does not echo a flood back.
+        const shown = issue.keys.slice(0, MAX_KEYS_SHOWN).map((key) => JSON.stringify(key.slice(0, 64)));
+        const more = issue.keys.length > MAX_KEYS_SHOWN ? ` and ${issue.keys.length - MAX_KEYS_SHOWN} more` : '';
+        return `Unknown argument${issue.keys.length > 1 ? 's' : ''} ${shown.join(', ')}${more} for ${tool}; known: ${known}.`;
+      },
+    })
+    .meta({ $schema: undefined }); // As in outputSchema (output-schemas.ts): no dialect URI repeated in every tool.
 }
 
 export const agentNameArg = z.string();

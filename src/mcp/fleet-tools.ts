@@ -53,7 +53,9 @@ export function toolScope(name: string): Scope {
 }
 
 /** The tools that may run as MCP tasks. */
-export const TASK_TOOL_NAMES: readonly string[] = FLEET_TOOLS.filter((tool) => tool.task !== undefined).map((tool) => tool.name);
+export const TASK_TOOL_NAMES: readonly string[] = FLEET_TOOLS.filter((tool) => tool.task !== undefined).map(
+  (tool) => tool.name,
+);
 
 /** What an SDK's registerTool takes as a tool's config, in the shape both SDK generations share. */
 export interface ToolConfig {
@@ -66,7 +68,11 @@ export interface ToolConfig {
 
 /** The one method of an MCP server the tools are registered through: v1's and v2's McpServer both have it. */
 export interface ToolHost<Extra> {
-  registerTool(name: string, config: ToolConfig, handler: (args: Record<string, unknown>, extra: Extra) => Promise<ToolResult | ToolErrorResult>): unknown;
+  registerTool(
+    name: string,
+    config: ToolConfig,
+    handler: (args: Record<string, unknown>, extra: Extra) => Promise<ToolResult | ToolErrorResult>,
+  ): unknown;
 }
 
 export interface RegisterFleetToolsOptions<Extra> {
@@ -84,7 +90,13 @@ export interface RegisterFleetToolsOptions<Extra> {
 }
 
 function toolConfig(tool: AnyFleetTool): ToolConfig {
-  return { title: tool.title, description: tool.description, inputSchema: tool.input, outputSchema: tool.output, annotations: tool.annotations };
+  return {
+    title: tool.title,
+    description: tool.description,
+    inputSchema: tool.input,
+    outputSchema: tool.output,
+    annotations: tool.annotations,
+  };
 }
 
 /** Registers on `server` each tool the caller's scopes allow. */
@@ -95,6 +107,8 @@ export function registerFleetTools<Extra>(server: ToolHost<Extra>, options: Regi
       options.registerTaskTool(tool, toolConfig(tool));
       continue;
     }
-    server.registerTool(tool.name, toolConfig(tool), (args, extra) => callTool(tool, args, options.deps, options.callContext(extra), options.askUser));
+    server.registerTool(tool.name, toolConfig(tool), (args, extra) =>
+      callTool(tool, args, options.deps, options.callContext(extra), options.askUser),
+    );
   }
 }

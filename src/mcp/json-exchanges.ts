@@ -24,7 +24,11 @@ export class JsonExchanges {
   #open(requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
     if (requestIds.some((id) => this.#byRequest.has(id))) return undefined;
     return new Promise((done) => {
-      const exchange: Exchange = { answers: new Map(requestIds.map((id) => [id, undefined])), unanswered: requestIds.length, done };
+      const exchange: Exchange = {
+        answers: new Map(requestIds.map((id) => [id, undefined])),
+        unanswered: requestIds.length,
+        done,
+      };
       for (const id of requestIds) this.#byRequest.set(id, exchange);
     });
   }
@@ -82,7 +86,10 @@ export class JsonExchanges {
    */
   closeAll(): void {
     for (const id of [...this.#byRequest.keys()]) {
-      this.deliver({ jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed' } }, undefined);
+      this.deliver(
+        { jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed' } },
+        undefined,
+      );
     }
   }
 }

@@ -44,8 +44,7 @@ export const taskSchema = fields({
   files_changed: texts.nullable(),
   autocommit: nullableObject,
   final_message: nullableText,
-})
-
+});
 
 const agentFields = {
   name: text,
@@ -60,7 +59,11 @@ const agentFields = {
 };
 
 /** The agent, and how its latest task stands (more of it: show_agent_task_history). */
-export const agentShape = { ...agentFields, task_count: count, last_task: fields({ id: text, status: text, outcome: nullableText, reason: nullableText }).nullable() };
+export const agentShape = {
+  ...agentFields,
+  task_count: count,
+  last_task: fields({ id: text, status: text, outcome: nullableText, reason: nullableText }).nullable(),
+};
 
 /** The agent as the tools that act on it answer it: show_agent's value, these fields named. */
 export const agentBrief = fields({ name: text, status: text, status_reason: nullableText, last_task: nullableObject });

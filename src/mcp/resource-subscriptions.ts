@@ -1,6 +1,11 @@
 import type { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import type { ServerEventBus } from '@modelcontextprotocol/server';
-import { ErrorCode, McpError, SubscribeRequestSchema, UnsubscribeRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ErrorCode,
+  McpError,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import type { AgentChange, Fleet } from '../fleet/fleet.js';
 import { FleetError } from '../fleet/errors.js';
 import { agentKey } from '../fleet/agents/names.js';
@@ -80,7 +85,11 @@ export class ResourceSubscriptions {
 
   private subscription(uri: string): Subscription {
     const parsed = parseAgentResourceUri(uri);
-    if (!parsed) throw new McpError(ErrorCode.InvalidParams, `Cannot subscribe to ${uri}: use fleet://agents/{name}/log or fleet://agents/{name}/state.`);
+    if (!parsed)
+      throw new McpError(
+        ErrorCode.InvalidParams,
+        `Cannot subscribe to ${uri}: use fleet://agents/{name}/log or fleet://agents/{name}/state.`,
+      );
     try {
       return { key: agentKey(this.options.fleet.showAgent(parsed.name).name), kind: parsed.kind };
     } catch (error) {

@@ -55,7 +55,10 @@ export class SessionTransport implements Transport {
    * Answers these messages as JSON; undefined when the session has closed or one of the ids is already being
    * answered that way (the SDK's transport then answers as it would).
    */
-  exchange(messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
+  exchange(
+    messages: readonly JSONRPCMessage[],
+    requestIds: readonly RequestId[],
+  ): Promise<JSONRPCMessage[]> | undefined {
     if (this.#closed) return undefined;
     return this.#exchanges.exchange(messages, requestIds, this.onmessage);
   }

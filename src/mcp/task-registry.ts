@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { isTerminal, type CreateTaskOptions, type TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
+import {
+  isTerminal,
+  type CreateTaskOptions,
+  type TaskStore,
+} from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import { ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 
 export interface TaskLimits {
@@ -49,7 +53,10 @@ interface Entry {
 const LIST_PAGE_SIZE = 20;
 
 function notFound(taskId: string): McpError {
-  return new McpError(ErrorCode.InvalidParams, `Task not found: ${taskId} (it expired, or was never made with this token)`);
+  return new McpError(
+    ErrorCode.InvalidParams,
+    `Task not found: ${taskId} (it expired, or was never made with this token)`,
+  );
 }
 
 function errorResult(message: string): CallToolResult {
@@ -74,12 +81,12 @@ export class TaskRegistry {
     this.#sweep.unref();
   }
 
-
   /** The task store an MCP server answering for `owner` (a token name) uses: it sees that token's tasks only. */
   storeFor(owner: string): TaskStore {
     return {
       // The SDK makes a task for a call that did not ask for one too: it polls it for the plain answer.
-      createTask: async (params, _requestId, request) => this.#create(owner, params, (request.params as { task?: unknown } | undefined)?.task === undefined),
+      createTask: async (params, _requestId, request) =>
+        this.#create(owner, params, (request.params as { task?: unknown } | undefined)?.task === undefined),
       getTask: async (taskId) => {
         const entry = this.#find(owner, taskId);
         return entry ? this.#view(entry) : null;
@@ -122,7 +129,8 @@ export class TaskRegistry {
     entry.work = work;
     entry.stop = new AbortController();
     work.run(entry.stop.signal).then(
-      ({ result, message }) => this.#finish(entry, result.isError ? 'failed' : 'completed', message, Promise.resolve(result)),
+      ({ result, message }) =>
+        this.#finish(entry, result.isError ? 'failed' : 'completed', message, Promise.resolve(result)),
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
         this.#finish(entry, 'failed', message, Promise.resolve(errorResult(message)));
@@ -142,11 +150,18 @@ export class TaskRegistry {
       throw new McpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${entry.task.status}.`);
     }
     entry.stop?.abort();
-    const stopped = (entry.work ? entry.work.cancel() : Promise.resolve({ result: errorResult('Cancelled.'), message: 'Cancelled.' })).catch((error: unknown) => {
+    const stopped = (
+      entry.work ? entry.work.cancel() : Promise.resolve({ result: errorResult('Cancelled.'), message: 'Cancelled.' })
+    ).catch((error: unknown) => {
       const message = `Cancelled; stopping its work failed: ${error instanceof Error ? error.message : String(error)}`;
       return { result: errorResult(message), message };
     });
-    this.#finish(entry, 'cancelled', 'Cancelling.', stopped.then(({ result }) => result));
+    this.#finish(
+      entry,
+      'cancelled',
+      'Cancelling.',
+      stopped.then(({ result }) => result),
+    );
     const { message } = await stopped;
     entry.task = { ...entry.task, statusMessage: message, lastUpdatedAt: new Date(this.now()).toISOString() };
     return { ...entry.task };
@@ -168,7 +183,14 @@ export class TaskRegistry {
     const tasks = this.#tasksOf(owner);
     const created = new Date(this.now()).toISOString();
     const ttl = Math.min(params.ttl ?? this.limits.maxTtlMs, this.limits.maxTtlMs);
-    const task: Task = { taskId: randomUUID(), status: 'working', ttl, createdAt: created, lastUpdatedAt: created, pollInterval: this.limits.pollIntervalMs };
+    const task: Task = {
+      taskId: randomUUID(),
+      status: 'working',
+      ttl,
+      createdAt: created,
+      lastUpdatedAt: created,
+      pollInterval: this.limits.pollIntervalMs,
+    };
     const entry: Entry = { task, expiresAt: this.now() + ttl, inline };
     if (!inline) {
       const kept = [...tasks.values()].filter((other) => !other.inline);
@@ -200,7 +222,8 @@ export class TaskRegistry {
     let from = 0;
     if (cursor !== undefined) {
       from = listed.findIndex((entry) => entry.task.taskId === cursor) + 1;
-      if (from === 0) throw new McpError(ErrorCode.InvalidParams, `Unknown cursor: ${cursor}; list again from the start`);
+      if (from === 0)
+        throw new McpError(ErrorCode.InvalidParams, `Unknown cursor: ${cursor}; list again from the start`);
     }
     const page = listed.slice(from, from + LIST_PAGE_SIZE);
     const more = from + LIST_PAGE_SIZE < listed.length;
@@ -228,7 +251,8 @@ export class TaskRegistry {
   #working(owner: string, taskId: string): Entry {
     const entry = this.#find(owner, taskId);
     if (!entry) throw notFound(taskId);
-    if (isTerminal(entry.task.status)) throw new McpError(ErrorCode.InvalidParams, `Task ${taskId} has already ended (${entry.task.status}).`);
+    if (isTerminal(entry.task.status))
+      throw new McpError(ErrorCode.InvalidParams, `Task ${taskId} has already ended (${entry.task.status}).`);
     return entry;
   }
 

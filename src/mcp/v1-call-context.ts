@@ -10,6 +10,10 @@ export function v1CallContext(extra: RequestHandlerExtra<ServerRequest, ServerNo
     progress:
       progressToken === undefined
         ? undefined
-        : (progress, total, message) => extra.sendNotification({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
+        : (progress, total, message) =>
+            extra.sendNotification({
+              method: 'notifications/progress',
+              params: { progressToken, progress, total, message },
+            }),
   };
 }

@@ -24,7 +24,8 @@ export function startNotifier(options: NotifierOptions): () => void {
   const { fleet, settings, logger } = options;
   if (!settings.webhook && !settings.command) return () => {};
   const told = new Set<string>();
-  for (const agent of fleet.listAgents()) for (const task of recentTasks(fleet, agent.name)) if (ENDED_STATUSES.has(task.status)) told.add(task.id);
+  for (const agent of fleet.listAgents())
+    for (const task of recentTasks(fleet, agent.name)) if (ENDED_STATUSES.has(task.status)) told.add(task.id);
   return fleet.onChange((change) => {
     if (change.kind !== 'state') return;
     const agent = fleet.listAgents().find((candidate) => candidate.name.toLowerCase() === change.key);
@@ -32,7 +33,9 @@ export function startNotifier(options: NotifierOptions): () => void {
     for (const task of recentTasks(fleet, agent.name).reverse()) {
       if (!ENDED_STATUSES.has(task.status) || told.has(task.id)) continue;
       told.add(task.id);
-      void send(options, taskEndEvent(agent, task)).catch((error: Error) => logger.error({ reason: error.message }, 'notice failed'));
+      void send(options, taskEndEvent(agent, task)).catch((error: Error) =>
+        logger.error({ reason: error.message }, 'notice failed'),
+      );
     }
   });
 }
@@ -50,9 +53,15 @@ async function send(options: NotifierOptions, event: TaskEndEvent): Promise<void
       deliverWebhook(settings.webhook, body, options.delivery).then((result) => {
         // The URL is not logged: a webhook's path is often its secret.
         if (result.delivered) logger.debug({ ...fields, attempts: result.attempts }, 'webhook notice delivered');
-        else logger.warn({ ...fields, attempts: result.attempts, reason: result.lastError }, 'webhook notice not delivered');
+        else
+          logger.warn(
+            { ...fields, attempts: result.attempts, reason: result.lastError },
+            'webhook notice not delivered',
+          );
       }),
     settings.command &&
-      runNotifyCommand(settings.command, event, options.baseEnv).then((outcome) => logger.debug({ ...fields, outcome }, 'notice command ran')),
+      runNotifyCommand(settings.command, event, options.baseEnv).then((outcome) =>
+        logger.debug({ ...fields, outcome }, 'notice command ran'),
+      ),
   ]);
 }

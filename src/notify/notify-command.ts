@@ -19,8 +19,15 @@ export function runNotifyCommand(argv: string[], event: TaskEndEvent, baseEnv: N
       FLEET_NOTIFY_TASK_ID: event.task.id,
       FLEET_NOTIFY_STATUS: event.task.status,
     });
-    const child = spawn(argv[0]!, argv.slice(1), { env, stdio: ['pipe', 'ignore', 'ignore'], timeout: COMMAND_TIMEOUT_MS, killSignal: 'SIGKILL' });
-    child.once('error', (error) => resolve(`could not start: ${(error as NodeJS.ErrnoException).code ?? error.message}`));
+    const child = spawn(argv[0]!, argv.slice(1), {
+      env,
+      stdio: ['pipe', 'ignore', 'ignore'],
+      timeout: COMMAND_TIMEOUT_MS,
+      killSignal: 'SIGKILL',
+    });
+    child.once('error', (error) =>
+      resolve(`could not start: ${(error as NodeJS.ErrnoException).code ?? error.message}`),
+    );
     child.once('close', (code, signal) => resolve(signal ? `ended by ${signal}` : `exit code ${code}`));
     child.stdin.on('error', () => {});
     child.stdin.end(`${JSON.stringify(event)}\n`);

@@ -17,13 +17,26 @@ const duration = z.string().refine((text) => parseDuration(text) !== undefined, 
 export const notifyConfigSchema = z.strictObject({
   webhook: z
     .strictObject({
-      url: z.string().refine(isHttpUrl, { error: 'must be an http:// or https:// URL, e.g. https://hooks.example.com/fleet' }),
-      secret_file: z.string().startsWith('/', { error: 'must be an absolute path, e.g. /home/you/.config/fleet-mcp/webhook-secret' }).optional(),
-      max_attempts: z.number().int().min(1, { error: 'must be 1 to 10' }).max(10, { error: 'must be 1 to 10' }).optional(),
+      url: z
+        .string()
+        .refine(isHttpUrl, { error: 'must be an http:// or https:// URL, e.g. https://hooks.example.com/fleet' }),
+      secret_file: z
+        .string()
+        .startsWith('/', { error: 'must be an absolute path, e.g. /home/you/.config/fleet-mcp/webhook-secret' })
+        .optional(),
+      max_attempts: z
+        .number()
+        .int()
+        .min(1, { error: 'must be 1 to 10' })
+        .max(10, { error: 'must be 1 to 10' })
+        .optional(),
       first_retry_after: duration.optional(),
     })
     .optional(),
-  command: z.array(z.string().min(1)).min(1, { error: 'must name a program, e.g. ["/usr/local/bin/on-task-end"]' }).optional(),
+  command: z
+    .array(z.string().min(1))
+    .min(1, { error: 'must name a program, e.g. ["/usr/local/bin/on-task-end"]' })
+    .optional(),
 });
 export type NotifyConfig = z.infer<typeof notifyConfigSchema>;
 
@@ -78,7 +91,10 @@ export function resolveNotifySettings(config: NotifyConfig | undefined, env: Nod
 }
 
 function webhookFromEnv(url: string): NonNullable<NotifyConfig['webhook']> {
-  if (!isHttpUrl(url)) throw new ConfigError(`${WEBHOOK_URL_ENV} must be an http:// or https:// URL without user or password, e.g. https://hooks.example.com/fleet`);
+  if (!isHttpUrl(url))
+    throw new ConfigError(
+      `${WEBHOOK_URL_ENV} must be an http:// or https:// URL without user or password, e.g. https://hooks.example.com/fleet`,
+    );
   return { url };
 }
 
@@ -89,6 +105,8 @@ function readSecretFile(file: string): string {
     return readFileSync(file, 'utf8');
   } catch (error) {
     if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`cannot read notify.webhook.secret_file ${file}: ${(error as Error).message}; write the secret there (chmod 600)`);
+    throw new ConfigError(
+      `cannot read notify.webhook.secret_file ${file}: ${(error as Error).message}; write the secret there (chmod 600)`,
+    );
   }
 }

@@ -38,7 +38,11 @@ export function signPayload(secret: string, timestamp: number, body: string): st
  * Every attempt is signed afresh with its own timestamp, under one delivery id a receiver can deduplicate by.
  * Redirects are not followed: the signed payload goes to the configured URL only.
  */
-export async function deliverWebhook(settings: WebhookSettings, body: string, options: DeliveryOptions = {}): Promise<DeliveryResult> {
+export async function deliverWebhook(
+  settings: WebhookSettings,
+  body: string,
+  options: DeliveryOptions = {},
+): Promise<DeliveryResult> {
   const wait = options.sleep ?? sleep;
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const delivery = randomUUID();
@@ -79,5 +83,7 @@ function isRetryable(status: number): boolean {
 function networkError(error: unknown): string {
   const cause = (error as { cause?: { code?: string } }).cause;
   if (cause?.code) return cause.code;
-  return (error as Error).name === 'TimeoutError' ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s` : (error as Error).name;
+  return (error as Error).name === 'TimeoutError'
+    ? `no answer within ${ATTEMPT_TIMEOUT_MS / 1000} s`
+    : (error as Error).name;
 }

@@ -17,7 +17,11 @@ export async function diffCommand(name: string, flags: FleetFlags): Promise<void
     await out(`${first.text}\n`);
     let offset = first.structured.diff?.nextOffset ?? null;
     while (offset !== null) {
-      const changes = await fleet.call<Changes>('show_agent_changes', { name, diff_offset: offset, diff_limit_bytes: DIFF_PAGE_BYTES });
+      const changes = await fleet.call<Changes>('show_agent_changes', {
+        name,
+        diff_offset: offset,
+        diff_limit_bytes: DIFF_PAGE_BYTES,
+      });
       await out(`${(changes.diff?.parts ?? []).map((part) => part.text).join('\n')}\n`);
       offset = changes.diff?.nextOffset ?? null;
     }

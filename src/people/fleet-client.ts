@@ -32,12 +32,17 @@ export async function connectFleet(dataDir: string): Promise<FleetClient> {
   await hello(socket, target.path, dataDir);
   const client = new Client({ name: 'fleet-mcp-cli', version: VERSION });
   await lostFleetIsOneLine(dataDir, () => client.connect(new SocketTransport(socket)));
-  const callTool = (tool: string, args: Record<string, unknown>) => lostFleetIsOneLine(dataDir, () => toolResult(client, tool, args));
+  const callTool = (tool: string, args: Record<string, unknown>) =>
+    lostFleetIsOneLine(dataDir, () => toolResult(client, tool, args));
   return {
-    call: async <T>(tool: string, args: Record<string, unknown> = {}) => (await callTool(tool, args)).structuredContent as T,
+    call: async <T>(tool: string, args: Record<string, unknown> = {}) =>
+      (await callTool(tool, args)).structuredContent as T,
     answer: async <T>(tool: string, args: Record<string, unknown> = {}) => {
       const result = await callTool(tool, args);
-      return { structured: result.structuredContent as T, text: result.content.map((part) => part.text ?? '').join('\n') };
+      return {
+        structured: result.structuredContent as T,
+        text: result.content.map((part) => part.text ?? '').join('\n'),
+      };
     },
     close: () => client.close(),
   };
@@ -59,7 +64,9 @@ async function lostFleetIsOneLine<T>(dataDir: string, call: () => Promise<T>): P
     return await call();
   } catch (error) {
     if (isConfigError(error)) throw error;
-    throw new ConfigError(`the fleet on the data dir ${dataDir} stopped answering (${(error as Error).message}); see whether it runs: fleet-mcp status`);
+    throw new ConfigError(
+      `the fleet on the data dir ${dataDir} stopped answering (${(error as Error).message}); see whether it runs: fleet-mcp status`,
+    );
   }
 }
 
@@ -81,7 +88,9 @@ async function hello(socket: Socket, path: string, dataDir: string): Promise<voi
   const reply = replySchema.safeParse(safeJson(line));
   if (!reply.success) {
     socket.destroy();
-    throw new ConfigError(`the fleet on ${path} answered the attach hello wrongly; is it a fleet-mcp of another version? restart it`);
+    throw new ConfigError(
+      `the fleet on ${path} answered the attach hello wrongly; is it a fleet-mcp of another version? restart it`,
+    );
   }
   if ('fleet_mcp_refused' in reply.data) {
     socket.destroy();

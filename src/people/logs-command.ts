@@ -46,7 +46,9 @@ async function printNew(fleet: FleetClient, name: string, seen: number | null): 
   const shown = page.lines.slice(0, fresh).reverse();
   const skipped = fresh - shown.length;
   const text = [
-    ...(skipped > 0 ? [`... ${skipped} lines came faster than shown; \`fleet-mcp logs ${name}\` pages through them`] : []),
+    ...(skipped > 0
+      ? [`... ${skipped} lines came faster than shown; \`fleet-mcp logs ${name}\` pages through them`]
+      : []),
     ...shown.map((line) => `${line.time} ${line.stream} ${visible(line.text)}`),
   ];
   if (text.length > 0) await out(`${text.join('\n')}\n`);

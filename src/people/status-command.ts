@@ -52,7 +52,11 @@ export async function statusCommand(flags: StatusFlags): Promise<void> {
   const { rows, usage } = await withFleet(flags, async (fleet) => {
     const listed = await fleet.call<{ agents: ListedAgent[]; usage?: UsageReport }>('list_agents');
     const now = Date.now();
-    const shown = await Promise.all(listed.agents.map(async (agent) => row(agent, await fleet.call<ShownAgent>('show_agent', { name: agent.name }), now)));
+    const shown = await Promise.all(
+      listed.agents.map(async (agent) =>
+        row(agent, await fleet.call<ShownAgent>('show_agent', { name: agent.name }), now),
+      ),
+    );
     return { rows: shown, usage: listed.usage ?? null };
   });
   if (flags.json) {
@@ -67,14 +71,19 @@ export async function statusCommand(flags: StatusFlags): Promise<void> {
 /** One line for the fleet and one per project and per token that used anything. */
 function totals(usage: UsageReport): string {
   const lines = [`used in all: ${cost(usage.total)}`];
-  for (const [project, sum] of Object.entries(usage.by_project)) if (sum.tasks > 0) lines.push(`  project ${visible(project)}: ${cost(sum)}`);
-  for (const [token, sum] of Object.entries(usage.by_token)) if (sum.tasks > 0) lines.push(`  token ${visible(token)}: ${cost(sum)}`);
+  for (const [project, sum] of Object.entries(usage.by_project))
+    if (sum.tasks > 0) lines.push(`  project ${visible(project)}: ${cost(sum)}`);
+  for (const [token, sum] of Object.entries(usage.by_token))
+    if (sum.tasks > 0) lines.push(`  token ${visible(token)}: ${cost(sum)}`);
   return `\n${lines.join('\n')}\n`;
 }
 
 function row(agent: ListedAgent, shown: ShownAgent, now: number): AgentStatusRow {
   const task = shown.last_task;
-  const current = agent.current_task_id !== null && task?.id === agent.current_task_id ? { id: task.id, description: task.description } : null;
+  const current =
+    agent.current_task_id !== null && task?.id === agent.current_task_id
+      ? { id: task.id, description: task.description }
+      : null;
   return {
     name: agent.name,
     project: agent.project,
@@ -101,7 +110,8 @@ function table(rows: AgentStatusRow[]): string {
     ...(withCost ? [cost(agent.usage)] : []),
   ]);
   const widths = header.map((title, column) => Math.max(title.length, ...cells.map((line) => line[column]!.length)));
-  const format = (line: string[]): string => line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
+  const format = (line: string[]): string =>
+    line.map((cell, column) => (column === line.length - 1 ? cell : cell.padEnd(widths[column]!))).join('  ');
   return `${[header, ...cells].map(format).join('\n')}\n`;
 }
 

@@ -19,7 +19,9 @@ const MAX_ROUNDS = 5;
 
 export async function stopCommand(name: string | undefined, flags: StopFlags): Promise<void> {
   if ((flags.all === true) === (name !== undefined)) {
-    throw new ConfigError('name one agent to stop, or --all to stop every task, queued ones included: fleet-mcp stop NAME | fleet-mcp stop --all');
+    throw new ConfigError(
+      'name one agent to stop, or --all to stop every task, queued ones included: fleet-mcp stop NAME | fleet-mcp stop --all',
+    );
   }
   await withFleet(flags, async (fleet) => {
     if (name !== undefined) await out(line(await fleet.call<Brief>('cancel_agent_task', { name })));
@@ -43,7 +45,9 @@ async function stopAll(fleet: FleetClient): Promise<void> {
     for (const agent of queued) await cancel(fleet, agent.name);
     await Promise.all(active.filter((agent) => agent.status !== 'pending').map((agent) => cancel(fleet, agent.name)));
   }
-  throw new ConfigError(`tasks kept starting while stopping them ${MAX_ROUNDS} times; run fleet-mcp stop --all again, and stop whatever gives the fleet tasks`);
+  throw new ConfigError(
+    `tasks kept starting while stopping them ${MAX_ROUNDS} times; run fleet-mcp stop --all again, and stop whatever gives the fleet tasks`,
+  );
 }
 
 /** Cancels the agent's task; one that ended meanwhile is not an error here. */

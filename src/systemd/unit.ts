@@ -63,11 +63,15 @@ function service(options: UnitOptions): string[] {
 function hardening(options: UnitOptions): string[] {
   return [
     '# Sandbox: the system is read-only except the paths agents and the server write to.',
-    ...(options.kind === 'user' ? ['# The per-user manager can only set up the mount sandbox inside a user namespace.', 'PrivateUsers=yes'] : []),
+    ...(options.kind === 'user'
+      ? ['# The per-user manager can only set up the mount sandbox inside a user namespace.', 'PrivateUsers=yes']
+      : []),
     'NoNewPrivileges=yes',
     'PrivateTmp=yes',
     'ProtectSystem=strict',
-    ...options.writablePaths.map(({ path, optional }) => `ReadWritePaths=${optional ? '-' : ''}${unitWord(path, 'the writable path')}`),
+    ...options.writablePaths.map(
+      ({ path, optional }) => `ReadWritePaths=${optional ? '-' : ''}${unitWord(path, 'the writable path')}`,
+    ),
     'ProtectKernelTunables=yes',
     'ProtectKernelModules=yes',
     'ProtectControlGroups=yes',

@@ -11,7 +11,8 @@ export async function containerRecords(client: EngineClient, id: string): Promis
 }
 
 export async function containerLeftovers(client: EngineClient, server: string): Promise<unknown[]> {
-  return (await client.json<unknown[]>('GET', '/containers/json', { query: { all: 1, filters: byServer(server) } })).body;
+  return (await client.json<unknown[]>('GET', '/containers/json', { query: { all: 1, filters: byServer(server) } }))
+    .body;
 }
 
 /** The service, its tasks and their containers as the engine records them. */
@@ -23,7 +24,8 @@ export async function serviceRecords(client: EngineClient, id: string): Promise<
   const containers = [];
   for (const task of tasks.body) {
     const containerId = task.Status.ContainerStatus?.ContainerID;
-    if (containerId) containers.push((await client.json('GET', `/containers/${containerId}/json`, { accept: [404] })).body);
+    if (containerId)
+      containers.push((await client.json('GET', `/containers/${containerId}/json`, { accept: [404] })).body);
   }
   return JSON.stringify([service.body, tasks.body, containers]);
 }

@@ -22,7 +22,10 @@ const spec: RemoteTaskSpec = {
 };
 
 async function startError(start: Promise<unknown>): Promise<string> {
-  const error = await start.then(() => null, (caught: unknown) => caught);
+  const error = await start.then(
+    () => null,
+    (caught: unknown) => caught,
+  );
   expect(error).toBeInstanceOf(RuntimeError);
   return (error as Error).message;
 }
@@ -56,7 +59,9 @@ describe('an engine that does not answer gets one line with the address, the cau
   });
 
   test('TLS asked for without certificates, and an address of no known kind', () => {
-    expect(() => parseEngineAddress('tcp://127.0.0.1:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'no-certs') })).toThrow(
+    expect(() =>
+      parseEngineAddress('tcp://127.0.0.1:2376', { DOCKER_TLS_VERIFY: '1', DOCKER_CERT_PATH: join(dir, 'no-certs') }),
+    ).toThrow(
       new EngineAddressError(
         `engine at tcp://127.0.0.1:2376 needs TLS but ${join(dir, 'no-certs', 'ca.pem')} cannot be read (ENOENT): set DOCKER_CERT_PATH to the folder with ca.pem, cert.pem and key.pem`,
       ),

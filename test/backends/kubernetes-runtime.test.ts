@@ -3,7 +3,12 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LABELS, RuntimeError, type RemoteTaskSpec, type TaskHandle } from '../../src/fleet/backends/remote/agent-runtime.js';
+import {
+  LABELS,
+  RuntimeError,
+  type RemoteTaskSpec,
+  type TaskHandle,
+} from '../../src/fleet/backends/remote/agent-runtime.js';
 import { KubernetesRuntime } from '../../src/fleet/backends/kubernetes/kubernetes-runtime.js';
 import { writeKubeconfig } from '../fakes/kube-api-server.js';
 import { ABSENT_IMAGE, REAL_KUBECONFIG, startTestCluster, type TestCluster } from '../helpers/kube-cluster.js';
@@ -28,7 +33,13 @@ afterAll(async () => {
 });
 
 function newRuntime(kubeconfig = cluster.kubeconfig): KubernetesRuntime {
-  return new KubernetesRuntime({ kubeconfig, context: null, namespace: cluster.namespace, runAsUser: 1000, pollMs: 100 });
+  return new KubernetesRuntime({
+    kubeconfig,
+    context: null,
+    namespace: cluster.namespace,
+    runAsUser: 1000,
+    pollMs: 100,
+  });
 }
 
 function taskSpec(script: string, overrides: Partial<RemoteTaskSpec> = {}): RemoteTaskSpec {
@@ -64,7 +75,8 @@ function follow(task: TaskHandle) {
     close,
     text: () => text,
     streams,
-    holds: (needle: string) => new Promise<void>((resolve) => (text.includes(needle) ? resolve() : waiters.push({ needle, resolve }))),
+    holds: (needle: string) =>
+      new Promise<void>((resolve) => (text.includes(needle) ? resolve() : waiters.push({ needle, resolve }))),
   };
 }
 
@@ -99,11 +111,18 @@ describe('kubernetes runtime', () => {
         'sha256sum "$FLEET_SECRETS_DIR/API_KEY" | cut -c1-64',
         'cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>/dev/null || echo no-api-token',
         'env | grep -c sk- || true',
-        mounts.length ? 'cat /run/fleet-tools/tool; touch /run/fleet-tools/x 2>/dev/null || echo mount-read-only' : 'true',
+        mounts.length
+          ? 'cat /run/fleet-tools/tool; touch /run/fleet-tools/x 2>/dev/null || echo mount-read-only'
+          : 'true',
         'echo to-stderr >&2',
         'exit 3',
       ].join('; '),
-      { env: { FLEET_ROLE: 'coder' }, secrets: { API_KEY: secret }, limits: { cpus: 1.5, memoryBytes: 256 * 1024 * 1024, pids: 128 }, readOnlyMounts: mounts },
+      {
+        env: { FLEET_ROLE: 'coder' },
+        secrets: { API_KEY: secret },
+        limits: { cpus: 1.5, memoryBytes: 256 * 1024 * 1024, pids: 128 },
+        readOnlyMounts: mounts,
+      },
     );
     const runtime = newRuntime();
     expect(await runtime.problem()).toBeNull();
@@ -129,27 +148,62 @@ describe('kubernetes runtime', () => {
     const [pod] = await cluster.list('pods', selectorOf(spec));
     const [stored] = await cluster.list('secrets', selectorOf(spec));
     expect(job!.metadata.name).toBe(task.id);
-    expect(job!.metadata.labels).toMatchObject({ [LABELS.server]: server, [LABELS.agent]: 'kube-agent', [LABELS.task]: spec.labels.task });
+    expect(job!.metadata.labels).toMatchObject({
+      [LABELS.server]: server,
+      [LABELS.agent]: 'kube-agent',
+      [LABELS.task]: spec.labels.task,
+    });
     expect(job!.spec.backoffLimit).toBe(0);
     expect(job!.spec.ttlSecondsAfterFinished).toBeUndefined();
     const podSpec = pod!.spec;
     expect(pod!.metadata.labels).toMatchObject({ [LABELS.server]: server, [LABELS.task]: spec.labels.task });
-    expect(podSpec).toMatchObject({ restartPolicy: 'Never', automountServiceAccountToken: false, enableServiceLinks: false, shareProcessNamespace: true });
+    expect(podSpec).toMatchObject({
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      shareProcessNamespace: true,
+    });
     expect(podSpec.hostNetwork ?? false).toBe(false);
-    expect(podSpec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, seccompProfile: { type: 'RuntimeDefault' } });
+    expect(podSpec.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      runAsUser: 1000,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
     const container = podSpec.containers[0];
-    expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, privileged: false, capabilities: { drop: ['ALL'] } });
-    expect(container.resources).toEqual({ limits: { cpu: '1500m', memory: '268435456' }, requests: { cpu: '1500m', memory: '268435456' } });
+    expect(container.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(container.resources).toEqual({
+      limits: { cpu: '1500m', memory: '268435456' },
+      requests: { cpu: '1500m', memory: '268435456' },
+    });
     expect(container.env).toContainEqual({ name: 'FLEET_ROLE', value: 'coder' });
-    expect(podSpec.volumes).toContainEqual(expect.objectContaining({ secret: expect.objectContaining({ secretName: task.id }) }));
-    expect(container.volumeMounts.map((mount: { mountPath: string; readOnly: boolean }) => [mount.mountPath, mount.readOnly])).toEqual([
-      ['/var/run/fleet-secrets', true],
-      ...mounts.map((mount) => [mount.target, true]),
+    expect(podSpec.volumes).toContainEqual(
+      expect.objectContaining({ secret: expect.objectContaining({ secretName: task.id }) }),
+    );
+    expect(
+      container.volumeMounts.map((mount: { mountPath: string; readOnly: boolean }) => [
+        mount.mountPath,
+        mount.readOnly,
+      ]),
+    ).toEqual([['/var/run/fleet-secrets', true], ...mounts.map((mount) => [mount.target, true])]);
+    expect(stored!.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Job', name: task.id, uid: job!.metadata.uid }),
     ]);
-    expect(stored!.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Job', name: task.id, uid: job!.metadata.uid })]);
     expect(Object.keys(stored!.data)).toEqual(['API_KEY']);
-    for (const [what, text] of [['job', JSON.stringify(job)], ['pod', JSON.stringify(pod)], ['log', lines]] as const) {
-      expect(text.includes(secret) || text.includes(Buffer.from(secret).toString('base64')), `${what} shows the secret`).toBe(false);
+    for (const [what, text] of [
+      ['job', JSON.stringify(job)],
+      ['pod', JSON.stringify(pod)],
+      ['log', lines],
+    ] as const) {
+      expect(
+        text.includes(secret) || text.includes(Buffer.from(secret).toString('base64')),
+        `${what} shows the secret`,
+      ).toBe(false);
     }
 
     await task.remove();
@@ -173,7 +227,10 @@ describe('kubernetes runtime', () => {
     expect(hostPod!.spec).toMatchObject({ hostNetwork: true, dnsPolicy: 'ClusterFirstWithHostNet' });
     expect(nonePod!.spec.hostNetwork ?? false).toBe(false);
     const [policy] = await cluster.list('networkpolicies', `${LABELS.task}=${none.labels.task}`);
-    expect(policy!.spec).toMatchObject({ podSelector: { matchLabels: { [LABELS.task]: none.labels.task } }, policyTypes: ['Ingress', 'Egress'] });
+    expect(policy!.spec).toMatchObject({
+      podSelector: { matchLabels: { [LABELS.task]: none.labels.task } },
+      policyTypes: ['Ingress', 'Egress'],
+    });
     expect(policy!.spec.ingress ?? []).toEqual([]);
     expect(policy!.spec.egress ?? []).toEqual([]);
     expect(await cluster.list('networkpolicies', `${LABELS.task}=${host.labels.task}`)).toEqual([]);
@@ -198,9 +255,15 @@ describe('kubernetes runtime', () => {
     expect(await cluster.list('jobs', selectorOf(spec))).toEqual([]);
     for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
     if (cluster.fake) {
-      const deletes = cluster.fake.requests.filter((request) => request.startsWith('DELETE') && request.includes(task.id));
-      expect(deletes[0]).toMatch(new RegExp(`^DELETE /api/v1/namespaces/${cluster.namespace}/pods/${task.id}-\\w+\\?gracePeriodSeconds=10$`));
-      expect(deletes[1]).toBe(`DELETE /apis/batch/v1/namespaces/${cluster.namespace}/jobs/${task.id}?propagationPolicy=Background`);
+      const deletes = cluster.fake.requests.filter(
+        (request) => request.startsWith('DELETE') && request.includes(task.id),
+      );
+      expect(deletes[0]).toMatch(
+        new RegExp(`^DELETE /api/v1/namespaces/${cluster.namespace}/pods/${task.id}-\\w+\\?gracePeriodSeconds=10$`),
+      );
+      expect(deletes[1]).toBe(
+        `DELETE /apis/batch/v1/namespaces/${cluster.namespace}/jobs/${task.id}?propagationPolicy=Background`,
+      );
     }
     expect((await task.exit()).error).toBeNull();
     await task.remove();
@@ -208,7 +271,9 @@ describe('kubernetes runtime', () => {
   });
 
   fakeOnly('reports a container the OOM killer ended as oomKilled', async () => {
-    const spec = taskSpec('echo ready; sleep 300', { limits: { cpus: null, memoryBytes: 64 * 1024 * 1024, pids: null } });
+    const spec = taskSpec('echo ready; sleep 300', {
+      limits: { cpus: null, memoryBytes: 64 * 1024 * 1024, pids: null },
+    });
     const task = await newRuntime().start(spec);
     const output = follow(task);
     await output.holds('ready');
@@ -218,13 +283,19 @@ describe('kubernetes runtime', () => {
     await task.remove();
   });
 
-  fakeOnly('reports a pod the kubelet evicted with the eviction\'s reason', async () => {
+  fakeOnly("reports a pod the kubelet evicted with the eviction's reason", async () => {
     const spec = taskSpec('echo ready; sleep 300');
     const task = await newRuntime().start(spec);
     await follow(task).holds('ready');
     const [pod] = await cluster.list('pods', selectorOf(spec));
     cluster.fake!.evict(pod!.metadata.name);
-    expect(await task.exit()).toEqual({ exitCode: 137, oomKilled: false, error: expect.stringMatching(/^kubernetes evicted the task's pod \(The node was low on resource: memory\..*\); give the node more room/) });
+    expect(await task.exit()).toEqual({
+      exitCode: 137,
+      oomKilled: false,
+      error: expect.stringMatching(
+        /^kubernetes evicted the task's pod \(The node was low on resource: memory\..*\); give the node more room/,
+      ),
+    });
     await task.remove();
   });
 
@@ -259,7 +330,11 @@ describe('kubernetes runtime', () => {
     const found = await newRuntime().find(server);
     const [passed, failed] = specs.map((spec) => found.find((task) => task.labels.task === spec.labels.task)!);
     expect(await passed!.exit()).toEqual({ exitCode: 0, oomKilled: false, error: null });
-    expect(await failed!.exit()).toEqual({ exitCode: null, oomKilled: false, error: expect.stringMatching(/^kubernetes failed the task's Job and its pod is gone \(BackoffLimitExceeded: /) });
+    expect(await failed!.exit()).toEqual({
+      exitCode: null,
+      oomKilled: false,
+      error: expect.stringMatching(/^kubernetes failed the task's Job and its pod is gone \(BackoffLimitExceeded: /),
+    });
     await Promise.all([passed!.remove(), failed!.remove()]);
     for (const spec of specs) await expectNothingLeft(spec);
   });
@@ -269,21 +344,29 @@ describe('kubernetes runtime', () => {
     const kubeconfig = writeKubeconfig(cluster.dir, { server: url, token: 'test-token', ca: null });
     const runtime = newRuntime(kubeconfig);
     const problem = await runtime.problem();
-    expect(problem).toMatch(new RegExp(`^kubernetes API at ${url} \\(context fake\\) is unreachable while listing Jobs in namespace \\S+: .*ECONNREFUSED.*; start the cluster`));
+    expect(problem).toMatch(
+      new RegExp(
+        `^kubernetes API at ${url} \\(context fake\\) is unreachable while listing Jobs in namespace \\S+: .*ECONNREFUSED.*; start the cluster`,
+      ),
+    );
     expect(problem).not.toContain('\n');
     await expect(runtime.start(taskSpec('true'))).rejects.toThrow(RuntimeError);
   });
 
   fakeOnly('an API server whose certificate the kubeconfig does not trust is one line', async () => {
     const problem = await newRuntime(cluster.fake!.writeKubeconfig(cluster.dir, { trustCa: false })).problem();
-    expect(problem).toMatch(/^kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(context fake\) is not trusted while listing Jobs .*certificate.*; set the cluster's certificate-authority-data/);
+    expect(problem).toMatch(
+      /^kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(context fake\) is not trusted while listing Jobs .*certificate.*; set the cluster's certificate-authority-data/,
+    );
     expect(problem).not.toContain('\n');
   });
 
   fakeOnly('a refused credential (401) is one line and starts nothing', async () => {
     const runtime = newRuntime(cluster.fake!.writeKubeconfig(cluster.dir, { token: 'stale-token' }));
     const problem = await runtime.problem();
-    expect(problem).toMatch(/^kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(context fake\) refused the credentials while listing Jobs .*\(401 Unauthorized\); renew the context's token/);
+    expect(problem).toMatch(
+      /^kubernetes API at https:\/\/127\.0\.0\.1:\d+ \(context fake\) refused the credentials while listing Jobs .*\(401 Unauthorized\); renew the context's token/,
+    );
     expect(problem).not.toContain('\n');
     const spec = taskSpec('true');
     const error = await runtime.start(spec).catch((caught: unknown) => caught);
@@ -313,7 +396,9 @@ describe('kubernetes runtime', () => {
     const ended = await task.exit();
     await output.done;
     expect(ended.exitCode).toBeNull();
-    expect(ended.error).toMatch(/^kubernetes cannot pull image "fleet-test\/absent:1" \((ErrImagePull|ImagePullBackOff): .*\); load the image into the cluster's nodes/);
+    expect(ended.error).toMatch(
+      /^kubernetes cannot pull image "fleet-test\/absent:1" \((ErrImagePull|ImagePullBackOff): .*\); load the image into the cluster's nodes/,
+    );
     expect(ended.error).not.toContain('\n');
     expect(output.text()).toBe('');
     await expectNothingLeft(spec);
@@ -321,12 +406,32 @@ describe('kubernetes runtime', () => {
 
   it('refuses in one line, before calling the API, what Kubernetes could not hold', async () => {
     const runtime = newRuntime();
-    await expect(runtime.start(taskSpec('true', { labels: { server, agent: 'trailing-', task: 'tx' } }))).rejects.toThrow(/label io\.fleet-mcp\.agent="trailing-" is not a Kubernetes label value/);
-    await expect(runtime.start(taskSpec('true', { network: 'bridge' }))).rejects.toThrow(/network "bridge" is not one a pod can join; use "none"/);
-    await expect(runtime.start(taskSpec('true', { secrets: { 'A/B': 'x' } }))).rejects.toThrow(/secret name "A\/B" cannot be a Secret key/);
-    const wrongContext = new KubernetesRuntime({ kubeconfig: cluster.kubeconfig, context: 'nope', namespace: cluster.namespace, runAsUser: 1000, pollMs: 100 });
+    await expect(
+      runtime.start(taskSpec('true', { labels: { server, agent: 'trailing-', task: 'tx' } })),
+    ).rejects.toThrow(/label io\.fleet-mcp\.agent="trailing-" is not a Kubernetes label value/);
+    await expect(runtime.start(taskSpec('true', { network: 'bridge' }))).rejects.toThrow(
+      /network "bridge" is not one a pod can join; use "none"/,
+    );
+    await expect(runtime.start(taskSpec('true', { secrets: { 'A/B': 'x' } }))).rejects.toThrow(
+      /secret name "A\/B" cannot be a Secret key/,
+    );
+    const wrongContext = new KubernetesRuntime({
+      kubeconfig: cluster.kubeconfig,
+      context: 'nope',
+      namespace: cluster.namespace,
+      runAsUser: 1000,
+      pollMs: 100,
+    });
     expect(await wrongContext.problem()).toMatch(/^kubernetes backend: context "nope" is not in .*; use one of: /);
-    const noNamespace = new KubernetesRuntime({ kubeconfig: cluster.kubeconfig, context: null, namespace: 'fleet-absent-namespace', runAsUser: 1000, pollMs: 100 });
-    await expect(noNamespace.start(taskSpec('true'))).rejects.toThrow(/has no such namespace while creating Job .*; create the namespace/);
+    const noNamespace = new KubernetesRuntime({
+      kubeconfig: cluster.kubeconfig,
+      context: null,
+      namespace: 'fleet-absent-namespace',
+      runAsUser: 1000,
+      pollMs: 100,
+    });
+    await expect(noNamespace.start(taskSpec('true'))).rejects.toThrow(
+      /has no such namespace while creating Job .*; create the namespace/,
+    );
   });
 });

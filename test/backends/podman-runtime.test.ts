@@ -12,25 +12,28 @@ test.runIf(missing !== null && process.env.CI === 'true')('the engine is install
   throw new Error(missing!);
 });
 
-describe.skipIf(missing !== null)(`Podman containers through its Docker API${missing ? ` (skipped: ${missing})` : ''}`, () => {
-  let engine: PrivateEngine;
-  beforeAll(async () => {
-    engine = await startPodman();
-    importFakeImage(engine, 'podman');
-    console.log(`podman system service answered after ${engine.startMs} ms`);
-  }, 90_000);
-  afterAll(async () => {
-    await engine?.stop();
-  }, 60_000);
+describe.skipIf(missing !== null)(
+  `Podman containers through its Docker API${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    let engine: PrivateEngine;
+    beforeAll(async () => {
+      engine = await startPodman();
+      importFakeImage(engine, 'podman');
+      console.log(`podman system service answered after ${engine.startMs} ms`);
+    }, 90_000);
+    afterAll(async () => {
+      await engine?.stop();
+    }, 60_000);
 
-  const client = () => new EngineClient({ host: engine.host });
-  runtimeContract({
-    runtime: () => new DockerRuntime({ kind: 'podman', host: engine.host }),
-    network: 'none',
-    records: (handle: TaskHandle) => containerRecords(client(), handle.id),
-    leftovers: (server: string) => containerLeftovers(client(), server),
-    // Podman 4.3 learns of an OOM kill from conmon, which on this cgroup v1 host records none: State.OOMKilled stays
-    // false though the kernel logged the kill. The limit itself holds (exit 137).
-    recordsOomKill: false,
-  });
-});
+    const client = () => new EngineClient({ host: engine.host });
+    runtimeContract({
+      runtime: () => new DockerRuntime({ kind: 'podman', host: engine.host }),
+      network: 'none',
+      records: (handle: TaskHandle) => containerRecords(client(), handle.id),
+      leftovers: (server: string) => containerLeftovers(client(), server),
+      // Podman 4.3 learns of an OOM kill from conmon, which on this cgroup v1 host records none: State.OOMKilled stays
+      // false though the kernel logged the kill. The limit itself holds (exit 137).
+      recordsOomKill: false,
+    });
+  },
+);

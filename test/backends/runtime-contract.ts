@@ -1,6 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { afterEach, expect, test } from 'vitest';
-import { RuntimeError, type AgentRuntime, type RemoteTaskSpec, type TaskHandle } from '../../src/fleet/backends/remote/agent-runtime.js';
+import {
+  RuntimeError,
+  type AgentRuntime,
+  type RemoteTaskSpec,
+  type TaskHandle,
+} from '../../src/fleet/backends/remote/agent-runtime.js';
 import { FAKE_IMAGE, HOST_USR } from '../helpers/engines.js';
 
 export interface ContractOptions {
@@ -53,7 +58,9 @@ export function runtimeContract(options: ContractOptions): void {
   });
 
   test('output arrives in order, stdout and stderr apart, and the exit code with it', async () => {
-    const handle = await options.runtime().start(spec('for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; exit 3'));
+    const handle = await options
+      .runtime()
+      .start(spec('for i in 1 2 3 4 5; do echo out$i; echo err$i >&2; done; exit 3'));
     const output = collect(handle);
     expect(await handle.exit()).toEqual({ exitCode: 3, oomKilled: false, error: null });
     await output.done;
@@ -63,7 +70,9 @@ export function runtimeContract(options: ContractOptions): void {
 
   test('a secret reaches the process and shows in no record of the engine, label or variable', async () => {
     const secret = `sk-${randomBytes(12).toString('hex')}`;
-    const handle = await options.runtime().start(spec(`${READ_SECRET}; printf %s "$v" | sha256sum`, { secrets: { FLEET_TEST_KEY: secret } }));
+    const handle = await options
+      .runtime()
+      .start(spec(`${READ_SECRET}; printf %s "$v" | sha256sum`, { secrets: { FLEET_TEST_KEY: secret } }));
     const output = collect(handle);
     expect((await handle.exit()).exitCode).toBe(0);
     await output.done;
@@ -106,7 +115,9 @@ export function runtimeContract(options: ContractOptions): void {
 
   test('a task over its memory limit ends with oomKilled', async () => {
     const limits = { cpus: 1, memoryBytes: 32 * 1024 * 1024, pids: 64 };
-    const handle = await options.runtime().start(spec(`x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived`, { limits }));
+    const handle = await options
+      .runtime()
+      .start(spec(`x=$(head -c 200000000 /dev/zero | tr '\\0' a); echo survived`, { limits }));
     const exit = await handle.exit();
     // 137: SIGKILL from the kernel, the limit held.
     expect(exit).toMatchObject({ oomKilled: options.recordsOomKill ?? true, exitCode: 137 });
@@ -114,7 +125,9 @@ export function runtimeContract(options: ContractOptions): void {
 
   test('the pids limit holds: forking past it fails inside the task', async () => {
     const limits = { cpus: 1, memoryBytes: 128 * 1024 * 1024, pids: 16 };
-    const handle = await options.runtime().start(spec('i=0; while [ $i -lt 40 ]; do sleep 60 & i=$((i+1)); done; echo done', { limits }));
+    const handle = await options
+      .runtime()
+      .start(spec('i=0; while [ $i -lt 40 ]; do sleep 60 & i=$((i+1)); done; echo done', { limits }));
     const output = collect(handle);
     await handle.exit();
     await output.done;
@@ -125,7 +138,9 @@ export function runtimeContract(options: ContractOptions): void {
     const first = spec('echo early; sleep 1; echo late >&2; sleep 1; echo last');
     const started = await options.runtime().start(first);
     const found = await options.runtime().find(first.labels.server);
-    expect(found.map((handle) => ({ id: handle.id, labels: handle.labels }))).toEqual([{ id: started.id, labels: first.labels }]);
+    expect(found.map((handle) => ({ id: handle.id, labels: handle.labels }))).toEqual([
+      { id: started.id, labels: first.labels },
+    ]);
     const output = collect(found[0]!);
     await output.done;
     expect(output.stdout()).toBe('early\nlast\n');
@@ -145,7 +160,13 @@ export function runtimeContract(options: ContractOptions): void {
   test('a missing image is one line naming it and the fix, and nothing is left behind', async () => {
     // On loopback: were anything ever to try a pull, it would go nowhere else.
     const task = spec('echo hi', { image: '127.0.0.1:9/fleet-missing:none', secrets: { FLEET_TEST_KEY: 'x' } });
-    const error = await options.runtime().start(task).then(() => null, (caught: unknown) => caught);
+    const error = await options
+      .runtime()
+      .start(task)
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
     expect(error).toBeInstanceOf(RuntimeError);
     const message = (error as Error).message;
     expect(message).not.toContain('\n');
@@ -175,6 +196,7 @@ export function collect(handle: TaskHandle): Collected {
     stdout,
     stderr: () => Buffer.concat(chunks.stderr).toString('utf8'),
     done,
-    waitFor: (text) => (stdout().includes(text) ? Promise.resolve() : new Promise((resolve) => waiters.push({ text, resolve }))),
+    waitFor: (text) =>
+      stdout().includes(text) ? Promise.resolve() : new Promise((resolve) => waiters.push({ text, resolve })),
   };
 }

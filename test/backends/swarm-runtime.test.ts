@@ -2,7 +2,15 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RuntimeError, type TaskHandle } from '../../src/fleet/backends/remote/agent-runtime.js';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
 import { SwarmRuntime } from '../../src/fleet/backends/container/swarm-runtime.js';
-import { FAKE_IMAGE, HOST_USR, importFakeImage, initSwarm, missingEngine, startDockerd, type PrivateEngine } from '../helpers/engines.js';
+import {
+  FAKE_IMAGE,
+  HOST_USR,
+  importFakeImage,
+  initSwarm,
+  missingEngine,
+  startDockerd,
+  type PrivateEngine,
+} from '../helpers/engines.js';
 import { serviceRecords, swarmLeftovers } from './engine-records.js';
 import { runtimeContract } from './runtime-contract.js';
 
@@ -19,7 +27,9 @@ describe.skipIf(missing !== null)(`Docker Swarm replicated jobs${missing ? ` (sk
     const started = Date.now();
     await initSwarm(engine);
     importFakeImage(engine, 'docker');
-    console.log(`dockerd answered after ${engine.startMs} ms, swarm init and image import took ${Date.now() - started} ms`);
+    console.log(
+      `dockerd answered after ${engine.startMs} ms, swarm init and image import took ${Date.now() - started} ms`,
+    );
   }, 90_000);
   afterAll(async () => {
     await engine?.stop();
@@ -37,8 +47,20 @@ describe.skipIf(missing !== null)(`Docker Swarm replicated jobs${missing ? ` (sk
 
   test('the network "none" is refused up front, in one line with the fix, leaving nothing', async () => {
     const labels = { server: 'no-network', agent: 'ada', task: 't1' };
-    const spec = { labels, image: FAKE_IMAGE, command: ['true'], env: {}, secrets: { KEY: 'x' }, limits: { cpus: null, memoryBytes: null, pids: null }, network: 'none', readOnlyMounts: HOST_USR };
-    const error = await new SwarmRuntime({ host: engine.host }).start(spec).then(() => null, (caught: unknown) => caught);
+    const spec = {
+      labels,
+      image: FAKE_IMAGE,
+      command: ['true'],
+      env: {},
+      secrets: { KEY: 'x' },
+      limits: { cpus: null, memoryBytes: null, pids: null },
+      network: 'none',
+      readOnlyMounts: HOST_USR,
+    };
+    const error = await new SwarmRuntime({ host: engine.host }).start(spec).then(
+      () => null,
+      (caught: unknown) => caught,
+    );
     expect(error).toBeInstanceOf(RuntimeError);
     expect((error as Error).message).toMatch(/^swarm: .*"host"/);
     expect(await swarmLeftovers(client(), labels.server)).toEqual([]);

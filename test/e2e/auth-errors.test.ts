@@ -28,7 +28,10 @@ const MCP_POST = {
 };
 
 function authWarnings(): string[] {
-  return server.output().split('\n').filter((line) => line.includes('"authentication failed"') || line.includes('"client throttled"'));
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.includes('"authentication failed"') || line.includes('"client throttled"'));
 }
 
 /**
@@ -36,9 +39,15 @@ function authWarnings(): string[] {
  * the throttle. Its warning, once written, is the client's only one: the log keeps order, so none came before it.
  */
 async function expectOnlyWarningIsTheLastRefusal(client: string): Promise<void> {
-  const refused = await send(server.mcpUrl, { ...MCP_POST, headers: { ...MCP_POST.headers, Authorization: 'Bearer wrong-token' }, localAddress: client });
+  const refused = await send(server.mcpUrl, {
+    ...MCP_POST,
+    headers: { ...MCP_POST.headers, Authorization: 'Bearer wrong-token' },
+    localAddress: client,
+  });
   expect(refused.status).toBe(401);
-  await expect.poll(() => authWarnings().filter((line) => line.includes(`"client":"${client}"`))).toEqual([expect.stringContaining('"path":"/mcp"')]);
+  await expect
+    .poll(() => authWarnings().filter((line) => line.includes(`"client":"${client}"`)))
+    .toEqual([expect.stringContaining('"path":"/mcp"')]);
 }
 
 // Every request comes from a fresh loopback address, so the failed-auth throttle never interferes here.
@@ -107,7 +116,10 @@ describe('header bytes fetch cannot send', () => {
   it.each([
     ['non-ASCII characters', Buffer.from('Authorization: Bearer tökén-value-that-is-long-enough-000', 'latin1')],
     ['UTF-8 bytes', Buffer.concat([Buffer.from('Authorization: Bearer '), Buffer.from('токен-значение', 'utf8')])],
-    ['high binary bytes', Buffer.concat([Buffer.from('Authorization: Bearer '), Buffer.from([0x80, 0xff, 0xfe, 0x90])])],
+    [
+      'high binary bytes',
+      Buffer.concat([Buffer.from('Authorization: Bearer '), Buffer.from([0x80, 0xff, 0xfe, 0x90])]),
+    ],
   ])('answers 401 malformed_header for %s', async (_name, line) => {
     const response = await rawRequest(server.port, requestHead('/mcp', [line]));
     expect(response.status).toBe(401);
@@ -125,7 +137,10 @@ describe('header bytes fetch cannot send', () => {
   });
 
   it('never answers 5xx to control bytes in the header', async () => {
-    const response = await rawRequest(server.port, requestHead('/mcp', [Buffer.from([...Buffer.from('Authorization: Bearer a'), 0x01, 0x7f])]));
+    const response = await rawRequest(
+      server.port,
+      requestHead('/mcp', [Buffer.from([...Buffer.from('Authorization: Bearer a'), 0x01, 0x7f])]),
+    );
     expect(response.status).toBeLessThan(500);
   });
 });
@@ -177,19 +192,32 @@ describe('routes', () => {
     const client = freshClientAddress();
     for (const path of [...OAUTH_ENDPOINTS, ...OAUTH_ENDPOINTS]) {
       for (const method of ['GET', 'POST']) {
-        await expectRefusal(await send(`${server.baseUrl}${path}`, { method, localAddress: client }), 'missing_token', MISSING);
+        await expectRefusal(
+          await send(`${server.baseUrl}${path}`, { method, localAddress: client }),
+          'missing_token',
+          MISSING,
+        );
       }
     }
     await expectOnlyWarningIsTheLastRefusal(client);
   });
 
   it('judges a token sent to an OAuth endpoint as /mcp does: a wrong one is a failed authentication, a right one is told there is no OAuth', async () => {
-    await expectRefusal(await send(`${server.baseUrl}/register`, { method: 'POST', headers: { Authorization: 'Bearer wrong-token' } }), 'invalid_token', INVALID);
+    await expectRefusal(
+      await send(`${server.baseUrl}/register`, { method: 'POST', headers: { Authorization: 'Bearer wrong-token' } }),
+      'invalid_token',
+      INVALID,
+    );
     // The log line is written after the answer; the only one for /register, where tokenless posts are not logged.
     await expect.poll(() => authWarnings().filter((line) => line.includes('"path":"/register"'))).toHaveLength(1);
-    const accepted = await send(`${server.baseUrl}/register`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    const accepted = await send(`${server.baseUrl}/register`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}` },
+    });
     expect(accepted.status).toBe(404);
-    expect(((await accepted.json()) as { error_description: string }).error_description).toContain('no OAuth authorization server');
+    expect(((await accepted.json()) as { error_description: string }).error_description).toContain(
+      'no OAuth authorization server',
+    );
   });
 
   it('refuses GET and DELETE on /mcp without a token before routing', async () => {

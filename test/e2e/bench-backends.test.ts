@@ -7,7 +7,12 @@ const SCRIPT = resolve(import.meta.dirname, '../../scripts/bench/backends.mjs');
 
 function runBench(env: NodeJS.ProcessEnv): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    const child = execFile(process.execPath, [SCRIPT], { env: { PATH: process.env.PATH, ...env } }, (_error, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }));
+    const child = execFile(
+      process.execPath,
+      [SCRIPT],
+      { env: { PATH: process.env.PATH, ...env } },
+      (_error, stdout, stderr) => done({ code: child.exitCode, stdout, stderr }),
+    );
   });
 }
 
@@ -39,6 +44,8 @@ describe('npm run bench:backends', () => {
   it('refuses a backend it does not know in one line that lists the ones it does', async () => {
     const { code, stderr } = await runBench({ BENCH_BACKENDS: 'local,kubernetes' });
     expect(code).toBe(2);
-    expect(stderr.trim()).toBe('bench:backends: BENCH_BACKENDS names no backend kubernetes: pick from local,bwrap,docker,podman,swarm');
+    expect(stderr.trim()).toBe(
+      'bench:backends: BENCH_BACKENDS names no backend kubernetes: pick from local,bwrap,docker,podman,swarm',
+    );
   });
 });

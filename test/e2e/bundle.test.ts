@@ -19,14 +19,22 @@ const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.
 describe('the bundled CLI', () => {
   it('is cli.js and server-commands.js, which serve MCP with no node_modules beside them', async () => {
     const sandbox = createSandbox();
-    for (const file of ['cli.js', 'server-commands.js', 'package.json']) cpSync(join(DIST, file), join(sandbox.root, file));
+    for (const file of ['cli.js', 'server-commands.js', 'package.json'])
+      cpSync(join(DIST, file), join(sandbox.root, file));
     const alone = join(sandbox.root, 'cli.js');
-    expect(execFileSync(process.execPath, [alone, '--version'], { cwd: sandbox.root, encoding: 'utf8' })).toBe(`${pkg.version}\n`);
+    expect(execFileSync(process.execPath, [alone, '--version'], { cwd: sandbox.root, encoding: 'utf8' })).toBe(
+      `${pkg.version}\n`,
+    );
 
-    const server = await startServer(sandbox, { launcher: [process.execPath, alone], env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+    const server = await startServer(sandbox, {
+      launcher: [process.execPath, alone],
+      env: { FLEET_MCP_AUTH_ENABLED: 'true' },
+    });
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     const client = await connectClient(server.mcpUrl, token);
-    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({ total_count: 1 });
+    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({
+      total_count: 1,
+    });
     await client.close();
     expect(await server.stop()).toBe(0);
   });

@@ -17,7 +17,11 @@ const TOKEN_LINE = /^[A-Za-z0-9_-]{43}\n$/;
 function statusWith(url: string, token: string): Promise<number> {
   return fetch(url, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
   }).then((response) => response.status);
 }
@@ -87,7 +91,10 @@ describe('fleet-mcp token', () => {
     const json = await runCli(sandbox, ['token', 'show', '--json'], { CREDENTIALS_DIRECTORY: credentials });
     expect(JSON.parse(json.stdout)).toEqual({ value: credential, source: 'systemd credential' });
     const envToken = rememberSecret('show-env-token-0123456789-abcdefghijklmnop');
-    const viaEnv = await runCli(sandbox, ['token', 'show'], { CREDENTIALS_DIRECTORY: credentials, FLEET_MCP_AUTH_TOKEN: envToken });
+    const viaEnv = await runCli(sandbox, ['token', 'show'], {
+      CREDENTIALS_DIRECTORY: credentials,
+      FLEET_MCP_AUTH_TOKEN: envToken,
+    });
     expect(viaEnv.stdout).toBe(`${envToken}\n`);
   });
 

@@ -30,10 +30,15 @@ function halfOpen(server: StartedServer): Promise<{ socket: Socket; closed: () =
 describe('connection cap', () => {
   it('keeps answering /health under a flood of half-open connections, and never cuts a request in flight', async () => {
     const sandbox = createSandbox();
-    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_MAX_CONNECTIONS: String(CAP) } });
+    const server = await startServer(sandbox, {
+      env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_MAX_CONNECTIONS: String(CAP) },
+    });
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     const stream = new AbortController();
-    const sse = await fetch(`${server.baseUrl}/sse`, { headers: { Authorization: `Bearer ${token}` }, signal: stream.signal });
+    const sse = await fetch(`${server.baseUrl}/sse`, {
+      headers: { Authorization: `Bearer ${token}` },
+      signal: stream.signal,
+    });
     expect(sse.status).toBe(200);
     const reader = sse.body!.getReader();
     await reader.read();
@@ -52,7 +57,10 @@ describe('connection cap', () => {
     await expect.poll(health, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 'healthy' });
 
     let streamEnded = false;
-    void reader.read().then(({ done }) => (streamEnded = done), () => (streamEnded = true));
+    void reader.read().then(
+      ({ done }) => (streamEnded = done),
+      () => (streamEnded = true),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(streamEnded).toBe(false);
     stream.abort();

@@ -46,14 +46,22 @@ function mcpPost(url: string, token?: string): Promise<number> {
 describe('a .env in the working directory (maybe a cloned repository) cannot weaken security', () => {
   it('that plants a token and 0.0.0.0 stops serve with one line naming it; token show never prints the planted token', async () => {
     const sandbox = createSandbox();
-    const file = plantDotEnv(sandbox, `FLEET_MCP_AUTH_TOKEN=${PLANTED}\nFLEET_MCP_HOST=0.0.0.0\nFLEET_MCP_AUTH_ENABLED=true\n`);
+    const file = plantDotEnv(
+      sandbox,
+      `FLEET_MCP_AUTH_TOKEN=${PLANTED}\nFLEET_MCP_HOST=0.0.0.0\nFLEET_MCP_AUTH_ENABLED=true\n`,
+    );
     const expected =
       `fleet-mcp: ${file} sets FLEET_MCP_AUTH_ENABLED, FLEET_MCP_AUTH_TOKEN, FLEET_MCP_HOST, which fleet-mcp never takes from a ` +
       `working-directory .env (it may have come with a cloned repository); move them to the environment or to ${join(sandbox.configDir, 'env')}`;
     const { code, stderr } = await expectStartFailure(sandbox);
     expect({ code, stderr: stderr.trim() }).toEqual({ code: 1, stderr: expected });
 
-    for (const args of [['token', 'show'], ['token', 'show', '--json'], ['token', 'rotate'], ['token', 'path']]) {
+    for (const args of [
+      ['token', 'show'],
+      ['token', 'show', '--json'],
+      ['token', 'rotate'],
+      ['token', 'path'],
+    ]) {
       const result = await runCli(sandbox, args);
       expect(result).toEqual({ code: 1, stdout: '', stderr: `${expected}\n` });
     }
@@ -70,7 +78,10 @@ describe('a .env in the working directory (maybe a cloned repository) cannot wea
 
   it('that turns auth off and allows unauthenticated 0.0.0.0 stops serve', async () => {
     const sandbox = createSandbox();
-    plantDotEnv(sandbox, 'FLEET_MCP_AUTH_ENABLED=false\nFLEET_MCP_ALLOW_UNAUTHENTICATED=true\nFLEET_MCP_HOST=0.0.0.0\n');
+    plantDotEnv(
+      sandbox,
+      'FLEET_MCP_AUTH_ENABLED=false\nFLEET_MCP_ALLOW_UNAUTHENTICATED=true\nFLEET_MCP_HOST=0.0.0.0\n',
+    );
     const { code, stderr } = await expectStartFailure(sandbox);
     expect(code).toBe(1);
     expect(stderr).toContain('sets FLEET_MCP_AUTH_ENABLED, FLEET_MCP_HOST, FLEET_MCP_ALLOW_UNAUTHENTICATED, which');
@@ -87,7 +98,7 @@ describe('a .env in the working directory (maybe a cloned repository) cannot wea
     await server.stop();
   });
 
-  it('is ignored where the environment sets the same variable: token show prints the environment\'s token', async () => {
+  it("is ignored where the environment sets the same variable: token show prints the environment's token", async () => {
     const sandbox = createSandbox();
     plantDotEnv(sandbox, `FLEET_MCP_AUTH_TOKEN=${PLANTED}\n`);
     const result = await runCli(sandbox, ['token', 'show'], { FLEET_MCP_AUTH_TOKEN: MINE });

@@ -20,7 +20,9 @@ describe('durations longer than a Node timer can wait are refused with one line'
     const result = await runCli(sandbox, ['token', 'rotate', '--grace', grace]);
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(oneLine(result.stderr)).toEqual([`fleet-mcp: --grace must be a duration such as 90s, 10m, 2h or 1h30m, at most 24d (got "${grace}")`]);
+    expect(oneLine(result.stderr)).toEqual([
+      `fleet-mcp: --grace must be a duration such as 90s, 10m, 2h or 1h30m, at most 24d (got "${grace}")`,
+    ]);
   });
 
   it('token rotate --grace 24d is the longest grace', async () => {
@@ -34,10 +36,18 @@ describe('durations longer than a Node timer can wait are refused with one line'
   it('a role timeout of 30d in the fleet config', async () => {
     const sandbox = createSandbox();
     const file = join(sandbox.root, 'fleet.json');
-    writeFileSync(file, JSON.stringify({ projects: { here: { path: sandbox.cwd } }, roles: { slow: { command: ['tool', '{task}'], timeout: '30d' } } }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        projects: { here: { path: sandbox.cwd } },
+        roles: { slow: { command: ['tool', '{task}'], timeout: '30d' } },
+      }),
+    );
     const { code, stderr } = await expectStartFailure(sandbox, { env: { FLEET_MCP_CONFIG: file } });
     expect(code).toBe(1);
     expect(oneLine(stderr)).toHaveLength(1);
-    expect(stderr).toMatch(/roles\.slow\.timeout: timeout must be a duration such as 90s, 10m, 2h or 1h30m, at most 24d/);
+    expect(stderr).toMatch(
+      /roles\.slow\.timeout: timeout must be a duration such as 90s, 10m, 2h or 1h30m, at most 24d/,
+    );
   });
 });

@@ -12,7 +12,8 @@ const COUNT = fuzzCount(process.env.FUZZ_COUNT);
 
 function fuzzCount(text: string | undefined): number {
   if (text === undefined) return 10_000;
-  if (!/^[1-9]\d*$/.test(text)) throw new Error(`FUZZ_COUNT must be a whole number above zero (got ${JSON.stringify(text)})`);
+  if (!/^[1-9]\d*$/.test(text))
+    throw new Error(`FUZZ_COUNT must be a whole number above zero (got ${JSON.stringify(text)})`);
   return Number(text);
 }
 

@@ -14,7 +14,11 @@ let token: string;
 beforeAll(async () => {
   const sandbox = createSandbox();
   server = await startServer(sandbox, {
-    env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_ALLOWED_HOSTS: 'fleet.example.test', FLEET_MCP_ALLOWED_ORIGINS: 'https://app.example.test' },
+    env: {
+      FLEET_MCP_AUTH_ENABLED: 'true',
+      FLEET_MCP_ALLOWED_HOSTS: 'fleet.example.test',
+      FLEET_MCP_ALLOWED_ORIGINS: 'https://app.example.test',
+    },
   });
   token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
 });
@@ -60,13 +64,24 @@ describe('Host and Origin guard', () => {
   });
 
   it('accepts loopback names on any port, and the configured extra host', async () => {
-    for (const host of ['localhost', 'localhost:1234', '127.0.0.1', `127.0.0.1:${server.port}`, '[::1]:9', 'LOCALHOST', 'fleet.example.test:443']) {
+    for (const host of [
+      'localhost',
+      'localhost:1234',
+      '127.0.0.1',
+      `127.0.0.1:${server.port}`,
+      '[::1]:9',
+      'LOCALHOST',
+      'fleet.example.test:443',
+    ]) {
       expect((await toolsList({ ...auth(), Host: host })).status, host).toBe(200);
     }
   });
 
   it('refuses a foreign Origin with 403 and lets requests without Origin through', async () => {
-    await expectForbidden(await toolsList({ ...auth(), Origin: 'https://evil.example.com' }), 'FLEET_MCP_ALLOWED_ORIGINS');
+    await expectForbidden(
+      await toolsList({ ...auth(), Origin: 'https://evil.example.com' }),
+      'FLEET_MCP_ALLOWED_ORIGINS',
+    );
     await expectForbidden(await toolsList({ ...auth(), Origin: 'null' }), 'Origin');
     expect((await toolsList(auth())).status).toBe(200);
   });
@@ -77,7 +92,12 @@ describe('Host and Origin guard', () => {
     }
     await expectForbidden(await toolsList({ ...auth(), Origin: 'http://app.example.test' }), 'Origin');
     // Origins and hosts match whole, never by prefix or suffix.
-    for (const origin of ['https://app.example.test.evil.com', 'https://app.example.testx', 'http://localhost.evil.com', 'https://evil.com/https://app.example.test']) {
+    for (const origin of [
+      'https://app.example.test.evil.com',
+      'https://app.example.testx',
+      'http://localhost.evil.com',
+      'https://evil.com/https://app.example.test',
+    ]) {
       await expectForbidden(await toolsList({ ...auth(), Origin: origin }), 'Origin');
     }
     await expectForbidden(await toolsList({ ...auth(), Host: 'fleet.example.test.evil.com' }), 'Host');
@@ -88,7 +108,10 @@ describe('failed-auth throttling', () => {
   it('answers 429 from the 11th failure in a minute, and never to the valid token', async () => {
     const client = freshClientAddress();
     for (let attempt = 1; attempt <= 10; attempt++) {
-      expect((await toolsList({ Authorization: 'Bearer wrong-token-wrong-token-wrong-token' }, client)).status, `attempt ${attempt}`).toBe(401);
+      expect(
+        (await toolsList({ Authorization: 'Bearer wrong-token-wrong-token-wrong-token' }, client)).status,
+        `attempt ${attempt}`,
+      ).toBe(401);
     }
     const throttled = await toolsList({ Authorization: 'Bearer wrong-token-wrong-token-wrong-token' }, client);
     expect(throttled.status).toBe(429);
@@ -158,12 +181,18 @@ describe('request limits', () => {
       `POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer ${token}\r\nContent-Type: application/json\r\n` +
       `Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n`;
     const chunk = Buffer.concat([Buffer.from('100000\r\n'), Buffer.alloc(0x100000, 0x20), Buffer.from('\r\n')]);
-    const response = await oversizedPost(head, Buffer.concat([chunk, chunk, chunk, chunk, chunk, Buffer.from('0\r\n\r\n')]));
+    const response = await oversizedPost(
+      head,
+      Buffer.concat([chunk, chunk, chunk, chunk, chunk, Buffer.from('0\r\n\r\n')]),
+    );
     expect(response).toMatch(/^HTTP\/1\.1 413/);
   });
 
   it('answers 431 to headers over the limit', async () => {
-    const response = await rawRequest(server.port, Buffer.from(`GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n`));
+    const response = await rawRequest(
+      server.port,
+      Buffer.from(`GET /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n`),
+    );
     expect(response.status).toBe(431);
   });
 
@@ -197,7 +226,9 @@ describe('exposure', () => {
 
   it('serves it when the user says so, with a warning', async () => {
     const sandbox = createSandbox();
-    const open = await startServer(sandbox, { env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true' } });
+    const open = await startServer(sandbox, {
+      env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true' },
+    });
     expect(open.output()).toContain('WITHOUT auth');
     expect((await send(`${open.baseUrl}/health`)).status).toBe(200);
     await open.stop();
@@ -219,11 +250,17 @@ describe('systemd credential', () => {
     mkdirSync(credentials, { mode: 0o700 });
     const credential = rememberSecret('credential-token-0123456789-abcdefghijklmnop');
     writeFileSync(join(credentials, 'fleet-mcp-token'), `${credential}\n`, { mode: 0o400 });
-    const viaCredential = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true', CREDENTIALS_DIRECTORY: credentials } });
+    const viaCredential = await startServer(sandbox, {
+      env: { FLEET_MCP_AUTH_ENABLED: 'true', CREDENTIALS_DIRECTORY: credentials },
+    });
     expect(viaCredential.ready.token_source).toBe('systemd credential');
     const status = await send(viaCredential.mcpUrl, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${credential}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      headers: {
+        Authorization: `Bearer ${credential}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
     });
     expect(status.status).toBe(200);

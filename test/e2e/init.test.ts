@@ -1,4 +1,14 @@
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -49,7 +59,9 @@ describe('fleet-mcp init', () => {
     const before = { text: readFileSync(file, 'utf8'), stat: statSync(file) };
     const second = await runCli(sandbox, ['init']);
     expect(second.code).toBe(0);
-    expect(second.stdout).toContain(`project "work" (${sandbox.cwd}) is already in the fleet config ${file}: nothing changed`);
+    expect(second.stdout).toContain(
+      `project "work" (${sandbox.cwd}) is already in the fleet config ${file}: nothing changed`,
+    );
     expect(readFileSync(file, 'utf8')).toBe(before.text);
     expect(statSync(file)).toMatchObject({ ino: before.stat.ino, mtimeMs: before.stat.mtimeMs });
   });
@@ -61,7 +73,11 @@ describe('fleet-mcp init', () => {
     mkdirSync(sandbox.configDir, { recursive: true, mode: 0o700 });
     const file = join(sandbox.configDir, 'config.json');
     const roles = { shell: { command: ['/bin/sh', '-c', '{task}'], description: 'mine' } };
-    writeFileSync(file, JSON.stringify({ projects: { work: { path: other, description: 'another folder named work' } }, roles }), { mode: 0o600 });
+    writeFileSync(
+      file,
+      JSON.stringify({ projects: { work: { path: other, description: 'another folder named work' } }, roles }),
+      { mode: 0o600 },
+    );
     const sub = join(sandbox.cwd, 'src');
     mkdirSync(sub);
     const result = await runCli({ ...sandbox, cwd: sub }, ['init']);
@@ -93,7 +109,9 @@ describe('fleet-mcp init', () => {
     const sandbox = createSandbox();
     const result = await runCli(sandbox, ['init']);
     expect(result.code).toBe(1);
-    expect(result.stderr).toBe(`fleet-mcp: ${sandbox.cwd} is not inside a git work tree: run fleet-mcp init in the repository agents should work on (git init makes one)\n`);
+    expect(result.stderr).toBe(
+      `fleet-mcp: ${sandbox.cwd} is not inside a git work tree: run fleet-mcp init in the repository agents should work on (git init makes one)\n`,
+    );
     expect(() => statSync(sandbox.configDir)).toThrow();
   });
 });
@@ -117,18 +135,30 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('fleet-mcp init 
     mkdirSync(codexHome);
     writeFileSync(join(codexHome, 'auth.json'), '{"tokens":"x"}');
     const secret = 'sk-ant-init-test-secret-0123456789';
-    const env = { PATH: `${bin}:${hidden}:${toolsPath(visible)}`, ANTHROPIC_API_KEY: secret, CODEX_HOME: codexHome, OPENAI_API_KEY: '' };
+    const env = {
+      PATH: `${bin}:${hidden}:${toolsPath(visible)}`,
+      ANTHROPIC_API_KEY: secret,
+      CODEX_HOME: codexHome,
+      OPENAI_API_KEY: '',
+    };
 
     const result = await runCli(sandbox, ['init'], env);
     expect(result.code, result.stderr).toBe(0);
-    const line = (name: string): string => result.stdout.split('\n').find((text) => text.startsWith(`  ${name} `)) ?? '';
+    const line = (name: string): string =>
+      result.stdout.split('\n').find((text) => text.startsWith(`  ${name} `)) ?? '';
     expect(result.stdout).toContain('sandbox: bwrap works; the built-in roles run sandboxed');
-    expect(line('claude')).toBe(`  claude    ${join(bin, 'claude')}; looks logged in (ANTHROPIC_API_KEY is set); usable`);
+    expect(line('claude')).toBe(
+      `  claude    ${join(bin, 'claude')}; looks logged in (ANTHROPIC_API_KEY is set); usable`,
+    );
     expect(line('codex')).toContain(`looks logged in (credentials in ${join(codexHome, 'auth.json')})`);
-    expect(line('codex')).toContain(`NOT usable: role "codex" runs sandboxed, and its CLI ${join(hidden, 'codex')} is under /tmp, which the sandbox does not show`);
+    expect(line('codex')).toContain(
+      `NOT usable: role "codex" runs sandboxed, and its CLI ${join(hidden, 'codex')} is under /tmp, which the sandbox does not show`,
+    );
     expect(line('codex')).toContain('or set "sandbox": false on role "codex" in the fleet config');
     expect(line('gemini')).toContain('no login found: run `gemini` once and sign in, or set GEMINI_API_KEY');
-    expect(line('gemini')).toContain(`its CLI ${join(bin, 'gemini')} runs "fleet-test-node" (its #! line), which is found only under /tmp`);
+    expect(line('gemini')).toContain(
+      `its CLI ${join(bin, 'gemini')} runs "fleet-test-node" (its #! line), which is found only under /tmp`,
+    );
     expect(line('opencode')).toBe('  opencode  not installed: npm install -g opencode-ai');
     expect(result.stdout + result.stderr).not.toContain(secret);
   });

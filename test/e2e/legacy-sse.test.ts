@@ -17,7 +17,11 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-async function authServer(): Promise<{ server: StartedServer; token: string; sandbox: ReturnType<typeof createSandbox> }> {
+async function authServer(): Promise<{
+  server: StartedServer;
+  token: string;
+  sandbox: ReturnType<typeof createSandbox>;
+}> {
   const sandbox = createSandbox();
   const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
   const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
@@ -26,7 +30,9 @@ async function authServer(): Promise<{ server: StartedServer; token: string; san
 
 /** The SDK's own client for the deprecated HTTP+SSE transport, with the token on the stream and every POST. */
 async function connectSse(server: StartedServer, token: string): Promise<Client> {
-  const transport = new SSEClientTransport(new URL(`${server.baseUrl}/sse`), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new SSEClientTransport(new URL(`${server.baseUrl}/sse`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   const client = new Client({ name: 'legacy-sse-test', version: '1.0.0' });
   await client.connect(transport);
   return client;
@@ -35,7 +41,10 @@ async function connectSse(server: StartedServer, token: string): Promise<Client>
 /** Opens GET /sse by hand and reads the endpoint event, which names the session's message URL. */
 async function openStream(server: StartedServer, token: string): Promise<{ endpoint: string; close: () => void }> {
   const controller = new AbortController();
-  const response = await fetch(`${server.baseUrl}/sse`, { headers: { Authorization: `Bearer ${token}` }, signal: controller.signal });
+  const response = await fetch(`${server.baseUrl}/sse`, {
+    headers: { Authorization: `Bearer ${token}` },
+    signal: controller.signal,
+  });
   if (response.status !== 200) throw new Error(`GET /sse answered ${response.status}`);
   const reader = response.body!.getReader();
   let text = '';
@@ -66,17 +75,24 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     expect(await stream.json()).toMatchObject({ error: 'missing_token' });
     const post = await fetch(`${server.baseUrl}/messages?sessionId=x`, {
       method: 'POST',
-      headers: { Authorization: 'Bearer not-the-token-not-the-token-not-the-token-0', 'Content-Type': 'application/json' },
+      headers: {
+        Authorization: 'Bearer not-the-token-not-the-token-not-the-token-0',
+        'Content-Type': 'application/json',
+      },
       body: '{}',
     });
     expect(post.status).toBe(401);
     expect(post.headers.get('www-authenticate')).toContain('error="invalid_token"');
-    await expect(connectSse(server, 'wrong-token-wrong-token-wrong-token-wrong-00')).rejects.toThrow(/401|Unauthorized/i);
+    await expect(connectSse(server, 'wrong-token-wrong-token-wrong-token-wrong-00')).rejects.toThrow(
+      /401|Unauthorized/i,
+    );
   });
 
   it('is behind the same Host guard and body limit as /mcp', async () => {
     const { server, token } = await authServer();
-    const foreign = await send(`${server.baseUrl}/sse`, { headers: { Host: 'evil.example.com', Authorization: `Bearer ${token}` } });
+    const foreign = await send(`${server.baseUrl}/sse`, {
+      headers: { Host: 'evil.example.com', Authorization: `Bearer ${token}` },
+    });
     expect(foreign.status).toBe(403);
     const answer = await new Promise<string>((resolve) => {
       const socket = connect(server.port, '127.0.0.1');
@@ -131,13 +147,22 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
 
   it('offers a read token only the read tools, and refuses it the others', async () => {
     const { server, sandbox } = await authServer();
-    const reader = rememberSecret((await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim());
+    const reader = rememberSecret(
+      (await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim(),
+    );
     // The server picks the new token up from its file; until then the stream is refused with 401.
     let client: Client | undefined;
     await expect.poll(async () => (client = await connectSse(server, reader).catch(() => undefined))).toBeDefined();
     const names = (await client!.listTools()).tools.map((tool) => tool.name);
     expect(names).toContain('list_agents');
-    for (const stronger of ['create_agent', 'start_agent_task', 'delete_agent', 'merge_agent', 'cleanup_fleet_branches']) expect(names).not.toContain(stronger);
+    for (const stronger of [
+      'create_agent',
+      'start_agent_task',
+      'delete_agent',
+      'merge_agent',
+      'cleanup_fleet_branches',
+    ])
+      expect(names).not.toContain(stronger);
     const refused = await client!.callTool({ name: 'delete_agent', arguments: { name: 'nobody' } });
     expect(refused.isError).toBe(true);
     await client!.close();
@@ -151,11 +176,13 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     expect(await refused.json()).toMatchObject({ error: 'too_many_sessions' });
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
     streams.forEach((stream) => stream.close());
-    await expect.poll(async () => {
-      const retry = await openStream(server, token).catch(() => undefined);
-      retry?.close();
-      return retry !== undefined;
-    }).toBe(true);
+    await expect
+      .poll(async () => {
+        const retry = await openStream(server, token).catch(() => undefined);
+        retry?.close();
+        return retry !== undefined;
+      })
+      .toBe(true);
   });
 
   it('ends open streams on SIGTERM instead of waiting for the clients, and exits 0', async () => {

@@ -27,11 +27,20 @@ function withProbe(sandbox: Sandbox, args: string[]): Promise<{ code: number; st
   const probe = join(sandbox.root, 'probe.cjs');
   writeFileSync(probe, PROBE);
   return new Promise((done) =>
-    execFile(process.execPath, ['--require', probe, ...args], { cwd: sandbox.cwd, env: sandbox.env, timeout: 20_000 }, (error, stdout, stderr) => {
-      captureLog(`${args.join(' ')} (stderr)`, () => stderr);
-      const line = stderr.split('\n').find((text) => text.startsWith(MARK));
-      done({ code: error ? Number(error.code) || 1 : 0, stdout, httpModules: line ? JSON.parse(line.slice(MARK.length)) : ['(probe did not report)'] });
-    }),
+    execFile(
+      process.execPath,
+      ['--require', probe, ...args],
+      { cwd: sandbox.cwd, env: sandbox.env, timeout: 20_000 },
+      (error, stdout, stderr) => {
+        captureLog(`${args.join(' ')} (stderr)`, () => stderr);
+        const line = stderr.split('\n').find((text) => text.startsWith(MARK));
+        done({
+          code: error ? Number(error.code) || 1 : 0,
+          stdout,
+          httpModules: line ? JSON.parse(line.slice(MARK.length)) : ['(probe did not report)'],
+        });
+      },
+    ),
   );
 }
 
@@ -41,22 +50,33 @@ describe('commands that need no server', () => {
     expect((await withProbe(sandbox, ['-e', "require('node:http')"])).httpModules).toEqual(['NativeModule http']);
   });
 
-  it.each(['--version', '--help', 'token --help', 'serve --help', 'init --help', 'token path', 'token list', 'status --help', 'stop --help'])(
-    'fleet-mcp %s runs without loading the server',
-    async (command) => {
-      const sandbox = createSandbox();
-      const result = await withProbe(sandbox, [CLI, ...command.split(' ')]);
-      expect(result).toMatchObject({ code: 0, httpModules: [] });
-      expect(result.stdout).not.toBe('');
-    },
-  );
+  it.each([
+    '--version',
+    '--help',
+    'token --help',
+    'serve --help',
+    'init --help',
+    'token path',
+    'token list',
+    'status --help',
+    'stop --help',
+  ])('fleet-mcp %s runs without loading the server', async (command) => {
+    const sandbox = createSandbox();
+    const result = await withProbe(sandbox, [CLI, ...command.split(' ')]);
+    expect(result).toMatchObject({ code: 0, httpModules: [] });
+    expect(result.stdout).not.toBe('');
+  });
 
   it('token show and token rotate run without loading the server', async () => {
     const sandbox = createSandbox();
     const rotated = await withProbe(sandbox, [CLI, 'token', 'rotate']);
     expect(rotated).toMatchObject({ code: 0, httpModules: [] });
     const token = rememberSecret(rotated.stdout.trim());
-    expect(await withProbe(sandbox, [CLI, 'token', 'show'])).toMatchObject({ code: 0, stdout: `${token}\n`, httpModules: [] });
+    expect(await withProbe(sandbox, [CLI, 'token', 'show'])).toMatchObject({
+      code: 0,
+      stdout: `${token}\n`,
+      httpModules: [],
+    });
   });
 
   it('status, logs, diff and stop, with no fleet to ask, run without loading the server', async () => {
@@ -70,6 +90,7 @@ describe('commands that need no server', () => {
     const sandbox = createSandbox();
     const help = await runCli(sandbox, ['--help']);
     expect(help.code).toBe(0);
-    for (const command of ['serve', 'stdio', 'status\\|ps', 'logs', 'diff', 'stop', 'systemd', 'token']) expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
+    for (const command of ['serve', 'stdio', 'status\\|ps', 'logs', 'diff', 'stop', 'systemd', 'token'])
+      expect(help.stdout).toMatch(new RegExp(`^  ${command}\\b`, 'm'));
   });
 });

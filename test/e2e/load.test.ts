@@ -20,7 +20,9 @@ afterAll(() => {
 async function serverWithToken(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
   const sandbox = createSandbox();
   // 1000 connections at once are more than the default connection cap is meant for.
-  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_MAX_CONNECTIONS: '2000' } });
+  const server = await startServer(sandbox, {
+    env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_MAX_CONNECTIONS: '2000' },
+  });
   const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
   return { sandbox, server, token };
 }
@@ -60,7 +62,11 @@ function post(agent: Agent, url: string, token: string): Promise<number> {
       {
         method: 'POST',
         agent,
-        headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+        headers: {
+          Authorization: `Bearer ${token}`,
+          'Content-Type': 'application/json',
+          Accept: 'application/json, text/event-stream',
+        },
       },
       (res) => {
         res.resume();
@@ -92,7 +98,13 @@ async function rotateUnderLoad(
       const useNew = newToken !== undefined && i % 2 === 0;
       const sentAt = Date.now();
       const status = await post(agent, server.mcpUrl, useNew ? newToken! : oldToken);
-      samples.push({ at: sentAt - (rotatedAt ?? Infinity), sentAt, answeredAt: Date.now(), token: useNew ? 'new' : 'old', status });
+      samples.push({
+        at: sentAt - (rotatedAt ?? Infinity),
+        sentAt,
+        answeredAt: Date.now(),
+        token: useNew ? 'new' : 'old',
+        status,
+      });
     }
     agent.destroy();
   };
@@ -144,6 +156,8 @@ describe('rotation under load', () => {
     expect(beforeEnd.filter((sample) => sample.status !== 200)).toEqual([]);
     expect(afterEnd.length).toBeGreaterThan(10);
     expect(afterEnd.filter((sample) => sample.status === 200)).toEqual([]);
-    expect(samples.filter((sample) => sample.token === 'new' && sample.at >= 1000 && sample.status !== 200)).toEqual([]);
+    expect(samples.filter((sample) => sample.token === 'new' && sample.at >= 1000 && sample.status !== 200)).toEqual(
+      [],
+    );
   }, 60_000);
 });

@@ -20,7 +20,12 @@ afterAll(() => {
 function post(body: BodyInit, headers: Record<string, string> = {}): Promise<Response> {
   return fetch(server.mcpUrl, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    headers: {
+      Authorization: `Bearer ${TOKEN}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     body,
     duplex: 'half',
   } as RequestInit);
@@ -54,14 +59,20 @@ describe('POST /mcp bodies', () => {
     for (const body of ['{"jsonrpc": "2.0",', streamed('not json')]) {
       const response = await post(body);
       expect(response.status).toBe(400);
-      expect(await response.json()).toEqual({ jsonrpc: '2.0', error: { code: -32700, message: 'Parse error: Invalid JSON' }, id: null });
+      expect(await response.json()).toEqual({
+        jsonrpc: '2.0',
+        error: { code: -32700, message: 'Parse error: Invalid JSON' },
+        id: null,
+      });
     }
   });
 
   it('answers JSON that is not JSON-RPC, and a wrong content type, as the SDK does', async () => {
     const notRpc = await post('{"hello": 1}');
     expect(notRpc.status).toBe(400);
-    expect(await notRpc.json()).toMatchObject({ error: { code: -32700, message: 'Parse error: Invalid JSON-RPC message' } });
+    expect(await notRpc.json()).toMatchObject({
+      error: { code: -32700, message: 'Parse error: Invalid JSON-RPC message' },
+    });
     expect((await post(listTools, { 'Content-Type': 'text/plain' })).status).toBe(415);
   });
 

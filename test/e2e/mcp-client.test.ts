@@ -36,7 +36,9 @@ describe('the MCP SDK client', () => {
     const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'on' } });
     rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     await expect(connectClient(server.mcpUrl)).rejects.toThrow(/401|missing_token|Unauthorized/i);
-    await expect(connectClient(server.mcpUrl, 'wrong-token-wrong-token-wrong-token-00')).rejects.toThrow(/401|invalid_token|Unauthorized/i);
+    await expect(connectClient(server.mcpUrl, 'wrong-token-wrong-token-wrong-token-00')).rejects.toThrow(
+      /401|invalid_token|Unauthorized/i,
+    );
     await server.stop();
   });
 

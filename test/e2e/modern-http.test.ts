@@ -24,15 +24,30 @@ function envelope(version: string): Record<string, unknown> {
 }
 
 function projectsCall(meta: Record<string, unknown>): object {
-  return { jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {}, _meta: meta } };
+  return {
+    jsonrpc: '2.0',
+    id: 7,
+    method: 'tools/call',
+    params: { name: 'list_agent_projects', arguments: {}, _meta: meta },
+  };
 }
 
 const HEADERS = { 'Mcp-Protocol-Version': VERSION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'list_agent_projects' };
 
-async function post(server: StartedServer, token: string, body: object, headers: Record<string, string>): Promise<{ status: number; body: any }> {
+async function post(
+  server: StartedServer,
+  token: string,
+  body: object,
+  headers: Record<string, string>,
+): Promise<{ status: number; body: any }> {
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', ...headers },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      ...headers,
+    },
     body: JSON.stringify(body),
   });
   const text = await response.text();
@@ -55,7 +70,7 @@ describe('/mcp in both eras', () => {
     const result = await modern.callTool({ name: 'list_agent_projects', arguments: {} });
     expect(result.isError).toBeFalsy();
     const unknown = await modern.callTool({ name: 'no_such_tool', arguments: {} }).catch((error: Error) => error);
-    expect(JSON.stringify(unknown instanceof Error ? unknown.message : unknown)).toContain("no_such_tool not found");
+    expect(JSON.stringify(unknown instanceof Error ? unknown.message : unknown)).toContain('no_such_tool not found');
     const legacy = await connectClient(server.mcpUrl, token);
     expect((await legacy.listTools()).tools.map((tool) => tool.name)).toEqual(tools.tools.map((tool) => tool.name));
     await legacy.close();
@@ -65,18 +80,51 @@ describe('/mcp in both eras', () => {
   it('answers bad modern requests with the spec errors, never a 500 and never the 2025 path', async () => {
     const { server, token } = await authServer();
     const cases: [string, object, Record<string, string>, number, number][] = [
-      ['unknown version', projectsCall(envelope('2099-01-01')), { ...HEADERS, 'Mcp-Protocol-Version': '2099-01-01' }, 400, -32022],
-      ['method header disagrees', projectsCall(envelope(VERSION)), { ...HEADERS, 'Mcp-Method': 'tools/list' }, 400, -32020],
-      ['name header disagrees', projectsCall(envelope(VERSION)), { ...HEADERS, 'Mcp-Name': 'create_agent' }, 400, -32020],
+      [
+        'unknown version',
+        projectsCall(envelope('2099-01-01')),
+        { ...HEADERS, 'Mcp-Protocol-Version': '2099-01-01' },
+        400,
+        -32022,
+      ],
+      [
+        'method header disagrees',
+        projectsCall(envelope(VERSION)),
+        { ...HEADERS, 'Mcp-Method': 'tools/list' },
+        400,
+        -32020,
+      ],
+      [
+        'name header disagrees',
+        projectsCall(envelope(VERSION)),
+        { ...HEADERS, 'Mcp-Name': 'create_agent' },
+        400,
+        -32020,
+      ],
       ['no version header', projectsCall(envelope(VERSION)), {}, 400, -32020],
-      ['envelope incomplete', projectsCall({ 'io.modelcontextprotocol/protocolVersion': VERSION }), HEADERS, 400, -32602],
-      ['version header, no envelope', { jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} }, { 'Mcp-Protocol-Version': VERSION, 'Mcp-Method': 'tools/list' }, 400, -32602],
+      [
+        'envelope incomplete',
+        projectsCall({ 'io.modelcontextprotocol/protocolVersion': VERSION }),
+        HEADERS,
+        400,
+        -32602,
+      ],
+      [
+        'version header, no envelope',
+        { jsonrpc: '2.0', id: 7, method: 'tools/list', params: {} },
+        { 'Mcp-Protocol-Version': VERSION, 'Mcp-Method': 'tools/list' },
+        400,
+        -32602,
+      ],
     ];
     for (const [name, body, headers, status, code] of cases) {
       const answer = await post(server, token, body, headers);
       expect({ name, status: answer.status, code: answer.body.error?.code }).toEqual({ name, status, code });
     }
-    const unknown = await post(server, token, projectsCall(envelope('2099-01-01')), { ...HEADERS, 'Mcp-Protocol-Version': '2099-01-01' });
+    const unknown = await post(server, token, projectsCall(envelope('2099-01-01')), {
+      ...HEADERS,
+      'Mcp-Protocol-Version': '2099-01-01',
+    });
     expect(unknown.body.error.data.supported).toEqual([VERSION]);
     const good = await post(server, token, projectsCall(envelope(VERSION)), HEADERS);
     expect(good).toMatchObject({ status: 200, body: { result: { resultType: 'complete' } } });
@@ -88,7 +136,12 @@ describe('/mcp in both eras', () => {
     expect(refused.status).toBe(401);
     const created = await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read']);
     const reader = rememberSecret(created.stdout.trim());
-    const merge = { jsonrpc: '2.0', id: 8, method: 'tools/call', params: { name: 'merge_agent', arguments: { name: 'x' }, _meta: envelope(VERSION) } };
+    const merge = {
+      jsonrpc: '2.0',
+      id: 8,
+      method: 'tools/call',
+      params: { name: 'merge_agent', arguments: { name: 'x' }, _meta: envelope(VERSION) },
+    };
     const scoped = await post(server, reader, merge, { ...HEADERS, 'Mcp-Name': 'merge_agent' });
     expect(scoped).toMatchObject({ status: 403, body: { error: 'insufficient_scope' } });
     const client = await connectModernClient(server.mcpUrl, reader);

@@ -16,7 +16,11 @@ afterAll(() => {
 function status(url: string, token: string): Promise<number> {
   return fetch(url, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
   }).then((response) => response.status);
 }
@@ -37,7 +41,11 @@ describe('a mounted plain-text token file', () => {
     const sandbox = createSandbox();
     const secret = mountSecret(sandbox);
     const server = await startServer(sandbox, { env: secret.env });
-    expect(server.ready).toMatchObject({ token_source: 'mounted secret file', token_file: secret.file, token_created: false });
+    expect(server.ready).toMatchObject({
+      token_source: 'mounted secret file',
+      token_file: secret.file,
+      token_created: false,
+    });
     expect(server.output()).toContain('mounted token file is readable by other users');
     expect(await status(server.mcpUrl, secret.token)).toBe(200);
     expect((await runCli(sandbox, ['token', 'show'], secret.env)).stdout).toBe(`${secret.token}\n`);
@@ -55,7 +63,10 @@ describe('a mounted plain-text token file', () => {
   it('is never rewritten: token rotate explains why, and leaves it as it was', async () => {
     const sandbox = createSandbox();
     const secret = mountSecret(sandbox);
-    for (const args of [['token', 'rotate'], ['token', 'rotate', '--grace', '10m']]) {
+    for (const args of [
+      ['token', 'rotate'],
+      ['token', 'rotate', '--grace', '10m'],
+    ]) {
       const result = await runCli(sandbox, args, secret.env);
       expect(result.code, args.join(' ')).toBe(1);
       expect(result.stdout).toBe('');

@@ -15,7 +15,16 @@ afterAll(() => {
 });
 
 const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
-const READ_TOOLS = ['list_agent_projects', 'list_agent_roles', 'list_agents', 'show_agent', 'show_agent_changes', 'show_agent_log', 'show_agent_task_history', 'wait_for_agent'];
+const READ_TOOLS = [
+  'list_agent_projects',
+  'list_agent_roles',
+  'list_agents',
+  'show_agent',
+  'show_agent_changes',
+  'show_agent_log',
+  'show_agent_task_history',
+  'wait_for_agent',
+];
 const RUN_TOOLS = [...READ_TOOLS, 'cancel_agent_task', 'create_agent', 'restart_agent', 'start_agent_task'];
 const ALL_TOOLS = [...RUN_TOOLS, 'cleanup_fleet_branches', 'delete_agent', 'merge_agent'];
 
@@ -30,7 +39,11 @@ async function createToken(sandbox: Sandbox, name: string, ...flags: string[]): 
 function post(server: StartedServer, token: string, message: object): Promise<Response> {
   return send(server.mcpUrl, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, ...message }),
   });
 }
@@ -60,7 +73,13 @@ describe('named tokens on the command line', () => {
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(token);
     const stored = JSON.parse(text).tokens[0];
-    expect(stored).toMatchObject({ name: 'ci', scopes: ['read', 'run'], hint: token.slice(-4), revoked_at: null, rate_per_minute: 100 });
+    expect(stored).toMatchObject({
+      name: 'ci',
+      scopes: ['read', 'run'],
+      hint: token.slice(-4),
+      revoked_at: null,
+      rate_per_minute: 100,
+    });
     expect(Date.parse(stored.expires_at) - Date.parse(stored.created_at)).toBe(30 * 86_400_000);
   });
 
@@ -117,7 +136,7 @@ describe('scopes', () => {
     expect(await toolNames(server, shared)).toEqual(ALL_TOOLS.sort());
   });
 
-  it('refuses a tool call beyond the token\'s scope with 403 insufficient_scope naming the scope', async () => {
+  it("refuses a tool call beyond the token's scope with 403 insufficient_scope naming the scope", async () => {
     const { sandbox, server } = await authServer();
     const reader = await createToken(sandbox, 'reader');
     const runner = await createToken(sandbox, 'runner', '--scope', 'run');
@@ -128,23 +147,39 @@ describe('scopes', () => {
       [runner, 'delete_agent', 'admin'],
     ] as const;
     for (const [token, tool, scope] of cases) {
-      const response = await post(server, token, { method: 'tools/call', params: { name: tool, arguments: { name: 'a', project: 'p', task: 't' } } });
+      const response = await post(server, token, {
+        method: 'tools/call',
+        params: { name: tool, arguments: { name: 'a', project: 'p', task: 't' } },
+      });
       expect(response.status, tool).toBe(403);
-      expect(response.headers.get('www-authenticate')).toBe(`Bearer realm="fleet-mcp", error="insufficient_scope", scope="${scope}"`);
+      expect(response.headers.get('www-authenticate')).toBe(
+        `Bearer realm="fleet-mcp", error="insufficient_scope", scope="${scope}"`,
+      );
       expect(response.headers.get('cache-control')).toBe('no-store');
-      expect(await response.json()).toMatchObject({ error: 'insufficient_scope', scope, error_description: expect.stringContaining(`"${scope}" scope`) });
+      expect(await response.json()).toMatchObject({
+        error: 'insufficient_scope',
+        scope,
+        error_description: expect.stringContaining(`"${scope}" scope`),
+      });
     }
     // A batch is refused whole when any call in it is out of scope.
     const batch = await send(server.mcpUrl, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${reader}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+      headers: {
+        Authorization: `Bearer ${reader}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify([
         { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'list_agents', arguments: {} } },
         { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'create_agent', arguments: {} } },
       ]),
     });
     expect(batch.status).toBe(403);
-    const allowed = await post(server, reader, { method: 'tools/call', params: { name: 'list_agents', arguments: {} } });
+    const allowed = await post(server, reader, {
+      method: 'tools/call',
+      params: { name: 'list_agents', arguments: {} },
+    });
     expect(allowed.status).toBe(200);
     await expect.poll(server.output).toContain('"token_name":"reader","tool":"create_agent","needed_scope":"run"');
   });
@@ -177,7 +212,10 @@ describe('revocation, expiry and limits', () => {
     expect(seen.every((entry) => entry.status === 200 || entry.status === 401)).toBe(true);
     const refused = await post(server, token, listTools);
     expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="fleet-mcp", error="invalid_token"');
-    expect((await refused.json()) as object).toMatchObject({ error: 'invalid_token', error_description: expect.stringMatching(/was revoked at .*`fleet-mcp token show`/) });
+    expect((await refused.json()) as object).toMatchObject({
+      error: 'invalid_token',
+      error_description: expect.stringMatching(/was revoked at .*`fleet-mcp token show`/),
+    });
     expect((await post(server, shared, listTools)).status).toBe(200);
   });
 
@@ -185,7 +223,9 @@ describe('revocation, expiry and limits', () => {
     const { sandbox, server } = await authServer();
     const token = await createToken(sandbox, 'brief', '--expires', '3s');
     await expect.poll(() => post(server, token, listTools).then((response) => response.status)).toBe(200);
-    await expect.poll(() => post(server, token, listTools).then((response) => response.status), { timeout: 6000 }).toBe(401);
+    await expect
+      .poll(() => post(server, token, listTools).then((response) => response.status), { timeout: 6000 })
+      .toBe(401);
     const body = (await (await post(server, token, listTools)).json()) as { error: string; error_description: string };
     expect(body.error).toBe('invalid_token');
     expect(body.error_description).toContain('expired');
@@ -208,7 +248,12 @@ describe('revocation, expiry and limits', () => {
       expect((await post(server, free, listTools)).status).toBe(200);
       expect((await post(server, shared, listTools)).status).toBe(200);
     }
-    expect(server.output().split('\n').filter((line) => line.includes('token over its rate limit'))).toHaveLength(1);
+    expect(
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('token over its rate limit')),
+    ).toHaveLength(1);
   });
 });
 
@@ -217,11 +262,20 @@ describe('who did what', () => {
     const { sandbox, server } = await authServer();
     const runner = await createToken(sandbox, 'runner', '--scope', 'run');
     await expect.poll(() => post(server, runner, listTools).then((response) => response.status)).toBe(200);
-    await post(server, runner, { method: 'tools/call', params: { name: 'cancel_agent_task', arguments: { name: 'nobody' } } });
-    await expect.poll(server.output).toContain('"token_name":"runner","tool":"cancel_agent_task","agent":"nobody","msg":"tool called"');
+    await post(server, runner, {
+      method: 'tools/call',
+      params: { name: 'cancel_agent_task', arguments: { name: 'nobody' } },
+    });
+    await expect
+      .poll(server.output)
+      .toContain('"token_name":"runner","tool":"cancel_agent_task","agent":"nobody","msg":"tool called"');
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
-    const rows = JSON.parse((await runCli(sandbox, ['token', 'list', '--json'])).stdout) as { name: string; requests: number; last_used_at: string | null }[];
+    const rows = JSON.parse((await runCli(sandbox, ['token', 'list', '--json'])).stdout) as {
+      name: string;
+      requests: number;
+      last_used_at: string | null;
+    }[];
     const row = rows.find((entry) => entry.name === 'runner')!;
     expect(row.requests).toBeGreaterThanOrEqual(2);
     expect(row.last_used_at).not.toBeNull();

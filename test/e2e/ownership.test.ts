@@ -18,7 +18,9 @@ const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
 
 function writeTokenFile(file: string): void {
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  writeFileSync(file, JSON.stringify({ value: rememberSecret('o'.repeat(43)), created_at: '2026-01-01T00:00:00Z' }), { mode: 0o600 });
+  writeFileSync(file, JSON.stringify({ value: rememberSecret('o'.repeat(43)), created_at: '2026-01-01T00:00:00Z' }), {
+    mode: 0o600,
+  });
 }
 
 async function refusedWith(sandbox: Sandbox, env: NodeJS.ProcessEnv, expected: string): Promise<void> {
@@ -36,14 +38,22 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
       `token file ${sandbox.tokenFile} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; ` +
       `fix it with: chown 0 ${sandbox.tokenFile} (as root), or move it to a place you own`;
     await refusedWith(sandbox, AUTH_ON, expected);
-    expect(await runCli(sandbox, ['token', 'show'])).toMatchObject({ code: 1, stdout: '', stderr: `fleet-mcp: ${expected}\n` });
+    expect(await runCli(sandbox, ['token', 'show'])).toMatchObject({
+      code: 1,
+      stdout: '',
+      stderr: `fleet-mcp: ${expected}\n`,
+    });
   });
 
   it('refuses a token directory another user owns', async () => {
     const sandbox = createSandbox();
     writeTokenFile(sandbox.tokenFile);
     chownSync(dirname(sandbox.tokenFile), NOBODY, NOBODY);
-    await refusedWith(sandbox, AUTH_ON, `directory ${dirname(sandbox.tokenFile)} of the token file is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${dirname(sandbox.tokenFile)} (as root), or move it to a place you own`);
+    await refusedWith(
+      sandbox,
+      AUTH_ON,
+      `directory ${dirname(sandbox.tokenFile)} of the token file is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${dirname(sandbox.tokenFile)} (as root), or move it to a place you own`,
+    );
   });
 
   it('accepts a token file in a sticky shared directory that root owns, such as /tmp', async () => {
@@ -80,13 +90,25 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     writeFileSync(file, JSON.stringify({ projects: { here: { path: sandbox.cwd } } }));
     const env = { FLEET_MCP_CONFIG: file };
     chownSync(file, NOBODY, NOBODY);
-    await refusedWith(sandbox, env, `fleet config ${file} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${file} (as root), or move it to a place you own`);
+    await refusedWith(
+      sandbox,
+      env,
+      `fleet config ${file} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${file} (as root), or move it to a place you own`,
+    );
     chownSync(file, 0, 0);
     chmodSync(file, 0o666);
-    await refusedWith(sandbox, env, `fleet config ${file} is writable by other users (mode 0666); fix it with: chmod go-w ${file}`);
+    await refusedWith(
+      sandbox,
+      env,
+      `fleet config ${file} is writable by other users (mode 0666); fix it with: chmod go-w ${file}`,
+    );
     chmodSync(file, 0o644);
     chmodSync(dir, 0o777);
-    await refusedWith(sandbox, env, `directory ${dir} of the fleet config is writable by other users (mode 0777); fix it with: chmod go-w ${dir}`);
+    await refusedWith(
+      sandbox,
+      env,
+      `directory ${dir} of the fleet config is writable by other users (mode 0777); fix it with: chmod go-w ${dir}`,
+    );
     chmodSync(dir, 0o755);
     const server = await startServer(sandbox, { env });
     expect(server.ready.projects).toBe(1);
@@ -98,7 +120,11 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     const dataDir = join(sandbox.root, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
     chownSync(dataDir, NOBODY, NOBODY);
-    await refusedWith(sandbox, { FLEET_MCP_DATA_DIR: dataDir }, `data dir ${dataDir} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${dataDir} (as root), or move it to a place you own`);
+    await refusedWith(
+      sandbox,
+      { FLEET_MCP_DATA_DIR: dataDir },
+      `data dir ${dataDir} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${dataDir} (as root), or move it to a place you own`,
+    );
   });
 });
 
@@ -118,7 +144,11 @@ describe('a dangling symbolic link at the token path', () => {
     expect({ code, stderr: stderr.trim() }).toEqual({ code: 1, stderr: expected });
   });
 
-  it.each([['token', 'show'], ['token', 'rotate'], ['token', 'rotate', '--grace', '10m']])('stops `%s %s` with one line, leaving the link', async (...args) => {
+  it.each([
+    ['token', 'show'],
+    ['token', 'rotate'],
+    ['token', 'rotate', '--grace', '10m'],
+  ])('stops `%s %s` with one line, leaving the link', async (...args) => {
     const { sandbox, expected } = danglingLink();
     const result = await runCli(sandbox, args);
     expect(result).toMatchObject({ code: 1, stdout: '' });

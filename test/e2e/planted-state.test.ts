@@ -14,7 +14,10 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-function agentState(name: string, fields: { status: string; workdir: string; repo: string; worktree: string; process?: object }): object {
+function agentState(
+  name: string,
+  fields: { status: string; workdir: string; repo: string; worktree: string; process?: object },
+): object {
   const now = new Date().toISOString();
   const running = fields.process !== undefined;
   return {
@@ -31,7 +34,21 @@ function agentState(name: string, fields: { status: string; workdir: string; rep
       created_at: now,
       updated_at: now,
     },
-    tasks: running ? [{ id: 't1', agent: name, description: 'x', status: 'running', exit_code: null, reason: null, started_at: now, ended_at: null, log_lines: 0 }] : [],
+    tasks: running
+      ? [
+          {
+            id: 't1',
+            agent: name,
+            description: 'x',
+            status: 'running',
+            exit_code: null,
+            reason: null,
+            started_at: now,
+            ended_at: null,
+            log_lines: 0,
+          },
+        ]
+      : [],
     git: { repo_root: fields.repo, worktree: fields.worktree },
     process: fields.process ?? null,
   };
@@ -49,14 +66,26 @@ describe('state planted in the data dir is validated before the server acts on i
     const victim = join(sandbox.root, 'victim');
     mkdirSync(victim);
     writeFileSync(join(victim, 'precious.txt'), 'keep me');
-    writeFileSync(join(agents, 'intruder.json'), JSON.stringify(agentState('intruder', { status: 'deleting', workdir: victim, repo, worktree: victim })));
+    writeFileSync(
+      join(agents, 'intruder.json'),
+      JSON.stringify(agentState('intruder', { status: 'deleting', workdir: victim, repo, worktree: victim })),
+    );
 
     const wrongStart = liveGroupLeader(children);
     const noStart = liveGroupLeader(children);
-    for (const [name, child, pidStart] of [['wrongstart', wrongStart, '1'], ['nostart', noStart, null]] as const) {
+    for (const [name, child, pidStart] of [
+      ['wrongstart', wrongStart, '1'],
+      ['nostart', noStart, null],
+    ] as const) {
       const worktree = join(dataDir, 'worktrees', name);
       mkdirSync(worktree, { recursive: true });
-      const state = agentState(name, { status: 'busy', workdir: worktree, repo, worktree, process: { task_id: 't1', pid: child.pid, pid_start: pidStart } });
+      const state = agentState(name, {
+        status: 'busy',
+        workdir: worktree,
+        repo,
+        worktree,
+        process: { task_id: 't1', pid: child.pid, pid_start: pidStart },
+      });
       writeFileSync(join(agents, `${name}.json`), JSON.stringify(state));
     }
 
@@ -69,7 +98,12 @@ describe('state planted in the data dir is validated before the server acts on i
       .split('\n')
       .filter((line) => line.includes('ignoring an agent state file'))
       .map((line) => JSON.parse(line) as Record<string, unknown>);
-    expect(warning).toEqual([expect.objectContaining({ file: join(agents, 'intruder.json'), reason: expect.stringContaining(`its worktree ${victim} is not in`) })]);
+    expect(warning).toEqual([
+      expect.objectContaining({
+        file: join(agents, 'intruder.json'),
+        reason: expect.stringContaining(`its worktree ${victim} is not in`),
+      }),
+    ]);
     await server.stop();
   });
 });

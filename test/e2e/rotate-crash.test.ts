@@ -13,7 +13,11 @@ const LANES = 4;
 /** Starts `token rotate` and SIGKILLs it after `delayMs`, wherever it is. */
 function rotateAndKill(sandbox: Sandbox, delayMs: number): Promise<void> {
   return new Promise((done) => {
-    const child = spawn(process.execPath, [CLI, 'token', 'rotate'], { cwd: sandbox.cwd, env: sandbox.env, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'token', 'rotate'], {
+      cwd: sandbox.cwd,
+      env: sandbox.env,
+      stdio: 'ignore',
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
     child.once('exit', () => {
       clearTimeout(timer);

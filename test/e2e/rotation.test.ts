@@ -17,7 +17,11 @@ const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
 function statusWith(server: StartedServer, token: string): Promise<number> {
   return send(server.mcpUrl, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
   }).then((response) => response.status);
 }
@@ -73,7 +77,10 @@ describe('rotation without restart', () => {
     expect(await statusWith(server, token)).toBe(200);
 
     // The same file with its window ending in a moment: the old token is refused once it passed, the new one kept.
-    const ending = { ...record, previous: { ...record.previous, expires_at: new Date(Date.now() + 300).toISOString() } };
+    const ending = {
+      ...record,
+      previous: { ...record.previous, expires_at: new Date(Date.now() + 300).toISOString() },
+    };
     const temp = `${sandbox.tokenFile}.test`;
     writeFileSync(temp, JSON.stringify(ending), { mode: 0o600 });
     renameSync(temp, sandbox.tokenFile);
@@ -90,7 +97,11 @@ describe('rotation without restart', () => {
 
   it('keeps the last good token when the file turns bad, and logs one error per change', async () => {
     const { sandbox, server, token } = await serverWithToken();
-    const errors = (): number => server.output().split('\n').filter((line) => line.includes('token file unusable')).length;
+    const errors = (): number =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('token file unusable')).length;
     writeFileSync(sandbox.tokenFile, '{"value": broken');
     await until(() => errors() >= 1, 5000);
     expect(await statusWith(server, token)).toBe(200);
@@ -109,7 +120,11 @@ describe('rotation without restart', () => {
 
   it('reloads on SIGHUP even when nothing changed', async () => {
     const { server } = await serverWithToken();
-    const reloads = (): number => server.output().split('\n').filter((line) => line.includes('"token reloaded"')).length;
+    const reloads = (): number =>
+      server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('"token reloaded"')).length;
     expect(reloads()).toBe(0);
     server.process.kill('SIGHUP');
     await expect.poll(reloads).toBe(1);

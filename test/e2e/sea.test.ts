@@ -37,10 +37,15 @@ function withoutNode(sandbox: Sandbox): NodeJS.ProcessEnv {
 
 function runBinary(sandbox: Sandbox, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) =>
-    execFile(BINARY, args, { cwd: sandbox.cwd, env: withoutNode(sandbox), timeout: 20_000 }, (error, stdout, stderr) => {
-      captureLog(`dist/fleet-mcp ${args.join(' ')} (stderr)`, () => stderr);
-      done({ code: error ? Number(error.code) || 1 : 0, stdout, stderr });
-    }),
+    execFile(
+      BINARY,
+      args,
+      { cwd: sandbox.cwd, env: withoutNode(sandbox), timeout: 20_000 },
+      (error, stdout, stderr) => {
+        captureLog(`dist/fleet-mcp ${args.join(' ')} (stderr)`, () => stderr);
+        done({ code: error ? Number(error.code) || 1 : 0, stdout, stderr });
+      },
+    ),
   );
 }
 
@@ -64,11 +69,16 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
   it('serves MCP with auth, logs JSON lines, and stops with exit 0', async (context) => {
     if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
     const sandbox = createSandbox();
-    const server = await startServer(sandbox, { launcher: [BINARY], env: { ...withoutNode(sandbox), FLEET_MCP_AUTH_ENABLED: 'true' } });
+    const server = await startServer(sandbox, {
+      launcher: [BINARY],
+      env: { ...withoutNode(sandbox), FLEET_MCP_AUTH_ENABLED: 'true' },
+    });
     expect(server.ready).toMatchObject({ msg: 'fleet-mcp listening', auth: 'enabled' });
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     const client = await connectClient(server.mcpUrl, token);
-    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({ total_count: 1 });
+    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({
+      total_count: 1,
+    });
     await client.close();
     expect(await server.stop()).toBe(0);
   });
@@ -77,10 +87,23 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
     if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
     const sandbox = createSandbox();
     const file = (name: string): string => join(sandbox.root, name);
-    const spec = { argv: ['/bin/sh', '-c', 'echo out; echo err >&2; exit 7'], cwd: sandbox.root, stdout: file('out'), stderr: file('err'), exit: file('exit.json') };
-    expect(await runBinary(sandbox, ['__task-supervisor', JSON.stringify(spec)])).toMatchObject({ code: 0, stdout: '' });
+    const spec = {
+      argv: ['/bin/sh', '-c', 'echo out; echo err >&2; exit 7'],
+      cwd: sandbox.root,
+      stdout: file('out'),
+      stderr: file('err'),
+      exit: file('exit.json'),
+    };
+    expect(await runBinary(sandbox, ['__task-supervisor', JSON.stringify(spec)])).toMatchObject({
+      code: 0,
+      stdout: '',
+    });
     expect([readFileSync(spec.stdout, 'utf8'), readFileSync(spec.stderr, 'utf8')]).toEqual(['out\n', 'err\n']);
-    expect(JSON.parse(readFileSync(spec.exit, 'utf8'))).toMatchObject({ exit_code: 7, signal: null, spawn_error: null });
+    expect(JSON.parse(readFileSync(spec.exit, 'utf8'))).toMatchObject({
+      exit_code: 7,
+      signal: null,
+      spawn_error: null,
+    });
   });
 
   it('shows and rotates the token', async (context) => {

@@ -11,7 +11,12 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-const body = JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {} } });
+const body = JSON.stringify({
+  jsonrpc: '2.0',
+  id: 7,
+  method: 'tools/call',
+  params: { name: 'list_agent_projects', arguments: {} },
+});
 
 /**
  * Opens a POST /mcp whose body is only half sent, so the request stays in flight until `finish` is called.
@@ -61,26 +66,31 @@ function refusesConnections(port: number): Promise<boolean> {
 }
 
 describe('graceful shutdown of serve', () => {
-  it.each(['SIGTERM', 'SIGINT'] as const)('on %s stops accepting, finishes the request in flight and exits 0', async (signal) => {
-    const sandbox = createSandbox();
-    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
-    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
-    const request = await openHalfRequest(server, token);
+  it.each(['SIGTERM', 'SIGINT'] as const)(
+    'on %s stops accepting, finishes the request in flight and exits 0',
+    async (signal) => {
+      const sandbox = createSandbox();
+      const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+      const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+      const request = await openHalfRequest(server, token);
 
-    server.process.kill(signal);
-    await waitForLog(server, 'shutting down');
-    expect(await refusesConnections(server.port), server.output()).toBe(true);
+      server.process.kill(signal);
+      await waitForLog(server, 'shutting down');
+      expect(await refusesConnections(server.port), server.output()).toBe(true);
 
-    const response = await request.finish();
-    expect(response, server.output()).toMatch(/^HTTP\/1\.1 200 /);
-    expect(response).toContain('"id":7');
-    expect(await server.exited, server.output()).toBe(0);
-    expect(server.output().trimEnd().split('\n').at(-1)).toContain('"msg":"stopped"');
-  });
+      const response = await request.finish();
+      expect(response, server.output()).toMatch(/^HTTP\/1\.1 200 /);
+      expect(response).toContain('"id":7');
+      expect(await server.exited, server.output()).toBe(0);
+      expect(server.output().trimEnd().split('\n').at(-1)).toContain('"msg":"stopped"');
+    },
+  );
 
   it('drops a request that never completes once the grace period (FLEET_MCP_SHUTDOWN_GRACE) is over, and still exits 0', async () => {
     const sandbox = createSandbox();
-    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_SHUTDOWN_GRACE: '300ms' } });
+    const server = await startServer(sandbox, {
+      env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_SHUTDOWN_GRACE: '300ms' },
+    });
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     await openHalfRequest(server, token);
     server.process.kill('SIGTERM');

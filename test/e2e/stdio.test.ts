@@ -39,7 +39,12 @@ const initialize = {
   params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
 const initialized = { jsonrpc: '2.0', method: 'notifications/initialized' };
-const callProjects = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {} } };
+const callProjects = {
+  jsonrpc: '2.0',
+  id: 2,
+  method: 'tools/call',
+  params: { name: 'list_agent_projects', arguments: {} },
+};
 
 function lines(...messages: object[]): string {
   return messages.map((message) => JSON.stringify(message)).join('\n');
@@ -56,7 +61,16 @@ async function pipeThrough(sandbox: Sandbox, input: string): Promise<{ code: num
   const exited = exitAfterOutput(child);
   child.stdin.end(input);
   const code = await exited;
-  return { code, messages: stdout === '' ? [] : stdout.trimEnd().split('\n').map((line) => JSON.parse(line)) };
+  return {
+    code,
+    messages:
+      stdout === ''
+        ? []
+        : stdout
+            .trimEnd()
+            .split('\n')
+            .map((line) => JSON.parse(line)),
+  };
 }
 
 describe('fleet-mcp stdio', () => {
@@ -93,16 +107,27 @@ describe('fleet-mcp stdio', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     captureLog('raw stdio', () => stdout + stderr);
     const exited = exitAfterOutput(child);
-    const answered = new Promise<void>((resolve) => child.stdout.on('data', () => stdout.includes('"id":2') && resolve()));
+    const answered = new Promise<void>((resolve) =>
+      child.stdout.on('data', () => stdout.includes('"id":2') && resolve()),
+    );
     child.stdin.write(`${JSON.stringify(initialize)}\n${JSON.stringify(callProjects)}\n`);
     await answered;
     child.stdin.end();
     expect(await exited).toBe(0);
 
-    const messages = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
-    expect(messages.map((message) => [message.jsonrpc, message.id])).toEqual([['2.0', 1], ['2.0', 2]]);
+    const messages = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
+    expect(messages.map((message) => [message.jsonrpc, message.id])).toEqual([
+      ['2.0', 1],
+      ['2.0', 2],
+    ]);
     expect(messages[1].result.isError).toBeFalsy();
-    const logs = stderr.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const logs = stderr
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     expect(logs.map((line) => line.msg)).toEqual(['fleet-mcp serving on stdio', 'shutting down']);
   });
 
@@ -113,7 +138,10 @@ describe('fleet-mcp stdio', () => {
     expect(code).toBe(0);
     expect(messages.map((message) => message.id)).toEqual([1, 2]);
     expect(messages[0].result.serverInfo).toMatchObject({ name: 'fleet-mcp' });
-    expect(toolJson(messages[1].result)).toMatchObject({ projects: [{ name: 'work', path: sandbox.cwd }], total_count: 1 });
+    expect(toolJson(messages[1].result)).toMatchObject({
+      projects: [{ name: 'work', path: sandbox.cwd }],
+      total_count: 1,
+    });
     expect(hostPid(defaultDataDir(sandbox))).not.toBeNull();
   });
 

@@ -28,7 +28,10 @@ async function printUnit(kind: 'user' | 'system'): Promise<PrintedUnit> {
   mkdirSync(project);
   mkdirSync(sandbox.configDir, { recursive: true });
   writeFileSync(join(sandbox.configDir, 'config.json'), JSON.stringify({ projects: { p: { path: project } } }));
-  const result = await runCli(sandbox, ['systemd', `--${kind}`], { FLEET_MCP_AUTH_TOKEN: ENV_TOKEN, FLEET_MCP_PORT: '8123' });
+  const result = await runCli(sandbox, ['systemd', `--${kind}`], {
+    FLEET_MCP_AUTH_TOKEN: ENV_TOKEN,
+    FLEET_MCP_PORT: '8123',
+  });
   expect(result).toMatchObject({ code: 0, stderr: '' });
   expect(result.stdout).not.toContain(ENV_TOKEN);
   return { text: result.stdout, sandbox, project };
@@ -55,7 +58,13 @@ function analyze(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number
 
 const COMMAND = `${process.execPath} ${realpathSync(CLI)} serve`;
 // KillMode=process: a restart of the service leaves running agents running (see the README's Fleet section).
-const HARDENING = { NoNewPrivileges: ['yes'], PrivateTmp: ['yes'], ProtectSystem: ['strict'], Restart: ['on-failure'], KillMode: ['process'] };
+const HARDENING = {
+  NoNewPrivileges: ['yes'],
+  PrivateTmp: ['yes'],
+  ProtectSystem: ['strict'],
+  Restart: ['on-failure'],
+  KillMode: ['process'],
+};
 
 describe('fleet-mcp systemd', () => {
   it('--system prints a unit that runs this install as the current user, token under StateDirectory', async () => {
@@ -92,32 +101,46 @@ describe('fleet-mcp systemd', () => {
     expect(result.stderr).toContain('--user and --system exclude each other');
   });
 
-  it.for(['system', 'user'] as const)('--%s refuses a newline in the data dir or a project path, which would add a directive', async (kind) => {
-    const injection = '\nExecStartPre=+/usr/bin/touch /pwned';
-    const sandbox = createSandbox();
-    const dataDir = join(sandbox.root, `data${injection}`);
-    const viaDataDir = await runCli(sandbox, ['systemd', `--${kind}`], { FLEET_MCP_DATA_DIR: dataDir });
-    expect(viaDataDir).toMatchObject({ code: 1, stdout: '' });
-    expect(viaDataDir.stderr.trim().split('\n')).toEqual([expect.stringContaining(`cannot write the value of FLEET_MCP_DATA_DIR ${JSON.stringify(dataDir)}`)]);
+  it.for(['system', 'user'] as const)(
+    '--%s refuses a newline in the data dir or a project path, which would add a directive',
+    async (kind) => {
+      const injection = '\nExecStartPre=+/usr/bin/touch /pwned';
+      const sandbox = createSandbox();
+      const dataDir = join(sandbox.root, `data${injection}`);
+      const viaDataDir = await runCli(sandbox, ['systemd', `--${kind}`], { FLEET_MCP_DATA_DIR: dataDir });
+      expect(viaDataDir).toMatchObject({ code: 1, stdout: '' });
+      expect(viaDataDir.stderr.trim().split('\n')).toEqual([
+        expect.stringContaining(`cannot write the value of FLEET_MCP_DATA_DIR ${JSON.stringify(dataDir)}`),
+      ]);
 
-    const project = join(sandbox.root, `project${injection}`);
-    mkdirSync(project, { recursive: true });
-    mkdirSync(sandbox.configDir, { recursive: true });
-    writeFileSync(join(sandbox.configDir, 'config.json'), JSON.stringify({ projects: { p: { path: project } } }));
-    const viaProject = await runCli(sandbox, ['systemd', `--${kind}`]);
-    expect(viaProject).toMatchObject({ code: 1, stdout: '' });
-    expect(viaProject.stderr.trim().split('\n')).toEqual([expect.stringContaining(`cannot write the writable path ${JSON.stringify(project)}`)]);
-  });
+      const project = join(sandbox.root, `project${injection}`);
+      mkdirSync(project, { recursive: true });
+      mkdirSync(sandbox.configDir, { recursive: true });
+      writeFileSync(join(sandbox.configDir, 'config.json'), JSON.stringify({ projects: { p: { path: project } } }));
+      const viaProject = await runCli(sandbox, ['systemd', `--${kind}`]);
+      expect(viaProject).toMatchObject({ code: 1, stdout: '' });
+      expect(viaProject.stderr.trim().split('\n')).toEqual([
+        expect.stringContaining(`cannot write the writable path ${JSON.stringify(project)}`),
+      ]);
+    },
+  );
 
-  it.for(['system', 'user'] as const)('the --%s unit passes systemd-analyze verify without a warning', async (kind, context) => {
-    const { text, sandbox } = await printUnit(kind);
-    const file = join(sandbox.root, 'fleet-mcp.service');
-    writeFileSync(file, text);
-    // The per-user manager that verify starts needs a runtime directory of its own.
-    const runtime = mkdtempSync(join(sandbox.root, 'runtime-'));
-    const result = await analyze([...(kind === 'user' ? ['--user'] : []), 'verify', file], { XDG_RUNTIME_DIR: runtime });
-    if (result.missing) context.skip('systemd-analyze is not installed here; the unit keys are checked by the tests above');
-    if (/Failed to initialize manager/.test(result.stderr)) context.skip(`systemd-analyze cannot start a manager here: ${result.stderr.trim()}`);
-    expect(result).toMatchObject({ code: 0, stderr: '' });
-  });
+  it.for(['system', 'user'] as const)(
+    'the --%s unit passes systemd-analyze verify without a warning',
+    async (kind, context) => {
+      const { text, sandbox } = await printUnit(kind);
+      const file = join(sandbox.root, 'fleet-mcp.service');
+      writeFileSync(file, text);
+      // The per-user manager that verify starts needs a runtime directory of its own.
+      const runtime = mkdtempSync(join(sandbox.root, 'runtime-'));
+      const result = await analyze([...(kind === 'user' ? ['--user'] : []), 'verify', file], {
+        XDG_RUNTIME_DIR: runtime,
+      });
+      if (result.missing)
+        context.skip('systemd-analyze is not installed here; the unit keys are checked by the tests above');
+      if (/Failed to initialize manager/.test(result.stderr))
+        context.skip(`systemd-analyze cannot start a manager here: ${result.stderr.trim()}`);
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+    },
+  );
 });

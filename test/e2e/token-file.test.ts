@@ -23,7 +23,11 @@ function readRecord(file: string): Record<string, string> {
 function authorized(token: string): RequestInit {
   return {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }),
   };
 }
@@ -68,7 +72,9 @@ describe('the token file', () => {
 
   it('honours the short alias AUTH_ENABLED and a token file path with ~', async () => {
     const sandbox = createSandbox();
-    const server = await startServer(sandbox, { env: { AUTH_ENABLED: 'yes', FLEET_MCP_AUTH_TOKEN_FILE: '~/secrets/fleet-token' } });
+    const server = await startServer(sandbox, {
+      env: { AUTH_ENABLED: 'yes', FLEET_MCP_AUTH_TOKEN_FILE: '~/secrets/fleet-token' },
+    });
     const file = `${sandbox.env.HOME}/secrets/fleet-token`;
     expect(readRecord(file).value).toMatch(/^[A-Za-z0-9_-]{43}$/);
     expect(server.ready.token_file).toBe(file);
@@ -79,7 +85,9 @@ describe('the token file', () => {
     const sandbox = createSandbox();
     // Each server needs its own data dir (a data dir belongs to one server); they share the token file.
     const servers = await Promise.all(
-      [1, 2, 3, 4].map((n) => startServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_DATA_DIR: join(sandbox.root, `data-${n}`) } })),
+      [1, 2, 3, 4].map((n) =>
+        startServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_DATA_DIR: join(sandbox.root, `data-${n}`) } }),
+      ),
     );
     const record = readRecord(sandbox.tokenFile);
     for (const server of servers) expect((await fetch(server.mcpUrl, authorized(record.value!))).status).toBe(200);

@@ -58,12 +58,16 @@ async function createToken(sandbox: Sandbox, server: StartedServer, name: string
   const result = await runCli(sandbox, ['token', 'create', name, ...flags]);
   expect(result, result.stderr).toMatchObject({ code: 0 });
   const token = rememberSecret(result.stdout.trim());
-  await expect.poll(() => logLines(server).some((line) => line.msg === 'named tokens reloaded' && line.tokens?.includes(name))).toBe(true);
+  await expect
+    .poll(() => logLines(server).some((line) => line.msg === 'named tokens reloaded' && line.tokens?.includes(name)))
+    .toBe(true);
   return token;
 }
 
 function namedRecord(sandbox: Sandbox, name: string): { revoked_at: string; expires_at: string } {
-  return JSON.parse(readFileSync(join(sandbox.configDir, 'tokens.json'), 'utf8')).tokens.find((token: { name: string }) => token.name === name);
+  return JSON.parse(readFileSync(join(sandbox.configDir, 'tokens.json'), 'utf8')).tokens.find(
+    (token: { name: string }) => token.name === name,
+  );
 }
 
 describe('streams end with their token', () => {
@@ -71,7 +75,11 @@ describe('streams end with their token', () => {
     const { sandbox, server } = await authServer();
     const laptop = await createToken(sandbox, server, 'laptop');
     const phone = await createToken(sandbox, server, 'phone');
-    const streams = await Promise.all([connect(server, laptop, 'streamable'), connect(server, laptop, 'sse'), connect(server, phone, 'streamable')]);
+    const streams = await Promise.all([
+      connect(server, laptop, 'streamable'),
+      connect(server, laptop, 'sse'),
+      connect(server, phone, 'streamable'),
+    ]);
     const [session, legacy, bystander] = streams;
     await Promise.all(streams.map((stream) => stream.opened));
 
@@ -95,16 +103,27 @@ describe('streams end with their token', () => {
 
   it('revoking a named token also ends the calls its session has in flight', async () => {
     const fleet = createFleetSandbox();
-    const env = { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' };
+    const env = {
+      FLEET_MCP_AUTH_ENABLED: 'true',
+      FLEET_MCP_CONFIG: fleet.configFile,
+      FLEET_MCP_DATA_DIR: fleet.dataDir,
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
+    };
     const server = await startServer(fleet.sandbox, { env });
     const ci = await createToken(fleet.sandbox, server, 'ci', '--scope', 'run');
     const session = await connect(server, ci, 'streamable');
     await session.opened;
-    await session.client.callTool({ name: 'create_agent', arguments: { name: 'sleeper', project: 'repo', task: task({ sleepMs: 30_000 }) } });
+    await session.client.callTool({
+      name: 'create_agent',
+      arguments: { name: 'sleeper', project: 'repo', task: task({ sleepMs: 30_000 }) },
+    });
     // Asking for progress makes the answer an event stream, open from the start of the call.
     const wait = session.watchNext('"wait_for_agent"');
     const answer = session.client
-      .callTool({ name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 120 } }, undefined, { onprogress: () => {}, timeout: 300_000 })
+      .callTool({ name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 120 } }, undefined, {
+        onprogress: () => {},
+        timeout: 300_000,
+      })
       .catch((error: Error) => error);
     await wait.opened;
 

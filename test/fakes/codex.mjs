@@ -9,21 +9,50 @@ import { randomUUID } from 'node:crypto';
 import { FAKE_FILE, insideGitWorktree, runCommand, scriptedCommands } from './fake-work.mjs';
 import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
-const USAGE = 'Usage: codex exec [OPTIONS] [PROMPT]\n       codex exec [OPTIONS] <COMMAND> [ARGS]\n\nFor more information, try \'--help\'.\n';
-const FLAGS = new Set(['--json', '--skip-git-repo-check', '--full-auto', '--dangerously-bypass-approvals-and-sandbox', '--ephemeral', '--oss']);
+const USAGE =
+  "Usage: codex exec [OPTIONS] [PROMPT]\n       codex exec [OPTIONS] <COMMAND> [ARGS]\n\nFor more information, try '--help'.\n";
+const FLAGS = new Set([
+  '--json',
+  '--skip-git-repo-check',
+  '--full-auto',
+  '--dangerously-bypass-approvals-and-sandbox',
+  '--ephemeral',
+  '--oss',
+]);
 const VALUED = new Map([
-  ['--sandbox', '--sandbox <SANDBOX_MODE>'], ['-s', '--sandbox <SANDBOX_MODE>'],
-  ['--add-dir', '--add-dir <DIR>'], ['--model', '--model <MODEL>'], ['-m', '--model <MODEL>'],
-  ['--config', '--config <key=value>'], ['-c', '--config <key=value>'], ['--cd', '--cd <DIR>'], ['-C', '--cd <DIR>'],
-  ['--profile', '--profile <CONFIG_PROFILE>'], ['-p', '--profile <CONFIG_PROFILE>'],
-  ['--output-last-message', '--output-last-message <FILE>'], ['-o', '--output-last-message <FILE>'], ['--color', '--color <COLOR>'],
+  ['--sandbox', '--sandbox <SANDBOX_MODE>'],
+  ['-s', '--sandbox <SANDBOX_MODE>'],
+  ['--add-dir', '--add-dir <DIR>'],
+  ['--model', '--model <MODEL>'],
+  ['-m', '--model <MODEL>'],
+  ['--config', '--config <key=value>'],
+  ['-c', '--config <key=value>'],
+  ['--cd', '--cd <DIR>'],
+  ['-C', '--cd <DIR>'],
+  ['--profile', '--profile <CONFIG_PROFILE>'],
+  ['-p', '--profile <CONFIG_PROFILE>'],
+  ['--output-last-message', '--output-last-message <FILE>'],
+  ['-o', '--output-last-message <FILE>'],
+  ['--color', '--color <COLOR>'],
 ]);
-const RESUME_FLAGS = new Set(['--json', '--skip-git-repo-check', '--last', '--all', '--ephemeral', '--dangerously-bypass-approvals-and-sandbox']);
+const RESUME_FLAGS = new Set([
+  '--json',
+  '--skip-git-repo-check',
+  '--last',
+  '--all',
+  '--ephemeral',
+  '--dangerously-bypass-approvals-and-sandbox',
+]);
 const RESUME_VALUED = new Map([
-  ['--config', '--config <key=value>'], ['-c', '--config <key=value>'], ['--model', '--model <MODEL>'], ['-m', '--model <MODEL>'],
-  ['--output-last-message', '--output-last-message <FILE>'], ['-o', '--output-last-message <FILE>'],
+  ['--config', '--config <key=value>'],
+  ['-c', '--config <key=value>'],
+  ['--model', '--model <MODEL>'],
+  ['-m', '--model <MODEL>'],
+  ['--output-last-message', '--output-last-message <FILE>'],
+  ['-o', '--output-last-message <FILE>'],
 ]);
-const RESUME_USAGE = 'Usage: codex exec resume [OPTIONS] [SESSION_ID] [PROMPT]\n\nFor more information, try \'--help\'.\n';
+const RESUME_USAGE =
+  "Usage: codex exec resume [OPTIONS] [SESSION_ID] [PROMPT]\n\nFor more information, try '--help'.\n";
 const SANDBOX_MODES = ['read-only', 'workspace-write', 'danger-full-access'];
 
 let usage = USAGE;
@@ -34,7 +63,10 @@ function fail(message) {
 
 function parse(args, { flags = FLAGS, valued = VALUED, positionals = 1 } = {}) {
   const options = { flags: new Set(), values: new Map(), positionals: [] };
-  const positional = (arg) => (options.positionals.length < positionals ? options.positionals.push(arg) : fail(`unexpected argument '${arg}' found`));
+  const positional = (arg) =>
+    options.positionals.length < positionals
+      ? options.positionals.push(arg)
+      : fail(`unexpected argument '${arg}' found`);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
     if (arg === '--') {
@@ -45,7 +77,10 @@ function parse(args, { flags = FLAGS, valued = VALUED, positionals = 1 } = {}) {
       positional(arg);
       continue;
     }
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=')
+        ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+        : [arg, undefined];
     if (flags.has(name) && inline === undefined) options.flags.add(name);
     else if (valued.has(name)) {
       const value = inline ?? args[++i];
@@ -54,11 +89,14 @@ function parse(args, { flags = FLAGS, valued = VALUED, positionals = 1 } = {}) {
       options.values.set(key, [...(options.values.get(key) ?? []), value]);
     } else fail(`unexpected argument '${name}' found\n\n  tip: to pass '${name}' as a value, use '-- ${name}'`);
   }
-  const configured = (options.values.get('--config') ?? []).map((pair) => /^sandbox_mode\s*=\s*"?([a-z-]+)"?$/.exec(pair)?.[1]).filter(Boolean);
+  const configured = (options.values.get('--config') ?? [])
+    .map((pair) => /^sandbox_mode\s*=\s*"?([a-z-]+)"?$/.exec(pair)?.[1])
+    .filter(Boolean);
   // The bypass runs commands with no sandbox of codex's own, as danger-full-access does.
   const bypass = options.flags.has('--dangerously-bypass-approvals-and-sandbox') ? 'danger-full-access' : undefined;
   const sandbox = bypass ?? options.values.get('--sandbox')?.at(-1) ?? configured.at(-1) ?? 'read-only';
-  if (!SANDBOX_MODES.includes(sandbox)) fail(`invalid value '${sandbox}' for '--sandbox <SANDBOX_MODE>'\n  [possible values: ${SANDBOX_MODES.join(', ')}]`);
+  if (!SANDBOX_MODES.includes(sandbox))
+    fail(`invalid value '${sandbox}' for '--sandbox <SANDBOX_MODE>'\n  [possible values: ${SANDBOX_MODES.join(', ')}]`);
   return { ...options, sandbox };
 }
 
@@ -69,9 +107,12 @@ if (subcommand !== 'exec') {
 }
 const resume = rest[0] === 'resume';
 if (resume) usage = RESUME_USAGE;
-const options = resume ? parse(rest.slice(1), { flags: RESUME_FLAGS, valued: RESUME_VALUED, positionals: 2 }) : parse(rest);
+const options = resume
+  ? parse(rest.slice(1), { flags: RESUME_FLAGS, valued: RESUME_VALUED, positionals: 2 })
+  : parse(rest);
 // With --last the one argument is the prompt; otherwise a resumed run names its session first.
-const [sessionId, prompt] = resume && !options.flags.has('--last') ? options.positionals : [null, options.positionals[0]];
+const [sessionId, prompt] =
+  resume && !options.flags.has('--last') ? options.positionals : [null, options.positionals[0]];
 options.prompt = prompt ?? null;
 if (options.prompt === null) {
   process.stderr.write('No prompt provided. Either specify one as an argument or pipe the prompt into stdin.\n');
@@ -103,12 +144,26 @@ scriptedCommands(options.prompt).forEach((command, index) => {
   const item = { id: `item_${index}`, type: 'command_execution', command: `/bin/bash -lc ${JSON.stringify(command)}` };
   emit({ type: 'item.started', item: { ...item, aggregated_output: '', exit_code: null, status: 'in_progress' } });
   const { exitCode, output } =
-    options.sandbox === 'read-only' ? { exitCode: 1, output: `/bin/bash: line 1: ${FAKE_FILE}: Read-only file system\n` } : runCommand(command);
+    options.sandbox === 'read-only'
+      ? { exitCode: 1, output: `/bin/bash: line 1: ${FAKE_FILE}: Read-only file system\n` }
+      : runCommand(command);
   if (exitCode !== 0) failed = true;
-  emit({ type: 'item.completed', item: { ...item, aggregated_output: output, exit_code: exitCode, status: exitCode === 0 ? 'completed' : 'failed' } });
+  emit({
+    type: 'item.completed',
+    item: { ...item, aggregated_output: output, exit_code: exitCode, status: exitCode === 0 ? 'completed' : 'failed' },
+  });
 });
 const done = failed ? 'I could not complete the task: a command failed.' : `Done: wrote ${FAKE_FILE}.`;
 const answer = earlier ? `${done}\n${continuedNote(earlier)}` : done;
 if (json) emit({ type: 'item.completed', item: { id: 'item_9', type: 'agent_message', text: answer } });
 else process.stdout.write(`${answer}\n`);
-emit({ type: 'turn.completed', usage: { input_tokens: 10, cached_input_tokens: 0, cache_write_input_tokens: 0, output_tokens: 5, reasoning_output_tokens: 0 } });
+emit({
+  type: 'turn.completed',
+  usage: {
+    input_tokens: 10,
+    cached_input_tokens: 0,
+    cache_write_input_tokens: 0,
+    output_tokens: 5,
+    reasoning_output_tokens: 0,
+  },
+});

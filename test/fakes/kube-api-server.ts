@@ -29,8 +29,15 @@ type Meta = {
   deletionGracePeriodSeconds?: number;
 };
 type Stored = { apiVersion: string; kind: string; metadata: Meta; [field: string]: unknown };
-type ContainerState = { waiting?: { reason: string; message?: string }; running?: { startedAt: string }; terminated?: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string } };
-type PodStatus = { phase: string; containerStatuses: { name: string; image: string; ready: boolean; restartCount: number; state: ContainerState }[] };
+type ContainerState = {
+  waiting?: { reason: string; message?: string };
+  running?: { startedAt: string };
+  terminated?: { exitCode: number; reason: string; message?: string; startedAt?: string; finishedAt: string };
+};
+type PodStatus = {
+  phase: string;
+  containerStatuses: { name: string; image: string; ready: boolean; restartCount: number; state: ContainerState }[];
+};
 
 const KINDS = {
   jobs: { apiVersion: 'batch/v1', kind: 'Job', prefix: '/apis/batch/v1' },
@@ -57,7 +64,9 @@ interface PodRuntime {
 
 export class FakeKubeApiServer {
   readonly url: string;
-  private readonly store = new Map<Resource, Map<string, Stored>>(Object.keys(KINDS).map((resource) => [resource as Resource, new Map()]));
+  private readonly store = new Map<Resource, Map<string, Stored>>(
+    Object.keys(KINDS).map((resource) => [resource as Resource, new Map()]),
+  );
   private readonly pods = new Map<string, PodRuntime>();
   private version = 1;
   /** A resource whose creation RBAC refuses, as for a context whose Role leaves it out. */
@@ -136,7 +145,10 @@ export class FakeKubeApiServer {
       return status(response, 401, 'Unauthorized', 'Unauthorized');
     }
     const body = await readBody(request);
-    const route = /^(\/apis?(?:\/[^/]+)?\/v1)\/namespaces\/([^/]+)\/(jobs|secrets|networkpolicies|pods)(?:\/([^/]+))?(\/log)?$/.exec(url.pathname);
+    const route =
+      /^(\/apis?(?:\/[^/]+)?\/v1)\/namespaces\/([^/]+)\/(jobs|secrets|networkpolicies|pods)(?:\/([^/]+))?(\/log)?$/.exec(
+        url.pathname,
+      );
     const resource = route?.[3] as Resource | undefined;
     if (!route || !resource || KINDS[resource].prefix !== route[1]) {
       return status(response, 404, 'NotFound', 'the server could not find the requested resource');
@@ -144,12 +156,20 @@ export class FakeKubeApiServer {
     const namespace = decodeURIComponent(route[2]!);
     const name = route[4] ? decodeURIComponent(route[4]) : null;
     try {
-      if (route[5] && resource === 'pods' && name && request.method === 'GET') return this.podLog(response, namespace, name, url.searchParams);
+      if (route[5] && resource === 'pods' && name && request.method === 'GET')
+        return this.podLog(response, namespace, name, url.searchParams);
       if (!name && request.method === 'GET') return this.list(response, resource, namespace, url.searchParams);
-      if (!name && request.method === 'POST' && resource !== 'pods') return this.create(response, resource, namespace, body);
+      if (!name && request.method === 'POST' && resource !== 'pods')
+        return this.create(response, resource, namespace, body);
       if (name && request.method === 'GET') return json(response, 200, this.get(resource, namespace, name));
-      if (name && request.method === 'DELETE') return this.remove(response, resource, namespace, name, url.searchParams);
-      return status(response, 405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+      if (name && request.method === 'DELETE')
+        return this.remove(response, resource, namespace, name, url.searchParams);
+      return status(
+        response,
+        405,
+        'MethodNotAllowed',
+        `the server does not allow this method on the requested resource`,
+      );
     } catch (error) {
       if (error instanceof ApiStatus) return status(response, error.code, error.reason, error.message);
       throw error;
@@ -160,32 +180,52 @@ export class FakeKubeApiServer {
     const matches = selector(query.get('labelSelector') ?? '');
     const field = query.get('fieldSelector');
     const named = field ? /^metadata\.name=(.+)$/.exec(field)?.[1] : undefined;
-    if (field && !named) throw new ApiStatus(400, 'BadRequest', `the stand-in knows only the field selector metadata.name, not ${field}`);
+    if (field && !named)
+      throw new ApiStatus(400, 'BadRequest', `the stand-in knows only the field selector metadata.name, not ${field}`);
     let items = this.objects(resource).filter(
-      (object) => object.metadata.namespace === namespace && matches(object.metadata.labels ?? {}) && (!named || object.metadata.name === named),
+      (object) =>
+        object.metadata.namespace === namespace &&
+        matches(object.metadata.labels ?? {}) &&
+        (!named || object.metadata.name === named),
     );
     const limit = Number(query.get('limit') ?? 0);
     if (limit > 0) items = items.slice(0, limit);
-    json(response, 200, { apiVersion: KINDS[resource].apiVersion, kind: `${KINDS[resource].kind}List`, metadata: { resourceVersion: String(this.version) }, items });
+    json(response, 200, {
+      apiVersion: KINDS[resource].apiVersion,
+      kind: `${KINDS[resource].kind}List`,
+      metadata: { resourceVersion: String(this.version) },
+      items,
+    });
   }
 
   private get(resource: Resource, namespace: string, name: string): Stored {
     const object = this.store.get(resource)!.get(`${namespace}/${name}`);
-    if (!object) throw new ApiStatus(404, 'NotFound', `${resource.replace(/s$/, '')}${groupSuffix(resource)} "${name}" not found`);
+    if (!object)
+      throw new ApiStatus(404, 'NotFound', `${resource.replace(/s$/, '')}${groupSuffix(resource)} "${name}" not found`);
     return object;
   }
 
   private create(response: ServerResponse, resource: Resource, namespace: string, body: string): void {
     if (this.forbidden === resource) {
       const group = KINDS[resource].prefix.replace(/^\/apis?\/?/, '').replace(/\/?v1$/, '');
-      throw new ApiStatus(403, 'Forbidden', `${resource} is forbidden: User "fake" cannot create resource "${resource}" in API group "${group}" in the namespace "${namespace}"`);
+      throw new ApiStatus(
+        403,
+        'Forbidden',
+        `${resource} is forbidden: User "fake" cannot create resource "${resource}" in API group "${group}" in the namespace "${namespace}"`,
+      );
     }
-    if (!this.options.namespaces.includes(namespace)) throw new ApiStatus(404, 'NotFound', `namespaces "${namespace}" not found`);
+    if (!this.options.namespaces.includes(namespace))
+      throw new ApiStatus(404, 'NotFound', `namespaces "${namespace}" not found`);
     const object = JSON.parse(body) as Stored;
     const name = object.metadata?.name;
-    if (!name || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new ApiStatus(422, 'Invalid', `${KINDS[resource].kind} "${name}" is invalid: metadata.name: Invalid value`);
+    if (!name || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name))
+      throw new ApiStatus(422, 'Invalid', `${KINDS[resource].kind} "${name}" is invalid: metadata.name: Invalid value`);
     if (this.store.get(resource)!.has(`${namespace}/${name}`)) {
-      throw new ApiStatus(409, 'AlreadyExists', `${resource.replace(/s$/, '')}${groupSuffix(resource)} "${name}" already exists`);
+      throw new ApiStatus(
+        409,
+        'AlreadyExists',
+        `${resource.replace(/s$/, '')}${groupSuffix(resource)} "${name}" already exists`,
+      );
     }
     if (resource === 'secrets') checkSecret(object);
     if (resource === 'jobs') checkJob(object);
@@ -193,7 +233,14 @@ export class FakeKubeApiServer {
       ...object,
       apiVersion: KINDS[resource].apiVersion,
       kind: KINDS[resource].kind,
-      metadata: { ...object.metadata, name, namespace, uid: randomUUID(), creationTimestamp: new Date().toISOString(), resourceVersion: String(++this.version) },
+      metadata: {
+        ...object.metadata,
+        name,
+        namespace,
+        uid: randomUUID(),
+        creationTimestamp: new Date().toISOString(),
+        resourceVersion: String(++this.version),
+      },
     };
     if (resource === 'jobs') stored.status = {};
     this.store.get(resource)!.set(`${namespace}/${name}`, stored);
@@ -202,7 +249,13 @@ export class FakeKubeApiServer {
     if (resource === 'secrets') for (const pod of this.objects('pods')) this.tryStart(pod);
   }
 
-  private remove(response: ServerResponse, resource: Resource, namespace: string, name: string, query: URLSearchParams): void {
+  private remove(
+    response: ServerResponse,
+    resource: Resource,
+    namespace: string,
+    name: string,
+    query: URLSearchParams,
+  ): void {
     const object = this.get(resource, namespace, name);
     if (resource === 'pods') {
       const grace = Number(query.get('gracePeriodSeconds') ?? 30);
@@ -213,7 +266,13 @@ export class FakeKubeApiServer {
     // batch/v1 Jobs orphan their pods unless told otherwise, as the real API does.
     const policy = query.get('propagationPolicy') ?? (resource === 'jobs' ? 'Orphan' : 'Background');
     if (policy !== 'Orphan') this.collectDependents(object.metadata.uid);
-    json(response, 200, { apiVersion: 'v1', kind: 'Status', metadata: {}, status: 'Success', details: { name, kind: resource, uid: object.metadata.uid } });
+    json(response, 200, {
+      apiVersion: 'v1',
+      kind: 'Status',
+      metadata: {},
+      status: 'Success',
+      details: { name, kind: resource, uid: object.metadata.uid },
+    });
   }
 
   /** The garbage collector: whatever names the deleted object as owner goes too. */
@@ -248,7 +307,11 @@ export class FakeKubeApiServer {
   private makePod(job: Stored): void {
     const spec = job.spec as { template: { metadata?: { labels?: Record<string, string> }; spec: PodSpecShape } };
     const name = `${job.metadata.name}-${randomBytes(3).toString('hex').slice(0, 5)}`;
-    const labels = { ...spec.template.metadata?.labels, 'batch.kubernetes.io/job-name': job.metadata.name, 'batch.kubernetes.io/controller-uid': job.metadata.uid };
+    const labels = {
+      ...spec.template.metadata?.labels,
+      'batch.kubernetes.io/job-name': job.metadata.name,
+      'batch.kubernetes.io/controller-uid': job.metadata.uid,
+    };
     const container = spec.template.spec.containers[0]!;
     const pod: Stored = {
       apiVersion: 'v1',
@@ -263,7 +326,18 @@ export class FakeKubeApiServer {
         resourceVersion: String(++this.version),
       },
       spec: spec.template.spec,
-      status: { phase: 'Pending', containerStatuses: [{ name: container.name, image: container.image, ready: false, restartCount: 0, state: { waiting: { reason: 'ContainerCreating' } } }] } satisfies PodStatus,
+      status: {
+        phase: 'Pending',
+        containerStatuses: [
+          {
+            name: container.name,
+            image: container.image,
+            ready: false,
+            restartCount: 0,
+            state: { waiting: { reason: 'ContainerCreating' } },
+          },
+        ],
+      } satisfies PodStatus,
     };
     this.store.get('pods')!.set(`${pod.metadata.namespace}/${name}`, pod);
     this.pods.set(`${pod.metadata.namespace}/${name}`, { run: null, log: [], followers: new Set(), ended: false });
@@ -282,7 +356,12 @@ export class FakeKubeApiServer {
     if (this.options.missingImages.includes(container.image)) {
       const message = `rpc error: code = NotFound desc = failed to pull and unpack image "${container.image}": not found`;
       status.containerStatuses[0]!.state = { waiting: { reason: 'ErrImagePull', message } };
-      setImmediate(() => (status.containerStatuses[0]!.state = { waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image}"` } }));
+      setImmediate(
+        () =>
+          (status.containerStatuses[0]!.state = {
+            waiting: { reason: 'ImagePullBackOff', message: `Back-off pulling image "${container.image}"` },
+          }),
+      );
       return;
     }
     const secrets = new Map<string, Record<string, Buffer>>();
@@ -291,7 +370,10 @@ export class FakeKubeApiServer {
       const secret = this.store.get('secrets')!.get(`${pod.metadata.namespace}/${volume.secret.secretName}`);
       if (!secret) return; // MountVolume.SetUp failed: retried when a Secret is created.
       const data = (secret.data ?? {}) as Record<string, string>;
-      secrets.set(volume.secret.secretName, Object.fromEntries(Object.entries(data).map(([file, value]) => [file, Buffer.from(value, 'base64')])));
+      secrets.set(
+        volume.secret.secretName,
+        Object.fromEntries(Object.entries(data).map(([file, value]) => [file, Buffer.from(value, 'base64')])),
+      );
     }
     const run = runContainer({
       podName: pod.metadata.name,
@@ -319,7 +401,9 @@ export class FakeKubeApiServer {
       const reason = oomKilled ? 'OOMKilled' : exitCode === 0 ? 'Completed' : 'Error';
       status.phase = exitCode === 0 ? 'Succeeded' : 'Failed';
       status.containerStatuses[0]!.ready = false;
-      status.containerStatuses[0]!.state = { terminated: { exitCode, reason, startedAt, finishedAt: new Date().toISOString() } };
+      status.containerStatuses[0]!.state = {
+        terminated: { exitCode, reason, startedAt, finishedAt: new Date().toISOString() },
+      };
       this.finishJob(pod, exitCode === 0);
       for (const follower of runtime.followers) follower.end();
       runtime.followers.clear();
@@ -332,17 +416,45 @@ export class FakeKubeApiServer {
     if (!job) return;
     const now = new Date().toISOString();
     job.status = succeeded
-      ? { succeeded: 1, completionTime: now, conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: now }] }
-      : { failed: 1, conditions: [{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastTransitionTime: now }] };
+      ? {
+          succeeded: 1,
+          completionTime: now,
+          conditions: [{ type: 'Complete', status: 'True', lastTransitionTime: now }],
+        }
+      : {
+          failed: 1,
+          conditions: [
+            {
+              type: 'Failed',
+              status: 'True',
+              reason: 'BackoffLimitExceeded',
+              message: 'Job has reached the specified backoff limit',
+              lastTransitionTime: now,
+            },
+          ],
+        };
   }
 
   /** A NetworkPolicy of the pod's namespace that selects it and allows nothing in either direction. */
   private deniedAll(pod: Stored): boolean {
     return this.objects('networkpolicies').some((policy) => {
-      const spec = policy.spec as { podSelector?: { matchLabels?: Record<string, string> }; policyTypes?: string[]; ingress?: unknown[]; egress?: unknown[] };
-      const selects = Object.entries(spec.podSelector?.matchLabels ?? {}).every(([key, value]) => pod.metadata.labels?.[key] === value);
+      const spec = policy.spec as {
+        podSelector?: { matchLabels?: Record<string, string> };
+        policyTypes?: string[];
+        ingress?: unknown[];
+        egress?: unknown[];
+      };
+      const selects = Object.entries(spec.podSelector?.matchLabels ?? {}).every(
+        ([key, value]) => pod.metadata.labels?.[key] === value,
+      );
       const both = ['Ingress', 'Egress'].every((type) => spec.policyTypes?.includes(type));
-      return policy.metadata.namespace === pod.metadata.namespace && selects && both && !spec.ingress?.length && !spec.egress?.length;
+      return (
+        policy.metadata.namespace === pod.metadata.namespace &&
+        selects &&
+        both &&
+        !spec.ingress?.length &&
+        !spec.egress?.length
+      );
     });
   }
 
@@ -352,7 +464,12 @@ export class FakeKubeApiServer {
     const container = query.get('container') ?? (pod.spec as PodSpecShape).containers[0]!.name;
     const state = (pod.status as PodStatus).containerStatuses.find((candidate) => candidate.name === container);
     if (!state) throw new ApiStatus(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
-    if (state.state.waiting) throw new ApiStatus(400, 'BadRequest', `container "${container}" in pod "${name}" is waiting to start: ${state.state.waiting.reason}`);
+    if (state.state.waiting)
+      throw new ApiStatus(
+        400,
+        'BadRequest',
+        `container "${container}" in pod "${name}" is waiting to start: ${state.state.waiting.reason}`,
+      );
     response.writeHead(200, { 'content-type': 'text/plain', 'transfer-encoding': 'chunked' });
     for (const chunk of runtime.log) response.write(chunk);
     if (query.get('follow') !== 'true' || runtime.ended) return void response.end();
@@ -381,7 +498,29 @@ export function writeKubeconfig(dir: string, options: { server: string; token: s
 function selfSignedCertificate(): { key: string; cert: string } {
   const dir = mkdtempSync(join(tmpdir(), 'kube-ca-'));
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:prime256v1',
+        '-nodes',
+        '-days',
+        '1',
+        '-subj',
+        '/CN=127.0.0.1',
+        '-addext',
+        'subjectAltName=IP:127.0.0.1',
+        '-keyout',
+        join(dir, 'key.pem'),
+        '-out',
+        join(dir, 'cert.pem'),
+      ],
+      { stdio: 'ignore' },
+    );
     return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -404,30 +543,50 @@ function groupSuffix(resource: Resource): string {
 
 function checkSecret(secret: Stored): void {
   for (const key of Object.keys((secret.data ?? {}) as object)) {
-    if (!/^[-._a-zA-Z0-9]+$/.test(key)) throw new ApiStatus(422, 'Invalid', `Secret "${secret.metadata.name}" is invalid: data[${key}]: Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`);
+    if (!/^[-._a-zA-Z0-9]+$/.test(key))
+      throw new ApiStatus(
+        422,
+        'Invalid',
+        `Secret "${secret.metadata.name}" is invalid: data[${key}]: Invalid value: "${key}": a valid config key must consist of alphanumeric characters, '-', '_' or '.'`,
+      );
   }
 }
 
 function checkJob(job: Stored): void {
-  const spec = job.spec as { template?: { spec?: { restartPolicy?: string; containers?: { image?: string }[] } } } | undefined;
+  const spec = job.spec as
+    | { template?: { spec?: { restartPolicy?: string; containers?: { image?: string }[] } } }
+    | undefined;
   const pod = spec?.template?.spec;
   if (!pod?.containers?.length || !pod.containers.every((container) => container.image)) {
-    throw new ApiStatus(422, 'Invalid', `Job.batch "${job.metadata.name}" is invalid: spec.template.spec.containers[0].image: Required value`);
+    throw new ApiStatus(
+      422,
+      'Invalid',
+      `Job.batch "${job.metadata.name}" is invalid: spec.template.spec.containers[0].image: Required value`,
+    );
   }
   if (pod.restartPolicy !== 'Never' && pod.restartPolicy !== 'OnFailure') {
-    throw new ApiStatus(422, 'Invalid', `Job.batch "${job.metadata.name}" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`);
+    throw new ApiStatus(
+      422,
+      'Invalid',
+      `Job.batch "${job.metadata.name}" is invalid: spec.template.spec.restartPolicy: Required value: valid values: "OnFailure", "Never"`,
+    );
   }
 }
 
 /** Equality-based label selectors (`k`, `k=v`, `k==v`, `k!=v`, comma-joined), as the backend writes them. */
 function selector(text: string): (labels: Record<string, string>) => boolean {
-  const terms = text.split(',').filter(Boolean).map((term) => {
-    const match = /^([^=!]+)(?:(!=|==|=)(.*))?$/.exec(term);
-    if (!match) throw new ApiStatus(400, 'BadRequest', `unable to parse requirement: ${term}`);
-    return { key: match[1]!, op: match[2], value: match[3] };
-  });
+  const terms = text
+    .split(',')
+    .filter(Boolean)
+    .map((term) => {
+      const match = /^([^=!]+)(?:(!=|==|=)(.*))?$/.exec(term);
+      if (!match) throw new ApiStatus(400, 'BadRequest', `unable to parse requirement: ${term}`);
+      return { key: match[1]!, op: match[2], value: match[3] };
+    });
   return (labels) =>
-    terms.every(({ key, op, value }) => (op === undefined ? key in labels : op === '!=' ? labels[key] !== value : labels[key] === value));
+    terms.every(({ key, op, value }) =>
+      op === undefined ? key in labels : op === '!=' ? labels[key] !== value : labels[key] === value,
+    );
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -18,7 +18,12 @@ export interface ContainerSpec {
   image: string;
   command?: string[];
   env?: { name: string; value?: string }[];
-  securityContext?: { allowPrivilegeEscalation?: boolean; capabilities?: { drop?: string[] }; runAsUser?: number; runAsGroup?: number };
+  securityContext?: {
+    allowPrivilegeEscalation?: boolean;
+    capabilities?: { drop?: string[] };
+    runAsUser?: number;
+    runAsGroup?: number;
+  };
   volumeMounts?: { name: string; mountPath: string; readOnly?: boolean }[];
 }
 
@@ -72,19 +77,34 @@ export function runContainer(request: RunRequest): ContainerRun | StartFailure {
     if (volume?.secret) {
       const data = request.secrets.get(volume.secret.secretName) ?? {};
       // The kubelet mounts Secret volumes read-only whatever the mount says.
-      mounts.push({ source: writeFiles(join(root, mount.name), data, volume.secret.defaultMode ?? 0o644, podContext.fsGroup), target: mount.mountPath, readOnly: true });
+      mounts.push({
+        source: writeFiles(join(root, mount.name), data, volume.secret.defaultMode ?? 0o644, podContext.fsGroup),
+        target: mount.mountPath,
+        readOnly: true,
+      });
     } else if (volume?.hostPath) {
       mounts.push({ source: volume.hostPath.path, target: mount.mountPath, readOnly: mount.readOnly === true });
     } else {
-      return { reason: 'CreateContainerConfigError', message: `volume "${mount.name}" is not one the stand-in kubelet mounts` };
+      return {
+        reason: 'CreateContainerConfigError',
+        message: `volume "${mount.name}" is not one the stand-in kubelet mounts`,
+      };
     }
   }
   if (request.spec.automountServiceAccountToken !== false) {
     const token = { token: Buffer.from(request.serviceAccountToken), namespace: Buffer.from(request.namespace) };
-    mounts.push({ source: writeFiles(join(root, 'serviceaccount'), token, 0o644, undefined), target: SERVICE_ACCOUNT_DIR, readOnly: true });
+    mounts.push({
+      source: writeFiles(join(root, 'serviceaccount'), token, 0o644, undefined),
+      target: SERVICE_ACCOUNT_DIR,
+      readOnly: true,
+    });
   }
   const outside = mounts.find((mount) => !runPath(mount.target));
-  if (outside) return { reason: 'CreateContainerError', message: `the stand-in kubelet mounts only under /run, not at ${outside.target}` };
+  if (outside)
+    return {
+      reason: 'CreateContainerError',
+      message: `the stand-in kubelet mounts only under /run, not at ${outside.target}`,
+    };
 
   const drop = container.securityContext?.capabilities?.drop?.includes('ALL');
   const privileges = [
@@ -97,14 +117,26 @@ export function runContainer(request: RunRequest): ContainerRun | StartFailure {
   // Mount points are made inside the private /run, never on this host; the last exec keeps the spawned pid.
   const setup = [
     'mount -t tmpfs -o mode=755 tmpfs /run',
-    ...mounts.map((mount, index) => `mkdir -p "$T${index}" && mount --bind "$S${index}" "$T${index}"${mount.readOnly ? ` && mount -o remount,bind,ro "$T${index}"` : ''}`),
+    ...mounts.map(
+      (mount, index) =>
+        `mkdir -p "$T${index}" && mount --bind "$S${index}" "$T${index}"${mount.readOnly ? ` && mount -o remount,bind,ro "$T${index}"` : ''}`,
+    ),
     // A container's /tmp is its own: what the task leaves there goes with it. Mounted last, over the volumes' sources.
     'mount -t tmpfs -o mode=1777 tmpfs /tmp',
     `exec setpriv ${privileges.join(' ')} -- "$@"`,
   ].join(' && ');
-  const mountEnv = Object.fromEntries(mounts.flatMap((mount, index) => [[`S${index}`, mount.source], [`T${index}`, runPath(mount.target)!]]));
+  const mountEnv = Object.fromEntries(
+    mounts.flatMap((mount, index) => [
+      [`S${index}`, mount.source],
+      [`T${index}`, runPath(mount.target)!],
+    ]),
+  );
   const unshare = ['--mount', ...(request.isolated && !request.spec.hostNetwork ? ['--net'] : [])];
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOSTNAME: request.podName, HOME: '/' };
+  const env: Record<string, string> = {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOSTNAME: request.podName,
+    HOME: '/',
+  };
   for (const variable of container.env ?? []) env[variable.name] = variable.value ?? '';
 
   const command = container.command ?? [];

@@ -6,8 +6,39 @@ import { insideCwd, perform, steps } from './script.mjs';
 import { continuedNote, earlierPrompts, rememberPrompt } from './sessions.mjs';
 
 const USAGE = 'opencode run [message..]\n\nrun opencode with a message\n';
-const BOOLEAN = new Set(['--print-logs', '--pure', '-c', '--continue', '--fork', '--share', '--thinking', '-i', '--interactive', '--auto', '-h', '--help']);
-const VALUE = new Set(['--log-level', '--command', '-s', '--session', '-m', '--model', '--agent', '--format', '--title', '--attach', '-p', '--password', '-u', '--username', '--dir', '--port', '--variant']);
+const BOOLEAN = new Set([
+  '--print-logs',
+  '--pure',
+  '-c',
+  '--continue',
+  '--fork',
+  '--share',
+  '--thinking',
+  '-i',
+  '--interactive',
+  '--auto',
+  '-h',
+  '--help',
+]);
+const VALUE = new Set([
+  '--log-level',
+  '--command',
+  '-s',
+  '--session',
+  '-m',
+  '--model',
+  '--agent',
+  '--format',
+  '--title',
+  '--attach',
+  '-p',
+  '--password',
+  '-u',
+  '--username',
+  '--dir',
+  '--port',
+  '--variant',
+]);
 const CHOICES = { '--format': ['default', 'json'], '--log-level': ['DEBUG', 'INFO', 'WARN', 'ERROR'] };
 
 function usage() {
@@ -36,7 +67,9 @@ for (let i = 1; i < argv.length; i++) {
     message.push(arg);
     continue;
   }
-  const [name, inline] = arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+  const [name, inline] = arg.includes('=')
+    ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)]
+    : [arg, undefined];
   if (name === '-v' || name === '--version') {
     console.log('1.18.33');
     process.exit(0);
@@ -65,18 +98,32 @@ if ((options.s || options.session) && !earlier) {
 }
 rememberPrompt('opencode', session, earlier, prompt);
 const json = options.format === 'json';
-const emit = (type, part) => json && console.log(JSON.stringify({ type, timestamp: Date.now(), sessionID: session, part: { sessionID: session, ...part } }));
+const emit = (type, part) =>
+  json &&
+  console.log(
+    JSON.stringify({ type, timestamp: Date.now(), sessionID: session, part: { sessionID: session, ...part } }),
+  );
 const show = (text) => !json && console.log(text);
 // Each model step as the real CLI reports it, with the tokens the mock of scripts/verify-agents answers.
-const STEP_USAGE = { tokens: { total: 120, input: 100, output: 20, reasoning: 0, cache: { write: 0, read: 0 } }, cost: 0.001 };
+const STEP_USAGE = {
+  tokens: { total: 120, input: 100, output: 20, reasoning: 0, cache: { write: 0, read: 0 } },
+  cost: 0.001,
+};
 
 for (const step of steps(message.join('\n'))) {
   emit('step_start', { type: 'step-start' });
   const tool = step.tool === 'write' ? 'write' : 'bash';
-  const input = step.tool === 'write' ? { filePath: step.path, content: step.content } : { command: step.command, description: 'fake' };
+  const input =
+    step.tool === 'write'
+      ? { filePath: step.path, content: step.content }
+      : { command: step.command, description: 'fake' };
   if (step.tool === 'write' && !insideCwd(step.path) && !options.auto) {
     process.stderr.write('! permission requested: external_directory; auto-rejecting\n');
-    emit('tool_use', { type: 'tool', tool, state: { status: 'error', input, error: 'The user rejected permission to use this specific tool call.' } });
+    emit('tool_use', {
+      type: 'tool',
+      tool,
+      state: { status: 'error', input, error: 'The user rejected permission to use this specific tool call.' },
+    });
     emit('step_finish', { type: 'step-finish', reason: 'tool-calls', ...STEP_USAGE });
     process.exit(0);
   }

@@ -36,7 +36,9 @@ export function perform(step) {
   }
   const result = spawnSync('/bin/sh', ['-c', step.command], { encoding: 'utf8' });
   const output = `${result.stdout}${result.stderr}`.trim();
-  return result.status === 0 ? { ok: true, output } : { ok: false, output: `Exit code ${result.status}\n${output}`.trim() };
+  return result.status === 0
+    ? { ok: true, output }
+    : { ok: false, output: `Exit code ${result.status}\n${output}`.trim() };
 }
 
 /** Blocks the fake for `ms`, as a CLI waiting on its API does. */

@@ -32,7 +32,11 @@ async function texts(fleet: FleetServer, name: string): Promise<string[]> {
 }
 
 /** Waits for the agent's "ready", then returns the pid the script printed and the pid of its task's process group. */
-async function started(fleet: FleetServer, sandbox: FleetSandbox, name: string): Promise<{ agentPid: number; group: number }> {
+async function started(
+  fleet: FleetServer,
+  sandbox: FleetSandbox,
+  name: string,
+): Promise<{ agentPid: number; group: number }> {
   await expect.poll(() => texts(fleet, name), { timeout: 10_000 }).toContain('ready');
   const agentPid = Number((await texts(fleet, name)).find((text) => text.startsWith('PID '))!.slice(4));
   const group = stateOf(sandbox, name).process.pid as number;
@@ -65,16 +69,31 @@ describe('running tasks outlive the server', () => {
   it('after kill -9 mid-task, the restarted server follows the task to its real exit code and commits', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    const work = task({ lines: ['working'], printPid: true, sleepMs: 3000, finalLines: ['finishing'], commit: 'agent-work.txt', exit: 3 });
+    const work = task({
+      lines: ['working'],
+      printPid: true,
+      sleepMs: 3000,
+      finalLines: ['finishing'],
+      commit: 'agent-work.txt',
+      exit: 3,
+    });
     await first.ok('create_agent', { name: 'crash', project: 'repo', task: work });
     const { agentPid } = await started(first, sandbox, 'crash');
     await first.server.stop('SIGKILL');
     expect(isRunning(agentPid)).toBe(true);
 
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
-    expect(await second.ok('show_agent', { name: 'crash' })).toMatchObject({ status: 'busy', last_task: { status: 'running' } });
+    expect(await second.ok('show_agent', { name: 'crash' })).toMatchObject({
+      status: 'busy',
+      last_task: { status: 'running' },
+    });
     const ended = await lastTask(second, 'crash');
-    expect(ended).toMatchObject({ status: 'failed', reason: 'exit code 3', exit_code: 3, commits: [{ subject: 'agent: agent-work.txt' }] });
+    expect(ended).toMatchObject({
+      status: 'failed',
+      reason: 'exit code 3',
+      exit_code: 3,
+      commits: [{ subject: 'agent: agent-work.txt' }],
+    });
     expect(ended.files_changed).toEqual(['agent-work.txt']);
     const log = await texts(second, 'crash');
     // Every line once: what the first server read is not read again, and nothing written meanwhile is lost.
@@ -89,13 +108,21 @@ describe('running tasks outlive the server', () => {
   it('a graceful restart mid-task leaves the task running, and the next server records it completed', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', { name: 'steady', project: 'repo', task: task({ printPid: true, sleepMs: 2500, commit: 'steady.txt' }) });
+    await first.ok('create_agent', {
+      name: 'steady',
+      project: 'repo',
+      task: task({ printPid: true, sleepMs: 2500, commit: 'steady.txt' }),
+    });
     const { agentPid } = await started(first, sandbox, 'steady');
     expect(await first.server.stop('SIGTERM')).toBe(0);
     expect(isRunning(agentPid)).toBe(true);
 
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
-    expect(await lastTask(second, 'steady')).toMatchObject({ status: 'completed', exit_code: 0, commits: [{ subject: 'agent: steady.txt' }] });
+    expect(await lastTask(second, 'steady')).toMatchObject({
+      status: 'completed',
+      exit_code: 0,
+      commits: [{ subject: 'agent: steady.txt' }],
+    });
     expect(await second.ok('show_agent', { name: 'steady' })).toMatchObject({ status: 'idle', current_task_id: null });
     await second.server.stop();
   });
@@ -103,7 +130,11 @@ describe('running tasks outlive the server', () => {
   it('records the real outcome and output of a task that ended while no server ran', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', { name: 'loner', project: 'plain', task: task({ printPid: true, sleepMs: 1000, finalLines: ['said while alone'], exit: 5 }) });
+    await first.ok('create_agent', {
+      name: 'loner',
+      project: 'plain',
+      task: task({ printPid: true, sleepMs: 1000, finalLines: ['said while alone'], exit: 5 }),
+    });
     const { agentPid, group } = await started(first, sandbox, 'loner');
     await first.server.stop('SIGKILL');
     await expect.poll(() => isRunning(agentPid) || isRunning(group), { timeout: 10_000 }).toBe(false);
@@ -117,7 +148,11 @@ describe('running tasks outlive the server', () => {
   it('fails a task whose processes are gone with no exit status, saying so', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', { name: 'vanished', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
+    await first.ok('create_agent', {
+      name: 'vanished',
+      project: 'plain',
+      task: task({ printPid: true, sleepMs: 60_000 }),
+    });
     const { agentPid, group } = await started(first, sandbox, 'vanished');
     await first.server.stop('SIGKILL');
     process.kill(-group, 'SIGKILL');
@@ -133,7 +168,11 @@ describe('running tasks outlive the server', () => {
   it('never takes a live process recorded with another start time for its task, nor signals it', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', { name: 'reused', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
+    await first.ok('create_agent', {
+      name: 'reused',
+      project: 'plain',
+      task: task({ printPid: true, sleepMs: 60_000 }),
+    });
     const { agentPid, group } = await started(first, sandbox, 'reused');
     await first.server.stop('SIGKILL');
     // As if the task's pid had been reused by another process while no server ran.
@@ -151,7 +190,11 @@ describe('running tasks outlive the server', () => {
     const sandbox = createFleetSandbox();
     setTestRole(sandbox, { idle_timeout: '2s' });
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', { name: 'quiet', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
+    await first.ok('create_agent', {
+      name: 'quiet',
+      project: 'plain',
+      task: task({ printPid: true, sleepMs: 60_000 }),
+    });
     const { agentPid } = await started(first, sandbox, 'quiet');
     await first.server.stop('SIGKILL');
 
@@ -165,7 +208,11 @@ describe('running tasks outlive the server', () => {
     const sandbox = createFleetSandbox();
     setTestRole(sandbox, { timeout: '5s' });
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', { name: 'overdue', project: 'plain', task: task({ printPid: true, sleepMs: 60_000 }) });
+    await first.ok('create_agent', {
+      name: 'overdue',
+      project: 'plain',
+      task: task({ printPid: true, sleepMs: 60_000 }),
+    });
     await started(first, sandbox, 'overdue');
     await first.server.stop('SIGKILL');
     // Past the timeout while no server ran: the next server stops the task at once rather than granting 5 s more.
@@ -183,7 +230,11 @@ describe('running tasks outlive the server', () => {
     const sandbox = createFleetSandbox();
     const env = { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' };
     const first = await startFleetServer(sandbox, env);
-    await first.ok('create_agent', { name: 'busy', project: 'plain', task: task({ printPid: true, sleepMs: 120_000 }) });
+    await first.ok('create_agent', {
+      name: 'busy',
+      project: 'plain',
+      task: task({ printPid: true, sleepMs: 120_000 }),
+    });
     const { agentPid } = await started(first, sandbox, 'busy');
     expect(await first.server.stop('SIGTERM')).toBe(0);
     expect(isRunning(agentPid)).toBe(false);

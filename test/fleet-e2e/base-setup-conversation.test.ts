@@ -50,7 +50,12 @@ describe('create_agent base', () => {
       { name: 'on-commit', base: shas.second.slice(0, 10), ref: shas.second, commit: shas.second },
     ];
     for (const { name, base, ref, commit } of cases) {
-      const created = await fleet.ok('create_agent', { name, project: 'repo', task: task({}), ...(base ? { base } : {}) });
+      const created = await fleet.ok('create_agent', {
+        name,
+        project: 'repo',
+        task: task({}),
+        ...(base ? { base } : {}),
+      });
       expect(created.base).toEqual({ ref, commit });
       expect(git(sandbox.repo, ['rev-parse', `fleet/${name}`])).toBe(commit);
       expect((await fleet.ok('show_agent', { name: name })).base).toEqual({ ref, commit });
@@ -61,9 +66,15 @@ describe('create_agent base', () => {
   it('refuses a base that starts with "-" or does not exist, and makes no agent', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
-    expect(await fleet.fails('create_agent', { name: 'dash', project: 'repo', task: task({}), base: '--orphan' })).toMatch(/base "--orphan" starts with "-"/);
-    expect(await fleet.fails('create_agent', { name: 'nope', project: 'repo', task: task({}), base: 'no-such-branch' })).toMatch(/base "no-such-branch" is not a branch, tag or commit/);
-    expect(await fleet.fails('create_agent', { name: 'plainbase', project: 'plain', task: task({}), base: 'main' })).toMatch(/not a git repository/);
+    expect(
+      await fleet.fails('create_agent', { name: 'dash', project: 'repo', task: task({}), base: '--orphan' }),
+    ).toMatch(/base "--orphan" starts with "-"/);
+    expect(
+      await fleet.fails('create_agent', { name: 'nope', project: 'repo', task: task({}), base: 'no-such-branch' }),
+    ).toMatch(/base "no-such-branch" is not a branch, tag or commit/);
+    expect(
+      await fleet.fails('create_agent', { name: 'plainbase', project: 'plain', task: task({}), base: 'main' }),
+    ).toMatch(/not a git repository/);
     expect((await fleet.ok('list_agents')).agents).toEqual([]);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/*'])).toBe('');
     await fleet.server.stop();
@@ -88,10 +99,23 @@ describe('project worktree setup', () => {
     git(sandbox.repo, ['add', '.gitignore']);
     git(sandbox.repo, [...COMMIT, 'ignore .env']);
     writeFileSync(join(sandbox.repo, '.env'), 'SECRET_SETTING=42\n');
-    const script = "console.log('env: ' + require('fs').readFileSync('.env', 'utf8').trim()); console.error('a warning on stderr')";
-    editConfig(sandbox, (config) => (config.projects.repo.setup = { copy: ['.env', 'missing.txt'], command: [process.execPath, '-e', script], timeout: '1m' }));
+    const script =
+      "console.log('env: ' + require('fs').readFileSync('.env', 'utf8').trim()); console.error('a warning on stderr')";
+    editConfig(
+      sandbox,
+      (config) =>
+        (config.projects.repo.setup = {
+          copy: ['.env', 'missing.txt'],
+          command: [process.execPath, '-e', script],
+          timeout: '1m',
+        }),
+    );
     const fleet = await startFleetServer(sandbox);
-    const created = await fleet.ok('create_agent', { name: 'prepared', project: 'repo', task: task({ lines: ['the task ran'] }) });
+    const created = await fleet.ok('create_agent', {
+      name: 'prepared',
+      project: 'repo',
+      task: task({ lines: ['the task ran'] }),
+    });
     expect(readFileSync(join(created.workdir, '.env'), 'utf8')).toBe('SECRET_SETTING=42\n');
     const waited = await fleet.ok('wait_for_agent', { name: 'prepared', timeout_seconds: 30 });
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
@@ -111,11 +135,22 @@ describe('project worktree setup', () => {
     const script = "console.log('installing'); console.error('boom: the lockfile is broken'); process.exit(3)";
     editConfig(sandbox, (config) => (config.projects.repo.setup = { command: [process.execPath, '-e', script] }));
     const fleet = await startFleetServer(sandbox);
-    const error = await fleet.fails('create_agent', { name: 'broken', project: 'repo', task: task({ lines: ['must not run'] }) });
+    const error = await fleet.fails('create_agent', {
+      name: 'broken',
+      project: 'repo',
+      task: task({ lines: ['must not run'] }),
+    });
     expect(error).toMatch(/setup command .* failed with exit code 3/);
     expect(error).toContain('boom: the lockfile is broken');
     const agent = await fleet.ok('show_agent', { name: 'broken' });
-    expect(agent).toMatchObject({ status: 'failed', last_task: { status: 'failed', started_at: null, reason: expect.stringContaining('not started: its worktree setup failed') } });
+    expect(agent).toMatchObject({
+      status: 'failed',
+      last_task: {
+        status: 'failed',
+        started_at: null,
+        reason: expect.stringContaining('not started: its worktree setup failed'),
+      },
+    });
     const log = await logOf(fleet, 'broken');
     expect(log).toContain('stderr: boom: the lockfile is broken');
     expect(log.some((line) => line.includes('must not run'))).toBe(false);
@@ -129,7 +164,9 @@ describe('project worktree setup', () => {
     const script = `const fs = require('fs'); fs.appendFileSync(${JSON.stringify(runs)}, 'run\\n'); if (!fs.existsSync(${JSON.stringify(flag)})) { console.error('not yet'); process.exit(1); }`;
     editConfig(sandbox, (config) => (config.projects.repo.setup = { command: [process.execPath, '-e', script] }));
     const fleet = await startFleetServer(sandbox);
-    expect(await fleet.fails('create_agent', { name: 'retry', project: 'repo', task: task({ lines: ['kept task ran'] }) })).toContain('not yet');
+    expect(
+      await fleet.fails('create_agent', { name: 'retry', project: 'repo', task: task({ lines: ['kept task ran'] }) }),
+    ).toContain('not yet');
     writeFileSync(flag, '');
     await fleet.ok('restart_agent', { name: 'retry' });
     const waited = await fleet.ok('wait_for_agent', { name: 'retry', timeout_seconds: 30 });
@@ -152,7 +189,10 @@ describe('project worktree setup', () => {
     const runs = join(sandbox.sandbox.root, 'setup-runs');
     const script = `require('fs').appendFileSync(${JSON.stringify(runs)}, 'run\\n')`;
     writeFileSync(join(sandbox.repo, '.env'), 'A=1\n');
-    editConfig(sandbox, (config) => (config.projects.repo.setup = { copy: ['.env'], command: [process.execPath, '-e', script] }));
+    editConfig(
+      sandbox,
+      (config) => (config.projects.repo.setup = { copy: ['.env'], command: [process.execPath, '-e', script] }),
+    );
     const fleet = await startFleetServer(sandbox);
     const first = await fleet.ok('create_agent', { name: 'kept', project: 'repo', task: task({}) });
     await fleet.ok('wait_for_agent', { name: 'kept', timeout_seconds: 30 });
@@ -178,7 +218,10 @@ describe('follow-up conversations', () => {
   it("runs a follow-up with the role's continue_command, and with its command when a fresh conversation is asked for", async () => {
     const sandbox = createFleetSandbox();
     editConfig(sandbox, (config) => {
-      config.roles.talk = { command: ['/bin/sh', '-c', 'echo "fresh: $1"', 'sh', '{task}'], continue_command: ['/bin/sh', '-c', 'echo "continued: $1"', 'sh', '{task}'] };
+      config.roles.talk = {
+        command: ['/bin/sh', '-c', 'echo "fresh: $1"', 'sh', '{task}'],
+        continue_command: ['/bin/sh', '-c', 'echo "continued: $1"', 'sh', '{task}'],
+      };
     });
     const fleet = await startFleetServer(sandbox);
     await fleet.ok('create_agent', { name: 'talker', project: 'repo', role: 'talk', task: 'one' });
@@ -190,9 +233,22 @@ describe('follow-up conversations', () => {
     const third = (await fleet.ok('wait_for_agent', { name: 'talker', timeout_seconds: 30 })).agent.last_task;
     expect(third).toMatchObject({ status: 'completed', continued_conversation: false, fresh_conversation: true });
     const log = await logOf(fleet, 'talker');
-    expect(log.filter((line) => line.startsWith('stdout: '))).toEqual(['stdout: fresh: one', 'stdout: continued: two', 'stdout: fresh: three']);
-    const roles = (await fleet.ok('list_agent_roles', { project: 'repo' })).roles as { name: string; continue_command: string[] | null }[];
-    expect(roles.find((role) => role.name === 'talk')?.continue_command).toEqual(['/bin/sh', '-c', 'echo "continued: $1"', 'sh', '{task}']);
+    expect(log.filter((line) => line.startsWith('stdout: '))).toEqual([
+      'stdout: fresh: one',
+      'stdout: continued: two',
+      'stdout: fresh: three',
+    ]);
+    const roles = (await fleet.ok('list_agent_roles', { project: 'repo' })).roles as {
+      name: string;
+      continue_command: string[] | null;
+    }[];
+    expect(roles.find((role) => role.name === 'talk')?.continue_command).toEqual([
+      '/bin/sh',
+      '-c',
+      'echo "continued: $1"',
+      'sh',
+      '{task}',
+    ]);
     await fleet.server.stop();
   });
 });

@@ -19,16 +19,24 @@ describe('the fleet config reloads live', () => {
   it('adds a role while a task runs, without touching the task', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
-    await fleet.ok('create_agent', { name: 'runner', project: 'repo', task: task({ lines: ['working'], sleepMs: 3000 }) });
+    await fleet.ok('create_agent', {
+      name: 'runner',
+      project: 'repo',
+      task: task({ lines: ['working'], sleepMs: 3000 }),
+    });
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.second = { ...config.roles.test, description: 'added while a task ran', default: false };
     writeFileSync(sandbox.configFile, JSON.stringify(config));
 
     await expect.poll(() => roleNames(fleet), { timeout: 10_000 }).toContain('second');
     expect((await fleet.ok('show_agent', { name: 'runner' })).status).toBe('busy');
-    expect((await fleet.ok('wait_for_agent', { name: 'runner', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
+    expect((await fleet.ok('wait_for_agent', { name: 'runner', timeout_seconds: 30 })).agent.last_task.status).toBe(
+      'completed',
+    );
     await fleet.ok('create_agent', { name: 'newcomer', project: 'repo', role: 'second', task: task({}) });
-    expect((await fleet.ok('wait_for_agent', { name: 'newcomer', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
+    expect((await fleet.ok('wait_for_agent', { name: 'newcomer', timeout_seconds: 30 })).agent.last_task.status).toBe(
+      'completed',
+    );
     await fleet.server.stop();
   });
 
@@ -40,18 +48,30 @@ describe('the fleet config reloads live', () => {
     const good = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     writeFileSync(sandbox.configFile, '{"projects": ');
 
-    const problems = (): string[] => fleet.server.output().split('\n').filter((line) => line.includes('fleet config unusable'));
+    const problems = (): string[] =>
+      fleet.server
+        .output()
+        .split('\n')
+        .filter((line) => line.includes('fleet config unusable'));
     await expect.poll(() => problems().length, { timeout: 10_000 }).toBe(1);
-    expect(JSON.parse(problems()[0]!)).toMatchObject({ file: sandbox.configFile, reason: expect.stringContaining('is not valid JSON') });
+    expect(JSON.parse(problems()[0]!)).toMatchObject({
+      file: sandbox.configFile,
+      reason: expect.stringContaining('is not valid JSON'),
+    });
     expect(await roleNames(fleet)).toEqual(['test']);
     // SIGHUP reads the file again; the same problem is not logged twice.
     fleet.server.process.kill('SIGHUP');
-    await expect.poll(() => fleet.server.output(), { timeout: 10_000 }).toContain('SIGHUP: reloading the token files and the fleet config');
+    await expect
+      .poll(() => fleet.server.output(), { timeout: 10_000 })
+      .toContain('SIGHUP: reloading the token files and the fleet config');
     await new Promise((resolve) => setTimeout(resolve, 1500));
     expect(problems()).toHaveLength(1);
 
     const { test, ...rest } = good.roles;
-    writeFileSync(sandbox.configFile, JSON.stringify({ ...good, roles: { ...rest, other: { ...test, default: true } } }));
+    writeFileSync(
+      sandbox.configFile,
+      JSON.stringify({ ...good, roles: { ...rest, other: { ...test, default: true } } }),
+    );
     await expect.poll(() => roleNames(fleet), { timeout: 10_000 }).toEqual(['other']);
     expect(await fleet.fails('start_agent_task', { name: 'veteran', task: task({}) })).toContain(
       'The role "test" of agent "veteran" is no longer configured',

@@ -6,7 +6,13 @@ import { missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
-import { engineFleetOn as engineFleet, engineLeftovers, startEngineFixture, waitForLog, type EngineFixture } from './engine-fleet.js';
+import {
+  engineFleetOn as engineFleet,
+  engineLeftovers,
+  startEngineFixture,
+  waitForLog,
+  type EngineFixture,
+} from './engine-fleet.js';
 import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
@@ -89,8 +95,10 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   }, 60_000);
 
   const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
-  const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> => startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env });
-  const logOf = async (server: FleetServer, name: string): Promise<string> => JSON.stringify(await server.ok('show_agent_log', { name }));
+  const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> =>
+    startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env });
+  const logOf = async (server: FleetServer, name: string): Promise<string> =>
+    JSON.stringify(await server.ok('show_agent_log', { name }));
 
   it('keeps a task to its own repository, and only while it runs; its secrets are in no record, run file or container config', async () => {
     const fleet = engineFleet(fixture);
@@ -102,7 +110,16 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     const relay = relayOf(fleet, 'victim');
     const victimCredential = rememberSecret(environOf(relay).FLEET_GIT_PASSWORD!);
     expect(environOf(relay).FLEET_TEST_PROVIDER_KEY).toBe(providerKey);
-    const inspected = execFileSync('docker', ['-H', fixture.engine.host, 'inspect', ...(await engineLeftovers(fixture, 'victim')).map((entry) => entry.split(' ')[1]!)], { encoding: 'utf8' });
+    const inspected = execFileSync(
+      'docker',
+      [
+        '-H',
+        fixture.engine.host,
+        'inspect',
+        ...(await engineLeftovers(fixture, 'victim')).map((entry) => entry.split(' ')[1]!),
+      ],
+      { encoding: 'utf8' },
+    );
     expect(inspected).toContain('FLEET_GIT_URL');
     for (const text of [inspected, ...runFiles(fleet.dataDir)]) {
       expect(text).not.toContain(victimCredential);
@@ -110,7 +127,9 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     }
 
     await server.ok('create_agent', { name: 'spy', project: 'repo', role: 'boxed', task: 'spy:victim' });
-    expect(await server.ok('wait_for_agent', { name: 'spy', timeout_seconds: 120 })).toMatchObject({ agent: { last_task: { status: 'completed' } } });
+    expect(await server.ok('wait_for_agent', { name: 'spy', timeout_seconds: 120 })).toMatchObject({
+      agent: { last_task: { status: 'completed' } },
+    });
     const log = await logOf(server, 'spy');
     expect(log).toContain('mcp 401');
     expect(log).toContain('cli-env-has-password 0');
@@ -135,7 +154,8 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     await server.ok('create_agent', { name: 'impostor', project: 'repo', role: 'boxed', task: 'impostor' });
     await server.ok('create_agent', { name: 'flood', project: 'repo', role: 'boxed', task: 'flood' });
     // Its first line may scroll off the newest page before a poll sees it: the flood is on once the log is long.
-    while ((await server.ok('show_agent_log', { name: 'flood' })).total_count < 1000) await new Promise((resolve) => setTimeout(resolve, 100));
+    while ((await server.ok('show_agent_log', { name: 'flood' })).total_count < 1000)
+      await new Promise((resolve) => setTimeout(resolve, 100));
     const answers: number[] = [];
     for (let i = 0; i < 5; i++) {
       const asked = Date.now();
@@ -143,8 +163,12 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
       answers.push(Date.now() - asked);
     }
     console.log(`list_agents during a 12 MiB flood answered in ${answers.join(', ')} ms`);
-    expect(await server.ok('wait_for_agent', { name: 'flood', timeout_seconds: 180 })).toMatchObject({ agent: { last_task: { status: 'completed' } } });
-    expect(await server.ok('wait_for_agent', { name: 'impostor', timeout_seconds: 120 })).toMatchObject({ agent: { last_task: { status: 'failed', exit_code: 3 } } });
+    expect(await server.ok('wait_for_agent', { name: 'flood', timeout_seconds: 180 })).toMatchObject({
+      agent: { last_task: { status: 'completed' } },
+    });
+    expect(await server.ok('wait_for_agent', { name: 'impostor', timeout_seconds: 120 })).toMatchObject({
+      agent: { last_task: { status: 'failed', exit_code: 3 } },
+    });
     await server.server.stop();
   }, 300_000);
 
@@ -154,21 +178,34 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
     await server.ok('create_agent', { name: 'dotgit', project: 'repo', role: 'boxed', task: 'dotgit' });
     await server.ok('create_agent', { name: 'many', project: 'repo', role: 'boxed', task: 'many' });
-    expect(await server.ok('wait_for_agent', { name: 'dotgit', timeout_seconds: 120 })).toMatchObject({ agent: { last_task: { status: 'failed', exit_code: 70 } } });
+    expect(await server.ok('wait_for_agent', { name: 'dotgit', timeout_seconds: 120 })).toMatchObject({
+      agent: { last_task: { status: 'failed', exit_code: 70 } },
+    });
     expect(await logOf(server, 'dotgit')).toContain('could not push');
     const branch = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'fleet/dotgit'], { encoding: 'utf8' }).trim();
     expect(branch).toBe(main);
     const started = Date.now();
-    expect(await server.ok('wait_for_agent', { name: 'many', timeout_seconds: 180 })).toMatchObject({ agent: { last_task: { status: 'completed' } } });
+    expect(await server.ok('wait_for_agent', { name: 'many', timeout_seconds: 180 })).toMatchObject({
+      agent: { last_task: { status: 'completed' } },
+    });
     console.log(`3000 commits pushed and recorded ${Date.now() - started} ms after the .git push was refused`);
-    expect(execFileSync('git', ['-C', fleet.repo, 'rev-list', '--count', `${main}..fleet/many`], { encoding: 'utf8' }).trim()).toBe('3000');
+    expect(
+      execFileSync('git', ['-C', fleet.repo, 'rev-list', '--count', `${main}..fleet/many`], {
+        encoding: 'utf8',
+      }).trim(),
+    ).toBe('3000');
     await server.server.stop();
   }, 300_000);
 
   it('refuses in one line an agent on an engine in a project that is not a git repository', async () => {
     const fleet = engineFleet(fixture);
     const server = await start(fleet);
-    const refused = await server.fails('create_agent', { name: 'plainer', project: 'plain', role: 'boxed', task: 'sleep' });
+    const refused = await server.fails('create_agent', {
+      name: 'plainer',
+      project: 'plain',
+      role: 'boxed',
+      task: 'sleep',
+    });
     expect(refused).toContain('is not a git repository');
     expect(refused.split('\n')).toHaveLength(1);
     expect(await engineLeftovers(fixture, 'plainer')).toEqual([]);
@@ -214,11 +251,15 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     writeFileSync(fleet.configFile, JSON.stringify(config));
     process.kill(server.server.process.pid!, 'SIGHUP');
     await until(async () => server.server.output().includes('the backends changed'), 'the reload');
-    expect(await server.fails('create_agent', { name: 'newcomer', project: 'repo', role: 'boxed2', task: 'sleep' })).toContain(
+    expect(
+      await server.fails('create_agent', { name: 'newcomer', project: 'repo', role: 'boxed2', task: 'sleep' }),
+    ).toContain(
       'role "boxed2" runs on backend "box2", which this server does not run: engine backends need fleet-mcp serve, which reads "backends" when it starts, so restart it after adding one',
     );
     await server.ok('cancel_agent_task', { name: 'keeper' });
-    expect(await server.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 120 })).toMatchObject({ agent: { last_task: { status: 'canceled' } } });
+    expect(await server.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 120 })).toMatchObject({
+      agent: { last_task: { status: 'canceled' } },
+    });
     expect(await engineLeftovers(fixture, 'keeper')).toEqual([]);
     await server.server.stop();
   }, 240_000);
@@ -228,14 +269,26 @@ describe('a careless fleet config is refused at start, in one line that names th
   const withBackend = (backend: Record<string, unknown>, role: Record<string, unknown> = {}): FleetSandbox => {
     const fleet = createFleetSandbox();
     const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
-    config.backends = { box: { engine: 'docker', host: 'unix:///var/tmp/fleet-no-engine.sock', image: 'fleet-fake-agent:test', ...backend } };
+    config.backends = {
+      box: {
+        engine: 'docker',
+        host: 'unix:///var/tmp/fleet-no-engine.sock',
+        image: 'fleet-fake-agent:test',
+        ...backend,
+      },
+    };
     config.roles.boxed = { command: ['agent', '{task}'], backend: 'box', ...role };
     writeFileSync(fleet.configFile, JSON.stringify(config));
     return fleet;
   };
   const refusal = async (fleet: FleetSandbox): Promise<string> => {
     const failed = await expectStartFailure(fleet.sandbox, {
-      env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, FLEET_MCP_AUTH_TOKEN_FILE: fleet.sandbox.tokenFile },
+      env: {
+        FLEET_MCP_AUTH_ENABLED: 'true',
+        FLEET_MCP_CONFIG: fleet.configFile,
+        FLEET_MCP_DATA_DIR: fleet.dataDir,
+        FLEET_MCP_AUTH_TOKEN_FILE: fleet.sandbox.tokenFile,
+      },
     });
     expect(failed.code).not.toBe(0);
     const lines = failed.stderr.trim().split('\n');
@@ -247,21 +300,30 @@ describe('a careless fleet config is refused at start, in one line that names th
     expect(await refusal(withBackend({}, { secrets: ['FLEET_MCP_AUTH_TOKEN'] }))).toContain(
       'roles.boxed.secrets.0: secrets may not name FLEET_MCP_AUTH_TOKEN, a variable of fleet-mcp itself that no agent may hold: remove it from "secrets"',
     );
-    expect(await refusal(withBackend({ secrets: ['FLEET_GIT_PASSWORD'] }))).toContain('secrets may not name FLEET_GIT_PASSWORD');
+    expect(await refusal(withBackend({ secrets: ['FLEET_GIT_PASSWORD'] }))).toContain(
+      'secrets may not name FLEET_GIT_PASSWORD',
+    );
   });
 
   test('a mount that would show the containers the data dir or the token file', async () => {
     const holder = createFleetSandbox().sandbox.root;
     const inside = withBackend({});
     const config = JSON.parse(readFileSync(inside.configFile, 'utf8'));
-    config.backends.box.mounts = [{ source: '/usr', target: '/usr' }, { source: inside.sandbox.root, target: '/opt/all' }];
+    config.backends.box.mounts = [
+      { source: '/usr', target: '/usr' },
+      { source: inside.sandbox.root, target: '/opt/all' },
+    ];
     writeFileSync(inside.configFile, JSON.stringify(config));
-    expect(await refusal(inside)).toContain(`backend "box" mounts ${inside.sandbox.root}, which would show its containers the server's data dir, with the key of every task's git credential (${inside.dataDir}): mount a folder that neither holds it nor lies in it`);
+    expect(await refusal(inside)).toContain(
+      `backend "box" mounts ${inside.sandbox.root}, which would show its containers the server's data dir, with the key of every task's git credential (${inside.dataDir}): mount a folder that neither holds it nor lies in it`,
+    );
     const token = withBackend({ mounts: [{ source: holder, target: '/opt/ok' }] });
     const tokenConfig = JSON.parse(readFileSync(token.configFile, 'utf8'));
     tokenConfig.backends.box.mounts.push({ source: token.sandbox.tokenFile, target: '/opt/token' });
     writeFileSync(token.configFile, JSON.stringify(tokenConfig));
-    expect(await refusal(token)).toContain(`mounts ${token.sandbox.tokenFile}, which would show its containers the server's auth token`);
+    expect(await refusal(token)).toContain(
+      `mounts ${token.sandbox.tokenFile}, which would show its containers the server's auth token`,
+    );
   });
 });
 
@@ -274,21 +336,28 @@ function relayOf(fleet: FleetSandbox, agent: string): number {
     } catch {
       continue;
     }
-    if (argv.includes('__engine-task') && argv.some((arg) => arg.startsWith(fleet.dataDir) && arg.includes(`/${agent}/`))) return Number(pid);
+    if (
+      argv.includes('__engine-task') &&
+      argv.some((arg) => arg.startsWith(fleet.dataDir) && arg.includes(`/${agent}/`))
+    )
+      return Number(pid);
   }
   throw new Error(`no relay of ${agent} runs`);
 }
 
 function environOf(pid: number): Record<string, string> {
   const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return Object.fromEntries(entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+  );
 }
 
 /** Every engine-task.json under the data dir. */
 function runFiles(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name === 'engine-task.json') found.push(readFileSync(join(entry.parentPath, entry.name), 'utf8'));
+    if (entry.isFile() && entry.name === 'engine-task.json')
+      found.push(readFileSync(join(entry.parentPath, entry.name), 'utf8'));
   }
   expect(found.length).toBeGreaterThan(0);
   return found;
@@ -305,7 +374,9 @@ async function until(done: () => Promise<boolean>, what = 'the engine to hold no
 
 async function gitRefs(server: FleetServer, agent: string, credential: string): Promise<number> {
   const authorization = `Basic ${Buffer.from(`fleet:${credential}`).toString('base64')}`;
-  const answer = await fetch(`${server.server.baseUrl}/git/${agent}/info/refs?service=git-upload-pack`, { headers: { authorization } });
+  const answer = await fetch(`${server.server.baseUrl}/git/${agent}/info/refs?service=git-upload-pack`, {
+    headers: { authorization },
+  });
   await answer.body?.cancel();
   return answer.status;
 }

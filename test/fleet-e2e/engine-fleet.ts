@@ -4,7 +4,15 @@ import { join } from 'node:path';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
 import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
 import { expect } from 'vitest';
-import { FAKE_IMAGE, freePort, importFakeImage, initSwarm, startDockerd, startPodman, type PrivateEngine } from '../helpers/engines.js';
+import {
+  FAKE_IMAGE,
+  freePort,
+  importFakeImage,
+  initSwarm,
+  startDockerd,
+  startPodman,
+  type PrivateEngine,
+} from '../helpers/engines.js';
 import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
@@ -40,7 +48,11 @@ export function writeFakeAgent(script: string = AGENT): string {
 }
 
 /** A fleet whose backend `box` is `backend`, and whose role `boxed` runs `command` (the fake agent's path) there. */
-export function engineFleet(options: { backend: Record<string, unknown>; command: string; role?: Record<string, unknown> }): FleetSandbox {
+export function engineFleet(options: {
+  backend: Record<string, unknown>;
+  command: string;
+  role?: Record<string, unknown>;
+}): FleetSandbox {
   const fleet = createFleetSandbox();
   const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
   config.backends = { box: options.backend };
@@ -81,7 +93,8 @@ export async function startEngineFixture(name: EngineName, agentScript: string =
 export async function engineLeftovers(fixture: EngineFixture, agent: string): Promise<string[]> {
   const client = new EngineClient({ host: fixture.engine.host });
   const filters = JSON.stringify({ label: [`${LABELS.agent}=${agent}`] });
-  const containers = (await client.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1, filters } })).body;
+  const containers = (await client.json<{ Id: string }[]>('GET', '/containers/json', { query: { all: 1, filters } }))
+    .body;
   const found = containers.map((container) => `container ${container.Id}`);
   if (fixture.name === 'swarm') {
     for (const kind of ['services', 'secrets'] as const) {
@@ -93,7 +106,11 @@ export async function engineLeftovers(fixture: EngineFixture, agent: string): Pr
 }
 
 /** A fleet whose role "boxed" runs the fake agent on backend "box" of the fixture's engine, on the host network. */
-export function engineFleetOn(fixture: EngineFixture, roleExtra: Record<string, unknown> = {}, backendExtra: Record<string, unknown> = {}): FleetSandbox {
+export function engineFleetOn(
+  fixture: EngineFixture,
+  roleExtra: Record<string, unknown> = {},
+  backendExtra: Record<string, unknown> = {},
+): FleetSandbox {
   return engineFleet({
     backend: {
       engine: fixture.name,
@@ -143,7 +160,11 @@ export async function hostileAgentHeld(kit: EngineKit): Promise<string> {
   await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
   const log = JSON.stringify(await server.ok('show_agent_log', { name: 'mallory' }));
   expect(execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' })).toBe(main);
-  expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], { stdio: 'pipe' })).toThrow();
+  expect(() =>
+    execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/other'], {
+      stdio: 'pipe',
+    }),
+  ).toThrow();
   expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }))).toContain('owned.txt');
   await server.ok('delete_agent', { name: 'mallory', force: true });
   expect(await kit.leftovers('mallory')).toEqual([]);

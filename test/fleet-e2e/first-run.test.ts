@@ -78,11 +78,24 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('a preset CLI 
     const seen = await server.ok('wait_for_agent', { name: 'seen', timeout_seconds: 60 });
     expect(seen.agent.last_task).toMatchObject({ status: 'completed', exit_code: 0, files_changed: ['notes.txt'] });
 
-    const error = await server.fails('create_agent', { name: 'unseen', project: 'repo', role: 'codex', task: 'write the file' });
-    expect(error).toContain(`role "codex" runs sandboxed, and its CLI ${hiddenCodex} is under /tmp, which the sandbox does not show`);
+    const error = await server.fails('create_agent', {
+      name: 'unseen',
+      project: 'repo',
+      role: 'codex',
+      task: 'write the file',
+    });
+    expect(error).toContain(
+      `role "codex" runs sandboxed, and its CLI ${hiddenCodex} is under /tmp, which the sandbox does not show`,
+    );
     const roles = await server.ok('list_agent_roles', { project: 'repo' });
-    expect(roles.roles.find((role: { name: string }) => role.name === 'codex')).toMatchObject({ usable: false, problem: expect.stringContaining('is under /tmp') });
-    expect(roles.roles.find((role: { name: string }) => role.name === 'claude')).toMatchObject({ usable: true, problem: null });
+    expect(roles.roles.find((role: { name: string }) => role.name === 'codex')).toMatchObject({
+      usable: false,
+      problem: expect.stringContaining('is under /tmp'),
+    });
+    expect(roles.roles.find((role: { name: string }) => role.name === 'claude')).toMatchObject({
+      usable: true,
+      problem: null,
+    });
     const unseen = await server.ok('show_agent', { name: 'unseen' });
     expect(unseen.last_task).toMatchObject({ status: 'failed', exit_code: null, started_at: null });
     expect(unseen.last_task.reason).toContain('is under /tmp, which the sandbox does not show');
@@ -127,7 +140,9 @@ describe('serve at a first start', () => {
     await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
     const port = (busy.address() as { port: number }).port;
     try {
-      const result = await expectStartFailure(fleet.sandbox, { env: { FLEET_MCP_PORT: String(port), FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir } });
+      const result = await expectStartFailure(fleet.sandbox, {
+        env: { FLEET_MCP_PORT: String(port), FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir },
+      });
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
         `fleet-mcp: port ${port} is in use (127.0.0.1:${port}), perhaps by another fleet-mcp serve: stop that, or choose another port with --port or FLEET_MCP_PORT (0 picks a free one)\n`,
@@ -142,12 +157,30 @@ describe('Ctrl+C on serve', () => {
   /** Starts two agents on a fleet of one busy slot: one runs, the other's task waits in the queue. */
   async function busyFleet(stopAgents: boolean) {
     const fleet = createFleetSandbox();
-    const server = await startFleetServer(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: String(stopAgents), FLEET_MCP_MAX_BUSY: '1' });
-    await server.ok('create_agent', { name: 'runner', project: 'repo', task: task({ printPid: true, sleepMs: 60_000 }) });
+    const server = await startFleetServer(fleet, {
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: String(stopAgents),
+      FLEET_MCP_MAX_BUSY: '1',
+    });
+    await server.ok('create_agent', {
+      name: 'runner',
+      project: 'repo',
+      task: task({ printPid: true, sleepMs: 60_000 }),
+    });
     await server.ok('create_agent', { name: 'waiter', project: 'repo', task: task({ lines: ['waited'] }) });
-    await expect.poll(async () => (await server.ok('show_agent_log', { name: 'runner' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
+    await expect
+      .poll(
+        async () =>
+          (await server.ok('show_agent_log', { name: 'runner' })).lines.map((line: { text: string }) => line.text),
+        { timeout: 10_000 },
+      )
+      .toContain('ready');
     const log = await server.ok('show_agent_log', { name: 'runner' });
-    const pid = Number(log.lines.map((line: { text: string }) => line.text).find((text: string) => text.startsWith('PID '))!.slice(4));
+    const pid = Number(
+      log.lines
+        .map((line: { text: string }) => line.text)
+        .find((text: string) => text.startsWith('PID '))!
+        .slice(4),
+    );
     groups.add(pid);
     return { server, pid };
   }
@@ -169,7 +202,11 @@ describe('Ctrl+C on serve', () => {
   it('with --stop-agents-on-exit stops them and says so', async () => {
     const { server, pid } = await busyFleet(true);
     expect(await server.server.stop('SIGINT')).toBe(0);
-    expect(warnings(server.server.output()).filter((entry) => entry.role === undefined).map((entry) => entry.msg)).toEqual([
+    expect(
+      warnings(server.server.output())
+        .filter((entry) => entry.role === undefined)
+        .map((entry) => entry.msg),
+    ).toEqual([
       'stopped 1 running agent and 1 queued task, as --stop-agents-on-exit (FLEET_MCP_STOP_AGENTS_ON_EXIT) asks',
     ]);
     expect(isRunning(pid)).toBe(false);

@@ -25,7 +25,10 @@ export function createFleetSandbox(): FleetSandbox {
   writeFileSync(
     configFile,
     JSON.stringify({
-      projects: { repo: { path: repo, description: 'a git repository' }, plain: { path: plain, description: 'a plain folder' } },
+      projects: {
+        repo: { path: repo, description: 'a git repository' },
+        plain: { path: plain, description: 'a plain folder' },
+      },
       roles: { test: { command: [process.execPath, script, '{task}'], description: 'the test agent', default: true } },
     }),
   );
@@ -59,7 +62,11 @@ export interface ToolAnswer {
  * Starts the real server with auth on and connects the real SDK client with the token. Its agents stop with it, so a
  * test leaves no task running; the tests of tasks outliving the server set FLEET_MCP_STOP_AGENTS_ON_EXIT=false.
  */
-export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, options: Pick<StartServerOptions, 'extraFds' | 'args'> = {}): Promise<FleetServer> {
+export async function startFleetServer(
+  fleet: FleetSandbox,
+  env: NodeJS.ProcessEnv = {},
+  options: Pick<StartServerOptions, 'extraFds' | 'args'> = {},
+): Promise<FleetServer> {
   const server = await startServer(fleet.sandbox, {
     ...options,
     env: {
@@ -70,10 +77,15 @@ export async function startFleetServer(fleet: FleetSandbox, env: NodeJS.ProcessE
       ...env,
     },
   });
-  const token = env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
+  const token =
+    env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
   const client = await connectClient(server.mcpUrl, token);
   const call = async (tool: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> => {
-    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
+    const result = (await client.callTool({ name: tool, arguments: args })) as {
+      isError?: boolean;
+      content: { text: string }[];
+      structuredContent?: unknown;
+    };
     return { isError: result.isError === true, text: result.content[0]!.text, structured: result.structuredContent };
   };
   return {

@@ -21,7 +21,12 @@ afterAll(() => cleanupSandboxes());
 
 /** The background host started by hand, as a stdio client starts it; settles with its exit code. */
 function startHost(fleet: FleetSandbox): Promise<number | null> {
-  const env = { ...fleet.sandbox.env, FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir, LOG_LEVEL: 'debug' };
+  const env = {
+    ...fleet.sandbox.env,
+    FLEET_MCP_CONFIG: fleet.configFile,
+    FLEET_MCP_DATA_DIR: fleet.dataDir,
+    LOG_LEVEL: 'debug',
+  };
   const host = spawn(process.execPath, [CLI, HOST_COMMAND], { cwd: fleet.sandbox.cwd, env, stdio: 'ignore' });
   hosts.push(host);
   return new Promise((resolve) => host.once('exit', (code) => resolve(code)));
@@ -46,13 +51,24 @@ async function rawClient(fleet: FleetSandbox, hello: string): Promise<RawClient>
 
 /** `count` requests with long answers, written without waiting for the host to take them. */
 function flood(socket: Socket, count: number): void {
-  const initialize = { jsonrpc: '2.0', id: 0, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } } };
-  const lines = [JSON.stringify(initialize), ...Array.from({ length: count }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'tools/list' }))];
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'flood', version: '1' } },
+  };
+  const lines = [
+    JSON.stringify(initialize),
+    ...Array.from({ length: count }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'tools/list' })),
+  ];
   socket.write(`${lines.join('\n')}\n`);
 }
 
 function hostLog(fleet: FleetSandbox): { msg: string; time: number; reason?: string; clients?: number }[] {
-  return readFileSync(join(fleet.dataDir, 'host.log'), 'utf8').trimEnd().split('\n').map((line) => JSON.parse(line));
+  return readFileSync(join(fleet.dataDir, 'host.log'), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
 }
 
 describe('background host', () => {
@@ -63,7 +79,11 @@ describe('background host', () => {
     const hello = `${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`;
     // One that floods and vanishes; one refused at its hello that floods and vanishes; one that floods, says it is
     // done (a half-close) and then neither reads nor closes.
-    const [attached, refused, halfClosed] = await Promise.all([rawClient(fleet, hello), rawClient(fleet, 'not a hello\n'), rawClient(fleet, hello)]);
+    const [attached, refused, halfClosed] = await Promise.all([
+      rawClient(fleet, hello),
+      rawClient(fleet, 'not a hello\n'),
+      rawClient(fleet, hello),
+    ]);
     // From here on the attached clients read nothing: answers enough to fill the socket's buffers many times over
     // pile up on the host's side.
     attached.socket.pause();
@@ -77,7 +97,9 @@ describe('background host', () => {
     refused.socket.destroy();
     halfClosed.socket.end();
 
-    const stillRunning = new Promise<string>((resolve) => setTimeout(() => resolve('still running 30 s after its last client left'), 30_000).unref());
+    const stillRunning = new Promise<string>((resolve) =>
+      setTimeout(() => resolve('still running 30 s after its last client left'), 30_000).unref(),
+    );
     expect(await Promise.race([exited, stillRunning])).toBe(0);
     const log = hostLog(fleet);
     const departures = log.filter((line) => line.msg === 'a socket client left');

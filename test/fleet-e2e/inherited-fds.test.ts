@@ -93,11 +93,15 @@ describe('file descriptors the server inherited', () => {
     const fleet = createFleet();
     hostDataDirs.push(fleet.dataDir);
     const planted = plantedFds(fleet.sandbox.root);
-    const host = spawn(process.execPath, [CLI, HOST_COMMAND, '--config', fleet.configFile, '--data-dir', fleet.dataDir], {
-      cwd: fleet.sandbox.cwd,
-      env: fleet.sandbox.env,
-      stdio: ['ignore', 'ignore', 'ignore', ...planted.stdio],
-    });
+    const host = spawn(
+      process.execPath,
+      [CLI, HOST_COMMAND, '--config', fleet.configFile, '--data-dir', fleet.dataDir],
+      {
+        cwd: fleet.sandbox.cwd,
+        env: fleet.sandbox.env,
+        stdio: ['ignore', 'ignore', 'ignore', ...planted.stdio],
+      },
+    );
     planted.close();
     await eventually(() => existsSync(join(fleet.dataDir, 'fleet.sock')) || undefined, 20_000);
     expect(passedOn(host.pid!)).toEqual([]);

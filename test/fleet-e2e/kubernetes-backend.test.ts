@@ -8,7 +8,14 @@ import { REAL_KUBECONFIG, startTestCluster, type TestCluster } from '../helpers/
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { engineFleet, hostileAgentHeld, restartFollowed, waitForLog, writeFakeAgent, type EngineKit } from './engine-fleet.js';
+import {
+  engineFleet,
+  hostileAgentHeld,
+  restartFollowed,
+  waitForLog,
+  writeFakeAgent,
+  type EngineKit,
+} from './engine-fleet.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
@@ -108,7 +115,7 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     await server.server.stop();
   }, 240_000);
 
-  it('refuses a hostile agent every ref but its own, even with the task\'s credential: main and another agent\'s branch stay as they were', async () => {
+  it("refuses a hostile agent every ref but its own, even with the task's credential: main and another agent's branch stay as they were", async () => {
     // The agent runs as the task's user, who reads the Secret's files: the server's refusal is what holds.
     expect(await hostileAgentHeld(kit)).toContain("attacking with the task's git credential");
   }, 240_000);
@@ -134,12 +141,21 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     const kubeconfig = cluster.fake!.writeKubeconfig(cluster.dir, { server: `https://127.0.0.1:${closed}` });
     const fleet = kubeFleet({ kubeconfig });
     const server = await start(fleet);
-    const refused = await server.fails('create_agent', { name: 'nowhere', project: 'repo', role: 'boxed', task: 'write:x' });
+    const refused = await server.fails('create_agent', {
+      name: 'nowhere',
+      project: 'repo',
+      role: 'boxed',
+      task: 'write:x',
+    });
     expect(refused).not.toContain('\n');
     expect(refused).toContain(`kubernetes API at https://127.0.0.1:${closed}`);
     expect(refused).toContain('is unreachable');
     expect(refused).toContain('no agent was created');
-    expect(() => execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/nowhere'], { stdio: 'pipe' })).toThrow();
+    expect(() =>
+      execFileSync('git', ['-C', fleet.repo, 'rev-parse', '--verify', '--quiet', 'refs/heads/fleet/nowhere'], {
+        stdio: 'pipe',
+      }),
+    ).toThrow();
     expect(await leftovers('nowhere')).toEqual([]);
     await server.server.stop();
   }, 240_000);

@@ -42,14 +42,22 @@ function head(repo: string, ref = 'main'): string {
   return git(repo, ['rev-parse', ref]);
 }
 
-describe('reviewing and landing an agent\'s work through the MCP tools', () => {
+describe("reviewing and landing an agent's work through the MCP tools", () => {
   it('create → wait → show changes → merge → delete: the work lands on main and the merged branch goes', async () => {
     const sandbox = landingSandbox();
     const fleet = await startFleetServer(sandbox);
     const base = head(sandbox.repo);
-    const agent = await runAgent(fleet, 'lander', `${COMMIT('feature.txt', 'feature', 'add feature')} && echo notes > notes.txt`);
+    const agent = await runAgent(
+      fleet,
+      'lander',
+      `${COMMIT('feature.txt', 'feature', 'add feature')} && echo notes > notes.txt`,
+    );
     const autocommit = head(sandbox.repo, 'fleet/lander');
-    expect(agent.last_task).toMatchObject({ commits: [{ subject: 'add feature' }], uncommitted_changes: true, autocommit: { sha: autocommit, files: ['notes.txt'] } });
+    expect(agent.last_task).toMatchObject({
+      commits: [{ subject: 'add feature' }],
+      uncommitted_changes: true,
+      autocommit: { sha: autocommit, files: ['notes.txt'] },
+    });
 
     const changes = await fleet.ok('show_agent_changes', { name: 'lander' });
     expect(changes).toMatchObject({
@@ -93,7 +101,11 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
 
     const deleted = await fleet.ok('delete_agent', { name: 'lander' });
-    expect(deleted).toMatchObject({ status: 'deleted', branch_outcome: { branch: 'fleet/lander', deleted: true, reason: null }, forced_past: null });
+    expect(deleted).toMatchObject({
+      status: 'deleted',
+      branch_outcome: { branch: 'fleet/lander', deleted: true, reason: null },
+      forced_past: null,
+    });
     expect(deleted.status_reason).toMatch(/removed; branch fleet\/lander deleted, its work being in main/);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/lander'])).toBe('');
     await fleet.server.stop();
@@ -117,14 +129,24 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
 
     const squashed = await fleet.ok('merge_agent', { name: 'squasher', strategy: 'squash' });
-    expect(squashed).toMatchObject({ outcome: 'merged', strategy: 'squash', oldSha: before, fastForward: false, files: ['one.txt', 'two.txt'] });
+    expect(squashed).toMatchObject({
+      outcome: 'merged',
+      strategy: 'squash',
+      oldSha: before,
+      fastForward: false,
+      files: ['one.txt', 'two.txt'],
+    });
     expect(squashed.created).toEqual([squashed.newSha]);
-    expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(`${before}\nSquashed work of agent squasher (fleet/squasher)`);
+    expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(
+      `${before}\nSquashed work of agent squasher (fleet/squasher)`,
+    );
     expect(readFileSync(join(sandbox.repo, 'two.txt'), 'utf8')).toBe('two\n');
 
     const mergeCommit = await fleet.ok('merge_agent', { name: 'merger', message: 'Land three' });
     expect(mergeCommit).toMatchObject({ outcome: 'merged', fastForward: false, files: ['three.txt'] });
-    expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(`${squashed.newSha} ${head(sandbox.repo, 'fleet/merger')}\nLand three`);
+    expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(
+      `${squashed.newSha} ${head(sandbox.repo, 'fleet/merger')}\nLand three`,
+    );
 
     const squashDeleted = await fleet.ok('delete_agent', { name: 'squasher' });
     expect(squashDeleted.branch_outcome).toEqual({ branch: 'fleet/squasher', deleted: true, reason: null });
@@ -147,7 +169,9 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     expect(readFileSync(join(sandbox.repo, 'README.md'), 'utf8')).toBe('local edit\n');
 
     await fleet.ok('start_agent_task', { name: 'behind', task: 'sleep 60' });
-    expect(await fleet.fails('merge_agent', { name: 'behind' })).toMatch(/Agent "behind" is busy with task "sleep 60"; .*wait_for_agent/);
+    expect(await fleet.fails('merge_agent', { name: 'behind' })).toMatch(
+      /Agent "behind" is busy with task "sleep 60"; .*wait_for_agent/,
+    );
     expect(head(sandbox.repo)).toBe(before);
     await fleet.ok('cancel_agent_task', { name: 'behind' });
     await fleet.server.stop();
@@ -159,16 +183,28 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     const careful = await runAgent(fleet, 'careful', 'true');
     writeFileSync(join(careful.workdir, 'draft.txt'), 'draft\n');
     const refusal = await fleet.fails('delete_agent', { name: 'careful' });
-    expect(refusal).toMatch(/^Agent "careful" has work that deleting it would lose or leave unmerged: 1 uncommitted file\(s\) in its worktree: draft.txt\. .*force: true/);
+    expect(refusal).toMatch(
+      /^Agent "careful" has work that deleting it would lose or leave unmerged: 1 uncommitted file\(s\) in its worktree: draft.txt\. .*force: true/,
+    );
     expect((await fleet.ok('show_agent', { name: 'careful' })).status).toBe('idle');
 
     const forced = await fleet.ok('delete_agent', { name: 'careful', force: true });
-    expect(forced).toMatchObject({ status: 'deleted', forced_past: expect.stringMatching(/would lose 1 uncommitted file/), branch_outcome: { deleted: true } });
+    expect(forced).toMatchObject({
+      status: 'deleted',
+      forced_past: expect.stringMatching(/would lose 1 uncommitted file/),
+      branch_outcome: { deleted: true },
+    });
 
     await runAgent(fleet, 'keeper', COMMIT('k.txt', 'k', 'keep me'));
-    expect(await fleet.fails('delete_agent', { name: 'keeper' })).toMatch(/1 commit\(s\) on fleet\/keeper not in its base: [0-9a-f]{12} keep me/);
+    expect(await fleet.fails('delete_agent', { name: 'keeper' })).toMatch(
+      /1 commit\(s\) on fleet\/keeper not in its base: [0-9a-f]{12} keep me/,
+    );
     const kept = await fleet.ok('delete_agent', { name: 'keeper', force: true });
-    expect(kept.branch_outcome).toEqual({ branch: 'fleet/keeper', deleted: false, reason: '1 commit(s) not merged into refs/heads/main' });
+    expect(kept.branch_outcome).toEqual({
+      branch: 'fleet/keeper',
+      deleted: false,
+      reason: '1 commit(s) not merged into refs/heads/main',
+    });
     expect(kept.status_reason).toMatch(/branch fleet\/keeper kept \(1 commit\(s\) not merged into refs\/heads\/main\)/);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/keeper'])).toContain('fleet/keeper');
     await fleet.server.stop();
@@ -212,15 +248,25 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     git(sandbox.repo, ['checkout', '-q', 'main']);
 
     const result = await fleet.ok('cleanup_fleet_branches', { project: 'repo' });
-    expect(result).toMatchObject({ project: 'repo', into: 'main', deleted: [{ branch: 'fleet/merged-old', landed: 'reachable' }] });
+    expect(result).toMatchObject({
+      project: 'repo',
+      into: 'main',
+      deleted: [{ branch: 'fleet/merged-old', landed: 'reachable' }],
+    });
     expect(result.kept).toEqual(
       expect.arrayContaining([
         { branch: 'fleet/live', deleted: false, reason: 'its agent still exists' },
         { branch: 'fleet/unmerged-old', deleted: false, reason: '1 commit(s) not merged into main' },
       ]),
     );
-    expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/live', 'fleet/unmerged-old', 'main']);
-    expect(await fleet.fails('cleanup_fleet_branches', { project: 'plain' })).toMatch(/project "plain" is not in a git repository/);
+    expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual([
+      'fleet/live',
+      'fleet/unmerged-old',
+      'main',
+    ]);
+    expect(await fleet.fails('cleanup_fleet_branches', { project: 'plain' })).toMatch(
+      /project "plain" is not in a git repository/,
+    );
     await fleet.server.stop();
   });
 
@@ -230,7 +276,9 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     await runAgent(fleet, 'sub', 'echo inside > inside.txt && echo outside > ../../outside.txt', 'app');
     const own = await fleet.ok('show_agent_changes', { name: 'sub' });
     expect(own.pathFilter).toEqual(['packages/app']);
-    expect(own.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual(['packages/app/inside.txt']);
+    expect(own.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual([
+      'packages/app/inside.txt',
+    ]);
     const whole = await fleet.ok('show_agent_changes', { name: 'sub', path: 'outside.txt' });
     expect(whole.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual(['outside.txt']);
 
@@ -238,8 +286,12 @@ describe('reviewing and landing an agent\'s work through the MCP tools', () => {
     await fleet.ok('wait_for_agent', { name: 'plainly', timeout_seconds: 30 });
     const plain = await fleet.ok('show_agent_changes', { name: 'plainly' });
     expect(plain).toMatchObject({ agent: 'plainly', kind: 'not_git' });
-    expect(plain.message).toMatch(/is not in a git repository, so there is no base, branch, commit list or diff to show/);
-    expect(await fleet.fails('merge_agent', { name: 'plainly' })).toMatch(/not a git repository: there is no branch to merge/);
+    expect(plain.message).toMatch(
+      /is not in a git repository, so there is no base, branch, commit list or diff to show/,
+    );
+    expect(await fleet.fails('merge_agent', { name: 'plainly' })).toMatch(
+      /not a git repository: there is no branch to merge/,
+    );
     expect((await fleet.ok('delete_agent', { name: 'plainly' })).branch_outcome).toBeNull();
     await fleet.server.stop();
   });

@@ -1,4 +1,7 @@
-import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
@@ -17,46 +20,64 @@ const REQUEST_TIMEOUT_MS = 20_000;
 
 // Its own file, so its three minutes run beside the other test files rather than after them.
 describe('a three-minute wait in a session', () => {
-  it('waits through progress notifications, hears the log change, and sees the agent list change on create and delete', async () => {
-    const fleet = createFleetSandbox();
-    const { client, ok, call } = await startFleetServer(fleet);
-    const updated: string[] = [];
-    let listChanged = 0;
-    client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updated.push(notification.params.uri));
-    client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void (listChanged += 1));
-
-    await ok('create_agent', {
-      name: 'marathon',
-      project: 'repo',
-      task: task({ lines: ['starting the long run'], ticks: { count: 3, everyMs: 50_000 }, sleepMs: AGENT_SECONDS * 1000 }),
-    });
-    await expect.poll(() => listChanged).toBe(1);
-    await client.subscribeResource({ uri: 'fleet://agents/marathon/log' });
-
-    let deleted = false;
-    try {
-      const started = Date.now();
-      const progress: string[] = [];
-      const result = await client.callTool(
-        { name: 'wait_for_agent', arguments: { name: 'marathon', timeout_seconds: 2 * AGENT_SECONDS } },
-        undefined,
-        { timeout: REQUEST_TIMEOUT_MS, resetTimeoutOnProgress: true, onprogress: (event) => void progress.push(event.message ?? '') },
+  it(
+    'waits through progress notifications, hears the log change, and sees the agent list change on create and delete',
+    async () => {
+      const fleet = createFleetSandbox();
+      const { client, ok, call } = await startFleetServer(fleet);
+      const updated: string[] = [];
+      let listChanged = 0;
+      client.setNotificationHandler(
+        ResourceUpdatedNotificationSchema,
+        (notification) => void updated.push(notification.params.uri),
       );
-      const waitedMs = Date.now() - started;
-      const answer = JSON.parse((result.content as { text: string }[])[0]!.text);
-      expect(answer).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });
-      expect(waitedMs).toBeGreaterThan((AGENT_SECONDS - 10) * 1000);
-      expect(progress.length).toBeGreaterThan(AGENT_SECONDS / 10);
-      expect(progress.some((message) => message.includes('marathon is busy: tick'))).toBe(true);
-      // The ticks and the task's end came while the call was waiting, on the same session's stream.
-      expect(updated.filter((uri) => uri === 'fleet://agents/marathon/log').length).toBeGreaterThanOrEqual(3);
+      client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void (listChanged += 1));
 
-      await ok('delete_agent', { name: 'marathon' });
-      deleted = true;
-      await expect.poll(() => listChanged).toBe(2);
-    } finally {
-      // A failed wait must not leave the agent sleeping on for minutes: deleting it cancels its task.
-      if (!deleted) await call('delete_agent', { name: 'marathon' });
-    }
-  }, (AGENT_SECONDS + 60) * 1000);
+      await ok('create_agent', {
+        name: 'marathon',
+        project: 'repo',
+        task: task({
+          lines: ['starting the long run'],
+          ticks: { count: 3, everyMs: 50_000 },
+          sleepMs: AGENT_SECONDS * 1000,
+        }),
+      });
+      await expect.poll(() => listChanged).toBe(1);
+      await client.subscribeResource({ uri: 'fleet://agents/marathon/log' });
+
+      let deleted = false;
+      try {
+        const started = Date.now();
+        const progress: string[] = [];
+        const result = await client.callTool(
+          { name: 'wait_for_agent', arguments: { name: 'marathon', timeout_seconds: 2 * AGENT_SECONDS } },
+          undefined,
+          {
+            timeout: REQUEST_TIMEOUT_MS,
+            resetTimeoutOnProgress: true,
+            onprogress: (event) => void progress.push(event.message ?? ''),
+          },
+        );
+        const waitedMs = Date.now() - started;
+        const answer = JSON.parse((result.content as { text: string }[])[0]!.text);
+        expect(answer).toMatchObject({
+          timed_out: false,
+          agent: { status: 'idle', last_task: { status: 'completed' } },
+        });
+        expect(waitedMs).toBeGreaterThan((AGENT_SECONDS - 10) * 1000);
+        expect(progress.length).toBeGreaterThan(AGENT_SECONDS / 10);
+        expect(progress.some((message) => message.includes('marathon is busy: tick'))).toBe(true);
+        // The ticks and the task's end came while the call was waiting, on the same session's stream.
+        expect(updated.filter((uri) => uri === 'fleet://agents/marathon/log').length).toBeGreaterThanOrEqual(3);
+
+        await ok('delete_agent', { name: 'marathon' });
+        deleted = true;
+        await expect.poll(() => listChanged).toBe(2);
+      } finally {
+        // A failed wait must not leave the agent sleeping on for minutes: deleting it cancels its task.
+        if (!deleted) await call('delete_agent', { name: 'marathon' });
+      }
+    },
+    (AGENT_SECONDS + 60) * 1000,
+  );
 });

@@ -18,17 +18,30 @@ afterAll(() => {
 
 /** The real SDK client, declaring the tasks capability, in a session of its own. */
 async function tasksClient(server: StartedServer, token: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
-  const client = new Client({ name: 'fleet-mcp-tasks-test', version: '1.0.0' }, { capabilities: { tasks: { list: {}, cancel: {} } } });
+  const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new Client(
+    { name: 'fleet-mcp-tasks-test', version: '1.0.0' },
+    { capabilities: { tasks: { list: {}, cancel: {} } } },
+  );
   await client.connect(transport);
   return client;
 }
 
-async function startWaitTask(client: Client, agent: string, extra: { ttl?: number; timeout_seconds?: number } = {}): Promise<Task> {
+async function startWaitTask(
+  client: Client,
+  agent: string,
+  extra: { ttl?: number; timeout_seconds?: number } = {},
+): Promise<Task> {
   const created = await client.request(
     {
       method: 'tools/call',
-      params: { name: 'wait_for_agent', arguments: { name: agent, timeout_seconds: extra.timeout_seconds ?? 300 }, task: extra.ttl ? { ttl: extra.ttl } : {} },
+      params: {
+        name: 'wait_for_agent',
+        arguments: { name: agent, timeout_seconds: extra.timeout_seconds ?? 300 },
+        task: extra.ttl ? { ttl: extra.ttl } : {},
+      },
     },
     CreateTaskResultSchema,
   );
@@ -44,7 +57,11 @@ interface RpcAnswer {
 async function stateless(server: StartedServer, token: string, method: string, params: object): Promise<RpcAnswer> {
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+    },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
   });
   expect(response.status).toBe(200);
@@ -64,7 +81,11 @@ async function namedToken(fleet: FleetSandbox, name: string, scope: string): Pro
 
 /** Named tokens take effect once the running server has reloaded its token files. */
 async function waitUntilAccepted(server: StartedServer, token: string): Promise<void> {
-  await expect.poll(() => stateless(server, token, 'tools/list', {}).then((answer) => answer.result !== undefined), { timeout: 10_000 }).toBe(true);
+  await expect
+    .poll(() => stateless(server, token, 'tools/list', {}).then((answer) => answer.result !== undefined), {
+      timeout: 10_000,
+    })
+    .toBe(true);
 }
 
 function answerOf(result: unknown): any {
@@ -76,21 +97,34 @@ describe('wait_for_agent as an MCP task', () => {
     const fleet = createFleetSandbox();
     const { server, ok } = await startFleetServer(fleet);
     const client = await tasksClient(server, sharedToken(fleet));
-    expect(client.getServerCapabilities()?.tasks).toMatchObject({ list: {}, cancel: {}, requests: { tools: { call: {} } } });
+    expect(client.getServerCapabilities()?.tasks).toMatchObject({
+      list: {},
+      cancel: {},
+      requests: { tools: { call: {} } },
+    });
     const { tools } = await client.listTools();
     expect(tools.find((tool) => tool.name === 'wait_for_agent')?.execution).toEqual({ taskSupport: 'optional' });
-    const taskTools = tools.filter((tool) => (tool.execution?.taskSupport ?? 'forbidden') !== 'forbidden').map((tool) => tool.name);
+    const taskTools = tools
+      .filter((tool) => (tool.execution?.taskSupport ?? 'forbidden') !== 'forbidden')
+      .map((tool) => tool.name);
     expect(taskTools).toEqual(TASK_TOOL_NAMES);
 
     // A task asked of a tool that does not run as one is refused before the tool runs: no agent is made.
     const refused = client.request(
-      { method: 'tools/call', params: { name: 'create_agent', arguments: { name: 'early', project: 'repo', task: task({}) }, task: {} } },
+      {
+        method: 'tools/call',
+        params: { name: 'create_agent', arguments: { name: 'early', project: 'repo', task: task({}) }, task: {} },
+      },
       CreateTaskResultSchema,
     );
     await expect(refused).rejects.toThrow(/-32601.*"create_agent" does not run as a task/);
     expect(await ok('list_agents')).toMatchObject({ total_count: 0 });
 
-    await ok('create_agent', { name: 'worker', project: 'repo', task: task({ lines: ['halfway there'], sleepMs: 6000 }) });
+    await ok('create_agent', {
+      name: 'worker',
+      project: 'repo',
+      task: task({ lines: ['halfway there'], sleepMs: 6000 }),
+    });
     const created = await startWaitTask(client, 'worker');
     expect(created).toMatchObject({ status: 'working', pollInterval: 2000 });
     // tasks/result asked for while the task works answers once it has ended.
@@ -107,19 +141,29 @@ describe('wait_for_agent as an MCP task', () => {
         { timeout: 30_000, interval: 500 },
       )
       .toBe('completed');
-    expect(seen.some((current) => current.status === 'working' && current.statusMessage?.startsWith('worker is busy'))).toBe(true);
+    expect(
+      seen.some((current) => current.status === 'working' && current.statusMessage?.startsWith('worker is busy')),
+    ).toBe(true);
     expect(seen.at(-1)!.statusMessage).toContain('its last task completed');
 
     const result = await client.experimental.tasks.getTaskResult(created.taskId, CallToolResultSchema);
     expect(result.isError).not.toBe(true);
-    expect(answerOf(result)).toMatchObject({ timed_out: false, agent: { name: 'worker', status: 'idle', last_task: { status: 'completed' } } });
+    expect(answerOf(result)).toMatchObject({
+      timed_out: false,
+      agent: { name: 'worker', status: 'idle', last_task: { status: 'completed' } },
+    });
     expect(await early).toEqual(result);
-    expect((await client.experimental.tasks.listTasks()).tasks.map((listed) => listed.taskId)).toContain(created.taskId);
+    expect((await client.experimental.tasks.listTasks()).tasks.map((listed) => listed.taskId)).toContain(
+      created.taskId,
+    );
 
     // The SDK's own helper makes a task of the call by itself, since tools/list marks the tool, and polls it to the end.
     const kinds: string[] = [];
     let streamed: unknown;
-    for await (const message of client.experimental.tasks.callToolStream({ name: 'wait_for_agent', arguments: { name: 'worker', timeout_seconds: 10 } })) {
+    for await (const message of client.experimental.tasks.callToolStream({
+      name: 'wait_for_agent',
+      arguments: { name: 'worker', timeout_seconds: 10 },
+    })) {
       kinds.push(message.type);
       if (message.type === 'result') streamed = message.result;
     }
@@ -129,9 +173,13 @@ describe('wait_for_agent as an MCP task', () => {
     expect((await client.experimental.tasks.listTasks()).tasks).toHaveLength(2);
 
     const missing = await startWaitTask(client, 'nobody');
-    await expect.poll(() => client.experimental.tasks.getTask(missing.taskId).then((current) => current.status)).toBe('failed');
+    await expect
+      .poll(() => client.experimental.tasks.getTask(missing.taskId).then((current) => current.status))
+      .toBe('failed');
     expect((await client.experimental.tasks.getTask(missing.taskId)).statusMessage).toContain('nobody');
-    expect(await client.experimental.tasks.getTaskResult(missing.taskId, CallToolResultSchema)).toMatchObject({ isError: true });
+    expect(await client.experimental.tasks.getTaskResult(missing.taskId, CallToolResultSchema)).toMatchObject({
+      isError: true,
+    });
     await client.close();
   }, 60_000);
 
@@ -143,12 +191,19 @@ describe('wait_for_agent as an MCP task', () => {
     await waitUntilAccepted(server, lead);
     await ok('create_agent', { name: 'sleeper', project: 'repo', task: task({ sleepMs: 60_000 }) });
 
-    const created = await stateless(server, shared, 'tools/call', { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 300 }, task: {} });
+    const created = await stateless(server, shared, 'tools/call', {
+      name: 'wait_for_agent',
+      arguments: { name: 'sleeper', timeout_seconds: 300 },
+      task: {},
+    });
     const taskId: string = created.result.task.taskId;
     expect(created.result.task.status).toBe('working');
 
     // A later stateless request, and a session, of the same token find it.
-    expect((await stateless(server, shared, 'tasks/get', { taskId })).result).toMatchObject({ taskId, status: 'working' });
+    expect((await stateless(server, shared, 'tasks/get', { taskId })).result).toMatchObject({
+      taskId,
+      status: 'working',
+    });
     const sharedClient = await tasksClient(server, shared);
     expect((await sharedClient.experimental.tasks.listTasks()).tasks.map((listed) => listed.taskId)).toContain(taskId);
 
@@ -178,10 +233,16 @@ describe('wait_for_agent as an MCP task', () => {
     const cancelled = await client.experimental.tasks.cancelTask(created.taskId);
     expect(cancelled).toMatchObject({ taskId: created.taskId, status: 'cancelled' });
     expect(cancelled.statusMessage).toContain("and with it the agent's task");
-    expect(await ok('show_agent', { name: 'longrun' })).toMatchObject({ status: 'idle', last_task: { status: 'canceled' } });
+    expect(await ok('show_agent', { name: 'longrun' })).toMatchObject({
+      status: 'idle',
+      last_task: { status: 'canceled' },
+    });
     expect((await client.experimental.tasks.getTask(created.taskId)).status).toBe('cancelled');
     const result = await client.experimental.tasks.getTaskResult(created.taskId, CallToolResultSchema);
-    expect(answerOf(result)).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'canceled' } } });
+    expect(answerOf(result)).toMatchObject({
+      timed_out: false,
+      agent: { status: 'idle', last_task: { status: 'canceled' } },
+    });
     await expect(client.experimental.tasks.cancelTask(created.taskId)).rejects.toThrow(/already cancelled/);
     await client.close();
   }, 60_000);
@@ -196,7 +257,9 @@ describe('wait_for_agent as an MCP task', () => {
     expect(client.getServerCapabilities()?.tasks).not.toHaveProperty('cancel');
     const created = await startWaitTask(client, 'steady');
 
-    await expect(client.experimental.tasks.cancelTask(created.taskId)).rejects.toThrow(/tasks\/cancel needs the "run" scope/);
+    await expect(client.experimental.tasks.cancelTask(created.taskId)).rejects.toThrow(
+      /tasks\/cancel needs the "run" scope/,
+    );
     const stillWorking = await client.experimental.tasks.getTask(created.taskId);
     expect(stillWorking.status).toBe('working');
     expect(stillWorking.statusMessage).toContain('steady is busy');
@@ -213,9 +276,18 @@ describe('wait_for_agent as an MCP task', () => {
     await ok('wait_for_agent', { name: 'brief', timeout_seconds: 30 });
     const created = await startWaitTask(client, 'brief', { ttl: 1500 });
     expect(created.ttl).toBe(1500);
-    await expect.poll(() => client.experimental.tasks.getTask(created.taskId).then((current) => current.status)).toBe('completed');
     await expect
-      .poll(() => client.experimental.tasks.getTask(created.taskId).then(() => 'found', (error: Error) => error.message), { timeout: 10_000 })
+      .poll(() => client.experimental.tasks.getTask(created.taskId).then((current) => current.status))
+      .toBe('completed');
+    await expect
+      .poll(
+        () =>
+          client.experimental.tasks.getTask(created.taskId).then(
+            () => 'found',
+            (error: Error) => error.message,
+          ),
+        { timeout: 10_000 },
+      )
       .toContain('Task not found');
     expect((await client.experimental.tasks.listTasks()).tasks).toEqual([]);
     await client.close();
@@ -226,17 +298,27 @@ describe('wait_for_agent as an MCP task', () => {
     const { server, ok, client } = await startFleetServer(fleet);
     await ok('create_agent', { name: 'plain', project: 'repo', task: task({ lines: ['on my way'], sleepMs: 7000 }) });
     const progress: string[] = [];
-    const result = await client.callTool({ name: 'wait_for_agent', arguments: { name: 'plain', timeout_seconds: 60 } }, undefined, {
-      onprogress: (event) => void progress.push(event.message ?? ''),
+    const result = await client.callTool(
+      { name: 'wait_for_agent', arguments: { name: 'plain', timeout_seconds: 60 } },
+      undefined,
+      {
+        onprogress: (event) => void progress.push(event.message ?? ''),
+      },
+    );
+    expect(answerOf(result)).toMatchObject({
+      timed_out: false,
+      agent: { status: 'idle', last_task: { status: 'completed' } },
     });
-    expect(answerOf(result)).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });
     expect(progress.some((message) => message.startsWith('plain is busy'))).toBe(true);
     expect((await client.experimental.tasks.listTasks()).tasks).toEqual([]);
 
     const bad = await client.callTool({ name: 'wait_for_agent', arguments: { name: 'nobody' } });
     expect(bad.isError).toBe(true);
     expect((bad.content as { text: string }[])[0]!.text).toContain('nobody');
-    const statelessAnswer = await stateless(server, sharedToken(fleet), 'tools/call', { name: 'wait_for_agent', arguments: { name: 'plain', timeout_seconds: 1 } });
+    const statelessAnswer = await stateless(server, sharedToken(fleet), 'tools/call', {
+      name: 'wait_for_agent',
+      arguments: { name: 'plain', timeout_seconds: 1 },
+    });
     expect(answerOf(statelessAnswer.result)).toMatchObject({ timed_out: false, agent: { name: 'plain' } });
     expect((await stateless(server, sharedToken(fleet), 'tasks/list', {})).result.tasks).toEqual([]);
   }, 60_000);

@@ -37,7 +37,8 @@ describe('a 2026-07-28 client drives the whole loop', () => {
     const stateUri = 'fleet://agents/modern/state';
     const subscription = await client.listen({ resourceSubscriptions: [stateUri], resourcesListChanged: true });
     const stateChanged = updated(client, stateUri);
-    const commit = "echo modern > modern.txt && git add modern.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add modern'";
+    const commit =
+      "echo modern > modern.txt && git add modern.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add modern'";
     await modernOk(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
     await stateChanged;
 
@@ -64,7 +65,13 @@ const TASKS_META = {
 };
 
 /** One 2026-07-28 request by hand, declaring the tasks extension, as `token`. */
-async function raw(url: string, token: string, method: string, params: Record<string, unknown>, name: string): Promise<any> {
+async function raw(
+  url: string,
+  token: string,
+  method: string,
+  params: Record<string, unknown>,
+  name: string,
+): Promise<any> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -81,19 +88,31 @@ async function raw(url: string, token: string, method: string, params: Record<st
 }
 
 describe('2026-07-28 tasks belong to their token', () => {
-  it('another token cannot see or cancel a wait task; its owner cancels it, and with it the agent\'s task', async () => {
+  it("another token cannot see or cancel a wait task; its owner cancels it, and with it the agent's task", async () => {
     const fleet = createShellFleet('fleet-mcp-modern-tasks', { sh: { command: SHELL, default: true } });
     const server = await startFleetServer(fleet);
     const url = server.server.mcpUrl;
     const owner = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
-    const created = await runCli(fleet.sandbox, ['token', 'create', 'other', '--scope', 'run'], { FLEET_MCP_DATA_DIR: fleet.dataDir });
+    const created = await runCli(fleet.sandbox, ['token', 'create', 'other', '--scope', 'run'], {
+      FLEET_MCP_DATA_DIR: fleet.dataDir,
+    });
     const other = rememberSecret(created.stdout.trim());
     await server.ok('create_agent', { name: 'sleeper', project: 'repo', task: 'sleep 600' });
 
-    const call = await raw(url, owner, 'tools/call', { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 600 } }, 'wait_for_agent');
+    const call = await raw(
+      url,
+      owner,
+      'tools/call',
+      { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 600 } },
+      'wait_for_agent',
+    );
     expect(call.result).toMatchObject({ resultType: 'task', status: 'working' });
     const { taskId } = call.result;
-    expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ taskId, status: 'working', resultType: 'complete' });
+    expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({
+      taskId,
+      status: 'working',
+      resultType: 'complete',
+    });
 
     for (const method of ['tasks/get', 'tasks/cancel']) {
       const refused = await raw(url, other, method, { taskId }, taskId);
@@ -101,7 +120,9 @@ describe('2026-07-28 tasks belong to their token', () => {
     }
     expect((await server.ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
 
-    expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({ resultType: 'complete' });
+    expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({
+      resultType: 'complete',
+    });
     expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ status: 'cancelled' });
     expect((await server.ok('show_agent', { name: 'sleeper' })).last_task.status).toBe('canceled');
   });
@@ -110,9 +131,11 @@ describe('2026-07-28 tasks belong to their token', () => {
 const COMMIT = "echo x > x.txt && git add x.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add x'";
 
 describe('2026-07-28 confirmations', () => {
-  it('delete_agent and merge_agent ask the client\'s user, and do what they answer', async () => {
+  it("delete_agent and merge_agent ask the client's user, and do what they answer", async () => {
     // Without autocommit what the task leaves uncommitted is still there when it is merged.
-    const fleet = createShellFleet('fleet-mcp-modern-confirm', { sh: { command: SHELL, default: true, autocommit: false } });
+    const fleet = createShellFleet('fleet-mcp-modern-confirm', {
+      sh: { command: SHELL, default: true, autocommit: false },
+    });
     const server = await startFleetServer(fleet);
     const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
     const questions: string[] = [];
@@ -123,7 +146,8 @@ describe('2026-07-28 confirmations', () => {
         return answer;
       },
     });
-    const work = "echo kept > kept.txt && git add kept.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add kept' && echo loose > loose.txt";
+    const work =
+      "echo kept > kept.txt && git add kept.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add kept' && echo loose > loose.txt";
     await server.ok('create_agent', { name: 'asker', project: 'repo', task: work });
     await server.ok('wait_for_agent', { name: 'asker', timeout_seconds: 30 });
 
@@ -131,7 +155,9 @@ describe('2026-07-28 confirmations', () => {
     const refused = await client.callTool({ name: 'delete_agent', arguments: { name: 'asker' } });
     expect(refused.isError).toBe(true);
     expect(JSON.stringify(refused.content)).toContain('Not done: the user declined');
-    expect(questions.pop()).toMatch(/1 uncommitted file\(s\).*1 commit\(s\) on fleet\/asker not in its base.*Delete agent "asker" anyway\?/);
+    expect(questions.pop()).toMatch(
+      /1 uncommitted file\(s\).*1 commit\(s\) on fleet\/asker not in its base.*Delete agent "asker" anyway\?/,
+    );
     expect((await server.ok('show_agent', { name: 'asker' })).name).toBe('asker');
 
     // The files it left uncommitted: a no refuses the merge, a yes commits and lands them.

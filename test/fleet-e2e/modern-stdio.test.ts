@@ -30,7 +30,10 @@ describe('fleet-mcp stdio in the 2026-07-28 era', () => {
     let stderr = '';
     transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     captureLog('modern stdio client (stderr)', () => stderr);
-    const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: '2026-07-28' } } });
+    const client = new Client(
+      { name: 'fleet-mcp-test', version: '1.0.0' },
+      { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+    );
     await client.connect(transport);
     expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('create_agent');
 

@@ -32,15 +32,30 @@ function withFakeClaude(sandbox: FleetSandbox): { sandbox: FleetSandbox; path: s
   const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
   config.roles.claude = { sandbox: false };
   writeFileSync(sandbox.configFile, JSON.stringify(config));
-  return { sandbox, path: `${join(root, 'bin')}:${process.env.PATH}`, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  return {
+    sandbox,
+    path: `${join(root, 'bin')}:${process.env.PATH}`,
+    cleanup: () => rmSync(root, { recursive: true, force: true }),
+  };
 }
 
 describe('task outcomes and the queue through the MCP tools', () => {
-  it('shows each task\'s outcome and usage, and the sums per agent, on show_agent, list_agents and the task history', async () => {
+  it("shows each task's outcome and usage, and the sums per agent, on show_agent, list_agents and the task history", async () => {
     const claude = withFakeClaude(createFleetSandbox());
     try {
-      const fleet = await startFleetServer(claude.sandbox, { PATH: claude.path, GIT_AUTHOR_NAME: 'A', GIT_AUTHOR_EMAIL: 'a@test.invalid', GIT_COMMITTER_NAME: 'A', GIT_COMMITTER_EMAIL: 'a@test.invalid' });
-      await fleet.ok('create_agent', { name: 'writer', project: 'repo', role: 'claude', task: 'write a.txt: a\nCommit it.' });
+      const fleet = await startFleetServer(claude.sandbox, {
+        PATH: claude.path,
+        GIT_AUTHOR_NAME: 'A',
+        GIT_AUTHOR_EMAIL: 'a@test.invalid',
+        GIT_COMMITTER_NAME: 'A',
+        GIT_COMMITTER_EMAIL: 'a@test.invalid',
+      });
+      await fleet.ok('create_agent', {
+        name: 'writer',
+        project: 'repo',
+        role: 'claude',
+        task: 'write a.txt: a\nCommit it.',
+      });
       const first = await fleet.ok('wait_for_agent', { name: 'writer', timeout_seconds: 60 });
       expect(first.agent.last_task).toMatchObject({
         status: 'completed',
@@ -51,7 +66,11 @@ describe('task outcomes and the queue through the MCP tools', () => {
       });
       await fleet.ok('start_agent_task', { name: 'writer', task: 'api 401: fail' });
       const second = await fleet.ok('wait_for_agent', { name: 'writer', timeout_seconds: 60 });
-      expect(second.agent.last_task).toMatchObject({ status: 'failed', outcome: 'provider_error', reason: 'exit code 1: API Error: 401 fake provider says no' });
+      expect(second.agent.last_task).toMatchObject({
+        status: 'failed',
+        outcome: 'provider_error',
+        reason: 'exit code 1: API Error: 401 fake provider says no',
+      });
       const totals = { tasks: 2, input_tokens: 200, output_tokens: 40, cost_usd: 0.0016, tasks_without_cost: 0 };
       expect((await fleet.ok('show_agent', { name: 'writer' })).usage).toMatchObject(totals);
       const listed = await fleet.ok('list_agents');
@@ -61,7 +80,10 @@ describe('task outcomes and the queue through the MCP tools', () => {
       const status = await runCli(claude.sandbox.sandbox, ['status', '--json', '--data-dir', claude.sandbox.dataDir]);
       expect(JSON.parse(status.stdout).usage).toMatchObject({ total: totals, by_project: { repo: totals } });
       const history = await fleet.ok('show_agent_task_history', { name: 'writer' });
-      expect(history.tasks.map((item: { outcome: string }) => item.outcome).sort()).toEqual(['needs_review', 'provider_error']);
+      expect(history.tasks.map((item: { outcome: string }) => item.outcome).sort()).toEqual([
+        'needs_review',
+        'provider_error',
+      ]);
       await fleet.server.stop();
     } finally {
       claude.cleanup();
@@ -99,14 +121,22 @@ describe('task outcomes and the queue through the MCP tools', () => {
   it('leaves no process of an agent behind when the server stops', async () => {
     const sandbox = withShellRole(createFleetSandbox());
     const fleet = await startFleetServer(sandbox);
-    await fleet.ok('create_agent', { name: 'spawner', project: 'plain', role: 'shell', task: 'sleep 300 >/dev/null 2>&1 & echo "BG $!"; sleep 120' });
+    await fleet.ok('create_agent', {
+      name: 'spawner',
+      project: 'plain',
+      role: 'shell',
+      task: 'sleep 300 >/dev/null 2>&1 & echo "BG $!"; sleep 120',
+    });
     let pid = 0;
     await expect
-      .poll(async () => {
-        const lines = (await fleet.ok('show_agent_log', { name: 'spawner' })).lines as { text: string }[];
-        pid = Number(lines.find((line) => line.text.startsWith('BG '))?.text.slice(3) ?? 0);
-        return pid;
-      }, { timeout: 10_000 })
+      .poll(
+        async () => {
+          const lines = (await fleet.ok('show_agent_log', { name: 'spawner' })).lines as { text: string }[];
+          pid = Number(lines.find((line) => line.text.startsWith('BG '))?.text.slice(3) ?? 0);
+          return pid;
+        },
+        { timeout: 10_000 },
+      )
       .toBeGreaterThan(0);
     expect(isRunning(pid)).toBe(true);
     expect(await fleet.server.stop('SIGTERM')).toBe(0);
@@ -121,14 +151,21 @@ describe('task outcomes and the queue through the MCP tools', () => {
     const fleet = await startFleetServer(sandbox);
     const leak = join(mkdtempSync('/var/tmp/fleet-mcp-option-'), 'leak');
     try {
-      const refusal = await fleet.fails('create_agent', { name: 'leaker', project: 'repo', role: 'bare', task: `--output=${leak}` });
+      const refusal = await fleet.fails('create_agent', {
+        name: 'leaker',
+        project: 'repo',
+        role: 'bare',
+        task: `--output=${leak}`,
+      });
       expect(refusal).toMatch(/role "bare" would pass to its program as an option.*put "--" before \{task\}/);
       expect(existsSync(leak)).toBe(false);
     } finally {
       rmSync(dirname(leak), { recursive: true });
     }
     // The sh -c role takes the task as $1, after its script: no option of sh, so no warning.
-    await expect.poll(() => fleet.server.output(), { timeout: 5000 }).toMatch(/"role":"bare".*so such tasks are refused: put \\"--\\" before \{task\}/);
+    await expect
+      .poll(() => fleet.server.output(), { timeout: 5000 })
+      .toMatch(/"role":"bare".*so such tasks are refused: put \\"--\\" before \{task\}/);
     expect(fleet.server.output()).not.toContain('"role":"shell"');
     await fleet.server.stop();
   });

@@ -1,7 +1,10 @@
 import { readFileSync } from 'node:fs';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { ResourceListChangedNotificationSchema, ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+  ResourceListChangedNotificationSchema,
+  ResourceUpdatedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { connectClient } from '../helpers/mcp-client.js';
@@ -20,7 +23,10 @@ afterAll(() => {
 function recordNotifications(client: Client): { updated: string[]; listChanged: () => number } {
   const updated: string[] = [];
   let listChanged = 0;
-  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updated.push(notification.params.uri));
+  client.setNotificationHandler(
+    ResourceUpdatedNotificationSchema,
+    (notification) => void updated.push(notification.params.uri),
+  );
   client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void (listChanged += 1));
   return { updated, listChanged: () => listChanged };
 }
@@ -35,28 +41,55 @@ describe('agent logs and states as MCP resources', () => {
     await ok('wait_for_agent', { name: 'alpha', timeout_seconds: 30 });
 
     const { resourceTemplates } = await client.listResourceTemplates();
-    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual(['fleet://agents/{name}/log', 'fleet://agents/{name}/state']);
+    expect(resourceTemplates.map((template) => template.uriTemplate).sort()).toEqual([
+      'fleet://agents/{name}/log',
+      'fleet://agents/{name}/state',
+    ]);
     const { resources } = await client.listResources();
-    expect(resources.map((resource) => resource.uri).sort()).toEqual(['fleet://agents/Alpha/log', 'fleet://agents/Alpha/state']);
+    expect(resources.map((resource) => resource.uri).sort()).toEqual([
+      'fleet://agents/Alpha/log',
+      'fleet://agents/Alpha/state',
+    ]);
 
-    const log = (await client.readResource({ uri: 'fleet://agents/Alpha/log' })).contents[0] as { text: string; mimeType: string };
+    const log = (await client.readResource({ uri: 'fleet://agents/Alpha/log' })).contents[0] as {
+      text: string;
+      mimeType: string;
+    };
     expect(log.mimeType).toBe('text/plain');
     expect(log.text).toMatch(/\[stdout\] hello from alpha\n/);
     expect(log.text.trimEnd().split('\n').at(-1)).toMatch(/\[system\] task \S+ completed$/);
     const state = (await client.readResource({ uri: 'fleet://agents/Alpha/state' })).contents[0] as { text: string };
-    expect(JSON.parse(state.text)).toMatchObject({ name: 'Alpha', status: 'idle', task_count: 1, last_task: { status: 'completed' } });
-    await expect(client.readResource({ uri: 'fleet://agents/nobody/state' })).rejects.toThrow(/No agent named "nobody"/);
+    expect(JSON.parse(state.text)).toMatchObject({
+      name: 'Alpha',
+      status: 'idle',
+      task_count: 1,
+      last_task: { status: 'completed' },
+    });
+    await expect(client.readResource({ uri: 'fleet://agents/nobody/state' })).rejects.toThrow(
+      /No agent named "nobody"/,
+    );
 
     expect(client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true, listChanged: true });
-    await expect(client.subscribeResource({ uri: 'fleet://agents/nobody/log' })).rejects.toThrow(/No agent named "nobody"/);
+    await expect(client.subscribeResource({ uri: 'fleet://agents/nobody/log' })).rejects.toThrow(
+      /No agent named "nobody"/,
+    );
     await expect(client.subscribeResource({ uri: 'fleet://elsewhere' })).rejects.toThrow(/Cannot subscribe/);
 
     // Without a session nothing could ever be sent to the subscriber, so the request is not known there.
     const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
     const stateless = await fetch(server.mcpUrl, {
       method: 'POST',
-      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'resources/subscribe', params: { uri: 'fleet://agents/Alpha/log' } }),
+      headers: {
+        Authorization: `Bearer ${token}`,
+        'Content-Type': 'application/json',
+        Accept: 'application/json, text/event-stream',
+      },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'resources/subscribe',
+        params: { uri: 'fleet://agents/Alpha/log' },
+      }),
     });
     expect(await stateless.json()).toMatchObject({ error: { code: -32601 } });
   });
@@ -66,7 +99,14 @@ describe('agent logs and states as MCP resources', () => {
     const { server, client, ok } = await startFleetServer(fleet);
     const reader = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'reader'])).stdout.trim());
     // The server picks up a new named token from its file within moments.
-    await expect.poll(() => connectClient(server.mcpUrl, reader).then((probe) => probe.close().then(() => true), () => false)).toBe(true);
+    await expect
+      .poll(() =>
+        connectClient(server.mcpUrl, reader).then(
+          (probe) => probe.close().then(() => true),
+          () => false,
+        ),
+      )
+      .toBe(true);
     const other = await connectClient(server.mcpUrl, reader);
     const mine = recordNotifications(client);
     const theirs = recordNotifications(other);

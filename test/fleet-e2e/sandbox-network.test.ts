@@ -15,7 +15,8 @@ import { createShellFleet, SHELL } from './shell-fleet.js';
 // loopback listeners of the host, one of which its role lists. The same attack unsandboxed is the control that shows
 // each probe can succeed. All traffic stays on 127.0.0.1; the sandbox's default route is looked at, never used.
 
-const READY = probeBwrap(process.env.PATH).problem === undefined && probeUserNet(process.env.PATH).problem === undefined;
+const READY =
+  probeBwrap(process.env.PATH).problem === undefined && probeUserNet(process.env.PATH).problem === undefined;
 const roots: string[] = [];
 const listeners: Server[] = [];
 
@@ -74,19 +75,34 @@ async function listener(word: string): Promise<number> {
 function toolsBin(root: Root): string {
   const bin = join(root.sandbox.root, 'bin');
   mkdirSync(bin);
-  for (const tool of ['git', 'node', 'bwrap', 'env', 'true']) symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool));
+  for (const tool of ['git', 'node', 'bwrap', 'env', 'true'])
+    symlinkSync(execFileSync('which', [tool], { encoding: 'utf8' }).trim(), join(bin, tool));
   return bin;
 }
 
 function unauthenticated(root: Root, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<StartedServer> {
   return startServer(root.sandbox, {
     args,
-    env: { FLEET_MCP_AUTH_ENABLED: 'false', FLEET_MCP_CONFIG: root.configFile, FLEET_MCP_DATA_DIR: root.dataDir, FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true', ...env },
+    env: {
+      FLEET_MCP_AUTH_ENABLED: 'false',
+      FLEET_MCP_CONFIG: root.configFile,
+      FLEET_MCP_DATA_DIR: root.dataDir,
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
+      ...env,
+    },
   });
 }
 
-async function tool(client: Awaited<ReturnType<typeof connectClient>>, name: string, args: Record<string, unknown>): Promise<any> {
-  const result = (await client.callTool({ name, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
+async function tool(
+  client: Awaited<ReturnType<typeof connectClient>>,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<any> {
+  const result = (await client.callTool({ name, arguments: args })) as {
+    isError?: boolean;
+    content: { text: string }[];
+    structuredContent?: unknown;
+  };
   if (result.isError) throw new Error(`${name} failed: ${result.content[0]!.text}`);
   return result.structuredContent;
 }
@@ -133,12 +149,22 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     };
 
     const open = await run('control', 'open');
-    expect(open.lines).toEqual(expect.arrayContaining(['MCP-REACHED', 'CREATED-AGENT', 'OTHER-REACHED', 'ALLOWED-REACHED', 'HAS-ROUTE', 'DONE']));
+    expect(open.lines).toEqual(
+      expect.arrayContaining(['MCP-REACHED', 'CREATED-AGENT', 'OTHER-REACHED', 'ALLOWED-REACHED', 'HAS-ROUTE', 'DONE']),
+    );
 
     const jailed = await run('jailed', 'jailed');
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
     expect(jailed.lines).toContain(`sandboxed by bwrap, network on, host loopback ports: ${allowed}`);
-    expect(jailed.lines).toEqual(expect.arrayContaining([`BLOCKED ${server.port} ECONNREFUSED`, `BLOCKED ${other} ECONNREFUSED`, 'ALLOWED-REACHED', 'HAS-ROUTE', 'DONE']));
+    expect(jailed.lines).toEqual(
+      expect.arrayContaining([
+        `BLOCKED ${server.port} ECONNREFUSED`,
+        `BLOCKED ${other} ECONNREFUSED`,
+        'ALLOWED-REACHED',
+        'HAS-ROUTE',
+        'DONE',
+      ]),
+    );
     for (const escape of ['MCP-REACHED', 'CREATED-AGENT', 'OTHER-REACHED']) expect(jailed.lines).not.toContain(escape);
     const agents = await tool(client, 'list_agents', {});
     expect(JSON.stringify(agents)).not.toContain('jailed-escaped');
@@ -154,8 +180,19 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     const env = { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' };
     const first = await unauthenticated(root, env);
     const client = await connectClient(first.mcpUrl);
-    await tool(client, 'create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: 'echo ready; while :; do sleep 0.1; done' });
-    await expect.poll(async () => (await tool(client, 'show_agent_log', { name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 20_000 }).toContain('ready');
+    await tool(client, 'create_agent', {
+      name: 'jailed',
+      project: 'repo',
+      role: 'jailed',
+      task: 'echo ready; while :; do sleep 0.1; done',
+    });
+    await expect
+      .poll(
+        async () =>
+          (await tool(client, 'show_agent_log', { name: 'jailed' })).lines.map((line: { text: string }) => line.text),
+        { timeout: 20_000 },
+      )
+      .toContain('ready');
     const helpers = pastaOf(root.dataDir);
     expect(helpers).toHaveLength(1);
     await client.close();
@@ -172,13 +209,21 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
   });
 
   it('without pasta, a role that asks for the sandbox with network on fails its task with one line saying what to install', async () => {
-    const root = createRoot({ jailed: { command: SHELL, sandbox: true }, offline: { command: SHELL, sandbox: { network: false } } });
+    const root = createRoot({
+      jailed: { command: SHELL, sandbox: true },
+      offline: { command: SHELL, sandbox: { network: false } },
+    });
     const server = await unauthenticated(root, { PATH: toolsBin(root) });
     expect(server.output()).toContain('the built-in presets run unsandboxed, as pasta is not usable here');
     const client = await connectClient(server.mcpUrl);
-    const failed = (await client.callTool({ name: 'create_agent', arguments: { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${root.sandbox.root}/ran.txt` } })) as { isError?: boolean; content: { text: string }[] };
+    const failed = (await client.callTool({
+      name: 'create_agent',
+      arguments: { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${root.sandbox.root}/ran.txt` },
+    })) as { isError?: boolean; content: { text: string }[] };
     expect(failed.isError).toBe(true);
-    expect(failed.content[0]!.text).toContain('role "jailed" runs sandboxed, and pasta was not found on PATH (a sandbox with network on needs it): install the passt package');
+    expect(failed.content[0]!.text).toContain(
+      'role "jailed" runs sandboxed, and pasta was not found on PATH (a sandbox with network on needs it): install the passt package',
+    );
     expect(existsSync(join(root.sandbox.root, 'ran.txt'))).toBe(false);
     await tool(client, 'create_agent', { name: 'offline', project: 'repo', role: 'offline', task: 'echo offline ran' });
     const waited = await tool(client, 'wait_for_agent', { name: 'offline', timeout_seconds: 60 });
@@ -196,35 +241,54 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
     await tool(client, 'create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: 'echo CLI-RAN' });
     const waited = await tool(client, 'wait_for_agent', { name: 'jailed', timeout_seconds: 60 });
     expect(waited.agent.last_task).toMatchObject({ status: 'failed' });
-    const lines = (await tool(client, 'show_agent_log', { name: 'jailed', page_size: 200 })).lines.map((line: { text: string }) => line.text);
+    const lines = (await tool(client, 'show_agent_log', { name: 'jailed', page_size: 200 })).lines.map(
+      (line: { text: string }) => line.text,
+    );
     expect(lines).toContain('pasta: no network today');
-    expect(JSON.stringify(waited)).toContain("pasta could not set up the sandbox's network (it ended with exit code 1, see its stderr)");
+    expect(JSON.stringify(waited)).toContain(
+      "pasta could not set up the sandbox's network (it ended with exit code 1, see its stderr)",
+    );
     expect(lines).not.toContain('CLI-RAN');
     await client.close();
     await server.stop();
   });
 
-  it('refuses to start without auth when a role lists the server\'s own port, saying what to change', async () => {
+  it("refuses to start without auth when a role lists the server's own port, saying what to change", async () => {
     const port = await listener('UNUSED');
     listeners.pop()!.close();
     const root = createRoot({ db: { command: SHELL, sandbox: { ports: [5432, port] } } });
     const { code, stderr } = await expectStartFailure(root.sandbox, {
-      env: { FLEET_MCP_AUTH_ENABLED: 'false', FLEET_MCP_CONFIG: root.configFile, FLEET_MCP_DATA_DIR: root.dataDir, FLEET_MCP_PORT: String(port) },
+      env: {
+        FLEET_MCP_AUTH_ENABLED: 'false',
+        FLEET_MCP_CONFIG: root.configFile,
+        FLEET_MCP_DATA_DIR: root.dataDir,
+        FLEET_MCP_PORT: String(port),
+      },
     });
     expect(code).not.toBe(0);
-    expect(stderr).toContain(`refusing to start: without auth, role "db" must not list port ${port}, this server's own, in sandbox.ports`);
+    expect(stderr).toContain(
+      `refusing to start: without auth, role "db" must not list port ${port}, this server's own, in sandbox.ports`,
+    );
     expect(stderr).toContain('enable auth (FLEET_MCP_AUTH_ENABLED=true)');
     expect(stderr).not.toContain('    at ');
   });
 
-  it('keeps the last good fleet config when a reload would list the server\'s own port without auth', async () => {
+  it("keeps the last good fleet config when a reload would list the server's own port without auth", async () => {
     const port = await listener('UNUSED');
     listeners.pop()!.close();
     const root = createRoot({ db: { command: SHELL, sandbox: { ports: [5432] } } });
     const server = await unauthenticated(root, {}, ['--port', String(port)]);
     expect(server.port).toBe(port);
-    writeFileSync(root.configFile, JSON.stringify({ projects: { repo: { path: join(root.sandbox.root, 'repo') } }, roles: { db: { command: SHELL, sandbox: { ports: [port] } } } }));
-    await expect.poll(() => server.output(), { timeout: 10_000 }).toContain(`must not list port ${port}, this server's own, in sandbox.ports`);
+    writeFileSync(
+      root.configFile,
+      JSON.stringify({
+        projects: { repo: { path: join(root.sandbox.root, 'repo') } },
+        roles: { db: { command: SHELL, sandbox: { ports: [port] } } },
+      }),
+    );
+    await expect
+      .poll(() => server.output(), { timeout: 10_000 })
+      .toContain(`must not list port ${port}, this server's own, in sandbox.ports`);
     expect(server.output()).toContain('fleet config unusable; keeping the last good one');
     await server.stop();
   });

@@ -76,12 +76,14 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('unix sockets fr
     // The control: unsandboxed, the attack reaches every socket, and both fleets let it attach.
     const open = await runTask(server, 'control', 'open', script);
     expect(open.task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(open.lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^${targets[0]} ANSWERED \\{"fleet_mcp_attached":1`)),
-      expect.stringMatching(new RegExp(`^${targets[1]} ANSWERED \\{"fleet_mcp_attached":1`)),
-      `${planted} ANSWERED planted listener`,
-      `${abstract} ANSWERED planted listener`,
-    ]));
+    expect(open.lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${targets[0]} ANSWERED \\{"fleet_mcp_attached":1`)),
+        expect.stringMatching(new RegExp(`^${targets[1]} ANSWERED \\{"fleet_mcp_attached":1`)),
+        `${planted} ANSWERED planted listener`,
+        `${abstract} ANSWERED planted listener`,
+      ]),
+    );
 
     const jailed = await runTask(server, 'jailed', 'jailed', script);
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
@@ -91,11 +93,13 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('unix sockets fr
     // A role that allows unix sockets reaches what the host shows it: the other fleet; its own is hidden with the data dir.
     const trusted = await runTask(server, 'trusted', 'trusted', script);
     expect(trusted.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none, unix sockets allowed');
-    expect(trusted.lines).toEqual(expect.arrayContaining([
-      expect.stringMatching(new RegExp(`^${targets[0]} ANSWERED \\{"fleet_mcp_attached":1`)),
-      `${targets[1]} ENOENT`,
-      `${planted} ANSWERED planted listener`,
-    ]));
+    expect(trusted.lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^${targets[0]} ANSWERED \\{"fleet_mcp_attached":1`)),
+        `${targets[1]} ENOENT`,
+        `${planted} ANSWERED planted listener`,
+      ]),
+    );
     await Promise.all([server.server.stop(), otherServer.server.stop()]);
   });
 });

@@ -44,9 +44,14 @@ function createRoot(): FleetSandbox {
   return fleet;
 }
 
-
 /** A shell script that tries what a prompt-injected agent would, printing a word for each thing that worked. */
-function probes(fleet: FleetSandbox, server: FleetServer, otherWorktree: string, bgTag: string, tokensFile: string): string {
+function probes(
+  fleet: FleetSandbox,
+  server: FleetServer,
+  otherWorktree: string,
+  bgTag: string,
+  tokensFile: string,
+): string {
   tags.push(bgTag);
   const portHex = server.server.port.toString(16).toUpperCase().padStart(4, '0');
   return [
@@ -92,8 +97,21 @@ function killHostProcess(tag: string): void {
 }
 
 const ESCAPES = [
-  'READ-TOKEN', 'LIST-TOKEN-DIR', 'READ-NAMED-TOKENS', 'READ-CONFIG', 'READ-ENVIRON', 'READ-OTHER-WORKTREE', 'READ-DATA-DIR',
-  'WROTE-REPO', 'WROTE-ROOT', 'WROTE-DATA-DIR', 'WROTE-USR', 'WROTE-GIT-CONFIG', 'WROTE-HOOK', 'WROTE-USER-REF', 'WROTE-USER-OBJECTS',
+  'READ-TOKEN',
+  'LIST-TOKEN-DIR',
+  'READ-NAMED-TOKENS',
+  'READ-CONFIG',
+  'READ-ENVIRON',
+  'READ-OTHER-WORKTREE',
+  'READ-DATA-DIR',
+  'WROTE-REPO',
+  'WROTE-ROOT',
+  'WROTE-DATA-DIR',
+  'WROTE-USR',
+  'WROTE-GIT-CONFIG',
+  'WROTE-HOOK',
+  'WROTE-USER-REF',
+  'WROTE-USER-OBJECTS',
 ];
 
 describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
@@ -101,7 +119,13 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     const fleet = createRoot();
     // The named tokens file away from the token's folder, so hiding that folder does not hide it too.
     const tokensFile = join(fleet.sandbox.root, 'secrets', 'tokens.json');
-    rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'probe', '--scope', 'read'], { FLEET_MCP_TOKENS_FILE: tokensFile })).stdout.trim());
+    rememberSecret(
+      (
+        await runCli(fleet.sandbox, ['token', 'create', 'probe', '--scope', 'read'], {
+          FLEET_MCP_TOKENS_FILE: tokensFile,
+        })
+      ).stdout.trim(),
+    );
     expect(existsSync(tokensFile)).toBe(true);
     const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present', FLEET_MCP_TOKENS_FILE: tokensFile });
     await runTask(server, 'other', 'open', 'echo theirs > other.txt');
@@ -127,8 +151,12 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     for (const escape of [...ESCAPES, 'SEES-SERVER-PORT']) expect(jailed.lines).not.toContain(escape);
     expect(existsSync(join(fleet.repo, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(fleet.sandbox.root, 'escaped.txt'))).toBe(false);
-    expect(execFileSync('git', ['log', '--format=%s', 'fleet/jailed'], { cwd: fleet.repo, encoding: 'utf8' }).split('\n')[0]).toBe('sandboxed commit');
-    expect(execFileSync('git', ['show', 'fleet/jailed:mine.txt'], { cwd: fleet.repo, encoding: 'utf8' })).toBe('work\n');
+    expect(
+      execFileSync('git', ['log', '--format=%s', 'fleet/jailed'], { cwd: fleet.repo, encoding: 'utf8' }).split('\n')[0],
+    ).toBe('sandboxed commit');
+    expect(execFileSync('git', ['show', 'fleet/jailed:mine.txt'], { cwd: fleet.repo, encoding: 'utf8' })).toBe(
+      'work\n',
+    );
     expect(hostHasProcess(tag)).toBe(false);
     await server.server.stop();
   });
@@ -136,7 +164,12 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
   it('a role may turn the network off: the sandbox then has a network of its own', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);
-    const offline = await runTask(server, 'offline', 'offline', probes(fleet, server, '/nonexistent', '1999999.5', join(fleet.sandbox.configDir, 'tokens.json')));
+    const offline = await runTask(
+      server,
+      'offline',
+      'offline',
+      probes(fleet, server, '/nonexistent', '1999999.5', join(fleet.sandbox.configDir, 'tokens.json')),
+    );
     expect(offline.lines).toContain('sandboxed by bwrap, network off');
     expect(offline.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
     expect(offline.lines).not.toContain('SEES-SERVER-PORT');
@@ -146,21 +179,35 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
   it('a cancel reaches the sandboxed CLI, which gets its grace to end its work', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);
-    const script = "trap 'echo got INT; sleep 0.5; echo ended gracefully; exit 130' INT\necho ready\nwhile :; do sleep 0.1; done";
+    const script =
+      "trap 'echo got INT; sleep 0.5; echo ended gracefully; exit 130' INT\necho ready\nwhile :; do sleep 0.1; done";
     await server.ok('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: script });
-    await expect.poll(async () => (await server.ok('show_agent_log', { name: 'jailed' })).lines.map((line: { text: string }) => line.text), { timeout: 10_000 }).toContain('ready');
+    await expect
+      .poll(
+        async () =>
+          (await server.ok('show_agent_log', { name: 'jailed' })).lines.map((line: { text: string }) => line.text),
+        { timeout: 10_000 },
+      )
+      .toContain('ready');
     await server.ok('cancel_agent_task', { name: 'jailed' });
     const waited = await server.ok('wait_for_agent', { name: 'jailed', timeout_seconds: 30 });
     expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
     const log = await server.ok('show_agent_log', { name: 'jailed', page_size: 200 });
-    expect(log.lines.map((line: { text: string }) => line.text)).toEqual(expect.arrayContaining(['got INT', 'ended gracefully']));
+    expect(log.lines.map((line: { text: string }) => line.text)).toEqual(
+      expect.arrayContaining(['got INT', 'ended gracefully']),
+    );
     await server.server.stop();
   });
 
   it('a sandbox that cannot be laid out fails the task before it starts, saying why', async () => {
     const fleet = createRoot();
     const server = await startFleetServer(fleet);
-    const error = await server.fails('create_agent', { name: 'broken', project: 'repo', role: 'broken', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
+    const error = await server.fails('create_agent', {
+      name: 'broken',
+      project: 'repo',
+      role: 'broken',
+      task: `echo ran > ${fleet.sandbox.root}/ran.txt`,
+    });
     expect(error).toContain('its sandbox could not be prepared: ');
     expect(error).toContain('/etc/hostname/fleet-mcp-state');
     expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);
@@ -172,11 +219,19 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     // A PATH with git and node but no bwrap.
     const bin = join(fleet.sandbox.root, 'bin');
     mkdirSync(bin);
-    for (const tool of ['git', 'node']) symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    for (const tool of ['git', 'node'])
+      symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
     const server = await startFleetServer(fleet, { PATH: bin });
     expect(server.server.output()).toContain('the built-in presets run unsandboxed');
-    const error = await server.fails('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: `echo ran > ${fleet.sandbox.root}/ran.txt` });
-    expect(error).toContain('role "jailed" runs sandboxed, and bwrap was not found on PATH: install the bubblewrap package');
+    const error = await server.fails('create_agent', {
+      name: 'jailed',
+      project: 'repo',
+      role: 'jailed',
+      task: `echo ran > ${fleet.sandbox.root}/ran.txt`,
+    });
+    expect(error).toContain(
+      'role "jailed" runs sandboxed, and bwrap was not found on PATH: install the bubblewrap package',
+    );
     const agent = await server.ok('show_agent', { name: 'jailed' });
     expect(agent).toMatchObject({ status: 'failed', last_task: { status: 'failed' } });
     expect(existsSync(join(fleet.sandbox.root, 'ran.txt'))).toBe(false);

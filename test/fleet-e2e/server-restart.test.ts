@@ -29,7 +29,9 @@ describe('the fleet across server restarts', () => {
     expect(await second.ok('show_agent_task_history', { name: 'keeper' })).toEqual(before.history);
     expect(await second.ok('show_agent_log', { name: 'keeper' })).toEqual(before.log);
     await second.ok('start_agent_task', { name: 'keeper', task: task({}) });
-    expect((await second.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 30 })).agent.last_task.status).toBe('completed');
+    expect((await second.ok('wait_for_agent', { name: 'keeper', timeout_seconds: 30 })).agent.last_task.status).toBe(
+      'completed',
+    );
     await second.server.stop();
   });
 });
@@ -40,7 +42,9 @@ describe('start-up', () => {
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.test.projects = ['elsewhere'];
     writeFileSync(sandbox.configFile, JSON.stringify(config));
-    const { code, stderr } = await expectStartFailure(sandbox.sandbox, { env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir } });
+    const { code, stderr } = await expectStartFailure(sandbox.sandbox, {
+      env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir },
+    });
     expect(code).toBe(1);
     expect(stderr.trim()).toBe(
       `fleet-mcp: fleet config ${sandbox.configFile}: Role "test" is limited to unknown project(s) "elsewhere". Projects: "repo", "plain".`,

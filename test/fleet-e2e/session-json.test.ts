@@ -26,7 +26,11 @@ function rpc(server: StartedServer, token: string, body: unknown, sessionId?: st
 }
 
 async function open(server: StartedServer, token: string, capabilities: object): Promise<Session> {
-  const params = { protocolVersion: '2025-06-18', capabilities, clientInfo: { name: 'session-json-test', version: '1' } };
+  const params = {
+    protocolVersion: '2025-06-18',
+    capabilities,
+    clientInfo: { name: 'session-json-test', version: '1' },
+  };
   const response = await rpc(server, token, { jsonrpc: '2.0', id: 0, method: 'initialize', params });
   await response.text();
   const id = response.headers.get('mcp-session-id');
@@ -35,7 +39,11 @@ async function open(server: StartedServer, token: string, capabilities: object):
   return { token, id: id! };
 }
 
-async function send(server: StartedServer, session: Session, body: unknown): Promise<{ response: Response; body: any }> {
+async function send(
+  server: StartedServer,
+  session: Session,
+  body: unknown,
+): Promise<{ response: Response; body: any }> {
   const response = await rpc(server, session.token, body, session.id);
   expect(response.headers.get('content-type')).toBe('application/json');
   expect(response.headers.get('mcp-session-id')).toBe(session.id);
@@ -49,8 +57,14 @@ describe('plain requests in a session', () => {
     const fleet = createFleetSandbox();
     const { server } = await startFleetServer(fleet);
     const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-    const reader = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim());
-    await expect.poll(() => rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status)).toBe(200);
+    const reader = rememberSecret(
+      (await runCli(fleet.sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim(),
+    );
+    await expect
+      .poll(() =>
+        rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status),
+      )
+      .toBe(200);
     const admin = await open(server, shared, { sampling: {}, elicitation: {}, roots: { listChanged: true } });
     const read = await open(server, reader, {});
     for (let round = 0; round < 20; round += 1) {
@@ -58,8 +72,20 @@ describe('plain requests in a session', () => {
       const [adminTools, readTools, adminCall, readCall] = await Promise.all([
         send(server, admin, { jsonrpc: '2.0', id, method: 'tools/list', params: {} }),
         send(server, read, { jsonrpc: '2.0', id, method: 'tools/list', params: {} }),
-        send(server, admin, [{ jsonrpc: '2.0', id: id + 1000, method: 'tools/call', params: { name: 'list_agent_projects', arguments: {} } }]),
-        send(server, read, { jsonrpc: '2.0', id: id + 1000, method: 'tools/call', params: { name: 'list_agents', arguments: {} } }),
+        send(server, admin, [
+          {
+            jsonrpc: '2.0',
+            id: id + 1000,
+            method: 'tools/call',
+            params: { name: 'list_agent_projects', arguments: {} },
+          },
+        ]),
+        send(server, read, {
+          jsonrpc: '2.0',
+          id: id + 1000,
+          method: 'tools/call',
+          params: { name: 'list_agents', arguments: {} },
+        }),
       ]);
       expect(adminTools.body.id).toBe(id);
       expect(toolNames(adminTools.body)).toContain('delete_agent');
@@ -74,13 +100,25 @@ describe('plain requests in a session', () => {
     // At debug level the log shows the read-scoped wait_for_agent call arriving.
     const { server, ok } = await startFleetServer(fleet, { LOG_LEVEL: 'debug' });
     const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-    await ok('create_agent', { name: 'sleeper', project: 'plain', task: task({ lines: ['sleeping'], sleepMs: 60_000 }) });
+    await ok('create_agent', {
+      name: 'sleeper',
+      project: 'plain',
+      task: task({ lines: ['sleeping'], sleepMs: 60_000 }),
+    });
     const session = await open(server, shared, {});
-    const waiting = send(server, session, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 50 } } });
+    const waiting = send(server, session, {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 50 } },
+    });
     // Awaited below; a failure before then must not leave it unhandled.
     waiting.catch(() => undefined);
     await expect.poll(() => server.output()).toContain('"tool":"wait_for_agent"');
-    const ended = await fetch(server.mcpUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${shared}`, 'Mcp-Session-Id': session.id } });
+    const ended = await fetch(server.mcpUrl, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${shared}`, 'Mcp-Session-Id': session.id },
+    });
     expect(ended.status).toBe(200);
     expect((await waiting).body).toMatchObject({ id: 1, error: { code: -32000, message: 'Connection closed' } });
   });

@@ -30,7 +30,8 @@ async function openSession(server: StartedServer, token: string): Promise<string
   expect(response.status).toBe(200);
   await response.text();
   const id = response.headers.get('mcp-session-id');
-  if (id) expect((await rpc(server, token, { jsonrpc: '2.0', method: 'notifications/initialized' }, id)).status).toBe(202);
+  if (id)
+    expect((await rpc(server, token, { jsonrpc: '2.0', method: 'notifications/initialized' }, id)).status).toBe(202);
   return id;
 }
 
@@ -51,7 +52,10 @@ describe('MCP sessions on /mcp', () => {
     expect(await listed.text()).toContain('wait_for_agent');
 
     const stream = new AbortController();
-    const get = await fetch(server.mcpUrl, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Mcp-Session-Id': id! }, signal: stream.signal });
+    const get = await fetch(server.mcpUrl, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Mcp-Session-Id': id! },
+      signal: stream.signal,
+    });
     expect(get.status).toBe(200);
     expect(get.headers.get('content-type')).toContain('text/event-stream');
     stream.abort();
@@ -60,7 +64,10 @@ describe('MCP sessions on /mcp', () => {
     expect(stateless.status).toBe(200);
     expect(stateless.headers.get('mcp-session-id')).toBeNull();
 
-    const ended = await fetch(server.mcpUrl, { method: 'DELETE', headers: { Authorization: `Bearer ${token}`, 'Mcp-Session-Id': id! } });
+    const ended = await fetch(server.mcpUrl, {
+      method: 'DELETE',
+      headers: { Authorization: `Bearer ${token}`, 'Mcp-Session-Id': id! },
+    });
     expect(ended.status).toBe(200);
     const after = await rpc(server, token, { jsonrpc: '2.0', id: 3, method: 'tools/list', params: {} }, id!);
     expect(after.status).toBe(404);
@@ -73,27 +80,49 @@ describe('MCP sessions on /mcp', () => {
     const token = await sharedToken(fleet);
     const reader = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'reader'])).stdout.trim());
     const id = (await openSession(server, token))!;
-    await expect.poll(() => rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status)).toBe(200);
-    expect((await rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(404);
-    expect((await rpc(server, 'x'.repeat(43), { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(401);
+    await expect
+      .poll(() =>
+        rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status),
+      )
+      .toBe(200);
+    expect((await rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(
+      404,
+    );
+    expect(
+      (await rpc(server, 'x'.repeat(43), { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status,
+    ).toBe(401);
     const readerSession = (await openSession(server, reader))!;
-    const call = { jsonrpc: '2.0', id: 2, method: 'tools/call', params: { name: 'delete_agent', arguments: { name: 'a' } } };
+    const call = {
+      jsonrpc: '2.0',
+      id: 2,
+      method: 'tools/call',
+      params: { name: 'delete_agent', arguments: { name: 'a' } },
+    };
     expect((await rpc(server, reader, call, readerSession)).status).toBe(403);
   });
 
   it('caps the sessions (more are served without one) and closes idle ones', async () => {
     const fleet = createFleetSandbox();
-    const { server } = await startFleetServer(fleet, { FLEET_MCP_MAX_SESSIONS: '2', FLEET_MCP_SESSION_IDLE_TIMEOUT: '1s' });
+    const { server } = await startFleetServer(fleet, {
+      FLEET_MCP_MAX_SESSIONS: '2',
+      FLEET_MCP_SESSION_IDLE_TIMEOUT: '1s',
+    });
     const token = await sharedToken(fleet);
     // The test's own SDK client may still hold a session of its own, so the cap comes after one or two more.
-    const opened = [await openSession(server, token), await openSession(server, token), await openSession(server, token)];
+    const opened = [
+      await openSession(server, token),
+      await openSession(server, token),
+      await openSession(server, token),
+    ];
     const first = opened[0];
     expect(first).not.toBeNull();
     expect(opened.at(-1)).toBeNull();
     expect(opened.filter((id) => id !== null).length).toBeLessThanOrEqual(2);
     await expect.poll(server.output).toContain('session cap reached');
     await expect.poll(() => server.output(), { timeout: 5000 }).toContain('closed idle MCP sessions');
-    expect((await rpc(server, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, first!)).status).toBe(404);
+    expect((await rpc(server, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, first!)).status).toBe(
+      404,
+    );
     expect(await openSession(server, token)).not.toBeNull();
   });
 
@@ -102,7 +131,9 @@ describe('MCP sessions on /mcp', () => {
     const { server } = await startFleetServer(fleet);
     const token = await sharedToken(fleet);
     const id = (await openSession(server, token))!;
-    const get = await fetch(server.mcpUrl, { headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Mcp-Session-Id': id } });
+    const get = await fetch(server.mcpUrl, {
+      headers: { Authorization: `Bearer ${token}`, Accept: 'text/event-stream', 'Mcp-Session-Id': id },
+    });
     expect(get.status).toBe(200);
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);
@@ -114,7 +145,11 @@ describe('progress while waiting', () => {
   it('sends the agent state and newest log line while waiting, so a client that resets its timeout waits past it', async () => {
     const fleet = createFleetSandbox();
     const { ok, client } = await startFleetServer(fleet);
-    await ok('create_agent', { name: 'slow', project: 'repo', task: task({ lines: ['working on it'], sleepMs: 12_000 }) });
+    await ok('create_agent', {
+      name: 'slow',
+      project: 'repo',
+      task: task({ lines: ['working on it'], sleepMs: 12_000 }),
+    });
     const progress: { progress: number; message?: string }[] = [];
     const result = await client.callTool(
       { name: 'wait_for_agent', arguments: { name: 'slow', timeout_seconds: 60 } },
@@ -125,7 +160,9 @@ describe('progress while waiting', () => {
     expect(answer).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });
     expect(progress.length).toBeGreaterThanOrEqual(2);
     expect(progress[0]!.message).toContain('slow is busy');
-    expect(progress.some((event) => event.message?.includes('ready') || event.message?.includes('working on it'))).toBe(true);
+    expect(progress.some((event) => event.message?.includes('ready') || event.message?.includes('working on it'))).toBe(
+      true,
+    );
   }, 40_000);
 
   it('without a progress token keeps the bounded wait', async () => {

@@ -34,12 +34,18 @@ function fleetEnv(fleet: FleetSandbox): NodeJS.ProcessEnv {
   return { FLEET_MCP_CONFIG: fleet.configFile, FLEET_MCP_DATA_DIR: fleet.dataDir };
 }
 
-async function agentNames(client: { ok: (tool: string) => Promise<{ agents: { name: string }[] }> }): Promise<string[]> {
+async function agentNames(client: {
+  ok: (tool: string) => Promise<{ agents: { name: string }[] }>;
+}): Promise<string[]> {
   return (await client.ok('list_agents')).agents.map((agent) => agent.name).sort();
 }
 
 async function createAgent(client: StdioClient, name: string): Promise<void> {
-  await client.ok('create_agent', { name, project: 'repo', task: task({ lines: [`hello from ${name}`], commit: `${name}.txt` }) });
+  await client.ok('create_agent', {
+    name,
+    project: 'repo',
+    task: task({ lines: [`hello from ${name}`], commit: `${name}.txt` }),
+  });
   await client.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
 }
 
@@ -90,8 +96,15 @@ describe('one fleet, many clients', () => {
     const fleet = createFleetSandbox();
     const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
     const updated: string[] = [];
-    a.client.setNotificationHandler(ResourceUpdatedNotificationSchema, (notification) => void updated.push(notification.params.uri));
-    await a.ok('create_agent', { name: 'slow', project: 'repo', task: task({ sleepMs: 20_000, ticks: { count: 200, everyMs: 100 } }) });
+    a.client.setNotificationHandler(
+      ResourceUpdatedNotificationSchema,
+      (notification) => void updated.push(notification.params.uri),
+    );
+    await a.ok('create_agent', {
+      name: 'slow',
+      project: 'repo',
+      task: task({ sleepMs: 20_000, ticks: { count: 200, everyMs: 100 } }),
+    });
     await a.client.subscribeResource({ uri: 'fleet://agents/slow/log' });
     const waiting = a.call('wait_for_agent', { name: 'slow', timeout_seconds: 40 }).then(
       () => 'answered',
@@ -99,7 +112,9 @@ describe('one fleet, many clients', () => {
     );
     const host = hostPid(fleet.dataDir)!;
     process.kill(host, 'SIGKILL');
-    expect(await waiting).toMatch(/MCP error -32000: the fleet-mcp server on this data dir stopped while this call ran/);
+    expect(await waiting).toMatch(
+      /MCP error -32000: the fleet-mcp server on this data dir stopped while this call ran/,
+    );
     // The agent's task outlives the fleet that started it, and the next fleet follows it.
     const agent = await a.ok('show_agent', { name: 'slow' });
     expect(agent.status).toBe('busy');
@@ -134,11 +149,23 @@ describe('one fleet, many clients', () => {
 
   it('serve started in / without a config has no project and says how to add one', async () => {
     const fleet = createFleetSandbox();
-    const server = await startFleetServer({ ...fleet, sandbox: { ...fleet.sandbox, cwd: '/' } }, { FLEET_MCP_CONFIG: undefined });
+    const server = await startFleetServer(
+      { ...fleet, sandbox: { ...fleet.sandbox, cwd: '/' } },
+      { FLEET_MCP_CONFIG: undefined },
+    );
     const listed = await server.ok('list_agent_projects');
-    expect(listed).toEqual({ projects: [], total_count: 0, hint: expect.stringContaining('add them under "projects" in the fleet config') });
-    expect(await server.fails('create_agent', { name: 'x', project: 'root', task: 'hi' })).toContain('No projects are configured');
-    const warning = server.server.output().split('\n').find((line) => line.includes('No projects are configured'));
+    expect(listed).toEqual({
+      projects: [],
+      total_count: 0,
+      hint: expect.stringContaining('add them under "projects" in the fleet config'),
+    });
+    expect(await server.fails('create_agent', { name: 'x', project: 'root', task: 'hi' })).toContain(
+      'No projects are configured',
+    );
+    const warning = server.server
+      .output()
+      .split('\n')
+      .find((line) => line.includes('No projects are configured'));
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, cwd: '/' });
   }, 30_000);
 
@@ -157,7 +184,7 @@ describe('one fleet, many clients', () => {
     expect(await agentNames(a)).toEqual([]);
   }, 30_000);
 
-  it('never hands a client to a socket it cannot trust: another user\'s data dir, or something not a socket', async () => {
+  it("never hands a client to a socket it cannot trust: another user's data dir, or something not a socket", async () => {
     const fleet = createFleetSandbox();
     mkdirSync(fleet.dataDir, { mode: 0o700 });
     writeFileSync(join(fleet.dataDir, 'fleet.sock'), 'not a socket');
@@ -171,7 +198,7 @@ describe('one fleet, many clients', () => {
     );
   }, 60_000);
 
-  it('a serve that cannot listen leaves the stdio clients\' fleet alone', async () => {
+  it("a serve that cannot listen leaves the stdio clients' fleet alone", async () => {
     const fleet = createFleetSandbox();
     const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
     const host = hostPid(fleet.dataDir);
@@ -198,23 +225,37 @@ describe('one fleet, many clients', () => {
       socket.on('close', () => resolve(text));
       socket.on('error', () => resolve(text));
       socket.write(`${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`);
-      socket.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`, (error) => error && reject(error));
+      socket.write(
+        `{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`,
+        (error) => error && reject(error),
+      );
     });
     expect(closed).toContain('fleet_mcp_attached');
   }, 60_000);
 
   it('answers at once, with an MCP error, a request past the 1,000 that wait while the fleet starts', async () => {
     const fleet = createFleetSandbox();
-    const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: fleet.sandbox.cwd, env: { ...fleet.sandbox.env, ...fleetEnv(fleet) }, stdio: 'pipe' });
+    const child = spawn(process.execPath, [CLI, 'stdio'], {
+      cwd: fleet.sandbox.cwd,
+      env: { ...fleet.sandbox.env, ...fleetEnv(fleet) },
+      stdio: 'pipe',
+    });
     children.push({ child, dataDir: fleet.dataDir });
     let stdout = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     const lines = Array.from({ length: 1001 }, (_, i) => JSON.stringify({ jsonrpc: '2.0', id: i + 1, method: 'ping' }));
     child.stdin.write(`${lines.join('\n')}\n`);
     await expect.poll(() => stdout.includes('"id":1001'), { timeout: 30_000 }).toBe(true);
-    const answers = stdout.trimEnd().split('\n').map((line) => JSON.parse(line));
+    const answers = stdout
+      .trimEnd()
+      .split('\n')
+      .map((line) => JSON.parse(line));
     // The first answer is the refusal: the 1,000 before it waited for the fleet, which answered them after.
-    expect(answers[0]).toEqual({ jsonrpc: '2.0', id: 1001, error: { code: -32000, message: 'fleet-mcp: too many messages are waiting for the fleet to answer' } });
+    expect(answers[0]).toEqual({
+      jsonrpc: '2.0',
+      id: 1001,
+      error: { code: -32000, message: 'fleet-mcp: too many messages are waiting for the fleet to answer' },
+    });
     child.stdin.end();
   }, 60_000);
 

@@ -42,7 +42,12 @@ async function post(server: StartedServer, caller: Caller, body: unknown): Promi
   return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
 }
 
-const call = (id: number, name: string, args: Record<string, unknown> = {}) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name, arguments: args } });
+const call = (id: number, name: string, args: Record<string, unknown> = {}) => ({
+  jsonrpc: '2.0',
+  id,
+  method: 'tools/call',
+  params: { name, arguments: args },
+});
 const list = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/list', params: {} });
 const initialize = (id: number, version: string, capabilities: object) => ({
   jsonrpc: '2.0',
@@ -56,7 +61,9 @@ const textOf = (answer: any): any => JSON.parse(answer.result.content[0].text);
 
 /** The real SDK client, stateless (the server is started with no sessions), declaring every client capability. */
 async function richClient(server: StartedServer, token: string): Promise<Client> {
-  const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), { requestInit: { headers: { Authorization: `Bearer ${token}` } } });
+  const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
   const client = new Client(
     { name: 'rich-client', version: '1.0.0' },
     { capabilities: { roots: { listChanged: true }, sampling: {}, elicitation: { form: {} } } },
@@ -66,7 +73,9 @@ async function richClient(server: StartedServer, token: string): Promise<Client>
 }
 
 async function namedToken(fleet: FleetSandbox, server: StartedServer, name: string, scope: string): Promise<string> {
-  const token = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', name, '--scope', scope])).stdout.trim());
+  const token = rememberSecret(
+    (await runCli(fleet.sandbox, ['token', 'create', name, '--scope', scope])).stdout.trim(),
+  );
   // The server takes up a new named token within a second of its creation.
   await expect.poll(() => post(server, { token, version: '2025-06-18' }, list(1)).then((r) => r.status)).toBe(200);
   return token;
@@ -91,17 +100,18 @@ describe('stateless /mcp served by reused servers', () => {
     const plainReader: Caller = { token: reader, version: '2025-03-26' };
     const plainAdmin: Caller = { token: shared, version: '2025-06-18' };
     for (let round = 0; round < ROUNDS; round += 1) {
-      const [readerInit, adminInit, readerList, adminList, readerBatch, adminCall, refused, richTools, richCall] = await Promise.all([
-        post(server, plainReader, initialize(1, '2025-03-26', {})),
-        post(server, plainAdmin, initialize(1, '2025-06-18', { sampling: {}, elicitation: {} })),
-        post(server, plainReader, list(1)),
-        post(server, plainAdmin, list(1)),
-        post(server, plainReader, [call(1, 'list_agent_roles', { project: 'repo' }), list(2)]),
-        post(server, plainAdmin, call(1, 'list_agent_projects')),
-        post(server, plainReader, call(1, 'delete_agent', { name: 'nobody' })),
-        rich.listTools(),
-        rich.callTool({ name: 'list_agent_roles', arguments: { project: 'repo' } }),
-      ]);
+      const [readerInit, adminInit, readerList, adminList, readerBatch, adminCall, refused, richTools, richCall] =
+        await Promise.all([
+          post(server, plainReader, initialize(1, '2025-03-26', {})),
+          post(server, plainAdmin, initialize(1, '2025-06-18', { sampling: {}, elicitation: {} })),
+          post(server, plainReader, list(1)),
+          post(server, plainAdmin, list(1)),
+          post(server, plainReader, [call(1, 'list_agent_roles', { project: 'repo' }), list(2)]),
+          post(server, plainAdmin, call(1, 'list_agent_projects')),
+          post(server, plainReader, call(1, 'delete_agent', { name: 'nobody' })),
+          rich.listTools(),
+          rich.callTool({ name: 'list_agent_roles', arguments: { project: 'repo' } }),
+        ]);
       expect(readerInit.body.result.protocolVersion).toBe('2025-03-26');
       expect(adminInit.body.result.protocolVersion).toBe('2025-06-18');
       expect(readerList.body.id).toBe(1);
@@ -111,7 +121,11 @@ describe('stateless /mcp served by reused servers', () => {
       expect(textOf(readerBatch.body[0]).roles.map((role: { name: string }) => role.name)).toEqual(['test']);
       expect(toolNames(readerBatch.body[1])).toEqual(readable);
       expect(adminCall.body.id).toBe(1);
-      expect(textOf(adminCall.body).projects.map((project: { name: string }) => project.name).sort()).toEqual(['plain', 'repo']);
+      expect(
+        textOf(adminCall.body)
+          .projects.map((project: { name: string }) => project.name)
+          .sort(),
+      ).toEqual(['plain', 'repo']);
       expect(refused.status).toBe(403);
       expect(richTools.tools.map((tool) => tool.name).sort()).toEqual(all);
       expect((toolJson(richCall) as { roles: unknown[] }).roles).toHaveLength(1);
@@ -125,9 +139,15 @@ describe('stateless /mcp served by reused servers', () => {
     const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
     const runner = await namedToken(fleet, server, 'runner', 'run');
     const create = (token: string, name: string) =>
-      post(server, { token, version: '2025-06-18' }, call(1, 'create_agent', { name, project: 'plain', task: task({ lines: ['done'] }) }));
+      post(
+        server,
+        { token, version: '2025-06-18' },
+        call(1, 'create_agent', { name, project: 'plain', task: task({ lines: ['done'] }) }),
+      );
     const names = Array.from({ length: 6 }, (_, i) => i);
-    const answers = await Promise.all(names.flatMap((i) => [create(runner, `by-runner-${i}`), create(shared, `by-shared-${i}`)]));
+    const answers = await Promise.all(
+      names.flatMap((i) => [create(runner, `by-runner-${i}`), create(shared, `by-shared-${i}`)]),
+    );
     for (const answer of answers) expect(answer.body.result.isError).not.toBe(true);
     const agents = (await ok('list_agents')).agents as { name: string; created_by: string }[];
     for (const agent of agents) expect(agent.created_by).toBe(agent.name.startsWith('by-runner') ? 'runner' : 'shared');
@@ -138,7 +158,11 @@ describe('stateless /mcp served by reused servers', () => {
     const fleet = createFleetSandbox();
     const { server, ok } = await startFleetServer(fleet, { FLEET_MCP_MAX_SESSIONS: '0' });
     const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-    await ok('create_agent', { name: 'sleeper', project: 'plain', task: task({ lines: ['sleeping'], sleepMs: 60_000 }) });
+    await ok('create_agent', {
+      name: 'sleeper',
+      project: 'plain',
+      task: task({ lines: ['sleeping'], sleepMs: 60_000 }),
+    });
     const caller: Caller = { token: shared, version: '2025-06-18' };
     // The same token, so the same kind of pooled server: the waiting request is the one other callers could reach.
     const waiting = post(server, caller, call(7, 'wait_for_agent', { name: 'sleeper', timeout_seconds: 2 }));
@@ -147,7 +171,11 @@ describe('stateless /mcp served by reused servers', () => {
     const cancel = { jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'not yours' } };
     let others = 0;
     while (!settled) {
-      const [alone, batch, sameId] = await Promise.all([post(server, caller, cancel), post(server, caller, [cancel, call(8, 'list_agents')]), post(server, caller, call(7, 'list_agents'))]);
+      const [alone, batch, sameId] = await Promise.all([
+        post(server, caller, cancel),
+        post(server, caller, [cancel, call(8, 'list_agents')]),
+        post(server, caller, call(7, 'list_agents')),
+      ]);
       expect(alone.status).toBe(202);
       expect(batch.body.id).toBe(8);
       expect(sameId.body.id).toBe(7);
@@ -160,7 +188,11 @@ describe('stateless /mcp served by reused servers', () => {
     expect(others).toBeGreaterThan(3);
 
     // Its own cancel in the same exchange ends the request without an answer, as the SDK does, and the HTTP request with it.
-    const own = await post(server, caller, [call(8, 'wait_for_agent', { name: 'sleeper', timeout_seconds: 30 }), { ...cancel, params: { requestId: 8 } }, call(9, 'list_agents')]);
+    const own = await post(server, caller, [
+      call(8, 'wait_for_agent', { name: 'sleeper', timeout_seconds: 30 }),
+      { ...cancel, params: { requestId: 8 } },
+      call(9, 'list_agents'),
+    ]);
     expect(own.body.id).toBe(9);
     expect(textOf(own.body).agents).toHaveLength(1);
   });

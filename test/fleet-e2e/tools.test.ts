@@ -42,17 +42,39 @@ describe('fleet tools through the MCP client, auth on', () => {
       expect.objectContaining({ name: 'test', default: true, source: 'config' }),
     ]);
 
-    const created = await fleet.ok('create_agent', { name: 'Worker', project: 'repo', task: task({ lines: ['step one', 'step two'], sleepMs: 1500 }) });
-    expect(created).toMatchObject({ name: 'Worker', status: 'busy', branch: 'fleet/Worker', last_task: { status: 'running' } });
-    expect((await fleet.ok('list_agents', { status: 'busy' })).agents.map((a: { name: string }) => a.name)).toEqual(['Worker']);
-    await expect.poll(async () => (await fleet.ok('show_agent_log', { name: 'worker' })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('step two');
+    const created = await fleet.ok('create_agent', {
+      name: 'Worker',
+      project: 'repo',
+      task: task({ lines: ['step one', 'step two'], sleepMs: 1500 }),
+    });
+    expect(created).toMatchObject({
+      name: 'Worker',
+      status: 'busy',
+      branch: 'fleet/Worker',
+      last_task: { status: 'running' },
+    });
+    expect((await fleet.ok('list_agents', { status: 'busy' })).agents.map((a: { name: string }) => a.name)).toEqual([
+      'Worker',
+    ]);
+    await expect
+      .poll(
+        async () => (await fleet.ok('show_agent_log', { name: 'worker' })).lines.map((l: { text: string }) => l.text),
+        { timeout: 10_000 },
+      )
+      .toContain('step two');
 
     const waited = await fleet.ok('wait_for_agent', { name: 'WORKER', timeout_seconds: 30 });
-    expect(waited).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed', exit_code: 0 } } });
+    expect(waited).toMatchObject({
+      timed_out: false,
+      agent: { status: 'idle', last_task: { status: 'completed', exit_code: 0 } },
+    });
 
     await fleet.ok('start_agent_task', { name: 'worker', task: task({ exit: 7 }) });
     const failed = await fleet.ok('wait_for_agent', { name: 'worker', timeout_seconds: 30 });
-    expect(failed.agent).toMatchObject({ status: 'idle', last_task: { status: 'failed', exit_code: 7, reason: 'exit code 7' } });
+    expect(failed.agent).toMatchObject({
+      status: 'idle',
+      last_task: { status: 'failed', exit_code: 7, reason: 'exit code 7' },
+    });
     const history = await fleet.ok('show_agent_task_history', { name: 'worker' });
     expect(history).toMatchObject({ total_count: 2, has_next_page: false, has_previous_page: false });
     expect(history.tasks.map((t: { status: string }) => t.status)).toEqual(['failed', 'completed']);
@@ -62,9 +84,18 @@ describe('fleet tools through the MCP client, auth on', () => {
   it('cancels a long task and one that ignores SIGINT; restart returns the real agent', async () => {
     const fleet = await startFleetServer(createFleetSandbox());
     await fleet.ok('create_agent', { name: 'long', project: 'plain', task: task({ sleepMs: 120_000 }) });
-    await fleet.ok('create_agent', { name: 'stubborn', project: 'plain', task: task({ sleepMs: 120_000, ignoreSigint: true }) });
+    await fleet.ok('create_agent', {
+      name: 'stubborn',
+      project: 'plain',
+      task: task({ sleepMs: 120_000, ignoreSigint: true }),
+    });
     for (const name of ['long', 'stubborn']) {
-      await expect.poll(async () => (await fleet.ok('show_agent_log', { name: name })).lines.map((l: { text: string }) => l.text), { timeout: 10_000 }).toContain('ready');
+      await expect
+        .poll(
+          async () => (await fleet.ok('show_agent_log', { name: name })).lines.map((l: { text: string }) => l.text),
+          { timeout: 10_000 },
+        )
+        .toContain('ready');
     }
     const [long, stubborn] = await Promise.all([
       fleet.ok('cancel_agent_task', { name: 'long' }),
@@ -76,7 +107,11 @@ describe('fleet tools through the MCP client, auth on', () => {
 
     await fleet.ok('start_agent_task', { name: 'long', task: task({ sleepMs: 120_000 }) });
     const restarted = await fleet.ok('restart_agent', { name: 'LONG' });
-    expect(restarted).toMatchObject({ name: 'long', status: 'idle', last_task: { status: 'canceled', reason: 'canceled by restart_agent' } });
+    expect(restarted).toMatchObject({
+      name: 'long',
+      status: 'idle',
+      last_task: { status: 'canceled', reason: 'canceled by restart_agent' },
+    });
     await fleet.server.stop();
   });
 
@@ -90,10 +125,18 @@ describe('fleet tools through the MCP client, auth on', () => {
     expect(git(b.workdir, ['rev-parse', '--absolute-git-dir'])).toBe(join(realpathSync(b.workdir), '.git'));
     expect(git(sandbox.repo, ['worktree', 'list'])).not.toContain(realpathSync(b.workdir));
     expect(git(b.workdir, ['for-each-ref', '--format=%(refname)'])).toBe('refs/heads/fleet/beta');
-    expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual(['fleet/alpha', 'fleet/beta', 'main']);
+    expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual([
+      'fleet/alpha',
+      'fleet/beta',
+      'main',
+    ]);
 
     const deleted = await fleet.ok('delete_agent', { name: 'alpha' });
-    expect(deleted).toMatchObject({ name: 'alpha', status: 'deleted', branch_outcome: { branch: 'fleet/alpha', deleted: true } });
+    expect(deleted).toMatchObject({
+      name: 'alpha',
+      status: 'deleted',
+      branch_outcome: { branch: 'fleet/alpha', deleted: true },
+    });
     expect(existsSync(a.workdir)).toBe(false);
     expect(git(sandbox.repo, ['branch', '--list', 'fleet/alpha'])).toBe('');
     expect((await fleet.ok('list_agents')).agents.map((agent: { name: string }) => agent.name)).toEqual(['beta']);
@@ -136,7 +179,11 @@ describe('fleet tools through the MCP client, auth on', () => {
 
   it('pages through the log and history, with empty pages past the end', async () => {
     const fleet = await startFleetServer(createFleetSandbox());
-    await fleet.ok('create_agent', { name: 'pager', project: 'plain', task: task({ lines: ['1', '2', '3', '4', '5'] }) });
+    await fleet.ok('create_agent', {
+      name: 'pager',
+      project: 'plain',
+      task: task({ lines: ['1', '2', '3', '4', '5'] }),
+    });
     await fleet.ok('wait_for_agent', { name: 'pager', timeout_seconds: 30 });
     const all = await fleet.ok('show_agent_log', { name: 'pager', page_size: 500 });
     const size = 3;
@@ -145,14 +192,23 @@ describe('fleet tools through the MCP client, auth on', () => {
     expect(last).toMatchObject({ has_next_page: false, has_previous_page: true, page: lastPage });
     const past = await fleet.ok('show_agent_log', { name: 'pager', page: lastPage + 1, page_size: size });
     expect(past).toMatchObject({ lines: [], total_count: all.total_count, has_next_page: false });
-    expect(await fleet.ok('show_agent_task_history', { name: 'pager', page: 2 })).toMatchObject({ tasks: [], total_count: 1, has_next_page: false, has_previous_page: true });
+    expect(await fleet.ok('show_agent_task_history', { name: 'pager', page: 2 })).toMatchObject({
+      tasks: [],
+      total_count: 1,
+      has_next_page: false,
+      has_previous_page: true,
+    });
     await fleet.server.stop();
   });
 
   it('keeps every FLEET_MCP_* variable, the token among them, away from the agent', async () => {
     const token = rememberSecret('e2e-env-token-0123456789-abcdefghijklmnop');
     const sandbox = createFleetSandbox();
-    const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, AUTH_ENABLED: 'true', FLEET_MCP_MAX_BUSY: '3' });
+    const fleet = await startFleetServer(sandbox, {
+      FLEET_MCP_AUTH_TOKEN: token,
+      AUTH_ENABLED: 'true',
+      FLEET_MCP_MAX_BUSY: '3',
+    });
     await fleet.ok('create_agent', { name: 'envy', project: 'plain', task: task({ printEnv: true }) });
     await fleet.ok('wait_for_agent', { name: 'envy', timeout_seconds: 30 });
     const lines = (await fleet.ok('show_agent_log', { name: 'envy' })).lines.map((l: { text: string }) => l.text);
@@ -178,7 +234,11 @@ describe('fleet tools through the MCP client, auth on', () => {
     const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
     writeFileSync(join(bin, 'git'), `#!/bin/sh\nenv > "${dumps}/$$"\nexec "${realGit}" "$@"\n`, { mode: 0o755 });
     const path = `${bin}:${sandbox.sandbox.env.PATH ?? ''}`;
-    const fleet = await startFleetServer(sandbox, { FLEET_MCP_AUTH_TOKEN: token, CREDENTIALS_DIRECTORY: sandbox.sandbox.root, PATH: path });
+    const fleet = await startFleetServer(sandbox, {
+      FLEET_MCP_AUTH_TOKEN: token,
+      CREDENTIALS_DIRECTORY: sandbox.sandbox.root,
+      PATH: path,
+    });
     await fleet.ok('create_agent', { name: 'hooked', project: 'repo', task: task({ lines: ['ok'] }) });
     await fleet.ok('wait_for_agent', { name: 'hooked', timeout_seconds: 60 });
     await fleet.ok('delete_agent', { name: 'hooked' });

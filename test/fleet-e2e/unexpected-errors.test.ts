@@ -29,7 +29,11 @@ interface LogLine {
 }
 
 function logLines(server: StartedServer): LogLine[] {
-  return server.output().split('\n').filter((line) => line.startsWith('{')).map((line) => JSON.parse(line) as LogLine);
+  return server
+    .output()
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as LogLine);
 }
 
 /** Resolves once the server's log has a line for which `found` holds: its answer may reach the test before its log does. */
@@ -78,7 +82,9 @@ describe('an unexpected error in a tool handler', () => {
     expect(modernId).not.toBe(legacyId);
 
     // A stdio client on the same data dir is served by this server, through its socket, as the "stdio" caller.
-    const stdio = await startStdioClient(sandbox.sandbox, { env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir } });
+    const stdio = await startStdioClient(sandbox.sandbox, {
+      env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir },
+    });
     const stdioAnswer = await stdio.call('show_agent_log', { name: 'worker' });
     expect(stdioAnswer.isError).toBe(true);
     const stdioId = idOf(stdioAnswer.text);
@@ -87,7 +93,12 @@ describe('an unexpected error in a tool handler', () => {
     const callers = { [legacyId]: 'shared', [modernId]: 'shared', [stdioId]: 'stdio' };
     for (const [id, caller] of Object.entries(callers)) {
       const line = await logLine(fleet.server, (candidate) => candidate.error_id === id);
-      expect(line).toMatchObject({ level: PINO_ERROR, tool: 'show_agent_log', token_name: caller, err: { message: expect.stringContaining('EISDIR') } });
+      expect(line).toMatchObject({
+        level: PINO_ERROR,
+        tool: 'show_agent_log',
+        token_name: caller,
+        err: { message: expect.stringContaining('EISDIR') },
+      });
       expect(line.err!.stack).toMatch(/\n\s+at /);
       expect(logLines(fleet.server).filter((candidate) => JSON.stringify(candidate).includes(id))).toHaveLength(1);
     }
@@ -98,6 +109,10 @@ describe('an unexpected error in a tool handler', () => {
     expect(modernRefusal).toMatchObject({ isError: true, content: [{ text: expect.stringMatching(/nobody/) }] });
     await modern.close();
     await fleet.server.stop();
-    expect(logLines(fleet.server).filter((line) => line.level >= PINO_ERROR).map((line) => line.error_id)).toEqual([legacyId, modernId, stdioId]);
+    expect(
+      logLines(fleet.server)
+        .filter((line) => line.level >= PINO_ERROR)
+        .map((line) => line.error_id),
+    ).toEqual([legacyId, modernId, stdioId]);
   });
 });

@@ -17,12 +17,22 @@ describe('who did what', () => {
   it('records the token that created an agent and the one that started each task, never a value', async () => {
     const fleet = createFleetSandbox();
     const { server, ok } = await startFleetServer(fleet);
-    const lead = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'lead', '--scope', 'run'])).stdout.trim());
+    const lead = rememberSecret(
+      (await runCli(fleet.sandbox, ['token', 'create', 'lead', '--scope', 'run'])).stdout.trim(),
+    );
     // The server takes up a new named token within a second of its creation.
-    const accepted = (): Promise<number> => fetch(server.baseUrl + '/mcp', { method: 'POST', headers: { Authorization: `Bearer ${lead}` } }).then((r) => r.status);
+    const accepted = (): Promise<number> =>
+      fetch(server.baseUrl + '/mcp', { method: 'POST', headers: { Authorization: `Bearer ${lead}` } }).then(
+        (r) => r.status,
+      );
     await expect.poll(accepted).not.toBe(401);
     const leadClient = await connectClient(server.mcpUrl, lead);
-    const created = toolJson(await leadClient.callTool({ name: 'create_agent', arguments: { name: 'worker', project: 'repo', task: task({ lines: ['one'] }) } })) as { created_by: string };
+    const created = toolJson(
+      await leadClient.callTool({
+        name: 'create_agent',
+        arguments: { name: 'worker', project: 'repo', task: task({ lines: ['one'] }) },
+      }),
+    ) as { created_by: string };
     expect(created.created_by).toBe('lead');
     await ok('wait_for_agent', { name: 'worker', timeout_seconds: 20 });
     await ok('start_agent_task', { name: 'worker', task: task({ lines: ['two'] }) });

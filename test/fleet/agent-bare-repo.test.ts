@@ -16,7 +16,7 @@ afterAll(async () => {
 });
 
 describe("a remote agent's bare repository", () => {
-  it('borrows the user\'s objects without writing them, and shows the agent none of the user\'s other refs', async () => {
+  it("borrows the user's objects without writing them, and shows the agent none of the user's other refs", async () => {
     await gitIn(endpoint.userRepo, ['checkout', '--quiet', '-b', 'private']);
     writeFileSync(join(endpoint.userRepo, 'secret.txt'), 'not for agents\n');
     await gitIn(endpoint.userRepo, ['add', '-A']);
@@ -48,7 +48,7 @@ describe("a remote agent's bare repository", () => {
     expect(await gitIn(endpoint.userRepo, ['count-objects', '-v'])).toBe(userObjects);
   });
 
-  it('is found again with the branch as pushed and the server\'s config set again; anything else at its path is refused', async () => {
+  it("is found again with the branch as pushed and the server's config set again; anything else at its path is refused", async () => {
     await endpoint.addAgent('lou');
     const path = endpoint.bareRepo('lou');
     const main = await gitIn(endpoint.userRepo, ['rev-parse', 'main']);
@@ -58,7 +58,12 @@ describe("a remote agent's bare repository", () => {
     const later = await gitIn(endpoint.userRepo, ['rev-parse', 'HEAD']);
     await gitIn(path, ['update-ref', 'refs/heads/fleet/lou', later]);
     await gitIn(path, ['config', 'receive.fsckObjects', 'false']);
-    const again = await makeAgentBareRepo({ path, branch: 'fleet/lou', commit: main, sourceGitDir: join(endpoint.userRepo, '.git') });
+    const again = await makeAgentBareRepo({
+      path,
+      branch: 'fleet/lou',
+      commit: main,
+      sourceGitDir: join(endpoint.userRepo, '.git'),
+    });
     expect(again.created).toBe(false);
     expect(await gitIn(path, ['rev-parse', 'refs/heads/fleet/lou'])).toBe(later);
     expect(await gitIn(path, ['config', '--get-all', 'receive.fsckObjects'])).toBe('true');
@@ -68,8 +73,17 @@ describe("a remote agent's bare repository", () => {
     const worktree = join(endpoint.root, 'not-bare');
     mkdirSync(join(worktree, '.git'), { recursive: true });
     writeFileSync(join(worktree, 'file'), 'x');
-    expect(agentBareRepoProblem(worktree)).toMatch(/is not a remote agent's bare repository .*; move it away or delete the agent/);
-    await expect(makeAgentBareRepo({ path: worktree, branch: 'fleet/x', commit: main, sourceGitDir: join(endpoint.userRepo, '.git') })).rejects.toThrow(/not a remote agent's bare repository/);
+    expect(agentBareRepoProblem(worktree)).toMatch(
+      /is not a remote agent's bare repository .*; move it away or delete the agent/,
+    );
+    await expect(
+      makeAgentBareRepo({
+        path: worktree,
+        branch: 'fleet/x',
+        commit: main,
+        sourceGitDir: join(endpoint.userRepo, '.git'),
+      }),
+    ).rejects.toThrow(/not a remote agent's bare repository/);
   });
 });
 
@@ -97,7 +111,9 @@ describe('git credentials', () => {
   it('refuse a key file that holds no key, with the fix', () => {
     const keyFile = join(endpoint.root, 'bad.key');
     writeFileSync(keyFile, 'short');
-    expect(() => loadGitCredentialKey(keyFile)).toThrow(`${keyFile} holds 5 bytes, not a 32-byte git credential key; remove it so the server makes a new one`);
+    expect(() => loadGitCredentialKey(keyFile)).toThrow(
+      `${keyFile} holds 5 bytes, not a 32-byte git credential key; remove it so the server makes a new one`,
+    );
     expect(readFileSync(keyFile, 'utf8')).toBe('short');
   });
 });

@@ -7,7 +7,12 @@ import { createOutputParser, type OutputFormat } from '../../src/fleet/tasks/out
 // worktree against the mocks of scripts/verify-agents.
 function run(format: OutputFormat, fixture: string) {
   const file = fileURLToPath(new URL(`../fixtures/agent-output/${format}/${fixture}.jsonl`, import.meta.url));
-  return parse(format, readFileSync(file, 'utf8').split('\n').filter((line) => line !== ''));
+  return parse(
+    format,
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => line !== ''),
+  );
 }
 
 function parse(format: OutputFormat, input: string[]) {
@@ -20,8 +25,14 @@ describe('codex exec --json', () => {
   test('a run that commits: the patch, the command and its result on one line each, the last message as final message, no error', () => {
     const { lines, summary } = run('codex', 'commit');
     expect(lines.some((line) => /^← add \/.*\/verified-by-mock\.txt$/.test(line))).toBe(true);
-    expect(lines).toContain(`→ shell: /bin/bash -lc 'git add -A && git commit -m "Add the file the mock model asked for"'`);
-    expect(lines.some((line) => /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line))).toBe(true);
+    expect(lines).toContain(
+      `→ shell: /bin/bash -lc 'git add -A && git commit -m "Add the file the mock model asked for"'`,
+    );
+    expect(
+      lines.some((line) =>
+        /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line),
+      ),
+    ).toBe(true);
     expect(lines).toContain('Done: the file is written and committed.');
     expect(lines.some((line) => line.startsWith('{'))).toBe(false);
     expect(summary).toEqual({
@@ -42,30 +53,42 @@ describe('codex exec --json', () => {
   test('a write the sandbox refused is shown as the error output of its command', () => {
     const { lines, summary } = run('codex', 'shell-write-refused');
     expect(lines).toContain('← error exited 1: /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system');
-    expect(summary.error).toBe(`write refused (command): /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system; command failed (exited 3): /bin/bash -lc 'exit 3'`);
+    expect(summary.error).toBe(
+      `write refused (command): /bin/bash: line 1: ../outside-the-worktree.txt: Read-only file system; command failed (exited 3): /bin/bash -lc 'exit 3'`,
+    );
     expect(summary.failure).toBe('refused');
   });
 
   test('a commit that failed as the last command is the error', () => {
     const { summary } = run('codex', 'commit-refused');
-    expect(summary.error).toBe(`command failed (exited 1): /bin/bash -lc 'git commit -m "nothing here"': On branch fleet/a (+1 more lines)`);
+    expect(summary.error).toBe(
+      `command failed (exited 1): /bin/bash -lc 'git commit -m "nothing here"': On branch fleet/a (+1 more lines)`,
+    );
   });
 
   test('an API error that failed the turn is the error, with the API message taken out of its body', () => {
     const { lines, summary } = run('codex', 'api-error');
     expect(lines).toContain('turn failed: API error: mock says the request is invalid');
-    expect(summary).toMatchObject({ final_message: null, error: 'API error: mock says the request is invalid', failure: 'provider', session_id: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    expect(summary).toMatchObject({
+      final_message: null,
+      error: 'API error: mock says the request is invalid',
+      failure: 'provider',
+      session_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+    });
   });
 
   test('a failed file change is the error until a later one succeeds', () => {
-    const change = (status: string) => `{"type":"item.completed","item":{"id":"item_0","type":"file_change","changes":[{"path":"/w/a.txt","kind":"update"}],"status":"${status}"}}`;
+    const change = (status: string) =>
+      `{"type":"item.completed","item":{"id":"item_0","type":"file_change","changes":[{"path":"/w/a.txt","kind":"update"}],"status":"${status}"}}`;
     expect(parse('codex', [change('failed')]).summary.error).toBe('file change failed: update /w/a.txt');
     expect(parse('codex', [change('failed'), change('completed')]).summary.error).toBeNull();
   });
 
   test('a command that succeeds after a failed one makes up for it', () => {
-    const failed = '{"type":"item.completed","item":{"id":"item_0","type":"command_execution","command":"npm test","aggregated_output":"1 failing\\n","exit_code":1,"status":"failed"}}';
-    const passed = '{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"npm test","aggregated_output":"all passing\\n","exit_code":0,"status":"completed"}}';
+    const failed =
+      '{"type":"item.completed","item":{"id":"item_0","type":"command_execution","command":"npm test","aggregated_output":"1 failing\\n","exit_code":1,"status":"failed"}}';
+    const passed =
+      '{"type":"item.completed","item":{"id":"item_1","type":"command_execution","command":"npm test","aggregated_output":"all passing\\n","exit_code":0,"status":"completed"}}';
     expect(parse('codex', [failed, passed]).summary.error).toBeNull();
   });
 
@@ -89,7 +112,11 @@ describe('gemini --output-format stream-json', () => {
     const { lines, summary } = run('gemini', 'commit');
     expect(lines).toContain('→ write_file: verified-by-mock.txt');
     expect(lines).toContain('→ run_shell_command: git add -A && git commit -m "Add the file the mock model asked for"');
-    expect(lines.some((line) => /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line))).toBe(true);
+    expect(
+      lines.some((line) =>
+        /^← \[fleet\/a [0-9a-f]+\] Add the file the mock model asked for \(\+2 more lines\)$/.test(line),
+      ),
+    ).toBe(true);
     expect(lines).toContain('Done: the file is written and committed.');
     expect(lines.some((line) => line.startsWith('{'))).toBe(false);
     expect(summary).toEqual({
@@ -104,24 +131,32 @@ describe('gemini --output-format stream-json', () => {
     const { lines, summary } = run('gemini', 'tool-fails');
     expect(lines.some((line) => line.startsWith('← error Path not in workspace'))).toBe(true);
     expect(summary.final_message).toBe('I could not do it: the tools failed.');
-    expect(summary.error).toMatch(/^write_file failed: Path not in workspace: Attempted path ".*outside-the-worktree\.txt" resolves outside/);
+    expect(summary.error).toMatch(
+      /^write_file failed: Path not in workspace: Attempted path ".*outside-the-worktree\.txt" resolves outside/,
+    );
   });
 
   test('tools the default approval mode leaves out of a headless run are the error, though the run "succeeded"', () => {
     const { summary } = run('gemini', 'not-approved');
     expect(summary.final_message).toBe('Done: the file is written and committed.');
-    expect(summary.error).toMatch(/^write_file failed: Tool "write_file" not found\..*; run_shell_command failed: Tool "run_shell_command" not found\./);
+    expect(summary.error).toMatch(
+      /^write_file failed: Tool "write_file" not found\..*; run_shell_command failed: Tool "run_shell_command" not found\./,
+    );
   });
 
   test('an API error in the result is the error', () => {
     const { summary } = run('gemini', 'api-error');
     expect(summary.final_message).toBeNull();
-    expect(summary.error).toBe('[API Error: {"error":{"code":400,"message":"mock says the request is invalid","status":"UNAVAILABLE"}}]');
+    expect(summary.error).toBe(
+      '[API Error: {"error":{"code":400,"message":"mock says the request is invalid","status":"UNAVAILABLE"}}]',
+    );
   });
 
   test('the turn limit is the error', () => {
     const { lines, summary } = run('gemini', 'max-turns');
-    expect(summary.error).toBe('Reached max session turns for this session. Increase the number of turns by specifying maxSessionTurns in settings.json.');
+    expect(summary.error).toBe(
+      'Reached max session turns for this session. Increase the number of turns by specifying maxSessionTurns in settings.json.',
+    );
     expect(lines.at(-1)).toMatch(/^result: error \(Reached max session turns/);
   });
 
@@ -142,6 +177,10 @@ describe('gemini retries', () => {
     parser.stdoutLine(JSON.stringify({ type: 'init', session_id: 's', model: 'm' }));
     const before = parser.activity();
     parser.stderrLine?.('Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota');
-    expect(parser.activity()).toMatchObject({ progress: before.progress, waiting_on_provider: true, provider_error: 'Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota' });
+    expect(parser.activity()).toMatchObject({
+      progress: before.progress,
+      waiting_on_provider: true,
+      provider_error: 'Attempt 2 failed with status 429. Retrying with backoff... ApiError: quota',
+    });
   });
 });

@@ -26,7 +26,13 @@ describe('claude stream-json', () => {
       final_message: 'Done: the file is written and committed.',
       error: null,
       failure: null,
-      usage: { input_tokens: 300, output_tokens: 60, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0.0024000000000000002 },
+      usage: {
+        input_tokens: 300,
+        output_tokens: 60,
+        cache_read_tokens: 0,
+        cache_write_tokens: 0,
+        cost_usd: 0.0024000000000000002,
+      },
     });
   });
 
@@ -44,13 +50,29 @@ describe('claude stream-json', () => {
   });
 
   test('the turn limit is an error', () => {
-    expect(run('claude', 'max-turns').summary).toMatchObject({ final_message: null, error: 'error_max_turns: Reached maximum number of turns (1)', failure: 'agent' });
+    expect(run('claude', 'max-turns').summary).toMatchObject({
+      final_message: null,
+      error: 'error_max_turns: Reached maximum number of turns (1)',
+      failure: 'agent',
+    });
   });
 
   test('permission denials listed only in the result event count too', () => {
     const parser = createOutputParser('claude');
-    parser.stdoutLine(JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'ok', permission_denials: [{ tool_name: 'Bash', tool_use_id: 't1', tool_input: { command: 'git push' } }] }));
-    expect(parser.summary()).toMatchObject({ final_message: 'ok', error: 'permission denied: Bash git push', failure: 'tool' });
+    parser.stdoutLine(
+      JSON.stringify({
+        type: 'result',
+        subtype: 'success',
+        is_error: false,
+        result: 'ok',
+        permission_denials: [{ tool_name: 'Bash', tool_use_id: 't1', tool_input: { command: 'git push' } }],
+      }),
+    );
+    expect(parser.summary()).toMatchObject({
+      final_message: 'ok',
+      error: 'permission denied: Bash git push',
+      failure: 'tool',
+    });
   });
 });
 
@@ -74,12 +96,19 @@ describe('opencode json', () => {
   });
 
   test('an auto-rejected permission is an error', () => {
-    expect(run('opencode', 'permission-rejected').summary).toMatchObject({ final_message: null, error: 'permission denied: write /tmp/v1/outside-the-worktree.txt', failure: 'tool', session_id: expect.stringMatching(/^ses_/) });
+    expect(run('opencode', 'permission-rejected').summary).toMatchObject({
+      final_message: null,
+      error: 'permission denied: write /tmp/v1/outside-the-worktree.txt',
+      failure: 'tool',
+      session_id: expect.stringMatching(/^ses_/),
+    });
   });
 
   test('a tool call a permission rule of the config denies is an error, though the model carried on', () => {
     const { lines, summary } = run('opencode', 'permission-denied-rule');
-    expect(lines.some((line) => line.startsWith('← error The user has specified a rule which prevents you'))).toBe(true);
+    expect(lines.some((line) => line.startsWith('← error The user has specified a rule which prevents you'))).toBe(
+      true,
+    );
     expect(summary).toMatchObject({
       final_message: 'Done: the file is written and committed.',
       error: 'permission denied: bash git add -A && git commit -m "Add the file the mock model asked for"',
@@ -102,7 +131,9 @@ describe('shared rendering', () => {
 
   test('a long tool result is cut to one short line that says how much was left out', () => {
     const parser = createOutputParser('claude');
-    const [line] = parser.stdoutLine(JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: 'x'.repeat(5000) }] } }));
+    const [line] = parser.stdoutLine(
+      JSON.stringify({ type: 'user', message: { content: [{ type: 'tool_result', content: 'x'.repeat(5000) }] } }),
+    );
     expect(line!.length).toBeLessThan(260);
     expect(line).toContain('(4800 more characters)');
   });
@@ -115,19 +146,39 @@ describe('shared rendering', () => {
 });
 
 describe('what the parsers tell the task runner while a task runs', () => {
-  const claudeEvents = (parser: ReturnType<typeof createOutputParser>, events: object[]) => events.forEach((event) => parser.stdoutLine(JSON.stringify(event)));
-  const toolUse = (id: string, command: string) => ({ type: 'assistant', message: { id: `m-${id}`, content: [{ type: 'tool_use', id, name: 'Bash', input: { command } }], usage: { input_tokens: 100, output_tokens: 20 } } });
-  const toolResult = (id: string, content: string, isError: boolean) => ({ type: 'user', message: { content: [{ type: 'tool_result', tool_use_id: id, content, is_error: isError }] } });
+  const claudeEvents = (parser: ReturnType<typeof createOutputParser>, events: object[]) =>
+    events.forEach((event) => parser.stdoutLine(JSON.stringify(event)));
+  const toolUse = (id: string, command: string) => ({
+    type: 'assistant',
+    message: {
+      id: `m-${id}`,
+      content: [{ type: 'tool_use', id, name: 'Bash', input: { command } }],
+      usage: { input_tokens: 100, output_tokens: 20 },
+    },
+  });
+  const toolResult = (id: string, content: string, isError: boolean) => ({
+    type: 'user',
+    message: { content: [{ type: 'tool_result', tool_use_id: id, content, is_error: isError }] },
+  });
 
   test("claude's retry notices are no progress, and carry the API's error while the CLI waits on it", () => {
     const parser = createOutputParser('claude');
     claudeEvents(parser, [{ type: 'system', subtype: 'init', cwd: '/w' }]);
     const started = parser.activity();
     expect(started).toMatchObject({ waiting_on_provider: true, provider_error: null, usage: null, finished: false });
-    claudeEvents(parser, [{ type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, error_status: 529, error: 'overloaded' }]);
-    expect(parser.activity()).toMatchObject({ progress: started.progress, provider_error: 'API error 529 (overloaded): retry 1 of 10' });
+    claudeEvents(parser, [
+      { type: 'system', subtype: 'api_retry', attempt: 1, max_retries: 10, error_status: 529, error: 'overloaded' },
+    ]);
+    expect(parser.activity()).toMatchObject({
+      progress: started.progress,
+      provider_error: 'API error 529 (overloaded): retry 1 of 10',
+    });
     claudeEvents(parser, [toolUse('t1', 'make test')]);
-    expect(parser.activity()).toMatchObject({ progress: started.progress + 2, waiting_on_provider: false, provider_error: null });
+    expect(parser.activity()).toMatchObject({
+      progress: started.progress + 2,
+      waiting_on_provider: false,
+      provider_error: null,
+    });
     expect(parser.activity().usage).toMatchObject({ input_tokens: 100, output_tokens: 20, cost_usd: null });
   });
 
@@ -137,18 +188,37 @@ describe('what the parsers tell the task runner while a task runs', () => {
 
   test('a claude tool call that failed for good is a tool failure; one a later call of the same tool made up for is not', () => {
     const failing = createOutputParser('claude');
-    claudeEvents(failing, [toolUse('t1', 'git commit -m x'), toolResult('t1', 'Exit code 1\nnothing to commit', true), { type: 'result', subtype: 'success', result: 'Done.' }]);
+    claudeEvents(failing, [
+      toolUse('t1', 'git commit -m x'),
+      toolResult('t1', 'Exit code 1\nnothing to commit', true),
+      { type: 'result', subtype: 'success', result: 'Done.' },
+    ]);
     expect(failing.summary()).toMatchObject({ error: 'Bash failed: Exit code 1 (+1 more lines)', failure: 'tool' });
     const recovered = createOutputParser('claude');
-    claudeEvents(recovered, [toolUse('t1', 'false'), toolResult('t1', 'Exit code 1', true), toolUse('t2', 'true'), toolResult('t2', '', false), { type: 'result', subtype: 'success', result: 'Done.' }]);
+    claudeEvents(recovered, [
+      toolUse('t1', 'false'),
+      toolResult('t1', 'Exit code 1', true),
+      toolUse('t2', 'true'),
+      toolResult('t2', '', false),
+      { type: 'result', subtype: 'success', result: 'Done.' },
+    ]);
     expect(recovered.summary()).toMatchObject({ error: null, failure: null });
   });
 
   test('a write the file system refused counts even when later calls of the tool succeed', () => {
     const parser = createOutputParser('claude');
     const refused = 'Exit code 1\n/bin/bash: line 1: /work/other/x.txt: Read-only file system';
-    claudeEvents(parser, [toolUse('t1', 'echo x > /work/other/x.txt'), toolResult('t1', refused, true), toolUse('t2', 'true'), toolResult('t2', '', false), { type: 'result', subtype: 'success', result: 'Done.' }]);
-    expect(parser.summary()).toMatchObject({ error: 'write refused (Bash): /bin/bash: line 1: /work/other/x.txt: Read-only file system', failure: 'refused' });
+    claudeEvents(parser, [
+      toolUse('t1', 'echo x > /work/other/x.txt'),
+      toolResult('t1', refused, true),
+      toolUse('t2', 'true'),
+      toolResult('t2', '', false),
+      { type: 'result', subtype: 'success', result: 'Done.' },
+    ]);
+    expect(parser.summary()).toMatchObject({
+      error: 'write refused (Bash): /bin/bash: line 1: /work/other/x.txt: Read-only file system',
+      failure: 'refused',
+    });
   });
 });
 

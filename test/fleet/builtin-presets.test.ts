@@ -9,7 +9,12 @@ import { Sandbox, git } from './helpers.js';
 // The codex and gemini presets, run by the fleet against fakes that parse their arguments like the real CLIs
 // (scripts/verify-agents proves the same presets against the real ones).
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
-const IDENTITY = { GIT_AUTHOR_NAME: 'Fake Agent', GIT_AUTHOR_EMAIL: 'agent@test.invalid', GIT_COMMITTER_NAME: 'Fake Agent', GIT_COMMITTER_EMAIL: 'agent@test.invalid' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'Fake Agent',
+  GIT_AUTHOR_EMAIL: 'agent@test.invalid',
+  GIT_COMMITTER_NAME: 'Fake Agent',
+  GIT_COMMITTER_EMAIL: 'agent@test.invalid',
+};
 
 let sandbox: Sandbox;
 beforeEach(() => {
@@ -36,15 +41,18 @@ async function presetFleet(projectPath: string) {
 }
 
 describe.each(['codex', 'gemini'])('the built-in %s preset', (cli) => {
-  test.each(['- fix the test', '--version'])('commits on the agent branch in a linked worktree, with %j as the prompt', async (text) => {
-    const repo = sandbox.gitRepo();
-    const fleet = await presetFleet(repo);
-    await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: text });
-    const { agent } = await fleet.waitForAgent('worker', 20_000);
-    expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(git(repo, ['log', '--format=%s', 'main..fleet/worker'])).toBe(`fake agent: ${text}`);
-    expect(git(repo, ['show', 'fleet/worker:fake-agent-task.txt'])).toBe(text);
-  });
+  test.each(['- fix the test', '--version'])(
+    'commits on the agent branch in a linked worktree, with %j as the prompt',
+    async (text) => {
+      const repo = sandbox.gitRepo();
+      const fleet = await presetFleet(repo);
+      await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: text });
+      const { agent } = await fleet.waitForAgent('worker', 20_000);
+      expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
+      expect(git(repo, ['log', '--format=%s', 'main..fleet/worker'])).toBe(`fake agent: ${text}`);
+      expect(git(repo, ['show', 'fleet/worker:fake-agent-task.txt'])).toBe(text);
+    },
+  );
 
   test('works in a project that is not a git repository', async () => {
     const plain = sandbox.dir('fleet-plain-');
@@ -57,13 +65,23 @@ describe.each(['codex', 'gemini'])('the built-in %s preset', (cli) => {
 });
 
 describe('the fakes refuse what the real CLIs refuse', () => {
-  const run = (cli: string, args: string[], cwd: string) => spawnSync(process.execPath, [join(FAKES, `${cli}.mjs`), ...args], { cwd, encoding: 'utf8' });
+  const run = (cli: string, args: string[], cwd: string) =>
+    spawnSync(process.execPath, [join(FAKES, `${cli}.mjs`), ...args], { cwd, encoding: 'utf8' });
 
   test('codex: an unknown option and a task that starts with "-" outside `--` are usage errors (exit 2)', () => {
     const dir = sandbox.dir();
-    expect(run('codex', ['exec', '--bogus', 'x'], dir)).toMatchObject({ status: 2, stderr: expect.stringMatching(/^error: unexpected argument '--bogus' found/) });
-    expect(run('codex', ['exec', '--skip-git-repo-check', '-', 'fix'], dir)).toMatchObject({ status: 2, stderr: expect.stringMatching(/^error: unexpected argument 'fix' found/) });
-    expect(run('codex', ['exec', 'x'], dir)).toMatchObject({ status: 1, stderr: expect.stringContaining('--skip-git-repo-check was not specified') });
+    expect(run('codex', ['exec', '--bogus', 'x'], dir)).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/^error: unexpected argument '--bogus' found/),
+    });
+    expect(run('codex', ['exec', '--skip-git-repo-check', '-', 'fix'], dir)).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/^error: unexpected argument 'fix' found/),
+    });
+    expect(run('codex', ['exec', 'x'], dir)).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('--skip-git-repo-check was not specified'),
+    });
   });
 
   test('codex: the default read-only sandbox makes the scripted write fail', () => {
@@ -73,8 +91,14 @@ describe('the fakes refuse what the real CLIs refuse', () => {
 
   test('gemini: an unknown option, "-p" before a dash task and an untrusted directory are refused', () => {
     const dir = sandbox.dir();
-    expect(run('gemini', ['--skip-trust', '--bogus', '-p', 'x'], dir)).toMatchObject({ status: 1, stderr: expect.stringContaining('Unknown argument: bogus') });
-    expect(run('gemini', ['--skip-trust', '-p', '- fix'], dir)).toMatchObject({ status: 1, stderr: expect.stringContaining('Not enough arguments following: p') });
+    expect(run('gemini', ['--skip-trust', '--bogus', '-p', 'x'], dir)).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('Unknown argument: bogus'),
+    });
+    expect(run('gemini', ['--skip-trust', '-p', '- fix'], dir)).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('Not enough arguments following: p'),
+    });
     expect(run('gemini', ['-p', 'x'], dir).status).toBe(55);
   });
 
@@ -82,5 +106,4 @@ describe('the fakes refuse what the real CLIs refuse', () => {
     const result = run('gemini', ['--skip-trust', '--output-format=stream-json', '-p', 'x'], sandbox.dir());
     expect(result.stdout).toContain('"type":"tool_not_registered"');
   });
-
 });

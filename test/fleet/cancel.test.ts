@@ -19,7 +19,11 @@ describe('cancel', () => {
 
   it('escalates to SIGTERM for a task that ignores SIGINT', async () => {
     const fleet = await sandbox.fleet({ cancelGraceMs: 200 });
-    await fleet.createAgent({ name: 'stubborn', project: 'plain', task: task({ sleepMs: 60_000, ignoreSigint: true }) });
+    await fleet.createAgent({
+      name: 'stubborn',
+      project: 'plain',
+      task: task({ sleepMs: 60_000, ignoreSigint: true }),
+    });
     await scriptReady(fleet, 'stubborn');
 
     const agent = await fleet.cancelTask('stubborn');
@@ -30,7 +34,11 @@ describe('cancel', () => {
 
   it('shows the agent canceling while the cancel is under way', async () => {
     const fleet = await sandbox.fleet({ cancelGraceMs: 500 });
-    await fleet.createAgent({ name: 'slowstop', project: 'plain', task: task({ sleepMs: 60_000, ignoreSigint: true }) });
+    await fleet.createAgent({
+      name: 'slowstop',
+      project: 'plain',
+      task: task({ sleepMs: 60_000, ignoreSigint: true }),
+    });
     await scriptReady(fleet, 'slowstop');
     const canceled = fleet.cancelTask('slowstop');
     await eventually(() => (fleet.showAgent('slowstop').status === 'canceling' ? true : undefined));
@@ -62,7 +70,10 @@ describe('cancel', () => {
     await fleet.createAgent({ name: 'atshutdown', project: 'plain', task: task({ sleepMs: 60_000 }) });
     await scriptReady(fleet, 'atshutdown');
     await fleet.shutdown();
-    expect(fleet.showAgent('atshutdown').last_task).toMatchObject({ status: 'canceled', reason: 'server shutting down' });
+    expect(fleet.showAgent('atshutdown').last_task).toMatchObject({
+      status: 'canceled',
+      reason: 'server shutting down',
+    });
     await expect(fleet.startTask('atshutdown', 'more')).rejects.toThrow(/shutting down/);
   });
 });

@@ -9,12 +9,16 @@ import { Sandbox } from './helpers.js';
 const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
 
-describe('the folders of a fleet\'s clients, without projects in the config', () => {
-  it('become projects, at most 100 of them for the fleet\'s life', async () => {
+describe("the folders of a fleet's clients, without projects in the config", () => {
+  it("become projects, at most 100 of them for the fleet's life", async () => {
     const root = sandbox.dir('fleet-folders-');
     const home = join(root, 'home');
     mkdirSync(home);
-    const config = loadConfig({ env: { HOME: home, FLEET_MCP_DATA_DIR: join(root, 'data') }, cwd: root, configDir: join(root, 'config') });
+    const config = loadConfig({
+      env: { HOME: home, FLEET_MCP_DATA_DIR: join(root, 'data') },
+      cwd: root,
+      configDir: join(root, 'config'),
+    });
     const fleet = await sandbox.fleet({ projects: [] });
     const watcher = watchFleetConfig({ config, fleet, logger: createLogger({ level: 'silent' }) });
     try {

@@ -18,7 +18,9 @@ describe('FLEET_MCP_MAX_BUSY', () => {
 
   it.each(['0', '-1', 'many', '2.5', ''])('refuses %j, naming the variable', (value) => {
     expect(() => loadConfig({ env: { FLEET_MCP_MAX_BUSY: value }, cwd })).toThrow(ConfigError);
-    expect(() => loadConfig({ env: { FLEET_MCP_MAX_BUSY: value }, cwd })).toThrow(/^FLEET_MCP_MAX_BUSY must be a whole number of at least 1/);
+    expect(() => loadConfig({ env: { FLEET_MCP_MAX_BUSY: value }, cwd })).toThrow(
+      /^FLEET_MCP_MAX_BUSY must be a whole number of at least 1/,
+    );
   });
 });
 
@@ -30,7 +32,10 @@ describe('the roles of the fleet config', () => {
   }
 
   it('are read along with the projects', () => {
-    const config = load({ projects: { here: { path: cwd } }, roles: { mine: { command: ['tool', '{task}'], timeout: '30m' } } });
+    const config = load({
+      projects: { here: { path: cwd } },
+      roles: { mine: { command: ['tool', '{task}'], timeout: '30m' } },
+    });
     expect(config.roles).toEqual({ mine: { command: ['tool', '{task}'], timeout: '30m' } });
   });
 
@@ -39,7 +44,9 @@ describe('the roles of the fleet config', () => {
   });
 
   it('stop start-up with a line that says where the mistake is', () => {
-    expect(() => load({ roles: { mine: { command: ['tool'] } } })).toThrow(/roles\.mine\.command: command must contain \{task\}/);
+    expect(() => load({ roles: { mine: { command: ['tool'] } } })).toThrow(
+      /roles\.mine\.command: command must contain \{task\}/,
+    );
   });
 });
 
@@ -51,7 +58,11 @@ describe('project base and setup, and role continue_command, in the fleet config
   }
 
   it('reads a project base and setup, with the setup timeout defaulting to 10m', () => {
-    const config = load({ projects: { here: { path: cwd, base: 'develop', setup: { copy: ['.env', 'config/local.json'], command: ['npm', 'ci'] } } } });
+    const config = load({
+      projects: {
+        here: { path: cwd, base: 'develop', setup: { copy: ['.env', 'config/local.json'], command: ['npm', 'ci'] } },
+      },
+    });
     expect(config.projects[0]).toMatchObject({
       base: 'develop',
       setup: { copy: ['.env', 'config/local.json'], command: ['npm', 'ci'], timeout: '10m', timeout_ms: 600_000 },
@@ -70,10 +81,12 @@ describe('project base and setup, and role continue_command, in the fleet config
   });
 
   it('refuses a continue_command without {task}, and takes null to turn continuing off', () => {
-    expect(() => load({ roles: { mine: { command: ['tool', '{task}'], continue_command: ['tool', '--continue'] } } })).toThrow(
-      /roles\.mine\.continue_command: continue_command must contain \{task\}/,
-    );
-    expect(load({ roles: { claude: { continue_command: null } } }).roles).toEqual({ claude: { continue_command: null } });
+    expect(() =>
+      load({ roles: { mine: { command: ['tool', '{task}'], continue_command: ['tool', '--continue'] } } }),
+    ).toThrow(/roles\.mine\.continue_command: continue_command must contain \{task\}/);
+    expect(load({ roles: { claude: { continue_command: null } } }).roles).toEqual({
+      claude: { continue_command: null },
+    });
   });
 });
 

@@ -11,7 +11,12 @@ import { Sandbox, allLogLines } from './helpers.js';
 // parse the continue flags like the real CLIs and remember their sessions (scripts/verify-agents proves the same
 // against the real CLIs: the model sees the earlier turns).
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
-const IDENTITY = { GIT_AUTHOR_NAME: 'Fake Agent', GIT_AUTHOR_EMAIL: 'agent@test.invalid', GIT_COMMITTER_NAME: 'Fake Agent', GIT_COMMITTER_EMAIL: 'agent@test.invalid' };
+const IDENTITY = {
+  GIT_AUTHOR_NAME: 'Fake Agent',
+  GIT_AUTHOR_EMAIL: 'agent@test.invalid',
+  GIT_COMMITTER_NAME: 'Fake Agent',
+  GIT_COMMITTER_EMAIL: 'agent@test.invalid',
+};
 const CLIS = ['claude', 'codex', 'gemini', 'opencode'] as const;
 
 let sandbox: Sandbox;
@@ -28,7 +33,12 @@ async function presetFleet(rolesConfig = {}): Promise<Fleet> {
   return sandbox.fleet({
     projects: [{ name: 'project', path: sandbox.gitRepo(), description: '' }],
     roles: resolveRoles(rolesConfig, { pathEnv: bin }),
-    baseEnv: { ...process.env, ...IDENTITY, PATH: `${bin}:${process.env.PATH ?? ''}`, FAKE_AGENT_SESSIONS: sandbox.dir('fleet-sessions-') },
+    baseEnv: {
+      ...process.env,
+      ...IDENTITY,
+      PATH: `${bin}:${process.env.PATH ?? ''}`,
+      FAKE_AGENT_SESSIONS: sandbox.dir('fleet-sessions-'),
+    },
   });
 }
 
@@ -45,8 +55,14 @@ describe.each(CLIS)('the %s preset', (cli) => {
     expect(first).toMatchObject({ status: 'completed', continued_conversation: false });
 
     const second = await runTask(fleet, 'second turn');
-    expect(second).toMatchObject({ status: 'completed', continued_conversation: true, final_message: expect.stringMatching(/continued after: "?first turn/) });
-    const started = allLogLines(fleet, 'worker').find((line) => line.task_id === second.id && line.stream === 'system')!;
+    expect(second).toMatchObject({
+      status: 'completed',
+      continued_conversation: true,
+      final_message: expect.stringMatching(/continued after: "?first turn/),
+    });
+    const started = allLogLines(fleet, 'worker').find(
+      (line) => line.task_id === second.id && line.stream === 'system',
+    )!;
     expect(started.text).toContain('continuing');
 
     const third = await runTask(fleet, 'third turn', true);
@@ -76,18 +92,37 @@ test('a built-in role given its own command does not keep the preset continue_co
 
 describe('the fakes refuse continue flags the real CLIs refuse', () => {
   const run = (cli: string, args: string[]) =>
-    spawnSync(process.execPath, [join(FAKES, `${cli}.mjs`), ...args], { cwd: sandbox.dir(), encoding: 'utf8', env: { ...process.env, FAKE_AGENT_SESSIONS: sandbox.dir() } });
+    spawnSync(process.execPath, [join(FAKES, `${cli}.mjs`), ...args], {
+      cwd: sandbox.dir(),
+      encoding: 'utf8',
+      env: { ...process.env, FAKE_AGENT_SESSIONS: sandbox.dir() },
+    });
 
   test('codex exec resume has no --sandbox or --add-dir, and needs a session it knows', () => {
-    expect(run('codex', ['exec', 'resume', '--sandbox=workspace-write', '--', 'id', 'x'])).toMatchObject({ status: 2, stderr: expect.stringMatching(/^error: unexpected argument '--sandbox' found/) });
+    expect(run('codex', ['exec', 'resume', '--sandbox=workspace-write', '--', 'id', 'x'])).toMatchObject({
+      status: 2,
+      stderr: expect.stringMatching(/^error: unexpected argument '--sandbox' found/),
+    });
     expect(run('codex', ['exec', 'resume', '--add-dir=/x', '--', 'id', 'x'])).toMatchObject({ status: 2 });
-    expect(run('codex', ['exec', 'resume', '--skip-git-repo-check', '--', 'no-such-id', 'x'])).toMatchObject({ status: 1, stderr: expect.stringContaining('no rollout found') });
+    expect(run('codex', ['exec', 'resume', '--skip-git-repo-check', '--', 'no-such-id', 'x'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('no rollout found'),
+    });
   });
 
   test('claude --continue, gemini --resume latest and opencode --session need an earlier session', () => {
-    expect(run('claude', ['-p', '--continue', '--', 'x'])).toMatchObject({ status: 1, stderr: expect.stringContaining('No conversation found to continue') });
-    expect(run('gemini', ['--skip-trust', '--resume=latest', '--prompt=x'])).toMatchObject({ status: 1, stderr: expect.stringContaining('No previous sessions') });
-    expect(run('opencode', ['run', '--session=ses_none', '--', 'x'])).toMatchObject({ status: 1, stderr: expect.stringContaining('Session not found') });
+    expect(run('claude', ['-p', '--continue', '--', 'x'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('No conversation found to continue'),
+    });
+    expect(run('gemini', ['--skip-trust', '--resume=latest', '--prompt=x'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('No previous sessions'),
+    });
+    expect(run('opencode', ['run', '--session=ses_none', '--', 'x'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('Session not found'),
+    });
     expect(run('opencode', ['run', '--resume', '--', 'x'])).toMatchObject({ status: 1 });
   });
 });

@@ -41,7 +41,14 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-mcp-lock-'));
   writeFileSync(join(dir, 'contender.ts'), CONTENDER);
   contender = join(dir, 'contender.mjs');
-  await build({ entryPoints: [join(dir, 'contender.ts')], outfile: contender, bundle: true, platform: 'node', format: 'esm', logLevel: 'error' });
+  await build({
+    entryPoints: [join(dir, 'contender.ts')],
+    outfile: contender,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    logLevel: 'error',
+  });
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -84,7 +91,7 @@ describe('the data dir lock, across processes', () => {
 });
 
 describe('the data dir lock takeover, driven step by step', () => {
-  it('lets a second server through only after the first finished taking over a dead server\'s lock', async () => {
+  it("lets a second server through only after the first finished taking over a dead server's lock", async () => {
     const dataDir = mkdtempSync(join(dir, 'data-'));
     writeFileSync(join(dataDir, 'server.lock'), JSON.stringify({ pid: 999_999_999, pid_start: '1', id: 'dead' }));
     let openGate!: () => void;
@@ -96,11 +103,16 @@ describe('the data dir lock takeover, driven step by step', () => {
     };
 
     // The first server stops right before removing the dead server's lock.
-    const first = lockDataDir(dataDir, { pauseAt: (step) => (step === 'removing-stale-lock' ? gate : Promise.resolve()) }).then(record('first'));
+    const first = lockDataDir(dataDir, {
+      pauseAt: (step) => (step === 'removing-stale-lock' ? gate : Promise.resolve()),
+    }).then(record('first'));
     let secondBusy!: () => void;
     const busy = new Promise<void>((resolve) => (secondBusy = resolve));
     // The second finds the takeover under way; without the takeover mutex it removes the dead lock and takes the dir.
-    const second = lockDataDir(dataDir, { waitMs: 60_000, pauseAt: async (step) => (step === 'takeover-busy' ? secondBusy() : undefined) }).then(record('second'));
+    const second = lockDataDir(dataDir, {
+      waitMs: 60_000,
+      pauseAt: async (step) => (step === 'takeover-busy' ? secondBusy() : undefined),
+    }).then(record('second'));
     await Promise.race([busy, second]);
     openGate();
 

@@ -6,7 +6,9 @@ const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
 
 async function twoProjectFleet() {
-  const rolesConfig = sandbox.rolesConfig({ special: { command: [process.execPath, '-e', '', '{task}'], projects: ['web'] } });
+  const rolesConfig = sandbox.rolesConfig({
+    special: { command: [process.execPath, '-e', '', '{task}'], projects: ['web'] },
+  });
   return sandbox.fleet({
     rolesConfig,
     projects: [
@@ -19,7 +21,9 @@ async function twoProjectFleet() {
 describe('errors a caller can act on', () => {
   it('an unknown project lists the projects', async () => {
     const fleet = await twoProjectFleet();
-    await expect(fleet.createAgent({ name: 'a', project: 'mobile', task: 'x' })).rejects.toThrow('Unknown project "mobile". Projects: "web", "api".');
+    await expect(fleet.createAgent({ name: 'a', project: 'mobile', task: 'x' })).rejects.toThrow(
+      'Unknown project "mobile". Projects: "web", "api".',
+    );
     expect(() => fleet.listRoles('mobile')).toThrow(/Projects: "web", "api"/);
     expect(() => fleet.listAgents({ project: 'mobile' })).toThrow(/Projects: "web", "api"/);
   });
@@ -37,13 +41,18 @@ describe('errors a caller can act on', () => {
 
   it('marks the effective default role per project', async () => {
     const fleet = await twoProjectFleet();
-    expect(fleet.listRoles('web').map((role) => [role.name, role.default])).toEqual([['test', true], ['special', false]]);
+    expect(fleet.listRoles('web').map((role) => [role.name, role.default])).toEqual([
+      ['test', true],
+      ['special', false],
+    ]);
     expect(fleet.listRoles('api').map((role) => role.name)).toEqual(['test']);
   });
 
   it('an unknown status filter lists the valid statuses instead of being ignored', async () => {
     const fleet = await twoProjectFleet();
-    expect(() => fleet.listAgents({ status: 'running' })).toThrow(`Unknown status "running". Valid statuses: ${AGENT_STATUSES.join(', ')}.`);
+    expect(() => fleet.listAgents({ status: 'running' })).toThrow(
+      `Unknown status "running". Valid statuses: ${AGENT_STATUSES.join(', ')}.`,
+    );
     expect(AGENT_STATUSES).toHaveLength(11);
   });
 
@@ -57,7 +66,9 @@ describe('errors a caller can act on', () => {
   it('a duplicate name, in any case, is refused once with a plain message', async () => {
     const fleet = await twoProjectFleet();
     await fleet.createAgent({ name: 'Builder', project: 'api', task: task({}) });
-    const error = (await fleet.createAgent({ name: 'bUILDER', project: 'web', task: task({}) }).catch((e: unknown) => e)) as Error;
+    const error = (await fleet
+      .createAgent({ name: 'bUILDER', project: 'web', task: task({}) })
+      .catch((e: unknown) => e)) as Error;
     expect(error.message).toBe(
       'An agent named "Builder" already exists (agent names are case-insensitive). Choose another name, or give "Builder" a new task with start_agent_task.',
     );
@@ -67,7 +78,9 @@ describe('errors a caller can act on', () => {
   it('invalid names and empty tasks are refused before anything is created', async () => {
     const fleet = await twoProjectFleet();
     await expect(fleet.createAgent({ name: 'new', project: 'api', task: 'x' })).rejects.toThrow(/reserved/);
-    await expect(fleet.createAgent({ name: 'ok', project: 'api', task: '   ' })).rejects.toThrow(/task description is empty/);
+    await expect(fleet.createAgent({ name: 'ok', project: 'api', task: '   ' })).rejects.toThrow(
+      /task description is empty/,
+    );
     expect(fleet.listAgents()).toEqual([]);
   });
 

@@ -36,7 +36,11 @@ export async function gitIn(cwd: string, args: string[], env: Record<string, str
 }
 
 /** git that may fail: its exit code and everything it printed. */
-export async function gitTry(cwd: string, args: string[], env: Record<string, string> = {}): Promise<{ code: number; output: string }> {
+export async function gitTry(
+  cwd: string,
+  args: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
   try {
     const { stdout, stderr } = await run('git', args, { cwd, env: { ...clientEnv(cwd), ...env } });
     return { code: 0, output: stdout + stderr };
@@ -60,9 +64,16 @@ function clientEnv(home: string): Record<string, string> {
 }
 
 /** `-c` options making git answer a password prompt with $FLEET_TEST_PASSWORD, which never shows in an argv. */
-export const PASSWORD_HELPER = ['-c', 'credential.helper=', '-c', 'credential.helper=!f() { test "$1" = get && printf "username=fleet\\npassword=%s\\n" "$FLEET_TEST_PASSWORD"; }; f'];
+export const PASSWORD_HELPER = [
+  '-c',
+  'credential.helper=',
+  '-c',
+  'credential.helper=!f() { test "$1" = get && printf "username=fleet\\npassword=%s\\n" "$FLEET_TEST_PASSWORD"; }; f',
+];
 
-export async function startGitEndpoint(limits: { maxPushBytes?: number; maxFetchRequestBytes?: number } = {}): Promise<GitEndpoint> {
+export async function startGitEndpoint(
+  limits: { maxPushBytes?: number; maxFetchRequestBytes?: number } = {},
+): Promise<GitEndpoint> {
   const root = mkdtempSync(join(tmpdir(), 'fleet-git-http-'));
   const userRepo = join(root, 'user');
   mkdirSync(userRepo);
@@ -78,7 +89,12 @@ export async function startGitEndpoint(limits: { maxPushBytes?: number; maxFetch
   const credentials = new GitCredentials(Buffer.alloc(32, 7));
   const bareRepo = (name: string) => join(root, 'data', 'worktrees', name);
   const repos = new Set<string>();
-  const git = createGitHttp({ repoOf: (agent) => (repos.has(agent) ? bareRepo(agent) : null), credentials, logger, ...limits });
+  const git = createGitHttp({
+    repoOf: (agent) => (repos.has(agent) ? bareRepo(agent) : null),
+    credentials,
+    logger,
+    ...limits,
+  });
   const app = new Hono().route(GIT_HTTP_PREFIX, git);
   const server: ServerType = createAdaptorServer({ fetch: app.fetch });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -92,7 +108,12 @@ export async function startGitEndpoint(limits: { maxPushBytes?: number; maxFetch
     gitApp: git,
     bareRepo,
     async addAgent(name) {
-      await makeAgentBareRepo({ path: bareRepo(name), branch: `fleet/${name}`, commit: main, sourceGitDir: join(userRepo, '.git') });
+      await makeAgentBareRepo({
+        path: bareRepo(name),
+        branch: `fleet/${name}`,
+        commit: main,
+        sourceGitDir: join(userRepo, '.git'),
+      });
       repos.add(name);
       return `${base}/${name}`;
     },

@@ -31,7 +31,10 @@ function issue(agent: string, task: string): string {
 }
 
 /** A clone of the agent's branch made with `credential`, with one new commit on it. */
-async function cloneWithCommit(agent: string, credential: string): Promise<{ dir: string; env: Record<string, string> }> {
+async function cloneWithCommit(
+  agent: string,
+  credential: string,
+): Promise<{ dir: string; env: Record<string, string> }> {
   const url = await endpoint.addAgent(agent);
   const dir = mkdtempSync(join(endpoint.root, `clone-${agent}-`));
   const env = { FLEET_TEST_PASSWORD: credential };
@@ -55,7 +58,10 @@ function basic(credential: string): string {
 }
 
 async function rawPush(agent: string, credential: string, commands: string[]): Promise<Response> {
-  const text = commands.map((command, index) => pkt(index === 0 ? `${command}\0report-status side-band-64k\n` : `${command}\n`)).join('') + '0000';
+  const text =
+    commands
+      .map((command, index) => pkt(index === 0 ? `${command}\0report-status side-band-64k\n` : `${command}\n`))
+      .join('') + '0000';
   return fetch(`${endpoint.base}/${agent}/git-receive-pack`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-git-receive-pack-request', Authorization: basic(credential) },
@@ -64,7 +70,11 @@ async function rawPush(agent: string, credential: string, commands: string[]): P
 }
 
 /** A GET with headers fetch would not send as given (Host). */
-function request(options: { port: number; path: string; headers?: Record<string, string> }): Promise<{ status: number; body: string }> {
+function request(options: {
+  port: number;
+  path: string;
+  headers?: Record<string, string>;
+}): Promise<{ status: number; body: string }> {
   return new Promise((resolve, reject) => {
     httpGet({ host: '127.0.0.1', port: options.port, path: options.path, headers: options.headers }, (response) => {
       let body = '';
@@ -80,12 +90,17 @@ describe('git smart HTTP for remote agents', () => {
     const pushed = await gitTry(dir, [...PASSWORD_HELPER, 'push', 'origin', 'HEAD:refs/heads/fleet/ann'], env);
     expect(pushed.code, pushed.output).toBe(0);
     const head = await gitIn(dir, ['rev-parse', 'HEAD']);
-    const fetched = await fetchAgentBranch({ repoRoot: endpoint.userRepo, agentName: 'ann', agentRepo: endpoint.bareRepo('ann'), branch: 'fleet/ann' });
+    const fetched = await fetchAgentBranch({
+      repoRoot: endpoint.userRepo,
+      agentName: 'ann',
+      agentRepo: endpoint.bareRepo('ann'),
+      branch: 'fleet/ann',
+    });
     expect(fetched).toBe(head);
     expect(await gitIn(endpoint.userRepo, ['show', `${head}:work.txt`])).toBe('work of ann');
   });
 
-  it('refuses a push to main, a tag, another agent\'s branch or a delete of its own with one clear line, changing nothing', async () => {
+  it("refuses a push to main, a tag, another agent's branch or a delete of its own with one clear line, changing nothing", async () => {
     await endpoint.addAgent('other');
     const { dir, env } = await cloneWithCommit('bob', issue('bob', 'task-bob'));
     await gitIn(dir, ['tag', 'v1']);
@@ -93,9 +108,15 @@ describe('git smart HTTP for remote agents', () => {
     const attempts: [string[], string][] = [
       [['HEAD:refs/heads/main'], 'HEAD -> main (fleet-mcp: agent "bob" may push only refs/heads/fleet/bob)'],
       [['v1'], 'v1 -> v1 (fleet-mcp: agent "bob" may push only refs/heads/fleet/bob)'],
-      [['HEAD:refs/heads/fleet/other'], 'HEAD -> fleet/other (fleet-mcp: agent "bob" may push only refs/heads/fleet/bob)'],
+      [
+        ['HEAD:refs/heads/fleet/other'],
+        'HEAD -> fleet/other (fleet-mcp: agent "bob" may push only refs/heads/fleet/bob)',
+      ],
       [[':refs/heads/fleet/bob'], 'fleet/bob (fleet-mcp: agent "bob" may not delete refs/heads/fleet/bob)'],
-      [['HEAD:refs/heads/fleet/bob', 'HEAD:refs/heads/main'], 'HEAD -> fleet/bob (fleet-mcp: not pushed, as this push names refs the agent may not change)'],
+      [
+        ['HEAD:refs/heads/fleet/bob', 'HEAD:refs/heads/main'],
+        'HEAD -> fleet/bob (fleet-mcp: not pushed, as this push names refs the agent may not change)',
+      ],
     ];
     for (const [refspecs, line] of attempts) {
       const pushed = await gitTry(dir, [...PASSWORD_HELPER, 'push', 'origin', ...refspecs], env);
@@ -111,7 +132,13 @@ describe('git smart HTTP for remote agents', () => {
     await endpoint.addAgent('cy');
     const before = await refsOf(endpoint.bareRepo('cy'));
     const id = before.split(' ')[1]!;
-    for (const ref of ['refs/heads/fleet/cy/../../main', 'HEAD', 'refs/heads/fleet/cy/x', 'refs/heads/fleet/cyan', 'refs/heads/fleet//cy']) {
+    for (const ref of [
+      'refs/heads/fleet/cy/../../main',
+      'HEAD',
+      'refs/heads/fleet/cy/x',
+      'refs/heads/fleet/cyan',
+      'refs/heads/fleet//cy',
+    ]) {
       const answer = await rawPush('cy', credential, [`${'0'.repeat(40)} ${id} ${ref}`]);
       expect(answer.status).toBe(200);
       expect(await answer.text()).toContain(`ng ${ref} fleet-mcp: agent "cy" may push only refs/heads/fleet/cy`);
@@ -121,7 +148,7 @@ describe('git smart HTTP for remote agents', () => {
     expect(await refsOf(endpoint.bareRepo('cy'))).toBe(before);
   });
 
-  it('answers 401 with a Basic challenge to no, a wrong, another agent\'s, a revoked or an ended task\'s credential', async () => {
+  it("answers 401 with a Basic challenge to no, a wrong, another agent's, a revoked or an ended task's credential", async () => {
     const dee = issue('dee', 'task-dee');
     const eve = issue('eve', 'task-eve');
     await endpoint.addAgent('dee');
@@ -136,11 +163,17 @@ describe('git smart HTTP for remote agents', () => {
     }
     expect((await fetch(url, { headers: { Authorization: basic(dee) } })).status).toBe(200);
     endpoint.credentials.revokeAgent('dee');
-    const clone = await gitTry(endpoint.root, [...PASSWORD_HELPER, 'clone', '--quiet', `${endpoint.base}/dee`, 'dee-clone'], { FLEET_TEST_PASSWORD: dee });
+    const clone = await gitTry(
+      endpoint.root,
+      [...PASSWORD_HELPER, 'clone', '--quiet', `${endpoint.base}/dee`, 'dee-clone'],
+      { FLEET_TEST_PASSWORD: dee },
+    );
     expect(clone.code).not.toBe(0);
     expect(clone.output).toContain('Authentication failed');
     // Four wrong credentials, one line; git's usual first ask without one, none.
-    expect(endpoint.log.filter((line) => line.includes('git authentication failed') && line.includes('"agent":"dee"'))).toHaveLength(1);
+    expect(
+      endpoint.log.filter((line) => line.includes('git authentication failed') && line.includes('"agent":"dee"')),
+    ).toHaveLength(1);
   });
 
   it('refuses a push whose objects fail fsck: a tree with a .git entry, a tree with a bad mode', async () => {
@@ -163,7 +196,7 @@ describe('git smart HTTP for remote agents', () => {
     expect(await refsOf(endpoint.bareRepo('fay'))).toBe(before);
   });
 
-  it('refuses a push over the size limit with git\'s own line, changing nothing', async () => {
+  it("refuses a push over the size limit with git's own line, changing nothing", async () => {
     const { dir, env } = await cloneWithCommit('gus', issue('gus', 'task-gus'));
     const before = await refsOf(endpoint.bareRepo('gus'));
     writeFileSync(join(dir, 'big.bin'), randomBytes(1024 * 1024));
@@ -184,11 +217,19 @@ describe('git smart HTTP for remote agents', () => {
     expect(bomb.length).toBeLessThan(64 * 1024);
     const answer = await fetch(`${endpoint.base}/ida/git-upload-pack`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Encoding': 'gzip', Authorization: basic(credential) },
+      headers: {
+        'Content-Type': 'application/x-git-upload-pack-request',
+        'Content-Encoding': 'gzip',
+        Authorization: basic(credential),
+      },
       body: new Uint8Array(bomb),
     });
     await answer.arrayBuffer().catch(() => undefined);
-    await expect.poll(() => endpoint.log.filter((line) => line.includes('git service failed') && line.includes('"agent":"ida"')).join('')).toContain('SIGKILL');
+    await expect
+      .poll(() =>
+        endpoint.log.filter((line) => line.includes('git service failed') && line.includes('"agent":"ida"')).join(''),
+      )
+      .toContain('SIGKILL');
   });
 
   it('serves a fetch whose request is gzipped, as git sends large negotiations', async () => {
@@ -198,7 +239,11 @@ describe('git smart HTTP for remote agents', () => {
     const request = gzipSync(Buffer.from(pkt(`want ${id} ofs-delta\n`) + '0000' + pkt('done\n')));
     const answer = await fetch(`${endpoint.base}/hal/git-upload-pack`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/x-git-upload-pack-request', 'Content-Encoding': 'gzip', Authorization: basic(credential) },
+      headers: {
+        'Content-Type': 'application/x-git-upload-pack-request',
+        'Content-Encoding': 'gzip',
+        Authorization: basic(credential),
+      },
       body: new Uint8Array(request),
     });
     expect(answer.status).toBe(200);
@@ -207,7 +252,7 @@ describe('git smart HTTP for remote agents', () => {
     expect(body).toContain('PACK');
   });
 
-  it('mounted in the server\'s app: git answers its credential without a server token, behind the Host guard', async () => {
+  it("mounted in the server's app: git answers its credential without a server token, behind the Host guard", async () => {
     const credential = issue('jon', 'task-jon');
     await endpoint.addAgent('jon');
     const app = createApp({
@@ -226,7 +271,10 @@ describe('git smart HTTP for remote agents', () => {
       expect(served.status).toBe(200);
       expect(served.body).toContain('refs/heads/fleet/jon');
       expect((await request({ port, path: refs })).status).toBe(401);
-      expect((await request({ port, path: refs, headers: { Authorization: basic(credential), Host: 'evil.example' } })).status).toBe(403);
+      expect(
+        (await request({ port, path: refs, headers: { Authorization: basic(credential), Host: 'evil.example' } }))
+          .status,
+      ).toBe(403);
       expect((await request({ port, path: '/mcp', headers: { Authorization: basic(credential) } })).status).toBe(401);
     } finally {
       await new Promise<void>((resolve) => server.close(() => resolve()));

@@ -5,7 +5,11 @@ const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
 
 /** Runs `work` on every item with at most `width` running at once; resolves with each outcome, in order. */
-async function inBatches<T, R>(items: T[], width: number, work: (item: T) => Promise<R>): Promise<PromiseSettledResult<R>[]> {
+async function inBatches<T, R>(
+  items: T[],
+  width: number,
+  work: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> {
   const results: PromiseSettledResult<R>[] = [];
   for (let start = 0; start < items.length; start += width) {
     results.push(...(await Promise.allSettled(items.slice(start, start + width).map(work))));
@@ -27,7 +31,8 @@ describe('git on one repository from many agents at once', () => {
 
     const failures = results.flatMap((result) => (result.status === 'rejected' ? [String(result.reason)] : []));
     expect(failures).toEqual([]);
-    const fleetBranches = () => git(repo, ['for-each-ref', '--format=%(refname)', 'refs/heads/fleet/']).split('\n').filter(Boolean);
+    const fleetBranches = () =>
+      git(repo, ['for-each-ref', '--format=%(refname)', 'refs/heads/fleet/']).split('\n').filter(Boolean);
     expect(fleetBranches()).toHaveLength(96);
     await Promise.all(names.slice(0, 48).map((name) => fleet.deleteAgent(name)));
     expect(fleetBranches()).toHaveLength(48);

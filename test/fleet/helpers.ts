@@ -88,7 +88,9 @@ export class Sandbox {
 
   async fleet(options: Partial<FleetOptions> & { rolesConfig?: RolesConfig } = {}): Promise<Fleet> {
     const { rolesConfig, ...rest } = options;
-    const projects: Project[] = rest.projects ?? [{ name: 'plain', path: this.dir('fleet-plain-'), description: 'a plain directory' }];
+    const projects: Project[] = rest.projects ?? [
+      { name: 'plain', path: this.dir('fleet-plain-'), description: 'a plain directory' },
+    ];
     const fleet = await createFleet({
       dataDir: this.dir('fleet-data-'),
       projects,

@@ -15,7 +15,10 @@ afterEach(() => {
 
 /** A process group whose leader has exited, leaving one live member (a background sleep). */
 async function groupWithoutLeader(): Promise<{ pgid: number; member: number; memberStart: string }> {
-  const leader = spawn('/bin/sh', ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+  const leader = spawn('/bin/sh', ['-c', 'sleep 300 </dev/null >/dev/null 2>&1 & echo $!'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
   groups.push(leader.pid!);
   let output = '';
   leader.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -26,7 +29,7 @@ async function groupWithoutLeader(): Promise<{ pgid: number; member: number; mem
 }
 
 describe('a task group whose leader is gone', () => {
-  it('is the task\'s leftovers when its members started with or after the recorded leader', async () => {
+  it("is the task's leftovers when its members started with or after the recorded leader", async () => {
     const { pgid, memberStart } = await groupWithoutLeader();
     expect(isLeftoverGroup(pgid, memberStart)).toBe(true);
     expect(isLeftoverGroup(pgid, String(Number(memberStart) - 1))).toBe(true);

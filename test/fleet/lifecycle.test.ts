@@ -8,7 +8,11 @@ afterEach(() => sandbox.cleanup());
 describe('a task from start to end', () => {
   it('is busy while it runs, shows its output, then leaves the agent idle with the task completed', async () => {
     const fleet = await sandbox.fleet();
-    const created = await fleet.createAgent({ name: 'Worker-1', project: 'plain', task: task({ lines: ['hello', 'world'], errLines: ['oops'], sleepMs: 1500 }) });
+    const created = await fleet.createAgent({
+      name: 'Worker-1',
+      project: 'plain',
+      task: task({ lines: ['hello', 'world'], errLines: ['oops'], sleepMs: 1500 }),
+    });
 
     expect(created.status).toBe('busy');
     expect(created.role).toBe('test');
@@ -24,10 +28,16 @@ describe('a task from start to end', () => {
     expect(waited.agent.last_task?.ended_at).toEqual(expect.any(String));
 
     const lines = allLogLines(fleet, 'worker-1');
-    expect(lines.filter((line) => line.stream === 'stdout').map((line) => line.text)).toEqual(['hello', 'world', 'ready']);
+    expect(lines.filter((line) => line.stream === 'stdout').map((line) => line.text)).toEqual([
+      'hello',
+      'world',
+      'ready',
+    ]);
     expect(lines.find((line) => line.text === 'oops')?.stream).toBe('stderr');
     expect(lines.at(-1)).toMatchObject({ stream: 'system', text: expect.stringContaining('completed') });
-    expect(lines.every((line) => line.task_id === created.last_task?.id && !Number.isNaN(Date.parse(line.time)))).toBe(true);
+    expect(lines.every((line) => line.task_id === created.last_task?.id && !Number.isNaN(Date.parse(line.time)))).toBe(
+      true,
+    );
   });
 
   it('records a non-zero exit as a failed task and keeps the agent usable', async () => {
@@ -55,12 +65,24 @@ describe('a task from start to end', () => {
   it('gives the agent the server environment without FLEET_MCP_*, AUTH_ENABLED or CREDENTIALS_DIRECTORY, plus the role env', async () => {
     const rolesConfig = sandbox.rolesConfig();
     rolesConfig.test!.env = { ROLE_SETTING: 'from-role' };
-    const fleet = await sandbox.fleet({ rolesConfig, baseEnv: { PATH: process.env.PATH, HOME: '/home/x', FLEET_MCP_AUTH_TOKEN: 'secret', fleet_mcp_lower: 'x', AUTH_ENABLED: 'true', CREDENTIALS_DIRECTORY: '/run/credentials/fleet-mcp.service' } });
+    const fleet = await sandbox.fleet({
+      rolesConfig,
+      baseEnv: {
+        PATH: process.env.PATH,
+        HOME: '/home/x',
+        FLEET_MCP_AUTH_TOKEN: 'secret',
+        fleet_mcp_lower: 'x',
+        AUTH_ENABLED: 'true',
+        CREDENTIALS_DIRECTORY: '/run/credentials/fleet-mcp.service',
+      },
+    });
     await fleet.createAgent({ name: 'env', project: 'plain', task: task({ printEnv: true }) });
     await fleet.waitForAgent('env', 20_000);
     const envLine = logTexts(fleet, 'env').find((line) => line.startsWith('ENV '));
     const env = JSON.parse(envLine!.slice('ENV '.length)) as Record<string, string>;
-    expect(Object.keys(env).filter((name) => name.toUpperCase().startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED')).toEqual([]);
+    expect(
+      Object.keys(env).filter((name) => name.toUpperCase().startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED'),
+    ).toEqual([]);
     expect(env.CREDENTIALS_DIRECTORY).toBeUndefined();
     expect(JSON.stringify(env)).not.toContain('secret');
     expect(env).toMatchObject({ HOME: '/home/x', ROLE_SETTING: 'from-role' });
@@ -86,7 +108,9 @@ describe('a task from start to end', () => {
 
   it('marks the agent failed when the role command is not installed', async () => {
     const fleet = await sandbox.fleet({ rolesConfig: { ghost: { command: ['fleet-test-no-such-binary', '{task}'] } } });
-    const error = await fleet.createAgent({ name: 'ghost', project: 'plain', task: 'anything' }).catch((e: unknown) => e);
+    const error = await fleet
+      .createAgent({ name: 'ghost', project: 'plain', task: 'anything' })
+      .catch((e: unknown) => e);
     expect((error as FleetError).message).toContain('fleet-test-no-such-binary');
     const agent = fleet.showAgent('ghost');
     expect(agent.status).toBe('failed');

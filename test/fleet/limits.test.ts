@@ -22,7 +22,9 @@ describe('the agent cap', () => {
 
     await fleet.waitForAgent('a1', 20_000);
     await fleet.deleteAgent('a1');
-    await expect(fleet.createAgent({ name: 'a3', project: 'plain', task: task({}) })).resolves.toMatchObject({ name: 'a3' });
+    await expect(fleet.createAgent({ name: 'a3', project: 'plain', task: task({}) })).resolves.toMatchObject({
+      name: 'a3',
+    });
   });
 });
 
@@ -45,11 +47,14 @@ describe('agent state files', () => {
     expect(texts).toHaveLength(12);
     const history = fleet.taskHistory('writer', { page: 1, pageSize: 100 }).items;
     expect(history.map((entry) => entry.description)).toEqual(Array.from({ length: 12 }, (_, i) => big(11 - i)));
-    for (const entry of history) expect(readFileSync(join(dataDir, 'tasks', 'writer', `${entry.id}.txt`), 'utf8')).toBe(entry.description);
+    for (const entry of history)
+      expect(readFileSync(join(dataDir, 'tasks', 'writer', `${entry.id}.txt`), 'utf8')).toBe(entry.description);
 
     await fleet.shutdown();
     const reopened = await sandbox.fleet({ dataDir });
-    expect(reopened.taskHistory('writer', { page: 1, pageSize: 100 }).items.map((entry) => entry.description)).toEqual(history.map((entry) => entry.description));
+    expect(reopened.taskHistory('writer', { page: 1, pageSize: 100 }).items.map((entry) => entry.description)).toEqual(
+      history.map((entry) => entry.description),
+    );
     await reopened.deleteAgent('writer');
     expect(readdirSync(join(dataDir, 'tasks'))).toEqual([]);
   });
@@ -61,11 +66,23 @@ describe('a state file with task texts inline (written before texts had their ow
     const text = 'x'.repeat(5_000);
     const old = newTask('legacy', text);
     const planted = { ...newTask('legacy', 'short preview'), description_file: '/etc/hostname' };
-    const agent = { name: 'legacy', project: 'plain', role: 'test', status: 'idle', status_reason: null, workdir: dataDir, branch: null,
-      current_task_id: null, created_at: old.created_at, updated_at: old.created_at };
+    const agent = {
+      name: 'legacy',
+      project: 'plain',
+      role: 'test',
+      status: 'idle',
+      status_reason: null,
+      workdir: dataDir,
+      branch: null,
+      current_task_id: null,
+      created_at: old.created_at,
+      updated_at: old.created_at,
+    };
     mkdirSync(join(dataDir, 'agents'), { recursive: true, mode: 0o700 });
     const file = join(dataDir, 'agents', 'legacy.json');
-    writeFileSync(file, JSON.stringify({ version: 1, agent, tasks: [old, planted], git: null, process: null }), { mode: 0o600 });
+    writeFileSync(file, JSON.stringify({ version: 1, agent, tasks: [old, planted], git: null, process: null }), {
+      mode: 0o600,
+    });
 
     const store = Store.open(dataDir, silentLogger);
     expect(store.get('legacy')!.tasks.map((entry) => entry.description)).toEqual([text, 'short preview']);
@@ -74,6 +91,10 @@ describe('a state file with task texts inline (written before texts had their ow
     expect(saved.tasks[0].description).toHaveLength(201);
     expect(saved.tasks[0].description_file).toBe(`tasks/legacy/${old.id}.txt`);
     expect(readFileSync(join(dataDir, saved.tasks[0].description_file), 'utf8')).toBe(text);
-    expect(Store.open(dataDir, silentLogger).get('legacy')!.tasks.map((entry) => entry.description)).toEqual([text, 'short preview']);
+    expect(
+      Store.open(dataDir, silentLogger)
+        .get('legacy')!
+        .tasks.map((entry) => entry.description),
+    ).toEqual([text, 'short preview']);
   });
 });

@@ -15,7 +15,18 @@ afterAll(() => sandbox.cleanup());
 
 async function poolOnFleet(): Promise<{ pool: McpServerPool; fleet: Awaited<ReturnType<Sandbox['fleet']>> }> {
   const fleet = await sandbox.fleet();
-  return { pool: new McpServerPool({ deps: { fleet, tasks: new TaskRegistry(), events: new InMemoryServerEventBus(), logger: createLogger({ level: 'silent' }) }, maxIdle: 8 }), fleet };
+  return {
+    pool: new McpServerPool({
+      deps: {
+        fleet,
+        tasks: new TaskRegistry(),
+        events: new InMemoryServerEventBus(),
+        logger: createLogger({ level: 'silent' }),
+      },
+      maxIdle: 8,
+    }),
+    fleet,
+  };
 }
 
 async function request(pool: McpServerPool, identity: TokenIdentity, method: string, params: object): Promise<any> {
@@ -64,7 +75,12 @@ describe('the MCP server pool', () => {
     expect(startedBy('from-alpha').sort()).toEqual(['alpha', 'beta']);
     expect(startedBy('from-beta').sort()).toEqual(['alpha', 'beta']);
     // The tools show the same.
-    const listed = (await callTool(pool, beta, 'list_agents', {})) as { agents: { name: string; created_by: string }[] };
-    expect(Object.fromEntries(listed.agents.map((agent) => [agent.name, agent.created_by]))).toEqual({ 'from-alpha': 'alpha', 'from-beta': 'beta' });
+    const listed = (await callTool(pool, beta, 'list_agents', {})) as {
+      agents: { name: string; created_by: string }[];
+    };
+    expect(Object.fromEntries(listed.agents.map((agent) => [agent.name, agent.created_by]))).toEqual({
+      'from-alpha': 'alpha',
+      'from-beta': 'beta',
+    });
   });
 });

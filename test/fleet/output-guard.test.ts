@@ -21,13 +21,26 @@ describe('the output parser as tasks use it', () => {
     const parser = guardedParser(brokenParser);
     expect(parser.stdoutLine('{"type":')).toEqual(['{"type":']);
     expect(parser.stdoutLine('plain')).toEqual(['> plain']);
-    expect(parser.summary()).toEqual({ final_message: null, error: 'its output could not be read: result is undefined', failure: 'agent' });
-    expect(parser.activity()).toEqual({ progress: 0, waiting_on_provider: false, provider_error: null, usage: null, finished: false });
+    expect(parser.summary()).toEqual({
+      final_message: null,
+      error: 'its output could not be read: result is undefined',
+      failure: 'agent',
+    });
+    expect(parser.activity()).toEqual({
+      progress: 0,
+      waiting_on_provider: false,
+      provider_error: null,
+      usage: null,
+      finished: false,
+    });
   });
 
   it('caps a long final message and says how much is left in the log', () => {
     const long = 'x'.repeat(MAX_FINAL_MESSAGE_CHARS + 5);
-    const parser = guardedParser({ ...createOutputParser('text'), summary: () => ({ final_message: long, error: null }) });
+    const parser = guardedParser({
+      ...createOutputParser('text'),
+      summary: () => ({ final_message: long, error: null }),
+    });
     const { final_message } = parser.summary();
     expect(final_message?.startsWith('x'.repeat(MAX_FINAL_MESSAGE_CHARS))).toBe(true);
     expect(final_message?.endsWith('… [5 more characters in the log]')).toBe(true);

@@ -59,8 +59,14 @@ describe('state across server restarts', () => {
     const second = await sandbox.fleet({ dataDir, projects, rolesConfig });
     const agent = second.showAgent('crashed');
     expect(agent).toMatchObject({ status: 'idle', current_task_id: null });
-    expect(agent.last_task).toMatchObject({ status: 'failed', reason: 'server restarted', ended_at: expect.any(String) });
-    expect(logTexts(second, 'crashed')).toEqual(expect.arrayContaining(['before the crash', expect.stringMatching(/failed: server restarted$/)]));
+    expect(agent.last_task).toMatchObject({
+      status: 'failed',
+      reason: 'server restarted',
+      ended_at: expect.any(String),
+    });
+    expect(logTexts(second, 'crashed')).toEqual(
+      expect.arrayContaining(['before the crash', expect.stringMatching(/failed: server restarted$/)]),
+    );
     expect(second.agentLog('crashed').total_count).toBe(logTexts(second, 'crashed').length);
   });
 
@@ -90,7 +96,10 @@ describe('state across server restarts', () => {
     await first.createAgent({ name: 'leftover', project: 'plain', task: task({}) });
     await first.waitForAgent('leftover', 20_000);
     await first.shutdown();
-    const leader = spawn('/bin/sh', ['-c', 'sleep 300 >/dev/null 2>&1 & echo $!; sleep 0.3'], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+    const leader = spawn('/bin/sh', ['-c', 'sleep 300 >/dev/null 2>&1 & echo $!; sleep 0.3'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
     const leaderStart = processStartTime(leader.pid!);
     let output = '';
     leader.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -169,7 +178,13 @@ describe('pagination', () => {
     }
 
     const history = fleet.taskHistory('pager', { page: 1, pageSize: 2 });
-    expect(history).toMatchObject({ total_count: 3, page: 1, page_size: 2, has_next_page: true, has_previous_page: false });
+    expect(history).toMatchObject({
+      total_count: 3,
+      page: 1,
+      page_size: 2,
+      has_next_page: true,
+      has_previous_page: false,
+    });
     expect(history.items.map((t) => JSON.parse(t.description).lines)).toEqual([['task 3'], ['task 2']]);
     const last = fleet.taskHistory('pager', { page: 2, pageSize: 2 });
     expect(last).toMatchObject({ has_next_page: false, has_previous_page: true });
@@ -190,7 +205,10 @@ describe('pagination', () => {
       joined.push(...current.items);
     }
     expect(joined).toEqual(all.items);
-    expect(fleet.agentLog('pager', { page: pages + 1, pageSize: size })).toMatchObject({ items: [], has_next_page: false });
+    expect(fleet.agentLog('pager', { page: pages + 1, pageSize: size })).toMatchObject({
+      items: [],
+      has_next_page: false,
+    });
   });
 
   it('rejects page numbers and sizes outside the limits, saying the range', async () => {
@@ -226,7 +244,9 @@ describe('the data dir', () => {
   it('belongs to one server at a time, and a lock left by a dead server is taken over', async () => {
     const dataDir = sandbox.dir('fleet-data-');
     const first = await sandbox.fleet({ dataDir });
-    await expect(sandbox.fleet({ dataDir, lockWaitMs: 200 })).rejects.toThrow(/in use by another fleet-mcp server \(pid \d+\)/);
+    await expect(sandbox.fleet({ dataDir, lockWaitMs: 200 })).rejects.toThrow(
+      /in use by another fleet-mcp server \(pid \d+\)/,
+    );
     await first.shutdown();
     const second = await sandbox.fleet({ dataDir });
     await second.shutdown();

@@ -22,7 +22,12 @@ async function presetFleet() {
   const bin = own.dir('fleet-fakes-');
   for (const name of PRESETS) symlinkSync(join(FAKES, `${name}.mjs`), join(bin, name));
   const repo = own.gitRepo();
-  const identity = { GIT_AUTHOR_NAME: 'Fake Agent', GIT_AUTHOR_EMAIL: 'agent@test.invalid', GIT_COMMITTER_NAME: 'Fake Agent', GIT_COMMITTER_EMAIL: 'agent@test.invalid' };
+  const identity = {
+    GIT_AUTHOR_NAME: 'Fake Agent',
+    GIT_AUTHOR_EMAIL: 'agent@test.invalid',
+    GIT_COMMITTER_NAME: 'Fake Agent',
+    GIT_COMMITTER_EMAIL: 'agent@test.invalid',
+  };
   const fleet = await own.fleet({
     projects: [{ name: 'repo', path: repo, description: 'a git repository' }],
     roles: resolveRoles(undefined, { pathEnv: bin }),
@@ -35,29 +40,39 @@ describe.each(PRESETS)('the built-in %s preset', (preset) => {
   it('is offered with the argv the fake accepts', () => {
     expect(BUILTIN_ROLES.find((role) => role.name === preset)?.output).toBe(preset);
     const fake = join(FAKES, `${preset}.mjs`);
-    const argv = BUILTIN_ROLES.find((role) => role.name === preset)!.command.slice(1).map((arg) => arg.replace('{task}', 'say hi'));
+    const argv = BUILTIN_ROLES.find((role) => role.name === preset)!
+      .command.slice(1)
+      .map((arg) => arg.replace('{task}', 'say hi'));
     expect(execFileSync(process.execPath, [fake, ...argv], { encoding: 'utf8' })).toContain('prompt: ');
   });
 
   it('writes a file and commits it on the agent branch in a linked worktree', async () => {
     const { fleet, repo } = await presetFleet();
-    await fleet.createAgent({ name: 'writer', project: 'repo', role: preset, task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'" });
+    await fleet.createAgent({
+      name: 'writer',
+      project: 'repo',
+      role: preset,
+      task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'",
+    });
     const { agent } = await fleet.waitForAgent('writer', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
     expect(git(repo, ['log', '--format=%s', 'main..fleet/writer'])).toBe('Add hello');
     expect(git(repo, ['show', 'fleet/writer:notes/hello.txt'])).toBe('hello');
   });
 
-  it.each(['- fix the test', '--version'])('hands the task text %j to the CLI as its prompt, never as an option', async (text) => {
-    const { fleet } = await presetFleet();
-    await fleet.createAgent({ name: 'prompted', project: 'repo', role: preset, task: text });
-    const { agent } = await fleet.waitForAgent('prompted', 20_000);
-    expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
-    const log = logTexts(fleet, 'prompted').join('\n');
-    expect(log).toContain('prompt: ');
-    expect(log).toContain(text);
-    expect(log).not.toMatch(/^(2\.1\.332 \(Claude Code\)|1\.18\.33)$/m);
-  });
+  it.each(['- fix the test', '--version'])(
+    'hands the task text %j to the CLI as its prompt, never as an option',
+    async (text) => {
+      const { fleet } = await presetFleet();
+      await fleet.createAgent({ name: 'prompted', project: 'repo', role: preset, task: text });
+      const { agent } = await fleet.waitForAgent('prompted', 20_000);
+      expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
+      const log = logTexts(fleet, 'prompted').join('\n');
+      expect(log).toContain('prompt: ');
+      expect(log).toContain(text);
+      expect(log).not.toMatch(/^(2\.1\.332 \(Claude Code\)|1\.18\.33)$/m);
+    },
+  );
 });
 
 describe('the fakes', () => {

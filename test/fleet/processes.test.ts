@@ -7,7 +7,8 @@ const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
 
 // Starts a background sleep detached from the task's pipes, says its pid, then ends as the task text asks.
-const SPAWNER = 'sleep 300 >/dev/null 2>&1 & echo "BG $!"; case "$1" in wait) sleep 60 ;; done) sleep 1 ;; fail) sleep 1; exit 3 ;; esac';
+const SPAWNER =
+  'sleep 300 >/dev/null 2>&1 & echo "BG $!"; case "$1" in wait) sleep 60 ;; done) sleep 1 ;; fail) sleep 1; exit 3 ;; esac';
 
 function spawnerRoles(extra: Partial<RolesConfig[string]> = {}): RolesConfig {
   return { spawner: { command: ['/bin/sh', '-c', SPAWNER, 'sh', '{task}'], default: true, ...extra } };
@@ -77,7 +78,11 @@ describe('a task that prints nothing for its idle timeout', () => {
     const rolesConfig = sandbox.rolesConfig();
     rolesConfig.test!.idle_timeout = '1s';
     const fleet = await sandbox.fleet({ rolesConfig });
-    await fleet.createAgent({ name: 'chatty', project: 'plain', task: task({ ticks: { count: 8, everyMs: 300 }, sleepMs: 2600 }) });
+    await fleet.createAgent({
+      name: 'chatty',
+      project: 'plain',
+      task: task({ ticks: { count: 8, everyMs: 300 }, sleepMs: 2600 }),
+    });
     const { agent } = await fleet.waitForAgent('chatty', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'completed' });
     expect(logTexts(fleet, 'chatty').filter((text) => text === 'tick')).toHaveLength(8);

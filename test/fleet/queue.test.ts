@@ -10,7 +10,11 @@ describe('over the busy limit, tasks queue', () => {
     await fleet.createAgent({ name: 'first', project: 'plain', task: task({ sleepMs: 60_000 }) });
     const second = await fleet.createAgent({ name: 'second', project: 'plain', task: task({ lines: ['second ran'] }) });
     const third = await fleet.createAgent({ name: 'third', project: 'plain', task: task({ lines: ['third ran'] }) });
-    expect(second).toMatchObject({ status: 'pending', status_reason: expect.stringContaining('FLEET_MCP_MAX_BUSY'), last_task: { status: 'queued', queue_position: 1, started_at: null } });
+    expect(second).toMatchObject({
+      status: 'pending',
+      status_reason: expect.stringContaining('FLEET_MCP_MAX_BUSY'),
+      last_task: { status: 'queued', queue_position: 1, started_at: null },
+    });
     expect(third.last_task).toMatchObject({ status: 'queued', queue_position: 2 });
     expect((await fleet.waitForAgent('second', 50)).timed_out).toBe(true);
 
@@ -43,8 +47,14 @@ describe('over the busy limit, tasks queue', () => {
     await fleet.createAgent({ name: 'behind', project: 'plain', task: task({}) });
 
     const canceled = await fleet.cancelTask('waiting');
-    expect(canceled).toMatchObject({ status: 'idle', current_task_id: null, last_task: { status: 'canceled', reason: 'canceled by request', started_at: null, queue_position: null } });
-    expect(logTexts(fleet, 'waiting')).toEqual([expect.stringMatching(/canceled before it started: canceled by request$/)]);
+    expect(canceled).toMatchObject({
+      status: 'idle',
+      current_task_id: null,
+      last_task: { status: 'canceled', reason: 'canceled by request', started_at: null, queue_position: null },
+    });
+    expect(logTexts(fleet, 'waiting')).toEqual([
+      expect.stringMatching(/canceled before it started: canceled by request$/),
+    ]);
     expect(fleet.showAgent('behind').last_task?.queue_position).toBe(1);
     await expect(fleet.cancelTask('waiting')).rejects.toThrow(/no running or queued task/);
 
@@ -62,7 +72,10 @@ describe('over the busy limit, tasks queue', () => {
     expect(fleet.showAgent('patient').last_task?.queue_position).toBe(1);
 
     await fleet.shutdown();
-    expect(fleet.showAgent('patient')).toMatchObject({ status: 'idle', last_task: { status: 'canceled', reason: 'server shutting down', started_at: null } });
+    expect(fleet.showAgent('patient')).toMatchObject({
+      status: 'idle',
+      last_task: { status: 'canceled', reason: 'server shutting down', started_at: null },
+    });
     expect(fleet.showAgent('hog').last_task).toMatchObject({ status: 'canceled', reason: 'server shutting down' });
     await eventually(() => (fleet.listAgents().every((agent) => agent.status === 'idle') ? true : undefined));
   });
@@ -79,7 +92,10 @@ describe('over the busy limit, tasks queue', () => {
     expect(first.showAgent('second')).toMatchObject({ status: 'pending', last_task: { status: 'queued' } });
 
     const next = await sandbox.fleet({ dataDir, projects, rolesConfig, maxBusy: 1 });
-    expect(next.showAgent('second')).toMatchObject({ status: 'pending', last_task: { status: 'queued', queue_position: 1 } });
+    expect(next.showAgent('second')).toMatchObject({
+      status: 'pending',
+      last_task: { status: 'queued', queue_position: 1 },
+    });
     expect(next.showAgent('third').last_task).toMatchObject({ status: 'queued', queue_position: 2 });
     const done = await Promise.all([next.waitForAgent('second', 20_000), next.waitForAgent('third', 20_000)]);
     expect(done.map((result) => result.agent.last_task?.status)).toEqual(['completed', 'completed']);

@@ -30,18 +30,26 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('listRoles (bwra
     const repo = sandbox.gitRepo();
     const fleet = await sandbox.fleet({
       projects: [{ name: 'repo', path: repo, description: '' }],
-      roles: resolveRoles({ shell: { command: ['/bin/sh', '-c', '{task}'] }, gone: { command: ['no-such-agent-cli', '--', '{task}'] } }, { pathEnv }),
+      roles: resolveRoles(
+        { shell: { command: ['/bin/sh', '-c', '{task}'] }, gone: { command: ['no-such-agent-cli', '--', '{task}'] } },
+        { pathEnv },
+      ),
       baseEnv: { ...process.env, PATH: pathEnv },
       sandbox: { presetsByDefault: true },
     });
-    const roles = Object.fromEntries(fleet.listRoles('repo').map((role) => [role.name, { usable: role.usable, problem: role.problem }]));
+    const roles = Object.fromEntries(
+      fleet.listRoles('repo').map((role) => [role.name, { usable: role.usable, problem: role.problem }]),
+    );
     expect(roles.claude).toEqual({ usable: true, problem: null });
     expect(roles.shell).toEqual({ usable: true, problem: null });
     expect(roles.codex!.usable).toBe(false);
     expect(roles.codex!.problem).toBe(
       `role "codex" runs sandboxed, and its CLI ${join(hidden, 'codex')} is under /tmp, which the sandbox does not show: install it outside the paths the sandbox hides (/tmp, /dev, fleet-mcp's data and config dirs), or set "sandbox": false on role "codex" in the fleet config`,
     );
-    expect(roles.gone).toEqual({ usable: false, problem: `role "gone": its command "no-such-agent-cli" was not found on the server's PATH: install it, or fix the role's command in the fleet config` });
+    expect(roles.gone).toEqual({
+      usable: false,
+      problem: `role "gone": its command "no-such-agent-cli" was not found on the server's PATH: install it, or fix the role's command in the fleet config`,
+    });
   });
 
   it('marks a preset usable when it runs unsandboxed, wherever its CLI is', async () => {
@@ -57,6 +65,9 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('listRoles (bwra
       baseEnv: { ...process.env, PATH: pathEnv },
       sandbox: { presetsByDefault: true },
     });
-    expect(fleet.listRoles('repo').find((role) => role.name === 'codex')).toMatchObject({ usable: true, problem: null });
+    expect(fleet.listRoles('repo').find((role) => role.name === 'codex')).toMatchObject({
+      usable: true,
+      problem: null,
+    });
   });
 });

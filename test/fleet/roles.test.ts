@@ -22,7 +22,13 @@ describe('roles', () => {
     expect(names({})).toEqual(['claude', 'aider']);
     expect(names({}, '')).toEqual([]);
     const [claude] = resolveRoles(undefined, { pathEnv: binDir });
-    expect(claude).toMatchObject({ command: claudePreset, source: 'builtin', timeout: '2h', idle_timeout: '15m', projects: null });
+    expect(claude).toMatchObject({
+      command: claudePreset,
+      source: 'builtin',
+      timeout: '2h',
+      idle_timeout: '15m',
+      projects: null,
+    });
   });
 
   it('lets the config override, disable and add roles', () => {
@@ -31,12 +37,22 @@ describe('roles', () => {
         claude: { timeout: '1h30m', env: { CLAUDE_FLAG: '1' } },
         aider: { disabled: true },
         codex: { command: ['/opt/codex', 'exec', '{task}'] },
-        reviewer: { command: ['claude', '-p', 'Review: {task}'], description: 'reviews', default: true, projects: ['web'] },
+        reviewer: {
+          command: ['claude', '-p', 'Review: {task}'],
+          description: 'reviews',
+          default: true,
+          projects: ['web'],
+        },
       }),
       { pathEnv: binDir },
     );
     expect(roles.map((role) => role.name)).toEqual(['claude', 'codex', 'reviewer']);
-    expect(roles[0]).toMatchObject({ timeout: '1h30m', timeout_ms: 5_400_000, env: { CLAUDE_FLAG: '1' }, command: claudePreset });
+    expect(roles[0]).toMatchObject({
+      timeout: '1h30m',
+      timeout_ms: 5_400_000,
+      env: { CLAUDE_FLAG: '1' },
+      command: claudePreset,
+    });
     expect(roles[1]).toMatchObject({ source: 'config', command: ['/opt/codex', 'exec', '{task}'] });
     expect(roles[2]).toMatchObject({ default: true, projects: ['web'], description: 'reviews' });
   });
@@ -45,7 +61,10 @@ describe('roles', () => {
     [{ mine: {} }, /command is required/],
     [{ mine: { command: ['tool', '--run'] } }, /must contain \{task\}/],
     [{ mine: { command: [] } }, /must name a program/],
-    [{ a: { command: ['x', '{task}'], default: true }, b: { command: ['y', '{task}'], default: true } }, /only one role may be the default/],
+    [
+      { a: { command: ['x', '{task}'], default: true }, b: { command: ['y', '{task}'], default: true } },
+      /only one role may be the default/,
+    ],
     [{ mine: { command: ['x', '{task}'], timeout: '2 hours' } }, /timeout must be a duration such as/],
     [{ mine: { command: ['x', '{task}'], timeout: '0s' } }, /above zero/],
     [{ mine: { command: ['x', '{task}'], idle_timeout: 'never' } }, /idle_timeout must be a duration such as/],
@@ -59,19 +78,39 @@ describe('roles', () => {
   });
 
   it('puts the task text inside argv elements, literally', () => {
-    const [role] = resolveRoles(rolesConfigSchema.parse({ r: { command: ['agent', '--message={task}', '{task}'] } }), { pathEnv: '' });
+    const [role] = resolveRoles(rolesConfigSchema.parse({ r: { command: ['agent', '--message={task}', '{task}'] } }), {
+      pathEnv: '',
+    });
     const text = '$(rm -rf ~) {task} {workdir} "quoted"';
-    expect(taskArgv(role!.command, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual(['agent', `--message=${text}`, text]);
+    expect(taskArgv(role!.command, { task: text, workdir: '/w', git_dir: null, git_common_dir: null })).toEqual([
+      'agent',
+      `--message=${text}`,
+      text,
+    ]);
   });
 
   it('fills {workdir}, {git_dir} and {git_common_dir}, and leaves out an element whose placeholder has no value', () => {
     const [role] = resolveRoles(
-      rolesConfigSchema.parse({ r: { command: ['agent', '--cd={workdir}', '--add-dir={git_common_dir}', '--git={git_dir}', '--', '{task}'] } }),
+      rolesConfigSchema.parse({
+        r: { command: ['agent', '--cd={workdir}', '--add-dir={git_common_dir}', '--git={git_dir}', '--', '{task}'] },
+      }),
       { pathEnv: '' },
     );
     const values = { task: 'do it', workdir: '/w/a', git_dir: '/r/.git/worktrees/a', git_common_dir: '/r/.git' };
-    expect(taskArgv(role!.command, values)).toEqual(['agent', '--cd=/w/a', '--add-dir=/r/.git', '--git=/r/.git/worktrees/a', '--', 'do it']);
-    expect(taskArgv(role!.command, { ...values, git_dir: null, git_common_dir: null })).toEqual(['agent', '--cd=/w/a', '--', 'do it']);
+    expect(taskArgv(role!.command, values)).toEqual([
+      'agent',
+      '--cd=/w/a',
+      '--add-dir=/r/.git',
+      '--git=/r/.git/worktrees/a',
+      '--',
+      'do it',
+    ]);
+    expect(taskArgv(role!.command, { ...values, git_dir: null, git_common_dir: null })).toEqual([
+      'agent',
+      '--cd=/w/a',
+      '--',
+      'do it',
+    ]);
   });
 
   it('gives every role a timeout and an idle timeout, which "none" turns off', () => {
@@ -83,7 +122,13 @@ describe('roles', () => {
       }),
       { pathEnv: '' },
     );
-    expect(plain).toMatchObject({ timeout: '2h', timeout_ms: 7_200_000, idle_timeout: '15m', idle_timeout_ms: 900_000, output: 'text' });
+    expect(plain).toMatchObject({
+      timeout: '2h',
+      timeout_ms: 7_200_000,
+      idle_timeout: '15m',
+      idle_timeout_ms: 900_000,
+      output: 'text',
+    });
     expect(unlimited).toMatchObject({ timeout: null, timeout_ms: null, idle_timeout: null, idle_timeout_ms: null });
     expect(own).toMatchObject({ timeout: '3h', idle_timeout: '90s', idle_timeout_ms: 90_000, output: 'claude' });
   });
@@ -107,21 +152,34 @@ describe('continue_command', () => {
 
   it('{session_id} is replaced by the previous session id, and an element holding it is left out without one', () => {
     const argv = ['cli', 'resume', '--session={session_id}', '--', '{task}'];
-    expect(taskArgv(argv, { ...values, session_id: 'ses_1' })).toEqual(['cli', 'resume', '--session=ses_1', '--', 'go on']);
+    expect(taskArgv(argv, { ...values, session_id: 'ses_1' })).toEqual([
+      'cli',
+      'resume',
+      '--session=ses_1',
+      '--',
+      'go on',
+    ]);
     expect(taskArgv(argv, { ...values, session_id: null })).toEqual(['cli', 'resume', '--', 'go on']);
   });
 
   it('a continue_command where the task text could be read as an option is warned about like a command', () => {
-    const roles = resolveRoles({ safe: { command: ['cli', '--', '{task}'], continue_command: ['cli', '--continue', '{task}'] } }, { pathEnv: '' });
+    const roles = resolveRoles(
+      { safe: { command: ['cli', '--', '{task}'], continue_command: ['cli', '--continue', '{task}'] } },
+      { pathEnv: '' },
+    );
     expect(unprotectedTaskRoles(roles).map((role) => role.name)).toEqual(['safe']);
   });
 
   it('every built-in continue_command keeps the task text after "--" or in --name={task} form', () => {
     const roles = resolveRoles(
-      Object.fromEntries(BUILTIN_ROLES.map((role) => [role.name, { command: [...role.command], continue_command: role.continue_command ? [...role.continue_command] : null }])),
+      Object.fromEntries(
+        BUILTIN_ROLES.map((role) => [
+          role.name,
+          { command: [...role.command], continue_command: role.continue_command ? [...role.continue_command] : null },
+        ]),
+      ),
       { pathEnv: '' },
     );
     expect(unprotectedTaskRoles(roles)).toEqual([]);
   });
 });
-

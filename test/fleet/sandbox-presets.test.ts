@@ -14,9 +14,17 @@ const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
 // Skipped where bwrap or pasta cannot run, except in CI, which installs them (.ci/run) and must prove the sandbox.
 const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 // claude's and opencode's fakes follow the prompt as a script; codex's and gemini's always write one file and commit it.
-const SCRIPTED = { task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'", subject: 'Add hello' };
+const SCRIPTED = {
+  task: "write notes/hello.txt: hello\nrun: git add -A && git commit -q -m 'Add hello'",
+  subject: 'Add hello',
+};
 const FIXED = { task: 'write the file', subject: 'fake agent: write the file' };
-const WORK: Record<string, { task: string; subject: string }> = { claude: SCRIPTED, opencode: SCRIPTED, codex: FIXED, gemini: FIXED };
+const WORK: Record<string, { task: string; subject: string }> = {
+  claude: SCRIPTED,
+  opencode: SCRIPTED,
+  codex: FIXED,
+  gemini: FIXED,
+};
 
 let sandbox: Sandbox;
 let root: string;
@@ -29,28 +37,31 @@ afterEach(async () => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])('the %s preset, sandboxed by default', (cli) => {
-  test('runs in the sandbox with its sandboxed command and commits on the agent branch', async () => {
-    const bin = join(root, 'bin');
-    const home = join(root, 'home');
-    mkdirSync(bin);
-    mkdirSync(home);
-    cpSync(FAKES, join(root, 'fakes'), { recursive: true });
-    symlinkSync(join(root, 'fakes', `${cli}.mjs`), join(bin, cli));
-    // The identity comes from the repository's config, so the CLI's git must see it in the sandbox, under /tmp as it is.
-    const repo = sandbox.gitRepo();
-    git(repo, ['config', 'user.name', 'Fake Agent']);
-    git(repo, ['config', 'user.email', 'agent@test.invalid']);
-    const fleet = await sandbox.fleet({
-      projects: [{ name: 'project', path: repo, description: '' }],
-      roles: resolveRoles(undefined, { pathEnv: bin }),
-      baseEnv: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` },
-      sandbox: { presetsByDefault: true },
+describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI).each(['claude', 'codex', 'gemini', 'opencode'])(
+  'the %s preset, sandboxed by default',
+  (cli) => {
+    test('runs in the sandbox with its sandboxed command and commits on the agent branch', async () => {
+      const bin = join(root, 'bin');
+      const home = join(root, 'home');
+      mkdirSync(bin);
+      mkdirSync(home);
+      cpSync(FAKES, join(root, 'fakes'), { recursive: true });
+      symlinkSync(join(root, 'fakes', `${cli}.mjs`), join(bin, cli));
+      // The identity comes from the repository's config, so the CLI's git must see it in the sandbox, under /tmp as it is.
+      const repo = sandbox.gitRepo();
+      git(repo, ['config', 'user.name', 'Fake Agent']);
+      git(repo, ['config', 'user.email', 'agent@test.invalid']);
+      const fleet = await sandbox.fleet({
+        projects: [{ name: 'project', path: repo, description: '' }],
+        roles: resolveRoles(undefined, { pathEnv: bin }),
+        baseEnv: { ...process.env, HOME: home, PATH: `${bin}:${process.env.PATH ?? ''}` },
+        sandbox: { presetsByDefault: true },
+      });
+      await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: WORK[cli]!.task });
+      const { agent } = await fleet.waitForAgent('worker', 20_000);
+      expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
+      expect(logTexts(fleet, 'worker')).toContain('sandboxed by bwrap, network on, host loopback ports: none');
+      expect(git(repo, ['log', '--format=%s', 'main..fleet/worker'])).toBe(WORK[cli]!.subject);
     });
-    await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: WORK[cli]!.task });
-    const { agent } = await fleet.waitForAgent('worker', 20_000);
-    expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
-    expect(logTexts(fleet, 'worker')).toContain('sandboxed by bwrap, network on, host loopback ports: none');
-    expect(git(repo, ['log', '--format=%s', 'main..fleet/worker'])).toBe(WORK[cli]!.subject);
-  });
-});
+  },
+);

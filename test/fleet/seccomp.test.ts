@@ -69,17 +69,44 @@ const perl = ['perl', '-e', SYSCALLS, String(SOCKET_NR[process.arch])];
 describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('the sandbox seccomp filter', () => {
   it('refuses unix sockets and datagram socketpairs with EACCES and io_uring with EPERM; stream pairs and TCP stay', () => {
     const control = lines(spawnSync(perl[0]!, perl.slice(1), { encoding: 'utf8' }));
-    expect(control).toEqual(['inet ok', 'io-uring ok', 'pair-dgram ok', 'pair-seqpacket ok', 'pair-stream ok', 'unix ok', 'unix-dgram ok', 'unix-high-bits ok']);
-    expect(lines(sandboxed(perl, false))).toEqual([
-      'inet ok', `io-uring errno=${EPERM}`, `pair-dgram errno=${EACCES}`, 'pair-seqpacket ok', 'pair-stream ok',
-      `unix errno=${EACCES}`, `unix-dgram errno=${EACCES}`, `unix-high-bits errno=${EACCES}`,
+    expect(control).toEqual([
+      'inet ok',
+      'io-uring ok',
+      'pair-dgram ok',
+      'pair-seqpacket ok',
+      'pair-stream ok',
+      'unix ok',
+      'unix-dgram ok',
+      'unix-high-bits ok',
     ]);
-    expect(lines(sandboxed([process.execPath, '-e', NODE], false))).toEqual(['child-stdio ok', 'tcp ok', 'unix-connect EACCES', 'unix-connect EACCES']);
+    expect(lines(sandboxed(perl, false))).toEqual([
+      'inet ok',
+      `io-uring errno=${EPERM}`,
+      `pair-dgram errno=${EACCES}`,
+      'pair-seqpacket ok',
+      'pair-stream ok',
+      `unix errno=${EACCES}`,
+      `unix-dgram errno=${EACCES}`,
+      `unix-high-bits errno=${EACCES}`,
+    ]);
+    expect(lines(sandboxed([process.execPath, '-e', NODE], false))).toEqual([
+      'child-stdio ok',
+      'tcp ok',
+      'unix-connect EACCES',
+      'unix-connect EACCES',
+    ]);
   });
 
   it('lets a role that allows unix sockets have them, io_uring still refused', () => {
     expect(lines(sandboxed(perl, true))).toEqual([
-      'inet ok', `io-uring errno=${EPERM}`, 'pair-dgram ok', 'pair-seqpacket ok', 'pair-stream ok', 'unix ok', 'unix-dgram ok', 'unix-high-bits ok',
+      'inet ok',
+      `io-uring errno=${EPERM}`,
+      'pair-dgram ok',
+      'pair-seqpacket ok',
+      'pair-stream ok',
+      'unix ok',
+      'unix-dgram ok',
+      'unix-high-bits ok',
     ]);
   });
 
@@ -94,7 +121,7 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)('the sandbox sec
     expect(seccompFilter({ arch: 'x64', unixSockets: false })!.length % 8).toBe(0);
   });
 
-  it('does not pass the filter\'s fd on to the CLI: bwrap closes it once read', () => {
+  it("does not pass the filter's fd on to the CLI: bwrap closes it once read", () => {
     // Only fd 3 is looked at: what else this test process inherited is the server's and the supervisor's to close.
     const run = sandboxed(['/bin/sh', '-c', 'ls /proc/$$/fd; true'], false);
     expect(lines(run)).toEqual(expect.arrayContaining(['0', '1', '2']));
@@ -108,7 +135,9 @@ describe('a filter file that cannot be loaded', () => {
     // A jump past the program's end: the kernel refuses it.
     writeFileSync(file, Buffer.from([0x15, 0, 9, 0, 0, 0, 0, 0, 0x06, 0, 0, 0, 0, 0, 0xff, 0x7f]));
     const isolation = bwrapIsolation(BWRAP, process.env.PATH, dir);
-    const [command, ...args] = isolation.wrap({ mounts: [], network: false, ports: [], unixSockets: false, cwd: '/' }, ['true']).argv;
+    const [command, ...args] = isolation.wrap({ mounts: [], network: false, ports: [], unixSockets: false, cwd: '/' }, [
+      'true',
+    ]).argv;
     const fd = openSync(file, 'r');
     const run = spawnSync(command!, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe', fd] });
     closeSync(fd);
@@ -118,13 +147,27 @@ describe('a filter file that cannot be loaded', () => {
 });
 
 describe('unix_sockets of a role', () => {
-  it('is off unless the role says true, is said in the task\'s note, and takes nothing but a boolean', () => {
-    const config = { plain: { command: ['x', '{task}'], sandbox: true }, docker: { command: ['x', '{task}'], sandbox: { unix_sockets: true } } };
+  it("is off unless the role says true, is said in the task's note, and takes nothing but a boolean", () => {
+    const config = {
+      plain: { command: ['x', '{task}'], sandbox: true },
+      docker: { command: ['x', '{task}'], sandbox: { unix_sockets: true } },
+    };
     const [plain, docker] = resolveRoles(rolesConfigSchema.parse(config), { pathEnv: '' });
-    const launcher = new AgentLauncher({ hidden: [], presetsByDefault: false, isolation: bwrapIsolation({ path: '/usr/bin/bwrap', env: '/usr/bin/env' }, undefined, dir, { path: '/usr/bin/pasta' }) });
+    const launcher = new AgentLauncher({
+      hidden: [],
+      presetsByDefault: false,
+      isolation: bwrapIsolation({ path: '/usr/bin/bwrap', env: '/usr/bin/env' }, undefined, dir, {
+        path: '/usr/bin/pasta',
+      }),
+    });
     expect(launcher.prepare(plain!, undefined).note).toBe('sandboxed by bwrap, network on, host loopback ports: none');
-    expect(launcher.prepare(docker!, undefined).note).toBe('sandboxed by bwrap, network on, host loopback ports: none, unix sockets allowed');
-    expect(rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { unix_sockets: 'yes' } } }).error?.issues[0]?.message).toBe('sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable');
+    expect(launcher.prepare(docker!, undefined).note).toBe(
+      'sandboxed by bwrap, network on, host loopback ports: none, unix sockets allowed',
+    );
+    expect(
+      rolesConfigSchema.safeParse({ a: { command: ['x', '{task}'], sandbox: { unix_sockets: 'yes' } } }).error
+        ?.issues[0]?.message,
+    ).toBe('sandbox must be true, false or an object with enabled, network, ports, unix_sockets, writable');
   });
 });
 

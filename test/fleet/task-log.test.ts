@@ -34,7 +34,10 @@ describe('TaskLog', () => {
     for (let i = 0; i < 200; i++) log.append('stdout', [`line ${i}`]);
     log.close();
     const lines = log.newest(Infinity);
-    expect(lines[0]).toMatchObject({ stream: 'system', text: expect.stringMatching(/^\[log capped at 5000 bytes: \d+ earlier lines were dropped\]$/) });
+    expect(lines[0]).toMatchObject({
+      stream: 'system',
+      text: expect.stringMatching(/^\[log capped at 5000 bytes: \d+ earlier lines were dropped\]$/),
+    });
     expect(lines.at(-1)?.text).toBe('line 199');
     expect(lines.length).toBe(log.lineCount);
     expect(lines.length).toBeLessThan(200);
@@ -46,13 +49,20 @@ describe('TaskLog', () => {
     const log = new TaskLog({ file, taskId: 't2', capBytes: 1_000_000 });
     log.append('stderr', ['a', 'b']);
     log.close();
-    expect(readTaskLogFile(file).map((line) => [line.stream, line.text])).toEqual([['stderr', 'a'], ['stderr', 'b']]);
+    expect(readTaskLogFile(file).map((line) => [line.stream, line.text])).toEqual([
+      ['stderr', 'a'],
+      ['stderr', 'b'],
+    ]);
   });
 
   it('keeps only a bounded tail in memory, by line count, while the whole capped log stays on disk and readable', () => {
     const file = join(dir, 'many.jsonl');
     const log = new TaskLog({ file, taskId: 't3', capBytes: 100 * 1024 * 1024, tailBytes: 1e12, tailLines: 1000 });
-    for (let batch = 0; batch < 50; batch++) log.append('stdout', Array.from({ length: 1000 }, (_, i) => String((batch * 1000 + i) % 100)));
+    for (let batch = 0; batch < 50; batch++)
+      log.append(
+        'stdout',
+        Array.from({ length: 1000 }, (_, i) => String((batch * 1000 + i) % 100)),
+      );
     expect(log.memory.lines).toBe(1000);
     const lines = log.newest(Infinity);
     expect(lines).toHaveLength(50_000);
@@ -63,8 +73,18 @@ describe('TaskLog', () => {
   });
 
   it('counts a per-line overhead in the memory budget, so a flood of tiny lines stays within it', () => {
-    const log = new TaskLog({ file: join(dir, 'tiny.jsonl'), taskId: 't4', capBytes: 100 * 1024 * 1024, tailBytes: 100_000, tailLines: 1e9 });
-    for (let batch = 0; batch < 20; batch++) log.append('stdout', Array.from({ length: 1000 }, () => 'ab'));
+    const log = new TaskLog({
+      file: join(dir, 'tiny.jsonl'),
+      taskId: 't4',
+      capBytes: 100 * 1024 * 1024,
+      tailBytes: 100_000,
+      tailLines: 1e9,
+    });
+    for (let batch = 0; batch < 20; batch++)
+      log.append(
+        'stdout',
+        Array.from({ length: 1000 }, () => 'ab'),
+      );
     // Counting the 2 bytes of text only, all 20,000 lines (40 KB) would fit the 100 KB budget.
     expect(log.memory.lines).toBeLessThanOrEqual(Math.floor(100_000 / LINE_OVERHEAD_BYTES));
     expect(log.memory.bytes).toBeLessThanOrEqual(100_000);
@@ -91,7 +111,9 @@ describe('the tail of a log file', () => {
   it('reads the newest lines from the end, across chunks and lines longer than a chunk, skipping a torn line', () => {
     const file = join(dir, 'tail.jsonl');
     const log = new TaskLog({ file, taskId: 't3', capBytes: 50_000_000 });
-    const texts = Array.from({ length: 3000 }, (_, i) => (i % 500 === 7 ? `long ${i} ${'y'.repeat(150_000)}` : `line ${i}`));
+    const texts = Array.from({ length: 3000 }, (_, i) =>
+      i % 500 === 7 ? `long ${i} ${'y'.repeat(150_000)}` : `line ${i}`,
+    );
     for (const text of texts) log.append('stdout', [text]);
     appendFileSync(file, '{"time":"torn');
     const all = readTaskLogFile(file);

@@ -46,15 +46,24 @@ describe('where a task text could be an option', () => {
 
   it('is not in any command of the built-in presets, sandboxed or not, fresh or continuing', () => {
     for (const preset of BUILTIN_ROLES) {
-      const argvs = [preset.command, preset.continue_command, preset.sandboxed?.command, preset.sandboxed?.continue_command];
-      for (const argv of argvs) if (argv) expect(readsTaskAsOption(argv), `${preset.name}: ${argv.join(' ')}`).toBe(false);
+      const argvs = [
+        preset.command,
+        preset.continue_command,
+        preset.sandboxed?.command,
+        preset.sandboxed?.continue_command,
+      ];
+      for (const argv of argvs)
+        if (argv) expect(readsTaskAsOption(argv), `${preset.name}: ${argv.join(' ')}`).toBe(false);
     }
   });
 
   it('may be declared by a role with "task_is_operand", which takes only true or false', () => {
     expect(rolesConfigSchema.safeParse({ x: { command: ['x', '{task}'], task_is_operand: true } }).success).toBe(true);
     const bad = rolesConfigSchema.safeParse({ x: { command: ['x', '{task}'], task_is_operand: 'yes' } });
-    expect(bad.error?.issues[0]).toMatchObject({ path: ['x', 'task_is_operand'], message: 'task_is_operand must be true or false' });
+    expect(bad.error?.issues[0]).toMatchObject({
+      path: ['x', 'task_is_operand'],
+      message: 'task_is_operand must be true or false',
+    });
   });
 
   it('is checked in every command a role may run, and not where the role declares its program takes no options there', () => {
@@ -74,12 +83,20 @@ describe('where a task text could be an option', () => {
 /** A logger that keeps the warnings, to see what the fleet said at start. */
 function recordingLogger(): FleetLogger & { warnings: Record<string, unknown>[] } {
   const warnings: Record<string, unknown>[] = [];
-  return { info: () => {}, error: () => {}, warn: (fields) => warnings.push(fields as Record<string, unknown>), warnings };
+  return {
+    info: () => {},
+    error: () => {},
+    warn: (fields) => warnings.push(fields as Record<string, unknown>),
+    warnings,
+  };
 }
 
 const ATTACK_ROLES: RolesConfig = {
   gitlog: { command: ['git', 'log', '-n', '1', '{task}'] },
-  resumes: { command: ['git', 'log', '-n', '1', '--', '{task}'], continue_command: ['git', 'log', '-n', '1', '{task}'] },
+  resumes: {
+    command: ['git', 'log', '-n', '1', '--', '{task}'],
+    continue_command: ['git', 'log', '-n', '1', '{task}'],
+  },
   printer: { command: ['printf', 'PRINTED %s\\n', '{task}'], task_is_operand: true },
   shell: { command: ['sh', '-c', 'printf "SHELL %s\\n" "$1"', 'agent', '{task}'] },
 };
@@ -95,7 +112,11 @@ describe('a task text starting with "-"', () => {
   it('is refused for such a role, naming it and the fix, on create and on a follow-up; the file is never written', async () => {
     const repo = sandbox.gitRepo();
     const logger = recordingLogger();
-    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: sandbox.rolesConfig(ATTACK_ROLES), logger });
+    const fleet = await sandbox.fleet({
+      projects: [{ name: 'repo', path: repo, description: '' }],
+      rolesConfig: sandbox.rolesConfig(ATTACK_ROLES),
+      logger,
+    });
     const leak = join(outside, 'leak');
     const attack = `--output=${leak}`;
 
@@ -107,7 +128,9 @@ describe('a task text starting with "-"', () => {
     await fleet.createAgent({ name: 'later', project: 'repo', role: 'gitlog', task: 'HEAD' });
     await fleet.waitForAgent('later', 20_000);
     await expect(fleet.startTask('later', attack)).rejects.toThrow('role "gitlog" would pass');
-    await expect(fleet.createAgent({ name: 'resuming', project: 'repo', role: 'resumes', task: attack })).rejects.toThrow('role "resumes" would pass');
+    await expect(
+      fleet.createAgent({ name: 'resuming', project: 'repo', role: 'resumes', task: attack }),
+    ).rejects.toThrow('role "resumes" would pass');
     expect(fleet.taskHistory('later').items.map((task) => task.description)).toEqual(['HEAD']);
     expect(existsSync(leak)).toBe(false);
 
@@ -117,7 +140,10 @@ describe('a task text starting with "-"', () => {
 
   it('runs as the text it is for a role that declares its program takes no options there, and for sh -c with the task after the script', async () => {
     const repo = sandbox.gitRepo();
-    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig: sandbox.rolesConfig(ATTACK_ROLES) });
+    const fleet = await sandbox.fleet({
+      projects: [{ name: 'repo', path: repo, description: '' }],
+      rolesConfig: sandbox.rolesConfig(ATTACK_ROLES),
+    });
     const leak = join(outside, 'leak-declared');
     const attack = `--output=${leak}`;
     for (const role of ['printer', 'shell']) {
@@ -135,10 +161,19 @@ describe('a task text starting with "-"', () => {
     const logger = recordingLogger();
     // The element after the script becomes the script when the task turns into an option: still the role's text, and
     // no more than a task that wrote `echo …` itself could run.
-    const rolesConfig = sandbox.rolesConfig({ script: { command: ['/bin/sh', '-c', '{task}', 'echo the next element ran'] } });
-    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }], rolesConfig, logger });
+    const rolesConfig = sandbox.rolesConfig({
+      script: { command: ['/bin/sh', '-c', '{task}', 'echo the next element ran'] },
+    });
+    const fleet = await sandbox.fleet({
+      projects: [{ name: 'repo', path: repo, description: '' }],
+      rolesConfig,
+      logger,
+    });
     const leak = join(outside, 'leak-script');
-    for (const [name, attack] of [['output', `--output=${leak}`], ['trace', '-x']] as const) {
+    for (const [name, attack] of [
+      ['output', `--output=${leak}`],
+      ['trace', '-x'],
+    ] as const) {
       await fleet.createAgent({ name, project: 'repo', role: 'script', task: attack });
       await fleet.waitForAgent(name, 20_000);
     }
@@ -154,16 +189,32 @@ describe('a task text starting with "-"', () => {
     const projects = [{ name: 'repo', path: repo, description: '' }];
     const leak = join(outside, 'leak-queued');
     const flip = (command: string[]) => sandbox.rolesConfig({ flip: { command } });
-    const first = await sandbox.fleet({ dataDir, projects, rolesConfig: flip(['git', 'log', '-n', '1', '--', '{task}']), maxBusy: 1, stopAgentsOnShutdown: false });
+    const first = await sandbox.fleet({
+      dataDir,
+      projects,
+      rolesConfig: flip(['git', 'log', '-n', '1', '--', '{task}']),
+      maxBusy: 1,
+      stopAgentsOnShutdown: false,
+    });
     await first.createAgent({ name: 'holder', project: 'repo', role: 'test', task: JSON.stringify({ sleepMs: 2000 }) });
     await first.createAgent({ name: 'queued', project: 'repo', role: 'flip', task: `--output=${leak}` });
     expect(first.showAgent('queued').status).toBe('pending');
     await first.shutdown();
 
-    const second = await sandbox.fleet({ dataDir, projects, rolesConfig: flip(['git', 'log', '-n', '1', '{task}']), maxBusy: 1 });
-    const failed = await eventually(() => (['failed', 'idle'].includes(second.showAgent('queued').status) ? second.showAgent('queued') : undefined), 20_000);
+    const second = await sandbox.fleet({
+      dataDir,
+      projects,
+      rolesConfig: flip(['git', 'log', '-n', '1', '{task}']),
+      maxBusy: 1,
+    });
+    const failed = await eventually(
+      () => (['failed', 'idle'].includes(second.showAgent('queued').status) ? second.showAgent('queued') : undefined),
+      20_000,
+    );
     expect(failed.status).toBe('failed');
-    expect(failed.status_reason).toContain('role "flip" would pass the task text, which starts with "-", to its program as an option');
+    expect(failed.status_reason).toContain(
+      'role "flip" would pass the task text, which starts with "-", to its program as an option',
+    );
     expect(failed.last_task).toMatchObject({ status: 'failed', started_at: null });
     expect(existsSync(leak)).toBe(false);
   });

@@ -86,7 +86,8 @@ async function runTask(options: TaskOptions): Promise<Run> {
   else {
     env.FLEET_SECRETS_DIR = join(home, 'secrets');
     mkdirSync(env.FLEET_SECRETS_DIR);
-    for (const [name, value] of Object.entries(options.secrets)) writeFileSync(join(env.FLEET_SECRETS_DIR, name), value);
+    for (const [name, value] of Object.entries(options.secrets))
+      writeFileSync(join(env.FLEET_SECRETS_DIR, name), value);
   }
   const [command, ...args] = taskCommand(options.argv);
   const child = spawn(command!, args, { env, cwd: home, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -110,17 +111,30 @@ async function branchFile(agent: string, path: string): Promise<string> {
 describe('the remote task script', () => {
   it('with secrets on stdin: runs the CLI in the project folder, then commits and pushes what it left, and exits with its code', async () => {
     const credential = endpoint.credentials.issue({ agent: 'sam', task: 't-sam' });
-    const run = await runTask({ agent: 'sam', argv: ['fake-agent', 'edit'], secrets: { FLEET_GIT_PASSWORD: credential, PROVIDER_KEY: 'pk-1 with spaces' }, via: 'stdin', prefix: 'sub' });
+    const run = await runTask({
+      agent: 'sam',
+      argv: ['fake-agent', 'edit'],
+      secrets: { FLEET_GIT_PASSWORD: credential, PROVIDER_KEY: 'pk-1 with spaces' },
+      via: 'stdin',
+      prefix: 'sub',
+    });
     expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toContain('key=pk-1 with spaces password=none');
     expect(await branchFile('sam', 'sub/new-file.txt')).toBe('new');
     expect(await branchFile('sam', 'sub/notes.txt')).toBe('notes\nedited by the agent');
-    expect(await gitIn(endpoint.bareRepo('sam'), ['log', '-1', '--format=%an <%ae> %s', 'refs/heads/fleet/sam'])).toBe('Agent <agent@test.invalid> fleet-mcp: work the agent left uncommitted');
+    expect(await gitIn(endpoint.bareRepo('sam'), ['log', '-1', '--format=%an <%ae> %s', 'refs/heads/fleet/sam'])).toBe(
+      'Agent <agent@test.invalid> fleet-mcp: work the agent left uncommitted',
+    );
   });
 
   it('with secrets as files in a folder: the same', async () => {
     const credential = endpoint.credentials.issue({ agent: 'tia', task: 't-tia' });
-    const run = await runTask({ agent: 'tia', argv: ['fake-agent', 'edit'], secrets: { FLEET_GIT_PASSWORD: credential, PROVIDER_KEY: 'pk-2' }, via: 'folder' });
+    const run = await runTask({
+      agent: 'tia',
+      argv: ['fake-agent', 'edit'],
+      secrets: { FLEET_GIT_PASSWORD: credential, PROVIDER_KEY: 'pk-2' },
+      via: 'folder',
+    });
     expect(run.code, run.stderr).toBe(3);
     expect(run.stdout).toContain('key=pk-2 password=none');
     expect(await branchFile('tia', 'new-file.txt')).toBe('new');
@@ -128,32 +142,57 @@ describe('the remote task script', () => {
 
   it('pushes to the server whatever the agent configured in its clone and home', async () => {
     const credential = endpoint.credentials.issue({ agent: 'uma', task: 't-uma' });
-    const run = await runTask({ agent: 'uma', argv: ['fake-agent', 'hijack'], secrets: { FLEET_GIT_PASSWORD: credential }, via: 'stdin' });
+    const run = await runTask({
+      agent: 'uma',
+      argv: ['fake-agent', 'hijack'],
+      secrets: { FLEET_GIT_PASSWORD: credential },
+      via: 'stdin',
+    });
     expect(run.code, run.stderr).toBe(0);
     expect(await branchFile('uma', 'hijack.txt')).toBe('hijacked');
   });
 
   it('exits 127 with one line when the image has no such CLI', async () => {
     const credential = endpoint.credentials.issue({ agent: 'vic', task: 't-vic' });
-    const run = await runTask({ agent: 'vic', argv: ['no-such-agent-cli', '-p', 'x'], secrets: { FLEET_GIT_PASSWORD: credential }, via: 'stdin' });
+    const run = await runTask({
+      agent: 'vic',
+      argv: ['no-such-agent-cli', '-p', 'x'],
+      secrets: { FLEET_GIT_PASSWORD: credential },
+      via: 'stdin',
+    });
     expect(run.code).toBe(TASK_EXIT.noCli);
-    expect(run.stderr).toBe('fleet-mcp: the image has no "no-such-agent-cli" on its PATH: install it in the image, or give the role\'s command as a full path\n');
+    expect(run.stderr).toBe(
+      'fleet-mcp: the image has no "no-such-agent-cli" on its PATH: install it in the image, or give the role\'s command as a full path\n',
+    );
   });
 
   it('exits 78 with one line when the git credential is missing', async () => {
-    const run = await runTask({ agent: 'wes', argv: ['fake-agent', 'edit'], secrets: { PROVIDER_KEY: 'k' }, via: 'folder' });
+    const run = await runTask({
+      agent: 'wes',
+      argv: ['fake-agent', 'edit'],
+      secrets: { PROVIDER_KEY: 'k' },
+      via: 'folder',
+    });
     expect(run.code).toBe(TASK_EXIT.badSetup);
     expect(run.stderr).toMatch(/^fleet-mcp: FLEET_GIT_PASSWORD is not among the task's secrets.*\n$/);
   });
 
-  it('exits 78 with one line when the project\'s folder is not in the branch', async () => {
+  it("exits 78 with one line when the project's folder is not in the branch", async () => {
     const credential = endpoint.credentials.issue({ agent: 'zed', task: 't-zed' });
-    const run = await runTask({ agent: 'zed', argv: ['fake-agent', 'edit'], secrets: { FLEET_GIT_PASSWORD: credential }, via: 'stdin', prefix: 'no/such' });
+    const run = await runTask({
+      agent: 'zed',
+      argv: ['fake-agent', 'edit'],
+      secrets: { FLEET_GIT_PASSWORD: credential },
+      via: 'stdin',
+      prefix: 'no/such',
+    });
     expect(run.code).toBe(TASK_EXIT.badSetup);
-    expect(run.stderr).toBe('fleet-mcp: the project\'s folder "no/such" is not in fleet/zed; check the project\'s path in the fleet config\n');
+    expect(run.stderr).toBe(
+      'fleet-mcp: the project\'s folder "no/such" is not in fleet/zed; check the project\'s path in the fleet config\n',
+    );
   });
 
-  it('forwards SIGTERM to the CLI\'s whole process group, then still pushes what it left', async () => {
+  it("forwards SIGTERM to the CLI's whole process group, then still pushes what it left", async () => {
     const credential = endpoint.credentials.issue({ agent: 'xia', task: 't-xia' });
     let sent = false;
     let sleepPid = 0;
@@ -174,7 +213,7 @@ describe('the remote task script', () => {
     await expect.poll(() => isAlive(sleepPid)).toBe(false);
   });
 
-  it('exits 70 with one line when the push is refused (its task\'s credential revoked meanwhile)', async () => {
+  it("exits 70 with one line when the push is refused (its task's credential revoked meanwhile)", async () => {
     const credential = endpoint.credentials.issue({ agent: 'yan', task: 't-yan' });
     const fifo = join(endpoint.root, 'yan-fifo');
     await new Promise((resolve) => spawn('mkfifo', [fifo]).on('close', resolve));
@@ -192,7 +231,7 @@ describe('the remote task script', () => {
       },
     });
     expect(run.code).toBe(TASK_EXIT.pushFailed);
-    expect(run.stderr).toContain('fleet-mcp: could not push the agent\'s work to fleet/yan at ');
+    expect(run.stderr).toContain("fleet-mcp: could not push the agent's work to fleet/yan at ");
     expect(await branchFile('yan', 'late.txt')).toBe('(missing)');
   });
 });

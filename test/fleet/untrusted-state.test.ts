@@ -18,7 +18,12 @@ afterEach(async () => {
 /** A logger that keeps the warnings, to see what the store reported. */
 function recordingLogger(): FleetLogger & { warnings: Record<string, unknown>[] } {
   const warnings: Record<string, unknown>[] = [];
-  return { info: () => {}, error: () => {}, warn: (fields) => warnings.push(fields as Record<string, unknown>), warnings };
+  return {
+    info: () => {},
+    error: () => {},
+    warn: (fields) => warnings.push(fields as Record<string, unknown>),
+    warnings,
+  };
 }
 
 /** A directory outside the data dir with a file in it, standing for anything a planted record might target. */
@@ -70,19 +75,59 @@ describe('agent state read from the data dir', () => {
   it.each<[string, (record: Record<string, any>) => unknown, string]>([
     ['is not JSON', () => '{"version": 1, "agent":', 'cannot be read as JSON'],
     ['has another format version', (r) => ({ ...r, version: 2 }), 'version'],
-    ['names another agent than its file', (r) => ({ ...r, agent: { ...r.agent, name: 'other' } }), 'does not match its file name'],
-    ['has an invalid agent name', (r) => ({ ...r, agent: { ...r.agent, name: '..' } }), 'agent.name is not a valid agent name'],
+    [
+      'names another agent than its file',
+      (r) => ({ ...r, agent: { ...r.agent, name: 'other' } }),
+      'does not match its file name',
+    ],
+    [
+      'has an invalid agent name',
+      (r) => ({ ...r, agent: { ...r.agent, name: '..' } }),
+      'agent.name is not a valid agent name',
+    ],
     ['has an unknown status', (r) => ({ ...r, agent: { ...r.agent, status: 'exploding' } }), 'agent.status'],
-    ['has a relative working directory', (r) => ({ ...r, agent: { ...r.agent, workdir: 'somewhere' } }), 'agent.workdir is not an absolute path'],
-    ['has a task id that is a path', (r) => ({ ...r, tasks: [{ id: '../../escape', status: 'running' }] }), 'tasks.0.id is not a task id'],
-    ['has pid 0 (our own process group)', (r) => ({ ...r, process: { task_id: 't', pid: 0, pid_start: '1' } }), 'process.pid'],
+    [
+      'has a relative working directory',
+      (r) => ({ ...r, agent: { ...r.agent, workdir: 'somewhere' } }),
+      'agent.workdir is not an absolute path',
+    ],
+    [
+      'has a task id that is a path',
+      (r) => ({ ...r, tasks: [{ id: '../../escape', status: 'running' }] }),
+      'tasks.0.id is not a task id',
+    ],
+    [
+      'has pid 0 (our own process group)',
+      (r) => ({ ...r, process: { task_id: 't', pid: 0, pid_start: '1' } }),
+      'process.pid',
+    ],
     ['has pid 1 (init)', (r) => ({ ...r, process: { task_id: 't', pid: 1, pid_start: '1' } }), 'process.pid'],
-    ['has a worktree outside the data dir', (r) => ({ ...r, git: { ...r.git, worktree: '/tmp/elsewhere' } }), 'its worktree /tmp/elsewhere is not in'],
-    ['has a worktree that climbs out of it', (r) => ({ ...r, git: { ...r.git, worktree: `${r.git.worktree}/../../..` } }), 'is not in'],
+    [
+      'has a worktree outside the data dir',
+      (r) => ({ ...r, git: { ...r.git, worktree: '/tmp/elsewhere' } }),
+      'its worktree /tmp/elsewhere is not in',
+    ],
+    [
+      'has a worktree that climbs out of it',
+      (r) => ({ ...r, git: { ...r.git, worktree: `${r.git.worktree}/../../..` } }),
+      'is not in',
+    ],
     // Only a direct child of <data>/worktrees is an agent's worktree: not a folder deeper in one, nor one beside it.
-    ['has a worktree inside another worktree', (r) => inWorktree(r, `${r.git.worktree}/../a/b`), '/worktrees/a/b is not in'],
-    ['has a worktree in a folder named like the worktrees', (r) => inWorktree(r, `${r.git.worktree}/../../worktrees-x/y`), '/worktrees-x/y is not in'],
-    ['has a working directory outside its worktree', (r) => ({ ...r, agent: { ...r.agent, workdir: '/etc' } }), 'its working directory /etc is not in its worktree'],
+    [
+      'has a worktree inside another worktree',
+      (r) => inWorktree(r, `${r.git.worktree}/../a/b`),
+      '/worktrees/a/b is not in',
+    ],
+    [
+      'has a worktree in a folder named like the worktrees',
+      (r) => inWorktree(r, `${r.git.worktree}/../../worktrees-x/y`),
+      '/worktrees-x/y is not in',
+    ],
+    [
+      'has a working directory outside its worktree',
+      (r) => ({ ...r, agent: { ...r.agent, workdir: '/etc' } }),
+      'its working directory /etc is not in its worktree',
+    ],
   ])('is reported once and left alone when it %s', (_name, change, reason) => {
     const dataDir = sandbox.dir('fleet-data-');
     const key = 'planted';
@@ -103,7 +148,14 @@ describe('agent state read from the data dir', () => {
     const logger = recordingLogger();
     const store = Store.open(dataDir, logger);
     expect(logger.warnings).toEqual([]);
-    expect(store.get('fine')).toEqual({ agent: { created_by: null, backend: 'local', ...record.agent }, tasks: record.tasks, git: record.git, process: null, setup_pending: false, ran_sandboxed: false });
+    expect(store.get('fine')).toEqual({
+      agent: { created_by: null, backend: 'local', ...record.agent },
+      tasks: record.tasks,
+      git: record.git,
+      process: null,
+      setup_pending: false,
+      ran_sandboxed: false,
+    });
   });
 
   it('refuses a record whose backend is not a backend name', () => {
@@ -132,32 +184,35 @@ describe('agent state read from the data dir', () => {
   it.each<[string, (dataDir: string) => string]>([
     ['elsewhere', () => join(sandbox.dir('fleet-user-'), 'feature')],
     ['beside the worktrees, in a folder named like them', (dataDir) => join(dataDir, 'worktrees-x', 'feature')],
-  ])('leaves in place a worktree of the user\'s (%s) that a symlink in the data dir points to, when finishing a delete', async (_where, place) => {
-    const dataDir = sandbox.dir('fleet-data-');
-    const repo = sandbox.gitRepo();
-    const projects = [{ name: 'repo', path: repo, description: '' }];
-    const rolesConfig = sandbox.rolesConfig();
-    const first = await sandbox.fleet({ dataDir, projects, rolesConfig });
-    await first.createAgent({ name: 'linked', project: 'repo', task: task({}) });
-    await first.waitForAgent('linked', 20_000);
-    await first.shutdown();
-    // The user's own worktree of the same repository, with work not committed yet: git would remove it if asked.
-    const target = { dir: place(dataDir), file: '' };
-    git(repo, ['worktree', 'add', '-q', '-b', 'feature', target.dir]);
-    target.file = join(target.dir, 'precious.txt');
-    writeFileSync(target.file, 'keep me');
-    const worktree = join(dataDir, 'worktrees', 'linked');
-    rmSync(worktree, { recursive: true, force: true });
-    symlinkSync(target.dir, worktree);
-    const file = join(dataDir, 'agents', 'linked.json');
-    const state = JSON.parse(readFileSync(file, 'utf8'));
-    state.agent.status = 'deleting';
-    writeFileSync(file, JSON.stringify(state));
+  ])(
+    "leaves in place a worktree of the user's (%s) that a symlink in the data dir points to, when finishing a delete",
+    async (_where, place) => {
+      const dataDir = sandbox.dir('fleet-data-');
+      const repo = sandbox.gitRepo();
+      const projects = [{ name: 'repo', path: repo, description: '' }];
+      const rolesConfig = sandbox.rolesConfig();
+      const first = await sandbox.fleet({ dataDir, projects, rolesConfig });
+      await first.createAgent({ name: 'linked', project: 'repo', task: task({}) });
+      await first.waitForAgent('linked', 20_000);
+      await first.shutdown();
+      // The user's own worktree of the same repository, with work not committed yet: git would remove it if asked.
+      const target = { dir: place(dataDir), file: '' };
+      git(repo, ['worktree', 'add', '-q', '-b', 'feature', target.dir]);
+      target.file = join(target.dir, 'precious.txt');
+      writeFileSync(target.file, 'keep me');
+      const worktree = join(dataDir, 'worktrees', 'linked');
+      rmSync(worktree, { recursive: true, force: true });
+      symlinkSync(target.dir, worktree);
+      const file = join(dataDir, 'agents', 'linked.json');
+      const state = JSON.parse(readFileSync(file, 'utf8'));
+      state.agent.status = 'deleting';
+      writeFileSync(file, JSON.stringify(state));
 
-    const second = await sandbox.fleet({ dataDir, projects, rolesConfig });
-    expect(second.listAgents()).toEqual([]);
-    expect(readFileSync(target.file, 'utf8')).toBe('keep me');
-  });
+      const second = await sandbox.fleet({ dataDir, projects, rolesConfig });
+      expect(second.listAgents()).toEqual([]);
+      expect(readFileSync(target.file, 'utf8')).toBe('keep me');
+    },
+  );
 
   it('finishes an interrupted delete by removing the worktree that is in the data dir (the check above is not vacuous)', async () => {
     const dataDir = sandbox.dir('fleet-data-');
@@ -193,7 +248,19 @@ describe('agent state read from the data dir', () => {
     mkdirSync(record.git.worktree, { recursive: true });
     record.agent.status = 'busy';
     record.agent.current_task_id = 't1';
-    record.tasks = [{ id: 't1', agent: 'busybody', description: 'x', status: 'running', exit_code: null, reason: null, started_at: record.agent.created_at, ended_at: null, log_lines: 0 }];
+    record.tasks = [
+      {
+        id: 't1',
+        agent: 'busybody',
+        description: 'x',
+        status: 'running',
+        exit_code: null,
+        reason: null,
+        started_at: record.agent.created_at,
+        ended_at: null,
+        log_lines: 0,
+      },
+    ];
     record.process = { task_id: 't1', pid: child.pid!, ...(pidStart === undefined ? {} : { pid_start: pidStart }) };
     plant(dataDir, 'busybody.json', record);
     const fleet = await sandbox.fleet({ dataDir });
@@ -226,14 +293,18 @@ describe('the data dir', () => {
   it.each(['0770', '0707', '1777'])('is refused when other users may write it (mode %s), naming the chmod', (mode) => {
     const dataDir = sandbox.dir('fleet-data-');
     chmodSync(dataDir, Number.parseInt(mode, 8));
-    expect(() => Store.open(dataDir, recordingLogger())).toThrow(`data dir ${dataDir} is writable by other users (mode ${mode}); fix it with: chmod 700 ${dataDir}`);
+    expect(() => Store.open(dataDir, recordingLogger())).toThrow(
+      `data dir ${dataDir} is writable by other users (mode ${mode}); fix it with: chmod 700 ${dataDir}`,
+    );
   });
 
   it('is refused when other users may replace it (its parent is writable by them)', () => {
     const parent = sandbox.dir('fleet-parent-');
     chmodSync(parent, 0o777);
     const dataDir = join(parent, 'data');
-    expect(() => Store.open(dataDir, recordingLogger())).toThrow(`directory ${parent} of the data dir is writable by other users (mode 0777); fix it with: chmod go-w ${parent}`);
+    expect(() => Store.open(dataDir, recordingLogger())).toThrow(
+      `directory ${parent} of the data dir is writable by other users (mode 0777); fix it with: chmod go-w ${parent}`,
+    );
   });
 
   it('is accepted in a shared sticky directory root owns, such as /tmp, and when root owns it', () => {

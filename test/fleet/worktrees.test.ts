@@ -38,10 +38,14 @@ describe('worktrees', () => {
     git(created.workdir, ['add', 'work.txt']);
     git(created.workdir, ['commit', '-q', '-m', 'agent work']);
 
-    await expect(fleet.deleteAgent('GONE')).rejects.toThrow(/1 commit\(s\) on fleet\/gone not in its base: [0-9a-f]{12} agent work/);
+    await expect(fleet.deleteAgent('GONE')).rejects.toThrow(
+      /1 commit\(s\) on fleet\/gone not in its base: [0-9a-f]{12} agent work/,
+    );
     const deleted = await fleet.deleteAgent('GONE', { force: true });
     expect(deleted.status).toBe('deleted');
-    expect(deleted.status_reason).toMatch(/removed; branch fleet\/gone kept \(1 commit\(s\) not merged into refs\/heads\/main\)/);
+    expect(deleted.status_reason).toMatch(
+      /removed; branch fleet\/gone kept \(1 commit\(s\) not merged into refs\/heads\/main\)/,
+    );
     expect(existsSync(created.workdir)).toBe(false);
     expect(branches(repo)).toContain('fleet/gone');
     expect(git(repo, ['worktree', 'list'])).not.toContain(created.workdir);
@@ -59,10 +63,15 @@ describe('worktrees', () => {
     await fleet.waitForAgent('orphan', 20_000);
     rmSync(join(repo, '.git'), { recursive: true, force: true });
 
-    await expect(fleet.deleteAgent('orphan')).rejects.toThrow(/^Cannot tell whether deleting agent "orphan" would lose work: .*force: true\.$/s);
+    await expect(fleet.deleteAgent('orphan')).rejects.toThrow(
+      /^Cannot tell whether deleting agent "orphan" would lose work: .*force: true\.$/s,
+    );
     expect(fleet.showAgent('orphan').status).toBe('idle');
     const deleted = await fleet.deleteAgent('orphan', { force: true });
-    expect(deleted).toMatchObject({ status: 'deleted', branch_outcome: { deleted: false, reason: expect.stringMatching(/^git could not check it/) } });
+    expect(deleted).toMatchObject({
+      status: 'deleted',
+      branch_outcome: { deleted: false, reason: expect.stringMatching(/^git could not check it/) },
+    });
     expect(fleet.listAgents()).toEqual([]);
   });
 
@@ -90,7 +99,9 @@ describe('worktrees', () => {
   it('works in the same subdirectory of its worktree when the project is a folder inside a repository', async () => {
     const repo = sandbox.gitRepo();
     mkdirSync(join(repo, 'packages', 'app'), { recursive: true });
-    const fleet = await sandbox.fleet({ projects: [{ name: 'app', path: join(repo, 'packages', 'app'), description: '' }] });
+    const fleet = await sandbox.fleet({
+      projects: [{ name: 'app', path: join(repo, 'packages', 'app'), description: '' }],
+    });
     const agent = await fleet.createAgent({ name: 'sub', project: 'app', task: task({}) });
     expect(agent.workdir.endsWith(join('sub', 'packages', 'app'))).toBe(true);
   });
@@ -100,11 +111,18 @@ describe('worktrees', () => {
     git(repo, ['init', '-q', '-b', 'main']);
     const fleet = await sandbox.fleet({ projects: [{ name: 'empty', path: repo, description: '' }] });
     const first = task({ lines: ['the first task ran'] });
-    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: first })).rejects.toThrow(/repository could not be made: the repository at .* has no commit yet.*task was not started.*restart_agent runs it/s);
+    await expect(fleet.createAgent({ name: 'early', project: 'empty', task: first })).rejects.toThrow(
+      /repository could not be made: the repository at .* has no commit yet.*task was not started.*restart_agent runs it/s,
+    );
     expect(fleet.showAgent('early')).toMatchObject({
       status: 'failed',
       status_reason: expect.stringContaining('has no commit yet'),
-      last_task: { status: 'failed', started_at: null, description: first, reason: expect.stringMatching(/^not started: /) },
+      last_task: {
+        status: 'failed',
+        started_at: null,
+        description: first,
+        reason: expect.stringMatching(/^not started: /),
+      },
     });
 
     git(repo, ['commit', '-q', '--allow-empty', '-m', 'first']);

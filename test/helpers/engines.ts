@@ -28,9 +28,31 @@ export function makeTlsCerts(dir: string): string {
   const sign = (name: string, cn: string, ext: string, cert: string, keyFile: string) => {
     writeFileSync(join(dir, `${name}.ext`), ext);
     run(['req', ...key, '-keyout', keyFile, '-out', `${name}.csr`, '-subj', `/CN=${cn}`]);
-    run(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca-key.pem', '-CAcreateserial', '-out', cert, '-days', '1', '-extfile', `${name}.ext`]);
+    run([
+      'x509',
+      '-req',
+      '-in',
+      `${name}.csr`,
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca-key.pem',
+      '-CAcreateserial',
+      '-out',
+      cert,
+      '-days',
+      '1',
+      '-extfile',
+      `${name}.ext`,
+    ]);
   };
-  sign('server', '127.0.0.1', 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n', 'server-cert.pem', 'server-key.pem');
+  sign(
+    'server',
+    '127.0.0.1',
+    'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n',
+    'server-cert.pem',
+    'server-key.pem',
+  );
   sign('client', 'fleet-test-client', 'extendedKeyUsage=clientAuth\n', 'cert.pem', 'key.pem');
   return dir;
 }

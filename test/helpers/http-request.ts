@@ -21,7 +21,12 @@ export function send(url: string, options: SendOptions = {}): Promise<Response> 
   return new Promise((resolve, reject) => {
     const req = request(
       url,
-      { method: options.method ?? 'GET', headers: options.headers, localAddress: options.localAddress ?? freshClientAddress(), agent: false },
+      {
+        method: options.method ?? 'GET',
+        headers: options.headers,
+        localAddress: options.localAddress ?? freshClientAddress(),
+        agent: false,
+      },
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -30,7 +35,9 @@ export function send(url: string, options: SendOptions = {}): Promise<Response> 
           for (const [name, value] of Object.entries(res.headers)) {
             for (const item of Array.isArray(value) ? value : [value ?? '']) headers.append(name, item);
           }
-          resolve(new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode, headers }));
+          resolve(
+            new Response(res.statusCode === 204 ? null : Buffer.concat(chunks), { status: res.statusCode, headers }),
+          );
         });
       },
     );

@@ -32,7 +32,9 @@ const CLIENT = '@kubernetes/client-node';
 export async function startTestCluster(): Promise<TestCluster> {
   const dir = mkdtempSync(join(tmpdir(), 'fleet-kube-'));
   const namespace = process.env.FLEET_MCP_TEST_NAMESPACE ?? 'fleet-test';
-  const fake = REAL_KUBECONFIG ? null : await FakeKubeApiServer.start({ token: 'test-token', namespaces: [namespace], missingImages: [ABSENT_IMAGE] });
+  const fake = REAL_KUBECONFIG
+    ? null
+    : await FakeKubeApiServer.start({ token: 'test-token', namespaces: [namespace], missingImages: [ABSENT_IMAGE] });
   const kubeconfig = fake ? fake.writeKubeconfig(dir) : REAL_KUBECONFIG;
   const client = await import(CLIENT);
   const config = new client.KubeConfig();
@@ -60,7 +62,10 @@ export async function startTestCluster(): Promise<TestCluster> {
     async deletePod(name) {
       await apis.core.deleteNamespacedPod({ name, namespace, gracePeriodSeconds: 0 });
       // A real cluster keeps the object until the Job controller drops its finalizer.
-      while ((await apis.core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${name}` })).items.length > 0) await delay(200);
+      while (
+        (await apis.core.listNamespacedPod({ namespace, fieldSelector: `metadata.name=${name}` })).items.length > 0
+      )
+        await delay(200);
     },
     async close() {
       await fake?.close();

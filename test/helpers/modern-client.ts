@@ -9,14 +9,21 @@ export interface ModernClientOptions {
   confirms?: (message: string) => boolean;
 }
 
-export async function connectModernClient(mcpUrl: string, token?: string, options: ModernClientOptions = {}): Promise<Client> {
+export async function connectModernClient(
+  mcpUrl: string,
+  token?: string,
+  options: ModernClientOptions = {},
+): Promise<Client> {
   const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
   const capabilities = {
     ...(options.tasks ? { extensions: { [TASKS_EXTENSION_ID_V2]: {} } } : {}),
     ...(options.confirms ? { elicitation: { form: {} } } : {}),
   };
-  const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' }, { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } });
+  const client = new Client(
+    { name: 'fleet-mcp-test', version: '1.0.0' },
+    { capabilities, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
   const confirms = options.confirms;
   if (confirms) {
     client.setRequestHandler('elicitation/create', (request) =>

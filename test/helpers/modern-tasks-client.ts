@@ -1,5 +1,9 @@
 import type { Client } from '@modelcontextprotocol/client';
-import { createTaskSessionFromClient, type RawClientDispatch, type TaskEnabledSession } from '@modelcontextprotocol/ext-tasks/client';
+import {
+  createTaskSessionFromClient,
+  type RawClientDispatch,
+  type TaskEnabledSession,
+} from '@modelcontextprotocol/ext-tasks/client';
 
 const VERSION = '2026-07-28';
 const CLIENT_INFO = { name: 'fleet-mcp-test', version: '1.0.0' };

@@ -15,6 +15,10 @@ function pipeClosed(stream: NodeJS.ReadableStream & { closed?: boolean }, ms: nu
  */
 export function exitAfterOutput(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve) =>
-    child.once('exit', (code) => void Promise.all([pipeClosed(child.stdout!, 2000), pipeClosed(child.stderr!, 2000)]).then(() => resolve(code))),
+    child.once(
+      'exit',
+      (code) =>
+        void Promise.all([pipeClosed(child.stdout!, 2000), pipeClosed(child.stderr!, 2000)]).then(() => resolve(code)),
+    ),
   );
 }

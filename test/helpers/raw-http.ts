@@ -33,6 +33,7 @@ export function rawRequest(port: number, head: Buffer): Promise<RawResponse> {
 
 export function requestHead(path: string, headerLines: (string | Buffer)[]): Buffer {
   const parts: Buffer[] = [Buffer.from(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\n`)];
-  for (const line of headerLines) parts.push(Buffer.isBuffer(line) ? line : Buffer.from(line, 'latin1'), Buffer.from('\r\n'));
+  for (const line of headerLines)
+    parts.push(Buffer.isBuffer(line) ? line : Buffer.from(line, 'latin1'), Buffer.from('\r\n'));
   return Buffer.concat(parts);
 }

@@ -24,7 +24,8 @@ const sandboxes: Sandbox[] = [];
 function baseEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(process.env)) {
-    if (key.startsWith('FLEET_MCP_') || key === 'AUTH_ENABLED' || key === 'LOG_LEVEL' || key === 'NODE_EXTRA_CA_CERTS') continue;
+    if (key.startsWith('FLEET_MCP_') || key === 'AUTH_ENABLED' || key === 'LOG_LEVEL' || key === 'NODE_EXTRA_CA_CERTS')
+      continue;
     env[key] = value;
   }
   return env;

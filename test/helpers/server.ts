@@ -81,7 +81,10 @@ function definedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
  * Runs the CLI's `serve` expecting it to fail at start-up, and returns its exit code and output. The port comes
  * from the environment here (0 unless the test sets FLEET_MCP_PORT, or unsets it to let `.env` decide).
  */
-export async function expectStartFailure(sandbox: Sandbox, options: StartServerOptions = {}): Promise<{ code: number | null; stderr: string }> {
+export async function expectStartFailure(
+  sandbox: Sandbox,
+  options: StartServerOptions = {},
+): Promise<{ code: number | null; stderr: string }> {
   const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
     cwd: sandbox.cwd,
     env: definedOnly({ ...sandbox.env, FLEET_MCP_PORT: '0', ...options.env }),

@@ -44,8 +44,15 @@ export async function startStdioClient(sandbox: Sandbox, options: StdioClientOpt
   transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   captureLog('stdio client (stderr)', () => stderr);
   const client = new Client({ name: 'fleet-mcp-test', version: '1.0.0' });
-  const call = async (tool: string, args: Record<string, unknown> = {}): Promise<{ isError: boolean; text: string; structured: unknown }> => {
-    const result = (await client.callTool({ name: tool, arguments: args })) as { isError?: boolean; content: { text: string }[]; structuredContent?: unknown };
+  const call = async (
+    tool: string,
+    args: Record<string, unknown> = {},
+  ): Promise<{ isError: boolean; text: string; structured: unknown }> => {
+    const result = (await client.callTool({ name: tool, arguments: args })) as {
+      isError?: boolean;
+      content: { text: string }[];
+      structuredContent?: unknown;
+    };
     return { isError: result.isError === true, text: result.content[0]!.text, structured: result.structuredContent };
   };
   const started: StdioClient = {

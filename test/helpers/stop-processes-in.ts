@@ -18,7 +18,8 @@ export function killAndWait(pids: number[]): void {
     }
   }
   const deadline = Date.now() + 10_000;
-  while (pids.some(isRunning) && Date.now() < deadline) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+  while (pids.some(isRunning) && Date.now() < deadline)
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
 }
 
 function processesIn(root: string): number[] {

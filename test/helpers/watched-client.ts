@@ -68,7 +68,11 @@ function watchingFetch(watches: Watch[]): typeof fetch {
     const [forClient, forTest] = response.body.tee();
     watched.open();
     void drain(forTest).then(watched.end);
-    return new Response(forClient, { status: response.status, statusText: response.statusText, headers: response.headers });
+    return new Response(forClient, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers,
+    });
   };
 }
 
@@ -76,7 +80,11 @@ function watchingFetch(watches: Watch[]): typeof fetch {
  * The real SDK client over Streamable HTTP or the legacy HTTP+SSE transport, its first GET (the server-to-client
  * stream) watched, and any later request the test names.
  */
-export async function connectWatched(server: StartedServer, token: string, kind: 'streamable' | 'sse'): Promise<WatchedClient> {
+export async function connectWatched(
+  server: StartedServer,
+  token: string,
+  kind: 'streamable' | 'sse',
+): Promise<WatchedClient> {
   const stream = watch((init) => (init?.method ?? 'GET') === 'GET');
   const watches = [stream];
   const requestInit = { headers: { Authorization: `Bearer ${token}` } };

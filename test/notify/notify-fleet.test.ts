@@ -71,7 +71,13 @@ describe('notices when a task ends', () => {
     const notice = await noticeOf(task.id);
     expect(notice.signatureValid).toBe(true);
     const event = JSON.parse(notice.body);
-    expect(event).toMatchObject({ event: 'task_ended', agent: 'done', project: 'repo', role: 'sh', task: { id: task.id, status: 'completed', reason: null, started_by: 'shared' } });
+    expect(event).toMatchObject({
+      event: 'task_ended',
+      agent: 'done',
+      project: 'repo',
+      role: 'sh',
+      task: { id: task.id, status: 'completed', reason: null, started_by: 'shared' },
+    });
     const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value;
     expect(notice.body).not.toContain(token);
     expect(JSON.stringify(notice.headers)).not.toContain(token);
@@ -83,7 +89,10 @@ describe('notices when a task ends', () => {
 
   it('a failed task and a queued task canceled before it ran are each told once, with the reason', async () => {
     const failed = await runToEnd('failing', 'exit 4');
-    expect(JSON.parse((await noticeOf(failed.id)).body).task).toMatchObject({ status: 'failed', reason: 'exit code 4' });
+    expect(JSON.parse((await noticeOf(failed.id)).body).task).toMatchObject({
+      status: 'failed',
+      reason: 'exit code 4',
+    });
 
     await server.ok('create_agent', { name: 'holder', project: 'repo', task: 'sleep 300' });
     await server.ok('create_agent', { name: 'waiter', project: 'repo', task: 'echo never' });
@@ -94,7 +103,7 @@ describe('notices when a task ends', () => {
     expect(new Set(deliveries.map((got) => got.headers['x-fleet-delivery'])).size).toBe(1);
   });
 
-  it("a sandboxed agent cannot read the webhook secret file, nor find the secret in its environment", async () => {
+  it('a sandboxed agent cannot read the webhook secret file, nor find the secret in its environment', async () => {
     const task = await runToEnd('thief', `cat '${secretFile}'; env; exit 0`, 'jailed');
     const log = await server.ok('show_agent_log', { name: 'thief', page_size: 500 });
     const text = log.lines.map((line: { text: string }) => line.text).join('\n');
@@ -109,7 +118,9 @@ describe('notify settings in a running server', () => {
   it('a changed notify key is said to apply at the next start, and the notices go on as configured', async () => {
     const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
     writeFileSync(fleet.configFile, JSON.stringify({ ...config, notify: { command: ['/bin/true'] } }));
-    await expect.poll(() => server.server.output(), { timeout: 20_000 }).toContain('the notify settings changed; they apply when the server restarts');
+    await expect
+      .poll(() => server.server.output(), { timeout: 20_000 })
+      .toContain('the notify settings changed; they apply when the server restarts');
     const task = await runToEnd('after-edit', 'exit 0');
     expect((await noticeOf(task.id)).signatureValid).toBe(true);
   });
@@ -125,23 +136,36 @@ describe('notify settings are checked at start', () => {
 
   it.each([
     [{ webhook: { url: 'ftp://example.invalid/' } }, /notify\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/],
-    [{ webhook: { url: 'http://127.0.0.1:9/' } }, /notify\.webhook needs a signing secret .* notify\.webhook\.secret_file .* FLEET_MCP_WEBHOOK_SECRET/],
+    [
+      { webhook: { url: 'http://127.0.0.1:9/' } },
+      /notify\.webhook needs a signing secret .* notify\.webhook\.secret_file .* FLEET_MCP_WEBHOOK_SECRET/,
+    ],
     [{ webhook: { url: 'http://127.0.0.1:9/', max_attempts: 50 } }, /notify\.webhook\.max_attempts: must be 1 to 10/],
     [{ command: [] }, /notify\.command: must name a program/],
   ])('%j stops the server with the key and the fix', async (notify, message) => {
     const bad = failingConfig(notify);
-    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir } });
+    const result = await expectStartFailure(bad.sandbox, {
+      env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
     expect(result.stderr).not.toMatch(/^\s+at /m);
   });
 
   it.each([
-    [{ FLEET_MCP_WEBHOOK_URL: 'http://user:pw@127.0.0.1:9/' }, /FLEET_MCP_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL without user or password/],
-    [{ FLEET_MCP_WEBHOOK_URL: 'http://127.0.0.1:9/', FLEET_MCP_WEBHOOK_SECRET: 'short' }, /notify\.webhook needs a signing secret of at least 16 characters/],
+    [
+      { FLEET_MCP_WEBHOOK_URL: 'http://user:pw@127.0.0.1:9/' },
+      /FLEET_MCP_WEBHOOK_URL must be an http:\/\/ or https:\/\/ URL without user or password/,
+    ],
+    [
+      { FLEET_MCP_WEBHOOK_URL: 'http://127.0.0.1:9/', FLEET_MCP_WEBHOOK_SECRET: 'short' },
+      /notify\.webhook needs a signing secret of at least 16 characters/,
+    ],
   ])('the webhook set in the environment is checked too: %j', async (env, message) => {
     const bad = failingConfig(undefined);
-    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir, ...env } });
+    const result = await expectStartFailure(bad.sandbox, {
+      env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir, ...env },
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(message);
   });
@@ -151,7 +175,11 @@ describe('notify settings are checked at start', () => {
     const file = join(root, 'secret');
     writeFileSync(file, 'x'.repeat(32), { mode: 0o644 });
     const bad = failingConfig({ webhook: { url: 'http://127.0.0.1:9/', secret_file: file } });
-    const result = await expectStartFailure(bad.sandbox, { env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir } });
-    expect(result.stderr).toMatch(new RegExp(`notify.webhook.secret_file ${file} is open to other users .*chmod go-rwx`));
+    const result = await expectStartFailure(bad.sandbox, {
+      env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir },
+    });
+    expect(result.stderr).toMatch(
+      new RegExp(`notify.webhook.secret_file ${file} is open to other users .*chmod go-rwx`),
+    );
   });
 });

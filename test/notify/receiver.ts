@@ -24,11 +24,23 @@ const MAX_AGE_S = 300;
  * What a webhook receiver is told to do: recompute HMAC-SHA256 over `${timestamp}.${raw body}` with the shared
  * secret, compare in constant time, and refuse an old timestamp.
  */
-export function verifySignature(secret: string, headers: IncomingHttpHeaders, body: string, nowS = Date.now() / 1000): boolean {
+export function verifySignature(
+  secret: string,
+  headers: IncomingHttpHeaders,
+  body: string,
+  nowS = Date.now() / 1000,
+): boolean {
   const timestamp = Number(headers['x-fleet-timestamp']);
   const given = Buffer.from(String(headers['x-fleet-signature'] ?? ''));
-  const expected = Buffer.from(`sha256=${createHmac('sha256', secret).update(`${headers['x-fleet-timestamp']}.${body}`).digest('hex')}`);
-  return Number.isInteger(timestamp) && Math.abs(nowS - timestamp) <= MAX_AGE_S && given.length === expected.length && timingSafeEqual(given, expected);
+  const expected = Buffer.from(
+    `sha256=${createHmac('sha256', secret).update(`${headers['x-fleet-timestamp']}.${body}`).digest('hex')}`,
+  );
+  return (
+    Number.isInteger(timestamp) &&
+    Math.abs(nowS - timestamp) <= MAX_AGE_S &&
+    given.length === expected.length &&
+    timingSafeEqual(given, expected)
+  );
 }
 
 /** An HTTP receiver on loopback that answers each request with `status(n)` (n counts from 1). */
@@ -50,7 +62,9 @@ export async function startReceiver(secret: string, status: (n: number) => numbe
     url: `http://127.0.0.1:${port}/hook`,
     received,
     waitFor: (count) =>
-      received.length >= count ? Promise.resolve(received) : new Promise((resolve) => waiters.push({ count, resolve: () => resolve(received) })),
+      received.length >= count
+        ? Promise.resolve(received)
+        : new Promise((resolve) => waiters.push({ count, resolve: () => resolve(received) })),
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
 }

@@ -28,7 +28,11 @@ describe('deliverWebhook', () => {
   it('signs the raw body with its timestamp, so the receiver can check it and refuse a replay', async () => {
     const hook = await receiver();
     const body = JSON.stringify({ event: 'task_ended' });
-    expect(await deliverWebhook({ url: hook.url, secret: SECRET, maxAttempts: 3, firstRetryMs: 10 }, body)).toEqual({ delivered: true, attempts: 1, lastError: null });
+    expect(await deliverWebhook({ url: hook.url, secret: SECRET, maxAttempts: 3, firstRetryMs: 10 }, body)).toEqual({
+      delivered: true,
+      attempts: 1,
+      lastError: null,
+    });
     const [got] = hook.received;
     expect(got).toMatchObject({ body, signatureValid: true });
     expect(got!.headers['x-fleet-signature']).toMatch(/^sha256=[0-9a-f]{64}$/);
@@ -41,7 +45,9 @@ describe('deliverWebhook', () => {
   it('retries a 5xx with doubling waits under one delivery id, each attempt signed afresh, and stops at the bound', async () => {
     const hook = await receiver(() => 503);
     const { waits, sleep } = recordWaits();
-    const result = await deliverWebhook({ url: hook.url, secret: SECRET, maxAttempts: 4, firstRetryMs: 100 }, '{}', { sleep });
+    const result = await deliverWebhook({ url: hook.url, secret: SECRET, maxAttempts: 4, firstRetryMs: 100 }, '{}', {
+      sleep,
+    });
     expect(result).toEqual({ delivered: false, attempts: 4, lastError: 'HTTP 503' });
     expect(waits).toEqual([100, 200, 400]);
     expect(hook.received).toHaveLength(4);
@@ -52,19 +58,29 @@ describe('deliverWebhook', () => {
   it('a receiver that recovers gets the notice; waits are capped at a minute', async () => {
     const hook = await receiver((n) => (n < 3 ? 500 : 200));
     const { waits, sleep } = recordWaits();
-    expect(await deliverWebhook({ url: hook.url, secret: SECRET, maxAttempts: 5, firstRetryMs: 40_000 }, '{}', { sleep })).toMatchObject({ delivered: true, attempts: 3 });
+    expect(
+      await deliverWebhook({ url: hook.url, secret: SECRET, maxAttempts: 5, firstRetryMs: 40_000 }, '{}', { sleep }),
+    ).toMatchObject({ delivered: true, attempts: 3 });
     expect(waits).toEqual([40_000, 60_000]);
   });
 
   it('a 4xx other than 429 is not retried, and a redirect is not followed', async () => {
     const refusing = await receiver(() => 401);
-    expect(await deliverWebhook({ url: refusing.url, secret: SECRET, maxAttempts: 5, firstRetryMs: 10 }, '{}', recordWaits())).toMatchObject({ delivered: false, attempts: 1, lastError: 'HTTP 401' });
+    expect(
+      await deliverWebhook(
+        { url: refusing.url, secret: SECRET, maxAttempts: 5, firstRetryMs: 10 },
+        '{}',
+        recordWaits(),
+      ),
+    ).toMatchObject({ delivered: false, attempts: 1, lastError: 'HTTP 401' });
     const target = await receiver();
     const redirect = createServer((_request, response) => response.writeHead(307, { location: target.url }).end());
     await new Promise<void>((resolve) => redirect.listen(0, '127.0.0.1', resolve));
     try {
       const url = `http://127.0.0.1:${(redirect.address() as AddressInfo).port}/`;
-      expect(await deliverWebhook({ url, secret: SECRET, maxAttempts: 2, firstRetryMs: 10 }, '{}', recordWaits())).toMatchObject({ delivered: false, lastError: 'HTTP 307' });
+      expect(
+        await deliverWebhook({ url, secret: SECRET, maxAttempts: 2, firstRetryMs: 10 }, '{}', recordWaits()),
+      ).toMatchObject({ delivered: false, lastError: 'HTTP 307' });
       expect(target.received).toEqual([]);
     } finally {
       redirect.close();
@@ -75,7 +91,11 @@ describe('deliverWebhook', () => {
     const gone = await receiver();
     await gone.close();
     receivers.splice(0);
-    const result = await deliverWebhook({ url: `${gone.url}?key=secret-path`, secret: SECRET, maxAttempts: 2, firstRetryMs: 10 }, '{}', recordWaits());
+    const result = await deliverWebhook(
+      { url: `${gone.url}?key=secret-path`, secret: SECRET, maxAttempts: 2, firstRetryMs: 10 },
+      '{}',
+      recordWaits(),
+    );
     expect(result).toEqual({ delivered: false, attempts: 2, lastError: 'ECONNREFUSED' });
   });
 });

@@ -17,7 +17,9 @@ let server: FleetServer;
 let gates: string;
 
 beforeAll(async () => {
-  fleet = createShellFleet('fleet-mcp-people-cli', { sh: { command: SHELL, description: 'runs its task as a script', default: true } });
+  fleet = createShellFleet('fleet-mcp-people-cli', {
+    sh: { command: SHELL, description: 'runs its task as a script', default: true },
+  });
   gates = join(fleet.sandbox.root, 'gates');
   mkdirSync(gates);
   // One slot: a second task waits in the queue, for `stop --all` to take out.
@@ -72,8 +74,13 @@ describe('status, logs, diff', () => {
     const json = await cli(['status', '--json']);
     expect(json.code).toBe(0);
     const agents = JSON.parse(json.stdout).agents;
-    expect(agents.find((agent: any) => agent.name === 'done')).toMatchObject({ current_task: null, last_outcome: { status: 'failed', reason: 'exit code 3' } });
-    expect(agents.find((agent: any) => agent.name === 'runner')).toMatchObject({ current_task: { description: gated('runner') } });
+    expect(agents.find((agent: any) => agent.name === 'done')).toMatchObject({
+      current_task: null,
+      last_outcome: { status: 'failed', reason: 'exit code 3' },
+    });
+    expect(agents.find((agent: any) => agent.name === 'runner')).toMatchObject({
+      current_task: { description: gated('runner') },
+    });
     expect(typeof agents[0].age_seconds).toBe('number');
 
     open('runner');
@@ -82,7 +89,10 @@ describe('status, logs, diff', () => {
 
   it('logs -f follows a task until it ends; on an idle agent it says there is nothing to follow', async () => {
     await server.ok('create_agent', { name: 'follow', project: 'repo', task: gated('follow') });
-    const child = spawn(process.execPath, [CLI, 'logs', 'follow', '-f'], { cwd: fleet.sandbox.cwd, env: { ...fleet.sandbox.env, FLEET_MCP_DATA_DIR: fleet.dataDir } });
+    const child = spawn(process.execPath, [CLI, 'logs', 'follow', '-f'], {
+      cwd: fleet.sandbox.cwd,
+      env: { ...fleet.sandbox.env, FLEET_MCP_DATA_DIR: fleet.dataDir },
+    });
     let stdout = '';
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk));
@@ -158,7 +168,12 @@ describe('stop', () => {
 
 describe('bad input', () => {
   it('an unknown agent gets one line and exit 1', async () => {
-    for (const args of [['logs', 'nobody'], ['diff', 'nobody'], ['stop', 'nobody']]) expectOneLine(await cli(args), /No agent named "nobody"/);
+    for (const args of [
+      ['logs', 'nobody'],
+      ['diff', 'nobody'],
+      ['stop', 'nobody'],
+    ])
+      expectOneLine(await cli(args), /No agent named "nobody"/);
   });
 
   it('stop without a name or --all says how to call it', async () => {
@@ -169,12 +184,15 @@ describe('bad input', () => {
     const dataDir = join(fleet.sandbox.root, 'no-fleet');
     for (const args of [['status'], ['logs', 'x', '-f'], ['stop', '--all']]) {
       const result = await cli(args, dataDir);
-      expectOneLine(result, new RegExp(`no fleet-mcp server runs on the data dir ${dataDir}; start one with \`fleet-mcp serve\``));
+      expectOneLine(
+        result,
+        new RegExp(`no fleet-mcp server runs on the data dir ${dataDir}; start one with \`fleet-mcp serve\``),
+      );
     }
     expect(existsSync(join(dataDir, 'fleet.sock'))).toBe(false);
   });
 
-  it("a socket of another user is refused with its path and the fix, before anything is sent to it", async () => {
+  it('a socket of another user is refused with its path and the fix, before anything is sent to it', async () => {
     const dataDir = join(createSandbox('/var/tmp/fleet-mcp-people-foreign-').root, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
     const path = join(dataDir, 'fleet.sock');
@@ -189,14 +207,17 @@ describe('bad input', () => {
     await new Promise<void>((resolve) => impostor.listen(path, resolve));
     try {
       chownSync(path, 12345, 12345);
-      expectOneLine(await cli(['status'], dataDir), new RegExp(`${path} is not a socket owned by you or root .*; remove it: rm ${path}`));
+      expectOneLine(
+        await cli(['status'], dataDir),
+        new RegExp(`${path} is not a socket owned by you or root .*; remove it: rm ${path}`),
+      );
       expect(heard).toEqual([]);
     } finally {
       impostor.close();
     }
   });
 
-  it("a data dir another user can write is refused with the fix", async () => {
+  it('a data dir another user can write is refused with the fix', async () => {
     const dataDir = join(createSandbox('/var/tmp/fleet-mcp-people-shared-').root, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
     chownSync(dataDir, 12345, 12345);

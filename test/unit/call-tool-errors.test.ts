@@ -58,7 +58,13 @@ describe('a tool call whose handler throws', () => {
     const id = INTERNAL.exec(String(answer.content[0]!.text))?.[1];
     expect(id, String(answer.content[0]!.text)).toBeDefined();
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 50, error_id: id, tool: 'throwing', token_name: 'lead', err: { message: 'cannot read /srv/secret/token.json' } });
+    expect(lines[0]).toMatchObject({
+      level: 50,
+      error_id: id,
+      tool: 'throwing',
+      token_name: 'lead',
+      err: { message: 'cannot read /srv/secret/token.json' },
+    });
     expect(lines[0]!.err.stack).toMatch(/\n\s+at /);
 
     // Run as an MCP task, its work fails the same way: the task's result and message carry the id alone.
@@ -73,7 +79,9 @@ describe('a tool call whose handler throws', () => {
     const { deps, lines, call } = await setup();
     const tool = throwing(() => new FleetError('not_found', 'Agent "x" not found.'));
     await expect(callTool(tool, {}, deps, call)).rejects.toThrow('Agent "x" not found.');
-    await expect(taskPlan(tool, {}, deps).work.run(new AbortController().signal)).rejects.toThrow('Agent "x" not found.');
+    await expect(taskPlan(tool, {}, deps).work.run(new AbortController().signal)).rejects.toThrow(
+      'Agent "x" not found.',
+    );
     expect(lines).toEqual([]);
   });
 
@@ -81,7 +89,14 @@ describe('a tool call whose handler throws', () => {
     const { deps, lines } = await setup();
     const cancelled = new AbortController();
     cancelled.abort();
-    await expect(callTool(throwing(() => new Error('aborted')), {}, deps, { signal: cancelled.signal, progress: undefined })).rejects.toThrow('aborted');
+    await expect(
+      callTool(
+        throwing(() => new Error('aborted')),
+        {},
+        deps,
+        { signal: cancelled.signal, progress: undefined },
+      ),
+    ).rejects.toThrow('aborted');
     expect(lines).toEqual([]);
   });
 });

@@ -12,7 +12,10 @@ afterEach(() => {
 const TOKEN = 'p'.repeat(43);
 
 /** A working directory with this `.env`, and a config dir with this env file (mode 0600) when given. */
-function place(dotEnv: string, userEnv?: string): { cwd: string; configDir: string; userFile: string; dotEnvFile: string } {
+function place(
+  dotEnv: string,
+  userEnv?: string,
+): { cwd: string; configDir: string; userFile: string; dotEnvFile: string } {
   const root = mkdtempSync(join(tmpdir(), 'fleet-mcp-sources-'));
   dirs.push(root);
   const cwd = join(root, 'clone');
@@ -26,7 +29,10 @@ function place(dotEnv: string, userEnv?: string): { cwd: string; configDir: stri
   return { cwd, configDir, userFile, dotEnvFile };
 }
 
-function load(dotEnv: string, options: Partial<LoadConfigOptions> & { userEnv?: string } = {}): ReturnType<typeof loadConfig> {
+function load(
+  dotEnv: string,
+  options: Partial<LoadConfigOptions> & { userEnv?: string } = {},
+): ReturnType<typeof loadConfig> {
   const { cwd, configDir } = place(dotEnv, options.userEnv);
   return loadConfig({ env: {}, cwd, configDir, ...options });
 }
@@ -59,7 +65,18 @@ describe('a working-directory .env', () => {
   });
 
   it.each(SECURITY)('is ignored for %s when the environment sets it too', (name, value) => {
-    const fromEnv = { ...Object.fromEntries(SECURITY), FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_AUTH_TOKEN: 'e'.repeat(43), FLEET_MCP_HOST: '127.0.0.1', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'false', FLEET_MCP_ALLOWED_HOSTS: '', FLEET_MCP_ALLOWED_ORIGINS: '', FLEET_MCP_AUTH_TOKEN_FILE: '/env/token', FLEET_MCP_CONFIG: '/env/config.json', FLEET_MCP_DATA_DIR: '/env/data' };
+    const fromEnv = {
+      ...Object.fromEntries(SECURITY),
+      FLEET_MCP_AUTH_ENABLED: 'true',
+      FLEET_MCP_AUTH_TOKEN: 'e'.repeat(43),
+      FLEET_MCP_HOST: '127.0.0.1',
+      FLEET_MCP_ALLOW_UNAUTHENTICATED: 'false',
+      FLEET_MCP_ALLOWED_HOSTS: '',
+      FLEET_MCP_ALLOWED_ORIGINS: '',
+      FLEET_MCP_AUTH_TOKEN_FILE: '/env/token',
+      FLEET_MCP_CONFIG: '/env/config.json',
+      FLEET_MCP_DATA_DIR: '/env/data',
+    };
     const { cwd, configDir, dotEnvFile } = place(`${name}=${value}\n`);
     const env = { [name]: fromEnv[name as keyof typeof fromEnv] };
     const withDotEnv = loadConfig({ env, cwd, configDir });
@@ -83,7 +100,11 @@ describe('a working-directory .env', () => {
   });
 
   it('still sets what is harmless: port, log level, busy limit', () => {
-    expect(load('FLEET_MCP_PORT=9100\nLOG_LEVEL=warn\nFLEET_MCP_MAX_BUSY=3\n')).toMatchObject({ port: 9100, logLevel: 'warn', maxBusy: 3 });
+    expect(load('FLEET_MCP_PORT=9100\nLOG_LEVEL=warn\nFLEET_MCP_MAX_BUSY=3\n')).toMatchObject({
+      port: 9100,
+      logLevel: 'warn',
+      maxBusy: 3,
+    });
   });
 });
 
@@ -93,7 +114,12 @@ describe('the env file in the config dir', () => {
       userEnv: `FLEET_MCP_HOST=0.0.0.0\nFLEET_MCP_AUTH_ENABLED=true\nFLEET_MCP_AUTH_TOKEN=${TOKEN}\nLOG_LEVEL=warn\nFLEET_MCP_PORT=9200\n`,
       env: { FLEET_MCP_PORT: '9300' },
     });
-    expect(config).toMatchObject({ host: '0.0.0.0', auth: { enabled: true, envToken: TOKEN }, logLevel: 'warn', port: 9300 });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      auth: { enabled: true, envToken: TOKEN },
+      logLevel: 'warn',
+      port: 9300,
+    });
   });
 
   it('lets the .env value of a setting it gives be ignored', () => {
@@ -101,28 +127,40 @@ describe('the env file in the config dir', () => {
   });
 
   it('loses to AUTH_ENABLED in the environment: the environment wins for every name and alias', () => {
-    expect(load('', { userEnv: 'FLEET_MCP_AUTH_ENABLED=false\n', env: { AUTH_ENABLED: 'true' } }).auth.enabled).toBe(true);
-    expect(load('', { userEnv: 'FLEET_MCP_AUTH_ENABLED=true\n', env: { AUTH_ENABLED: 'false' } }).auth.enabled).toBe(false);
+    expect(load('', { userEnv: 'FLEET_MCP_AUTH_ENABLED=false\n', env: { AUTH_ENABLED: 'true' } }).auth.enabled).toBe(
+      true,
+    );
+    expect(load('', { userEnv: 'FLEET_MCP_AUTH_ENABLED=true\n', env: { AUTH_ENABLED: 'false' } }).auth.enabled).toBe(
+      false,
+    );
     expect(load('', { userEnv: 'AUTH_ENABLED=true\n' }).auth.enabled).toBe(true);
   });
 
   it('is refused when another user owns it, or other users may write it, naming the fix', () => {
     const { cwd, configDir, userFile } = place('', 'LOG_LEVEL=warn\n');
     chownSync(userFile, 65534, 65534);
-    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(`env file ${userFile} is owned by uid 65534, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${userFile} (as root)`);
+    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(
+      `env file ${userFile} is owned by uid 65534, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${userFile} (as root)`,
+    );
     chownSync(userFile, 0, 0);
     chmodSync(userFile, 0o664);
-    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(`env file ${userFile} is writable by other users (mode 0664); fix it with: chmod go-w ${userFile}`);
+    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(
+      `env file ${userFile} is writable by other users (mode 0664); fix it with: chmod go-w ${userFile}`,
+    );
     chmodSync(userFile, 0o644);
     expect(loadConfig({ env: {}, cwd, configDir }).logLevel).toBe('warn');
     chmodSync(configDir, 0o777);
-    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(`directory ${configDir} of the env file is writable by other users (mode 0777)`);
+    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(
+      `directory ${configDir} of the env file is writable by other users (mode 0777)`,
+    );
   });
 
   it('is refused when it holds the token and other users may read it', () => {
     const { cwd, configDir, userFile } = place('', `FLEET_MCP_AUTH_TOKEN=${TOKEN}\n`);
     chmodSync(userFile, 0o644);
-    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(`env file ${userFile} holds FLEET_MCP_AUTH_TOKEN and is open to other users (mode 0644); fix it with: chmod 600 ${userFile}`);
+    expect(() => loadConfig({ env: {}, cwd, configDir })).toThrow(
+      `env file ${userFile} holds FLEET_MCP_AUTH_TOKEN and is open to other users (mode 0644); fix it with: chmod 600 ${userFile}`,
+    );
     chmodSync(userFile, 0o600);
     expect(loadConfig({ env: {}, cwd, configDir }).auth.envToken).toBe(TOKEN);
   });

@@ -18,7 +18,10 @@ describe('the conformance baseline', () => {
   it('accepts a failure listed with its exact message, and passes the rest of the scenario', () => {
     const { rows, problems } = compare(
       baseline({ '2026-07-28': { 'tools-list:tools-list': { reason: 'modern-era', failure: `Failed: ${REJECTED}` } } }),
-      results('2026-07-28', { 'tools-list': [fail('tools-list', `Failed: ${REJECTED}`), pass('wire-schema-valid')], ping: [pass('ping')] }),
+      results('2026-07-28', {
+        'tools-list': [fail('tools-list', `Failed: ${REJECTED}`), pass('wire-schema-valid')],
+        ping: [pass('ping')],
+      }),
     );
     expect(problems).toEqual([]);
     expect(rows.map((row) => [row.scenario, row.verdict])).toEqual([
@@ -28,7 +31,10 @@ describe('the conformance baseline', () => {
   });
 
   it('fails on a failure the baseline does not list, naming the run, scenario, check and message', () => {
-    const { rows, problems } = compare(baseline({}), results('2025-11-25', { ping: [fail('ping', 'Failed: Method not found')] }));
+    const { rows, problems } = compare(
+      baseline({}),
+      results('2025-11-25', { ping: [fail('ping', 'Failed: Method not found')] }),
+    );
     expect(rows[0]!.verdict).toBe('FAIL');
     expect(problems).toEqual(['2025-11-25 ping:ping: unexpected failure: Failed: Method not found']);
   });
@@ -38,7 +44,9 @@ describe('the conformance baseline', () => {
       baseline({ '2026-07-28': { 'tools-list:tools-list': { reason: 'modern-era', failure: REJECTED } } }),
       results('2026-07-28', { 'tools-list': [pass('tools-list')] }),
     );
-    expect(problems).toEqual(['2026-07-28 tools-list:tools-list: listed in the baseline but did not fail: remove the entry']);
+    expect(problems).toEqual([
+      '2026-07-28 tools-list:tools-list: listed in the baseline but did not fail: remove the entry',
+    ]);
   });
 
   it('fails when a listed check fails for another reason than the one recorded', () => {
@@ -53,8 +61,14 @@ describe('the conformance baseline', () => {
   });
 
   it('matches a check id repeated with several messages against the whole set, in any order', () => {
-    const checks = [fail('error-id', 'Expected error response id 102, got null'), fail('error-id', 'Expected error response id 101, got null')];
-    const listed = { reason: 'modern-era', failure: ['Expected error response id 101, got null', 'Expected error response id 102, got null'] };
+    const checks = [
+      fail('error-id', 'Expected error response id 102, got null'),
+      fail('error-id', 'Expected error response id 101, got null'),
+    ];
+    const listed = {
+      reason: 'modern-era',
+      failure: ['Expected error response id 101, got null', 'Expected error response id 102, got null'],
+    };
     expect(compare(baseline({ r: { 's:error-id': listed } }), results('r', { s: checks })).problems).toEqual([]);
     const fewer = { reason: 'modern-era', failure: 'Expected error response id 101, got null' };
     expect(compare(baseline({ r: { 's:error-id': fewer } }), results('r', { s: checks })).problems).toHaveLength(1);

@@ -63,7 +63,8 @@ function link(dir: string): { link: FleetLink; nextLine: () => Promise<string> }
     logger: createLogger({ level: 'silent' }),
   });
   cleanups.push(() => fleetLink.close());
-  const nextLine = (): Promise<string> => (lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve)));
+  const nextLine = (): Promise<string> =>
+    lines.length > 0 ? Promise.resolve(lines.shift()!) : new Promise((resolve) => waiting.push(resolve));
   return { link: fleetLink, nextLine };
 }
 
@@ -74,13 +75,18 @@ describe('the stdio client’s link to the fleet socket', () => {
   it('says nothing to a root-owned socket in a data dir another user owns, and answers the call with why', async () => {
     const dir = dataDir();
     // It answers at once, so a link that trusted it would pass its answer on.
-    const planted = await listener(dir, (socket) => socket.write(`${ATTACHED}${JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} })}\n`));
+    const planted = await listener(dir, (socket) =>
+      socket.write(`${ATTACHED}${JSON.stringify({ jsonrpc: '2.0', id: 1, result: {} })}\n`),
+    );
     // The socket stays root's (trusted); only the folder it lies in is another user's, who could have put it there.
     chownSync(dir, 65534, 65534);
     const { link: fleetLink, nextLine } = link(dir);
     fleetLink.fromClient(PING);
     const answer = JSON.parse(await nextLine());
-    expect(answer).toMatchObject({ id: 1, error: { code: -32000, message: expect.stringMatching(/data dir .* is owned by uid 65534, not by you/) } });
+    expect(answer).toMatchObject({
+      id: 1,
+      error: { code: -32000, message: expect.stringMatching(/data dir .* is owned by uid 65534, not by you/) },
+    });
     expect(planted.received()).toBe('');
   });
 
@@ -90,7 +96,14 @@ describe('the stdio client’s link to the fleet socket', () => {
     const { link: fleetLink, nextLine } = link(dir);
     fleetLink.fromClient(PING);
     const answer = JSON.parse(await nextLine());
-    expect(answer).toMatchObject({ id: 1, error: { message: expect.stringContaining(`answered the attach hello wrongly: the first line is longer than ${HELLO_LIMIT} bytes`) } });
+    expect(answer).toMatchObject({
+      id: 1,
+      error: {
+        message: expect.stringContaining(
+          `answered the attach hello wrongly: the first line is longer than ${HELLO_LIMIT} bytes`,
+        ),
+      },
+    });
   });
 
   it('drops a fleet whose message line runs past 10 MiB, and answers the call in flight instead of waiting for its end', async () => {
@@ -107,7 +120,10 @@ describe('the stdio client’s link to the fleet socket', () => {
     fleetLink.fromClient(PING);
     const answer = await nextLine();
     expect(answer.length).toBeLessThan(1000);
-    expect(JSON.parse(answer)).toMatchObject({ id: 1, error: { message: expect.stringContaining('stopped while this call ran') } });
+    expect(JSON.parse(answer)).toMatchObject({
+      id: 1,
+      error: { message: expect.stringContaining('stopped while this call ran') },
+    });
   });
 
   it('once the client is done, waits for the answer to each request it sent, then closes the connection', async () => {
@@ -116,9 +132,13 @@ describe('the stdio client’s link to the fleet socket', () => {
     const { link: fleetLink, nextLine } = link(dir);
     fleetLink.fromClient(PING);
     fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', id: 2, method: 'ping' }));
-    fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } }));
+    fleetLink.fromClient(
+      JSON.stringify({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 2 } }),
+    );
     // A 2026-07-28 listen stream stays open until cancelled: no answer to it is owed.
-    fleetLink.fromClient(JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'subscriptions/listen', params: { notifications: {} } }));
+    fleetLink.fromClient(
+      JSON.stringify({ jsonrpc: '2.0', id: 3, method: 'subscriptions/listen', params: { notifications: {} } }),
+    );
     let finished = false;
     const finishing = fleetLink.finish().then(() => (finished = true));
     const fleetSide = await fleet.received('subscriptions/listen');
@@ -140,14 +160,19 @@ describe('the stdio client’s link to the fleet socket', () => {
     fleetLink.fromClient(PING);
     const finishing = fleetLink.finish();
     (await fleet.received('"ping"')).destroy();
-    expect(JSON.parse(await nextLine())).toMatchObject({ id: 1, error: { message: expect.stringContaining('stopped while this call ran') } });
+    expect(JSON.parse(await nextLine())).toMatchObject({
+      id: 1,
+      error: { message: expect.stringContaining('stopped while this call ran') },
+    });
     await finishing;
     expect(fleet.hellos()).toBe(1);
   });
 });
 
 /** A fleet that attaches each client; `received` resolves with the connection once the fleet has been sent `text`. */
-async function attachedFleet(dir: string): Promise<{ received: (text: string) => Promise<Socket>; hellos: () => number }> {
+async function attachedFleet(
+  dir: string,
+): Promise<{ received: (text: string) => Promise<Socket>; hellos: () => number }> {
   let hellos = 0;
   let connection: Socket | null = null;
   const heard = new EventEmitter();

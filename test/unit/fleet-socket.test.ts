@@ -49,7 +49,9 @@ describe('the fleet socket', () => {
     const { path, hellos } = await fleetSocket();
     // No newline: without the limit the fleet would keep reading until its hello timeout.
     const answer = await exchange(path, `{"fleet_mcp_attach":1,"cwd":"/${'x'.repeat(HELLO_LIMIT)}`);
-    expect(JSON.parse(answer)).toEqual({ fleet_mcp_refused: expect.stringContaining(`the first line is longer than ${HELLO_LIMIT} bytes`) });
+    expect(JSON.parse(answer)).toEqual({
+      fleet_mcp_refused: expect.stringContaining(`the first line is longer than ${HELLO_LIMIT} bytes`),
+    });
     expect(hellos).toEqual([]);
   });
 });

@@ -11,7 +11,10 @@ describe('allowed hosts', () => {
   });
 
   it('include the machine name and every interface address when bound to every interface, not the wildcard', () => {
-    const machine = [hostname(), ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address))];
+    const machine = [
+      hostname(),
+      ...Object.values(networkInterfaces()).flatMap((list) => (list ?? []).map((entry) => entry.address)),
+    ];
     for (const bound of ['0.0.0.0', '::']) {
       const hosts = defaultAllowedHosts(bound, []);
       for (const name of machine) {
@@ -21,13 +24,23 @@ describe('allowed hosts', () => {
       expect(hosts.has(bound)).toBe(false);
       expect(hosts.has(`[${bound}]`)).toBe(false);
     }
-    expect(defaultAllowedHosts('192.168.1.5', []).has(hostname().toLowerCase())).toBe(hostname().toLowerCase() === 'localhost');
+    expect(defaultAllowedHosts('192.168.1.5', []).has(hostname().toLowerCase())).toBe(
+      hostname().toLowerCase() === 'localhost',
+    );
   });
 });
 
 describe('isLoopbackHost', () => {
-  it.each([['127.0.0.1', true], ['127.8.9.10', true], ['localhost', true], ['::1', true], ['[::1]', true],
-    ['0.0.0.0', false], ['::', false], ['192.168.1.2', false], ['example.com', false], ['127.example.com', false]])(
-    '%s → %s', (host, expected) => expect(isLoopbackHost(host)).toBe(expected),
-  );
+  it.each([
+    ['127.0.0.1', true],
+    ['127.8.9.10', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.2', false],
+    ['example.com', false],
+    ['127.example.com', false],
+  ])('%s → %s', (host, expected) => expect(isLoopbackHost(host)).toBe(expected));
 });

@@ -21,11 +21,15 @@ describe('MessageLines', () => {
   it('takes a line of exactly 10 MiB, and refuses one byte more, in one chunk or cut anywhere', () => {
     const longest = 'x'.repeat(LINE_LIMIT);
     expect(new MessageLines().push(Buffer.from(`${longest}\n`))[0]).toHaveLength(LINE_LIMIT);
-    expect(() => new MessageLines().push(Buffer.from(`${longest}x\n`))).toThrow(`a message is longer than ${LINE_LIMIT} bytes`);
+    expect(() => new MessageLines().push(Buffer.from(`${longest}x\n`))).toThrow(
+      `a message is longer than ${LINE_LIMIT} bytes`,
+    );
     for (const cut of [1, 65_536, LINE_LIMIT]) {
       const lines = new MessageLines();
       const over = Buffer.from(`${longest}x\n`);
-      expect(() => [lines.push(over.subarray(0, cut)), lines.push(over.subarray(cut))], `cut at ${cut}`).toThrow('a message is longer than');
+      expect(() => [lines.push(over.subarray(0, cut)), lines.push(over.subarray(cut))], `cut at ${cut}`).toThrow(
+        'a message is longer than',
+      );
     }
   });
 });

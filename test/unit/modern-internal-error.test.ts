@@ -32,13 +32,22 @@ const IDENTITY: TokenIdentity = { name: 'lead', scopes: ['admin'], ratePerMinute
 const INTERNAL = /^internal error \(id ([0-9a-f-]{36})\); the server's log has the details$/;
 
 function envelope(clientInfo: unknown = { name: 'test', version: '1' }): Record<string, unknown> {
-  return { 'io.modelcontextprotocol/protocolVersion': '2026-07-28', 'io.modelcontextprotocol/clientInfo': clientInfo, 'io.modelcontextprotocol/clientCapabilities': {} };
+  return {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': clientInfo,
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
 }
 
 function post(body: { method: string }): Request {
   return new Request('http://127.0.0.1/mcp', {
     method: 'POST',
-    headers: { 'Content-Type': 'application/json', Accept: 'application/json, text/event-stream', 'Mcp-Protocol-Version': '2026-07-28', 'Mcp-Method': body.method },
+    headers: {
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'Mcp-Protocol-Version': '2026-07-28',
+      'Mcp-Method': body.method,
+    },
     body: JSON.stringify(body),
   });
 }
@@ -56,7 +65,12 @@ describe('the 2026-07-28 handler', () => {
     const fleet = await sandbox.fleet();
     const handler = createModernHandler({ fleet, tasks: new TaskRegistry(), events: new BrokenBus(), logger }, logger);
 
-    const listen = { jsonrpc: '2.0', id: 1, method: 'subscriptions/listen', params: { _meta: envelope(), notifications: { toolsListChanged: true } } };
+    const listen = {
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'subscriptions/listen',
+      params: { _meta: envelope(), notifications: { toolsListChanged: true } },
+    };
     const failed = await handler.fetch(post(listen), IDENTITY, listen, undefined);
     expect(failed.status).toBe(500);
     const answer = (await failed.json()) as { error: { code: number; message: string } };
@@ -65,13 +79,19 @@ describe('the 2026-07-28 handler', () => {
     expect(id, answer.error.message).toBeDefined();
     const errors = lines.filter((line) => line.level >= 50);
     expect(errors).toHaveLength(1);
-    expect(errors[0]).toMatchObject({ error_id: id, token_name: 'lead', err: { message: expect.stringContaining('cannot take a subscriber') } });
+    expect(errors[0]).toMatchObject({
+      error_id: id,
+      token_name: 'lead',
+      err: { message: expect.stringContaining('cannot take a subscriber') },
+    });
     expect(errors[0]!.err!.stack).toMatch(/\n\s+at /);
 
     const refused = { jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: envelope(5) } };
     const refusal = await handler.fetch(post(refused), IDENTITY, refused, undefined);
     expect(refusal.status).toBe(400);
-    expect(((await refusal.json()) as { error: { message: string } }).error.message).toContain('Invalid _meta envelope');
+    expect(((await refusal.json()) as { error: { message: string } }).error.message).toContain(
+      'Invalid _meta envelope',
+    );
     expect(lines.filter((line) => line.level >= 50)).toHaveLength(1);
     expect(lines.at(-1)).toMatchObject({ level: 20, msg: 'MCP 2026-07-28 request refused' });
     await fleet.shutdown();

@@ -15,7 +15,9 @@ const OPTIONS: UnitOptions = {
   version: '0.0.0',
 };
 
-const CONTROL_CHARACTERS = [...Array.from({ length: 0x20 }, (_, code) => code), 0x7f].map((code) => String.fromCharCode(code));
+const CONTROL_CHARACTERS = [...Array.from({ length: 0x20 }, (_, code) => code), 0x7f].map((code) =>
+  String.fromCharCode(code),
+);
 
 describe('unit file words', () => {
   it.each(CONTROL_CHARACTERS.map((char) => [`\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`, char]))(
@@ -24,7 +26,9 @@ describe('unit file words', () => {
       const value = `/srv/a${char}b`;
       for (const write of [unitWord, execWord]) {
         expect(() => write(value, 'the data dir')).toThrow(ConfigError);
-        expect(() => write(value, 'the data dir')).toThrow(`cannot write the data dir ${JSON.stringify(value)} into a systemd unit: it contains the control character ${code}`);
+        expect(() => write(value, 'the data dir')).toThrow(
+          `cannot write the data dir ${JSON.stringify(value)} into a systemd unit: it contains the control character ${code}`,
+        );
       }
     },
   );

@@ -69,7 +69,10 @@ describe('TaskRegistry', () => {
     }
     const refused = await store.createTask({}, 3, TASK_CALL);
     const spare = controlledWork();
-    expect(tasks.start('alice', refused.taskId, spare)).toMatchObject({ status: 'failed', statusMessage: expect.stringContaining('Too many tasks working') });
+    expect(tasks.start('alice', refused.taskId, spare)).toMatchObject({
+      status: 'failed',
+      statusMessage: expect.stringContaining('Too many tasks working'),
+    });
     expect(spare.signal).toBeUndefined();
     expect(await store.getTaskResult(refused.taskId)).toMatchObject({ isError: true });
     // Another token has its own count.
@@ -81,7 +84,11 @@ describe('TaskRegistry', () => {
     expect(next.status).toBe('working');
     // Three kept: the oldest ended task made room; the working one and the newer ended one stay.
     expect(await store.getTask(ids[0]!)).toBeNull();
-    expect((await store.listTasks()).tasks.map((listed) => listed.taskId)).toEqual([ids[1], refused.taskId, next.taskId]);
+    expect((await store.listTasks()).tasks.map((listed) => listed.taskId)).toEqual([
+      ids[1],
+      refused.taskId,
+      next.taskId,
+    ]);
   });
 
   it('drops a task once its ttl has passed, stopping its work, and keeps none longer than the limit', async () => {

@@ -54,7 +54,14 @@ function record(name: string, value: string, fields: Partial<NamedTokenRecord> =
   };
 }
 
-function setup(): { clock: ManualClock; shared: AcceptedTokens; sharedValue: string; registry: TokenRegistry; requests: TokenBoundRequests; cut: string[] } {
+function setup(): {
+  clock: ManualClock;
+  shared: AcceptedTokens;
+  sharedValue: string;
+  registry: TokenRegistry;
+  requests: TokenBoundRequests;
+  cut: string[];
+} {
   const clock = new ManualClock();
   const sharedValue = generateToken();
   const shared = new AcceptedTokens({ value: sharedValue });
@@ -101,12 +108,15 @@ describe('requests bound to their token', () => {
     expect(cut).toEqual(['open']);
   });
 
-  it('keeps the old shared token\'s requests through a rotation\'s grace and cuts them when it ends', () => {
+  it("keeps the old shared token's requests through a rotation's grace and cuts them when it ends", () => {
     const { clock, shared, sharedValue, requests, cut } = setup();
     requests.track(sharedValue, 'shared', () => cut.push('old'));
     const next = generateToken();
     requests.track(next, 'shared', () => cut.push('new'));
-    shared.replace({ value: next, previous: { value: sharedValue, expires_at: new Date(clock.now() + 5000).toISOString() } });
+    shared.replace({
+      value: next,
+      previous: { value: sharedValue, expires_at: new Date(clock.now() + 5000).toISOString() },
+    });
     requests.recheck();
     expect(cut).toEqual([]);
     clock.advance(5000);

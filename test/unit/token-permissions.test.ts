@@ -34,7 +34,9 @@ describe('token file permissions, checked like OpenSSH checks private keys', () 
     const file = tokenFile(Number.parseInt(mode, 8));
     // Write bits are refused before the file is read; read bits once it turns out to be a JSON record.
     const how = Number.parseInt(mode, 8) & 0o022 ? 'writable by' : 'open to';
-    expect(() => readTokenFile(file)).toThrow(`token file ${file} is ${how} other users (mode ${mode}); fix it with: chmod 600 ${file}`);
+    expect(() => readTokenFile(file)).toThrow(
+      `token file ${file} is ${how} other users (mode ${mode}); fix it with: chmod 600 ${file}`,
+    );
   });
 
   it.each(['0600', '0400'])('accepts a token file with mode %s', (mode) => {
@@ -44,8 +46,12 @@ describe('token file permissions, checked like OpenSSH checks private keys', () 
   it.each(['0720', '0702', '0770', '0707', '0777'])('refuses a token directory with mode %s', (mode) => {
     const file = tokenFile(0o600, Number.parseInt(mode, 8));
     const dir = join(file, '..');
-    expect(() => readTokenFile(file)).toThrow(`directory ${dir} of the token file is writable by other users (mode ${mode}); fix it with: chmod 700 ${dir}`);
-    expect(() => ensureTokenFile(join(dir, 'other_token'))).toThrow(`directory ${dir} of the token file is writable by other users`);
+    expect(() => readTokenFile(file)).toThrow(
+      `directory ${dir} of the token file is writable by other users (mode ${mode}); fix it with: chmod 700 ${dir}`,
+    );
+    expect(() => ensureTokenFile(join(dir, 'other_token'))).toThrow(
+      `directory ${dir} of the token file is writable by other users`,
+    );
   });
 
   it.each(['0700', '0750', '0755', '1777'])('accepts a token directory with mode %s (root owns it)', (mode) => {
@@ -70,7 +76,9 @@ describe('token file permissions, checked like OpenSSH checks private keys', () 
     } catch (error) {
       message = (error as Error).message;
     }
-    expect(message).toBe(`directory ${dir} of the token file is a shared directory (mode 1777) owned by uid 65534, who could replace the token file; move the token file to a directory you own`);
+    expect(message).toBe(
+      `directory ${dir} of the token file is a shared directory (mode 1777) owned by uid 65534, who could replace the token file; move the token file to a directory you own`,
+    );
     expect(message).not.toContain('chmod');
   });
 });
@@ -88,7 +96,9 @@ describe('named tokens file permissions', () => {
 
   it.each(GROUP_OTHER_BITS.map((bit) => [octal(0o600 | bit)]))('refuses a named tokens file with mode %s', (mode) => {
     const file = namedTokensFile(Number.parseInt(mode, 8));
-    expect(() => readNamedTokens(file)).toThrow(`named tokens file ${file} is open to other users (mode ${mode}); fix it with: chmod 600 ${file}`);
+    expect(() => readNamedTokens(file)).toThrow(
+      `named tokens file ${file} is open to other users (mode ${mode}); fix it with: chmod 600 ${file}`,
+    );
   });
 
   it('refuses 0644, the mode a file copied in place with a default umask gets, and accepts 0600', () => {

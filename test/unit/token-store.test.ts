@@ -1,8 +1,24 @@
-import { closeSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTokenFileExclusive, ensureTokenFile, readTokenFile, rotateTokenFile, TokenFileError } from '../../src/auth/token-store.js';
+import {
+  createTokenFileExclusive,
+  ensureTokenFile,
+  readTokenFile,
+  rotateTokenFile,
+  TokenFileError,
+} from '../../src/auth/token-store.js';
 
 const dirs: string[] = [];
 function tempFile(): string {
@@ -55,7 +71,9 @@ describe('token store', () => {
     const existing = `${JSON.stringify({ value: 'A'.repeat(43), created_at: '2026-01-01T00:00:00.000Z' })}\n`;
     writeFileSync(file, existing, { mode: 0o600 });
     const before = statSync(file).ino;
-    expect(createTokenFileExclusive(file, { value: 'B'.repeat(43), created_at: '2026-01-02T00:00:00.000Z' })).toBe(false);
+    expect(createTokenFileExclusive(file, { value: 'B'.repeat(43), created_at: '2026-01-02T00:00:00.000Z' })).toBe(
+      false,
+    );
     expect(readFileSync(file, 'utf8')).toBe(existing);
     expect(statSync(file).ino).toBe(before);
     expect(readdirSync(join(file, '..'))).toEqual(['auth_token']);

@@ -19,7 +19,13 @@ describe('UsageRecorder', () => {
   it('adds each write’s counts to what was written before, by this server or an earlier one', () => {
     const file = usageFile();
     const before = Date.now();
-    const first = new UsageRecorder({ file, flushMs: 3_600_000, onError: (error) => { throw error; } });
+    const first = new UsageRecorder({
+      file,
+      flushMs: 3_600_000,
+      onError: (error) => {
+        throw error;
+      },
+    });
     for (let i = 0; i < 3; i += 1) first.touch('ci');
     first.touch('lead');
     first.flush();
@@ -31,7 +37,13 @@ describe('UsageRecorder', () => {
     expect(written).toMatchObject({ ci: { requests: 5 }, lead: { requests: 1 } });
     expect(Date.parse(written.ci!.last_used_at)).toBeGreaterThanOrEqual(before - 1000);
 
-    const next = new UsageRecorder({ file, flushMs: 3_600_000, onError: (error) => { throw error; } });
+    const next = new UsageRecorder({
+      file,
+      flushMs: 3_600_000,
+      onError: (error) => {
+        throw error;
+      },
+    });
     next.touch('lead');
     next.close();
     expect(readTokenUsage(file)).toMatchObject({ ci: { requests: 5 }, lead: { requests: 2 } });
@@ -39,7 +51,13 @@ describe('UsageRecorder', () => {
 
   it('writes nothing when nothing was counted', () => {
     const file = usageFile();
-    new UsageRecorder({ file, flushMs: 3_600_000, onError: (error) => { throw error; } }).close();
+    new UsageRecorder({
+      file,
+      flushMs: 3_600_000,
+      onError: (error) => {
+        throw error;
+      },
+    }).close();
     expect(readTokenUsage(file)).toEqual({});
   });
 });

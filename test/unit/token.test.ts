@@ -26,7 +26,11 @@ describe('tokens', () => {
   it('match neither a value padded with the zero bytes they are compared with, nor one whose bytes only look alike', () => {
     const token = generateToken();
     const matches = new AcceptedTokens({ value: token }).verify;
-    for (const other of [`${token}\0`, `${token}${'\0'.repeat(300)}`, `${token.slice(0, -1)}${String.fromCharCode(0x100 + token.charCodeAt(42))}`]) {
+    for (const other of [
+      `${token}\0`,
+      `${token}${'\0'.repeat(300)}`,
+      `${token.slice(0, -1)}${String.fromCharCode(0x100 + token.charCodeAt(42))}`,
+    ]) {
       expect(matches(other)).toBe(false);
     }
     expect(matches(token), 'after longer values were presented').toBe(true);
@@ -34,18 +38,28 @@ describe('tokens', () => {
 
   it('longer than the width they are compared over still match only themselves', () => {
     const long = `${'a'.repeat(299)}b`;
-    const matches = new AcceptedTokens({ value: long, previous: { value: generateToken(), expires_at: new Date(Date.now() + 60_000).toISOString() } }).verify;
+    const matches = new AcceptedTokens({
+      value: long,
+      previous: { value: generateToken(), expires_at: new Date(Date.now() + 60_000).toISOString() },
+    }).verify;
     expect(matches(long)).toBe(true);
-    for (const other of [long.slice(0, 256), long.slice(0, -1), `${long}a`, `${long}\0`, 'a'.repeat(300)]) expect(matches(other)).toBe(false);
+    for (const other of [long.slice(0, 256), long.slice(0, -1), `${long}a`, `${long}\0`, 'a'.repeat(300)])
+      expect(matches(other)).toBe(false);
   });
 
   it('during a grace period accept the current and the previous token, and nothing else', () => {
     const [current, previous, stranger] = [generateToken(), generateToken(), generateToken()];
-    const inGrace = new AcceptedTokens({ value: current, previous: { value: previous, expires_at: new Date(Date.now() + 3_600_000).toISOString() } });
+    const inGrace = new AcceptedTokens({
+      value: current,
+      previous: { value: previous, expires_at: new Date(Date.now() + 3_600_000).toISOString() },
+    });
     expect(inGrace.verify(current)).toBe(true);
     expect(inGrace.verify(previous)).toBe(true);
     for (const other of [stranger, '', `${previous}x`, previous.slice(1)]) expect(inGrace.verify(other)).toBe(false);
-    const ended = new AcceptedTokens({ value: current, previous: { value: previous, expires_at: new Date(Date.now() - 1).toISOString() } });
+    const ended = new AcceptedTokens({
+      value: current,
+      previous: { value: previous, expires_at: new Date(Date.now() - 1).toISOString() },
+    });
     expect(ended.verify(previous)).toBe(false);
     expect(ended.verify(stranger)).toBe(false);
     expect(ended.verify(current)).toBe(true);

@@ -2,7 +2,12 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 
-const INITIALIZE = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'verify-agents', version: '1' } } };
+const INITIALIZE = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'verify-agents', version: '1' } },
+};
 const ANSWER_MS = 60_000;
 
 const mcpRemote = { name: 'mcp-remote', npmPackage: 'mcp-remote', version: '0.15.1', binary: 'mcp-remote' };

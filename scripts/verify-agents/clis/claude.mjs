@@ -14,7 +14,10 @@ export default {
       scenario,
       toolUse: (step, request) =>
         step.write
-          ? { name: 'Write', input: { file_path: resolve(workdirFrom(request), step.write.path), content: step.write.content } }
+          ? {
+              name: 'Write',
+              input: { file_path: resolve(workdirFrom(request), step.write.path), content: step.write.content },
+            }
           : { name: 'Bash', input: { command: step.shell.command, description: 'Run the command the task asks for' } },
     }),
   setupHome: () => undefined,

@@ -45,7 +45,9 @@ exclude_tmpdir_env_var = true
 }
 
 function lastUserText(body) {
-  const users = (Array.isArray(body?.input) ? body.input : []).filter((item) => item.type === 'message' && item.role === 'user');
+  const users = (Array.isArray(body?.input) ? body.input : []).filter(
+    (item) => item.type === 'message' && item.role === 'user',
+  );
   const last = users.at(-1);
   return last ? last.content.filter((part) => part.type === 'input_text').map((part) => part.text) : [];
 }

@@ -16,7 +16,10 @@ export default {
     writeFileSync(join(home, '.gemini', 'settings.json'), JSON.stringify(geminiSettings(), null, 2));
   },
   env: ({ mockUrl }) => ({ GEMINI_API_KEY: 'verify-agents-dummy', GOOGLE_GEMINI_BASE_URL: mockUrl }),
-  prompts: (mock) => mock.requests.filter((request) => request.path.includes(':streamGenerateContent')).flatMap((request) => lastUserText(request.body)),
+  prompts: (mock) =>
+    mock.requests
+      .filter((request) => request.path.includes(':streamGenerateContent'))
+      .flatMap((request) => lastUserText(request.body)),
 };
 
 function geminiSettings() {
@@ -28,7 +31,9 @@ function geminiSettings() {
 }
 
 function lastUserText(body) {
-  const users = (body?.contents ?? []).filter((content) => content.role === 'user' && content.parts?.some((part) => part.text !== undefined));
+  const users = (body?.contents ?? []).filter(
+    (content) => content.role === 'user' && content.parts?.some((part) => part.text !== undefined),
+  );
   const last = users.at(-1);
   return last ? last.parts.filter((part) => part.text !== undefined).map((part) => part.text) : [];
 }

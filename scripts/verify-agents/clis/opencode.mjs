@@ -20,7 +20,10 @@ export default {
       scenario,
       toolUse: (step, request) =>
         step.write
-          ? { name: 'write', input: { filePath: resolve(workdirFrom(request), step.write.path), content: step.write.content } }
+          ? {
+              name: 'write',
+              input: { filePath: resolve(workdirFrom(request), step.write.path), content: step.write.content },
+            }
           : { name: 'bash', input: { command: step.shell.command, description: 'Run the command the task asks for' } },
     }),
   setupHome({ home, mockUrl }) {
@@ -35,7 +38,9 @@ export default {
       provider: {
         anthropic: {
           options: { baseURL: `${mockUrl}/v1`, apiKey: 'sk-ant-verify-agents-dummy' },
-          models: { [MODEL]: { name: 'verify-agents mock', tool_call: true, limit: { context: 200000, output: 8000 } } },
+          models: {
+            [MODEL]: { name: 'verify-agents mock', tool_call: true, limit: { context: 200000, output: 8000 } },
+          },
         },
       },
     };

@@ -18,13 +18,19 @@ export function startAnthropicMock({ scenario, toolUse }) {
       if (failAsProvider(scenario, res, ERROR_BODIES.anthropic)) return undefined;
       return answer(request, res, { scenario, toolUse });
     }
-    return json(res, { type: 'error', error: { type: 'not_found_error', message: `mock: no ${request.method} ${path}` } }, 404);
+    return json(
+      res,
+      { type: 'error', error: { type: 'not_found_error', message: `mock: no ${request.method} ${path}` } },
+      404,
+    );
   });
 }
 
 function answer(request, res, { scenario, toolUse }) {
   const body = request.body ?? {};
-  const content = isMainConversation(body) ? scriptedContent(body, request, { scenario, toolUse }) : [{ type: 'text', text: 'Verification run' }];
+  const content = isMainConversation(body)
+    ? scriptedContent(body, request, { scenario, toolUse })
+    : [{ type: 'text', text: 'Verification run' }];
   const message = {
     id: `msg_${randomUUID().replaceAll('-', '')}`,
     type: 'message',
@@ -78,7 +84,9 @@ export function firstUserTexts(body) {
 }
 
 export function mainConversations(requests) {
-  return requests.filter((request) => request.path.split('?')[0].endsWith('/messages') && isMainConversation(request.body ?? {}));
+  return requests.filter(
+    (request) => request.path.split('?')[0].endsWith('/messages') && isMainConversation(request.body ?? {}),
+  );
 }
 
 function json(res, value, status = 200) {
@@ -89,18 +97,29 @@ function json(res, value, status = 200) {
 function stream(res, message) {
   res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
   const send = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
-  send('message_start', { message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } } });
+  send('message_start', {
+    message: { ...message, content: [], stop_reason: null, usage: { ...message.usage, output_tokens: 1 } },
+  });
   message.content.forEach((block, index) => {
     if (block.type === 'text') {
       send('content_block_start', { index, content_block: { type: 'text', text: '' } });
       send('content_block_delta', { index, delta: { type: 'text_delta', text: block.text } });
     } else {
-      send('content_block_start', { index, content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} } });
-      send('content_block_delta', { index, delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) } });
+      send('content_block_start', {
+        index,
+        content_block: { type: 'tool_use', id: block.id, name: block.name, input: {} },
+      });
+      send('content_block_delta', {
+        index,
+        delta: { type: 'input_json_delta', partial_json: JSON.stringify(block.input) },
+      });
     }
     send('content_block_stop', { index });
   });
-  send('message_delta', { delta: { stop_reason: message.stop_reason, stop_sequence: null }, usage: { output_tokens: message.usage.output_tokens } });
+  send('message_delta', {
+    delta: { stop_reason: message.stop_reason, stop_sequence: null },
+    usage: { output_tokens: message.usage.output_tokens },
+  });
   send('message_stop', {});
   res.end();
 }

@@ -10,7 +10,10 @@ import { ERROR_BODIES, failAsProvider } from './provider-failure.mjs';
 export function startGeminiMock(scenario) {
   return startRecorder((request, res) => {
     const match = /\/models\/([^/:?]+):(streamGenerateContent|generateContent|countTokens)/.exec(request.path);
-    if (request.method !== 'POST' || !match) return json(res, 404, { error: { code: 404, message: `mock: no route ${request.method} ${request.path}`, status: 'NOT_FOUND' } });
+    if (request.method !== 'POST' || !match)
+      return json(res, 404, {
+        error: { code: 404, message: `mock: no route ${request.method} ${request.path}`, status: 'NOT_FOUND' },
+      });
     const [, model, method] = match;
     if (method === 'countTokens') return json(res, 200, { totalTokens: 10 });
     if (failAsProvider(scenario, res, ERROR_BODIES.google)) return undefined;
@@ -19,7 +22,10 @@ export function startGeminiMock(scenario) {
     if (schema) return json(res, 200, response(model, [{ text: JSON.stringify(valueFor(schema, '')) }]));
     const parts = (request.body?.contents ?? []).flatMap((content) => content.parts ?? []);
     const step = stepFor(scenario, parts.filter((part) => part.functionResponse).length);
-    if (step.error) return json(res, step.error.status, { error: { code: step.error.status, message: step.error.message, status: 'UNAVAILABLE' } });
+    if (step.error)
+      return json(res, step.error.status, {
+        error: { code: step.error.status, message: step.error.message, status: 'UNAVAILABLE' },
+      });
     const answer = response(model, [part(step)]);
     if (method === 'generateContent') return json(res, 200, answer);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
@@ -29,8 +35,12 @@ export function startGeminiMock(scenario) {
 }
 
 function part(step) {
-  if (step.write) return { functionCall: { name: 'write_file', args: { file_path: step.write.path, content: step.write.content } } };
-  if (step.shell) return { functionCall: { name: 'run_shell_command', args: { command: step.shell.command, description: 'run a command' } } };
+  if (step.write)
+    return { functionCall: { name: 'write_file', args: { file_path: step.write.path, content: step.write.content } } };
+  if (step.shell)
+    return {
+      functionCall: { name: 'run_shell_command', args: { command: step.shell.command, description: 'run a command' } },
+    };
   return { text: step.text };
 }
 
@@ -50,7 +60,8 @@ function json(res, status, data) {
 /** The smallest value of a JSON schema; a next-speaker check hands the turn back to the user so the run ends. */
 function valueFor(schema, name) {
   const type = String(schema.type ?? 'object').toLowerCase();
-  if (type === 'object') return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, sub]) => [key, valueFor(sub, key)]));
+  if (type === 'object')
+    return Object.fromEntries(Object.entries(schema.properties ?? {}).map(([key, sub]) => [key, valueFor(sub, key)]));
   if (type === 'array') return [];
   if (type === 'integer' || type === 'number') return 1;
   if (type === 'boolean') return false;

@@ -15,18 +15,43 @@ export function startOpenAiResponsesMock(scenario) {
     }
     if (failAsProvider(scenario, res, ERROR_BODIES.openai)) return undefined;
     const input = Array.isArray(request.body?.input) ? request.body.input : [];
-    const step = stepFor(scenario, input.filter((item) => item.type === 'function_call_output' || item.type === 'custom_tool_call_output').length);
-    if (step.error) return json(res, step.error.status, { error: { message: step.error.message, type: 'server_error', code: null } });
+    const step = stepFor(
+      scenario,
+      input.filter((item) => item.type === 'function_call_output' || item.type === 'custom_tool_call_output').length,
+    );
+    if (step.error)
+      return json(res, step.error.status, { error: { message: step.error.message, type: 'server_error', code: null } });
     const id = `resp_mock_${++responses}`;
-    const item = step.text !== undefined ? message(id, step.text) : step.write ? writeCall(id, step.write, request.body?.tools ?? []) : shellCall(id, step.shell.command);
+    const item =
+      step.text !== undefined
+        ? message(id, step.text)
+        : step.write
+          ? writeCall(id, step.write, request.body?.tools ?? [])
+          : shellCall(id, step.shell.command);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     event(res, { type: 'response.created', response: { id } });
     event(res, { type: 'response.output_item.added', output_index: 0, item });
-    if (step.text !== undefined) event(res, { type: 'response.output_text.delta', item_id: item.id, output_index: 0, content_index: 0, delta: step.text });
+    if (step.text !== undefined)
+      event(res, {
+        type: 'response.output_text.delta',
+        item_id: item.id,
+        output_index: 0,
+        content_index: 0,
+        delta: step.text,
+      });
     event(res, { type: 'response.output_item.done', output_index: 0, item });
     event(res, {
       type: 'response.completed',
-      response: { id, usage: { input_tokens: 10, input_tokens_details: { cached_tokens: 0 }, output_tokens: 5, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 15 } },
+      response: {
+        id,
+        usage: {
+          input_tokens: 10,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 5,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 15,
+        },
+      },
     });
     res.end();
   });
@@ -42,18 +67,34 @@ function json(res, status, data) {
 }
 
 function shellCall(id, cmd) {
-  return { type: 'function_call', id: `fc_${id}`, call_id: `call_${id}`, name: 'exec_command', arguments: JSON.stringify({ cmd }) };
+  return {
+    type: 'function_call',
+    id: `fc_${id}`,
+    call_id: `call_${id}`,
+    name: 'exec_command',
+    arguments: JSON.stringify({ cmd }),
+  };
 }
 
 function writeCall(id, write, tools) {
-  if (!tools.some((tool) => tool.type === 'custom' && tool.name === 'apply_patch')) return shellCall(id, writeCommand(write));
-  const lines = write.content.replace(/\n$/, '').split('\n').map((line) => `+${line}`);
+  if (!tools.some((tool) => tool.type === 'custom' && tool.name === 'apply_patch'))
+    return shellCall(id, writeCommand(write));
+  const lines = write.content
+    .replace(/\n$/, '')
+    .split('\n')
+    .map((line) => `+${line}`);
   const input = ['*** Begin Patch', `*** Add File: ${write.path}`, ...lines, '*** End Patch'].join('\n');
   return { type: 'custom_tool_call', id: `ctc_${id}`, call_id: `call_${id}`, name: 'apply_patch', input };
 }
 
 function message(id, text) {
-  return { type: 'message', id: `msg_${id}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text, annotations: [] }] };
+  return {
+    type: 'message',
+    id: `msg_${id}`,
+    role: 'assistant',
+    status: 'completed',
+    content: [{ type: 'output_text', text, annotations: [] }],
+  };
 }
 
 function writeCommand({ path, content }) {

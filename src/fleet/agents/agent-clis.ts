@@ -34,17 +34,25 @@ export interface RoleStatesInput {
 export function roleStates(input: RoleStatesInput): RoleState[] {
   const presets = BUILTIN_ROLES.map((builtin): RoleState => {
     const role = input.roles.find((candidate) => candidate.name === builtin.name);
-    const absent = input.rolesConfig[builtin.name]?.disabled ? 'disabled in the fleet config' : `not installed: ${builtin.install}`;
+    const absent = input.rolesConfig[builtin.name]?.disabled
+      ? 'disabled in the fleet config'
+      : `not installed: ${builtin.install}`;
     if (!role) return { name: builtin.name, preset: true, file: null, absent, login: null, problem: null };
     return { ...offered(role, input), preset: true };
   });
-  const own = input.roles.filter((role) => role.source === 'config' && !BUILTIN_ROLES.some((builtin) => builtin.name === role.name));
+  const own = input.roles.filter(
+    (role) => role.source === 'config' && !BUILTIN_ROLES.some((builtin) => builtin.name === role.name),
+  );
   return [...presets, ...own.map((role) => ({ ...offered(role, input), preset: false }))];
 }
 
 function offered(role: Role, input: RoleStatesInput): Omit<RoleState, 'preset'> {
   const env = childEnv(input.baseEnv, role.env);
   const file = role.command[0] ? findExecutable(role.command[0], { pathEnv: env.PATH, cwd: '/' }) : null;
-  const problem = roleProblem(role, input.project, { launcher: input.launcher, pathEnv: input.baseEnv.PATH, baseEnv: input.baseEnv });
+  const problem = roleProblem(role, input.project, {
+    launcher: input.launcher,
+    pathEnv: input.baseEnv.PATH,
+    baseEnv: input.baseEnv,
+  });
   return { name: role.name, file, absent: null, login: loginSign(role.name, env), problem };
 }

@@ -29,7 +29,10 @@ export function assertIdle(record: AgentRecord, current: TaskRecord | null): voi
     );
   }
   const why = agent.status_reason ? ` (${agent.status_reason})` : '';
-  throw new FleetError('conflict', `Agent ${name} is ${agent.status}${why}; a task can only start when it is idle. Call restart_agent to make it idle.`);
+  throw new FleetError(
+    'conflict',
+    `Agent ${name} is ${agent.status}${why}; a task can only start when it is idle. Call restart_agent to make it idle.`,
+  );
 }
 
 /** Refuses while the agent runs a task, waits for a slot, or is being set up or stopped. */
@@ -56,7 +59,11 @@ export function assertRoomForAgent(count: number, max: number): void {
  * What deleting would lose. When git cannot tell (the repository was moved or removed), a plain delete is refused
  * with git's reason, and a forced one goes ahead without knowing.
  */
-export async function unlandedWork(backend: FleetBackend, record: AgentRecord, force: boolean): Promise<UnlandedWork | null> {
+export async function unlandedWork(
+  backend: FleetBackend,
+  record: AgentRecord,
+  force: boolean,
+): Promise<UnlandedWork | null> {
   try {
     return await backend.unlandedWork(record);
   } catch (error) {
@@ -74,7 +81,10 @@ export async function refuseLeftovers(backend: FleetBackend, record: AgentRecord
   const work = await backend.unlandedWork(record);
   if (!work || work.uncommitted.total === 0) return;
   const shown = work.uncommitted.items.join(', ');
-  const more = work.uncommitted.total > work.uncommitted.items.length ? `, ... ${work.uncommitted.total - work.uncommitted.items.length} more` : '';
+  const more =
+    work.uncommitted.total > work.uncommitted.items.length
+      ? `, ... ${work.uncommitted.total - work.uncommitted.items.length} more`
+      : '';
   throw new LeftoversError(
     `Agent "${record.agent.name}" left ${work.uncommitted.total} file(s) uncommitted: ${shown}${more}. ` +
       'Merging commits them on its branch first and lands them with its work.',

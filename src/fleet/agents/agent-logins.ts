@@ -14,10 +14,26 @@ interface LoginSigns {
 const PROVIDER_KEYS = ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 'OPENROUTER_API_KEY'];
 
 const SIGNS: Record<string, LoginSigns> = {
-  claude: { env: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN'], files: [['${CLAUDE_CONFIG_DIR:-~/.claude}', '.credentials.json']], how: 'run `claude` once and log in, or set ANTHROPIC_API_KEY' },
-  codex: { env: ['OPENAI_API_KEY', 'CODEX_API_KEY'], files: [['${CODEX_HOME:-~/.codex}', 'auth.json']], how: 'run `codex login`, or set OPENAI_API_KEY' },
-  gemini: { env: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'], files: [['~/.gemini', 'oauth_creds.json']], how: 'run `gemini` once and sign in, or set GEMINI_API_KEY' },
-  opencode: { env: PROVIDER_KEYS, files: [['~/.local/share/opencode', 'auth.json']], how: "run `opencode auth login`, or set a provider's API key" },
+  claude: {
+    env: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN'],
+    files: [['${CLAUDE_CONFIG_DIR:-~/.claude}', '.credentials.json']],
+    how: 'run `claude` once and log in, or set ANTHROPIC_API_KEY',
+  },
+  codex: {
+    env: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+    files: [['${CODEX_HOME:-~/.codex}', 'auth.json']],
+    how: 'run `codex login`, or set OPENAI_API_KEY',
+  },
+  gemini: {
+    env: ['GEMINI_API_KEY', 'GOOGLE_API_KEY'],
+    files: [['~/.gemini', 'oauth_creds.json']],
+    how: 'run `gemini` once and sign in, or set GEMINI_API_KEY',
+  },
+  opencode: {
+    env: PROVIDER_KEYS,
+    files: [['~/.local/share/opencode', 'auth.json']],
+    how: "run `opencode auth login`, or set a provider's API key",
+  },
   aider: { env: PROVIDER_KEYS, files: [], how: "set a provider's API key (e.g. ANTHROPIC_API_KEY)" },
 };
 

@@ -12,7 +12,13 @@ export function taskDefaults(task: TaskRecord): Partial<TaskRecord> {
   return { ...UNSET_TASK_FIELDS, created_at: task.started_at ?? undefined };
 }
 
-export function newAgentRecord(name: string, project: Project, role: Role, base: AgentBase | null, by: string | null): AgentRecord {
+export function newAgentRecord(
+  name: string,
+  project: Project,
+  role: Role,
+  base: AgentBase | null,
+  by: string | null,
+): AgentRecord {
   const backend = role.backend ?? project.backend ?? LOCAL_BACKEND;
   const now = timestamp();
   return {
@@ -53,5 +59,8 @@ export function lastTaskSummary(record: AgentRecord): string {
 export function parseStatus(text: string): AgentStatus {
   const status = AGENT_STATUSES.find((candidate) => candidate === text.trim().toLowerCase());
   if (status) return status;
-  throw new FleetError('invalid_argument', `Unknown status ${JSON.stringify(text)}. Valid statuses: ${AGENT_STATUSES.join(', ')}.`);
+  throw new FleetError(
+    'invalid_argument',
+    `Unknown status ${JSON.stringify(text)}. Valid statuses: ${AGENT_STATUSES.join(', ')}.`,
+  );
 }

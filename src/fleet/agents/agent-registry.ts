@@ -29,7 +29,10 @@ export class AgentRegistry {
   get(name: string): AgentRecord {
     const record = this.store.get(agentKey(name));
     if (record) return record;
-    const names = this.store.all().map((other) => other.agent.name).sort();
+    const names = this.store
+      .all()
+      .map((other) => other.agent.name)
+      .sort();
     const shown = names.length > 50 ? [...names.slice(0, 50), `... ${names.length - 50} more`] : names;
     throw new FleetError('not_found', `No agent named ${JSON.stringify(name)}. Existing agents: ${listNames(shown)}.`);
   }

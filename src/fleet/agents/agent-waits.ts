@@ -13,7 +13,12 @@ export interface WaitOutcome {
 }
 
 /** Resolves once the agent is no longer active (or deleted), or when the timeout passes. */
-export function waitUntilSettled(registry: AgentRegistry, key: string, start: AgentRecord, timeoutMs: number): Promise<WaitOutcome> {
+export function waitUntilSettled(
+  registry: AgentRegistry,
+  key: string,
+  start: AgentRecord,
+  timeoutMs: number,
+): Promise<WaitOutcome> {
   let last = start;
   const settled = (): WaitOutcome | null => {
     const current = registry.find(key);

@@ -18,7 +18,12 @@ export interface WorkspaceDeps {
  * has once succeeded there (its output in the log of the agent's latest task). A failure marks the agent failed and
  * tells the caller why; the task it was to run ends failed, never started, and keeps its text for restart_agent.
  */
-export async function prepareWorkspace(deps: WorkspaceDeps, key: string, record: AgentRecord, project: Project): Promise<void> {
+export async function prepareWorkspace(
+  deps: WorkspaceDeps,
+  key: string,
+  record: AgentRecord,
+  project: Project,
+): Promise<void> {
   const { registry, store, backend } = deps;
   registry.setStatus(key, record, 'starting', null);
   try {
@@ -39,9 +44,19 @@ export async function prepareWorkspace(deps: WorkspaceDeps, key: string, record:
     if (!(error instanceof WorkspaceError)) throw error;
     const waiting = record.tasks.find((task) => task.status === 'queued');
     if (!waiting) deps.registry.fail(key, record, error.message, error.output);
-    Object.assign(waiting, { status: 'failed', outcome: 'not_started', reason: `not started: ${error.message}`, ended_at: timestamp() });
+    Object.assign(waiting, {
+      status: 'failed',
+      outcome: 'not_started',
+      reason: `not started: ${error.message}`,
+      ended_at: timestamp(),
+    });
     record.agent.current_task_id = null;
-    deps.registry.fail(key, record, `${error.message}. Its task was not started; its text is kept and restart_agent runs it`, error.output);
+    deps.registry.fail(
+      key,
+      record,
+      `${error.message}. Its task was not started; its text is kept and restart_agent runs it`,
+      error.output,
+    );
   }
   store.save(key);
 }

@@ -9,7 +9,12 @@ import type { AgentRecord, Store } from '../store.js';
  * Removes an agent for good: its worktree (its branch is the caller's business), its state and its logs. Returns a
  * sentence saying what happened to its files, for the caller.
  */
-export async function forgetAgent(store: Store, key: string, record: AgentRecord, logger: FleetLogger): Promise<string> {
+export async function forgetAgent(
+  store: Store,
+  key: string,
+  record: AgentRecord,
+  logger: FleetLogger,
+): Promise<string> {
   const outcome = await removeWorkdir(store, record, logger);
   store.remove(key);
   logger.info({ agent: record.agent.name }, 'agent deleted');
@@ -21,7 +26,10 @@ async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLog
   const { worktree } = record.git;
   const escape = escapeFromWorktrees(store.dataDir, worktree);
   if (escape) {
-    logger.warn({ agent: record.agent.name, worktree, reason: escape }, 'left the worktree of a deleted agent in place');
+    logger.warn(
+      { agent: record.agent.name, worktree, reason: escape },
+      'left the worktree of a deleted agent in place',
+    );
     return `its worktree ${worktree} was left in place: ${escape}`;
   }
   try {
@@ -29,7 +37,10 @@ async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLog
     return `its repository ${worktree} removed`;
   } catch (error) {
     const message = (error as Error).message;
-    logger.warn({ agent: record.agent.name, worktree, error: message }, 'could not remove the worktree of a deleted agent');
+    logger.warn(
+      { agent: record.agent.name, worktree, error: message },
+      'could not remove the worktree of a deleted agent',
+    );
     return `its worktree ${worktree} could not be removed (${message})`;
   }
 }

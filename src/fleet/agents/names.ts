@@ -12,7 +12,11 @@ export const AGENT_NAME_RULE =
 /** Throws a FleetError that states the rule when the name cannot be an agent name. */
 export function assertValidAgentName(name: string): void {
   const problem = nameProblem(name);
-  if (problem) throw new FleetError('invalid_argument', `Invalid agent name ${JSON.stringify(name)}: ${problem}. Rule: ${AGENT_NAME_RULE}.`);
+  if (problem)
+    throw new FleetError(
+      'invalid_argument',
+      `Invalid agent name ${JSON.stringify(name)}: ${problem}. Rule: ${AGENT_NAME_RULE}.`,
+    );
 }
 
 export function isValidAgentName(name: string): boolean {

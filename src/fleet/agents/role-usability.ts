@@ -39,7 +39,8 @@ export function roleProblem(role: Role, project: Project | undefined, deps: Usab
 /** On an engine the image holds the CLI, which only a task can look for: what the server itself must have is checked. */
 function engineRoleProblem(role: Role, backend: string, deps: UsabilityDeps): string | null {
   const config = deps.engines?.backends[backend];
-  if (!deps.engines || !config) return `role "${role.name}" runs on backend "${backend}", which this server does not run: engine backends need fleet-mcp serve, which reads "backends" when it starts, so restart it after adding one`;
+  if (!deps.engines || !config)
+    return `role "${role.name}" runs on backend "${backend}", which this server does not run: engine backends need fleet-mcp serve, which reads "backends" when it starts, so restart it after adding one`;
   return engineProblem(deps.engines, { ...config, name: backend }, role, deps.baseEnv);
 }
 

@@ -27,7 +27,10 @@ export function readTaskLogTail(file: string, count: number): LogLine[] {
         continue;
       }
       carry = text.subarray(0, firstNewline + 1);
-      const texts = text.subarray(firstNewline + 1).toString('utf8').split('\n');
+      const texts = text
+        .subarray(firstNewline + 1)
+        .toString('utf8')
+        .split('\n');
       for (let index = texts.length - 1; index >= 0 && newestFirst.length < count; index -= 1) {
         const line = parseLine(texts[index]!);
         if (line) newestFirst.push(line);

@@ -29,7 +29,11 @@ export function guardedParser(parser: OutputParser): OutputParser {
         const summary = parser.summary();
         return { ...summary, final_message: summary.final_message === null ? null : cap(summary.final_message) };
       } catch (error) {
-        return { final_message: null, error: `its output could not be read: ${(error as Error).message}`, failure: 'agent' };
+        return {
+          final_message: null,
+          error: `its output could not be read: ${(error as Error).message}`,
+          failure: 'agent',
+        };
       }
     },
     activity() {

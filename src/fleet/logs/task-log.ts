@@ -107,7 +107,10 @@ export class TaskLog {
   private trimTail(): void {
     const maxBytes = this.options.tailBytes ?? DEFAULT_TAIL_BYTES;
     const maxLines = this.options.tailLines ?? DEFAULT_TAIL_LINES;
-    while (this.tailHead < this.tail.length && (this.tailBytes > maxBytes || this.tail.length - this.tailHead > maxLines)) {
+    while (
+      this.tailHead < this.tail.length &&
+      (this.tailBytes > maxBytes || this.tail.length - this.tailHead > maxLines)
+    ) {
       this.tailBytes -= lineCost(this.tail[this.tailHead]!);
       this.tailHead += 1;
     }
@@ -162,7 +165,12 @@ function lineCost(line: LogLine): number {
 
 function countLines(content: Buffer, from: number, to: number): number {
   let count = 0;
-  for (let index = content.indexOf(NEWLINE, from); index !== -1 && index < to; index = content.indexOf(NEWLINE, index + 1)) count += 1;
+  for (
+    let index = content.indexOf(NEWLINE, from);
+    index !== -1 && index < to;
+    index = content.indexOf(NEWLINE, index + 1)
+  )
+    count += 1;
   return count;
 }
 

@@ -32,8 +32,14 @@ export async function makeAgentRepo(options: AgentRepoOptions): Promise<{ create
   mkdirSync(options.path, { recursive: true, mode: 0o700 });
   // Made here and not yet run by anyone: git may read it as the server.
   await git(options.path, ['init', '--quiet', '--template=', `--initial-branch=${options.branch}`]);
-  writeFileSync(join(options.path, '.git', 'objects', 'info', 'alternates'), `${join(options.sourceGitDir, 'objects')}\n`, { flag: 'wx' });
-  const identity = await runGit(options.sourceRoot, ['config', '--get-regexp', '^user\\.(name|email)$'], { okCodes: [1] });
+  writeFileSync(
+    join(options.path, '.git', 'objects', 'info', 'alternates'),
+    `${join(options.sourceGitDir, 'objects')}\n`,
+    { flag: 'wx' },
+  );
+  const identity = await runGit(options.sourceRoot, ['config', '--get-regexp', '^user\\.(name|email)$'], {
+    okCodes: [1],
+  });
   for (const line of identity.stdout.split('\n').filter(Boolean)) {
     const space = line.indexOf(' ');
     await git(options.path, ['config', line.slice(0, space), line.slice(space + 1)]);

@@ -36,7 +36,8 @@ export async function fetchAgentBranch(options: FetchBranchOptions): Promise<str
     throw new FleetError('conflict', fetchFailure(options, (error as Error).message));
   }
   const commit = await commitOf(options.repoRoot, ref);
-  if (commit === null) throw new FleetError('failed', `${ref} is missing in ${options.repoRoot} right after it was fetched`);
+  if (commit === null)
+    throw new FleetError('failed', `${ref} is missing in ${options.repoRoot} right after it was fetched`);
   return commit;
 }
 

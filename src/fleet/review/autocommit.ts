@@ -35,12 +35,19 @@ export async function commitLeftovers(options: LeftoversOptions): Promise<boolea
   if (!hasUncommitted(await uncommittedFiles(repo, { place }))) return false;
   if (head !== expected) {
     const where = head === '' ? 'a detached commit' : head;
-    throw new FleetError('conflict', `agent "${options.agentName}" pointed its HEAD at ${where} instead of ${expected}; nothing was committed`);
+    throw new FleetError(
+      'conflict',
+      `agent "${options.agentName}" pointed its HEAD at ${where} instead of ${expected}; nothing was committed`,
+    );
   }
   await git(repo, ['add', '-A'], { place });
   // Status can list what `add` cannot stage (a nested repository's own dirt): then there is nothing to commit here.
   if ((await runGit(repo, ['diff', '--cached', '--quiet', 'HEAD'], { okCodes: [1], place })).code === 0) return false;
   const identity = await fallbackIdentityArgs(repo, place);
-  await git(repo, [...identity, 'commit', '--quiet', '--no-verify', '--no-gpg-sign', '--allow-empty-message', '-m', options.message], { place });
+  await git(
+    repo,
+    [...identity, 'commit', '--quiet', '--no-verify', '--no-gpg-sign', '--allow-empty-message', '-m', options.message],
+    { place },
+  );
   return true;
 }

@@ -27,7 +27,10 @@ export async function resolveBase(options: { repoRoot: string; base?: string }):
   }
   const commit = await commitOf(options.repoRoot, requested);
   if (commit === null) {
-    throw new FleetError('not_found', `base "${requested}" is not a branch, tag or commit of the repository at ${options.repoRoot}`);
+    throw new FleetError(
+      'not_found',
+      `base "${requested}" is not a branch, tag or commit of the repository at ${options.repoRoot}`,
+    );
   }
   const fullRef = await symbolicFullName(options.repoRoot, requested);
   return describe(fullRef, commit);
@@ -35,7 +38,11 @@ export async function resolveBase(options: { repoRoot: string; base?: string }):
 
 async function headBase(repoRoot: string): Promise<ResolvedBase> {
   const commit = await commitOf(repoRoot, 'HEAD');
-  if (commit === null) throw new FleetError('failed', `the repository at ${repoRoot} has no commit yet, so there is no base to start from`);
+  if (commit === null)
+    throw new FleetError(
+      'failed',
+      `the repository at ${repoRoot} has no commit yet, so there is no base to start from`,
+    );
   const { stdout, code } = await runGit(repoRoot, ['symbolic-ref', '--quiet', 'HEAD'], { okCodes: [1] });
   return describe(code === 0 ? stdout.trim() : '', commit);
 }
@@ -44,9 +51,15 @@ async function headBase(repoRoot: string): Promise<ResolvedBase> {
 async function symbolicFullName(repoRoot: string, name: string): Promise<string> {
   // No --end-of-options here: git 2.39's rev-parse echoes it; the caller has already refused names starting with "-".
   const fullName = (await runGit(repoRoot, ['rev-parse', '--symbolic-full-name', name])).stdout.trim();
-  const [branch, tag] = await Promise.all([commitOf(repoRoot, `refs/heads/${name}`), commitOf(repoRoot, `refs/tags/${name}`)]);
+  const [branch, tag] = await Promise.all([
+    commitOf(repoRoot, `refs/heads/${name}`),
+    commitOf(repoRoot, `refs/tags/${name}`),
+  ]);
   if (fullName === '' && branch !== null && tag !== null) {
-    throw new FleetError('invalid_argument', `base "${name}" is ambiguous (a branch and a tag of that name): give refs/heads/${name} or refs/tags/${name}`);
+    throw new FleetError(
+      'invalid_argument',
+      `base "${name}" is ambiguous (a branch and a tag of that name): give refs/heads/${name} or refs/tags/${name}`,
+    );
   }
   return fullName;
 }
@@ -63,7 +76,10 @@ function describe(fullRef: string, commit: string): ResolvedBase {
 }
 
 /** The commit `base.ref` names now (a branch moves on), or the commit the base had when the ref is gone. */
-export async function currentBaseTip(repoRoot: string, base: { ref: string; commit: string }): Promise<{ commit: string; refGone: boolean }> {
+export async function currentBaseTip(
+  repoRoot: string,
+  base: { ref: string; commit: string },
+): Promise<{ commit: string; refGone: boolean }> {
   const now = await commitOf(repoRoot, base.ref);
   return now === null ? { commit: base.commit, refGone: true } : { commit: now, refGone: false };
 }

@@ -25,12 +25,15 @@ export interface CleanupResult {
  */
 export async function cleanupFleetBranches(options: CleanupOptions): Promise<CleanupResult> {
   const intoCommit = await commitOf(options.repoRoot, options.into);
-  if (intoCommit === null) throw new FleetError('not_found', `into: "${options.into}" is not a branch, tag or commit of ${options.repoRoot}`);
+  if (intoCommit === null)
+    throw new FleetError('not_found', `into: "${options.into}" is not a branch, tag or commit of ${options.repoRoot}`);
   const into = { commit: intoCommit, name: options.into };
   const prefix = `refs/heads/${options.prefix ?? 'fleet/'}`;
   const live = new Set(options.liveAgentBranches.map(branchRef));
   const checkedOut = await checkedOutBranches(options.repoRoot);
-  const refs = (await git(options.repoRoot, ['for-each-ref', '--format=%(refname)', prefix])).split('\n').filter(Boolean);
+  const refs = (await git(options.repoRoot, ['for-each-ref', '--format=%(refname)', prefix]))
+    .split('\n')
+    .filter(Boolean);
   const result: CleanupResult = { deleted: [], kept: [] };
   for (const ref of refs) {
     const branch = ref.slice('refs/heads/'.length);

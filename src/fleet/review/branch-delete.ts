@@ -31,6 +31,14 @@ export async function deleteIfLanded(options: DeleteIfLandedOptions): Promise<Br
     const count = await git(repoRoot, ['rev-list', '--count', `${options.into.commit}..${commit}`]);
     return { branch, deleted: false, reason: `${count} commit(s) not merged into ${options.into.name}` };
   }
-  await git(repoRoot, ['update-ref', '--no-deref', '-m', `fleet-mcp: work is in ${options.into.name}`, '-d', ref, commit]);
+  await git(repoRoot, [
+    'update-ref',
+    '--no-deref',
+    '-m',
+    `fleet-mcp: work is in ${options.into.name}`,
+    '-d',
+    ref,
+    commit,
+  ]);
   return { branch, deleted: true, commit, landed };
 }

@@ -66,7 +66,11 @@ export interface AgentChanges {
   behind: CommitList;
   diffstat: { committed: DiffStat; uncommitted: DiffStat | null };
   /** Null when the worktree is gone (then `uncommittedNote` says so). */
-  uncommitted: { staged: CappedFiles<ChangedFile>; unstaged: CappedFiles<ChangedFile>; untracked: CappedFiles<string> } | null;
+  uncommitted: {
+    staged: CappedFiles<ChangedFile>;
+    unstaged: CappedFiles<ChangedFile>;
+    untracked: CappedFiles<string>;
+  } | null;
   uncommittedNote: string | null;
   diff: DiffPage & { parts: DiffPart[] };
   pathFilter: string[];
@@ -78,7 +82,8 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   const paths = options.pathFilter ?? [];
   const tip = await currentBaseTip(options.repoRoot, options.base);
   const branchCommit = await commitOf(options.repoRoot, branchRef(options.branch));
-  if (branchCommit === null) throw new FleetError('not_found', `branch ${options.branch} no longer exists in ${options.repoRoot}`);
+  if (branchCommit === null)
+    throw new FleetError('not_found', `branch ${options.branch} no longer exists in ${options.repoRoot}`);
   const mergeBase = await git(options.repoRoot, ['merge-base', tip.commit, branchCommit]);
   const hasWorktree = options.worktree !== null && existsSync(options.worktree);
   const pageBytes = Math.max(MIN_DIFF_LIMIT_BYTES, options.diffLimitBytes ?? DEFAULT_DIFF_LIMIT_BYTES);
@@ -88,7 +93,9 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
   const committed = await diffStat(options.repoRoot, committedArgs, limit);
   const committedText = await diffText(options.repoRoot, committedArgs, window);
   const parts: DiffPart[] = [{ source: 'committed', from: mergeBase, to: branchCommit, text: committedText }];
-  const worktreeSide = hasWorktree ? await uncommittedSide({ ...options, worktree: options.worktree! }, paths, limit, window) : null;
+  const worktreeSide = hasWorktree
+    ? await uncommittedSide({ ...options, worktree: options.worktree! }, paths, limit, window)
+    : null;
   if (worktreeSide !== null) parts.push(worktreeSide.part);
 
   return {
@@ -100,13 +107,21 @@ export async function agentChanges(options: AgentChangesOptions): Promise<AgentC
     behind: await commitsBetween(options.repoRoot, branchCommit, tip.commit, limit),
     diffstat: { committed, uncommitted: worktreeSide?.stat ?? null },
     uncommitted: worktreeSide?.files ?? null,
-    uncommittedNote: hasWorktree || options.worktree === null ? null : `the worktree ${options.worktree} no longer exists, so only committed work is shown`,
+    uncommittedNote:
+      hasWorktree || options.worktree === null
+        ? null
+        : `the worktree ${options.worktree} no longer exists, so only committed work is shown`,
     diff: { ...window.page, parts },
     pathFilter: paths,
   };
 }
 
-async function uncommittedSide(options: AgentChangesOptions & { worktree: string }, paths: string[], limit: number, window: DiffWindow) {
+async function uncommittedSide(
+  options: AgentChangesOptions & { worktree: string },
+  paths: string[],
+  limit: number,
+  window: DiffWindow,
+) {
   const { worktree } = options;
   const status = await uncommittedFiles(worktree, { pathspec: paths, place: options.place });
   const cap = <T>(items: T[]): CappedFiles<T> => ({ items: items.slice(0, limit), total: items.length });

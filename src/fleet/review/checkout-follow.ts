@@ -40,7 +40,15 @@ export async function moveRef(options: MoveRefOptions): Promise<string | null> {
     await git(checkout, ['read-tree', '-m', '-u', from, to]);
     return null;
   } catch (error) {
-    await git(repoRoot, ['update-ref', '--no-deref', '-m', 'fleet-mcp: undo, the checkout could not follow', ref, from, to]);
+    await git(repoRoot, [
+      'update-ref',
+      '--no-deref',
+      '-m',
+      'fleet-mcp: undo, the checkout could not follow',
+      ref,
+      from,
+      to,
+    ]);
     return `the checkout ${checkout} could not follow (${(error as Error).message}); nothing was changed`;
   }
 }

@@ -37,19 +37,28 @@ export interface UnlandedWork {
 export async function unlandedWork(options: UnlandedWorkOptions): Promise<UnlandedWork> {
   const limit = options.listLimit ?? 20;
   const tip = await currentBaseTip(options.repoRoot, options.base);
-  const paths = options.worktree !== null && existsSync(options.worktree) ? uncommittedPaths(await uncommittedFiles(options.worktree, { place: options.place })) : [];
+  const paths =
+    options.worktree !== null && existsSync(options.worktree)
+      ? uncommittedPaths(await uncommittedFiles(options.worktree, { place: options.place }))
+      : [];
   const uncommitted = { items: paths.slice(0, limit), total: paths.length };
   const branchCommit = await commitOf(options.repoRoot, branchRef(options.branch));
-  const commits = branchCommit === null ? { items: [], total: 0 } : await commitsBetween(options.repoRoot, tip.commit, branchCommit, limit);
+  const commits =
+    branchCommit === null
+      ? { items: [], total: 0 }
+      : await commitsBetween(options.repoRoot, tip.commit, branchCommit, limit);
   const landedByContent =
-    branchCommit !== null && commits.total > 0 && (await landedIn(options.repoRoot, branchCommit, tip.commit)) === 'content';
+    branchCommit !== null &&
+    commits.total > 0 &&
+    (await landedIn(options.repoRoot, branchCommit, tip.commit)) === 'content';
   const safeToDelete = uncommitted.total === 0 && (commits.total === 0 || landedByContent);
   const summary = summarize(options, uncommitted.total, commits.total, safeToDelete);
   return { safeToDelete, uncommitted, commits, landedByContent, summary };
 }
 
 function summarize(options: UnlandedWorkOptions, uncommitted: number, commits: number, safe: boolean): string {
-  if (safe) return `nothing would be lost: no uncommitted changes, and the work of ${options.branch} is in ${options.base.ref}`;
+  if (safe)
+    return `nothing would be lost: no uncommitted changes, and the work of ${options.branch} is in ${options.base.ref}`;
   const parts = [];
   if (uncommitted > 0) parts.push(`${uncommitted} uncommitted file(s) in ${options.worktree}`);
   if (commits > 0) parts.push(`${commits} commit(s) on ${options.branch} not in ${options.base.ref}`);
@@ -60,7 +69,11 @@ function summarize(options: UnlandedWorkOptions, uncommitted: number, commits: n
  * Deletes the agent's branch when its work is in `into` (a branch, tag or commit; usually the agent's base), else
  * keeps it and says why. Call it after the agent's worktree is removed: a branch checked out anywhere is kept.
  */
-export async function deleteBranchIfMerged(options: { repoRoot: string; branch: string; into: string }): Promise<BranchVerdict> {
+export async function deleteBranchIfMerged(options: {
+  repoRoot: string;
+  branch: string;
+  into: string;
+}): Promise<BranchVerdict> {
   const intoCommit = await commitOf(options.repoRoot, options.into);
   if (intoCommit === null) {
     return { branch: options.branch, deleted: false, reason: `${options.into} does not exist, so the branch is kept` };

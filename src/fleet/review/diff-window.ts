@@ -44,7 +44,11 @@ export class DiffWindow {
       totalBytes: this.position,
       totalFiles: this.filesTotal,
       nextOffset: end < this.position ? end : null,
-      leftOut: { bytes: this.position - shown, bytesAfter: Math.max(0, this.position - end), filesAfter: this.filesAfter },
+      leftOut: {
+        bytes: this.position - shown,
+        bytesAfter: Math.max(0, this.position - end),
+        filesAfter: this.filesAfter,
+      },
     };
   }
 

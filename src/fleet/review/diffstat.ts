@@ -37,7 +37,10 @@ function parseNumstat(fields: string[]): FileStat[] {
   const files: FileStat[] = [];
   for (let at = 0; at < fields.length; at += 1) {
     const [added = '-', deleted = '-', path = ''] = (fields[at] ?? '').split('\t');
-    const counts = { insertions: added === '-' ? null : Number(added), deletions: deleted === '-' ? null : Number(deleted) };
+    const counts = {
+      insertions: added === '-' ? null : Number(added),
+      deletions: deleted === '-' ? null : Number(deleted),
+    };
     if (path !== '') files.push({ path, ...counts });
     else {
       files.push({ path: fields[at + 2] ?? '', from: fields[at + 1] ?? '', ...counts });

@@ -46,11 +46,16 @@ const MAX_BUFFER = 64 * 1024 * 1024;
  * agent's), and no transport but the local one fleet-mcp fetches agents' work with.
  */
 export const HARDENED = [
-  '-c', 'core.hooksPath=/dev/null',
-  '-c', 'core.fsmonitor=false',
-  '-c', 'submodule.recurse=false',
-  '-c', 'diff.ignoreSubmodules=all',
-  '-c', 'protocol.allow=never',
+  '-c',
+  'core.hooksPath=/dev/null',
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'submodule.recurse=false',
+  '-c',
+  'diff.ignoreSubmodules=all',
+  '-c',
+  'protocol.allow=never',
 ];
 
 /** What runs: git's argv, hardened, and its environment, never the server's token or settings; it never prompts. */
@@ -88,12 +93,22 @@ export function splitNul(output: string): string[] {
  * Streams git's output chunk by chunk, for output too large to hold (a huge diff); only what `onChunk` keeps stays
  * in memory.
  */
-export async function streamGit(cwd: string, args: string[], onChunk: (chunk: Buffer) => void, options: GitRunOptions = {}): Promise<void> {
+export async function streamGit(
+  cwd: string,
+  args: string[],
+  onChunk: (chunk: Buffer) => void,
+  options: GitRunOptions = {},
+): Promise<void> {
   await spawnGit(cwd, args, { ...options, okCodes: [] }, onChunk);
 }
 
 /** Starts git where its options say, with its input files at fd 3, 4, …; resolves with an exit code that is an answer. */
-function spawnGit(cwd: string, args: string[], options: GitRunOptions, onChunk: (chunk: Buffer) => void): Promise<number> {
+function spawnGit(
+  cwd: string,
+  args: string[],
+  options: GitRunOptions,
+  onChunk: (chunk: Buffer) => void,
+): Promise<number> {
   const { argv, env, inputFiles = [] } = gitCommand(args, options, cwd);
   const fail = (why: string) => new GitError(`git ${args.join(' ')} failed: ${why}`);
   return new Promise((resolve, reject) => {
@@ -101,11 +116,13 @@ function spawnGit(cwd: string, args: string[], options: GitRunOptions, onChunk: 
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       // SIGKILL: a sandbox's bwrap ignores SIGTERM (bwrap.ts), and dies with its parent git.
-      child = spawn(argv[0]!, argv.slice(1), { cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], timeout: TIMEOUT_MS, killSignal: 'SIGKILL' }) as ChildProcessByStdio<
-        null,
-        Readable,
-        Readable
-      >;
+      child = spawn(argv[0]!, argv.slice(1), {
+        cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe', ...inputs],
+        timeout: TIMEOUT_MS,
+        killSignal: 'SIGKILL',
+      }) as ChildProcessByStdio<null, Readable, Readable>;
     } finally {
       for (const fd of inputs) closeSync(fd);
     }

@@ -8,7 +8,11 @@ import { isAncestor } from './refs.js';
  * cherry-picked in); null when merging it would still bring changes. The content check errs towards "not landed":
  * `into` having changed the same lines again afterwards makes the merge differ, so such a branch is kept.
  */
-export async function landedIn(repoRoot: string, branchCommit: string, intoCommit: string): Promise<'reachable' | 'content' | null> {
+export async function landedIn(
+  repoRoot: string,
+  branchCommit: string,
+  intoCommit: string,
+): Promise<'reachable' | 'content' | null> {
   if (await isAncestor(repoRoot, branchCommit, intoCommit)) return 'reachable';
   const merged = await mergeTrees(repoRoot, intoCommit, branchCommit);
   if (merged.clean && merged.tree === (await treeOf(repoRoot, intoCommit))) return 'content';

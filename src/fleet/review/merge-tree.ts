@@ -1,9 +1,7 @@
 import { FleetError } from '../errors.js';
 import { git, runGit, splitNul } from './git.js';
 
-export type TreeMerge =
-  | { clean: true; tree: string }
-  | { clean: false; files: string[]; messages: string[] };
+export type TreeMerge = { clean: true; tree: string } | { clean: false; files: string[]; messages: string[] };
 
 /**
  * Merges two commits into a tree object only (`git merge-tree --write-tree`, git >= 2.38): no index, no checkout and
@@ -47,5 +45,8 @@ async function tooOldGit(repoRoot: string): Promise<FleetError | null> {
   const version = await git(repoRoot, ['version']);
   const [major = 0, minor = 0] = (/(\d+)\.(\d+)/.exec(version) ?? []).slice(1).map(Number);
   if (major > 2 || (major === 2 && minor >= 38)) return null;
-  return new FleetError('failed', `merging needs git 2.38 or newer (for merge-tree --write-tree); this host has ${version}`);
+  return new FleetError(
+    'failed',
+    `merging needs git 2.38 or newer (for merge-tree --write-tree); this host has ${version}`,
+  );
 }

@@ -42,7 +42,9 @@ export type MergeResult =
   | (Common & { outcome: 'conflict'; files: string[]; messages: string[]; atCommit: string | null })
   | (Common & { outcome: 'refused'; reason: string; files: string[] });
 
-type Landing = { outcome: 'commit'; newSha: string; created: string[]; fastForward: boolean } | Exclude<MergeResult, { outcome: 'merged' }>;
+type Landing =
+  | { outcome: 'commit'; newSha: string; created: string[]; fastForward: boolean }
+  | Exclude<MergeResult, { outcome: 'merged' }>;
 
 /**
  * Lands an agent's branch on a target branch. Every outcome other than 'merged' changed nothing at all.
@@ -64,7 +66,12 @@ export async function mergeAgentBranch(options: MergeOptions): Promise<MergeResu
   const oldSha = await existing(options.repoRoot, targetRef, `target branch "${options.target}"`);
   const branchSha = await existing(options.repoRoot, branchRef(options.branch), `branch "${options.branch}"`);
   if (await isAncestor(options.repoRoot, branchSha, oldSha)) {
-    return { ...common, outcome: 'up_to_date', sha: oldSha, reason: `every commit of ${options.branch} is already in ${options.target}` };
+    return {
+      ...common,
+      outcome: 'up_to_date',
+      sha: oldSha,
+      reason: `every commit of ${options.branch} is already in ${options.target}`,
+    };
   }
   const checkout = await worktreeOfBranch(options.repoRoot, targetRef);
   const dirty = checkout === null ? [] : await trackedChanges(checkout);
@@ -75,9 +82,18 @@ export async function mergeAgentBranch(options: MergeOptions): Promise<MergeResu
   const landing = await land(options, common, oldSha, branchSha);
   if (landing.outcome !== 'commit') return landing;
   const reason = `fleet-mcp: ${options.strategy} ${options.branch}`;
-  const failure = await moveRef({ repoRoot: options.repoRoot, ref: targetRef, from: oldSha, to: landing.newSha, reason, checkout });
+  const failure = await moveRef({
+    repoRoot: options.repoRoot,
+    ref: targetRef,
+    from: oldSha,
+    to: landing.newSha,
+    reason,
+    checkout,
+  });
   if (failure !== null) return { ...common, outcome: 'refused', reason: failure, files: [] };
-  const files = splitNul(await git(options.repoRoot, ['diff', '--name-only', '-z', '--no-renames', oldSha, landing.newSha]));
+  const files = splitNul(
+    await git(options.repoRoot, ['diff', '--name-only', '-z', '--no-renames', oldSha, landing.newSha]),
+  );
   const { newSha, fastForward, created } = landing;
   return { ...common, outcome: 'merged', oldSha, newSha, fastForward, created, files, checkoutUpdated: checkout };
 }
@@ -93,10 +109,16 @@ async function land(options: MergeOptions, common: Common, oldSha: string, branc
   const fastForward: Landing = { outcome: 'commit', newSha: branchSha, created: [], fastForward: true };
   if (options.strategy !== 'squash' && (await isAncestor(repoRoot, oldSha, branchSha))) return fastForward;
   const merged = await mergeTrees(repoRoot, oldSha, branchSha);
-  if (!merged.clean) return { ...common, outcome: 'conflict', files: merged.files, messages: merged.messages, atCommit: null };
+  if (!merged.clean)
+    return { ...common, outcome: 'conflict', files: merged.files, messages: merged.messages, atCommit: null };
   if (options.strategy === 'rebase') return rebase(repoRoot, common, oldSha, branchSha);
   if (options.strategy === 'squash' && merged.tree === (await treeOf(repoRoot, oldSha))) {
-    return { ...common, outcome: 'up_to_date', sha: oldSha, reason: `the changes of ${options.branch} are already in ${options.target}` };
+    return {
+      ...common,
+      outcome: 'up_to_date',
+      sha: oldSha,
+      reason: `the changes of ${options.branch} are already in ${options.target}`,
+    };
   }
   const parents = options.strategy === 'merge' ? [oldSha, branchSha] : [oldSha];
   const identity = await fallbackIdentityArgs(repoRoot);
@@ -107,13 +129,31 @@ async function land(options: MergeOptions, common: Common, oldSha: string, branc
 
 async function rebase(repoRoot: string, common: Common, oldSha: string, branchSha: string): Promise<Landing> {
   // Like `git rebase`: merges are flattened away and commits whose patch the target already has are skipped.
-  const list = await git(repoRoot, ['rev-list', '--reverse', '--no-merges', '--right-only', '--cherry-pick', `${oldSha}...${branchSha}`]);
+  const list = await git(repoRoot, [
+    'rev-list',
+    '--reverse',
+    '--no-merges',
+    '--right-only',
+    '--cherry-pick',
+    `${oldSha}...${branchSha}`,
+  ]);
   const replay = await replayCommits(repoRoot, oldSha, list.split('\n').filter(Boolean));
   if (!replay.clean) {
-    return { ...common, outcome: 'conflict', files: replay.files, messages: replay.messages, atCommit: replay.atCommit };
+    return {
+      ...common,
+      outcome: 'conflict',
+      files: replay.files,
+      messages: replay.messages,
+      atCommit: replay.atCommit,
+    };
   }
   if (replay.tip === oldSha) {
-    return { ...common, outcome: 'up_to_date', sha: oldSha, reason: `the changes of ${common.branch} are already in ${common.target}` };
+    return {
+      ...common,
+      outcome: 'up_to_date',
+      sha: oldSha,
+      reason: `the changes of ${common.branch} are already in ${common.target}`,
+    };
   }
   return { outcome: 'commit', newSha: replay.tip, created: replay.commits, fastForward: false };
 }

@@ -3,9 +3,13 @@ import { git, runGit, splitNul } from './git.js';
 
 /** The commit a ref or revision names now, or null when it names nothing (a deleted branch, a typo). */
 export async function commitOf(repoRoot: string, revision: string): Promise<string | null> {
-  const { stdout, code } = await runGit(repoRoot, ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`], {
-    okCodes: [1],
-  });
+  const { stdout, code } = await runGit(
+    repoRoot,
+    ['rev-parse', '--verify', '--quiet', '--end-of-options', `${revision}^{commit}`],
+    {
+      okCodes: [1],
+    },
+  );
   return code === 0 ? stdout.trim() : null;
 }
 
@@ -49,5 +53,8 @@ export async function worktreeOfBranch(repoRoot: string, ref: string): Promise<s
 export async function assertPlainRef(repoRoot: string, ref: string): Promise<void> {
   const { stdout, code } = await runGit(repoRoot, ['symbolic-ref', '--quiet', ref], { okCodes: [1, 128] });
   if (code !== 0) return;
-  throw new FleetError('conflict', `${ref} in ${repoRoot} is a symbolic ref to ${stdout.trim()}; fleet-mcp moves and deletes only plain branches, so nothing was changed`);
+  throw new FleetError(
+    'conflict',
+    `${ref} in ${repoRoot} is a symbolic ref to ${stdout.trim()}; fleet-mcp moves and deletes only plain branches, so nothing was changed`,
+  );
 }

@@ -32,7 +32,15 @@ export async function replayCommits(repoRoot: string, onto: string, commits: str
 async function cherryPickTree(repoRoot: string, onto: string, commit: string) {
   const identity = ['-c', 'user.name=fleet-mcp', '-c', 'user.email=fleet-mcp@localhost'];
   const throwaway = (tree: string, ...parents: string[]) =>
-    git(repoRoot, [...identity, 'commit-tree', '--no-gpg-sign', '-m', 'replay', ...parents.flatMap((p) => ['-p', p]), tree]);
+    git(repoRoot, [
+      ...identity,
+      'commit-tree',
+      '--no-gpg-sign',
+      '-m',
+      'replay',
+      ...parents.flatMap((p) => ['-p', p]),
+      tree,
+    ]);
   const base = await throwaway(await treeOf(repoRoot, `${commit}^`));
   const ours = await throwaway(await treeOf(repoRoot, onto), base);
   const theirs = await throwaway(await treeOf(repoRoot, commit), base);
@@ -43,7 +51,13 @@ async function wasEmpty(repoRoot: string, commit: string): Promise<boolean> {
   return (await treeOf(repoRoot, commit)) === (await treeOf(repoRoot, `${commit}^`));
 }
 
-async function recommit(repoRoot: string, identity: string[], original: string, tree: string, parent: string): Promise<string> {
+async function recommit(
+  repoRoot: string,
+  identity: string[],
+  original: string,
+  tree: string,
+  parent: string,
+): Promise<string> {
   const author = await git(repoRoot, ['show', '-s', '--format=%an%x00%ae%x00%ad', '--date=raw', original]);
   const [name = '', email = '', date = ''] = author.split('\0');
   const message = await git(repoRoot, ['show', '-s', '--format=%B', original]);

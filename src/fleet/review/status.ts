@@ -22,7 +22,15 @@ export async function uncommittedFiles(
   options: { pathspec?: string[]; untracked?: boolean; place?: GitPlace } = {},
 ): Promise<UncommittedFiles> {
   const untracked = options.untracked === false ? 'no' : 'all';
-  const args = ['status', '--porcelain=v1', '-z', `--untracked-files=${untracked}`, '--no-renames', '--', ...(options.pathspec ?? [])];
+  const args = [
+    'status',
+    '--porcelain=v1',
+    '-z',
+    `--untracked-files=${untracked}`,
+    '--no-renames',
+    '--',
+    ...(options.pathspec ?? []),
+  ];
   const fields = splitNul(await git(worktree, ['--no-optional-locks', ...args], { place: options.place }));
   const files: UncommittedFiles = { staged: [], unstaged: [], untracked: [] };
   for (const field of fields) {

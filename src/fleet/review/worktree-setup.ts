@@ -39,24 +39,38 @@ export function copySetupFiles(options: { from: string; to: string; files: strin
 
 function checkRelative(file: string): void {
   if (file === '' || isAbsolute(file) || file.split(/[\\/]/).includes('..')) {
-    throw new FleetError('invalid_argument', `setup file "${file}" must be a path relative to the project's checkout, without ".."`);
+    throw new FleetError(
+      'invalid_argument',
+      `setup file "${file}" must be a path relative to the project's checkout, without ".."`,
+    );
   }
 }
 
 function checkedSource(file: string, source: string, fromRoot: string): string {
   const real = realpathSync(source);
-  if (!isInside(real, fromRoot)) throw new FleetError('invalid_argument', `setup file "${file}" is a symlink to ${real}, outside the checkout`);
-  if (!statSync(real).isFile()) throw new FleetError('invalid_argument', `setup file "${file}" is not a regular file; list the files inside it one by one`);
+  if (!isInside(real, fromRoot))
+    throw new FleetError('invalid_argument', `setup file "${file}" is a symlink to ${real}, outside the checkout`);
+  if (!statSync(real).isFile())
+    throw new FleetError(
+      'invalid_argument',
+      `setup file "${file}" is not a regular file; list the files inside it one by one`,
+    );
   return real;
 }
 
 function checkedDestination(file: string, destination: string, toRoot: string): string {
   mkdirSync(dirname(destination), { recursive: true });
   if (!isInside(realpathSync(dirname(destination)), toRoot)) {
-    throw new FleetError('invalid_argument', `setup file "${file}" would be written outside the worktree, through a symlinked folder`);
+    throw new FleetError(
+      'invalid_argument',
+      `setup file "${file}" would be written outside the worktree, through a symlinked folder`,
+    );
   }
   if (existsSync(destination) && lstatSync(destination).isSymbolicLink()) {
-    throw new FleetError('invalid_argument', `setup file "${file}" is a symlink in the worktree; it is not overwritten`);
+    throw new FleetError(
+      'invalid_argument',
+      `setup file "${file}" is a symlink in the worktree; it is not overwritten`,
+    );
   }
   return destination;
 }
@@ -91,9 +105,14 @@ const KEPT_LINES = 200;
  * answer), and a timeout after which its whole process group is killed, so nothing it started lingers.
  */
 export function runSetupCommand(options: SetupCommandOptions): Promise<SetupCommandResult> {
-  if (options.argv.length === 0) throw new FleetError('invalid_argument', 'setup command is empty: give it as an argv list, e.g. ["npm", "ci"]');
+  if (options.argv.length === 0)
+    throw new FleetError('invalid_argument', 'setup command is empty: give it as an argv list, e.g. ["npm", "ci"]');
   const base = childEnv(process.env, options.env ?? {});
-  const { argv, env, inputFiles = [] } = options.place ? options.place(options.argv, base, options.cwd) : { argv: options.argv, env: base };
+  const {
+    argv,
+    env,
+    inputFiles = [],
+  } = options.place ? options.place(options.argv, base, options.cwd) : { argv: options.argv, env: base };
   const [command, ...args] = argv as [string, ...string[]];
   const lines: string[] = [];
   const take = (line: string, stream: 'stdout' | 'stderr') => {
@@ -106,7 +125,12 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
     let child: ChildProcessByStdio<null, Readable, Readable>;
     try {
       // detached: its own process group, so the timeout can kill everything it started.
-      child = spawn(command, args, { cwd: options.cwd, env, stdio: ['ignore', 'pipe', 'pipe', ...inputs], detached: true }) as ChildProcessByStdio<null, Readable, Readable>;
+      child = spawn(command, args, {
+        cwd: options.cwd,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe', ...inputs],
+        detached: true,
+      }) as ChildProcessByStdio<null, Readable, Readable>;
     } finally {
       for (const fd of inputs) closeSync(fd);
     }
@@ -115,7 +139,10 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
       timedOut = true;
       if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
     }, options.timeoutMs);
-    for (const [name, stream] of [['stdout', child.stdout], ['stderr', child.stderr]] as const) {
+    for (const [name, stream] of [
+      ['stdout', child.stdout],
+      ['stderr', child.stderr],
+    ] as const) {
       const splitter = new LineSplitter();
       stream.on('data', (chunk: Buffer) => splitter.push(chunk).forEach((line) => take(line, name)));
       stream.on('end', () => splitter.end().forEach((line) => take(line, name)));
@@ -126,12 +153,19 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
       const message = spawnError ?? failureMessage(options, timedOut, exitCode, signal);
       resolve({ ok: false, exitCode, signal, timedOut, lines, message });
     };
-    child.on('error', (error) => finish(null, null, `${options.what ?? 'setup command'} "${options.argv[0]}" could not start: ${error.message}`));
+    child.on('error', (error) =>
+      finish(null, null, `${options.what ?? 'setup command'} "${options.argv[0]}" could not start: ${error.message}`),
+    );
     child.on('close', (code, signal) => finish(code, signal));
   });
 }
 
-function failureMessage(options: SetupCommandOptions, timedOut: boolean, exitCode: number | null, signal: string | null): string {
+function failureMessage(
+  options: SetupCommandOptions,
+  timedOut: boolean,
+  exitCode: number | null,
+  signal: string | null,
+): string {
   const what = `${options.what ?? 'setup command'} "${options.argv.join(' ')}"`;
   if (timedOut) return `${what} did not finish within ${options.timeoutMs} ms and was killed`;
   return `${what} failed with ${signal === null ? `exit code ${String(exitCode)}` : `signal ${signal}`}`;

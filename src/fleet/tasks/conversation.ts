@@ -17,13 +17,26 @@ export interface ConversationPlan {
  * resumes by id, reported its session id). Otherwise the role's command starts a fresh conversation.
  */
 export function planConversation(role: Role, tasks: readonly TaskRecord[], task: TaskRecord): ConversationPlan {
-  const fresh = (note: string): ConversationPlan => ({ template: role.command, continued: false, sessionId: null, note });
+  const fresh = (note: string): ConversationPlan => ({
+    template: role.command,
+    continued: false,
+    sessionId: null,
+    note,
+  });
   if (task.fresh_conversation) return fresh('fresh conversation, as asked');
   if (!role.continue_command) return fresh(`fresh conversation: role "${role.name}" has no continue_command`);
-  const previous = tasks.slice(0, tasks.indexOf(task)).filter((earlier) => earlier.started_at !== null).at(-1);
+  const previous = tasks
+    .slice(0, tasks.indexOf(task))
+    .filter((earlier) => earlier.started_at !== null)
+    .at(-1);
   if (!previous) return fresh('fresh conversation: the agent has run no task before');
   if (!needsSessionId(role.continue_command)) {
-    return { template: role.continue_command, continued: true, sessionId: null, note: `continuing the conversation of task ${previous.id}` };
+    return {
+      template: role.continue_command,
+      continued: true,
+      sessionId: null,
+      note: `continuing the conversation of task ${previous.id}`,
+    };
   }
   if (!previous.session_id) return fresh(`fresh conversation: task ${previous.id} reported no session id to continue`);
   return {

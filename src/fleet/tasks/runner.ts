@@ -86,7 +86,15 @@ const POLL_MS = 200;
 export function runProcess(options: RunOptions): RunningProcess {
   const { files } = options;
   const net = options.network ? { argv: options.network.argv, ready: join(files.dir, 'net-ready') } : undefined;
-  const spec = { argv: options.argv, cwd: options.cwd, stdout: files.stdout, stderr: files.stderr, exit: files.exit, inputs: options.inputFiles ?? [], net };
+  const spec = {
+    argv: options.argv,
+    cwd: options.cwd,
+    stdout: files.stdout,
+    stderr: files.stderr,
+    exit: files.exit,
+    inputs: options.inputFiles ?? [],
+    net,
+  };
   let pid: number | undefined;
   let exited = false;
   try {
@@ -120,12 +128,23 @@ export function reattachProcess(options: ReattachOptions): RunningProcess {
 
 function failedSpawn(message: string): RunningProcess {
   const outcome: RunOutcome = { exit_code: null, signal: null, stopped: null, spawn_error: message, lost: false };
-  return { pid: null, pidStart: null, cancel: () => Promise.resolve(outcome), done: Promise.resolve(outcome), detach: () => {} };
+  return {
+    pid: null,
+    pidStart: null,
+    cancel: () => Promise.resolve(outcome),
+    done: Promise.resolve(outcome),
+    detach: () => {},
+  };
 }
 
 type FollowOptions = Omit<ReattachOptions, 'pid' | 'pidStart'>;
 
-function follow(pid: number, pidStart: string | null, options: FollowOptions, hasExited: () => boolean): RunningProcess {
+function follow(
+  pid: number,
+  pidStart: string | null,
+  options: FollowOptions,
+  hasExited: () => boolean,
+): RunningProcess {
   const { files } = options;
   let saved = readOffsets(files);
   const tails = { stdout: new FileTail(files.stdout, saved.stdout), stderr: new FileTail(files.stderr, saved.stderr) };
@@ -158,7 +177,14 @@ function follow(pid: number, pidStart: string | null, options: FollowOptions, ha
     const status = readExitStatus(files);
     // The task ends with everything it started, not only its CLI; a stopped task had its grace already.
     if (ours()) await endProcessGroup(pid, stopped ? 0 : options.endGraceMs);
-    if (status) resolveDone({ exit_code: status.exit_code, signal: status.signal, stopped, spawn_error: status.spawn_error, lost: false });
+    if (status)
+      resolveDone({
+        exit_code: status.exit_code,
+        signal: status.signal,
+        stopped,
+        spawn_error: status.spawn_error,
+        lost: false,
+      });
     else if (stopped) resolveDone({ exit_code: null, signal: 'SIGKILL', stopped, spawn_error: null, lost: false });
     else resolveDone({ exit_code: null, signal: null, stopped: null, spawn_error: null, lost: true });
   };
@@ -167,8 +193,12 @@ function follow(pid: number, pidStart: string | null, options: FollowOptions, ha
     if (stopped || !isSameProcessRunning(pid, pidStart)) return done;
     stopped = reason;
     signalGroup(pid, 'SIGINT');
-    timers.push(setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGTERM'), options.cancelDelays.termMs));
-    timers.push(setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGKILL'), options.cancelDelays.killMs));
+    timers.push(
+      setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGTERM'), options.cancelDelays.termMs),
+    );
+    timers.push(
+      setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGKILL'), options.cancelDelays.killMs),
+    );
     return done;
   };
 
@@ -189,7 +219,9 @@ function follow(pid: number, pidStart: string | null, options: FollowOptions, ha
     }
   }, POLL_MS);
   if (options.timeoutMs !== null) {
-    timers.push(setTimeout(() => void stop('timed_out'), Math.max(0, options.startedAt + options.timeoutMs - Date.now())));
+    timers.push(
+      setTimeout(() => void stop('timed_out'), Math.max(0, options.startedAt + options.timeoutMs - Date.now())),
+    );
   }
   return {
     pid,

@@ -32,12 +32,20 @@ function shellScriptIndex(argv: readonly string[]): number {
  */
 export function readsTaskAsOption(argv: readonly string[]): boolean {
   const script = shellScriptIndex(argv);
-  return argv.some((arg, at) => at > 0 && arg.startsWith(TASK_PLACEHOLDER) && !argv.slice(1, at).includes('--') && !(script !== -1 && at >= script));
+  return argv.some(
+    (arg, at) =>
+      at > 0 &&
+      arg.startsWith(TASK_PLACEHOLDER) &&
+      !argv.slice(1, at).includes('--') &&
+      !(script !== -1 && at >= script),
+  );
 }
 
 /** Every argv a task of the role may run with: fresh or continuing, in the sandbox or not. */
 function roleArgvs(role: Role): string[][] {
-  return [role.command, role.continue_command, role.sandbox.command, role.sandbox.continue_command].filter((argv): argv is string[] => argv !== null);
+  return [role.command, role.continue_command, role.sandbox.command, role.sandbox.continue_command].filter(
+    (argv): argv is string[] => argv !== null,
+  );
 }
 
 /** Whether the role's task text may be read as an option: not when its config declares the program takes none there. */
@@ -50,7 +58,8 @@ export function unprotectedTaskRoles(roles: readonly Role[]): Role[] {
 }
 
 /** The fix, as said at start-up and in a refusal. */
-export const TASK_OPTION_FIX = 'put "--" before {task} in its command and continue_command, or, if its program takes no options there, set "task_is_operand": true in the role';
+export const TASK_OPTION_FIX =
+  'put "--" before {task} in its command and continue_command, or, if its program takes no options there, set "task_is_operand": true in the role';
 
 /**
  * Refuses a task text starting with "-" for a role that would hand it to its program as an option: `--output=FILE`

@@ -2,7 +2,8 @@ import type { FailureKind, OutputSummary } from './output/index.js';
 import type { RunOutcome } from './runner.js';
 import type { Role, TaskOutcome, TaskRecord, TaskStatus } from '../types.js';
 
-export const LOST_REASON = 'its process ended without recording an exit status (killed together with its supervisor, or the machine restarted)';
+export const LOST_REASON =
+  'its process ended without recording an exit status (killed together with its supervisor, or the machine restarted)';
 
 export type TaskEnd = Pick<TaskRecord, 'status' | 'reason'> & { outcome: TaskOutcome };
 
@@ -18,7 +19,12 @@ const FAILURE_OUTCOMES: Record<FailureKind, TaskOutcome> = {
  * the CLI exited 0: a refused permission, a refused write, a tool call that failed for good or an API error is not
  * work done. `stopReason` says why the fleet stopped it (a cancel, a stalled provider, a budget).
  */
-export function taskEnd(outcome: RunOutcome, role: Pick<Role, 'timeout' | 'idle_timeout'>, stopReason: string | null, summary: OutputSummary): TaskEnd {
+export function taskEnd(
+  outcome: RunOutcome,
+  role: Pick<Role, 'timeout' | 'idle_timeout'>,
+  stopReason: string | null,
+  summary: OutputSummary,
+): TaskEnd {
   if (outcome.spawn_error !== null) return failed('not_started', `could not start: ${outcome.spawn_error}`);
   if (outcome.lost) return failed('lost', LOST_REASON);
   switch (outcome.stopped) {
@@ -37,7 +43,10 @@ export function taskEnd(outcome: RunOutcome, role: Pick<Role, 'timeout' | 'idle_
   }
   const kind = summary.failure ?? (summary.error === null ? null : 'agent');
   const reported = summary.error === null ? '' : `: ${summary.error}`;
-  if (outcome.exit_code === 0) return kind === null ? { status: 'completed', reason: null, outcome: 'succeeded' } : failed(FAILURE_OUTCOMES[kind], summary.error);
+  if (outcome.exit_code === 0)
+    return kind === null
+      ? { status: 'completed', reason: null, outcome: 'succeeded' }
+      : failed(FAILURE_OUTCOMES[kind], summary.error);
   const exit = outcome.exit_code !== null ? `exit code ${outcome.exit_code}` : `killed by signal ${outcome.signal}`;
   return failed(kind === null ? 'exit_error' : FAILURE_OUTCOMES[kind], `${exit}${reported}`);
 }
@@ -62,9 +71,18 @@ export function asksForCommit(description: string): boolean {
  * A task that completed in a git project, asked for a commit and made none needs review: its work is at best in
  * the commit fleet-mcp made of what it left, at worst nowhere.
  */
-export function reviewIfUncommitted(end: TaskEnd, task: Pick<TaskRecord, 'description' | 'head_at_start' | 'commits' | 'autocommit'>): TaskEnd {
+export function reviewIfUncommitted(
+  end: TaskEnd,
+  task: Pick<TaskRecord, 'description' | 'head_at_start' | 'commits' | 'autocommit'>,
+): TaskEnd {
   if (end.outcome !== 'succeeded' || task.head_at_start === null || task.commits === null) return end;
   if (task.commits.length > 0 || !asksForCommit(task.description)) return end;
-  const saved = task.autocommit ? `; fleet-mcp committed what it left uncommitted as ${task.autocommit.sha.slice(0, 12)}` : '';
-  return { status: 'completed', reason: `the task asked for a commit and the agent made none${saved}`, outcome: 'needs_review' };
+  const saved = task.autocommit
+    ? `; fleet-mcp committed what it left uncommitted as ${task.autocommit.sha.slice(0, 12)}`
+    : '';
+  return {
+    status: 'completed',
+    reason: `the task asked for a commit and the agent made none${saved}`,
+    outcome: 'needs_review',
+  };
 }

@@ -33,8 +33,16 @@ export class TaskQueue {
     const ticket: SlotTicket = this.slots.request(key, () => void this.startQueued(key, record, role, task, ticket));
     this.tickets.set(key, { ticket, task });
     if (ticket.state === 'waiting') {
-      this.options.registry.setStatus(key, record, 'pending', `waiting for a busy slot: at most ${this.options.maxBusy} agents run at once (FLEET_MCP_MAX_BUSY)`);
-      this.options.logger.info({ agent: record.agent.name, task: task.id, position: this.slots.position(ticket) }, 'task queued');
+      this.options.registry.setStatus(
+        key,
+        record,
+        'pending',
+        `waiting for a busy slot: at most ${this.options.maxBusy} agents run at once (FLEET_MCP_MAX_BUSY)`,
+      );
+      this.options.logger.info(
+        { agent: record.agent.name, task: task.id, position: this.slots.position(ticket) },
+        'task queued',
+      );
       return;
     }
     try {
@@ -65,7 +73,12 @@ export class TaskQueue {
     const { task } = held;
     const now = timestamp();
     Object.assign(task, { status: 'canceled', outcome: 'canceled', reason, ended_at: now, queue_position: null });
-    const line = { time: now, stream: 'system' as const, text: `task ${task.id} canceled before it started: ${reason}`, task_id: task.id };
+    const line = {
+      time: now,
+      stream: 'system' as const,
+      text: `task ${task.id} canceled before it started: ${reason}`,
+      task_id: task.id,
+    };
     appendToTaskLogFile(this.options.registry.store.logFile(key, task.id), line);
     task.log_lines = 1;
     if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
@@ -94,14 +107,24 @@ export class TaskQueue {
   }
 
   /** Starts a task whose turn came, unless it was canceled (or its agent deleted) meanwhile. */
-  private async startQueued(key: string, record: AgentRecord, role: Role, task: TaskRecord, ticket: SlotTicket): Promise<void> {
+  private async startQueued(
+    key: string,
+    record: AgentRecord,
+    role: Role,
+    task: TaskRecord,
+    ticket: SlotTicket,
+  ): Promise<void> {
     try {
       await this.options.agentLocks.run(key, async () => {
-        if (this.options.isShuttingDown() || task.status !== 'queued' || this.options.registry.find(key) !== record) return;
+        if (this.options.isShuttingDown() || task.status !== 'queued' || this.options.registry.find(key) !== record)
+          return;
         await this.options.runs.launch(key, record, role, task);
       });
     } catch (error) {
-      this.options.logger.warn({ agent: record.agent.name, task: task.id, error: (error as Error).message }, 'a queued task could not start');
+      this.options.logger.warn(
+        { agent: record.agent.name, task: task.id, error: (error as Error).message },
+        'a queued task could not start',
+      );
     } finally {
       if (task.status === 'queued') {
         if (this.tickets.get(key)?.ticket === ticket) this.tickets.delete(key);

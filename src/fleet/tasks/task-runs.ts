@@ -67,7 +67,10 @@ interface ActiveTask {
   recorded: Promise<void>;
 }
 
-type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & { parser?: OutputParser; cancelReason?: string | null };
+type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & {
+  parser?: OutputParser;
+  cancelReason?: string | null;
+};
 
 const NO_SUMMARY: OutputSummary = { final_message: null, error: null };
 
@@ -91,7 +94,11 @@ export const UNSET_TASK_FIELDS = {
 } as const satisfies Partial<TaskRecord>;
 
 /** A task given to an agent, not started yet. */
-export function newTask(agent: string, description: string, options: { freshConversation?: boolean; by?: string | null } = {}): TaskRecord {
+export function newTask(
+  agent: string,
+  description: string,
+  options: { freshConversation?: boolean; by?: string | null } = {},
+): TaskRecord {
   return {
     ...UNSET_TASK_FIELDS,
     id: randomUUID(),
@@ -129,7 +136,13 @@ export class TaskRuns {
     const file = registry.store.logFile(key, task.id);
     // Lines logged before the task ran (its agent's worktree setup) stay at the top of its log.
     const earlier = task.log_lines > 0 ? readTaskLogFile(file) : [];
-    const log = new TaskLog({ file, taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, earlier, onAppend: () => registry.logChanged(key) });
+    const log = new TaskLog({
+      file,
+      taskId: task.id,
+      capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES,
+      earlier,
+      onAppend: () => registry.logChanged(key),
+    });
     const context = await this.options.backend.gitContext(record);
     const onEngine = agent.backend !== LOCAL_BACKEND;
     const launch = this.prepareLaunch(record, role, task);
@@ -145,10 +158,16 @@ export class TaskRuns {
     const ending: EndingTask = { task, role, log, head: null };
     task.queue_position = null;
     task.continued_conversation = conversation.continued;
-    log.append('system', [`task ${task.id} started with role "${role.name}" in ${agent.workdir} (${conversation.note})`]);
+    log.append('system', [
+      `task ${task.id} started with role "${role.name}" in ${agent.workdir} (${conversation.note})`,
+    ]);
     if (launch instanceof LaunchError) {
       await this.end(key, record, ending, notStarted(launch.message));
-      registry.fail(key, record, `${launch.message}; the task was not started, and restart_agent runs it once that is fixed`);
+      registry.fail(
+        key,
+        record,
+        `${launch.message}; the task was not started, and restart_agent runs it once that is fixed`,
+      );
     }
     if (task.description.startsWith('-') && !role.task_is_operand && readsTaskAsOption(conversation.template)) {
       // Checked when the task was asked for; here again for a role the config changed since.
@@ -159,21 +178,40 @@ export class TaskRuns {
     if (!existsSync(agent.workdir)) {
       const reason = `its working directory ${agent.workdir} is missing`;
       await this.end(key, record, ending, notStarted(reason));
-      registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once the directory is back`);
+      registry.fail(
+        key,
+        record,
+        `${reason}; the task was not started, and restart_agent runs it once the directory is back`,
+      );
     }
     // An engine's image holds the CLI of an agent there; the task script names it when it is missing.
     if (!onEngine && !findExecutable(argv[0]!, { pathEnv: env.PATH, cwd: agent.workdir })) {
       await this.end(key, record, ending, notStarted(`command "${argv[0]}" was not found on PATH`));
-      registry.fail(key, record, `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`);
+      registry.fail(
+        key,
+        record,
+        `the command "${argv[0]}" of role "${role.name}" was not found on PATH; the task was not started, and restart_agent runs it once the command is installed`,
+      );
     }
     const spent = projectOverBudget(this.projectSpending(agent.project));
     if (spent !== null) {
-      await this.end(key, record, { ...ending, cancelReason: spent }, { ...notStarted(spent), spawn_error: null, stopped: 'over_budget' });
-      registry.fail(key, record, `${spent}; the task was not started: raise the project's budget in the fleet config, then restart_agent runs it`);
+      await this.end(
+        key,
+        record,
+        { ...ending, cancelReason: spent },
+        { ...notStarted(spent), spawn_error: null, stopped: 'over_budget' },
+      );
+      registry.fail(
+        key,
+        record,
+        `${spent}; the task was not started: raise the project's budget in the fleet config, then restart_agent runs it`,
+      );
     }
     const parser = guardedParser(createOutputParser(role.output));
     const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
-    const command = await this.launchCommand(key, record, ending, () => launch.command({ argv, cwd: agent.workdir, env, git: context }));
+    const command = await this.launchCommand(key, record, ending, () =>
+      launch.command({ argv, cwd: agent.workdir, env, git: context }),
+    );
     if (launch.note) log.append('system', [launch.note]);
     if (launch.note && !onEngine) record.ran_sandboxed = true;
     const child = this.options.backend.startProcess({
@@ -185,16 +223,30 @@ export class TaskRuns {
     if (child.pid === null) {
       const outcome = await child.done;
       await this.end(key, record, ending, outcome);
-      registry.fail(key, record, `the command of role "${role.name}" could not be started: ${outcome.spawn_error}; the task was not started, and restart_agent runs it again`);
+      registry.fail(
+        key,
+        record,
+        `the command of role "${role.name}" could not be started: ${outcome.spawn_error}; the task was not started, and restart_agent runs it again`,
+      );
     }
     task.status = 'running';
     task.started_at = timestamp();
     task.head_at_start = context.head;
     record.process = { task_id: task.id, pid: child.pid, pid_start: child.pidStart };
-    this.follow(key, record, { ...ending, parser, head: context.head, process: child, cancelReason: null, recorded: Promise.resolve() });
+    this.follow(key, record, {
+      ...ending,
+      parser,
+      head: context.head,
+      process: child,
+      cancelReason: null,
+      recorded: Promise.resolve(),
+    });
     agent.current_task_id = task.id;
     registry.setStatus(key, record, 'busy', null);
-    this.options.logger.info({ agent: agent.name, task: task.id, pid: child.pid, token_name: task.started_by }, 'task started');
+    this.options.logger.info(
+      { agent: agent.name, task: task.id, pid: child.pid, token_name: task.started_by },
+      'task started',
+    );
   }
 
   /**
@@ -205,7 +257,13 @@ export class TaskRuns {
     const files = runFiles(this.runDir(key, task.id));
     const role = readRunMeta(files)!;
     const file = this.options.registry.store.logFile(key, task.id);
-    const log = new TaskLog({ file, taskId: task.id, capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES, earlier: readTaskLogFile(file), onAppend: () => this.options.registry.logChanged(key) });
+    const log = new TaskLog({
+      file,
+      taskId: task.id,
+      capBytes: this.options.logCapBytes ?? DEFAULT_LOG_CAP_BYTES,
+      earlier: readTaskLogFile(file),
+      onAppend: () => this.options.registry.logChanged(key),
+    });
     const parser = guardedParser(createOutputParser(role.output));
     const { pid, pid_start } = record.process!;
     const child = this.options.backend.reattachProcess({
@@ -217,15 +275,28 @@ export class TaskRuns {
     });
     log.append('system', [`task ${task.id} followed again by a restarted server`]);
     // The credential its task script holds is derived again, not stored: its pushes are accepted once more.
-    if (record.agent.backend !== LOCAL_BACKEND) this.options.engines?.credentials.issue({ agent: record.agent.name, task: task.id });
-    const active: ActiveTask = { task, role, log, parser, head: task.head_at_start, process: child, cancelReason: null, recorded: Promise.resolve() };
+    if (record.agent.backend !== LOCAL_BACKEND)
+      this.options.engines?.credentials.issue({ agent: record.agent.name, task: task.id });
+    const active: ActiveTask = {
+      task,
+      role,
+      log,
+      parser,
+      head: task.head_at_start,
+      process: child,
+      cancelReason: null,
+      recorded: Promise.resolve(),
+    };
     this.follow(key, record, active);
     // A cancel the previous server had begun is finished, its escalation to SIGKILL included.
     if (record.agent.status === 'canceling') {
       active.cancelReason = 'canceled by request';
       void child.cancel();
     }
-    this.options.logger.info({ agent: record.agent.name, task: task.id, pid }, 'following a task that outlived the previous server');
+    this.options.logger.info(
+      { agent: record.agent.name, task: task.id, pid },
+      'following a task that outlived the previous server',
+    );
   }
 
   /** Cancels the agent's running task, if any, and waits until its end is recorded. */
@@ -242,7 +313,10 @@ export class TaskRuns {
   detachAll(): void {
     for (const [key, active] of this.running) {
       active.process.detach();
-      this.options.logger.info({ agent: active.task.agent, task: active.task.id, pid: active.process.pid }, 'task left running');
+      this.options.logger.info(
+        { agent: active.task.agent, task: active.task.id, pid: active.process.pid },
+        'task left running',
+      );
       this.running.delete(key);
     }
   }
@@ -266,7 +340,10 @@ export class TaskRuns {
   logSource(key: string, task: TaskRecord): LogSource {
     const active = this.running.get(key);
     if (active?.task === task) return { count: active.log.lineCount, readNewest: (count) => active.log.newest(count) };
-    return { count: task.log_lines, readNewest: (count) => readTaskLogTail(this.options.registry.store.logFile(key, task.id), count) };
+    return {
+      count: task.log_lines,
+      readNewest: (count) => readTaskLogTail(this.options.registry.store.logFile(key, task.id), count),
+    };
   }
 
   /** Records how a task ended, with what it changed and what its CLI reported, and frees the agent. */
@@ -274,16 +351,23 @@ export class TaskRuns {
     const { task, log } = ending;
     // Revoked before anything is read from its branch: what it pushes from now on is refused.
     this.options.engines?.credentials.revoke(task.id);
-    if (this.options.engines && record.agent.backend !== LOCAL_BACKEND) void cleanupEngineTask(this.options.engines, record.agent.backend, task.id, this.options.logger);
+    if (this.options.engines && record.agent.backend !== LOCAL_BACKEND)
+      void cleanupEngineTask(this.options.engines, record.agent.backend, task.id, this.options.logger);
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
     const started = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
     Object.assign(task, await this.changes(record, ending.head, log));
     if (ending.role.autocommit && task.started_at !== null) {
       const message = leftoversMessage(record, task, started.status);
-      const { autocommit, problem } = await commitTaskLeftovers(this.options.backend, this.options.logger, { record, message });
+      const { autocommit, problem } = await commitTaskLeftovers(this.options.backend, this.options.logger, {
+        record,
+        message,
+      });
       task.autocommit = autocommit;
       if (problem !== null) log.append('system', [`what the task left uncommitted was not committed: ${problem}`]);
-      if (task.autocommit) log.append('system', [`committed what the task left uncommitted as ${task.autocommit.sha} (${task.autocommit.files.length} file(s))`]);
+      if (task.autocommit)
+        log.append('system', [
+          `committed what the task left uncommitted as ${task.autocommit.sha} (${task.autocommit.files.length} file(s))`,
+        ]);
     }
     const end = reviewIfUncommitted(started, task);
     task.status = end.status;
@@ -308,7 +392,17 @@ export class TaskRuns {
     this.options.registry.setStatus(key, record, status, record.agent.status_reason);
     // Only once the end is recorded: a crash before this point leaves the files for the next server to read.
     rmSync(this.runDir(key, task.id), { recursive: true, force: true });
-    this.options.logger.info({ agent: record.agent.name, task: task.id, status: task.status, outcome: task.outcome, reason: task.reason, usage: task.usage }, 'task ended');
+    this.options.logger.info(
+      {
+        agent: record.agent.name,
+        task: task.id,
+        status: task.status,
+        outcome: task.outcome,
+        reason: task.reason,
+        usage: task.usage,
+      },
+      'task ended',
+    );
     this.options.onEnded(key);
   }
 
@@ -317,7 +411,15 @@ export class TaskRuns {
     try {
       if (record.agent.backend === LOCAL_BACKEND) return this.options.launcher.prepare(role, project);
       const runDir = this.runDir(agentKey(record.agent.name), task.id);
-      const parts = { record, role, task, project, runDir, stopGraceMs: this.options.cancelGraceMs, baseEnv: this.options.baseEnv };
+      const parts = {
+        record,
+        role,
+        task,
+        project,
+        runDir,
+        stopGraceMs: this.options.cancelGraceMs,
+        baseEnv: this.options.baseEnv,
+      };
       return prepareEngineLaunch(this.options.engines, parts);
     } catch (error) {
       if (error instanceof LaunchError) return error;
@@ -326,13 +428,22 @@ export class TaskRuns {
   }
 
   /** A sandbox that cannot be laid out (a state path that cannot be made) ends the task not started, like a missing command. */
-  private async launchCommand(key: string, record: AgentRecord, ending: EndingTask, command: () => ReturnType<PreparedLaunch['command']>) {
+  private async launchCommand(
+    key: string,
+    record: AgentRecord,
+    ending: EndingTask,
+    command: () => ReturnType<PreparedLaunch['command']>,
+  ) {
     try {
       return command();
     } catch (error) {
       const reason = `its sandbox could not be prepared: ${(error as Error).message}`;
       await this.end(key, record, ending, notStarted(reason));
-      return this.options.registry.fail(key, record, `${reason}; the task was not started, and restart_agent runs it once that is fixed`);
+      return this.options.registry.fail(
+        key,
+        record,
+        `${reason}; the task was not started, and restart_agent runs it once that is fixed`,
+      );
     }
   }
 
@@ -344,7 +455,17 @@ export class TaskRuns {
    * How a task's output is read and when it is stopped. Progress is what the parser counts as real work; a CLI's
    * stderr is progress only for plain-text roles, since the structured CLIs print their events on stdout.
    */
-  private limits(key: string, run: { files: FollowLimits['files']; role: RunMeta; log: TaskLog; parser: OutputParser; task: TaskRecord; project: string }): FollowLimits {
+  private limits(
+    key: string,
+    run: {
+      files: FollowLimits['files'];
+      role: RunMeta;
+      log: TaskLog;
+      parser: OutputParser;
+      task: TaskRecord;
+      project: string;
+    },
+  ): FollowLimits {
     const { role, log, parser, task } = run;
     return {
       files: run.files,
@@ -359,7 +480,10 @@ export class TaskRuns {
           return role.output === 'text';
         }
         const before = parser.activity().progress;
-        log.append(stream, lines.flatMap((line) => parser.stdoutLine(line)));
+        log.append(
+          stream,
+          lines.flatMap((line) => parser.stdoutLine(line)),
+        );
         const activity = parser.activity();
         task.usage = activity.usage ?? task.usage;
         return activity.progress !== before;
@@ -386,7 +510,12 @@ export class TaskRuns {
   private follow(key: string, record: AgentRecord, active: ActiveTask): void {
     active.recorded = active.process.done
       .then((outcome) => this.end(key, record, active, outcome))
-      .catch((error: unknown) => this.options.logger.error({ agent: record.agent.name, task: active.task.id, err: error }, 'could not record the end of a task'));
+      .catch((error: unknown) =>
+        this.options.logger.error(
+          { agent: record.agent.name, task: active.task.id, err: error },
+          'could not record the end of a task',
+        ),
+      );
     this.running.set(key, active);
   }
 
@@ -408,7 +537,28 @@ function notStarted(reason: string): RunOutcome {
 }
 
 function runMeta(role: Role): RunMeta {
-  const { name, output, timeout, timeout_ms, idle_timeout, idle_timeout_ms, provider_stall, provider_stall_ms, budget, autocommit } = role;
-  return { name, output, timeout, timeout_ms, idle_timeout, idle_timeout_ms, provider_stall, provider_stall_ms, budget, autocommit };
+  const {
+    name,
+    output,
+    timeout,
+    timeout_ms,
+    idle_timeout,
+    idle_timeout_ms,
+    provider_stall,
+    provider_stall_ms,
+    budget,
+    autocommit,
+  } = role;
+  return {
+    name,
+    output,
+    timeout,
+    timeout_ms,
+    idle_timeout,
+    idle_timeout_ms,
+    provider_stall,
+    provider_stall_ms,
+    budget,
+    autocommit,
+  };
 }
-

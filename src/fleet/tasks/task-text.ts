@@ -8,7 +8,14 @@ export function assertTaskText(task: string): void {
     throw new FleetError('invalid_argument', 'The task description is empty: say what the agent should do.');
   }
   if (task.length > MAX_TASK_CHARS) {
-    throw new FleetError('invalid_argument', `The task description has ${task.length} characters; at most ${MAX_TASK_CHARS} fit in one command argument.`);
+    throw new FleetError(
+      'invalid_argument',
+      `The task description has ${task.length} characters; at most ${MAX_TASK_CHARS} fit in one command argument.`,
+    );
   }
-  if (task.includes('\0')) throw new FleetError('invalid_argument', 'The task description contains a NUL character, which no command argument can hold.');
+  if (task.includes('\0'))
+    throw new FleetError(
+      'invalid_argument',
+      'The task description contains a NUL character, which no command argument can hold.',
+    );
 }

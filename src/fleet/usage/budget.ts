@@ -11,7 +11,10 @@ export interface Budget {
 export const budgetSchema = z
   .strictObject(
     {
-      usd: z.number({ error: 'budget.usd must be a number of dollars above zero, e.g. 5' }).positive({ error: 'budget.usd must be above zero' }).optional(),
+      usd: z
+        .number({ error: 'budget.usd must be a number of dollars above zero, e.g. 5' })
+        .positive({ error: 'budget.usd must be above zero' })
+        .optional(),
       tokens: z
         .number({ error: 'budget.tokens must be a whole number of tokens above zero, e.g. 2000000' })
         .int({ error: 'budget.tokens must be a whole number' })
@@ -20,17 +23,28 @@ export const budgetSchema = z
     },
     { error: 'budget must be an object with usd and/or tokens, e.g. { "usd": 5 }' },
   )
-  .refine((budget) => budget.usd !== undefined || budget.tokens !== undefined, { error: 'budget must set usd, tokens or both' })
+  .refine((budget) => budget.usd !== undefined || budget.tokens !== undefined, {
+    error: 'budget must set usd, tokens or both',
+  })
   .transform((budget): Budget => ({ usd: budget.usd ?? null, tokens: budget.tokens ?? null }));
 
 /**
  * Why `spent` is over `budget`, or null when it is not. A dollar budget is held only against the cost a CLI
  * reports (claude, opencode); for the others only a token budget can stop a task.
  */
-export function overBudget(budget: Budget, spent: Pick<UsageTotals | TaskUsage, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens' | 'cost_usd'>, what: string): string | null {
+export function overBudget(
+  budget: Budget,
+  spent: Pick<
+    UsageTotals | TaskUsage,
+    'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens' | 'cost_usd'
+  >,
+  what: string,
+): string | null {
   const tokens = totalTokens(spent);
-  if (budget.tokens !== null && tokens > budget.tokens) return `${what} used ${tokens} tokens, over its budget of ${budget.tokens}`;
+  if (budget.tokens !== null && tokens > budget.tokens)
+    return `${what} used ${tokens} tokens, over its budget of ${budget.tokens}`;
   const usd = spent.cost_usd ?? 0;
-  if (budget.usd !== null && usd > budget.usd) return `${what} cost $${usd.toFixed(4)}, over its budget of $${budget.usd}`;
+  if (budget.usd !== null && usd > budget.usd)
+    return `${what} cost $${usd.toFixed(4)}, over its budget of $${budget.usd}`;
   return null;
 }

@@ -30,11 +30,21 @@ export function emptyUsage(): TaskUsage {
 }
 
 export function emptyTotals(): UsageTotals {
-  return { tasks: 0, input_tokens: 0, output_tokens: 0, cache_read_tokens: 0, cache_write_tokens: 0, cost_usd: 0, tasks_without_cost: 0 };
+  return {
+    tasks: 0,
+    input_tokens: 0,
+    output_tokens: 0,
+    cache_read_tokens: 0,
+    cache_write_tokens: 0,
+    cost_usd: 0,
+    tasks_without_cost: 0,
+  };
 }
 
 /** Every token a task used, counted once: what a token budget is held against. */
-export function totalTokens(usage: Pick<TaskUsage, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens'>): number {
+export function totalTokens(
+  usage: Pick<TaskUsage, 'input_tokens' | 'output_tokens' | 'cache_read_tokens' | 'cache_write_tokens'>,
+): number {
   return usage.input_tokens + usage.output_tokens + usage.cache_read_tokens + usage.cache_write_tokens;
 }
 

@@ -54,7 +54,11 @@ function readReport(file: string): UsageReport {
   if (!existsSync(file)) return empty;
   try {
     const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<UsageReport>;
-    return { total: { ...emptyTotals(), ...json.total }, by_project: json.by_project ?? {}, by_token: json.by_token ?? {} };
+    return {
+      total: { ...emptyTotals(), ...json.total },
+      by_project: json.by_project ?? {},
+      by_token: json.by_token ?? {},
+    };
   } catch {
     return empty;
   }

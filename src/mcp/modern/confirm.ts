@@ -1,4 +1,10 @@
-import { acceptedContent, CLIENT_CAPABILITIES_META_KEY, inputRequired, type InputRequiredResult, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  acceptedContent,
+  CLIENT_CAPABILITIES_META_KEY,
+  inputRequired,
+  type InputRequiredResult,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import * as z from 'zod';
 import type { ConfirmAnswer, Question } from '../fleet-tool.js';
 
@@ -20,5 +26,7 @@ export function canConfirm(ctx: ServerContext): boolean {
 
 /** The `input_required` result that asks the question; the client calls again with the answer. */
 export function askToConfirm({ ask }: Question): InputRequiredResult {
-  return inputRequired({ inputRequests: { [ask.key]: inputRequired.elicit({ message: ask.message, requestedSchema: confirmation }) } });
+  return inputRequired({
+    inputRequests: { [ask.key]: inputRequired.elicit({ message: ask.message, requestedSchema: confirmation }) },
+  });
 }

@@ -14,6 +14,10 @@ export function modernCallContext(ctx: ServerContext): CallContext {
     progress:
       progressToken === undefined
         ? undefined
-        : (progress, total, message) => ctx.mcpReq.notify({ method: 'notifications/progress', params: { progressToken, progress, total, message } }),
+        : (progress, total, message) =>
+            ctx.mcpReq.notify({
+              method: 'notifications/progress',
+              params: { progressToken, progress, total, message },
+            }),
   };
 }

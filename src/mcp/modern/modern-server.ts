@@ -6,7 +6,12 @@ import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
 import type { FleetToolDeps } from '../fleet-tool.js';
 import { callTool, taskPlan } from '../call-tool.js';
-import { registerFleetTools, type AnyFleetTool, type RegisterFleetToolsOptions, type ToolConfig } from '../fleet-tools.js';
+import {
+  registerFleetTools,
+  type AnyFleetTool,
+  type RegisterFleetToolsOptions,
+  type ToolConfig,
+} from '../fleet-tools.js';
 import { INSTRUCTIONS, type McpServerDeps } from '../server.js';
 import type { TaskRegistry } from '../task-registry.js';
 import { askToConfirm } from './confirm.js';
@@ -33,7 +38,8 @@ export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdenti
   };
   registerFleetTools(server, options);
   // Both SDKs' McpServer take the same registerResource calls.
-  if (onlyTool === undefined && grants(identity.scopes, 'read')) registerAgentResources(server as unknown as LegacyMcpServer, toolDeps);
+  if (onlyTool === undefined && grants(identity.scopes, 'read'))
+    registerAgentResources(server as unknown as LegacyMcpServer, toolDeps);
   registerModernTasks(server, deps.tasks, identity);
   return server;
 }
@@ -44,10 +50,17 @@ export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdenti
  * schema: the SDK checks every result but an input_required one against it, and a task handle has no structured
  * content. Its plain answers and its task's result still carry their structured content.
  */
-function registerModernTaskTool(server: McpServer, tool: AnyFleetTool, config: ToolConfig, deps: FleetToolDeps, tasks: TaskRegistry): void {
+function registerModernTaskTool(
+  server: McpServer,
+  tool: AnyFleetTool,
+  config: ToolConfig,
+  deps: FleetToolDeps,
+  tasks: TaskRegistry,
+): void {
   const { outputSchema: _checkedOnEveryResult, ...plain } = config;
   server.registerTool(tool.name, plain, async (args: Record<string, unknown>, ctx: ServerContext) => {
-    if (!clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined)) return callTool(tool, args, deps, modernCallContext(ctx), askToConfirm);
+    if (!clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined))
+      return callTool(tool, args, deps, modernCallContext(ctx), askToConfirm);
     const plan = taskPlan(tool, args, deps);
     const task = tasks.create(deps.caller, plan.ttlMs);
     return { resultType: 'task', ...modernTask(tasks.start(deps.caller, task.taskId, plan.work)) } as never;

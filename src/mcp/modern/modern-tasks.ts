@@ -1,4 +1,11 @@
-import { CLIENT_CAPABILITIES_META_KEY, MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type McpServer, type ServerContext } from '@modelcontextprotocol/server';
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  MissingRequiredClientCapabilityError,
+  ProtocolError,
+  ProtocolErrorCode,
+  type McpServer,
+  type ServerContext,
+} from '@modelcontextprotocol/server';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { TokenIdentity } from '../../auth/identity.js';
@@ -32,7 +39,11 @@ export function modernTask(task: Task, result?: CallToolResult): Record<string, 
   };
   // The result is the tools/call result the call would have had, discriminator included.
   if (task.status === 'completed' && result) return { ...base, result: { ...result, resultType: 'complete' } };
-  if (task.status === 'failed') return { ...base, error: { code: ProtocolErrorCode.InternalError, message: task.statusMessage ?? 'The task failed.' } };
+  if (task.status === 'failed')
+    return {
+      ...base,
+      error: { code: ProtocolErrorCode.InternalError, message: task.statusMessage ?? 'The task failed.' },
+    };
   return base;
 }
 
@@ -46,7 +57,10 @@ function assertClientTakesTasks(ctx: ServerContext): void {
 }
 
 function notFound(taskId: string): ProtocolError {
-  return new ProtocolError(ProtocolErrorCode.InvalidParams, `Task not found: ${taskId} (it expired, or was never made with this token)`);
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Task not found: ${taskId} (it expired, or was never made with this token)`,
+  );
 }
 
 /**
@@ -62,7 +76,10 @@ export function registerModernTasks(server: McpServer, tasks: TaskRegistry, iden
   });
   server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, ({ taskId }, ctx) => {
     assertClientTakesTasks(ctx);
-    throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} takes no input: no task of this server asks for any.`);
+    throw new ProtocolError(
+      ProtocolErrorCode.InvalidParams,
+      `Task ${taskId} takes no input: no task of this server asks for any.`,
+    );
   });
   server.server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }, ctx) => {
     assertClientTakesTasks(ctx);

@@ -14,7 +14,7 @@ export const cleanupFleetBranches = fleetTool({
   scope: 'admin',
   title: 'Clean up fleet branches',
   description:
-    'Deletes the project\'s fleet/* branches of no agent whose work is all in `into`; keeps, with why, the others.',
+    "Deletes the project's fleet/* branches of no agent whose work is all in `into`; keeps, with why, the others.",
   input,
   output,
   annotations: { idempotentHint: true, openWorldHint: false },

@@ -22,5 +22,6 @@ export const createAgent = fleetTool({
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },
-  handler: async ({ name, project, task, role, base }, { fleet, caller }) => jsonAnswer(await fleet.createAgent({ name, project, task, role, base, by: caller })),
+  handler: async ({ name, project, task, role, base }, { fleet, caller }) =>
+    jsonAnswer(await fleet.createAgent({ name, project, task, role, base, by: caller })),
 });

@@ -12,14 +12,17 @@ export const listAgentProjects = fleetTool({
   name: 'list_agent_projects',
   scope: 'read',
   title: 'List agent projects',
-  description:
-    'Lists the projects (host directories) agents can work in. Call it first: create_agent needs one.',
+  description: 'Lists the projects (host directories) agents can work in. Call it first: create_agent needs one.',
   input: strictArgs('list_agent_projects', {}),
   output,
   annotations: READ_ONLY,
   handler: (_args, { fleet }) => {
     // Read on each call: a long session sees the projects a config reload or a new stdio client brought.
     const projects = fleet.listProjects();
-    return jsonAnswer({ projects, total_count: projects.length, ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}) });
+    return jsonAnswer({
+      projects,
+      total_count: projects.length,
+      ...(projects.length === 0 ? { hint: NO_PROJECTS_HINT } : {}),
+    });
   },
 });

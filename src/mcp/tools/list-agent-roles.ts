@@ -14,21 +14,39 @@ export const listAgentRoles = fleetTool({
   output,
   annotations: READ_ONLY,
   handler: ({ project }, { fleet }) => {
-    const roles = fleet.listRoles(project).map(({ name, description, command, continue_command, default: isDefault, output, timeout, idle_timeout, projects, source, autocommit, usable, problem }) => ({
-      name,
-      description,
-      command,
-      continue_command,
-      default: isDefault,
-      output,
-      timeout,
-      idle_timeout,
-      projects,
-      source,
-      autocommit,
-      usable,
-      problem,
-    }));
+    const roles = fleet
+      .listRoles(project)
+      .map(
+        ({
+          name,
+          description,
+          command,
+          continue_command,
+          default: isDefault,
+          output,
+          timeout,
+          idle_timeout,
+          projects,
+          source,
+          autocommit,
+          usable,
+          problem,
+        }) => ({
+          name,
+          description,
+          command,
+          continue_command,
+          default: isDefault,
+          output,
+          timeout,
+          idle_timeout,
+          projects,
+          source,
+          autocommit,
+          usable,
+          problem,
+        }),
+      );
     return jsonAnswer({ project, roles, total_count: roles.length });
   },
 });

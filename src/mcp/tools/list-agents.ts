@@ -14,8 +14,7 @@ export const listAgents = fleetTool({
   name: 'list_agents',
   scope: 'read',
   title: 'List agents',
-  description:
-    "Lists agents (of one status or project if given), each with its last_outcome, and the fleet's usage.",
+  description: "Lists agents (of one status or project if given), each with its last_outcome, and the fleet's usage.",
   input,
   output,
   annotations: READ_ONLY,

@@ -10,7 +10,9 @@ const input = strictArgs('merge_agent', {
   target: z.string().max(250).optional().describe('Default: its base branch'),
   commit: z
     .string()
-    .regex(/^[0-9a-f]{7,64}$/, { error: 'commit must be a commit id (7 to 64 hex digits), as show_agent_changes gives it in branch.commit' })
+    .regex(/^[0-9a-f]{7,64}$/, {
+      error: 'commit must be a commit id (7 to 64 hex digits), as show_agent_changes gives it in branch.commit',
+    })
     .optional()
     .describe("show_agent_changes' branch.commit"),
   strategy: z.enum(['merge', 'squash', 'rebase']).default('merge'),
@@ -22,7 +24,7 @@ export const mergeAgent = fleetTool({
   scope: 'admin',
   title: 'Merge agent',
   description:
-    'Lands an idle agent\'s branch, its leftovers committed first, no hook run. outcome: merged, or up_to_date, ' +
+    "Lands an idle agent's branch, its leftovers committed first, no hook run. outcome: merged, or up_to_date, " +
     'conflict, refused (no change). Refused while busy, or if the branch moved past commit. Asks the user about ' +
     'leftovers where the client can.',
   input,

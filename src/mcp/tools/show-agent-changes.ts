@@ -10,8 +10,13 @@ const MAX_DIFF_LIMIT_BYTES = 1024 * 1024;
 
 const input = strictArgs('show_agent_changes', {
   name: agentNameArg,
-  path: z.string().max(1000).optional().describe('A git pathspec; default: the project\'s folder'),
-  diff_offset: z.number().int().min(0).max(2 ** 40).default(0),
+  path: z.string().max(1000).optional().describe("A git pathspec; default: the project's folder"),
+  diff_offset: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 40)
+    .default(0),
   diff_limit_bytes: z.number().int().min(256).max(MAX_DIFF_LIMIT_BYTES).default(DEFAULT_DIFF_LIMIT_BYTES),
 });
 

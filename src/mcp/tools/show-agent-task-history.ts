@@ -9,8 +9,7 @@ export const showAgentTaskHistory = fleetTool({
   name: 'show_agent_task_history',
   scope: 'read',
   title: 'Show agent task history',
-  description:
-    "Lists an agent's tasks, newest first: what each was asked, how it ended, what it changed.",
+  description: "Lists an agent's tasks, newest first: what each was asked, how it ended, what it changed.",
   input: strictArgs('show_agent_task_history', { name: agentNameArg, ...pageArgs(TASK_HISTORY_PAGES) }),
   output,
   annotations: READ_ONLY,

@@ -7,8 +7,7 @@ export const showAgent = fleetTool({
   name: 'show_agent',
   scope: 'read',
   title: 'Show agent',
-  description:
-    `Shows an agent: status, where it works, latest task. ${TASK_OUTCOME_HELP}`,
+  description: `Shows an agent: status, where it works, latest task. ${TASK_OUTCOME_HELP}`,
   input: strictArgs('show_agent', { name: agentNameArg }),
   output,
   annotations: READ_ONLY,

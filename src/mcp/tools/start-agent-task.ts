@@ -15,7 +15,7 @@ export const startAgentTask = fleetTool({
   scope: 'run',
   title: 'Start agent task',
   description:
-    "Gives an idle agent its next task, in the same conversation unless fresh_conversation. Refused unless idle.",
+    'Gives an idle agent its next task, in the same conversation unless fresh_conversation. Refused unless idle.',
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },

@@ -1,7 +1,16 @@
 import * as z from 'zod';
 import { FleetError } from '../../fleet/errors.js';
 import type { AgentDetails, Fleet, WaitResult } from '../../fleet/fleet.js';
-import { agentNameArg, fleetTool, jsonAnswer, READ_ONLY, strictArgs, TASK_OUTCOME_HELP, type CallContext, type ToolAnswer } from '../fleet-tool.js';
+import {
+  agentNameArg,
+  fleetTool,
+  jsonAnswer,
+  READ_ONLY,
+  strictArgs,
+  TASK_OUTCOME_HELP,
+  type CallContext,
+  type ToolAnswer,
+} from '../fleet-tool.js';
 import { outputSchema } from '../output-schemas.js';
 import type { TaskWork } from '../task-registry.js';
 import { toolResult } from '../tool-result.js';
@@ -55,7 +64,12 @@ async function waitWithProgress(fleet: Fleet, name: string, totalMs: number, cal
     const result = await fleet.waitForAgent(name, Math.max(0, Math.min(left, PROGRESS_EVERY_MS)));
     if (!result.timed_out || left <= PROGRESS_EVERY_MS || call.signal.aborted) return result;
     // A task has no progress sink: tasks/get builds the message when asked, so none is built for nobody.
-    if (call.progress) await call.progress(Math.round((Date.now() - started) / 1000), Math.round(totalMs / 1000), progressMessage(fleet, name));
+    if (call.progress)
+      await call.progress(
+        Math.round((Date.now() - started) / 1000),
+        Math.round(totalMs / 1000),
+        progressMessage(fleet, name),
+      );
   }
 }
 
@@ -76,11 +90,18 @@ function answer({ agent, timed_out }: WaitResult, waitedSeconds: number, note: s
 }
 
 /** The plain call: a bounded wait, longer with progress notifications when the caller sent a progress token. */
-async function waitInCall({ name, timeout_seconds }: WaitArgs, fleet: Fleet, call: CallContext): Promise<ToolAnswer<WaitAnswer>> {
+async function waitInCall(
+  { name, timeout_seconds }: WaitArgs,
+  fleet: Fleet,
+  call: CallContext,
+): Promise<ToolAnswer<WaitAnswer>> {
   const capped = call.progress === undefined && timeout_seconds > MAX_PLAIN_WAIT_SECONDS;
   const seconds = capped ? MAX_PLAIN_WAIT_SECONDS : timeout_seconds;
   const note = capped ? ` The wait was cut to ${MAX_PLAIN_WAIT_SECONDS} s: longer waits need a progress token.` : '';
-  const result = call.progress === undefined ? await fleet.waitForAgent(name, seconds * 1000) : await waitWithProgress(fleet, name, seconds * 1000, call);
+  const result =
+    call.progress === undefined
+      ? await fleet.waitForAgent(name, seconds * 1000)
+      : await waitWithProgress(fleet, name, seconds * 1000, call);
   return answer(result, seconds, note);
 }
 
@@ -88,7 +109,11 @@ async function waitInCall({ name, timeout_seconds }: WaitArgs, fleet: Fleet, cal
 function waitAsTask({ name, timeout_seconds }: WaitArgs, fleet: Fleet): TaskWork {
   return {
     run: async (signal) => {
-      const done = answer(await waitWithProgress(fleet, name, timeout_seconds * 1000, { signal, progress: undefined }), timeout_seconds, '');
+      const done = answer(
+        await waitWithProgress(fleet, name, timeout_seconds * 1000, { signal, progress: undefined }),
+        timeout_seconds,
+        '',
+      );
       return { result: toolResult(done), message: done.structured.message };
     },
     describe: () => progressMessage(fleet, name),
@@ -118,5 +143,8 @@ export const waitForAgent = fleetTool({
   output,
   annotations: READ_ONLY,
   handler: (args, { fleet }, call) => waitInCall(args, fleet, call),
-  task: (args, { fleet }) => ({ work: waitAsTask(args, fleet), ttlMs: args.timeout_seconds * 1000 + TASK_RESULT_KEEP_MS }),
+  task: (args, { fleet }) => ({
+    work: waitAsTask(args, fleet),
+    ttlMs: args.timeout_seconds * 1000 + TASK_RESULT_KEEP_MS,
+  }),
 });

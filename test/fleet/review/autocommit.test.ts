@@ -15,7 +15,10 @@ beforeEach(() => {
   process.env.GIT_CONFIG_NOSYSTEM = '1';
 });
 afterEach(async () => {
-  for (const [name, value] of [['GIT_CONFIG_GLOBAL', saved.global], ['GIT_CONFIG_NOSYSTEM', saved.nosystem]] as const) {
+  for (const [name, value] of [
+    ['GIT_CONFIG_GLOBAL', saved.global],
+    ['GIT_CONFIG_NOSYSTEM', saved.nosystem],
+  ] as const) {
     if (value === undefined) delete process.env[name];
     else process.env[name] = value;
   }
@@ -37,12 +40,23 @@ describe('commitLeftovers', () => {
     writeFile(worktree, '.gitignore', 'build/\n');
     writeFile(worktree, 'build/out.js', 'x\n');
 
-    const made = await commitLeftovers({ agentName: 'alpha', repo: worktree, branch: 'fleet/alpha', message: 'fleet: leftovers of task 3' });
+    const made = await commitLeftovers({
+      agentName: 'alpha',
+      repo: worktree,
+      branch: 'fleet/alpha',
+      message: 'fleet: leftovers of task 3',
+    });
 
     expect(made).toBe(true);
     expect(git(worktree, ['log', '-1', '--format=%s'])).toBe('fleet: leftovers of task 3');
-    expect(git(worktree, ['diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD']).split('\n').sort()).toEqual(['.gitignore', 'README.md', 'src/new.ts']);
-    expect(git(worktree, ['log', '-1', '--format=%an <%ae>|%cn <%ce>'])).toBe('fleet-mcp <fleet-mcp@localhost>|fleet-mcp <fleet-mcp@localhost>');
+    expect(git(worktree, ['diff-tree', '--no-commit-id', '--name-only', '-r', 'HEAD']).split('\n').sort()).toEqual([
+      '.gitignore',
+      'README.md',
+      'src/new.ts',
+    ]);
+    expect(git(worktree, ['log', '-1', '--format=%an <%ae>|%cn <%ce>'])).toBe(
+      'fleet-mcp <fleet-mcp@localhost>|fleet-mcp <fleet-mcp@localhost>',
+    );
     expect(git(worktree, ['status', '--porcelain'])).toBe('');
   });
 
@@ -64,7 +78,9 @@ describe('commitLeftovers', () => {
     writeFile(worktree, '.git-ignored-by-exclude', '');
     writeFile(repo, '.git/info/exclude', '.git-ignored-by-exclude\n');
     const before = git(worktree, ['rev-parse', 'HEAD']);
-    expect(await commitLeftovers({ agentName: 'gamma', repo: worktree, branch: 'fleet/gamma', message: 'nothing' })).toBe(false);
+    expect(
+      await commitLeftovers({ agentName: 'gamma', repo: worktree, branch: 'fleet/gamma', message: 'nothing' }),
+    ).toBe(false);
     expect(git(worktree, ['rev-parse', 'HEAD'])).toBe(before);
   });
 
@@ -74,7 +90,9 @@ describe('commitLeftovers', () => {
     git(worktree, ['symbolic-ref', 'HEAD', 'refs/heads/main']);
     writeFile(worktree, 'stray.txt', 'x\n');
     const main = git(repo, ['rev-parse', 'main']);
-    await expect(commitLeftovers({ agentName: 'delta', repo: worktree, branch: 'fleet/delta', message: 'm' })).rejects.toThrow(
+    await expect(
+      commitLeftovers({ agentName: 'delta', repo: worktree, branch: 'fleet/delta', message: 'm' }),
+    ).rejects.toThrow(
       'agent "delta" pointed its HEAD at refs/heads/main instead of refs/heads/fleet/delta; nothing was committed',
     );
     expect(git(repo, ['rev-parse', 'main'])).toBe(main);

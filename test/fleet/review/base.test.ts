@@ -13,11 +13,31 @@ describe('resolveBase', () => {
     git(repo, ['branch', 'develop']);
     const second = commit(repo, { 'a.txt': 'a\n' }, 'second');
 
-    expect(await resolveBase({ repoRoot: repo, base: 'develop' })).toEqual({ ref: 'refs/heads/develop', name: 'develop', kind: 'branch', commit: first });
-    expect(await resolveBase({ repoRoot: repo, base: 'v1' })).toEqual({ ref: 'refs/tags/v1', name: 'v1', kind: 'tag', commit: first });
-    expect(await resolveBase({ repoRoot: repo, base: first.slice(0, 10) })).toEqual({ ref: first, name: first, kind: 'commit', commit: first });
+    expect(await resolveBase({ repoRoot: repo, base: 'develop' })).toEqual({
+      ref: 'refs/heads/develop',
+      name: 'develop',
+      kind: 'branch',
+      commit: first,
+    });
+    expect(await resolveBase({ repoRoot: repo, base: 'v1' })).toEqual({
+      ref: 'refs/tags/v1',
+      name: 'v1',
+      kind: 'tag',
+      commit: first,
+    });
+    expect(await resolveBase({ repoRoot: repo, base: first.slice(0, 10) })).toEqual({
+      ref: first,
+      name: first,
+      kind: 'commit',
+      commit: first,
+    });
     expect(await resolveBase({ repoRoot: repo, base: 'HEAD~1' })).toMatchObject({ kind: 'commit', commit: first });
-    expect(await resolveBase({ repoRoot: repo })).toEqual({ ref: 'refs/heads/main', name: 'main', kind: 'branch', commit: second });
+    expect(await resolveBase({ repoRoot: repo })).toEqual({
+      ref: 'refs/heads/main',
+      name: 'main',
+      kind: 'branch',
+      commit: second,
+    });
   });
 
   it('defaults to the commit when the main checkout is detached', async () => {
@@ -31,9 +51,18 @@ describe('resolveBase', () => {
     const repo = sandbox.gitRepo();
     git(repo, ['tag', 'twin']);
     git(repo, ['branch', 'twin']);
-    await expect(resolveBase({ repoRoot: repo, base: 'nope' })).rejects.toThrow(`base "nope" is not a branch, tag or commit of the repository at ${repo}`);
-    await expect(resolveBase({ repoRoot: repo, base: '--output=/tmp/x' })).rejects.toThrow('base "--output=/tmp/x" starts with "-"');
-    await expect(resolveBase({ repoRoot: repo, base: 'twin' })).rejects.toThrow(/ambiguous.*refs\/heads\/twin or refs\/tags\/twin/);
-    expect(await resolveBase({ repoRoot: repo, base: 'refs/heads/twin' })).toMatchObject({ kind: 'branch', name: 'twin' });
+    await expect(resolveBase({ repoRoot: repo, base: 'nope' })).rejects.toThrow(
+      `base "nope" is not a branch, tag or commit of the repository at ${repo}`,
+    );
+    await expect(resolveBase({ repoRoot: repo, base: '--output=/tmp/x' })).rejects.toThrow(
+      'base "--output=/tmp/x" starts with "-"',
+    );
+    await expect(resolveBase({ repoRoot: repo, base: 'twin' })).rejects.toThrow(
+      /ambiguous.*refs\/heads\/twin or refs\/tags\/twin/,
+    );
+    expect(await resolveBase({ repoRoot: repo, base: 'refs/heads/twin' })).toMatchObject({
+      kind: 'branch',
+      name: 'twin',
+    });
   });
 });

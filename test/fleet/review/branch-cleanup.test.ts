@@ -43,6 +43,8 @@ describe('cleanupFleetBranches', () => {
 
   it('refuses an `into` that does not exist', async () => {
     const repo = sandbox.gitRepo();
-    await expect(cleanupFleetBranches({ repoRoot: repo, liveAgentBranches: [], into: 'nope' })).rejects.toThrow(/into: "nope" is not a branch/);
+    await expect(cleanupFleetBranches({ repoRoot: repo, liveAgentBranches: [], into: 'nope' })).rejects.toThrow(
+      /into: "nope" is not a branch/,
+    );
   });
 });

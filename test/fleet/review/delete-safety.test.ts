@@ -8,7 +8,12 @@ afterEach(() => sandbox.cleanup());
 function setup() {
   const repo = sandbox.gitRepo();
   const worktree = agentWorktree(sandbox, repo, 'alpha');
-  const options = { repoRoot: repo, worktree, branch: 'fleet/alpha', base: { ref: 'refs/heads/main', commit: sha(repo, 'main') } };
+  const options = {
+    repoRoot: repo,
+    worktree,
+    branch: 'fleet/alpha',
+    base: { ref: 'refs/heads/main', commit: sha(repo, 'main') },
+  };
   return { repo, worktree, options };
 }
 
@@ -28,7 +33,9 @@ describe('unlandedWork', () => {
     expect(work.safeToDelete).toBe(false);
     expect(work.uncommitted.items.sort()).toEqual(['README.md', 'new.txt']);
     expect(work.commits.items.map((c) => c.subject)).toEqual(['agent work']);
-    expect(work.summary).toBe(`would lose 2 uncommitted file(s) in ${worktree} and 1 commit(s) on fleet/alpha not in refs/heads/main`);
+    expect(work.summary).toBe(
+      `would lose 2 uncommitted file(s) in ${worktree} and 1 commit(s) on fleet/alpha not in refs/heads/main`,
+    );
   });
 
   it('is safe once the work is merged, fast-forwarded or squashed into the base', async () => {

@@ -15,7 +15,10 @@ afterEach(async () => {
 function oldGitOnPath(): void {
   const dir = sandbox.dir('fleet-old-git-');
   const script = join(dir, 'git');
-  writeFileSync(script, '#!/bin/sh\nfor last; do :; done\nif [ "$last" = version ]; then echo "git version 2.30.2"; exit 0; fi\necho "usage: git merge-tree <base-tree> <branch1> <branch2>" >&2\nexit 129\n');
+  writeFileSync(
+    script,
+    '#!/bin/sh\nfor last; do :; done\nif [ "$last" = version ]; then echo "git version 2.30.2"; exit 0; fi\necho "usage: git merge-tree <base-tree> <branch1> <branch2>" >&2\nexit 129\n',
+  );
   chmodSync(script, 0o755);
   process.env.PATH = `${dir}:${savedPath ?? ''}`;
 }
@@ -24,7 +27,9 @@ describe('mergeTrees', () => {
   it('says which git it needs when the installed one is too old', async () => {
     const repo = sandbox.gitRepo();
     oldGitOnPath();
-    await expect(mergeTrees(repo, 'HEAD', 'HEAD')).rejects.toThrow('merging needs git 2.38 or newer (for merge-tree --write-tree); this host has git version 2.30.2');
+    await expect(mergeTrees(repo, 'HEAD', 'HEAD')).rejects.toThrow(
+      'merging needs git 2.38 or newer (for merge-tree --write-tree); this host has git version 2.30.2',
+    );
   });
 
   it('merges with the real git', async () => {

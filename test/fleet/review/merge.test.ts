@@ -30,11 +30,19 @@ describe('mergeAgentBranch', () => {
     const { repo, worktree, options } = setup();
     commit(worktree, { 'agent.txt': 'agent\n' }, 'agent work');
     const moved = commit(repo, { 'user.txt': 'user\n' }, 'user work');
-    writeFile(repo, 'scratch.txt', 'untracked but in nobody\'s way\n');
+    writeFile(repo, 'scratch.txt', "untracked but in nobody's way\n");
 
     const result = await mergeAgentBranch(options('merge'));
 
-    expect(result).toMatchObject({ outcome: 'merged', strategy: 'merge', target: 'main', oldSha: moved, fastForward: false, files: ['agent.txt'], checkoutUpdated: repo });
+    expect(result).toMatchObject({
+      outcome: 'merged',
+      strategy: 'merge',
+      target: 'main',
+      oldSha: moved,
+      fastForward: false,
+      files: ['agent.txt'],
+      checkoutUpdated: repo,
+    });
     if (result.outcome !== 'merged') return;
     expect(sha(repo, 'main')).toBe(result.newSha);
     expect(result.created).toEqual([result.newSha]);
@@ -76,7 +84,8 @@ describe('mergeAgentBranch', () => {
     for (const strategy of ['merge', 'squash', 'rebase'] as const) {
       const result = await mergeAgentBranch(options(strategy));
       expect(result).toMatchObject({ outcome: 'conflict', strategy, files: ['shared.txt'] });
-      if (result.outcome === 'conflict') expect(result.messages.join('\n')).toMatch(/CONFLICT \(content\).*shared\.txt/);
+      if (result.outcome === 'conflict')
+        expect(result.messages.join('\n')).toMatch(/CONFLICT \(content\).*shared\.txt/);
     }
     expect(snapshot(repo, worktree)).toBe(before);
   });
@@ -102,7 +111,17 @@ describe('mergeAgentBranch', () => {
     const picked = commit(worktree, { 'fix.txt': 'fix\n' }, 'fix already on release');
     commit(worktree, { 'feature.txt': 'f\n' }, 'feature');
     commit(worktree, { 'both.txt': 'same\n' }, 'also inside a bigger release commit');
-    git(worktree, ['-c', 'user.name=Agent Smith', '-c', 'user.email=smith@agents.invalid', 'commit', '-q', '--allow-empty', '-m', 'empty note']);
+    git(worktree, [
+      '-c',
+      'user.name=Agent Smith',
+      '-c',
+      'user.email=smith@agents.invalid',
+      'commit',
+      '-q',
+      '--allow-empty',
+      '-m',
+      'empty note',
+    ]);
     git(repo, ['checkout', '-q', 'release']);
     git(repo, ['cherry-pick', picked]);
     const old = commit(repo, { 'release.txt': 'r\n', 'both.txt': 'same\n' }, 'release work');
@@ -111,7 +130,13 @@ describe('mergeAgentBranch', () => {
 
     const result = await mergeAgentBranch(options('rebase', 'release'));
 
-    expect(result).toMatchObject({ outcome: 'merged', strategy: 'rebase', oldSha: old, checkoutUpdated: null, files: ['feature.txt'] });
+    expect(result).toMatchObject({
+      outcome: 'merged',
+      strategy: 'rebase',
+      oldSha: old,
+      checkoutUpdated: null,
+      files: ['feature.txt'],
+    });
     expect(git(repo, ['log', '--format=%s|%an', `${old}..release`])).toBe('empty note|Agent Smith\nfeature|Fleet Test');
     expect(git(repo, ['rev-list', '--merges', '--count', 'release'])).toBe('0');
     expect(sha(repo, 'main')).toBe(mainBefore);
@@ -142,7 +167,10 @@ describe('mergeAgentBranch', () => {
     const result = await mergeAgentBranch(options('merge'));
 
     expect(result).toMatchObject({ outcome: 'refused', files: ['README.md'] });
-    if (result.outcome === 'refused') expect(result.reason).toBe(`main is checked out in ${repo} with uncommitted changes; commit or stash them there, then merge again`);
+    if (result.outcome === 'refused')
+      expect(result.reason).toBe(
+        `main is checked out in ${repo} with uncommitted changes; commit or stash them there, then merge again`,
+      );
     expect(snapshot(repo, worktree)).toBe(before);
   });
 
@@ -150,15 +178,16 @@ describe('mergeAgentBranch', () => {
     const { repo, worktree, options } = setup();
     commit(worktree, { 'agent.txt': 'agent\n' }, 'agent work');
     commit(repo, { 'user.txt': 'u\n' }, 'user work');
-    writeFile(repo, 'agent.txt', 'the user\'s own untracked file\n');
+    writeFile(repo, 'agent.txt', "the user's own untracked file\n");
     const before = snapshot(repo, worktree);
 
     const result = await mergeAgentBranch(options('merge'));
 
     expect(result).toMatchObject({ outcome: 'refused' });
-    if (result.outcome === 'refused') expect(result.reason).toMatch(/could not follow.*agent\.txt.*nothing was changed/s);
+    if (result.outcome === 'refused')
+      expect(result.reason).toMatch(/could not follow.*agent\.txt.*nothing was changed/s);
     expect(snapshot(repo, worktree)).toBe(before);
-    expect(read(repo, 'agent.txt')).toBe('the user\'s own untracked file\n');
+    expect(read(repo, 'agent.txt')).toBe("the user's own untracked file\n");
   });
 
   it('says when there is nothing to land, and refuses unknown branches', async () => {

@@ -31,6 +31,9 @@ export function sha(dir: string, revision: string): string {
 /** Every ref with its commit, plus the main checkout's status and HEAD: what "changed nothing" compares. */
 export function snapshot(repo: string, ...worktrees: string[]): string {
   const refs = git(repo, ['for-each-ref', '--format=%(refname) %(objectname)']);
-  const states = [repo, ...worktrees].map((dir) => `${dir}\n${git(dir, ['status', '--porcelain=v1', '--untracked-files=all'])}\n${git(dir, ['diff', 'HEAD'])}`);
+  const states = [repo, ...worktrees].map(
+    (dir) =>
+      `${dir}\n${git(dir, ['status', '--porcelain=v1', '--untracked-files=all'])}\n${git(dir, ['diff', 'HEAD'])}`,
+  );
   return [refs, ...states].join('\n---\n');
 }

@@ -73,8 +73,15 @@ describe('runSetupCommand', () => {
     const saved = process.env.FLEET_MCP_AUTH_TOKEN;
     process.env.FLEET_MCP_AUTH_TOKEN = 'server-secret';
     try {
-      const script = 'console.log(process.cwd()); console.error("to stderr"); console.log(process.env.FLEET_MCP_AUTH_TOKEN ?? "no token", process.env.ROLE_VAR, process.argv[1])';
-      const result = await runSetupCommand({ argv: [node, '-e', script, '$HOME; echo hi'], cwd, timeoutMs: 20_000, env: { ROLE_VAR: 'role' }, onLine: (line) => seen.push(line) });
+      const script =
+        'console.log(process.cwd()); console.error("to stderr"); console.log(process.env.FLEET_MCP_AUTH_TOKEN ?? "no token", process.env.ROLE_VAR, process.argv[1])';
+      const result = await runSetupCommand({
+        argv: [node, '-e', script, '$HOME; echo hi'],
+        cwd,
+        timeoutMs: 20_000,
+        env: { ROLE_VAR: 'role' },
+        onLine: (line) => seen.push(line),
+      });
       expect(result.ok).toBe(true);
       expect(result.lines).toContain('to stderr');
       expect(result.lines).toContain('no token role $HOME; echo hi');
@@ -86,7 +93,11 @@ describe('runSetupCommand', () => {
   });
 
   it('returns the exit code and output of a failing command', async () => {
-    const result = await runSetupCommand({ argv: [node, '-e', 'console.log("installing"); process.exit(3)'], cwd: sandbox.dir(), timeoutMs: 20_000 });
+    const result = await runSetupCommand({
+      argv: [node, '-e', 'console.log("installing"); process.exit(3)'],
+      cwd: sandbox.dir(),
+      timeoutMs: 20_000,
+    });
     expect(result).toMatchObject({ ok: false, exitCode: 3, timedOut: false, lines: ['installing'] });
     if (!result.ok) expect(result.message).toMatch(/failed with exit code 3/);
   });
@@ -94,7 +105,10 @@ describe('runSetupCommand', () => {
   it('kills the whole process group on timeout', async () => {
     const dir = sandbox.dir();
     const pidFile = join(dir, 'pid');
-    writeFileSync(join(dir, 'grandchild.cjs'), `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`);
+    writeFileSync(
+      join(dir, 'grandchild.cjs'),
+      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
+    );
     const parent = `require('child_process').spawn(process.execPath, [${JSON.stringify(join(dir, 'grandchild.cjs'))}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
     const result = await runSetupCommand({ argv: [node, '-e', parent], cwd: dir, timeoutMs: 1500 });
     expect(result).toMatchObject({ ok: false, timedOut: true });

@@ -1,5 +1,11 @@
 import type { Duplex } from 'node:stream';
-import { LABELS, RuntimeError, type AgentRuntime, type RemoteTaskSpec, type TaskHandle } from '../remote/agent-runtime.js';
+import {
+  LABELS,
+  RuntimeError,
+  type AgentRuntime,
+  type RemoteTaskSpec,
+  type TaskHandle,
+} from '../remote/agent-runtime.js';
 import { containerCreateBody } from './container-create-body.js';
 import { DockerTask } from './docker-task.js';
 import { EngineApiError, EngineClient, type EngineClientOptions } from './engine-client.js';
@@ -33,7 +39,9 @@ export class DockerRuntime implements AgentRuntime {
     try {
       await this.startWithSecrets(id, spec.secrets);
     } catch (error) {
-      await this.client.json('DELETE', `/containers/${id}`, { query: { force: 1, v: 1 }, accept: [404] }).catch(() => {});
+      await this.client
+        .json('DELETE', `/containers/${id}`, { query: { force: 1, v: 1 }, accept: [404] })
+        .catch(() => {});
       throw new RuntimeError(asLine(error, this.kind, this.client.address.text));
     }
     return new DockerTask(this.client, id, spec.labels);
@@ -56,7 +64,9 @@ export class DockerRuntime implements AgentRuntime {
     if ((await localImageId(this.client, spec.image)) === null) {
       throw new RuntimeError(missingImageLine(this.kind, this.client.address.text, spec.image));
     }
-    const created = await this.client.json<{ Id: string }>('POST', '/containers/create', { body: containerCreateBody(spec) });
+    const created = await this.client.json<{ Id: string }>('POST', '/containers/create', {
+      body: containerCreateBody(spec),
+    });
     return created.body.Id;
   }
 

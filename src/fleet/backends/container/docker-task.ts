@@ -35,7 +35,9 @@ export class DockerTask implements TaskHandle {
     });
     const done = (async () => {
       const followed = current.done.then(() => 'ended' as const);
-      const stuck = this.exit().then(() => delay(FOLLOW_AFTER_EXIT_MS)).then(() => 'stuck' as const);
+      const stuck = this.exit()
+        .then(() => delay(FOLLOW_AFTER_EXIT_MS))
+        .then(() => 'stuck' as const);
       if ((await Promise.race([followed, stuck])) === 'ended' || closed) return;
       current.close();
       const seen = { stdout: 0, stderr: 0 };

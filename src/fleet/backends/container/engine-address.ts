@@ -35,7 +35,8 @@ export function parseEngineAddress(text: string | undefined, env: EngineTlsEnv =
   if (address.startsWith('/')) return { kind: 'unix', path: address, text: `unix://${address}` };
   const url = parseUrl(address);
   if (url.protocol === 'unix:') return { kind: 'unix', path: url.pathname, text: address };
-  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:') return tcpAddress(url, address, env);
+  if (url.protocol === 'tcp:' || url.protocol === 'http:' || url.protocol === 'https:')
+    return tcpAddress(url, address, env);
   if (url.protocol === 'ssh:') {
     return {
       kind: 'ssh',

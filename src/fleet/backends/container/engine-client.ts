@@ -57,7 +57,8 @@ export class EngineClient {
     const response = await this.send(method, path, options);
     const text = await readAll(response);
     const status = response.statusCode ?? 0;
-    if (status >= 400 && !(options.accept ?? []).includes(status)) throw new EngineApiError(status, apiMessage(text, status));
+    if (status >= 400 && !(options.accept ?? []).includes(status))
+      throw new EngineApiError(status, apiMessage(text, status));
     const isJson = (response.headers['content-type'] ?? '').includes('json') && text.trim() !== '';
     return { status, body: (isJson ? JSON.parse(text) : text) as T };
   }
@@ -81,7 +82,12 @@ export class EngineClient {
       request.on('response', (response) => {
         void readAll(response).then((text) => {
           const status = response.statusCode ?? 0;
-          reject(new EngineApiError(status, status >= 400 ? apiMessage(text, status) : `the engine did not upgrade ${path} (status ${status})`));
+          reject(
+            new EngineApiError(
+              status,
+              status >= 400 ? apiMessage(text, status) : `the engine did not upgrade ${path} (status ${status})`,
+            ),
+          );
         }, reject);
       });
       request.on('error', (error) => reject(this.unreachable(error)));

@@ -82,6 +82,12 @@ function sshDialStdio(address: Extract<EngineAddress, { kind: 'ssh' }>, ssh: str
     if (error && !stream.destroyed) stream.destroy(error);
   });
   // node:http calls these on a socket; a pipe has nothing to set.
-  Object.assign(stream, { setNoDelay: () => stream, setKeepAlive: () => stream, setTimeout: () => stream, ref: () => stream, unref: () => stream });
+  Object.assign(stream, {
+    setNoDelay: () => stream,
+    setKeepAlive: () => stream,
+    setTimeout: () => stream,
+    ref: () => stream,
+    unref: () => stream,
+  });
   return stream;
 }

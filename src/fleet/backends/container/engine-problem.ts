@@ -19,7 +19,9 @@ export function asLine(error: unknown, kind: string, address: string): string {
 
 /** The image as the engine holds it; a RuntimeError-worthy line when it does not. Never pulls. */
 export async function localImageId(client: EngineClient, image: string): Promise<string | null> {
-  const found = await client.json<{ Id: string }>('GET', `/images/${encodeURIComponent(image)}/json`, { accept: [404] });
+  const found = await client.json<{ Id: string }>('GET', `/images/${encodeURIComponent(image)}/json`, {
+    accept: [404],
+  });
   return found.status === 404 ? null : found.body.Id;
 }
 

@@ -8,7 +8,12 @@ export type OnChunk = (stream: 'stdout' | 'stderr', data: Buffer) => void;
  * Reads a multiplexed logs answer from the start (the engine keeps the whole log), demultiplexed, until the engine
  * ends it (a followed container's logs end when it exits) or `close` is called.
  */
-export function followLogs(client: EngineClient, path: string, follow: boolean, onChunk: OnChunk): { done: Promise<void>; close(): void } {
+export function followLogs(
+  client: EngineClient,
+  path: string,
+  follow: boolean,
+  onChunk: OnChunk,
+): { done: Promise<void>; close(): void } {
   let response: IncomingMessage | null = null;
   let closed = false;
   const done = (async () => {

@@ -3,7 +3,9 @@
  * line. Base64 keeps a value's newlines and `=` from breaking the format.
  */
 export function secretLines(secrets: Record<string, string>): string {
-  const lines = Object.entries(secrets).map(([name, value]) => `${name}=${Buffer.from(value, 'utf8').toString('base64')}\n`);
+  const lines = Object.entries(secrets).map(
+    ([name, value]) => `${name}=${Buffer.from(value, 'utf8').toString('base64')}\n`,
+  );
   return `${lines.join('')}\n`;
 }
 

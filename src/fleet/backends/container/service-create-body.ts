@@ -16,7 +16,11 @@ export interface CreatedSecret {
  * same guards as a plain container (init, limits, no capabilities) and the secrets as files, not variables.
  * `image` is the engine's image id, so no node tries to pull it from a registry.
  */
-export function serviceCreateBody(spec: RemoteTaskSpec, image: string, secrets: CreatedSecret[]): Record<string, unknown> {
+export function serviceCreateBody(
+  spec: RemoteTaskSpec,
+  image: string,
+  secrets: CreatedSecret[],
+): Record<string, unknown> {
   const labels = labelsFor(spec.labels);
   return {
     Labels: labels,
@@ -24,10 +28,18 @@ export function serviceCreateBody(spec: RemoteTaskSpec, image: string, secrets: 
       ContainerSpec: {
         Image: image,
         Command: spec.command,
-        Env: [...Object.entries(spec.env).map(([name, value]) => `${name}=${value}`), `FLEET_SECRETS_DIR=${SWARM_SECRETS_DIR}`],
+        Env: [
+          ...Object.entries(spec.env).map(([name, value]) => `${name}=${value}`),
+          `FLEET_SECRETS_DIR=${SWARM_SECRETS_DIR}`,
+        ],
         Labels: labels,
         Init: true,
-        Mounts: spec.readOnlyMounts.map((mount) => ({ Type: 'bind', Source: mount.source, Target: mount.target, ReadOnly: true })),
+        Mounts: spec.readOnlyMounts.map((mount) => ({
+          Type: 'bind',
+          Source: mount.source,
+          Target: mount.target,
+          ReadOnly: true,
+        })),
         Secrets: secrets.map((secret) => ({
           File: { Name: secret.variable, UID: '0', GID: '0', Mode: 0o400 },
           SecretID: secret.id,

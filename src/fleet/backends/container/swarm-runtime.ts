@@ -1,5 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { LABELS, RuntimeError, type AgentRuntime, type RemoteTaskSpec, type TaskHandle } from '../remote/agent-runtime.js';
+import {
+  LABELS,
+  RuntimeError,
+  type AgentRuntime,
+  type RemoteTaskSpec,
+  type TaskHandle,
+} from '../remote/agent-runtime.js';
 import { EngineClient, type EngineClientOptions } from './engine-client.js';
 import { asLine, engineProblem, localImageId, missingImageLine } from './engine-problem.js';
 import { checkSecretNames } from './secret-lines.js';
@@ -19,7 +25,10 @@ export class SwarmRuntime implements AgentRuntime {
   async problem(): Promise<string | null> {
     const unreachable = await engineProblem(this.client, this.kind);
     if (unreachable) return unreachable;
-    const { body } = await this.client.json<{ Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } }>('GET', '/info');
+    const { body } = await this.client.json<{ Swarm?: { LocalNodeState?: string; ControlAvailable?: boolean } }>(
+      'GET',
+      '/info',
+    );
     if (body.Swarm?.LocalNodeState === 'active' && body.Swarm.ControlAvailable) return null;
     return `swarm: the engine at ${this.client.address.text} is not a swarm manager: run \`docker swarm init\` there, or set DOCKER_HOST to a manager of the swarm`;
   }
@@ -31,11 +40,15 @@ export class SwarmRuntime implements AgentRuntime {
     try {
       const image = await localImageId(this.client, spec.image);
       if (image === null) throw new RuntimeError(missingImageLine(this.kind, this.client.address.text, spec.image));
-      for (const [variable, value] of Object.entries(spec.secrets)) secrets.push(await this.createSecret(spec, variable, value));
-      const created = await this.client.json<{ ID: string }>('POST', '/services/create', { body: serviceCreateBody(spec, image, secrets) });
+      for (const [variable, value] of Object.entries(spec.secrets))
+        secrets.push(await this.createSecret(spec, variable, value));
+      const created = await this.client.json<{ ID: string }>('POST', '/services/create', {
+        body: serviceCreateBody(spec, image, secrets),
+      });
       return new SwarmTask(this.client, created.body.ID, spec.labels);
     } catch (error) {
-      for (const secret of secrets) await this.client.json('DELETE', `/secrets/${secret.id}`, { accept: [404] }).catch(() => {});
+      for (const secret of secrets)
+        await this.client.json('DELETE', `/secrets/${secret.id}`, { accept: [404] }).catch(() => {});
       if (error instanceof RuntimeError) throw error;
       throw new RuntimeError(asLine(error, this.kind, this.client.address.text));
     }
@@ -43,9 +56,13 @@ export class SwarmRuntime implements AgentRuntime {
 
   async find(server: string): Promise<TaskHandle[]> {
     try {
-      const { body } = await this.client.json<{ ID: string; Spec: { Labels?: Record<string, string> } }[]>('GET', '/services', {
-        query: { filters: labelFilter(LABELS.server, server) },
-      });
+      const { body } = await this.client.json<{ ID: string; Spec: { Labels?: Record<string, string> } }[]>(
+        'GET',
+        '/services',
+        {
+          query: { filters: labelFilter(LABELS.server, server) },
+        },
+      );
       return body.flatMap((service) => {
         const labels = labelsFrom(service.Spec.Labels);
         return labels ? [new SwarmTask(this.client, service.ID, labels)] : [];
@@ -67,6 +84,7 @@ export class SwarmRuntime implements AgentRuntime {
 
 /** Swarm attaches services to swarm networks or the node's host network; it refuses "none" (Docker 20.10). */
 function networkProblem(network: string): string | null {
-  if (network === 'none') return 'a service cannot run without a network on swarm: set the network to "host" or to an overlay network of the swarm';
+  if (network === 'none')
+    return 'a service cannot run without a network on swarm: set the network to "host" or to an overlay network of the swarm';
   return null;
 }

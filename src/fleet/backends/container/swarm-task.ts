@@ -33,7 +33,10 @@ export class SwarmTask implements TaskHandle {
     let closed = false;
     let inner: { done: Promise<void>; close(): void } | null = null;
     const done = (async () => {
-      const task = await this.waitForTask((record) => Boolean(record.Status.ContainerStatus?.ContainerID) || ENDED.has(record.Status.State), () => closed);
+      const task = await this.waitForTask(
+        (record) => Boolean(record.Status.ContainerStatus?.ContainerID) || ENDED.has(record.Status.State),
+        () => closed,
+      );
       if (!task || closed) return;
       const containerId = task.Status.ContainerStatus?.ContainerID;
       const local = containerId ? await this.localContainer(containerId) : false;
@@ -85,13 +88,20 @@ export class SwarmTask implements TaskHandle {
   async remove(): Promise<void> {
     await this.removeService();
     const byTask = labelFilter(LABELS.task, this.labels.task);
-    const secrets = await this.client.json<{ ID: string; Spec: { Labels?: Record<string, string> } }[]>('GET', '/secrets', { query: { filters: byTask } });
+    const secrets = await this.client.json<{ ID: string; Spec: { Labels?: Record<string, string> } }[]>(
+      'GET',
+      '/secrets',
+      { query: { filters: byTask } },
+    );
     for (const secret of secrets.body) {
       if (secret.Spec.Labels?.[LABELS.server] !== this.labels.server) continue;
       await this.client.json('DELETE', `/secrets/${secret.ID}`, { accept: [404] });
     }
     for (const container of await this.ownContainers()) {
-      await this.client.json('DELETE', `/containers/${container.Id}`, { query: { force: 1, v: 1 }, accept: [404, 409] });
+      await this.client.json('DELETE', `/containers/${container.Id}`, {
+        query: { force: 1, v: 1 },
+        accept: [404, 409],
+      });
     }
   }
 
@@ -101,7 +111,12 @@ export class SwarmTask implements TaskHandle {
 
   private async ownContainers(): Promise<{ Id: string }[]> {
     const found = await this.client.json<{ Id: string }[]>('GET', '/containers/json', {
-      query: { all: 1, filters: JSON.stringify({ label: [`${LABELS.task}=${this.labels.task}`, `${LABELS.server}=${this.labels.server}`] }) },
+      query: {
+        all: 1,
+        filters: JSON.stringify({
+          label: [`${LABELS.task}=${this.labels.task}`, `${LABELS.server}=${this.labels.server}`],
+        }),
+      },
     });
     return found.body;
   }
@@ -116,13 +131,18 @@ export class SwarmTask implements TaskHandle {
   }
 
   private async task(): Promise<SwarmTaskRecord | null> {
-    const found = await this.client.json<SwarmTaskRecord[]>('GET', '/tasks', { query: { filters: JSON.stringify({ service: [this.id] }) } });
+    const found = await this.client.json<SwarmTaskRecord[]>('GET', '/tasks', {
+      query: { filters: JSON.stringify({ service: [this.id] }) },
+    });
     const sorted = found.body.sort((a, b) => a.CreatedAt.localeCompare(b.CreatedAt));
     return sorted[0] ?? null;
   }
 
   /** Null once the service is gone (removed, or stopped on another node) or `cancelled` says to give up. */
-  private async waitForTask(ready: (task: SwarmTaskRecord) => boolean, cancelled: () => boolean): Promise<SwarmTaskRecord | null> {
+  private async waitForTask(
+    ready: (task: SwarmTaskRecord) => boolean,
+    cancelled: () => boolean,
+  ): Promise<SwarmTaskRecord | null> {
     for (;;) {
       if (cancelled()) return null;
       const service = await this.client.json('GET', `/services/${this.id}`, { accept: [404] });
@@ -134,17 +154,29 @@ export class SwarmTask implements TaskHandle {
   }
 
   private async waitForExit(): Promise<TaskExit> {
-    const task = await this.waitForTask((record) => ENDED.has(record.Status.State), () => false);
+    const task = await this.waitForTask(
+      (record) => ENDED.has(record.Status.State),
+      () => false,
+    );
     if (!task) return { exitCode: null, oomKilled: false, error: `service ${this.id} is gone` };
-    if (!ENDED.has(task.Status.State)) return { exitCode: null, oomKilled: false, error: `service ${this.id} was removed while it ran` };
+    if (!ENDED.has(task.Status.State))
+      return { exitCode: null, oomKilled: false, error: `service ${this.id} was removed while it ran` };
     const containerId = task.Status.ContainerStatus?.ContainerID;
     const error = NEVER_RAN.has(task.Status.State) ? (task.Status.Err ?? task.Status.State) : null;
-    return { exitCode: task.Status.ContainerStatus?.ExitCode ?? null, oomKilled: containerId ? await this.oomKilled(containerId) : false, error };
+    return {
+      exitCode: task.Status.ContainerStatus?.ExitCode ?? null,
+      oomKilled: containerId ? await this.oomKilled(containerId) : false,
+      error,
+    };
   }
 
   /** Swarm's task status says only "exit 137"; the container on the manager spoken to says whether memory ran out. */
   private async oomKilled(containerId: string): Promise<boolean> {
-    const found = await this.client.json<{ State?: { OOMKilled?: boolean } }>('GET', `/containers/${containerId}/json`, { accept: [404] });
+    const found = await this.client.json<{ State?: { OOMKilled?: boolean } }>(
+      'GET',
+      `/containers/${containerId}/json`,
+      { accept: [404] },
+    );
     return found.status !== 404 && found.body.State?.OOMKilled === true;
   }
 }

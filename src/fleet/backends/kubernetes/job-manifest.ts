@@ -24,8 +24,16 @@ export interface Owner {
 
 /** A DNS-1123 name, stable for the task, short enough that the Job's pod name (name + 6) stays a label value. */
 export function jobName(labels: TaskLabels): string {
-  const agent = labels.agent.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 30) || 'agent';
-  const hash = createHash('sha256').update(`${labels.server}\0${labels.agent}\0${labels.task}`).digest('hex').slice(0, 10);
+  const agent =
+    labels.agent
+      .toLowerCase()
+      .replace(/[^a-z0-9-]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 30) || 'agent';
+  const hash = createHash('sha256')
+    .update(`${labels.server}\0${labels.agent}\0${labels.task}`)
+    .digest('hex')
+    .slice(0, 10);
   return `fleet-${agent.replace(/-+$/, '')}-${hash}`;
 }
 
@@ -49,7 +57,9 @@ export function checkSpec(spec: RemoteTaskSpec): void {
   }
   for (const key of Object.keys(spec.secrets)) {
     if (!/^[-._A-Za-z0-9]+$/.test(key) || key === '.' || key === '..') {
-      throw new RuntimeError(`kubernetes backend: secret name ${JSON.stringify(key)} cannot be a Secret key; use letters, digits, "-", "_" and "."`);
+      throw new RuntimeError(
+        `kubernetes backend: secret name ${JSON.stringify(key)} cannot be a Secret key; use letters, digits, "-", "_" and "."`,
+      );
     }
   }
   if (!['none', 'host', 'cluster'].includes(spec.network)) {
@@ -73,7 +83,11 @@ export function jobManifest(spec: RemoteTaskSpec, name: string, options: Manifes
 
 function podSpec(spec: RemoteTaskSpec, name: string, options: ManifestOptions): PodSpec {
   const hostNetwork = spec.network === 'host';
-  const mounts = spec.readOnlyMounts.map((mount, index) => ({ name: `ro-${index}`, source: mount.source, target: mount.target }));
+  const mounts = spec.readOnlyMounts.map((mount, index) => ({
+    name: `ro-${index}`,
+    source: mount.source,
+    target: mount.target,
+  }));
   const volumes: Volume[] = [
     { name: SECRETS_VOLUME, secret: { secretName: name, defaultMode: SECRET_FILE_MODE } },
     ...mounts.map((mount): Volume => ({ name: mount.name, hostPath: { path: mount.source, type: '' } })),
@@ -131,8 +145,16 @@ function resources(spec: RemoteTaskSpec): Container['resources'] {
 
 /** The task's secrets as one Secret, owned by its Job so the API removes it with the Job even if the fleet cannot. */
 export function secretManifest(spec: RemoteTaskSpec, owner: Owner, namespace: string): Secret {
-  const data = Object.fromEntries(Object.entries(spec.secrets).map(([key, value]) => [key, Buffer.from(value).toString('base64')]));
-  return { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: owner.name, namespace, labels: taskLabels(spec.labels), ownerReferences: [ownedBy(owner)] }, data };
+  const data = Object.fromEntries(
+    Object.entries(spec.secrets).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+  );
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: { name: owner.name, namespace, labels: taskLabels(spec.labels), ownerReferences: [ownedBy(owner)] },
+    data,
+  };
 }
 
 /** For network "none": no traffic in or out of the task's pod, where the cluster's network plugin enforces NetworkPolicy. */
@@ -147,5 +169,12 @@ export function denyAllPolicy(spec: RemoteTaskSpec, owner: Owner, namespace: str
 }
 
 function ownedBy(owner: Owner) {
-  return { apiVersion: 'batch/v1', kind: 'Job', name: owner.name, uid: owner.uid, controller: false, blockOwnerDeletion: false };
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    name: owner.name,
+    uid: owner.uid,
+    controller: false,
+    blockOwnerDeletion: false,
+  };
 }

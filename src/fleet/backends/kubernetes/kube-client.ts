@@ -62,13 +62,17 @@ const PACKAGE = '@kubernetes/client-node';
 /** Loads the optional client only now, so a fleet without a Kubernetes backend never needs it installed. */
 async function loadClient(): Promise<ClientModule> {
   if (isSea()) {
-    throw new RuntimeError(`kubernetes backend: the single-file binary cannot load ${PACKAGE}; run fleet-mcp from its npm package, which installs it`);
+    throw new RuntimeError(
+      `kubernetes backend: the single-file binary cannot load ${PACKAGE}; run fleet-mcp from its npm package, which installs it`,
+    );
   }
   try {
     return (await import(PACKAGE)) as ClientModule;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') {
-      throw new RuntimeError(`kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it with \`npm install ${PACKAGE}@1.4\``);
+      throw new RuntimeError(
+        `kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it with \`npm install ${PACKAGE}@1.4\``,
+      );
     }
     throw new RuntimeError(
       `kubernetes backend: ${PACKAGE} is not installed; run \`npm install ${PACKAGE}@1.4\` where fleet-mcp is installed (it is an optional dependency, left out by --omit=optional)`,
@@ -84,7 +88,9 @@ export async function connect(target: KubeTarget): Promise<KubeApi> {
     if (target.kubeconfig) config.loadFromFile(target.kubeconfig);
     else config.loadFromDefault();
   } catch (error) {
-    throw new RuntimeError(`kubernetes backend: cannot read ${source}: ${firstLine(error)}; point the backend's kubeconfig at a readable kubeconfig file`);
+    throw new RuntimeError(
+      `kubernetes backend: cannot read ${source}: ${firstLine(error)}; point the backend's kubeconfig at a readable kubeconfig file`,
+    );
   }
   if (target.context) {
     const known = config.getContexts().map((context) => context.name);
@@ -96,7 +102,10 @@ export async function connect(target: KubeTarget): Promise<KubeApi> {
     config.setCurrentContext(target.context);
   }
   const cluster = config.getCurrentCluster();
-  if (!cluster) throw new RuntimeError(`kubernetes backend: ${source} names no cluster for its current context; set the backend's context`);
+  if (!cluster)
+    throw new RuntimeError(
+      `kubernetes backend: ${source} names no cluster for its current context; set the backend's context`,
+    );
   return {
     server: cluster.server,
     context: config.getCurrentContext() || '(none)',

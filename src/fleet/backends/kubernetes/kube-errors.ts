@@ -31,11 +31,15 @@ export function apiFailure(address: ApiAddress, doing: string, error: unknown): 
     );
   }
   if (code === null) {
-    return new RuntimeError(`${where} cannot be called while ${doing}: ${networkCause(error)}; fix the cluster's entry in the kubeconfig`);
+    return new RuntimeError(
+      `${where} cannot be called while ${doing}: ${networkCause(error)}; fix the cluster's entry in the kubeconfig`,
+    );
   }
   const message = statusMessage(error);
   if (code === 401) {
-    return new RuntimeError(`${where} refused the credentials while ${doing} (401 Unauthorized); renew the context's token or client certificate in the kubeconfig`);
+    return new RuntimeError(
+      `${where} refused the credentials while ${doing} (401 Unauthorized); renew the context's token or client certificate in the kubeconfig`,
+    );
   }
   if (code === 403) {
     return new RuntimeError(
@@ -43,9 +47,13 @@ export function apiFailure(address: ApiAddress, doing: string, error: unknown): 
     );
   }
   if (code === 404 && /namespaces? "[^"]*" not found/.test(message)) {
-    return new RuntimeError(`${where} has no such namespace while ${doing} (${message}); create the namespace or set the backend's namespace`);
+    return new RuntimeError(
+      `${where} has no such namespace while ${doing} (${message}); create the namespace or set the backend's namespace`,
+    );
   }
-  return new RuntimeError(`${where} answered ${code} while ${doing}: ${message}; check the backend's settings against the cluster`);
+  return new RuntimeError(
+    `${where} answered ${code} while ${doing}: ${message}; check the backend's settings against the cluster`,
+  );
 }
 
 /** node-fetch's FetchError for a failed connection, DNS lookup or TLS handshake carries the system error's code. */

@@ -9,7 +9,14 @@ export interface ObjectMeta {
   uid?: string;
   labels?: Record<string, string>;
   deletionTimestamp?: Date | string;
-  ownerReferences?: { apiVersion: string; kind: string; name: string; uid: string; controller?: boolean; blockOwnerDeletion?: boolean }[];
+  ownerReferences?: {
+    apiVersion: string;
+    kind: string;
+    name: string;
+    uid: string;
+    controller?: boolean;
+    blockOwnerDeletion?: boolean;
+  }[];
 }
 
 export interface ResourceList {

@@ -1,4 +1,11 @@
-import { LABELS, RuntimeError, type AgentRuntime, type RemoteTaskSpec, type TaskHandle, type TaskLabels } from '../remote/agent-runtime.js';
+import {
+  LABELS,
+  RuntimeError,
+  type AgentRuntime,
+  type RemoteTaskSpec,
+  type TaskHandle,
+  type TaskLabels,
+} from '../remote/agent-runtime.js';
 import { connect, type KubeApi, type KubeTarget } from './kube-client.js';
 import { apiFailure, statusCode } from './kube-errors.js';
 import { checkSpec, denyAllPolicy, jobManifest, jobName, secretManifest } from './job-manifest.js';
@@ -23,7 +30,9 @@ export class KubernetesRuntime implements AgentRuntime {
 
   constructor(private readonly options: KubernetesRuntimeOptions) {
     if (!Number.isInteger(options.runAsUser) || options.runAsUser <= 0) {
-      throw new RuntimeError(`kubernetes backend: runAsUser ${options.runAsUser} is not a non-root uid; set it to a uid above 0 that the image can run as`);
+      throw new RuntimeError(
+        `kubernetes backend: runAsUser ${options.runAsUser} is not a non-root uid; set it to a uid above 0 that the image can run as`,
+      );
     }
   }
 
@@ -47,7 +56,9 @@ export class KubernetesRuntime implements AgentRuntime {
       job = await api.batch.createNamespacedJob({ namespace, body: jobManifest(spec, name, this.options) });
     } catch (error) {
       if (statusCode(error) === 409) {
-        throw new RuntimeError(`kubernetes Job ${name} for task ${spec.labels.task} already exists in namespace ${namespace}; remove the earlier task first`);
+        throw new RuntimeError(
+          `kubernetes Job ${name} for task ${spec.labels.task} already exists in namespace ${namespace}; remove the earlier task first`,
+        );
       }
       throw apiFailure(api, `creating Job ${name} in namespace ${namespace}`, error);
     }
@@ -56,7 +67,8 @@ export class KubernetesRuntime implements AgentRuntime {
     try {
       // The pod cannot start before its Secret volume exists, so the NetworkPolicy made first is in place (as far
       // as the network plugin is quick) before the task's first packet.
-      if (spec.network === 'none') await api.networking.createNamespacedNetworkPolicy({ namespace, body: denyAllPolicy(spec, owner, namespace) });
+      if (spec.network === 'none')
+        await api.networking.createNamespacedNetworkPolicy({ namespace, body: denyAllPolicy(spec, owner, namespace) });
       await api.core.createNamespacedSecret({ namespace, body: secretManifest(spec, owner, namespace) });
     } catch (error) {
       await task.remove().catch(() => undefined);

@@ -72,8 +72,10 @@ export class KubernetesTask implements TaskHandle {
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
     const gracePeriodSeconds = Math.max(0, Math.ceil(graceMs / 1000));
-    for (const pod of await this.pods('listing the task\'s pods')) {
-      await this.ignoringNotFound(`deleting pod ${pod}`, () => this.context.api.core.deleteNamespacedPod({ name: pod, namespace: this.context.namespace, gracePeriodSeconds }));
+    for (const pod of await this.pods("listing the task's pods")) {
+      await this.ignoringNotFound(`deleting pod ${pod}`, () =>
+        this.context.api.core.deleteNamespacedPod({ name: pod, namespace: this.context.namespace, gracePeriodSeconds }),
+      );
     }
     await this.waitUntilGone({ job: false, withinMs: graceMs + GONE_WAIT_MS });
     await this.deleteJob();
@@ -83,11 +85,15 @@ export class KubernetesTask implements TaskHandle {
   async remove(): Promise<void> {
     this.stopping = true;
     const { api, namespace } = this.context;
-    for (const pod of await this.pods('listing the task\'s pods')) {
-      await this.ignoringNotFound(`deleting pod ${pod}`, () => api.core.deleteNamespacedPod({ name: pod, namespace, gracePeriodSeconds: 0 }));
+    for (const pod of await this.pods("listing the task's pods")) {
+      await this.ignoringNotFound(`deleting pod ${pod}`, () =>
+        api.core.deleteNamespacedPod({ name: pod, namespace, gracePeriodSeconds: 0 }),
+      );
     }
     await this.deleteJob();
-    await this.ignoringNotFound(`deleting Secret ${this.id}`, () => api.core.deleteNamespacedSecret({ name: this.id, namespace }));
+    await this.ignoringNotFound(`deleting Secret ${this.id}`, () =>
+      api.core.deleteNamespacedSecret({ name: this.id, namespace }),
+    );
     // Without the right to delete NetworkPolicies the API's garbage collector still removes it with its Job.
     await api.networking.deleteNamespacedNetworkPolicy({ name: this.id, namespace }).catch(() => undefined);
     await this.waitUntilGone({ job: true, withinMs: GONE_WAIT_MS });
@@ -107,7 +113,11 @@ export class KubernetesTask implements TaskHandle {
       } catch (error) {
         failingSince ??= Date.now();
         if (Date.now() - failingSince > API_PATIENCE_MS) {
-          return { exitCode: null, oomKilled: false, error: apiFailure(this.context.api, `reading task ${this.id}`, error).message };
+          return {
+            exitCode: null,
+            oomKilled: false,
+            error: apiFailure(this.context.api, `reading task ${this.id}`, error).message,
+          };
         }
       }
       await delay(this.context.pollMs);
@@ -124,7 +134,11 @@ export class KubernetesTask implements TaskHandle {
     const job = await this.job();
     if (!job) {
       return {
-        exit: { exitCode: null, oomKilled: false, error: `kubernetes Job ${this.id} was deleted before its pod ended; something other than the fleet removed it` },
+        exit: {
+          exitCode: null,
+          oomKilled: false,
+          error: `kubernetes Job ${this.id} was deleted before its pod ended; something other than the fleet removed it`,
+        },
         removeTask: true,
       };
     }
@@ -153,18 +167,27 @@ export class KubernetesTask implements TaskHandle {
   }
 
   private async pod(): Promise<Pod | undefined> {
-    const { items } = await this.context.api.core.listNamespacedPod({ namespace: this.context.namespace, labelSelector: taskSelector(this.labels) });
+    const { items } = await this.context.api.core.listNamespacedPod({
+      namespace: this.context.namespace,
+      labelSelector: taskSelector(this.labels),
+    });
     return items[0];
   }
 
   private async job(): Promise<Job | undefined> {
-    const { items } = await this.context.api.batch.listNamespacedJob({ namespace: this.context.namespace, labelSelector: taskSelector(this.labels) });
+    const { items } = await this.context.api.batch.listNamespacedJob({
+      namespace: this.context.namespace,
+      labelSelector: taskSelector(this.labels),
+    });
     return items.find((job) => job.metadata?.name === this.id);
   }
 
   private async pods(doing: string): Promise<string[]> {
     try {
-      const { items } = await this.context.api.core.listNamespacedPod({ namespace: this.context.namespace, labelSelector: taskSelector(this.labels) });
+      const { items } = await this.context.api.core.listNamespacedPod({
+        namespace: this.context.namespace,
+        labelSelector: taskSelector(this.labels),
+      });
       return items.flatMap((pod) => (pod.metadata?.name ? [pod.metadata.name] : []));
     } catch (error) {
       throw apiFailure(this.context.api, doing, error);
@@ -173,14 +196,17 @@ export class KubernetesTask implements TaskHandle {
 
   private deleteJob(): Promise<void> {
     const { api, namespace } = this.context;
-    return this.ignoringNotFound(`deleting Job ${this.id}`, () => api.batch.deleteNamespacedJob({ name: this.id, namespace, propagationPolicy: 'Background' }));
+    return this.ignoringNotFound(`deleting Job ${this.id}`, () =>
+      api.batch.deleteNamespacedJob({ name: this.id, namespace, propagationPolicy: 'Background' }),
+    );
   }
 
   private async ignoringNotFound(doing: string, call: () => Promise<unknown>): Promise<void> {
     try {
       await call();
     } catch (error) {
-      if (!isNotFound(error)) throw apiFailure(this.context.api, `${doing} in namespace ${this.context.namespace}`, error);
+      if (!isNotFound(error))
+        throw apiFailure(this.context.api, `${doing} in namespace ${this.context.namespace}`, error);
     }
   }
 
@@ -188,7 +214,7 @@ export class KubernetesTask implements TaskHandle {
   private async waitUntilGone(options: { job: boolean; withinMs: number }): Promise<void> {
     const deadline = Date.now() + options.withinMs;
     for (;;) {
-      const pods = await this.pods('checking that the task\'s pods are gone');
+      const pods = await this.pods("checking that the task's pods are gone");
       const job = options.job
         ? await this.job().catch((error: unknown) => {
             throw apiFailure(this.context.api, `checking that Job ${this.id} is gone`, error);
@@ -197,7 +223,9 @@ export class KubernetesTask implements TaskHandle {
       if (pods.length === 0 && !job) return;
       if (Date.now() > deadline) {
         const left = [...(job ? [`job/${this.id}`] : []), ...pods.map((pod) => `pod/${pod}`)].join(' ');
-        throw new RuntimeError(`kubernetes still holds ${left} of task ${this.labels.task} in namespace ${this.context.namespace}; delete them with \`kubectl delete -n ${this.context.namespace} ${left}\``);
+        throw new RuntimeError(
+          `kubernetes still holds ${left} of task ${this.labels.task} in namespace ${this.context.namespace}; delete them with \`kubectl delete -n ${this.context.namespace} ${left}\``,
+        );
       }
       await delay(this.context.pollMs);
     }

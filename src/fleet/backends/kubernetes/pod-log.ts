@@ -14,8 +14,15 @@ export interface LogFollow {
  * the response and drops its errors, so a broken stream would never end `done`. Kubernetes keeps one log per
  * container with stdout and stderr interleaved, so they cannot be told apart here.
  */
-export async function followPodLog(api: KubeApi, namespace: string, pod: string, onData: (data: Buffer) => void): Promise<LogFollow> {
-  const url = new URL(`${api.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`);
+export async function followPodLog(
+  api: KubeApi,
+  namespace: string,
+  pod: string,
+  onData: (data: Buffer) => void,
+): Promise<LogFollow> {
+  const url = new URL(
+    `${api.server.replace(/\/+$/, '')}/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
+  );
   url.searchParams.set('container', CONTAINER);
   url.searchParams.set('follow', 'true');
   const options = await api.requestOptions();

@@ -29,11 +29,15 @@ export function podState(pod: Pod, image: string): PodState {
     );
   }
   if (START_FAILURES.has(waiting)) {
-    return ended(`kubernetes cannot start the task's container (${waiting}: ${clean(state?.waiting?.message)}); fix the image or the backend's settings`);
+    return ended(
+      `kubernetes cannot start the task's container (${waiting}: ${clean(state?.waiting?.message)}); fix the image or the backend's settings`,
+    );
   }
   if (state?.running) return { phase: 'running' };
   if (pod.status?.phase === 'Failed') {
-    return ended(`kubernetes ended the task's pod before its container ran (${pod.status.reason ?? 'Failed'}: ${clean(pod.status.message)}); see the namespace's events`);
+    return ended(
+      `kubernetes ended the task's pod before its container ran (${pod.status.reason ?? 'Failed'}: ${clean(pod.status.message)}); see the namespace's events`,
+    );
   }
   return { phase: 'waiting' };
 }
@@ -43,11 +47,16 @@ export function podState(pod: Pod, image: string): PodState {
  * the fleet was down, or deleted by someone): its exit code is gone with the pod; null while the Job runs.
  */
 export function jobOutcome(job: Job): TaskExit | null {
-  const holds = (type: string) => job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
+  const holds = (type: string) =>
+    job.status?.conditions?.find((condition) => condition.type === type && condition.status === 'True');
   if (holds('Complete')) return { exitCode: 0, oomKilled: false, error: null };
   const failed = holds('Failed');
   if (!failed) return null;
-  return { exitCode: null, oomKilled: false, error: `kubernetes failed the task's Job and its pod is gone (${failed.reason ?? 'Failed'}: ${clean(failed.message)})` };
+  return {
+    exitCode: null,
+    oomKilled: false,
+    error: `kubernetes failed the task's Job and its pod is gone (${failed.reason ?? 'Failed'}: ${clean(failed.message)})`,
+  };
 }
 
 function ended(error: string): PodState {

@@ -53,7 +53,12 @@ async function repositoryContext(record: AgentRecord): Promise<GitContext> {
   if (problem === 'missing') return NO_GIT;
   if (problem !== null) throw new FleetError('failed', problem);
   const gitDir = join(record.git.worktree, '.git');
-  return { git_dir: gitDir, git_common_dir: gitDir, source_git_dir: await sourceGitDir(record.git.repo_root), head: null };
+  return {
+    git_dir: gitDir,
+    git_common_dir: gitDir,
+    source_git_dir: await sourceGitDir(record.git.repo_root),
+    head: null,
+  };
 }
 
 /** The user's repository's git dir: `<root>/.git` as a rule, found by git where it is a file (a linked worktree). */
@@ -69,7 +74,13 @@ export async function openAgentGit(record: AgentRecord, placeOf: PlaceOf): Promi
   const { repo_root: repoRoot, worktree } = record.git;
   // An agent made before bases were recorded is measured against the checkout's current HEAD.
   const base = record.agent.base ?? (await resolveBase({ repoRoot }));
-  const common = { agentName: record.agent.name, repoRoot, repo: worktree, branch: record.agent.branch, base: { ref: base.ref, commit: base.commit } };
+  const common = {
+    agentName: record.agent.name,
+    repoRoot,
+    repo: worktree,
+    branch: record.agent.branch,
+    base: { ref: base.ref, commit: base.commit },
+  };
   // The server's own bare repository, whose config and hooks no agent writes; what was pushed to it was checked.
   if (onEngine(record)) return { ...common, worktree: null, place: (argv, env) => ({ argv, env }) };
   const context = await repositoryContext(record);
@@ -87,13 +98,22 @@ function placed(record: AgentRecord, context: GitContext, placeOf: PlaceOf): Git
     return placeOf(record, context);
   } catch (error) {
     if (!(error instanceof LaunchError)) throw error;
-    throw new FleetError('failed', `the repository of agent "${record.agent.name}" is read only where its tasks run: ${error.message}`);
+    throw new FleetError(
+      'failed',
+      `the repository of agent "${record.agent.name}" is read only where its tasks run: ${error.message}`,
+    );
   }
 }
 
 /** Fetches the agent's branch into the user's repository (see fetch-branch.ts); returns its commit. */
 export function fetchBranch(git: AgentGit): Promise<string> {
-  return fetchAgentBranch({ repoRoot: git.repoRoot, agentName: git.agentName, agentRepo: git.repo, branch: git.branch, place: git.place });
+  return fetchAgentBranch({
+    repoRoot: git.repoRoot,
+    agentName: git.agentName,
+    agentRepo: git.repo,
+    branch: git.branch,
+    place: git.place,
+  });
 }
 
 /** fetchBranch under the user's repository's lock, which every move of its refs takes. */

@@ -18,11 +18,21 @@ export function createLocalBackend(store: Store, placeOf: PlaceOf): FleetBackend
   return {
     resolveBase: resolveLocalBase,
     prepareWorkspace: (agent, project, base) =>
-      prepareLocalWorkspace({ agentName: agent.name, project, worktreePath: store.worktreePath(agent.name), repoLocks, base, onEngine: agent.backend !== LOCAL_BACKEND }),
+      prepareLocalWorkspace({
+        agentName: agent.name,
+        project,
+        worktreePath: store.worktreePath(agent.name),
+        repoLocks,
+        base,
+        onEngine: agent.backend !== LOCAL_BACKEND,
+      }),
     setupWorkspace: (record, project, env, onLine, options) => {
       // The project's setup prepares a checkout of this host; an agent on an engine has its own clone there.
       if (record.agent.backend === LOCAL_BACKEND) return setupLocalWorkspace(record, project, env, onLine, options);
-      onLine('system', `the project's worktree setup is not run for agents on backend "${record.agent.backend}": its image must hold what the setup would give`);
+      onLine(
+        'system',
+        `the project's worktree setup is not run for agents on backend "${record.agent.backend}": its image must hold what the setup would give`,
+      );
       return Promise.resolve();
     },
     ...createLocalLanding(repoLocks, placeOf),

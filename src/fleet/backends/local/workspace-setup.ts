@@ -23,7 +23,10 @@ export async function setupLocalWorkspace(
   const setup = project.setup;
   if (!setup) return;
   if (!record.git) {
-    onLine('system', 'setup skipped: the project is not a git repository, so the agent works in the project directory itself');
+    onLine(
+      'system',
+      'setup skipped: the project is not a git repository, so the agent works in the project directory itself',
+    );
     return;
   }
   const workdir = record.agent.workdir;
@@ -31,7 +34,8 @@ export async function setupLocalWorkspace(
     try {
       const { copied, missing } = copySetupFiles({ from: project.path, to: workdir, files: setup.copy });
       if (copied.length > 0) onLine('system', `setup copied from ${project.path}: ${copied.join(', ')}`);
-      if (missing.length > 0) onLine('system', `setup did not copy what ${project.path} does not have: ${missing.join(', ')}`);
+      if (missing.length > 0)
+        onLine('system', `setup did not copy what ${project.path} does not have: ${missing.join(', ')}`);
     } catch (error) {
       if (!(error instanceof FleetError)) throw error;
       throw new WorkspaceError(`its worktree setup failed: ${error.message}`);
@@ -40,17 +44,27 @@ export async function setupLocalWorkspace(
   if (!setup.command) return;
   if (options.agentWork) {
     // It runs as the server's user, and `npm ci` runs the scripts of the package.json it finds: an agent's, here.
-    onLine('system', `setup command not run: ${record.agent.branch} holds an agent's work, which it would run as the server's user, outside the sandbox; the agent's task can run it`);
+    onLine(
+      'system',
+      `setup command not run: ${record.agent.branch} holds an agent's work, which it would run as the server's user, outside the sandbox; the agent's task can run it`,
+    );
     return;
   }
   onLine('system', `setup command started: ${JSON.stringify(setup.command)} in ${workdir} (timeout ${setup.timeout})`);
-  const result = await runSetupCommand({ argv: setup.command, cwd: workdir, timeoutMs: setup.timeout_ms, env, onLine: (text, stream) => onLine(stream, text) });
+  const result = await runSetupCommand({
+    argv: setup.command,
+    cwd: workdir,
+    timeoutMs: setup.timeout_ms,
+    env,
+    onLine: (text, stream) => onLine(stream, text),
+  });
   if (result.ok) {
     onLine('system', 'setup command finished');
     return;
   }
   onLine('system', result.message);
   const tail = result.lines.slice(-QUOTED_LINES);
-  const output = tail.length > 0 ? `Last output of the setup command:\n${tail.join('\n')}` : 'The setup command printed nothing.';
+  const output =
+    tail.length > 0 ? `Last output of the setup command:\n${tail.join('\n')}` : 'The setup command printed nothing.';
   throw new WorkspaceError(`its worktree setup failed: ${result.message}`, output);
 }

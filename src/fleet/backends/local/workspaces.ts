@@ -30,7 +30,10 @@ export async function resolveLocalBase(project: Project, requested: string | und
   const repo = existsSync(project.path) ? await findRepo(project.path) : null;
   if (!repo) {
     if (requested?.trim()) {
-      throw new FleetError('invalid_argument', `base "${requested}" cannot be used: project "${project.name}" is not a git repository; leave base out`);
+      throw new FleetError(
+        'invalid_argument',
+        `base "${requested}" cannot be used: project "${project.name}" is not a git repository; leave base out`,
+      );
     }
     return null;
   }
@@ -55,7 +58,9 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
   if (!existsSync(project.path)) throw new WorkspaceError(`the project directory ${project.path} does not exist`);
   const repo = await findRepo(project.path);
   if (!repo && options.onEngine) {
-    throw new WorkspaceError(`project "${project.name}" is not a git repository, and an agent on an engine gets its work there and back only by git: run git init and commit once, or run the agent on backend "local"`);
+    throw new WorkspaceError(
+      `project "${project.name}" is not a git repository, and an agent on an engine gets its work there and back only by git: run git init and commit once, or run the agent on backend "local"`,
+    );
   }
   if (!repo) return { workdir: project.path, branch: null, git: null, created: false, agentWork: false };
   const branch = `fleet/${options.agentName}`;
@@ -65,15 +70,31 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
     ({ created } = await options.repoLocks.run(repo.commonDir, async () => {
       const commit = await branchStart(repo.root, branch, options.base?.commit);
       agentWork = options.base !== null && commit !== options.base.commit;
-      if (options.onEngine) return makeAgentBareRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir });
-      return makeAgentRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir, sourceRoot: repo.root, agentWork });
+      if (options.onEngine)
+        return makeAgentBareRepo({ path: options.worktreePath, branch, commit, sourceGitDir: repo.commonDir });
+      return makeAgentRepo({
+        path: options.worktreePath,
+        branch,
+        commit,
+        sourceGitDir: repo.commonDir,
+        sourceRoot: repo.root,
+        agentWork,
+      });
     }));
   } catch (error) {
-    if (!(error instanceof GitError) && !(error instanceof FleetError) && !(error instanceof WorkspaceError)) throw error;
+    if (!(error instanceof GitError) && !(error instanceof FleetError) && !(error instanceof WorkspaceError))
+      throw error;
     throw new WorkspaceError(`its repository could not be made: ${error.message}`);
   }
   // Nothing of an agent on an engine is checked out here: it works in its own clone, in the project's folder.
-  if (options.onEngine) return { workdir: options.worktreePath, branch, git: { repo_root: repo.root, worktree: options.worktreePath }, created, agentWork };
+  if (options.onEngine)
+    return {
+      workdir: options.worktreePath,
+      branch,
+      git: { repo_root: repo.root, worktree: options.worktreePath },
+      created,
+      agentWork,
+    };
   const workdir = worktreeWorkdir(options.worktreePath, repo.prefix);
   // A project folder that git does not track yet is missing from a fresh repository; the agent still works there.
   // Made only in a repository made just now: in one the agent has used, the path may lead anywhere.
@@ -88,7 +109,8 @@ async function branchStart(repoRoot: string, branch: string, start: string | und
   const existing = await commitOf(repoRoot, ref);
   if (existing !== null) return existing;
   const commit = start ?? (await commitOf(repoRoot, 'HEAD'));
-  if (commit === null) throw new WorkspaceError(`the repository at ${repoRoot} has no commit yet; commit once, then restart_agent`);
+  if (commit === null)
+    throw new WorkspaceError(`the repository at ${repoRoot} has no commit yet; commit once, then restart_agent`);
   await git(repoRoot, ['update-ref', '--no-deref', '-m', 'fleet-mcp: new agent', ref, commit, '']);
   return commit;
 }

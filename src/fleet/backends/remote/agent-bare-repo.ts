@@ -63,7 +63,9 @@ export async function makeAgentBareRepo(options: AgentBareRepoOptions): Promise<
     mkdirSync(options.path, { recursive: true, mode: 0o700 });
     await git(options.path, ['init', '--quiet', '--bare', '--template=', `--initial-branch=${options.branch}`]);
     mkdirSync(join(options.path, 'objects', 'info'), { recursive: true });
-    writeFileSync(join(options.path, 'objects', 'info', 'alternates'), `${join(options.sourceGitDir, 'objects')}\n`, { flag: 'wx' });
+    writeFileSync(join(options.path, 'objects', 'info', 'alternates'), `${join(options.sourceGitDir, 'objects')}\n`, {
+      flag: 'wx',
+    });
   }
   await applyServerConfig(options.path, options.branch);
   if (created) await git(options.path, ['update-ref', `refs/heads/${options.branch}`, options.commit, '']);
@@ -91,7 +93,9 @@ async function applyServerConfig(path: string, branch: string): Promise<void> {
  */
 export function agentBareRepoProblem(path: string): string | null {
   if (isMissingOrEmpty(path)) return 'missing';
-  const isBare = ['HEAD', 'config', 'objects', 'refs'].every((entry) => existsSync(join(path, entry))) && !existsSync(join(path, '.git'));
+  const isBare =
+    ['HEAD', 'config', 'objects', 'refs'].every((entry) => existsSync(join(path, entry))) &&
+    !existsSync(join(path, '.git'));
   if (isBare && lstatSync(join(path, 'objects')).isDirectory()) return null;
   return `${path} is not a remote agent's bare repository (an agent of another backend, or something else); move it away or delete the agent, then create it again`;
 }

@@ -54,11 +54,20 @@ export interface EngineLaunchParts {
 }
 
 /** The engine backend of an agent, or why its tasks cannot start there, in one line with the fix. */
-function engineBackend(settings: EngineSettings | undefined, record: AgentRecord): { settings: EngineSettings; backend: NamedBackend } {
+function engineBackend(
+  settings: EngineSettings | undefined,
+  record: AgentRecord,
+): { settings: EngineSettings; backend: NamedBackend } {
   const name = record.agent.backend;
-  if (!settings) throw new LaunchError(`agent "${record.agent.name}" runs on backend "${name}", and this fleet serves no HTTP port for its git: run it under fleet-mcp serve`);
+  if (!settings)
+    throw new LaunchError(
+      `agent "${record.agent.name}" runs on backend "${name}", and this fleet serves no HTTP port for its git: run it under fleet-mcp serve`,
+    );
   const backend = settings.backends[name];
-  if (!backend) throw new LaunchError(`agent "${record.agent.name}" runs on backend "${name}", which the fleet config no longer has: add it back to "backends", or delete the agent`);
+  if (!backend)
+    throw new LaunchError(
+      `agent "${record.agent.name}" runs on backend "${name}", which the fleet config no longer has: add it back to "backends", or delete the agent`,
+    );
   return { settings, backend: { ...backend, name } };
 }
 
@@ -66,7 +75,12 @@ function engineBackend(settings: EngineSettings | undefined, record: AgentRecord
  * Why an agent of `role` cannot run on the backend, checked before anything is made for it: a secret missing from
  * the server's environment, no git URL the agents can reach, or the host network open to a server without auth.
  */
-export function engineProblem(settings: EngineSettings, backend: NamedBackend, role: Role, env: NodeJS.ProcessEnv): string | null {
+export function engineProblem(
+  settings: EngineSettings,
+  backend: NamedBackend,
+  role: Role,
+  env: NodeJS.ProcessEnv,
+): string | null {
   const missing = secretNames(backend, role).find((name) => !env[name]);
   if (missing) {
     return `secret ${missing} of backend "${backend.name}" / role "${role.name}" is not set in the server's environment: set it where fleet-mcp serve runs (e.g. a systemd credential or EnvironmentFile), or leave it out of "secrets"`;
@@ -94,7 +108,10 @@ export function prepareEngineLaunch(configured: EngineSettings | undefined, part
   if (problem) throw new LaunchError(problem);
   const { git } = record;
   const branch = record.agent.branch;
-  if (!git || !branch) throw new LaunchError(`agent "${record.agent.name}" has no repository of its own, which an agent on an engine gets its work from: delete it, and create it in a git project`);
+  if (!git || !branch)
+    throw new LaunchError(
+      `agent "${record.agent.name}" has no repository of its own, which an agent on an engine gets its work from: delete it, and create it in a git project`,
+    );
   // Each task is a fresh clone: a CLI's conversation of an earlier task is not there to continue.
   const engineRole: Role = { ...role, continue_command: null };
   return {
@@ -103,17 +120,32 @@ export function prepareEngineLaunch(configured: EngineSettings | undefined, part
     command: ({ argv }) => {
       const names = secretNames(backend, role);
       const file = join(parts.runDir, ENGINE_TASK_FILE);
-      const content: EngineTaskFile = { backend, spec: taskSpec(settings, backend, parts, { argv, repoRoot: git.repo_root, branch }), secretNames: [...names, GIT_PASSWORD], stopGraceMs: parts.stopGraceMs };
+      const content: EngineTaskFile = {
+        backend,
+        spec: taskSpec(settings, backend, parts, { argv, repoRoot: git.repo_root, branch }),
+        secretNames: [...names, GIT_PASSWORD],
+        stopGraceMs: parts.stopGraceMs,
+      };
       writeFileSync(file, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
       const secrets = Object.fromEntries(names.map((name) => [name, parts.baseEnv[name]!]));
       const credential = settings.credentials.issue({ agent: record.agent.name, task: task.id });
-      const env = { PATH: parts.baseEnv.PATH ?? '/usr/bin:/bin', HOME: parts.baseEnv.HOME ?? '/', ...secrets, [GIT_PASSWORD]: credential };
+      const env = {
+        PATH: parts.baseEnv.PATH ?? '/usr/bin:/bin',
+        HOME: parts.baseEnv.HOME ?? '/',
+        ...secrets,
+        [GIT_PASSWORD]: credential,
+      };
       return { argv: [...settings.relay, file], env };
     },
   };
 }
 
-function taskSpec(settings: EngineSettings, backend: BackendConfig, parts: EngineLaunchParts, run: { argv: string[]; repoRoot: string; branch: string }): Omit<RemoteTaskSpec, 'secrets'> {
+function taskSpec(
+  settings: EngineSettings,
+  backend: BackendConfig,
+  parts: EngineLaunchParts,
+  run: { argv: string[]; repoRoot: string; branch: string },
+): Omit<RemoteTaskSpec, 'secrets'> {
   const { record, role } = parts;
   const { argv, repoRoot, branch } = run;
   const prefix = parts.project ? relative(repoRoot, parts.project.path) : '';
@@ -143,5 +175,9 @@ function gitUrl(settings: EngineSettings, backend: BackendConfig): string | null
 }
 
 function taskLimits(limits: LimitsConfig): TaskLimits {
-  return { cpus: limits.cpus ?? null, memoryBytes: limits.memory === undefined ? null : parseSize(limits.memory), pids: limits.pids ?? null };
+  return {
+    cpus: limits.cpus ?? null,
+    memoryBytes: limits.memory === undefined ? null : parseSize(limits.memory),
+    pids: limits.pids ?? null,
+  };
 }

@@ -1,6 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { Writable } from 'node:stream';
-import { RuntimeError, type AgentRuntime, type RemoteTaskSpec, type TaskExit, type TaskHandle } from './agent-runtime.js';
+import {
+  RuntimeError,
+  type AgentRuntime,
+  type RemoteTaskSpec,
+  type TaskExit,
+  type TaskHandle,
+} from './agent-runtime.js';
 import type { EngineTaskFile } from './engine-launch.js';
 
 /** The relay's own failures: the engine would not take the task, or a secret was missing. */
@@ -31,7 +37,8 @@ export function readEngineTaskFile(path: string): EngineTaskFile {
 export async function relayEngineTask(options: EngineTaskOptions): Promise<number> {
   const { file } = options;
   const missing = file.secretNames.find((name) => !options.env[name]);
-  if (missing) return refuse(options.stderr, `the secret ${missing} did not reach the task's relay; nothing was started`);
+  if (missing)
+    return refuse(options.stderr, `the secret ${missing} did not reach the task's relay; nothing was started`);
   const secrets = Object.fromEntries(file.secretNames.map((name) => [name, options.env[name]!]));
   let handle: TaskHandle;
   try {
@@ -62,7 +69,9 @@ function exitCode(exit: TaskExit, file: EngineTaskFile, stderr: Writable): numbe
   if (exit.error !== null) return refuse(stderr, exit.error);
   if (exit.oomKilled) {
     const limit = file.spec.limits.memoryBytes;
-    stderr.write(`fleet-mcp: ${file.backend.engine} ended the task: it went over its memory limit${limit ? ` of ${Math.round(limit / 1024 / 1024)} MiB` : ''}; raise limits.memory of its role or backend\n`);
+    stderr.write(
+      `fleet-mcp: ${file.backend.engine} ended the task: it went over its memory limit${limit ? ` of ${Math.round(limit / 1024 / 1024)} MiB` : ''}; raise limits.memory of its role or backend\n`,
+    );
     return OUT_OF_MEMORY;
   }
   return exit.exitCode ?? 1;

@@ -21,7 +21,8 @@ export class GitCredentials {
   private readonly live = new Map<string, Set<string>>();
 
   constructor(private readonly key: Buffer) {
-    if (key.length < KEY_BYTES) throw new Error(`the git credential key has ${key.length} bytes; it needs ${KEY_BYTES}`);
+    if (key.length < KEY_BYTES)
+      throw new Error(`the git credential key has ${key.length} bytes; it needs ${KEY_BYTES}`);
   }
 
   /** The task's credential, accepted from now until the task is revoked. Issuing again gives the same one. */
@@ -58,7 +59,9 @@ export class GitCredentials {
 
   private derive(credential: TaskCredential): string {
     // NUL cannot occur in an agent name or task id, so no two pairs give the same input.
-    return createHmac('sha256', this.key).update(`fleet-mcp git credential\0${credential.agent}\0${credential.task}`).digest('base64url');
+    return createHmac('sha256', this.key)
+      .update(`fleet-mcp git credential\0${credential.agent}\0${credential.task}`)
+      .digest('base64url');
   }
 }
 
@@ -80,7 +83,8 @@ export function loadGitCredentialKey(file: string): Buffer {
     rmSync(temp, { force: true });
   }
   const key = readKey(file);
-  if (!key) throw new Error(`${file} holds no ${KEY_BYTES}-byte git credential key; remove it so the server makes a new one`);
+  if (!key)
+    throw new Error(`${file} holds no ${KEY_BYTES}-byte git credential key; remove it so the server makes a new one`);
   return key;
 }
 
@@ -92,6 +96,9 @@ function readKey(file: string): Buffer | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-  if (key.length !== KEY_BYTES) throw new Error(`${file} holds ${key.length} bytes, not a ${KEY_BYTES}-byte git credential key; remove it so the server makes a new one`);
+  if (key.length !== KEY_BYTES)
+    throw new Error(
+      `${file} holds ${key.length} bytes, not a ${KEY_BYTES}-byte git credential key; remove it so the server makes a new one`,
+    );
   return key;
 }

@@ -19,7 +19,8 @@ export function mountExposure(backends: BackendsConfig, guarded: GuardedPath[]):
     for (const mount of backend.mounts) {
       const source = real(mount.source);
       const hit = guarded.find((entry) => contains(source, real(entry.path)) || contains(real(entry.path), source));
-      if (hit) return `backend "${name}" mounts ${mount.source}, which would show its containers ${hit.what} (${hit.path}): mount a folder that neither holds it nor lies in it`;
+      if (hit)
+        return `backend "${name}" mounts ${mount.source}, which would show its containers ${hit.what} (${hit.path}): mount a folder that neither holds it nor lies in it`;
     }
   }
   return null;

@@ -32,12 +32,19 @@ export class ActivityTracker {
   }
 
   snapshot(): OutputActivity {
-    return { progress: this.progress, waiting_on_provider: this.knowsTools && this.openTools.size === 0, provider_error: this.providerError, usage: this.usage, finished: this.finished };
+    return {
+      progress: this.progress,
+      waiting_on_provider: this.knowsTools && this.openTools.size === 0,
+      provider_error: this.providerError,
+      usage: this.usage,
+      finished: this.finished,
+    };
   }
 }
 
 // An error text that names the model API's answer (HTTP status, quota, overload) rather than the agent's own failure.
-const PROVIDER_ERROR = /\bAPI error\b|\b(401|403|429|500|502|503|529)\b|rate.?limit|quota|overloaded|authenticat|unauthori[sz]ed|Reconnecting|stream (error|disconnected)/i;
+const PROVIDER_ERROR =
+  /\bAPI error\b|\b(401|403|429|500|502|503|529)\b|rate.?limit|quota|overloaded|authenticat|unauthori[sz]ed|Reconnecting|stream (error|disconnected)/i;
 
 /** An error the CLI reported, as the model API's failure or the agent's own. */
 export function errorKind(text: string): FailureKind {

@@ -30,7 +30,9 @@ export function createClaudeParser(): OutputParser {
     switch (event.subtype) {
       case 'init':
         activity.progressed();
-        return [`claude ${str(event.claude_code_version) ?? ''} started in ${str(event.cwd) ?? '?'} (model ${str(event.model) ?? '?'}, permission mode ${str(event.permissionMode) ?? '?'})`];
+        return [
+          `claude ${str(event.claude_code_version) ?? ''} started in ${str(event.cwd) ?? '?'} (model ${str(event.model) ?? '?'}, permission mode ${str(event.permissionMode) ?? '?'})`,
+        ];
       case 'api_retry': {
         const text = `API error ${String(event.error_status ?? '')} (${str(event.error) ?? 'unknown'}): retry ${String(event.attempt)} of ${String(event.max_retries)}`;
         activity.providerFailed(text);
@@ -84,7 +86,8 @@ export function createClaudeParser(): OutputParser {
       const text = toolResultText(block.content);
       activity.toolEnded(id);
       // A denial is reported as one already (below); its error result is not a second failure.
-      if (!denials.has(id)) failures.record(name, block.is_error === true ? `${name} failed: ${describeToolResult(text)}` : null, text);
+      if (!denials.has(id))
+        failures.record(name, block.is_error === true ? `${name} failed: ${describeToolResult(text)}` : null, text);
       lines.push(`${block.is_error === true ? '← error' : '←'} ${describeToolResult(text)}`);
     }
     return lines;
@@ -109,7 +112,9 @@ export function createClaudeParser(): OutputParser {
     const seconds = typeof event.duration_ms === 'number' ? `, ${(event.duration_ms / 1000).toFixed(1)}s` : '';
     const reported = costUsd(event.total_cost_usd);
     const cost = reported === null ? '' : `, $${reported.toFixed(4)}`;
-    return [`result: ${subtype}${event.is_error === true ? ' (error)' : ''}, ${String(event.num_turns ?? '?')} turns${seconds}${cost}`];
+    return [
+      `result: ${subtype}${event.is_error === true ? ' (error)' : ''}, ${String(event.num_turns ?? '?')} turns${seconds}${cost}`,
+    ];
   };
 
   /**
@@ -181,7 +186,8 @@ function claudeUsage(value: unknown, cost: number | null): TaskUsage {
 
 function largest(a: TaskUsage | null, b: TaskUsage | null): TaskUsage | null {
   if (a === null || b === null) return a ?? b;
-  const cost = a.cost_usd === null || b.cost_usd === null ? (a.cost_usd ?? b.cost_usd) : Math.max(a.cost_usd, b.cost_usd);
+  const cost =
+    a.cost_usd === null || b.cost_usd === null ? (a.cost_usd ?? b.cost_usd) : Math.max(a.cost_usd, b.cost_usd);
   return {
     input_tokens: Math.max(a.input_tokens, b.input_tokens),
     output_tokens: Math.max(a.output_tokens, b.output_tokens),

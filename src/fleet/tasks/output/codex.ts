@@ -59,7 +59,9 @@ export function createCodexParser(): OutputParser {
   };
 
   const fileChangeDone = (entry: Record<string, unknown>): string[] => {
-    const paths = list(entry.changes).map((change) => `${str(obj(change).kind) ?? 'change'} ${str(obj(change).path) ?? '?'}`);
+    const paths = list(entry.changes).map(
+      (change) => `${str(obj(change).kind) ?? 'change'} ${str(obj(change).path) ?? '?'}`,
+    );
     const what = paths.join(', ') || 'files';
     failures.record('file_change', entry.status === 'completed' ? null : `file change failed: ${what}`);
     return [`${entry.status === 'completed' ? '←' : '← error'} ${what}`];
@@ -68,8 +70,13 @@ export function createCodexParser(): OutputParser {
   const mcpDone = (entry: Record<string, unknown>): string[] => {
     const tool = `${str(entry.server) ?? 'mcp'}/${str(entry.tool) ?? 'tool'}`;
     const message = str(obj(entry.error).message);
-    failures.record(tool, entry.status === 'completed' ? null : `${tool} failed${message ? `: ${oneLine(message)}` : ''}`);
-    return [entry.status === 'completed' ? `← ${tool} done` : `← error ${tool}${message ? `: ${oneLine(message)}` : ''}`];
+    failures.record(
+      tool,
+      entry.status === 'completed' ? null : `${tool} failed${message ? `: ${oneLine(message)}` : ''}`,
+    );
+    return [
+      entry.status === 'completed' ? `← ${tool} done` : `← error ${tool}${message ? `: ${oneLine(message)}` : ''}`,
+    ];
   };
 
   return {
@@ -92,7 +99,9 @@ export function createCodexParser(): OutputParser {
           const usage = obj(event.usage);
           activity.usage = addTurn(activity.usage, usage);
           activity.finished = true;
-          return [`turn completed (${String(usage.input_tokens ?? '?')} input, ${String(usage.output_tokens ?? '?')} output tokens)`];
+          return [
+            `turn completed (${String(usage.input_tokens ?? '?')} input, ${String(usage.output_tokens ?? '?')} output tokens)`,
+          ];
         }
         case 'turn.failed':
           turnError = apiMessage(str(obj(event.error).message) ?? 'turn failed');
@@ -110,7 +119,13 @@ export function createCodexParser(): OutputParser {
     summary() {
       // A failed turn or a stream error is codex's report of its model API (a 5xx reads "We're currently experiencing high demand").
       const failure = turnError !== null ? 'provider' : failures.kind();
-      return { final_message: finalMessage, error: turnError ?? failures.summary(), failure, session_id: threadId, usage: activity.usage };
+      return {
+        final_message: finalMessage,
+        error: turnError ?? failures.summary(),
+        failure,
+        session_id: threadId,
+        usage: activity.usage,
+      };
     },
     activity: () => activity.snapshot(),
   };
@@ -126,7 +141,11 @@ function apiMessage(text: string): string {
 /** Codex's turn usage: input_tokens include cached_input_tokens, which are counted apart here. */
 function addTurn(sum: TaskUsage | null, usage: Record<string, unknown>): TaskUsage {
   const cached = tokenCount(usage.cached_input_tokens);
-  const turn = { input: Math.max(0, tokenCount(usage.input_tokens) - cached), cached, output: tokenCount(usage.output_tokens) };
+  const turn = {
+    input: Math.max(0, tokenCount(usage.input_tokens) - cached),
+    cached,
+    output: tokenCount(usage.output_tokens),
+  };
   return {
     input_tokens: (sum?.input_tokens ?? 0) + turn.input,
     output_tokens: (sum?.output_tokens ?? 0) + turn.output,

@@ -57,7 +57,9 @@ export function createGeminiParser(): OutputParser {
         if (event.status !== 'success') resultError = oneLine(str(error.message) ?? `status ${String(event.status)}`);
         const stats = obj(event.stats);
         const seconds = typeof stats.duration_ms === 'number' ? `, ${(stats.duration_ms / 1000).toFixed(1)}s` : '';
-        return [`result: ${String(event.status)}${resultError ? ` (${resultError})` : ''}, ${String(stats.tool_calls ?? 0)} tool calls${seconds}`];
+        return [
+          `result: ${String(event.status)}${resultError ? ` (${resultError})` : ''}, ${String(stats.tool_calls ?? 0)} tool calls${seconds}`,
+        ];
       }
       default:
         return [];
@@ -104,6 +106,13 @@ export function createGeminiParser(): OutputParser {
 
 function geminiUsage(stats: Record<string, unknown>): TaskUsage {
   const cached = tokenCount(stats.cached);
-  const input = stats.input !== undefined ? tokenCount(stats.input) : Math.max(0, tokenCount(stats.input_tokens) - cached);
-  return { input_tokens: input, output_tokens: tokenCount(stats.output_tokens), cache_read_tokens: cached, cache_write_tokens: 0, cost_usd: null };
+  const input =
+    stats.input !== undefined ? tokenCount(stats.input) : Math.max(0, tokenCount(stats.input_tokens) - cached);
+  return {
+    input_tokens: input,
+    output_tokens: tokenCount(stats.output_tokens),
+    cache_read_tokens: cached,
+    cache_write_tokens: 0,
+    cost_usd: null,
+  };
 }

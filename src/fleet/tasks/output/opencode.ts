@@ -72,8 +72,15 @@ export function createOpencodeParser(): OutputParser {
     summary() {
       const reported = errors.length > 0 ? errors.join('; ') : null;
       // A denied tool call is a tool call that failed, as claude's denials are.
-      const failure = reported !== null ? (reported.startsWith('permission denied') ? 'tool' : errorKind(reported)) : failures.kind();
-      return { final_message: lastText, error: reported ?? failures.summary(), failure, session_id: sessionId, usage: activity.usage };
+      const failure =
+        reported !== null ? (reported.startsWith('permission denied') ? 'tool' : errorKind(reported)) : failures.kind();
+      return {
+        final_message: lastText,
+        error: reported ?? failures.summary(),
+        failure,
+        session_id: sessionId,
+        usage: activity.usage,
+      };
     },
     activity: () => activity.snapshot(),
   };

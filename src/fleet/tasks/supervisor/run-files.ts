@@ -30,7 +30,19 @@ export interface ReadOffsets {
 }
 
 /** The parts of the task's role that decide how it is read and when it is stopped. */
-export type RunMeta = Pick<Role, 'name' | 'output' | 'timeout' | 'timeout_ms' | 'idle_timeout' | 'idle_timeout_ms' | 'provider_stall' | 'provider_stall_ms' | 'budget' | 'autocommit'>;
+export type RunMeta = Pick<
+  Role,
+  | 'name'
+  | 'output'
+  | 'timeout'
+  | 'timeout_ms'
+  | 'idle_timeout'
+  | 'idle_timeout_ms'
+  | 'provider_stall'
+  | 'provider_stall_ms'
+  | 'budget'
+  | 'autocommit'
+>;
 
 /** Where the run files of a task live: next to its log, so deleting an agent's logs deletes them too. */
 export function taskRunDir(logDir: string, taskId: string): string {
@@ -71,7 +83,8 @@ export function readExitStatus(files: RunFiles): ExitStatus | null {
 
 export function readOffsets(files: RunFiles): ReadOffsets {
   const json = readJson(files.offsets) as Partial<ReadOffsets> | null;
-  const offset = (value: unknown): number => (Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0);
+  const offset = (value: unknown): number =>
+    Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0;
   return { stdout: offset(json?.stdout), stderr: offset(json?.stderr) };
 }
 
@@ -84,7 +97,8 @@ export function saveOffsets(files: RunFiles, offsets: ReadOffsets): void {
 export function readRunMeta(files: RunFiles): RunMeta | null {
   const json = readJson(files.meta) as Partial<RunMeta> | null;
   if (!json || typeof json.name !== 'string' || !OUTPUT_FORMATS.includes(json.output as OutputFormat)) return null;
-  const orNull = <T>(value: T | undefined): T | null => (typeof value === 'string' || typeof value === 'number' ? value : null);
+  const orNull = <T>(value: T | undefined): T | null =>
+    typeof value === 'string' || typeof value === 'number' ? value : null;
   return {
     name: json.name,
     output: json.output as OutputFormat,

@@ -64,7 +64,8 @@ ${USER_NET_SOURCE}`;
 /** Puts the supervisor script in the data dir (rewritten only when it changed) and returns its path. */
 export function installSupervisor(dataDir: string): string {
   const file = join(dataDir, 'task-supervisor.cjs');
-  if (!existsSync(file) || readFileSync(file, 'utf8') !== SUPERVISOR_SOURCE) writeFileAtomicSync(file, SUPERVISOR_SOURCE);
+  if (!existsSync(file) || readFileSync(file, 'utf8') !== SUPERVISOR_SOURCE)
+    writeFileAtomicSync(file, SUPERVISOR_SOURCE);
   return file;
 }
 

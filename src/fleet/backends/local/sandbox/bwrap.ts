@@ -5,7 +5,9 @@ import { installSeccompFilter, seccompFilter } from './seccomp.js';
 import { NET_BLOCK_FD, NET_INFO_FD, probeUserNet, userNetwork, type UserNetStatus } from './user-net.js';
 
 /** Whether bubblewrap can run sandboxes here: its path and env's, or the one line that says what to install or enable. */
-export type BwrapStatus = { path: string; env: string; problem?: never } | { path?: never; env?: never; problem: string };
+export type BwrapStatus =
+  | { path: string; env: string; problem?: never }
+  | { path?: never; env?: never; problem: string };
 
 /**
  * A cancel signals the task's whole process group, bwrap too, and bwrap dies of SIGINT or SIGTERM at once, taking
@@ -42,7 +44,8 @@ const FILTER_FD = 3;
 /** What the sandbox replaces with its own (sandboxArgs): nothing of the host's under these is seen inside. */
 export const BWRAP_PRIVATE_PATHS: readonly string[] = ['/tmp', '/dev', '/proc'];
 
-const INSTALL_HINT = 'install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)';
+const INSTALL_HINT =
+  'install the bubblewrap package (Debian/Ubuntu: apt-get install bubblewrap; Fedora: dnf install bubblewrap)';
 
 /**
  * Looks for bwrap on PATH and starts one empty sandbox with it, so a host where it is missing or where namespaces
@@ -54,13 +57,27 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
   const env = findExecutable('env', { pathEnv, cwd: '/' });
   if (!env) return { problem: 'env was not found on PATH: install coreutils' };
   const filter = seccompFilter({ arch: process.arch, unixSockets: false });
-  if (!filter) return { problem: `the sandbox's seccomp filter is written for x86_64 and aarch64, not ${process.arch}: run the server on one of those, or give its roles "sandbox": false` };
+  if (!filter)
+    return {
+      problem: `the sandbox's seccomp filter is written for x86_64 and aarch64, not ${process.arch}: run the server on one of those, or give its roles "sandbox": false`,
+    };
   // The filter comes on stdin here, so the probe needs no file; a task's comes as a file at FILTER_FD.
-  const [command, ...args] = bwrapArgv({ path, env }, { mounts: [], network: false, unixSockets: false, ports: [], cwd: '/' }, ['true'], 0);
+  const [command, ...args] = bwrapArgv(
+    { path, env },
+    { mounts: [], network: false, unixSockets: false, ports: [], cwd: '/' },
+    ['true'],
+    0,
+  );
   const probe = spawnSync(command!, args, { encoding: 'utf8', timeout: 10_000, input: filter });
   if (probe.status === 0) return { path, env };
-  if (probe.stderr?.includes('signal')) return { problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer` };
-  if (/seccomp/i.test(probe.stderr ?? '')) return { problem: `${path} cannot load the sandbox's seccomp filter (${firstLine(probe.stderr)}): use a kernel with seccomp filters (CONFIG_SECCOMP_FILTER)` };
+  if (probe.stderr?.includes('signal'))
+    return {
+      problem: `${env} cannot set signal handling (${firstLine(probe.stderr)}): install coreutils 8.31 or newer`,
+    };
+  if (/seccomp/i.test(probe.stderr ?? ''))
+    return {
+      problem: `${path} cannot load the sandbox's seccomp filter (${firstLine(probe.stderr)}): use a kernel with seccomp filters (CONFIG_SECCOMP_FILTER)`,
+    };
   const said = firstLine(probe.stderr || probe.error?.message || `exit code ${probe.status}`);
   return {
     problem: `${path} cannot make a sandbox here (${said}): allow user namespaces (sysctl kernel.unprivileged_userns_clone=1, or on Ubuntu an AppArmor profile for bwrap) or run the server where bwrap works`,
@@ -68,10 +85,23 @@ export function probeBwrap(pathEnv: string | undefined): BwrapStatus {
 }
 
 /** The argv that runs `argv` inside the sandbox; bwrap reads the seccomp filter from `filterFd` and closes it. */
-export function bwrapArgv(tools: { path: string; env: string }, spec: SandboxSpec, argv: readonly string[], filterFd = FILTER_FD): string[] {
+export function bwrapArgv(
+  tools: { path: string; env: string },
+  spec: SandboxSpec,
+  argv: readonly string[],
+  filterFd = FILTER_FD,
+): string[] {
   return [
-    tools.env, `--ignore-signal=${GRACEFUL_SIGNALS}`, tools.path, ...sandboxArgs(spec), '--seccomp', String(filterFd), '--',
-    tools.env, `--default-signal=${GRACEFUL_SIGNALS}`, ...argv,
+    tools.env,
+    `--ignore-signal=${GRACEFUL_SIGNALS}`,
+    tools.path,
+    ...sandboxArgs(spec),
+    '--seccomp',
+    String(filterFd),
+    '--',
+    tools.env,
+    `--default-signal=${GRACEFUL_SIGNALS}`,
+    ...argv,
   ];
 }
 
@@ -81,14 +111,21 @@ function firstLine(text: string): string {
 
 function sandboxArgs(spec: SandboxSpec): string[] {
   return [
-    '--ro-bind', '/', '/',
-    '--dev', '/dev',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev',
+    '/dev',
     // A /proc of its own PID namespace: no other process, the server's environ included, is there to read.
-    '--proc', '/proc',
-    '--tmpfs', '/tmp',
+    '--proc',
+    '/proc',
+    '--tmpfs',
+    '/tmp',
     ...spec.mounts.flatMap(mountArgs),
     // Once the binds inside them are made: an empty folder the agent could fill would pass for the real one inside.
-    ...spec.mounts.filter(({ kind, folder }) => kind === 'hide' && folder).flatMap(({ path }) => ['--remount-ro', path]),
+    ...spec.mounts
+      .filter(({ kind, folder }) => kind === 'hide' && folder)
+      .flatMap(({ path }) => ['--remount-ro', path]),
     // The CLI is pid 2 under bwrap's own init: when it exits, the namespace and every process left in it end.
     '--unshare-pid',
     '--unshare-ipc',
@@ -97,8 +134,10 @@ function sandboxArgs(spec: SandboxSpec): string[] {
     ...(spec.network ? ['--info-fd', String(NET_INFO_FD), '--block-fd', String(NET_BLOCK_FD)] : []),
     '--die-with-parent',
     // As root bwrap keeps every capability, with which the agent could remount / read-write.
-    '--cap-drop', 'ALL',
-    '--chdir', spec.cwd,
+    '--cap-drop',
+    'ALL',
+    '--chdir',
+    spec.cwd,
     // No --new-session: the sandbox stays in the task's process group, so a cancel's signals reach the CLI.
   ];
 }
@@ -113,7 +152,12 @@ function mountArgs({ kind, path, folder }: Mount): string[] {
  * bubblewrap as the sandbox, with pasta for a network, each probed on the agents' PATH when first needed unless its
  * state is known already; its seccomp filter is kept in `filterDir`, which the sandbox hides.
  */
-export function bwrapIsolation(known: BwrapStatus | undefined, pathEnv: string | undefined, filterDir: string, knownNet?: UserNetStatus): Isolation {
+export function bwrapIsolation(
+  known: BwrapStatus | undefined,
+  pathEnv: string | undefined,
+  filterDir: string,
+  knownNet?: UserNetStatus,
+): Isolation {
   let status = known;
   let netStatus = knownNet;
   const probed = (): BwrapStatus => (status ??= probeBwrap(pathEnv));

@@ -14,7 +14,11 @@ export interface SandboxSettings {
   userNet?: UserNetStatus;
 }
 
-export function createFleetLauncher(options: { dataDir: string; baseEnv: NodeJS.ProcessEnv; sandbox?: SandboxSettings }): AgentLauncher {
+export function createFleetLauncher(options: {
+  dataDir: string;
+  baseEnv: NodeJS.ProcessEnv;
+  sandbox?: SandboxSettings;
+}): AgentLauncher {
   return new AgentLauncher({
     hidden: [options.dataDir, ...(options.sandbox?.hidden ?? [])],
     presetsByDefault: options.sandbox?.presetsByDefault ?? false,

@@ -71,7 +71,14 @@ export class AgentLauncher {
     const wanted = this.wanted(role, project);
     const direct: PreparedLaunch = { role, note: null, command: ({ argv, env }) => ({ argv, env }) };
     const { network, ports, unix_sockets: unixSockets } = role.sandbox;
-    if (!this.sandboxAvailable(wanted, `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`, network)) return direct;
+    if (
+      !this.sandboxAvailable(
+        wanted,
+        `role "${role.name}"${project?.sandbox ? ` in project "${project.name}"` : ''}`,
+        network,
+      )
+    )
+      return direct;
     const sandboxed = sandboxedRole(role);
     this.assertReachable(sandboxed);
     const access = `${network ? `network on, host loopback ports: ${ports.length > 0 ? ports.join(', ') : 'none'}` : 'network off'}`;
@@ -79,7 +86,12 @@ export class AgentLauncher {
       role: sandboxed,
       note: `sandboxed by ${this.options.isolation.name}, ${access}${unixSockets ? ', unix sockets allowed' : ''}`,
       // Its TMPDIR may be in a folder the sandbox hides: the private /tmp is where its temp files go.
-      command: (spec) => this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, { network, ports, unixSockets }),
+      command: (spec) =>
+        this.sandboxed(spec, { ...spec.env, ...sandboxed.sandbox.env, TMPDIR: '/tmp' }, role.sandbox.writable, {
+          network,
+          ports,
+          unixSockets,
+        }),
     };
   }
 
@@ -100,12 +112,17 @@ export class AgentLauncher {
    * more than the agent could; network off. An agent whose role is gone is sandboxed wherever the sandbox works.
    * Throws LaunchError when the agent runs sandboxed and the sandbox cannot be had.
    */
-  placeOfRepository(role: Role | null, project: Project | undefined, ranSandboxed: boolean): (spec: LaunchSpec) => PlacedCommand {
+  placeOfRepository(
+    role: Role | null,
+    project: Project | undefined,
+    ranSandboxed: boolean,
+  ): (spec: LaunchSpec) => PlacedCommand {
     const orphan = this.options.isolation.problem(false) === null ? 'required' : 'off';
     // What a sandboxed task wrote is never read outside a sandbox, whatever has changed since.
     const wanted = ranSandboxed ? 'required' : role === null ? orphan : this.wanted(role, project);
     if (!this.sandboxAvailable(wanted, `role "${role?.name}"`, false)) return ({ argv, env }) => ({ argv, env });
-    return (spec) => this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, ports: [], unixSockets: false });
+    return (spec) =>
+      this.sandboxed(spec, { ...spec.env, TMPDIR: '/tmp' }, [], { network: false, ports: [], unixSockets: false });
   }
 
   /** A CLI the sandbox cannot see would end its task with a bare exit code 127: the task is not started, and this says why. */
@@ -114,7 +131,8 @@ export class AgentLauncher {
     const pathEnv = role.env.PATH ?? this.options.pathEnv;
     for (const argv of [role.command, role.continue_command]) {
       const problem = argv?.[0] === undefined ? null : sandboxReachProblem(argv[0], { pathEnv, hidden });
-      if (problem) throw new LaunchError(`role "${role.name}" runs sandboxed, and ${problem}: ${sandboxReachFix(role.name)}`);
+      if (problem)
+        throw new LaunchError(`role "${role.name}" runs sandboxed, and ${problem}: ${sandboxReachFix(role.name)}`);
     }
   }
 
@@ -127,8 +145,20 @@ export class AgentLauncher {
     throw new LaunchError(`${who} runs sandboxed, and ${problem}`);
   }
 
-  private sandboxed(spec: LaunchSpec, env: Record<string, string>, state: readonly string[], access: Omit<SandboxSpec, 'mounts' | 'cwd'>) {
-    const mounts = sandboxMounts({ workdir: spec.workdir ?? spec.cwd, gitDir: spec.git.git_dir, sourceGitDir: spec.git.source_git_dir, state, env, hidden: this.options.hidden });
+  private sandboxed(
+    spec: LaunchSpec,
+    env: Record<string, string>,
+    state: readonly string[],
+    access: Omit<SandboxSpec, 'mounts' | 'cwd'>,
+  ) {
+    const mounts = sandboxMounts({
+      workdir: spec.workdir ?? spec.cwd,
+      gitDir: spec.git.git_dir,
+      sourceGitDir: spec.git.source_git_dir,
+      state,
+      env,
+      hidden: this.options.hidden,
+    });
     const sandbox = { mounts, ...access, cwd: spec.cwd };
     const { isolation } = this.options;
     return { ...isolation.wrap(sandbox, spec.argv), env, inputFiles: isolation.inputFiles(sandbox) };

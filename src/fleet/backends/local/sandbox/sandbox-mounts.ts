@@ -25,11 +25,17 @@ export function sandboxMounts(request: MountsRequest): Mount[] {
   for (const path of [request.workdir, request.gitDir]) if (path !== null) assertNoLink(path);
   const state = request.state.map((path) => ensureState(expandState(path, request.env)));
   const writable = [request.workdir, ...(request.gitDir ? [request.gitDir] : []), ...state];
-  const hidden = request.hidden.filter((path) => existsSync(path)).map((path): Mount => ({ kind: 'hide', path, folder: isFolder(path) }));
-  const readable = request.sourceGitDir ? [{ kind: 'readable', path: request.sourceGitDir, folder: true } satisfies Mount] : [];
+  const hidden = request.hidden
+    .filter((path) => existsSync(path))
+    .map((path): Mount => ({ kind: 'hide', path, folder: isFolder(path) }));
+  const readable = request.sourceGitDir
+    ? [{ kind: 'readable', path: request.sourceGitDir, folder: true } satisfies Mount]
+    : [];
   // Ancestors first: a writable folder that holds a hidden one must not show it again, and a worktree inside the
   // hidden data dir must show through it.
-  return [...hidden, ...readable, ...writable.map((path): Mount => ({ kind: 'writable', path, folder: true }))].sort((a, b) => depth(a.path) - depth(b.path));
+  return [...hidden, ...readable, ...writable.map((path): Mount => ({ kind: 'writable', path, folder: true }))].sort(
+    (a, b) => depth(a.path) - depth(b.path),
+  );
 }
 
 const XDG: [prefix: string, variable: string][] = [
@@ -61,7 +67,8 @@ export function expandState(declared: string, env: Record<string, string>): stri
 function assertNoLink(path: string): void {
   if (!existsSync(path)) return;
   const real = realpathSync(path);
-  if (real !== join(realpathSync(dirname(path)), basename(path))) throw new Error(`${path} is a symbolic link to ${real}; it is not bound into a sandbox`);
+  if (real !== join(realpathSync(dirname(path)), basename(path)))
+    throw new Error(`${path} is a symbolic link to ${real}; it is not bound into a sandbox`);
 }
 
 /** A bind needs something to bind: a missing state folder is made empty, a missing `.json` file holds `{}`. */

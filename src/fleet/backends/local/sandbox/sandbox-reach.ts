@@ -20,11 +20,14 @@ export function sandboxReachProblem(program: string, options: ReachOptions): str
   const onHost = findExecutable(program, { pathEnv: options.pathEnv, cwd: '/' });
   if (!onHost) return null;
   const inside = visibleExecutable(program, options);
-  if (!inside) return `its CLI ${onHost} is under ${hiddenRoot(onHost, options.hidden)}, which the sandbox does not show`;
+  if (!inside)
+    return `its CLI ${onHost} is under ${hiddenRoot(onHost, options.hidden)}, which the sandbox does not show`;
   const interpreter = shebangProgram(inside);
   if (!interpreter || visibleExecutable(interpreter, options)) return null;
   const found = findExecutable(interpreter, { pathEnv: options.pathEnv, cwd: '/' });
-  const where = found ? ` only under ${hiddenRoot(found, options.hidden)}, which the sandbox does not show` : ' nowhere';
+  const where = found
+    ? ` only under ${hiddenRoot(found, options.hidden)}, which the sandbox does not show`
+    : ' nowhere';
   return `its CLI ${inside} runs "${interpreter}" (its #! line), which is found${where}`;
 }
 
@@ -35,7 +38,12 @@ export function sandboxReachFix(role: string): string {
 
 /** The file the sandbox's execvp would run: the first one on PATH that it can see. */
 function visibleExecutable(program: string, options: ReachOptions): string | null {
-  const candidates = isAbsolute(program) ? [program] : (options.pathEnv ?? '').split(delimiter).filter((dir) => dir !== '').map((dir) => join(dir, program));
+  const candidates = isAbsolute(program)
+    ? [program]
+    : (options.pathEnv ?? '')
+        .split(delimiter)
+        .filter((dir) => dir !== '')
+        .map((dir) => join(dir, program));
   for (const candidate of candidates) {
     const file = findExecutable(candidate, { pathEnv: undefined, cwd: '/' });
     if (file && !isHidden(file, options.hidden) && !isHidden(realpath(file), options.hidden)) return file;

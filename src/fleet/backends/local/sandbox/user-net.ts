@@ -22,7 +22,8 @@ export interface UserNetwork {
 export const NET_INFO_FD = 4;
 export const NET_BLOCK_FD = 5;
 
-const INSTALL_HINT = 'install the passt package, which has pasta (Debian/Ubuntu: apt-get install passt; Fedora: dnf install passt), or give the role "sandbox": { "network": false }';
+const INSTALL_HINT =
+  'install the passt package, which has pasta (Debian/Ubuntu: apt-get install passt; Fedora: dnf install passt), or give the role "sandbox": { "network": false }';
 const TUN = '/dev/net/tun';
 
 /** Looks for pasta on PATH and for the tun device it needs, so a host without them is known before any task. */
@@ -32,7 +33,9 @@ export function probeUserNet(pathEnv: string | undefined): UserNetStatus {
   try {
     accessSync(TUN, constants.R_OK | constants.W_OK);
   } catch {
-    return { problem: `pasta cannot open ${TUN} (a sandbox with network on needs it): let this user read and write it (most distributions make it mode 0666), or give the role "sandbox": { "network": false }` };
+    return {
+      problem: `pasta cannot open ${TUN} (a sandbox with network on needs it): let this user read and write it (most distributions make it mode 0666), or give the role "sandbox": { "network": false }`,
+    };
   }
   return { path };
 }
@@ -45,10 +48,21 @@ export function probeUserNet(pathEnv: string | undefined): UserNetStatus {
 export function userNetwork(tools: { pasta: string; env: string }, ports: readonly number[]): UserNetwork {
   return {
     argv: [
-      tools.env, '--ignore-signal=INT,TERM', tools.pasta,
-      '--foreground', '--quiet', '--config-net', '--no-map-gw',
-      '--tcp-ports', 'none', '--udp-ports', 'none',
-      '--tcp-ns', ports.length > 0 ? ports.join(',') : 'none', '--udp-ns', 'none',
+      tools.env,
+      '--ignore-signal=INT,TERM',
+      tools.pasta,
+      '--foreground',
+      '--quiet',
+      '--config-net',
+      '--no-map-gw',
+      '--tcp-ports',
+      'none',
+      '--udp-ports',
+      'none',
+      '--tcp-ns',
+      ports.length > 0 ? ports.join(',') : 'none',
+      '--udp-ns',
+      'none',
       // As root it would switch to nobody, who may not enter the sandbox's namespaces.
       ...(process.getuid?.() === 0 ? ['--runas', '0'] : []),
     ],
