@@ -13,7 +13,10 @@ export function captureLog(label: string, text: () => string): void {
   captured.push({ label, text });
 }
 
-/** Call in afterAll: no captured log line of any process started by this file holds any token seen. */
+/**
+ * Call in afterAll: no captured log line of any process started by this file holds any token seen. A worker runs
+ * many files, so what was checked is forgotten; logs of earlier files that never checked are checked here too.
+ */
 export function expectNoSecretInLogs(): void {
   expect(secrets.size).toBeGreaterThan(0);
   for (const { label, text } of captured) {
@@ -22,4 +25,6 @@ export function expectNoSecretInLogs(): void {
       expect(log.includes(secret), `${label} logged a token`).toBe(false);
     }
   }
+  secrets.clear();
+  captured.length = 0;
 }
