@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
-import { MAX_HANDSHAKE_BYTES, replySchema, type Hello } from './attach-protocol.js';
+import { MAX_HANDSHAKE_BYTES, replySchema, type Hello, type Reply } from './attach-protocol.js';
 import { EndedEarlyError, readFirstLine } from './first-line.js';
 import { MessageLines } from './message-lines.js';
 import { isOwnSocket } from './socket-trust.js';
@@ -211,7 +211,7 @@ export class FleetLink {
     const socket = await open(path);
     if (!socket) return null;
     socket.write(`${JSON.stringify(this.options.hello)}\n`);
-    let reply;
+    let reply: Reply;
     try {
       reply = replySchema.parse(
         JSON.parse(await readFirstLine(socket, { maxBytes: MAX_HANDSHAKE_BYTES, timeoutMs: CONNECT_DEADLINE_MS })),
