@@ -74,7 +74,10 @@ async function instructions({ root, token, auth, count, lifetimeSeconds = 0 }) {
   await send(port, count, token);
   await new Promise((done) => setTimeout(done, Math.max(0, startedAt + lifetimeSeconds * 1000 - Date.now())));
   child.removeAllListeners('exit');
-  await new Promise((done) => (child.once('exit', done), child.kill('SIGTERM')));
+  await new Promise((done) => {
+    child.once('exit', done);
+    child.kill('SIGTERM');
+  });
   return {
     total: Number(/^summary: (\d+)$/m.exec(readFileSync(out, 'utf8'))[1]),
     seconds: (Date.now() - startedAt) / 1000,

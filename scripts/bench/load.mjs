@@ -15,10 +15,10 @@ export async function load(options) {
     // A new JSON-RPC id per request, as a client sends: within a session, concurrent requests must not share one.
     requests: [
       {
-        setupRequest: (request) => ({
-          ...request,
-          body: (options.body ?? MCP_BODY).replace('"id":1', `"id":${(id += 1)}`),
-        }),
+        setupRequest: (request) => {
+          id += 1;
+          return { ...request, body: (options.body ?? MCP_BODY).replace('"id":1', `"id":${id}`) };
+        },
       },
     ],
     duration: options.seconds,

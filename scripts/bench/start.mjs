@@ -156,8 +156,8 @@ function report({ rows, rounds, loadBefore, loadAfter }) {
   const lines = [
     `Node ${process.version}, ${ROUNDS} rounds, every row once a round (interleaved); load average ${load(loadBefore)} before, ${load(loadAfter)} after.`,
     '',
-    "| row | median ms | × node -e '' |" + (options.against ? ' this / against |' : ''),
-    '| --- | ---: | ---: |' + (options.against ? ' ---: |' : ''),
+    `| row | median ms | × node -e '' |${options.against ? ' this / against |' : ''}`,
+    `| --- | ---: | ---: |${options.against ? ' ---: |' : ''}`,
   ];
   const keys = rows.flatMap((row) => (rounds[0].has(cpuKey(row.key)) ? [row.key, cpuKey(row.key)] : [row.key]));
   for (const key of keys) {

@@ -47,7 +47,11 @@ export function startServer(root) {
       if (!line) return;
       listening = true;
       const { port } = JSON.parse(line);
-      done({ url: `http://127.0.0.1:${port}/mcp`, stop: () => (child.kill('SIGTERM'), exited) });
+      const stop = () => {
+        child.kill('SIGTERM');
+        return exited;
+      };
+      done({ url: `http://127.0.0.1:${port}/mcp`, stop });
     });
     child.stderr.on('data', (chunk) => {
       if (!listening) output += chunk;

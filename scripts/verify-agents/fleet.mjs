@@ -39,8 +39,12 @@ export function startServer({ env, cwd }) {
     child.stdout.on('data', (chunk) => {
       output += chunk;
       const line = output.split('\n').find((text) => text.includes('"fleet-mcp listening"'));
-      if (line)
-        done({ port: JSON.parse(line).port, stop: () => (child.kill('SIGTERM'), exited), output: () => output });
+      if (!line) return;
+      const stop = () => {
+        child.kill('SIGTERM');
+        return exited;
+      };
+      done({ port: JSON.parse(line).port, stop, output: () => output });
     });
     child.stderr.on('data', (chunk) => (output += chunk));
     void exited.then((code) => fail(new Error(`fleet-mcp exited with ${code} before listening:\n${output}`)));

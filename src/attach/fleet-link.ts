@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../log.js';
-import { MAX_HANDSHAKE_BYTES, replySchema, type Hello } from './attach-protocol.js';
+import { MAX_HANDSHAKE_BYTES, replySchema, type Hello, type Reply } from './attach-protocol.js';
 import { EndedEarlyError, readFirstLine } from './first-line.js';
 import { MessageLines } from './message-lines.js';
 import { isOwnSocket } from './socket-trust.js';
@@ -62,21 +62,21 @@ interface Message {
  * fleet is answered to each request as an MCP error, never a closed connection.
  */
 export class FleetLink {
-  #socket: Socket | null = null;
-  #connecting = false;
-  #closed = false;
-  #lostFleetAt: number | null = null;
-  readonly #queue: Queued[] = [];
+  private socket: Socket | null = null;
+  private connecting = false;
+  private closed = false;
+  private lostFleetAt: number | null = null;
+  private readonly queue: Queued[] = [];
   /** Client requests the fleet has not answered, by id key. */
-  readonly #pending = new Map<string, JsonRpcId>();
+  private readonly pending = new Map<string, JsonRpcId>();
   /** Those of them that are 2026-07-28 listen streams: they stay open until cancelled, and no answer is owed. */
-  readonly #listens = new Set<string>();
-  readonly #internal = new Map<string, (message: Message) => void>();
-  #initialize: Message | null = null;
-  #initialized: string | null = null;
-  readonly #subscriptions = new Set<string>();
+  private readonly listens = new Set<string>();
+  private readonly internal = new Map<string, (message: Message) => void>();
+  private initialize: Message | null = null;
+  private initialized: string | null = null;
+  private readonly subscriptions = new Set<string>();
   /** Set once the client has sent its last message: called when each of its requests has an answer. */
-  #whenAnswered: (() => void) | null = null;
+  private whenAnswered: (() => void) | null = null;
 
   constructor(private readonly options: FleetLinkOptions) {}
 
@@ -87,21 +87,21 @@ export class FleetLink {
 
   fromClient(line: string): void {
     const queued = { line, message: parse(line) };
-    if (this.#socket) {
-      this.send(this.#socket, queued);
+    if (this.socket) {
+      this.send(this.socket, queued);
       return;
     }
-    if (this.#queue.length >= MAX_QUEUED) {
+    if (this.queue.length >= MAX_QUEUED) {
       this.fail([queued], 'too many messages are waiting for the fleet to answer');
       return;
     }
-    this.#queue.push(queued);
+    this.queue.push(queued);
     this.connect();
   }
 
   close(): void {
-    this.#closed = true;
-    this.#socket?.end();
+    this.closed = true;
+    this.socket?.end();
   }
 
   /**
@@ -110,21 +110,21 @@ export class FleetLink {
    */
   finish(): Promise<void> {
     return new Promise((resolve) => {
-      this.#whenAnswered = resolve;
+      this.whenAnswered = resolve;
       this.closeIfAnswered();
     });
   }
 
   private closeIfAnswered(): void {
-    const answered = this.#whenAnswered;
-    const owed = [...this.#pending.keys()].some((key) => !this.#listens.has(key));
+    const answered = this.whenAnswered;
+    const owed = [...this.pending.keys()].some((key) => !this.listens.has(key));
     if (
       !answered ||
       owed ||
-      this.#queue.some(({ message }) => isRequest(message) && message.method !== 'subscriptions/listen')
+      this.queue.some(({ message }) => isRequest(message) && message.method !== 'subscriptions/listen')
     )
       return;
-    this.#whenAnswered = null;
+    this.whenAnswered = null;
     this.close();
     answered();
   }
@@ -137,39 +137,39 @@ export class FleetLink {
 
   private remember(message: Message, line: string): void {
     if (message.method === undefined) return;
-    if (message.id !== undefined) this.#pending.set(idKey(message.id), message.id);
-    if (message.id !== undefined && message.method === 'subscriptions/listen') this.#listens.add(idKey(message.id));
+    if (message.id !== undefined) this.pending.set(idKey(message.id), message.id);
+    if (message.id !== undefined && message.method === 'subscriptions/listen') this.listens.add(idKey(message.id));
     // A request the client cancelled gets no answer, as MCP specifies: the client no longer waits for one.
     if (message.method === 'notifications/cancelled' && isJsonRpcId(message.params?.requestId)) {
-      this.#pending.delete(idKey(message.params.requestId));
-      this.#listens.delete(idKey(message.params.requestId));
+      this.pending.delete(idKey(message.params.requestId));
+      this.listens.delete(idKey(message.params.requestId));
     }
-    if (message.method === 'initialize' && message.id !== undefined) this.#initialize = message;
-    else if (message.method === 'notifications/initialized') this.#initialized = line;
+    if (message.method === 'initialize' && message.id !== undefined) this.initialize = message;
+    else if (message.method === 'notifications/initialized') this.initialized = line;
     const uri = message.params?.uri;
     if (typeof uri !== 'string') return;
-    if (message.method === 'resources/subscribe') this.#subscriptions.add(uri);
-    else if (message.method === 'resources/unsubscribe') this.#subscriptions.delete(uri);
+    if (message.method === 'resources/subscribe') this.subscriptions.add(uri);
+    else if (message.method === 'resources/unsubscribe') this.subscriptions.delete(uri);
   }
 
   private connect(): void {
-    if (this.#connecting || this.#socket || this.#closed) return;
-    this.#connecting = true;
+    if (this.connecting || this.socket || this.closed) return;
+    this.connecting = true;
     this.attach().then(
       (socket) => {
-        this.#connecting = false;
-        if (this.#closed) {
+        this.connecting = false;
+        if (this.closed) {
           socket.end();
           return;
         }
-        this.#socket = socket;
-        for (const queued of this.#queue.splice(0)) this.send(socket, queued);
+        this.socket = socket;
+        for (const queued of this.queue.splice(0)) this.send(socket, queued);
         this.closeIfAnswered();
       },
       (error: Error) => {
-        this.#connecting = false;
+        this.connecting = false;
         this.options.logger.error({ reason: error.message }, 'no fleet to attach to');
-        this.fail(this.#queue.splice(0), error.message);
+        this.fail(this.queue.splice(0), error.message);
         this.closeIfAnswered();
       },
     );
@@ -179,14 +179,14 @@ export class FleetLink {
     const target = this.options.socket;
     if ('problem' in target) throw new Error(target.problem);
     const deadline = Date.now() + CONNECT_DEADLINE_MS;
-    const startAfter = this.#lostFleetAt === null ? 0 : this.#lostFleetAt + HANDOVER_MS;
+    const startAfter = this.lostFleetAt === null ? 0 : this.lostFleetAt + HANDOVER_MS;
     let started: StartedFleet | null = null;
     let holder: string | null = null;
     for (;;) {
       const socket = await this.handshake(target.path);
       if (socket) {
         started?.release();
-        if (this.#initialize) await this.replay(socket);
+        if (this.initialize) await this.replay(socket);
         // A fleet that went away during the replay is like none: the next try finds its successor.
         if (!socket.destroyed) return socket;
       }
@@ -211,7 +211,7 @@ export class FleetLink {
     const socket = await open(path);
     if (!socket) return null;
     socket.write(`${JSON.stringify(this.options.hello)}\n`);
-    let reply;
+    let reply: Reply;
     try {
       reply = replySchema.parse(
         JSON.parse(await readFirstLine(socket, { maxBytes: MAX_HANDSHAKE_BYTES, timeoutMs: CONNECT_DEADLINE_MS })),
@@ -248,14 +248,14 @@ export class FleetLink {
     const message = parse(line);
     if (message && message.method === undefined && message.id !== undefined) {
       const key = idKey(message.id);
-      const internal = this.#internal.get(key);
+      const internal = this.internal.get(key);
       if (internal) {
-        this.#internal.delete(key);
+        this.internal.delete(key);
         internal(message);
         return;
       }
-      this.#pending.delete(key);
-      this.#listens.delete(key);
+      this.pending.delete(key);
+      this.listens.delete(key);
     }
     this.options.toClient(line);
     this.closeIfAnswered();
@@ -264,10 +264,10 @@ export class FleetLink {
   /** The next fleet is told what the client told the last: the session goes on as if it had not changed. */
   private async replay(socket: Socket): Promise<void> {
     // A 2026-07-28 client opened no session: each of its requests stands alone, and its listen streams were ended.
-    if (!this.#initialize) return;
-    await this.request(socket, { ...this.#initialize, id: internalId() });
-    if (this.#initialized) socket.write(`${this.#initialized}\n`);
-    for (const uri of this.#subscriptions) {
+    if (!this.initialize) return;
+    await this.request(socket, { ...this.initialize, id: internalId() });
+    if (this.initialized) socket.write(`${this.initialized}\n`);
+    for (const uri of this.subscriptions) {
       if (socket.destroyed) return;
       await this.request(socket, { jsonrpc: '2.0', id: internalId(), method: 'resources/subscribe', params: { uri } });
     }
@@ -279,10 +279,10 @@ export class FleetLink {
     return new Promise((resolve, reject) => {
       const key = idKey(message.id);
       const timer = setTimeout(() => {
-        this.#internal.delete(key);
+        this.internal.delete(key);
         reject(new Error(`the fleet did not answer ${message.method} within ${CONNECT_DEADLINE_MS / 1000} s`));
       }, CONNECT_DEADLINE_MS);
-      this.#internal.set(key, (answer) => {
+      this.internal.set(key, (answer) => {
         clearTimeout(timer);
         resolve(answer);
       });
@@ -291,17 +291,17 @@ export class FleetLink {
   }
 
   private lost(socket: Socket): void {
-    for (const [key, resolve] of this.#internal) {
-      this.#internal.delete(key);
+    for (const [key, resolve] of this.internal) {
+      this.internal.delete(key);
       resolve({});
     }
-    if (this.#socket !== socket) return;
-    this.#socket = null;
-    if (this.#closed) return;
-    this.#lostFleetAt = Date.now();
-    const ids = [...this.#pending.values()];
-    this.#pending.clear();
-    this.#listens.clear();
+    if (this.socket !== socket) return;
+    this.socket = null;
+    if (this.closed) return;
+    this.lostFleetAt = Date.now();
+    const ids = [...this.pending.values()];
+    this.pending.clear();
+    this.listens.clear();
     for (const id of ids) {
       this.options.toClient(
         errorLine(
@@ -311,7 +311,7 @@ export class FleetLink {
       );
     }
     this.closeIfAnswered();
-    if (this.#closed) return;
+    if (this.closed) return;
     this.options.logger.info('the fleet went away; attaching to the next one');
     this.connect();
   }

@@ -1,4 +1,4 @@
-import { lstatSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { dirname } from 'node:path';
 import { ConfigError } from '../config-error.js';
 import { assertTrustedDirectory, isTrustedOwner, shellWord } from '../fs/ownership.js';
@@ -17,7 +17,7 @@ export function isOwnSocket(path: string): boolean {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
     throw error;
   }
-  let stats;
+  let stats: Stats;
   try {
     stats = lstatSync(path);
   } catch (error) {

@@ -24,8 +24,8 @@ interface Accepted {
  * one. Replaced as a whole when the token file changes, so a request sees either the old set or the new.
  */
 export class AcceptedTokens {
-  #accepted: Accepted[] = [];
-  #scratch = Buffer.alloc(MIN_WIDTH);
+  private accepted: Accepted[] = [];
+  private scratch = Buffer.alloc(MIN_WIDTH);
 
   constructor(tokens: TokenSet) {
     this.replace(tokens);
@@ -43,15 +43,15 @@ export class AcceptedTokens {
       const { value, expires_at } = tokens.previous;
       accepted.push({ padded: padded(value), length: value.length, expiresAt: Date.parse(expires_at) });
     }
-    this.#accepted = accepted;
-    this.#scratch = Buffer.alloc(width);
+    this.accepted = accepted;
+    this.scratch = Buffer.alloc(width);
   }
 
   readonly verify = (presented: string): boolean => this.matches(presented, Date.now());
 
   /** When an accepted token next stops being accepted (the previous one's grace ends); undefined when none will. */
   nextExpiry(now: number): number | undefined {
-    const ends = this.#accepted
+    const ends = this.accepted
       .map((entry) => entry.expiresAt)
       .filter((at): at is number => at !== undefined && at > now);
     return ends.length > 0 ? Math.min(...ends) : undefined;
@@ -63,11 +63,11 @@ export class AcceptedTokens {
    * check then refuses a value that carries the padding's zero bytes itself.
    */
   matches(presented: string, now: number): boolean {
-    const scratch = this.#scratch;
+    const scratch = this.scratch;
     scratch.fill(0, scratch.write(presented));
     let ok = false;
     // Every entry is compared over the whole width, so the time taken does not tell which entry matched.
-    for (const entry of this.#accepted) {
+    for (const entry of this.accepted) {
       if (
         timingSafeEqual(scratch, entry.padded) &&
         presented.length === entry.length &&

@@ -22,39 +22,39 @@ interface Window {
 
 /** Counts failed authentications per client address in fixed windows. */
 export class FailureThrottle {
-  readonly #options: FailureThrottleOptions;
-  readonly #windows = new Map<string, Window>();
+  private readonly options: FailureThrottleOptions;
+  private readonly windows = new Map<string, Window>();
 
   constructor(options: FailureThrottleOptions) {
-    this.#options = options;
+    this.options = options;
   }
 
   /** Records one failure and says whether the client is now over the limit. */
   fail(client: string, now = Date.now()): FailureVerdict {
-    let window = this.#windows.get(client);
-    if (!window || now - window.startedAt >= this.#options.windowMs) {
-      this.#windows.delete(client);
+    let window = this.windows.get(client);
+    if (!window || now - window.startedAt >= this.options.windowMs) {
+      this.windows.delete(client);
       window = { startedAt: now, failures: 0 };
-      this.#evict(now);
+      this.evict(now);
     }
     // Re-inserting keeps the map ordered by last failure, so the oldest entry is the first to go.
-    this.#windows.delete(client);
-    this.#windows.set(client, window);
+    this.windows.delete(client);
+    this.windows.set(client, window);
     window.failures += 1;
-    const { limit, windowMs } = this.#options;
+    const { limit, windowMs } = this.options;
     if (window.failures <= limit) return { failures: window.failures, justThrottled: false };
     const retryAfterSeconds = Math.max(1, Math.ceil((window.startedAt + windowMs - now) / 1000));
     return { failures: window.failures, retryAfterSeconds, justThrottled: window.failures === limit + 1 };
   }
 
   get size(): number {
-    return this.#windows.size;
+    return this.windows.size;
   }
 
-  #evict(now: number): void {
-    for (const [client, window] of this.#windows) {
-      if (this.#windows.size < this.#options.maxClients && now - window.startedAt < this.#options.windowMs) return;
-      this.#windows.delete(client);
+  private evict(now: number): void {
+    for (const [client, window] of this.windows) {
+      if (this.windows.size < this.options.maxClients && now - window.startedAt < this.options.windowMs) return;
+      this.windows.delete(client);
     }
   }
 }

@@ -8,7 +8,7 @@ interface Window {
  * never slows another token; memory is bounded by the number of named tokens.
  */
 export class TokenRateLimiter {
-  readonly #windows = new Map<string, Window>();
+  private readonly windows = new Map<string, Window>();
 
   constructor(private readonly windowMs = 60_000) {}
 
@@ -18,10 +18,10 @@ export class TokenRateLimiter {
     perMinute: number,
     now = Date.now(),
   ): { retryAfterSeconds: number; justLimited: boolean } | undefined {
-    let window = this.#windows.get(name);
+    let window = this.windows.get(name);
     if (!window || now - window.startedAt >= this.windowMs) {
       window = { startedAt: now, requests: 0 };
-      this.#windows.set(name, window);
+      this.windows.set(name, window);
     }
     window.requests += 1;
     if (window.requests <= perMinute) return undefined;

@@ -21,7 +21,7 @@ const NOT_ACCEPTED = 'The bearer token is not a token of this server.';
  * timing nor the answer tells anything about the other tokens.
  */
 export class TokenRegistry {
-  #named: NamedEntry[] = [];
+  private named: NamedEntry[] = [];
 
   constructor(
     private readonly shared: AcceptedTokens,
@@ -29,7 +29,7 @@ export class TokenRegistry {
   ) {}
 
   replaceNamed(records: readonly NamedTokenRecord[]): void {
-    this.#named = records.map((record) => ({
+    this.named = records.map((record) => ({
       digest: Buffer.from(record.sha256, 'hex'),
       record,
       identity: { name: record.name, scopes: record.scopes, ratePerMinute: record.rate_per_minute },
@@ -39,7 +39,7 @@ export class TokenRegistry {
   /** When a token accepted now next stops being accepted by itself (an expiry, a grace period's end); undefined when none will. */
   nextExpiry(): number | undefined {
     const now = this.clock.now();
-    const ends = this.#named
+    const ends = this.named
       .filter(({ record }) => record.revoked_at === null && record.expires_at !== null)
       .map(({ record }) => Date.parse(record.expires_at!))
       .filter((at) => at > now);
@@ -55,9 +55,9 @@ export class TokenRegistry {
       : { ok: false, reason: NOT_ACCEPTED };
     // Named tokens are kept only as digests, so the presented token is hashed when there are any. The time taken
     // then says whether named tokens exist at all, never which token matched.
-    if (this.#named.length === 0) return result;
+    if (this.named.length === 0) return result;
     const digest = tokenDigest(presented);
-    for (const entry of this.#named) {
+    for (const entry of this.named) {
       if (timingSafeEqual(digest, entry.digest)) result = judge(entry, now);
     }
     return result;

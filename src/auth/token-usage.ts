@@ -40,42 +40,42 @@ interface Counted {
 
 /** Counts requests per token name and when each was last used, written out now and then rather than per request. */
 export class UsageRecorder {
-  readonly #usage: TokenUsage;
-  readonly #counted = new Map<string, Counted>();
-  readonly #timer: NodeJS.Timeout;
+  private readonly usage: TokenUsage;
+  private readonly counted = new Map<string, Counted>();
+  private readonly timer: NodeJS.Timeout;
 
   constructor(private readonly options: UsageRecorderOptions) {
-    this.#usage = readTokenUsage(options.file);
-    this.#timer = setInterval(() => this.flush(), options.flushMs ?? 30_000);
-    this.#timer.unref();
+    this.usage = readTokenUsage(options.file);
+    this.timer = setInterval(() => this.flush(), options.flushMs ?? 30_000);
+    this.timer.unref();
   }
 
   touch(name: string): void {
-    const counted = this.#counted.get(name);
+    const counted = this.counted.get(name);
     if (counted) {
       counted.lastUsedMs = Date.now();
       counted.requests += 1;
     } else {
-      this.#counted.set(name, { lastUsedMs: Date.now(), requests: 1 });
+      this.counted.set(name, { lastUsedMs: Date.now(), requests: 1 });
     }
   }
 
   flush(): void {
-    if (this.#counted.size === 0) return;
-    for (const [name, counted] of this.#counted) {
-      const requests = (this.#usage[name]?.requests ?? 0) + counted.requests;
-      this.#usage[name] = { last_used_at: new Date(counted.lastUsedMs).toISOString(), requests };
+    if (this.counted.size === 0) return;
+    for (const [name, counted] of this.counted) {
+      const requests = (this.usage[name]?.requests ?? 0) + counted.requests;
+      this.usage[name] = { last_used_at: new Date(counted.lastUsedMs).toISOString(), requests };
     }
-    this.#counted.clear();
+    this.counted.clear();
     try {
-      writeFileAtomicSync(this.options.file, `${JSON.stringify(this.#usage, null, 2)}\n`);
+      writeFileAtomicSync(this.options.file, `${JSON.stringify(this.usage, null, 2)}\n`);
     } catch (error) {
       this.options.onError(error as Error);
     }
   }
 
   close(): void {
-    clearInterval(this.#timer);
+    clearInterval(this.timer);
     this.flush();
   }
 }

@@ -122,8 +122,12 @@ function startAuth(config: Config, logger: Logger): ServerAuth {
 
 function bothWatchers(watchers: TokenWatcher[]): TokenWatcher {
   return {
-    reload: (force) => watchers.forEach((watcher) => watcher.reload(force)),
-    close: () => watchers.forEach((watcher) => watcher.close()),
+    reload: (force) => {
+      for (const watcher of watchers) watcher.reload(force);
+    },
+    close: () => {
+      for (const watcher of watchers) watcher.close();
+    },
   };
 }
 

@@ -23,7 +23,6 @@ import {
   type AgentDetails,
   type CleanupBranchesResult,
   type CreateAgentInput,
-  type AgentWithUsage,
   type DeletedAgent,
   type Fleet,
   type ListAgentsFilter,

@@ -57,7 +57,7 @@ function firstLine(text: string): string {
 
 /** merge_agent's `commit` names what the lead reviewed: a branch that moved since is not merged unseen. */
 export function assertReviewed(record: AgentRecord, reviewed: string, tip: string | null): void {
-  if (tip !== null && tip.startsWith(reviewed)) return;
+  if (tip?.startsWith(reviewed)) return;
   throw new FleetError(
     'conflict',
     `${record.agent.branch ?? 'the branch'} of agent "${record.agent.name}" is at ${tip ?? 'no commit'}, not at the reviewed ${reviewed}: ` +

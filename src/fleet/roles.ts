@@ -79,6 +79,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     output: 'claude',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
     env: { CLAUDE_CODE_MAX_RETRIES: '3' },
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style default, expanded by expandState
     state: ['${CLAUDE_CONFIG_DIR:-~/.claude}', '~/.claude.json'],
     sandboxed: {
       command: ['claude', ...CLAUDE_SANDBOXED_OPTIONS, '--', TASK_PLACEHOLDER],
@@ -118,6 +119,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     description:
       'OpenAI Codex CLI (codex exec) in its workspace-write sandbox: edits files in its worktree, runs commands and commits, without prompting; writes outside the worktree, its git dirs and /tmp, and network access from commands, are denied.',
     output: 'codex',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style default, expanded by expandState
     state: ['${CODEX_HOME:-~/.codex}'],
     // Codex's own sandbox would only repeat ours (and cannot nest in it everywhere): inside, commands run unchecked.
     sandboxed: {
@@ -229,11 +231,10 @@ const sandboxConfigSchema = z.strictObject({
   unix_sockets: z.boolean().optional(),
   writable: z
     .array(
-      z
-        .string()
-        .refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), {
-          error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}',
-        }),
+      z.string().refine((path) => /^(\/|~\/|\$\{[A-Za-z_][A-Za-z0-9_]*:-[/~])/.test(path), {
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: names the shell-style syntax to the user
+        error: 'sandbox.writable paths must be absolute, start with ~/, or be ${VARIABLE:-path}',
+      }),
     )
     .optional(),
   // A refinement, not array(number()): inside the union a type error is reported as the union's, which names no port.
@@ -287,11 +288,9 @@ export type RoleConfig = z.infer<typeof roleConfigSchema>;
 /** The `roles` key of the fleet config file. */
 export const rolesConfigSchema = z
   .record(
-    z
-      .string()
-      .regex(ROLE_NAME_PATTERN, {
-        error: 'role names are 1-32 letters, digits, "-", "_" or ".", starting with a letter or digit',
-      }),
+    z.string().regex(ROLE_NAME_PATTERN, {
+      error: 'role names are 1-32 letters, digits, "-", "_" or ".", starting with a letter or digit',
+    }),
     roleConfigSchema,
   )
   .superRefine((roles, ctx) => {

@@ -33,8 +33,8 @@ function identityKey(identity: TokenIdentity): string {
  * - it is built for and reused by one identity only (name and scopes).
  */
 export class McpServerPool {
-  readonly #idle = new Map<string, Pooled[]>();
-  #idleCount = 0;
+  private readonly idle = new Map<string, Pooled[]>();
+  private idleCount = 0;
 
   constructor(private readonly options: McpServerPoolOptions) {}
 
@@ -45,31 +45,31 @@ export class McpServerPool {
     requestIds: readonly RequestId[],
   ): Promise<JSONRPCMessage[]> {
     const key = identityKey(identity);
-    const pooled = this.#take(key) ?? (await this.#build(identity));
+    const pooled = this.take(key) ?? (await this.build(identity));
     // Never throws: a server is held by one request at a time, and jsonExchangeOf refuses repeated ids.
     const answers = await pooled.transport.exchange(messages, requestIds);
-    this.#give(key, pooled);
+    this.give(key, pooled);
     return answers;
   }
 
-  #take(key: string): Pooled | undefined {
-    const servers = this.#idle.get(key);
+  private take(key: string): Pooled | undefined {
+    const servers = this.idle.get(key);
     const pooled = servers?.pop();
     if (!pooled) return undefined;
-    this.#idleCount -= 1;
-    if (servers!.length === 0) this.#idle.delete(key);
+    this.idleCount -= 1;
+    if (servers!.length === 0) this.idle.delete(key);
     return pooled;
   }
 
-  #give(key: string, pooled: Pooled): void {
-    if (this.#idleCount >= this.options.maxIdle) return void pooled.server.close();
-    const servers = this.#idle.get(key);
+  private give(key: string, pooled: Pooled): void {
+    if (this.idleCount >= this.options.maxIdle) return void pooled.server.close();
+    const servers = this.idle.get(key);
     if (servers) servers.push(pooled);
-    else this.#idle.set(key, [pooled]);
-    this.#idleCount += 1;
+    else this.idle.set(key, [pooled]);
+    this.idleCount += 1;
   }
 
-  async #build(identity: TokenIdentity): Promise<Pooled> {
+  private async build(identity: TokenIdentity): Promise<Pooled> {
     const server = createMcpServer(this.options.deps, identity);
     const transport = new JsonExchangeTransport();
     await server.connect(transport);

@@ -33,29 +33,29 @@ interface Session {
  * server for its life, so the server can speak first (progress, notifications) on the streams of that session.
  */
 export class McpSessions {
-  readonly #sessions = new Map<string, Session>();
-  readonly #sweep: NodeJS.Timeout;
+  private readonly sessions = new Map<string, Session>();
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(private readonly options: McpSessionsOptions) {
-    this.#sweep = setInterval(() => void this.closeIdle(), Math.min(30_000, Math.max(100, options.idleMs / 2)));
-    this.#sweep.unref();
+    this.sweep = setInterval(() => void this.closeIdle(), Math.min(30_000, Math.max(100, options.idleMs / 2)));
+    this.sweep.unref();
   }
 
   get size(): number {
-    return this.#sessions.size;
+    return this.sessions.size;
   }
 
   /** The session with this id opened by this token, else undefined (the same answer for both, so ids say nothing). */
   find(id: string, identity: TokenIdentity): Session | undefined {
-    const session = this.#sessions.get(id);
+    const session = this.sessions.get(id);
     return session?.tokenName === identity.name ? session : undefined;
   }
 
   /** Opens a session for an initialize request; undefined when the cap is reached and it is to be served statelessly. */
   async open(identity: TokenIdentity, request: Request, parsedBody: unknown): Promise<Response | undefined> {
-    if (this.#sessions.size >= this.options.maxSessions) {
+    if (this.sessions.size >= this.options.maxSessions) {
       this.options.logger.warn(
-        { sessions: this.#sessions.size, token_name: identity.name },
+        { sessions: this.sessions.size, token_name: identity.name },
         'session cap reached; serving this client without a session',
       );
       return undefined;
@@ -71,17 +71,17 @@ export class McpSessions {
     };
     session.transport = new SessionTransport({
       sessionIdGenerator: randomUUID,
-      onsessioninitialized: (id) => void this.#sessions.set(id, session),
+      onsessioninitialized: (id) => void this.sessions.set(id, session),
       // A DELETE: the transport closes itself, and with it the server's side of the connection.
-      onsessionclosed: (id) => void this.#sessions.delete(id),
+      onsessionclosed: (id) => void this.sessions.delete(id),
     });
     session.transport.onclose = () => {
-      if (session.transport.sessionId) this.#sessions.delete(session.transport.sessionId);
+      if (session.transport.sessionId) this.sessions.delete(session.transport.sessionId);
     };
     await server.connect(session.transport);
     const response = await session.transport.http.handleRequest(request, { parsedBody });
     // An initialize the SDK refused opened nothing: its server is not kept.
-    if (session.transport.sessionId === undefined || !this.#sessions.has(session.transport.sessionId))
+    if (session.transport.sessionId === undefined || !this.sessions.has(session.transport.sessionId))
       await server.close();
     return response;
   }
@@ -115,26 +115,26 @@ export class McpSessions {
   }
 
   private async forget(id: string): Promise<void> {
-    const session = this.#sessions.get(id);
+    const session = this.sessions.get(id);
     if (!session) return;
-    this.#sessions.delete(id);
+    this.sessions.delete(id);
     await session.server.close();
   }
 
   private async closeIdle(): Promise<void> {
     const cutoff = Date.now() - this.options.idleMs;
-    const idle = [...this.#sessions.entries()].filter(
+    const idle = [...this.sessions.entries()].filter(
       ([, session]) => session.openStreams === 0 && session.lastActive < cutoff,
     );
     for (const [id] of idle) await this.forget(id);
     if (idle.length > 0)
-      this.options.logger.info({ closed: idle.length, open: this.#sessions.size }, 'closed idle MCP sessions');
+      this.options.logger.info({ closed: idle.length, open: this.sessions.size }, 'closed idle MCP sessions');
   }
 
   /** Ends every session, its streams with it, so a shutdown does not wait for clients that stay connected. */
   async closeAll(): Promise<number> {
-    clearInterval(this.#sweep);
-    const ids = [...this.#sessions.keys()];
+    clearInterval(this.sweep);
+    const ids = [...this.sessions.keys()];
     await Promise.all(ids.map((id) => this.forget(id)));
     return ids.length;
   }

@@ -1,11 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { createAdaptorServer, type ServerType } from '@hono/node-server';
-import type { Hono } from 'hono';
 import { REQUEST_TIMEOUT_MS } from './limits.js';
 
 export interface ListenOptions {
-  app: Hono<any>;
+  /** The Hono app: only its fetch is served. */
+  app: { fetch: (request: Request) => Response | Promise<Response> };
   host: string;
   port: number;
   /** Open connections allowed at once; see capConnections. */

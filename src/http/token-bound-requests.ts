@@ -25,8 +25,8 @@ interface Bound {
  * nothing open.
  */
 export class TokenBoundRequests {
-  readonly #open = new Set<Bound>();
-  #cancelTimer: (() => void) | undefined;
+  private readonly open = new Set<Bound>();
+  private cancelTimer: (() => void) | undefined;
 
   constructor(private readonly options: TokenBoundRequestsOptions) {
     this.arm();
@@ -35,15 +35,15 @@ export class TokenBoundRequests {
   /** Keeps `cut` for the request until the returned function is called, when the request has ended. */
   track(token: string, tokenName: string, cut: () => void): () => void {
     const bound: Bound = { token, tokenName, cut };
-    this.#open.add(bound);
-    return () => void this.#open.delete(bound);
+    this.open.add(bound);
+    return () => void this.open.delete(bound);
   }
 
   /** Cuts the requests whose token is no longer accepted, and sets the timer for the next expiry. */
   recheck(): void {
-    const refused = [...this.#open].filter((bound) => !this.options.authenticate(bound.token).ok);
+    const refused = [...this.open].filter((bound) => !this.options.authenticate(bound.token).ok);
     for (const bound of refused) {
-      this.#open.delete(bound);
+      this.open.delete(bound);
       bound.cut();
     }
     if (refused.length > 0) {
@@ -57,8 +57,8 @@ export class TokenBoundRequests {
   }
 
   close(): void {
-    this.#cancelTimer?.();
-    this.#cancelTimer = undefined;
+    this.cancelTimer?.();
+    this.cancelTimer = undefined;
   }
 
   /** One timer, at the next expiry of any accepted token: a timer that fires early finds nothing to cut and is set again. */
@@ -66,6 +66,6 @@ export class TokenBoundRequests {
     this.close();
     const at = this.options.nextExpiry();
     if (at === undefined) return;
-    this.#cancelTimer = this.options.clock.setTimer(() => this.recheck(), at - this.options.clock.now());
+    this.cancelTimer = this.options.clock.setTimer(() => this.recheck(), at - this.options.clock.now());
   }
 }

@@ -20,7 +20,7 @@ import { startAgentTask } from './tools/start-agent-task.js';
 import { waitForAgent } from './tools/wait-for-agent.js';
 
 // Each declaration's argument and result types differ; the table only needs what they share.
-export type AnyFleetTool = FleetTool<any, any>;
+export type AnyFleetTool = FleetTool;
 
 /** Every tool of the server, in the order tools/list shows them: the one list of tool names. */
 export const FLEET_TOOLS: readonly AnyFleetTool[] = [

@@ -11,22 +11,22 @@ export class JsonExchangeTransport implements Transport {
   onmessage?: Transport['onmessage'];
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  readonly #exchanges = new JsonExchanges();
+  private readonly exchanges = new JsonExchanges();
 
   async start(): Promise<void> {}
 
   async close(): Promise<void> {
-    this.#exchanges.closeAll();
+    this.exchanges.closeAll();
     this.onclose?.();
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    this.#exchanges.deliver(message, options?.relatedRequestId);
+    this.exchanges.deliver(message, options?.relatedRequestId);
   }
 
   /** Hands over messages holding at least one request, all with distinct ids, and resolves with their answers. */
   exchange(messages: readonly JSONRPCMessage[], requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> {
-    const answered = this.#exchanges.exchange(messages, requestIds, this.onmessage);
+    const answered = this.exchanges.exchange(messages, requestIds, this.onmessage);
     if (!answered) throw new Error('a request id of this exchange is already being answered on this transport');
     return answered;
   }

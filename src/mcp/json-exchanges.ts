@@ -18,18 +18,18 @@ function isAnswer(message: JSONRPCMessage): message is JSONRPCMessage & { id: Re
  * for an event-stream answer instead.
  */
 export class JsonExchanges {
-  readonly #byRequest = new Map<RequestId, Exchange>();
+  private readonly byRequest = new Map<RequestId, Exchange>();
 
   /** Starts an exchange for these request ids; undefined when one of them is already being answered. */
-  #open(requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
-    if (requestIds.some((id) => this.#byRequest.has(id))) return undefined;
+  private open(requestIds: readonly RequestId[]): Promise<JSONRPCMessage[]> | undefined {
+    if (requestIds.some((id) => this.byRequest.has(id))) return undefined;
     return new Promise((done) => {
       const exchange: Exchange = {
         answers: new Map(requestIds.map((id) => [id, undefined])),
         unanswered: requestIds.length,
         done,
       };
-      for (const id of requestIds) this.#byRequest.set(id, exchange);
+      for (const id of requestIds) this.byRequest.set(id, exchange);
     });
   }
 
@@ -42,7 +42,7 @@ export class JsonExchanges {
     requestIds: readonly RequestId[],
     onmessage: ((message: JSONRPCMessage) => void) | undefined,
   ): Promise<JSONRPCMessage[]> | undefined {
-    const answered = this.#open(requestIds);
+    const answered = this.open(requestIds);
     if (!answered) return undefined;
     for (const message of messages) {
       onmessage?.(message);
@@ -54,9 +54,9 @@ export class JsonExchanges {
   /** Takes a message the server sends if it belongs to an open exchange; false when it is not one of theirs. */
   deliver(message: JSONRPCMessage, relatedRequestId: RequestId | undefined): boolean {
     const id = isAnswer(message) ? message.id : relatedRequestId;
-    const exchange = id === undefined ? undefined : this.#byRequest.get(id);
+    const exchange = id === undefined ? undefined : this.byRequest.get(id);
     if (!exchange) return false;
-    if (isAnswer(message)) this.#settle(exchange, message.id, message);
+    if (isAnswer(message)) this.settle(exchange, message.id, message);
     return true;
   }
 
@@ -67,13 +67,13 @@ export class JsonExchanges {
   received(message: JSONRPCMessage): void {
     if (!('method' in message) || message.method !== 'notifications/cancelled' || 'id' in message) return;
     const requestId = (message.params as { requestId?: RequestId } | undefined)?.requestId;
-    const exchange = requestId === undefined ? undefined : this.#byRequest.get(requestId);
-    if (exchange) this.#settle(exchange, requestId!, undefined);
+    const exchange = requestId === undefined ? undefined : this.byRequest.get(requestId);
+    if (exchange) this.settle(exchange, requestId!, undefined);
   }
 
   /** Records a request's answer, or its cancellation (no answer), and ends the exchange when none is left open. */
-  #settle(exchange: Exchange, id: RequestId, answer: JSONRPCMessage | undefined): void {
-    this.#byRequest.delete(id);
+  private settle(exchange: Exchange, id: RequestId, answer: JSONRPCMessage | undefined): void {
+    this.byRequest.delete(id);
     if (answer) exchange.answers.set(id, answer);
     else exchange.answers.delete(id);
     exchange.unanswered -= 1;
@@ -85,7 +85,7 @@ export class JsonExchanges {
    * request still open gets the JSON-RPC error the SDK gives for that, rather than an HTTP request left hanging.
    */
   closeAll(): void {
-    for (const id of [...this.#byRequest.keys()]) {
+    for (const id of [...this.byRequest.keys()]) {
       this.deliver(
         { jsonrpc: '2.0', id, error: { code: ErrorCode.ConnectionClosed, message: 'Connection closed' } },
         undefined,

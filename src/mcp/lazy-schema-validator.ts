@@ -6,10 +6,10 @@ import type { JsonSchemaType, JsonSchemaValidator, jsonSchemaValidator } from '@
  * start-up, and the server only uses it to check elicitation answers, which a stateless fleet never asks for.
  */
 export class LazySchemaValidator implements jsonSchemaValidator {
-  #ajv: AjvJsonSchemaValidator | undefined;
+  private ajv: AjvJsonSchemaValidator | undefined;
 
   getValidator<T>(schema: JsonSchemaType): JsonSchemaValidator<T> {
-    this.#ajv ??= new AjvJsonSchemaValidator();
-    return this.#ajv.getValidator<T>(schema);
+    this.ajv ??= new AjvJsonSchemaValidator();
+    return this.ajv.getValidator<T>(schema);
   }
 }

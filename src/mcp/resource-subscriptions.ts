@@ -42,15 +42,15 @@ interface Listener {
  * or go. Only sessions attach: a stateless request has no stream to be told anything on.
  */
 export class ResourceSubscriptions {
-  readonly #listeners = new Set<Listener>();
+  private readonly listeners = new Set<Listener>();
   /** The announcements to the listen streams waiting out the debounce, by kind and agent. */
-  readonly #pendingOnBus = new Map<string, NodeJS.Timeout>();
-  #agents: Set<string>;
-  readonly #stopListening: () => void;
+  private readonly pendingOnBus = new Map<string, NodeJS.Timeout>();
+  private agents: Set<string>;
+  private readonly stopListening: () => void;
 
   constructor(private readonly options: ResourceSubscriptionsOptions) {
-    this.#agents = this.agentKeys();
-    this.#stopListening = options.fleet.onChange((change) => this.changed(change));
+    this.agents = this.agentKeys();
+    this.stopListening = options.fleet.onChange((change) => this.changed(change));
   }
 
   /**
@@ -73,14 +73,14 @@ export class ResourceSubscriptions {
       closed?.();
       this.detach(listener);
     };
-    this.#listeners.add(listener);
+    this.listeners.add(listener);
   }
 
   close(): void {
-    this.#stopListening();
-    for (const timer of this.#pendingOnBus.values()) clearTimeout(timer);
-    this.#pendingOnBus.clear();
-    for (const listener of this.#listeners) this.detach(listener);
+    this.stopListening();
+    for (const timer of this.pendingOnBus.values()) clearTimeout(timer);
+    this.pendingOnBus.clear();
+    for (const listener of this.listeners) this.detach(listener);
   }
 
   private subscription(uri: string): Subscription {
@@ -102,12 +102,12 @@ export class ResourceSubscriptions {
     for (const timer of listener.pending.values()) clearTimeout(timer);
     listener.pending.clear();
     listener.subscriptions.clear();
-    this.#listeners.delete(listener);
+    this.listeners.delete(listener);
   }
 
   private changed(change: AgentChange): void {
     this.publish(change);
-    for (const listener of this.#listeners) {
+    for (const listener of this.listeners) {
       for (const [uri, subscription] of listener.subscriptions) {
         if (subscription.key === change.key && subscription.kind === change.kind) this.schedule(listener, uri);
       }
@@ -129,25 +129,25 @@ export class ResourceSubscriptions {
   /** Tells the listen streams, debounced as for sessions; a stream that did not ask for the URI is not told. */
   private publish(change: AgentChange): void {
     const pendingKey = `${change.kind} ${change.key}`;
-    if (this.#pendingOnBus.has(pendingKey)) return;
+    if (this.pendingOnBus.has(pendingKey)) return;
     const timer = setTimeout(() => {
-      this.#pendingOnBus.delete(pendingKey);
+      this.pendingOnBus.delete(pendingKey);
       // By the name as resources/list gives it, which is the URI a stream asks for; a deleted agent has none.
       const agent = this.options.fleet.listAgents().find((candidate) => agentKey(candidate.name) === change.key);
       if (agent) this.options.bus.publish({ kind: 'resource_updated', uri: agentResourceUri(agent.name, change.kind) });
     }, this.options.debounceMs);
     timer.unref();
-    this.#pendingOnBus.set(pendingKey, timer);
+    this.pendingOnBus.set(pendingKey, timer);
   }
 
   /** A state change may be an agent appearing or going: then every session hears that the list changed. */
   private announceListChange(): void {
     const agents = this.agentKeys();
-    const same = agents.size === this.#agents.size && [...agents].every((key) => this.#agents.has(key));
-    this.#agents = agents;
+    const same = agents.size === this.agents.size && [...agents].every((key) => this.agents.has(key));
+    this.agents = agents;
     if (same) return;
     this.options.bus.publish({ kind: 'resources_list_changed' });
-    for (const listener of this.#listeners) {
+    for (const listener of this.listeners) {
       listener.server.server.sendResourceListChanged().catch((error: unknown) => this.notSent(error, 'resources/list'));
     }
   }

@@ -17,18 +17,18 @@ export class SessionTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   readonly http: WebStandardStreamableHTTPServerTransport;
-  readonly #exchanges = new JsonExchanges();
-  #closed = false;
+  private readonly exchanges = new JsonExchanges();
+  private closed = false;
 
   constructor(options: WebStandardStreamableHTTPServerTransportOptions) {
     this.http = new WebStandardStreamableHTTPServerTransport(options);
     this.http.onmessage = (message, extra) => {
       this.onmessage?.(message, extra);
-      this.#exchanges.received(message);
+      this.exchanges.received(message);
     };
     this.http.onclose = () => {
-      this.#closed = true;
-      this.#exchanges.closeAll();
+      this.closed = true;
+      this.exchanges.closeAll();
       this.onclose?.();
     };
     this.http.onerror = (error) => this.onerror?.(error);
@@ -47,7 +47,7 @@ export class SessionTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    if (this.#exchanges.deliver(message, options?.relatedRequestId)) return;
+    if (this.exchanges.deliver(message, options?.relatedRequestId)) return;
     await this.http.send(message, options);
   }
 
@@ -59,7 +59,7 @@ export class SessionTransport implements Transport {
     messages: readonly JSONRPCMessage[],
     requestIds: readonly RequestId[],
   ): Promise<JSONRPCMessage[]> | undefined {
-    if (this.#closed) return undefined;
-    return this.#exchanges.exchange(messages, requestIds, this.onmessage);
+    if (this.closed) return undefined;
+    return this.exchanges.exchange(messages, requestIds, this.onmessage);
   }
 }

@@ -70,15 +70,15 @@ function errorResult(message: string): CallToolResult {
  * and in time (ttl).
  */
 export class TaskRegistry {
-  readonly #byOwner = new Map<string, Map<string, Entry>>();
-  readonly #sweep: NodeJS.Timeout;
+  private readonly byOwner = new Map<string, Map<string, Entry>>();
+  private readonly sweep: NodeJS.Timeout;
 
   constructor(
     private readonly limits: TaskLimits = TASK_LIMITS,
     private readonly now: () => number = Date.now,
   ) {
-    this.#sweep = setInterval(() => this.#dropExpired(), limits.sweepEveryMs);
-    this.#sweep.unref();
+    this.sweep = setInterval(() => this.dropExpired(), limits.sweepEveryMs);
+    this.sweep.unref();
   }
 
   /** The task store an MCP server answering for `owner` (a token name) uses: it sees that token's tasks only. */
@@ -86,57 +86,57 @@ export class TaskRegistry {
     return {
       // The SDK makes a task for a call that did not ask for one too: it polls it for the plain answer.
       createTask: async (params, _requestId, request) =>
-        this.#create(owner, params, (request.params as { task?: unknown } | undefined)?.task === undefined),
+        this.addTask(owner, params, (request.params as { task?: unknown } | undefined)?.task === undefined),
       getTask: async (taskId) => {
-        const entry = this.#find(owner, taskId);
-        return entry ? this.#view(entry) : null;
+        const entry = this.find(owner, taskId);
+        return entry ? this.shownTask(entry) : null;
       },
       storeTaskResult: async (taskId, status, result) => {
-        const entry = this.#working(owner, taskId);
-        this.#finish(entry, status, entry.task.statusMessage ?? status, Promise.resolve(result as CallToolResult));
+        const entry = this.working(owner, taskId);
+        this.finish(entry, status, entry.task.statusMessage ?? status, Promise.resolve(result as CallToolResult));
       },
-      getTaskResult: async (taskId) => this.#result(owner, taskId),
+      getTaskResult: async (taskId) => this.result(owner, taskId),
       updateTaskStatus: async (taskId, status, statusMessage) => {
-        const entry = this.#working(owner, taskId);
+        const entry = this.working(owner, taskId);
         entry.task = { ...entry.task, status, statusMessage, lastUpdatedAt: new Date(this.now()).toISOString() };
       },
-      listTasks: async (cursor) => this.#list(owner, cursor),
+      listTasks: async (cursor) => this.list(owner, cursor),
     };
   }
 
   /** Whether this task was made by the SDK for a call that did not ask for a task (see Entry.inline). */
   isInline(owner: string, taskId: string): boolean {
-    return this.#find(owner, taskId)?.inline === true;
+    return this.find(owner, taskId)?.inline === true;
   }
 
   /** Ends an inline task with the plain call's answer, so the SDK's poll finds it done at once. */
   settleInline(owner: string, taskId: string, result: CallToolResult): Task {
-    const entry = this.#find(owner, taskId);
+    const entry = this.find(owner, taskId);
     if (!entry?.inline) throw notFound(taskId);
-    this.#finish(entry, 'completed', 'answered', Promise.resolve(result));
+    this.finish(entry, 'completed', 'answered', Promise.resolve(result));
     return { ...entry.task };
   }
 
   dropInline(owner: string, taskId: string): void {
-    if (this.isInline(owner, taskId)) this.#byOwner.get(owner)?.delete(taskId);
+    if (this.isInline(owner, taskId)) this.byOwner.get(owner)?.delete(taskId);
   }
 
   /** Starts the work of a task just created; a task created failed (over the limit) stays so and runs nothing. */
   start(owner: string, taskId: string, work: TaskWork): Task {
-    const entry = this.#find(owner, taskId);
+    const entry = this.find(owner, taskId);
     if (!entry) throw notFound(taskId);
-    if (entry.task.status !== 'working') return this.#view(entry);
+    if (entry.task.status !== 'working') return this.shownTask(entry);
     entry.work = work;
     entry.stop = new AbortController();
     work.run(entry.stop.signal).then(
       ({ result, message }) =>
-        this.#finish(entry, result.isError ? 'failed' : 'completed', message, Promise.resolve(result)),
+        this.finish(entry, result.isError ? 'failed' : 'completed', message, Promise.resolve(result)),
       (error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        this.#finish(entry, 'failed', message, Promise.resolve(errorResult(message)));
+        this.finish(entry, 'failed', message, Promise.resolve(errorResult(message)));
       },
     );
-    return this.#view(entry);
+    return this.shownTask(entry);
   }
 
   /**
@@ -144,7 +144,7 @@ export class TaskRegistry {
    * answers once that is done, with the task carrying what stopping it did.
    */
   async cancel(owner: string, taskId: string): Promise<Task> {
-    const entry = this.#find(owner, taskId);
+    const entry = this.find(owner, taskId);
     if (!entry || entry.inline) throw notFound(taskId);
     if (isTerminal(entry.task.status)) {
       throw new McpError(ErrorCode.InvalidParams, `Cannot cancel task ${taskId}: it is already ${entry.task.status}.`);
@@ -156,7 +156,7 @@ export class TaskRegistry {
       const message = `Cancelled; stopping its work failed: ${error instanceof Error ? error.message : String(error)}`;
       return { result: errorResult(message), message };
     });
-    this.#finish(
+    this.finish(
       entry,
       'cancelled',
       'Cancelling.',
@@ -169,18 +169,18 @@ export class TaskRegistry {
 
   /** A task the server chose to make of a call (the 2026-07-28 tasks extension), kept like any asked-for task. */
   create(owner: string, ttlMs: number): Task {
-    return this.#create(owner, { ttl: ttlMs }, false);
+    return this.addTask(owner, { ttl: ttlMs }, false);
   }
 
   /** The task and, once it has ended, its result; undefined for a task this owner does not have. */
   async view(owner: string, taskId: string): Promise<{ task: Task; result?: CallToolResult } | undefined> {
-    const entry = this.#find(owner, taskId);
+    const entry = this.find(owner, taskId);
     if (!entry || entry.inline) return undefined;
-    return { task: this.#view(entry), ...(entry.result ? { result: await entry.result } : {}) };
+    return { task: this.shownTask(entry), ...(entry.result ? { result: await entry.result } : {}) };
   }
 
-  #create(owner: string, params: CreateTaskOptions, inline: boolean): Task {
-    const tasks = this.#tasksOf(owner);
+  private addTask(owner: string, params: CreateTaskOptions, inline: boolean): Task {
+    const tasks = this.tasksOf(owner);
     const created = new Date(this.now()).toISOString();
     const ttl = Math.min(params.ttl ?? this.limits.maxTtlMs, this.limits.maxTtlMs);
     const task: Task = {
@@ -197,7 +197,7 @@ export class TaskRegistry {
       const working = kept.filter((other) => !isTerminal(other.task.status)).length;
       if (working >= this.limits.maxWorkingPerToken) {
         const message = `Too many tasks working for this token (${this.limits.maxWorkingPerToken}): wait for one to end, or cancel one with tasks/cancel.`;
-        this.#finish(entry, 'failed', message, Promise.resolve(errorResult(message)));
+        this.finish(entry, 'failed', message, Promise.resolve(errorResult(message)));
       }
       // Working tasks are fewer than the cap, so there is always an ended one to drop when the cap is reached.
       if (kept.length >= this.limits.maxPerToken) {
@@ -209,16 +209,16 @@ export class TaskRegistry {
     return { ...task };
   }
 
-  async #result(owner: string, taskId: string): Promise<CallToolResult> {
-    const entry = this.#find(owner, taskId);
+  private async result(owner: string, taskId: string): Promise<CallToolResult> {
+    const entry = this.find(owner, taskId);
     if (!entry?.result) throw notFound(taskId);
     const result = await entry.result;
-    if (entry.inline) this.#byOwner.get(owner)?.delete(taskId);
+    if (entry.inline) this.byOwner.get(owner)?.delete(taskId);
     return result;
   }
 
-  #list(owner: string, cursor: string | undefined): { tasks: Task[]; nextCursor?: string } {
-    const listed = [...this.#tasksOf(owner).values()].filter((entry) => !entry.inline && !this.#expired(entry));
+  private list(owner: string, cursor: string | undefined): { tasks: Task[]; nextCursor?: string } {
+    const listed = [...this.tasksOf(owner).values()].filter((entry) => !entry.inline && !this.expired(entry));
     let from = 0;
     if (cursor !== undefined) {
       from = listed.findIndex((entry) => entry.task.taskId === cursor) + 1;
@@ -227,11 +227,14 @@ export class TaskRegistry {
     }
     const page = listed.slice(from, from + LIST_PAGE_SIZE);
     const more = from + LIST_PAGE_SIZE < listed.length;
-    return { tasks: page.map((entry) => this.#view(entry)), ...(more ? { nextCursor: page.at(-1)!.task.taskId } : {}) };
+    return {
+      tasks: page.map((entry) => this.shownTask(entry)),
+      ...(more ? { nextCursor: page.at(-1)!.task.taskId } : {}),
+    };
   }
 
   /** The task as tasks/get shows it: a working task says how its work is doing right now. */
-  #view(entry: Entry): Task {
+  private shownTask(entry: Entry): Task {
     if (entry.task.status !== 'working' || !entry.work) return { ...entry.task };
     try {
       return { ...entry.task, statusMessage: entry.work.describe() };
@@ -240,7 +243,7 @@ export class TaskRegistry {
     }
   }
 
-  #finish(entry: Entry, status: Task['status'], statusMessage: string, result: Promise<CallToolResult>): void {
+  private finish(entry: Entry, status: Task['status'], statusMessage: string, result: Promise<CallToolResult>): void {
     if (isTerminal(entry.task.status)) return;
     entry.task = { ...entry.task, status, statusMessage, lastUpdatedAt: new Date(this.now()).toISOString() };
     entry.result = result;
@@ -248,45 +251,45 @@ export class TaskRegistry {
     result.catch(() => undefined);
   }
 
-  #working(owner: string, taskId: string): Entry {
-    const entry = this.#find(owner, taskId);
+  private working(owner: string, taskId: string): Entry {
+    const entry = this.find(owner, taskId);
     if (!entry) throw notFound(taskId);
     if (isTerminal(entry.task.status))
       throw new McpError(ErrorCode.InvalidParams, `Task ${taskId} has already ended (${entry.task.status}).`);
     return entry;
   }
 
-  #tasksOf(owner: string): Map<string, Entry> {
-    let tasks = this.#byOwner.get(owner);
+  private tasksOf(owner: string): Map<string, Entry> {
+    let tasks = this.byOwner.get(owner);
     if (!tasks) {
       tasks = new Map();
-      this.#byOwner.set(owner, tasks);
+      this.byOwner.set(owner, tasks);
     }
     return tasks;
   }
 
   /** The owner's task, unless its ttl has run out (then it is dropped now, not only at the next sweep). */
-  #find(owner: string, taskId: string): Entry | undefined {
-    const tasks = this.#byOwner.get(owner);
+  private find(owner: string, taskId: string): Entry | undefined {
+    const tasks = this.byOwner.get(owner);
     const entry = tasks?.get(taskId);
-    if (!entry || !this.#expired(entry)) return entry;
-    this.#drop(tasks!, entry);
+    if (!entry || !this.expired(entry)) return entry;
+    this.drop(tasks!, entry);
     return undefined;
   }
 
-  #expired(entry: Entry): boolean {
+  private expired(entry: Entry): boolean {
     return this.now() >= entry.expiresAt;
   }
 
-  #drop(tasks: Map<string, Entry>, entry: Entry): void {
+  private drop(tasks: Map<string, Entry>, entry: Entry): void {
     tasks.delete(entry.task.taskId);
     entry.stop?.abort();
   }
 
-  #dropExpired(): void {
-    for (const [owner, tasks] of this.#byOwner) {
-      for (const entry of tasks.values()) if (this.#expired(entry)) this.#drop(tasks, entry);
-      if (tasks.size === 0) this.#byOwner.delete(owner);
+  private dropExpired(): void {
+    for (const [owner, tasks] of this.byOwner) {
+      for (const entry of tasks.values()) if (this.expired(entry)) this.drop(tasks, entry);
+      if (tasks.size === 0) this.byOwner.delete(owner);
     }
   }
 }

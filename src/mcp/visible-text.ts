@@ -4,5 +4,6 @@
  * pass for a line of fleet-mcp's.
  */
 export function visible(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it spells out
   return text.replace(/[\u0000-\u001f\u007f]/g, (char) => JSON.stringify(char).slice(1, -1));
 }

@@ -4,6 +4,7 @@ import { ConfigError } from '../config.js';
 const NEEDS_QUOTES = /[\s"'\\;]/;
 // A newline ends a setting and starts the next one, so a value with one could add any directive (ExecStartPre=+...).
 // No quoting survives that reliably; every control character is refused instead.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const CONTROL_CHARACTER = /[\x00-\x1f\x7f]/;
 
 /** Refuses a value that cannot be written into a unit file as one setting; `what` names it for the person. */

@@ -28,6 +28,7 @@ export interface ContractOptions {
  */
 const READ_SECRET = [
   'if [ -n "$FLEET_SECRETS_DIR" ]; then v=$(cat "$FLEET_SECRETS_DIR/FLEET_TEST_KEY");',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion, run by sh
   'else while IFS= read -r l && [ -n "$l" ]; do case $l in FLEET_TEST_KEY=*) v=$(printf %s "${l#*=}" | base64 -d);; esac; done; fi',
 ].join(' ');
 

@@ -64,6 +64,6 @@ describe('connection cap', () => {
     await new Promise((resolve) => setTimeout(resolve, 200));
     expect(streamEnded).toBe(false);
     stream.abort();
-    flood.forEach((entry) => entry.socket.destroy());
+    for (const entry of flood) entry.socket.destroy();
   });
 });

@@ -175,7 +175,7 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
     expect(refused.status).toBe(503);
     expect(await refused.json()).toMatchObject({ error: 'too_many_sessions' });
     expect((await fetch(`${server.baseUrl}/health`)).status).toBe(200);
-    streams.forEach((stream) => stream.close());
+    for (const stream of streams) stream.close();
     await expect
       .poll(async () => {
         const retry = await openStream(server, token).catch(() => undefined);

@@ -34,12 +34,18 @@ function projectsCall(meta: Record<string, unknown>): object {
 
 const HEADERS = { 'Mcp-Protocol-Version': VERSION, 'Mcp-Method': 'tools/call', 'Mcp-Name': 'list_agent_projects' };
 
+/** A JSON-RPC answer's error, as these tests read it; a body that is not JSON becomes { text }. */
+interface RpcError {
+  error?: { code: number; data?: { supported: string[] } };
+  text?: string;
+}
+
 async function post(
   server: StartedServer,
   token: string,
   body: object,
   headers: Record<string, string>,
-): Promise<{ status: number; body: any }> {
+): Promise<{ status: number; body: RpcError }> {
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
     headers: {
@@ -51,7 +57,7 @@ async function post(
     body: JSON.stringify(body),
   });
   const text = await response.text();
-  return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : text };
+  return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : { text } };
 }
 
 async function authServer(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
@@ -125,7 +131,7 @@ describe('/mcp in both eras', () => {
       ...HEADERS,
       'Mcp-Protocol-Version': '2099-01-01',
     });
-    expect(unknown.body.error.data.supported).toEqual([VERSION]);
+    expect(unknown.body.error?.data?.supported).toEqual([VERSION]);
     const good = await post(server, token, projectsCall(envelope(VERSION)), HEADERS);
     expect(good).toMatchObject({ status: 200, body: { result: { resultType: 'complete' } } });
   });

@@ -51,7 +51,14 @@ function lines(...messages: object[]): string {
 }
 
 /** `printf '…' | fleet-mcp stdio`: writes the input, closes stdin at once, and reads stdout to the end. */
-async function pipeThrough(sandbox: Sandbox, input: string): Promise<{ code: number | null; messages: any[] }> {
+/** A JSON-RPC message fleet-mcp stdio wrote: the fields these tests read. */
+interface RpcMessage {
+  jsonrpc: string;
+  id: number;
+  result: { isError?: boolean; serverInfo?: unknown };
+}
+
+async function pipeThrough(sandbox: Sandbox, input: string): Promise<{ code: number | null; messages: RpcMessage[] }> {
   const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
   let stdout = '';
   let stderr = '';
@@ -69,7 +76,7 @@ async function pipeThrough(sandbox: Sandbox, input: string): Promise<{ code: num
         : stdout
             .trimEnd()
             .split('\n')
-            .map((line) => JSON.parse(line)),
+            .map((line) => JSON.parse(line) as RpcMessage),
   };
 }
 
@@ -137,8 +144,8 @@ describe('fleet-mcp stdio', () => {
     const { code, messages } = await pipeThrough(sandbox, `${lines(initialize, initialized, callProjects)}\n`);
     expect(code).toBe(0);
     expect(messages.map((message) => message.id)).toEqual([1, 2]);
-    expect(messages[0].result.serverInfo).toMatchObject({ name: 'fleet-mcp' });
-    expect(toolJson(messages[1].result)).toMatchObject({
+    expect(messages[0]!.result.serverInfo).toMatchObject({ name: 'fleet-mcp' });
+    expect(toolJson(messages[1]!.result)).toMatchObject({
       projects: [{ name: 'work', path: sandbox.cwd }],
       total_count: 1,
     });
@@ -154,7 +161,7 @@ describe('fleet-mcp stdio', () => {
     const { code, messages } = await pipeThrough(sandbox, lines(initialize, initialized, callProjects));
     expect(code).toBe(0);
     expect(messages.map((message) => message.id)).toEqual([1, 2]);
-    expect(messages[1].result.isError).toBeFalsy();
+    expect(messages[1]!.result.isError).toBeFalsy();
     expect(hostPid(defaultDataDir(sandbox))).toBe(host);
     await attached.close();
   });

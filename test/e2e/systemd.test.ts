@@ -42,7 +42,10 @@ function settings(text: string): Record<string, string[]> {
   const unit: Record<string, string[]> = {};
   for (const line of text.split('\n')) {
     const match = /^([A-Za-z]+)=(.*)$/.exec(line);
-    if (match) (unit[match[1]!] ??= []).push(match[2]!);
+    if (!match) continue;
+    const values = unit[match[1]!] ?? [];
+    values.push(match[2]!);
+    unit[match[1]!] = values;
   }
   return unit;
 }

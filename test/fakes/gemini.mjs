@@ -116,13 +116,14 @@ scriptedCommands(prompt).forEach((command, index) => {
   if (!yolo) {
     const message = `Tool "${name}" not found.`;
     calls.push(false);
-    return stream({
+    stream({
       type: 'tool_result',
       tool_id,
       status: 'error',
       output: message,
       error: { type: 'tool_not_registered', message },
     });
+    return;
   }
   const { exitCode, output } = runCommand(command);
   calls.push(exitCode === 0);

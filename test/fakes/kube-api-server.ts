@@ -260,7 +260,8 @@ export class FakeKubeApiServer {
     if (resource === 'pods') {
       const grace = Number(query.get('gracePeriodSeconds') ?? 30);
       this.deletePod(object, grace);
-      return json(response, 200, object);
+      json(response, 200, object);
+      return;
     }
     this.store.get(resource)!.delete(`${namespace}/${name}`);
     // batch/v1 Jobs orphan their pods unless told otherwise, as the real API does.

@@ -1,6 +1,8 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AgentRecord } from '../../src/fleet/store.js';
+import type { TaskRecord } from '../../src/fleet/types.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
@@ -39,7 +41,7 @@ async function started(
 ): Promise<{ agentPid: number; group: number }> {
   await expect.poll(() => texts(fleet, name), { timeout: 10_000 }).toContain('ready');
   const agentPid = Number((await texts(fleet, name)).find((text) => text.startsWith('PID '))!.slice(4));
-  const group = stateOf(sandbox, name).process.pid as number;
+  const group = stateOf(sandbox, name).process!.pid;
   groups.add(group);
   return { agentPid, group };
 }
@@ -48,11 +50,11 @@ function stateFile(sandbox: FleetSandbox, name: string): string {
   return join(sandbox.dataDir, 'agents', `${name}.json`);
 }
 
-function stateOf(sandbox: FleetSandbox, name: string): any {
+function stateOf(sandbox: FleetSandbox, name: string): AgentRecord {
   return JSON.parse(readFileSync(stateFile(sandbox, name), 'utf8'));
 }
 
-async function lastTask(fleet: FleetServer, name: string): Promise<any> {
+async function lastTask(fleet: FleetServer, name: string): Promise<TaskRecord> {
   const waited = await fleet.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
   expect(waited.timed_out).toBe(false);
   return waited.agent.last_task;
@@ -177,7 +179,7 @@ describe('running tasks outlive the server', () => {
     await first.server.stop('SIGKILL');
     // As if the task's pid had been reused by another process while no server ran.
     const state = stateOf(sandbox, 'reused');
-    state.process.pid_start = '1';
+    state.process!.pid_start = '1';
     writeFileSync(stateFile(sandbox, 'reused'), JSON.stringify(state));
 
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
@@ -222,7 +224,7 @@ describe('running tasks outlive the server', () => {
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     const ended = await lastTask(second, 'overdue');
     expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 5s' });
-    expect(Date.parse(ended.ended_at) - restartedAt).toBeLessThan(5000);
+    expect(Date.parse(ended.ended_at!) - restartedAt).toBeLessThan(5000);
     await second.server.stop();
   });
 

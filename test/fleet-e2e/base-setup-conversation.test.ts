@@ -27,8 +27,14 @@ function branchyRepo(repo: string): { first: string; second: string; third: stri
   return { first, second, third: git(repo, ['rev-parse', 'HEAD']) };
 }
 
-function editConfig(sandbox: FleetSandbox, edit: (config: any) => void): void {
-  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+/** The entries of the fleet config file these tests change. */
+interface EditableConfig {
+  projects: { repo: Record<string, unknown> };
+  roles: Record<string, unknown>;
+}
+
+function editConfig(sandbox: FleetSandbox, edit: (config: EditableConfig) => void): void {
+  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8')) as EditableConfig;
   edit(config);
   writeFileSync(sandbox.configFile, JSON.stringify(config));
 }

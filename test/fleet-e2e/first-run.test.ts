@@ -42,12 +42,19 @@ function tempDir(prefix: string): string {
   return dir;
 }
 
+/** A line of the server's JSON log. */
+interface LogEntry {
+  level: number;
+  msg: string;
+  [field: string]: unknown;
+}
+
 /** The server's log lines at level warn (40) and above. */
-function warnings(output: string): Record<string, any>[] {
+function warnings(output: string): LogEntry[] {
   return output
     .split('\n')
     .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, any>)
+    .map((line) => JSON.parse(line) as LogEntry)
     .filter((entry) => entry.level >= 40);
 }
 

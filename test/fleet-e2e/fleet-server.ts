@@ -6,6 +6,7 @@ import { createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { rememberSecret } from '../helpers/secrets.js';
 import { startServer, type StartedServer, type StartServerOptions } from '../helpers/server.js';
 import { initGitRepo, writeAgentScript } from '../fleet/helpers.js';
+import type { Json } from '../helpers/json.js';
 
 /** A sandbox with a git project, a plain project and a fleet config whose default role runs the test agent script. */
 export interface FleetSandbox {
@@ -46,7 +47,7 @@ export interface FleetServer {
   client: Client;
   call(tool: string, args?: Record<string, unknown>): Promise<ToolAnswer>;
   /** Calls a tool that must succeed and returns its structuredContent. */
-  ok<T = any>(tool: string, args?: Record<string, unknown>): Promise<T>;
+  ok<T = Json>(tool: string, args?: Record<string, unknown>): Promise<T>;
   /** Calls a tool that must fail and returns its error text. */
   fails(tool: string, args?: Record<string, unknown>): Promise<string>;
 }

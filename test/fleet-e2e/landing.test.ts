@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { AgentDetails } from '../../src/fleet/fleet-api.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
@@ -31,7 +32,7 @@ function landingSandbox(): FleetSandbox {
 const COMMIT = (file: string, text: string, subject: string) =>
   `printf '${text}\\n' > ${file} && git add ${file} && git -c user.name=T -c user.email=t@t.invalid commit -q -m "${subject}"`;
 
-async function runAgent(fleet: FleetServer, name: string, snippet: string, project = 'repo'): Promise<any> {
+async function runAgent(fleet: FleetServer, name: string, snippet: string, project = 'repo'): Promise<AgentDetails> {
   await fleet.ok('create_agent', { name, project, task: snippet });
   const waited = await fleet.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
   expect(waited.agent.last_task.status).toBe('completed');

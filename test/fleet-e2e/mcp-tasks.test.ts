@@ -48,8 +48,9 @@ async function startWaitTask(
   return created.task;
 }
 
+/** A JSON-RPC answer: on success the result fields these tests read, else the error. */
 interface RpcAnswer {
-  result?: any;
+  result?: { task: { taskId: string; status: string }; tasks: unknown[] };
   error?: { code: number; message: string };
 }
 
@@ -88,7 +89,7 @@ async function waitUntilAccepted(server: StartedServer, token: string): Promise<
     .toBe(true);
 }
 
-function answerOf(result: unknown): any {
+function answerOf(result: unknown): unknown {
   return JSON.parse((result as { content: { text: string }[] }).content[0]!.text);
 }
 
@@ -196,8 +197,8 @@ describe('wait_for_agent as an MCP task', () => {
       arguments: { name: 'sleeper', timeout_seconds: 300 },
       task: {},
     });
-    const taskId: string = created.result.task.taskId;
-    expect(created.result.task.status).toBe('working');
+    const taskId = created.result!.task.taskId;
+    expect(created.result!.task.status).toBe('working');
 
     // A later stateless request, and a session, of the same token find it.
     expect((await stateless(server, shared, 'tasks/get', { taskId })).result).toMatchObject({
@@ -213,7 +214,7 @@ describe('wait_for_agent as an MCP task', () => {
       expect(answer.error, method).toMatchObject({ code: -32602 });
       expect(answer.error!.message).toContain('Task not found');
     }
-    expect((await stateless(server, lead, 'tasks/list', {})).result.tasks).toEqual([]);
+    expect((await stateless(server, lead, 'tasks/list', {})).result?.tasks).toEqual([]);
     const leadClient = await tasksClient(server, lead);
     await expect(leadClient.experimental.tasks.getTask(taskId)).rejects.toThrow(/Task not found/);
     expect((await ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
@@ -320,6 +321,6 @@ describe('wait_for_agent as an MCP task', () => {
       arguments: { name: 'plain', timeout_seconds: 1 },
     });
     expect(answerOf(statelessAnswer.result)).toMatchObject({ timed_out: false, agent: { name: 'plain' } });
-    expect((await stateless(server, sharedToken(fleet), 'tasks/list', {})).result.tasks).toEqual([]);
+    expect((await stateless(server, sharedToken(fleet), 'tasks/list', {})).result?.tasks).toEqual([]);
   }, 60_000);
 });

@@ -11,6 +11,7 @@ import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
 import { startFleetServer } from './fleet-server.js';
+import type { Json } from '../helpers/json.js';
 
 afterAll(() => {
   killServers();
@@ -71,7 +72,7 @@ async function raw(
   method: string,
   params: Record<string, unknown>,
   name: string,
-): Promise<any> {
+): Promise<Json> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {

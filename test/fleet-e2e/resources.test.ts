@@ -27,7 +27,9 @@ function recordNotifications(client: Client): { updated: string[]; listChanged: 
     ResourceUpdatedNotificationSchema,
     (notification) => void updated.push(notification.params.uri),
   );
-  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void (listChanged += 1));
+  client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+    listChanged += 1;
+  });
   return { updated, listChanged: () => listChanged };
 }
 

@@ -5,10 +5,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
+import type { TaskRecord } from '../../src/fleet/types.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { expectStartFailure, killServers, startServer, type StartedServer } from '../helpers/server.js';
 import type { FleetSandbox } from './fleet-server.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
+import type { Json } from '../helpers/json.js';
 
 // A sandboxed agent with network on, against the real server with auth off, the real bwrap and the real pasta. Its
 // task text is the attack: call the server's own /mcp to start an agent outside the sandbox, and connect to two
@@ -97,7 +99,7 @@ async function tool(
   client: Awaited<ReturnType<typeof connectClient>>,
   name: string,
   args: Record<string, unknown>,
-): Promise<any> {
+): Promise<Json> {
   const result = (await client.callTool({ name, arguments: args })) as {
     isError?: boolean;
     content: { text: string }[];
@@ -141,7 +143,7 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
         `awk '$2 == "00000000" { found = 1 } END { if (found) print "HAS-ROUTE" }' /proc/net/route`,
         'echo DONE',
       ].join('\n');
-    const run = async (name: string, role: string): Promise<{ task: any; lines: string[] }> => {
+    const run = async (name: string, role: string): Promise<{ task: TaskRecord; lines: string[] }> => {
       await tool(client, 'create_agent', { name, project: 'repo', role, task: attack(name) });
       const waited = await tool(client, 'wait_for_agent', { name: name, timeout_seconds: 60 });
       const log = await tool(client, 'show_agent_log', { name: name, page_size: 200 });
@@ -165,7 +167,7 @@ describe.skipIf(!READY && !process.env.CI)('the network of a sandboxed agent (bw
         'DONE',
       ]),
     );
-    for (const escape of ['MCP-REACHED', 'CREATED-AGENT', 'OTHER-REACHED']) expect(jailed.lines).not.toContain(escape);
+    for (const marker of ['MCP-REACHED', 'CREATED-AGENT', 'OTHER-REACHED']) expect(jailed.lines).not.toContain(marker);
     const agents = await tool(client, 'list_agents', {});
     expect(JSON.stringify(agents)).not.toContain('jailed-escaped');
     expect(JSON.stringify(agents)).toContain('control-escaped');

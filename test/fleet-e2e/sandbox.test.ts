@@ -148,7 +148,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     expect(jailed.task).toMatchObject({ status: 'completed', exit_code: 0 });
     expect(jailed.lines).toContain('sandboxed by bwrap, network on, host loopback ports: none');
     expect(jailed.lines).toEqual(expect.arrayContaining(['COMMITTED', 'DONE']));
-    for (const escape of [...ESCAPES, 'SEES-SERVER-PORT']) expect(jailed.lines).not.toContain(escape);
+    for (const marker of [...ESCAPES, 'SEES-SERVER-PORT']) expect(jailed.lines).not.toContain(marker);
     expect(existsSync(join(fleet.repo, 'escaped.txt'))).toBe(false);
     expect(existsSync(join(fleet.sandbox.root, 'escaped.txt'))).toBe(false);
     expect(

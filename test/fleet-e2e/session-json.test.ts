@@ -6,6 +6,7 @@ import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, type StartedServer } from '../helpers/server.js';
 import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import type { Json } from '../helpers/json.js';
 
 // In a session, requests that need no stream are answered as JSON beside the SDK's transport. These tests hold
 // two sessions of different tokens and capabilities at once, and end a session while such a request waits.
@@ -43,14 +44,14 @@ async function send(
   server: StartedServer,
   session: Session,
   body: unknown,
-): Promise<{ response: Response; body: any }> {
+): Promise<{ response: Response; body: Json }> {
   const response = await rpc(server, session.token, body, session.id);
   expect(response.headers.get('content-type')).toBe('application/json');
   expect(response.headers.get('mcp-session-id')).toBe(session.id);
   return { response, body: await response.json() };
 }
 
-const toolNames = (answer: any): string[] => answer.result.tools.map((tool: { name: string }) => tool.name).sort();
+const toolNames = (answer: Json): string[] => answer.result.tools.map((tool: { name: string }) => tool.name).sort();
 
 describe('plain requests in a session', () => {
   it('are answered as JSON, each session with its own tools and answers, with the same ids at the same moment', async () => {

@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { TaskRecord } from '../../src/fleet/types.js';
 import { initGitRepo } from '../fleet/helpers.js';
 import { createSandbox } from '../helpers/sandbox.js';
 import type { FleetServer, FleetSandbox } from './fleet-server.js';
@@ -35,7 +36,7 @@ export async function runTask(
   agent: string,
   role: string,
   script: string,
-): Promise<{ task: any; lines: string[] }> {
+): Promise<{ task: TaskRecord; lines: string[] }> {
   await fleet.ok('create_agent', { name: agent, project: 'repo', role, task: script });
   const waited = await fleet.ok('wait_for_agent', { name: agent, timeout_seconds: 60 });
   const log = await fleet.ok('show_agent_log', { name: agent, page_size: 200 });

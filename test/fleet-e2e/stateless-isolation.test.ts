@@ -8,6 +8,7 @@ import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, type StartedServer } from '../helpers/server.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+import type { Json } from '../helpers/json.js';
 
 // Stateless /mcp requests are served by servers reused from a pool. These tests run callers with different
 // capabilities, protocol versions and token scopes against the real server at once, with the same request ids,
@@ -27,7 +28,7 @@ interface Caller {
   version: string;
 }
 
-async function post(server: StartedServer, caller: Caller, body: unknown): Promise<{ status: number; body: any }> {
+async function post(server: StartedServer, caller: Caller, body: unknown): Promise<{ status: number; body: Json }> {
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
     headers: {
@@ -56,8 +57,8 @@ const initialize = (id: number, version: string, capabilities: object) => ({
   params: { protocolVersion: version, capabilities, clientInfo: { name: `client-${version}`, version: '1' } },
 });
 
-const toolNames = (answer: any): string[] => answer.result.tools.map((tool: { name: string }) => tool.name).sort();
-const textOf = (answer: any): any => JSON.parse(answer.result.content[0].text);
+const toolNames = (answer: Json): string[] => answer.result.tools.map((tool: { name: string }) => tool.name).sort();
+const textOf = (answer: Json): Json => JSON.parse(answer.result.content[0].text);
 
 /** The real SDK client, stateless (the server is started with no sessions), declaring every client capability. */
 async function richClient(server: StartedServer, token: string): Promise<Client> {

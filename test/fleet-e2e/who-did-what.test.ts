@@ -22,7 +22,7 @@ describe('who did what', () => {
     );
     // The server takes up a new named token within a second of its creation.
     const accepted = (): Promise<number> =>
-      fetch(server.baseUrl + '/mcp', { method: 'POST', headers: { Authorization: `Bearer ${lead}` } }).then(
+      fetch(`${server.baseUrl}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${lead}` } }).then(
         (r) => r.status,
       );
     await expect.poll(accepted).not.toBe(401);

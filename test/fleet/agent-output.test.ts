@@ -146,8 +146,9 @@ describe('shared rendering', () => {
 });
 
 describe('what the parsers tell the task runner while a task runs', () => {
-  const claudeEvents = (parser: ReturnType<typeof createOutputParser>, events: object[]) =>
-    events.forEach((event) => parser.stdoutLine(JSON.stringify(event)));
+  const claudeEvents = (parser: ReturnType<typeof createOutputParser>, events: object[]) => {
+    for (const event of events) parser.stdoutLine(JSON.stringify(event));
+  };
   const toolUse = (id: string, command: string) => ({
     type: 'assistant',
     message: {

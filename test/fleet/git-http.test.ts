@@ -58,10 +58,10 @@ function basic(credential: string): string {
 }
 
 async function rawPush(agent: string, credential: string, commands: string[]): Promise<Response> {
-  const text =
-    commands
-      .map((command, index) => pkt(index === 0 ? `${command}\0report-status side-band-64k\n` : `${command}\n`))
-      .join('') + '0000';
+  const lines = commands.map((command, index) =>
+    pkt(index === 0 ? `${command}\0report-status side-band-64k\n` : `${command}\n`),
+  );
+  const text = `${lines.join('')}0000`;
   return fetch(`${endpoint.base}/${agent}/git-receive-pack`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-git-receive-pack-request', Authorization: basic(credential) },
@@ -155,7 +155,7 @@ describe('git smart HTTP for remote agents', () => {
     const ended = issue('dee', 'task-dee-ended');
     endpoint.credentials.revoke('task-dee-ended');
     const url = `${endpoint.base}/dee/info/refs?service=git-upload-pack`;
-    for (const authorization of [undefined, basic('wrong'), basic(eve), basic(ended), 'Bearer ' + dee]) {
+    for (const authorization of [undefined, basic('wrong'), basic(eve), basic(ended), `Bearer ${dee}`]) {
       const answer = await fetch(url, { headers: authorization ? { Authorization: authorization } : {} });
       expect(answer.status).toBe(401);
       expect(answer.headers.get('www-authenticate')).toMatch(/^Basic realm=/);
@@ -213,7 +213,7 @@ describe('git smart HTTP for remote agents', () => {
     await endpoint.addAgent('ida');
     const id = (await refsOf(endpoint.bareRepo('ida'))).split(' ')[1]!;
     const have = pkt(`have ${id}\n`);
-    const bomb = gzipSync(Buffer.concat([Buffer.from(pkt(`want ${id}\n`) + '0000'), Buffer.from(have.repeat(40_000))]));
+    const bomb = gzipSync(Buffer.concat([Buffer.from(`${pkt(`want ${id}\n`)}0000`), Buffer.from(have.repeat(40_000))]));
     expect(bomb.length).toBeLessThan(64 * 1024);
     const answer = await fetch(`${endpoint.base}/ida/git-upload-pack`, {
       method: 'POST',
@@ -236,7 +236,7 @@ describe('git smart HTTP for remote agents', () => {
     const credential = issue('hal', 'task-hal');
     await endpoint.addAgent('hal');
     const id = (await refsOf(endpoint.bareRepo('hal'))).split(' ')[1]!;
-    const request = gzipSync(Buffer.from(pkt(`want ${id} ofs-delta\n`) + '0000' + pkt('done\n')));
+    const request = gzipSync(Buffer.from(`${pkt(`want ${id} ofs-delta\n`)}0000${pkt('done\n')}`));
     const answer = await fetch(`${endpoint.base}/hal/git-upload-pack`, {
       method: 'POST',
       headers: {

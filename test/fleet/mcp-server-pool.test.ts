@@ -29,20 +29,25 @@ async function poolOnFleet(): Promise<{ pool: McpServerPool; fleet: Awaited<Retu
   };
 }
 
-async function request(pool: McpServerPool, identity: TokenIdentity, method: string, params: object): Promise<any> {
+/** A JSON-RPC answer: the result fields these tests read. */
+interface Answer {
+  result?: { isError?: boolean; content: [{ text: string }]; tools: { name: string }[] };
+}
+
+async function request(pool: McpServerPool, identity: TokenIdentity, method: string, params: object): Promise<Answer> {
   const message = { jsonrpc: '2.0', id: 1, method, params } as JSONRPCMessage;
   const [answer] = await pool.answer(identity, [message], [1]);
-  return answer;
+  return answer as Answer;
 }
 
 async function callTool(pool: McpServerPool, identity: TokenIdentity, name: string, args: object): Promise<unknown> {
   const answer = await request(pool, identity, 'tools/call', { name, arguments: args });
   expect(answer.result?.isError, JSON.stringify(answer)).not.toBe(true);
-  return JSON.parse(answer.result.content[0].text);
+  return JSON.parse(answer.result!.content[0].text);
 }
 
 const toolNames = async (pool: McpServerPool, identity: TokenIdentity): Promise<string[]> =>
-  (await request(pool, identity, 'tools/list', {})).result.tools.map((tool: { name: string }) => tool.name);
+  (await request(pool, identity, 'tools/list', {})).result!.tools.map((tool) => tool.name);
 
 describe('the MCP server pool', () => {
   it('builds a new server when a token comes back with other scopes, so a narrowed token loses the tools at once', async () => {

@@ -18,7 +18,8 @@ afterEach(async () => {
 });
 
 async function presetFleet() {
-  const own = (sandbox = new Sandbox());
+  const own = new Sandbox();
+  sandbox = own;
   const bin = own.dir('fleet-fakes-');
   for (const name of PRESETS) symlinkSync(join(FAKES, `${name}.mjs`), join(bin, name));
   const repo = own.gitRepo();

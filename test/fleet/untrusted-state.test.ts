@@ -34,8 +34,17 @@ function victim(): { dir: string; file: string } {
   return { dir, file };
 }
 
+/** An agent's state file as these tests write it, valid or not. */
+interface StateFile {
+  version: number;
+  agent: Record<string, unknown>;
+  tasks: unknown[];
+  git: { repo_root: string; worktree: string };
+  process: unknown;
+}
+
 /** A valid state file of a git agent named `name`, as the server writes it. */
-function gitRecord(dataDir: string, name: string, repo: string): Record<string, any> {
+function gitRecord(dataDir: string, name: string, repo: string): StateFile {
   const worktree = join(dataDir, 'worktrees', name);
   const now = new Date().toISOString();
   return {
@@ -59,7 +68,7 @@ function gitRecord(dataDir: string, name: string, repo: string): Record<string, 
 }
 
 /** The record with its worktree, and its working directory with it, moved to `path`. */
-function inWorktree(record: Record<string, any>, path: string): Record<string, any> {
+function inWorktree(record: StateFile, path: string): StateFile {
   const worktree = resolve(path);
   return { ...record, agent: { ...record.agent, workdir: worktree }, git: { ...record.git, worktree } };
 }
@@ -72,7 +81,7 @@ function plant(dataDir: string, fileName: string, content: unknown): string {
 }
 
 describe('agent state read from the data dir', () => {
-  it.each<[string, (record: Record<string, any>) => unknown, string]>([
+  it.each<[string, (record: StateFile) => unknown, string]>([
     ['is not JSON', () => '{"version": 1, "agent":', 'cannot be read as JSON'],
     ['has another format version', (r) => ({ ...r, version: 2 }), 'version'],
     [

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { FakeKubeApiServer } from '../fakes/kube-api-server.js';
+import type { Json } from './json.js';
 
 /**
  * The cluster the Kubernetes backend's tests run against: the stand-in API server on loopback, or a real cluster
@@ -24,7 +25,7 @@ export interface TestCluster {
   close(): Promise<void>;
 }
 
-export type KubeObject = Record<string, any>;
+export type KubeObject = Record<string, Json>;
 
 export const REAL_KUBECONFIG = process.env.FLEET_MCP_TEST_KUBECONFIG ?? '';
 const CLIENT = '@kubernetes/client-node';

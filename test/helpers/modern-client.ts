@@ -1,5 +1,6 @@
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION_ID_V2 } from '@modelcontextprotocol/ext-tasks/core/v2';
+import type { Json } from './json.js';
 
 /** The v2 SDK client (declaring the tasks extension when asked) pinned to the 2026-07-28 revision over Streamable HTTP, sending the token as clients do. */
 export interface ModernClientOptions {
@@ -35,7 +36,7 @@ export async function connectModernClient(
 }
 
 /** Calls a tool that must succeed and returns its structured answer. */
-export async function modernOk(client: Client, name: string, args: Record<string, unknown>): Promise<any> {
+export async function modernOk(client: Client, name: string, args: Record<string, unknown>): Promise<Json> {
   const result = await client.callTool({ name, arguments: args });
   if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
   return result.structuredContent;

@@ -5,7 +5,10 @@ function pipeClosed(stream: NodeJS.ReadableStream & { closed?: boolean }, ms: nu
   if (stream.closed) return Promise.resolve();
   return new Promise((resolve) => {
     const timer = setTimeout(resolve, ms);
-    stream.once('close', () => (clearTimeout(timer), resolve()));
+    stream.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
   });
 }
 

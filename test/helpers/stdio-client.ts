@@ -6,12 +6,13 @@ import { CLI } from './cli.js';
 import type { Sandbox } from './sandbox.js';
 import { captureLog } from './secrets.js';
 import { killAndWait } from './stop-processes-in.js';
+import type { Json } from './json.js';
 
 export interface StdioClient {
   client: Client;
   stderr: () => string;
   /** The JSON of a tool that must succeed. */
-  ok<T = any>(tool: string, args?: Record<string, unknown>): Promise<T>;
+  ok<T = Json>(tool: string, args?: Record<string, unknown>): Promise<T>;
   /** The text of a tool answer, error or not. */
   call(tool: string, args?: Record<string, unknown>): Promise<{ isError: boolean; text: string; structured: unknown }>;
   close(): Promise<void>;

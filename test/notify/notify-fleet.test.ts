@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TaskRecord } from '../../src/fleet/types.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from '../fleet-e2e/fleet-server.js';
 import { createShellFleet, SHELL } from '../fleet-e2e/shell-fleet.js';
 import { createSandbox } from '../helpers/sandbox.js';
@@ -60,7 +61,7 @@ async function noticeOf(taskId: string): Promise<Received> {
   }
 }
 
-async function runToEnd(name: string, task: string, role = 'sh'): Promise<any> {
+async function runToEnd(name: string, task: string, role = 'sh'): Promise<TaskRecord> {
   await server.ok('create_agent', { name, project: 'repo', role, task });
   return (await server.ok('wait_for_agent', { name, timeout_seconds: 60 })).agent.last_task;
 }

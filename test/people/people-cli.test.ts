@@ -3,6 +3,7 @@ import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AgentDetails } from '../../src/fleet/fleet-api.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from '../fleet-e2e/fleet-server.js';
 import { createShellFleet, SHELL } from '../fleet-e2e/shell-fleet.js';
 import { CLI, runCli, type CliResult } from '../helpers/cli.js';
@@ -45,7 +46,7 @@ function open(name: string): void {
   writeFileSync(join(gates, name), '');
 }
 
-async function waitIdle(name: string): Promise<any> {
+async function waitIdle(name: string): Promise<AgentDetails> {
   return (await server.ok('wait_for_agent', { name, timeout_seconds: 60 })).agent;
 }
 
@@ -74,11 +75,11 @@ describe('status, logs, diff', () => {
     const json = await cli(['status', '--json']);
     expect(json.code).toBe(0);
     const agents = JSON.parse(json.stdout).agents;
-    expect(agents.find((agent: any) => agent.name === 'done')).toMatchObject({
+    expect(agents.find((agent: { name: string }) => agent.name === 'done')).toMatchObject({
       current_task: null,
       last_outcome: { status: 'failed', reason: 'exit code 3' },
     });
-    expect(agents.find((agent: any) => agent.name === 'runner')).toMatchObject({
+    expect(agents.find((agent: { name: string }) => agent.name === 'runner')).toMatchObject({
       current_task: { description: gated('runner') },
     });
     expect(typeof agents[0].age_seconds).toBe('number');
@@ -123,6 +124,7 @@ describe('status, logs, diff', () => {
     const status = await cli(['status']);
     for (const result of [logs, status]) {
       expect(result.code).toBe(0);
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach the terminal
       expect(result.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     }
     expect(logs.stdout).toContain('a\\u001b]0;pwned\\u0007\\u001b[2Jb\\rfleet-mcp: fake');
@@ -159,7 +161,7 @@ describe('stop', () => {
     expect(stopped.stdout).toMatch(/^first: task \S+ canceled/m);
     const second = await waitIdle('second');
     expect(second.last_task).toMatchObject({ status: 'canceled', started_at: null });
-    expect((await waitIdle('first')).last_task.status).toBe('canceled');
+    expect((await waitIdle('first')).last_task?.status).toBe('canceled');
 
     const again = await cli(['stop', '--all']);
     expect(again).toMatchObject({ code: 0, stdout: '', stderr: 'no agent runs or waits with a task\n' });

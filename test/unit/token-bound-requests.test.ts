@@ -12,31 +12,31 @@ import { createLogger } from '../../src/log.js';
  * reach at most `maxTimerMs` ahead; one set further fires then.
  */
 class ManualClock implements Clock {
-  #now = Date.parse('2026-01-01T00:00:00Z');
-  #timers = new Set<{ at: number; callback: () => void }>();
+  private time = Date.parse('2026-01-01T00:00:00Z');
+  private timers = new Set<{ at: number; callback: () => void }>();
 
   constructor(private readonly maxTimerMs = 2 ** 31 - 1) {}
 
   now(): number {
-    return this.#now;
+    return this.time;
   }
 
   setTimer(callback: () => void, ms: number): () => void {
-    const timer = { at: this.#now + Math.min(ms, this.maxTimerMs), callback };
-    this.#timers.add(timer);
-    return () => void this.#timers.delete(timer);
+    const timer = { at: this.time + Math.min(ms, this.maxTimerMs), callback };
+    this.timers.add(timer);
+    return () => void this.timers.delete(timer);
   }
 
   advance(ms: number): void {
-    const target = this.#now + ms;
+    const target = this.time + ms;
     for (;;) {
-      const due = [...this.#timers].filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at)[0];
+      const due = [...this.timers].filter((timer) => timer.at <= target).sort((a, b) => a.at - b.at)[0];
       if (!due) break;
-      this.#timers.delete(due);
-      this.#now = due.at;
+      this.timers.delete(due);
+      this.time = due.at;
       due.callback();
     }
-    this.#now = target;
+    this.time = target;
   }
 }
 

@@ -16,11 +16,13 @@ const PROVIDER_KEYS = ['ANTHROPIC_API_KEY', 'OPENAI_API_KEY', 'GEMINI_API_KEY', 
 const SIGNS: Record<string, LoginSigns> = {
   claude: {
     env: ['ANTHROPIC_API_KEY', 'CLAUDE_CODE_OAUTH_TOKEN', 'ANTHROPIC_AUTH_TOKEN'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style default, expanded by expandState
     files: [['${CLAUDE_CONFIG_DIR:-~/.claude}', '.credentials.json']],
     how: 'run `claude` once and log in, or set ANTHROPIC_API_KEY',
   },
   codex: {
     env: ['OPENAI_API_KEY', 'CODEX_API_KEY'],
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style default, expanded by expandState
     files: [['${CODEX_HOME:-~/.codex}', 'auth.json']],
     how: 'run `codex login`, or set OPENAI_API_KEY',
   },

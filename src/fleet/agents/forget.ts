@@ -24,13 +24,13 @@ export async function forgetAgent(
 async function removeWorkdir(store: Store, record: AgentRecord, logger: FleetLogger): Promise<string> {
   if (!record.git) return 'it worked in the project directory, which is left as it is';
   const { worktree } = record.git;
-  const escape = escapeFromWorktrees(store.dataDir, worktree);
-  if (escape) {
+  const outside = escapeFromWorktrees(store.dataDir, worktree);
+  if (outside) {
     logger.warn(
-      { agent: record.agent.name, worktree, reason: escape },
+      { agent: record.agent.name, worktree, reason: outside },
       'left the worktree of a deleted agent in place',
     );
-    return `its worktree ${worktree} was left in place: ${escape}`;
+    return `its worktree ${worktree} was left in place: ${outside}`;
   }
   try {
     await removeRepository(record.git.repo_root, worktree);

@@ -92,11 +92,9 @@ const backendSchema = z.strictObject({
 export type BackendConfig = z.infer<typeof backendSchema>;
 
 export const backendsConfigSchema = z.record(
-  z
-    .string()
-    .regex(BACKEND_NAME, {
-      error: 'backend names are 1-32 letters, digits, "-", "_" or ".", starting with a letter or digit',
-    }),
+  z.string().regex(BACKEND_NAME, {
+    error: 'backend names are 1-32 letters, digits, "-", "_" or ".", starting with a letter or digit',
+  }),
   backendSchema,
 );
 export type BackendsConfig = z.infer<typeof backendsConfigSchema>;

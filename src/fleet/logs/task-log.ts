@@ -188,7 +188,7 @@ export function readTaskLogFile(file: string): LogLine[] {
     try {
       lines.push(JSON.parse(text) as LogLine);
     } catch {
-      continue;
+      // a torn last line from a crash
     }
   }
   return lines;

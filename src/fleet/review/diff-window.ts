@@ -63,7 +63,10 @@ export class DiffWindow {
   }
 
   private fill(visible: Buffer): void {
-    if (this.shown + visible.length <= this.limit) return this.keep(visible);
+    if (this.shown + visible.length <= this.limit) {
+      this.keep(visible);
+      return;
+    }
     if (this.shown === 0) this.keep(visible.subarray(0, utf8Boundary(visible, this.limit)));
     this.full = true;
   }

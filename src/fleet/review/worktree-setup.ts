@@ -144,8 +144,12 @@ export function runSetupCommand(options: SetupCommandOptions): Promise<SetupComm
       ['stderr', child.stderr],
     ] as const) {
       const splitter = new LineSplitter();
-      stream.on('data', (chunk: Buffer) => splitter.push(chunk).forEach((line) => take(line, name)));
-      stream.on('end', () => splitter.end().forEach((line) => take(line, name)));
+      stream.on('data', (chunk: Buffer) => {
+        for (const line of splitter.push(chunk)) take(line, name);
+      });
+      stream.on('end', () => {
+        for (const line of splitter.end()) take(line, name);
+      });
     }
     const finish = (exitCode: number | null, signal: string | null, spawnError?: string) => {
       clearTimeout(timer);

@@ -68,7 +68,7 @@ export class TaskQueue {
   /** Ends the agent's queued task as canceled and leaves the agent idle; false when no task of it waits. */
   cancelQueued(key: string, record: AgentRecord, reason: string): boolean {
     const held = this.tickets.get(key);
-    if (!held || held.task.status !== 'queued') return false;
+    if (held?.task.status !== 'queued') return false;
     this.release(key);
     const { task } = held;
     const now = timestamp();

@@ -270,7 +270,9 @@ export class TaskRuns {
       pid,
       pidStart: pid_start,
       startedAt: Date.parse(task.started_at ?? task.created_at),
-      onReplay: (lines) => lines.forEach((line) => parser.stdoutLine(line)),
+      onReplay: (lines) => {
+        for (const line of lines) parser.stdoutLine(line);
+      },
       ...this.limits(key, { files, role, log, parser, task, project: record.agent.project }),
     });
     log.append('system', [`task ${task.id} followed again by a restarted server`]);
@@ -475,7 +477,7 @@ export class TaskRuns {
       endGraceMs: this.options.endGraceMs,
       onOutput: (stream, lines) => {
         if (stream === 'stderr') {
-          lines.forEach((line) => parser.stderrLine?.(line));
+          for (const line of lines) parser.stderrLine?.(line);
           log.append(stream, lines);
           return role.output === 'text';
         }

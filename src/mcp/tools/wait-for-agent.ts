@@ -7,7 +7,6 @@ import {
   jsonAnswer,
   READ_ONLY,
   strictArgs,
-  TASK_OUTCOME_HELP,
   type CallContext,
   type ToolAnswer,
 } from '../fleet-tool.js';

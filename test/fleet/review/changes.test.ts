@@ -63,11 +63,11 @@ describe('agentChanges', () => {
     const files: Record<string, string> = {};
     for (let i = 0; i < 40; i += 1) files[`f${String(i).padStart(2, '0')}.txt`] = `${'line\n'.repeat(200)}`;
     commit(worktree, files, 'many files');
-    const whole = git(worktree, ['-c', 'core.quotePath=false', 'diff', '--no-color', 'main', 'fleet/alpha']) + '\n';
+    const whole = `${git(worktree, ['-c', 'core.quotePath=false', 'diff', '--no-color', 'main', 'fleet/alpha'])}\n`;
 
     const pages: string[] = [];
     let offset: number | null = 0;
-    let first;
+    let first: Awaited<ReturnType<typeof agentChanges>>['diff'] | undefined;
     while (offset !== null) {
       const changes = await agentChanges({ ...options, diffOffset: offset, diffLimitBytes: 4096 });
       const page = changes.diff;

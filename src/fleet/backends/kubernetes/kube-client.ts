@@ -58,12 +58,14 @@ interface ClientModule {
 
 /** A variable, not a literal, so the bundler leaves the import to run time instead of bundling or refusing it. */
 const PACKAGE = '@kubernetes/client-node';
+/** How to install it: an optional peer dependency of fleet-mcp, so not installed with it. */
+const INSTALL = `run \`npm install ${PACKAGE}@1.4\` where fleet-mcp is installed (\`npm install -g ${PACKAGE}@1.4\` beside a global fleet-mcp)`;
 
 /** Loads the optional client only now, so a fleet without a Kubernetes backend never needs it installed. */
 async function loadClient(): Promise<ClientModule> {
   if (isSea()) {
     throw new RuntimeError(
-      `kubernetes backend: the single-file binary cannot load ${PACKAGE}; run fleet-mcp from its npm package, which installs it`,
+      `kubernetes backend: the single-file binary cannot load ${PACKAGE}; use fleet-mcp's npm package and ${INSTALL}`,
     );
   }
   try {
@@ -71,11 +73,11 @@ async function loadClient(): Promise<ClientModule> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') {
       throw new RuntimeError(
-        `kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it with \`npm install ${PACKAGE}@1.4\``,
+        `kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it: ${INSTALL}`,
       );
     }
     throw new RuntimeError(
-      `kubernetes backend: ${PACKAGE} is not installed; run \`npm install ${PACKAGE}@1.4\` where fleet-mcp is installed (it is an optional dependency, left out by --omit=optional)`,
+      `kubernetes backend: ${PACKAGE} is not installed: fleet-mcp needs it only for a kubernetes backend, so leaves it out; ${INSTALL}`,
     );
   }
 }

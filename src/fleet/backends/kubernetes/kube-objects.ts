@@ -1,6 +1,6 @@
 /**
  * The parts of the Kubernetes objects this backend writes and reads, named as the API names them. Declared here
- * rather than imported from @kubernetes/client-node, which is an optional dependency the type check cannot count on.
+ * rather than imported from @kubernetes/client-node, which is an optional peer dependency the type check cannot count on.
  */
 
 export interface ObjectMeta {

@@ -100,7 +100,8 @@ export class KubernetesRuntime implements AgentRuntime {
 
   /** Connects once; a failed connection is tried again next time, so fixing the kubeconfig needs no restart. */
   private connection(): Promise<KubeApi> {
-    const api = (this.api ??= connect(this.options));
+    this.api ??= connect(this.options);
+    const api = this.api;
     api.catch(() => {
       if (this.api === api) this.api = null;
     });

@@ -42,5 +42,9 @@ export async function followPodLog(
   });
   request.on('error', finish);
   request.end();
-  return { done, close: () => (request.destroy(), finish()) };
+  const close = () => {
+    request.destroy();
+    finish();
+  };
+  return { done, close };
 }
