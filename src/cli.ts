@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { ENGINE_TASK_COMMAND } from './commands/engine-task-command.js';
 import { HOST_COMMAND } from './commands/host-command.js';
-import { isConfigError } from './config-error.js';
+import { errorReport } from './error-report.js';
 import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/tasks/supervisor/script.js';
 import { VERSION } from './version.js';
 
@@ -32,15 +32,8 @@ working directory; a .env may not set the settings marked *: move those to the e
 Agents (and git) get this environment minus every FLEET_MCP_* variable, AUTH_ENABLED and CREDENTIALS_DIRECTORY,
 plus their role's env.`;
 
-/** A user error is one line without a stack; anything else is a bug and keeps its stack for the report. */
 function reportError(error: unknown): never {
-  const isUserError = isConfigError(error) || (error instanceof Error && 'code' in error && 'syscall' in error);
-  const text = isUserError
-    ? (error as Error).message
-    : error instanceof Error
-      ? (error.stack ?? error.message)
-      : String(error);
-  process.stderr.write(`fleet-mcp: ${text}\n`);
+  process.stderr.write(errorReport(error));
   process.exit(1);
 }
 

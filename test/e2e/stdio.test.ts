@@ -2,17 +2,25 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI } from '../helpers/cli.js';
 import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { exitAfterOutput } from '../helpers/process-exit.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { defaultDataDir, hostPid, killHost, startStdioClient } from '../helpers/stdio-client.js';
+import { defaultDataDir, hostPid, killHost, startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 
 const sandboxes: Sandbox[] = [];
+/** One folder for the tests that do not start the fleet themselves: a client attached keeps its fleet running. */
+let shared: Sandbox;
 
-afterAll(() => {
+beforeAll(async () => {
+  shared = stdioSandbox();
+  await startStdioClient(shared);
+});
+
+afterAll(async () => {
+  await stopStdioClients();
   for (const sandbox of sandboxes) killHost(defaultDataDir(sandbox));
   expectNoSecretInLogs();
   cleanupSandboxes();
@@ -82,7 +90,7 @@ async function pipeThrough(sandbox: Sandbox, input: string): Promise<{ code: num
 
 describe('fleet-mcp stdio', () => {
   it('serves the SDK client over stdin/stdout without a token', async () => {
-    const sandbox = stdioSandbox();
+    const sandbox = shared;
     const transport = new StdioClientTransport({
       command: process.execPath,
       args: [CLI, 'stdio'],
@@ -106,7 +114,7 @@ describe('fleet-mcp stdio', () => {
   });
 
   it('writes only JSON-RPC to stdout, logs JSON lines to stderr, and exits 0 when stdin closes', async () => {
-    const sandbox = stdioSandbox();
+    const sandbox = shared;
     const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
     let stdout = '';
     let stderr = '';
@@ -153,9 +161,7 @@ describe('fleet-mcp stdio', () => {
   });
 
   it('answers them through a fleet that already runs, the last line taken without its newline', async () => {
-    const sandbox = stdioSandbox();
-    // A client attached keeps the fleet from its idle exit.
-    const attached = await startStdioClient(sandbox);
+    const sandbox = shared;
     const host = hostPid(defaultDataDir(sandbox));
     expect(host).not.toBeNull();
     const { code, messages } = await pipeThrough(sandbox, lines(initialize, initialized, callProjects));
@@ -163,17 +169,14 @@ describe('fleet-mcp stdio', () => {
     expect(messages.map((message) => message.id)).toEqual([1, 2]);
     expect(messages[1]!.result.isError).toBeFalsy();
     expect(hostPid(defaultDataDir(sandbox))).toBe(host);
-    await attached.close();
   });
 
   it('exits 0 at once when stdin closes after notifications only', async () => {
-    const sandbox = stdioSandbox();
-    expect(await pipeThrough(sandbox, `${lines(initialized)}\n`)).toEqual({ code: 0, messages: [] });
+    expect(await pipeThrough(shared, `${lines(initialized)}\n`)).toEqual({ code: 0, messages: [] });
   });
 
   it.each(['SIGTERM', 'SIGINT'] as const)('exits 0 on %s', async (signal) => {
-    const sandbox = stdioSandbox();
-    const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: sandbox.cwd, env: stdioEnv(sandbox), stdio: 'pipe' });
+    const child = spawn(process.execPath, [CLI, 'stdio'], { cwd: shared.cwd, env: stdioEnv(shared), stdio: 'pipe' });
     let stderr = '';
     captureLog(`stdio ${signal}`, () => stderr);
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -1,13 +1,17 @@
-import { mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TaskRecord } from '../../src/fleet/types.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from '../fleet-e2e/fleet-server.js';
 import { createShellFleet, SHELL } from '../fleet-e2e/shell-fleet.js';
-import { createSandbox } from '../helpers/sandbox.js';
+import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
 import { startReceiver, type Received, type Receiver } from './receiver.js';
+import { loadConfig } from '../../src/config.js';
+import { errorReport } from '../../src/error-report.js';
+import { readFleetConfig } from '../../src/fleet/fleet-config.js';
+import { resolveNotifySettings } from '../../src/notify/notify-config.js';
 
 // Notices from a real `serve` when real `sh -c` agents' tasks end: to a signing-checking receiver on loopback that
 // fails each delivery's first attempt, and to a local command.
@@ -48,7 +52,7 @@ beforeAll(async () => {
 afterAll(async () => {
   killServers();
   await hook.close();
-  rmSync(fleet.sandbox.root, { recursive: true, force: true });
+  cleanupSandboxes();
   expectNoSecretInLogs();
 });
 
@@ -127,13 +131,48 @@ describe('notify settings in a running server', () => {
   });
 });
 
-describe('notify settings are checked at start', () => {
-  function failingConfig(notify: unknown): FleetSandbox {
-    const bad = createShellFleet('fleet-mcp-notify-bad', { sh: { command: SHELL, default: true } });
-    const config = JSON.parse(readFileSync(bad.configFile, 'utf8'));
-    writeFileSync(bad.configFile, JSON.stringify({ ...config, notify }));
-    return bad;
+/**
+ * What `serve` prints when it refuses these notify settings, without starting a process: the settings, the fleet
+ * config and the notify check, as serve runs them, and the CLI's own rendering of the error.
+ */
+function startReport(notify: unknown, env: NodeJS.ProcessEnv = {}): string {
+  const sandbox = createSandbox();
+  const configFile = join(sandbox.root, 'fleet.json');
+  writeFileSync(configFile, JSON.stringify({ roles: { sh: { command: SHELL, default: true } }, notify }));
+  const fullEnv = { ...sandbox.env, FLEET_MCP_CONFIG: configFile, ...env };
+  try {
+    const config = loadConfig({ env: fullEnv, cwd: sandbox.cwd, configDir: sandbox.configDir });
+    resolveNotifySettings(readFleetConfig(config).notify, fullEnv);
+  } catch (error) {
+    return errorReport(error);
   }
+  throw new Error('the notify settings were accepted');
+}
+
+/** One line on stderr that names the key and the fix; no stack trace. */
+function expectRefused(notify: unknown, env: NodeJS.ProcessEnv, message: RegExp): void {
+  const stderr = startReport(notify, env);
+  expect(stderr).toMatch(/^fleet-mcp: [^\n]+\n$/);
+  expect(stderr).toMatch(message);
+}
+
+describe('notify settings are checked at start', () => {
+  // The process is the subject once: serve reads the webhook from its environment and stops with exit 1.
+  it('serve stops with exit 1 and one line when the webhook set in its environment has a short secret', async () => {
+    const bad = createShellFleet('fleet-mcp-notify-bad', { sh: { command: SHELL, default: true } });
+    const result = await expectStartFailure(bad.sandbox, {
+      env: {
+        FLEET_MCP_CONFIG: bad.configFile,
+        FLEET_MCP_DATA_DIR: bad.dataDir,
+        FLEET_MCP_WEBHOOK_URL: 'http://127.0.0.1:9/',
+        FLEET_MCP_WEBHOOK_SECRET: 'short',
+      },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^fleet-mcp: notify\.webhook needs a signing secret of at least 16 characters[^\n]+\n$/,
+    );
+  });
 
   it.each([
     [{ webhook: { url: 'ftp://example.invalid/' } }, /notify\.webhook\.url: must be an http:\/\/ or https:\/\/ URL/],
@@ -143,14 +182,8 @@ describe('notify settings are checked at start', () => {
     ],
     [{ webhook: { url: 'http://127.0.0.1:9/', max_attempts: 50 } }, /notify\.webhook\.max_attempts: must be 1 to 10/],
     [{ command: [] }, /notify\.command: must name a program/],
-  ])('%j stops the server with the key and the fix', async (notify, message) => {
-    const bad = failingConfig(notify);
-    const result = await expectStartFailure(bad.sandbox, {
-      env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir },
-    });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(message);
-    expect(result.stderr).not.toMatch(/^\s+at /m);
+  ])('%j stops the server with the key and the fix', (notify, message) => {
+    expectRefused(notify, {}, message);
   });
 
   it.each([
@@ -162,24 +195,17 @@ describe('notify settings are checked at start', () => {
       { FLEET_MCP_WEBHOOK_URL: 'http://127.0.0.1:9/', FLEET_MCP_WEBHOOK_SECRET: 'short' },
       /notify\.webhook needs a signing secret of at least 16 characters/,
     ],
-  ])('the webhook set in the environment is checked too: %j', async (env, message) => {
-    const bad = failingConfig(undefined);
-    const result = await expectStartFailure(bad.sandbox, {
-      env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir, ...env },
-    });
-    expect(result.code).toBe(1);
-    expect(result.stderr).toMatch(message);
+  ])('the webhook set in the environment is checked too: %j', (env, message) => {
+    expectRefused(undefined, env, message);
   });
 
-  it('a secret file other users can read is refused with the chmod that fixes it', async () => {
+  it('a secret file other users can read is refused with the chmod that fixes it', () => {
     const root = createSandbox('/var/tmp/fleet-mcp-notify-secret-').root;
     const file = join(root, 'secret');
     writeFileSync(file, 'x'.repeat(32), { mode: 0o644 });
-    const bad = failingConfig({ webhook: { url: 'http://127.0.0.1:9/', secret_file: file } });
-    const result = await expectStartFailure(bad.sandbox, {
-      env: { FLEET_MCP_CONFIG: bad.configFile, FLEET_MCP_DATA_DIR: bad.dataDir },
-    });
-    expect(result.stderr).toMatch(
+    expectRefused(
+      { webhook: { url: 'http://127.0.0.1:9/', secret_file: file } },
+      {},
       new RegExp(`notify.webhook.secret_file ${file} is open to other users .*chmod go-rwx`),
     );
   });

@@ -17,6 +17,9 @@ let fleet: FleetSandbox;
 let server: FleetServer;
 let gates: string;
 
+/** Output that would set the terminal's title, clear it and fake a line of the CLI's own, were it printed raw. */
+const ATTACK = `printf 'a\\033]0;pwned\\007\\033[2Jb\\rfleet-mcp: fake\\n'`;
+
 beforeAll(async () => {
   fleet = createShellFleet('fleet-mcp-people-cli', {
     sh: { command: SHELL, description: 'runs its task as a script', default: true },
@@ -25,6 +28,13 @@ beforeAll(async () => {
   mkdirSync(gates);
   // One slot: a second task waits in the queue, for `stop --all` to take out.
   server = await startFleetServer(fleet, { FLEET_MCP_MAX_BUSY: '1' });
+  // One finished agent for status, logs and diff: its output is the terminal attack, its work a file, its end a failure.
+  await server.ok('create_agent', {
+    name: 'done',
+    project: 'repo',
+    task: `${ATTACK}; printf 'hello\\n' > greeting.txt; exit 3`,
+  });
+  await waitIdle('done');
 });
 
 afterAll(() => {
@@ -61,8 +71,6 @@ function expectOneLine(result: CliResult, pattern: RegExp): void {
 
 describe('status, logs, diff', () => {
   it('status and ps list the agents with state, current task and last outcome, as a table and as JSON', async () => {
-    await server.ok('create_agent', { name: 'done', project: 'repo', task: 'echo work > work.txt; exit 3' });
-    await waitIdle('done');
     await server.ok('create_agent', { name: 'runner', project: 'repo', task: gated('runner') });
 
     const table = await cli(['ps']);
@@ -117,11 +125,7 @@ describe('status, logs, diff', () => {
   });
 
   it("an agent's output cannot write terminal escapes or fake lines to the person's terminal", async () => {
-    const attack = `printf 'a\\033]0;pwned\\007\\033[2Jb\\rfleet-mcp: fake\\n'; exit 0`;
-    await server.ok('create_agent', { name: 'escaper', project: 'repo', task: attack });
-    await waitIdle('escaper');
-    const logs = await cli(['logs', 'escaper']);
-    const status = await cli(['status']);
+    const [logs, status] = await Promise.all([cli(['logs', 'done']), cli(['status'])]);
     for (const result of [logs, status]) {
       expect(result.code).toBe(0);
       // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what must not reach the terminal
@@ -131,11 +135,9 @@ describe('status, logs, diff', () => {
   });
 
   it('diff prints the commits, the diffstat and the diff', async () => {
-    await server.ok('create_agent', { name: 'writer', project: 'repo', task: "printf 'hello\\n' > greeting.txt" });
-    await waitIdle('writer');
-    const diff = await cli(['diff', 'writer']);
+    const diff = await cli(['diff', 'done']);
     expect(diff.code).toBe(0);
-    expect(diff.stdout).toMatch(/^writer: fleet\/writer at [0-9a-f]+, 1 ahead/);
+    expect(diff.stdout).toMatch(/^done: fleet\/done at [0-9a-f]+, 1 ahead/);
     expect(diff.stdout).toContain('+++ b/greeting.txt');
     expect(diff.stdout).toContain('\n+hello\n');
   });
@@ -170,12 +172,8 @@ describe('stop', () => {
 
 describe('bad input', () => {
   it('an unknown agent gets one line and exit 1', async () => {
-    for (const args of [
-      ['logs', 'nobody'],
-      ['diff', 'nobody'],
-      ['stop', 'nobody'],
-    ])
-      expectOneLine(await cli(args), /No agent named "nobody"/);
+    const results = await Promise.all([cli(['logs', 'nobody']), cli(['diff', 'nobody']), cli(['stop', 'nobody'])]);
+    for (const result of results) expectOneLine(result, /No agent named "nobody"/);
   });
 
   it('stop without a name or --all says how to call it', async () => {
@@ -184,8 +182,10 @@ describe('bad input', () => {
 
   it('a data dir where no fleet runs gets one line naming it and how to start one, and starts none', async () => {
     const dataDir = join(fleet.sandbox.root, 'no-fleet');
-    for (const args of [['status'], ['logs', 'x', '-f'], ['stop', '--all']]) {
-      const result = await cli(args, dataDir);
+    const results = await Promise.all(
+      [['status'], ['logs', 'x', '-f'], ['stop', '--all']].map((args) => cli(args, dataDir)),
+    );
+    for (const result of results) {
       expectOneLine(
         result,
         new RegExp(`no fleet-mcp server runs on the data dir ${dataDir}; start one with \`fleet-mcp serve\``),
