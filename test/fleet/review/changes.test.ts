@@ -65,11 +65,11 @@ describe('agentChanges', () => {
     // inside files and lines at the start, middle and end of the diff without a page more than that proves.
     for (let i = 0; i < 10; i += 1) files[`f${String(i).padStart(2, '0')}.txt`] = `${'line\n'.repeat(200)}`;
     commit(worktree, files, 'many files');
-    const whole = git(worktree, ['-c', 'core.quotePath=false', 'diff', '--no-color', 'main', 'fleet/alpha']) + '\n';
+    const whole = `${git(worktree, ['-c', 'core.quotePath=false', 'diff', '--no-color', 'main', 'fleet/alpha'])}\n`;
 
     const pages: string[] = [];
     let offset: number | null = 0;
-    let first;
+    let first: Awaited<ReturnType<typeof agentChanges>>['diff'] | undefined;
     while (offset !== null) {
       const changes = await agentChanges({ ...options, diffOffset: offset, diffLimitBytes: 4096 });
       const page = changes.diff;
