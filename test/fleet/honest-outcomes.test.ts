@@ -168,9 +168,10 @@ describe('honest outcomes of a claude task', () => {
     expect(logTexts(fleet, 'retrying').filter((line) => line.startsWith('API error 529')).length).toBeGreaterThan(3);
   });
 
-  it('does not take a long tool call for a stalled API', async () => {
-    const { fleet } = await claudeFleet({ claude: { provider_stall: '1s' } });
-    const agent = await outcomeOf(fleet, 'patient', 'run: sleep 3');
+  it('does not take a long tool call for a stalled API', { timeout: 120_000 }, async () => {
+    // The stall is counted from the fake's last line: 5 s lets a loaded machine delay it, the 8 s tool outlasts it.
+    const { fleet } = await claudeFleet({ claude: { provider_stall: '5s' } });
+    const agent = await outcomeOf(fleet, 'patient', 'run: sleep 8');
     expect(agent.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
   });
 

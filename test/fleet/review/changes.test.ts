@@ -58,10 +58,12 @@ describe('agentChanges', () => {
     expect(capped.diffstat.committed.perFile).toHaveLength(1);
   });
 
-  it('pages a huge diff by byte offset and says exactly what each page left out', async () => {
+  it('pages a huge diff by byte offset and says exactly what each page left out', { timeout: 120_000 }, async () => {
     const { worktree, options } = setup();
     const files: Record<string, string> = {};
-    for (let i = 0; i < 40; i += 1) files[`f${String(i).padStart(2, '0')}.txt`] = `${'line\n'.repeat(200)}`;
+    // 10 files of about 1.3 kB: four pages of 4 kB, each a call that runs its own git processes, so the cuts fall
+    // inside files and lines at the start, middle and end of the diff without a page more than that proves.
+    for (let i = 0; i < 10; i += 1) files[`f${String(i).padStart(2, '0')}.txt`] = `${'line\n'.repeat(200)}`;
     commit(worktree, files, 'many files');
     const whole = `${git(worktree, ['-c', 'core.quotePath=false', 'diff', '--no-color', 'main', 'fleet/alpha'])}\n`;
 
@@ -78,12 +80,12 @@ describe('agentChanges', () => {
       offset = page.nextOffset;
     }
     expect(pages.join('')).toBe(whole);
-    expect(pages.length).toBeGreaterThan(10);
+    expect(pages.length).toBeGreaterThanOrEqual(3);
     expect(first!.totalBytes).toBe(Buffer.byteLength(whole));
-    expect(first!.totalFiles).toBe(40);
-    // The first page holds f00 whole (about 1.1 kB each) and some of the rest; the files after it are counted.
+    expect(first!.totalFiles).toBe(10);
+    // The first page holds f00 whole and some of the rest; the files after it are counted.
     const shownHeaders = pages[0]!.match(/^diff --git /gm)!.length;
-    expect(first!.leftOut.filesAfter).toBe(40 - shownHeaders);
+    expect(first!.leftOut.filesAfter).toBe(10 - shownHeaders);
     expect(first!.leftOut.bytesAfter).toBe(first!.totalBytes - first!.shownBytes);
     expect(pages[0]!.endsWith('\n')).toBe(true);
   });
