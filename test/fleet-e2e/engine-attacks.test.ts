@@ -16,12 +16,18 @@ import {
 import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
+ * A pack of about 180 KB: the push's body comes to the endpoint in several reads after its command list, and every
+ * one must reach git. More commits only cost the fsck of more objects.
+ */
+const MANY_COMMITS = 1000;
+
+/**
  * A hostile fake agent: its task text is the attack.
  * - spy:<victim>: calls /mcp from inside its container, then leaves a watcher behind that, once the task script
  *   pushes, reads the credential from the push's environment (/proc), pauses the push, tries it on the victim's
  *   repository and its own, and prints it, to be tried again once the task has ended;
  * - flood: 12 MiB of output; impostor: lines in fleet-mcp's own voice, then exit 3;
- * - dotgit: a commit whose tree has a `.git` entry; many: 3000 commits on its branch.
+ * - dotgit: a commit whose tree has a `.git` entry; many: MANY_COMMITS commits on its branch.
  */
 const AGENT = `#!/bin/sh
 base=\${FLEET_GIT_URL%/git/*}
@@ -43,7 +49,7 @@ case "$1" in
     git update-ref HEAD "$(git commit-tree -p HEAD -m dotgit "$tree")"
     git read-tree HEAD ;;
   many)
-    node -e 'let out = ""; for (let i = 1; i <= 3000; i++) out += "commit refs/heads/many\\ncommitter a <a@b> " + (1700000000 + i) + " +0000\\ndata 1\\nc\\n" + (i === 1 ? "from " + process.argv[1] + "\\n" : "") + "M 644 inline many.txt\\ndata " + String(i).length + "\\n" + i + "\\n"; process.stdout.write(out)' "$(git rev-parse HEAD)" | git fast-import --quiet
+    node -e 'let out = ""; for (let i = 1; i <= ${MANY_COMMITS}; i++) out += "commit refs/heads/many\\ncommitter a <a@b> " + (1700000000 + i) + " +0000\\ndata 1\\nc\\n" + (i === 1 ? "from " + process.argv[1] + "\\n" : "") + "M 644 inline many.txt\\ndata " + String(i).length + "\\n" + i + "\\n"; process.stdout.write(out)' "$(git rev-parse HEAD)" | git fast-import --quiet
     git reset -q --hard refs/heads/many; echo "made $(git rev-list --count HEAD) commits" ;;
 esac
 `;
@@ -171,7 +177,7 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     });
   }, 300_000);
 
-  it('refuses a push whose tree has a .git entry, and takes 3000 commits', async () => {
+  it(`refuses a push whose tree has a .git entry, and takes ${MANY_COMMITS} commits`, async () => {
     const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
     await server.ok('create_agent', { name: 'dotgit', project: 'repo', role: 'boxed', task: 'dotgit' });
     await server.ok('create_agent', { name: 'many', project: 'repo', role: 'boxed', task: 'many' });
@@ -185,12 +191,14 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     expect(await server.ok('wait_for_agent', { name: 'many', timeout_seconds: 180 })).toMatchObject({
       agent: { last_task: { status: 'completed' } },
     });
-    console.log(`3000 commits pushed and recorded ${Date.now() - started} ms after the .git push was refused`);
+    console.log(
+      `${MANY_COMMITS} commits pushed and recorded ${Date.now() - started} ms after the .git push was refused`,
+    );
     expect(
       execFileSync('git', ['-C', fleet.repo, 'rev-list', '--count', `${main}..fleet/many`], {
         encoding: 'utf8',
       }).trim(),
-    ).toBe('3000');
+    ).toBe(String(MANY_COMMITS));
   }, 300_000);
 
   it('refuses in one line an agent on an engine in a project that is not a git repository', async () => {
