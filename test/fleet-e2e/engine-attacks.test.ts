@@ -16,12 +16,18 @@ import {
 import { createFleetSandbox, startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
 /**
+ * A pack of about 180 KB: the push's body comes to the endpoint in several reads after its command list, and every
+ * one must reach git. More commits only cost the fsck of more objects.
+ */
+const MANY_COMMITS = 1000;
+
+/**
  * A hostile fake agent: its task text is the attack.
  * - spy:<victim>: calls /mcp from inside its container, then leaves a watcher behind that, once the task script
  *   pushes, reads the credential from the push's environment (/proc), pauses the push, tries it on the victim's
  *   repository and its own, and prints it, to be tried again once the task has ended;
  * - flood: 12 MiB of output; impostor: lines in fleet-mcp's own voice, then exit 3;
- * - dotgit: a commit whose tree has a `.git` entry; many: 3000 commits on its branch.
+ * - dotgit: a commit whose tree has a `.git` entry; many: MANY_COMMITS commits on its branch.
  */
 const AGENT = `#!/bin/sh
 base=\${FLEET_GIT_URL%/git/*}
@@ -43,7 +49,7 @@ case "$1" in
     git update-ref HEAD "$(git commit-tree -p HEAD -m dotgit "$tree")"
     git read-tree HEAD ;;
   many)
-    node -e 'let out = ""; for (let i = 1; i <= 3000; i++) out += "commit refs/heads/many\\ncommitter a <a@b> " + (1700000000 + i) + " +0000\\ndata 1\\nc\\n" + (i === 1 ? "from " + process.argv[1] + "\\n" : "") + "M 644 inline many.txt\\ndata " + String(i).length + "\\n" + i + "\\n"; process.stdout.write(out)' "$(git rev-parse HEAD)" | git fast-import --quiet
+    node -e 'let out = ""; for (let i = 1; i <= ${MANY_COMMITS}; i++) out += "commit refs/heads/many\\ncommitter a <a@b> " + (1700000000 + i) + " +0000\\ndata 1\\nc\\n" + (i === 1 ? "from " + process.argv[1] + "\\n" : "") + "M 644 inline many.txt\\ndata " + String(i).length + "\\n" + i + "\\n"; process.stdout.write(out)' "$(git rev-parse HEAD)" | git fast-import --quiet
     git reset -q --hard refs/heads/many; echo "made $(git rev-list --count HEAD) commits" ;;
 esac
 `;
@@ -86,23 +92,26 @@ afterAll(() => {
 
 describe.skipIf(missing !== null)('hostile and careless use of an engine backend (docker), through the server', () => {
   let fixture: EngineFixture;
+  // One server for the agents that need no server of their own; each agent has a name of its own.
+  let fleet: FleetSandbox;
+  let server: FleetServer;
+  const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
+  const start = (sandbox: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> =>
+    startFleetServer(sandbox, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env });
   beforeAll(async () => {
     fixture = await startEngineFixture('docker', AGENT);
     writeFileSync(join(fixture.fake, 'spy.js'), SPY, { mode: 0o644 });
+    fleet = engineFleet(fixture);
+    server = await start(fleet);
   }, 120_000);
   afterAll(async () => {
+    await server?.server.stop();
     await fixture?.stop();
   }, 60_000);
-
-  const providerKey = rememberSecret(`sk-test-${Math.random().toString(36).slice(2)}`);
-  const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}): Promise<FleetServer> =>
-    startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env });
   const logOf = async (server: FleetServer, name: string): Promise<string> =>
     JSON.stringify(await server.ok('show_agent_log', { name }));
 
   it('keeps a task to its own repository, and only while it runs; its secrets are in no record, run file or container config', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
     await server.ok('create_agent', { name: 'victim', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'victim', 'sleeping');
 
@@ -145,12 +154,9 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     await server.ok('wait_for_agent', { name: 'victim', timeout_seconds: 120 });
     expect(await gitRefs(server, 'victim', victimCredential)).toBe(401);
     expect(await logOf(server, 'victim')).not.toContain(victimCredential);
-    await server.server.stop();
   }, 240_000);
 
   it('stays responsive while a task floods its output, and takes outcomes from exit codes, not from lines in its voice', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
     await server.ok('create_agent', { name: 'impostor', project: 'repo', role: 'boxed', task: 'impostor' });
     await server.ok('create_agent', { name: 'flood', project: 'repo', role: 'boxed', task: 'flood' });
     // Its first line may scroll off the newest page before a poll sees it: the flood is on once the log is long.
@@ -169,12 +175,9 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     expect(await server.ok('wait_for_agent', { name: 'impostor', timeout_seconds: 120 })).toMatchObject({
       agent: { last_task: { status: 'failed', exit_code: 3 } },
     });
-    await server.server.stop();
   }, 300_000);
 
-  it('refuses a push whose tree has a .git entry, and takes 3000 commits', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
+  it(`refuses a push whose tree has a .git entry, and takes ${MANY_COMMITS} commits`, async () => {
     const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' }).trim();
     await server.ok('create_agent', { name: 'dotgit', project: 'repo', role: 'boxed', task: 'dotgit' });
     await server.ok('create_agent', { name: 'many', project: 'repo', role: 'boxed', task: 'many' });
@@ -188,18 +191,17 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     expect(await server.ok('wait_for_agent', { name: 'many', timeout_seconds: 180 })).toMatchObject({
       agent: { last_task: { status: 'completed' } },
     });
-    console.log(`3000 commits pushed and recorded ${Date.now() - started} ms after the .git push was refused`);
+    console.log(
+      `${MANY_COMMITS} commits pushed and recorded ${Date.now() - started} ms after the .git push was refused`,
+    );
     expect(
       execFileSync('git', ['-C', fleet.repo, 'rev-list', '--count', `${main}..fleet/many`], {
         encoding: 'utf8',
       }).trim(),
-    ).toBe('3000');
-    await server.server.stop();
+    ).toBe(String(MANY_COMMITS));
   }, 300_000);
 
   it('refuses in one line an agent on an engine in a project that is not a git repository', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
     const refused = await server.fails('create_agent', {
       name: 'plainer',
       project: 'plain',
@@ -209,31 +211,32 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     expect(refused).toContain('is not a git repository');
     expect(refused.split('\n')).toHaveLength(1);
     expect(await engineLeftovers(fixture, 'plainer')).toEqual([]);
-    await server.server.stop();
   }, 120_000);
 
   it('a relay killed with SIGKILL: the task is recorded as killed, and its container goes with it, not at the next start', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
+    // The shared server's output holds earlier tasks' lines: this task's removal is one more of them.
+    const removed = 'removed what an engine held for a task that no longer runs';
+    const removals = (): number => server.server.output().split(removed).length - 1;
+    const before = removals();
     await server.ok('create_agent', { name: 'orphan', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'orphan', 'sleeping');
     process.kill(relayOf(fleet, 'orphan'), 'SIGKILL');
     const waited = await server.ok('wait_for_agent', { name: 'orphan', timeout_seconds: 120 });
     expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
     await until(async () => (await engineLeftovers(fixture, 'orphan')).length === 0);
-    expect(server.server.output()).toContain('removed what an engine held for a task that no longer runs');
-    await server.server.stop();
+    expect(removals()).toBeGreaterThan(before);
   }, 240_000);
 
   it('the server and the relay killed with SIGKILL: the next server records the end and removes the container', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
-    await server.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
-    await waitForLog(server, 'lost', 'sleeping');
-    const relay = relayOf(fleet, 'lost');
-    await server.server.stop('SIGKILL');
+    // A server and data dir of its own: killing the server is the subject.
+    const ownFleet = engineFleet(fixture);
+    const own = await start(ownFleet);
+    await own.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(own, 'lost', 'sleeping');
+    const relay = relayOf(ownFleet, 'lost');
+    await own.server.stop('SIGKILL');
     process.kill(relay, 'SIGKILL');
-    const again = await start(fleet);
+    const again = await start(ownFleet);
     const waited = await again.ok('wait_for_agent', { name: 'lost', timeout_seconds: 120 });
     expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
     await until(async () => (await engineLeftovers(fixture, 'lost')).length === 0);
@@ -241,8 +244,6 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   }, 240_000);
 
   it('a config reload that adds and removes backends while an agent runs: the agent runs on, and one line says when the change applies', async () => {
-    const fleet = engineFleet(fixture);
-    const server = await start(fleet);
     await server.ok('create_agent', { name: 'keeper', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'keeper', 'sleeping');
     const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
@@ -261,7 +262,6 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
       agent: { last_task: { status: 'canceled' } },
     });
     expect(await engineLeftovers(fixture, 'keeper')).toEqual([]);
-    await server.server.stop();
   }, 240_000);
 });
 

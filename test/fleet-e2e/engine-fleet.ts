@@ -138,7 +138,7 @@ export async function waitForLog(server: FleetServer, name: string, text: string
 
 export { startFleetServer };
 
-/** What the scenarios every engine's e2e runs need of its test file. */
+/** What a restart scenario needs of its test file: a fleet and servers of its own, apart from the file's shared one. */
 export interface EngineKit {
   fleet(): FleetSandbox;
   start(fleet: FleetSandbox, env?: NodeJS.ProcessEnv, args?: string[]): Promise<FleetServer>;
@@ -149,12 +149,32 @@ export interface EngineKit {
 }
 
 /**
- * A hostile agent's task (see `attack`) moves neither main nor another agent's branch; its own branch gets its work,
- * and deleting it leaves nothing on the engine. Returns the task's log, read before the agent was deleted.
+ * Roles beside "boxed" on the fleet's config, each "boxed" with its own changes, and backends beside "box": one server
+ * then runs the agents of several cases.
  */
-export async function hostileAgentHeld(kit: EngineKit): Promise<string> {
-  const fleet = kit.fleet();
-  const server = await kit.start(fleet);
+export function addRoles(
+  fleet: FleetSandbox,
+  roles: Record<string, Record<string, unknown>>,
+  backends: Record<string, Record<string, unknown>> = {},
+): void {
+  const config = JSON.parse(readFileSync(fleet.configFile, 'utf8'));
+  for (const [name, changes] of Object.entries(backends))
+    config.backends[name] = { ...config.backends.box, ...changes };
+  for (const [name, changes] of Object.entries(roles)) config.roles[name] = { ...config.roles.boxed, ...changes };
+  writeFileSync(fleet.configFile, JSON.stringify(config));
+}
+
+/**
+ * A hostile agent's task (see `attack`) on a running server moves neither main nor another agent's branch; its own
+ * branch gets its work, and deleting it leaves nothing on the engine. Returns the task's log, read before the agent
+ * was deleted.
+ */
+export async function hostileAgentHeld(options: {
+  fleet: FleetSandbox;
+  server: FleetServer;
+  leftovers(agent: string): Promise<string[]>;
+}): Promise<string> {
+  const { fleet, server } = options;
   const main = execFileSync('git', ['-C', fleet.repo, 'rev-parse', 'main'], { encoding: 'utf8' });
   await server.ok('create_agent', { name: 'mallory', project: 'repo', role: 'boxed', task: 'attack' });
   await server.ok('wait_for_agent', { name: 'mallory', timeout_seconds: 120 });
@@ -167,8 +187,7 @@ export async function hostileAgentHeld(kit: EngineKit): Promise<string> {
   ).toThrow();
   expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'mallory' }))).toContain('owned.txt');
   await server.ok('delete_agent', { name: 'mallory', force: true });
-  expect(await kit.leftovers('mallory')).toEqual([]);
-  await server.server.stop();
+  expect(await options.leftovers('mallory')).toEqual([]);
   return log;
 }
 

@@ -9,12 +9,12 @@ import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import {
+  addRoles,
   engineFleet,
   hostileAgentHeld,
   restartFollowed,
   waitForLog,
   writeFakeAgent,
-  type EngineKit,
 } from './engine-fleet.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
 
@@ -35,11 +35,22 @@ afterAll(() => {
 describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the server', () => {
   let cluster: TestCluster;
   let fake: string;
+  // One server for the agents that need no server of their own; each agent has a name of its own.
+  let fleet: FleetSandbox;
+  let server: FleetServer;
+  let closedPort: number;
   beforeAll(async () => {
     cluster = await startTestCluster();
     fake = writeFakeAgent();
+    fleet = kubeFleet();
+    // A backend whose API server does not answer, beside the working one.
+    closedPort = await freePort();
+    const kubeconfig = cluster.fake!.writeKubeconfig(cluster.dir, { server: `https://127.0.0.1:${closedPort}` });
+    addRoles(fleet, { nowhere: { backend: 'nowhere' } }, { nowhere: { kubeconfig } });
+    server = await start(fleet);
   }, 60_000);
   afterAll(async () => {
+    await server?.server.stop();
     await cluster?.close();
     if (fake) rmSync(fake, { recursive: true, force: true });
   }, 60_000);
@@ -74,11 +85,8 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
 
   const start = (fleet: FleetSandbox, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<FleetServer> =>
     startFleetServer(fleet, { FLEET_TEST_PROVIDER_KEY: providerKey, ...env }, { args });
-  const kit: EngineKit = { fleet: () => kubeFleet(), start, leftovers, fake: () => fake };
 
   it('runs a task in a pod whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
-    const fleet = kubeFleet();
-    const server = await start(fleet);
     await server.ok('create_agent', { name: 'ada', project: 'repo', role: 'boxed', task: 'write:ada' });
     const waited = await server.ok('wait_for_agent', { name: 'ada', timeout_seconds: 120 });
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
@@ -91,12 +99,9 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     await server.ok('delete_agent', { name: 'ada' });
     expect(existsSync(join(fleet.dataDir, 'worktrees', 'ada'))).toBe(false);
     expect(await leftovers('ada')).toEqual([]);
-    await server.server.stop();
   }, 240_000);
 
   it('hands the provider key to the pod only in its Secret, never in the Job or pod spec', async () => {
-    const fleet = kubeFleet();
-    const server = await start(fleet);
     await server.ok('create_agent', { name: 'keeper', project: 'repo', role: 'boxed', task: 'wait-for:go-keeper' });
     await waitForLog(server, 'keeper', 'waiting');
     const selector = `${LABELS.agent}=keeper`;
@@ -112,17 +117,14 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
     await server.ok('delete_agent', { name: 'keeper', force: true });
     expect(await leftovers('keeper')).toEqual([]);
-    await server.server.stop();
   }, 240_000);
 
   it("refuses a hostile agent every ref but its own, even with the task's credential: main and another agent's branch stay as they were", async () => {
     // The agent runs as the task's user, who reads the Secret's files: the server's refusal is what holds.
-    expect(await hostileAgentHeld(kit)).toContain("attacking with the task's git credential");
+    expect(await hostileAgentHeld({ fleet, server, leftovers })).toContain("attacking with the task's git credential");
   }, 240_000);
 
   it('cancels a running task: its pod ends and its Job, pod and Secret go', async () => {
-    const fleet = kubeFleet();
-    const server = await start(fleet);
     await server.ok('create_agent', { name: 'sleeper', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'sleeper', 'sleeping');
     expect(cluster.fake!.runningPids()).toHaveLength(1);
@@ -131,24 +133,24 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     expect(waited.agent.last_task).toMatchObject({ status: 'canceled' });
     expect(await leftovers('sleeper')).toEqual([]);
     expect(cluster.fake!.runningPids()).toEqual([]);
-    await server.server.stop();
   }, 240_000);
 
-  it('follows a task again after a restart, and takes its push', () => restartFollowed(kit), 240_000);
+  // A server and data dir of its own: the restart is the subject.
+  it(
+    'follows a task again after a restart, and takes its push',
+    () => restartFollowed({ fleet: () => kubeFleet(), start, leftovers, fake: () => fake }),
+    240_000,
+  );
 
   it('refuses in one line, leaving no agent, branch or Job: an unreachable API server', async () => {
-    const closed = await freePort();
-    const kubeconfig = cluster.fake!.writeKubeconfig(cluster.dir, { server: `https://127.0.0.1:${closed}` });
-    const fleet = kubeFleet({ kubeconfig });
-    const server = await start(fleet);
     const refused = await server.fails('create_agent', {
       name: 'nowhere',
       project: 'repo',
-      role: 'boxed',
+      role: 'nowhere',
       task: 'write:x',
     });
     expect(refused).not.toContain('\n');
-    expect(refused).toContain(`kubernetes API at https://127.0.0.1:${closed}`);
+    expect(refused).toContain(`kubernetes API at https://127.0.0.1:${closedPort}`);
     expect(refused).toContain('is unreachable');
     expect(refused).toContain('no agent was created');
     expect(() =>
@@ -157,6 +159,5 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
       }),
     ).toThrow();
     expect(await leftovers('nowhere')).toEqual([]);
-    await server.server.stop();
   }, 240_000);
 });
