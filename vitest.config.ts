@@ -11,7 +11,9 @@ export default defineConfig({
     // A worker imports the sources once for all its files: importing them afresh for each file cost more CPU than
     // most unit tests themselves. No test mocks modules or stubs globals, and each restores the environment it sets.
     isolate: false,
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // A ceiling for a test that hangs, not a measure of speed: on a 2-core machine kept busy by other work, tests
+    // that start servers, agents and git take several times as long as on a quiet one.
+    testTimeout: 120_000,
+    hookTimeout: 120_000,
   },
 });
