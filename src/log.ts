@@ -12,6 +12,8 @@ export interface LoggerOptions {
    * file's descriptor.
    */
   fd?: number;
+  /** Where the lines go instead of an fd: a test that runs the server in its own process reads them here. */
+  stream?: DestinationStream;
 }
 
 /**
@@ -40,6 +42,6 @@ function destination(fd: number): DestinationStream {
 export function createLogger(options: LoggerOptions): Logger {
   return pino(
     { level: options.level, base: { service: 'fleet-mcp' }, redact: { paths: REDACT_PATHS, censor: '[redacted]' } },
-    destination(options.fd ?? 1),
+    options.stream ?? destination(options.fd ?? 1),
   );
 }

@@ -28,11 +28,12 @@ export async function openFleet(
   logger: Logger,
   kind: LockKind = 'serve',
   engines?: EngineSettings,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<Fleet> {
   if (fleetConfig.projects.length === 0)
     logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
-  const roles = resolveRoles(fleetConfig.roles, { pathEnv: process.env.PATH });
-  const notify = resolveNotifySettings(fleetConfig.notify, process.env);
+  const roles = resolveRoles(fleetConfig.roles, { pathEnv: env.PATH });
+  const notify = resolveNotifySettings(fleetConfig.notify, env);
   const sandbox = sandboxSettings(config, notify.hidden);
   let fleet: Fleet;
   try {
@@ -44,7 +45,7 @@ export async function openFleet(
       stopAgentsOnShutdown: kind === 'serve' && config.stopAgentsOnExit,
       kind,
       maxAgents: config.maxAgents,
-      baseEnv: process.env,
+      baseEnv: env,
       logger: logger.child({ component: 'fleet' }),
       sandbox,
       engines,
@@ -65,6 +66,6 @@ export async function openFleet(
     userNet: sandbox.userNet,
     fleetConfigFile: config.fleetConfigFile,
   });
-  startNotifier({ fleet, settings: notify, logger: logger.child({ component: 'notify' }), baseEnv: process.env });
+  startNotifier({ fleet, settings: notify, logger: logger.child({ component: 'notify' }), baseEnv: env });
   return fleet;
 }

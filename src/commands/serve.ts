@@ -136,17 +136,45 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
   closeInheritedFds();
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
+  // The watchers join as they start; SIGHUP reloads whatever is in the list by then.
+  const reloaders: TokenWatcher[] = [];
+  const reloads = config.auth.enabled ? 'the token files and the fleet config' : 'the fleet config';
+  const signals = handleServeSignals({ logger, watcher: bothWatchers(reloaders), reloads });
+  const serving = await startServing({ config, logger, env: process.env, reloaders });
+  signals.stopWith(serving.stop);
+}
+
+export interface StartServingOptions {
+  config: Config;
+  logger: Logger;
+  /** What agents, notifiers and role lookups inherit: the process's own for `serve`. */
+  env: NodeJS.ProcessEnv;
+  /** Receives the token and fleet config watchers as they start, for whoever reloads them. */
+  reloaders: TokenWatcher[];
+}
+
+export interface Serving {
+  /** The MCP endpoint, as the "listening" line gives it. */
+  url: string;
+  port: number;
+  /** Stops taking requests, closes the sessions and settles the fleet. */
+  stop: () => Promise<void>;
+}
+
+/**
+ * Everything `serve` runs once its config is loaded: auth, the fleet, the HTTP app and its listener. Without the
+ * process's concerns (inherited fds, signals), so tests can run the whole server inside their own process.
+ */
+export async function startServing(options: StartServingOptions): Promise<Serving> {
+  const { config, logger, reloaders } = options;
   checkExposure(config, logger);
   const fleetConfig = readFleetConfig(config);
   const ownPort = ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, fleetConfig.roles);
   if (ownPort) throw new ConfigError(`refusing to start: ${ownPort}`);
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;
-  // The fleet config joins once the fleet is open; SIGHUP reloads whatever is in the list by then.
-  const reloaders = [...(auth?.watchers ?? [])];
+  reloaders.push(...(auth?.watchers ?? []));
   const watcher = bothWatchers(reloaders);
-  const reloads = auth ? 'the token files and the fleet config' : 'the fleet config';
-  const signals = handleServeSignals({ logger, watcher, reloads });
   await assertPortFree(config.host, config.port).catch((error: unknown) => {
     throw describeListenError(error, config.host, config.port);
   });
@@ -163,7 +191,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
           port: () => port,
           authEnabled: config.auth.enabled,
         });
-  const fleet = await openFleet(config, fleetConfig, logger, 'serve', engines);
+  const fleet = await openFleet(config, fleetConfig, logger, 'serve', engines, options.env);
   const fleetConfigWatcher = watchFleetConfig({ config, fleet, logger, servesHttp: true });
   reloaders.push(fleetConfigWatcher);
 
@@ -229,7 +257,7 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     'fleet-mcp listening',
   );
 
-  signals.stopWith(async () => {
+  const stop = async (): Promise<void> => {
     const notice = stopNotice(fleet, config.stopAgentsOnExit);
     // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
     // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
@@ -248,5 +276,6 @@ export async function serveCommand(flags: ConfigFlags): Promise<void> {
     // Last, so the requests answered during the grace are counted too.
     auth?.usage.close();
     logger.info('stopped');
-  });
+  };
+  return { url, port: server.address.port, stop };
 }

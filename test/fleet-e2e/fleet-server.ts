@@ -80,7 +80,12 @@ export async function startFleetServer(
   });
   const token =
     env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-  const client = await connectClient(server.mcpUrl, token);
+  return { server, ...(await connectFleetClient(server.mcpUrl, token)) };
+}
+
+/** The real SDK client of the 2025 era on `mcpUrl`, with the call helpers of a FleetServer. */
+export async function connectFleetClient(mcpUrl: string, token: string): Promise<Omit<FleetServer, 'server'>> {
+  const client = await connectClient(mcpUrl, token);
   const call = async (tool: string, args: Record<string, unknown> = {}): Promise<ToolAnswer> => {
     const result = (await client.callTool({ name: tool, arguments: args })) as {
       isError?: boolean;
@@ -90,7 +95,6 @@ export async function startFleetServer(
     return { isError: result.isError === true, text: result.content[0]!.text, structured: result.structuredContent };
   };
   return {
-    server,
     client,
     call,
     ok: async (tool, args) => {

@@ -1,23 +1,43 @@
+import type { Json } from '../helpers/json.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { CallToolResultSchema, CreateTaskResultSchema, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TASK_TOOL_NAMES } from '../../src/mcp/fleet-tools.js';
-import { runCli } from '../helpers/cli.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, type StartedServer } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { connectFleetClient, createFleetSandbox, task } from './fleet-server.js';
+import { createNamedTokens, startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
-  killServers();
+/** The server's MCP endpoint. */
+interface Endpoint {
+  mcpUrl: string;
+}
+
+// One server for the file. Tasks belong to the token that made them, so each test that counts tasks has a token
+// of its own; the agents differ by name.
+let server: Endpoint;
+let fleetServer: InProcessFleetServer;
+let ok: InProcessFleetServer['ok'];
+let tokens: Record<string, string>;
+
+beforeAll(async () => {
+  const fleet = createFleetSandbox();
+  tokens = createNamedTokens(fleet, { offered: 'run', lead: 'run', reader: 'read', brief: 'run', plain: 'run' });
+  fleetServer = await startInProcessFleetServer(fleet);
+  server = fleetServer.server;
+  ok = fleetServer.ok;
+});
+
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
 
 /** The real SDK client, declaring the tasks capability, in a session of its own. */
-async function tasksClient(server: StartedServer, token: string): Promise<Client> {
+async function tasksClient(server: Endpoint, token: string): Promise<Client> {
   const transport = new StreamableHTTPClientTransport(new URL(server.mcpUrl), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   });
@@ -48,14 +68,13 @@ async function startWaitTask(
   return created.task;
 }
 
-/** A JSON-RPC answer: on success the result fields these tests read, else the error. */
 interface RpcAnswer {
-  result?: { task: { taskId: string; status: string }; tasks: unknown[] };
+  result?: Json;
   error?: { code: number; message: string };
 }
 
 /** One JSON-RPC request without a session: the stateless mode, served by a fresh MCP server each time. */
-async function stateless(server: StartedServer, token: string, method: string, params: object): Promise<RpcAnswer> {
+async function stateless(server: Endpoint, token: string, method: string, params: object): Promise<RpcAnswer> {
   const response = await fetch(server.mcpUrl, {
     method: 'POST',
     headers: {
@@ -70,34 +89,13 @@ async function stateless(server: StartedServer, token: string, method: string, p
   return (await response.json()) as RpcAnswer;
 }
 
-function sharedToken(fleet: FleetSandbox): string {
-  return rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-}
-
-async function namedToken(fleet: FleetSandbox, name: string, scope: string): Promise<string> {
-  const created = await runCli(fleet.sandbox, ['token', 'create', name, '--scope', scope]);
-  expect(created.code).toBe(0);
-  return rememberSecret(created.stdout.trim());
-}
-
-/** Named tokens take effect once the running server has reloaded its token files. */
-async function waitUntilAccepted(server: StartedServer, token: string): Promise<void> {
-  await expect
-    .poll(() => stateless(server, token, 'tools/list', {}).then((answer) => answer.result !== undefined), {
-      timeout: 10_000,
-    })
-    .toBe(true);
-}
-
-function answerOf(result: unknown): unknown {
+function answerOf(result: unknown): Json {
   return JSON.parse((result as { content: { text: string }[] }).content[0]!.text);
 }
 
 describe('wait_for_agent as an MCP task', () => {
   it('is offered as a task, reports the agent through tasks/get, and gives the outcome through tasks/result', async () => {
-    const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet);
-    const client = await tasksClient(server, sharedToken(fleet));
+    const client = await tasksClient(server, tokens.offered!);
     expect(client.getServerCapabilities()?.tasks).toMatchObject({
       list: {},
       cancel: {},
@@ -119,7 +117,7 @@ describe('wait_for_agent as an MCP task', () => {
       CreateTaskResultSchema,
     );
     await expect(refused).rejects.toThrow(/-32601.*"create_agent" does not run as a task/);
-    expect(await ok('list_agents')).toMatchObject({ total_count: 0 });
+    expect(await fleetServer.fails('show_agent', { name: 'early' })).toContain('early');
 
     await ok('create_agent', {
       name: 'worker',
@@ -185,11 +183,8 @@ describe('wait_for_agent as an MCP task', () => {
   }, 60_000);
 
   it('keeps a task between stateless requests for the token that made it, and for no other token', async () => {
-    const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet);
-    const shared = sharedToken(fleet);
-    const lead = await namedToken(fleet, 'lead', 'run');
-    await waitUntilAccepted(server, lead);
+    const shared = fleetServer.token;
+    const lead = tokens.lead!;
     await ok('create_agent', { name: 'sleeper', project: 'repo', task: task({ sleepMs: 60_000 }) });
 
     const created = await stateless(server, shared, 'tools/call', {
@@ -197,8 +192,8 @@ describe('wait_for_agent as an MCP task', () => {
       arguments: { name: 'sleeper', timeout_seconds: 300 },
       task: {},
     });
-    const taskId = created.result!.task.taskId;
-    expect(created.result!.task.status).toBe('working');
+    const taskId: string = created.result.task.taskId;
+    expect(created.result.task.status).toBe('working');
 
     // A later stateless request, and a session, of the same token find it.
     expect((await stateless(server, shared, 'tasks/get', { taskId })).result).toMatchObject({
@@ -214,7 +209,7 @@ describe('wait_for_agent as an MCP task', () => {
       expect(answer.error, method).toMatchObject({ code: -32602 });
       expect(answer.error!.message).toContain('Task not found');
     }
-    expect((await stateless(server, lead, 'tasks/list', {})).result?.tasks).toEqual([]);
+    expect((await stateless(server, lead, 'tasks/list', {})).result.tasks).toEqual([]);
     const leadClient = await tasksClient(server, lead);
     await expect(leadClient.experimental.tasks.getTask(taskId)).rejects.toThrow(/Task not found/);
     expect((await ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
@@ -225,9 +220,7 @@ describe('wait_for_agent as an MCP task', () => {
   }, 60_000);
 
   it('tasks/cancel cancels the agent task, and its result says so', async () => {
-    const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet);
-    const client = await tasksClient(server, sharedToken(fleet));
+    const client = await tasksClient(server, fleetServer.token);
     await ok('create_agent', { name: 'longrun', project: 'repo', task: task({ sleepMs: 120_000 }) });
     const created = await startWaitTask(client, 'longrun');
 
@@ -249,10 +242,7 @@ describe('wait_for_agent as an MCP task', () => {
   }, 60_000);
 
   it('lets a read-scope token wait as a task but not cancel', async () => {
-    const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet);
-    const reader = await namedToken(fleet, 'reader', 'read');
-    await waitUntilAccepted(server, reader);
+    const reader = tokens.reader!;
     await ok('create_agent', { name: 'steady', project: 'repo', task: task({ sleepMs: 60_000 }) });
     const client = await tasksClient(server, reader);
     expect(client.getServerCapabilities()?.tasks).not.toHaveProperty('cancel');
@@ -270,9 +260,7 @@ describe('wait_for_agent as an MCP task', () => {
   }, 60_000);
 
   it('drops a task once its ttl has passed', async () => {
-    const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet);
-    const client = await tasksClient(server, sharedToken(fleet));
+    const client = await tasksClient(server, tokens.brief!);
     await ok('create_agent', { name: 'brief', project: 'repo', task: task({}) });
     await ok('wait_for_agent', { name: 'brief', timeout_seconds: 30 });
     const created = await startWaitTask(client, 'brief', { ttl: 1500 });
@@ -295,8 +283,7 @@ describe('wait_for_agent as an MCP task', () => {
   }, 60_000);
 
   it('answers a call that asks for no task as before: in the call, with progress, and leaves no task behind', async () => {
-    const fleet = createFleetSandbox();
-    const { server, ok, client } = await startFleetServer(fleet);
+    const { client } = await connectFleetClient(server.mcpUrl, tokens.plain!);
     await ok('create_agent', { name: 'plain', project: 'repo', task: task({ lines: ['on my way'], sleepMs: 7000 }) });
     const progress: string[] = [];
     const result = await client.callTool(
@@ -316,11 +303,11 @@ describe('wait_for_agent as an MCP task', () => {
     const bad = await client.callTool({ name: 'wait_for_agent', arguments: { name: 'nobody' } });
     expect(bad.isError).toBe(true);
     expect((bad.content as { text: string }[])[0]!.text).toContain('nobody');
-    const statelessAnswer = await stateless(server, sharedToken(fleet), 'tools/call', {
+    const statelessAnswer = await stateless(server, tokens.plain!, 'tools/call', {
       name: 'wait_for_agent',
       arguments: { name: 'plain', timeout_seconds: 1 },
     });
     expect(answerOf(statelessAnswer.result)).toMatchObject({ timed_out: false, agent: { name: 'plain' } });
-    expect((await stateless(server, sharedToken(fleet), 'tasks/list', {})).result?.tasks).toEqual([]);
+    expect((await stateless(server, tokens.plain!, 'tasks/list', {})).result.tasks).toEqual([]);
   }, 60_000);
 });

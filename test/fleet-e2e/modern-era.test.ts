@@ -1,20 +1,36 @@
-import { readFileSync } from 'node:fs';
+import type { Json } from '../helpers/json.js';
 import type { Client } from '@modelcontextprotocol/client';
 import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
 import { connectModernClient, modernOk } from '../helpers/modern-client.js';
 import { taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { runCli } from '../helpers/cli.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
-import { startFleetServer } from './fleet-server.js';
-import type { Json } from '../helpers/json.js';
+import type { FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
-  killServers();
+/** A ceiling for tests that run agents and git: a loaded machine slows each, and no fast path waits on it. */
+const AGENTS_TIMEOUT = 120_000;
+
+// One server for the file: each test has agents of its own, and the subject is the protocol, not the process.
+let fleet: FleetSandbox;
+let server: InProcessFleetServer;
+
+beforeAll(async () => {
+  // Without autocommit what a task leaves uncommitted is still there when it is merged.
+  fleet = createShellFleet('fleet-mcp-modern', {
+    sh: { command: SHELL, default: true },
+    manual: { command: SHELL, autocommit: false },
+  });
+  server = await startInProcessFleetServer(fleet);
+});
+
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -29,34 +45,36 @@ function updated(client: Client, uri: string): Promise<void> {
 }
 
 describe('a 2026-07-28 client drives the whole loop', () => {
-  it('create → listen → wait → changes → merge → delete', async () => {
-    const fleet = createShellFleet('fleet-mcp-modern', { sh: { command: SHELL, default: true } });
-    const server = await startFleetServer(fleet);
-    const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
-    const client = await connectModernClient(server.server.mcpUrl, token, { tasks: true });
+  it(
+    'create → listen → wait → changes → merge → delete',
+    async () => {
+      const token = server.token;
+      const client = await connectModernClient(server.server.mcpUrl, token, { tasks: true });
 
-    const stateUri = 'fleet://agents/modern/state';
-    const subscription = await client.listen({ resourceSubscriptions: [stateUri], resourcesListChanged: true });
-    const stateChanged = updated(client, stateUri);
-    const commit =
-      "echo modern > modern.txt && git add modern.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add modern'";
-    await modernOk(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
-    await stateChanged;
+      const stateUri = 'fleet://agents/modern/state';
+      const subscription = await client.listen({ resourceSubscriptions: [stateUri], resourcesListChanged: true });
+      const stateChanged = updated(client, stateUri);
+      const commit =
+        "echo modern > modern.txt && git add modern.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add modern'";
+      await modernOk(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
+      await stateChanged;
 
-    const session = taskSession(client, server.server.mcpUrl, token);
-    const execution = await session.callTool('wait_for_agent', { name: 'modern', timeout_seconds: 30 });
-    const settled = resultFromTaskOutcome((await execution.settle()).outcome) as { content: { text: string }[] };
-    const waited = JSON.parse(settled.content[0]!.text);
-    expect(waited.agent.last_task.status).toBe('completed');
-    await session.close();
-    const changes = await modernOk(client, 'show_agent_changes', { name: 'modern' });
-    expect(changes.branch.name).toBe('fleet/modern');
-    await modernOk(client, 'merge_agent', { name: 'modern', commit: changes.branch.commit });
-    expect(git(fleet.repo, ['show', 'main:modern.txt'])).toBe('modern');
-    await modernOk(client, 'delete_agent', { name: 'modern' });
-    await subscription.close();
-    await client.close();
-  });
+      const session = taskSession(client, server.server.mcpUrl, token);
+      const execution = await session.callTool('wait_for_agent', { name: 'modern', timeout_seconds: 30 });
+      const settled = resultFromTaskOutcome((await execution.settle()).outcome) as { content: { text: string }[] };
+      const waited = JSON.parse(settled.content[0]!.text);
+      expect(waited.agent.last_task.status).toBe('completed');
+      await session.close();
+      const changes = await modernOk(client, 'show_agent_changes', { name: 'modern' });
+      expect(changes.branch.name).toBe('fleet/modern');
+      await modernOk(client, 'merge_agent', { name: 'modern', commit: changes.branch.commit });
+      expect(git(fleet.repo, ['show', 'main:modern.txt'])).toBe('modern');
+      await modernOk(client, 'delete_agent', { name: 'modern' });
+      await subscription.close();
+      await client.close();
+    },
+    AGENTS_TIMEOUT,
+  );
 });
 
 const TASKS_META = {
@@ -89,98 +107,101 @@ async function raw(
 }
 
 describe('2026-07-28 tasks belong to their token', () => {
-  it("another token cannot see or cancel a wait task; its owner cancels it, and with it the agent's task", async () => {
-    const fleet = createShellFleet('fleet-mcp-modern-tasks', { sh: { command: SHELL, default: true } });
-    const server = await startFleetServer(fleet);
-    const url = server.server.mcpUrl;
-    const owner = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
-    const created = await runCli(fleet.sandbox, ['token', 'create', 'other', '--scope', 'run'], {
-      FLEET_MCP_DATA_DIR: fleet.dataDir,
-    });
-    const other = rememberSecret(created.stdout.trim());
-    await server.ok('create_agent', { name: 'sleeper', project: 'repo', task: 'sleep 600' });
+  it(
+    "another token cannot see or cancel a wait task; its owner cancels it, and with it the agent's task",
+    async () => {
+      const url = server.server.mcpUrl;
+      const owner = server.token;
+      const created = await runCli(fleet.sandbox, ['token', 'create', 'other', '--scope', 'run'], {
+        FLEET_MCP_DATA_DIR: fleet.dataDir,
+      });
+      const other = rememberSecret(created.stdout.trim());
+      await server.ok('create_agent', { name: 'sleeper', project: 'repo', task: 'sleep 600' });
 
-    const call = await raw(
-      url,
-      owner,
-      'tools/call',
-      { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 600 } },
-      'wait_for_agent',
-    );
-    expect(call.result).toMatchObject({ resultType: 'task', status: 'working' });
-    const { taskId } = call.result;
-    expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({
-      taskId,
-      status: 'working',
-      resultType: 'complete',
-    });
+      const call = await raw(
+        url,
+        owner,
+        'tools/call',
+        { name: 'wait_for_agent', arguments: { name: 'sleeper', timeout_seconds: 600 } },
+        'wait_for_agent',
+      );
+      expect(call.result).toMatchObject({ resultType: 'task', status: 'working' });
+      const { taskId } = call.result;
+      expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({
+        taskId,
+        status: 'working',
+        resultType: 'complete',
+      });
 
-    for (const method of ['tasks/get', 'tasks/cancel']) {
-      const refused = await raw(url, other, method, { taskId }, taskId);
-      expect(refused.error.message).toContain('Task not found');
-    }
-    expect((await server.ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
+      for (const method of ['tasks/get', 'tasks/cancel']) {
+        const refused = await raw(url, other, method, { taskId }, taskId);
+        expect(refused.error.message).toContain('Task not found');
+      }
+      expect((await server.ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
 
-    expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({
-      resultType: 'complete',
-    });
-    expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ status: 'cancelled' });
-    expect((await server.ok('show_agent', { name: 'sleeper' })).last_task.status).toBe('canceled');
-  });
+      expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({
+        resultType: 'complete',
+      });
+      expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ status: 'cancelled' });
+      expect((await server.ok('show_agent', { name: 'sleeper' })).last_task.status).toBe('canceled');
+    },
+    AGENTS_TIMEOUT,
+  );
 });
 
 const COMMIT = "echo x > x.txt && git add x.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add x'";
 
 describe('2026-07-28 confirmations', () => {
-  it("delete_agent and merge_agent ask the client's user, and do what they answer", async () => {
-    // Without autocommit what the task leaves uncommitted is still there when it is merged.
-    const fleet = createShellFleet('fleet-mcp-modern-confirm', {
-      sh: { command: SHELL, default: true, autocommit: false },
-    });
-    const server = await startFleetServer(fleet);
-    const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
-    const questions: string[] = [];
-    let answer = false;
-    const client = await connectModernClient(server.server.mcpUrl, token, {
-      confirms: (message) => {
-        questions.push(message);
-        return answer;
-      },
-    });
-    const work =
-      "echo kept > kept.txt && git add kept.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add kept' && echo loose > loose.txt";
-    await server.ok('create_agent', { name: 'asker', project: 'repo', task: work });
-    await server.ok('wait_for_agent', { name: 'asker', timeout_seconds: 30 });
+  it(
+    "delete_agent and merge_agent ask the client's user, and do what they answer",
+    async () => {
+      const token = server.token;
+      const questions: string[] = [];
+      let answer = false;
+      const client = await connectModernClient(server.server.mcpUrl, token, {
+        confirms: (message) => {
+          questions.push(message);
+          return answer;
+        },
+      });
+      const work =
+        "echo kept > kept.txt && git add kept.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add kept' && echo loose > loose.txt";
+      await server.ok('create_agent', { name: 'asker', project: 'repo', role: 'manual', task: work });
+      await server.ok('wait_for_agent', { name: 'asker', timeout_seconds: 30 });
 
-    // Unlanded work: a no keeps the agent, a yes deletes it with force.
-    const refused = await client.callTool({ name: 'delete_agent', arguments: { name: 'asker' } });
-    expect(refused.isError).toBe(true);
-    expect(JSON.stringify(refused.content)).toContain('Not done: the user declined');
-    expect(questions.pop()).toMatch(
-      /1 uncommitted file\(s\).*1 commit\(s\) on fleet\/asker not in its base.*Delete agent "asker" anyway\?/,
-    );
-    expect((await server.ok('show_agent', { name: 'asker' })).name).toBe('asker');
+      // Unlanded work: a no keeps the agent, a yes deletes it with force.
+      const refused = await client.callTool({ name: 'delete_agent', arguments: { name: 'asker' } });
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toContain('Not done: the user declined');
+      expect(questions.pop()).toMatch(
+        /1 uncommitted file\(s\).*1 commit\(s\) on fleet\/asker not in its base.*Delete agent "asker" anyway\?/,
+      );
+      expect((await server.ok('show_agent', { name: 'asker' })).name).toBe('asker');
 
-    // The files it left uncommitted: a no refuses the merge, a yes commits and lands them.
-    const declined = await client.callTool({ name: 'merge_agent', arguments: { name: 'asker' } });
-    expect(JSON.stringify(declined.content)).toContain('Not done: the user declined');
-    expect(questions.pop()).toMatch(/left 1 file\(s\) uncommitted: loose\.txt.*Commit them and merge agent "asker"\?/);
-    expect(() => git(fleet.repo, ['show', 'main:kept.txt'])).toThrow();
-    answer = true;
-    const merged = await modernOk(client, 'merge_agent', { name: 'asker' });
-    expect(merged).toMatchObject({ outcome: 'merged', leftovers_committed: { files: ['loose.txt'] } });
-    expect(git(fleet.repo, ['show', 'main:loose.txt'])).toBe('loose');
+      // The files it left uncommitted: a no refuses the merge, a yes commits and lands them.
+      const declined = await client.callTool({ name: 'merge_agent', arguments: { name: 'asker' } });
+      expect(JSON.stringify(declined.content)).toContain('Not done: the user declined');
+      expect(questions.pop()).toMatch(
+        /left 1 file\(s\) uncommitted: loose\.txt.*Commit them and merge agent "asker"\?/,
+      );
+      expect(() => git(fleet.repo, ['show', 'main:kept.txt'])).toThrow();
+      answer = true;
+      const merged = await modernOk(client, 'merge_agent', { name: 'asker' });
+      expect(merged).toMatchObject({ outcome: 'merged', leftovers_committed: { files: ['loose.txt'] } });
+      expect(git(fleet.repo, ['show', 'main:loose.txt'])).toBe('loose');
 
-    // Landed now: nothing to confirm.
-    const count = questions.length;
-    await modernOk(client, 'delete_agent', { name: 'asker' });
-    expect(questions.length).toBe(count);
+      // Landed now: nothing to confirm.
+      const count = questions.length;
+      await modernOk(client, 'delete_agent', { name: 'asker' });
+      expect(questions.length).toBe(count);
 
-    await server.ok('create_agent', { name: 'dropped', project: 'repo', task: COMMIT });
-    await server.ok('wait_for_agent', { name: 'dropped', timeout_seconds: 30 });
-    const deleted = await modernOk(client, 'delete_agent', { name: 'dropped' });
-    expect(deleted).toMatchObject({ status: 'deleted', forced_past: expect.stringContaining('1 commit') });
-    expect(questions.pop()).toContain('Delete agent "dropped" anyway?');
-    await client.close();
-  });
+      await server.ok('create_agent', { name: 'dropped', project: 'repo', role: 'manual', task: COMMIT });
+      await server.ok('wait_for_agent', { name: 'dropped', timeout_seconds: 30 });
+      const deleted = await modernOk(client, 'delete_agent', { name: 'dropped' });
+      expect(deleted).toMatchObject({ status: 'deleted', forced_past: expect.stringContaining('1 commit') });
+      expect(questions.pop()).toContain('Delete agent "dropped" anyway?');
+      await client.close();
+    },
+    AGENTS_TIMEOUT,
+  );
 });

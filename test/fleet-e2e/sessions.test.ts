@@ -1,19 +1,37 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { postMcp } from '../helpers/mcp-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, type StartedServer } from '../helpers/server.js';
+import { killServers } from '../helpers/server.js';
 import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import { createNamedTokens, startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
+/** The server's MCP endpoint. */
+interface Endpoint {
+  mcpUrl: string;
+}
+
+// One in-process server for the tests of sessions and progress; the cap and idle timeout get one of their own, and
+// SIGTERM the real process.
+let shared: InProcessFleetServer;
+let reader: string;
+
+beforeAll(async () => {
+  const fleet = createFleetSandbox();
+  reader = createNamedTokens(fleet, { reader: 'read' }).reader!;
+  shared = await startInProcessFleetServer(fleet);
+});
+
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
 
-function rpc(server: StartedServer, token: string, body: unknown, sessionId?: string): Promise<Response> {
+function rpc(server: Endpoint, token: string, body: unknown, sessionId?: string): Promise<Response> {
   return postMcp(server.mcpUrl, token, body, sessionId);
 }
 
@@ -25,7 +43,7 @@ const INITIALIZE = {
 };
 
 /** Opens a session by hand: initialize, then the initialized notification. */
-async function openSession(server: StartedServer, token: string): Promise<string | null> {
+async function openSession(server: Endpoint, token: string): Promise<string | null> {
   const response = await rpc(server, token, INITIALIZE);
   expect(response.status).toBe(200);
   await response.text();
@@ -41,9 +59,7 @@ async function sharedToken(fleet: ReturnType<typeof createFleetSandbox>): Promis
 
 describe('MCP sessions on /mcp', () => {
   it('opens a session on initialize, streams on GET, ends it on DELETE, and keeps the stateless mode', async () => {
-    const fleet = createFleetSandbox();
-    const { server } = await startFleetServer(fleet);
-    const token = await sharedToken(fleet);
+    const { server, token } = shared;
     const id = await openSession(server, token);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
 
@@ -75,16 +91,9 @@ describe('MCP sessions on /mcp', () => {
   });
 
   it('binds a session to the token that opened it, and still applies auth and scopes to its requests', async () => {
-    const fleet = createFleetSandbox();
-    const { server } = await startFleetServer(fleet);
-    const token = await sharedToken(fleet);
-    const reader = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'reader'])).stdout.trim());
+    const { server, token } = shared;
     const id = (await openSession(server, token))!;
-    await expect
-      .poll(() =>
-        rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status),
-      )
-      .toBe(200);
+    expect((await rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} })).status).toBe(200);
     expect((await rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, id)).status).toBe(
       404,
     );
@@ -102,12 +111,10 @@ describe('MCP sessions on /mcp', () => {
   });
 
   it('caps the sessions (more are served without one) and closes idle ones', async () => {
-    const fleet = createFleetSandbox();
-    const { server } = await startFleetServer(fleet, {
+    const { server, token } = await startInProcessFleetServer(createFleetSandbox(), {
       FLEET_MCP_MAX_SESSIONS: '2',
       FLEET_MCP_SESSION_IDLE_TIMEOUT: '1s',
     });
-    const token = await sharedToken(fleet);
     // The test's own SDK client may still hold a session of its own, so the cap comes after one or two more.
     const opened = [
       await openSession(server, token),
@@ -143,8 +150,7 @@ describe('MCP sessions on /mcp', () => {
 
 describe('progress while waiting', () => {
   it('sends the agent state and newest log line while waiting, so a client that resets its timeout waits past it', async () => {
-    const fleet = createFleetSandbox();
-    const { ok, client } = await startFleetServer(fleet);
+    const { ok, client } = shared;
     await ok('create_agent', {
       name: 'slow',
       project: 'repo',
@@ -166,8 +172,7 @@ describe('progress while waiting', () => {
   }, 40_000);
 
   it('without a progress token keeps the bounded wait', async () => {
-    const fleet = createFleetSandbox();
-    const { ok } = await startFleetServer(fleet);
+    const { ok } = shared;
     await ok('create_agent', { name: 'quick', project: 'repo', task: task({ sleepMs: 100 }) });
     const answer = await ok('wait_for_agent', { name: 'quick', timeout_seconds: 5000 });
     expect(answer.timed_out).toBe(false);

@@ -1,0 +1,51 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createNamedToken } from '../../src/auth/named-token-store.js';
+import type { Scope } from '../../src/auth/scopes.js';
+import { startInProcessServer, type InProcessServer } from '../helpers/in-process-server.js';
+import { rememberSecret } from '../helpers/secrets.js';
+import { connectFleetClient, type FleetSandbox, type FleetServer } from './fleet-server.js';
+
+export interface InProcessFleetServer extends Omit<FleetServer, 'server'> {
+  server: InProcessServer;
+  /** The shared token the server made, which the client sends. */
+  token: string;
+}
+
+/**
+ * The fleet server of startFleetServer, with auth on and agents stopping with it, but running in this process; the
+ * real 2025-era SDK client talks to it over loopback HTTP.
+ */
+export async function startInProcessFleetServer(
+  fleet: FleetSandbox,
+  env: NodeJS.ProcessEnv = {},
+): Promise<InProcessFleetServer> {
+  const server = await startInProcessServer(fleet.sandbox, {
+    env: {
+      FLEET_MCP_AUTH_ENABLED: 'true',
+      FLEET_MCP_CONFIG: fleet.configFile,
+      FLEET_MCP_DATA_DIR: fleet.dataDir,
+      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
+      ...env,
+    },
+  });
+  const token =
+    env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
+  return { server, token, ...(await connectFleetClient(server.mcpUrl, token)) };
+}
+
+/**
+ * Named tokens, made before the server starts so it reads them at once, as `fleet-mcp token create <name> --scope`
+ * would; returns each token's value by name.
+ */
+export function createNamedTokens(fleet: FleetSandbox, scopes: Record<string, Scope>): Record<string, string> {
+  mkdirSync(fleet.sandbox.configDir, { recursive: true });
+  const file = join(fleet.sandbox.configDir, 'tokens.json');
+  const values: Record<string, string> = {};
+  for (const [name, scope] of Object.entries(scopes)) {
+    values[name] = rememberSecret(
+      createNamedToken(file, { name, scopes: [scope], expiresInMs: null, ratePerMinute: null }).value,
+    );
+  }
+  return values;
+}
