@@ -77,6 +77,6 @@ describe('connection cap', () => {
     expect(ping.status).toBe(202);
     await readUntil(reader, /"id":7/);
     stream.abort();
-    flood.forEach((entry) => entry.socket.destroy());
+    for (const entry of flood) entry.socket.destroy();
   });
 });

@@ -35,7 +35,9 @@ describe('a wait longer than the client request timeout, in a session', () => {
         ResourceUpdatedNotificationSchema,
         (notification) => void updated.push(notification.params.uri),
       );
-      client.setNotificationHandler(ResourceListChangedNotificationSchema, () => void (listChanged += 1));
+      client.setNotificationHandler(ResourceListChangedNotificationSchema, () => {
+        listChanged += 1;
+      });
 
       await ok('create_agent', {
         name: 'marathon',

@@ -106,7 +106,7 @@ describe('runSetupCommand', () => {
     const dir = sandbox.dir();
     writeFileSync(
       join(dir, 'grandchild.cjs'),
-      'console.log(`grandchild ${process.pid}`); setInterval(() => {}, 1000);',
+      'console.log("grandchild " + process.pid); setInterval(() => {}, 1000);',
     );
     const parent = `require('child_process').spawn(process.execPath, [${JSON.stringify(join(dir, 'grandchild.cjs'))}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
     // The timeout runs on a fake clock, moved on only once the grandchild has said it runs: however slow the machine,
