@@ -27,6 +27,18 @@ function halfOpen(server: StartedServer): Promise<{ socket: Socket; closed: () =
   });
 }
 
+/** Reads the stream until its text so far matches `pattern`; fails if the stream ends first. */
+async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, pattern: RegExp): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = '';
+  while (!pattern.test(text)) {
+    const { done, value } = await reader.read();
+    if (done) throw new Error(`the stream ended before ${pattern}; it carried:\n${text}`);
+    text += decoder.decode(value, { stream: true });
+  }
+  return text;
+}
+
 describe('connection cap', () => {
   it('keeps answering /health under a flood of half-open connections, and never cuts a request in flight', async () => {
     const sandbox = createSandbox();
@@ -41,7 +53,7 @@ describe('connection cap', () => {
     });
     expect(sse.status).toBe(200);
     const reader = sse.body!.getReader();
-    await reader.read();
+    const endpoint = /data: (\S+)/.exec(await readUntil(reader, /data: \S+\n/))![1]!;
 
     const flood: { socket: Socket; closed: () => boolean }[] = [];
     for (let i = 0; i < CAP * 3; i++) flood.push(await halfOpen(server));
@@ -56,13 +68,14 @@ describe('connection cap', () => {
     };
     await expect.poll(health, { timeout: 10_000, interval: 100 }).toMatchObject({ status: 'healthy' });
 
-    let streamEnded = false;
-    void reader.read().then(
-      ({ done }) => (streamEnded = done),
-      () => (streamEnded = true),
-    );
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(streamEnded).toBe(false);
+    // The stream still carries the session's answers: a ping posted now is answered on it.
+    const ping = await fetch(new URL(endpoint, server.baseUrl), {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'ping' }),
+    });
+    expect(ping.status).toBe(202);
+    await readUntil(reader, /"id":7/);
     stream.abort();
     for (const entry of flood) entry.socket.destroy();
   });

@@ -1,7 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { eventually, isAlive } from '../fleet/helpers.js';
 import { CLI } from '../helpers/cli.js';
@@ -66,6 +65,12 @@ async function stopOnTerminal(server: TerminalServer, signal: NodeJS.Signals): P
   await eventually(() => (isAlive(server.pid) ? undefined : true));
 }
 
+/** Asks the server for /health: an answer after the reload proves it kept serving, which a pause would only suggest. */
+async function expectServing(server: TerminalServer): Promise<void> {
+  const baseUrl = /http:\/\/127\.0\.0\.1:\d+/.exec(server.output())![0];
+  expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
+}
+
 describe('on an interactive terminal', () => {
   it('shows a newly generated token once, and never again on later starts', async () => {
     const sandbox = createSandbox();
@@ -102,7 +107,7 @@ describe('on an interactive terminal', () => {
       server.terminal.kill('SIGKILL');
       await server.closed;
       await eventually(() => (server.output().includes('SIGHUP: reloading the token file') ? true : undefined));
-      await sleep(200);
+      await expectServing(server);
       expect(isAlive(server.pid)).toBe(true);
     } finally {
       // Nothing else would ever stop a server that outlives its terminal, not even the end of the test run.
@@ -117,7 +122,7 @@ describe('on an interactive terminal', () => {
     const server = await serveOnTerminal(sandbox);
     process.kill(server.pid, 'SIGHUP');
     await eventually(() => (server.output().includes('SIGHUP: reloading the token file') ? true : undefined));
-    await sleep(200);
+    await expectServing(server);
     expect(isAlive(server.pid)).toBe(true);
     expect(server.output()).not.toContain('shutting down');
     await stopOnTerminal(server, 'SIGTERM');

@@ -3,6 +3,7 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PROGRESS_EVERY_MS } from '../../src/mcp/tools/wait-for-agent.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
@@ -14,12 +15,15 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-const AGENT_SECONDS = 180;
-/** Far below the agent's run: only progress notifications, each resetting it, keep the call alive. */
-const REQUEST_TIMEOUT_MS = 20_000;
+/**
+ * Twice the progress interval, so a notification late by a busy machine still lands in time, yet far below the
+ * agent's run: only progress notifications, each resetting it, keep the call alive.
+ */
+const REQUEST_TIMEOUT_MS = 2 * PROGRESS_EVERY_MS;
+/** Two and a half client timeouts: a call the client would drop after one is kept alive twice over. */
+const AGENT_SECONDS = (2.5 * REQUEST_TIMEOUT_MS) / 1000;
 
-// Its own file, so its three minutes run beside the other test files rather than after them.
-describe('a three-minute wait in a session', () => {
+describe('a wait longer than the client request timeout, in a session', () => {
   it(
     'waits through progress notifications, hears the log change, and sees the agent list change on create and delete',
     async () => {
@@ -40,7 +44,7 @@ describe('a three-minute wait in a session', () => {
         project: 'repo',
         task: task({
           lines: ['starting the long run'],
-          ticks: { count: 3, everyMs: 50_000 },
+          ticks: { count: 3, everyMs: 6_000 },
           sleepMs: AGENT_SECONDS * 1000,
         }),
       });
@@ -66,8 +70,9 @@ describe('a three-minute wait in a session', () => {
           timed_out: false,
           agent: { status: 'idle', last_task: { status: 'completed' } },
         });
-        expect(waitedMs).toBeGreaterThan((AGENT_SECONDS - 10) * 1000);
-        expect(progress.length).toBeGreaterThan(AGENT_SECONDS / 10);
+        expect(waitedMs).toBeGreaterThan(2 * REQUEST_TIMEOUT_MS);
+        // Each client timeout the wait outlived was reset by a notification.
+        expect(progress.length).toBeGreaterThanOrEqual(Math.floor(waitedMs / REQUEST_TIMEOUT_MS));
         expect(progress.some((message) => message.includes('marathon is busy: tick'))).toBe(true);
         // The ticks and the task's end came while the call was waiting, on the same session's stream.
         expect(updated.filter((uri) => uri === 'fleet://agents/marathon/log').length).toBeGreaterThanOrEqual(3);
@@ -76,7 +81,7 @@ describe('a three-minute wait in a session', () => {
         deleted = true;
         await expect.poll(() => listChanged).toBe(2);
       } finally {
-        // A failed wait must not leave the agent sleeping on for minutes: deleting it cancels its task.
+        // A failed wait must not leave the agent sleeping on: deleting it cancels its task.
         if (!deleted) await call('delete_agent', { name: 'marathon' });
       }
     },

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { copySetupFiles, runSetupCommand } from '../../../src/fleet/review/worktree-setup.js';
 import { Sandbox, writeFile } from './repo.js';
 
@@ -104,17 +104,39 @@ describe('runSetupCommand', () => {
 
   it('kills the whole process group on timeout', async () => {
     const dir = sandbox.dir();
-    const pidFile = join(dir, 'pid');
     writeFileSync(
       join(dir, 'grandchild.cjs'),
-      `require('fs').writeFileSync(${JSON.stringify(pidFile)}, String(process.pid)); setInterval(() => {}, 1000);`,
+      'console.log("grandchild " + process.pid); setInterval(() => {}, 1000);',
     );
     const parent = `require('child_process').spawn(process.execPath, [${JSON.stringify(join(dir, 'grandchild.cjs'))}], { stdio: 'inherit' }); setInterval(() => {}, 1000);`;
-    const result = await runSetupCommand({ argv: [node, '-e', parent], cwd: dir, timeoutMs: 1500 });
-    expect(result).toMatchObject({ ok: false, timedOut: true });
-    const pid = Number(readFileSync(pidFile, 'utf8'));
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(isRunning(pid)).toBe(false);
+    // The timeout runs on a fake clock, moved on only once the grandchild has said it runs: however slow the machine,
+    // the group the timeout kills holds a live grandchild.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let grandchildPid: number | undefined;
+    onTestFinished(() => {
+      vi.useRealTimers();
+      // A failing run must not leave its grandchild running forever.
+      if (grandchildPid !== undefined && isRunning(grandchildPid)) process.kill(grandchildPid, 'SIGKILL');
+    });
+    let grandchildStarted!: () => void;
+    const started = new Promise<void>((resolve) => (grandchildStarted = resolve));
+    const running = runSetupCommand({
+      argv: [node, '-e', parent],
+      cwd: dir,
+      timeoutMs: 1500,
+      onLine: (line) => {
+        const match = /^grandchild (\d+)$/.exec(line);
+        if (!match) return;
+        grandchildPid = Number(match[1]);
+        grandchildStarted();
+      },
+    });
+    await started;
+    expect(isRunning(grandchildPid!)).toBe(true);
+    vi.advanceTimersByTime(1500);
+    expect(await running).toMatchObject({ ok: false, timedOut: true });
+    vi.useRealTimers();
+    await expect.poll(() => isRunning(grandchildPid!), { timeout: 10_000 }).toBe(false);
   });
 
   it('says when the command cannot start', async () => {
