@@ -1,6 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { AgentRecord } from '../../src/fleet/store.js';
 import type { TaskRecord } from '../../src/fleet/types.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
@@ -11,6 +12,9 @@ import { createFleetSandbox, startFleetServer, task, type FleetSandbox, type Fle
 
 /** The product's default: stopping the server leaves its agents running. */
 const LEAVE_AGENTS = { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' };
+
+/** How long a killed process may take to be gone: a generous ceiling for a busy machine, not a wait. */
+const GONE = { timeout: 10_000, interval: 25 };
 
 /** Process groups of the tasks started here, killed at the end whatever happened. */
 const groups = new Set<number>();
@@ -39,7 +43,7 @@ async function started(
   sandbox: FleetSandbox,
   name: string,
 ): Promise<{ agentPid: number; group: number }> {
-  await expect.poll(() => texts(fleet, name), { timeout: 10_000 }).toContain('ready');
+  await vi.waitFor(async () => expect(await texts(fleet, name)).toContain('ready'), { timeout: 30_000, interval: 50 });
   const agentPid = Number((await texts(fleet, name)).find((text) => text.startsWith('PID '))!.slice(4));
   const group = stateOf(sandbox, name).process!.pid;
   groups.add(group);
@@ -60,14 +64,14 @@ async function lastTask(fleet: FleetServer, name: string): Promise<TaskRecord> {
   return waited.agent.last_task;
 }
 
-/** Sets fields of the sandbox's test role in its fleet config. */
-function setTestRole(sandbox: FleetSandbox, fields: Record<string, unknown>): void {
-  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
-  Object.assign(config.roles.test, fields);
-  writeFileSync(sandbox.configFile, JSON.stringify(config));
+/** Edits an agent's state file while no server runs. */
+function editState(sandbox: FleetSandbox, name: string, edit: (state: AgentRecord) => void): void {
+  const state = stateOf(sandbox, name);
+  edit(state);
+  writeFileSync(stateFile(sandbox, name), JSON.stringify(state));
 }
 
-describe('running tasks outlive the server', () => {
+describe('running tasks outlive the server', { timeout: 120_000 }, () => {
   it('after kill -9 mid-task, the restarted server follows the task to its real exit code and commits', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
@@ -128,106 +132,93 @@ describe('running tasks outlive the server', () => {
     expect(await second.ok('show_agent', { name: 'steady' })).toMatchObject({ status: 'idle', current_task_id: null });
     await second.server.stop();
   });
+});
+
+/**
+ * One first server starts a task per case, is killed with SIGKILL, each task is then left as its case needs, and one
+ * second server finds them all: each case is its own agent, so what one asserts is about its task alone.
+ */
+describe('a server restarted after kill -9 takes each task as it finds it', { timeout: 60_000 }, () => {
+  let sandbox: FleetSandbox;
+  const pids: Record<string, { agentPid: number; group: number }> = {};
+  let second: FleetServer;
+  let restartedAt: number;
+
+  beforeAll(async () => {
+    sandbox = createFleetSandbox();
+    const fifo = join(sandbox.sandbox.root, 'loner-go');
+    execFileSync('mkfifo', [fifo]);
+    const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+    config.roles.shell = { command: ['/bin/sh', '-c', '{task}'] };
+    config.roles.quiet = { ...config.roles.test, default: false, idle_timeout: '2s' };
+    config.roles.overdue = { ...config.roles.test, default: false, timeout: '1m' };
+    writeFileSync(sandbox.configFile, JSON.stringify(config));
+    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
+    const agents = {
+      // It goes on when the test writes a line to its fifo, after the first server is gone.
+      loner: { role: 'shell', task: `echo "PID $$"; echo ready; read go < ${fifo}; echo 'said while alone'; exit 5` },
+      vanished: { role: 'test', task: task({ printPid: true, sleepMs: 60_000 }) },
+      reused: { role: 'test', task: task({ printPid: true, sleepMs: 60_000 }) },
+      quiet: { role: 'quiet', task: task({ printPid: true, sleepMs: 60_000 }) },
+      overdue: { role: 'overdue', task: task({ printPid: true, sleepMs: 120_000 }) },
+    };
+    for (const [name, { role, task }] of Object.entries(agents))
+      await first.ok('create_agent', { name, project: 'plain', role, task });
+    for (const name of Object.keys(agents)) pids[name] = await started(first, sandbox, name);
+    await first.server.stop('SIGKILL');
+
+    writeFileSync(fifo, 'go\n');
+    await vi.waitFor(() => expect(isRunning(pids.loner!.agentPid) || isRunning(pids.loner!.group)).toBe(false), GONE);
+    process.kill(-pids.vanished!.group, 'SIGKILL');
+    await vi.waitFor(
+      () => expect(isRunning(pids.vanished!.agentPid) || isRunning(pids.vanished!.group)).toBe(false),
+      GONE,
+    );
+    // As if the task's pid had been reused by another process while no server ran.
+    editState(sandbox, 'reused', (state) => {
+      state.process!.pid_start = '1';
+    });
+    // As if the task had started an hour ago: past its 1 m timeout while no server ran, without waiting for it.
+    editState(sandbox, 'overdue', (state) => {
+      state.tasks.at(-1)!.started_at = new Date(Date.now() - 3_600_000).toISOString();
+    });
+
+    restartedAt = Date.now();
+    second = await startFleetServer(sandbox, LEAVE_AGENTS);
+  }, 180_000);
+
+  afterAll(() => second?.server.stop());
 
   it('records the real outcome and output of a task that ended while no server ran', async () => {
-    const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', {
-      name: 'loner',
-      project: 'plain',
-      task: task({ printPid: true, sleepMs: 1000, finalLines: ['said while alone'], exit: 5 }),
-    });
-    const { agentPid, group } = await started(first, sandbox, 'loner');
-    await first.server.stop('SIGKILL');
-    await expect.poll(() => isRunning(agentPid) || isRunning(group), { timeout: 10_000 }).toBe(false);
-
-    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await lastTask(second, 'loner')).toMatchObject({ status: 'failed', reason: 'exit code 5', exit_code: 5 });
     expect(await texts(second, 'loner')).toContain('said while alone');
-    await second.server.stop();
   });
 
   it('fails a task whose processes are gone with no exit status, saying so', async () => {
-    const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', {
-      name: 'vanished',
-      project: 'plain',
-      task: task({ printPid: true, sleepMs: 60_000 }),
-    });
-    const { agentPid, group } = await started(first, sandbox, 'vanished');
-    await first.server.stop('SIGKILL');
-    process.kill(-group, 'SIGKILL');
-    await expect.poll(() => isRunning(agentPid) || isRunning(group), { timeout: 10_000 }).toBe(false);
-
-    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     const ended = await lastTask(second, 'vanished');
     expect(ended).toMatchObject({ status: 'failed', exit_code: null });
     expect(ended.reason).toMatch(/^its process ended without recording an exit status/);
-    await second.server.stop();
   });
 
   it('never takes a live process recorded with another start time for its task, nor signals it', async () => {
-    const sandbox = createFleetSandbox();
-    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', {
-      name: 'reused',
-      project: 'plain',
-      task: task({ printPid: true, sleepMs: 60_000 }),
-    });
-    const { agentPid, group } = await started(first, sandbox, 'reused');
-    await first.server.stop('SIGKILL');
-    // As if the task's pid had been reused by another process while no server ran.
-    const state = stateOf(sandbox, 'reused');
-    state.process!.pid_start = '1';
-    writeFileSync(stateFile(sandbox, 'reused'), JSON.stringify(state));
-
-    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect((await lastTask(second, 'reused')).reason).toMatch(/^its process ended without recording an exit status/);
-    expect(isRunning(agentPid) && isRunning(group)).toBe(true);
-    await second.server.stop();
+    expect(isRunning(pids.reused!.agentPid) && isRunning(pids.reused!.group)).toBe(true);
   });
 
   it('stops a reattached task that prints nothing for its idle timeout', async () => {
-    const sandbox = createFleetSandbox();
-    setTestRole(sandbox, { idle_timeout: '2s' });
-    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', {
-      name: 'quiet',
-      project: 'plain',
-      task: task({ printPid: true, sleepMs: 60_000 }),
-    });
-    const { agentPid } = await started(first, sandbox, 'quiet');
-    await first.server.stop('SIGKILL');
-
-    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
     expect(await lastTask(second, 'quiet')).toMatchObject({ status: 'failed', reason: 'no output for 2s' });
-    await expect.poll(() => isRunning(agentPid), { timeout: 5000 }).toBe(false);
-    await second.server.stop();
+    await expect.poll(() => isRunning(pids.quiet!.agentPid), { timeout: 5000 }).toBe(false);
   });
 
   it('counts the timeout of a reattached task from its start, not from the restart', async () => {
-    const sandbox = createFleetSandbox();
-    setTestRole(sandbox, { timeout: '5s' });
-    const first = await startFleetServer(sandbox, LEAVE_AGENTS);
-    await first.ok('create_agent', {
-      name: 'overdue',
-      project: 'plain',
-      task: task({ printPid: true, sleepMs: 60_000 }),
-    });
-    await started(first, sandbox, 'overdue');
-    await first.server.stop('SIGKILL');
-    // Past the timeout while no server ran: the next server stops the task at once rather than granting 5 s more.
-    await new Promise((resolve) => setTimeout(resolve, 5500));
-
-    const restartedAt = Date.now();
-    const second = await startFleetServer(sandbox, LEAVE_AGENTS);
+    // Counted from the restart, the task would run a minute more: wait_for_agent would time out first.
     const ended = await lastTask(second, 'overdue');
-    expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 5s' });
-    expect(Date.parse(ended.ended_at!) - restartedAt).toBeLessThan(5000);
-    await second.server.stop();
+    expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 1m' });
+    expect(Date.parse(ended.ended_at!) - restartedAt).toBeLessThan(60_000);
   });
+});
 
+describe('stopping the server with its agents', { timeout: 120_000 }, () => {
   it('with FLEET_MCP_STOP_AGENTS_ON_EXIT, SIGTERM cancels running tasks, records them and exits 0', async () => {
     const sandbox = createFleetSandbox();
     const env = { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' };

@@ -74,11 +74,14 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)(
   { timeout: 240_000 },
   () => {
     it("runs nothing an agent's repository configures outside its sandbox: fsmonitor, filters, textconv, hooks, worktree config, nested repositories", async () => {
-      const open = await runTask(server, 'control', 'open', configAttack(marker('control')));
+      // The control and the attack are separate agents: they run at once.
+      const [open, jailed] = await Promise.all([
+        runTask(server, 'control', 'open', configAttack(marker('control'))),
+        runTask(server, 'rigged', 'jailed', configAttack(marker('rigged'))),
+      ]);
       expect(open.lines).toContain('RIGGED');
       expect(existsSync(marker('control'))).toBe(true);
 
-      const jailed = await runTask(server, 'rigged', 'jailed', configAttack(marker('rigged')));
       expect(jailed.lines).toEqual(
         expect.arrayContaining(['sandboxed by bwrap, network on, host loopback ports: none', 'RIGGED']),
       );
@@ -192,13 +195,6 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)(
         `d=.git/objects/$(echo ${readme} | cut -c1-2); mkdir -p "$d"; echo junk > "$d/$(echo ${readme} | cut -c3-)"`,
         'echo TRIED',
       ].join('\n');
-      const replaced = await runTask(server, 'replacer', 'jailed', replace);
-      expect(replaced.lines).toContain('TRIED');
-      expect(replaced.lines).not.toContain('REPLACED');
-      expect(git(fleet.repo, ['show', 'main:README.md'])).toBe(content);
-      git(fleet.repo, ['fsck', '--no-progress']);
-      await server.ok('delete_agent', { name: 'replacer', force: true });
-
       // A tree with a `.git` entry: what a checkout of it would write is git's own config.
       const malformed = [
         'blob=$(echo "[core] fsmonitor = evil" | git hash-object -w --stdin)',
@@ -207,7 +203,17 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)(
         'git update-ref "$(git symbolic-ref HEAD)" "$commit" && echo PLANTED',
       ].join('\n');
       const base = git(fleet.repo, ['rev-parse', 'main']);
-      const planted = await runTask(server, 'planter', 'jailed', malformed);
+      // Two agents, two attacks: they run at once.
+      const [replaced, planted] = await Promise.all([
+        runTask(server, 'replacer', 'jailed', replace),
+        runTask(server, 'planter', 'jailed', malformed),
+      ]);
+      expect(replaced.lines).toContain('TRIED');
+      expect(replaced.lines).not.toContain('REPLACED');
+      expect(git(fleet.repo, ['show', 'main:README.md'])).toBe(content);
+      git(fleet.repo, ['fsck', '--no-progress']);
+      await server.ok('delete_agent', { name: 'replacer', force: true });
+
       expect(planted.lines).toContain('PLANTED');
       expect(
         planted.lines.some((line) =>
@@ -234,11 +240,13 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)(
           'echo x > leftover.txt',
           'echo LINKED',
         ].join('\n');
-      const open = await runTask(server, 'linkcontrol', 'open', plant(marker('linkcontrol')));
+      const [open, jailed] = await Promise.all([
+        runTask(server, 'linkcontrol', 'open', plant(marker('linkcontrol'))),
+        runTask(server, 'linker', 'jailed', plant(marker('linker'))),
+      ]);
       expect(open.lines).toContain('LINKED');
       expect(existsSync(marker('linkcontrol'))).toBe(true);
 
-      const jailed = await runTask(server, 'linker', 'jailed', plant(marker('linker')));
       expect(jailed.lines).toContain('LINKED');
       await server.ok('show_agent_changes', { name: 'linker' });
       await server.ok('delete_agent', { name: 'linker', force: true });

@@ -1,12 +1,44 @@
 import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentDetails } from '../../src/fleet/fleet-api.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { git } from '../fleet/helpers.js';
+import { git, initGitRepo } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox, type FleetServer } from './fleet-server.js';
+
+/** The projects of the tests, each its own repository, so that each test sees only its own agents' work land. */
+const PROJECTS = ['land', 'clash', 'refuse', 'keep', 'lock', 'restart', 'cleanup', 'sub'] as const;
+type ProjectName = (typeof PROJECTS)[number];
+
+let sandbox: FleetSandbox;
+let fleet: FleetServer;
+const repos = {} as Record<ProjectName, string>;
+
+/**
+ * One server for the file: a default role whose task text is a shell snippet (so agents really edit and commit), a
+ * repository per test, and a sub-folder project of the sub test's repository.
+ */
+beforeAll(async () => {
+  sandbox = createFleetSandbox();
+  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
+  config.roles.test.default = false;
+  config.roles.shell = { command: ['/bin/sh', '-c', 'eval "$1"', 'sh', '{task}'], default: true };
+  for (const name of PROJECTS) {
+    repos[name] = join(sandbox.sandbox.root, name);
+    mkdirSync(repos[name]);
+    initGitRepo(repos[name]);
+    config.projects[name] = { path: repos[name], description: `the repository of the ${name} test` };
+  }
+  mkdirSync(join(repos.sub, 'packages', 'app'), { recursive: true });
+  writeFileSync(join(repos.sub, 'packages', 'app', 'app.txt'), 'app\n');
+  git(repos.sub, ['add', '.']);
+  git(repos.sub, ['commit', '-q', '-m', 'add app']);
+  config.projects.app = { path: join(repos.sub, 'packages', 'app'), description: 'a folder of the repository' };
+  writeFileSync(sandbox.configFile, JSON.stringify(config));
+  fleet = await startFleetServer(sandbox);
+}, 120_000);
 
 afterAll(() => {
   killServers();
@@ -14,27 +46,12 @@ afterAll(() => {
   cleanupSandboxes();
 });
 
-/** Adds a default role whose task text is a shell snippet (so agents really edit and commit), and a sub-folder project. */
-function landingSandbox(): FleetSandbox {
-  const sandbox = createFleetSandbox();
-  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
-  config.roles.test.default = false;
-  config.roles.shell = { command: ['/bin/sh', '-c', 'eval "$1"', 'sh', '{task}'], default: true };
-  mkdirSync(join(sandbox.repo, 'packages', 'app'), { recursive: true });
-  writeFileSync(join(sandbox.repo, 'packages', 'app', 'app.txt'), 'app\n');
-  git(sandbox.repo, ['add', '.']);
-  git(sandbox.repo, ['commit', '-q', '-m', 'add app']);
-  config.projects.app = { path: join(sandbox.repo, 'packages', 'app'), description: 'a folder of the repository' };
-  writeFileSync(sandbox.configFile, JSON.stringify(config));
-  return sandbox;
-}
-
 const COMMIT = (file: string, text: string, subject: string) =>
   `printf '${text}\\n' > ${file} && git add ${file} && git -c user.name=T -c user.email=t@t.invalid commit -q -m "${subject}"`;
 
-async function runAgent(fleet: FleetServer, name: string, snippet: string, project = 'repo'): Promise<AgentDetails> {
+async function runAgent(project: string, name: string, snippet: string): Promise<AgentDetails> {
   await fleet.ok('create_agent', { name, project, task: snippet });
-  const waited = await fleet.ok('wait_for_agent', { name: name, timeout_seconds: 30 });
+  const waited = await fleet.ok('wait_for_agent', { name: name, timeout_seconds: 120 });
   expect(waited.agent.last_task.status).toBe('completed');
   return waited.agent;
 }
@@ -43,17 +60,16 @@ function head(repo: string, ref = 'main'): string {
   return git(repo, ['rev-parse', ref]);
 }
 
-describe("reviewing and landing an agent's work through the MCP tools", () => {
+describe("reviewing and landing an agent's work through the MCP tools", { timeout: 180_000 }, () => {
   it('create → wait → show changes → merge → delete: the work lands on main and the merged branch goes', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
-    const base = head(sandbox.repo);
+    const repo = repos.land;
+    const base = head(repo);
     const agent = await runAgent(
-      fleet,
+      'land',
       'lander',
       `${COMMIT('feature.txt', 'feature', 'add feature')} && echo notes > notes.txt`,
     );
-    const autocommit = head(sandbox.repo, 'fleet/lander');
+    const autocommit = head(repo, 'fleet/lander');
     expect(agent.last_task).toMatchObject({
       commits: [{ subject: 'add feature' }],
       uncommitted_changes: true,
@@ -83,8 +99,8 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
 
     writeFileSync(join(agent.workdir, 'late.txt'), 'written after the task\n');
     const merged = await fleet.ok('merge_agent', { name: 'lander' });
-    const leftovers = head(sandbox.repo, 'fleet/lander');
-    expect(git(sandbox.repo, ['log', '-1', '--format=%P', leftovers])).toBe(autocommit);
+    const leftovers = head(repo, 'fleet/lander');
+    expect(git(repo, ['log', '-1', '--format=%P', leftovers])).toBe(autocommit);
     expect(merged).toMatchObject({
       agent: 'lander',
       outcome: 'merged',
@@ -94,12 +110,12 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
       fastForward: true,
       newSha: leftovers,
       files: ['feature.txt', 'late.txt', 'notes.txt'],
-      checkoutUpdated: realpathSync(sandbox.repo),
+      checkoutUpdated: realpathSync(repo),
       leftovers_committed: { sha: leftovers, files: ['late.txt'] },
     });
-    expect(head(sandbox.repo)).toBe(leftovers);
-    expect(readFileSync(join(sandbox.repo, 'feature.txt'), 'utf8')).toBe('feature\n');
-    expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
+    expect(head(repo)).toBe(leftovers);
+    expect(readFileSync(join(repo, 'feature.txt'), 'utf8')).toBe('feature\n');
+    expect(git(repo, ['status', '--porcelain'])).toBe('');
 
     const deleted = await fleet.ok('delete_agent', { name: 'lander' });
     expect(deleted).toMatchObject({
@@ -108,26 +124,26 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
       forced_past: null,
     });
     expect(deleted.status_reason).toMatch(/removed; branch fleet\/lander deleted, its work being in main/);
-    expect(git(sandbox.repo, ['branch', '--list', 'fleet/lander'])).toBe('');
-    await fleet.server.stop();
+    expect(git(repo, ['branch', '--list', 'fleet/lander'])).toBe('');
   });
 
   it('a conflict lists the files and changes nothing; squash then lands one commit; a merge commit when main moved', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
-    await runAgent(fleet, 'clash', COMMIT('README.md', 'agent readme', 'agent edits readme'));
-    await runAgent(fleet, 'squasher', `${COMMIT('one.txt', 'one', 'one')} && ${COMMIT('two.txt', 'two', 'two')}`);
-    await runAgent(fleet, 'merger', COMMIT('three.txt', 'three', 'three'));
-    writeFileSync(join(sandbox.repo, 'README.md'), 'main readme\n');
-    git(sandbox.repo, ['commit', '-q', '-am', 'main edits readme']);
-    const before = head(sandbox.repo);
+    const repo = repos.clash;
+    await Promise.all([
+      runAgent('clash', 'clash', COMMIT('README.md', 'agent readme', 'agent edits readme')),
+      runAgent('clash', 'squasher', `${COMMIT('one.txt', 'one', 'one')} && ${COMMIT('two.txt', 'two', 'two')}`),
+      runAgent('clash', 'merger', COMMIT('three.txt', 'three', 'three')),
+    ]);
+    writeFileSync(join(repo, 'README.md'), 'main readme\n');
+    git(repo, ['commit', '-q', '-am', 'main edits readme']);
+    const before = head(repo);
 
     const conflict = await fleet.ok('merge_agent', { name: 'clash' });
     expect(conflict).toMatchObject({ outcome: 'conflict', files: ['README.md'], target: 'main' });
     expect(conflict.messages.join(' ')).toMatch(/CONFLICT|conflict/i);
-    expect(head(sandbox.repo)).toBe(before);
-    expect(readFileSync(join(sandbox.repo, 'README.md'), 'utf8')).toBe('main readme\n');
-    expect(git(sandbox.repo, ['status', '--porcelain'])).toBe('');
+    expect(head(repo)).toBe(before);
+    expect(readFileSync(join(repo, 'README.md'), 'utf8')).toBe('main readme\n');
+    expect(git(repo, ['status', '--porcelain'])).toBe('');
 
     const squashed = await fleet.ok('merge_agent', { name: 'squasher', strategy: 'squash' });
     expect(squashed).toMatchObject({
@@ -138,50 +154,48 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
       files: ['one.txt', 'two.txt'],
     });
     expect(squashed.created).toEqual([squashed.newSha]);
-    expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(
+    expect(git(repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(
       `${before}\nSquashed work of agent squasher (fleet/squasher)`,
     );
-    expect(readFileSync(join(sandbox.repo, 'two.txt'), 'utf8')).toBe('two\n');
+    expect(readFileSync(join(repo, 'two.txt'), 'utf8')).toBe('two\n');
 
     const mergeCommit = await fleet.ok('merge_agent', { name: 'merger', message: 'Land three' });
     expect(mergeCommit).toMatchObject({ outcome: 'merged', fastForward: false, files: ['three.txt'] });
-    expect(git(sandbox.repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(
-      `${squashed.newSha} ${head(sandbox.repo, 'fleet/merger')}\nLand three`,
+    expect(git(repo, ['log', '-1', '--format=%P%n%s', 'main'])).toBe(
+      `${squashed.newSha} ${head(repo, 'fleet/merger')}\nLand three`,
     );
 
     const squashDeleted = await fleet.ok('delete_agent', { name: 'squasher' });
     expect(squashDeleted.branch_outcome).toEqual({ branch: 'fleet/squasher', deleted: true, reason: null });
-    await fleet.server.stop();
   });
 
   it('refuses a target checked out with local edits, and an agent that is busy; nothing changes', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
-    await runAgent(fleet, 'blocked', COMMIT('x.txt', 'x', 'add x'));
-    await runAgent(fleet, 'behind', COMMIT('y.txt', 'y', 'add y'));
-    git(sandbox.repo, ['commit', '-q', '--allow-empty', '-m', 'main moves on']);
-    writeFileSync(join(sandbox.repo, 'README.md'), 'local edit\n');
-    const before = head(sandbox.repo);
+    const repo = repos.refuse;
+    await Promise.all([
+      runAgent('refuse', 'blocked', COMMIT('x.txt', 'x', 'add x')),
+      runAgent('refuse', 'behind', COMMIT('y.txt', 'y', 'add y')),
+    ]);
+    git(repo, ['commit', '-q', '--allow-empty', '-m', 'main moves on']);
+    writeFileSync(join(repo, 'README.md'), 'local edit\n');
+    const before = head(repo);
 
     const refused = await fleet.ok('merge_agent', { name: 'blocked' });
     expect(refused).toMatchObject({ outcome: 'refused', files: ['README.md'] });
     expect(refused.reason).toMatch(/main is checked out in .* with uncommitted changes/);
-    expect(head(sandbox.repo)).toBe(before);
-    expect(readFileSync(join(sandbox.repo, 'README.md'), 'utf8')).toBe('local edit\n');
+    expect(head(repo)).toBe(before);
+    expect(readFileSync(join(repo, 'README.md'), 'utf8')).toBe('local edit\n');
 
     await fleet.ok('start_agent_task', { name: 'behind', task: 'sleep 60' });
     expect(await fleet.fails('merge_agent', { name: 'behind' })).toMatch(
       /Agent "behind" is busy with task "sleep 60"; .*wait_for_agent/,
     );
-    expect(head(sandbox.repo)).toBe(before);
+    expect(head(repo)).toBe(before);
     await fleet.ok('cancel_agent_task', { name: 'behind' });
-    await fleet.server.stop();
   });
 
   it('delete refuses while work would be lost and lists it; force deletes and says what it overrode; a kept branch is named', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
-    const careful = await runAgent(fleet, 'careful', 'true');
+    const repo = repos.keep;
+    const careful = await runAgent('keep', 'careful', 'true');
     writeFileSync(join(careful.workdir, 'draft.txt'), 'draft\n');
     const refusal = await fleet.fails('delete_agent', { name: 'careful' });
     expect(refusal).toMatch(
@@ -196,7 +210,7 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
       branch_outcome: { deleted: true },
     });
 
-    await runAgent(fleet, 'keeper', COMMIT('k.txt', 'k', 'keep me'));
+    await runAgent('keep', 'keeper', COMMIT('k.txt', 'k', 'keep me'));
     expect(await fleet.fails('delete_agent', { name: 'keeper' })).toMatch(
       /1 commit\(s\) on fleet\/keeper not in its base: [0-9a-f]{12} keep me/,
     );
@@ -207,50 +221,45 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
       reason: '1 commit(s) not merged into refs/heads/main',
     });
     expect(kept.status_reason).toMatch(/branch fleet\/keeper kept \(1 commit\(s\) not merged into refs\/heads\/main\)/);
-    expect(git(sandbox.repo, ['branch', '--list', 'fleet/keeper'])).toContain('fleet/keeper');
-    await fleet.server.stop();
+    expect(git(repo, ['branch', '--list', 'fleet/keeper'])).toContain('fleet/keeper');
   });
 
   it('lands three agents merged at the same moment one after the other (the repository lock), neither refused', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
+    const repo = repos.lock;
     const names = ['left', 'right', 'middle'];
-    for (const name of names) await runAgent(fleet, name, COMMIT(`${name}.txt`, name, `add ${name}`));
+    await Promise.all(names.map((name) => runAgent('lock', name, COMMIT(`${name}.txt`, name, `add ${name}`))));
     const results = await Promise.all(names.map((name) => fleet.ok('merge_agent', { name: name })));
     expect(results.map((result) => result.outcome)).toEqual(['merged', 'merged', 'merged']);
-    for (const name of names) expect(readFileSync(join(sandbox.repo, `${name}.txt`), 'utf8')).toBe(`${name}\n`);
-    await fleet.server.stop();
+    for (const name of names) expect(readFileSync(join(repo, `${name}.txt`), 'utf8')).toBe(`${name}\n`);
   });
 
   it('remembers the base across a server restart: merge_agent lands on it though the checkout moved to another branch', async () => {
-    const sandbox = landingSandbox();
-    const first = await startFleetServer(sandbox);
-    await runAgent(first, 'steady', COMMIT('s.txt', 's', 'add s'));
-    await first.server.stop();
-    git(sandbox.repo, ['checkout', '-q', '-b', 'elsewhere']);
+    const repo = repos.restart;
+    await runAgent('restart', 'steady', COMMIT('s.txt', 's', 'add s'));
+    await fleet.server.stop();
+    git(repo, ['checkout', '-q', '-b', 'elsewhere']);
 
-    const fleet = await startFleetServer(sandbox);
+    // The file's server from here on: the tests after this one see the same fleet, restarted.
+    fleet = await startFleetServer(sandbox);
     const merged = await fleet.ok('merge_agent', { name: 'steady' });
     expect(merged).toMatchObject({ outcome: 'merged', target: 'main', checkoutUpdated: null });
-    expect(head(sandbox.repo, 'main')).toBe(head(sandbox.repo, 'fleet/steady'));
-    expect(head(sandbox.repo, 'elsewhere')).not.toBe(head(sandbox.repo, 'main'));
-    await fleet.server.stop();
+    expect(head(repo, 'main')).toBe(head(repo, 'fleet/steady'));
+    expect(head(repo, 'elsewhere')).not.toBe(head(repo, 'main'));
   });
 
   it('cleanup_fleet_branches deletes merged branches of gone agents and keeps the rest with reasons', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
-    await runAgent(fleet, 'live', 'true');
-    git(sandbox.repo, ['branch', 'fleet/merged-old']);
-    git(sandbox.repo, ['checkout', '-q', '-b', 'fleet/unmerged-old']);
-    writeFileSync(join(sandbox.repo, 'u.txt'), 'u\n');
-    git(sandbox.repo, ['add', 'u.txt']);
-    git(sandbox.repo, ['commit', '-q', '-m', 'unmerged']);
-    git(sandbox.repo, ['checkout', '-q', 'main']);
+    const repo = repos.cleanup;
+    await runAgent('cleanup', 'live', 'true');
+    git(repo, ['branch', 'fleet/merged-old']);
+    git(repo, ['checkout', '-q', '-b', 'fleet/unmerged-old']);
+    writeFileSync(join(repo, 'u.txt'), 'u\n');
+    git(repo, ['add', 'u.txt']);
+    git(repo, ['commit', '-q', '-m', 'unmerged']);
+    git(repo, ['checkout', '-q', 'main']);
 
-    const result = await fleet.ok('cleanup_fleet_branches', { project: 'repo' });
+    const result = await fleet.ok('cleanup_fleet_branches', { project: 'cleanup' });
     expect(result).toMatchObject({
-      project: 'repo',
+      project: 'cleanup',
       into: 'main',
       deleted: [{ branch: 'fleet/merged-old', landed: 'reachable' }],
     });
@@ -260,7 +269,7 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
         { branch: 'fleet/unmerged-old', deleted: false, reason: '1 commit(s) not merged into main' },
       ]),
     );
-    expect(git(sandbox.repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual([
+    expect(git(repo, ['branch', '--format=%(refname:short)']).split('\n').sort()).toEqual([
       'fleet/live',
       'fleet/unmerged-old',
       'main',
@@ -268,13 +277,10 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
     expect(await fleet.fails('cleanup_fleet_branches', { project: 'plain' })).toMatch(
       /project "plain" is not in a git repository/,
     );
-    await fleet.server.stop();
   });
 
   it('shows a sub-folder project its own folder by default, and says what a plain folder cannot show', async () => {
-    const sandbox = landingSandbox();
-    const fleet = await startFleetServer(sandbox);
-    await runAgent(fleet, 'sub', 'echo inside > inside.txt && echo outside > ../../outside.txt', 'app');
+    await runAgent('app', 'sub', 'echo inside > inside.txt && echo outside > ../../outside.txt');
     const own = await fleet.ok('show_agent_changes', { name: 'sub' });
     expect(own.pathFilter).toEqual(['packages/app']);
     expect(own.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual([
@@ -284,7 +290,7 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
     expect(whole.diffstat.committed.perFile.map((file: { path: string }) => file.path)).toEqual(['outside.txt']);
 
     await fleet.ok('create_agent', { name: 'plainly', project: 'plain', role: 'test', task: task({}) });
-    await fleet.ok('wait_for_agent', { name: 'plainly', timeout_seconds: 30 });
+    await fleet.ok('wait_for_agent', { name: 'plainly', timeout_seconds: 120 });
     const plain = await fleet.ok('show_agent_changes', { name: 'plainly' });
     expect(plain).toMatchObject({ agent: 'plainly', kind: 'not_git' });
     expect(plain.message).toMatch(
@@ -294,6 +300,5 @@ describe("reviewing and landing an agent's work through the MCP tools", () => {
       /not a git repository: there is no branch to merge/,
     );
     expect((await fleet.ok('delete_agent', { name: 'plainly' })).branch_outcome).toBeNull();
-    await fleet.server.stop();
   });
 });
