@@ -30,6 +30,8 @@ export interface FleetSocketOptions {
 export interface FleetSocket {
   /** Connections whose client has not ended its side: the host stays while there is one. */
   readonly clients: number;
+  /** When a client last left (Date.now()), 0 before any did: a host's idle delay counts from it. */
+  readonly lastLeftAt: number;
   /** Stops taking clients and ends every attached one (each reconnects to whatever runs the fleet next). */
   close(): Promise<void>;
 }
@@ -42,11 +44,15 @@ export interface FleetSocket {
 export async function listenFleetSocket(options: FleetSocketOptions): Promise<FleetSocket> {
   const sockets = new Set<Socket>();
   const clients = new Set<Socket>();
+  let lastLeftAt = 0;
   const server = createServer((socket) => {
     sockets.add(socket);
     clients.add(socket);
     const leave = (): void => {
-      if (clients.delete(socket)) options.logger.debug({ clients: clients.size }, 'a socket client left');
+      if (!clients.delete(socket)) return;
+      options.logger.debug({ clients: clients.size }, 'a socket client left');
+      // Taken after the line is logged: an idle delay counted from here never ends sooner after the logged time.
+      lastLeftAt = Date.now();
     };
     // A client that went away mid-write is no concern of the others.
     socket.on('error', () => {});
@@ -76,6 +82,9 @@ export async function listenFleetSocket(options: FleetSocketOptions): Promise<Fl
   return {
     get clients() {
       return clients.size;
+    },
+    get lastLeftAt() {
+      return lastLeftAt;
     },
     close: async () => {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -90,7 +90,8 @@ export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   };
   const idleCheck = setInterval(() => {
     if (socket.clients > 0 || fleet.isWorking()) idleSince = Date.now();
-    else if (Date.now() - idleSince >= HOST_IDLE_EXIT_MS) stop('no clients and no tasks');
+    // Counted from the moment the last client left, not from the last check that still saw it.
+    else if (Date.now() - Math.max(idleSince, socket.lastLeftAt) >= HOST_IDLE_EXIT_MS) stop('no clients and no tasks');
   }, HOST_IDLE_CHECK_MS);
   process.on('SIGHUP', () => watcher.reload(true));
   if (stopRequested) stop(stopRequested);

@@ -75,10 +75,12 @@ describe('running tasks outlive the server', { timeout: 120_000 }, () => {
   it('after kill -9 mid-task, the restarted server follows the task to its real exit code and commits', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
+    // The task goes on when the test makes this file, once the second server follows it: however slow a restart.
+    const go = join(sandbox.sandbox.root, 'crash-go');
     const work = task({
       lines: ['working'],
       printPid: true,
-      sleepMs: 3000,
+      waitForFile: go,
       finalLines: ['finishing'],
       commit: 'agent-work.txt',
       exit: 3,
@@ -93,6 +95,8 @@ describe('running tasks outlive the server', { timeout: 120_000 }, () => {
       status: 'busy',
       last_task: { status: 'running' },
     });
+    expect(isRunning(agentPid)).toBe(true);
+    writeFileSync(go, '');
     const ended = await lastTask(second, 'crash');
     expect(ended).toMatchObject({
       status: 'failed',
@@ -114,16 +118,20 @@ describe('running tasks outlive the server', { timeout: 120_000 }, () => {
   it('a graceful restart mid-task leaves the task running, and the next server records it completed', async () => {
     const sandbox = createFleetSandbox();
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
+    // The task ends when the test makes this file, once the second server is up: however slow a restart.
+    const go = join(sandbox.sandbox.root, 'steady-go');
     await first.ok('create_agent', {
       name: 'steady',
       project: 'repo',
-      task: task({ printPid: true, sleepMs: 2500, commit: 'steady.txt' }),
+      task: task({ printPid: true, waitForFile: go, commit: 'steady.txt' }),
     });
     const { agentPid } = await started(first, sandbox, 'steady');
     expect(await first.server.stop('SIGTERM')).toBe(0);
     expect(isRunning(agentPid)).toBe(true);
 
     const second = await startFleetServer(sandbox, LEAVE_AGENTS);
+    expect(await second.ok('show_agent', { name: 'steady' })).toMatchObject({ last_task: { status: 'running' } });
+    writeFileSync(go, '');
     expect(await lastTask(second, 'steady')).toMatchObject({
       status: 'completed',
       exit_code: 0,

@@ -23,6 +23,8 @@ export interface AgentScript {
   flood?: { lines: number; bytes: number };
   /** Print "tick" this many times, `everyMs` apart, before leaving. */
   ticks?: { count: number; everyMs: number };
+  /** Before sleeping `sleepMs`: wait until this file exists, so the test decides when the task goes on. */
+  waitForFile?: string;
   /** Just before leaving: print these lines, then write this file and commit everything with git. */
   finalLines?: string[];
   commit?: string;
@@ -42,7 +44,7 @@ if (spec.flood) for (let i = 0; i < spec.flood.lines; i++) console.log(String(i)
 console.log('ready');
 if (spec.ticks) { let n = 0; const timer = setInterval(() => { console.log('tick'); if (++n >= spec.ticks.count) clearInterval(timer); }, spec.ticks.everyMs); }
 // Leaving through the event loop rather than process.exit() lets Node flush stdout, which is async on a socket pipe.
-setTimeout(() => {
+const finish = () => setTimeout(() => {
   for (const line of spec.finalLines ?? []) console.log(line);
   if (spec.commit) {
     require('node:fs').writeFileSync(spec.commit, 'work\\n');
@@ -52,6 +54,9 @@ setTimeout(() => {
   }
   process.exitCode = spec.exit ?? 0;
 }, spec.sleepMs ?? 0);
+if (spec.waitForFile) {
+  const poll = setInterval(() => { if (require('node:fs').existsSync(spec.waitForFile)) { clearInterval(poll); finish(); } }, 20);
+} else finish();
 `;
 
 /** Writes the test agent script into `dir` and returns its path. */
