@@ -2,10 +2,10 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectClient, toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
+import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
 
 afterAll(() => {
   killServers();
@@ -30,12 +30,6 @@ describe('the bundled CLI', () => {
       launcher: [process.execPath, alone],
       env: { FLEET_MCP_AUTH_ENABLED: 'true' },
     });
-    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
-    const client = await connectClient(server.mcpUrl, token);
-    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({
-      total_count: 1,
-    });
-    await client.close();
-    expect(await server.stop()).toBe(0);
+    await expectServesOneCallAndStops(sandbox, server);
   });
 });

@@ -3,10 +3,10 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
-import { connectClient, toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
+import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -61,12 +61,6 @@ describe('the npm package', () => {
     expect((await run(bin, ['--version'], { cwd: sandbox.cwd, env: sandbox.env })).stdout).toBe(`${pkg.version}\n`);
 
     const server = await startServer(sandbox, { launcher: [bin], env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
-    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
-    const client = await connectClient(server.mcpUrl, token);
-    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({
-      total_count: 1,
-    });
-    await client.close();
-    expect(await server.stop()).toBe(0);
+    await expectServesOneCallAndStops(sandbox, server);
   });
 });

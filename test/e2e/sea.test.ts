@@ -2,10 +2,10 @@ import { execFile, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectClient, toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
+import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
 import { defaultDataDir, hostPid, startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -74,13 +74,7 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
       env: { ...withoutNode(sandbox), FLEET_MCP_AUTH_ENABLED: 'true' },
     });
     expect(server.ready).toMatchObject({ msg: 'fleet-mcp listening', auth: 'enabled' });
-    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
-    const client = await connectClient(server.mcpUrl, token);
-    expect(toolJson(await client.callTool({ name: 'list_agent_projects', arguments: {} }))).toMatchObject({
-      total_count: 1,
-    });
-    await client.close();
-    expect(await server.stop()).toBe(0);
+    await expectServesOneCallAndStops(sandbox, server);
   });
 
   it('runs the task supervisor itself: the output and exit status land in files', async (context) => {

@@ -68,19 +68,24 @@ export async function startFleetServer(
   env: NodeJS.ProcessEnv = {},
   options: Pick<StartServerOptions, 'extraFds' | 'args'> = {},
 ): Promise<FleetServer> {
-  const server = await startServer(fleet.sandbox, {
-    ...options,
-    env: {
-      FLEET_MCP_AUTH_ENABLED: 'true',
-      FLEET_MCP_CONFIG: fleet.configFile,
-      FLEET_MCP_DATA_DIR: fleet.dataDir,
-      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
-      ...env,
-    },
-  });
-  const token =
-    env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-  return { server, ...(await connectFleetClient(server.mcpUrl, token)) };
+  const server = await startServer(fleet.sandbox, { ...options, env: fleetServerEnv(fleet, env) });
+  return { server, ...(await connectFleetClient(server.mcpUrl, fleetServerToken(fleet, env))) };
+}
+
+/** What a fleet server of these tests runs with: auth on, the sandbox's config and data dir, agents stopping with it. */
+export function fleetServerEnv(fleet: FleetSandbox, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return {
+    FLEET_MCP_AUTH_ENABLED: 'true',
+    FLEET_MCP_CONFIG: fleet.configFile,
+    FLEET_MCP_DATA_DIR: fleet.dataDir,
+    FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
+    ...env,
+  };
+}
+
+/** The token a started fleet server takes: the one `env` sets, else the one the server wrote. */
+export function fleetServerToken(fleet: FleetSandbox, env: NodeJS.ProcessEnv): string {
+  return env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
 }
 
 /** The real SDK client of the 2025 era on `mcpUrl`, with the call helpers of a FleetServer. */

@@ -1,10 +1,16 @@
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNamedToken } from '../../src/auth/named-token-store.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { startInProcessServer, type InProcessServer } from '../helpers/in-process-server.js';
 import { rememberSecret } from '../helpers/secrets.js';
-import { connectFleetClient, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import {
+  connectFleetClient,
+  type FleetSandbox,
+  type FleetServer,
+  fleetServerEnv,
+  fleetServerToken,
+} from './fleet-server.js';
 
 export interface InProcessFleetServer extends Omit<FleetServer, 'server'> {
   server: InProcessServer;
@@ -20,17 +26,8 @@ export async function startInProcessFleetServer(
   fleet: FleetSandbox,
   env: NodeJS.ProcessEnv = {},
 ): Promise<InProcessFleetServer> {
-  const server = await startInProcessServer(fleet.sandbox, {
-    env: {
-      FLEET_MCP_AUTH_ENABLED: 'true',
-      FLEET_MCP_CONFIG: fleet.configFile,
-      FLEET_MCP_DATA_DIR: fleet.dataDir,
-      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
-      ...env,
-    },
-  });
-  const token =
-    env.FLEET_MCP_AUTH_TOKEN ?? rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
+  const server = await startInProcessServer(fleet.sandbox, { env: fleetServerEnv(fleet, env) });
+  const token = fleetServerToken(fleet, env);
   return { server, token, ...(await connectFleetClient(server.mcpUrl, token)) };
 }
 
