@@ -98,8 +98,10 @@ async function serve(c: Context<Env>, service: Service, maxBytes: number, warn: 
   const encoding = (c.req.header('content-encoding') ?? '').toLowerCase();
   if (!['', 'identity', 'gzip', 'x-gzip'].includes(encoding))
     return c.text(`fleet-mcp: Content-Encoding ${logText(encoding)} is not supported; send gzip or none\n`, 415);
-  // The pack's own limit is git's (receive.maxInputSize), which tells the client; this one is the backstop.
-  const body = decodedBody(c, encoding !== '' && encoding !== 'identity', maxBytes + MAX_COMMAND_SECTION_BYTES);
+  // The pack's own limit is git's (receive.maxInputSize), which tells the client; this one is the backstop. For a push
+  // it is twice git's, so git's limit always comes first and the client gets git's line, not a broken connection.
+  const backstop = (service === 'receive-pack' ? 2 * maxBytes : maxBytes) + MAX_COMMAND_SECTION_BYTES;
+  const body = decodedBody(c, encoding !== '' && encoding !== 'identity', backstop);
   if (service === 'upload-pack') {
     const git = startService(c, service, [], []);
     feed(git, body);

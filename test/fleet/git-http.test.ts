@@ -199,10 +199,16 @@ describe('git smart HTTP for remote agents', () => {
   it("refuses a push over the size limit with git's own line, changing nothing", async () => {
     const { dir, env } = await cloneWithCommit('gus', issue('gus', 'task-gus'));
     const before = await refsOf(endpoint.bareRepo('gus'));
-    writeFileSync(join(dir, 'big.bin'), randomBytes(1024 * 1024));
+    // Over git's limit (256 KiB here), under what the endpoint reads to its end after git stopped (twice that); sent
+    // in chunks, as git sends a pack over its http.postBuffer, so no Content-Length gets it refused up front.
+    writeFileSync(join(dir, 'big.bin'), randomBytes(384 * 1024));
     await gitIn(dir, ['add', '-A']);
     await gitIn(dir, ['commit', '--quiet', '-m', 'big']);
-    const pushed = await gitTry(dir, [...PASSWORD_HELPER, 'push', 'origin', 'HEAD:refs/heads/fleet/gus'], env);
+    const pushed = await gitTry(
+      dir,
+      [...PASSWORD_HELPER, '-c', 'http.postBuffer=65536', 'push', 'origin', 'HEAD:refs/heads/fleet/gus'],
+      env,
+    );
     expect(pushed.code, pushed.output).not.toBe(0);
     expect(pushed.output).toContain('pack exceeds maximum allowed size');
     expect(await refsOf(endpoint.bareRepo('gus'))).toBe(before);
