@@ -64,14 +64,21 @@ git_() {
     -c 'credential.helper=!f() { test "$1" = get && printf "username=fleet\\npassword=%s\\n" "$FLEET_GIT_PASSWORD"; }; f' "$@"
 }
 
+started=
 pid=
-forward() {
-  trap '' TERM INT
-  [ -n "$pid" ] || exit "$2"
+pending=
+signal_cli() {
   pgrp=
   read -r _ _ _ _ pgrp _ 2>/dev/null < /proc/$$/stat
   # The whole group when the script leads it (as an engine starts it), else only the CLI.
   if [ "$pgrp" = "$$" ]; then kill -s "$1" 0; else kill -s "$1" "$pid"; fi
+}
+forward() {
+  trap '' TERM INT
+  # Before the CLI starts nothing ran, and the script stops there. A signal that comes after the CLI started but
+  # before its pid is kept is forwarded once it is: else the CLI would run on and its work never be pushed.
+  [ -n "$started" ] || exit "$2"
+  if [ -n "$pid" ]; then signal_cli "$1"; else pending=$1; fi
 }
 trap 'forward TERM 143' TERM
 trap 'forward INT 130' INT
@@ -89,8 +96,10 @@ git -C "$repo" config user.email "\${FLEET_GIT_EMAIL:-fleet-mcp@localhost}"
 
 workdir=$repo/\${FLEET_WORKDIR_PREFIX:-}
 [ -d "$workdir" ] || fail ${TASK_EXIT.badSetup} "the project's folder \\"\${FLEET_WORKDIR_PREFIX:-}\\" is not in $FLEET_GIT_BRANCH; check the project's path in the fleet config"
+started=1
 (cd "$workdir" && exec "$@" </dev/null) &
 pid=$!
+[ -z "$pending" ] || signal_cli "$pending"
 wait "$pid"; code=$?
 # A trapped signal ends the wait early: wait again for the CLI's own exit.
 while kill -0 "$pid" 2>/dev/null; do wait "$pid"; code=$?; done
