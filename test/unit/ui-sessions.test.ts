@@ -13,7 +13,10 @@ function setup() {
   const shared = generateToken();
   const registry = new TokenRegistry(new AcceptedTokens({ value: shared }), clock);
   const sessions = new UiSessions({ authenticate: registry.authenticate, clock, limits: LIMITS });
-  return { sessions, registry, shared, advance: (ms: number) => void (time += ms) };
+  const advance = (ms: number): void => {
+    time += ms;
+  };
+  return { sessions, registry, shared, advance };
 }
 
 describe('web view sessions', () => {
