@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNamedToken } from '../../src/auth/named-token-store.js';
 import { runCli } from '../helpers/cli.js';
 import { freshClientAddress, send } from '../helpers/http-request.js';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import type { FleetSandbox } from './fleet-server.js';
 import { createNamedTokens, type InProcessFleetServer, startInProcessFleetServer } from './in-process-fleet.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
@@ -42,6 +44,8 @@ beforeAll(async () => {
     sh: { command: SHELL, description: 'its task is a shell script', default: true },
   });
   tokens = createNamedTokens(fleet, { reader: 'read', runner: 'run', doomed: 'read', leaver: 'read' });
+  const limited = { name: 'limited', scopes: ['read' as const], expiresInMs: null, ratePerMinute: 3 };
+  tokens.limited = rememberSecret(createNamedToken(join(fleet.sandbox.configDir, 'tokens.json'), limited).value);
   server = await startInProcessFleetServer(fleet);
   base = server.server.baseUrl;
   await Promise.all([
@@ -116,6 +120,13 @@ describe('web view login', () => {
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses[10]).toBe(429);
+  });
+
+  it("holds a session to its token's per-minute limit, counted as /mcp counts it", async () => {
+    const limited = (await logIn(base, tokens.limited!)).session!;
+    const statuses = [];
+    for (let request = 0; request < 3; request++) statuses.push((await getPage(limited, '/ui')).status);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 
   it('sends a page view without a session to the login form, and answers the stream and actions 401', async () => {
