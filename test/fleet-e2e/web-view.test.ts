@@ -69,7 +69,7 @@ function expectStrictHeaders(response: Response): void {
   expect(csp).toContain("script-src 'self'");
   expect(csp).toContain("frame-ancestors 'none'");
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(response.headers.get('referrer-policy')).toBe('same-origin');
   expect(response.headers.get('cache-control')).toBe('no-store');
 }
 
@@ -217,7 +217,10 @@ describe('web view actions', () => {
       { cookie: admin.cookie, origin: 'http://evil.example' },
     );
     const noOrigin = await postForm(base, path, { csrf: admin.csrf }, { cookie: admin.cookie, origin: null });
-    expect([missing.status, wrong.status, foreign.status, noOrigin.status]).toEqual([403, 403, 403, 403]);
+    const opaque = await postForm(base, path, { csrf: admin.csrf }, { cookie: admin.cookie, origin: 'null' });
+    expect([missing.status, wrong.status, foreign.status, noOrigin.status, opaque.status]).toEqual([
+      403, 403, 403, 403, 403,
+    ]);
     expect(await status('sleeper')).toBe('busy');
   });
 
