@@ -202,6 +202,7 @@ describe('web view pages', () => {
     expect(text).not.toMatch(/at \S+ \(/);
     expect((await getPage(admin, '/ui/agents/big?page=abc')).status).toBe(400);
     expect((await getPage(admin, '/ui/no/such/page')).status).toBe(404);
+    expect((await getPage(admin, '/ui/')).headers.get('location')).toMatch(/\/ui$/);
   });
 });
 
