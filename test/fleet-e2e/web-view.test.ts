@@ -275,6 +275,22 @@ describe('web view live updates and session ends', () => {
     await settled('hostile');
   });
 
+  it('holds a session to 16 live pages at once', async () => {
+    const runner = (await logIn(base, tokens.runner!)).session!;
+    const open = await Promise.all(Array.from({ length: 16 }, () => openEvents(runner)));
+    const refused = await fetch(`${base}/ui/events`, { headers: { Cookie: runner.cookie } });
+    expect(refused.status).toBe(429);
+    open[0]!.close();
+    await expect
+      .poll(async () => {
+        const again = await fetch(`${base}/ui/events`, { headers: { Cookie: runner.cookie } });
+        await again.body?.cancel();
+        return again.status;
+      })
+      .toBe(200);
+    for (const events of open) events.close();
+  });
+
   it('ends the session and its open stream when its token is revoked', async () => {
     const doomed = (await logIn(base, tokens.doomed!)).session!;
     const events = await openEvents(doomed);
