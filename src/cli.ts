@@ -23,6 +23,7 @@ working directory; a .env may not set the settings marked *: move those to the e
  *FLEET_MCP_ALLOWED_HOSTS    extra Host names to answer to (comma-separated); loopback and the bound host always
  *FLEET_MCP_ALLOWED_ORIGINS  extra browser origins allowed to call (comma-separated, e.g. https://app.example.com)
  *FLEET_MCP_ALLOW_UNAUTHENTICATED  true to serve a non-loopback address without auth (refused otherwise)
+  FLEET_MCP_UI               false to serve no web view at /ui (log in there with a token); default true
   FLEET_MCP_SHUTDOWN_GRACE   tuning: how long requests in flight may finish after SIGTERM/SIGINT; default 10s
   FLEET_MCP_WEBHOOK_URL      a webhook told when a task ends, when the fleet config's notify.webhook names none
   FLEET_MCP_WEBHOOK_SECRET   its HMAC-SHA256 signing secret, when notify.webhook.secret_file names none
@@ -75,7 +76,9 @@ program
 
 program
   .command('serve')
-  .description('serve MCP over Streamable HTTP at /mcp, and the legacy HTTP+SSE transport at /sse')
+  .description(
+    'serve MCP over Streamable HTTP at /mcp, the legacy HTTP+SSE transport at /sse, and a web view of the fleet at /ui',
+  )
   .option('--host <address>', 'listen address (FLEET_MCP_HOST)')
   .option('--port <number>', 'listen port (FLEET_MCP_PORT)')
   .option('--auth', 'require the bearer token (FLEET_MCP_AUTH_ENABLED=true)')
@@ -90,6 +93,8 @@ program
   )
   .option('--log-level <level>', 'log level (LOG_LEVEL)')
   .option('--allow-unauthenticated', 'serve a non-loopback address without auth (FLEET_MCP_ALLOW_UNAUTHENTICATED)')
+  .option('--ui', 'serve the web view at /ui (FLEET_MCP_UI=true, the default)')
+  .option('--no-ui', 'do not serve the web view; /ui is a 404 (FLEET_MCP_UI=false)')
   .addHelpText('after', ENVIRONMENT_HELP)
   .action(run(async () => (await import('./server-commands.js')).serveCommand));
 

@@ -57,6 +57,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** How long a client may take to send its request headers (a tuning knob for tests). */
   headersTimeoutMs: number;
+  /** Whether the web view is served at /ui. */
+  ui: boolean;
   cwd: string;
 }
 
@@ -72,6 +74,7 @@ export interface ConfigFlags {
   stopAgentsOnExit?: boolean;
   logLevel?: string;
   allowUnauthenticated?: boolean;
+  ui?: boolean;
 }
 
 export interface LoadConfigOptions {
@@ -95,6 +98,7 @@ const FLAG_VARIABLES = {
   stopAgentsOnExit: ['FLEET_MCP_STOP_AGENTS_ON_EXIT', '--stop-agents-on-exit'],
   logLevel: ['LOG_LEVEL', '--log-level'],
   allowUnauthenticated: ['FLEET_MCP_ALLOW_UNAUTHENTICATED', '--allow-unauthenticated'],
+  ui: ['FLEET_MCP_UI', '--ui / --no-ui'],
 } as const satisfies Record<keyof ConfigFlags, readonly [string, string]>;
 
 const booleanVariable = z
@@ -232,6 +236,7 @@ const variablesSchema = z.object({
     .default([]),
   FLEET_MCP_ALLOWED_ORIGINS: originList.default([]),
   FLEET_MCP_ALLOW_UNAUTHENTICATED: booleanVariable.default(false),
+  FLEET_MCP_UI: booleanVariable.default(true),
 });
 
 type Variables = z.infer<typeof variablesSchema>;
@@ -309,6 +314,7 @@ export function loadConfig(options: LoadConfigOptions): Config {
     sessionIdleMs: vars.FLEET_MCP_SESSION_IDLE_TIMEOUT,
     shutdownGraceMs: vars.FLEET_MCP_SHUTDOWN_GRACE,
     headersTimeoutMs: vars.FLEET_MCP_HEADERS_TIMEOUT,
+    ui: vars.FLEET_MCP_UI,
     cwd,
   };
 }

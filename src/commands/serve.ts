@@ -33,6 +33,8 @@ import { describeListenError } from './listen-errors.js';
 import { handleServeSignals } from './serve-signals.js';
 import { stopNotice } from './stop-notice.js';
 import { shareFleet } from './share-fleet.js';
+import { UI_SESSION_LIMITS, UiSessions } from '../http/ui/sessions.js';
+import { createUiApp } from '../http/ui/ui-app.js';
 
 const THROTTLE = { limit: 10, windowMs: 60_000, maxClients: 10_000 };
 
@@ -212,13 +214,17 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     maxSessions: config.maxSessions,
     idleMs: config.sessionIdleMs,
   });
+  const throttle = auth ? new FailureThrottle(THROTTLE) : undefined;
+  const uiSessions = config.ui
+    ? new UiSessions({ authenticate: auth?.registry.authenticate, clock: systemClock, limits: UI_SESSION_LIMITS })
+    : undefined;
   const app = createApp({
     guard: {
       allowedHosts: defaultAllowedHosts(config.host, config.guard.allowedHosts),
       allowedOrigins: new Set(config.guard.allowedOrigins),
     },
     authenticate: auth?.registry.authenticate,
-    throttle: auth ? new FailureThrottle(THROTTLE) : undefined,
+    throttle,
     rateLimiter: auth ? new TokenRateLimiter() : undefined,
     usage: auth?.usage,
     requests: auth?.requests,
@@ -226,6 +232,18 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     legacySse,
     git: engines
       ? createGitHttp({ repoOf: (agent) => fleet.engineRepository(agent), credentials: engines.credentials, logger })
+      : undefined,
+    ui: uiSessions
+      ? createUiApp({
+          fleet,
+          logger,
+          clock: systemClock,
+          sessions: uiSessions,
+          authenticate: auth?.registry.authenticate,
+          throttle,
+          requests: auth?.requests,
+          usage: auth?.usage,
+        })
       : undefined,
     logger,
   });
@@ -267,6 +285,8 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     ]);
     watcher.close();
     auth?.requests.close();
+    // Ends the web view's event streams, which would otherwise hold the server open for the whole grace.
+    uiSessions?.closeAll();
     const [legacy, mcp] = await Promise.all([legacySse.closeAll(), sessions.closeAll()]);
     if (legacy > 0) logger.info({ sessions: legacy }, 'closed legacy SSE streams');
     if (mcp > 0) logger.info({ sessions: mcp }, 'closed MCP sessions');

@@ -1,5 +1,4 @@
 import type { HttpBindings } from '@hono/node-server';
-import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context, type MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
@@ -16,6 +15,9 @@ import { SERVICE_NAME, VERSION } from '../version.js';
 import { hostGuard, type HostGuardOptions } from './host-guard.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { GIT_HTTP_PREFIX, type GitHttpApp } from './git-http.js';
+import { clientAddress } from './client-address.js';
+import { UI_PREFIX } from './ui/paths.js';
+import type { UiEnv } from './ui/ui-env.js';
 
 export interface AppOptions {
   guard: HostGuardOptions;
@@ -37,18 +39,12 @@ export interface AppOptions {
    * git clients authenticate with their task's credential, not a server token.
    */
   git?: GitHttpApp;
+  /** The web view (ui/ui-app.ts), at /ui before the bearer auth, as it logs in with a form; absent: /ui is a 404. */
+  ui?: Hono<UiEnv>;
   logger: Logger;
 }
 
 type Env = { Bindings: HttpBindings; Variables: AuthVariables };
-
-function clientAddress(c: Context): string {
-  try {
-    return getConnInfo(c).remote.address ?? 'unknown';
-  } catch {
-    return 'unknown';
-  }
-}
 
 /** `/.well-known/...` under any prefix: mcp-remote asks `/mcp/.well-known/openid-configuration`. */
 function isDiscoveryProbe(path: string): boolean {
@@ -157,6 +153,11 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   app.use('*', hostGuard(options.guard));
   if (options.git) app.route(GIT_HTTP_PREFIX, options.git);
+  if (options.ui) app.route(UI_PREFIX, options.ui);
+  else
+    app.all(`${UI_PREFIX}/*`, (c) =>
+      jsonError(c, 404, 'not_found', 'The web view is off on this server (--no-ui or FLEET_MCP_UI=false).'),
+    );
   app.get('/health', (c) => c.json({ status: 'healthy', service: SERVICE_NAME, version: VERSION }));
 
   // Clients probe these for OAuth discovery, often without a header even when they hold the token: a JSON 404 sends
