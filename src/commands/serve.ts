@@ -271,6 +271,7 @@ export async function startServing(options: StartServingOptions): Promise<Servin
       projects: fleetConfig.projects.length,
       data_dir: config.dataDir,
       max_busy: config.maxBusy,
+      ui: config.ui ? url.replace(/\/mcp$/, '/ui') : 'off',
     },
     'fleet-mcp listening',
   );

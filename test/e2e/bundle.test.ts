@@ -6,6 +6,7 @@ import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
 import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
+import { expectServesWebView } from '../helpers/serves-web-view.js';
 
 afterAll(() => {
   killServers();
@@ -30,6 +31,7 @@ describe('the bundled CLI', () => {
       launcher: [process.execPath, alone],
       env: { FLEET_MCP_AUTH_ENABLED: 'true' },
     });
+    await expectServesWebView(server.baseUrl);
     await expectServesOneCallAndStops(sandbox, server);
   });
 });

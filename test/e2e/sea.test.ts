@@ -6,6 +6,7 @@ import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbo
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
 import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
+import { expectServesWebView } from '../helpers/serves-web-view.js';
 import { defaultDataDir, hostPid, startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -74,6 +75,7 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
       env: { ...withoutNode(sandbox), FLEET_MCP_AUTH_ENABLED: 'true' },
     });
     expect(server.ready).toMatchObject({ msg: 'fleet-mcp listening', auth: 'enabled' });
+    await expectServesWebView(server.baseUrl);
     await expectServesOneCallAndStops(sandbox, server);
   });
 

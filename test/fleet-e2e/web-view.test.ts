@@ -284,3 +284,21 @@ describe('web view live updates and session ends', () => {
     expect((await getPage(leaver, '/ui')).headers.get('location')).toBe('/ui/login');
   });
 });
+
+describe('web view merge and delete', () => {
+  it('merges an idle agent and deletes another through the tools, and the overview stream tells of it', async () => {
+    await settled('hostile');
+    const merged = await postForm(base, '/ui/agents/hostile/merge', { csrf: admin.csrf }, { cookie: admin.cookie });
+    expect(merged.status).toBe(200);
+    expect(await merged.text()).toContain('&quot;outcome&quot;:&quot;merged&quot;');
+    const overview = await openEvents(admin);
+    expect(await overview.next()).toBe('ready');
+    const change = overview.next();
+    const deleted = await postForm(base, '/ui/agents/big/delete', { csrf: admin.csrf }, { cookie: admin.cookie });
+    expect(deleted.status).toBe(200);
+    expect(await change).toBe('change');
+    overview.close();
+    expect((await getPage(admin, '/ui/agents/big')).status).toBe(404);
+    expect(await (await getPage(admin, '/ui')).text()).not.toContain('/ui/agents/big"');
+  });
+});

@@ -54,6 +54,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ env: { AUTH_ENABLED: 'true' }, cwd, flags: { auth: false } }).auth.enabled).toBe(false);
   });
 
+  it('serves the web view unless FLEET_MCP_UI or --no-ui turns it off', () => {
+    expect(loadConfig({ env: {}, cwd }).ui).toBe(true);
+    expect(loadConfig({ env: { FLEET_MCP_UI: 'false' }, cwd }).ui).toBe(false);
+    expect(loadConfig({ env: { FLEET_MCP_UI: 'true' }, cwd, flags: { ui: false } }).ui).toBe(false);
+    expect(() => loadConfig({ env: { FLEET_MCP_UI: 'maybe' }, cwd })).toThrow(/FLEET_MCP_UI must be one of/);
+  });
+
   it('expands ~ and resolves relative paths from the working directory', () => {
     const config = loadConfig({ env: { FLEET_MCP_AUTH_TOKEN_FILE: 'tok', FLEET_MCP_DATA_DIR: '~/fleet' }, cwd });
     expect(config.auth.tokenFile).toBe(join(cwd, 'tok'));

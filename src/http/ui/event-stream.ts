@@ -2,8 +2,6 @@ import type { Context } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { agentKey } from '../../fleet/agents/names.js';
 import type { AgentChange } from '../../fleet/fleet.js';
-import { showAgent } from '../../mcp/tools/show-agent.js';
-import { readWith } from './tool-runner.js';
 import type { UiAppOptions } from './ui-options.js';
 import type { UiEnv } from './ui-env.js';
 
@@ -14,11 +12,10 @@ export const EVENT_DEBOUNCE_MS = 200;
 const HEARTBEAT_MS = 25_000;
 
 /** Which changes a stream tells of: any agent's state for the overview, everything of one agent for its page. */
-async function filterFor(c: Context<UiEnv>, options: UiAppOptions): Promise<(change: AgentChange) => boolean> {
+function filterFor(c: Context<UiEnv>, options: UiAppOptions): (change: AgentChange) => boolean {
   const name = c.req.query('agent');
   if (name === undefined) return (change) => change.kind === 'state';
-  const agent = await readWith(options, c.get('identity'), showAgent, { name });
-  const key = agentKey(agent.name as string);
+  const key = agentKey(options.fleet.showAgent(name).name);
   return (change) => change.key === key;
 }
 
@@ -27,8 +24,8 @@ async function filterFor(c: Context<UiEnv>, options: UiAppOptions): Promise<(cha
  * fleet's own change events. The stream ends with its session (logout, lifetime) and when its token stops being
  * accepted (revoked, expired), as /mcp streams are cut.
  */
-export async function eventStream(c: Context<UiEnv>, options: UiAppOptions): Promise<Response> {
-  const shows = await filterFor(c, options);
+export function eventStream(c: Context<UiEnv>, options: UiAppOptions): Response {
+  const shows = filterFor(c, options);
   const session = c.get('uiSession');
   return streamSSE(c, async (stream) => {
     let end = (): void => {};

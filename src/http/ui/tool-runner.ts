@@ -3,7 +3,6 @@ import type { TokenIdentity } from '../../auth/identity.js';
 import type { Fleet } from '../../fleet/fleet-api.js';
 import type { Logger } from '../../log.js';
 import { callTool } from '../../mcp/call-tool.js';
-import { isQuestion } from '../../mcp/confirmations.js';
 import type { CallContext, FleetTool, FleetToolDeps } from '../../mcp/fleet-tool.js';
 import type { AnyFleetTool } from '../../mcp/fleet-tools.js';
 import { UiError } from './ui-error.js';
@@ -26,21 +25,6 @@ function parsed<I extends z.ZodObject>(tool: FleetTool<I>, args: Record<string, 
   const result = tool.input.safeParse(args);
   if (!result.success) throw new UiError(400, 'Bad request', result.error.issues[0]?.message ?? 'Invalid arguments.');
   return result.data;
-}
-
-/**
- * Runs a reading tool's handler as the MCP server would for this caller and returns its structured answer. A
- * refusal (no such agent) is thrown on as the fleet's error; the caller's routes turn it into a page.
- */
-export async function readWith<I extends z.ZodObject, O extends z.ZodObject>(
-  options: ToolRunnerOptions,
-  identity: TokenIdentity,
-  tool: FleetTool<I, O>,
-  args: Record<string, unknown>,
-): Promise<z.output<O>> {
-  const outcome = await tool.handler(parsed(tool, args), deps(options, identity), callContext());
-  if (isQuestion(outcome)) throw new Error(`${tool.name} asked a question where none can be asked.`);
-  return outcome.structured;
 }
 
 /** What an action answered: the tool's text, or its error text (an unexpected error's names only its log id). */
