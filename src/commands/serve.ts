@@ -215,6 +215,7 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     idleMs: config.sessionIdleMs,
   });
   const throttle = auth ? new FailureThrottle(THROTTLE) : undefined;
+  const rateLimiter = auth ? new TokenRateLimiter() : undefined;
   const uiSessions = config.ui
     ? new UiSessions({ authenticate: auth?.registry.authenticate, clock: systemClock, limits: UI_SESSION_LIMITS })
     : undefined;
@@ -225,7 +226,7 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     },
     authenticate: auth?.registry.authenticate,
     throttle,
-    rateLimiter: auth ? new TokenRateLimiter() : undefined,
+    rateLimiter,
     usage: auth?.usage,
     requests: auth?.requests,
     mcp: createMcpHandler(mcpDeps, sessions, logger),
@@ -243,6 +244,7 @@ export async function startServing(options: StartServingOptions): Promise<Servin
           throttle,
           requests: auth?.requests,
           usage: auth?.usage,
+          rateLimiter,
         })
       : undefined,
     logger,

@@ -1,7 +1,7 @@
 /**
  * The web view's one script, served as /ui/assets/app.js (the CSP allows no inline script). The pages are whole
  * without it; it asks before an action, and on each event of the page's stream fetches the page again and swaps in
- * its live part. It only moves nodes the server rendered, with agent text already escaped there: it never builds
+ * its live part, keeping a live log scrolled to its newest line when the reader was there. It only moves nodes the server rendered, with agent text already escaped there: it never builds
  * HTML from text.
  */
 export const APP_SCRIPT = `'use strict';
@@ -17,13 +17,21 @@ export const APP_SCRIPT = `'use strict';
   function toLogin(response) {
     return response.status === 401 || new URL(response.url).pathname === '/ui/login';
   }
+  function atBottom() {
+    return window.innerHeight + window.scrollY >= document.documentElement.scrollHeight - 8;
+  }
+  function followLog() {
+    if (document.querySelector('.log')) window.scrollTo(0, document.documentElement.scrollHeight);
+  }
   function swap(text) {
     var next = new DOMParser().parseFromString(text, 'text/html').getElementById('live');
     var current = document.getElementById('live');
     if (!next || !current) return;
+    var follow = atBottom();
     current.replaceChildren.apply(current, Array.from(next.childNodes, function (node) {
       return document.importNode(node, true);
     }));
+    if (follow) followLog();
     document.body.setAttribute('data-refreshed', String(Date.now()));
   }
   function refresh() {
@@ -40,6 +48,7 @@ export const APP_SCRIPT = `'use strict';
         if (again) { again = false; refresh(); }
       });
   }
+  followLog();
   var source = new EventSource(events);
   source.addEventListener('change', refresh);
   source.addEventListener('error', function () {

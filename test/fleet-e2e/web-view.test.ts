@@ -1,9 +1,11 @@
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createNamedToken } from '../../src/auth/named-token-store.js';
 import { runCli } from '../helpers/cli.js';
 import { freshClientAddress, send } from '../helpers/http-request.js';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import type { FleetSandbox } from './fleet-server.js';
 import { createNamedTokens, type InProcessFleetServer, startInProcessFleetServer } from './in-process-fleet.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
@@ -42,6 +44,8 @@ beforeAll(async () => {
     sh: { command: SHELL, description: 'its task is a shell script', default: true },
   });
   tokens = createNamedTokens(fleet, { reader: 'read', runner: 'run', doomed: 'read', leaver: 'read' });
+  const limited = { name: 'limited', scopes: ['read' as const], expiresInMs: null, ratePerMinute: 3 };
+  tokens.limited = rememberSecret(createNamedToken(join(fleet.sandbox.configDir, 'tokens.json'), limited).value);
   server = await startInProcessFleetServer(fleet);
   base = server.server.baseUrl;
   await Promise.all([
@@ -65,7 +69,7 @@ function expectStrictHeaders(response: Response): void {
   expect(csp).toContain("script-src 'self'");
   expect(csp).toContain("frame-ancestors 'none'");
   expect(response.headers.get('x-content-type-options')).toBe('nosniff');
-  expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+  expect(response.headers.get('referrer-policy')).toBe('same-origin');
   expect(response.headers.get('cache-control')).toBe('no-store');
 }
 
@@ -116,6 +120,13 @@ describe('web view login', () => {
     }
     expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
     expect(statuses[10]).toBe(429);
+  });
+
+  it("holds a session to its token's per-minute limit, counted as /mcp counts it", async () => {
+    const limited = (await logIn(base, tokens.limited!)).session!;
+    const statuses = [];
+    for (let request = 0; request < 3; request++) statuses.push((await getPage(limited, '/ui')).status);
+    expect(statuses).toEqual([200, 200, 429]);
   });
 
   it('sends a page view without a session to the login form, and answers the stream and actions 401', async () => {
@@ -191,6 +202,7 @@ describe('web view pages', () => {
     expect(text).not.toMatch(/at \S+ \(/);
     expect((await getPage(admin, '/ui/agents/big?page=abc')).status).toBe(400);
     expect((await getPage(admin, '/ui/no/such/page')).status).toBe(404);
+    expect((await getPage(admin, '/ui/')).headers.get('location')).toMatch(/\/ui$/);
   });
 });
 
@@ -206,7 +218,10 @@ describe('web view actions', () => {
       { cookie: admin.cookie, origin: 'http://evil.example' },
     );
     const noOrigin = await postForm(base, path, { csrf: admin.csrf }, { cookie: admin.cookie, origin: null });
-    expect([missing.status, wrong.status, foreign.status, noOrigin.status]).toEqual([403, 403, 403, 403]);
+    const opaque = await postForm(base, path, { csrf: admin.csrf }, { cookie: admin.cookie, origin: 'null' });
+    expect([missing.status, wrong.status, foreign.status, noOrigin.status, opaque.status]).toEqual([
+      403, 403, 403, 403, 403,
+    ]);
     expect(await status('sleeper')).toBe('busy');
   });
 
@@ -258,6 +273,22 @@ describe('web view live updates and session ends', () => {
     expect(Date.now() - started).toBeLessThan(1_000);
     events.close();
     await settled('hostile');
+  });
+
+  it('holds a session to 16 live pages at once', async () => {
+    const runner = (await logIn(base, tokens.runner!)).session!;
+    const open = await Promise.all(Array.from({ length: 16 }, () => openEvents(runner)));
+    const refused = await fetch(`${base}/ui/events`, { headers: { Cookie: runner.cookie } });
+    expect(refused.status).toBe(429);
+    open[0]!.close();
+    await expect
+      .poll(async () => {
+        const again = await fetch(`${base}/ui/events`, { headers: { Cookie: runner.cookie } });
+        await again.body?.cancel();
+        return again.status;
+      })
+      .toBe(200);
+    for (const events of open) events.close();
   });
 
   it('ends the session and its open stream when its token is revoked', async () => {

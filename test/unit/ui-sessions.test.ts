@@ -57,7 +57,7 @@ describe('web view sessions', () => {
     expect(cut).toBe(true);
   });
 
-  it('ends a session whose token is no longer accepted', () => {
+  it('ends a session whose token is revoked or expires', () => {
     const { sessions, registry, advance } = setup();
     const named = generateToken();
     const record = {
@@ -77,6 +77,11 @@ describe('web view sessions', () => {
     advance(1);
     expect(sessions.find(secret)).toEqual({ ok: false, reason: 'token no longer accepted' });
     expect(sessions.size).toBe(0);
+    registry.replaceNamed([{ ...record, expires_at: '2026-01-01T00:01:00Z' }]);
+    const expiring = sessions.create(named, 'lead');
+    expect(sessions.find(expiring.secret).ok).toBe(true);
+    advance(60_000);
+    expect(sessions.find(expiring.secret)).toEqual({ ok: false, reason: 'token no longer accepted' });
   });
 
   it('ends the oldest session when a login would pass the cap', () => {

@@ -1,11 +1,11 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import { fromSameOrigin } from './same-origin.js';
 import { sameSecret } from './secrets.js';
 import type { UiEnv } from './ui-env.js';
 import { errorPage } from './views/error-page.js';
 
 /** The CSRF token a form post carries: its hidden field, or the header a script may send instead. */
-export async function presentedCsrf(c: Parameters<MiddlewareHandler>[0]): Promise<string> {
+export async function presentedCsrf(c: Context): Promise<string> {
   const header = c.req.header('x-csrf-token');
   if (header !== undefined) return header;
   const body = await c.req.parseBody();

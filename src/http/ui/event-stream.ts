@@ -4,9 +4,13 @@ import { agentKey } from '../../fleet/agents/names.js';
 import type { AgentChange } from '../../fleet/fleet.js';
 import type { UiAppOptions } from './ui-options.js';
 import type { UiEnv } from './ui-env.js';
+import { errorPage } from './views/error-page.js';
 
 /** Changes within this long ride on one event: a chatty agent's page is fetched a few times a second at most. */
 export const EVENT_DEBOUNCE_MS = 200;
+
+/** Streams one session may hold open: a tab each, and a bound on the connections one login can keep busy. */
+export const MAX_STREAMS_PER_SESSION = 16;
 
 /** A comment this often keeps proxies from closing a quiet stream. */
 const HEARTBEAT_MS = 25_000;
@@ -24,9 +28,13 @@ function filterFor(c: Context<UiEnv>, options: UiAppOptions): (change: AgentChan
  * fleet's own change events. The stream ends with its session (logout, lifetime) and when its token stops being
  * accepted (revoked, expired), as /mcp streams are cut.
  */
-export function eventStream(c: Context<UiEnv>, options: UiAppOptions): Response {
+export function eventStream(c: Context<UiEnv>, options: UiAppOptions): Response | Promise<Response> {
   const shows = filterFor(c, options);
   const session = c.get('uiSession');
+  if (session.streams.size >= MAX_STREAMS_PER_SESSION) {
+    const message = `A session may keep ${MAX_STREAMS_PER_SESSION} pages live at once; close some tabs.`;
+    return c.html(errorPage('Too many live pages', message), 429);
+  }
   return streamSSE(c, async (stream) => {
     let end = (): void => {};
     const ended = new Promise<void>((resolve) => {

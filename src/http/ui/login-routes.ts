@@ -40,7 +40,7 @@ function failedLogin(c: Context<UiEnv>, options: UiAppOptions): Response | Promi
   return loginForm(c, 401, 'That token is not accepted (unknown, revoked or expired).');
 }
 
-/** GET and POST /ui/login, POST /ui/logout. */
+/** GET and POST /ui/login: a form that turns a token into a session. */
 export function loginRoutes(options: UiAppOptions): Hono<UiEnv> {
   const routes = new Hono<UiEnv>();
   routes.get('/login', (c) => {

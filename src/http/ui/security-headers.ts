@@ -18,7 +18,9 @@ export function securityHeaders(): MiddlewareHandler {
     await next();
     c.res.headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     c.res.headers.set('X-Content-Type-Options', 'nosniff');
-    c.res.headers.set('Referrer-Policy', 'no-referrer');
+    // Not no-referrer: under it a browser sends `Origin: null` on the pages' own form posts, which the Origin checks
+    // must refuse. same-origin still tells no other site where its links were followed from.
+    c.res.headers.set('Referrer-Policy', 'same-origin');
     c.res.headers.set('X-Frame-Options', 'DENY');
     c.res.headers.set('Cache-Control', 'no-store');
   };

@@ -16,8 +16,16 @@ export function sessionAuth(options: UiAppOptions): MiddlewareHandler<UiEnv> {
     const secret = readUiCookie(c, SESSION_COOKIE);
     const found = secret === undefined ? undefined : options.sessions.find(secret);
     if (found?.ok) {
-      options.usage?.touch(found.identity.name);
-      c.set('identity', found.identity);
+      const { identity } = found;
+      options.usage?.touch(identity.name);
+      const limited =
+        identity.ratePerMinute === null ? undefined : options.rateLimiter?.take(identity.name, identity.ratePerMinute);
+      if (limited) {
+        c.header('Retry-After', String(limited.retryAfterSeconds));
+        const message = `Token "${identity.name}" may make ${identity.ratePerMinute} requests a minute; retry in ${limited.retryAfterSeconds} s.`;
+        return c.html(errorPage('Too many requests', message), 429);
+      }
+      c.set('identity', identity);
       c.set('uiSession', found.session);
       return next();
     }

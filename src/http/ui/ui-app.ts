@@ -1,5 +1,6 @@
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { trimTrailingSlash } from 'hono/trailing-slash';
 import { isExpectedError } from '../../mcp/expected-errors.js';
 import { logInternalError } from '../../mcp/internal-error.js';
 import { logText } from '../../log-text.js';
@@ -26,6 +27,8 @@ const MAX_FORM_BYTES = 16 * 1024;
 export function createUiApp(options: UiAppOptions): Hono<UiEnv> {
   const ui = new Hono<UiEnv>();
   ui.use('*', securityHeaders());
+  // `/ui/` is what people type; the pages live at `/ui`, so a 404 there is sent on without the slash.
+  ui.use('*', trimTrailingSlash());
   ui.route('/assets', assetRoutes());
   ui.use(
     '*',

@@ -1,4 +1,5 @@
 import type { FailureThrottle } from '../../auth/throttle.js';
+import type { TokenRateLimiter } from '../../auth/token-rate.js';
 import type { Authentication } from '../../auth/token-registry.js';
 import type { UsageRecorder } from '../../auth/token-usage.js';
 import type { Clock } from '../../clock.js';
@@ -20,4 +21,6 @@ export interface UiAppOptions {
   /** Cuts a session's open streams when its token stops being accepted, as it cuts /mcp requests. */
   requests?: TokenBoundRequests;
   usage?: UsageRecorder;
+  /** The per-minute limits of tokens that carry one, counted with the token's /mcp requests. */
+  rateLimiter?: TokenRateLimiter;
 }
