@@ -113,7 +113,7 @@ it.runIf(missing !== null && process.env.CI === 'true')('chromium is installed',
   throw new Error(missing!);
 });
 
-describe.skipIf(missing !== null)('the fleet app in Chromium, hosted by AppBridge', () => {
+describe.skipIf(missing !== null)(`the fleet app in Chromium, hosted by AppBridge`, () => {
   let browser: Browser;
   let host: AppHost;
   const blocked: string[] = [];

@@ -23,7 +23,7 @@ it.runIf(missing !== null && process.env.CI === 'true')('chromium is installed',
   throw new Error(missing!);
 });
 
-describe.skipIf(missing !== null)('the web view in Chromium', () => {
+describe.skipIf(missing !== null)(`the web view in Chromium`, () => {
   let fleet: FleetSandbox;
   let server: FleetServer;
   let browser: Browser;

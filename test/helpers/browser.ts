@@ -11,6 +11,9 @@ export const MISSING_CHROMIUM = existsSync(CHROMIUM_PATH)
   ? null
   : `${CHROMIUM_PATH} not found: apt-get install chromium, or set FLEET_MCP_TEST_CHROMIUM to a Chromium binary.`;
 
+// Outside CI the browser tests skip without Chromium (under CI=true they fail): the run says why, and the fix.
+if (MISSING_CHROMIUM !== null && process.env.CI !== 'true') console.warn(`Browser tests skipped: ${MISSING_CHROMIUM}`);
+
 const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
 /** Where screenshots go: the folder CI keeps as artifacts. */
