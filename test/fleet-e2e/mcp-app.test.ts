@@ -142,6 +142,7 @@ describe.skipIf(missing !== null)(`the fleet app in Chromium, hosted by AppBridg
     const [page, app] = await openApp(server.client, {});
     const row = app.locator('table.agents tr', { hasText: 'alpha' });
     await expect.poll(() => row.locator('.state').textContent(), LIVE).toBe('busy');
+    expect(await row.locator('.task').textContent()).toContain(HOSTILE_LINE);
     await screenshot(page, 'mcp-app', '1-overview');
 
     await row.getByRole('button', { name: 'alpha' }).click();

@@ -12,6 +12,7 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #8884; ver
 pre { margin: 0; padding: 8px; max-height: 360px; overflow: auto; background: #8881; white-space: pre-wrap; word-break: break-all; }
 button { font: inherit; cursor: pointer; margin: 0 8px 8px 0; }
 button.link { background: none; border: none; padding: 0; color: LinkText; text-decoration: underline; }
+.task { display: block; max-height: 4.5em; overflow: hidden; white-space: pre-wrap; word-break: break-all; }
 .state { padding: 1px 6px; border-radius: 8px; background: #8882; font-size: 12px; }
 .state-busy { background: #2a72; }
 .state-failed { background: #d332; }

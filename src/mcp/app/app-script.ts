@@ -111,7 +111,14 @@ export function fleetApp(): void {
     return tr;
   }
 
-  function renderOverview(agents: Listed[]): HTMLElement {
+  /** What the agent's running or queued task was asked: show_agent's latest task, while it is the current one. */
+  async function currentTask(agent: Listed): Promise<string> {
+    if (agent.current_task_id === null) return '';
+    const last = (await callTool('show_agent', { name: agent.name })).structuredContent?.last_task as Json | null;
+    return last?.id === agent.current_task_id ? String(last.description) : '';
+  }
+
+  async function renderOverview(agents: Listed[]): Promise<HTMLElement> {
     const section = el('section');
     section.append(el('h1', 'Agents'));
     if (agents.length === 0) {
@@ -120,12 +127,14 @@ export function fleetApp(): void {
     }
     const table = el('table', undefined, 'agents');
     table.append(row(['Agent', 'State', 'Current task', 'Last outcome', 'Age', 'Cost'], 'th'));
-    for (const agent of agents) {
+    const tasks = await Promise.all(agents.map(currentTask));
+    for (const [index, agent] of agents.entries()) {
       const open = el('button', agent.name, 'link');
       open.addEventListener('click', () => show(agent.name));
       const cost = agent.usage ? `$${agent.usage.cost_usd.toFixed(2)}` : '';
       const state = el('span', agent.status, `state state-${agent.status}`);
-      table.append(row([open, state, agent.current_task_id ?? '', outcome(agent), age(agent.created_at), cost]));
+      const task = el('span', tasks[index], 'task');
+      table.append(row([open, state, task, outcome(agent), age(agent.created_at), cost]));
     }
     section.append(table);
     return section;
@@ -230,7 +239,7 @@ export function fleetApp(): void {
     try {
       if (shown === null) {
         const listed = await callTool('list_agents', {});
-        view = renderOverview((listed.structuredContent?.agents as Listed[] | undefined) ?? []);
+        view = await renderOverview((listed.structuredContent?.agents as Listed[] | undefined) ?? []);
       } else {
         view = await renderAgent(shown);
       }
