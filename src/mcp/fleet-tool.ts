@@ -64,6 +64,8 @@ export interface FleetTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodO
   input: I;
   output: O;
   annotations: ToolAnnotations;
+  /** Clients that render MCP Apps show the fleet app with this tool's result (see app/app-link.ts). */
+  showsApp?: true;
   handler(
     args: z.output<I>,
     deps: FleetToolDeps,

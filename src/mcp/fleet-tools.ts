@@ -1,5 +1,6 @@
 import type * as z from 'zod';
 import { grants, type Scope } from '../auth/scopes.js';
+import { FLEET_APP_TOOL_META } from './app/app-link.js';
 import { callTool } from './call-tool.js';
 import type { CallContext, FleetTool, FleetToolDeps, Question, ToolAnnotations } from './fleet-tool.js';
 import type { ToolErrorResult, ToolResult } from './tool-result.js';
@@ -64,6 +65,7 @@ export interface ToolConfig {
   inputSchema: z.ZodObject;
   outputSchema: z.ZodObject;
   annotations: ToolAnnotations;
+  _meta?: Readonly<Record<string, unknown>>;
 }
 
 /** The one method of an MCP server the tools are registered through: v1's and v2's McpServer both have it. */
@@ -96,6 +98,7 @@ function toolConfig(tool: AnyFleetTool): ToolConfig {
     inputSchema: tool.input,
     outputSchema: tool.output,
     annotations: tool.annotations,
+    ...(tool.showsApp ? { _meta: FLEET_APP_TOOL_META } : {}),
   };
 }
 

@@ -6,6 +6,7 @@ import type { Fleet } from '../fleet/fleet.js';
 import type { Logger } from '../log.js';
 import { SERVICE_NAME, VERSION } from '../version.js';
 import { registerAgentResources } from './agent-resources.js';
+import { registerFleetApp } from './app/fleet-app-resource.js';
 import { registerTaskCancel, registerTaskTool, taskServerOptions } from './agent-tasks.js';
 import { registerFleetTools } from './fleet-tools.js';
 import { LazySchemaValidator } from './lazy-schema-validator.js';
@@ -55,6 +56,9 @@ export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): M
     callContext: v1CallContext,
     registerTaskTool: (tool, config) => registerTaskTool(server, tool, config, toolDeps),
   });
-  if (grants(identity.scopes, 'read')) registerAgentResources(server, toolDeps);
+  if (grants(identity.scopes, 'read')) {
+    registerAgentResources(server, toolDeps);
+    registerFleetApp(server, identity.scopes);
+  }
   return server;
 }

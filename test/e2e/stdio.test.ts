@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FLEET_APP_MIME_TYPE, FLEET_APP_URI } from '../../src/mcp/app/app-link.js';
 import { CLI } from '../helpers/cli.js';
 import { toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -108,7 +109,11 @@ describe('fleet-mcp stdio', () => {
     expect(toolJson(result)).toMatchObject({ projects: [{ name: 'work', path: sandbox.cwd }], total_count: 1 });
     // A stdio connection is one long session, so its client may subscribe to agent resources.
     expect(client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true, listChanged: true });
-    expect(await client.listResources()).toEqual({ resources: [] });
+    expect((await client.listResources()).resources.map((resource) => resource.uri)).toEqual([FLEET_APP_URI]);
+    // The bundle carries the MCP App whole: its script survives minifying (it is sent as its own source text).
+    const app = (await client.readResource({ uri: FLEET_APP_URI })).contents[0] as { mimeType: string; text: string };
+    expect(app.mimeType).toBe(FLEET_APP_MIME_TYPE);
+    expect(app.text).toMatch(/<script>\(function \w*\(\)\{.*ui\/initialize.*\}\)\(\);<\/script>/s);
     await client.close();
     expect(existsSync(sandbox.tokenFile)).toBe(false);
   });

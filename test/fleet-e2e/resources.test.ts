@@ -6,6 +6,7 @@ import {
   ResourceUpdatedNotificationSchema,
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { FLEET_APP_URI } from '../../src/mcp/app/app-link.js';
 import { runCli } from '../helpers/cli.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
@@ -51,6 +52,7 @@ describe('agent logs and states as MCP resources', () => {
     expect(resources.map((resource) => resource.uri).sort()).toEqual([
       'fleet://agents/Alpha/log',
       'fleet://agents/Alpha/state',
+      FLEET_APP_URI,
     ]);
 
     const log = (await client.readResource({ uri: 'fleet://agents/Alpha/log' })).contents[0] as {

@@ -4,6 +4,7 @@ import type { TokenIdentity } from '../../auth/identity.js';
 import { grants } from '../../auth/scopes.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
+import { registerFleetApp } from '../app/fleet-app-resource.js';
 import type { FleetToolDeps } from '../fleet-tool.js';
 import { callTool, taskPlan } from '../call-tool.js';
 import {
@@ -38,8 +39,10 @@ export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdenti
   };
   registerFleetTools(server, options);
   // Both SDKs' McpServer take the same registerResource calls.
-  if (onlyTool === undefined && grants(identity.scopes, 'read'))
+  if (onlyTool === undefined && grants(identity.scopes, 'read')) {
     registerAgentResources(server as unknown as LegacyMcpServer, toolDeps);
+    registerFleetApp(server as unknown as LegacyMcpServer, identity.scopes);
+  }
   registerModernTasks(server, deps.tasks, identity);
   return server;
 }

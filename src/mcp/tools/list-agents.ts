@@ -18,6 +18,7 @@ export const listAgents = fleetTool({
   input,
   output,
   annotations: READ_ONLY,
+  showsApp: true,
   handler: ({ status, project }, { fleet }) => {
     const agents = fleet.listAgents({ status, project });
     return jsonAnswer({ agents, total_count: agents.length, usage: fleet.usageReport() });

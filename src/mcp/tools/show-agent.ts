@@ -11,5 +11,6 @@ export const showAgent = fleetTool({
   input: strictArgs('show_agent', { name: agentNameArg }),
   output,
   annotations: READ_ONLY,
+  showsApp: true,
   handler: ({ name }, { fleet }) => jsonAnswer(fleet.showAgent(name)),
 });
