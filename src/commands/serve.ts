@@ -283,7 +283,13 @@ export async function startServing(options: StartServingOptions): Promise<Servin
     // Stop taking requests and settle the fleet at once, so a wait_for_agent in flight answers before the grace ends.
     // The socket closes before the fleet lets go of the data dir, so it never removes a successor's socket.
     const closing = Promise.all([
-      server.close(config.shutdownGraceMs),
+      server.close(config.shutdownGraceMs).then(({ dropped }) => {
+        if (dropped)
+          logger.warn(
+            { grace_ms: config.shutdownGraceMs },
+            'dropped the requests still in flight when the grace ended',
+          );
+      }),
       (socket?.close() ?? Promise.resolve()).then(() => fleet.shutdown()),
     ]);
     watcher.close();

@@ -28,16 +28,21 @@ function serverOptions(headersTimeoutMs: number): {
 
 export interface RunningServer {
   address: AddressInfo;
-  /** Stops accepting, lets requests in flight finish for up to `graceMs`, then drops what is left. */
-  close: (graceMs: number) => Promise<void>;
+  /**
+   * Stops accepting, lets requests in flight finish for up to `graceMs`, then drops what is left; settles with
+   * whether it had to drop any.
+   */
+  close: (graceMs: number) => Promise<{ dropped: boolean }>;
 }
 
 /** How often idle keep-alive connections are closed while shutting down. */
 const IDLE_SWEEP_MS = 50;
 
-function closeServer(server: ServerType, graceMs: number): Promise<void> {
+function closeServer(server: ServerType, graceMs: number): Promise<{ dropped: boolean }> {
   return new Promise((resolve) => {
+    let dropped = false;
     const timer = setTimeout(() => {
+      dropped = true;
       if ('closeAllConnections' in server) server.closeAllConnections();
     }, graceMs);
     // A connection whose request finishes during shutdown turns idle and would otherwise wait out the
@@ -50,7 +55,7 @@ function closeServer(server: ServerType, graceMs: number): Promise<void> {
     server.close(() => {
       clearTimeout(timer);
       clearInterval(sweep);
-      resolve();
+      resolve({ dropped });
     });
   });
 }

@@ -97,7 +97,10 @@ describe('graceful shutdown of serve', () => {
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     await openHalfRequest(server, token);
     server.process.kill('SIGTERM');
-    // With the default 10 s grace this waits past the test's timeout.
-    expect(await server.exited).toBe(0);
-  }, 8_000);
+    expect(await server.exited, server.output()).toBe(0);
+    // The grace configured, not the default 10 s, is what ended the request.
+    expect(server.output()).toMatch(
+      /"grace_ms":300,.*"msg":"dropped the requests still in flight when the grace ended"/,
+    );
+  });
 });
