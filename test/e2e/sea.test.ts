@@ -79,29 +79,6 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
     await expectServesOneCallAndStops(sandbox, server);
   });
 
-  it('runs the task supervisor itself: the output and exit status land in files', async (context) => {
-    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
-    const sandbox = createSandbox();
-    const file = (name: string): string => join(sandbox.root, name);
-    const spec = {
-      argv: ['/bin/sh', '-c', 'echo out; echo err >&2; exit 7'],
-      cwd: sandbox.root,
-      stdout: file('out'),
-      stderr: file('err'),
-      exit: file('exit.json'),
-    };
-    expect(await runBinary(sandbox, ['__task-supervisor', JSON.stringify(spec)])).toMatchObject({
-      code: 0,
-      stdout: '',
-    });
-    expect([readFileSync(spec.stdout, 'utf8'), readFileSync(spec.stderr, 'utf8')]).toEqual(['out\n', 'err\n']);
-    expect(JSON.parse(readFileSync(spec.exit, 'utf8'))).toMatchObject({
-      exit_code: 7,
-      signal: null,
-      spawn_error: null,
-    });
-  });
-
   it('shows and rotates the token', async (context) => {
     if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
     const sandbox = createSandbox();
