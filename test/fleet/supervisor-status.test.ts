@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -51,6 +51,15 @@ describe('the task supervisor records', () => {
     // The CLI gets SIGINT back, though sh starts background children with it ignored.
     const killed = await supervise(['/bin/sh', '-c', 'kill -INT $$; sleep 5']);
     expect(killed.status).toMatchObject({ exit_code: null, signal: 'SIGINT', spawn_error: null });
+  });
+
+  it('what the CLI ended with, whatever its arguments and output say: the task text is never run as shell', async () => {
+    const planted = join(root, 'planted');
+    const attack = [`$(touch ${planted})`, `\`touch ${planted}\``, `'; touch ${planted}; '`, `"; touch ${planted}; "`];
+    const run = await supervise(['/bin/sh', '-c', 'echo "[1] + Done(0)"; echo "$@"; exit 5', 'cli', ...attack]);
+    expect(run.status).toMatchObject({ exit_code: 5, signal: null, spawn_error: null });
+    expect(run.stdout).toBe(`[1] + Done(0)\n${attack.join(' ')}\n`);
+    expect(existsSync(planted)).toBe(false);
   });
 
   it('a CLI that cannot be started, with the reason', async () => {
