@@ -52,20 +52,26 @@ gone() {
   [ "\${state%% *}" = Z ]
 }
 
-# Waits for job $1 (pid $2) to end, through any trapped signal, and sets code and sig as JSON values.
+# Waits for job number $1 (pid $2) to end, through any trapped signal, and sets code and sig as JSON values. The
+# job line is matched from its start, so no text after the state can pass for it.
 ended() {
   while :; do
     wait "$2"
     status=$?
-    [ -e "/proc/$2" ] || break
+    # Above 128 it may be a trapped signal that cut the wait short: then the process is still there.
+    [ "$status" -le 128 ] || [ ! -e "/proc/$2" ] && break
   done
-  jobs "$1" >"$exit_file.job"
+  jobs "%$1" >"$exit_file.job"
   job_line=
   read -r job_line <"$exit_file.job"
   tool rm -f "$exit_file.job"
   case $job_line in
-  *'Done('*) code=\${job_line#*Done(}; code=\${code%%)*}; sig=null ;;
-  *Done*) code=0; sig=null ;;
+  "[$1] "?" Done("*)
+    code=\${job_line#"[$1] "?" Done("}
+    code=\${code%%)*}
+    sig=null
+    ;;
+  "[$1] "?" Done" | "[$1] "?" Done "*) code=0; sig=null ;;
   *) code=null; sig="\\"SIG$(kill -l $((status - 128)))\\"" ;;
   esac
 }
@@ -92,7 +98,7 @@ esac || record null null "$(json_string "spawn $1 ENOENT")"
 
 if [ -z "$net" ]; then
   "$env_cmd" --default-signal "$@" &
-  ended %1 $!
+  ended 1 $!
   record "$code" "$sig" null
 fi
 
@@ -123,7 +129,7 @@ if [ -n "$pid" ]; then
   pasta=$!
   until [ -s "$ready" ] || gone "$sandbox"; do
     if gone "$pasta"; then
-      ended %2 "$pasta"
+      ended 2 "$pasta"
       if [ "$code" = null ]; then how=\${sig#'"'}; how=\${how%'"'}; else how="exit code $code"; fi
       failure=$(json_string "pasta could not set up the sandbox's network (it ended with $how, see its stderr)")
       kill -KILL "$pid" "$sandbox" 2>/dev/null
@@ -134,7 +140,7 @@ if [ -n "$pid" ]; then
   [ "$failure" = null ] && printf 1 >&8
 fi
 exec 8>&-
-ended %1 "$sandbox"
+ended 1 "$sandbox"
 [ -n "\${pasta:-}" ] && kill -KILL "$pasta" 2>/dev/null
 record "$code" "$sig" "$failure"
 `;
