@@ -10,7 +10,9 @@ import { NET_BLOCK_FD, NET_INFO_FD } from '../../backends/local/sandbox/user-net
  * tells an exit with 130 from a death by SIGINT. dash names no descriptor above 9: those the server inherited it
  * closes as it starts (commands/inherited-fds.ts), and this script closes 3 to 9.
  */
-export const SUPERVISOR_SH = `exit_file=$1 out=$2 err=$3 tools=$4 env_cmd=$5 n_inputs=$6
+export const SUPERVISOR_SH = `# Word splitting as sh starts with it, whatever IFS the role's environment sets.
+IFS=' \t\n'
+exit_file=$1 out=$2 err=$3 tools=$4 env_cmd=$5 n_inputs=$6
 shift 6
 exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
 # A cancel signals the whole group, this process too: it stays to record how the CLI ended. A handler, not '',
