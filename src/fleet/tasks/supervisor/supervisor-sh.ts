@@ -4,11 +4,12 @@ import { NET_BLOCK_FD, NET_INFO_FD } from '../../backends/local/sandbox/user-net
  * The task supervisor as a POSIX sh script (dash holds about 1 MiB, Node about 32). Its arguments:
  *   exit stdout stderr tools env n_inputs input… net_ready net_command -- argv…
  * `tools` is the PATH its own helpers (date, sync, mv, mkfifo, sleep) are found on: the system's folders first, never
- * the agent's PATH, which may name a folder the agent writes. `env` is coreutils env, through which the CLI starts: sh makes its background children ignore SIGINT and SIGQUIT
- * for good, and `--default-signal` gives them back, as a cancel starts with SIGINT. `net_command` is pasta's argv,
- * quoted for sh, or empty for no network (see user-net.ts). The exit status is read from sh's job table, which alone
- * tells an exit with 130 from a death by SIGINT. dash names no descriptor above 9: those the server inherited it
- * closes as it starts (commands/inherited-fds.ts), and this script closes 3 to 9.
+ * the agent's PATH, which may name a folder the agent writes. `env` is coreutils env, through which the CLI starts:
+ * sh makes its background children ignore SIGINT and SIGQUIT for good, and `--default-signal` gives them back, as a
+ * cancel starts with SIGINT. `net_command` is pasta's argv, quoted for sh, or empty for no network (see user-net.ts).
+ * The exit status is read from sh's job table, which alone tells an exit with 130 from a death by SIGINT. dash names
+ * no descriptor above 9: those the server inherited it closes as it starts (commands/inherited-fds.ts), and this
+ * script closes 3 to 9.
  */
 export const SUPERVISOR_SH = `# Word splitting as sh starts with it, whatever IFS the role's environment sets.
 IFS=' \t\n'
