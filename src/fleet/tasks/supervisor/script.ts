@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { ConfigError } from '../../../config-error.js';
 import { writeFileAtomicSync } from '../../../fs/atomic-file.js';
 import { findExecutable } from '../../executables.js';
 import { SUPERVISOR_SH } from './supervisor-sh.js';
@@ -12,21 +13,34 @@ import { SUPERVISOR_SH } from './supervisor-sh.js';
  */
 export const SUPERVISOR_SOURCE = SUPERVISOR_SH;
 
-/** The supervisor script in the data dir, the PATH of its helpers, and the coreutils env it starts the CLI through. */
+/**
+ * The supervisor script in the data dir, the dash that runs it, the PATH of its helpers, and the coreutils env it
+ * starts the CLI through.
+ */
 export interface TaskSupervisor {
   script: string;
+  shell: string;
   tools: string;
   env: string;
 }
 
-/** Installs the supervisor in the data dir and finds its helpers; throws with the fix if env is missing. */
+/**
+ * Installs the supervisor in the data dir and finds what it runs on; throws with the fix if one is missing. dash,
+ * not whatever /bin/sh is: the script reads how the CLI ended from dash's job table, which bash (the /bin/sh of some
+ * systems) empties as soon as `wait` returns.
+ */
 export function taskSupervisor(dataDir: string): TaskSupervisor {
   const tools = ['/usr/bin', '/bin', ...(process.env.PATH ?? '').split(':').filter((dir) => dir.startsWith('/'))].join(
     ':',
   );
+  const shell = findExecutable('dash', { pathEnv: tools, cwd: '/' });
+  if (!shell)
+    throw new ConfigError(
+      `dash was not found on ${tools}: agents' tasks are supervised by a dash script; install dash (apt install dash, dnf install dash)`,
+    );
   const env = findExecutable('env', { pathEnv: tools, cwd: '/' });
-  if (!env) throw new Error(`env was not found on ${tools} (agents are started through it): install coreutils`);
-  return { script: installSupervisor(dataDir), tools, env };
+  if (!env) throw new ConfigError(`env was not found on ${tools} (agents are started through it): install coreutils`);
+  return { script: installSupervisor(dataDir), shell, tools, env };
 }
 
 /** Puts the supervisor script in the data dir (rewritten only when it changed) and returns its path. */
@@ -52,7 +66,7 @@ export interface SupervisorSpec {
 /** The command line that starts the supervisor for one task. */
 export function supervisorArgv(supervisor: TaskSupervisor, spec: SupervisorSpec): string[] {
   return [
-    '/bin/sh',
+    supervisor.shell,
     supervisor.script,
     spec.exit,
     spec.stdout,
