@@ -2,7 +2,6 @@ import { Command } from 'commander';
 import { ENGINE_TASK_COMMAND } from './commands/engine-task-command.js';
 import { HOST_COMMAND } from './commands/host-command.js';
 import { errorReport } from './error-report.js';
-import { runEmbeddedSupervisor, SUPERVISOR_COMMAND } from './fleet/tasks/supervisor/script.js';
 import { VERSION } from './version.js';
 
 const ENVIRONMENT_HELP = `
@@ -234,7 +233,5 @@ token
   .option(...tokenFileOption)
   .action(run(async () => (await import('./commands/token.js')).tokenPathCommand));
 
-// A single executable cannot run the task supervisor's script file, so it is started as itself for that.
-if (process.argv.slice(1, 3).includes(SUPERVISOR_COMMAND)) runEmbeddedSupervisor();
 // No top-level await: the same source is bundled to CommonJS for the single executable.
-else program.parseAsync().catch(reportError);
+program.parseAsync().catch(reportError);

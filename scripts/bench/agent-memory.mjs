@@ -56,7 +56,7 @@ export function memoryOf(pid) {
 export function processKind(pid) {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    if (args.some((arg) => arg.endsWith('task-supervisor.cjs'))) return 'supervisor';
+    if (args.some((arg) => /task-supervisor\.(cjs|sh)$/.test(arg))) return 'supervisor';
     if (args.includes('__engine-task')) return 'relay';
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {

@@ -173,6 +173,8 @@ async function batch({ box, configFile, token, backend, round, cleanups }) {
     FLEET_MCP_CONFIG: configFile,
     FLEET_MCP_DATA_DIR: join(box.root, `data-${backend.key}-${round}`),
     FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
+    // Every agent runs at once, also past the default of 8, so the memory read is that of BENCH_AGENTS running agents.
+    FLEET_MCP_MAX_BUSY: String(AGENTS),
   };
   const target = await startTarget({
     command: process.execPath,

@@ -50,7 +50,7 @@ import { offeredRole, type OfferedRole } from './agents/role-usability.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { GitPlace } from './review/git.js';
 import { Store, type AgentRecord } from './store.js';
-import { installSupervisor, supervisorArgv } from './tasks/supervisor/script.js';
+import { taskSupervisor, type TaskSupervisor } from './tasks/supervisor/script.js';
 import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './tasks/task-option-guard.js';
 import { assertTaskText } from './tasks/task-text.js';
 import { TaskQueue } from './tasks/task-queue.js';
@@ -113,7 +113,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs, kind, evictHost: kind === 'serve' });
   try {
     const store = Store.open(options.dataDir, logger);
-    const supervisor = supervisorArgv(installSupervisor(options.dataDir));
+    const supervisor = taskSupervisor(options.dataDir);
     const recovered = await recoverState(store, logger);
     const launcher = createFleetLauncher(options);
     const ledger = UsageLedger.open(options.dataDir);
@@ -159,7 +159,7 @@ interface FleetParts {
   lock: DataDirLock;
   launcher: AgentLauncher;
   backend: FleetBackend;
-  supervisor: string[];
+  supervisor: TaskSupervisor;
   /** Tasks the previous server left running, followed again from the start, and those it left waiting for a slot. */
   recovered: RecoveredState;
   ledger: UsageLedger;

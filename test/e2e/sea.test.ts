@@ -1,5 +1,5 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
@@ -67,6 +67,26 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
     expect(readFileSync(`/proc/${host}/cmdline`, 'utf8').split('\0')).toEqual([BINARY, '__fleet-host', '']);
   });
 
+  it('runs a task through its sh supervisor: the exit code is recorded', async (context) => {
+    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
+    const sandbox = createSandbox();
+    const config = join(sandbox.root, 'fleet.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        projects: { work: { path: sandbox.cwd, description: 'work' } },
+        roles: { shell: { command: ['/bin/sh', '-c', '{task}'], sandbox: false } },
+      }),
+    );
+    const env = { ...withoutNode(sandbox), FLEET_MCP_CONFIG: config };
+    const client = await startStdioClient(sandbox, { launcher: [BINARY], env });
+    await client.ok('create_agent', { name: 'sea', project: 'work', role: 'shell', task: 'echo from-sea; exit 7' });
+    const waited = (await client.ok('wait_for_agent', { name: 'sea', timeout_seconds: 60 })) as {
+      agent: { last_task: unknown };
+    };
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: 7 });
+  });
+
   it('serves MCP with auth, logs JSON lines, and stops with exit 0', async (context) => {
     if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
     const sandbox = createSandbox();
@@ -77,29 +97,6 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
     expect(server.ready).toMatchObject({ msg: 'fleet-mcp listening', auth: 'enabled' });
     await expectServesWebView(server.baseUrl);
     await expectServesOneCallAndStops(sandbox, server);
-  });
-
-  it('runs the task supervisor itself: the output and exit status land in files', async (context) => {
-    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
-    const sandbox = createSandbox();
-    const file = (name: string): string => join(sandbox.root, name);
-    const spec = {
-      argv: ['/bin/sh', '-c', 'echo out; echo err >&2; exit 7'],
-      cwd: sandbox.root,
-      stdout: file('out'),
-      stderr: file('err'),
-      exit: file('exit.json'),
-    };
-    expect(await runBinary(sandbox, ['__task-supervisor', JSON.stringify(spec)])).toMatchObject({
-      code: 0,
-      stdout: '',
-    });
-    expect([readFileSync(spec.stdout, 'utf8'), readFileSync(spec.stderr, 'utf8')]).toEqual(['out\n', 'err\n']);
-    expect(JSON.parse(readFileSync(spec.exit, 'utf8'))).toMatchObject({
-      exit_code: 7,
-      signal: null,
-      spawn_error: null,
-    });
   });
 
   it('shows and rotates the token', async (context) => {

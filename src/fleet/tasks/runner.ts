@@ -6,6 +6,7 @@ import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
 import { isSameProcessRunning, processStartTime, signalGroup } from './process-group.js';
 import { FileTail } from './supervisor/file-tail.js';
 import { readExitStatus, readOffsets, saveOffsets, type RunFiles } from './supervisor/run-files.js';
+import { supervisorArgv, type TaskSupervisor } from './supervisor/script.js';
 
 export interface CancelDelays {
   /** After SIGINT, how long the process gets before SIGTERM. */
@@ -39,8 +40,8 @@ export interface RunOptions extends FollowLimits {
   env: Record<string, string>;
   /** Opened read-only by the supervisor for the argv at fd 3, 4, … (bwrap reads its seccomp filter there). */
   inputFiles?: string[];
-  /** The command of the task supervisor (see supervisor/script.ts); the task's spec is added as its last argument. */
-  supervisor: string[];
+  /** The task supervisor (see supervisor/script.ts). */
+  supervisor: TaskSupervisor;
   /** The network the supervisor gives the sandbox argv makes, if it has one (see launch/user-net.ts). */
   network?: UserNetwork | null;
 }
@@ -86,22 +87,21 @@ const POLL_MS = 200;
 export function runProcess(options: RunOptions): RunningProcess {
   const { files } = options;
   const net = options.network ? { argv: options.network.argv, ready: join(files.dir, 'net-ready') } : undefined;
-  const spec = {
+  const argv = supervisorArgv(options.supervisor, {
     argv: options.argv,
-    cwd: options.cwd,
     stdout: files.stdout,
     stderr: files.stderr,
     exit: files.exit,
     inputs: options.inputFiles ?? [],
     net,
-  };
+  });
   let pid: number | undefined;
   let exited = false;
   try {
     // The supervisor's own complaints, if it has any, end up in the task's stderr where the user sees them.
     const stderr = openSync(files.stderr, 'a', 0o600);
     try {
-      const child = spawn(options.supervisor[0]!, [...options.supervisor.slice(1), JSON.stringify(spec)], {
+      const child = spawn(argv[0]!, argv.slice(1), {
         cwd: options.cwd,
         env: options.env,
         detached: true,
@@ -117,7 +117,7 @@ export function runProcess(options: RunOptions): RunningProcess {
   } catch (error) {
     return failedSpawn((error as Error).message);
   }
-  if (pid === undefined) return failedSpawn(`${options.supervisor[0]} could not be started`);
+  if (pid === undefined) return failedSpawn(`${argv[0]} could not be started`);
   return follow(pid, processStartTime(pid), { ...options, startedAt: Date.now(), onReplay: () => {} }, () => exited);
 }
 

@@ -23,6 +23,7 @@ import type { FollowLimits, RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from '../store.js';
 import { readTaskLogTail } from '../logs/log-tail.js';
 import { createRunFiles, readRunMeta, runFiles, taskRunDir, type RunMeta } from './supervisor/run-files.js';
+import type { TaskSupervisor } from './supervisor/script.js';
 import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from '../logs/task-log.js';
 import { reviewIfUncommitted, taskEnd } from './task-outcome.js';
 import { projectOverBudget, taskWatcher, type ProjectSpending } from './task-watch.js';
@@ -41,7 +42,7 @@ export interface TaskRunsOptions {
   endGraceMs: number;
   logCapBytes?: number;
   /** The command of the task supervisor (see supervisor/script.ts). */
-  supervisor: string[];
+  supervisor: TaskSupervisor;
   /** Decides how each task's process is isolated (directly, or in the bwrap sandbox). */
   launcher: AgentLauncher;
   /** The agent's project as the config has it now; undefined once a reload dropped it. */

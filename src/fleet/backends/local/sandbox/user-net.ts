@@ -4,7 +4,7 @@ import { findExecutable } from '../../../executables.js';
 /**
  * A sandbox with network on gets a network namespace of its own, given outbound access by pasta (of passt): the
  * host's loopback stays out of reach, but for the ports its role lists. bwrap makes the namespace and waits; the
- * task supervisor attaches pasta to it and lets bwrap go on once pasta has set it up (supervisor/user-net-source.ts).
+ * task supervisor attaches pasta to it and lets bwrap go on once pasta has set it up (supervisor/supervisor-sh.ts).
  */
 
 /** Whether pasta can give sandboxes a network here: its path, or the one line that says what to install. */
