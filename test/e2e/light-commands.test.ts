@@ -30,7 +30,7 @@ function withProbe(sandbox: Sandbox, args: string[]): Promise<{ code: number; st
     execFile(
       process.execPath,
       ['--require', probe, ...args],
-      { cwd: sandbox.cwd, env: sandbox.env, timeout: 20_000 },
+      { cwd: sandbox.cwd, env: sandbox.env, timeout: 100_000 },
       (error, stdout, stderr) => {
         captureLog(`${args.join(' ')} (stderr)`, () => stderr);
         const line = stderr.split('\n').find((text) => text.startsWith(MARK));

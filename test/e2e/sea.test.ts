@@ -41,7 +41,7 @@ function runBinary(sandbox: Sandbox, args: string[]): Promise<{ code: number; st
     execFile(
       BINARY,
       args,
-      { cwd: sandbox.cwd, env: withoutNode(sandbox), timeout: 20_000 },
+      { cwd: sandbox.cwd, env: withoutNode(sandbox), timeout: 100_000 },
       (error, stdout, stderr) => {
         captureLog(`dist/fleet-mcp ${args.join(' ')} (stderr)`, () => stderr);
         done({ code: error ? Number(error.code) || 1 : 0, stdout, stderr });
