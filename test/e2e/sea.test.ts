@@ -20,7 +20,7 @@ beforeAll(() => {
   const build = spawnSync(process.execPath, ['scripts/build-binary.mjs'], { cwd: ROOT, encoding: 'utf8' });
   if (build.status === 3) cannotBuild = build.stderr.trim();
   else if (build.status !== 0) throw new Error(`build:binary failed:\n${build.stderr}`);
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await stopStdioClients();

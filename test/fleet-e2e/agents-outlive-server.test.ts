@@ -159,7 +159,7 @@ describe('a server restarted after kill -9 takes each task as it finds it', { ti
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.shell = { command: ['/bin/sh', '-c', '{task}'] };
     config.roles.quiet = { ...config.roles.test, default: false, idle_timeout: '2s' };
-    config.roles.overdue = { ...config.roles.test, default: false, timeout: '1m' };
+    config.roles.overdue = { ...config.roles.test, default: false, timeout: '10m' };
     writeFileSync(sandbox.configFile, JSON.stringify(config));
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
     const agents = {
@@ -186,7 +186,7 @@ describe('a server restarted after kill -9 takes each task as it finds it', { ti
     editState(sandbox, 'reused', (state) => {
       state.process!.pid_start = '1';
     });
-    // As if the task had started an hour ago: past its 1 m timeout while no server ran, without waiting for it.
+    // As if the task had started an hour ago: past its 10 m timeout while no server ran, without waiting for it.
     editState(sandbox, 'overdue', (state) => {
       state.tasks.at(-1)!.started_at = new Date(Date.now() - 3_600_000).toISOString();
     });
@@ -219,9 +219,9 @@ describe('a server restarted after kill -9 takes each task as it finds it', { ti
   });
 
   it('counts the timeout of a reattached task from its start, not from the restart', async () => {
-    // Counted from the restart, the task would run a minute more: wait_for_agent would time out first.
+    // Counted from the restart, the task would run 10 minutes more: wait_for_agent would time out first.
     const ended = await lastTask(second, 'overdue');
-    expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 1m' });
+    expect(ended).toMatchObject({ status: 'failed', reason: 'timed out after 10m' });
     expect(Date.parse(ended.ended_at!) - restartedAt).toBeLessThan(60_000);
   });
 });
