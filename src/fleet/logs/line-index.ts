@@ -15,7 +15,9 @@ const NEWLINE = 0x0a;
  * last line is not a line yet.
  */
 export interface LineIndex {
+  /** Which file it indexes: an inode number alone may come back for a later file. */
   ino: number;
+  birthtimeMs: number;
   /** Bytes scanned, up to the end of the last whole line. */
   bytes: number;
   lines: number;
@@ -42,11 +44,16 @@ export function indexOf(file: string, handle: FileHandle): Promise<LineIndex> {
   return next;
 }
 
+/** Drops the index of a file that was replaced (a trim), so the next read builds it afresh. */
+export function forgetLineIndex(file: string): void {
+  indexes.delete(file);
+}
+
 async function update(file: string, handle: FileHandle): Promise<LineIndex> {
   const stat = await handle.stat();
   let index = indexes.get(file);
-  if (!index || index.ino !== stat.ino || stat.size < index.bytes)
-    index = { ino: stat.ino, bytes: 0, lines: 0, markLines: [0], markOffsets: [0] };
+  if (!index || index.ino !== stat.ino || index.birthtimeMs !== stat.birthtimeMs || stat.size < index.bytes)
+    index = { ino: stat.ino, birthtimeMs: stat.birthtimeMs, bytes: 0, lines: 0, markLines: [0], markOffsets: [0] };
   await scan(handle, index, stat.size);
   indexes.delete(file);
   indexes.set(file, index);

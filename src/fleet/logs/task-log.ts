@@ -1,5 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { removeAbandonedTempFiles } from '../../fs/atomic-file.js';
+import { forgetLineIndex } from './line-index.js';
 import { readLogLines } from './log-tail.js';
 import { trimLogFile } from './log-trim.js';
 import type { LogLine, LogStream } from '../types.js';
@@ -53,6 +55,8 @@ export class TaskLog {
 
   constructor(private readonly options: TaskLogOptions) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // A trim cut short by a crash leaves its copy beside the file.
+    removeAbandonedTempFiles(options.file);
     // Already in the file: counted and kept in memory like the task's own lines, not written again.
     for (const line of options.earlier ?? []) {
       this.fileLines += 1;
@@ -173,6 +177,7 @@ export class TaskLog {
         this.fileLines -= dropped;
         this.fileBytes = size;
         this.notice = notice;
+        forgetLineIndex(this.options.file);
         // The memory tail never holds a line the file no longer has, so both sources read the same log.
         while (this.tail.length - this.tailHead > this.fileLines) {
           this.tailBytes -= lineCost(this.tail[this.tailHead]!);

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setImmediate } from 'node:timers/promises';
+import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { endProcessGroup, isLeftoverGroup } from './group-end.js';
 import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
 import { isSameProcessRunning, processStartTime, signalGroup } from './process-group.js';
@@ -176,9 +176,17 @@ function follow(
   };
 
   let following = true;
-  /** Reads output step by step, letting other work run between steps, until none is waiting. */
+  /**
+   * Reads output step by step until none is waiting. After each step comes a pause as long as the step took, so a
+   * flood gets at most half of the event loop and requests are served between its steps.
+   */
   const drain = async (): Promise<void> => {
-    while (readOutput(false) && following) await setImmediate();
+    for (;;) {
+      const started = performance.now();
+      if (!readOutput(false) || !following) return;
+      const spent = performance.now() - started;
+      await (spent >= 1 ? delay(spent) : setImmediate());
+    }
   };
 
   const finish = async (): Promise<void> => {
