@@ -183,7 +183,8 @@ function follow(
   const drain = async (): Promise<void> => {
     for (;;) {
       const started = performance.now();
-      if (!readOutput(false) || !following) return;
+      // A detached task's output is left to the next server, from the offsets saved so far.
+      if (!following || !readOutput(false)) return;
       const spent = performance.now() - started;
       await (spent >= 1 ? delay(spent) : setImmediate());
     }
