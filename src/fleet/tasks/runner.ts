@@ -79,7 +79,7 @@ export interface RunningProcess {
 /** How often the output files and the supervisor are looked at. */
 const POLL_MS = 200;
 /** Output taken per stream in one step; a flood is taken step by step, other requests served between steps. */
-const READ_STEP_BYTES = 64 * 1024;
+const READ_STEP_BYTES = 16 * 1024;
 
 /**
  * Starts one task through its supervisor, in a new process group (detached), so a cancel reaches everything it
