@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { MCP_BODY, MODERN_HEADERS, MODERN_MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
 import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
+import { measureStalls, stallReport } from './stalls.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/fleet-mcp.js');
@@ -16,6 +17,8 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 /** Another build's dist/cli.js (e.g. the main branch built elsewhere): adds target (p), that build with auth on. */
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
+/** `only`: just the stall rows; `off`: none of them. */
+const STALLS = process.env.BENCH_STALLS ?? 'on';
 
 function targets(box, token) {
   const node = process.execPath;
@@ -263,8 +266,29 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
   process.stdout.write(`${lines.join('\n')}\n`);
 }
 
+/** The stall rows, for this build and, with BENCH_BASELINE, for that build after it on the same machine. */
+async function stalls(box) {
+  const builds = [['this build', join(ROOT, 'dist/cli.js')], ...(BASELINE ? [['baseline build', BASELINE]] : [])];
+  for (const [label, cli] of builds) {
+    const figures = await measureStalls({ box, cli });
+    process.stdout.write(`\n${stallReport(label, figures).join('\n')}\n`);
+  }
+}
+
 async function main() {
   const box = benchSandbox('fleet-mcp-bench-');
+  if (STALLS === 'only') {
+    try {
+      process.stdout.write(
+        `Run of ${new Date().toISOString()}: \`${commandLine()}\`\n\nMachine: ${machine()}. Load average at the start ${loadAverage()}.\n`,
+      );
+      await stalls(box);
+      process.stdout.write(`\nLoad average at the end ${loadAverage()}.\n`);
+    } finally {
+      rmSync(box.root, { recursive: true, force: true });
+    }
+    return;
+  }
   const token = randomBytes(32).toString('base64url');
   const started = [];
   const loadAtStart = loadAverage();
@@ -287,6 +311,9 @@ async function main() {
         : undefined,
     };
     report({ started, rounds, idle, coldStart, loadAtStart });
+    await Promise.all(started.map((t) => t.stop()));
+    started.length = 0;
+    if (STALLS !== 'off') await stalls(box);
   } finally {
     await Promise.all(started.map((t) => t.stop()));
     rmSync(box.root, { recursive: true, force: true });

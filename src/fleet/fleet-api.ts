@@ -117,7 +117,9 @@ export interface Fleet {
   mergeAgent(name: string, request: MergeAgentRequest): Promise<MergeAgentResult>;
   cleanupBranches(project: string, into?: string): Promise<CleanupBranchesResult>;
   taskHistory(name: string, request?: PageRequest): Page<TaskRecord>;
-  agentLog(name: string, request?: PageRequest): Page<LogLine>;
+  agentLog(name: string, request?: PageRequest): Promise<Page<LogLine>>;
+  /** The newest line of the agent's running task, from memory; undefined when no task runs. */
+  liveLogLine(name: string): LogLine | undefined;
   waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
   /** Hears every change of any agent's record or log (keyed by agentKey), until the returned function is called. */
   onChange(listener: (change: AgentChange) => void): () => void;

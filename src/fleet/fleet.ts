@@ -438,13 +438,17 @@ class FleetService implements Fleet {
     return toPage(items, window, record.tasks.length);
   }
 
-  agentLog(name: string, request: PageRequest = {}): Page<LogLine> {
+  async agentLog(name: string, request: PageRequest = {}): Promise<Page<LogLine>> {
     const record = this.registry.get(name);
     const window = pageWindow(request, AGENT_LOG_PAGES);
     const key = agentKey(record.agent.name);
     const sources = [...record.tasks].reverse().map((task) => this.runs.logSource(key, task));
-    const { items, total } = logPage(sources, window);
+    const { items, total } = await logPage(sources, window);
     return toPage(items, window, total);
+  }
+
+  liveLogLine(name: string): LogLine | undefined {
+    return this.runs.liveLogLine(agentKey(this.registry.get(name).agent.name));
   }
 
   async waitForAgent(name: string, timeoutMs: number): Promise<WaitResult> {

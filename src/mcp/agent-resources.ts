@@ -30,7 +30,7 @@ function logText(lines: readonly LogLine[]): string {
   return lines.map((line) => `${line.time} [${line.stream}] ${line.text}\n`).join('');
 }
 
-function readAgent(fleet: Fleet, uri: URL, kind: AgentResourceKind): ReadResourceResult {
+async function readAgent(fleet: Fleet, uri: URL, kind: AgentResourceKind): Promise<ReadResourceResult> {
   const parsed = parseAgentResourceUri(uri.href);
   if (!parsed)
     throw new Error(
@@ -43,7 +43,7 @@ function readAgent(fleet: Fleet, uri: URL, kind: AgentResourceKind): ReadResourc
       ],
     };
   }
-  const newestFirst = fleet.agentLog(parsed.name, { page: 1, pageSize: LOG_RESOURCE_LINES }).items;
+  const newestFirst = (await fleet.agentLog(parsed.name, { page: 1, pageSize: LOG_RESOURCE_LINES })).items;
   return { contents: [{ uri: uri.href, mimeType: 'text/plain', text: logText([...newestFirst].reverse()) }] };
 }
 

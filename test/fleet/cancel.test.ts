@@ -14,7 +14,7 @@ describe('cancel', () => {
     const agent = await fleet.cancelTask('long');
     expect(agent.status).toBe('idle');
     expect(agent.last_task).toMatchObject({ status: 'canceled', reason: 'canceled by request', exit_code: 130 });
-    expect(logTexts(fleet, 'long')).toContain('stopping on SIGINT');
+    expect(await logTexts(fleet, 'long')).toContain('stopping on SIGINT');
   });
 
   it('escalates to SIGTERM for a task that ignores SIGINT', async () => {
@@ -29,7 +29,7 @@ describe('cancel', () => {
     const agent = await fleet.cancelTask('stubborn');
     expect(agent.status).toBe('idle');
     expect(agent.last_task).toMatchObject({ status: 'canceled', exit_code: null });
-    expect(logTexts(fleet, 'stubborn')).toContain('ignoring SIGINT');
+    expect(await logTexts(fleet, 'stubborn')).toContain('ignoring SIGINT');
   });
 
   it('shows the agent canceling while the cancel is under way', async () => {

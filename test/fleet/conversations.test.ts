@@ -60,7 +60,7 @@ describe.each(CLIS)('the %s preset', (cli) => {
       continued_conversation: true,
       final_message: expect.stringMatching(/continued after: "?first turn/),
     });
-    const started = allLogLines(fleet, 'worker').find(
+    const started = (await allLogLines(fleet, 'worker')).find(
       (line) => line.task_id === second.id && line.stream === 'system',
     )!;
     expect(started.text).toContain('continuing');
@@ -78,7 +78,7 @@ test('a role without continue_command starts every task fresh, and says so in th
   const second = await runTask(fleet, 'second turn');
   expect(second).toMatchObject({ status: 'completed', continued_conversation: false });
   expect(second.final_message).not.toContain('continued after');
-  expect(allLogLines(fleet, 'worker').map((line) => line.text)).toContain(
+  expect((await allLogLines(fleet, 'worker')).map((line) => line.text)).toContain(
     `task ${second.id} started with role "claude" in ${fleet.showAgent('worker').workdir} (fresh conversation: role "claude" has no continue_command)`,
   );
 });

@@ -134,10 +134,13 @@ export function git(cwd: string, args: string[]): string {
 }
 
 /** Polls until `check` returns a value other than undefined; fails with the last value seen after `timeoutMs`. */
-export async function eventually<T>(check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  check: () => T | undefined | Promise<T | undefined>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = check();
+    const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -145,17 +148,17 @@ export async function eventually<T>(check: () => T | undefined, timeoutMs = 10_0
 }
 
 /** Every log line of the agent, oldest first. */
-export function allLogLines(fleet: Fleet, name: string): LogLine[] {
-  return fleet.agentLog(name, { page: 1, pageSize: 500 }).items.reverse();
+export async function allLogLines(fleet: Fleet, name: string): Promise<LogLine[]> {
+  return (await fleet.agentLog(name, { page: 1, pageSize: 500 })).items.reverse();
 }
 
-export function logTexts(fleet: Fleet, name: string): string[] {
-  return allLogLines(fleet, name).map((line) => line.text);
+export async function logTexts(fleet: Fleet, name: string): Promise<string[]> {
+  return (await allLogLines(fleet, name)).map((line) => line.text);
 }
 
 /** Resolves once the agent's script has installed its signal handler and printed "ready". */
 export function scriptReady(fleet: Fleet, name: string): Promise<true> {
-  return eventually(() => (logTexts(fleet, name).includes('ready') ? true : undefined));
+  return eventually(async () => ((await logTexts(fleet, name)).includes('ready') ? true : undefined));
 }
 
 /**

@@ -165,7 +165,9 @@ describe('honest outcomes of a claude task', () => {
     const { fleet } = await claudeFleet({ claude: { provider_stall: 'none', idle_timeout: '2s' } });
     const agent = await outcomeOf(fleet, 'retrying', 'api 529: retry');
     expect(agent.last_task).toMatchObject({ status: 'failed', outcome: 'no_output', reason: 'no output for 2s' });
-    expect(logTexts(fleet, 'retrying').filter((line) => line.startsWith('API error 529')).length).toBeGreaterThan(3);
+    expect(
+      (await logTexts(fleet, 'retrying')).filter((line) => line.startsWith('API error 529')).length,
+    ).toBeGreaterThan(3);
   });
 
   it('does not take a long tool call for a stalled API', { timeout: 120_000 }, async () => {
@@ -244,7 +246,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('honest outcom
     // The attack of a hostile task: write outside the worktree, then claim success. The sandbox refuses, the outcome says so.
     const planted = join(root, 'planted.txt');
     const agent = await outcomeOf(fleet, 'writer', `run: echo planted > ${planted}\nrun: true`);
-    expect(logTexts(fleet, 'writer').some((line) => line.includes('sandboxed by bwrap'))).toBe(true);
+    expect((await logTexts(fleet, 'writer')).some((line) => line.includes('sandboxed by bwrap'))).toBe(true);
     expect(existsSync(planted)).toBe(false);
     expect(agent.last_task).toMatchObject({
       status: 'failed',

@@ -17,7 +17,7 @@ describe('a task from start to end', () => {
     expect(created.status).toBe('busy');
     expect(created.role).toBe('test');
     expect(created.last_task).toMatchObject({ status: 'running', exit_code: null, ended_at: null });
-    await eventually(() => (logTexts(fleet, 'worker-1').includes('world') ? true : undefined));
+    await eventually(async () => ((await logTexts(fleet, 'worker-1')).includes('world') ? true : undefined));
     expect(fleet.showAgent('WORKER-1').status).toBe('busy');
 
     const waited = await fleet.waitForAgent('worker-1', 20_000);
@@ -27,7 +27,7 @@ describe('a task from start to end', () => {
     expect(waited.agent.last_task).toMatchObject({ status: 'completed', exit_code: 0, reason: null });
     expect(waited.agent.last_task?.ended_at).toEqual(expect.any(String));
 
-    const lines = allLogLines(fleet, 'worker-1');
+    const lines = await allLogLines(fleet, 'worker-1');
     expect(lines.filter((line) => line.stream === 'stdout').map((line) => line.text)).toEqual([
       'hello',
       'world',
@@ -58,7 +58,7 @@ describe('a task from start to end', () => {
     const text = task({ printArgv: true, lines: ['$(touch pwned); echo `id` && rm -rf / {task}'] });
     await fleet.createAgent({ name: 'quoted', project: 'plain', task: text });
     await fleet.waitForAgent('quoted', 20_000);
-    const argvLine = logTexts(fleet, 'quoted').find((line) => line.startsWith('ARGV '));
+    const argvLine = (await logTexts(fleet, 'quoted')).find((line) => line.startsWith('ARGV '));
     expect(JSON.parse(argvLine!.slice('ARGV '.length))).toEqual([text]);
   });
 
@@ -78,7 +78,7 @@ describe('a task from start to end', () => {
     });
     await fleet.createAgent({ name: 'env', project: 'plain', task: task({ printEnv: true }) });
     await fleet.waitForAgent('env', 20_000);
-    const envLine = logTexts(fleet, 'env').find((line) => line.startsWith('ENV '));
+    const envLine = (await logTexts(fleet, 'env')).find((line) => line.startsWith('ENV '));
     const env = JSON.parse(envLine!.slice('ENV '.length)) as Record<string, string>;
     expect(
       Object.keys(env).filter((name) => name.toUpperCase().startsWith('FLEET_MCP_') || name === 'AUTH_ENABLED'),

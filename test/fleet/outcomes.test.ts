@@ -43,7 +43,7 @@ describe('what a finished task records', () => {
     expect(message).toContain(`fleet-mcp: uncommitted work of task "${description.slice(0, 57)}..."`);
     expect(message).toContain(`Task ${agent.last_task!.id} of agent worker ended completed`);
     expect(git(created.workdir, ['status', '--porcelain'])).toBe('');
-    expect(logTexts(fleet, 'worker')).toContain(
+    expect(await logTexts(fleet, 'worker')).toContain(
       `committed what the task left uncommitted as ${autocommitSha} (2 file(s))`,
     );
 
@@ -105,7 +105,7 @@ describe('what a finished task records', () => {
       project: 'repo',
       task: 'echo wip > wip.txt && echo written && sleep 60',
     });
-    await eventually(() => (logTexts(fleet, 'stopped').includes('written') ? true : undefined));
+    await eventually(async () => ((await logTexts(fleet, 'stopped')).includes('written') ? true : undefined));
     const canceled = await fleet.cancelTask('stopped');
     expect(canceled.last_task).toMatchObject({ status: 'canceled', autocommit: { files: ['wip.txt'] } });
     expect(git(agent.workdir, ['log', '-1', '--format=%B'])).toContain('ended canceled');
@@ -181,7 +181,7 @@ describe('placeholders', () => {
     const created = await fleet.createAgent({ name: 'dirs', project: 'repo', task: '-v' });
     await fleet.waitForAgent('dirs', 20_000);
     const own = join(created.workdir, '.git');
-    expect(logTexts(fleet, 'dirs').filter((text) => text.startsWith('ARG '))).toEqual([
+    expect((await logTexts(fleet, 'dirs')).filter((text) => text.startsWith('ARG '))).toEqual([
       `ARG W=${created.workdir}`,
       `ARG --add-dir=${own}`,
       `ARG G=${own}`,
@@ -194,7 +194,7 @@ describe('placeholders', () => {
     const fleet = await sandbox.fleet({ rolesConfig: DIRS_ROLE });
     const created = await fleet.createAgent({ name: 'dirs', project: 'plain', task: 'go' });
     await fleet.waitForAgent('dirs', 20_000);
-    expect(logTexts(fleet, 'dirs').filter((text) => text.startsWith('ARG '))).toEqual([
+    expect((await logTexts(fleet, 'dirs')).filter((text) => text.startsWith('ARG '))).toEqual([
       `ARG W=${created.workdir}`,
       'ARG --',
       'ARG go',

@@ -32,13 +32,17 @@ describe('state across server restarts', () => {
     await first.waitForAgent('keeper', 20_000);
     await first.startTask('keeper', task({ lines: ['two'], exit: 1 }));
     await first.waitForAgent('keeper', 20_000);
-    const before = { agents: first.listAgents(), history: first.taskHistory('keeper'), log: first.agentLog('keeper') };
+    const before = {
+      agents: first.listAgents(),
+      history: first.taskHistory('keeper'),
+      log: await first.agentLog('keeper'),
+    };
     await first.shutdown();
 
     const second = await sandbox.fleet({ dataDir, projects, rolesConfig });
     expect(second.listAgents()).toEqual(before.agents);
     expect(second.taskHistory('keeper')).toEqual(before.history);
-    expect(second.agentLog('keeper')).toEqual(before.log);
+    expect(await second.agentLog('keeper')).toEqual(before.log);
     expect(before.history.items.map((t) => t.status)).toEqual(['failed', 'completed']);
     await second.startTask('keeper', task({ lines: ['three'] }));
     expect((await second.waitForAgent('keeper', 20_000)).agent.last_task?.status).toBe('completed');
@@ -64,10 +68,10 @@ describe('state across server restarts', () => {
       reason: 'server restarted',
       ended_at: expect.any(String),
     });
-    expect(logTexts(second, 'crashed')).toEqual(
+    expect(await logTexts(second, 'crashed')).toEqual(
       expect.arrayContaining(['before the crash', expect.stringMatching(/failed: server restarted$/)]),
     );
-    expect(second.agentLog('crashed').total_count).toBe(logTexts(second, 'crashed').length);
+    expect((await second.agentLog('crashed')).total_count).toBe((await logTexts(second, 'crashed')).length);
   });
 
   it('kills a task process that outlived the server (kill -9) before marking it failed', async () => {
@@ -192,20 +196,20 @@ describe('pagination', () => {
     const past = fleet.taskHistory('pager', { page: 5, pageSize: 2 });
     expect(past).toMatchObject({ items: [], total_count: 3, has_next_page: false, has_previous_page: true });
 
-    const all = fleet.agentLog('pager', { pageSize: 500 });
+    const all = await fleet.agentLog('pager', { pageSize: 500 });
     expect(all.items[0]!.text).toMatch(/completed$/);
     expect(all.has_next_page).toBe(false);
     const size = 4;
     const pages = Math.ceil(all.total_count / size);
     const joined = [];
     for (let page = 1; page <= pages; page++) {
-      const current = fleet.agentLog('pager', { page, pageSize: size });
+      const current = await fleet.agentLog('pager', { page, pageSize: size });
       expect(current.has_next_page).toBe(page < pages);
       expect(current.has_previous_page).toBe(page > 1);
       joined.push(...current.items);
     }
     expect(joined).toEqual(all.items);
-    expect(fleet.agentLog('pager', { page: pages + 1, pageSize: size })).toMatchObject({
+    expect(await fleet.agentLog('pager', { page: pages + 1, pageSize: size })).toMatchObject({
       items: [],
       has_next_page: false,
     });
@@ -214,10 +218,10 @@ describe('pagination', () => {
   it('rejects page numbers and sizes outside the limits, saying the range', async () => {
     const fleet = await sandbox.fleet();
     await fleet.createAgent({ name: 'limits', project: 'plain', task: task({}) });
-    expect(() => fleet.agentLog('limits', { pageSize: 501 })).toThrow(/from 1 to 500/);
+    await expect(fleet.agentLog('limits', { pageSize: 501 })).rejects.toThrow(/from 1 to 500/);
     expect(() => fleet.taskHistory('limits', { pageSize: 101 })).toThrow(/from 1 to 100/);
     expect(() => fleet.taskHistory('limits', { page: 0 })).toThrow(/starting at 1/);
-    expect(() => fleet.agentLog('limits', { pageSize: 0 })).toThrow(/from 1 to 500/);
+    await expect(fleet.agentLog('limits', { pageSize: 0 })).rejects.toThrow(/from 1 to 500/);
   });
 
   it('caps a task log, keeping the newest lines and saying how many were dropped', async () => {
@@ -227,7 +231,7 @@ describe('pagination', () => {
     const fleet = await sandbox.fleet({ dataDir, projects, rolesConfig, logCapBytes: 20_000 });
     await fleet.createAgent({ name: 'chatty', project: 'plain', task: task({ flood: { lines: 2000, bytes: 100 } }) });
     await fleet.waitForAgent('chatty', 20_000);
-    const texts = logTexts(fleet, 'chatty');
+    const texts = await logTexts(fleet, 'chatty');
     expect(texts[0]).toMatch(/^\[log capped at 20000 bytes: \d+ earlier lines were dropped\]$/);
     expect(texts.at(-2)).toBe('ready');
     expect(texts).toContain('1999'.padEnd(100, 'x'));
@@ -235,8 +239,11 @@ describe('pagination', () => {
     await fleet.shutdown();
 
     const reopened = await sandbox.fleet({ dataDir, projects, rolesConfig });
-    await eventually(() => (logTexts(reopened, 'chatty').length === texts.length ? true : undefined), 1000);
-    expect(logTexts(reopened, 'chatty')).toEqual(texts);
+    await eventually(
+      async () => ((await logTexts(reopened, 'chatty')).length === texts.length ? true : undefined),
+      1000,
+    );
+    expect(await logTexts(reopened, 'chatty')).toEqual(texts);
   });
 });
 

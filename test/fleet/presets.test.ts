@@ -68,7 +68,7 @@ describe.each(PRESETS)('the built-in %s preset', (preset) => {
       await fleet.createAgent({ name: 'prompted', project: 'repo', role: preset, task: text });
       const { agent } = await fleet.waitForAgent('prompted', 20_000);
       expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
-      const log = logTexts(fleet, 'prompted').join('\n');
+      const log = (await logTexts(fleet, 'prompted')).join('\n');
       expect(log).toContain('prompt: ');
       expect(log).toContain(text);
       expect(log).not.toMatch(/^(2\.1\.332 \(Claude Code\)|1\.18\.33)$/m);

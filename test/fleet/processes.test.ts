@@ -15,7 +15,7 @@ function spawnerRoles(extra: Partial<RolesConfig[string]> = {}): RolesConfig {
 }
 
 async function backgroundPid(fleet: Fleet, name: string): Promise<number> {
-  const line = await eventually(() => logTexts(fleet, name).find((text) => text.startsWith('BG ')));
+  const line = await eventually(async () => (await logTexts(fleet, name)).find((text) => text.startsWith('BG ')));
   const pid = Number(line.slice(3));
   expect(isRunning(pid)).toBe(true);
   return pid;
@@ -71,7 +71,7 @@ describe('a task that prints nothing for its idle timeout', () => {
     await fleet.createAgent({ name: 'silent', project: 'plain', task: task({ sleepMs: 60_000 }) });
     const { agent } = await fleet.waitForAgent('silent', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'failed', reason: 'no output for 1s' });
-    expect(logTexts(fleet, 'silent').at(-1)).toMatch(/failed: no output for 1s$/);
+    expect((await logTexts(fleet, 'silent')).at(-1)).toMatch(/failed: no output for 1s$/);
   });
 
   it('runs on while it keeps printing', async () => {
@@ -85,6 +85,6 @@ describe('a task that prints nothing for its idle timeout', () => {
     });
     const { agent } = await fleet.waitForAgent('chatty', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'completed' });
-    expect(logTexts(fleet, 'chatty').filter((text) => text === 'tick')).toHaveLength(8);
+    expect((await logTexts(fleet, 'chatty')).filter((text) => text === 'tick')).toHaveLength(8);
   });
 });

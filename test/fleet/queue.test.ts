@@ -22,7 +22,7 @@ describe('over the busy limit, tasks queue', () => {
     await fleet.cancelTask('first');
     const done = await Promise.all([fleet.waitForAgent('second', 20_000), fleet.waitForAgent('third', 20_000)]);
     expect(done.map((result) => result.agent.last_task?.status)).toEqual(['completed', 'completed']);
-    expect(logTexts(fleet, 'third')).toContain('third ran');
+    expect(await logTexts(fleet, 'third')).toContain('third ran');
     const ranSecond = done[0]!.agent.last_task!;
     const ranThird = done[1]!.agent.last_task!;
     expect(ranSecond.queue_position).toBeNull();
@@ -52,7 +52,7 @@ describe('over the busy limit, tasks queue', () => {
       current_task_id: null,
       last_task: { status: 'canceled', reason: 'canceled by request', started_at: null, queue_position: null },
     });
-    expect(logTexts(fleet, 'waiting')).toEqual([
+    expect(await logTexts(fleet, 'waiting')).toEqual([
       expect.stringMatching(/canceled before it started: canceled by request$/),
     ]);
     expect(fleet.showAgent('behind').last_task?.queue_position).toBe(1);
@@ -99,7 +99,7 @@ describe('over the busy limit, tasks queue', () => {
     expect(next.showAgent('third').last_task).toMatchObject({ status: 'queued', queue_position: 2 });
     const done = await Promise.all([next.waitForAgent('second', 20_000), next.waitForAgent('third', 20_000)]);
     expect(done.map((result) => result.agent.last_task?.status)).toEqual(['completed', 'completed']);
-    expect(logTexts(next, 'third')).toContain('third ran');
+    expect(await logTexts(next, 'third')).toContain('third ran');
     const [hog, second, third] = ['hog', 'second', 'third'].map((name) => next.showAgent(name).last_task!);
     expect(Date.parse(second!.started_at!)).toBeGreaterThanOrEqual(Date.parse(hog!.ended_at!));
     expect(Date.parse(third!.started_at!)).toBeGreaterThanOrEqual(Date.parse(second!.ended_at!));

@@ -60,7 +60,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI).each(['claude'
       await fleet.createAgent({ name: 'worker', project: 'project', role: cli, task: WORK[cli]!.task });
       const { agent } = await fleet.waitForAgent('worker', 20_000);
       expect(agent.last_task).toMatchObject({ status: 'completed', exit_code: 0 });
-      expect(logTexts(fleet, 'worker')).toContain('sandboxed by bwrap, network on, host loopback ports: none');
+      expect(await logTexts(fleet, 'worker')).toContain('sandboxed by bwrap, network on, host loopback ports: none');
       expect(git(repo, ['log', '--format=%s', 'main..fleet/worker'])).toBe(WORK[cli]!.subject);
     });
   },

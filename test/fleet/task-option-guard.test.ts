@@ -151,8 +151,8 @@ describe('a task text starting with "-"', () => {
       await fleet.waitForAgent(role, 20_000);
       expect(fleet.showAgent(role).last_task).toMatchObject({ status: 'completed', exit_code: 0 });
     }
-    expect(logTexts(fleet, 'printer')).toContain(`PRINTED ${attack}`);
-    expect(logTexts(fleet, 'shell')).toContain(`SHELL ${attack}`);
+    expect(await logTexts(fleet, 'printer')).toContain(`PRINTED ${attack}`);
+    expect(await logTexts(fleet, 'shell')).toContain(`SHELL ${attack}`);
     expect(existsSync(leak)).toBe(false);
   });
 
@@ -178,7 +178,7 @@ describe('a task text starting with "-"', () => {
       await fleet.waitForAgent(name, 20_000);
     }
     expect(fleet.showAgent('output').last_task).toMatchObject({ status: 'failed' });
-    expect(logTexts(fleet, 'trace')).toContain('the next element ran');
+    expect(await logTexts(fleet, 'trace')).toContain('the next element ran');
     expect(existsSync(leak)).toBe(false);
     expect(logger.warnings.map((warning) => warning.role)).toEqual(['test']);
   });

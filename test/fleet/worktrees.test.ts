@@ -25,7 +25,7 @@ describe('worktrees', () => {
     expect(git(repo, ['worktree', 'list'])).not.toContain(realpathSync(a.workdir));
     expect(git(a.workdir, ['rev-parse', '--absolute-git-dir'])).toBe(join(realpathSync(a.workdir), '.git'));
     expect(git(a.workdir, ['symbolic-ref', 'HEAD'])).toBe('refs/heads/fleet/alpha');
-    expect(logTexts(fleet, 'alpha')).toContain(`CWD ${realpathSync(a.workdir)}`);
+    expect(await logTexts(fleet, 'alpha')).toContain(`CWD ${realpathSync(a.workdir)}`);
     expect(existsSync(join(a.workdir, 'README.md'))).toBe(true);
   });
 
@@ -91,7 +91,7 @@ describe('worktrees', () => {
     expect(agent.branch).toBeNull();
     expect(agent.workdir).toBe(project.path);
     await fleet.waitForAgent('plainly', 20_000);
-    expect(logTexts(fleet, 'plainly')).toContain(`CWD ${realpathSync(project.path)}`);
+    expect(await logTexts(fleet, 'plainly')).toContain(`CWD ${realpathSync(project.path)}`);
     await fleet.deleteAgent('plainly');
     expect(existsSync(project.path)).toBe(true);
   });
@@ -131,6 +131,6 @@ describe('worktrees', () => {
     expect(existsSync(restarted.workdir)).toBe(true);
     const { agent } = await fleet.waitForAgent('early', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'completed', description: first });
-    expect(logTexts(fleet, 'early')).toContain('the first task ran');
+    expect(await logTexts(fleet, 'early')).toContain('the first task ran');
   });
 });

@@ -1,7 +1,9 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { writeFileAtomicSync } from '../../fs/atomic-file.js';
-import { readTaskLogTail } from './log-tail.js';
+import { removeAbandonedTempFiles } from '../../fs/atomic-file.js';
+import { forgetLineIndex } from './line-index.js';
+import { readLogLines } from './log-tail.js';
+import { trimLogFile } from './log-trim.js';
 import type { LogLine, LogStream } from '../types.js';
 
 /** The log kept on disk per task; the oldest lines go first. */
@@ -14,8 +16,6 @@ export const DEFAULT_TAIL_LINES = 5000;
  * keeps a flood of 2-byte lines from holding millions of objects inside a byte budget meant for text.
  */
 export const LINE_OVERHEAD_BYTES = 128;
-
-const NEWLINE = 0x0a;
 
 export interface TaskLogOptions {
   file: string;
@@ -36,8 +36,11 @@ export interface TaskLogOptions {
 /**
  * The log of a running task. Every line is appended to its file as it arrives; only the newest lines stay in memory,
  * bounded by bytes (text plus a per-line overhead) and by count, so no output can grow the server's memory without
- * bound. Reading a log longer than that tail reads the file. When the file holds twice the cap, its oldest lines are
- * dropped and its first line says how many, so the newest output is always kept; at the end it holds at most the cap.
+ * bound. Reading a log longer than that tail reads the file, in chunks and off the event loop. When the file holds
+ * twice the cap, its oldest lines are dropped and its first line says how many, so the newest output is always kept;
+ * at the end it holds at most the cap. Appends stay synchronous: the runner hands over output in small steps, and a
+ * line in the file before its read offset is saved is what lets a restarted server resume without a gap. Trims copy
+ * the file asynchronously while appends go on.
  */
 export class TaskLog {
   private tail: LogLine[] = [];
@@ -48,9 +51,12 @@ export class TaskLog {
   private fileBytes = 0;
   private dropped = 0;
   private notice: LogLine | null = null;
+  private trimming: Promise<void> | null = null;
 
   constructor(private readonly options: TaskLogOptions) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
+    // A trim cut short by a crash leaves its copy beside the file.
+    removeAbandonedTempFiles(options.file);
     // Already in the file: counted and kept in memory like the task's own lines, not written again.
     for (const line of options.earlier ?? []) {
       this.fileLines += 1;
@@ -73,7 +79,7 @@ export class TaskLog {
   /** Adds lines of one stream, with one write to disk. */
   append(stream: LogStream, texts: readonly string[]): void {
     if (texts.length === 0) return;
-    const time = (this.options.now?.() ?? new Date()).toISOString();
+    const time = this.now();
     const added = texts.map((text): LogLine => ({ time, stream, text, task_id: this.options.taskId }));
     const chunk = added.map(toJsonLine).join('');
     appendFileSync(this.options.file, chunk);
@@ -84,24 +90,45 @@ export class TaskLog {
       this.tailBytes += lineCost(line);
     }
     this.trimTail();
-    if (this.fileBytes > 2 * this.options.capBytes) this.trimFile();
+    if (this.fileBytes > 2 * this.options.capBytes) this.startTrim();
     this.options.onAppend?.();
   }
 
-  /** The newest `count` kept lines, oldest first: from memory when it holds them, else from the end of the file. */
-  newest(count: number): LogLine[] {
+  /** The newest line, which memory always holds once there is one. */
+  newestInMemory(): LogLine | undefined {
+    return this.tail.length > this.tailHead ? this.tail.at(-1) : undefined;
+  }
+
+  /**
+   * The `count` kept lines before the `skip` newest, oldest first: from memory when it holds them, else from the
+   * file, read in chunks without holding up the event loop.
+   */
+  async newest(count: number, skip = 0): Promise<LogLine[]> {
     const inMemory = this.tail.length - this.tailHead;
-    if (count <= inMemory) return this.tail.slice(this.tail.length - count);
+    const end = this.tail.length - skip;
+    if (skip + count <= inMemory) return this.tail.slice(end - count, end);
     if (inMemory === this.fileLines) {
       const all = this.tail.slice(this.tailHead);
-      return this.notice ? [this.notice, ...all] : all;
+      const kept = this.notice ? [this.notice, ...all] : all;
+      const to = Math.max(0, kept.length - skip);
+      return kept.slice(Math.max(0, to - count), to);
     }
-    return readTaskLogTail(this.options.file, count);
+    return readLogLines(this.options.file, skip, count);
+  }
+
+  /** Resolves once a trim under way, if any, has put its file in place. */
+  async trimmed(): Promise<void> {
+    await this.trimming;
   }
 
   /** Leaves the file holding at most the cap, so a finished task reads back what it showed while running. */
-  close(): void {
-    if (this.fileBytes > this.options.capBytes) this.trimFile();
+  async close(): Promise<void> {
+    await this.trimmed();
+    if (this.fileBytes > this.options.capBytes) await this.trimFile();
+  }
+
+  private now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
   }
 
   private trimTail(): void {
@@ -121,36 +148,61 @@ export class TaskLog {
     }
   }
 
+  /** Starts a trim unless one runs; a trim that fails leaves the file as it was, for the next append to try again. */
+  private startTrim(): void {
+    this.trimming ??= this.trimFile()
+      .catch(() => {})
+      .finally(() => (this.trimming = null));
+  }
+
   /**
-   * Drops the oldest lines of the file so that at most 90% of the cap is left, working on its bytes rather than on
-   * one object per line, and puts the notice of how many lines were dropped first.
+   * Drops the oldest lines of the file so that at most 90% of the cap is left, and puts the notice of how many lines
+   * were dropped first. The file is copied in chunks off the event loop while the task goes on appending.
    */
-  private trimFile(): void {
-    const content = readFileSync(this.options.file);
-    const start = this.notice ? content.indexOf(NEWLINE) + 1 : 0;
-    const target = Math.floor(this.options.capBytes * 0.9);
-    let cut = content.length - target <= start ? start : content.indexOf(NEWLINE, content.length - target - 1) + 1;
-    // Keep the newest line even when it alone is over the target.
-    if (cut >= content.length) cut = Math.max(start, content.lastIndexOf(NEWLINE, content.length - 2) + 1);
-    const dropped = countLines(content, start, cut);
-    const kept = content.subarray(cut);
-    this.dropped += dropped;
-    this.fileLines -= dropped;
-    const oldest = JSON.parse(kept.subarray(0, kept.indexOf(NEWLINE)).toString('utf8')) as LogLine;
-    this.notice = {
-      time: oldest.time,
+  private trimFile(): Promise<void> {
+    const noticeBytes = this.notice ? Buffer.byteLength(toJsonLine(this.notice)) : 0;
+    let notice: LogLine | null = null;
+    return trimLogFile({
+      file: this.options.file,
+      start: noticeBytes,
+      size: this.fileBytes,
+      keepBytes: Math.floor(this.options.capBytes * 0.9),
+      currentSize: () => this.fileBytes,
+      firstLine: (dropped, oldestKept) => {
+        notice = this.noticeOf(this.dropped + dropped, timeOf(oldestKept) ?? this.now());
+        return toJsonLine(notice);
+      },
+      swapped: ({ dropped, size }) => {
+        this.dropped += dropped;
+        this.fileLines -= dropped;
+        this.fileBytes = size;
+        this.notice = notice;
+        forgetLineIndex(this.options.file);
+        // The memory tail never holds a line the file no longer has, so both sources read the same log.
+        while (this.tail.length - this.tailHead > this.fileLines) {
+          this.tailBytes -= lineCost(this.tail[this.tailHead]!);
+          this.tailHead += 1;
+        }
+      },
+    });
+  }
+
+  private noticeOf(dropped: number, time: string): LogLine {
+    return {
+      time,
       stream: 'system',
-      text: `[log capped at ${formatBytes(this.options.capBytes)}: ${this.dropped} earlier lines were dropped]`,
+      text: `[log capped at ${formatBytes(this.options.capBytes)}: ${dropped} earlier lines were dropped]`,
       task_id: this.options.taskId,
     };
-    const noticeBytes = Buffer.from(toJsonLine(this.notice));
-    writeFileAtomicSync(this.options.file, Buffer.concat([noticeBytes, kept]));
-    this.fileBytes = noticeBytes.length + kept.length;
-    // The memory tail never holds a line the file no longer has, so both sources read the same log.
-    while (this.tail.length - this.tailHead > this.fileLines) {
-      this.tailBytes -= lineCost(this.tail[this.tailHead]!);
-      this.tailHead += 1;
-    }
+  }
+}
+
+/** The time of a log line's JSON text; undefined for a torn line. */
+function timeOf(text: string): string | undefined {
+  try {
+    return (JSON.parse(text) as LogLine).time;
+  } catch {
+    return undefined;
   }
 }
 
@@ -161,17 +213,6 @@ function toJsonLine(line: LogLine): string {
 function lineCost(line: LogLine): number {
   // Strings are held as UTF-16 at worst: two bytes a character.
   return 2 * line.text.length + LINE_OVERHEAD_BYTES;
-}
-
-function countLines(content: Buffer, from: number, to: number): number {
-  let count = 0;
-  for (
-    let index = content.indexOf(NEWLINE, from);
-    index !== -1 && index < to;
-    index = content.indexOf(NEWLINE, index + 1)
-  )
-    count += 1;
-  return count;
 }
 
 function formatBytes(bytes: number): string {

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { closeSync, openSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { endProcessGroup, isLeftoverGroup } from './group-end.js';
 import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
 import { isSameProcessRunning, processStartTime, signalGroup } from './process-group.js';
@@ -78,6 +79,8 @@ export interface RunningProcess {
 
 /** How often the output files and the supervisor are looked at. */
 const POLL_MS = 200;
+/** Output taken per stream in one step; a flood is taken step by step, other requests served between steps. */
+const READ_STEP_BYTES = 16 * 1024;
 
 /**
  * Starts one task through its supervisor, in a new process group (detached), so a cancel reaches everything it
@@ -157,20 +160,40 @@ function follow(
   // The group is only ever signalled while it is provably ours: its supervisor the same process, or its leftovers.
   const ours = (): boolean => isSameProcessRunning(pid, pidStart) || isLeftoverGroup(pid, pidStart);
 
-  const readOutput = (final: boolean): void => {
+  /** Reads one step of new output (all of it when final); true when more is waiting. */
+  const readOutput = (final: boolean): boolean => {
+    let more = false;
     for (const stream of ['stdout', 'stderr'] as const) {
-      const lines = tails[stream].read(final);
+      const lines = tails[stream].read(final, Infinity, final ? Infinity : READ_STEP_BYTES);
       if (lines.length > 0 && options.onOutput(stream, lines)) lastLife = Date.now();
+      more ||= tails[stream].more;
     }
     if (tails.stdout.offset !== saved.stdout || tails.stderr.offset !== saved.stderr) {
       saved = { stdout: tails.stdout.offset, stderr: tails.stderr.offset };
       saveOffsets(files, saved);
+    }
+    return more;
+  };
+
+  let following = true;
+  /**
+   * Reads output step by step until none is waiting. After each step comes a pause as long as the step took, so a
+   * flood gets at most half of the event loop and requests are served between its steps.
+   */
+  const drain = async (): Promise<void> => {
+    for (;;) {
+      const started = performance.now();
+      // A detached task's output is left to the next server, from the offsets saved so far.
+      if (!following || !readOutput(false)) return;
+      const spent = performance.now() - started;
+      await (spent >= 1 ? delay(spent) : setImmediate());
     }
   };
 
   const finish = async (): Promise<void> => {
     timers.forEach(clearTimeout);
     clearInterval(poller);
+    await drain();
     readOutput(true);
     tails.stdout.close();
     tails.stderr.close();
@@ -203,11 +226,12 @@ function follow(
   };
 
   let finishing = false;
-  const poller = setInterval(() => {
-    if (finishing) return;
+  let reading = false;
+  const poll = async (): Promise<void> => {
     // Read before looking at the process, so the output of a task that just ended is complete once it counts as ended.
     const ended = hasExited();
-    readOutput(false);
+    await drain();
+    if (!following) return;
     if (ended) {
       finishing = true;
       void finish();
@@ -217,6 +241,11 @@ function follow(
       const watched = options.watch?.(lastLife) ?? null;
       if (watched) void stop(watched);
     }
+  };
+  const poller = setInterval(() => {
+    if (finishing || reading) return;
+    reading = true;
+    void poll().finally(() => (reading = false));
   }, POLL_MS);
   if (options.timeoutMs !== null) {
     timers.push(
@@ -229,6 +258,7 @@ function follow(
     cancel: () => stop('canceled'),
     done,
     detach: () => {
+      following = false;
       timers.forEach(clearTimeout);
       clearInterval(poller);
       tails.stdout.close();

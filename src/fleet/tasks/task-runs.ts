@@ -21,13 +21,13 @@ import { taskArgv } from '../roles.js';
 import { readsTaskAsOption, TASK_OPTION_FIX } from './task-option-guard.js';
 import type { FollowLimits, RunOutcome, RunningProcess } from './runner.js';
 import type { AgentRecord } from '../store.js';
-import { readTaskLogTail } from '../logs/log-tail.js';
+import { readLogLines } from '../logs/log-tail.js';
 import { createRunFiles, readRunMeta, runFiles, taskRunDir, type RunMeta } from './supervisor/run-files.js';
 import type { TaskSupervisor } from './supervisor/script.js';
 import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from '../logs/task-log.js';
 import { reviewIfUncommitted, taskEnd } from './task-outcome.js';
 import { projectOverBudget, taskWatcher, type ProjectSpending } from './task-watch.js';
-import type { Role, TaskRecord } from '../types.js';
+import type { LogLine, Role, TaskRecord } from '../types.js';
 import type { UsageLedger } from '../usage/usage-ledger.js';
 
 export interface TaskRunsOptions {
@@ -340,12 +340,17 @@ export class TaskRuns {
     return active?.task === task ? active.log.lineCount : undefined;
   }
 
+  liveLogLine(key: string): LogLine | undefined {
+    return this.running.get(key)?.log.newestInMemory();
+  }
+
   logSource(key: string, task: TaskRecord): LogSource {
     const active = this.running.get(key);
-    if (active?.task === task) return { count: active.log.lineCount, readNewest: (count) => active.log.newest(count) };
+    if (active?.task === task)
+      return { count: active.log.lineCount, read: (skip, count) => active.log.newest(count, skip) };
     return {
       count: task.log_lines,
-      readNewest: (count) => readTaskLogTail(this.options.registry.store.logFile(key, task.id), count),
+      read: (skip, count) => readLogLines(this.options.registry.store.logFile(key, task.id), skip, count),
     };
   }
 
@@ -386,7 +391,7 @@ export class TaskRuns {
     task.duration_ms = task.started_at === null ? null : Date.parse(task.ended_at) - Date.parse(task.started_at);
     if (end.outcome !== 'succeeded') log.append('system', [`outcome: ${end.outcome}`]);
     log.append('system', [`task ${task.id} ${end.status}${end.reason ? `: ${end.reason}` : ''}`]);
-    log.close();
+    await log.close();
     task.log_lines = log.lineCount;
     this.running.delete(key);
     if (record.process?.task_id === task.id) record.process = null;

@@ -53,8 +53,8 @@ export function pageRoutes(options: UiAppOptions): Hono<UiEnv> {
   );
 
   routes.get('/agents/:name', (c) =>
-    agentTab(c, 'log', (name) =>
-      logView(name, fleet.agentLog(name, { page: queryNumber(c, 'page') ?? 1, pageSize: LOG_PAGE_LINES })),
+    agentTab(c, 'log', async (name) =>
+      logView(name, await fleet.agentLog(name, { page: queryNumber(c, 'page') ?? 1, pageSize: LOG_PAGE_LINES })),
     ),
   );
 

@@ -14,8 +14,8 @@ export const showAgentLog = fleetTool({
   input: strictArgs('show_agent_log', { name: agentNameArg, ...pageArgs(AGENT_LOG_PAGES) }),
   output,
   annotations: READ_ONLY,
-  handler: ({ name, page, page_size }, { fleet }) => {
-    const { items, ...paging } = fleet.agentLog(name, { page, pageSize: page_size });
+  handler: async ({ name, page, page_size }, { fleet }) => {
+    const { items, ...paging } = await fleet.agentLog(name, { page, pageSize: page_size });
     // As text, the lines themselves, oldest first as a terminal shows them: escaped JSON of a log is hard to read.
     const lines = items.map((line) => `${line.time} ${line.stream} ${visible(line.text)}`).reverse();
     const older = paging.has_next_page ? `; older ones on page ${paging.page + 1}` : '';

@@ -45,10 +45,10 @@ const output = outputSchema({
 type WaitArgs = z.output<typeof input>;
 type WaitAnswer = z.output<typeof output>;
 
-/** The agent's state and its newest log line, in one line a person or a lead agent can read. */
+/** The agent's state and its running task's newest log line, in one line a person or a lead agent can read. */
 function progressMessage(fleet: Fleet, name: string): string {
   const agent = fleet.showAgent(name);
-  const newest = fleet.agentLog(name, { page: 1, pageSize: 1 }).items[0];
+  const newest = fleet.liveLogLine(name);
   return `${agent.name} is ${agent.status}${newest ? `: ${newest.text.slice(0, 300)}` : ''}`;
 }
 

@@ -14,25 +14,42 @@ export class FileTail {
   private readonly splitter = new LineSplitter();
   /** The file's size when last seen: any growth is a sign of life, a progress bar redrawn with \r as much as a line. */
   size = 0;
+  /** True when the last read stopped at its byte budget with more whole output waiting. */
+  more = false;
 
   constructor(
     private readonly file: string,
     public offset: number,
   ) {}
 
-  /** The whole lines written since the last call (up to byte `until`); with `final`, everything left. */
-  read(final = false, until = Infinity): string[] {
+  /**
+   * The whole lines written since the last call (up to byte `until`); with `final`, everything left. With a budget,
+   * it stops once that many bytes are taken, so a flood is taken in steps that leave the event loop free between.
+   */
+  read(final = false, until = Infinity, budget = Infinity): string[] {
+    this.more = false;
     const fd = this.open();
     if (fd === null) return [];
     this.size = fstatSync(fd).size;
     const end = Math.min(this.size, until);
     const lines: string[] = [];
+    const start = this.offset;
+    let step = Math.min(READ_BYTES, budget);
     while (this.offset < end) {
-      const buffer = Buffer.alloc(Math.min(READ_BYTES, end - this.offset));
+      if (this.offset - start >= budget) {
+        this.more = true;
+        break;
+      }
+      const buffer = Buffer.alloc(Math.min(READ_BYTES, end - this.offset, step));
       const got = readSync(fd, buffer, 0, buffer.length, this.offset);
       const chunk = buffer.subarray(0, got);
       let take = final ? chunk.length : chunk.lastIndexOf(NEWLINE) + 1;
       if (take === 0 && chunk.length >= 4 * MAX_LINE_CHARS) take = chunk.length;
+      // A long line: look further for its end, as far as a line is ever waited for.
+      if (take === 0 && got === buffer.length && got < 4 * MAX_LINE_CHARS && end - this.offset > got) {
+        step = 4 * MAX_LINE_CHARS;
+        continue;
+      }
       if (take === 0) break;
       lines.push(...this.splitter.push(chunk.subarray(0, take)));
       this.offset += take;
