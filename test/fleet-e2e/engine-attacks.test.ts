@@ -336,8 +336,10 @@ function relayOf(fleet: FleetSandbox, agent: string): number {
     } catch {
       continue;
     }
+    // The task's supervisor has the relay's command line among its arguments: the relay is the one that runs it.
     if (
       argv.includes('__engine-task') &&
+      !argv.some((arg) => arg.endsWith('/task-supervisor.sh')) &&
       argv.some((arg) => arg.startsWith(fleet.dataDir) && arg.includes(`/${agent}/`))
     )
       return Number(pid);
