@@ -1,4 +1,4 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -98,10 +98,28 @@ async function runTask(options: TaskOptions): Promise<Run> {
     options.onStdout?.(run.stdout, child.pid!);
   });
   child.stderr.on('data', (chunk: Buffer) => (run.stderr += chunk.toString()));
-  run.code = await new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? -1 : null))));
+  run.code = await new Promise((resolve, reject) => {
+    const stuck = setTimeout(() => {
+      const group = groupProcesses(child.pid!);
+      process.kill(-child.pid!, 'SIGKILL');
+      reject(new Error(`still running after ${STUCK_AFTER_MS} ms; its group:\n${group}\n${JSON.stringify(run)}`));
+    }, STUCK_AFTER_MS);
+    child.on('close', (code, signal) => {
+      clearTimeout(stuck);
+      resolve(code ?? (signal ? -1 : null));
+    });
+  });
   const password = options.secrets.FLEET_GIT_PASSWORD;
   if (password) expect(run.stdout + run.stderr).not.toContain(password);
   return run;
+}
+
+/** Past this a run is stuck: it fails with what its process group still holds, under the test's own limit. */
+const STUCK_AFTER_MS = 90_000;
+
+function groupProcesses(group: number): string {
+  const table = execFileSync('ps', ['-eo', 'pid,pgid,ppid,stat,etime,args'], { encoding: 'utf8' }).split('\n');
+  return table.filter((line) => line.trim().split(/\s+/)[1] === String(group)).join('\n');
 }
 
 async function branchFile(agent: string, path: string): Promise<string> {
