@@ -33,6 +33,11 @@ const texts = z.array(text);
 const object = z.unknown().meta({ type: 'object' });
 const nullableObject = z.unknown().meta({ type: ['object', 'null'] });
 
+/** A list or null, listed by its type alone: its items' type is checked, but not spelt out in tools/list. */
+function nullableList<T extends z.ZodArray>(list: T) {
+  return list.nullable().meta({ anyOf: undefined, type: ['array', 'null'] });
+}
+
 /** A task, with the fields that say what it was asked, how it ended and what it changed. */
 export const taskSchema = fields({
   id: text,
@@ -40,8 +45,8 @@ export const taskSchema = fields({
   status: text,
   reason: nullableText,
   ended_at: nullableText,
-  commits: z.array(object).nullable(),
-  files_changed: texts.nullable(),
+  commits: nullableList(z.array(object)),
+  files_changed: nullableList(texts),
   autocommit: nullableObject,
   final_message: nullableText,
 });

@@ -23,8 +23,8 @@ afterAll(async () => {
   cleanupSandboxes();
 });
 
-/** What a lead agent's context pays for the tool list, at most: 12.5 KiB of JSON (the MCP App link took 116 bytes). */
-const MAX_TOOLS_LIST_BYTES = 12.5 * 1024;
+/** What a lead agent's context pays for the tool list, at most: 12 KiB of JSON, the MCP App's links included. */
+const MAX_TOOLS_LIST_BYTES = 12 * 1024;
 
 /** tools/list as the server sends it: the JSON-RPC result of a stateless POST, exactly as serialized. */
 async function rawToolsList(
@@ -40,7 +40,7 @@ async function rawToolsList(
 }
 
 describe('the tool surface a lead agent sees', () => {
-  it('lists every tool, with its output schema, in at most 12.5 KiB, in both eras', async () => {
+  it('lists every tool, with its output schema, in at most 12 KiB, in both eras', async () => {
     const fleet = refusing;
     // The shared token is admin: it sees every tool.
     const token = fleet.token;

@@ -1,7 +1,7 @@
 import { RESOURCE_MIME_TYPE } from '@modelcontextprotocol/ext-apps/server';
 
 /** The fleet view that clients rendering MCP Apps (SEP-1865) show beside list_agents' and show_agent's results. */
-export const FLEET_APP_URI = 'ui://fleet-mcp/fleet.html';
+export const FLEET_APP_URI = 'ui://fleet/view';
 
 /** `text/html;profile=mcp-app`: what tells a host the resource is an app, not a page to show as text. */
 export const FLEET_APP_MIME_TYPE = RESOURCE_MIME_TYPE;

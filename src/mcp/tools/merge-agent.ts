@@ -24,9 +24,9 @@ export const mergeAgent = fleetTool({
   scope: 'admin',
   title: 'Merge agent',
   description:
-    "Lands an idle agent's branch, its leftovers committed first, no hook run. outcome: merged, or up_to_date, " +
-    'conflict, refused (no change). Refused while busy, or if the branch moved past commit. Asks the user about ' +
-    'leftovers where the client can.',
+    "Lands an idle agent's branch, leftovers committed first, no hook run. outcome: merged, up_to_date, conflict " +
+    'or refused (no change). Refused while busy or if the branch moved past commit. Asks the user about leftovers ' +
+    'where it can.',
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },
