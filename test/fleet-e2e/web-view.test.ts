@@ -105,6 +105,15 @@ describe('web view login', () => {
     expect(setCookie(noCsrf, 'fleet_ui_session')).toBeUndefined();
   });
 
+  it('refuses a form over 16 KiB with a 413 page, before it reads the token, and makes no session', async () => {
+    const form = await loginForm(base);
+    const padded = { token: server.token, csrf: form.csrf, pad: 'x'.repeat(20 * 1024) };
+    const tooLarge = await postForm(base, '/ui/login', padded, { cookie: form.cookie });
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.text()).toContain('Forms are limited to');
+    expect(setCookie(tooLarge, 'fleet_ui_session')).toBeUndefined();
+  });
+
   it('throttles failed logins of a client as failed bearer auth is throttled', async () => {
     const localAddress = freshClientAddress();
     const form = await loginForm(base);
