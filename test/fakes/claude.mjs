@@ -149,6 +149,13 @@ const sessionUsage = () => ({
 // $5 per million input tokens, $15 per million output tokens.
 const sessionCost = () => (100 * replies * 5 + 20 * replies * 15) / 1e6;
 
+/** An API that never answers: silence, until a SIGINT, after which the CLI takes a second to save its session and exit. */
+function hangUntilInterrupted() {
+  setInterval(() => {}, 60_000);
+  process.on('SIGINT', () => setTimeout(() => process.exit(130), 1000));
+  return new Promise(() => {});
+}
+
 /** The API failing as the real CLI reports it: retry notices, then the error as a message and an error result, exit 1. */
 function apiFailure(step) {
   const kind = {
@@ -156,7 +163,6 @@ function apiFailure(step) {
     429: ['rate_limit', 'rate_limit_error'],
     529: ['overloaded', 'overloaded_error'],
   }[step.status] ?? ['server_error', 'api_error'];
-  if (step.mode === 'hang') for (;;) pause(60_000);
   for (let attempt = 1; step.mode === 'retry' || attempt <= 2; attempt++) {
     emit({
       type: 'system',
@@ -210,6 +216,7 @@ emit({
 });
 const denials = [];
 for (const step of steps(prompt)) {
+  if (step.tool === 'api' && step.mode === 'hang') await hangUntilInterrupted();
   if (step.tool === 'api') apiFailure(step);
   const id = `toolu_${randomUUID().slice(0, 8)}`;
   const name = step.tool === 'write' ? 'Write' : 'Bash';

@@ -159,6 +159,8 @@ describe('honest outcomes of a claude task', () => {
       outcome: 'provider_stalled',
       reason: 'the model API gave no usable answer for 2s: no reply and no retry notice',
     });
+    // The fake takes a second to exit after the SIGINT: the reason is logged once, not on every poll till then.
+    expect((await logTexts(fleet, 'hung')).filter((line) => line.startsWith('stopping the task')).length).toBe(1);
   });
 
   it('does not count retry notices as output: the idle timeout ends a task that only retries', async () => {

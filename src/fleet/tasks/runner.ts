@@ -237,7 +237,8 @@ function follow(
       void finish();
     } else if (options.idleTimeoutMs !== null && Date.now() - lastLife >= options.idleTimeoutMs) {
       void stop('idle');
-    } else {
+    } else if (!stopped) {
+      // Once stopping, the CLI may take several polls to exit: the watcher would log its reason again on each.
       const watched = options.watch?.(lastLife) ?? null;
       if (watched) void stop(watched);
     }
