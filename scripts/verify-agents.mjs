@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// npm run verify:agents [-- --only claude,opencode,mcp-remote] [--keep]
+// npm run verify:agents [-- --only claude,opencode,mcp-remote] [--scenarios api-500,api-hang] [--keep]
 // Proves the built-in presets against the real agent CLIs, and what real MCP clients show when refused a token: see
 // scripts/verify-agents/README.md.
 import { execFileSync } from 'node:child_process';
@@ -14,6 +14,7 @@ import { SCENARIOS, Skip } from './verify-agents/scenarios.mjs';
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
+    scenarios: { type: 'string' },
     keep: { type: 'boolean', default: false },
     // Set by the script itself when it runs again inside a loopback-only network namespace.
     isolated: { type: 'boolean', default: false },
@@ -76,7 +77,8 @@ async function verify(cli, installed) {
   if (cli.connect) return verifyClient(cli, installed);
   if (installed.error) return { status: 'FAIL', reason: installed.error };
   const failures = [];
-  for (const scenario of SCENARIOS) {
+  const scenarios = chosenScenarios();
+  for (const scenario of scenarios) {
     try {
       const result = await runScenario({ cli, binDir: installed.binDir, scenario, keep: values.keep });
       failures.push(...result.failures);
@@ -91,10 +93,23 @@ async function verify(cli, installed) {
     }
   }
   return failures.length === 0
-    ? { status: 'PASS', reason: SCENARIOS.map((scenario) => scenario.id).join(', ') }
+    ? { status: 'PASS', reason: scenarios.map((scenario) => scenario.id).join(', ') }
     : { status: 'FAIL', reason: failures.join('; ') };
 }
 
+/** The scenarios --scenarios names, in their own order; all of them without it. */
+function chosenScenarios() {
+  if (!values.scenarios) return SCENARIOS;
+  const wanted = values.scenarios.split(',').map((id) => id.trim());
+  const unknown = wanted.filter((id) => !SCENARIOS.some((scenario) => scenario.id === id));
+  if (unknown.length > 0) {
+    console.error(`--scenarios: unknown ${unknown.join(', ')}; known: ${SCENARIOS.map((s) => s.id).join(', ')}`);
+    process.exit(2);
+  }
+  return SCENARIOS.filter((scenario) => wanted.includes(scenario.id));
+}
+
+chosenScenarios();
 const clis = await loadClis();
 const installed = await install(clis);
 if (!values.isolated && canIsolate()) process.exit(rerunIsolated([...process.argv.slice(1), '--isolated']));

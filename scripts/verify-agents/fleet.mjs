@@ -228,9 +228,16 @@ function checkUsage(scenario, task, cli) {
  * a running tool (`hangEndsBy: 'idle_timeout'`), an idle_timeout as short, which is then what ends a hung API.
  */
 function providerLimits(cli, scenario) {
+  const stall = cli.providerStall ?? PROVIDER_STALL;
   if (scenario.provider.hang && cli.hangEndsBy === 'idle_timeout')
-    return { provider_stall: PROVIDER_STALL, idle_timeout: PROVIDER_STALL };
-  return { provider_stall: PROVIDER_STALL };
+    return { provider_stall: stall, idle_timeout: stall };
+  return { provider_stall: stall };
+}
+
+/** How long a provider scenario may take: the CLI's own giving up where it retries silently, else the stall and room. */
+function providerBoundMs(cli) {
+  if (cli.givesUpWithin) return Number.parseInt(cli.givesUpWithin, 10) * 1000;
+  return (Number.parseInt(cli.providerStall ?? PROVIDER_STALL, 10) + 90) * 1000;
 }
 
 /**
@@ -252,7 +259,7 @@ function checkProviderFailure({ scenario, task, log }, describe, cli) {
     !String(task.reason).includes(String(scenario.provider.status))
   )
     failures.push(`${scenario.id}: the reason (${task.reason}) does not carry the API's ${scenario.provider.status}`);
-  const bound = (Number.parseInt(PROVIDER_STALL, 10) + 90) * 1000;
+  const bound = providerBoundMs(cli);
   if (!(task.duration_ms < bound))
     failures.push(`${scenario.id}: the task took ${task.duration_ms} ms, over ${bound} ms`);
   if (!log.some((line) => line.endsWith(`outcome: ${task.outcome}`)))

@@ -10,6 +10,9 @@ export default {
   version: '0.61.0',
   binary: 'gemini',
   role: 'gemini',
+  // It retries a failing API ten times (5 s, doubling), so only provider_stall ends those tasks, and its first retry
+  // notice comes after its start-up, which on a machine busy with CI's other suites took over 20 s.
+  providerStall: '40s',
   startMock: (scenario) => startGeminiMock(scenario),
   setupHome: ({ home }) => {
     mkdirSync(join(home, '.gemini'), { recursive: true });

@@ -15,6 +15,9 @@ export default {
   // Its JSON shows a tool call only once it has ended and prints nothing while it waits on the API: a hung API is
   // ended by the role's idle_timeout, not provider_stall.
   hangEndsBy: 'idle_timeout',
+  // For the same reason a failing API ends its task only when it gives up: silent retries, 2 s doubling to 30 s, for
+  // 80-100 s on a quiet machine and 112 s beside CI's other suites.
+  givesUpWithin: '240s',
   startMock: (scenario) =>
     startAnthropicMock({
       scenario,
