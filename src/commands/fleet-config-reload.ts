@@ -6,7 +6,7 @@ import { readFleetConfig } from '../fleet/fleet-config.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { watchFile } from '../fs/file-watcher.js';
 import type { Logger } from '../log.js';
-import { ownPortProblem } from './own-port-guard.js';
+import { sandboxReachProblem, servedAt } from './sandbox-reach-guard.js';
 
 // The folders of clients a fleet keeps for its life; past this, more clients share the projects already there.
 const MAX_CLIENT_DIRS = 100;
@@ -39,10 +39,10 @@ export function watchFleetConfig(options: {
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
-      const ownPort = options.servesHttp
-        ? ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, loaded.roles)
+      const reach = options.servesHttp
+        ? sandboxReachProblem(servedAt(config), { ...loaded, pathEnv: process.env.PATH })
         : null;
-      if (ownPort) throw new Error(ownPort);
+      if (reach) throw new Error(reach);
       fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);

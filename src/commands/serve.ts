@@ -28,7 +28,7 @@ import { engineSettings, guardedPaths } from './engine-settings.js';
 import { mountExposure } from '../fleet/backends/remote/mount-guard.js';
 import { createGitHttp } from '../http/git-http.js';
 import { closeInheritedFds } from './inherited-fds.js';
-import { ownPortProblem } from './own-port-guard.js';
+import { sandboxReachProblem, servedAt } from './sandbox-reach-guard.js';
 import { describeListenError } from './listen-errors.js';
 import { handleServeSignals } from './serve-signals.js';
 import { stopNotice } from './stop-notice.js';
@@ -169,10 +169,14 @@ export interface Serving {
  */
 export async function startServing(options: StartServingOptions): Promise<Serving> {
   const { config, logger, reloaders } = options;
-  checkExposure(config, logger);
   const fleetConfig = readFleetConfig(config);
-  const ownPort = ownPortProblem({ authEnabled: config.auth.enabled, port: config.port }, fleetConfig.roles);
-  if (ownPort) throw new ConfigError(`refusing to start: ${ownPort}`);
+  const reach = sandboxReachProblem(servedAt(config), {
+    roles: fleetConfig.roles,
+    projects: fleetConfig.projects,
+    pathEnv: options.env.PATH,
+  });
+  if (reach) throw new ConfigError(`refusing to start: ${reach}`);
+  checkExposure(config, logger);
   const auth = config.auth.enabled ? startAuth(config, logger) : undefined;
   const token = auth?.token;
   reloaders.push(...(auth?.watchers ?? []));

@@ -226,14 +226,40 @@ describe('exposure', () => {
     }
   });
 
-  it('serves it when the user says so, with a warning', async () => {
+  it('serves it when the user says so and no sandboxed role has a network, with a warning', async () => {
     const sandbox = createSandbox();
+    const config = join(sandbox.root, 'fleet.json');
+    const command = ['sh', '-c', 'true', '{task}'];
+    writeFileSync(
+      config,
+      JSON.stringify({ roles: { offline: { command, sandbox: { network: false } }, plain: { command } } }),
+    );
     const open = await startServer(sandbox, {
-      env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true' },
+      env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true', FLEET_MCP_CONFIG: config },
     });
     expect(open.output()).toContain('WITHOUT auth');
     expect((await send(`${open.baseUrl}/health`)).status).toBe(200);
     await open.stop();
+  });
+
+  it('refuses it, said so or not, while a sandboxed agent could reach it through its network', async () => {
+    // Such an agent reaches the host's own addresses through pasta, and with them this server without any token.
+    const sandbox = createSandbox();
+    const config = join(sandbox.root, 'fleet.json');
+    writeFileSync(
+      config,
+      JSON.stringify({ roles: { web: { command: ['sh', '-c', 'true', '{task}'], sandbox: true } } }),
+    );
+    const { code, stderr } = await expectStartFailure(sandbox, {
+      env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true', FLEET_MCP_CONFIG: config },
+    });
+    expect(code).toBe(1);
+    expect(stderr).toBe(
+      'fleet-mcp: refusing to start: without auth on 0.0.0.0, the sandboxed agents of roles "web" could reach this ' +
+        "server through the host's own addresses and start agents outside the sandbox. Enable auth " +
+        '(FLEET_MCP_AUTH_ENABLED=true), bind to 127.0.0.1, or give each of those roles "sandbox": {"network": false} ' +
+        'in the fleet config\n',
+    );
   });
 
   it('serves a non-loopback address with auth on', async () => {
