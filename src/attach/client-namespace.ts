@@ -28,5 +28,15 @@ export async function clientNamespace(socket: Socket): Promise<ClientNamespace> 
   } catch (error) {
     return { problem: `cannot read which sockets are in this network namespace: ${(error as Error).message}` };
   }
-  return listing.split('\n').some((line) => SOCKET_LINE.exec(line)?.[1] === inode) ? 'same' : 'other';
+  return listsInode(listing, inode) ? 'same' : 'other';
+}
+
+/** Whether a line of the listing has this inode in its inode field; only the lines holding the number are parsed. */
+function listsInode(listing: string, inode: string): boolean {
+  for (let at = listing.indexOf(` ${inode}`); at !== -1; at = listing.indexOf(` ${inode}`, at + 1)) {
+    const start = listing.lastIndexOf('\n', at) + 1;
+    const end = listing.indexOf('\n', at);
+    if (SOCKET_LINE.exec(listing.slice(start, end === -1 ? undefined : end))?.[1] === inode) return true;
+  }
+  return false;
 }
