@@ -109,7 +109,7 @@ async function attach(socket: Socket, options: FleetSocketOptions): Promise<bool
   } catch (error) {
     notHello = `not a fleet-mcp attach hello (protocol ${ATTACH_PROTOCOL}): ${(error as Error).message.slice(0, 200)}`;
   }
-  // Judged before the hello, whatever it says: a client from elsewhere hears only that it is refused.
+  // The namespace outranks the hello: a client from elsewhere hears only that it is refused, whatever it said.
   const foreign = foreignReason(await origin, options.logger);
   if (foreign) return refuse(socket, foreign);
   if (!hello) {
