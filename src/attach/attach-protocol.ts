@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import * as z from 'zod';
 
 /**
- * How a `fleet-mcp stdio` process attaches to the fleet that runs on its data dir (a `serve`, or a background host
- * that stdio clients started): a Unix socket in the data dir, which only the data dir's owner can reach. The client
- * says hello in one JSON line, the fleet answers in one, and from then on the socket carries the MCP client's
- * messages as they are, one JSON-RPC message per line, as over stdio.
+ * How a `fleet-mcp stdio` process attaches to the fleet that runs on its data dir (a `serve`, or a background host that
+ * stdio clients started): a Unix socket in the data dir, which only the data dir's owner can reach, and which serves
+ * only clients in the fleet's own network namespace (client-namespace.ts). The client says hello in one JSON line, the
+ * fleet answers in one, and from then on the socket carries the MCP client's messages as they are, one JSON-RPC message
+ * per line, as over stdio.
  */
 export const ATTACH_PROTOCOL = 1;
 

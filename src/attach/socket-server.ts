@@ -11,6 +11,7 @@ import { serveStdio, StdioServerTransport as ModernStdioServerTransport } from '
 import type { Logger } from '../log.js';
 import { VERSION } from '../version.js';
 import { ATTACH_PROTOCOL, helloSchema, MAX_HANDSHAKE_BYTES, type Hello, type Reply } from './attach-protocol.js';
+import { clientNamespace, type ClientNamespace } from './client-namespace.js';
 import { readFirstLine } from './first-line.js';
 
 // A client that connects says hello at once; one that does not is not a fleet-mcp stdio process.
@@ -63,7 +64,8 @@ export async function listenFleetSocket(options: FleetSocketOptions): Promise<Fl
       sockets.delete(socket);
       leave();
     });
-    void attach(socket, options);
+    // A refused client is not one: holding its connection open must not keep a host from its idle exit.
+    void attach(socket, options).then((attached) => attached || leave());
   });
   rmSync(options.path, { force: true });
   // The socket is made by the synchronous bind inside listen(): with this umask it is never open to others.
@@ -95,18 +97,24 @@ export async function listenFleetSocket(options: FleetSocketOptions): Promise<Fl
   };
 }
 
-async function attach(socket: Socket, options: FleetSocketOptions): Promise<void> {
-  let hello: Hello;
+/** Serves one connection; false when it was refused. */
+async function attach(socket: Socket, options: FleetSocketOptions): Promise<boolean> {
+  // Asked first, in the same tick as the accept: the connection's own file descriptor is looked up.
+  const origin = clientNamespace(socket);
+  let hello: Hello | null = null;
+  let notHello = '';
   try {
     const line = await readFirstLine(socket, { maxBytes: MAX_HANDSHAKE_BYTES, timeoutMs: HELLO_TIMEOUT_MS });
     hello = helloSchema.parse(JSON.parse(line));
   } catch (error) {
-    const reason = `not a fleet-mcp attach hello (protocol ${ATTACH_PROTOCOL}): ${(error as Error).message.slice(0, 200)}`;
-    options.logger.warn({ reason }, 'refused a local socket client');
-    socket.end(line({ fleet_mcp_refused: reason }));
-    // The hello was read with the socket paused: reading on is what lets the host see this client leave.
-    socket.resume();
-    return;
+    notHello = `not a fleet-mcp attach hello (protocol ${ATTACH_PROTOCOL}): ${(error as Error).message.slice(0, 200)}`;
+  }
+  // The namespace outranks the hello: a client from elsewhere hears only that it is refused, whatever it said.
+  const foreign = foreignReason(await origin, options.logger);
+  if (foreign) return refuse(socket, foreign);
+  if (!hello) {
+    options.logger.warn({ reason: notHello }, 'refused a local socket client');
+    return refuse(socket, notHello);
   }
   options.onHello(hello);
   socket.write(line({ fleet_mcp_attached: ATTACH_PROTOCOL, version: VERSION }));
@@ -117,12 +125,34 @@ async function attach(socket: Socket, options: FleetSocketOptions): Promise<void
   } catch {
     // Gone before its first message, or a message over the transport's limit: the relay tells its client.
     socket.destroy();
-    return;
+    return true;
   }
   socket.unshift(Buffer.from(`${opening}\n`));
   if (opensModernEra(opening)) serveModern(socket, options);
   else await serveLegacy(socket, options);
   options.logger.debug({ cwd: hello.cwd, client_version: hello.version }, 'a stdio client attached');
+  return true;
+}
+
+/**
+ * Why a client outside this process's network namespace is refused, logged; null for one inside it. Every agent
+ * sandbox has a namespace of its own, so no sandboxed agent, whatever its role allows, reaches a fleet this way.
+ */
+function foreignReason(origin: ClientNamespace, logger: Logger): string | null {
+  if (origin === 'same') return null;
+  if (origin === 'other') {
+    logger.warn('refused a socket client from another network namespace (an agent sandbox or a container)');
+    return 'this fleet serves only clients in its own network namespace, none from an agent sandbox or a container with a network of its own';
+  }
+  logger.warn({ reason: origin.problem }, 'refused a socket client whose network namespace cannot be told');
+  return `this fleet cannot tell whether this client is in its network namespace: ${origin.problem}`;
+}
+
+function refuse(socket: Socket, reason: string): false {
+  socket.end(line({ fleet_mcp_refused: reason }));
+  // The hello was read with the socket paused: reading on is what lets the fleet see this client leave.
+  socket.resume();
+  return false;
 }
 
 /**

@@ -19,9 +19,9 @@ export interface ShareFleetOptions {
 }
 
 /**
- * Offers the fleet to `fleet-mcp stdio` clients on the data dir's socket. Only the data dir's owner can reach it, so
- * a client gets what stdio always gave: every tool, as the user who started it. Null (with a warning) when the data
- * dir's path is too long for a socket.
+ * Offers the fleet to `fleet-mcp stdio` clients on the data dir's socket. Only the data dir's owner can reach it, from
+ * this network namespace (no agent sandbox), so a client gets what stdio always gave: every tool, as the user who
+ * started it. Null (with a warning) when the data dir's path is too long for a socket.
  */
 export async function shareFleet(options: ShareFleetOptions): Promise<FleetSocket | null> {
   const { config, deps, watcher, subscriptions, logger } = options;

@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { chownSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import type { AgentDetails } from '../../src/fleet/fleet-api.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from '../fleet-e2e/fleet-server.js';
 import { createShellFleet, SHELL } from '../fleet-e2e/shell-fleet.js';
@@ -218,6 +219,32 @@ describe('bad input', () => {
       impostor.close();
     }
   });
+
+  it.skipIf(probeBwrap(process.env.PATH).problem !== undefined && !process.env.CI)(
+    'a command from another network namespace (a container with the data dir mounted) is refused in one line',
+    async () => {
+      // The whole host, writable, as a container that mounts it would see it; only the network is its own.
+      const result = await new Promise<CliResult>((done) => {
+        execFile(
+          'bwrap',
+          ['--bind', '/', '/', '--unshare-net', '--die-with-parent', '--', process.execPath, CLI, 'status'],
+          {
+            cwd: fleet.sandbox.cwd,
+            env: { ...fleet.sandbox.env, FLEET_MCP_DATA_DIR: fleet.dataDir },
+            timeout: 100_000,
+          },
+          (error, stdout, stderr) => done({ code: error ? Number(error.code) : 0, stdout, stderr }),
+        );
+      });
+      expectOneLine(
+        result,
+        new RegExp(
+          `the fleet on ${join(fleet.dataDir, 'fleet.sock')} refused this client: this fleet serves only clients in its own network namespace`,
+        ),
+      );
+      expect(server.server.output()).toContain('refused a socket client from another network namespace');
+    },
+  );
 
   it('a data dir another user can write is refused with the fix', async () => {
     const dataDir = join(createSandbox('/var/tmp/fleet-mcp-people-shared-').root, 'data');

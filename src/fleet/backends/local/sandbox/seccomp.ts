@@ -52,14 +52,15 @@ type Instruction =
   | { label: string };
 
 /**
- * The seccomp filter bwrap loads for every sandboxed task, as a classic BPF program over `struct seccomp_data`
- * (nr at 0, arch at 4, args[i] at 16 + 8i, low half first on these little-endian arches). Unix sockets reach past
- * the read-only view of the host: connect() works on a read-only bind mount, so any socket the host shows (another
- * fleet's fleet.sock, docker.sock, an ssh-agent, dbus) would take the agent's orders. So socket(AF_UNIX) fails with
- * EACCES, and so does a socketpair(AF_UNIX) of a datagram type, whose sendto() reaches a datagram socket by path;
- * stream and seqpacket pairs stay (Node and libuv use them for child stdio) as they connect nowhere else. io_uring
- * fails with EPERM, as it can make sockets without the socket() syscall. A syscall of another ABI (i386 or x32 on
- * x86_64, arm32 on aarch64) kills the process, as its numbers are not the ones matched here.
+ * The seccomp filter bwrap loads for every sandboxed task, as a classic BPF program over `struct seccomp_data` (nr at
+ * 0, arch at 4, args[i] at 16 + 8i, low half first on these little-endian arches). Unix sockets reach past the
+ * read-only view of the host: connect() works on a read-only bind mount, so any socket the host shows (docker.sock, an
+ * ssh-agent, dbus) would take the agent's orders; a fleet's fleet.sock refuses clients of another network namespace
+ * (client-namespace.ts), the sandbox's included. So socket(AF_UNIX) fails with EACCES, and so does a
+ * socketpair(AF_UNIX) of a datagram type, whose sendto() reaches a datagram socket by path; stream and seqpacket pairs
+ * stay (Node and libuv use them for child stdio) as they connect nowhere else. io_uring fails with EPERM, as it can
+ * make sockets without the socket() syscall. A syscall of another ABI (i386 or x32 on x86_64, arm32 on aarch64) kills
+ * the process, as its numbers are not the ones matched here.
  *
  * Returned as the kernel reads it (an array of struct sock_filter), or null on a CPU it does not know.
  */
