@@ -8,6 +8,7 @@ import { MCP_BODY, MODERN_HEADERS, MODERN_MCP_BODY, mcpHeaders } from '../mcp-re
 import { load } from './load.mjs';
 import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
 import { measureStalls, stallReport } from './stalls.mjs';
+import { measureWebLive, webLiveReport } from './web-live.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'bin/fleet-mcp.js');
@@ -17,8 +18,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 /** Another build's dist/cli.js (e.g. the main branch built elsewhere): adds target (p), that build with auth on. */
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
-/** `only`: just the stall rows; `off`: none of them. */
+/** `only`: just the stall rows; `off`: neither them nor the web view's live row that follows them. */
 const STALLS = process.env.BENCH_STALLS ?? 'on';
+/** `only`: just the web view's live row; `off`: not it. */
+const WEB_LIVE = process.env.BENCH_WEB_LIVE ?? 'on';
 
 function targets(box, token) {
   const node = process.execPath;
@@ -275,20 +278,29 @@ async function stalls(box) {
   }
 }
 
+/** The web view's live row, for this build only: a baseline build may have no web view. */
+async function webLive(box) {
+  const samples = await measureWebLive({ box, cli: join(ROOT, 'dist/cli.js') });
+  process.stdout.write(`\n${webLiveReport(samples).join('\n')}\n`);
+}
+
+/** One group of rows on its own (BENCH_STALLS=only, BENCH_WEB_LIVE=only), with the command, machine and load. */
+async function only(box, rows) {
+  try {
+    process.stdout.write(
+      `Run of ${new Date().toISOString()}: \`${commandLine()}\`\n\nMachine: ${machine()}. Load average at the start ${loadAverage()}.\n`,
+    );
+    await rows(box);
+    process.stdout.write(`\nLoad average at the end ${loadAverage()}.\n`);
+  } finally {
+    rmSync(box.root, { recursive: true, force: true });
+  }
+}
+
 async function main() {
   const box = benchSandbox('fleet-mcp-bench-');
-  if (STALLS === 'only') {
-    try {
-      process.stdout.write(
-        `Run of ${new Date().toISOString()}: \`${commandLine()}\`\n\nMachine: ${machine()}. Load average at the start ${loadAverage()}.\n`,
-      );
-      await stalls(box);
-      process.stdout.write(`\nLoad average at the end ${loadAverage()}.\n`);
-    } finally {
-      rmSync(box.root, { recursive: true, force: true });
-    }
-    return;
-  }
+  if (STALLS === 'only') return only(box, stalls);
+  if (WEB_LIVE === 'only') return only(box, webLive);
   const token = randomBytes(32).toString('base64url');
   const started = [];
   const loadAtStart = loadAverage();
@@ -314,6 +326,7 @@ async function main() {
     await Promise.all(started.map((t) => t.stop()));
     started.length = 0;
     if (STALLS !== 'off') await stalls(box);
+    if (STALLS !== 'off' && WEB_LIVE !== 'off') await webLive(box);
   } finally {
     await Promise.all(started.map((t) => t.stop()));
     rmSync(box.root, { recursive: true, force: true });

@@ -271,15 +271,14 @@ describe('web view actions', () => {
 });
 
 describe('web view live updates and session ends', () => {
-  it('delivers a change of the agent within a second of it', async () => {
+  // How soon it arrives is measured by `npm run bench` (scripts/bench/web-live.mjs), not asserted here.
+  it("tells the agent's page of a change of the agent", async () => {
     const events = await openEvents(admin, '?agent=hostile');
     expect(events.response.headers.get('content-type')).toContain('text/event-stream');
     expect(await events.next()).toBe('ready');
     const change = events.next();
     await server.ok('start_agent_task', { name: 'hostile', task: 'echo again' });
-    const started = Date.now();
     expect(await change).toBe('change');
-    expect(Date.now() - started).toBeLessThan(1_000);
     events.close();
     await settled('hostile');
   });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { agentBareRepoProblem, makeAgentBareRepo } from '../../src/fleet/backends/remote/agent-bare-repo.js';
@@ -13,6 +13,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await endpoint.close();
+  expect(existsSync(endpoint.root)).toBe(false);
 });
 
 describe("a remote agent's bare repository", () => {

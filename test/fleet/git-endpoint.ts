@@ -1,10 +1,11 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createAdaptorServer, type ServerType } from '@hono/node-server';
+import { createAdaptorServer } from '@hono/node-server';
 import { Hono } from 'hono';
 import pino from 'pino';
 import { makeAgentBareRepo } from '../../src/fleet/backends/remote/agent-bare-repo.js';
@@ -26,6 +27,7 @@ export interface GitEndpoint {
   /** Makes agent `name`'s bare repository at the user's main commit; its URL. */
   addAgent(name: string): Promise<string>;
   bareRepo(name: string): string;
+  /** Stops the server and removes `root`: call it first in afterAll, before checks that may fail. */
   close(): Promise<void>;
 }
 
@@ -75,6 +77,18 @@ export async function startGitEndpoint(
   limits: { maxPushBytes?: number; maxFetchRequestBytes?: number } = {},
 ): Promise<GitEndpoint> {
   const root = mkdtempSync(join(tmpdir(), 'fleet-git-http-'));
+  try {
+    return await serveGitEndpoint(root, limits);
+  } catch (error) {
+    rmSync(root, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+async function serveGitEndpoint(
+  root: string,
+  limits: { maxPushBytes?: number; maxFetchRequestBytes?: number },
+): Promise<GitEndpoint> {
   const userRepo = join(root, 'user');
   mkdirSync(userRepo);
   await gitIn(userRepo, ['init', '--quiet', '--initial-branch=main']);
@@ -96,7 +110,8 @@ export async function startGitEndpoint(
     ...limits,
   });
   const app = new Hono().route(GIT_HTTP_PREFIX, git);
-  const server: ServerType = createAdaptorServer({ fetch: app.fetch });
+  // HTTP/1.1: createAdaptorServer makes an http.Server unless told to make an HTTP/2 one.
+  const server = createAdaptorServer({ fetch: app.fetch }) as Server;
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}${GIT_HTTP_PREFIX}`;
   return {
@@ -118,6 +133,8 @@ export async function startGitEndpoint(
       return `${base}/${name}`;
     },
     async close() {
+      // A git client stuck mid-request (a hung test) must not keep the server, and so its folder, alive.
+      server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(root, { recursive: true, force: true });
     },

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,8 +20,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const credential of issued) expect(endpoint.log.join('\n')).not.toContain(credential);
   await endpoint.close();
+  expect(existsSync(endpoint.root)).toBe(false);
+  for (const credential of issued) expect(endpoint.log.join('\n')).not.toContain(credential);
 });
 
 function issue(agent: string, task: string): string {

@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretLines } from '../../src/fleet/backends/container/secret-lines.js';
@@ -47,10 +47,11 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  expect(endpoint.log.length).toBeGreaterThan(0);
-  for (const line of endpoint.log) expect(line).not.toMatch(/password|[A-Za-z0-9_-]{43}/);
   await endpoint.close();
   rmSync(fakes, { recursive: true, force: true });
+  expect(existsSync(endpoint.root)).toBe(false);
+  expect(endpoint.log.length).toBeGreaterThan(0);
+  for (const line of endpoint.log) expect(line).not.toMatch(/password|[A-Za-z0-9_-]{43}/);
 });
 
 interface Run {

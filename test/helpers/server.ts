@@ -84,8 +84,9 @@ function definedOnly(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 export async function expectStartFailure(
   sandbox: Sandbox,
   options: StartServerOptions = {},
-): Promise<{ code: number | null; stderr: string }> {
-  const child = spawn(process.execPath, [CLI, 'serve', ...(options.args ?? [])], {
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const [command, ...launcherArgs] = options.launcher ?? DEFAULT_LAUNCHER;
+  const child = spawn(command!, [...launcherArgs, 'serve', ...(options.args ?? [])], {
     cwd: sandbox.cwd,
     env: definedOnly({ ...sandbox.env, FLEET_MCP_PORT: '0', ...options.env }),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -101,7 +102,7 @@ export async function expectStartFailure(
   captureLog(`failed server ${child.pid}`, () => stdout + stderr);
   const code = await exitAfterOutput(child);
   running.delete(child);
-  return { code, stderr };
+  return { code, stdout, stderr };
 }
 
 export function killServers(): void {
