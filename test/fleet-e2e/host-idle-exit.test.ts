@@ -38,14 +38,33 @@ interface RawClient {
   ended: Promise<unknown>;
 }
 
+/** A socket connected to the host: the socket file exists from its bind, a moment before it listens. */
+async function connected(path: string): Promise<Socket> {
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    const socket = connect(path);
+    sockets.push(socket);
+    const error = await new Promise<Error | null>((resolve) => {
+      socket.once('connect', () => resolve(null));
+      socket.once('error', resolve);
+    });
+    if (!error) return socket;
+    if (Date.now() > deadline) throw new Error(`could not connect to the host's socket in 30 s: ${error.message}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A raw socket client that has said `hello` and read the first thing the host answered. */
 async function rawClient(fleet: FleetSandbox, hello: string): Promise<RawClient> {
-  const socket = connect(join(fleet.dataDir, 'fleet.sock'));
-  sockets.push(socket);
+  const socket = await connected(join(fleet.dataDir, 'fleet.sock'));
   socket.on('error', () => {});
   const ended = new Promise((resolve) => socket.once('end', resolve));
   socket.write(hello);
-  await new Promise((resolve) => socket.once('data', resolve));
+  const answered = new Promise((resolve) => socket.once('data', resolve));
+  const silent = new Promise((_, reject) =>
+    setTimeout(() => reject(new Error('the host did not answer a hello in 60 s')), 60_000).unref(),
+  );
+  await Promise.race([answered, silent]);
   return { socket, ended };
 }
 
@@ -97,7 +116,10 @@ describe('background host', () => {
     flood(halfClosed.socket, 100);
     // The refused client's few lines stay unread; it leaves once the host has ended its side.
     flood(refused.socket, 10);
-    await refused.ended;
+    const notEnded = new Promise((_, reject) =>
+      setTimeout(() => reject(new Error('the host did not end the refused client in 60 s')), 60_000).unref(),
+    );
+    await Promise.race([refused.ended, notEnded]);
     attached.socket.destroy();
     refused.socket.destroy();
     // A host that did not count this client would be idle since the others left, and gone one idle delay and a
@@ -120,5 +142,5 @@ describe('background host', () => {
     // The last client left before the host decided to go, and the host then waited its whole idle delay.
     expect(log.indexOf(departures.at(-1)!)).toBeLessThan(shutdown);
     expect(log[shutdown]!.time - departures.at(-1)!.time).toBeGreaterThanOrEqual(HOST_IDLE_EXIT_MS);
-  }, 240_000);
+  }, 400_000);
 });
