@@ -3,6 +3,7 @@ import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
 import { connectModernClient, modernOk } from '../helpers/modern-client.js';
+import { httpDispatch, taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { runCli } from '../helpers/cli.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -145,6 +146,18 @@ describe('2026-07-28 tasks belong to their token', () => {
         expect(refused.error.message).toContain('Task not found');
       }
       expect((await server.ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
+
+      // No task here ever asks for input: the owner's tasks/update is acknowledged and leaves it working; another
+      // token's is refused as for a task it cannot see.
+      const answer = { asked: { action: 'accept' as const, content: { confirm: true } } };
+      const ownerClient = await connectModernClient(url, owner, { tasks: true });
+      const ownerTask = taskSession(ownerClient, url, httpDispatch(url, owner)).task(taskId);
+      await ownerTask.update(answer);
+      expect((await ownerTask.snapshot()).status).toBe('working');
+      const otherClient = await connectModernClient(url, other, { tasks: true });
+      const otherTask = taskSession(otherClient, url, httpDispatch(url, other)).task(taskId);
+      await expect(otherTask.update(answer)).rejects.toThrow('Task not found');
+      await Promise.all([ownerClient.close(), otherClient.close()]);
 
       expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({
         resultType: 'complete',
