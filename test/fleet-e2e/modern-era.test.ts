@@ -85,19 +85,22 @@ describe('a 2026-07-28 listen stream', () => {
   );
 });
 
+const TASKS_CAPABILITY = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+
 const TASKS_META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
   'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+  'io.modelcontextprotocol/clientCapabilities': TASKS_CAPABILITY,
 };
 
-/** One 2026-07-28 request by hand, declaring the tasks extension, as `token`. */
+/** One 2026-07-28 request by hand, declaring the tasks extension unless `meta` says otherwise, as `token`. */
 async function raw(
   url: string,
   token: string,
   method: string,
   params: Record<string, unknown>,
   name: string,
+  meta: Record<string, unknown> = TASKS_META,
 ): Promise<Json> {
   const response = await fetch(url, {
     method: 'POST',
@@ -109,7 +112,7 @@ async function raw(
       'Mcp-Method': method,
       'Mcp-Name': name,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: TASKS_META } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }),
   });
   return response.json();
 }
@@ -140,6 +143,15 @@ describe('2026-07-28 tasks belong to their token', () => {
         status: 'working',
         resultType: 'complete',
       });
+
+      // The tasks methods are the extension's: a request that does not declare it gets the spec's -32021, even from the
+      // task's owner.
+      const undeclared = { ...TASKS_META, 'io.modelcontextprotocol/clientCapabilities': {} };
+      for (const method of ['tasks/get', 'tasks/update', 'tasks/cancel']) {
+        const params = method === 'tasks/update' ? { taskId, inputResponses: {} } : { taskId };
+        const refused = await raw(url, owner, method, params, taskId, undeclared);
+        expect(refused.error).toMatchObject({ code: -32021, data: { requiredCapabilities: TASKS_CAPABILITY } });
+      }
 
       for (const method of ['tasks/get', 'tasks/cancel']) {
         const refused = await raw(url, other, method, { taskId }, taskId);
