@@ -9,7 +9,7 @@ import { connectModernClient, modernOk } from '../helpers/modern-client.js';
 import { httpDispatch, transportDispatch, taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { captureLog, expectNoSecretInLogs } from '../helpers/secrets.js';
-import { startServer } from '../helpers/server.js';
+import { killServers, startServer } from '../helpers/server.js';
 import { killHost } from '../helpers/stdio-client.js';
 import { fleetServerEnv, fleetServerToken, type FleetSandbox } from './fleet-server.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
@@ -20,6 +20,7 @@ const AGENTS_TIMEOUT = 120_000;
 const dataDirs: string[] = [];
 
 afterAll(() => {
+  killServers();
   dataDirs.forEach(killHost);
   expectNoSecretInLogs();
   cleanupSandboxes();
