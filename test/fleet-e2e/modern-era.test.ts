@@ -1,10 +1,9 @@
 import type { Json } from '../helpers/json.js';
 import type { Client } from '@modelcontextprotocol/client';
-import { resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
 import { connectModernClient, modernOk } from '../helpers/modern-client.js';
-import { taskSession } from '../helpers/modern-tasks-client.js';
+import { httpDispatch, taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { runCli } from '../helpers/cli.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -35,41 +34,50 @@ afterAll(async () => {
   cleanupSandboxes();
 });
 
-/** Resolves with the first `notifications/resources/updated` for the URI. */
-function updated(client: Client, uri: string): Promise<void> {
+/** Resolves once a `notifications/resources/updated` for each URI, and `count` list changes, have arrived. */
+function heard(client: Client, uris: string[], listChanges: number): Promise<void> {
+  const waiting = new Set(uris);
+  let changes = 0;
   return new Promise((resolve) => {
+    const settled = (): void => {
+      if (waiting.size === 0 && changes >= listChanges) resolve();
+    };
     client.setNotificationHandler('notifications/resources/updated', (notification) => {
-      if (notification.params.uri === uri) resolve();
+      waiting.delete(notification.params.uri);
+      settled();
+    });
+    client.setNotificationHandler('notifications/resources/list_changed', () => {
+      changes += 1;
+      settled();
     });
   });
 }
 
-describe('a 2026-07-28 client drives the whole loop', () => {
+describe('a 2026-07-28 listen stream', () => {
   it(
-    'create → listen → wait → changes → merge → delete',
+    "carries an agent's state and log changes and the resource list's, and promises no tool list change",
     async () => {
-      const token = server.token;
-      const client = await connectModernClient(server.server.mcpUrl, token, { tasks: true });
+      const client = await connectModernClient(server.server.mcpUrl, server.token);
+      const stateUri = 'fleet://agents/listened/state';
+      const logUri = 'fleet://agents/listened/log';
+      const subscription = await client.listen({
+        resourceSubscriptions: [stateUri, logUri],
+        resourcesListChanged: true,
+        toolsListChanged: true,
+      });
+      // A token's tools are fixed for its life: no tool list change is ever sent, and the acknowledgement says so.
+      expect(subscription.honoredFilter).toEqual({
+        resourceSubscriptions: [stateUri, logUri],
+        resourcesListChanged: true,
+      });
 
-      const stateUri = 'fleet://agents/modern/state';
-      const subscription = await client.listen({ resourceSubscriptions: [stateUri], resourcesListChanged: true });
-      const stateChanged = updated(client, stateUri);
-      const commit =
-        "echo modern > modern.txt && git add modern.txt && git -c user.name=T -c user.email=t@t.invalid commit -q -m 'add modern'";
-      await modernOk(client, 'create_agent', { name: 'modern', project: 'repo', task: commit });
-      await stateChanged;
-
-      const session = taskSession(client, server.server.mcpUrl, token);
-      const execution = await session.callTool('wait_for_agent', { name: 'modern', timeout_seconds: 30 });
-      const settled = resultFromTaskOutcome((await execution.settle()).outcome) as { content: { text: string }[] };
-      const waited = JSON.parse(settled.content[0]!.text);
-      expect(waited.agent.last_task.status).toBe('completed');
-      await session.close();
-      const changes = await modernOk(client, 'show_agent_changes', { name: 'modern' });
-      expect(changes.branch.name).toBe('fleet/modern');
-      await modernOk(client, 'merge_agent', { name: 'modern', commit: changes.branch.commit });
-      expect(git(fleet.repo, ['show', 'main:modern.txt'])).toBe('modern');
-      await modernOk(client, 'delete_agent', { name: 'modern' });
+      const created = heard(client, [stateUri, logUri], 1);
+      await modernOk(client, 'create_agent', { name: 'listened', project: 'repo', task: 'echo heard on the stream' });
+      await created;
+      await modernOk(client, 'wait_for_agent', { name: 'listened', timeout_seconds: 30 });
+      const deleted = heard(client, [], 1);
+      await modernOk(client, 'delete_agent', { name: 'listened' });
+      await deleted;
       await subscription.close();
       await client.close();
     },
@@ -77,19 +85,22 @@ describe('a 2026-07-28 client drives the whole loop', () => {
   );
 });
 
+const TASKS_CAPABILITY = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
+
 const TASKS_META = {
   'io.modelcontextprotocol/protocolVersion': '2026-07-28',
   'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+  'io.modelcontextprotocol/clientCapabilities': TASKS_CAPABILITY,
 };
 
-/** One 2026-07-28 request by hand, declaring the tasks extension, as `token`. */
+/** One 2026-07-28 request by hand, declaring the tasks extension unless `meta` says otherwise, as `token`. */
 async function raw(
   url: string,
   token: string,
   method: string,
   params: Record<string, unknown>,
   name: string,
+  meta: Record<string, unknown> = TASKS_META,
 ): Promise<Json> {
   const response = await fetch(url, {
     method: 'POST',
@@ -101,7 +112,7 @@ async function raw(
       'Mcp-Method': method,
       'Mcp-Name': name,
     },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: TASKS_META } }),
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }),
   });
   return response.json();
 }
@@ -133,11 +144,32 @@ describe('2026-07-28 tasks belong to their token', () => {
         resultType: 'complete',
       });
 
+      // The tasks methods are the extension's: a request that does not declare it gets the spec's -32021, even from the
+      // task's owner.
+      const undeclared = { ...TASKS_META, 'io.modelcontextprotocol/clientCapabilities': {} };
+      for (const method of ['tasks/get', 'tasks/update', 'tasks/cancel']) {
+        const params = method === 'tasks/update' ? { taskId, inputResponses: {} } : { taskId };
+        const refused = await raw(url, owner, method, params, taskId, undeclared);
+        expect(refused.error).toMatchObject({ code: -32021, data: { requiredCapabilities: TASKS_CAPABILITY } });
+      }
+
       for (const method of ['tasks/get', 'tasks/cancel']) {
         const refused = await raw(url, other, method, { taskId }, taskId);
         expect(refused.error.message).toContain('Task not found');
       }
       expect((await server.ok('show_agent', { name: 'sleeper' })).status).toBe('busy');
+
+      // No task here ever asks for input: the owner's tasks/update is acknowledged and leaves it working; another
+      // token's is refused as for a task it cannot see.
+      const answer = { asked: { action: 'accept' as const, content: { confirm: true } } };
+      const ownerClient = await connectModernClient(url, owner, { tasks: true });
+      const ownerTask = taskSession(ownerClient, url, httpDispatch(url, owner)).task(taskId);
+      await ownerTask.update(answer);
+      expect((await ownerTask.snapshot()).status).toBe('working');
+      const otherClient = await connectModernClient(url, other, { tasks: true });
+      const otherTask = taskSession(otherClient, url, httpDispatch(url, other)).task(taskId);
+      await expect(otherTask.update(answer)).rejects.toThrow('Task not found');
+      await Promise.all([ownerClient.close(), otherClient.close()]);
 
       expect((await raw(url, owner, 'tasks/cancel', { taskId }, taskId)).result).toMatchObject({
         resultType: 'complete',

@@ -26,7 +26,13 @@ import { clientTakesTasks, modernTask, registerModernTasks, TASKS_CAPABILITY } f
  * tenth of a call's cost in the bench, and the call could not reach them anyway.
  */
 export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdentity, onlyTool?: string): McpServer {
-  const capabilities = { resources: { subscribe: true, listChanged: true }, ...TASKS_CAPABILITY };
+  // A token's tools never change while the server runs (its scopes are fixed, a reload changes no tool): a listen
+  // stream asking for tool list changes is told it gets none, rather than the SDK's default promise of some.
+  const capabilities = {
+    tools: { listChanged: false },
+    resources: { subscribe: true, listChanged: true },
+    ...TASKS_CAPABILITY,
+  };
   const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities });
   const toolDeps = { ...deps, caller: identity.name };
   const options: RegisterFleetToolsOptions<ServerContext> = {

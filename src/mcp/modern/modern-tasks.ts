@@ -74,12 +74,13 @@ export function registerModernTasks(server: McpServer, tasks: TaskRegistry, iden
     if (!found) throw notFound(taskId);
     return modernTask(found.task, found.result);
   });
-  server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, ({ taskId }, ctx) => {
+  server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, async ({ taskId }, ctx) => {
     assertClientTakesTasks(ctx);
-    throw new ProtocolError(
-      ProtocolErrorCode.InvalidParams,
-      `Task ${taskId} takes no input: no task of this server asks for any.`,
-    );
+    if (!(await tasks.view(identity.name, taskId))) throw notFound(taskId);
+    // The SDK takes inputResponses out of the params as it does for any request. No task of this server is ever
+    // input_required, so no key is outstanding: the spec has a server ignore responses to keys that are not, and
+    // acknowledge the update.
+    return {};
   });
   server.server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }, ctx) => {
     assertClientTakesTasks(ctx);
