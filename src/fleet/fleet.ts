@@ -111,12 +111,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const kind = options.kind ?? 'serve';
   const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs, kind, evictHost: kind === 'serve' });
+  let store: Store | undefined;
   try {
-    const store = Store.open(options.dataDir, logger);
+    store = Store.open(options.dataDir, logger);
     const supervisor = taskSupervisor(options.dataDir);
     const recovered = await recoverState(store, logger);
     const launcher = createFleetLauncher(options);
-    const ledger = UsageLedger.open(options.dataDir);
+    const ledger = UsageLedger.open(options.dataDir, logger);
     const parts: FleetParts = {
       options,
       catalog,
@@ -131,6 +132,7 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     };
     return new FleetService(parts);
   } catch (error) {
+    await store?.flush();
     lock.release();
     throw error;
   }
@@ -480,6 +482,8 @@ class FleetService implements Fleet {
     } else {
       this.runs.detachAll();
     }
+    // The next server on this data dir reads what this one was told to keep.
+    await Promise.all([this.parts.store.flush(), this.parts.ledger.flush()]);
     this.parts.lock.release();
   }
 
