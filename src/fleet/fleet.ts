@@ -17,15 +17,18 @@ import { childEnv } from './child-env.js';
 import { lockDataDir, type DataDirLock, type LockKind } from './data-dir-lock.js';
 import { FleetError, UnlandedWorkError } from './errors.js';
 import {
+  AGENT_LIST_PAGES,
   AGENT_LOG_PAGES,
   DEFAULT_MAX_AGENTS,
   TASK_HISTORY_PAGES,
   type AgentDetails,
+  type AgentsPage,
   type CleanupBranchesResult,
   type CreateAgentInput,
   type DeletedAgent,
   type Fleet,
   type ListAgentsFilter,
+  type ListAgentsRequest,
   type ListedAgent,
   type MergeAgentRequest,
   type MergeAgentResult,
@@ -136,6 +139,21 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     lock.release();
     throw error;
   }
+}
+
+// The listing's order, and the order a cursor is read in; one collator, since localeCompare builds one per call.
+const byName = new Intl.Collator();
+
+/** The index of the first agent whose name sorts after `cursor` (an agent deleted meanwhile is still a place). */
+function afterName(sorted: AgentRecord[], cursor: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (byName.compare(sorted[middle]!.agent.name, cursor) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Where git runs on an agent's repository: where its tasks run (see AgentLauncher.placeOfRepository). */
@@ -273,6 +291,30 @@ class FleetService implements Fleet {
   }
 
   listAgents(filter: ListAgentsFilter = {}): ListedAgent[] {
+    return this.matchingAgents(filter).map((record) => this.listed(record));
+  }
+
+  listAgentsPage(request: ListAgentsRequest = {}): AgentsPage {
+    const pageSize = request.pageSize ?? AGENT_LIST_PAGES.defaultSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > AGENT_LIST_PAGES.maxSize)
+      throw new FleetError(
+        'invalid_argument',
+        `Invalid page_size ${pageSize}: it must be a whole number from 1 to ${AGENT_LIST_PAGES.maxSize}.`,
+      );
+    const matching = this.matchingAgents(request);
+    const { cursor } = request;
+    const start = cursor === undefined ? 0 : afterName(matching, cursor);
+    const page = matching.slice(start, start + pageSize);
+    const more = start + pageSize < matching.length;
+    return {
+      agents: page.map((record) => this.listed(record)),
+      total_count: matching.length,
+      next_cursor: more ? page.at(-1)!.agent.name : null,
+    };
+  }
+
+  /** The agents of the status and project, by name. */
+  private matchingAgents(filter: ListAgentsFilter): AgentRecord[] {
     const status = filter.status === undefined ? undefined : parseStatus(filter.status);
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
     return this.registry
@@ -281,8 +323,11 @@ class FleetService implements Fleet {
         ({ agent }) =>
           (status === undefined || agent.status === status) && (project === undefined || agent.project === project),
       )
-      .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
-      .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) }));
+      .sort((a, b) => byName.compare(a.agent.name, b.agent.name));
+  }
+
+  private listed(record: AgentRecord): ListedAgent {
+    return { ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) };
   }
 
   /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */
