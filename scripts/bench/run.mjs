@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { MCP_BODY, MODERN_HEADERS, MODERN_MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
 import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
+import { measureScale, scaleReport } from './fleet-scale.mjs';
 import { measureStalls, stallReport } from './stalls.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -19,6 +20,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
 /** `only`: just the stall rows; `off`: none of them. */
 const STALLS = process.env.BENCH_STALLS ?? 'on';
+/** `only`: just the scale rows (create_agent's CPU, 1000 idle agents); `off`: none of them. */
+const SCALE = process.env.BENCH_SCALE ?? 'on';
 
 function targets(box, token) {
   const node = process.execPath;
@@ -275,8 +278,29 @@ async function stalls(box) {
   }
 }
 
+/** The scale rows, for this build and, with BENCH_BASELINE, for that build after it on the same machine. */
+async function scale(box) {
+  const builds = [['this build', join(ROOT, 'dist/cli.js')], ...(BASELINE ? [['baseline build', BASELINE]] : [])];
+  for (const [label, cli] of builds) {
+    const figures = await measureScale({ box, cli });
+    process.stdout.write(`\n${scaleReport(label, figures).join('\n')}\n`);
+  }
+}
+
 async function main() {
   const box = benchSandbox('fleet-mcp-bench-');
+  if (SCALE === 'only') {
+    try {
+      process.stdout.write(
+        `Run of ${new Date().toISOString()}: \`${commandLine()}\`\n\nMachine: ${machine()}. Load average at the start ${loadAverage()}.\n`,
+      );
+      await scale(box);
+      process.stdout.write(`\nLoad average at the end ${loadAverage()}.\n`);
+    } finally {
+      rmSync(box.root, { recursive: true, force: true });
+    }
+    return;
+  }
   if (STALLS === 'only') {
     try {
       process.stdout.write(
@@ -314,6 +338,7 @@ async function main() {
     await Promise.all(started.map((t) => t.stop()));
     started.length = 0;
     if (STALLS !== 'off') await stalls(box);
+    if (SCALE !== 'off') await scale(box);
   } finally {
     await Promise.all(started.map((t) => t.stop()));
     rmSync(box.root, { recursive: true, force: true });
