@@ -31,6 +31,9 @@ function writeFleet(root) {
   mkdirSync(plain);
   const git = (...args) => execFileSync('git', ['-C', repo, ...args], { stdio: 'ignore' });
   git('init', '-q', '-b', 'main');
+  // As a person's repository has one: each agent's repository gets a copy.
+  git('config', 'user.name', 'bench');
+  git('config', 'user.email', 'bench@localhost');
   writeFileSync(join(repo, 'README'), 'bench\n');
   git('add', 'README');
   git('-c', 'user.name=bench', '-c', 'user.email=bench@localhost', 'commit', '-q', '-m', 'start');
@@ -158,13 +161,17 @@ async function measureListing(server) {
     if (page.total_count !== IDLE_AGENTS) throw new Error(`list_agents counted ${page.total_count} agents`);
   }
   const start = performance.now();
-  let seen = 0;
+  // A build before paging (BENCH_BASELINE) answers every agent at once, and takes no page_size.
+  const first = await callTool(server, 'list_agents', {});
+  const paged = 'next_cursor' in first;
+  let seen = paged ? 0 : first.agents.length;
   let cursor = null;
-  do {
+  while (paged) {
     const page = await callTool(server, 'list_agents', { page_size: 500, ...(cursor ? { cursor } : {}) });
     seen += page.agents.length;
     cursor = page.next_cursor;
-  } while (cursor);
+    if (!cursor) break;
+  }
   if (seen !== IDLE_AGENTS) throw new Error(`paging through list_agents saw ${seen} agents`);
   return { p50: quantile(latencies, 0.5), p99: quantile(latencies, 0.99), allMs: performance.now() - start };
 }
