@@ -52,7 +52,7 @@ import { recoverState, type RecoveredState, type ResumableTask } from './recover
 import { offeredRole, type OfferedRole } from './agents/role-usability.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { GitPlace } from './review/git.js';
-import { Store, type AgentRecord } from './store.js';
+import { BY_NAME, Store, type AgentRecord } from './store.js';
 import { taskSupervisor, type TaskSupervisor } from './tasks/supervisor/script.js';
 import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './tasks/task-option-guard.js';
 import { assertTaskText } from './tasks/task-text.js';
@@ -141,16 +141,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   }
 }
 
-// The listing's order, and the order a cursor is read in; one collator, since localeCompare builds one per call.
-const byName = new Intl.Collator();
-
 /** The index of the first agent whose name sorts after `cursor` (an agent deleted meanwhile is still a place). */
-function afterName(sorted: AgentRecord[], cursor: string): number {
+function afterName(sorted: readonly AgentRecord[], cursor: string): number {
   let low = 0;
   let high = sorted.length;
   while (low < high) {
     const middle = (low + high) >> 1;
-    if (byName.compare(sorted[middle]!.agent.name, cursor) <= 0) low = middle + 1;
+    if (BY_NAME.compare(sorted[middle]!.agent.name, cursor) <= 0) low = middle + 1;
     else high = middle;
   }
   return low;
@@ -317,13 +314,12 @@ class FleetService implements Fleet {
   private matchingAgents(filter: ListAgentsFilter): AgentRecord[] {
     const status = filter.status === undefined ? undefined : parseStatus(filter.status);
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
-    return this.registry
-      .all()
+    return this.parts.store
+      .byName()
       .filter(
         ({ agent }) =>
           (status === undefined || agent.status === status) && (project === undefined || agent.project === project),
-      )
-      .sort((a, b) => byName.compare(a.agent.name, b.agent.name));
+      );
   }
 
   private listed(record: AgentRecord): ListedAgent {

@@ -24,6 +24,9 @@ export interface AgentRecord {
   ran_sandboxed: boolean;
 }
 
+/** The order agents are listed in, and a list_agents cursor read in. One collator: localeCompare makes one a call. */
+export const BY_NAME = new Intl.Collator();
+
 /**
  * Fleet state kept in memory and written through to one small file per agent, so a request never reads the disk
  * and a state change rewrites only the agent it touched. The writes run off the event loop, in order per agent
@@ -33,6 +36,7 @@ export interface AgentRecord {
  */
 export class Store {
   private readonly records = new Map<string, AgentRecord>();
+  private sorted: AgentRecord[] | null = null;
   private readonly texts: TaskTexts;
   private readonly writer: StateFileWriter;
 
@@ -81,12 +85,19 @@ export class Store {
     return [...this.records.values()];
   }
 
+  /** Every record by agent name, the listing's order: sorted again only once an agent has come or gone. */
+  byName(): readonly AgentRecord[] {
+    this.sorted ??= [...this.records.values()].sort((a, b) => BY_NAME.compare(a.agent.name, b.agent.name));
+    return this.sorted;
+  }
+
   get(key: string): AgentRecord | undefined {
     return this.records.get(key);
   }
 
   /** Adds or replaces the record under `key` and persists it. */
   put(key: string, record: AgentRecord): void {
+    if (this.records.get(key) !== record) this.sorted = null;
     this.records.set(key, record);
     this.save(key);
   }
@@ -117,6 +128,7 @@ export class Store {
   /** Forgets the agent and deletes its logs now, its state and task texts after its pending saves. */
   remove(key: string): Promise<void> {
     this.records.delete(key);
+    this.sorted = null;
     this.texts.forget(key);
     rmSync(this.logDir(key), { recursive: true, force: true });
     return this.writer.remove(this.agentFile(key), [this.texts.dir(key)]);
