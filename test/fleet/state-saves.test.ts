@@ -50,7 +50,7 @@ describe('state saves off the event loop', () => {
     const file = join(sandbox.dir('state-'), 'agent.json');
     const writer = new StateFileWriter(failOnError);
     // Written side by side, the small second save would land first and the big first one over it.
-    await Promise.all([writer.write(file, content(1, 16 * 1024 * 1024)), writer.write(file, content(2))]);
+    await Promise.all([writer.write(file, content(1, 4 * 1024 * 1024)), writer.write(file, content(2))]);
     expect(JSON.parse(readFileSync(file, 'utf8')).seq).toBe(2);
   });
 
