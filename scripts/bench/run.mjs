@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { MCP_BODY, MODERN_HEADERS, MODERN_MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
 import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
+import { measureScale, scaleReport } from './fleet-scale.mjs';
 import { measureStalls, stallReport } from './stalls.mjs';
 import { measureWebLive, webLiveReport } from './web-live.mjs';
 
@@ -22,6 +23,8 @@ const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE
 const STALLS = process.env.BENCH_STALLS ?? 'on';
 /** `only`: just the web view's live row; `off`: not it. */
 const WEB_LIVE = process.env.BENCH_WEB_LIVE ?? 'on';
+/** `only`: just the scale rows (create_agent's CPU, 1000 idle agents); `off`: none of them. */
+const SCALE = process.env.BENCH_SCALE ?? 'on';
 
 function targets(box, token) {
   const node = process.execPath;
@@ -286,7 +289,7 @@ async function webLive(box) {
   process.stdout.write(`\n${webLiveReport(samples).join('\n')}\n`);
 }
 
-/** One group of rows on its own (BENCH_STALLS=only, BENCH_WEB_LIVE=only), with the command, machine and load. */
+/** One group of rows on its own (BENCH_SCALE, BENCH_STALLS or BENCH_WEB_LIVE =only), with the command, machine and load. */
 async function only(box, rows) {
   try {
     process.stdout.write(
@@ -299,8 +302,18 @@ async function only(box, rows) {
   }
 }
 
+/** The scale rows, for this build and, with BENCH_BASELINE, for that build after it on the same machine. */
+async function scale(box) {
+  const builds = [['this build', join(ROOT, 'dist/cli.js')], ...(BASELINE ? [['baseline build', BASELINE]] : [])];
+  for (const [label, cli] of builds) {
+    const figures = await measureScale({ box, cli });
+    process.stdout.write(`\n${scaleReport(label, figures).join('\n')}\n`);
+  }
+}
+
 async function main() {
   const box = benchSandbox('fleet-mcp-bench-');
+  if (SCALE === 'only') return only(box, scale);
   if (STALLS === 'only') return only(box, stalls);
   if (WEB_LIVE === 'only') return only(box, webLive);
   const token = randomBytes(32).toString('base64url');
@@ -329,6 +342,7 @@ async function main() {
     started.length = 0;
     if (STALLS !== 'off') await stalls(box);
     if (STALLS !== 'off' && WEB_LIVE !== 'off') await webLive(box);
+    if (SCALE !== 'off') await scale(box);
   } finally {
     await Promise.all(started.map((t) => t.stop()));
     rmSync(box.root, { recursive: true, force: true });

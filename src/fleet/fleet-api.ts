@@ -93,6 +93,23 @@ export interface ListAgentsFilter {
   project?: string;
 }
 
+/** One page of list_agents: the agents after the cursor, by name, and the cursor of the page after it. */
+export interface ListAgentsRequest extends ListAgentsFilter {
+  /** The `next_cursor` of the page before; left out: the first page. */
+  cursor?: string;
+  pageSize?: number;
+}
+
+export interface AgentsPage {
+  agents: ListedAgent[];
+  /** Agents matching the filter, on every page. */
+  total_count: number;
+  /** Where the next page starts; null on the last page. */
+  next_cursor: string | null;
+}
+
+export const AGENT_LIST_PAGES = { defaultSize: 50, maxSize: 500 } as const;
+
 export const DEFAULT_MAX_AGENTS = 100;
 
 export const TASK_HISTORY_PAGES = { defaultSize: 20, maxSize: 100 } as const;
@@ -103,7 +120,10 @@ export interface Fleet {
   /** The project's roles, each with whether its tasks can start (`usable`) and, if not, the `problem` and its fix. */
   listRoles(project: string): OfferedRole[];
   createAgent(input: CreateAgentInput): Promise<AgentDetails>;
+  /** Every agent matching the filter, by name: for the server's own views, which show them all. */
   listAgents(filter?: ListAgentsFilter): ListedAgent[];
+  /** One page of them, for list_agents: a cursor is an agent's name, so an agent that stays is listed exactly once. */
+  listAgentsPage(request?: ListAgentsRequest): AgentsPage;
   /** Tokens and cost of every task that ended, in all and per project and per token; kept across deleted agents. */
   usageReport(): UsageReport;
   /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */

@@ -17,15 +17,18 @@ import { childEnv } from './child-env.js';
 import { lockDataDir, type DataDirLock, type LockKind } from './data-dir-lock.js';
 import { FleetError, UnlandedWorkError } from './errors.js';
 import {
+  AGENT_LIST_PAGES,
   AGENT_LOG_PAGES,
   DEFAULT_MAX_AGENTS,
   TASK_HISTORY_PAGES,
   type AgentDetails,
+  type AgentsPage,
   type CleanupBranchesResult,
   type CreateAgentInput,
   type DeletedAgent,
   type Fleet,
   type ListAgentsFilter,
+  type ListAgentsRequest,
   type ListedAgent,
   type MergeAgentRequest,
   type MergeAgentResult,
@@ -49,7 +52,7 @@ import { recoverState, type RecoveredState, type ResumableTask } from './recover
 import { offeredRole, type OfferedRole } from './agents/role-usability.js';
 import type { AgentChanges, NotGitChanges } from './review/changes.js';
 import type { GitPlace } from './review/git.js';
-import { Store, type AgentRecord } from './store.js';
+import { BY_NAME, Store, type AgentRecord } from './store.js';
 import { taskSupervisor, type TaskSupervisor } from './tasks/supervisor/script.js';
 import { assertTaskNotOption, TASK_OPTION_FIX, unprotectedTaskRoles } from './tasks/task-option-guard.js';
 import { assertTaskText } from './tasks/task-text.js';
@@ -111,12 +114,13 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
   mkdirSync(options.dataDir, { recursive: true, mode: 0o700 });
   const kind = options.kind ?? 'serve';
   const lock = await lockDataDir(options.dataDir, { waitMs: options.lockWaitMs, kind, evictHost: kind === 'serve' });
+  let store: Store | undefined;
   try {
-    const store = Store.open(options.dataDir, logger);
+    store = Store.open(options.dataDir, logger);
     const supervisor = taskSupervisor(options.dataDir);
     const recovered = await recoverState(store, logger);
     const launcher = createFleetLauncher(options);
-    const ledger = UsageLedger.open(options.dataDir);
+    const ledger = UsageLedger.open(options.dataDir, logger);
     const parts: FleetParts = {
       options,
       catalog,
@@ -131,9 +135,22 @@ export async function createFleet(options: FleetOptions): Promise<Fleet> {
     };
     return new FleetService(parts);
   } catch (error) {
+    await store?.flush();
     lock.release();
     throw error;
   }
+}
+
+/** The index of the first agent whose name sorts after `cursor` (an agent deleted meanwhile is still a place). */
+function afterName(sorted: readonly AgentRecord[], cursor: string): number {
+  let low = 0;
+  let high = sorted.length;
+  while (low < high) {
+    const middle = (low + high) >> 1;
+    if (BY_NAME.compare(sorted[middle]!.agent.name, cursor) <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
 }
 
 /** Where git runs on an agent's repository: where its tasks run (see AgentLauncher.placeOfRepository). */
@@ -271,16 +288,42 @@ class FleetService implements Fleet {
   }
 
   listAgents(filter: ListAgentsFilter = {}): ListedAgent[] {
+    return this.matchingAgents(filter).map((record) => this.listed(record));
+  }
+
+  listAgentsPage(request: ListAgentsRequest = {}): AgentsPage {
+    const pageSize = request.pageSize ?? AGENT_LIST_PAGES.defaultSize;
+    if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > AGENT_LIST_PAGES.maxSize)
+      throw new FleetError(
+        'invalid_argument',
+        `Invalid page_size ${pageSize}: it must be a whole number from 1 to ${AGENT_LIST_PAGES.maxSize}.`,
+      );
+    const matching = this.matchingAgents(request);
+    const { cursor } = request;
+    const start = cursor === undefined ? 0 : afterName(matching, cursor);
+    const page = matching.slice(start, start + pageSize);
+    const more = start + pageSize < matching.length;
+    return {
+      agents: page.map((record) => this.listed(record)),
+      total_count: matching.length,
+      next_cursor: more ? page.at(-1)!.agent.name : null,
+    };
+  }
+
+  /** The agents of the status and project, by name. */
+  private matchingAgents(filter: ListAgentsFilter): AgentRecord[] {
     const status = filter.status === undefined ? undefined : parseStatus(filter.status);
     const project = filter.project === undefined ? undefined : this.parts.catalog.project(filter.project).name;
-    return this.registry
-      .all()
+    return this.parts.store
+      .byName()
       .filter(
         ({ agent }) =>
           (status === undefined || agent.status === status) && (project === undefined || agent.project === project),
-      )
-      .sort((a, b) => a.agent.name.localeCompare(b.agent.name))
-      .map((record) => ({ ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) }));
+      );
+  }
+
+  private listed(record: AgentRecord): ListedAgent {
+    return { ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) };
   }
 
   /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */
@@ -480,6 +523,8 @@ class FleetService implements Fleet {
     } else {
       this.runs.detachAll();
     }
+    // The next server on this data dir reads what this one was told to keep.
+    await Promise.all([this.parts.store.flush(), this.parts.ledger.flush()]);
     this.parts.lock.release();
   }
 

@@ -1,7 +1,7 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../fs/atomic-file.js';
 import { assertTrustedDirectory } from '../fs/ownership.js';
+import { StateFileWriter } from '../fs/state-file-writer.js';
 import { FORMAT_VERSION, parseRecordFile } from './record-file.js';
 import { TaskTexts } from './tasks/task-texts.js';
 import type { Agent, TaskRecord } from './types.js';
@@ -24,18 +24,31 @@ export interface AgentRecord {
   ran_sandboxed: boolean;
 }
 
+/** The order agents are listed in, and a list_agents cursor read in. One collator: localeCompare makes one a call. */
+export const BY_NAME = new Intl.Collator();
+
 /**
  * Fleet state kept in memory and written through to one small file per agent, so a request never reads the disk
- * and a state change rewrites only the agent it touched. Layout under the data dir:
+ * and a state change rewrites only the agent it touched. The writes run off the event loop, in order per agent
+ * (StateFileWriter); `saved` and `flush` say when they have landed. Layout under the data dir:
  * `agents/<key>.json`, `tasks/<key>/<task id>.txt` (task texts, see TaskTexts), `logs/<key>/<task id>.jsonl`,
  * `worktrees/<name>/`.
  */
 export class Store {
   private readonly records = new Map<string, AgentRecord>();
+  private sorted: AgentRecord[] | null = null;
   private readonly texts: TaskTexts;
+  private readonly writer: StateFileWriter;
 
-  private constructor(readonly dataDir: string) {
+  private constructor(
+    readonly dataDir: string,
+    logger: FleetLogger,
+  ) {
     this.texts = new TaskTexts(dataDir);
+    // The record stays in memory and its next save writes it whole: a failed write is reported, not fatal.
+    this.writer = new StateFileWriter((file, error) =>
+      logger.error({ file, err: error }, 'could not write an agent state file'),
+    );
   }
 
   /**
@@ -43,7 +56,7 @@ export class Store {
    * be read or is not valid is reported once and left alone, never acted on.
    */
   static open(dataDir: string, logger: FleetLogger): Store {
-    const store = new Store(dataDir);
+    const store = new Store(dataDir, logger);
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     assertTrustedDirectory(dataDir, 'data dir');
     for (const dir of [store.agentsDir(), join(dataDir, 'tasks'), join(dataDir, 'logs'), join(dataDir, 'worktrees')]) {
@@ -72,30 +85,53 @@ export class Store {
     return [...this.records.values()];
   }
 
+  /** Every record by agent name, the listing's order: sorted again only once an agent has come or gone. */
+  byName(): readonly AgentRecord[] {
+    this.sorted ??= [...this.records.values()].sort((a, b) => BY_NAME.compare(a.agent.name, b.agent.name));
+    return this.sorted;
+  }
+
   get(key: string): AgentRecord | undefined {
     return this.records.get(key);
   }
 
   /** Adds or replaces the record under `key` and persists it. */
   put(key: string, record: AgentRecord): void {
+    if (this.records.get(key) !== record) this.sorted = null;
     this.records.set(key, record);
     this.save(key);
   }
 
-  /** Persists the record after its objects were changed in place. */
-  save(key: string): void {
+  /**
+   * Persists the record after its objects were changed in place: serialized now, written in the background. The
+   * promise resolves once it has landed; callers that act on the disk's state (or answer that it is kept) await it.
+   */
+  save(key: string): Promise<void> {
     const record = this.records.get(key);
-    if (!record) return;
-    const tasks = record.tasks.map((task) => this.texts.toStored(key, task));
-    writeFileAtomicSync(this.agentFile(key), JSON.stringify({ version: FORMAT_VERSION, ...record, tasks }));
+    if (!record) return this.saved(key);
+    const stored = record.tasks.map((task) => this.texts.toStored(key, task));
+    const tasks = stored.map(({ task }) => task);
+    const texts = stored.flatMap(({ text }) => (text ? [text] : []));
+    return this.writer.write(this.agentFile(key), JSON.stringify({ version: FORMAT_VERSION, ...record, tasks }), texts);
   }
 
-  /** Forgets the agent and deletes its state, task texts and logs. */
-  remove(key: string): void {
+  /** Resolves once every save and removal of the agent asked for so far has landed. */
+  saved(key: string): Promise<void> {
+    return this.writer.settled(this.agentFile(key));
+  }
+
+  /** Resolves once every save asked for so far, of every agent, has landed: before the data dir is let go. */
+  flush(): Promise<void> {
+    return this.writer.flush();
+  }
+
+  /** Forgets the agent and deletes its logs now, its state and task texts after its pending saves. */
+  remove(key: string): Promise<void> {
     this.records.delete(key);
-    rmSync(this.agentFile(key), { force: true });
-    this.texts.remove(key);
+    this.sorted = null;
+    this.texts.forget(key);
     rmSync(this.logDir(key), { recursive: true, force: true });
+    return this.writer.remove(this.agentFile(key), [this.texts.dir(key)]);
   }
 
   logDir(key: string): string {

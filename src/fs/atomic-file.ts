@@ -10,6 +10,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
 // Writing a temp file takes milliseconds; one this old was left by a writer killed before it put the file in place.
@@ -92,4 +93,40 @@ export function writeFileAtomicSync(file: string, content: string | Uint8Array):
     throw error;
   }
   fsyncDirectory(dirname(file));
+}
+
+/**
+ * writeFileAtomicSync off the event loop: the same temp file, fsync, rename and directory fsync, each in libuv's
+ * thread pool. Two calls for one file may land in either order: the caller orders them (see StateFileWriter).
+ */
+export async function writeFileAtomic(file: string, content: string | Uint8Array): Promise<void> {
+  const temp = join(dirname(file), `${tempPrefix(file)}${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.chmod(0o600);
+      await handle.writeFile(content);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
+  await fsyncDirectoryAsync(dirname(file));
+}
+
+async function fsyncDirectoryAsync(dir: string): Promise<void> {
+  try {
+    const handle = await open(dir, 'r');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // As fsyncDirectory: where a directory cannot be fsynced, the rename is still atomic.
+  }
 }

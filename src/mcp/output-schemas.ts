@@ -77,7 +77,10 @@ export const listedAgentSchema = fields({
   name: text,
   status: text,
   status_reason: nullableText,
-  last_outcome: fields({ task_id: text, status: text, outcome: nullableText, reason: nullableText }).nullable(),
+  // Listed by its type alone (tools/list is kept small); its fields are still checked.
+  last_outcome: fields({ task_id: text, status: text, outcome: nullableText, reason: nullableText })
+    .nullable()
+    .meta({ anyOf: undefined, type: ['object', 'null'] }),
   usage: nullableObject,
 });
 

@@ -1,4 +1,5 @@
 import { visible } from '../mcp/visible-text.js';
+import { listAllAgents } from './all-agents.js';
 import { out, withFleet, type FleetFlags } from './with-fleet.js';
 
 interface ListedAgent {
@@ -50,14 +51,14 @@ interface UsageReport {
 
 export async function statusCommand(flags: StatusFlags): Promise<void> {
   const { rows, usage } = await withFleet(flags, async (fleet) => {
-    const listed = await fleet.call<{ agents: ListedAgent[]; usage?: UsageReport }>('list_agents');
+    const listed = await listAllAgents<ListedAgent, UsageReport>(fleet);
     const now = Date.now();
     const shown = await Promise.all(
       listed.agents.map(async (agent) =>
         row(agent, await fleet.call<ShownAgent>('show_agent', { name: agent.name }), now),
       ),
     );
-    return { rows: shown, usage: listed.usage ?? null };
+    return { rows: shown, usage: listed.usage };
   });
   if (flags.json) {
     await out(`${JSON.stringify({ agents: rows, usage }, null, 2)}\n`);

@@ -1,4 +1,5 @@
 import { ConfigError, isConfigError } from '../config-error.js';
+import { listAllAgents } from './all-agents.js';
 import type { FleetClient } from './fleet-client.js';
 import { out, withFleet, type FleetFlags } from './with-fleet.js';
 
@@ -35,7 +36,7 @@ export async function stopCommand(name: string | undefined, flags: StopFlags): P
  */
 async function stopAll(fleet: FleetClient): Promise<void> {
   for (let round = 0; round < MAX_ROUNDS; round += 1) {
-    const { agents } = await fleet.call<{ agents: Brief[] }>('list_agents');
+    const { agents } = await listAllAgents<Brief, unknown>(fleet);
     const active = agents.filter((agent) => ACTIVE.has(agent.status));
     if (active.length === 0) {
       if (round === 0) process.stderr.write('no agent runs or waits with a task\n');

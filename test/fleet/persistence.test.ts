@@ -163,6 +163,7 @@ describe('state across server restarts', () => {
       };
       store.put(agent.name, { agent, tasks: [], git: null, process: null, setup_pending: false, ran_sandboxed: false });
     }
+    await store.flush();
     const fleet = await sandbox.fleet({ dataDir, projects });
     expect(fleet.listAgents()).toHaveLength(200);
     expect(fleet.listAgents({ status: 'failed' })).toHaveLength(50);

@@ -133,4 +133,31 @@ describe('worktrees', () => {
     expect(agent.last_task).toMatchObject({ status: 'completed', description: first });
     expect(await logTexts(fleet, 'early')).toContain('the first task ran');
   });
+
+  it("copies the user's identity into an agent's repository as it is, a value that would start a config section too", async () => {
+    const repo = sandbox.gitRepo();
+    const name = 'Ann "Q" \\ Lee\n[core]\n\thooksPath = /var/tmp/not-a-hook';
+    git(repo, ['config', 'user.name', name]);
+    git(repo, ['config', 'user.email', 'ann@example.invalid']);
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    const agent = await fleet.createAgent({ name: 'copied', project: 'repo', task: task({}) });
+    await fleet.waitForAgent('copied', 20_000);
+    const local = (key: string) => git(agent.workdir, ['config', '--local', '-z', '--get-all', key]).split('\0');
+    expect(local('user.name').filter(Boolean)).toEqual([name]);
+    expect(local('user.email').filter(Boolean)).toEqual(['ann@example.invalid']);
+    expect(() => git(agent.workdir, ['config', '--local', 'core.hooksPath'])).toThrow();
+  });
+
+  it('refuses a fleet/<name> branch that is a symbolic ref, and leaves the branch it points to alone', async () => {
+    const repo = sandbox.gitRepo();
+    const main = git(repo, ['rev-parse', 'main']);
+    git(repo, ['symbolic-ref', 'refs/heads/fleet/linked', 'refs/heads/main']);
+    const fleet = await sandbox.fleet({ projects: [{ name: 'repo', path: repo, description: '' }] });
+    await expect(fleet.createAgent({ name: 'linked', project: 'repo', task: task({}) })).rejects.toThrow(
+      'refs/heads/fleet/linked in',
+    );
+    expect(fleet.showAgent('linked').status_reason).toContain('is a symbolic ref to refs/heads/main');
+    expect(git(repo, ['rev-parse', 'main'])).toBe(main);
+    expect(git(repo, ['symbolic-ref', 'refs/heads/fleet/linked'])).toBe('refs/heads/main');
+  });
 });

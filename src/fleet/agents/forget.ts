@@ -16,7 +16,7 @@ export async function forgetAgent(
   logger: FleetLogger,
 ): Promise<string> {
   const outcome = await removeWorkdir(store, record, logger);
-  store.remove(key);
+  await store.remove(key);
   logger.info({ agent: record.agent.name }, 'agent deleted');
   return outcome;
 }

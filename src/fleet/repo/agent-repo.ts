@@ -1,7 +1,7 @@
-import { lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, lstatSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FleetError } from '../errors.js';
-import { git, runGit } from '../review/git.js';
+import { git, runGit, splitNul } from '../review/git.js';
 
 export interface AgentRepoOptions {
   /** Where the repository goes: `<data dir>/worktrees/<agent>`. */
@@ -37,17 +37,33 @@ export async function makeAgentRepo(options: AgentRepoOptions): Promise<{ create
     `${join(options.sourceGitDir, 'objects')}\n`,
     { flag: 'wx' },
   );
-  const identity = await runGit(options.sourceRoot, ['config', '--get-regexp', '^user\\.(name|email)$'], {
+  const identity = await runGit(options.sourceRoot, ['config', '-z', '--get-regexp', '^user\\.(name|email)$'], {
     okCodes: [1],
   });
-  for (const line of identity.stdout.split('\n').filter(Boolean)) {
-    const space = line.indexOf(' ');
-    await git(options.path, ['config', line.slice(0, space), line.slice(space + 1)]);
-  }
+  appendFileSync(join(options.path, '.git', 'config'), identitySection(identity.stdout));
   // On the unborn branch: makes it at the commit and checks the commit out.
   const noUserConfig = options.agentWork ? { env: { GIT_CONFIG_GLOBAL: '/dev/null', GIT_CONFIG_NOSYSTEM: '1' } } : {};
   await git(options.path, ['reset', '--quiet', '--hard', options.commit], noUserConfig);
   return { created: true };
+}
+
+/**
+ * The `[user]` section of `git config -z --get-regexp` output (every level's values, the repository's last), written
+ * into the new repository's config by hand: a `git config` run per key would cost the server a process each. The
+ * last value of a key wins, as in git; values are quoted and escaped as git reads them.
+ */
+function identitySection(output: string): string {
+  const values = new Map<string, string>();
+  for (const entry of splitNul(output)) {
+    const newline = entry.indexOf('\n');
+    const key = entry.slice(0, newline);
+    if (newline >= 0 && (key === 'user.name' || key === 'user.email')) values.set(key, entry.slice(newline + 1));
+  }
+  const lines = [...values].map(([key, value]) => {
+    const quoted = value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+    return `\t${key.slice('user.'.length)} = "${quoted}"\n`;
+  });
+  return lines.length === 0 ? '' : `[user]\n${lines.join('')}`;
 }
 
 /**

@@ -37,14 +37,24 @@ export async function resolveBase(options: { repoRoot: string; base?: string }):
 }
 
 async function headBase(repoRoot: string): Promise<ResolvedBase> {
-  const commit = await commitOf(repoRoot, 'HEAD');
-  if (commit === null)
+  const base = await headBaseIfAny(repoRoot);
+  if (base === null)
     throw new FleetError(
       'failed',
       `the repository at ${repoRoot} has no commit yet, so there is no base to start from`,
     );
-  const { stdout, code } = await runGit(repoRoot, ['symbolic-ref', '--quiet', 'HEAD'], { okCodes: [1] });
-  return describe(code === 0 ? stdout.trim() : '', commit);
+  return base;
+}
+
+/** The default base (see resolveBase), or null in a repository without a commit yet; one git run. */
+export async function headBaseIfAny(repoRoot: string): Promise<ResolvedBase | null> {
+  // 128: HEAD names no commit. Detached, --symbolic-full-name prints HEAD itself, which describe() takes as a commit.
+  const { stdout, code } = await runGit(repoRoot, ['rev-parse', 'HEAD^{commit}', '--symbolic-full-name', 'HEAD'], {
+    okCodes: [128],
+  });
+  if (code !== 0) return null;
+  const [commit = '', fullRef = ''] = stdout.trim().split('\n');
+  return describe(fullRef, commit);
 }
 
 /** The full ref a name stands for, or '' for a commit expression (`a1b2c3d`, `HEAD~2`). */

@@ -58,3 +58,23 @@ export async function assertPlainRef(repoRoot: string, ref: string): Promise<voi
     `${ref} in ${repoRoot} is a symbolic ref to ${stdout.trim()}; fleet-mcp moves and deletes only plain branches, so nothing was changed`,
   );
 }
+
+/**
+ * The commit of branch `ref`, or null when there is none; refused as assertPlainRef refuses it when it is a symbolic
+ * ref. One git run where assertPlainRef and commitOf take two.
+ */
+export async function plainBranchCommit(repoRoot: string, ref: string): Promise<string | null> {
+  const format = '--format=%(refname)%00%(symref)%00%(objecttype)%00%(objectname)';
+  const listed = await git(repoRoot, ['for-each-ref', format, ref]);
+  // The pattern also matches refs below it (refs/heads/fleet/x/y): only the ref itself counts.
+  const line = listed.split('\n').find((entry) => entry.startsWith(`${ref}\0`));
+  if (line === undefined) return null;
+  const [, target = '', type, object = ''] = line.split('\0');
+  if (target !== '')
+    throw new FleetError(
+      'conflict',
+      `${ref} in ${repoRoot} is a symbolic ref to ${target}; fleet-mcp moves and deletes only plain branches, so nothing was changed`,
+    );
+  // git writes only commits to a branch; one made by hand to point elsewhere names no commit, as for commitOf.
+  return type === 'commit' ? object : null;
+}

@@ -244,6 +244,8 @@ export class TaskRuns {
     });
     agent.current_task_id = task.id;
     registry.setStatus(key, record, 'busy', null);
+    // The task's process is on disk before a caller hears it started: a server killed later follows it again.
+    await registry.store.saved(key);
     this.options.logger.info(
       { agent: agent.name, task: task.id, pid: child.pid, token_name: task.started_by },
       'task started',
@@ -398,7 +400,8 @@ export class TaskRuns {
     if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
     const status = record.agent.status === 'busy' || record.agent.status === 'canceling' ? 'idle' : record.agent.status;
     this.options.registry.setStatus(key, record, status, record.agent.status_reason);
-    // Only once the end is recorded: a crash before this point leaves the files for the next server to read.
+    // Only once the end is on disk: a crash before this point leaves the files for the next server to read.
+    await this.options.registry.store.saved(key);
     rmSync(this.runDir(key, task.id), { recursive: true, force: true });
     this.options.logger.info(
       {

@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../../fs/atomic-file.js';
+import type { FileContent } from '../../fs/state-file-writer.js';
 import type { TaskRecord } from '../types.js';
 
 /** Characters of a task's text kept in the agent's state file; the full text is in its own file. */
@@ -11,7 +11,7 @@ export type StoredTask = TaskRecord & { description_file: string };
 
 /**
  * The full texts of tasks, one file each under `tasks/<agent key>/<task id>.txt`, written once when the task is
- * first saved. A task text is up to 100k characters and never changes, so keeping it out of the agent's state
+ * first saved (by the store, before the state file that names it). A task text is up to 100k characters and never changes, so keeping it out of the agent's state
  * file keeps that file small however many tasks the agent ran, and each status change rewrites only metadata.
  */
 export class TaskTexts {
@@ -19,15 +19,12 @@ export class TaskTexts {
 
   constructor(private readonly dataDir: string) {}
 
-  /** The task as the state file holds it; its full text goes to its own file the first time. */
-  toStored(key: string, task: TaskRecord): StoredTask {
+  /** The task as the state file holds it, and its full text's file the first time, for the caller to write. */
+  toStored(key: string, task: TaskRecord): { task: StoredTask; text: FileContent | null } {
     const file = this.relativeFile(key, task.id);
-    if (!this.written.has(file)) {
-      mkdirSync(join(this.dataDir, 'tasks', key), { recursive: true, mode: 0o700 });
-      writeFileAtomicSync(join(this.dataDir, file), task.description);
-      this.written.add(file);
-    }
-    return { ...task, description: preview(task.description), description_file: file };
+    const text = this.written.has(file) ? null : { file: join(this.dataDir, file), content: task.description };
+    this.written.add(file);
+    return { task: { ...task, description: preview(task.description), description_file: file }, text };
   }
 
   /**
@@ -44,9 +41,13 @@ export class TaskTexts {
     return { ...task, description: readFileSync(path, 'utf8') };
   }
 
-  /** Deletes the texts of every task of the agent. */
-  remove(key: string): void {
-    rmSync(join(this.dataDir, 'tasks', key), { recursive: true, force: true });
+  /** The folder of the agent's task texts, for the caller to delete. */
+  dir(key: string): string {
+    return join(this.dataDir, 'tasks', key);
+  }
+
+  /** Forgets that the agent's texts were written: an agent made again under the name writes its own. */
+  forget(key: string): void {
     for (const file of this.written) if (file.startsWith(`tasks/${key}/`)) this.written.delete(file);
   }
 

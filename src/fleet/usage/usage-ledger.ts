@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomicSync } from '../../fs/atomic-file.js';
+import { StateFileWriter } from '../../fs/state-file-writer.js';
+import type { FleetLogger } from '../logger.js';
 import { addUsage, emptyTotals, type TaskUsage, type UsageTotals } from './task-usage.js';
 
 /** What the fleet's tasks used, all together and per project and per token (the `started_by` of each task). */
@@ -18,14 +19,22 @@ export const UNKNOWN_TOKEN = '(unknown)';
  * records so deleting an agent does not give its project's budget back.
  */
 export class UsageLedger {
+  private readonly writer: StateFileWriter;
+
   private constructor(
     private readonly file: string,
     private report: UsageReport,
-  ) {}
+    logger: FleetLogger,
+  ) {
+    // Off the event loop, in order; a failed write is reported and the next task's end writes the totals whole.
+    this.writer = new StateFileWriter((failed, error) =>
+      logger.error({ file: failed, err: error }, 'could not write the usage totals'),
+    );
+  }
 
-  static open(dataDir: string): UsageLedger {
+  static open(dataDir: string, logger: FleetLogger): UsageLedger {
     const file = join(dataDir, 'usage.json');
-    return new UsageLedger(file, readReport(file));
+    return new UsageLedger(file, readReport(file), logger);
   }
 
   add(usage: TaskUsage, where: { project: string; token: string | null }): void {
@@ -36,7 +45,12 @@ export class UsageLedger {
       by_project: { ...by_project, [where.project]: addUsage(by_project[where.project] ?? emptyTotals(), usage) },
       by_token: { ...by_token, [token]: addUsage(by_token[token] ?? emptyTotals(), usage) },
     };
-    writeFileAtomicSync(this.file, `${JSON.stringify(this.report)}\n`);
+    void this.writer.write(this.file, `${JSON.stringify(this.report)}\n`);
+  }
+
+  /** Resolves once every total asked to be kept has landed. */
+  flush(): Promise<void> {
+    return this.writer.flush();
   }
 
   project(name: string): UsageTotals {

@@ -75,6 +75,19 @@ export function fleetApp(): void {
     return (await request('tools/call', { name, arguments: args })) as ToolResult;
   }
 
+  /** Every agent: list_agents a page at a time, until it gives no next cursor. */
+  async function allAgents(): Promise<Listed[]> {
+    const agents: Listed[] = [];
+    let cursor: unknown = null;
+    do {
+      const listed = await callTool('list_agents', { page_size: 500, ...(cursor ? { cursor } : {}) });
+      if (listed.isError) throw new Error(resultText(listed));
+      agents.push(...((listed.structuredContent?.agents as Listed[] | undefined) ?? []));
+      cursor = listed.structuredContent?.next_cursor;
+    } while (typeof cursor === 'string');
+    return agents;
+  }
+
   function resultText(result: ToolResult): string {
     return (result.content ?? []).map((part) => part.text ?? '').join('\n');
   }
@@ -238,8 +251,7 @@ export function fleetApp(): void {
     let view: HTMLElement;
     try {
       if (shown === null) {
-        const listed = await callTool('list_agents', {});
-        view = await renderOverview((listed.structuredContent?.agents as Listed[] | undefined) ?? []);
+        view = await renderOverview(await allAgents());
       } else {
         view = await renderAgent(shown);
       }

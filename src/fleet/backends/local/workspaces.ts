@@ -7,9 +7,9 @@ import type { Project } from '../../projects.js';
 import { findRepo } from '../../repo/find-repo.js';
 import { makeAgentRepo } from '../../repo/agent-repo.js';
 import { makeAgentBareRepo } from '../remote/agent-bare-repo.js';
-import { resolveBase } from '../../review/base.js';
-import { git, GitError } from '../../review/git.js';
-import { assertPlainRef, commitOf } from '../../review/refs.js';
+import { headBaseIfAny, resolveBase } from '../../review/base.js';
+import { git, GitError, runGit } from '../../review/git.js';
+import { commitOf, plainBranchCommit } from '../../review/refs.js';
 import type { AgentBase } from '../../types.js';
 
 export interface WorkspaceOptions {
@@ -38,13 +38,10 @@ export async function resolveLocalBase(project: Project, requested: string | und
     return null;
   }
   const named = requested?.trim() || project.base;
-  if (!named && (await commitOf(repo.root, 'HEAD')) === null) {
-    // A repository without a commit yet: the worktree cannot be made, which fails the agent in the usual way, and
-    // restart_agent finds the base once there is a commit.
-    return null;
-  }
-  const { ref, commit } = await resolveBase({ repoRoot: repo.root, base: named });
-  return { ref, commit };
+  // Without a commit yet there is no default base: the worktree cannot be made, which fails the agent in the usual
+  // way, and restart_agent finds the base once there is a commit.
+  const base = named ? await resolveBase({ repoRoot: repo.root, base: named }) : await headBaseIfAny(repo.root);
+  return base && { ref: base.ref, commit: base.commit };
 }
 
 /**
@@ -105,13 +102,17 @@ export async function prepareLocalWorkspace(options: WorkspaceOptions): Promise<
 /** The commit `fleet/<name>` of the user's repository is at, made at `start` (or HEAD) when it is not there yet. */
 async function branchStart(repoRoot: string, branch: string, start: string | undefined): Promise<string> {
   const ref = `refs/heads/${branch}`;
-  await assertPlainRef(repoRoot, ref);
-  const existing = await commitOf(repoRoot, ref);
+  const create = ['update-ref', '--no-deref', '-m', 'fleet-mcp: new agent', ref];
+  // The empty old value makes it only where no ref of the name is, plain or symbolic: a new agent's branch is then
+  // one git run. Where one is, it is looked at below, and a symbolic one refused.
+  if (start !== undefined && (await runGit(repoRoot, [...create, start, ''], { okCodes: [128] })).code === 0)
+    return start;
+  const existing = await plainBranchCommit(repoRoot, ref);
   if (existing !== null) return existing;
   const commit = start ?? (await commitOf(repoRoot, 'HEAD'));
   if (commit === null)
     throw new WorkspaceError(`the repository at ${repoRoot} has no commit yet; commit once, then restart_agent`);
-  await git(repoRoot, ['update-ref', '--no-deref', '-m', 'fleet-mcp: new agent', ref, commit, '']);
+  await git(repoRoot, [...create, commit, '']);
   return commit;
 }
 
