@@ -16,13 +16,14 @@ function identityKey(identity: TokenIdentity): string {
 
 /**
  * 2026-07-28 servers kept for reuse by the v2 SDK's per-request handler: building one per request, with its tools'
- * JSON Schemas converted again, was most of what a modern call cost beyond a 2025-era one. Nothing of one request
- * reaches the next:
+ * JSON Schemas converted again, was over half of what a modern call cost beyond a 2025-era one. Nothing of one
+ * request reaches the next:
  * - a server is handed out idle and comes back only when the SDK closes its exchange (the SDK refuses one that is
  *   still connected), so request ids, abort signals and in-flight handlers belong to one request; a server the SDK
  *   gives up on before connecting it is dropped, never handed out twice;
- * - everything the SDK keeps per request (the envelope, client capabilities, the negotiated revision) it sets on
- *   each exchange, and the tools read capabilities from the request's envelope, never from the server;
+ * - the SDK sets the revision and the envelope's client capabilities on each exchange (client info only where the
+ *   envelope has it; nothing here reads it), and the tools read capabilities from the request's envelope, never
+ *   from the server;
  * - it is built for and reused by one identity only (name and scopes).
  */
 export class ModernServerPool {
