@@ -8,7 +8,7 @@ import { grants, type Scope } from '../auth/scopes.js';
 import type { Logger } from '../log.js';
 import { logText } from '../log-text.js';
 import { createMcpServer, type McpServerDeps } from '../mcp/server.js';
-import { isFleetTool, toolScope } from '../mcp/fleet-tools.js';
+import { toolScope } from '../mcp/fleet-tools.js';
 import { SERVICE_NAME } from '../version.js';
 import { MAX_BODY_BYTES } from './limits.js';
 import { readMcpBody } from './mcp-body.js';
@@ -189,16 +189,8 @@ export function createMcpHandler(
       c.req.method === 'POST' ? await readMcpBody(c) : { request: c.req.raw, parsedBody: undefined };
     const refusedCall = checkToolCalls(identity, parsedBody, logger);
     if (refusedCall) return refusedCall;
-    if (c.req.method === 'POST' && (await isModernRequest(c, request, parsedBody))) {
-      // A server with one tool is made only for a call of a tool there is: an unknown one gets the SDK's answer for it.
-      const called = toolCalls(parsedBody)[0]?.tool;
-      return modern.fetch(
-        request,
-        identity,
-        parsedBody,
-        called !== undefined && isFleetTool(called) ? called : undefined,
-      );
-    }
+    if (c.req.method === 'POST' && (await isModernRequest(c, request, parsedBody)))
+      return modern.fetch(request, identity, parsedBody, toolCalls(parsedBody)[0]?.tool);
     const refused = refuseTaskCalls(parsedBody);
     if (refused) return refused;
     if (sessionId !== undefined) {

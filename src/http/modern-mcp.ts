@@ -5,8 +5,8 @@ import { isScope } from '../auth/scopes.js';
 import type { Logger } from '../log.js';
 import type { McpServerDeps } from '../mcp/server.js';
 import { internalErrorText, logInternalError } from '../mcp/internal-error.js';
-import { createModernMcpServer } from '../mcp/modern/modern-server.js';
 import { MAX_BODY_BYTES } from './limits.js';
+import { ModernServerPool } from './modern-server-pool.js';
 
 /** What the v2 SDK hands the server factory of a request: the token's name and scopes, never its value. */
 function authInfoOf(identity: TokenIdentity): AuthInfo {
@@ -19,7 +19,7 @@ function identityOf(authInfo: AuthInfo | undefined): TokenIdentity {
 }
 
 export interface ModernHandler {
-  /** Serves one request; `calledTool` names the tool of a tools/call, whose server then needs no other tool. */
+  /** Serves one request; `calledTool` names the tool of a tools/call, for the log of a fault. */
   fetch(
     request: Request,
     identity: TokenIdentity,
@@ -27,6 +27,9 @@ export interface ModernHandler {
     calledTool: string | undefined,
   ): Promise<Response>;
 }
+
+/** Idle servers kept for 2026-07-28 requests: enough for the concurrent clients of a busy host. */
+const MAX_IDLE_POOLED_SERVERS = 32;
 
 /** What the SDK reported while it served one request: refusals, or the fault behind its 500. */
 interface Exchange {
@@ -38,31 +41,25 @@ interface Exchange {
 
 /**
  * The 2026-07-28 side of /mcp: the v2 SDK's handler, strict (2025-era requests never reach it), serving each
- * request from a server made for the request's token. Auth, scopes, limits and the Host/Origin guard run before it.
+ * request from an idle server of the request's token. Auth, scopes, limits and the Host/Origin guard run before it.
  */
 export function createModernHandler(deps: McpServerDeps, logger: Logger): ModernHandler {
-  // The SDK hands its server factory the request, not its body: what the body called is looked up by the request.
-  const calledTools = new WeakMap<Request, string>();
+  const pool = new ModernServerPool({ deps, maxIdle: MAX_IDLE_POOLED_SERVERS });
   // The SDK's onerror does not say which request, nor whether it answered 500: what it reports is kept with the
   // request it served (it reports within that request's async context) until its answer shows which it was.
   const exchanges = new AsyncLocalStorage<Exchange>();
-  const handler: McpHttpHandler = createMcpHandler(
-    ({ authInfo, requestInfo }) =>
-      createModernMcpServer(deps, identityOf(authInfo), requestInfo && calledTools.get(requestInfo)),
-    {
-      legacy: 'reject',
-      bus: deps.events,
-      maxRequestBodySize: MAX_BODY_BYTES,
-      onerror: (error) => {
-        const exchange = exchanges.getStore();
-        if (exchange && !exchange.answered) exchange.reported.push(error);
-        else logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
-      },
+  const handler: McpHttpHandler = createMcpHandler(({ authInfo }) => pool.take(identityOf(authInfo)), {
+    legacy: 'reject',
+    bus: deps.events,
+    maxRequestBodySize: MAX_BODY_BYTES,
+    onerror: (error) => {
+      const exchange = exchanges.getStore();
+      if (exchange && !exchange.answered) exchange.reported.push(error);
+      else logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
     },
-  );
+  });
   return {
     fetch: async (request, identity, parsedBody, calledTool) => {
-      if (calledTool !== undefined) calledTools.set(request, calledTool);
       const exchange: Exchange = { identity, tool: calledTool, reported: [], answered: false };
       const response = await exchanges.run(exchange, () =>
         handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody }),

@@ -44,10 +44,6 @@ export const FLEET_TOOLS: readonly AnyFleetTool[] = [
 
 const BY_NAME: ReadonlyMap<string, AnyFleetTool> = new Map(FLEET_TOOLS.map((tool) => [tool.name, tool]));
 
-export function isFleetTool(name: string): boolean {
-  return BY_NAME.has(name);
-}
-
 /** The scope a tool needs; an unknown name needs admin, so no name is ever open to a weaker token by accident. */
 export function toolScope(name: string): Scope {
   return BY_NAME.get(name)?.scope ?? 'admin';
@@ -87,8 +83,6 @@ export interface RegisterFleetToolsOptions<Extra> {
   registerTaskTool?(tool: AnyFleetTool, config: ToolConfig): void;
   /** Where a client can ask its user: the result that puts a tool's question to them. */
   askUser?(question: Question): unknown;
-  /** Registers this tool alone (a server made for one call of it). */
-  only?: string;
 }
 
 function toolConfig(tool: AnyFleetTool): ToolConfig {
@@ -105,7 +99,7 @@ function toolConfig(tool: AnyFleetTool): ToolConfig {
 /** Registers on `server` each tool the caller's scopes allow. */
 export function registerFleetTools<Extra>(server: ToolHost<Extra>, options: RegisterFleetToolsOptions<Extra>): void {
   for (const tool of FLEET_TOOLS) {
-    if (!grants(options.scopes, tool.scope) || (options.only !== undefined && tool.name !== options.only)) continue;
+    if (!grants(options.scopes, tool.scope)) continue;
     if (tool.task && options.registerTaskTool) {
       options.registerTaskTool(tool, toolConfig(tool));
       continue;

@@ -150,9 +150,13 @@ describe('/mcp in both eras', () => {
     };
     const scoped = await post(server, reader, merge, { ...HEADERS, 'Mcp-Name': 'merge_agent' });
     expect(scoped).toMatchObject({ status: 403, body: { error: 'insufficient_scope' } });
+    // Servers are reused between requests: the admin's, idle now, must not serve the reader, nor the reader's the admin.
+    const admin = await connectModernClient(server.mcpUrl, token);
+    expect((await admin.listTools()).tools.map((tool) => tool.name)).toContain('merge_agent');
     const client = await connectModernClient(server.mcpUrl, reader);
     expect((await client.listTools()).tools.map((tool) => tool.name)).not.toContain('merge_agent');
-    await client.close();
+    expect((await admin.listTools()).tools.map((tool) => tool.name)).toContain('merge_agent');
+    await Promise.all([client.close(), admin.close()]);
     expect(token).not.toBe(reader);
   });
 });

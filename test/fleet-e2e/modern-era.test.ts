@@ -144,6 +144,15 @@ describe('2026-07-28 tasks belong to their token', () => {
         resultType: 'complete',
       });
 
+      // A plain call in flight holds its server (servers are reused between requests): the token's other requests
+      // meanwhile are served by others, the call's own answer by its own.
+      const client = await connectModernClient(url, owner);
+      const waiting = modernOk(client, 'wait_for_agent', { name: 'sleeper', timeout_seconds: 2 });
+      for (let i = 0; i < 3; i++)
+        expect((await raw(url, owner, 'tasks/get', { taskId }, taskId)).result).toMatchObject({ taskId });
+      expect(await waiting).toMatchObject({ timed_out: true, agent: { name: 'sleeper' } });
+      await client.close();
+
       // The tasks methods are the extension's: a request that does not declare it gets the spec's -32021, even from the
       // task's owner.
       const undeclared = { ...TASKS_META, 'io.modelcontextprotocol/clientCapabilities': {} };

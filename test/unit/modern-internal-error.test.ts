@@ -65,11 +65,12 @@ describe('the 2026-07-28 handler', () => {
     const fleet = await sandbox.fleet();
     const handler = createModernHandler({ fleet, tasks: new TaskRegistry(), events: new BrokenBus(), logger }, logger);
 
+    // Resource list changes, which the server sends: a stream asking only for what it never sends takes no subscriber.
     const listen = {
       jsonrpc: '2.0',
       id: 1,
       method: 'subscriptions/listen',
-      params: { _meta: envelope(), notifications: { toolsListChanged: true } },
+      params: { _meta: envelope(), notifications: { resourcesListChanged: true } },
     };
     const failed = await handler.fetch(post(listen), IDENTITY, listen, undefined);
     expect(failed.status).toBe(500);

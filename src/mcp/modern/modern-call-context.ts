@@ -8,16 +8,22 @@ import { canConfirm, confirmAnswer } from './confirm.js';
  */
 export function modernCallContext(ctx: ServerContext): CallContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
+  const { signal } = ctx.mcpReq;
   return {
-    signal: ctx.mcpReq.signal,
+    signal,
     confirm: canConfirm(ctx) ? (key) => confirmAnswer(ctx, key) : undefined,
     progress:
       progressToken === undefined
         ? undefined
-        : (progress, total, message) =>
-            ctx.mcpReq.notify({
+        : async (progress, total, message) => {
+            // The SDK aborts a call's signal when its exchange closes, and then the pooled server may be serving
+            // another request: the SDK sends a notification on the server's current exchange, so a late one would
+            // land in that request's answer.
+            if (signal.aborted) return;
+            await ctx.mcpReq.notify({
               method: 'notifications/progress',
               params: { progressToken, progress, total, message },
-            }),
+            });
+          },
   };
 }

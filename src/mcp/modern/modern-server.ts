@@ -20,12 +20,11 @@ import { modernCallContext } from './modern-call-context.js';
 import { clientTakesTasks, modernTask, registerModernTasks, TASKS_CAPABILITY } from './modern-tasks.js';
 
 /**
- * The server of one 2026-07-28 request: the same tools and resources as a 2025-era server for this token, built by
- * the v2 SDK, which owns the modern protocol (the per-request envelope, server/discover, resultType, caching hints,
- * input_required). A server made for a tools/call of `onlyTool` has that tool alone: building the other tools was a
- * tenth of a call's cost in the bench, and the call could not reach them anyway.
+ * A 2026-07-28 server for one token: the same tools and resources as a 2025-era server for it, built by the v2 SDK,
+ * which owns the modern protocol (the per-request envelope, server/discover, resultType, caching hints,
+ * input_required). It serves one exchange at a time, any number in turn.
  */
-export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdentity, onlyTool?: string): McpServer {
+export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdentity): McpServer {
   // A token's tools never change while the server runs (its scopes are fixed, a reload changes no tool): a listen
   // stream asking for tool list changes is told it gets none, rather than the SDK's default promise of some.
   const capabilities = {
@@ -40,12 +39,11 @@ export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdenti
     scopes: identity.scopes,
     callContext: modernCallContext,
     askUser: askToConfirm,
-    only: onlyTool,
     registerTaskTool: (tool, config) => registerModernTaskTool(server, tool, config, toolDeps, deps.tasks),
   };
   registerFleetTools(server, options);
   // Both SDKs' McpServer take the same registerResource calls.
-  if (onlyTool === undefined && grants(identity.scopes, 'read')) {
+  if (grants(identity.scopes, 'read')) {
     registerAgentResources(server as unknown as LegacyMcpServer, toolDeps);
     registerFleetApp(server as unknown as LegacyMcpServer, identity.scopes);
   }
