@@ -61,7 +61,7 @@ describe('agent state files', () => {
 });
 
 describe('a state file with task texts inline (written before texts had their own files)', () => {
-  it('is read with its full texts, moved to the new layout on its next save, and its text file paths are never taken from the file', () => {
+  it('is read with its full texts, moved to the new layout on its next save, and its text file paths are never taken from the file', async () => {
     const dataDir = sandbox.dir('fleet-data-');
     const text = 'x'.repeat(5_000);
     const old = newTask('legacy', text);
@@ -87,6 +87,7 @@ describe('a state file with task texts inline (written before texts had their ow
     const store = Store.open(dataDir, silentLogger);
     expect(store.get('legacy')!.tasks.map((entry) => entry.description)).toEqual([text, 'short preview']);
     store.save('legacy');
+    await store.flush();
     const saved = JSON.parse(readFileSync(file, 'utf8'));
     expect(saved.tasks[0].description).toHaveLength(201);
     expect(saved.tasks[0].description_file).toBe(`tasks/legacy/${old.id}.txt`);
