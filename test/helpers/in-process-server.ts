@@ -12,6 +12,8 @@ export interface InProcessServer {
   mcpUrl: string;
   /** The JSON log lines written so far. */
   output: () => string;
+  /** The log line that says where the server listens, as the CLI prints it. */
+  ready: Record<string, unknown>;
   stop: () => Promise<void>;
 }
 
@@ -46,6 +48,7 @@ export async function startInProcessServer(
     baseUrl: `http://127.0.0.1:${port}`,
     mcpUrl: `http://127.0.0.1:${port}/mcp`,
     output,
+    ready: JSON.parse(log.split('\n').find((line) => line.includes('"fleet-mcp listening"'))!),
     stop: () => {
       running.delete(server);
       stopped ??= serving.stop();
