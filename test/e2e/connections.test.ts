@@ -4,10 +4,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { send } from '../helpers/http-request.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
+import { killServers, startServer, type StartedServer } from '../helpers/server.js';
 
-afterAll(async () => {
-  await stopInProcessServers();
+afterAll(() => {
+  killServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -15,7 +15,7 @@ afterAll(async () => {
 const CAP = 20;
 
 /** A connection that sends half a request head and then nothing, as a descriptor-exhaustion attack does. */
-function halfOpen(server: InProcessServer): Promise<{ socket: Socket; closed: () => boolean }> {
+function halfOpen(server: StartedServer): Promise<{ socket: Socket; closed: () => boolean }> {
   return new Promise((resolve) => {
     const socket = connect(server.port, '127.0.0.1');
     let closed = false;
@@ -43,7 +43,7 @@ async function readUntil(reader: ReadableStreamDefaultReader<Uint8Array>, patter
 describe('connection cap', () => {
   it('keeps answering /health under a flood of half-open connections, and never cuts a request in flight', async () => {
     const sandbox = createSandbox();
-    const server = await startInProcessServer(sandbox, {
+    const server = await startServer(sandbox, {
       env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_MAX_CONNECTIONS: String(CAP) },
     });
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
