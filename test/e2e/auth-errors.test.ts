@@ -4,19 +4,19 @@ import { freshClientAddress, send } from '../helpers/http-request.js';
 import { rawRequest, requestHead } from '../helpers/raw-http.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 
-let server: StartedServer;
+let server: InProcessServer;
 let token: string;
 
 beforeAll(async () => {
   const sandbox = createSandbox();
-  server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+  server = await startInProcessServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
   token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
 });
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });

@@ -6,14 +6,17 @@ import { freshClientAddress, send } from '../helpers/http-request.js';
 import { rawRequest } from '../helpers/raw-http.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { expectStartFailure, killServers, startServer, type StartedServer } from '../helpers/server.js';
+import { expectStartFailure, killServers, startServer } from '../helpers/server.js';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 
-let server: StartedServer;
+// The guards are the HTTP app's: the server runs in this process. Refusing to start and the systemd credential are
+// the real process's.
+let server: InProcessServer;
 let token: string;
 
 beforeAll(async () => {
   const sandbox = createSandbox();
-  server = await startServer(sandbox, {
+  server = await startInProcessServer(sandbox, {
     env: {
       FLEET_MCP_AUTH_ENABLED: 'true',
       FLEET_MCP_ALLOWED_HOSTS: 'fleet.example.test',
@@ -23,8 +26,9 @@ beforeAll(async () => {
   token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
 });
 
-afterAll(() => {
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -197,7 +201,7 @@ describe('request limits', () => {
   });
 
   it('cuts off a client that stalls while sending headers (FLEET_MCP_HEADERS_TIMEOUT)', async () => {
-    const quick = await startServer(createSandbox(), { env: { FLEET_MCP_HEADERS_TIMEOUT: '500ms' } });
+    const quick = await startInProcessServer(createSandbox(), { env: { FLEET_MCP_HEADERS_TIMEOUT: '500ms' } });
     const socket = connect(quick.port, '127.0.0.1');
     const sent = Date.now();
     socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
@@ -220,9 +224,9 @@ describe('exposure', () => {
     expect(stderr).toContain('--allow-unauthenticated');
     // Every address other machines may reach, not only the IPv4 wildcard (the refusal comes before binding).
     for (const host of ['::', '192.0.2.10', 'fleet.example.test']) {
-      const other = await expectStartFailure(createSandbox(), { env: { FLEET_MCP_HOST: host } });
-      expect(other.code, host).toBe(1);
-      expect(other.stderr).toContain(`refusing to serve ${host} without auth`);
+      await expect(startInProcessServer(createSandbox(), { env: { FLEET_MCP_HOST: host } })).rejects.toThrow(
+        `refusing to serve ${host} without auth`,
+      );
     }
   });
 
@@ -234,7 +238,7 @@ describe('exposure', () => {
       config,
       JSON.stringify({ roles: { offline: { command, sandbox: { network: false } }, plain: { command } } }),
     );
-    const open = await startServer(sandbox, {
+    const open = await startInProcessServer(sandbox, {
       env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true', FLEET_MCP_CONFIG: config },
     });
     expect(open.output()).toContain('WITHOUT auth');
@@ -264,7 +268,9 @@ describe('exposure', () => {
 
   it('serves a non-loopback address with auth on', async () => {
     const sandbox = createSandbox();
-    const guarded = await startServer(sandbox, { env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_AUTH_ENABLED: 'true' } });
+    const guarded = await startInProcessServer(sandbox, {
+      env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_AUTH_ENABLED: 'true' },
+    });
     rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     expect((await send(`${guarded.baseUrl}/health`)).status).toBe(200);
     await guarded.stop();

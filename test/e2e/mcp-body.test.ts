@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 
 /** A token from a secret manager, so these requests also pass through the auth check. */
 const TOKEN = rememberSecret('body-test-token-body-test-token-body-test-0123');
-let server: StartedServer;
+let server: InProcessServer;
 
 beforeAll(async () => {
-  server = await startServer(createSandbox(), { env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_AUTH_TOKEN: TOKEN } });
+  server = await startInProcessServer(createSandbox(), {
+    env: { FLEET_MCP_AUTH_ENABLED: 'true', FLEET_MCP_AUTH_TOKEN: TOKEN },
+  });
 });
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });

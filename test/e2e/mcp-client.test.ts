@@ -5,9 +5,11 @@ import { connectClient, toolJson } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
+import { startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 
-afterAll(() => {
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -33,7 +35,7 @@ describe('the MCP SDK client', () => {
 
   it('is refused without the token', async () => {
     const sandbox = createSandbox();
-    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'on' } });
+    const server = await startInProcessServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'on' } });
     rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     await expect(connectClient(server.mcpUrl)).rejects.toThrow(/401|missing_token|Unauthorized/i);
     await expect(connectClient(server.mcpUrl, 'wrong-token-wrong-token-wrong-token-00')).rejects.toThrow(

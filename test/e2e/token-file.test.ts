@@ -5,11 +5,15 @@ import { runCli } from '../helpers/cli.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers, startServer } from '../helpers/server.js';
+import { startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 
 const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
 
-afterAll(() => {
+// The first start, a `~` path (this process's home is not the sandbox's) and servers starting side by side are the
+// real process's; the rest of the token file's life runs the server in-process.
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -61,9 +65,9 @@ describe('the token file', () => {
 
   it('is reused after a restart', async () => {
     const sandbox = createSandbox();
-    await (await startServer(sandbox, { env: AUTH_ON })).stop();
+    await (await startInProcessServer(sandbox, { env: AUTH_ON })).stop();
     const first = readRecord(sandbox.tokenFile);
-    const server = await startServer(sandbox, { env: AUTH_ON });
+    const server = await startInProcessServer(sandbox, { env: AUTH_ON });
     expect(readRecord(sandbox.tokenFile)).toEqual(first);
     expect(server.ready.token_created).toBe(false);
     expect((await fetch(server.mcpUrl, authorized(first.value!))).status).toBe(200);
@@ -98,7 +102,7 @@ describe('the token file', () => {
 
   it('is not created when auth is disabled, and requests need no header', async () => {
     const sandbox = createSandbox();
-    const server = await startServer(sandbox);
+    const server = await startInProcessServer(sandbox);
     expect(server.ready.auth).toBe('disabled');
     const response = await fetch(server.mcpUrl, {
       method: 'POST',
@@ -113,7 +117,9 @@ describe('the token file', () => {
   it('is not written when FLEET_MCP_AUTH_TOKEN supplies the token', async () => {
     const sandbox = createSandbox();
     const envToken = rememberSecret('s3cret-from-a-vault_0123456789abcdefXYZ');
-    const server = await startServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_AUTH_TOKEN: `  ${envToken}\n` } });
+    const server = await startInProcessServer(sandbox, {
+      env: { ...AUTH_ON, FLEET_MCP_AUTH_TOKEN: `  ${envToken}\n` },
+    });
     expect(server.ready.token_source).toBe('FLEET_MCP_AUTH_TOKEN');
     expect(existsSync(sandbox.tokenFile)).toBe(false);
     expect((await fetch(server.mcpUrl, authorized(envToken))).status).toBe(200);
@@ -130,7 +136,7 @@ describe('the token file', () => {
     expect([existsSync(temps.abandoned), existsSync(temps.fresh)]).toEqual([false, true]);
 
     temps = plantTempFiles(sandbox);
-    const server = await startServer(sandbox, { env: AUTH_ON });
+    const server = await startInProcessServer(sandbox, { env: AUTH_ON });
     expect([existsSync(temps.abandoned), existsSync(temps.fresh)]).toEqual([false, true]);
     await server.stop();
   });

@@ -156,9 +156,10 @@ describe('a server restarted after kill -9 takes each task as it finds it', { ti
     sandbox = createFleetSandbox();
     const fifo = join(sandbox.sandbox.root, 'loner-go');
     execFileSync('mkfifo', [fifo]);
+    const hush = join(sandbox.sandbox.root, 'quiet-hush');
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.shell = { command: ['/bin/sh', '-c', '{task}'] };
-    config.roles.quiet = { ...config.roles.test, default: false, idle_timeout: '2s' };
+    config.roles.quiet = { command: ['/bin/sh', '-c', '{task}'], idle_timeout: '2s' };
     config.roles.overdue = { ...config.roles.test, default: false, timeout: '10m' };
     writeFileSync(sandbox.configFile, JSON.stringify(config));
     const first = await startFleetServer(sandbox, LEAVE_AGENTS);
@@ -167,13 +168,18 @@ describe('a server restarted after kill -9 takes each task as it finds it', { ti
       loner: { role: 'shell', task: `echo "PID $$"; echo ready; read go < ${fifo}; echo 'said while alone'; exit 5` },
       vanished: { role: 'test', task: task({ printPid: true, sleepMs: 60_000 }) },
       reused: { role: 'test', task: task({ printPid: true, sleepMs: 60_000 }) },
-      quiet: { role: 'quiet', task: task({ printPid: true, sleepMs: 60_000 }) },
+      // Silent only once the first server is gone: its idle timeout is the restarted server's to apply.
+      quiet: {
+        role: 'quiet',
+        task: `echo "PID $$"; echo ready; until [ -e ${hush} ]; do echo alive; sleep 0.2; done; sleep 60`,
+      },
       overdue: { role: 'overdue', task: task({ printPid: true, sleepMs: 120_000 }) },
     };
     for (const [name, { role, task }] of Object.entries(agents))
       await first.ok('create_agent', { name, project: 'plain', role, task });
     for (const name of Object.keys(agents)) pids[name] = await started(first, sandbox, name);
     await first.server.stop('SIGKILL');
+    writeFileSync(hush, '');
 
     writeFileSync(fifo, 'go\n');
     await vi.waitFor(() => expect(isRunning(pids.loner!.agentPid) || isRunning(pids.loner!.group)).toBe(false), GONE);

@@ -1,11 +1,12 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
 import { git, initGitRepo } from '../fleet/helpers.js';
-import { createFleetSandbox, startFleetServer, task, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import { createFleetSandbox, task, type FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 
 const COMMIT = ['-c', 'user.name=T', '-c', 'user.email=t@t.invalid', 'commit', '-q', '--allow-empty', '-m'];
 
@@ -25,7 +26,7 @@ function branchyRepo(repo: string): { first: string; second: string; third: stri
 const PROJECTS = ['bases', 'refuse', 'configured', 'copying', 'failing', 'retry', 'kept'] as const;
 
 let sandbox: FleetSandbox;
-let fleet: FleetServer;
+let fleet: InProcessFleetServer;
 const repos = {} as Record<(typeof PROJECTS)[number], string>;
 let branchy: { first: string; second: string; third: string };
 let configured: { first: string; second: string; third: string };
@@ -78,11 +79,11 @@ beforeAll(async () => {
     continue_command: ['/bin/sh', '-c', 'echo "continued: $1"', 'sh', '{task}'],
   };
   writeFileSync(sandbox.configFile, JSON.stringify(config));
-  fleet = await startFleetServer(sandbox);
+  fleet = await startInProcessFleetServer(sandbox);
 }, 120_000);
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });

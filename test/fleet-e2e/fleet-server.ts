@@ -21,7 +21,7 @@ export function createFleetSandbox(): FleetSandbox {
   const sandbox = createSandbox();
   const repo = initGitRepo(mkdir(sandbox.root, 'repo'));
   const plain = mkdir(sandbox.root, 'plain');
-  const script = writeAgentScript(sandbox.root);
+  const agent = writeAgentScript(sandbox.root);
   const configFile = join(sandbox.root, 'fleet.json');
   writeFileSync(
     configFile,
@@ -30,7 +30,7 @@ export function createFleetSandbox(): FleetSandbox {
         repo: { path: repo, description: 'a git repository' },
         plain: { path: plain, description: 'a plain folder' },
       },
-      roles: { test: { command: [process.execPath, script, '{task}'], description: 'the test agent', default: true } },
+      roles: { test: { command: [...agent, '{task}'], description: 'the test agent', default: true } },
     }),
   );
   return { sandbox, repo, plain, dataDir: join(sandbox.root, 'data'), configFile };

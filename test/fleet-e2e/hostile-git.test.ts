@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { git } from '../fleet/helpers.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
-import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import type { FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 import { createShellFleet, runTask, SHELL } from './shell-fleet.js';
 
 // Hostile agents against the git fleet-mcp runs on their work: each agent's task text is the attack, run through
@@ -16,7 +17,7 @@ import { createShellFleet, runTask, SHELL } from './shell-fleet.js';
 const BWRAP = probeBwrap(process.env.PATH);
 const roots: string[] = [];
 let fleet: FleetSandbox;
-let server: FleetServer;
+let server: InProcessFleetServer;
 let checkMark: string;
 
 beforeAll(async () => {
@@ -30,11 +31,11 @@ beforeAll(async () => {
     check: { command: ['/usr/bin/env', `CHECK_MARK=${checkMark}`, '/bin/sh', '-c', check] },
   });
   roots.push(fleet.sandbox.root);
-  server = await startFleetServer(fleet);
+  server = await startInProcessFleetServer(fleet);
 });
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
   expectNoSecretInLogs();
 });

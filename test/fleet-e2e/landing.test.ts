@@ -2,18 +2,19 @@ import { mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AgentDetails } from '../../src/fleet/fleet-api.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
 import { git, initGitRepo } from '../fleet/helpers.js';
-import { createFleetSandbox, startFleetServer, task, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import { createFleetSandbox, task, type FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 
 /** The projects of the tests, each its own repository, so that each test sees only its own agents' work land. */
 const PROJECTS = ['land', 'clash', 'refuse', 'keep', 'lock', 'restart', 'cleanup', 'sub'] as const;
 type ProjectName = (typeof PROJECTS)[number];
 
 let sandbox: FleetSandbox;
-let fleet: FleetServer;
+let fleet: InProcessFleetServer;
 const repos = {} as Record<ProjectName, string>;
 
 /**
@@ -37,11 +38,11 @@ beforeAll(async () => {
   git(repos.sub, ['commit', '-q', '-m', 'add app']);
   config.projects.app = { path: join(repos.sub, 'packages', 'app'), description: 'a folder of the repository' };
   writeFileSync(sandbox.configFile, JSON.stringify(config));
-  fleet = await startFleetServer(sandbox);
+  fleet = await startInProcessFleetServer(sandbox);
 }, 120_000);
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -240,7 +241,7 @@ describe("reviewing and landing an agent's work through the MCP tools", { timeou
     git(repo, ['checkout', '-q', '-b', 'elsewhere']);
 
     // The file's server from here on: the tests after this one see the same fleet, restarted.
-    fleet = await startFleetServer(sandbox);
+    fleet = await startInProcessFleetServer(sandbox);
     const merged = await fleet.ok('merge_agent', { name: 'steady' });
     expect(merged).toMatchObject({ outcome: 'merged', target: 'main', checkoutUpdated: null });
     expect(head(repo, 'main')).toBe(head(repo, 'fleet/steady'));

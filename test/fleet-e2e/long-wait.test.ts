@@ -4,13 +4,14 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PROGRESS_EVERY_MS } from '../../src/mcp/tools/wait-for-agent.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import { createFleetSandbox, task } from './fleet-server.js';
+import { startInProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -28,7 +29,7 @@ describe('a wait longer than the client request timeout, in a session', () => {
     'waits through progress notifications, hears the log change, and sees the agent list change on create and delete',
     async () => {
       const fleet = createFleetSandbox();
-      const { client, ok, call } = await startFleetServer(fleet);
+      const { client, ok, call } = await startInProcessFleetServer(fleet);
       const updated: string[] = [];
       let listChanged = 0;
       client.setNotificationHandler(

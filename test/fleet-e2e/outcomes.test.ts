@@ -3,14 +3,17 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { git, isRunning } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -43,7 +46,7 @@ describe('task outcomes and the queue through the MCP tools', () => {
   it("shows each task's outcome and usage, and the sums per agent, on show_agent, list_agents and the task history", async () => {
     const claude = withFakeClaude(createFleetSandbox());
     try {
-      const fleet = await startFleetServer(claude.sandbox, {
+      const fleet = await startInProcessFleetServer(claude.sandbox, {
         PATH: claude.path,
         GIT_AUTHOR_NAME: 'A',
         GIT_AUTHOR_EMAIL: 'a@test.invalid',
@@ -92,7 +95,7 @@ describe('task outcomes and the queue through the MCP tools', () => {
 
   it('queues over FLEET_MCP_MAX_BUSY, shows the position, and reports what each task committed', async () => {
     const sandbox = withShellRole(createFleetSandbox());
-    const fleet = await startFleetServer(sandbox, { FLEET_MCP_MAX_BUSY: '1' });
+    const fleet = await startInProcessFleetServer(sandbox, { FLEET_MCP_MAX_BUSY: '1' });
     await fleet.ok('create_agent', { name: 'hog', project: 'plain', task: task({ sleepMs: 120_000 }) });
     const queued = await fleet.ok('create_agent', {
       name: 'committer',
@@ -118,6 +121,7 @@ describe('task outcomes and the queue through the MCP tools', () => {
     await fleet.server.stop();
   });
 
+  // The real process: SIGTERM is what stops it.
   it('leaves no process of an agent behind when the server stops', async () => {
     const sandbox = withShellRole(createFleetSandbox());
     const fleet = await startFleetServer(sandbox);
@@ -148,7 +152,7 @@ describe('task outcomes and the queue through the MCP tools', () => {
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.bare = { command: ['git', 'log', '-n', '1', '{task}'] };
     writeFileSync(sandbox.configFile, JSON.stringify(config));
-    const fleet = await startFleetServer(sandbox);
+    const fleet = await startInProcessFleetServer(sandbox);
     const leak = join(mkdtempSync('/var/tmp/fleet-mcp-option-'), 'leak');
     try {
       const refusal = await fleet.fails('create_agent', {

@@ -7,15 +7,15 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { FLEET_APP_URI } from '../../src/mcp/app/app-link.js';
-import { runCli } from '../helpers/cli.js';
 import { connectClient } from '../helpers/mcp-client.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { createFleetSandbox, task } from './fleet-server.js';
+import { createNamedTokens, startInProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -39,7 +39,7 @@ const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 describe('agent logs and states as MCP resources', () => {
   it('lists both for every agent, reads the log tail and the state, and offers subscriptions only in sessions', async () => {
     const fleet = createFleetSandbox();
-    const { server, client, ok } = await startFleetServer(fleet);
+    const { server, client, ok } = await startInProcessFleetServer(fleet);
     await ok('create_agent', { name: 'Alpha', project: 'repo', task: task({ lines: ['hello from alpha'] }) });
     await ok('wait_for_agent', { name: 'alpha', timeout_seconds: 30 });
 
@@ -100,17 +100,8 @@ describe('agent logs and states as MCP resources', () => {
 
   it('tells only the sessions that subscribed when a log changes, at most every few hundred ms, and every session when agents come and go', async () => {
     const fleet = createFleetSandbox();
-    const { server, client, ok } = await startFleetServer(fleet);
-    const reader = rememberSecret((await runCli(fleet.sandbox, ['token', 'create', 'reader'])).stdout.trim());
-    // The server picks up a new named token from its file within moments.
-    await expect
-      .poll(() =>
-        connectClient(server.mcpUrl, reader).then(
-          (probe) => probe.close().then(() => true),
-          () => false,
-        ),
-      )
-      .toBe(true);
+    const reader = createNamedTokens(fleet, { reader: 'read' }).reader!;
+    const { server, client, ok } = await startInProcessFleetServer(fleet);
     const other = await connectClient(server.mcpUrl, reader);
     const mine = recordNotifications(client);
     const theirs = recordNotifications(other);
@@ -148,7 +139,7 @@ describe('agent logs and states as MCP resources', () => {
 
   it('drops the subscriptions of a session when it ends, so nothing is sent to a closed session', async () => {
     const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet, { LOG_LEVEL: 'debug' });
+    const { server, ok } = await startInProcessFleetServer(fleet, { LOG_LEVEL: 'debug' });
     await ok('create_agent', { name: 'gone', project: 'repo', task: task({ lines: ['first'] }) });
     await ok('wait_for_agent', { name: 'gone', timeout_seconds: 30 });
     const token = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;

@@ -6,8 +6,10 @@ import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import { runCli } from '../helpers/cli.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { killServers } from '../helpers/server.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
+import { startInProcessFleetServer } from './in-process-fleet.js';
 import { createShellFleet, runTask, SHELL } from './shell-fleet.js';
 
 // Sandboxed agents against the real server, the real SDK client and the real bwrap: a shell role whose task text
@@ -22,8 +24,9 @@ const roots: string[] = [];
 /** The background sleeps the probes start, ended here too in case a failing run left one behind. */
 const tags: string[] = [];
 
-afterAll(() => {
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   for (const tag of tags.splice(0)) if (hostHasProcess(tag)) killHostProcess(tag);
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
   expectNoSecretInLogs();
@@ -115,6 +118,7 @@ const ESCAPES = [
 ];
 
 describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed agents (bwrap)', () => {
+  // The real process, in the probes of these two: the agent must not see its environ or its port.
   it('a sandboxed agent sees nothing that guards the fleet, writes only its worktree, commits on its branch, and takes its background processes with it', async () => {
     const fleet = createRoot();
     // The named tokens file away from the token's folder, so hiding that folder does not hide it too.
@@ -178,7 +182,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
 
   it('a cancel reaches the sandboxed CLI, which gets its grace to end its work', async () => {
     const fleet = createRoot();
-    const server = await startFleetServer(fleet);
+    const server = await startInProcessFleetServer(fleet);
     const script =
       "trap 'echo got INT; sleep 0.5; echo ended gracefully; exit 130' INT\necho ready\nwhile :; do sleep 0.1; done";
     await server.ok('create_agent', { name: 'jailed', project: 'repo', role: 'jailed', task: script });
@@ -201,7 +205,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
 
   it('a sandbox that cannot be laid out fails the task before it starts, saying why', async () => {
     const fleet = createRoot();
-    const server = await startFleetServer(fleet);
+    const server = await startInProcessFleetServer(fleet);
     const error = await server.fails('create_agent', {
       name: 'broken',
       project: 'repo',
@@ -221,6 +225,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     mkdirSync(bin);
     for (const tool of ['git', 'node'])
       symlinkSync(execFileSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).trim(), join(bin, tool));
+    // The real process: which PATH it looks for bwrap on is its own.
     const server = await startFleetServer(fleet, { PATH: bin });
     expect(server.server.output()).toContain('the built-in presets run unsandboxed');
     const error = await server.fails('create_agent', {

@@ -1,32 +1,36 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
 import { postMcp } from '../helpers/mcp-client.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, type StartedServer } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { createFleetSandbox, task } from './fleet-server.js';
+import { createNamedTokens, startInProcessFleetServer } from './in-process-fleet.js';
 import type { Json } from '../helpers/json.js';
 
 // In a session, requests that need no stream are answered as JSON beside the SDK's transport. These tests hold
 // two sessions of different tokens and capabilities at once, and end a session while such a request waits.
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
+
+/** The server's MCP endpoint. */
+interface Endpoint {
+  mcpUrl: string;
+}
 
 interface Session {
   token: string;
   id: string;
 }
 
-function rpc(server: StartedServer, token: string, body: unknown, sessionId?: string): Promise<Response> {
+function rpc(server: Endpoint, token: string, body: unknown, sessionId?: string): Promise<Response> {
   return postMcp(server.mcpUrl, token, body, sessionId);
 }
 
-async function open(server: StartedServer, token: string, capabilities: object): Promise<Session> {
+async function open(server: Endpoint, token: string, capabilities: object): Promise<Session> {
   const params = {
     protocolVersion: '2025-06-18',
     capabilities,
@@ -40,11 +44,7 @@ async function open(server: StartedServer, token: string, capabilities: object):
   return { token, id: id! };
 }
 
-async function send(
-  server: StartedServer,
-  session: Session,
-  body: unknown,
-): Promise<{ response: Response; body: Json }> {
+async function send(server: Endpoint, session: Session, body: unknown): Promise<{ response: Response; body: Json }> {
   const response = await rpc(server, session.token, body, session.id);
   expect(response.headers.get('content-type')).toBe('application/json');
   expect(response.headers.get('mcp-session-id')).toBe(session.id);
@@ -56,16 +56,8 @@ const toolNames = (answer: Json): string[] => answer.result.tools.map((tool: { n
 describe('plain requests in a session', () => {
   it('are answered as JSON, each session with its own tools and answers, with the same ids at the same moment', async () => {
     const fleet = createFleetSandbox();
-    const { server } = await startFleetServer(fleet);
-    const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
-    const reader = rememberSecret(
-      (await runCli(fleet.sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim(),
-    );
-    await expect
-      .poll(() =>
-        rpc(server, reader, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }).then((r) => r.status),
-      )
-      .toBe(200);
+    const reader = createNamedTokens(fleet, { reader: 'read' }).reader!;
+    const { server, token: shared } = await startInProcessFleetServer(fleet);
     const admin = await open(server, shared, { sampling: {}, elicitation: {}, roots: { listChanged: true } });
     const read = await open(server, reader, {});
     for (let round = 0; round < 20; round += 1) {
@@ -99,8 +91,7 @@ describe('plain requests in a session', () => {
   it('get a JSON-RPC error, not a hanging request, when their session ends while they wait', async () => {
     const fleet = createFleetSandbox();
     // At debug level the log shows the read-scoped wait_for_agent call arriving.
-    const { server, ok } = await startFleetServer(fleet, { LOG_LEVEL: 'debug' });
-    const shared = rememberSecret(JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value);
+    const { server, ok, token: shared } = await startInProcessFleetServer(fleet, { LOG_LEVEL: 'debug' });
     await ok('create_agent', {
       name: 'sleeper',
       project: 'plain',

@@ -32,7 +32,7 @@ export function createShellFleet(
 
 /** Runs one task on a new agent of the role and returns how it ended and the lines of its log. */
 export async function runTask(
-  fleet: FleetServer,
+  fleet: Pick<FleetServer, 'ok'>,
   agent: string,
   role: string,
   script: string,

@@ -3,14 +3,17 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, realpathSy
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { AGENT_STATUSES } from '../../src/fleet/types.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { git } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import { startInProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -35,7 +38,7 @@ const TOOLS = [
 
 describe('fleet tools through the MCP client, auth on', () => {
   it('runs a task: create -> busy -> log lines -> idle with the task completed, then a failing one', async () => {
-    const fleet = await startFleetServer(createFleetSandbox());
+    const fleet = await startInProcessFleetServer(createFleetSandbox());
     const { tools } = await fleet.client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS);
     expect((await fleet.ok('list_agent_roles', { project: 'repo' })).roles).toEqual([
@@ -82,7 +85,7 @@ describe('fleet tools through the MCP client, auth on', () => {
   });
 
   it('cancels a long task and one that ignores SIGINT; restart returns the real agent', async () => {
-    const fleet = await startFleetServer(createFleetSandbox());
+    const fleet = await startInProcessFleetServer(createFleetSandbox());
     await fleet.ok('create_agent', { name: 'long', project: 'plain', task: task({ sleepMs: 120_000 }) });
     await fleet.ok('create_agent', {
       name: 'stubborn',
@@ -117,7 +120,7 @@ describe('fleet tools through the MCP client, auth on', () => {
 
   it('gives two agents of one repository their own repositories and branches; deleting one without work deletes its branch', async () => {
     const sandbox = createFleetSandbox();
-    const fleet = await startFleetServer(sandbox);
+    const fleet = await startInProcessFleetServer(sandbox);
     const a = await fleet.ok('create_agent', { name: 'alpha', project: 'repo', task: task({ printCwd: true }) });
     const b = await fleet.ok('create_agent', { name: 'beta', project: 'repo', task: task({ printCwd: true }) });
     expect(a.workdir).not.toBe(b.workdir);
@@ -144,7 +147,7 @@ describe('fleet tools through the MCP client, auth on', () => {
   });
 
   it('answers bad input with tool errors that say what is valid, never a stack trace', async () => {
-    const fleet = await startFleetServer(createFleetSandbox());
+    const fleet = await startInProcessFleetServer(createFleetSandbox());
     const errors = [
       await fleet.fails('create_agent', { name: '-bad', project: 'repo', task: 'x' }),
       await fleet.fails('create_agent', { name: 'new', project: 'repo', task: 'x' }),
@@ -178,7 +181,7 @@ describe('fleet tools through the MCP client, auth on', () => {
   });
 
   it('pages through the log and history, with empty pages past the end', async () => {
-    const fleet = await startFleetServer(createFleetSandbox());
+    const fleet = await startInProcessFleetServer(createFleetSandbox());
     await fleet.ok('create_agent', {
       name: 'pager',
       project: 'plain',
@@ -201,6 +204,7 @@ describe('fleet tools through the MCP client, auth on', () => {
     await fleet.server.stop();
   });
 
+  // The real process: what it hides from agents and git is its own environment, which an in-process server's is not.
   it('keeps every FLEET_MCP_* variable, the token among them, away from the agent', async () => {
     const token = rememberSecret('e2e-env-token-0123456789-abcdefghijklmnop');
     const sandbox = createFleetSandbox();

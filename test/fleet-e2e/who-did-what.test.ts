@@ -1,14 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
 import { connectClient, toolJson } from '../helpers/mcp-client.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
+import { createFleetSandbox, task } from './fleet-server.js';
+import { createNamedTokens, startInProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -16,16 +15,8 @@ afterAll(() => {
 describe('who did what', () => {
   it('records the token that created an agent and the one that started each task, never a value', async () => {
     const fleet = createFleetSandbox();
-    const { server, ok } = await startFleetServer(fleet);
-    const lead = rememberSecret(
-      (await runCli(fleet.sandbox, ['token', 'create', 'lead', '--scope', 'run'])).stdout.trim(),
-    );
-    // The server takes up a new named token within a second of its creation.
-    const accepted = (): Promise<number> =>
-      fetch(`${server.baseUrl}/mcp`, { method: 'POST', headers: { Authorization: `Bearer ${lead}` } }).then(
-        (r) => r.status,
-      );
-    await expect.poll(accepted).not.toBe(401);
+    const lead = createNamedTokens(fleet, { lead: 'run' }).lead!;
+    const { server, ok, token: shared } = await startInProcessFleetServer(fleet);
     const leadClient = await connectClient(server.mcpUrl, lead);
     const created = toolJson(
       await leadClient.callTool({
@@ -51,7 +42,6 @@ describe('who did what', () => {
         .map((line) => JSON.parse(line).token_name);
     await expect.poll(startedBy).toEqual(['lead', 'shared']);
     await expect.poll(server.output).toContain('"token_name":"lead","tool":"create_agent","agent":"worker"');
-    const shared = JSON.parse(readFileSync(fleet.sandbox.tokenFile, 'utf8')).value as string;
     expect(server.output()).not.toContain(shared);
     expect(server.output()).not.toContain(lead);
     await leadClient.close();

@@ -59,15 +59,63 @@ if (spec.waitForFile) {
 } else finish();
 `;
 
-/** Writes the test agent script into `dir` and returns its path. */
-export function writeAgentScript(dir: string): string {
-  const script = join(dir, 'agent.cjs');
-  writeFileSync(script, SCRIPT);
-  return script;
+/** What the sh agent does itself; a spec with anything else goes to the node script. */
+const SH_SPEC_KEYS = new Set(['lines', 'errLines', 'sleepMs', 'exit', 'printCwd', 'printPid']);
+
+/**
+ * The agent of most tests, in sh: a node start costs more CPU than what these agents do, and the suite starts
+ * thousands. It reads the line form that task() writes for the specs it knows, in the node script's order, and hands
+ * a JSON spec to the node script. The sleep runs apart so that SIGINT ends the wait at once, as it ends node's.
+ */
+function shScript(node: string, nodeScript: string): string {
+  return `case $1 in '{'*) exec '${node}' '${nodeScript}' "$1" ;; esac
+trap 'echo "stopping on SIGINT"; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 130' INT
+sleeper= delay= code=0
+while IFS= read -r line; do
+  case $line in
+    'out '*) printf '%s\\n' "\${line#out }" ;;
+    'err '*) printf '%s\\n' "\${line#err }" >&2 ;;
+    cwd) printf 'CWD '; pwd -P ;;
+    pid) echo "PID $$" ;;
+    'sleep '*) delay=\${line#sleep } ;;
+    'exit '*) code=\${line#exit } ;;
+  esac
+done <<SPEC
+$1
+SPEC
+echo ready
+if [ -n "$delay" ]; then
+  sleep "$delay" </dev/null >/dev/null 2>&1 &
+  sleeper=$!
+  wait "$sleeper"
+fi
+exit "$code"
+`;
 }
 
+/** Writes the test agent into `dir` and returns the command that runs it, before its `{task}` argument. */
+export function writeAgentScript(dir: string): string[] {
+  const nodeScript = join(dir, 'agent.cjs');
+  writeFileSync(nodeScript, SCRIPT);
+  const script = join(dir, 'agent.sh');
+  writeFileSync(script, shScript(process.execPath, nodeScript));
+  return ['/bin/sh', script];
+}
+
+/** The task text for the test agent: lines the sh agent reads when it can do the spec, else the spec as JSON. */
 export function task(spec: AgentScript): string {
-  return JSON.stringify(spec);
+  const lines = [...(spec.lines ?? []), ...(spec.errLines ?? [])];
+  const simple = Object.keys(spec).every((key) => SH_SPEC_KEYS.has(key)) && lines.every((line) => !/[\r\n]/.test(line));
+  if (!simple) return JSON.stringify(spec);
+  return [
+    'fleet-test-agent',
+    ...(spec.lines ?? []).map((line) => `out ${line}`),
+    ...(spec.errLines ?? []).map((line) => `err ${line}`),
+    ...(spec.printCwd ? ['cwd'] : []),
+    ...(spec.printPid ? ['pid'] : []),
+    ...(spec.sleepMs ? [`sleep ${(spec.sleepMs / 1000).toFixed(3)}`] : []),
+    ...(spec.exit !== undefined ? [`exit ${spec.exit}`] : []),
+  ].join('\n');
 }
 
 /** Temp dirs for one test, removed by cleanup(). */
@@ -81,10 +129,10 @@ export class Sandbox {
     return dir;
   }
 
-  /** A role config whose "test" role runs the agent script with node. */
+  /** A role config whose "test" role runs the test agent. */
   rolesConfig(extra: RolesConfig = {}): RolesConfig {
-    const script = writeAgentScript(this.dir('fleet-script-'));
-    return { test: { command: [process.execPath, script, '{task}'], default: true }, ...extra };
+    const agent = writeAgentScript(this.dir('fleet-script-'));
+    return { test: { command: [...agent, '{task}'], default: true }, ...extra };
   }
 
   gitRepo(): string {

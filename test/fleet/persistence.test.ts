@@ -190,7 +190,7 @@ describe('pagination', () => {
       has_next_page: true,
       has_previous_page: false,
     });
-    expect(history.items.map((t) => JSON.parse(t.description).lines)).toEqual([['task 3'], ['task 2']]);
+    expect(history.items.map((t) => t.description)).toEqual([task({ lines: ['task 3'] }), task({ lines: ['task 2'] })]);
     const last = fleet.taskHistory('pager', { page: 2, pageSize: 2 });
     expect(last).toMatchObject({ has_next_page: false, has_previous_page: true });
     expect(last.items).toHaveLength(1);

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startServing } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
@@ -11,6 +12,8 @@ export interface InProcessServer {
   mcpUrl: string;
   /** The JSON log lines written so far. */
   output: () => string;
+  /** The log line that says where the server listens, as the CLI prints it. */
+  ready: Record<string, unknown>;
   stop: () => Promise<void>;
 }
 
@@ -29,7 +32,9 @@ export async function startInProcessServer(
   sandbox: Sandbox,
   options: InProcessServerOptions = {},
 ): Promise<InProcessServer> {
-  const env = { ...sandbox.env, FLEET_MCP_PORT: '0', ...options.env };
+  // The data dir the CLI would take in the sandbox's home: this process's own home is the user's.
+  const dataDir = join(sandbox.env.XDG_DATA_HOME!, 'fleet-mcp');
+  const env = { ...sandbox.env, FLEET_MCP_PORT: '0', FLEET_MCP_DATA_DIR: dataDir, ...options.env };
   const config = loadConfig({ env, cwd: sandbox.cwd, configDir: sandbox.configDir });
   let log = '';
   const logger = createLogger({ level: config.logLevel, stream: { write: (line: string) => (log += line) } });
@@ -43,6 +48,7 @@ export async function startInProcessServer(
     baseUrl: `http://127.0.0.1:${port}`,
     mcpUrl: `http://127.0.0.1:${port}/mcp`,
     output,
+    ready: JSON.parse(log.split('\n').find((line) => line.includes('"fleet-mcp listening"'))!),
     stop: () => {
       running.delete(server);
       stopped ??= serving.stop();
