@@ -400,6 +400,8 @@ export class TaskRuns {
     if (record.agent.current_task_id === task.id) record.agent.current_task_id = null;
     const status = record.agent.status === 'busy' || record.agent.status === 'canceling' ? 'idle' : record.agent.status;
     this.options.registry.setStatus(key, record, status, record.agent.status_reason);
+    // In the same step as the agent turns idle: whoever saw it idle may start a task at once and find the slot free.
+    this.options.onEnded(key);
     // Only once the end is on disk: a crash before this point leaves the files for the next server to read.
     await this.options.registry.store.saved(key);
     rmSync(this.runDir(key, task.id), { recursive: true, force: true });
@@ -414,7 +416,6 @@ export class TaskRuns {
       },
       'task ended',
     );
-    this.options.onEnded(key);
   }
 
   private prepareLaunch(record: AgentRecord, role: Role, task: TaskRecord): PreparedLaunch | LaunchError {
