@@ -1,10 +1,10 @@
 // The scale rows of `npm run bench` (issue 25 points 3 and 5): the server's own CPU per create_agent, and
 // list_agents and the server's memory with 1000 idle agents.
-import { execFileSync } from 'node:child_process';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { rssMiB, startTarget } from './processes.mjs';
+import { benchRepo, quantile, startBenchFleet } from './bench-fleet.mjs';
+import { rssMiB } from './processes.mjs';
 import { callTool } from './tool-call.mjs';
 
 const CREATES = Number(process.env.BENCH_SCALE_CREATES ?? 20);
@@ -13,9 +13,6 @@ const LIST_CALLS = 200;
 /** Linux's clock tick, in which /proc/<pid>/stat counts CPU time (USER_HZ is 100 on every Linux of note). */
 const TICK_MS = 10;
 
-const quantile = (values, q) =>
-  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
-
 /** The process's own CPU time in ms, all its threads (libuv's pool too), none of its children's. */
 function cpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -23,20 +20,17 @@ function cpuMs(pid) {
   return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
 }
 
-/** A git project with one commit, a plain folder, and a role whose task prints a line and ends. */
+/** A git project with a committed file, a plain folder, and a role whose task prints a line and ends. */
 function writeFleet(root) {
-  const repo = join(root, 'repo');
+  const { repo, git } = benchRepo(root);
   const plain = join(root, 'plain');
-  mkdirSync(repo);
   mkdirSync(plain);
-  const git = (...args) => execFileSync('git', ['-C', repo, ...args], { stdio: 'ignore' });
-  git('init', '-q', '-b', 'main');
   // As a person's repository has one: each agent's repository gets a copy.
   git('config', 'user.name', 'bench');
   git('config', 'user.email', 'bench@localhost');
   writeFileSync(join(repo, 'README'), 'bench\n');
   git('add', 'README');
-  git('-c', 'user.name=bench', '-c', 'user.email=bench@localhost', 'commit', '-q', '-m', 'start');
+  git('commit', '-q', '-m', 'readme');
   const roles = {
     quick: {
       command: ['sh', '-c', 'echo done', 'quick', '{task}'],
@@ -102,23 +96,9 @@ function plantIdleAgents(dataDir, plain, count) {
   }
 }
 
-async function startFleet({ box, cli, root, configFile, dataDir }) {
-  const token = randomBytes(32).toString('base64url');
-  const started = performance.now();
-  const target = await startTarget({
-    command: process.execPath,
-    args: [cli, 'serve', '--port', '0', '--auth'],
-    cwd: box.cwd,
-    env: {
-      ...box.env,
-      FLEET_MCP_AUTH_TOKEN: token,
-      FLEET_MCP_CONFIG: configFile,
-      FLEET_MCP_DATA_DIR: dataDir ?? join(root, 'data'),
-      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
-      FLEET_MCP_MAX_AGENTS: String(IDLE_AGENTS + CREATES + 10),
-    },
-  });
-  return { ...target, token, startMs: performance.now() - started };
+function startFleet({ box, cli, root, configFile, dataDir }) {
+  const env = { FLEET_MCP_MAX_AGENTS: String(IDLE_AGENTS + CREATES + 10) };
+  return startBenchFleet({ box, cli, configFile, dataDir: dataDir ?? join(root, 'data'), env });
 }
 
 async function untilSettled(server, name) {

@@ -1,11 +1,9 @@
 // The stall rows of `npm run bench` (issue 25): a cheap call's latency at idle and while 50 agents print 500 lines/s
 // in all and one agent dumps 10 MB, the time of pages of that 10 MB log, and cheap calls while those pages are read.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
-import { startTarget } from './processes.mjs';
+import { benchRepo, quantile, startBenchFleet } from './bench-fleet.mjs';
 import { callTool } from './tool-call.mjs';
 
 const CHATTY = Number(process.env.BENCH_STALL_AGENTS ?? 50);
@@ -19,17 +17,9 @@ const PAGE_REPEATS = 7;
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** The q-quantile (nearest rank), q in [0, 1]. */
-const quantile = (values, q) =>
-  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
-
 /** A git project and two roles: a chatty agent (10 lines a second, in one burst) and one that dumps 10 MB on a signal. */
 function writeFleet(root) {
-  const repo = join(root, 'repo');
-  mkdirSync(repo);
-  const git = (...args) => execFileSync('git', ['-C', repo, ...args], { stdio: 'ignore' });
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.name=bench', '-c', 'user.email=bench@localhost', 'commit', '-q', '--allow-empty', '-m', 'start');
+  const { repo } = benchRepo(root);
   const go = join(root, 'dump-now');
   const line = 'dump line: the quick brown fox jumps over the lazy dog, again and again, until ten megabytes';
   const roles = {
@@ -155,21 +145,13 @@ async function probeWhilePaging(server, totalPages, seconds) {
 export async function measureStalls({ box, cli }) {
   const root = mkdtempSync(join(box.root, 'stalls-'));
   const { configFile, go } = writeFleet(root);
-  const token = randomBytes(32).toString('base64url');
-  const target = await startTarget({
-    command: process.execPath,
-    args: [cli, 'serve', '--port', '0', '--auth'],
-    cwd: box.cwd,
-    env: {
-      ...box.env,
-      FLEET_MCP_AUTH_TOKEN: token,
-      FLEET_MCP_CONFIG: configFile,
-      FLEET_MCP_DATA_DIR: join(root, 'data'),
-      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
-      FLEET_MCP_MAX_BUSY: String(CHATTY + 1),
-    },
+  const server = await startBenchFleet({
+    box,
+    cli,
+    configFile,
+    dataDir: join(root, 'data'),
+    env: { FLEET_MCP_MAX_BUSY: String(CHATTY + 1) },
   });
-  const server = { ...target, token };
   try {
     await probe(server, 1);
     const idle = figures(await probe(server, SAMPLE_SECONDS));

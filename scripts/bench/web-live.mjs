@@ -1,26 +1,16 @@
 // The web view's live row of `npm run bench` (issue 24: updates arrive within 1 s of a change): how long after a
 // task is started its agent page's event stream (/ui/events?agent=<name>) sends `change`.
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startTarget } from './processes.mjs';
+import { benchRepo, quantile, startBenchFleet } from './bench-fleet.mjs';
 import { callTool } from './tool-call.mjs';
 
 const SAMPLES = Number(process.env.BENCH_WEB_LIVE_SAMPLES ?? 20);
 const AGENT = 'live';
 
-/** The q-quantile (nearest rank), q in [0, 1]. */
-const quantile = (values, q) =>
-  [...values].sort((x, y) => x - y)[Math.min(values.length - 1, Math.floor(q * values.length))];
-
 /** A git project and one unsandboxed role whose task ends at once: a started task is the change measured. */
 function writeFleet(root) {
-  const repo = join(root, 'repo');
-  mkdirSync(repo);
-  const git = (...args) => execFileSync('git', ['-C', repo, ...args], { stdio: 'ignore' });
-  git('init', '-q', '-b', 'main');
-  git('-c', 'user.name=bench', '-c', 'user.email=bench@localhost', 'commit', '-q', '--allow-empty', '-m', 'start');
+  const { repo } = benchRepo(root);
   const roles = {
     sh: {
       command: ['sh', '-c', 'exit 0', 'live', '{task}'],
@@ -109,23 +99,10 @@ async function sample(server, base, cookie) {
 /** Runs the samples on one fresh fleet-mcp server (`cli`: the bundle to serve) and returns the latencies in ms. */
 export async function measureWebLive({ box, cli }) {
   const root = mkdtempSync(join(box.root, 'web-live-'));
-  const token = randomBytes(32).toString('base64url');
-  const target = await startTarget({
-    command: process.execPath,
-    args: [cli, 'serve', '--port', '0', '--auth'],
-    cwd: box.cwd,
-    env: {
-      ...box.env,
-      FLEET_MCP_AUTH_TOKEN: token,
-      FLEET_MCP_CONFIG: writeFleet(root),
-      FLEET_MCP_DATA_DIR: join(root, 'data'),
-      FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
-    },
-  });
-  const server = { ...target, token };
+  const server = await startBenchFleet({ box, cli, configFile: writeFleet(root), dataDir: join(root, 'data') });
   const base = `http://127.0.0.1:${server.port}`;
   try {
-    const cookie = await logIn(base, token);
+    const cookie = await logIn(base, server.token);
     await callTool(server, 'create_agent', { name: AGENT, project: 'repo', role: 'sh', task: 'first' });
     await callTool(server, 'wait_for_agent', { name: AGENT, timeout_seconds: 60 });
     const samples = [];
