@@ -25,6 +25,8 @@ hijack)
 sleep)
   trap 'printf "stopped\\n" > stopped.txt; exit 143' TERM
   sleep 1000 &
+  # Until the child has become sleep: a TERM between its fork and its exec is taken by this shell's trap and lost.
+  until [ "$(cat /proc/$!/comm 2>/dev/null)" = sleep ]; do :; done
   echo "sleep-pid $!"
   echo ready
   wait $! ;;
