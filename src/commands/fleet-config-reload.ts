@@ -39,11 +39,12 @@ export function watchFleetConfig(options: {
   const apply = (why: string): void => {
     try {
       const loaded = readFleetConfig(config, dirs);
+      const roles = resolveRoles(loaded.roles, { pathEnv: process.env.PATH });
       const reach = options.servesHttp
-        ? sandboxReachProblem(servedAt(config), { ...loaded, pathEnv: process.env.PATH })
+        ? sandboxReachProblem(servedAt(config), { roles, projects: loaded.projects })
         : null;
       if (reach) throw new Error(reach);
-      fleet.reloadConfig(loaded.projects, resolveRoles(loaded.roles, { pathEnv: process.env.PATH }));
+      fleet.reloadConfig(loaded.projects, roles);
       lastProblem = undefined;
       logger.info({ file, projects: loaded.projects.length }, why);
       if (JSON.stringify(loaded.notify) !== notifyAtStart)

@@ -1,7 +1,7 @@
 import type { Config } from '../config.js';
 import { isLoopbackHost } from '../http/loopback.js';
 import type { Project } from '../fleet/projects.js';
-import { resolveRoles, type RolesConfig } from '../fleet/roles.js';
+import type { Role } from '../fleet/types.js';
 
 export interface ServedAt {
   authEnabled: boolean;
@@ -14,10 +14,9 @@ export function servedAt(config: Config): ServedAt {
 }
 
 export interface ReachedRoles {
-  roles: RolesConfig | undefined;
+  /** The roles on offer, as resolveRoles gives them to the fleet. */
+  roles: readonly Role[];
   projects: readonly Project[];
-  /** Where the built-in presets' CLIs are looked up, as the fleet itself resolves its roles. */
-  pathEnv: string | undefined;
 }
 
 /**
@@ -31,14 +30,12 @@ export function sandboxReachProblem(server: ServedAt, reached: ReachedRoles): st
 }
 
 /** Port 0 is whatever port is free at start, which no role can name. */
-function ownPortProblem(port: number, roles: RolesConfig | undefined): string | null {
+function ownPortProblem(port: number, roles: readonly Role[]): string | null {
   if (port === 0) return null;
-  const role = Object.entries(roles ?? {}).find(
-    ([, settings]) => typeof settings.sandbox === 'object' && settings.sandbox.ports?.includes(port),
-  );
+  const role = roles.find((candidate) => candidate.sandbox.ports.includes(port));
   if (!role) return null;
   return (
-    `without auth, role "${role[0]}" must not list port ${port}, this server's own, in sandbox.ports: its agents could call /mcp and ` +
+    `without auth, role "${role.name}" must not list port ${port}, this server's own, in sandbox.ports: its agents could call /mcp and ` +
     `start agents outside the sandbox. Take ${port} out of its ports, serve on another port, or enable auth (FLEET_MCP_AUTH_ENABLED=true)`
   );
 }
@@ -47,7 +44,7 @@ function openAddressProblem(host: string, reached: ReachedRoles): string | null 
   if (isLoopbackHost(host)) return null;
   const anyProjectSandboxed = reached.projects.some((project) => project.sandbox === true);
   // A project's `true` sandboxes every role; otherwise the role's own setting, and the presets are sandboxed by default.
-  const networked = resolveRoles(reached.roles, { pathEnv: reached.pathEnv })
+  const networked = reached.roles
     .filter((role) => role.sandbox.network)
     .filter(
       (role) =>

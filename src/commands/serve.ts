@@ -28,6 +28,7 @@ import { engineSettings, guardedPaths } from './engine-settings.js';
 import { mountExposure } from '../fleet/backends/remote/mount-guard.js';
 import { createGitHttp } from '../http/git-http.js';
 import { closeInheritedFds } from './inherited-fds.js';
+import { resolveRoles } from '../fleet/roles.js';
 import { sandboxReachProblem, servedAt } from './sandbox-reach-guard.js';
 import { describeListenError } from './listen-errors.js';
 import { handleServeSignals } from './serve-signals.js';
@@ -171,9 +172,8 @@ export async function startServing(options: StartServingOptions): Promise<Servin
   const { config, logger, reloaders } = options;
   const fleetConfig = readFleetConfig(config);
   const reach = sandboxReachProblem(servedAt(config), {
-    roles: fleetConfig.roles,
+    roles: resolveRoles(fleetConfig.roles, { pathEnv: options.env.PATH }),
     projects: fleetConfig.projects,
-    pathEnv: options.env.PATH,
   });
   if (reach) throw new ConfigError(`refusing to start: ${reach}`);
   checkExposure(config, logger);

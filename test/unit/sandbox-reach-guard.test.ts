@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Project } from '../../src/fleet/projects.js';
 import { sandboxReachProblem } from '../../src/commands/sandbox-reach-guard.js';
-import type { RolesConfig } from '../../src/fleet/roles.js';
+import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
 
 const off = { authEnabled: false, host: '127.0.0.1', port: 8787 };
 const on = { authEnabled: true, host: '127.0.0.1', port: 8787 };
@@ -21,7 +21,7 @@ function problem(
   projects: Pick<Project, 'name' | 'path' | 'sandbox'>[] = [],
 ) {
   const listed = projects.map((project) => ({ ...project, description: '' }));
-  return sandboxReachProblem(server, { roles, projects: listed, pathEnv: bin });
+  return sandboxReachProblem(server, { roles: resolveRoles(roles, { pathEnv: bin }), projects: listed });
 }
 
 describe('sandboxReachProblem', () => {
