@@ -56,6 +56,9 @@ export function createMcpServer(deps: McpServerDeps, identity: TokenIdentity): M
     callContext: v1CallContext,
     registerTaskTool: (tool, config) => registerTaskTool(server, tool, config, toolDeps),
   });
+  // A token's tools never change while the server runs: registering them made the SDK promise list changes that
+  // would never come, and a client may keep listening for them.
+  server.server.registerCapabilities({ tools: { listChanged: false } });
   if (grants(identity.scopes, 'read')) {
     registerAgentResources(server, toolDeps);
     registerFleetApp(server, identity.scopes);

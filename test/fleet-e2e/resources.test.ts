@@ -74,6 +74,7 @@ describe('agent logs and states as MCP resources', () => {
     );
 
     expect(client.getServerCapabilities()?.resources).toMatchObject({ subscribe: true, listChanged: true });
+    expect(client.getServerCapabilities()?.tools).toEqual({ listChanged: false });
     await expect(client.subscribeResource({ uri: 'fleet://agents/nobody/log' })).rejects.toThrow(
       /No agent named "nobody"/,
     );
