@@ -35,11 +35,11 @@ describe.skipIf(missing !== null)(`Docker containers${missing ? ` (skipped: ${mi
     engine = await startDockerd({ tls });
     importFakeImage(engine, 'docker');
     console.log(`dockerd answered after ${engine.startMs} ms`);
-  }, 90_000);
+  });
   afterAll(async () => {
     await engine?.stop();
     rmSync(scratch, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   const client = () => new EngineClient({ host: engine.host });
   runtimeContract({

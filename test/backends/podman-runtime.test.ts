@@ -20,10 +20,10 @@ describe.skipIf(missing !== null)(
       engine = await startPodman();
       importFakeImage(engine, 'podman');
       console.log(`podman system service answered after ${engine.startMs} ms`);
-    }, 90_000);
+    });
     afterAll(async () => {
       await engine?.stop();
-    }, 60_000);
+    });
 
     const client = () => new EngineClient({ host: engine.host });
     runtimeContract({

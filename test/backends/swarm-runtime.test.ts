@@ -30,10 +30,10 @@ describe.skipIf(missing !== null)(`Docker Swarm replicated jobs${missing ? ` (sk
     console.log(
       `dockerd answered after ${engine.startMs} ms, swarm init and image import took ${Date.now() - started} ms`,
     );
-  }, 90_000);
+  });
   afterAll(async () => {
     await engine?.stop();
-  }, 60_000);
+  });
 
   const client = () => new EngineClient({ host: engine.host });
   runtimeContract({
@@ -75,5 +75,5 @@ describe.skipIf(missing !== null)(`Docker Swarm replicated jobs${missing ? ` (sk
     } finally {
       await plain.stop();
     }
-  }, 60_000);
+  });
 });

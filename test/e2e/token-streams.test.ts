@@ -99,7 +99,7 @@ describe('streams end with their token', () => {
     expect((await bystander.client.listTools()).tools.length).toBeGreaterThan(0);
     expect(bystander.endedAt()).toBeUndefined();
     await bystander.client.close();
-  }, 30_000);
+  });
 
   it('revoking a named token also ends the calls its session has in flight', async () => {
     const fleet = createFleetSandbox();
@@ -137,7 +137,7 @@ describe('streams end with their token', () => {
     expect(await answer).toBeInstanceOf(Error);
     // Its agents stop with the server.
     expect(await server.stop()).toBe(0);
-  }, 30_000);
+  });
 
   it('a named token that expires while its streams are open has them cut at its expiry', async () => {
     const { sandbox, server } = await authServer();
@@ -152,7 +152,7 @@ describe('streams end with their token', () => {
     // Not before its moment (the token was still good), and within the bound after it.
     expect(cut.time).toBeGreaterThanOrEqual(expiresAt);
     expect(cut.time - expiresAt).toBeLessThanOrEqual(WITHIN_MS);
-  }, 30_000);
+  });
 
   it('a rotated shared token keeps its streams through the grace period and loses them when it ends', async () => {
     const { sandbox, server, shared } = await authServer();
@@ -174,5 +174,5 @@ describe('streams end with their token', () => {
     const fresh = await connect(server, next, 'streamable');
     expect((await fresh.client.listTools()).tools.length).toBeGreaterThan(0);
     await fresh.client.close();
-  }, 30_000);
+  });
 });

@@ -146,7 +146,7 @@ describe('running tasks outlive the server', { timeout: 120_000 }, () => {
  * One first server starts a task per case, is killed with SIGKILL, each task is then left as its case needs, and one
  * second server finds them all: each case is its own agent, so what one asserts is about its task alone.
  */
-describe('a server restarted after kill -9 takes each task as it finds it', { timeout: 60_000 }, () => {
+describe('a server restarted after kill -9 takes each task as it finds it', () => {
   let sandbox: FleetSandbox;
   const pids: Record<string, { agentPid: number; group: number }> = {};
   let second: FleetServer;

@@ -107,7 +107,7 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   afterAll(async () => {
     await server?.server.stop();
     await fixture?.stop();
-  }, 60_000);
+  });
   const logOf = async (server: FleetServer, name: string): Promise<string> =>
     JSON.stringify(await server.ok('show_agent_log', { name }));
 

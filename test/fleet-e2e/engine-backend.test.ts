@@ -69,7 +69,7 @@ for (const engineCase of ENGINES) {
     afterAll(async () => {
       await server?.server.stop();
       await fixture?.stop();
-    }, 60_000);
+    });
 
     it('runs a task in a container whose work comes back only as its branch: changes, merge, delete, nothing left', async () => {
       await server.ok('create_agent', { name: 'ada', project: 'repo', role: 'boxed', task: 'write:ada' });

@@ -48,12 +48,12 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     const kubeconfig = cluster.fake!.writeKubeconfig(cluster.dir, { server: `https://127.0.0.1:${closedPort}` });
     addRoles(fleet, { nowhere: { backend: 'nowhere' } }, { nowhere: { kubeconfig } });
     server = await start(fleet);
-  }, 60_000);
+  });
   afterAll(async () => {
     await server?.server.stop();
     await cluster?.close();
     if (fake) rmSync(fake, { recursive: true, force: true });
-  }, 60_000);
+  });
 
   /** What the API server still holds for the agent's tasks, read through the API. */
   const leftovers = async (agent: string): Promise<string[]> => {

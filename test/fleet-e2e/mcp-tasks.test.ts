@@ -180,7 +180,7 @@ describe('wait_for_agent as an MCP task', () => {
       isError: true,
     });
     await client.close();
-  }, 60_000);
+  });
 
   it('keeps a task between stateless requests for the token that made it, and for no other token', async () => {
     const shared = fleetServer.token;
@@ -217,7 +217,7 @@ describe('wait_for_agent as an MCP task', () => {
     const cancelled = await stateless(server, shared, 'tasks/cancel', { taskId });
     expect(cancelled.result).toMatchObject({ taskId, status: 'cancelled' });
     await Promise.all([sharedClient.close(), leadClient.close()]);
-  }, 60_000);
+  });
 
   it('tasks/cancel cancels the agent task, and its result says so', async () => {
     const client = await tasksClient(server, fleetServer.token);
@@ -239,7 +239,7 @@ describe('wait_for_agent as an MCP task', () => {
     });
     await expect(client.experimental.tasks.cancelTask(created.taskId)).rejects.toThrow(/already cancelled/);
     await client.close();
-  }, 60_000);
+  });
 
   it('lets a read-scope token wait as a task but not cancel', async () => {
     const reader = tokens.reader!;
@@ -257,7 +257,7 @@ describe('wait_for_agent as an MCP task', () => {
     expect((await ok('show_agent', { name: 'steady' })).status).toBe('busy');
     await ok('cancel_agent_task', { name: 'steady' });
     await client.close();
-  }, 60_000);
+  });
 
   it('drops a task once its ttl has passed', async () => {
     const client = await tasksClient(server, tokens.brief!);
@@ -280,7 +280,7 @@ describe('wait_for_agent as an MCP task', () => {
       .toContain('Task not found');
     expect((await client.experimental.tasks.listTasks()).tasks).toEqual([]);
     await client.close();
-  }, 60_000);
+  });
 
   it('answers a call that asks for no task as before: in the call, with progress, and leaves no task behind', async () => {
     const { client } = await connectFleetClient(server.mcpUrl, tokens.plain!);
@@ -309,5 +309,5 @@ describe('wait_for_agent as an MCP task', () => {
     });
     expect(answerOf(statelessAnswer.result)).toMatchObject({ timed_out: false, agent: { name: 'plain' } });
     expect((await stateless(server, tokens.plain!, 'tasks/list', {})).result.tasks).toEqual([]);
-  }, 60_000);
+  });
 });

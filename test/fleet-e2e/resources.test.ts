@@ -136,7 +136,7 @@ describe('agent logs and states as MCP resources', () => {
     await expect.poll(() => theirs.updated).toContain('fleet://agents/ticker/state');
     expect(mine.updated.length).toBe(before);
     await other.close();
-  }, 60_000);
+  });
 
   it('drops the subscriptions of a session when it ends, so nothing is sent to a closed session', async () => {
     const fleet = createFleetSandbox();

@@ -169,7 +169,7 @@ describe('progress while waiting', () => {
     expect(progress.some((event) => event.message?.includes('ready') || event.message?.includes('working on it'))).toBe(
       true,
     );
-  }, 40_000);
+  });
 
   it('without a progress token keeps the bounded wait', async () => {
     const { ok } = shared;

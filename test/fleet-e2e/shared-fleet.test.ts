@@ -90,7 +90,7 @@ describe('one fleet, many clients', () => {
     expect(await server.server.stop()).toBe(0);
     expect(await agentNames(b)).toEqual(['after-serve', 'from-a', 'from-b']);
     expect(hostPid(fleet.dataDir)).not.toBeNull();
-  }, 90_000);
+  });
 
   it('answers a call in flight with an MCP error when the fleet goes away; the session goes on with the next fleet', async () => {
     const fleet = createFleetSandbox();
@@ -123,14 +123,14 @@ describe('one fleet, many clients', () => {
     updated.length = 0;
     expect(await eventually(() => (updated.includes('fleet://agents/slow/log') ? true : undefined))).toBe(true);
     await a.ok('cancel_agent_task', { name: 'slow' });
-  }, 60_000);
+  });
 
   it('gives the MCP client the reason as an MCP error when no fleet can start', async () => {
     const fleet = createFleetSandbox();
     writeFileSync(fleet.configFile, '{ not json');
     const started = startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
     await expect(started).rejects.toThrow(/MCP error -32000: fleet-mcp: fleet config .*fleet\.json is not valid JSON/);
-  }, 60_000);
+  });
 
   it('makes the folder each stdio client starts in a project when the config names none, never /', async () => {
     const fleet = createFleetSandbox();
@@ -145,7 +145,7 @@ describe('one fleet, many clients', () => {
     ]);
     expect(await inRepo.ok('list_agent_projects')).toEqual(listed);
     expect(await inPlain.ok('list_agent_projects')).toEqual(listed);
-  }, 60_000);
+  });
 
   it('serve started in / without a config has no project and says how to add one', async () => {
     const fleet = createFleetSandbox();
@@ -167,7 +167,7 @@ describe('one fleet, many clients', () => {
       .split('\n')
       .find((line) => line.includes('No projects are configured'));
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, cwd: '/' });
-  }, 30_000);
+  });
 
   it('refuses a socket client that does not say a fleet-mcp hello, and keeps serving', async () => {
     const fleet = createFleetSandbox();
@@ -182,7 +182,7 @@ describe('one fleet, many clients', () => {
     });
     expect(JSON.parse(answer)).toEqual({ fleet_mcp_refused: expect.stringContaining('not a fleet-mcp attach hello') });
     expect(await agentNames(a)).toEqual([]);
-  }, 30_000);
+  });
 
   it("never hands a client to a socket it cannot trust: another user's data dir, or something not a socket", async () => {
     const fleet = createFleetSandbox();
@@ -196,7 +196,7 @@ describe('one fleet, many clients', () => {
     await expect(startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) })).rejects.toThrow(
       /MCP error -32000: fleet-mcp: data dir .* is owned by uid 65534, not by you/,
     );
-  }, 60_000);
+  });
 
   it("a serve that cannot listen leaves the stdio clients' fleet alone", async () => {
     const fleet = createFleetSandbox();
@@ -213,7 +213,7 @@ describe('one fleet, many clients', () => {
     }
     expect(hostPid(fleet.dataDir)).toBe(host);
     expect(await agentNames(a)).toEqual([]);
-  }, 60_000);
+  });
 
   it('closes a socket client whose message outgrows the limit, so it is not left waiting', async () => {
     const fleet = createFleetSandbox();
@@ -229,7 +229,7 @@ describe('one fleet, many clients', () => {
       socket.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`);
     });
     expect(closed).toContain('fleet_mcp_attached');
-  }, 60_000);
+  });
 
   it('answers at once, with an MCP error, a request past the 1,000 that wait while the fleet starts', async () => {
     const fleet = createFleetSandbox();
@@ -255,7 +255,7 @@ describe('one fleet, many clients', () => {
       error: { code: -32000, message: 'fleet-mcp: too many messages are waiting for the fleet to answer' },
     });
     child.stdin.end();
-  }, 60_000);
+  });
 
   it('a background fleet started by hand on a data dir too long for its socket says so and opens nothing', async () => {
     const fleet = createFleetSandbox();
