@@ -1,6 +1,6 @@
 // Runs the real Claude Code CLI against the loopback Anthropic mock and exposes its stream-json lines and stdin.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRepo } from '../fleet.mjs';
 import { startAnthropicMock } from '../mocks/anthropic.mjs';
@@ -24,11 +24,13 @@ export function makeWorkspace(root) {
 }
 
 /**
- * Spawns `argv` (claude or a wrapper around it) with stdin and stdout as pipes. `lines` holds every stdout line in
- * order, parsed where JSON (`raw` keeps the text); `until(predicate)` resolves with the first line that matches.
+ * Spawns `argv` (claude or a wrapper around it) with stdout as a pipe and stdin a pipe, or the FIFO `stdinFifo` (as a
+ * supervisor would hold it) opened for writing here. `lines` holds every stdout line in order, parsed where JSON
+ * (`raw` keeps the text); `until(predicate)` resolves with the first line that matches.
  */
-export function runClaude({ argv, cwd, home, mockUrl, env = {} }) {
-  const child = spawn(argv[0], argv.slice(1), {
+export function runClaude({ argv, cwd, home, mockUrl, env = {}, stdinFifo }) {
+  const command = stdinFifo ? ['sh', '-c', 'exec "$@" <"$0"', stdinFifo, ...argv] : argv;
+  const child = spawn(command[0], command.slice(1), {
     cwd,
     env: {
       PATH: process.env.PATH,
@@ -39,8 +41,9 @@ export function runClaude({ argv, cwd, home, mockUrl, env = {} }) {
       CLAUDE_CODE_MAX_RETRIES: '1',
       ...env,
     },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: [stdinFifo ? 'ignore' : 'pipe', 'pipe', 'pipe'],
   });
+  const stdin = stdinFifo ? createWriteStream(stdinFifo) : child.stdin;
   const lines = [];
   /** Both directions in order: `>` what was written to stdin, `<` what claude printed. */
   const transcript = [];
@@ -74,7 +77,7 @@ export function runClaude({ argv, cwd, home, mockUrl, env = {} }) {
     }
   });
   child.stderr.on('data', (chunk) => (stderr += chunk));
-  child.stdin.on('error', () => undefined);
+  stdin.on('error', () => undefined);
   const exited = new Promise((resolve) =>
     child.once('close', (code, signal) => {
       if (pending) take(pending);
@@ -91,12 +94,12 @@ export function runClaude({ argv, cwd, home, mockUrl, env = {} }) {
   const send = (value) => {
     const raw = JSON.stringify(value);
     transcript.push(`> ${raw}`);
-    child.stdin.write(`${raw}\n`);
+    stdin.write(`${raw}\n`);
     return raw;
   };
   const closeStdin = (why) => {
     transcript.push(`> EOF (${why})`);
-    child.stdin.end();
+    stdin.end();
   };
   return { child, lines, transcript, until, send, closeStdin, exited, stderr: () => stderr };
 }
