@@ -387,6 +387,33 @@ export async function agentWritesStdinFifo({ bin, root, flags = ASKING, env, wra
   return { failures, transcripts: { run: run.transcript } };
 }
 
+/** With stdin a FIFO, a process the agent leaves behind holding a write end keeps claude alive after its result. */
+export async function agentHoldsStdinOpen({ bin, root }) {
+  const failures = [];
+  const holdSeconds = 20;
+  const hold = [
+    'p=$PPID',
+    'while [ "$p" -gt 1 ]; do',
+    "  tr '\\0' ' ' </proc/$p/cmdline | grep -q -- --input-format=stream-json && break",
+    "  p=$(awk '{print $4}' /proc/$p/stat)",
+    'done',
+    `setsid sh -c "exec 3>/proc/$p/fd/0; sleep ${holdSeconds}" >/dev/null 2>&1 </dev/null &`,
+    'echo "holding $p"',
+  ].join('\n');
+  const steps = [{ tool: { name: 'Bash', input: { command: hold, description: 'hold stdin open' } } }, { text: DONE }];
+  const { mock, run } = await start({ bin, root, flags: ASKING, steps, fifo: true });
+  run.send(userMessage(TASK));
+  await run.until(byType('result'));
+  const closedAt = Date.now();
+  run.closeStdin('after the result');
+  await run.exited;
+  const seconds = (Date.now() - closedAt) / 1000;
+  run.transcript.push(`# exited ${seconds.toFixed(1)} s after the EOF`);
+  expect(failures, seconds >= holdSeconds - 5, `claude exited ${seconds.toFixed(1)} s after the EOF`);
+  await mock.close();
+  return { failures, transcripts: { run: run.transcript } };
+}
+
 export function agentWritesStdinFifoSandboxed(context) {
   if (!existsSync('/usr/bin/bwrap')) return { skip: 'no /usr/bin/bwrap' };
   return agentWritesStdinFifo({ ...context, flags: SANDBOXED_ASKING, env: { IS_SANDBOX: '1' }, wrap: inBwrap });
@@ -404,4 +431,5 @@ export const CASES = {
   'plan-mode-asks-unless-disallowed': planModeAsksUnlessDisallowed,
   'agent-writes-stdin-fifo': agentWritesStdinFifo,
   'agent-writes-stdin-fifo-sandboxed': agentWritesStdinFifoSandboxed,
+  'agent-holds-stdin-open': agentHoldsStdinOpen,
 };
