@@ -1,4 +1,3 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createMcpHandler, type AuthInfo, type McpHttpHandler } from '@modelcontextprotocol/server';
 import type { TokenIdentity } from '../auth/identity.js';
 import { isScope } from '../auth/scopes.js';
@@ -31,12 +30,28 @@ export interface ModernHandler {
 /** Idle servers kept for 2026-07-28 requests: enough for the concurrent clients of a busy host. */
 const MAX_IDLE_POOLED_SERVERS = 32;
 
-/** What the SDK reported while it served one request: refusals, or the fault behind its 500. */
-interface Exchange {
-  identity: TokenIdentity;
-  tool: string | undefined;
-  reported: Error[];
-  answered: boolean;
+/**
+ * What the SDK's onerror reported and no answer has claimed yet. The SDK reports the fault behind a 500 just before
+ * it returns that answer, with nothing but promise steps between the two, so the request it answers claims it in the
+ * same run of the microtask queue; whatever is left when that run ends was a refusal, or a fault of no request.
+ */
+class Reports {
+  private readonly unclaimed: Error[] = [];
+
+  constructor(private readonly logger: Logger) {}
+
+  add(error: Error): void {
+    if (this.unclaimed.push(error) === 1) setImmediate(() => this.logRefusals());
+  }
+
+  /** The last report, for the answer that has just come back as a 500. */
+  claimFault(): Error | undefined {
+    return this.unclaimed.pop();
+  }
+
+  private logRefusals(): void {
+    for (const error of this.unclaimed.splice(0)) this.logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
+  }
 }
 
 /**
@@ -45,41 +60,36 @@ interface Exchange {
  */
 export function createModernHandler(deps: McpServerDeps, logger: Logger): ModernHandler {
   const pool = new ModernServerPool({ deps, maxIdle: MAX_IDLE_POOLED_SERVERS });
-  // The SDK's onerror does not say which request, nor whether it answered 500: what it reports is kept with the
-  // request it served (it reports within that request's async context) until its answer shows which it was.
-  const exchanges = new AsyncLocalStorage<Exchange>();
+  // The SDK's onerror does not say which request it reports for; an AsyncLocalStorage could, but on Node 20 it
+  // puts a hook on every promise of the process, which cost more than the rest of our part of a modern call.
+  const reports = new Reports(logger);
   const handler: McpHttpHandler = createMcpHandler(({ authInfo }) => pool.take(identityOf(authInfo)), {
     legacy: 'reject',
     bus: deps.events,
     maxRequestBodySize: MAX_BODY_BYTES,
-    onerror: (error) => {
-      const exchange = exchanges.getStore();
-      if (exchange && !exchange.answered) exchange.reported.push(error);
-      else logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
-    },
+    onerror: (error) => reports.add(error),
   });
   return {
     fetch: async (request, identity, parsedBody, calledTool) => {
-      const exchange: Exchange = { identity, tool: calledTool, reported: [], answered: false };
-      const response = await exchanges.run(exchange, () =>
-        handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody }),
-      );
-      exchange.answered = true;
-      return settle(response, exchange, logger);
+      const response = await handler.fetch(request, { authInfo: authInfoOf(identity), parsedBody });
+      if (response.status !== 500) return response;
+      const fault = reports.claimFault() ?? new Error('the MCP SDK answered 500 and reported no error');
+      return answerFault(response, fault, { identity, tool: calledTool, logger });
     },
   };
 }
 
-/** Logs what the SDK reported: a refusal at debug, the fault behind a 500 at error, whose id the answer then carries. */
-async function settle(response: Response, exchange: Exchange, logger: Logger): Promise<Response> {
-  const fault =
-    response.status === 500
-      ? (exchange.reported.pop() ?? new Error('the MCP SDK answered 500 and reported no error'))
-      : undefined;
-  for (const error of exchange.reported) logger.debug({ err: error }, 'MCP 2026-07-28 request refused');
-  if (!fault) return response;
+interface FaultContext {
+  identity: TokenIdentity;
+  tool: string | undefined;
+  logger: Logger;
+}
+
+/** Logs the fault behind a 500 at error level, with an id that the answer then carries. */
+async function answerFault(response: Response, fault: Error, context: FaultContext): Promise<Response> {
   const what = 'MCP 2026-07-28 request failed with an unexpected error';
-  const id = logInternalError(fault, { logger, tokenName: exchange.identity.name, tool: exchange.tool, what });
+  const { logger, identity, tool } = context;
+  const id = logInternalError(fault, { logger, tokenName: identity.name, tool, what });
   // The SDK's 500 is a JSON-RPC error whose message says no more than "Internal server error": it gets the id.
   const body = (await response.json().catch(() => null)) as { error?: { message?: string } } | null;
   if (!body?.error) return new Response(null, { status: 500 });

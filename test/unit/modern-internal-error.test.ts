@@ -55,12 +55,22 @@ function post(body: { method: string }): Request {
 describe('the 2026-07-28 handler', () => {
   it('logs the fault behind a 500 at error level with an id its answer carries, and a refusal at debug', async () => {
     const lines: LogLine[] = [];
+    let lineWritten = (): void => {};
     const sink = new Writable({
       write(chunk: Buffer, _encoding, done) {
         lines.push(JSON.parse(chunk.toString()) as LogLine);
+        lineWritten();
         done();
       },
     });
+    // The handler logs a refusal once the turn that answered it has ended, not before its answer.
+    const logged = (msg: string): Promise<void> =>
+      new Promise((resolve) => {
+        lineWritten = () => {
+          if (lines.at(-1)?.msg === msg) resolve();
+        };
+        lineWritten();
+      });
     const logger = pino({ level: 'debug' }, sink);
     const fleet = await sandbox.fleet();
     const handler = createModernHandler({ fleet, tasks: new TaskRegistry(), events: new BrokenBus(), logger }, logger);
@@ -93,6 +103,7 @@ describe('the 2026-07-28 handler', () => {
     expect(((await refusal.json()) as { error: { message: string } }).error.message).toContain(
       'Invalid _meta envelope',
     );
+    await logged('MCP 2026-07-28 request refused');
     expect(lines.filter((line) => line.level >= 50)).toHaveLength(1);
     expect(lines.at(-1)).toMatchObject({ level: 20, msg: 'MCP 2026-07-28 request refused' });
     await fleet.shutdown();
