@@ -2,47 +2,101 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { realpathSync } from 'node:fs';
 import { isSea } from 'node:sea';
 import { childEnv } from '../child-env.js';
-import { SPAWN_HELPER_COMMAND, type HelperEvent, type HelperRequest, type ProcessSpec } from './helper-protocol.js';
-import type { ProcessHandlers, StartedProcess } from './start-process.js';
+import {
+  SPAWN_HELPER_COMMAND,
+  type DetachedProcess,
+  type DetachedSpec,
+  type HelperEvent,
+  type HelperRequest,
+  type ProcessSpec,
+} from './helper-protocol.js';
+import type { ProcessExit, ProcessHandlers, StartedProcess } from './start-process.js';
 
-interface Run {
-  handlers: ProcessHandlers;
-  resolve: (exit: { code: number | null; signal: NodeJS.Signals | null }) => void;
-  reject: (error: Error) => void;
+/** The last event of a request: how its process ended, that it was started detached, or why it was not. */
+type FinalEvent = Exclude<HelperEvent, { type: 'stdout' | 'stderr' }>;
+
+interface Request {
+  output?: ProcessHandlers;
+  settle: (event: FinalEvent) => void;
 }
 
-/** The running helper, started at the first process asked for and again after it has died. */
-let helper: { child: ChildProcess; runs: Map<number, Run> } | null = null;
+interface Helper {
+  child: ChildProcess;
+  requests: Map<number, Request>;
+}
+
+/** The running helper, started at the first request and again after it has died. */
+let helper: Helper | null = null;
 let nextId = 1;
 
 /** Starts `spec` through the spawn helper: as `spawn` would, without forking the server. */
-export function startThroughHelper(spec: ProcessSpec, handlers: ProcessHandlers): StartedProcess {
-  const current = helper ?? startHelper();
+export function startThroughHelper(spec: ProcessSpec, output: ProcessHandlers): StartedProcess {
   const id = nextId++;
-  const ended = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    current.runs.set(id, { handlers, resolve, reject });
+  const current = helper ?? startHelper();
+  const ended = new Promise<ProcessExit>((resolve, reject) => {
+    ask(
+      current,
+      { type: 'spawn', id, spec },
+      {
+        output,
+        settle: (event) => {
+          if (event.type === 'close') resolve({ code: event.code, signal: event.signal });
+          else reject(new Error(event.type === 'error' ? event.message : `unexpected ${event.type}`));
+        },
+      },
+    );
   });
-  current.child.channel?.ref();
-  send(current, { type: 'spawn', id, spec });
-  return { ended, kill: () => send(current, { type: 'kill', id }) };
+  // A helper gone already took the process's end with it: there is nothing left to kill.
+  return { ended, kill: () => current.child.send({ type: 'kill', id } satisfies HelperRequest, () => {}) };
 }
 
-function startHelper(): NonNullable<typeof helper> {
+/** Starts `spec` detached through the spawn helper, which the process then outlives if it must. */
+export function detachThroughHelper(spec: DetachedSpec): Promise<DetachedProcess> {
+  const current = helper ?? startHelper();
+  return new Promise((resolve, reject) => {
+    ask(
+      current,
+      { type: 'detach', id: nextId++, spec },
+      {
+        settle: (event) => {
+          if (event.type === 'detached') resolve({ pid: event.pid, pidStart: event.pidStart });
+          else reject(new Error(event.type === 'error' ? event.message : `unexpected ${event.type}`));
+        },
+      },
+    );
+  });
+}
+
+function ask(current: Helper, message: Exclude<HelperRequest, { type: 'kill' }>, request: Request): void {
+  current.requests.set(message.id, request);
+  current.child.channel?.ref();
+  current.child.send(message, (error) => {
+    if (error && current.requests.delete(message.id))
+      request.settle({
+        type: 'error',
+        id: message.id,
+        message: `the spawn helper could not be reached: ${error.message}`,
+      });
+  });
+}
+
+function startHelper(): Helper {
   const [command, ...args] = helperArgv();
-  // An agent's environment: the helper itself never holds the token, whatever it starts.
+  // An agent's environment: the helper never holds the token, whatever it starts.
   const child = spawn(command!, args, {
     env: childEnv(process.env, {}),
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
     serialization: 'advanced',
   });
-  const started = { child, runs: new Map<number, Run>() };
+  const started: Helper = { child, requests: new Map() };
   helper = started;
   child.unref();
   child.on('message', (event: HelperEvent) => deliver(started, event));
   const fail = (why: string) => {
     if (helper === started) helper = null;
-    for (const run of started.runs.values()) run.reject(new Error(`the spawn helper ${why}`));
-    started.runs.clear();
+    for (const [id, request] of started.requests)
+      request.settle({ type: 'error', id, message: `the spawn helper ${why}` });
+    started.requests.clear();
   };
   child.on('error', (error) => fail(`could not start: ${error.message}`));
   child.on('exit', (code, signal) => fail(`ended (${signal ?? `exit code ${String(code)}`})`));
@@ -56,25 +110,15 @@ function helperArgv(): string[] {
     : [process.execPath, realpathSync(process.argv[1]!), SPAWN_HELPER_COMMAND];
 }
 
-function deliver(current: NonNullable<typeof helper>, event: HelperEvent): void {
-  const run = current.runs.get(event.id);
-  if (!run) return;
+function deliver(current: Helper, event: HelperEvent): void {
+  const request = current.requests.get(event.id);
+  if (!request) return;
   if (event.type === 'stdout' || event.type === 'stderr') {
-    run.handlers[event.type](event.chunk);
+    request.output?.[event.type](event.chunk);
     return;
   }
-  current.runs.delete(event.id);
+  current.requests.delete(event.id);
   // With nothing asked of it, the helper keeps no server alive that has nothing else to do.
-  if (current.runs.size === 0) current.child.channel?.unref();
-  if (event.type === 'error') run.reject(new Error(event.message));
-  else run.resolve({ code: event.code, signal: event.signal });
-}
-
-function send(current: NonNullable<typeof helper>, request: HelperRequest): void {
-  current.child.send(request, (error) => {
-    if (!error) return;
-    const run = current.runs.get(request.id);
-    current.runs.delete(request.id);
-    run?.reject(new Error(`the spawn helper could not be reached: ${error.message}`));
-  });
+  if (current.requests.size === 0) current.child.channel?.unref();
+  request.settle(event);
 }

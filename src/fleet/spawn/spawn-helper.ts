@@ -1,5 +1,5 @@
-import type { HelperEvent, HelperRequest, ProcessSpec } from './helper-protocol.js';
-import { startDirectly, type StartedProcess } from './start-process.js';
+import type { DetachedSpec, HelperEvent, HelperRequest, ProcessSpec } from './helper-protocol.js';
+import { detachDirectly, startDirectly, type StartedProcess } from './start-process.js';
 
 /**
  * The spawn helper's main: starts the processes the server asks for and sends back their output and exit. It is
@@ -12,6 +12,7 @@ export function spawnHelperCommand(): void {
   process.on('disconnect', () => process.exit(0));
   process.on('message', (request: HelperRequest) => {
     if (request.type === 'kill') running.get(request.id)?.kill();
+    else if (request.type === 'detach') detach(request.id, request.spec);
     else start(request.id, request.spec, running);
   });
 }
@@ -38,6 +39,14 @@ function start(id: number, spec: ProcessSpec, running: Map<number, StartedProces
       send({ type: 'error', id, message: error.message });
     },
   );
+}
+
+function detach(id: number, spec: DetachedSpec): void {
+  try {
+    send({ type: 'detached', id, ...detachDirectly(spec) });
+  } catch (error) {
+    send({ type: 'error', id, message: (error as Error).message });
+  }
 }
 
 function send(event: HelperEvent): void {
