@@ -16,6 +16,8 @@ import type { ProcessExit, ProcessHandlers, StartedProcess } from './start-proce
 type FinalEvent = Exclude<HelperEvent, { type: 'stdout' | 'stderr' }>;
 
 interface Request {
+  /** The helper it was last sent to. */
+  holder?: Helper;
   output?: ProcessHandlers;
   settle: (event: FinalEvent) => void;
 }
@@ -32,30 +34,22 @@ let nextId = 1;
 /** Starts `spec` through the spawn helper: as `spawn` would, without forking the server. */
 export function startThroughHelper(spec: ProcessSpec, output: ProcessHandlers): StartedProcess {
   const id = nextId++;
-  const current = helper ?? startHelper();
+  const request: Request = { output, settle: () => {} };
   const ended = new Promise<ProcessExit>((resolve, reject) => {
-    ask(
-      current,
-      { type: 'spawn', id, spec },
-      {
-        output,
-        settle: (event) => {
-          if (event.type === 'close') resolve({ code: event.code, signal: event.signal });
-          else reject(new Error(event.type === 'error' ? event.message : `unexpected ${event.type}`));
-        },
-      },
-    );
+    request.settle = (event) => {
+      if (event.type === 'close') resolve({ code: event.code, signal: event.signal });
+      else reject(new Error(event.type === 'error' ? event.message : `unexpected ${event.type}`));
+    };
   });
+  ask({ type: 'spawn', id, spec }, request);
   // A helper gone already took the process's end with it: there is nothing left to kill.
-  return { ended, kill: () => current.child.send({ type: 'kill', id } satisfies HelperRequest, () => {}) };
+  return { ended, kill: () => request.holder?.child.send({ type: 'kill', id } satisfies HelperRequest, () => {}) };
 }
 
 /** Starts `spec` detached through the spawn helper, which the process then outlives if it must. */
 export function detachThroughHelper(spec: DetachedSpec): Promise<DetachedProcess> {
-  const current = helper ?? startHelper();
   return new Promise((resolve, reject) => {
     ask(
-      current,
       { type: 'detach', id: nextId++, spec },
       {
         settle: (event) => {
@@ -67,11 +61,21 @@ export function detachThroughHelper(spec: DetachedSpec): Promise<DetachedProcess
   });
 }
 
-function ask(current: Helper, message: Exclude<HelperRequest, { type: 'kill' }>, request: Request): void {
+/**
+ * Sends a request to the helper, starting one when none runs. A request the helper could not be sent never reached
+ * it, so nothing was started: it goes once more, to a new helper, as the old one is dead (killed, say, and its
+ * exit not yet seen here).
+ */
+function ask(message: Exclude<HelperRequest, { type: 'kill' }>, request: Request, again = true): void {
+  const current = helper?.child.connected ? helper : startHelper();
+  request.holder = current;
   current.requests.set(message.id, request);
   current.child.channel?.ref();
   current.child.send(message, (error) => {
-    if (error && current.requests.delete(message.id))
+    if (!error || !current.requests.delete(message.id)) return;
+    if (helper === current) helper = null;
+    if (again) ask(message, request, false);
+    else
       request.settle({
         type: 'error',
         id: message.id,
