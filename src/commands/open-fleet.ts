@@ -6,7 +6,6 @@ import type { FleetConfig } from '../fleet/fleet-config.js';
 import type { EngineSettings } from '../fleet/backends/remote/engine-launch.js';
 import { NO_PROJECTS_HINT } from '../fleet/projects.js';
 import { resolveRoles } from '../fleet/roles.js';
-import { useSpawnHelper } from '../fleet/spawn/start-process.js';
 import type { Logger } from '../log.js';
 import { resolveNotifySettings } from '../notify/notify-config.js';
 import { startNotifier } from '../notify/notifier.js';
@@ -33,7 +32,6 @@ export async function openFleet(
 ): Promise<Fleet> {
   if (fleetConfig.projects.length === 0)
     logger.warn({ config: config.fleetConfigFile, cwd: config.cwd }, NO_PROJECTS_HINT);
-  useSpawnHelper();
   const roles = resolveRoles(fleetConfig.roles, { pathEnv: env.PATH });
   const notify = resolveNotifySettings(fleetConfig.notify, env);
   const sandbox = sandboxSettings(config, notify.hidden);
