@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { ENGINE_TASK_COMMAND } from './commands/engine-task-command.js';
 import { HOST_COMMAND } from './commands/host-command.js';
+import { SPAWN_HELPER_COMMAND } from './fleet/spawn/helper-protocol.js';
 import { errorReport } from './error-report.js';
 import { VERSION } from './version.js';
 
@@ -126,6 +127,10 @@ program
   .command(ENGINE_TASK_COMMAND, { hidden: true })
   .argument('<file>')
   .action(run(async () => (await import('./server-commands.js')).engineTaskCommand));
+
+program
+  .command(SPAWN_HELPER_COMMAND, { hidden: true })
+  .action(run(async () => (await import('./fleet/spawn/spawn-helper.js')).spawnHelperCommand));
 
 const dataDirOption = ['--data-dir <path>', 'the data dir whose running fleet to ask (FLEET_MCP_DATA_DIR)'] as const;
 const PEOPLE_HELP =

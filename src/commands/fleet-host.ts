@@ -14,6 +14,7 @@ import { watchFleetConfig } from './fleet-config-reload.js';
 import { DataDirInUseError, openFleet } from './open-fleet.js';
 import { HOST_DATA_DIR_IN_USE, HOST_IDLE_CHECK_MS, HOST_IDLE_EXIT_MS } from './host-command.js';
 import { closeInheritedFds } from './inherited-fds.js';
+import { useSpawnHelper } from '../fleet/spawn/start-process.js';
 import { shareFleet } from './share-fleet.js';
 import type { StdioFlags } from './stdio.js';
 
@@ -30,6 +31,8 @@ const MAX_LOG_BYTES = 10 * 1024 * 1024;
 export async function fleetHostCommand(flags: StdioFlags): Promise<void> {
   // Before anything is started: an fd the client or its parent left open would reach every agent.
   closeInheritedFds();
+  // Git and task supervisors start through a helper: this CLI, run again with its own command.
+  useSpawnHelper();
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   // Before the fleet opens (the lock, recovery, queued tasks): a host no client can reach has no reason to start.
   // A client checks the same before it starts a host, so this only happens to a host started by hand.

@@ -28,6 +28,7 @@ import { engineSettings, guardedPaths } from './engine-settings.js';
 import { mountExposure } from '../fleet/backends/remote/mount-guard.js';
 import { createGitHttp } from '../http/git-http.js';
 import { closeInheritedFds } from './inherited-fds.js';
+import { useSpawnHelper } from '../fleet/spawn/start-process.js';
 import { resolveRoles } from '../fleet/roles.js';
 import { sandboxReachProblem, servedAt } from './sandbox-reach-guard.js';
 import { describeListenError } from './listen-errors.js';
@@ -137,6 +138,8 @@ function bothWatchers(watchers: TokenWatcher[]): TokenWatcher {
 export async function serveCommand(flags: ConfigFlags): Promise<void> {
   // Before anything is started: an fd the parent left open would reach every agent.
   closeInheritedFds();
+  // Git and task supervisors start through a helper: this CLI, run again with its own command.
+  useSpawnHelper();
   const config = loadConfig({ env: process.env, cwd: process.cwd(), flags });
   const logger = createLogger({ level: config.logLevel });
   // The watchers join as they start; SIGHUP reloads whatever is in the list by then.

@@ -104,7 +104,7 @@ export interface FleetBackend {
     request: { liveBranches: string[]; into?: string },
   ): Promise<CleanupResult & { into: string }>;
   /** Starts one task's process. */
-  startProcess(options: RunOptions): RunningProcess;
+  startProcess(options: RunOptions): Promise<RunningProcess>;
   /** Follows again a task's process that a previous server started. */
   reattachProcess(options: ReattachOptions): RunningProcess;
 }

@@ -1,6 +1,6 @@
 import { readFileSync, realpathSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { git } from '../review/git.js';
+import { git, runGit } from '../review/git.js';
 
 export interface RepoLocation {
   /** Top directory of the repository holding the project. */
@@ -19,13 +19,46 @@ export interface RepoLocation {
  */
 export async function findRepo(projectDir: string): Promise<RepoLocation | null> {
   try {
-    const output = await git(projectDir, ['rev-parse', '--show-toplevel', '--show-prefix', '--absolute-git-dir']);
-    const [root = '', prefix = '', absoluteGitDir = ''] = output.split('\n');
-    const gitDir = realpathSync(absoluteGitDir);
-    return { root, prefix: prefix.replace(/\/$/, ''), commonDir: commonGitDir(gitDir), gitDir };
+    return repoLocation((await git(projectDir, ['rev-parse', ...LOCATION_ARGS])).split('\n'));
   } catch {
     return null;
   }
+}
+
+/** HEAD's commit and full ref (`refs/heads/main`, or `HEAD` itself when detached). */
+export interface RepoHead {
+  commit: string;
+  fullRef: string;
+}
+
+/**
+ * findRepo, and the HEAD of the checkout holding the project (null when it names no commit yet), in one git run
+ * where there is a commit.
+ */
+export async function findRepoAndHead(
+  projectDir: string,
+): Promise<{ repo: RepoLocation; head: RepoHead | null } | null> {
+  try {
+    // 128: HEAD names no commit (or this is no repository), which findRepo alone then tells apart.
+    const args = ['rev-parse', ...LOCATION_ARGS, 'HEAD^{commit}', '--symbolic-full-name', 'HEAD'];
+    const { stdout, code } = await runGit(projectDir, args, { okCodes: [128] });
+    if (code !== 0) {
+      const repo = await findRepo(projectDir);
+      return repo && { repo, head: null };
+    }
+    const lines = stdout.split('\n');
+    return { repo: repoLocation(lines), head: { commit: lines[3] ?? '', fullRef: lines[4] ?? '' } };
+  } catch {
+    return null;
+  }
+}
+
+const LOCATION_ARGS = ['--show-toplevel', '--show-prefix', '--absolute-git-dir'];
+
+/** The location from the first three lines `git rev-parse` prints for LOCATION_ARGS. */
+function repoLocation([root = '', prefix = '', absoluteGitDir = '']: string[]): RepoLocation {
+  const gitDir = realpathSync(absoluteGitDir);
+  return { root, prefix: prefix.replace(/\/$/, ''), commonDir: commonGitDir(gitDir), gitDir };
 }
 
 /**

@@ -74,6 +74,11 @@ async function symbolicFullName(repoRoot: string, name: string): Promise<string>
   return fullName;
 }
 
+/** The base HEAD is, from its commit and full ref (`HEAD` itself when detached, which is then a commit base). */
+export function headAsBase(head: { commit: string; fullRef: string }): ResolvedBase {
+  return describe(head.fullRef, head.commit);
+}
+
 function describe(fullRef: string, commit: string): ResolvedBase {
   for (const [prefix, kind] of [
     ['refs/heads/', 'branch'],

@@ -1,7 +1,5 @@
-import { spawn, type ChildProcessByStdio } from 'node:child_process';
-import { closeSync, openSync } from 'node:fs';
-import type { Readable } from 'node:stream';
 import { childEnv } from '../child-env.js';
+import { startProcess } from '../spawn/start-process.js';
 
 /**
  * Where a git command runs: wraps its argv, e.g. into the sandbox of the agent whose repository it reads, and gives
@@ -112,37 +110,30 @@ function spawnGit(
   const { argv, env, inputFiles = [] } = gitCommand(args, options, cwd);
   const fail = (why: string) => new GitError(`git ${args.join(' ')} failed: ${why}`);
   return new Promise((resolve, reject) => {
-    const inputs = inputFiles.map((file) => openSync(file, 'r'));
-    let child: ChildProcessByStdio<null, Readable, Readable>;
-    try {
-      // SIGKILL: a sandbox's bwrap ignores SIGTERM (bwrap.ts), and dies with its parent git.
-      child = spawn(argv[0]!, argv.slice(1), {
-        cwd,
-        env,
-        stdio: ['ignore', 'pipe', 'pipe', ...inputs],
-        timeout: TIMEOUT_MS,
-        killSignal: 'SIGKILL',
-      }) as ChildProcessByStdio<null, Readable, Readable>;
-    } finally {
-      for (const fd of inputs) closeSync(fd);
-    }
     let stderr = '';
-    child.stdout.on('data', (chunk: Buffer) => {
-      try {
-        onChunk(chunk);
-      } catch (error) {
-        child.kill('SIGKILL');
-        reject(error as Error);
-      }
-    });
-    child.stderr.on('data', (chunk: Buffer) => {
-      if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
-    });
-    child.on('error', (error) => reject(fail(error.message)));
-    child.on('close', (code, signal) => {
-      if (code === 0 || (code !== null && (options.okCodes ?? []).includes(code))) resolve(code);
-      else reject(fail(stderr.trim() || (signal ? `signal ${signal}` : `exit code ${String(code)}`)));
-    });
+    const child = startProcess(
+      { argv, cwd, env, inputFiles, timeoutMs: TIMEOUT_MS },
+      {
+        stdout: (chunk) => {
+          try {
+            onChunk(chunk);
+          } catch (error) {
+            child.kill();
+            reject(error as Error);
+          }
+        },
+        stderr: (chunk) => {
+          if (stderr.length < 64 * 1024) stderr += chunk.toString('utf8');
+        },
+      },
+    );
+    child.ended.then(
+      ({ code, signal }) => {
+        if (code === 0 || (code !== null && (options.okCodes ?? []).includes(code))) resolve(code);
+        else reject(fail(stderr.trim() || (signal ? `signal ${signal}` : `exit code ${String(code)}`)));
+      },
+      (error: Error) => reject(fail(error.message)),
+    );
   });
 }
 

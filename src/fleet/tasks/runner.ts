@@ -1,10 +1,11 @@
-import { spawn } from 'node:child_process';
-import { closeSync, openSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { endProcessGroup, isLeftoverGroup } from './group-end.js';
 import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
-import { isSameProcessRunning, processStartTime, signalGroup } from './process-group.js';
+import { isSameProcessRunning, signalGroup } from './process-group.js';
+import type { DetachedProcess } from '../spawn/helper-protocol.js';
+import { startDetached } from '../spawn/start-process.js';
 import { FileTail } from './supervisor/file-tail.js';
 import { readExitStatus, readOffsets, saveOffsets, type RunFiles } from './supervisor/run-files.js';
 import { supervisorArgv, type TaskSupervisor } from './supervisor/script.js';
@@ -87,7 +88,7 @@ const READ_STEP_BYTES = 16 * 1024;
  * started, a terminal's Ctrl+C aimed at the server does not reach the agents, and the server may stop or die
  * without taking the task with it.
  */
-export function runProcess(options: RunOptions): RunningProcess {
+export async function runProcess(options: RunOptions): Promise<RunningProcess> {
   const { files } = options;
   const net = options.network ? { argv: options.network.argv, ready: join(files.dir, 'net-ready') } : undefined;
   const argv = supervisorArgv(options.supervisor, {
@@ -98,30 +99,20 @@ export function runProcess(options: RunOptions): RunningProcess {
     inputs: options.inputFiles ?? [],
     net,
   });
-  let pid: number | undefined;
-  let exited = false;
+  let started: DetachedProcess;
   try {
     // The supervisor's own complaints, if it has any, end up in the task's stderr where the user sees them.
-    const stderr = openSync(files.stderr, 'a', 0o600);
-    try {
-      const child = spawn(argv[0]!, argv.slice(1), {
-        cwd: options.cwd,
-        env: options.env,
-        detached: true,
-        stdio: ['ignore', 'ignore', stderr],
-      });
-      child.once('exit', () => (exited = true));
-      child.once('error', () => (exited = true));
-      child.unref();
-      pid = child.pid;
-    } finally {
-      closeSync(stderr);
-    }
+    started = await startDetached({ argv, cwd: options.cwd, env: options.env, stderrFile: files.stderr });
   } catch (error) {
     return failedSpawn((error as Error).message);
   }
-  if (pid === undefined) return failedSpawn(`${argv[0]} could not be started`);
-  return follow(pid, processStartTime(pid), { ...options, startedAt: Date.now(), onReplay: () => {} }, () => exited);
+  const { pid, pidStart } = started;
+  return follow(
+    pid,
+    pidStart,
+    { ...options, startedAt: Date.now(), onReplay: () => {} },
+    () => !isSameProcessRunning(pid, pidStart),
+  );
 }
 
 /** Follows a task a previous server started, from where that server stopped reading its output. */

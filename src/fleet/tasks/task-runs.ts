@@ -215,7 +215,7 @@ export class TaskRuns {
     );
     if (launch.note) log.append('system', [launch.note]);
     if (launch.note && !onEngine) record.ran_sandboxed = true;
-    const child = this.options.backend.startProcess({
+    const child = await this.options.backend.startProcess({
       ...command,
       cwd: agent.workdir,
       supervisor: this.options.supervisor,

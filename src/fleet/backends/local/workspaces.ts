@@ -4,10 +4,10 @@ import { WorkspaceError, type Workspace } from '../../backend.js';
 import { FleetError } from '../../errors.js';
 import type { KeyedLock } from '../../keyed-lock.js';
 import type { Project } from '../../projects.js';
-import { findRepo } from '../../repo/find-repo.js';
+import { findRepo, findRepoAndHead } from '../../repo/find-repo.js';
 import { makeAgentRepo } from '../../repo/agent-repo.js';
 import { makeAgentBareRepo } from '../remote/agent-bare-repo.js';
-import { headBaseIfAny, resolveBase } from '../../review/base.js';
+import { headAsBase, resolveBase } from '../../review/base.js';
 import { git, GitError, runGit } from '../../review/git.js';
 import { commitOf, plainBranchCommit } from '../../review/refs.js';
 import type { AgentBase } from '../../types.js';
@@ -27,8 +27,8 @@ export interface WorkspaceOptions {
 
 /** The base of a new agent of the project: the one asked for, else the project's own, else the main checkout's HEAD. */
 export async function resolveLocalBase(project: Project, requested: string | undefined): Promise<AgentBase | null> {
-  const repo = existsSync(project.path) ? await findRepo(project.path) : null;
-  if (!repo) {
+  const found = existsSync(project.path) ? await findRepoAndHead(project.path) : null;
+  if (!found) {
     if (requested?.trim()) {
       throw new FleetError(
         'invalid_argument',
@@ -40,7 +40,9 @@ export async function resolveLocalBase(project: Project, requested: string | und
   const named = requested?.trim() || project.base;
   // Without a commit yet there is no default base: the worktree cannot be made, which fails the agent in the usual
   // way, and restart_agent finds the base once there is a commit.
-  const base = named ? await resolveBase({ repoRoot: repo.root, base: named }) : await headBaseIfAny(repo.root);
+  const base = named
+    ? await resolveBase({ repoRoot: found.repo.root, base: named })
+    : found.head && headAsBase(found.head);
   return base && { ref: base.ref, commit: base.commit };
 }
 
