@@ -7,29 +7,32 @@ import { MAX_LEGACY_SESSIONS } from '../../src/http/legacy-sse.js';
 import { runCli } from '../helpers/cli.js';
 import { send } from '../helpers/http-request.js';
 import { toolJson } from '../helpers/mcp-client.js';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+import { killServers, startServer } from '../helpers/server.js';
 
-afterAll(() => {
+afterAll(async () => {
+  await stopInProcessServers();
   killServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
 
+/** The HTTP layer is the subject here, so the server runs in this process; only the SIGTERM test needs the CLI. */
 async function authServer(): Promise<{
-  server: StartedServer;
+  server: InProcessServer;
   token: string;
   sandbox: ReturnType<typeof createSandbox>;
 }> {
   const sandbox = createSandbox();
-  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+  const server = await startInProcessServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
   const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
   return { server, token, sandbox };
 }
 
 /** The SDK's own client for the deprecated HTTP+SSE transport, with the token on the stream and every POST. */
-async function connectSse(server: StartedServer, token: string): Promise<Client> {
+async function connectSse(server: { baseUrl: string }, token: string): Promise<Client> {
   const transport = new SSEClientTransport(new URL(`${server.baseUrl}/sse`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   });
@@ -39,7 +42,10 @@ async function connectSse(server: StartedServer, token: string): Promise<Client>
 }
 
 /** Opens GET /sse by hand and reads the endpoint event, which names the session's message URL. */
-async function openStream(server: StartedServer, token: string): Promise<{ endpoint: string; close: () => void }> {
+async function openStream(
+  server: { baseUrl: string },
+  token: string,
+): Promise<{ endpoint: string; close: () => void }> {
   const controller = new AbortController();
   const response = await fetch(`${server.baseUrl}/sse`, {
     headers: { Authorization: `Bearer ${token}` },
@@ -186,7 +192,9 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
   });
 
   it('ends open streams on SIGTERM instead of waiting for the clients, and exits 0', async () => {
-    const { server, token } = await authServer();
+    const sandbox = createSandbox();
+    const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+    const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     await connectSse(server, token);
     server.process.kill('SIGTERM');
     expect(await server.exited).toBe(0);

@@ -3,13 +3,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { send } from '../helpers/http-request.js';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer, type StartedServer } from '../helpers/server.js';
 
-afterAll(() => {
-  killServers();
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -36,7 +36,7 @@ async function createToken(sandbox: Sandbox, name: string, ...flags: string[]): 
 }
 
 // Each request from a fresh loopback address, so refusals of a revoked or expired token never meet the failed-auth throttle.
-function post(server: StartedServer, token: string, message: object): Promise<Response> {
+function post(server: InProcessServer, token: string, message: object): Promise<Response> {
   return send(server.mcpUrl, {
     method: 'POST',
     headers: {
@@ -50,16 +50,17 @@ function post(server: StartedServer, token: string, message: object): Promise<Re
 
 const listTools = { method: 'tools/list', params: {} };
 
-async function toolNames(server: StartedServer, token: string): Promise<string[]> {
+async function toolNames(server: InProcessServer, token: string): Promise<string[]> {
   const client = await connectClient(server.mcpUrl, token);
   const { tools } = await client.listTools();
   await client.close();
   return tools.map((tool) => tool.name).sort();
 }
 
-async function authServer(): Promise<{ sandbox: Sandbox; server: StartedServer; shared: string }> {
+/** The token checks are the subject, not the server's process: it runs in this one; the token commands are the CLI. */
+async function authServer(): Promise<{ sandbox: Sandbox; server: InProcessServer; shared: string }> {
   const sandbox = createSandbox();
-  const server = await startServer(sandbox, { env: AUTH_ON });
+  const server = await startInProcessServer(sandbox, { env: AUTH_ON });
   const shared = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
   return { sandbox, server, shared };
 }
@@ -272,8 +273,7 @@ describe('who did what', () => {
     await expect
       .poll(server.output)
       .toContain('"token_name":"runner","tool":"cancel_agent_task","agent":"nobody","msg":"tool called"');
-    server.process.kill('SIGTERM');
-    expect(await server.exited).toBe(0);
+    await server.stop();
     const rows = JSON.parse((await runCli(sandbox, ['token', 'list', '--json'])).stdout) as {
       name: string;
       requests: number;

@@ -2,11 +2,13 @@ import { chmodSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { send } from '../helpers/http-request.js';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer, type StartedServer } from '../helpers/server.js';
+import { killServers, startServer } from '../helpers/server.js';
 
-afterAll(() => {
+afterAll(async () => {
+  await stopInProcessServers();
   killServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
@@ -14,7 +16,7 @@ afterAll(() => {
 
 const AUTH_ON = { FLEET_MCP_AUTH_ENABLED: 'true' };
 
-function statusWith(server: StartedServer, token: string): Promise<number> {
+function statusWith(server: { mcpUrl: string }, token: string): Promise<number> {
   return send(server.mcpUrl, {
     method: 'POST',
     headers: {
@@ -27,7 +29,7 @@ function statusWith(server: StartedServer, token: string): Promise<number> {
 }
 
 /** Polls until the token gets `status`; returns how long that took, or fails after `withinMs`. */
-async function becomes(server: StartedServer, token: string, status: number, withinMs: number): Promise<number> {
+async function becomes(server: { mcpUrl: string }, token: string, status: number, withinMs: number): Promise<number> {
   const started = Date.now();
   while (Date.now() - started <= withinMs) {
     if ((await statusWith(server, token)) === status) return Date.now() - started;
@@ -44,9 +46,10 @@ async function until(check: () => boolean, withinMs: number): Promise<void> {
   }
 }
 
-async function serverWithToken(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
+/** Reloading on a file change is the server's work, not its process's: it runs in this one. SIGHUP needs the CLI. */
+async function serverWithToken(): Promise<{ sandbox: Sandbox; server: InProcessServer; token: string }> {
   const sandbox = createSandbox();
-  const server = await startServer(sandbox, { env: AUTH_ON });
+  const server = await startInProcessServer(sandbox, { env: AUTH_ON });
   const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
   return { sandbox, server, token };
 }
@@ -119,7 +122,7 @@ describe('rotation without restart', () => {
   });
 
   it('reloads on SIGHUP even when nothing changed', async () => {
-    const { server } = await serverWithToken();
+    const server = await startServer(createSandbox(), { env: AUTH_ON });
     const reloads = (): number =>
       server
         .output()

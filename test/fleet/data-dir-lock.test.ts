@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lockDataDir, type DataDirLock } from '../../src/fleet/data-dir-lock.js';
@@ -10,28 +11,30 @@ import { exitAfterOutput } from '../helpers/process-exit.js';
 const ROUNDS = 3;
 const CONTENDERS = 8;
 
-// Each contender says it is ready and waits for "go" on stdin, so that all try at the same instant. It takes the lock, proves it is alone by creating `holder` exclusively, holds it for a moment,
-// and gives it back. Two holders at once make the second exclusive create fail.
+// Each contender says it is ready, then takes part in every round: it waits for a round's data dir on stdin, so
+// that all try at the same instant, takes the lock, proves it is alone by creating \`holder\` exclusively, holds it
+// for a moment, and gives it back. Two holders at once make the second exclusive create fail. One process serves
+// all rounds: starting Node with the lock's code cost more than the rounds themselves.
 const CONTENDER = `
 import { openSync, closeSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { lockDataDir } from ${JSON.stringify(resolve('src/fleet/data-dir-lock.ts'))};
-const dataDir = process.argv[2];
 console.log('ready');
-await new Promise((resolve) => process.stdin.once('data', resolve));
-process.stdin.destroy();
-const lock = await lockDataDir(dataDir);
-const holder = join(dataDir, 'holder');
-try {
-  closeSync(openSync(holder, 'wx'));
-} catch {
-  console.log('overlap');
-  process.exit(2);
+for await (const dataDir of createInterface({ input: process.stdin })) {
+  const lock = await lockDataDir(dataDir);
+  const holder = join(dataDir, 'holder');
+  try {
+    closeSync(openSync(holder, 'wx'));
+  } catch {
+    console.log('overlap');
+    process.exit(2);
+  }
+  await new Promise((resolve) => setTimeout(resolve, 30));
+  rmSync(holder);
+  lock.release();
+  console.log('held');
 }
-await new Promise((resolve) => setTimeout(resolve, 30));
-rmSync(holder);
-lock.release();
-console.log('held');
 `;
 
 let dir: string;
@@ -54,23 +57,31 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Contender {
-  ready: Promise<void>;
-  go: () => void;
-  result: Promise<{ code: number | null; output: string }>;
+  /** The contender's next line of output, or what it said on stderr if it ended instead. */
+  next: () => Promise<string>;
+  /** Starts a round: the contender takes the lock of this data dir. */
+  take: (dataDir: string) => void;
+  /** Closes its stdin and resolves with its exit code. */
+  end: () => Promise<number | null>;
 }
 
-function startContender(dataDir: string): Contender {
-  const child = spawn(process.execPath, [contender, dataDir], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let output = '';
-  const ready = new Promise<void>((resolve) => {
-    child.stdout.on('data', (chunk: Buffer) => {
-      output += chunk.toString();
-      if (output.startsWith('ready\n')) resolve();
-    });
-  });
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const result = exitAfterOutput(child).then((code) => ({ code, output: output.replace(/^ready\n/, '') }));
-  return { ready: Promise.race([ready, result.then(() => undefined)]), go: () => child.stdin.end('go\n'), result };
+function startContender(): Contender {
+  const child = spawn(process.execPath, [contender], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const exited = exitAfterOutput(child);
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    next: async () => {
+      const { value, done } = await lines.next();
+      return done ? `ended: ${stderr}` : value;
+    },
+    take: (dataDir) => child.stdin.write(`${dataDir}\n`),
+    end: () => {
+      child.stdin.end();
+      return exited;
+    },
+  };
 }
 
 describe('the data dir lock, across processes', () => {
@@ -78,15 +89,20 @@ describe('the data dir lock, across processes', () => {
     ['a dead server', JSON.stringify({ pid: 999_999_999, pid_start: '1', id: 'dead' })],
     ['a corrupt file', '{"pid": '],
   ])('is held by one process at a time when %s left it and several take it over at once', async (_, staleLock) => {
-    for (let round = 0; round < ROUNDS; round++) {
-      const dataDir = mkdtempSync(join(dir, 'data-'));
-      writeFileSync(join(dataDir, 'server.lock'), staleLock);
-      const contenders = Array.from({ length: CONTENDERS }, () => startContender(dataDir));
-      await Promise.all(contenders.map((c) => c.ready));
-      for (const c of contenders) c.go();
-      const results = await Promise.all(contenders.map((c) => c.result));
-      for (const result of results) expect(result).toEqual({ code: 0, output: 'held\n' });
+    const contenders = Array.from({ length: CONTENDERS }, startContender);
+    let codes: (number | null)[];
+    try {
+      for (const c of contenders) expect(await c.next()).toBe('ready');
+      for (let round = 0; round < ROUNDS; round++) {
+        const dataDir = mkdtempSync(join(dir, 'data-'));
+        writeFileSync(join(dataDir, 'server.lock'), staleLock);
+        for (const c of contenders) c.take(dataDir);
+        expect(await Promise.all(contenders.map((c) => c.next()))).toEqual(Array(CONTENDERS).fill('held'));
+      }
+    } finally {
+      codes = await Promise.all(contenders.map((c) => c.end()));
     }
+    expect(codes).toEqual(Array(CONTENDERS).fill(0));
   });
 });
 
