@@ -1,6 +1,7 @@
 import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeAbandonedTempFiles } from '../../fs/atomic-file.js';
+import { encodeJsonLines } from './json-lines.js';
 import { forgetLineIndex } from './line-index.js';
 import { readLogLines } from './log-tail.js';
 import { trimLogFile } from './log-trim.js';
@@ -85,14 +86,14 @@ export class TaskLog {
     // Each line's JSON is toJsonLine's, with only the text serialized per line.
     const head = `{"time":${JSON.stringify(time)},"stream":${JSON.stringify(stream)},"text":`;
     const end = `,"task_id":${JSON.stringify(taskId)}}\n`;
-    let chunk = '';
+    const bytes = encodeJsonLines(head, texts, end);
+    this.write(bytes);
+    this.fileBytes += bytes.length;
     for (const text of texts) {
-      chunk += `${head}${JSON.stringify(text)}${end}`;
       const line: LogLine = { time, stream, text, task_id: taskId };
       this.tail.push(line);
       this.tailBytes += lineCost(line);
     }
-    this.fileBytes += this.write(chunk);
     this.fileLines += texts.length;
     this.trimTail();
     if (this.fileBytes > 2 * this.options.capBytes) this.startTrim();
@@ -141,18 +142,11 @@ export class TaskLog {
 
   /**
    * Appends through a file held open, rather than an open and a close per append, many per second in a flood; a
-   * trim renames a new file over it, and the next append opens that one. Returns the bytes written.
+   * trim renames a new file over it, and the next append opens that one.
    */
-  private write(chunk: string): number {
+  private write(bytes: Buffer): void {
     this.fd ??= openSync(this.options.file, 'a', 0o600);
-    const written = writeSync(this.fd, chunk);
-    const bytes = Buffer.byteLength(chunk);
-    // A short write (a full disk) is finished as appendFileSync would, or throws as it would.
-    if (written < bytes) {
-      const rest = Buffer.from(chunk).subarray(written);
-      for (let done = 0; done < rest.length; ) done += writeSync(this.fd, rest, done, rest.length - done);
-    }
-    return bytes;
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
   }
 
   private now(): string {
