@@ -20,6 +20,9 @@ export function benchRepo(root) {
   return { repo, git };
 }
 
+/** BENCH_SERVER_NODE_ARGS: node flags for the fleet servers only (`--cpu-prof --cpu-prof-dir=...`, `--trace-gc`). */
+const nodeArgs = () => (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+
 /**
  * `fleet-mcp serve --auth` of the bundle `cli` on a free port, with the fleet config `configFile`, its own data dir
  * and token, stopping its agents on exit; `env` adds settings. Resolves with the target, its token and start time.
@@ -29,7 +32,7 @@ export async function startBenchFleet({ box, cli, configFile, dataDir, env = {} 
   const started = performance.now();
   const target = await startTarget({
     command: process.execPath,
-    args: [cli, 'serve', '--port', '0', '--auth'],
+    args: [...nodeArgs(), cli, 'serve', '--port', '0', '--auth'],
     cwd: box.cwd,
     env: {
       ...box.env,

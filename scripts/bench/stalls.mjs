@@ -1,6 +1,6 @@
 // The stall rows of `npm run bench` (issue 25): a cheap call's latency at idle and while 50 agents print 500 lines/s
 // in all and one agent dumps 10 MB, the time of pages of that 10 MB log, and cheap calls while those pages are read.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { benchRepo, quantile, startBenchFleet } from './bench-fleet.mjs';
@@ -70,13 +70,38 @@ async function probe(server, seconds) {
   return latencies;
 }
 
-function figures(latencies) {
+/**
+ * The server's CPU time so far (user and system), in ms, from /proc (Linux, 100 ticks a second). On a shared
+ * machine a call's latency moves with the load; the CPU the server spent moves far less.
+ */
+function cpuMs(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+function figures(latencies, cpu) {
   return {
     count: latencies.length,
     p50: quantile(latencies, 0.5),
     p99: quantile(latencies, 0.99),
     max: Math.max(...latencies),
+    cpuPerSecond: cpu.ms / cpu.seconds,
   };
+}
+
+/** Runs `work` and returns the server's CPU time meanwhile and the seconds it took. */
+async function withCpu(server, work) {
+  const started = performance.now();
+  const before = cpuMs(server.pid);
+  const result = await work();
+  return { result, cpu: { ms: cpuMs(server.pid) - before, seconds: (performance.now() - started) / 1000 } };
+}
+
+/** Cheap calls for `seconds`, with the server's CPU meanwhile. */
+async function phase(server, seconds) {
+  const { result, cpu } = await withCpu(server, () => probe(server, seconds));
+  return figures(result, cpu);
 }
 
 async function untilLogShows(server, name, text, timeoutMs) {
@@ -133,9 +158,9 @@ async function probeWhilePaging(server, totalPages, seconds) {
     }
     return reads;
   })();
-  const latencies = await probe(server, seconds);
+  const { result, cpu } = await withCpu(server, () => probe(server, seconds));
   paging = false;
-  return { ...figures(latencies), reads: await pager };
+  return { ...figures(result, cpu), reads: await pager };
 }
 
 /**
@@ -154,19 +179,22 @@ export async function measureStalls({ box, cli }) {
   });
   try {
     await probe(server, 1);
-    const idle = figures(await probe(server, SAMPLE_SECONDS));
+    const idle = await phase(server, SAMPLE_SECONDS);
     for (let i = 0; i < CHATTY; i += 1)
       await callTool(server, 'create_agent', { name: `chatty-${i}`, project: 'repo', role: 'chatty', task: 'print' });
     await callTool(server, 'create_agent', { name: 'dumper', project: 'repo', role: 'dump', task: 'dump' });
     for (let i = 0; i < CHATTY; i += 1) await untilLogShows(server, `chatty-${i}`, 'chatty 10', 60_000);
-    const steady = figures(await probe(server, SAMPLE_SECONDS / 2));
+    const steady = await phase(server, SAMPLE_SECONDS / 2);
     const dumpStarted = performance.now();
-    writeFileSync(go, '');
-    const [loaded, dumpSeen] = await Promise.all([
-      probe(server, SAMPLE_SECONDS),
-      untilLogShows(server, 'dumper', 'DUMP-DONE', 120_000).then(() => performance.now() - dumpStarted),
-    ]);
-    const underLoad = figures(loaded);
+    const { result, cpu } = await withCpu(server, () => {
+      writeFileSync(go, '');
+      return Promise.all([
+        probe(server, SAMPLE_SECONDS),
+        untilLogShows(server, 'dumper', 'DUMP-DONE', 120_000).then(() => performance.now() - dumpStarted),
+      ]);
+    });
+    const [loaded, dumpSeen] = result;
+    const underLoad = { ...figures(loaded, cpu), cpuMs: cpu.ms, seconds: cpu.seconds };
     // The dump's task has ended and its end is recorded, its log closed: pages are read from the file.
     await untilIdle(server, 'dumper', 120_000);
     const pages = await timePages(server);
@@ -185,16 +213,18 @@ export function stallReport(label, r) {
   return [
     `Stalls (${label}): ${r.chatty} agents printing 10 lines/s each (${r.chatty * 10} lines/s in all), one agent dumping 10 MB; cheap call = \`tools/call list_agent_projects\`, one at a time, ${PROBE_GAP_MS} ms apart, ${SAMPLE_SECONDS} s per phase.`,
     '',
-    row(['phase', 'calls', 'p50 ms', 'p99 ms', 'max ms (longest stall seen)', 'p99 / idle p99']),
-    row(['---', '---:', '---:', '---:', '---:', '---:']),
+    row(['phase', 'calls', 'p50 ms', 'p99 ms', 'max ms (longest stall seen)', 'p99 / idle p99', 'server CPU ms/s']),
+    row(['---', '---:', '---:', '---:', '---:', '---:', '---:']),
     ...[
       ['idle (no agents)', r.idle],
       [`${r.chatty} chatty agents`, r.steady],
       [`${r.chatty} chatty agents + the 10 MB dump`, r.underLoad],
       ['another client reading the last and middle pages of the 10 MB log', r.paging],
-    ].map(([name, f]) => row([name, String(f.count), ms(f.p50), ms(f.p99), ms(f.max), ratio(f.p99)])),
+    ].map(([name, f]) =>
+      row([name, String(f.count), ms(f.p50), ms(f.p99), ms(f.max), ratio(f.p99), f.cpuPerSecond.toFixed(0)]),
+    ),
     '',
-    `The dump showed in full (its last line in show_agent_log) ${ms(r.dumpSeenMs)} ms after it was started; ${r.paging.reads} pages were read beside the last phase.`,
+    `The dump showed in full (its last line in show_agent_log) ${ms(r.dumpSeenMs)} ms after it was started; ${r.paging.reads} pages were read beside the last phase. Its phase cost the server ${r.underLoad.cpuMs.toFixed(0)} ms of CPU in ${r.underLoad.seconds.toFixed(1)} s, ${(r.underLoad.cpuMs - r.steady.cpuPerSecond * r.underLoad.seconds).toFixed(0)} ms more than the chatty agents' rate.`,
     '',
     `Pages of the dump's log once its task ended (${r.pages.totalLines} lines, ${r.pages.pages} pages of ${PAGE_SIZE}), \`show_agent_log\` through /mcp, whole call:`,
     '',

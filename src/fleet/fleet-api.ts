@@ -128,6 +128,8 @@ export interface Fleet {
   usageReport(): UsageReport;
   /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */
   engineRepository(name: string): string | null;
+  /** The name of the agent with this key (see agentKey), or null once it is gone: one lookup, where a list is many. */
+  agentName(key: string): string | null;
   showAgent(name: string): AgentDetails;
   startTask(name: string, description: string, options?: StartTaskOptions): Promise<AgentDetails>;
   cancelTask(name: string): Promise<AgentDetails>;

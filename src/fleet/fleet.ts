@@ -337,6 +337,10 @@ class FleetService implements Fleet {
     return this.parts.ledger.snapshot();
   }
 
+  agentName(key: string): string | null {
+    return this.registry.find(key)?.agent.name ?? null;
+  }
+
   showAgent(name: string): AgentDetails {
     return this.details(this.registry.get(name));
   }

@@ -133,8 +133,9 @@ export class ResourceSubscriptions {
     const timer = setTimeout(() => {
       this.pendingOnBus.delete(pendingKey);
       // By the name as resources/list gives it, which is the URI a stream asks for; a deleted agent has none.
-      const agent = this.options.fleet.listAgents().find((candidate) => agentKey(candidate.name) === change.key);
-      if (agent) this.options.bus.publish({ kind: 'resource_updated', uri: agentResourceUri(agent.name, change.kind) });
+      const name = this.options.fleet.agentName(change.key);
+      if (name !== null)
+        this.options.bus.publish({ kind: 'resource_updated', uri: agentResourceUri(name, change.kind) });
     }, this.options.debounceMs);
     timer.unref();
     this.pendingOnBus.set(pendingKey, timer);

@@ -1,4 +1,4 @@
-import { appendFileSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setImmediate } from 'node:timers/promises';
@@ -67,6 +67,34 @@ describe('pages of a 10 MB log file', () => {
     expect(await readLogLines(file, 2500, 3000)).toEqual(lines.slice(0, 2500));
     expect(await readLogLines(file, 0, 2500)).toEqual(lines.slice(2500));
     expect(await readLogLines(join(dir, 'missing.jsonl'), 3000, 10)).toEqual([]);
+  });
+});
+
+describe('appending to a log', () => {
+  it('writes each line as its JSON object, byte for byte, whatever its text and however long', () => {
+    const file = join(dir, 'texts.jsonl');
+    const times = ['2026-01-01T00:00:00.000Z', '2026-01-01T00:00:01.000Z'];
+    const log = new TaskLog({
+      file,
+      taskId: 'x"\\y',
+      capBytes: 100 * 1024 * 1024,
+      now: () => new Date(times.shift()!),
+    });
+    const texts = [
+      '',
+      'plain',
+      'quote " backslash \\ tab \t NUL \u0000 bell \u0007',
+      'é ü 漢字 🦊 and a lone \ud800 surrogate',
+      '漢'.repeat(MAX_LINE_CHARS),
+      '🦊'.repeat(MAX_LINE_CHARS / 2),
+    ];
+    log.append('stdout', texts);
+    log.append('stderr', ['after']);
+    const expected = [
+      ...texts.map((text) => ({ time: '2026-01-01T00:00:00.000Z', stream: 'stdout', text, task_id: 'x"\\y' })),
+      { time: '2026-01-01T00:00:01.000Z', stream: 'stderr', text: 'after', task_id: 'x"\\y' },
+    ];
+    expect(readFileSync(file, 'utf8')).toBe(expected.map((line) => `${JSON.stringify(line)}\n`).join(''));
   });
 });
 

@@ -1,6 +1,7 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { removeAbandonedTempFiles } from '../../fs/atomic-file.js';
+import { encodeJsonLines } from './json-lines.js';
 import { forgetLineIndex } from './line-index.js';
 import { readLogLines } from './log-tail.js';
 import { trimLogFile } from './log-trim.js';
@@ -52,6 +53,7 @@ export class TaskLog {
   private dropped = 0;
   private notice: LogLine | null = null;
   private trimming: Promise<void> | null = null;
+  private fd: number | null = null;
 
   constructor(private readonly options: TaskLogOptions) {
     mkdirSync(dirname(options.file), { recursive: true, mode: 0o700 });
@@ -80,15 +82,19 @@ export class TaskLog {
   append(stream: LogStream, texts: readonly string[]): void {
     if (texts.length === 0) return;
     const time = this.now();
-    const added = texts.map((text): LogLine => ({ time, stream, text, task_id: this.options.taskId }));
-    const chunk = added.map(toJsonLine).join('');
-    appendFileSync(this.options.file, chunk);
-    this.fileBytes += Buffer.byteLength(chunk);
-    this.fileLines += added.length;
-    for (const line of added) {
+    const taskId = this.options.taskId;
+    // Each line's JSON is toJsonLine's, with only the text serialized per line.
+    const head = `{"time":${JSON.stringify(time)},"stream":${JSON.stringify(stream)},"text":`;
+    const end = `,"task_id":${JSON.stringify(taskId)}}\n`;
+    const bytes = encodeJsonLines(head, texts, end);
+    this.write(bytes);
+    this.fileBytes += bytes.length;
+    for (const text of texts) {
+      const line: LogLine = { time, stream, text, task_id: taskId };
       this.tail.push(line);
       this.tailBytes += lineCost(line);
     }
+    this.fileLines += texts.length;
     this.trimTail();
     if (this.fileBytes > 2 * this.options.capBytes) this.startTrim();
     this.options.onAppend?.();
@@ -124,7 +130,23 @@ export class TaskLog {
   /** Leaves the file holding at most the cap, so a finished task reads back what it showed while running. */
   async close(): Promise<void> {
     await this.trimmed();
+    this.release();
     if (this.fileBytes > this.options.capBytes) await this.trimFile();
+  }
+
+  /** Closes the file held open for appends; the next append, if any, opens it again. */
+  release(): void {
+    if (this.fd !== null) closeSync(this.fd);
+    this.fd = null;
+  }
+
+  /**
+   * Appends through a file held open, rather than an open and a close per append, many per second in a flood; a
+   * trim renames a new file over it, and the next append opens that one.
+   */
+  private write(bytes: Buffer): void {
+    this.fd ??= openSync(this.options.file, 'a', 0o600);
+    for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
   }
 
   private now(): string {
@@ -177,6 +199,7 @@ export class TaskLog {
         this.fileLines -= dropped;
         this.fileBytes = size;
         this.notice = notice;
+        this.release();
         forgetLineIndex(this.options.file);
         // The memory tail never holds a line the file no longer has, so both sources read the same log.
         while (this.tail.length - this.tailHead > this.fileLines) {

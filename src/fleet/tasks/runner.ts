@@ -7,7 +7,8 @@ import { isSameProcessRunning, signalGroup } from './process-group.js';
 import type { DetachedProcess } from '../spawn/helper-protocol.js';
 import { startDetached } from '../spawn/start-process.js';
 import { FileTail } from './supervisor/file-tail.js';
-import { readExitStatus, readOffsets, saveOffsets, type RunFiles } from './supervisor/run-files.js';
+import { OffsetsFile } from './supervisor/offsets-file.js';
+import { readExitStatus, readOffsets, type RunFiles } from './supervisor/run-files.js';
 import { supervisorArgv, type TaskSupervisor } from './supervisor/script.js';
 
 export interface CancelDelays {
@@ -141,6 +142,7 @@ function follow(
 ): RunningProcess {
   const { files } = options;
   let saved = readOffsets(files);
+  const offsets = new OffsetsFile(files.offsets);
   const tails = { stdout: new FileTail(files.stdout, saved.stdout), stderr: new FileTail(files.stderr, saved.stderr) };
   replay(files.stdout, saved.stdout, options.onReplay);
   let stopped: RunOutcome['stopped'] = null;
@@ -150,6 +152,11 @@ function follow(
   const done = new Promise<RunOutcome>((resolve) => (resolveDone = resolve));
   // The group is only ever signalled while it is provably ours: its supervisor the same process, or its leftovers.
   const ours = (): boolean => isSameProcessRunning(pid, pidStart) || isLeftoverGroup(pid, pidStart);
+  const closeFiles = (): void => {
+    tails.stdout.close();
+    tails.stderr.close();
+    offsets.close();
+  };
 
   /** Reads one step of new output (all of it when final); true when more is waiting. */
   const readOutput = (final: boolean): boolean => {
@@ -161,7 +168,7 @@ function follow(
     }
     if (tails.stdout.offset !== saved.stdout || tails.stderr.offset !== saved.stderr) {
       saved = { stdout: tails.stdout.offset, stderr: tails.stderr.offset };
-      saveOffsets(files, saved);
+      offsets.save(saved);
     }
     return more;
   };
@@ -186,8 +193,7 @@ function follow(
     clearInterval(poller);
     await drain();
     readOutput(true);
-    tails.stdout.close();
-    tails.stderr.close();
+    closeFiles();
     const status = readExitStatus(files);
     // The task ends with everything it started, not only its CLI; a stopped task had its grace already.
     if (ours()) await endProcessGroup(pid, stopped ? 0 : options.endGraceMs);
@@ -253,8 +259,7 @@ function follow(
       following = false;
       timers.forEach(clearTimeout);
       clearInterval(poller);
-      tails.stdout.close();
-      tails.stderr.close();
+      closeFiles();
     },
   };
 }

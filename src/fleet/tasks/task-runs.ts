@@ -318,6 +318,7 @@ export class TaskRuns {
   detachAll(): void {
     for (const [key, active] of this.running) {
       active.process.detach();
+      active.log.release();
       this.options.logger.info(
         { agent: active.task.agent, task: active.task.id, pid: active.process.pid },
         'task left running',

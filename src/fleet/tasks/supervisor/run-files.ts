@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import type { Role } from '../../types.js';
@@ -11,7 +11,7 @@ export interface RunFiles {
   stderr: string;
   /** Written by the supervisor once the CLI has ended. */
   exit: string;
-  /** How far the server has read stdout and stderr into the task's log. */
+  /** How far the server has read stdout and stderr into the task's log (see offsets-file.ts). */
   offsets: string;
   /** What the server needs to follow the task again after a restart, whatever the config says by then. */
   meta: string;
@@ -86,12 +86,6 @@ export function readOffsets(files: RunFiles): ReadOffsets {
   const offset = (value: unknown): number =>
     Number.isSafeInteger(value) && (value as number) >= 0 ? (value as number) : 0;
   return { stdout: offset(json?.stdout), stderr: offset(json?.stderr) };
-}
-
-/** Saved after the lines are in the log: a crash in between repeats those lines once rather than losing them. */
-export function saveOffsets(files: RunFiles, offsets: ReadOffsets): void {
-  writeFileSync(`${files.offsets}.tmp`, JSON.stringify(offsets), { mode: 0o600 });
-  renameSync(`${files.offsets}.tmp`, files.offsets);
 }
 
 export function readRunMeta(files: RunFiles): RunMeta | null {
