@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleScript } from '../helpers/bundle-script.js';
 
 const KILLS = 16;
 /** Independent token files killed side by side: a busy machine takes seconds to start each rotator. */
@@ -27,16 +27,7 @@ let rotator: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-mcp-rotate-crash-'));
-  writeFileSync(join(dir, 'rotator.ts'), ROTATOR);
-  rotator = join(dir, 'rotator.mjs');
-  await build({
-    entryPoints: [join(dir, 'rotator.ts')],
-    outfile: rotator,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'error',
-  });
+  rotator = await bundleScript(dir, 'rotator', ROTATOR);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bundleScript } from '../helpers/bundle-script.js';
 import { lockDataDir, type DataDirLock } from '../../src/fleet/data-dir-lock.js';
 import { exitAfterOutput } from '../helpers/process-exit.js';
 
@@ -42,16 +42,7 @@ let contender: string;
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fleet-mcp-lock-'));
-  writeFileSync(join(dir, 'contender.ts'), CONTENDER);
-  contender = join(dir, 'contender.mjs');
-  await build({
-    entryPoints: [join(dir, 'contender.ts')],
-    outfile: contender,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    logLevel: 'error',
-  });
+  contender = await bundleScript(dir, 'contender', CONTENDER);
 });
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
