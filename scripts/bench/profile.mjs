@@ -1,5 +1,5 @@
 // node scripts/bench/profile.mjs [dist/cli.js]: where an authenticated stateless tools/call spends its time. Starts
-// `fleet-mcp serve --auth` under `node --cpu-prof --trace-gc`, loads it as `npm run bench` loads (b), and prints the
+// `fleet-mcp serve --auth` under `node --cpu-prof --trace-gc-nvp`, loads it as `npm run bench` loads (b), and prints the
 // server's CPU per request (from /proc), its scavenges per 1000 requests, and its CPU profile's self time by
 // package and by function, mapped to the source through the bundle's source maps. Build first (node scripts/build.mjs).
 import { spawn } from 'node:child_process';
@@ -18,7 +18,7 @@ const TOP = Number(process.env.BENCH_TOP ?? 30);
 const { SourceMapConsumer } = createRequire(import.meta.url)('source-map-js');
 
 function start(root, token) {
-  const args = ['--cpu-prof', `--cpu-prof-dir=${join(root, 'profile')}`, '--trace-gc', CLI, 'serve', '--port', '0'];
+  const args = ['--cpu-prof', `--cpu-prof-dir=${join(root, 'profile')}`, '--trace-gc-nvp', CLI, 'serve', '--port', '0'];
   const child = spawn(process.execPath, [...args, '--auth', '--data-dir', join(root, 'data')], {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: root, FLEET_MCP_AUTH_TOKEN: token },
@@ -39,6 +39,14 @@ function start(root, token) {
 function cpuMs(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** Collections in --trace-gc-nvp lines, and the bytes allocated before them (allocation cut off by the window's ends is missed). */
+function collections(output) {
+  const lines = output.split('\n').filter((line) => line.includes(' gc='));
+  const allocated = lines.reduce((sum, line) => sum + Number(/ allocated=(\d+)/.exec(line)?.[1] ?? 0), 0);
+  const scavenges = lines.filter((line) => / gc=s /.test(line)).length;
+  return { allocated, scavenges, others: lines.length - scavenges };
 }
 
 function stop(child) {
@@ -110,11 +118,13 @@ try {
   const server = await start(root, token);
   const options = { url: `http://127.0.0.1:${server.port}/mcp`, headers: mcpHeaders(token), body: MCP_BODY };
   await load({ ...options, seconds: 3, connections: CONNECTIONS });
-  const [cpuBefore, gcBefore] = [cpuMs(server.child.pid), server.output.split('Scavenge').length];
+  const [cpuBefore, outputBefore] = [cpuMs(server.child.pid), server.output.length];
   const result = await load({ ...options, seconds: SECONDS, connections: CONNECTIONS });
   const requests = result.rps * SECONDS;
   const cpu = ((cpuMs(server.child.pid) - cpuBefore) / requests) * 1000;
-  const scavenges = ((server.output.split('Scavenge').length - gcBefore) / requests) * 1000;
+  const gc = collections(server.output.slice(outputBefore));
+  const scavenges = (gc.scavenges / requests) * 1000;
+  const allocated = gc.allocated / requests;
   await stop(server.child);
   // The server's own profile is the largest: a node child it starts with its flags writes one too.
   const file = readdirSync(join(root, 'profile'))
@@ -127,6 +137,7 @@ try {
       `\`${command}\` (BENCH_SECONDS=${SECONDS}, BENCH_CONNECTIONS=${CONNECTIONS}), ${new Date().toISOString()}:`,
       '',
       `${result.rps.toFixed(0)} req/s, p99 ${result.p99} ms; server CPU ${cpu.toFixed(0)} µs per request; ` +
+        `${(allocated / 1024).toFixed(1)} KiB allocated per request (over ${gc.scavenges + gc.others} collections); ` +
         `${scavenges.toFixed(2)} scavenges per 1000 requests. Self time over the whole run (start-up included):`,
       '',
       '| where | self time |',
