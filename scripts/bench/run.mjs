@@ -25,6 +25,8 @@ const STALLS = process.env.BENCH_STALLS ?? 'on';
 const WEB_LIVE = process.env.BENCH_WEB_LIVE ?? 'on';
 /** `only`: just the scale rows (create_agent's CPU, 1000 idle agents); `off`: none of them. */
 const SCALE = process.env.BENCH_SCALE ?? 'on';
+/** The throughput targets to load (BENCH_TARGETS=b,h,p: keys, comma-separated); all by default. */
+const TARGETS = process.env.BENCH_TARGETS?.split(',');
 
 function targets(box, token) {
   const node = process.execPath;
@@ -59,8 +61,23 @@ function targets(box, token) {
       command: node,
       args: [join(ROOT, 'scripts/bench/reference-express.mjs')],
     },
+    {
+      key: 'h',
+      name: 'hand-written node:http JSON-RPC responder, same bearer check',
+      command: node,
+      args: [join(ROOT, 'scripts/bench/hand-written.mjs')],
+      token,
+      env: { FLEET_MCP_AUTH_TOKEN: token },
+    },
     ...baseline,
-  ].map((target) => ({ ...target, cwd: box.cwd, env: { ...box.env, ...target.env } }));
+  ]
+    .filter((target) => !TARGETS || TARGETS.includes(target.key) || (target.key === 'b' && needsB()))
+    .map((target) => ({ ...target, cwd: box.cwd, env: { ...box.env, ...target.env } }));
+}
+
+/** (e) and (f) are (b)'s server, so they need it started. */
+function needsB() {
+  return TARGETS.includes('e') || TARGETS.includes('f');
 }
 
 const PROTOCOL_VERSION = '2025-06-18';
@@ -132,6 +149,7 @@ async function toolAnswer(target) {
 
 async function checkSameWork(started) {
   const answers = await Promise.all(started.filter((t) => t.key !== 'a').map(toolAnswer));
+  if (answers.length === 0) return;
   // As values: a baseline build may print the same answer pretty-printed.
   const texts = new Set(answers.map((answer) => JSON.stringify(JSON.parse(answer.content[0].text))));
   if (texts.size !== 1) throw new Error(`targets answer list_agent_projects differently:\n${[...texts].join('\n')}`);
@@ -216,10 +234,11 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
   const row = (cells) => `| ${cells.join(' | ')} |`;
   const has = (key) => started.some((t) => t.key === key);
   const ratioRow = (name, top, bottom, target) => {
+    if (!has(top) || !has(bottom)) return undefined;
     const r = ratio(rounds, top, bottom);
     return row([name, r.median.toFixed(3), `${r.q1.toFixed(3)}-${r.q3.toFixed(3)}`, target]);
   };
-  const bc = ratio(rounds, 'b', 'c').median;
+  const bc = has('b') && has('c') ? ratio(rounds, 'b', 'c').median : Number.NaN;
   const lines = [
     `Run of ${new Date().toISOString()}: \`${commandLine()}\``,
     '',
@@ -255,6 +274,7 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
     ratioRow('f/b, 2026-07-28 vs 2025 stateless', 'f', 'b', 'at least 1 (the modern era not slower)'),
     ratioRow('b/d, fleet-mcp vs stock SDK', 'b', 'd', 'at least 2'),
     ratioRow('b/a, fleet-mcp vs bare Hono', 'b', 'a', ''),
+    ratioRow('b/h, fleet-mcp vs the hand-written responder', 'b', 'h', 'at least 0.6 (closer to the ceiling)'),
     ...(has('p')
       ? [
           ratioRow('b/p, this build vs the baseline build', 'b', 'p', 'at least 1 (this build not slower)'),
@@ -265,13 +285,15 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
             'p',
             'at least 1 (the modern era not slower)',
           ),
+          ratioRow('p/h, the baseline build vs the hand-written responder', 'p', 'h', ''),
         ]
       : []),
     '',
     `Cold start, median of 15 runs: node -e '' ${coldStart.node.toFixed(0)} ms; fleet-mcp --version ${coldStart.cli.toFixed(0)} ms` +
       (coldStart.binary === undefined ? '' : `; dist/fleet-mcp --version ${coldStart.binary.toFixed(0)} ms`),
   ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  // A ratio row of a target not loaded in this run (BENCH_TARGETS) is left out.
+  process.stdout.write(`${lines.filter((line) => line !== undefined).join('\n')}\n`);
 }
 
 /** The stall rows, for this build and, with BENCH_BASELINE, for that build after it on the same machine. */
@@ -323,10 +345,15 @@ async function main() {
     for (const target of targets(box, token)) started.push({ ...target, ...(await startTarget(target)) });
     await new Promise((done) => setTimeout(done, 1000));
     const idle = new Map(started.map((t) => [t.key, rssMiB(t.pid)]));
-    started.push(await sessionTarget(started.find((t) => t.key === 'b')));
-    idle.set('e', idle.get('b'));
-    started.push(modernTarget(started.find((t) => t.key === 'b')));
-    idle.set('f', idle.get('b'));
+    const wanted = (key) => !TARGETS || TARGETS.includes(key);
+    if (wanted('e')) {
+      started.push(await sessionTarget(started.find((t) => t.key === 'b')));
+      idle.set('e', idle.get('b'));
+    }
+    if (wanted('f')) {
+      started.push(modernTarget(started.find((t) => t.key === 'b')));
+      idle.set('f', idle.get('b'));
+    }
     await checkSameWork(started);
     const rounds = await measure(started);
     const coldStart = {

@@ -1,5 +1,5 @@
 import type { HttpBindings } from '@hono/node-server';
-import { Hono, type Context, type MiddlewareHandler } from 'hono';
+import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { bearerAuth, type AuthErrorCode } from '../auth/bearer.js';
 import { UNAUTHENTICATED_IDENTITY, type AuthVariables, type TokenIdentity } from '../auth/identity.js';
@@ -48,7 +48,8 @@ type Env = { Bindings: HttpBindings; Variables: AuthVariables };
 
 /** `/.well-known/...` under any prefix: mcp-remote asks `/mcp/.well-known/openid-configuration`. */
 function isDiscoveryProbe(path: string): boolean {
-  return path.split('/').includes('.well-known');
+  // Split only a path that may be one: every request passes here.
+  return path.includes('/.well-known') && path.split('/').includes('.well-known');
 }
 
 /** Where a client's OAuth fallback ends when discovery finds nothing: the default endpoints of MCP 2025-03-26. */
@@ -97,8 +98,11 @@ function authFailureHandler(options: AppOptions): (code: AuthErrorCode, c: Conte
 function bindToToken(requests: TokenBoundRequests, tokenName: string, token: string, c: Context<Env>): void {
   const outgoing = c.env?.outgoing;
   if (!outgoing) return;
-  const untrack = requests.track(token, tokenName, () => outgoing.destroy());
-  outgoing.once('close', untrack);
+  // `on`, not `once`: a response closes once, and once's wrapper would be one more allocation per request.
+  outgoing.on(
+    'close',
+    requests.track(token, tokenName, () => outgoing.destroy()),
+  );
 }
 
 /**
@@ -139,11 +143,15 @@ function tokenAccounting(
  * tools/call in the bench. A body without a declared length is counted by the SDK transport's reader, which
  * answers 413 past the same limit.
  */
-function limitDeclaredBody(tooLarge: (c: Context) => Response): MiddlewareHandler {
-  return async (c, next) => {
+function limitDeclaredBody(
+  tooLarge: (c: Context) => Response,
+  handler: (c: Context) => Promise<Response>,
+): (c: Context) => Promise<Response> {
+  // The handler wrapped rather than a middleware step before it: each step of the chain costs every request.
+  return (c) => {
     const declared = c.req.header('content-length');
-    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return tooLarge(c);
-    await next();
+    if (declared !== undefined && Number(declared) > MAX_BODY_BYTES) return Promise.resolve(tooLarge(c));
+    return handler(c);
   };
 }
 
@@ -162,9 +170,9 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   // Clients probe these for OAuth discovery, often without a header even when they hold the token: a JSON 404 sends
   // them on to the registration endpoint, whose answer they show, and costs no log warning or throttle count.
-  app.use('*', async (c, next) => {
+  app.use('*', (c, next) => {
     if (!isDiscoveryProbe(c.req.path)) return next();
-    return jsonError(c, 404, 'not_found', NO_OAUTH);
+    return Promise.resolve(jsonError(c, 404, 'not_found', NO_OAUTH));
   });
 
   if (options.authenticate) {
@@ -187,7 +195,7 @@ export function createApp(options: AppOptions): Hono<Env> {
 
   const tooLarge = (c: Context): Response =>
     jsonError(c, 413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-  app.all('/mcp', limitDeclaredBody(tooLarge), options.mcp);
+  app.all('/mcp', limitDeclaredBody(tooLarge, options.mcp));
   if (options.legacySse) {
     app.get('/sse', options.legacySse.connect);
     app.post(

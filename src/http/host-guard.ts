@@ -56,28 +56,45 @@ function forbidden(message: string): Response {
 const shown = (value: string): string => JSON.stringify(value.slice(0, 100));
 
 /**
+ * Whether the request's URL names exactly the Host header's authority, which the guard has just allowed: then there
+ * is no other target host to judge, and no URL to parse for it (one per request otherwise).
+ */
+function targetIsHost(url: string, host: string): boolean {
+  const authority = url.startsWith('http://') ? 7 : url.startsWith('https://') ? 8 : -1;
+  return (
+    authority !== -1 && url.startsWith(host, authority) && url.charCodeAt(authority + host.length) === 47 // '/'
+  );
+}
+
+/**
  * DNS rebinding protection, which the MCP transport spec asks servers to do and the SDK leaves to the app: a
  * web page cannot make a browser reach this server under a foreign Host name or from a foreign Origin.
  * Requests without Origin pass, as command-line clients send none.
  */
 export function hostGuard(options: HostGuardOptions): MiddlewareHandler {
-  return async (c, next) => {
+  // Not an async function: the chain awaits what it returns, and handing over next()'s promise itself saves a step.
+  return (c, next) => {
     const host = c.req.header('host');
     if (!host || !options.allowedHosts.has(hostOf(host))) {
-      return forbidden(`Forbidden: Host ${shown(host ?? '')} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`);
+      return Promise.resolve(
+        forbidden(`Forbidden: Host ${shown(host ?? '')} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`),
+      );
     }
     // RFC 9112 §3.2.2: an absolute-form target (`POST http://other.example/mcp`) names the host the request is
     // for, and the Host header is to be ignored; the URL is built from that target, so it is judged too.
-    const target = new URL(c.req.url).host;
+    const url = c.req.url;
+    const target = targetIsHost(url, host) ? host : new URL(url).host;
     if (!options.allowedHosts.has(hostOf(target))) {
-      return forbidden(
-        `Forbidden: request target host ${shown(target)} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`,
+      return Promise.resolve(
+        forbidden(`Forbidden: request target host ${shown(target)} is not allowed; add it to FLEET_MCP_ALLOWED_HOSTS.`),
       );
     }
     const origin = c.req.header('origin');
     if (origin !== undefined && !originAllowed(origin, options)) {
-      return forbidden(`Forbidden: Origin ${shown(origin)} is not allowed; add it to FLEET_MCP_ALLOWED_ORIGINS.`);
+      return Promise.resolve(
+        forbidden(`Forbidden: Origin ${shown(origin)} is not allowed; add it to FLEET_MCP_ALLOWED_ORIGINS.`),
+      );
     }
-    await next();
+    return next();
   };
 }

@@ -62,10 +62,10 @@ export function jsonExchangeOf(request: Request, parsedBody: unknown): JsonExcha
   if (request.method !== 'POST' || parsedBody === undefined || !plainHeaders(request.headers)) return undefined;
   const messages = parseMessages(parsedBody);
   if (!messages?.every(plainMessage)) return undefined;
-  const requestIds = messages
-    .filter((message): message is JSONRPCRequest => 'id' in message)
-    .map((message) => message.id);
-  if (requestIds.length === 0 || new Set(requestIds).size !== requestIds.length) return undefined;
+  const requestIds: RequestId[] = [];
+  for (const message of messages) if ('id' in message) requestIds.push((message as JSONRPCRequest).id);
+  if (requestIds.length === 0 || (requestIds.length > 1 && new Set(requestIds).size !== requestIds.length))
+    return undefined;
   return { messages, requestIds };
 }
 
@@ -76,6 +76,10 @@ export function jsonExchangeOf(request: Request, parsedBody: unknown): JsonExcha
 export function jsonAnswer(answers: readonly JSONRPCMessage[], sessionId?: string): Response {
   const session: Record<string, string> = sessionId === undefined ? {} : { 'mcp-session-id': sessionId };
   if (answers.length === 0) return new Response(null, { status: 202, headers: session });
-  const headers = { 'Content-Type': 'application/json', ...session };
+  const headers =
+    sessionId === undefined ? JSON_HEADERS : { 'Content-Type': 'application/json', 'mcp-session-id': sessionId };
   return new Response(JSON.stringify(answers.length === 1 ? answers[0] : answers), { status: 200, headers });
 }
+
+/** Shared by every stateless answer: the Response copies what it is given, so one object serves them all. */
+const JSON_HEADERS: Readonly<Record<string, string>> = Object.freeze({ 'Content-Type': 'application/json' });

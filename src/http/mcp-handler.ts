@@ -112,7 +112,8 @@ function checkToolCalls(identity: TokenIdentity, body: unknown, logger: Logger):
   }
   for (const { tool, agent } of calls) {
     const level = toolScope(tool) === 'read' ? 'debug' : 'info';
-    logger[level]({ token_name: identity.name, tool, agent }, 'tool called');
+    // Read calls are logged at debug, which is usually off: no line, so no fields to build for one.
+    if (logger.isLevelEnabled(level)) logger[level]({ token_name: identity.name, tool, agent }, 'tool called');
   }
   return undefined;
 }

@@ -20,8 +20,16 @@ interface Pooled {
  * recorded as that token's), so servers are only ever reused for the same name with the same scopes.
  */
 function identityKey(identity: TokenIdentity): string {
-  return `${identity.name}\n${identity.scopes.join(',')}`;
+  let key = KEYS.get(identity);
+  if (key === undefined) {
+    key = `${identity.name}\n${identity.scopes.join(',')}`;
+    KEYS.set(identity, key);
+  }
+  return key;
 }
+
+/** A token's identity is one object for as long as the token is accepted: its key is built once, not per request. */
+const KEYS = new WeakMap<TokenIdentity, string>();
 
 /**
  * Stateless MCP servers kept for reuse: building one (and its transport) per request, and closing it after, was

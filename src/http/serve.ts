@@ -93,7 +93,8 @@ function capConnections(server: ServerType, max: number): void {
   server.on('request', (request: IncomingMessage, response: ServerResponse) => {
     const socket = request.socket;
     inFlight.set(socket, (inFlight.get(socket) ?? 0) + 1);
-    response.once('close', () => {
+    // `on`, not `once`: a response closes once, and once's wrapper would be one more allocation per request.
+    response.on('close', () => {
       const left = (inFlight.get(socket) ?? 1) - 1;
       if (left > 0) inFlight.set(socket, left);
       else inFlight.delete(socket);

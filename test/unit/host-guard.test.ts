@@ -1,6 +1,7 @@
 import { hostname, networkInterfaces } from 'node:os';
+import { Hono } from 'hono';
 import { describe, expect, it } from 'vitest';
-import { defaultAllowedHosts } from '../../src/http/host-guard.js';
+import { defaultAllowedHosts, hostGuard } from '../../src/http/host-guard.js';
 import { isLoopbackHost } from '../../src/http/loopback.js';
 
 describe('allowed hosts', () => {
@@ -43,4 +44,31 @@ describe('isLoopbackHost', () => {
     ['example.com', false],
     ['127.example.com', false],
   ])('%s → %s', (host, expected) => expect(isLoopbackHost(host)).toBe(expected));
+});
+
+describe('the request target', () => {
+  const app = new Hono();
+  app.use('*', hostGuard({ allowedHosts: defaultAllowedHosts('127.0.0.1', []), allowedOrigins: new Set() }));
+  app.get('*', (c) => c.text('served'));
+  /** The URL as the Node adapter builds it from the request line; a WHATWG Request refuses some of these. */
+  const status = async (url: string, host: string) => {
+    const request = new Request('http://127.0.0.1/', { headers: { host } });
+    Object.defineProperty(request, 'url', { value: url });
+    return (await app.fetch(request)).status;
+  };
+
+  it('is served when it names the Host header itself', async () => {
+    expect(await status('http://127.0.0.1:3000/mcp', '127.0.0.1:3000')).toBe(200);
+    expect(await status('http://localhost/', 'localhost')).toBe(200);
+  });
+
+  // The guard skips parsing the target when it starts with the allowed Host: only when the host ends right there.
+  it.each([
+    ['http://127.0.0.1.evil.example.com/mcp', '127.0.0.1'],
+    ['http://localhost@evil.example.com/mcp', 'localhost'],
+    ['http://localhost:80@evil.example.com/mcp', 'localhost:80'],
+    ['http://evil.example.com/localhost/', 'localhost'],
+  ])('is refused when it names another host behind the Host header: %s', async (url, host) => {
+    expect(await status(url, host)).toBe(403);
+  });
 });
