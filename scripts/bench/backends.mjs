@@ -200,7 +200,8 @@ async function batch({ box, configFile, token, backend, round, cleanups }) {
     const daemonBefore = backend.daemon ? memoryOfAll(daemonPids(backend.daemon, new Set())).pss : 0;
     const names = Array.from({ length: AGENTS }, (_, i) => `${backend.key}-${round}-${i}`);
     const times = await Promise.all(names.map((name) => createAndWait(server, backend, name)));
-    agentPids = descendants(server.pid);
+    // The spawn helper is the server's, one for all agents, not a process of any of them.
+    agentPids = descendants(server.pid).filter((pid) => processKind(pid) !== 'spawn helper');
     const host = memoryOfAll(agentPids);
     const memory = {
       hostPss: host.pss / AGENTS,
