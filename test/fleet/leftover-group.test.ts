@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isLeftoverGroup } from '../../src/fleet/tasks/group-end.js';
 import { processStartTime, signalGroup } from '../../src/fleet/tasks/process-group.js';
@@ -40,4 +41,28 @@ describe('a task group whose leader is gone', () => {
     expect(isLeftoverGroup(pgid, String(Number(memberStart) + 1))).toBe(false);
     expect(isLeftoverGroup(pgid, null)).toBe(false);
   });
+
+  it('is, while its leader is a zombie its parent has not reaped (the spawn helper, slow on a busy machine)', async () => {
+    // The outer sh starts the leader in a session of its own, then becomes a sleep that never reaps it.
+    const outer = spawn(
+      '/bin/sh',
+      ['-c', "setsid /bin/sh -c 'sleep 300 </dev/null >/dev/null 2>&1 & echo $$' & exec sleep 30"],
+      { stdio: ['ignore', 'pipe', 'ignore'] },
+    );
+    const pgid = Number((await once(outer.stdout, 'data'))[0].toString().trim());
+    groups.push(pgid);
+    try {
+      await expect.poll(() => processState(pgid)).toBe('Z');
+      const leaderStart = processStartTime(pgid);
+      expect(isLeftoverGroup(pgid, leaderStart)).toBe(true);
+      expect(isLeftoverGroup(pgid, String(Number(leaderStart) + 1))).toBe(false);
+    } finally {
+      outer.kill('SIGKILL');
+    }
+  });
 });
+
+function processState(pid: number): string | undefined {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0];
+}

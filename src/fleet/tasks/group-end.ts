@@ -35,8 +35,16 @@ async function goneWithin(pgid: number, ms: number): Promise<boolean> {
  * that id once ours is empty, and then its leader holds the pid, so a dead leader with live members means ours.
  */
 export function isLeftoverGroup(pgid: number, leaderStart: string | null): boolean {
-  if (leaderStart === null || readStat(String(pgid)) !== null) return false;
+  if (leaderStart === null) return false;
+  const leader = readStat(String(pgid));
+  // The leader's zombie, not yet reaped by its parent (the spawn helper), still holds the pid: it is as dead as a
+  // reaped one, and no other group can have taken the id.
+  if (leader !== null && !(isDead(leader.state) && leader.start === Number(leaderStart))) return false;
   return hasLiveMembers(pgid, Number(leaderStart));
+}
+
+function isDead(state: string): boolean {
+  return state === 'Z' || state === 'X';
 }
 
 /**
@@ -53,7 +61,7 @@ function hasLiveMembers(pgid: number, sinceTicks = 0): boolean {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry)) continue;
     const stat = readStat(entry);
-    if (stat && stat.pgrp === pgid && stat.state !== 'Z' && stat.state !== 'X' && stat.start >= sinceTicks) return true;
+    if (stat && stat.pgrp === pgid && !isDead(stat.state) && stat.start >= sinceTicks) return true;
   }
   return false;
 }
