@@ -72,6 +72,14 @@ describe('the spawn helper', () => {
     expect(environ.split('\0').filter((entry) => /^(FLEET_MCP_|AUTH_ENABLED=)/.test(entry))).toEqual([]);
     expect(passedOn(helper)).toEqual([]);
 
+    // A terminal's Ctrl+C signals the server's whole group, and systemd's stop its whole cgroup: the helper stays for
+    // the server's shutdown, which may still run git through it, and goes only with the server.
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.kill(helper, signal);
+    await server.ok('show_agent_changes', { name: 'first' });
+    await server.ok('show_agent_changes', { name: 'first' });
+    expect(isGone(helper)).toBe(false);
+    expect(helperOf(serverPid)).toBe(helper);
+
     // A helper killed between creates: the next one starts again, and so does its task.
     process.kill(helper, 'SIGKILL');
     await eventually(() => (isGone(helper) ? true : undefined));

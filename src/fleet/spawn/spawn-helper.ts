@@ -10,6 +10,9 @@ import { detachDirectly, startDirectly, type StartedProcess } from './start-proc
 export function spawnHelperCommand(): void {
   const running = new Map<number, StartedProcess>();
   process.on('disconnect', () => process.exit(0));
+  // A terminal's Ctrl+C reaches the server's whole group and systemd's stop its whole cgroup, while the server's
+  // shutdown may still run git through the helper: it goes when the server does, by the channel closing.
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(signal, () => {});
   process.on('message', (request: HelperRequest) => {
     if (request.type === 'kill') running.get(request.id)?.kill();
     else if (request.type === 'detach') detach(request.id, request.spec);
