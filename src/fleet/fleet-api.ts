@@ -10,9 +10,38 @@ import type { Agent, LogLine, Page, Role, TaskOutcome, TaskRecord, TaskStatus } 
 import type { UsageTotals } from './usage/task-usage.js';
 import type { UsageReport } from './usage/usage-ledger.js';
 
+/** One question of an AgentQuestion, with the options its CLI offers (an answer may also be free text). */
+export interface AgentQuestionItem {
+  question: string;
+  header: string;
+  multi_select: boolean;
+  options: { label: string; description: string }[];
+}
+
+/**
+ * A question the agent's CLI put to its user, waiting for an answer (Claude Code's AskUserQuestion). The idle
+ * timeout does not run while it waits; the task's timeout does.
+ */
+export interface AgentQuestion {
+  /** The server's own opaque id, to answer it by. */
+  id: string;
+  task_id: string;
+  /** ISO time. */
+  asked_at: string;
+  questions: AgentQuestionItem[];
+}
+
+/**
+ * The answer to an AgentQuestion: per question text, an option's label or free text (several labels of a
+ * multi-select question joined by ", "); or the question declined, with the message its CLI gets.
+ */
+export type QuestionAnswer = { answers: Record<string, string> } | { declined: string };
+
 /** An agent with the sums of its tasks' tokens and cost (the running task's so far included). */
 export interface AgentWithUsage extends Agent {
   usage: UsageTotals;
+  /** The question its running task waits on an answer to; null when none waits. */
+  question: AgentQuestion | null;
 }
 
 /** What the fleet offers the tools: the operations on agents, and what they take and answer. */
@@ -142,8 +171,14 @@ export interface Fleet {
   agentLog(name: string, request?: PageRequest): Promise<Page<LogLine>>;
   /** The newest line of the agent's running task, from memory; undefined when no task runs. */
   liveLogLine(name: string): LogLine | undefined;
+  /**
+   * Answers (or declines) the question the agent's running task waits on; `id` is the AgentQuestion's. An unknown or
+   * stale id, or an agent with no question waiting, is a FleetError.
+   */
+  answerQuestion(name: string, id: string, answer: QuestionAnswer): Promise<AgentDetails>;
+  /** Resolves once the agent is no longer working, or its running task waits on a question, or at the timeout. */
   waitForAgent(name: string, timeoutMs: number): Promise<WaitResult>;
-  /** Hears every change of any agent's record or log (keyed by agentKey), until the returned function is called. */
+  /** Hears every change of any agent's record, log or question (keyed by agentKey), until the returned function is called. */
   onChange(listener: (change: AgentChange) => void): () => void;
   /**
    * Puts new projects and roles in force; throws (and keeps the old ones) when they do not fit together. Running

@@ -22,6 +22,7 @@ import {
   DEFAULT_MAX_AGENTS,
   TASK_HISTORY_PAGES,
   type AgentDetails,
+  type AgentQuestion,
   type AgentsPage,
   type CleanupBranchesResult,
   type CreateAgentInput,
@@ -32,6 +33,7 @@ import {
   type ListedAgent,
   type MergeAgentRequest,
   type MergeAgentResult,
+  type QuestionAnswer,
   type StartTaskOptions,
   type WaitResult,
 } from './fleet-api.js';
@@ -323,7 +325,12 @@ class FleetService implements Fleet {
   }
 
   private listed(record: AgentRecord): ListedAgent {
-    return { ...record.agent, last_outcome: lastOutcome(record), usage: this.agentUsage(record) };
+    return {
+      ...record.agent,
+      last_outcome: lastOutcome(record),
+      usage: this.agentUsage(record),
+      question: this.question(record),
+    };
   }
 
   /** The bare repository an agent on an engine fetches and pushes its branch to; null for any other name. */
@@ -498,6 +505,11 @@ class FleetService implements Fleet {
     return this.runs.liveLogLine(agentKey(this.registry.get(name).agent.name));
   }
 
+  async answerQuestion(name: string, id: string, _answer: QuestionAnswer): Promise<AgentDetails> {
+    const record = this.registry.get(name);
+    throw new FleetError('conflict', `Agent "${record.agent.name}" has no question ${JSON.stringify(id)} waiting.`);
+  }
+
   async waitForAgent(name: string, timeoutMs: number): Promise<WaitResult> {
     const record = this.registry.get(name);
     const outcome = await waitUntilSettled(this.registry, agentKey(record.agent.name), record, timeoutMs);
@@ -581,9 +593,15 @@ class FleetService implements Fleet {
       ...record.agent,
       base: record.agent.base ?? null,
       usage: this.agentUsage(record),
+      question: this.question(record),
       task_count: record.tasks.length,
       last_task: last ? this.taskView(key, last) : null,
     };
+  }
+
+  /** The question the agent's running task waits on, if any. */
+  private question(_record: AgentRecord): AgentQuestion | null {
+    return null;
   }
 
   /** The agent's tasks' usage, the running one's so far included. */
