@@ -28,8 +28,13 @@ export async function callTool(
 type WorkAnswer = Awaited<ReturnType<TaskWork['run']>>;
 
 /** A tool's MCP task, whose work answers an unexpected error as callTool does: the task fails with the id. */
-export function taskPlan(tool: AnyFleetTool, args: Record<string, unknown>, deps: FleetToolDeps): TaskPlan {
-  const { work, ttlMs } = tool.task!(args, deps);
+export function taskPlan(
+  tool: AnyFleetTool,
+  args: Record<string, unknown>,
+  deps: FleetToolDeps,
+  asks = false,
+): TaskPlan {
+  const { work, ttlMs } = tool.task!(args, deps, asks);
   const guarded = async (step: () => Promise<WorkAnswer>, signal?: AbortSignal): Promise<WorkAnswer> => {
     try {
       return await step();

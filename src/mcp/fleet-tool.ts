@@ -19,6 +19,18 @@ export interface FleetToolDeps {
 /** What the client's user said to a question a tool asked under a key, if it was asked. */
 export type ConfirmAnswer = 'confirmed' | 'declined' | 'unasked';
 
+/** What the client's user replied to a form a tool asked under a key (a cancel is a decline), if it was asked. */
+export type Reply =
+  | { action: 'accept'; content: Record<string, unknown> }
+  | { action: 'decline' }
+  | { action: 'unasked' };
+
+/** A form's fields, in the restricted JSON Schema of MCP elicitation. */
+export interface QuestionForm {
+  type: 'object';
+  properties: Record<string, unknown>;
+}
+
 /** What a handler needs of the SDK's per-call object, whichever SDK serves the call (see registerFleetTools). */
 export interface CallContext {
   /** Aborts when the client cancels the call or goes away. */
@@ -30,11 +42,19 @@ export interface CallContext {
    * under `key`. A handler may then return a Question instead of acting.
    */
   confirm?: (key: string) => ConfirmAnswer;
+  /**
+   * Present only where the client can ask its user and the token may steer agents (answering an agent's question
+   * does): what the user replied to the form asked under `key`. A handler may then return a Question with a form.
+   */
+  reply?: (key: string) => Reply;
 }
 
-/** A yes-or-no question for the client's user; the client calls again with the answer (an `input_required` result). */
+/**
+ * A question for the client's user: yes or no, or the fields of `form`. The client calls again with the answer (an
+ * `input_required` result).
+ */
 export interface Question {
-  ask: { key: string; message: string };
+  ask: { key: string; message: string; form?: QuestionForm };
 }
 
 /** A tool's answer: the value its output schema describes, and the text a client without structured content shows. */
@@ -71,8 +91,11 @@ export interface FleetTool<I extends z.ZodObject = z.ZodObject, O extends z.ZodO
     deps: FleetToolDeps,
     call: CallContext,
   ): ToolOutcome<z.output<O>> | Promise<ToolOutcome<z.output<O>>>;
-  /** Present on a tool that may run as an MCP task: the work of such a task. */
-  task?(args: z.output<I>, deps: FleetToolDeps): TaskPlan;
+  /**
+   * Present on a tool that may run as an MCP task: the work of such a task. `asks`: the request that made it could
+   * answer questions (as CallContext.reply), so the task may wait on its client's user.
+   */
+  task?(args: z.output<I>, deps: FleetToolDeps, asks: boolean): TaskPlan;
 }
 
 /** An MCP task's work, and how long the task and its result are kept unless the client asks otherwise. */

@@ -67,6 +67,7 @@ const agentFields = {
 export const agentShape = {
   ...agentFields,
   task_count: count,
+  question: nullableObject,
   last_task: fields({ id: text, status: text, outcome: nullableText, reason: nullableText }).nullable(),
 };
 
@@ -82,6 +83,7 @@ export const listedAgentSchema = fields({
     .nullable()
     .meta({ anyOf: undefined, type: ['object', 'null'] }),
   usage: nullableObject,
+  question: nullableObject,
 });
 
 export const deletedAgentShape = {

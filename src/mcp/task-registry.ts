@@ -5,6 +5,7 @@ import {
   type TaskStore,
 } from '@modelcontextprotocol/sdk/experimental/tasks/interfaces.js';
 import { ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Question, Reply } from './fleet-tool.js';
 
 export interface TaskLimits {
   /** Tasks kept per token, ended ones included; the oldest ended one makes room for a new one. */
@@ -35,6 +36,17 @@ export interface TaskWork {
   describe(): string;
   /** Stops what the task started; its result becomes the task's result. */
   cancel(): Promise<{ result: CallToolResult; message: string }>;
+  /** The question the task waits on its client's user to answer, if any: the task is `input_required` meanwhile. */
+  asking?(): Question | undefined;
+  /** Takes the client's replies (tasks/update), by the key each was asked under; a key not asked now is ignored. */
+  answer?(reply: (key: string) => Reply): Promise<void>;
+}
+
+/** A task as its owner sees it: its state, its result once ended, and the question it waits on while it does. */
+export interface TaskView {
+  task: Task;
+  result?: CallToolResult;
+  asking?: Question;
 }
 
 interface Entry {
@@ -173,10 +185,32 @@ export class TaskRegistry {
   }
 
   /** The task and, once it has ended, its result; undefined for a task this owner does not have. */
-  async view(owner: string, taskId: string): Promise<{ task: Task; result?: CallToolResult } | undefined> {
+  async view(owner: string, taskId: string): Promise<TaskView | undefined> {
     const entry = this.find(owner, taskId);
     if (!entry || entry.inline) return undefined;
-    return { task: this.shownTask(entry), ...(entry.result ? { result: await entry.result } : {}) };
+    const asking = this.asking(entry);
+    return {
+      task: this.shownTask(entry, asking),
+      ...(entry.result ? { result: await entry.result } : {}),
+      ...(asking ? { asking } : {}),
+    };
+  }
+
+  /** tasks/update: hands the client's replies to the owner's task; false for a task this owner does not have. */
+  async answer(owner: string, taskId: string, reply: (key: string) => Reply): Promise<boolean> {
+    const entry = this.find(owner, taskId);
+    if (!entry || entry.inline) return false;
+    if (!isTerminal(entry.task.status)) await entry.work?.answer?.(reply);
+    return true;
+  }
+
+  private asking(entry: Entry): Question | undefined {
+    if (entry.task.status !== 'working' || !entry.work?.asking) return undefined;
+    try {
+      return entry.work.asking();
+    } catch {
+      return undefined;
+    }
   }
 
   private addTask(owner: string, params: CreateTaskOptions, inline: boolean): Task {
@@ -233,9 +267,10 @@ export class TaskRegistry {
     };
   }
 
-  /** The task as tasks/get shows it: a working task says how its work is doing right now. */
-  private shownTask(entry: Entry): Task {
+  /** The task as tasks/get shows it: a working task says how its work is doing right now, or what it asks. */
+  private shownTask(entry: Entry, asking?: Question): Task {
     if (entry.task.status !== 'working' || !entry.work) return { ...entry.task };
+    if (asking) return { ...entry.task, status: 'input_required', statusMessage: asking.ask.message };
     try {
       return { ...entry.task, statusMessage: entry.work.describe() };
     } catch {

@@ -12,7 +12,7 @@ describe('a 2026-07-28 call context', () => {
   it('sends progress while the call is open, and none once the SDK aborted it', async () => {
     const sent: unknown[] = [];
     const aborter = new AbortController();
-    const call = modernCallContext(context(aborter.signal, sent));
+    const call = modernCallContext(context(aborter.signal, sent), true);
     await call.progress!(1, 2, 'half');
     expect(sent).toEqual([
       { method: 'notifications/progress', params: { progressToken: 't', progress: 1, total: 2, message: 'half' } },

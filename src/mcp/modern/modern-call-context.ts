@@ -1,17 +1,19 @@
 import type { ServerContext } from '@modelcontextprotocol/server';
 import type { CallContext } from '../fleet-tool.js';
-import { canConfirm, confirmAnswer } from './confirm.js';
+import { canConfirm, confirmAnswer, reply } from './confirm.js';
 
 /**
  * What a tool handler needs of the v2 SDK's per-call context: its abort signal, progress when a token was sent, and
- * the user's answers where the client can ask them.
+ * the user's answers where the client can ask them (to an agent's question only where the token may `steer` agents).
  */
-export function modernCallContext(ctx: ServerContext): CallContext {
+export function modernCallContext(ctx: ServerContext, steers: boolean): CallContext {
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const { signal } = ctx.mcpReq;
+  const asks = canConfirm(ctx);
   return {
     signal,
-    confirm: canConfirm(ctx) ? (key) => confirmAnswer(ctx, key) : undefined,
+    confirm: asks ? (key) => confirmAnswer(ctx, key) : undefined,
+    reply: asks && steers ? (key) => reply(ctx, key) : undefined,
     progress:
       progressToken === undefined
         ? undefined

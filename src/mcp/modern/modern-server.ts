@@ -5,7 +5,7 @@ import { grants } from '../../auth/scopes.js';
 import { SERVICE_NAME, VERSION } from '../../version.js';
 import { registerAgentResources } from '../agent-resources.js';
 import { registerFleetApp } from '../app/fleet-app-resource.js';
-import type { FleetToolDeps } from '../fleet-tool.js';
+import type { CallContext, FleetToolDeps } from '../fleet-tool.js';
 import { callTool, taskPlan } from '../call-tool.js';
 import {
   registerFleetTools,
@@ -34,12 +34,14 @@ export function createModernMcpServer(deps: McpServerDeps, identity: TokenIdenti
   };
   const server = new McpServer({ name: SERVICE_NAME, version: VERSION }, { instructions: INSTRUCTIONS, capabilities });
   const toolDeps = { ...deps, caller: identity.name };
+  // Answering an agent's question steers it, as a task does.
+  const callContext = (ctx: ServerContext) => modernCallContext(ctx, grants(identity.scopes, 'run'));
   const options: RegisterFleetToolsOptions<ServerContext> = {
     deps: toolDeps,
     scopes: identity.scopes,
-    callContext: modernCallContext,
+    callContext,
     askUser: askToConfirm,
-    registerTaskTool: (tool, config) => registerModernTaskTool(server, tool, config, toolDeps, deps.tasks),
+    registerTaskTool: (tool, config) => registerModernTaskTool(server, tool, config, { toolDeps, callContext }),
   };
   registerFleetTools(server, options);
   // Both SDKs' McpServer take the same registerResource calls.
@@ -61,15 +63,22 @@ function registerModernTaskTool(
   server: McpServer,
   tool: AnyFleetTool,
   config: ToolConfig,
-  deps: FleetToolDeps,
-  tasks: TaskRegistry,
+  {
+    toolDeps: deps,
+    callContext,
+  }: { toolDeps: FleetToolDeps & { tasks: TaskRegistry }; callContext: (ctx: ServerContext) => CallContext },
 ): void {
   const { outputSchema: _checkedOnEveryResult, ...plain } = config;
   server.registerTool(tool.name, plain, async (args: Record<string, unknown>, ctx: ServerContext) => {
+    const call = callContext(ctx);
     if (!clientTakesTasks(ctx.mcpReq.envelope as Record<string, unknown> | undefined))
-      return callTool(tool, args, deps, modernCallContext(ctx), askToConfirm);
-    const plan = taskPlan(tool, args, deps);
-    const task = tasks.create(deps.caller, plan.ttlMs);
-    return { resultType: 'task', ...modernTask(tasks.start(deps.caller, task.taskId, plan.work)) } as never;
+      return callTool(tool, args, deps, call, askToConfirm);
+    // The task asks its client's user only where this request could have been asked (tasks/update answers).
+    const plan = taskPlan(tool, args, deps, call.reply !== undefined);
+    const task = deps.tasks.create(deps.caller, plan.ttlMs);
+    return {
+      resultType: 'task',
+      ...modernTask({ task: deps.tasks.start(deps.caller, task.taskId, plan.work) }),
+    } as never;
   });
 }

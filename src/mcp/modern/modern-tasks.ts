@@ -6,11 +6,12 @@ import {
   type McpServer,
   type ServerContext,
 } from '@modelcontextprotocol/server';
-import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import * as z from 'zod';
 import type { TokenIdentity } from '../../auth/identity.js';
+import { FleetError } from '../../fleet/errors.js';
 import { mayCancelTasks, CANCEL_TASK_SCOPE } from '../agent-tasks.js';
-import type { TaskRegistry } from '../task-registry.js';
+import type { TaskRegistry, TaskView } from '../task-registry.js';
+import { askToConfirm, reply } from './confirm.js';
 
 const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
 
@@ -26,8 +27,11 @@ export function clientTakesTasks(meta: Record<string, unknown> | undefined): boo
   return typeof extension === 'object' && extension !== null;
 }
 
-/** A task as the 2026-07-28 extension shows it: its state, and once ended its result or why it failed. */
-export function modernTask(task: Task, result?: CallToolResult): Record<string, unknown> {
+/**
+ * A task as the 2026-07-28 extension shows it: its state, the question it waits on while input_required, and once
+ * ended its result or why it failed.
+ */
+export function modernTask({ task, result, asking }: TaskView): Record<string, unknown> {
   const base = {
     taskId: task.taskId,
     status: task.status,
@@ -37,6 +41,7 @@ export function modernTask(task: Task, result?: CallToolResult): Record<string, 
     ttlMs: task.ttl ?? null,
     ...(task.pollInterval === undefined ? {} : { pollIntervalMs: task.pollInterval }),
   };
+  if (task.status === 'input_required' && asking) return { ...base, inputRequests: askToConfirm(asking).inputRequests };
   // The result is the tools/call result the call would have had, discriminator included.
   if (task.status === 'completed' && result) return { ...base, result: { ...result, resultType: 'complete' } };
   if (task.status === 'failed')
@@ -72,14 +77,21 @@ export function registerModernTasks(server: McpServer, tasks: TaskRegistry, iden
     assertClientTakesTasks(ctx);
     const found = await tasks.view(identity.name, taskId);
     if (!found) throw notFound(taskId);
-    return modernTask(found.task, found.result);
+    return modernTask(found);
   });
   server.server.setRequestHandler('tasks/update', { params: taskIdParams.loose() }, async ({ taskId }, ctx) => {
     assertClientTakesTasks(ctx);
-    if (!(await tasks.view(identity.name, taskId))) throw notFound(taskId);
-    // The SDK takes inputResponses out of the params as it does for any request. No task of this server is ever
-    // input_required, so no key is outstanding: the spec has a server ignore responses to keys that are not, and
-    // acknowledge the update.
+    // The SDK takes inputResponses out of the params as it does for any request. The task takes the replies to
+    // what it asks now; the spec has a server ignore responses to keys that are not outstanding.
+    let found: boolean;
+    try {
+      found = await tasks.answer(identity.name, taskId, (key) => reply(ctx, key));
+    } catch (error) {
+      // An answer the agent's question cannot take (no option chosen, the agent gone): the update is refused with why.
+      if (error instanceof FleetError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      throw error;
+    }
+    if (!found) throw notFound(taskId);
     return {};
   });
   server.server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }, ctx) => {

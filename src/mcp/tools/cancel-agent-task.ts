@@ -8,7 +8,7 @@ export const cancelAgentTask = fleetTool({
   scope: 'run',
   title: 'Cancel agent task',
   description:
-    "Stops the agent's running or queued task and answers once it ended; its work is kept. Refused without a task.",
+    "Stops the agent's running or queued task, answering once it ended; its work is kept. Refused without one.",
   input: strictArgs('cancel_agent_task', { name: agentNameArg }),
   output,
   annotations: { openWorldHint: false },

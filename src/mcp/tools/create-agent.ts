@@ -18,7 +18,7 @@ export const createAgent = fleetTool({
   title: 'Create agent',
   description:
     'Creates an agent with its own branch fleet/<name> and worktree, and starts its first task. Refused for a ' +
-    'taken name, an unknown project, role or base.',
+    'taken name, unknown project, role or base.',
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },

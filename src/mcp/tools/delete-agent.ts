@@ -16,7 +16,7 @@ export const deleteAgent = fleetTool({
   title: 'Delete agent',
   description:
     'Removes an agent, its worktree and history, and its branch if its work is in its base. Refused while work ' +
-    'would be lost, unless force, or its user (asked where the client can) agrees.',
+    'would be lost, unless force, or the user (asked where the client can) agrees.',
   input,
   output,
   annotations: { openWorldHint: false },

@@ -12,7 +12,7 @@ export const listAgentProjects = fleetTool({
   name: 'list_agent_projects',
   scope: 'read',
   title: 'List agent projects',
-  description: 'Lists the projects (host directories) agents can work in. Call it first: create_agent needs one.',
+  description: 'Lists the projects (host directories) agents can work in; create_agent needs one.',
   input: strictArgs('list_agent_projects', {}),
   output,
   annotations: READ_ONLY,

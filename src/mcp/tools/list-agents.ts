@@ -23,7 +23,7 @@ export const listAgents = fleetTool({
   name: 'list_agents',
   scope: 'read',
   title: 'List agents',
-  description: `Agents by name, ${AGENT_LIST_PAGES.defaultSize} a page (next page: cursor=next_cursor), each with last_outcome; and the fleet's usage.`,
+  description: `Agents by name, ${AGENT_LIST_PAGES.defaultSize} a page (next: cursor=next_cursor), each with last_outcome; and the fleet's usage.`,
   input,
   output,
   annotations: READ_ONLY,

@@ -26,7 +26,7 @@ export const mergeAgent = fleetTool({
   description:
     "Lands an idle agent's branch, leftovers committed first, no hook run. outcome: merged, up_to_date, conflict " +
     'or refused (no change). Refused while busy or if the branch moved past commit. Asks the user about leftovers ' +
-    'where it can.',
+    'if it can.',
   input,
   output,
   annotations: { destructiveHint: false, openWorldHint: false },

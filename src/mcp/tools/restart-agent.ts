@@ -8,7 +8,7 @@ export const restartAgent = fleetTool({
   scope: 'run',
   title: 'Restart agent',
   description:
-    'Recovers a failed or stuck agent: cancels its task, remakes a lost worktree, reruns a task that never started.',
+    'Recovers a failed or stuck agent: cancels its task, remakes a lost worktree, reruns a never-started task.',
   input: strictArgs('restart_agent', { name: agentNameArg }),
   output,
   annotations: { idempotentHint: true, openWorldHint: false },

@@ -49,7 +49,7 @@ export const showAgentChanges = fleetTool({
   scope: 'read',
   title: 'Show agent changes',
   description:
-    "An agent's work, to review before merge_agent: commits, diffstat, uncommitted files, a page of diff (next: diff_offset = diff.nextOffset).",
+    "An agent's work, to review before merge_agent: commits, diffstat, uncommitted files, a page of diff (next: diff_offset=diff.nextOffset).",
   input,
   output,
   annotations: READ_ONLY,

@@ -10,7 +10,7 @@ export const showAgentLog = fleetTool({
   name: 'show_agent_log',
   scope: 'read',
   title: 'Show agent log',
-  description: "Shows an agent's output (stdout, stderr, system lines), newest first: page 1 is what it does now.",
+  description: "An agent's output (stdout, stderr, system lines), newest first: page 1 is what it does now.",
   input: strictArgs('show_agent_log', { name: agentNameArg, ...pageArgs(AGENT_LOG_PAGES) }),
   output,
   annotations: READ_ONLY,

@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { FleetError } from '../../fleet/errors.js';
 import type { AgentDetails, Fleet, WaitResult } from '../../fleet/fleet.js';
+import { askAgentQuestion, questionText } from '../agent-question.js';
+import { answerAsked, questionSettled } from '../answer-agent-question.js';
 import {
   agentNameArg,
   fleetTool,
@@ -9,6 +11,7 @@ import {
   strictArgs,
   type CallContext,
   type ToolAnswer,
+  type ToolOutcome,
 } from '../fleet-tool.js';
 import { outputSchema } from '../output-schemas.js';
 import type { TaskWork } from '../task-registry.js';
@@ -80,20 +83,31 @@ function failureReason(agent: AgentDetails, timedOut: boolean): string | null {
   return agent.status === 'failed' ? agent.status_reason : null;
 }
 
+/** Where the agent waits on its user: the question, and how a lead that was not asked it answers it. */
+function questionNote(agent: AgentDetails): string {
+  if (!agent.question) return '';
+  return ` ${questionText(agent.name, agent.question)} Answer with start_agent_task (its task is the answer).`;
+}
+
 function answer({ agent, timed_out }: WaitResult, waitedSeconds: number, note: string): ToolAnswer<WaitAnswer> {
   const reason = failureReason(agent, timed_out);
+  note = `${questionNote(agent)}${note}`;
   const state = timed_out
     ? `Agent "${agent.name}" is still ${agent.status} after ${waitedSeconds} s.`
     : `Agent "${agent.name}" is ${agent.status}${agent.last_task ? `; its last task ${agent.last_task.status}` : ''}${reason ? `: ${reason}` : ''}.`;
   return jsonAnswer({ timed_out, message: `${state}${note}`, reason, agent });
 }
 
-/** The plain call: a bounded wait, longer with progress notifications when the caller sent a progress token. */
+/**
+ * The plain call: a bounded wait, longer with progress notifications when the caller sent a progress token. Where
+ * the client can answer, the agent's question is put to its user, and the call that brings the answer waits on.
+ */
 async function waitInCall(
   { name, timeout_seconds }: WaitArgs,
   fleet: Fleet,
   call: CallContext,
-): Promise<ToolAnswer<WaitAnswer>> {
+): Promise<ToolOutcome<WaitAnswer>> {
+  if (call.reply) await answerAsked(fleet, name, call.reply);
   const capped = call.progress === undefined && timeout_seconds > MAX_PLAIN_WAIT_SECONDS;
   const seconds = capped ? MAX_PLAIN_WAIT_SECONDS : timeout_seconds;
   const note = capped ? ` The wait was cut to ${MAX_PLAIN_WAIT_SECONDS} s: longer waits need a progress token.` : '';
@@ -101,21 +115,51 @@ async function waitInCall(
     call.progress === undefined
       ? await fleet.waitForAgent(name, seconds * 1000)
       : await waitWithProgress(fleet, name, seconds * 1000, call);
+  const question = result.agent.question;
+  if (question && call.reply && !result.timed_out) return askAgentQuestion(result.agent.name, question);
   return answer(result, seconds, note);
 }
 
-/** The wait as an MCP task: no client timeout to stay under, tasks/get shows the agent's state, cancelling it cancels the agent's task. */
-function waitAsTask({ name, timeout_seconds }: WaitArgs, fleet: Fleet): TaskWork {
+/**
+ * The task's wait; where its client can answer (`asks`), a question does not end it: the task is input_required
+ * until the question is answered (tasks/update), and waits on after.
+ */
+async function waitOnAnswers(
+  fleet: Fleet,
+  name: string,
+  totalMs: number,
+  asks: boolean,
+  signal: AbortSignal,
+): Promise<WaitResult> {
+  const deadline = Date.now() + totalMs;
+  for (;;) {
+    const result = await waitWithProgress(fleet, name, Math.max(0, deadline - Date.now()), {
+      signal,
+      progress: undefined,
+    });
+    const question = result.agent.question;
+    if (!asks || !question || result.timed_out || signal.aborted) return result;
+    if (!(await questionSettled(fleet, name, question.id, deadline - Date.now(), signal)))
+      return { agent: fleet.showAgent(name), timed_out: true };
+  }
+}
+
+/**
+ * The wait as an MCP task: no client timeout to stay under, tasks/get shows the agent's state (or its question, where
+ * the client can answer it), cancelling it cancels the agent's task.
+ */
+function waitAsTask({ name, timeout_seconds }: WaitArgs, fleet: Fleet, asks: boolean): TaskWork {
   return {
     run: async (signal) => {
-      const done = answer(
-        await waitWithProgress(fleet, name, timeout_seconds * 1000, { signal, progress: undefined }),
-        timeout_seconds,
-        '',
-      );
+      const done = answer(await waitOnAnswers(fleet, name, timeout_seconds * 1000, asks, signal), timeout_seconds, '');
       return { result: toolResult(done), message: done.structured.message };
     },
     describe: () => progressMessage(fleet, name),
+    asking: () => {
+      const agent = asks ? fleet.showAgent(name) : undefined;
+      return agent?.question ? askAgentQuestion(agent.name, agent.question) : undefined;
+    },
+    answer: (reply) => (asks ? answerAsked(fleet, name, reply) : Promise.resolve()),
     cancel: async () => {
       let message: string;
       try {
@@ -136,14 +180,14 @@ export const waitForAgent = fleetTool({
   scope: 'read',
   title: 'Wait for agent',
   description:
-    'Waits until the agent is not starting, pending or busy, or timeout_seconds pass (timed_out: call again). ' +
-    'For long waits send a progress token or run it as a task.',
+    'Waits until the agent is not starting, pending or busy, asks, or timeout_seconds pass (timed_out: call ' +
+    'again). Long waits: a progress token or a task.',
   input,
   output,
   annotations: READ_ONLY,
   handler: (args, { fleet }, call) => waitInCall(args, fleet, call),
-  task: (args, { fleet }) => ({
-    work: waitAsTask(args, fleet),
+  task: (args, { fleet }, asks) => ({
+    work: waitAsTask(args, fleet, asks),
     ttlMs: args.timeout_seconds * 1000 + TASK_RESULT_KEEP_MS,
   }),
 });
