@@ -77,7 +77,8 @@ async function verify(cli, installed) {
   if (cli.connect) return verifyClient(cli, installed);
   if (installed.error) return { status: 'FAIL', reason: installed.error };
   const failures = [];
-  const scenarios = chosenScenarios();
+  // A scenario that needs what only some CLIs do (`needs: 'asks'`) runs for those whose module says so.
+  const scenarios = chosenScenarios().filter((scenario) => !scenario.needs || cli[scenario.needs] === true);
   for (const scenario of scenarios) {
     try {
       const result = await runScenario({ cli, binDir: installed.binDir, scenario, keep: values.keep });

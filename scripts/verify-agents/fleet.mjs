@@ -5,9 +5,10 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot } from './install.mjs';
-import { PROVIDER_STALL } from './scenarios.mjs';
+import { ASK_PICK, ASK_QUESTION, PROVIDER_STALL } from './scenarios.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 
 const CLI = fileURLToPath(new URL('../../dist/cli.js', import.meta.url));
 const AGENT = 'verify';
@@ -66,6 +67,37 @@ async function connect(port, token) {
 }
 
 /**
+ * A 2026-07-28 client (the v2 SDK's) that can ask its user: each form it is asked to fill is kept in `asked`, and
+ * answered by picking ASK_PICK for the question's choice field. Its wait_for_agent goes through input_required.
+ */
+async function connectAnswering(port, token) {
+  const transport = new ModernTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  const client = new ModernClient(
+    { name: 'verify-agents-lead', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  const asked = [];
+  client.setRequestHandler('elicitation/create', (request) => {
+    asked.push(request.params);
+    const properties = request.params.requestedSchema?.properties ?? {};
+    const choice = Object.keys(properties).find((key) => key.startsWith('choice_'));
+    return { action: 'accept', content: choice ? { [choice]: ASK_PICK } : {} };
+  });
+  await client.connect(transport);
+  const wait = async (args) => {
+    const result = await client.callTool(
+      { name: 'wait_for_agent', arguments: args },
+      { timeout: (WAIT_SECONDS + 30) * 1000 },
+    );
+    if (result.isError) throw new Error(`wait_for_agent: ${result.content[0].text}`);
+    return result.structuredContent;
+  };
+  return { client, wait, asked };
+}
+
+/**
  * Runs one scenario of one CLI and returns { failures: string[], context }. Everything it started is stopped and
  * its temp dir removed (kept when `keep` is set, for a look after a failure).
  */
@@ -114,7 +146,10 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     cleanups.push(() => client.close());
 
     const created = await call('create_agent', { name: AGENT, project: 'repo', role: cli.role, task: scenario.task });
-    let waited = await call('wait_for_agent', { name: AGENT, timeout_seconds: WAIT_SECONDS });
+    const lead = scenario.expect === 'answered' ? await connectAnswering(server.port, token) : null;
+    if (lead) cleanups.push(() => lead.client.close());
+    const wait = lead ? lead.wait : (args) => call('wait_for_agent', args);
+    let waited = await wait({ name: AGENT, timeout_seconds: WAIT_SECONDS });
     const firstTask = waited.agent.last_task;
     if (scenario.followUp && !waited.timed_out) {
       await call('start_agent_task', { name: AGENT, task: scenario.followUp });
@@ -135,6 +170,7 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
       workdir: created.workdir ?? waited.agent.workdir,
       git,
       timedOut: waited.timed_out,
+      asked: lead?.asked ?? [],
     };
     const failures = [...check(context, cli), ...(cli.check ? [cli.check(context)].filter(Boolean) : [])];
     return { failures, context };
@@ -163,6 +199,8 @@ function check(context, cli) {
       return checkContinued(context, describe);
     case 'provider-failure':
       return checkProviderFailure(context, describe, cli);
+    case 'answered':
+      return checkAnswered(context, describe);
     default:
       return [`${scenario.id}: unknown expectation ${scenario.expect}`];
   }
@@ -302,5 +340,37 @@ function checkContinued({ scenario, task, firstTask, mock }, describe) {
   else if (!followUps.some((body) => body.includes(scenario.task) && body.includes(answer))) {
     failures.push(`${scenario.id}: the model got the follow-up without the first task's turns (a fresh conversation)`);
   }
+  return failures;
+}
+
+/** The tool_result blocks of AskUserQuestion calls the model was sent, as text. */
+function askResults(mock) {
+  const texts = [];
+  for (const request of mock.requests) {
+    for (const message of request.body?.messages ?? []) {
+      if (!Array.isArray(message.content)) continue;
+      for (const block of message.content) {
+        if (block.type !== 'tool_result') continue;
+        texts.push(typeof block.content === 'string' ? block.content : JSON.stringify(block.content));
+      }
+    }
+  }
+  return texts;
+}
+
+/**
+ * The CLI's question reached the lead's client as one elicitation form naming it, the client's pick went back
+ * through input_required, and the model's next request carries it as the tool's result; the task then completed.
+ */
+function checkAnswered({ scenario, task, mock, asked }, describe) {
+  const failures = [];
+  if (task.status !== 'completed') failures.push(`${scenario.id}: ${describe}, expected completed`);
+  if (asked.length !== 1 || !String(asked[0]?.message).includes(ASK_QUESTION))
+    failures.push(`${scenario.id}: the client was asked ${asked.length} form(s), expected one naming the question`);
+  const results = askResults(mock);
+  if (!results.some((text) => text.includes(ASK_PICK)))
+    failures.push(
+      `${scenario.id}: no request to the model carries the answer ${ASK_PICK} (tool results: ${JSON.stringify(results).slice(0, 300)})`,
+    );
   return failures;
 }

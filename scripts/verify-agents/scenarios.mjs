@@ -9,6 +9,10 @@ export const COMMIT_SUBJECT = 'Add the file the mock model asked for';
 /** A path outside the agent's worktree: writing there must be denied or fail, never silently succeed. */
 export const OUTSIDE_FILE = '../outside-the-worktree.txt';
 
+/** The question the `ask` scenario's model asks through the CLI's AskUserQuestion tool, and the option picked. */
+export const ASK_QUESTION = 'Which database should the project use?';
+export const ASK_PICK = 'SQLite';
+
 export const SCENARIOS = [
   {
     id: 'commit',
@@ -41,6 +45,32 @@ export const SCENARIOS = [
     task: '--version',
     steps: [{ text: 'That is not a task.' }],
     expect: 'prompt',
+  },
+  {
+    // The CLI asks its user (AskUserQuestion); a 2026-07-28 client answers through input_required, and the answer
+    // must reach the model as the tool's result. Only CLIs whose module says `asks` run it.
+    id: 'ask',
+    task: 'Set up the database.',
+    steps: [
+      {
+        ask: {
+          questions: [
+            {
+              question: ASK_QUESTION,
+              header: 'Database',
+              multiSelect: false,
+              options: [
+                { label: 'PostgreSQL', description: 'Relational, the default' },
+                { label: ASK_PICK, description: 'A file, no server' },
+              ],
+            },
+          ],
+        },
+      },
+      { text: 'Using the answer.' },
+    ],
+    needs: 'asks',
+    expect: 'answered',
   },
   {
     // A follow-up task through start_agent_task must reach the model with the first task's turns before it.

@@ -9,16 +9,19 @@ export default {
   binary: 'claude',
   role: 'claude',
   reportsCost: true,
+  asks: true,
   startMock: (scenario) =>
     startAnthropicMock({
       scenario,
-      toolUse: (step, request) =>
-        step.write
+      toolUse: (step, request) => {
+        if (step.ask) return { name: 'AskUserQuestion', input: step.ask };
+        return step.write
           ? {
               name: 'Write',
               input: { file_path: resolve(workdirFrom(request), step.write.path), content: step.write.content },
             }
-          : { name: 'Bash', input: { command: step.shell.command, description: 'Run the command the task asks for' } },
+          : { name: 'Bash', input: { command: step.shell.command, description: 'Run the command the task asks for' } };
+      },
     }),
   setupHome: () => undefined,
   env: ({ mockUrl }) => ({
