@@ -505,14 +505,22 @@ class FleetService implements Fleet {
     return this.runs.liveLogLine(agentKey(this.registry.get(name).agent.name));
   }
 
-  async answerQuestion(name: string, id: string, _answer: QuestionAnswer): Promise<AgentDetails> {
+  async answerQuestion(name: string, id: string, answer: QuestionAnswer): Promise<AgentDetails> {
     const record = this.registry.get(name);
-    throw new FleetError('conflict', `Agent "${record.agent.name}" has no question ${JSON.stringify(id)} waiting.`);
+    this.runs.answer(agentKey(record.agent.name), record.agent.name, id, answer);
+    return this.details(record);
   }
 
   async waitForAgent(name: string, timeoutMs: number): Promise<WaitResult> {
     const record = this.registry.get(name);
-    const outcome = await waitUntilSettled(this.registry, agentKey(record.agent.name), record, timeoutMs);
+    const key = agentKey(record.agent.name);
+    const outcome = await waitUntilSettled(
+      this.registry,
+      key,
+      record,
+      timeoutMs,
+      () => this.runs.question(key) !== null,
+    );
     if (!outcome.record)
       return { agent: { ...this.details(outcome.last), status: 'deleted', current_task_id: null }, timed_out: false };
     return { agent: this.details(outcome.record), timed_out: outcome.timed_out };
@@ -600,8 +608,8 @@ class FleetService implements Fleet {
   }
 
   /** The question the agent's running task waits on, if any. */
-  private question(_record: AgentRecord): AgentQuestion | null {
-    return null;
+  private question(record: AgentRecord): AgentQuestion | null {
+    return this.runs.question(agentKey(record.agent.name));
   }
 
   /** The agent's tasks' usage, the running one's so far included. */

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { DURATION_RULE, parseDuration } from '../duration.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './tasks/output/index.js';
 import { findExecutable } from './executables.js';
-import type { Role } from './types.js';
+import type { QuestionProtocol, Role } from './types.js';
 import { backendChoiceSchema, limitsConfigSchema, secretNamesSchema } from './backends/backends-config.js';
 import { budgetSchema } from './usage/budget.js';
 
@@ -31,6 +31,8 @@ export interface BuiltinRole {
   env?: Record<string, string>;
   /** What the CLI writes besides the worktree (its login, settings, sessions), writable inside the sandbox. */
   state: readonly string[];
+  /** How its CLI asks its user, on the local backend, while the preset's own commands run (see Role.questions). */
+  questions?: QuestionProtocol;
   /** The run inside the sandbox, where the CLI's own permission checks can be off; absent: the same run. */
   sandboxed?: { command: readonly string[]; continue_command?: readonly string[]; env?: Record<string, string> };
 }
@@ -77,6 +79,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     description:
       'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
     output: 'claude',
+    questions: 'claude-stdio',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.
     env: { CLAUDE_CODE_MAX_RETRIES: '3' },
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell-style default, expanded by expandState
@@ -341,7 +344,9 @@ export function resolveRoles(rolesConfig: RolesConfig | undefined, options: { pa
       { ...preset, ...override, env: { ...builtin.env, ...override?.env } },
       ownCommand ? 'config' : 'builtin',
     );
-    roles.push(withPresetSandbox(role, builtin, override));
+    // A command of the config's own is run as written: only the preset's commands are turned to ask through stdin.
+    const questions = ownCommand || override?.continue_command !== undefined ? null : (builtin.questions ?? null);
+    roles.push(withPresetSandbox({ ...role, questions }, builtin, override));
   }
   for (const [name, role] of Object.entries(config)) {
     if (BUILTIN_NAMES.has(name) || role.disabled) continue;
@@ -374,6 +379,7 @@ function toRole(name: string, config: RoleConfig, source: Role['source']): Role 
     autocommit: config.autocommit ?? true,
     sandbox: roleSandbox(config.sandbox),
     task_is_operand: config.task_is_operand ?? false,
+    questions: null,
     backend: config.backend ?? null,
     limits: config.limits ?? {},
     secrets: config.secrets ?? [],

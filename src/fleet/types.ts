@@ -82,6 +82,11 @@ export interface Role {
   /** Whether what a task leaves uncommitted is committed on the agent's branch when it ends (default true). */
   autocommit: boolean;
   sandbox: RoleSandbox;
+  /**
+   * How its CLI's own questions to its user reach the fleet: `claude-stdio` (the claude preset, on the local backend:
+   * stream-json on stdin, see tasks/questions); null: it cannot ask. Set by the built-in presets only.
+   */
+  questions: QuestionProtocol | null;
   /** Declared in the config: the program takes no options where {task} stands (e.g. `printf '%s' {task}`). */
   task_is_operand: boolean;
   /** "local" or an engine backend of the config; null: the project's. */
@@ -91,6 +96,9 @@ export interface Role {
   /** On an engine backend: names of the server's variables handed to its tasks as secrets. */
   secrets: string[];
 }
+
+export const QUESTION_PROTOCOLS = ['claude-stdio'] as const;
+export type QuestionProtocol = (typeof QUESTION_PROTOCOLS)[number];
 
 /** How a role's tasks run in the bwrap sandbox (see src/fleet/backends/local/sandbox). */
 export interface RoleSandbox {

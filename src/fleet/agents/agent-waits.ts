@@ -12,19 +12,23 @@ export interface WaitOutcome {
   timed_out: boolean;
 }
 
-/** Resolves once the agent is no longer active (or deleted), or when the timeout passes. */
+/**
+ * Resolves once the agent is no longer active (or deleted), or `asking()` says its task waits on the user, or when
+ * the timeout passes.
+ */
 export function waitUntilSettled(
   registry: AgentRegistry,
   key: string,
   start: AgentRecord,
   timeoutMs: number,
+  asking: () => boolean = () => false,
 ): Promise<WaitOutcome> {
   let last = start;
   const settled = (): WaitOutcome | null => {
     const current = registry.find(key);
     if (!current) return { record: null, last, timed_out: false };
     last = current;
-    return ACTIVE_STATUSES.has(current.agent.status) ? null : { record: current, last, timed_out: false };
+    return ACTIVE_STATUSES.has(current.agent.status) && !asking() ? null : { record: current, last, timed_out: false };
   };
   const now = settled();
   if (now) return Promise.resolve(now);

@@ -36,6 +36,13 @@ export function guardedParser(parser: OutputParser): OutputParser {
         };
       }
     },
+    takeControl() {
+      try {
+        return parser.takeControl?.() ?? [];
+      } catch {
+        return [];
+      }
+    },
     activity() {
       try {
         return parser.activity();

@@ -32,6 +32,21 @@ export interface FollowLimits {
   onOutput(stream: 'stdout' | 'stderr', lines: string[]): boolean;
   /** Asked on every poll of a running task, with when it last made progress: whether the fleet stops it, and why. */
   watch?(lastProgressMs: number): WatchStop | null;
+  /** The CLI's input, for a CLI that reads its task and answers on stdin (see tasks/questions). */
+  input?: TaskInput;
+}
+
+/**
+ * A CLI's stdin as the runner sees it: while a question waits for the user neither the idle timeout nor the watch
+ * runs (the task's timeout does). Once the CLI reported its result its input is closed (the supervisor lets go of
+ * its end on SIGUSR1) so it exits; one still there after the end grace (something the agent left holds its stdin)
+ * is stopped, and the task keeps the outcome its result said.
+ */
+export interface TaskInput {
+  waiting(): boolean;
+  finished(): boolean;
+  /** Stops writing to the CLI's input. */
+  close(): void;
 }
 
 /** A stop the fleet decides while a task runs: its model API failing with no progress, or its budget spent. */
@@ -47,6 +62,8 @@ export interface RunOptions extends FollowLimits {
   supervisor: TaskSupervisor;
   /** The network the supervisor gives the sandbox argv makes, if it has one (see launch/user-net.ts). */
   network?: UserNetwork | null;
+  /** The CLI's stdin: a FIFO the supervisor makes at `fifo` and holds, its first line from the file `first`. */
+  stdin?: { fifo: string; first: string } | null;
 }
 
 export interface ReattachOptions extends FollowLimits {
@@ -61,8 +78,8 @@ export interface ReattachOptions extends FollowLimits {
 export interface RunOutcome {
   exit_code: number | null;
   signal: NodeJS.Signals | null;
-  /** Why the run was stopped from outside, if it was. */
-  stopped: 'canceled' | 'timed_out' | 'idle' | WatchStop | null;
+  /** Why the run was stopped from outside, if it was; `finished`: it outlived its result (see TaskInput). */
+  stopped: 'canceled' | 'timed_out' | 'idle' | 'finished' | WatchStop | null;
   /** Set when the process could not be started at all. */
   spawn_error: string | null;
   /** True when the task's processes are gone and no exit status was recorded. */
@@ -99,6 +116,7 @@ export async function runProcess(options: RunOptions): Promise<RunningProcess> {
     exit: files.exit,
     inputs: options.inputFiles ?? [],
     net,
+    stdin: options.stdin ?? undefined,
   });
   let started: DetachedProcess;
   try {
@@ -222,6 +240,24 @@ function follow(
     return done;
   };
 
+  let finishedAt: number | null = null;
+  /** After the CLI's result: its input closed at once, and the task stopped once the end grace has passed. */
+  const afterResult = (input: TaskInput): boolean => {
+    if (!input.finished()) {
+      finishedAt = null;
+      return false;
+    }
+    if (finishedAt === null) {
+      finishedAt = Date.now();
+      input.close();
+      if (isSameProcessRunning(pid, pidStart)) signalProcess(pid, 'SIGUSR1');
+      return false;
+    }
+    if (Date.now() - finishedAt < options.endGraceMs) return false;
+    void stop('finished');
+    return true;
+  };
+
   let finishing = false;
   let reading = false;
   const poll = async (): Promise<void> => {
@@ -232,6 +268,11 @@ function follow(
     if (ended) {
       finishing = true;
       void finish();
+    } else if (options.input?.waiting()) {
+      // The user, not the CLI, is who the task waits on: silence is no sign of a hang.
+      lastLife = Date.now();
+    } else if (!stopped && options.input && afterResult(options.input)) {
+      return;
     } else if (options.idleTimeoutMs !== null && Date.now() - lastLife >= options.idleTimeoutMs) {
       void stop('idle');
     } else if (!stopped) {
@@ -262,6 +303,14 @@ function follow(
       closeFiles();
     },
   };
+}
+
+function signalProcess(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // Gone meanwhile: so is the input it held.
+  }
 }
 
 /** Feeds the stdout lines before `offset` to `onLines`, in steps, so a long output is never held whole. */

@@ -38,12 +38,14 @@ export function taskEnd(
       return failed('provider_stalled', stopReason ?? 'the model API gave no answer');
     case 'over_budget':
       return failed('over_budget', stopReason ?? 'over budget');
+    case 'finished':
     case null:
       break;
   }
   const kind = summary.failure ?? (summary.error === null ? null : 'agent');
   const reported = summary.error === null ? '' : `: ${summary.error}`;
-  if (outcome.exit_code === 0)
+  // Stopped after its result, which says how it went; the exit its stop caused says nothing.
+  if (outcome.exit_code === 0 || outcome.stopped === 'finished')
     return kind === null
       ? { status: 'completed', reason: null, outcome: 'succeeded' }
       : failed(FAILURE_OUTCOMES[kind], summary.error);

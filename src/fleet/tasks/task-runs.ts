@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { existsSync, rmSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createOutputParser, type OutputParser, type OutputSummary } from './output/index.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { timestamp } from '../agents/agent-registry.js';
@@ -27,6 +27,10 @@ import type { TaskSupervisor } from './supervisor/script.js';
 import { DEFAULT_LOG_CAP_BYTES, readTaskLogFile, TaskLog } from '../logs/task-log.js';
 import { reviewIfUncommitted, taskEnd } from './task-outcome.js';
 import { projectOverBudget, taskWatcher, type ProjectSpending } from './task-watch.js';
+import type { AgentQuestion, QuestionAnswer } from '../fleet-api.js';
+import { FleetError } from '../errors.js';
+import { stdinTemplate, taskLine } from './questions/claude-stdio.js';
+import { QuestionDesk } from './questions/question-desk.js';
 import type { LogLine, Role, TaskRecord } from '../types.js';
 import type { UsageLedger } from '../usage/usage-ledger.js';
 
@@ -62,6 +66,8 @@ interface ActiveTask {
   parser: OutputParser;
   head: string | null;
   process: RunningProcess;
+  /** Its CLI's questions and the answers to them, for a CLI that reads its input from the server. */
+  desk: QuestionDesk | null;
   /** Why the fleet stopped it: a cancel, a stalled model API, a budget. */
   cancelReason: string | null;
   /** Settles once the end of the task is recorded. */
@@ -70,6 +76,7 @@ interface ActiveTask {
 
 type EndingTask = Pick<ActiveTask, 'task' | 'role' | 'log' | 'head'> & {
   parser?: OutputParser;
+  desk?: QuestionDesk | null;
   cancelReason?: string | null;
 };
 
@@ -147,8 +154,12 @@ export class TaskRuns {
     const context = await this.options.backend.gitContext(record);
     const onEngine = agent.backend !== LOCAL_BACKEND;
     const launch = this.prepareLaunch(record, role, task);
-    const conversation = planConversation(launch instanceof LaunchError ? role : launch.role, record.tasks, task);
-    const argv = taskArgv(conversation.template, {
+    const launchRole = launch instanceof LaunchError ? role : launch.role;
+    const conversation = planConversation(launchRole, record.tasks, task);
+    // On this host the claude preset reads its task, and the answers to its questions, on stdin.
+    const viaStdin = !onEngine && launchRole.questions === 'claude-stdio' ? stdinTemplate(conversation.template) : null;
+    const template = viaStdin ?? conversation.template;
+    const argv = taskArgv(template, {
       task: task.description,
       workdir: agent.workdir,
       git_dir: context.git_dir,
@@ -170,7 +181,7 @@ export class TaskRuns {
         `${launch.message}; the task was not started, and restart_agent runs it once that is fixed`,
       );
     }
-    if (task.description.startsWith('-') && !role.task_is_operand && readsTaskAsOption(conversation.template)) {
+    if (task.description.startsWith('-') && !role.task_is_operand && readsTaskAsOption(template)) {
       // Checked when the task was asked for; here again for a role the config changed since.
       const reason = `role "${role.name}" would pass the task text, which starts with "-", to its program as an option`;
       await this.end(key, record, ending, notStarted(reason));
@@ -209,7 +220,12 @@ export class TaskRuns {
       );
     }
     const parser = guardedParser(createOutputParser(role.output));
-    const files = createRunFiles(this.runDir(key, task.id), runMeta(role));
+    const files = createRunFiles(this.runDir(key, task.id), {
+      ...runMeta(role),
+      questions: viaStdin ? 'claude-stdio' : null,
+    });
+    if (viaStdin) writeFileSync(files.stdinFirst, taskLine(task.description), { mode: 0o600 });
+    const desk = viaStdin ? this.questionDesk(key, task, files, log) : null;
     const command = await this.launchCommand(key, record, ending, () =>
       launch.command({ argv, cwd: agent.workdir, env, git: context }),
     );
@@ -219,11 +235,12 @@ export class TaskRuns {
       ...command,
       cwd: agent.workdir,
       supervisor: this.options.supervisor,
-      ...this.limits(key, { files, role, log, parser, task, project: agent.project }),
+      stdin: viaStdin ? { fifo: files.stdin, first: files.stdinFirst } : null,
+      ...this.limits(key, { files, role, log, parser, task, project: agent.project, desk }),
     });
     if (child.pid === null) {
       const outcome = await child.done;
-      await this.end(key, record, ending, outcome);
+      await this.end(key, record, { ...ending, desk }, outcome);
       registry.fail(
         key,
         record,
@@ -237,6 +254,7 @@ export class TaskRuns {
     this.follow(key, record, {
       ...ending,
       parser,
+      desk,
       head: context.head,
       process: child,
       cancelReason: null,
@@ -268,6 +286,7 @@ export class TaskRuns {
       onAppend: () => this.options.registry.logChanged(key),
     });
     const parser = guardedParser(createOutputParser(role.output));
+    const desk = role.questions === 'claude-stdio' ? this.questionDesk(key, task, files, log) : null;
     const { pid, pid_start } = record.process!;
     const child = this.options.backend.reattachProcess({
       pid,
@@ -276,9 +295,11 @@ export class TaskRuns {
       onReplay: (lines) => {
         for (const line of lines) parser.stdoutLine(line);
       },
-      ...this.limits(key, { files, role, log, parser, task, project: record.agent.project }),
+      ...this.limits(key, { files, role, log, parser, task, project: record.agent.project, desk }),
     });
     log.append('system', [`task ${task.id} followed again by a restarted server`]);
+    // The questions its output holds, without those answered before: the one still waiting is back.
+    desk?.absorb(parser.takeControl?.() ?? []);
     // The credential its task script holds is derived again, not stored: its pushes are accepted once more.
     if (record.agent.backend !== LOCAL_BACKEND)
       this.options.engines?.credentials.issue({ agent: record.agent.name, task: task.id });
@@ -287,6 +308,7 @@ export class TaskRuns {
       role,
       log,
       parser,
+      desk,
       head: task.head_at_start,
       process: child,
       cancelReason: null,
@@ -302,6 +324,22 @@ export class TaskRuns {
       { agent: record.agent.name, task: task.id, pid },
       'following a task that outlived the previous server',
     );
+  }
+
+  /** The question the agent's running task waits on, if any. */
+  question(key: string): AgentQuestion | null {
+    return this.running.get(key)?.desk?.pending() ?? null;
+  }
+
+  /** Answers the question `id` the agent's running task waits on; a FleetError when none such waits. */
+  answer(key: string, name: string, id: string, answer: QuestionAnswer): void {
+    const desk = this.running.get(key)?.desk;
+    if (!desk?.pending())
+      throw new FleetError(
+        'conflict',
+        `Agent "${name}" has no question waiting for an answer: it was answered or withdrawn, its task ended, or its CLI cannot ask (only the claude preset on the local backend asks).`,
+      );
+    desk.answer(id, answer);
   }
 
   /** Cancels the agent's running task, if any, and waits until its end is recorded. */
@@ -360,6 +398,7 @@ export class TaskRuns {
   /** Records how a task ended, with what it changed and what its CLI reported, and frees the agent. */
   private async end(key: string, record: AgentRecord, ending: EndingTask, outcome: RunOutcome): Promise<void> {
     const { task, log } = ending;
+    ending.desk?.close();
     // Revoked before anything is read from its branch: what it pushes from now on is refused.
     this.options.engines?.credentials.revoke(task.id);
     if (this.options.engines && record.agent.backend !== LOCAL_BACKEND)
@@ -477,9 +516,10 @@ export class TaskRuns {
       parser: OutputParser;
       task: TaskRecord;
       project: string;
+      desk: QuestionDesk | null;
     },
   ): FollowLimits {
-    const { role, log, parser, task } = run;
+    const { role, log, parser, task, desk } = run;
     return {
       files: run.files,
       timeoutMs: role.timeout_ms,
@@ -497,10 +537,18 @@ export class TaskRuns {
           stream,
           lines.flatMap((line) => parser.stdoutLine(line)),
         );
+        desk?.absorb(parser.takeControl?.() ?? []);
         const activity = parser.activity();
         task.usage = activity.usage ?? task.usage;
         return activity.progress !== before;
       },
+      input: desk
+        ? {
+            waiting: () => desk.pending() !== null,
+            finished: () => parser.activity().finished,
+            close: () => desk.close(),
+          }
+        : undefined,
       watch: taskWatcher({
         parser,
         role,
@@ -512,6 +560,16 @@ export class TaskRuns {
         },
       }),
     };
+  }
+
+  private questionDesk(key: string, task: TaskRecord, files: FollowLimits['files'], log: TaskLog): QuestionDesk {
+    return new QuestionDesk({
+      taskId: task.id,
+      fifo: files.stdin,
+      stateFile: files.questions,
+      log: (lines) => log.append('system', lines),
+      onChange: () => this.options.registry.changed(key),
+    });
   }
 
   private projectSpending(project: string): ProjectSpending | null {
@@ -561,6 +619,7 @@ function runMeta(role: Role): RunMeta {
     provider_stall_ms,
     budget,
     autocommit,
+    questions,
   } = role;
   return {
     name,
@@ -573,5 +632,6 @@ function runMeta(role: Role): RunMeta {
     provider_stall_ms,
     budget,
     autocommit,
+    questions,
   };
 }

@@ -1,6 +1,7 @@
 import { costUsd, tokenCount, type TaskUsage } from '../../usage/task-usage.js';
 import { ActivityTracker, errorKind } from './activity.js';
-import type { FailureKind, OutputParser } from './index.js';
+import { questionLines, readControlCancel, readControlRequest } from './claude-control.js';
+import type { ControlEvent, FailureKind, OutputParser } from './index.js';
 import { describeToolInput, describeToolResult, list, obj, oneLine, parseJsonObject, str } from './render.js';
 import { ToolFailures } from './tool-failures.js';
 
@@ -21,6 +22,7 @@ export function createClaudeParser(): OutputParser {
   const activity = new ActivityTracker(true);
   // Claude Code prints one assistant event per content block, each with its message's usage: counted once per message.
   const messageUsage = new Map<string, TaskUsage>();
+  let control: ControlEvent[] = [];
 
   const deny = (id: string, text: string): void => {
     if (!denials.has(id)) denials.set(id, text);
@@ -85,6 +87,7 @@ export function createClaudeParser(): OutputParser {
       const name = toolNames.get(id) ?? 'tool';
       const text = toolResultText(block.content);
       activity.toolEnded(id);
+      control.push({ kind: 'resolved', toolUseId: id });
       // A denial is reported as one already (below); its error result is not a second failure.
       if (!denials.has(id))
         failures.record(name, block.is_error === true ? `${name} failed: ${describeToolResult(text)}` : null, text);
@@ -93,9 +96,29 @@ export function createClaudeParser(): OutputParser {
     return lines;
   };
 
+  /** A prompt its CLI puts to the host (`--permission-prompt-tool=stdio`): a question for the user, or refused. */
+  const controlRequest = (event: Record<string, unknown>): string[] => {
+    const request = readControlRequest(event);
+    if (!request) return ['an unreadable control request was ignored'];
+    control.push(request);
+    if (request.kind === 'question') return questionLines(request.questions);
+    if (request.kind !== 'refuse') return [];
+    const text = `permission denied: ${request.tool ?? 'request'}: ${request.message}`;
+    if (request.tool !== null) deny(request.toolUseId ?? `request ${request.requestId}`, text);
+    return [text];
+  };
+
+  const controlCancel = (event: Record<string, unknown>): string[] => {
+    const cancel = readControlCancel(event);
+    if (!cancel) return [];
+    control.push(cancel);
+    return ['the CLI withdrew its request (its input ended, or it was interrupted)'];
+  };
+
   const result = (event: Record<string, unknown>): string[] => {
     activity.progressed();
     activity.finished = true;
+    control.push({ kind: 'resolved', toolUseId: null });
     finalMessage = str(event.result);
     sessionUsage = largest(sessionUsage, claudeUsage(event.usage, costUsd(event.total_cost_usd)));
     for (const denial of list(event.permission_denials).map(obj)) {
@@ -158,6 +181,10 @@ export function createClaudeParser(): OutputParser {
           return user(event);
         case 'result':
           return result(event);
+        case 'control_request':
+          return controlRequest(event);
+        case 'control_cancel_request':
+          return controlCancel(event);
         default:
           return [];
       }
@@ -168,6 +195,11 @@ export function createClaudeParser(): OutputParser {
     activity() {
       activity.usage = usageSoFar();
       return activity.snapshot();
+    },
+    takeControl() {
+      const taken = control;
+      control = [];
+      return taken;
     },
   };
 }

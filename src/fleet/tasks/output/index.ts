@@ -3,7 +3,9 @@ import { createOpencodeParser } from './opencode.js';
 import { createCodexParser } from './codex.js';
 import { createGeminiParser } from './gemini.js';
 import { createTextParser } from './text.js';
+import type { AgentQuestionItem } from '../../fleet-api.js';
 import type { TaskUsage } from '../../usage/task-usage.js';
+import type { AskInput } from './claude-control.js';
 
 export const OUTPUT_FORMATS = ['text', 'claude', 'codex', 'gemini', 'opencode'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -45,6 +47,18 @@ export interface OutputSummary {
   usage?: TaskUsage | null;
 }
 
+/**
+ * A request the CLI put to its host on stdout (Claude Code's control requests), read from agent-writable text: a
+ * question for the user, a request to refuse at once (`tool` null: not a permission prompt), a request withdrawn, or
+ * a tool call settled.
+ */
+export type ControlEvent =
+  | { kind: 'question'; requestId: string; toolUseId: string | null; input: AskInput; questions: AgentQuestionItem[] }
+  | { kind: 'refuse'; requestId: string; tool: string | null; toolUseId: string | null; message: string }
+  | { kind: 'cancel'; requestId: string }
+  /** The tool call's result came (its question was settled in the CLI, by whoever answered); null: the turn ended. */
+  | { kind: 'resolved'; toolUseId: string | null };
+
 export interface OutputParser {
   /** One complete stdout line -> the lines a person reads in the agent log (structured events rendered as text; [] drops it). */
   stdoutLine(line: string): string[];
@@ -53,6 +67,8 @@ export interface OutputParser {
   /** Called once the process has ended. */
   summary(): OutputSummary;
   activity(): OutputActivity;
+  /** The control requests and cancels read since the last call, in order (a CLI that asks through its stdin). */
+  takeControl?(): ControlEvent[];
 }
 
 /** A fresh parser for one task's output: parsers keep state (final answer, errors) across lines. */

@@ -15,6 +15,12 @@ export interface RunFiles {
   offsets: string;
   /** What the server needs to follow the task again after a restart, whatever the config says by then. */
   meta: string;
+  /** The CLI's stdin, a FIFO its supervisor makes, where it questions-capable runs (see tasks/questions). */
+  stdin: string;
+  /** The first line the supervisor writes to that stdin: the task. */
+  stdinFirst: string;
+  /** Which of the CLI's control requests the server answered, and when each question was asked. */
+  questions: string;
 }
 
 export interface ExitStatus {
@@ -42,6 +48,7 @@ export type RunMeta = Pick<
   | 'provider_stall_ms'
   | 'budget'
   | 'autocommit'
+  | 'questions'
 >;
 
 /** Where the run files of a task live: next to its log, so deleting an agent's logs deletes them too. */
@@ -57,6 +64,9 @@ export function runFiles(dir: string): RunFiles {
     exit: join(dir, 'exit.json'),
     offsets: join(dir, 'offsets.json'),
     meta: join(dir, 'meta.json'),
+    stdin: join(dir, 'stdin.fifo'),
+    stdinFirst: join(dir, 'stdin.first'),
+    questions: join(dir, 'questions.json'),
   };
 }
 
@@ -106,6 +116,8 @@ export function readRunMeta(files: RunFiles): RunMeta | null {
     budget: readBudget(json.budget),
     // Run files written before roles could opt out of it did commit leftovers.
     autocommit: json.autocommit !== false,
+    // Run files written before questions existed ran without a stdin of their own.
+    questions: json.questions === 'claude-stdio' ? 'claude-stdio' : null,
   };
 }
 

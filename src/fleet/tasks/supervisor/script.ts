@@ -56,15 +56,20 @@ export interface SupervisorSpec {
   exit: string;
   stdout: string;
   stderr: string;
-  /** Opened read-only for the argv at fd 3, 4, … (bwrap reads its seccomp filter there); at most 7. */
+  /** Opened read-only for the argv at fd 3, 4, … (bwrap reads its seccomp filter there); at most 5 (9 is stdin's). */
   inputs: string[];
   /** pasta's argv and the file it writes once the network is up, for a sandbox with network on. */
   net?: { argv: string[]; ready: string };
+  /** The CLI's stdin as a FIFO the supervisor makes at `fifo`, its first line read from the file `first`. */
+  stdin?: { fifo: string; first: string };
   argv: string[];
 }
 
+const MAX_INPUTS = 5;
+
 /** The command line that starts the supervisor for one task. */
 export function supervisorArgv(supervisor: TaskSupervisor, spec: SupervisorSpec): string[] {
+  if (spec.inputs.length > MAX_INPUTS) throw new Error(`at most ${MAX_INPUTS} input files (got ${spec.inputs.length})`);
   return [
     supervisor.shell,
     supervisor.script,
@@ -77,6 +82,8 @@ export function supervisorArgv(supervisor: TaskSupervisor, spec: SupervisorSpec)
     ...spec.inputs,
     spec.net?.ready ?? '',
     spec.net ? spec.net.argv.map(shellQuote).join(' ') : '',
+    spec.stdin?.fifo ?? '',
+    spec.stdin?.first ?? '',
     '--',
     ...spec.argv,
   ];

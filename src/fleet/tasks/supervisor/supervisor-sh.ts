@@ -2,14 +2,15 @@ import { NET_BLOCK_FD, NET_INFO_FD } from '../../backends/local/sandbox/user-net
 
 /**
  * The task supervisor as a POSIX sh script (dash holds about 1 MiB, Node about 32). Its arguments:
- *   exit stdout stderr tools env n_inputs input… net_ready net_command -- argv…
- * `tools` is the PATH its own helpers (date, sync, mv, mkfifo, sleep) are found on: the system's folders first, never
+ *   exit stdout stderr tools env n_inputs input… net_ready net_command stdin_fifo stdin_first -- argv…
+ * `tools` is the PATH its own helpers (date, sync, mv, mkfifo, sleep, cat) are found on: the system's folders first, never
  * the agent's PATH, which may name a folder the agent writes. `env` is coreutils env, through which the CLI starts:
  * sh makes its background children ignore SIGINT and SIGQUIT for good, and `--default-signal` gives them back, as a
  * cancel starts with SIGINT. `net_command` is pasta's argv, quoted for sh, or empty for no network (see user-net.ts).
  * The exit status is read from sh's job table, which alone tells an exit with 130 from a death by SIGINT. dash names
  * no descriptor above 9: those the server inherited it closes as it starts (commands/inherited-fds.ts), and this
- * script closes 3 to 9.
+ * script closes 3 to 9. `stdin_fifo`, when not empty, is made as the CLI's stdin (see "The CLI's stdin" below), and
+ * `stdin_first` is the file of its first line.
  */
 export const SUPERVISOR_SH = `# Word splitting as sh starts with it, whatever IFS the role's environment sets.
 IFS=' \t\n'
@@ -86,8 +87,8 @@ while [ "$n_inputs" -gt 0 ]; do
   fd=$((fd + 1)) n_inputs=$((n_inputs - 1))
   shift
 done
-ready=$1 net=$2
-shift 3
+ready=$1 net=$2 fifo=$3 first=$4
+shift 5
 
 umask_before=$(umask)
 umask 077
@@ -99,9 +100,31 @@ case $1 in
 *) command -v "$1" >/dev/null ;;
 esac || record null null "$(json_string "spawn $1 ENOENT")"
 
+# The CLI's stdin, where it reads its task and the answers to its questions: a FIFO this script holds open for
+# writing too (fd 9, which the CLI does not get), so no end of the server (a restart, a kill -9) is an end of input
+# to the CLI. A USR1 from the server, once the CLI has reported its result, lets go of it: the CLI exits at the end
+# of its input.
+stdin=/dev/null
+if [ -n "$fifo" ]; then
+  tool rm -f "$fifo"
+  tool mkfifo -m 600 "$fifo" || record null null "$(json_string "cannot make the FIFO $fifo")"
+  exec 9<>"$fifo"
+  stdin=$fifo
+  trap 'exec 9>&-' USR1
+fi
+
+# The first line, written by a process of its own (not a job of this script's, whose numbers ended reads), as the
+# CLI reads it: a task longer than the FIFO holds would block a write here.
+feed() {
+  [ -n "$first" ] || return 0
+  (tool cat "$first" >&9 &)
+}
+
 if [ -z "$net" ]; then
-  "$env_cmd" --default-signal "$@" &
-  ended 1 $!
+  "$env_cmd" --default-signal "$@" <"$stdin" 9>&- &
+  cli=$!
+  feed
+  ended 1 $cli
   record "$code" "$sig" null
 fi
 
@@ -113,8 +136,9 @@ info=$ready.info block=$ready.block
 tool rm -f "$info" "$block" "$ready"
 tool mkfifo -m 600 "$info" "$block"
 exec 8<>"$block"
-"$env_cmd" --default-signal "$@" ${NET_INFO_FD}>"$info" ${NET_BLOCK_FD}<&8 8<&- &
+"$env_cmd" --default-signal "$@" ${NET_INFO_FD}>"$info" ${NET_BLOCK_FD}<&8 8<&- <"$stdin" 9>&- &
 sandbox=$!
+feed
 exec 3<&-
 info_text=
 while IFS= read -r line; do info_text=$info_text$line; done <"$info"
@@ -128,7 +152,7 @@ if [ -n "$pid" ]; then
   : >"$ready"
   if [ /proc/$$/ns/user -ef "/proc/$pid/ns/user" ]; then namespaces='--netns /proc/self/fd/3'
   else namespaces='--userns /proc/self/fd/4 --netns /proc/self/fd/3'; fi
-  eval "$net"' --pid "$ready" $namespaces 3<"/proc/$pid/ns/net" 4<"/proc/$pid/ns/user" 8>&- >&2 &'
+  eval "$net"' --pid "$ready" $namespaces 3<"/proc/$pid/ns/net" 4<"/proc/$pid/ns/user" 8>&- 9>&- >&2 &'
   pasta=$!
   until [ -s "$ready" ] || gone "$sandbox"; do
     if gone "$pasta"; then
