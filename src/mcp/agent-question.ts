@@ -1,9 +1,7 @@
 import { FleetError } from '../fleet/errors.js';
 import type { AgentQuestion, AgentQuestionItem, QuestionAnswer } from '../fleet/fleet-api.js';
+import { MAX_ANSWER_CHARS } from '../fleet/tasks/questions/question-desk.js';
 import type { Question, QuestionForm, Reply } from './fleet-tool.js';
-
-/** The longest free-text answer passed on to an agent's CLI. */
-const MAX_ANSWER_CHARS = 10_000;
 
 /** What the agent's CLI is told when the client's user declines or dismisses its question. */
 export const DECLINED_ANSWER = 'The user declined to answer.';
@@ -69,7 +67,7 @@ function choiceAnswer(item: AgentQuestionItem, value: unknown): string | undefin
 
 function itemAnswer(item: AgentQuestionItem, index: number, content: Record<string, unknown>): string {
   const text = content[`text_${index + 1}`];
-  if (typeof text === 'string' && text.trim() !== '') return text.slice(0, MAX_ANSWER_CHARS);
+  if (typeof text === 'string' && text.trim() !== '') return text;
   const chosen = choiceAnswer(item, content[`choice_${index + 1}`]);
   if (chosen !== undefined) return chosen;
   throw new FleetError('invalid_argument', `No answer to "${item.question}": pick an option or write your own.`);
