@@ -1,6 +1,5 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { runCli } from '../helpers/cli.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
@@ -8,6 +7,7 @@ import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import { git, isRunning } from '../fleet/helpers.js';
+import { withFakeClaude } from './fake-claude.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
 import { startInProcessFleetServer } from './in-process-fleet.js';
 
@@ -24,22 +24,6 @@ function withShellRole(sandbox: FleetSandbox): FleetSandbox {
   config.roles.shell = { command: ['/bin/sh', '-c', 'eval "$1"', 'sh', '{task}'] };
   writeFileSync(sandbox.configFile, JSON.stringify(config));
   return sandbox;
-}
-
-/** The fake claude on PATH as the `claude` preset, under /var/tmp, with its role kept out of the sandbox. */
-function withFakeClaude(sandbox: FleetSandbox): { sandbox: FleetSandbox; path: string; cleanup(): void } {
-  const root = mkdtempSync('/var/tmp/fleet-e2e-claude-');
-  cpSync(fileURLToPath(new URL('../fakes/', import.meta.url)), join(root, 'fakes'), { recursive: true });
-  mkdirSync(join(root, 'bin'));
-  symlinkSync(join(root, 'fakes', 'claude.mjs'), join(root, 'bin', 'claude'));
-  const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
-  config.roles.claude = { sandbox: false };
-  writeFileSync(sandbox.configFile, JSON.stringify(config));
-  return {
-    sandbox,
-    path: `${join(root, 'bin')}:${process.env.PATH}`,
-    cleanup: () => rmSync(root, { recursive: true, force: true }),
-  };
 }
 
 describe('task outcomes and the queue through the MCP tools', () => {

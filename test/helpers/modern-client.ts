@@ -1,4 +1,9 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import {
+  Client,
+  type ElicitRequestFormParams,
+  type ElicitResult,
+  StreamableHTTPClientTransport,
+} from '@modelcontextprotocol/client';
 import { TASKS_EXTENSION_ID_V2 } from '@modelcontextprotocol/ext-tasks/core/v2';
 import type { Json } from './json.js';
 
@@ -8,6 +13,8 @@ export interface ModernClientOptions {
   tasks?: boolean;
   /** Declares elicitation and answers each question with this: true accepts with confirm, false declines. */
   confirms?: (message: string) => boolean;
+  /** Declares elicitation and answers each form with what this returns. */
+  fills?: (params: ElicitRequestFormParams) => ElicitResult;
 }
 
 export async function connectModernClient(
@@ -19,7 +26,7 @@ export async function connectModernClient(
   const transport = new StreamableHTTPClientTransport(new URL(mcpUrl), { requestInit: { headers } });
   const capabilities = {
     ...(options.tasks ? { extensions: { [TASKS_EXTENSION_ID_V2]: {} } } : {}),
-    ...(options.confirms ? { elicitation: { form: {} } } : {}),
+    ...(options.confirms || options.fills ? { elicitation: { form: {} } } : {}),
   };
   const client = new Client(
     { name: 'fleet-mcp-test', version: '1.0.0' },
@@ -31,6 +38,9 @@ export async function connectModernClient(
       confirms(request.params.message) ? { action: 'accept', content: { confirm: true } } : { action: 'decline' },
     );
   }
+  const fills = options.fills;
+  if (fills)
+    client.setRequestHandler('elicitation/create', (request) => fills(request.params as ElicitRequestFormParams));
   await client.connect(transport);
   return client;
 }
