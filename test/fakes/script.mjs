@@ -4,6 +4,8 @@
 //   api <status>: fail        the model API answers <status> to every try: a few retry notices, then the CLI gives up
 //   api <status>: retry       the API keeps answering <status>: retry notices every 200 ms, for ever
 //   api: hang                 the API never answers: nothing more is printed
+//   ask: <question> | <a>, <b>  AskUserQuestion with options a, b (`ask many:` lets several be chosen); claude asks
+//                             its host only with --permission-prompt-tool=stdio, and waits for the answer on stdin
 // Any other line is not a step; the fake answers with the whole prompt, so a test sees what arrived as the prompt.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,19 @@ export function steps(prompt) {
     if (write) return [{ tool: 'write', path: write[1].trim(), content: `${write[2]}\n` }];
     const run = /^run: (.*)$/.exec(line);
     if (run) return [{ tool: 'shell', command: run[1] }];
+    const ask = /^ask( many)?: ([^|]+)\|(.*)$/.exec(line);
+    if (ask)
+      return [
+        {
+          tool: 'ask',
+          question: ask[2].trim(),
+          multiSelect: ask[1] !== undefined,
+          labels: ask[3]
+            .split(',')
+            .map((label) => label.trim())
+            .filter(Boolean),
+        },
+      ];
     const api = /^api (\d{3}): (fail|retry)$/.exec(line) ?? (line === 'api: hang' ? [line, '0', 'hang'] : null);
     if (api) return [{ tool: 'api', status: Number(api[1]), mode: api[2] }];
     return [];

@@ -88,8 +88,9 @@ export function createClaudeParser(): OutputParser {
       const text = toolResultText(block.content);
       activity.toolEnded(id);
       control.push({ kind: 'resolved', toolUseId: id });
-      // A denial is reported as one already (below); its error result is not a second failure.
-      if (!denials.has(id))
+      // A denial is reported as one already (below); its error result is not a second failure. A question the user
+      // declined is an answer, not a failed tool.
+      if (!denials.has(id) && name !== 'AskUserQuestion')
         failures.record(name, block.is_error === true ? `${name} failed: ${describeToolResult(text)}` : null, text);
       lines.push(`${block.is_error === true ? '← error' : '←'} ${describeToolResult(text)}`);
     }
