@@ -77,7 +77,7 @@ export const BUILTIN_ROLES: readonly BuiltinRole[] = [
     command: ['claude', ...CLAUDE_OPTIONS, '--', TASK_PLACEHOLDER],
     continue_command: ['claude', ...CLAUDE_OPTIONS, '--continue', '--', TASK_PLACEHOLDER],
     description:
-      'Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied.',
+      "Claude Code in print mode: edits files inside its worktree, runs any shell command (git commit included) and fetches web pages, without prompting; edits outside the worktree are denied. On the local backend it may ask its user a question (the agent's `question`) and wait for the answer.",
     output: 'claude',
     questions: 'claude-stdio',
     // Without a bound Claude Code retries an overloaded or failing API for minutes before it reports the error.

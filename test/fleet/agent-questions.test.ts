@@ -36,14 +36,15 @@ interface Setup {
 }
 
 function setup(): Setup {
-  const bin = join(root, 'bin');
+  const place = mkdtempSync(join(root, 'place-'));
+  const bin = join(place, 'bin');
   mkdirSync(bin);
-  cpSync(FAKES, join(root, 'fakes'), { recursive: true });
-  symlinkSync(join(root, 'fakes', 'claude.mjs'), join(bin, 'claude'));
+  cpSync(FAKES, join(place, 'fakes'), { recursive: true });
+  symlinkSync(join(place, 'fakes', 'claude.mjs'), join(bin, 'claude'));
   const repo = sandbox.gitRepo();
   git(repo, ['config', 'user.name', 'Fake Agent']);
   git(repo, ['config', 'user.email', 'agent@test.invalid']);
-  const home = join(root, 'home');
+  const home = join(place, 'home');
   mkdirSync(home);
   return { bin, repo, home, dataDir: sandbox.dir('fleet-data-') };
 }
@@ -181,6 +182,29 @@ describe("an agent's question to its user", () => {
     expect(done.last_task!.final_message).toContain(`answered: ${QUESTION}=PostgreSQL\nanswered: ${second_}=443`);
   });
 
+  it('stops no idle timeout while it waits; the task timeout still runs', async () => {
+    const fleet = await claudeFleet(setup(), { claude: { idle_timeout: '1s' } });
+    await fleet.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
+    const { question } = await asked(fleet, 'asker');
+    // The clock: an agent silent past the same idle timeout is ended for it.
+    await fleet.createAgent({ name: 'silent', project: 'repo', role: 'claude', task: 'run: sleep 30' });
+    const silent = await ended(fleet, 'silent');
+    expect(silent.last_task).toMatchObject({ outcome: 'no_output' });
+    expect(fleet.showAgent('asker')).toMatchObject({ status: 'busy', question: { id: question!.id } });
+    await fleet.answerQuestion('asker', question!.id, { answers: { [QUESTION]: 'SQLite' } });
+    expect((await ended(fleet, 'asker')).last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+
+    const bounded = await claudeFleet(setup(), { claude: { timeout: '2s' } });
+    await bounded.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
+    await asked(bounded, 'asker');
+    const idle = await eventually(() => {
+      const agent = bounded.showAgent('asker');
+      return agent.status === 'idle' ? agent : undefined;
+    }, WAIT_MS);
+    expect(idle.question).toBeNull();
+    expect(idle.last_task).toMatchObject({ status: 'failed', outcome: 'timed_out' });
+  });
+
   it('clears when the task is canceled while it waits', async () => {
     const fleet = await claudeFleet(setup());
     await fleet.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
@@ -198,7 +222,8 @@ describe('what an agent does with its output and its stdin', () => {
     const outside = join(root, 'outside.txt');
     const request = (id: string, body: object) =>
       `run: printf '%s\\n' '${JSON.stringify({ type: 'control_request', request_id: id, request: body })}' >>/proc/$PPID/fd/1`;
-    const huge = { questions: [{ question: 'x'.repeat(5000), header: 'h', multiSelect: false, options: [] }] };
+    const option = { label: 'yes', description: '' };
+    const huge = { questions: [{ question: 'x'.repeat(5000), header: 'h', multiSelect: false, options: [option] }] };
     const task = [
       request('forged-big', { subtype: 'can_use_tool', tool_name: 'AskUserQuestion', input: huge }),
       request('forged-bad', { subtype: 'can_use_tool', tool_name: 'AskUserQuestion', input: { questions: 'no' } }),

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BUILTIN_ROLES, resolveRoles, rolesConfigSchema, taskArgv } from '../../src/fleet/roles.js';
+import { stdinTemplate } from '../../src/fleet/tasks/questions/claude-stdio.js';
 import { unprotectedTaskRoles } from '../../src/fleet/tasks/task-option-guard.js';
 
 const binDir = mkdtempSync(join(tmpdir(), 'fleet-bin-'));
@@ -181,5 +182,31 @@ describe('continue_command', () => {
       { pathEnv: '' },
     );
     expect(unprotectedTaskRoles(roles)).toEqual([]);
+  });
+});
+
+describe('questions', () => {
+  function role(config: unknown, name = 'claude') {
+    return resolveRoles(rolesConfigSchema.parse(config), { pathEnv: binDir }).find((item) => item.name === name)!;
+  }
+
+  it("only the claude preset's own commands ask, with the task on stdin instead of after --", () => {
+    const claude = role({ claude: { timeout: '1h' } });
+    expect(claude.questions).toBe('claude-stdio');
+    expect(role({ claude: { command: ['claude', '-p', '--', '{task}'] } }).questions).toBeNull();
+    expect(role({ claude: { continue_command: ['claude', '-p', '-c', '--', '{task}'] } }).questions).toBeNull();
+    expect(role({}, 'aider').questions).toBeNull();
+    expect(rolesConfigSchema.safeParse({ claude: { questions: 'claude-stdio' } }).success).toBe(false);
+    for (const template of [claude.command, claude.continue_command!, claude.sandbox.command!]) {
+      const argv = stdinTemplate(template)!;
+      expect(argv.slice(0, template.length - 2)).toEqual(template.slice(0, -2));
+      expect(argv.slice(template.length - 2)).toEqual([
+        '--input-format=stream-json',
+        '--permission-prompt-tool=stdio',
+        '--disallowedTools=EnterPlanMode,ExitPlanMode',
+      ]);
+    }
+    expect(stdinTemplate(['claude', '-p', '{task}'])).toBeNull();
+    expect(stdinTemplate(['claude', '--append-system-prompt={task}', '--', '{task}'])).toBeNull();
   });
 });

@@ -356,6 +356,7 @@ export class TaskRuns {
   detachAll(): void {
     for (const [key, active] of this.running) {
       active.process.detach();
+      active.desk?.release();
       active.log.release();
       this.options.logger.info(
         { agent: active.task.agent, task: active.task.id, pid: active.process.pid },

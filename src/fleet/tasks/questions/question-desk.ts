@@ -137,6 +137,13 @@ export class QuestionDesk {
     }
   }
 
+  /** The server lets go of the task for the next one (shutdown): its writing end closes, as a server's death would close it. */
+  release(): void {
+    this.closed = true;
+    this.writer?.destroy();
+    this.writer = null;
+  }
+
   private ask(event: Extract<ControlEvent, { kind: 'question' }>): boolean {
     // Stable across a restart of the server, which reads the same output in the same order again.
     const id = `q_${createHash('sha256').update(`${this.options.taskId}\n${this.requests}\n${event.requestId}`).digest('hex').slice(0, 24)}`;
