@@ -79,6 +79,7 @@ async function verify(cli, installed) {
   const failures = [];
   // A scenario that needs what only some CLIs do (`needs: 'asks'`) runs for those whose module says so.
   const scenarios = chosenScenarios().filter((scenario) => !scenario.needs || cli[scenario.needs] === true);
+  if (scenarios.length === 0) return { status: 'SKIP', reason: 'none of the chosen scenarios applies to it' };
   for (const scenario of scenarios) {
     try {
       const result = await runScenario({ cli, binDir: installed.binDir, scenario, keep: values.keep });
