@@ -153,4 +153,40 @@ describe('TaskRegistry', () => {
     expect(second.nextCursor).toBeUndefined();
     await expect(store.listTasks('not-a-cursor')).rejects.toThrow(/Unknown cursor/);
   });
+
+  it('shows a task input_required while its work asks, hands the replies to its owner only, and none once ended', async () => {
+    const tasks = registry();
+    const question = { ask: { key: 'agent_question:q1', message: 'Which?' } };
+    let asking: typeof question | undefined = question;
+    const replies: string[] = [];
+    const work = {
+      ...controlledWork(),
+      asking: () => asking,
+      answer: async (reply: (key: string) => { action: string }) => {
+        replies.push(reply(question.ask.key).action);
+        asking = undefined;
+      },
+    };
+    const task = tasks.create('alice', 60_000);
+    tasks.start('alice', task.taskId, work);
+    expect(await tasks.view('alice', task.taskId)).toMatchObject({
+      task: { status: 'input_required', statusMessage: 'Which?' },
+      asking: question,
+    });
+
+    expect(await tasks.answer('bob', task.taskId, () => ({ action: 'decline' }))).toBe(false);
+    expect(replies).toEqual([]);
+    expect(await tasks.answer('alice', task.taskId, () => ({ action: 'decline' }))).toBe(true);
+    expect(replies).toEqual(['decline']);
+    const view = await tasks.view('alice', task.taskId);
+    expect(view).toMatchObject({ task: { status: 'working', statusMessage: 'halfway' } });
+    expect(view?.asking).toBeUndefined();
+
+    asking = question;
+    work.finish('done');
+    await expect.poll(async () => (await tasks.view('alice', task.taskId))?.task.status).toBe('completed');
+    expect((await tasks.view('alice', task.taskId))?.asking).toBeUndefined();
+    await tasks.answer('alice', task.taskId, () => ({ action: 'decline' }));
+    expect(replies).toEqual(['decline']);
+  });
 });
