@@ -1,3 +1,4 @@
+import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,8 @@ import { eventually, git, logTexts, Sandbox } from './helpers.js';
 // An agent's own question to its user: the claude preset against its fake (test/fakes/claude.mjs), which speaks
 // Claude Code's stdin protocol (scripts/verify-agents/ask), under the real supervisor.
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
+const CHILD = fileURLToPath(new URL('./question-server.child.ts', import.meta.url));
+const VITE_NODE = fileURLToPath(new URL('../../node_modules/.bin/vite-node', import.meta.url));
 const WAIT_MS = 60_000;
 const QUESTION = 'Which database?';
 const ASK = `ask: ${QUESTION} | PostgreSQL, SQLite`;
@@ -23,7 +26,12 @@ beforeEach(() => {
   // Under /var/tmp: the sandbox has a /tmp of its own, and the sandboxed case runs the fake inside it.
   root = mkdtempSync('/var/tmp/fleet-questions-');
 });
+/** Servers run as processes of their own, killed whatever the test did. */
+const children: ChildProcess[] = [];
+
 afterEach(async () => {
+  for (const child of children.splice(0))
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   await sandbox.cleanup();
   rmSync(root, { recursive: true, force: true });
 });
@@ -180,6 +188,33 @@ describe("an agent's question to its user", () => {
     const done = await ended(second, 'asker');
     expect(done.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
     expect(done.last_task!.final_message).toContain(`answered: ${QUESTION}=PostgreSQL\nanswered: ${second_}=443`);
+  });
+
+  it('comes back after kill -9 of the server that saw it, and is answered by the next one', async () => {
+    const place = setup();
+    const child = spawn(VITE_NODE, [CHILD, place.dataDir, place.repo, place.bin, place.home, ASK], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    children.push(child);
+    const id = await new Promise<string>((resolve, reject) => {
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        out += chunk;
+        const match = /QUESTION (q_[0-9a-f]+)/.exec(out);
+        if (match) resolve(match[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`the server ended (${code}) before the question: ${out}`)));
+    });
+    const gone = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await gone;
+    const fleet = await claudeFleet(place);
+    const back = await asked(fleet, 'asker');
+    expect(back.question!.id).toBe(id);
+    await fleet.answerQuestion('asker', id, { answers: { [QUESTION]: 'SQLite' } });
+    const done = await ended(fleet, 'asker');
+    expect(done.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+    expect(done.last_task!.final_message).toContain(`answered: ${QUESTION}=SQLite`);
   });
 
   it('stops no idle timeout while it waits; the task timeout still runs', async () => {
