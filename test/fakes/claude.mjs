@@ -335,7 +335,11 @@ function ask(step, id) {
   const response = awaitResponse(requestId);
   if (response === null) inputEndedWhileWaiting(requestId, id);
   const decision = response.response ?? {};
-  if (decision.behavior !== 'allow') return toolResult(id, String(decision.message ?? 'denied'), true);
+  if (decision.behavior !== 'allow') {
+    // As the real CLI: a declined question is listed among the result's permission denials.
+    denials.push({ tool_name: 'AskUserQuestion', tool_use_id: id, tool_input: input });
+    return toolResult(id, String(decision.message ?? 'denied'), true);
+  }
   const answers = Object.entries(decision.updatedInput?.answers ?? {});
   answered.push(...answers.map(([question, answer]) => `answered: ${question}=${answer}`));
   const said = answers.map(([question, answer]) => `"${question}"="${answer}"`).join(', ');

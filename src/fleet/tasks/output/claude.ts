@@ -5,6 +5,8 @@ import type { ControlEvent, FailureKind, OutputParser } from './index.js';
 import { describeToolInput, describeToolResult, list, obj, oneLine, parseJsonObject, str } from './render.js';
 import { ToolFailures } from './tool-failures.js';
 
+const ASK_TOOL = 'AskUserQuestion';
+
 /**
  * Claude Code's `--output-format stream-json --verbose`: one JSON event per line (system, assistant, user, result).
  * The result event carries the final answer, usage and cost; errors show as `is_error`, a non-success subtype
@@ -90,7 +92,7 @@ export function createClaudeParser(): OutputParser {
       control.push({ kind: 'resolved', toolUseId: id });
       // A denial is reported as one already (below); its error result is not a second failure. A question the user
       // declined is an answer, not a failed tool.
-      if (!denials.has(id) && name !== 'AskUserQuestion')
+      if (!denials.has(id) && name !== ASK_TOOL)
         failures.record(name, block.is_error === true ? `${name} failed: ${describeToolResult(text)}` : null, text);
       lines.push(`${block.is_error === true ? '← error' : '←'} ${describeToolResult(text)}`);
     }
@@ -105,7 +107,8 @@ export function createClaudeParser(): OutputParser {
     if (request.kind === 'question') return questionLines(request.questions);
     if (request.kind !== 'refuse') return [];
     const text = `permission denied: ${request.tool ?? 'request'}: ${request.message}`;
-    if (request.tool !== null) deny(request.toolUseId ?? `request ${request.requestId}`, text);
+    if (request.tool !== null && request.tool !== ASK_TOOL)
+      deny(request.toolUseId ?? `request ${request.requestId}`, text);
     return [text];
   };
 
@@ -123,6 +126,8 @@ export function createClaudeParser(): OutputParser {
     finalMessage = str(event.result);
     sessionUsage = largest(sessionUsage, claudeUsage(event.usage, costUsd(event.total_cost_usd)));
     for (const denial of list(event.permission_denials).map(obj)) {
+      // The CLI lists a question the user declined, or the fleet refused, as a denial: an answer, not a failure.
+      if (denial.tool_name === ASK_TOOL) continue;
       const id = str(denial.tool_use_id) ?? String(denials.size);
       deny(id, `permission denied: ${str(denial.tool_name) ?? 'tool'} ${describeToolInput(denial.tool_input)}`);
     }
