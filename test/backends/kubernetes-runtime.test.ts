@@ -110,7 +110,7 @@ describe('kubernetes runtime', () => {
         'grep -E "^(NoNewPrivs|CapBnd)" /proc/self/status',
         'sha256sum "$FLEET_SECRETS_DIR/API_KEY" | cut -c1-64',
         'cat /var/run/secrets/kubernetes.io/serviceaccount/token 2>/dev/null || echo no-api-token',
-        'env | grep -c sk- || true',
+        "env | grep -c '=sk-' || true",
         mounts.length
           ? 'cat /run/fleet-tools/tool; touch /run/fleet-tools/x 2>/dev/null || echo mount-read-only'
           : 'true',
