@@ -62,6 +62,11 @@ describe('the task supervisor records', () => {
     expect(existsSync(planted)).toBe(false);
   });
 
+  it("the CLI's end through a SIGUSR1, which ends no supervisor (the server sends it to let go of a CLI's stdin)", async () => {
+    const run = await supervise(['/bin/sh', '-c', 'kill -USR1 $PPID; exit 4']);
+    expect(run.status).toMatchObject({ exit_code: 4, signal: null, spawn_error: null });
+  });
+
   it('a CLI that cannot be started, with the reason', async () => {
     const cli = join(root, 'no "such" \\ cli');
     const run = await supervise([cli, '-p', 'x']);

@@ -18,8 +18,9 @@ exit_file=$1 out=$2 err=$3 tools=$4 env_cmd=$5 n_inputs=$6
 shift 6
 exec 3<&- 4<&- 5<&- 6<&- 7<&- 8<&- 9<&-
 # A cancel signals the whole group, this process too: it stays to record how the CLI ended. A handler, not '',
-# which children would inherit.
-trap : INT TERM HUP
+# which children would inherit. USR1 lets go of the CLI's stdin where there is one (below); elsewhere it must not
+# end the supervisor before it records the CLI's end.
+trap : INT TERM HUP USR1
 
 tool() {
   PATH=$tools "$@"
