@@ -70,7 +70,7 @@ async function connect(port, token) {
  * A 2026-07-28 client (the v2 SDK's) that can ask its user: each form it is asked to fill is kept in `asked`, and
  * answered by picking ASK_PICK for the question's choice field. Its wait_for_agent goes through input_required.
  */
-async function connectAnswering(port, token) {
+async function connectAnswering(port, token, reply) {
   const transport = new ModernTransport(new URL(`http://127.0.0.1:${port}/mcp`), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   });
@@ -83,6 +83,7 @@ async function connectAnswering(port, token) {
     asked.push(request.params);
     const properties = request.params.requestedSchema?.properties ?? {};
     const choice = Object.keys(properties).find((key) => key.startsWith('choice_'));
+    if (reply === 'decline') return { action: 'decline' };
     return { action: 'accept', content: choice ? { [choice]: ASK_PICK } : {} };
   });
   await client.connect(transport);
@@ -146,7 +147,8 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     cleanups.push(() => client.close());
 
     const created = await call('create_agent', { name: AGENT, project: 'repo', role: cli.role, task: scenario.task });
-    const lead = scenario.expect === 'answered' ? await connectAnswering(server.port, token) : null;
+    const reply = { answered: 'pick', declined: 'decline' }[scenario.expect];
+    const lead = reply ? await connectAnswering(server.port, token, reply) : null;
     if (lead) cleanups.push(() => lead.client.close());
     const wait = lead ? lead.wait : (args) => call('wait_for_agent', args);
     let waited = await wait({ name: AGENT, timeout_seconds: WAIT_SECONDS });
@@ -201,6 +203,8 @@ function check(context, cli) {
       return checkProviderFailure(context, describe, cli);
     case 'answered':
       return checkAnswered(context, describe);
+    case 'declined':
+      return checkDeclined(context, describe);
     default:
       return [`${scenario.id}: unknown expectation ${scenario.expect}`];
   }
@@ -371,6 +375,20 @@ function checkAnswered({ scenario, task, mock, asked }, describe) {
   if (!results.some((text) => text.includes(ASK_PICK)))
     failures.push(
       `${scenario.id}: no request to the model carries the answer ${ASK_PICK} (tool results: ${JSON.stringify(results).slice(0, 300)})`,
+    );
+  return failures;
+}
+
+/** The client declined the CLI's question: the model was told so, and the task succeeded all the same. */
+function checkDeclined({ scenario, task, mock, asked }, describe) {
+  const failures = [];
+  if (task.status !== 'completed' || task.outcome !== 'succeeded')
+    failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected completed and succeeded`);
+  if (asked.length !== 1) failures.push(`${scenario.id}: the client was asked ${asked.length} form(s), expected one`);
+  const results = askResults(mock);
+  if (!results.some((text) => text.includes('declined to answer')))
+    failures.push(
+      `${scenario.id}: no request to the model says the user declined (tool results: ${JSON.stringify(results).slice(0, 300)})`,
     );
   return failures;
 }

@@ -13,6 +13,22 @@ export const OUTSIDE_FILE = '../outside-the-worktree.txt';
 export const ASK_QUESTION = 'Which database should the project use?';
 export const ASK_PICK = 'SQLite';
 
+const ASK_STEP = {
+  ask: {
+    questions: [
+      {
+        question: ASK_QUESTION,
+        header: 'Database',
+        multiSelect: false,
+        options: [
+          { label: 'PostgreSQL', description: 'Relational, the default' },
+          { label: ASK_PICK, description: 'A file, no server' },
+        ],
+      },
+    ],
+  },
+};
+
 export const SCENARIOS = [
   {
     id: 'commit',
@@ -51,26 +67,18 @@ export const SCENARIOS = [
     // must reach the model as the tool's result. Only CLIs whose module says `asks` run it.
     id: 'ask',
     task: 'Set up the database.',
-    steps: [
-      {
-        ask: {
-          questions: [
-            {
-              question: ASK_QUESTION,
-              header: 'Database',
-              multiSelect: false,
-              options: [
-                { label: 'PostgreSQL', description: 'Relational, the default' },
-                { label: ASK_PICK, description: 'A file, no server' },
-              ],
-            },
-          ],
-        },
-      },
-      { text: 'Using the answer.' },
-    ],
+    steps: [ASK_STEP, { text: 'Using the answer.' }],
     needs: 'asks',
     expect: 'answered',
+  },
+  {
+    // The client's user declines: the model is told so, and the task still succeeds (the CLI lists the declined
+    // question among its result's permission denials, which is no failure of the task).
+    id: 'ask-declined',
+    task: 'Set up the database.',
+    steps: [ASK_STEP, { text: 'Going on without an answer.' }],
+    needs: 'asks',
+    expect: 'declined',
   },
   {
     // A follow-up task through start_agent_task must reach the model with the first task's turns before it.
