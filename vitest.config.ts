@@ -5,7 +5,7 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Most tests wait on spawned servers, agents and timers rather than on the CPU: with four files at a time a quiet
-    // 2-core machine still stood idle for a third of the run.
+    // 2-core machine still stood idle for a quarter of the run.
     maxWorkers: 8,
     // As many as maxWorkers: with fewer, vitest 3.2 ends a run of unisolated workers with "Terminating worker thread"
     // and exit code 1 although every test passed.
