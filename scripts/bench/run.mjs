@@ -9,6 +9,7 @@ import { load } from './load.mjs';
 import { benchSandbox, medianRunMs, rssMiB, startTarget } from './processes.mjs';
 import { measureScale, scaleReport } from './fleet-scale.mjs';
 import { measureStalls, stallReport } from './stalls.mjs';
+import { measureStallsPaired, pairedStallReport } from './stalls-paired.mjs';
 import { measureWebLive, webLiveReport } from './web-live.mjs';
 
 const ROOT = resolve(import.meta.dirname, '../..');
@@ -19,7 +20,10 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 /** Another build's dist/cli.js (e.g. the main branch built elsewhere): adds target (p), that build with auth on. */
 const BASELINE = process.env.BENCH_BASELINE ? resolve(process.env.BENCH_BASELINE) : undefined;
-/** `only`: just the stall rows; `off`: neither them nor the web view's live row that follows them. */
+/**
+ * `only`: just the stall rows; `off`: neither them nor the web view's live row that follows them; `paired` (with
+ * BENCH_BASELINE): just the stall rows, of both builds at once (stalls-paired.mjs).
+ */
 const STALLS = process.env.BENCH_STALLS ?? 'on';
 /** `only`: just the web view's live row; `off`: not it. */
 const WEB_LIVE = process.env.BENCH_WEB_LIVE ?? 'on';
@@ -305,6 +309,17 @@ async function stalls(box) {
   }
 }
 
+/** The stall rows of this build and BENCH_BASELINE's, both measured at once. */
+async function pairedStalls(box) {
+  if (!BASELINE)
+    throw new Error('BENCH_STALLS=paired measures two builds at once: set BENCH_BASELINE to the other build');
+  const builds = [
+    { label: 'this build', cli: join(ROOT, 'dist/cli.js') },
+    { label: 'baseline', cli: BASELINE },
+  ];
+  process.stdout.write(`\n${pairedStallReport(await measureStallsPaired({ box, builds })).join('\n')}\n`);
+}
+
 /** The web view's live row, for this build only: a baseline build may have no web view. */
 async function webLive(box) {
   const samples = await measureWebLive({ box, cli: join(ROOT, 'dist/cli.js') });
@@ -337,6 +352,7 @@ async function main() {
   const box = benchSandbox('fleet-mcp-bench-');
   if (SCALE === 'only') return only(box, scale);
   if (STALLS === 'only') return only(box, stalls);
+  if (STALLS === 'paired') return only(box, pairedStalls);
   if (WEB_LIVE === 'only') return only(box, webLive);
   const token = randomBytes(32).toString('base64url');
   const started = [];

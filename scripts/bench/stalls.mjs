@@ -6,21 +6,23 @@ import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { benchRepo, quantile, startBenchFleet } from './bench-fleet.mjs';
 import { callTool } from './tool-call.mjs';
 
-const CHATTY = Number(process.env.BENCH_STALL_AGENTS ?? 50);
+export const CHATTY = Number(process.env.BENCH_STALL_AGENTS ?? 50);
 const DUMP_BYTES = 10 * 1024 * 1024;
-const SAMPLE_SECONDS = Number(process.env.BENCH_STALL_SECONDS ?? 8);
+export const SAMPLE_SECONDS = Number(process.env.BENCH_STALL_SECONDS ?? 8);
 /** Between cheap calls: a steady prober, not a load of its own. */
-const PROBE_GAP_MS = 5;
+export const PROBE_GAP_MS = 5;
 /** show_agent_log's default page size; BENCH_STALL_PAGE_SIZE sets another (at most 500). */
 const PAGE_SIZE = Number(process.env.BENCH_STALL_PAGE_SIZE ?? 50);
 const PAGE_REPEATS = 7;
 
-const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
+export const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
 
-/** A git project and two roles: a chatty agent (10 lines a second, in one burst) and one that dumps 10 MB on a signal. */
-function writeFleet(root) {
+/**
+ * A git project and two roles: a chatty agent (10 lines a second, in one burst) and one that dumps 10 MB once the
+ * file `go` exists (two servers measured at once share it).
+ */
+export function writeFleet(root, go = join(root, 'dump-now')) {
   const { repo } = benchRepo(root);
-  const go = join(root, 'dump-now');
   const line = 'dump line: the quick brown fox jumps over the lazy dog, again and again, until ten megabytes';
   const roles = {
     chatty: {
@@ -53,18 +55,25 @@ function writeFleet(root) {
   return { configFile, go };
 }
 
+/** One cheap call; its latency in ms. */
+export async function cheapCall(server) {
+  const start = performance.now();
+  const response = await fetch(`http://127.0.0.1:${server.port}/mcp`, {
+    method: 'POST',
+    headers: mcpHeaders(server.token),
+    body: MCP_BODY,
+  });
+  await response.text();
+  if (response.status !== 200) throw new Error(`list_agent_projects answered ${response.status}`);
+  return performance.now() - start;
+}
+
 /** Cheap calls one after another for `seconds`; their latencies in ms. */
 async function probe(server, seconds) {
-  const url = `http://127.0.0.1:${server.port}/mcp`;
-  const headers = mcpHeaders(server.token);
   const latencies = [];
   const end = performance.now() + seconds * 1000;
   while (performance.now() < end) {
-    const start = performance.now();
-    const response = await fetch(url, { method: 'POST', headers, body: MCP_BODY });
-    await response.text();
-    if (response.status !== 200) throw new Error(`list_agent_projects answered ${response.status}`);
-    latencies.push(performance.now() - start);
+    latencies.push(await cheapCall(server));
     await sleep(PROBE_GAP_MS);
   }
   return latencies;
@@ -74,13 +83,13 @@ async function probe(server, seconds) {
  * The server's CPU time so far (user and system), in ms, from /proc (Linux, 100 ticks a second). On a shared
  * machine a call's latency moves with the load; the CPU the server spent moves far less.
  */
-function cpuMs(pid) {
+export function cpuMs(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-function figures(latencies, cpu) {
+export function figures(latencies, cpu) {
   return {
     count: latencies.length,
     p50: quantile(latencies, 0.5),
@@ -104,7 +113,7 @@ async function phase(server, seconds) {
   return figures(result, cpu);
 }
 
-async function untilLogShows(server, name, text, timeoutMs) {
+export async function untilLogShows(server, name, text, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const log = await callTool(server, 'show_agent_log', { name, page_size: 50 });
@@ -114,7 +123,7 @@ async function untilLogShows(server, name, text, timeoutMs) {
   }
 }
 
-async function untilIdle(server, name, timeoutMs) {
+export async function untilIdle(server, name, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   while ((await callTool(server, 'show_agent', { name })).status !== 'idle') {
     if (Date.now() > deadline) throw new Error(`${name} did not become idle within ${timeoutMs} ms`);
@@ -129,7 +138,7 @@ async function timePage(server, page) {
 }
 
 /** First, middle and last page: the first read of each (cold), then the median of repeats. */
-async function timePages(server) {
+export async function timePages(server) {
   const { total_count } = await callTool(server, 'show_agent_log', { name: 'dumper', page_size: 1 });
   const last = Math.ceil(total_count / PAGE_SIZE);
   const pages = [

@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isLeftoverGroup } from '../../src/fleet/tasks/group-end.js';
-import { processStartTime, signalGroup } from '../../src/fleet/tasks/process-group.js';
+import { endProcessGroup, isLeftoverGroup } from '../../src/fleet/tasks/group-end.js';
+import { isSameProcessRunning, processStartTime, signalGroup } from '../../src/fleet/tasks/process-group.js';
 import { isRunning } from './helpers.js';
 
 // A task's group whose first process is gone is ended only when what is left in it started with or after that
@@ -59,6 +59,41 @@ describe('a task group whose leader is gone', () => {
     } finally {
       outer.kill('SIGKILL');
     }
+  });
+});
+
+describe('a task group with no process left', () => {
+  it('is not leftovers, and ending it finds nothing to signal', async () => {
+    const leader = spawn('/bin/sh', ['-c', 'exit 0'], { detached: true, stdio: 'ignore' });
+    const pgid = leader.pid!;
+    const leaderStart = processStartTime(pgid);
+    await once(leader, 'exit');
+    expect(isLeftoverGroup(pgid, leaderStart ?? '0')).toBe(false);
+    await endProcessGroup(pgid, 60_000);
+  });
+});
+
+describe('a process recorded by pid and start time', () => {
+  it('runs while it is that process, and not once it is another, a zombie or gone', async () => {
+    // The child ends once its parent is the sleep, which never reaps it: a zombie, whatever the scheduling.
+    const child = `while [ "$(cat /proc/$PPID/comm)" != sleep ]; do :; done`;
+    const outer = spawn('/bin/sh', ['-c', `sh -c '${child}' & echo $!; exec sleep 30`], {
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    groups.push(outer.pid!);
+    try {
+      const start = processStartTime(outer.pid!);
+      expect(isSameProcessRunning(outer.pid!, start)).toBe(true);
+      expect(isSameProcessRunning(outer.pid!, String(Number(start) + 1))).toBe(false);
+      expect(isSameProcessRunning(outer.pid!, null)).toBe(false);
+      const child = Number((await once(outer.stdout, 'data'))[0].toString().trim());
+      await expect.poll(() => processState(child)).toBe('Z');
+      expect(isSameProcessRunning(child, processStartTime(child))).toBe(false);
+    } finally {
+      outer.kill('SIGKILL');
+      await once(outer, 'exit');
+    }
+    expect(isSameProcessRunning(outer.pid!, processStartTime(outer.pid!))).toBe(false);
   });
 });
 

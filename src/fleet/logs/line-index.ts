@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises';
 import type { FileHandle } from 'node:fs/promises';
 
 /** Bytes read per step while scanning: each step is one short piece of work between reads on the thread pool. */
@@ -42,6 +43,20 @@ export function indexOf(file: string, handle: FileHandle): Promise<LineIndex> {
   pending.set(file, next);
   void next.finally(() => pending.get(file) === next && pending.delete(file)).catch(() => {});
   return next;
+}
+
+/** Builds the index of a file before anyone reads it; a file that cannot be read is left to the read that fails. */
+export async function warmLineIndex(file: string): Promise<void> {
+  try {
+    const handle = await open(file, 'r');
+    try {
+      await indexOf(file, handle);
+    } finally {
+      await handle.close();
+    }
+  } catch {
+    // Nobody waits on it: the read that needs the index builds it, or reports the file's error.
+  }
 }
 
 /** Drops the index of a file that was replaced (a trim), so the next read builds it afresh. */

@@ -22,7 +22,8 @@ export class LineSplitter {
   private take(text: string): string[] {
     const parts = text.split('\n');
     this.partial = parts.pop() ?? '';
-    const lines = parts.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+    // A copy of the lines only where some end in CR: a flood's steps are made of hundreds of lines each.
+    const lines = text.includes('\r') ? parts.map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line)) : parts;
     while (this.partial.length > MAX_LINE_CHARS) {
       lines.push(this.partial.slice(0, MAX_LINE_CHARS));
       this.partial = this.partial.slice(MAX_LINE_CHARS);

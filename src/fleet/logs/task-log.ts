@@ -2,7 +2,7 @@ import { appendFileSync, closeSync, existsSync, mkdirSync, openSync, readFileSyn
 import { dirname } from 'node:path';
 import { removeAbandonedTempFiles } from '../../fs/atomic-file.js';
 import { encodeJsonLines } from './json-lines.js';
-import { forgetLineIndex } from './line-index.js';
+import { forgetLineIndex, warmLineIndex } from './line-index.js';
 import { readLogLines } from './log-tail.js';
 import { trimLogFile } from './log-trim.js';
 import type { LogLine, LogStream } from '../types.js';
@@ -131,7 +131,11 @@ export class TaskLog {
   async close(): Promise<void> {
     await this.trimmed();
     this.release();
-    if (this.fileBytes > this.options.capBytes) await this.trimFile();
+    if (this.fileBytes <= this.options.capBytes) return;
+    await this.trimFile();
+    // The trim dropped the file's line index; a finished task's log is read next, so it is built now, in chunks,
+    // rather than by the first request for a deep page.
+    void warmLineIndex(this.options.file);
   }
 
   /** Closes the file held open for appends; the next append, if any, opens it again. */

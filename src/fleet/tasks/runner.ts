@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { setImmediate, setTimeout as delay } from 'node:timers/promises';
 import { endProcessGroup, isLeftoverGroup } from './group-end.js';
 import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
+import { nextTurn } from './poll-turns.js';
 import { isSameProcessRunning, signalGroup } from './process-group.js';
 import type { DetachedProcess } from '../spawn/helper-protocol.js';
 import { startDetached } from '../spawn/start-process.js';
@@ -261,6 +262,8 @@ function follow(
   let finishing = false;
   let reading = false;
   const poll = async (): Promise<void> => {
+    await nextTurn();
+    if (!following) return;
     // Read before looking at the process, so the output of a task that just ended is complete once it counts as ended.
     const ended = hasExited();
     await drain();
