@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cacheRoot } from './install.mjs';
+import { askingToolFailures, offeredTools } from './offered-tools.mjs';
 import { ASK_PICK, ASK_QUESTION, PROVIDER_STALL } from './scenarios.mjs';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -210,9 +211,9 @@ function check(context, cli) {
   }
 }
 
-function checkCommit({ scenario, task, git, agent }, describe, cli) {
+function checkCommit({ scenario, task, git, agent, mock }, describe, cli) {
   const [write, shell] = scenario.steps;
-  const failures = [];
+  const failures = askingToolFailures(cli, offeredTools(mock.requests)).map((text) => `${scenario.id}: ${text}`);
   if (task.status !== 'completed' || task.outcome !== 'succeeded')
     failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected completed and succeeded`);
   failures.push(...checkUsage(scenario, task, cli));
