@@ -1,5 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -316,7 +326,66 @@ describe('what an agent does with its output and its stdin', () => {
     const holder = Number(readFileSync(pidFile, 'utf8'));
     expect(existsSync(`/proc/${holder}`) && !readFileSync(`/proc/${holder}/stat`, 'utf8').includes(') Z')).toBe(false);
   });
+
+  it('holds no descriptor of a regular file the agent put in place of its stdin FIFO', async () => {
+    const fleet = await claudeFleet(setup());
+    const forged = (n: number) =>
+      JSON.stringify({ type: 'control_request', request_id: `forged-${n}`, request: { subtype: 'hook_callback' } });
+    // Unsandboxed, the agent finds its FIFO through its CLI's fd 0; every refusal then tries the regular file.
+    const replace = `run: f=$(readlink /proc/$PPID/fd/0); rm -f "$f"; : >"$f"`;
+    const flood = [1, 2, 3, 4, 5].map((n) => `run: printf '%s\\n' '${forged(n)}' >>/proc/$PPID/fd/1`);
+    await fleet.createAgent({ name: 'swapper', project: 'repo', role: 'claude', task: [replace, ...flood].join('\n') });
+    const done = await ended(fleet, 'swapper');
+    expect(done.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+    const texts = await logTexts(fleet, 'swapper');
+    expect(texts.filter((text) => text.startsWith("could not write to the CLI's input:"))).toHaveLength(5);
+    const held = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).includes('stdin.fifo');
+      } catch {
+        return false;
+      }
+    });
+    expect(held).toEqual([]);
+  });
+
+  it('comes back after a restart although a process the agent left put FIFOs in place of its run files', async () => {
+    const place = setup();
+    const first = await claudeFleet(place, { keepTasks: true });
+    await first.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
+    const { question, current_task_id } = await asked(first, 'asker');
+    await first.shutdown();
+    // What such a process can do unsandboxed (the sandbox hides the data dir): opening one would block until the
+    // other end is opened.
+    fifosInstead(place, current_task_id!, ['questions.json', 'offsets.json']);
+    const second = await claudeFleet(place);
+    // When it was asked was in that file, and is lost with it.
+    expect((await asked(second, 'asker')).question).toEqual({ ...question, asked_at: expect.any(String) });
+    await second.answerQuestion('asker', question!.id, { answers: { [QUESTION]: 'SQLite' } });
+    expect((await ended(second, 'asker')).last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+  });
+
+  it('a restarted server comes up although a process the agent left put a FIFO in place of its output', async () => {
+    const place = setup();
+    const first = await claudeFleet(place, { keepTasks: true });
+    await first.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
+    const { current_task_id } = await asked(first, 'asker');
+    await first.shutdown();
+    fifosInstead(place, current_task_id!, ['stdout']);
+    const second = await claudeFleet(place);
+    // Its output, and with it the question, is gone: the agent's own loss. The task still ends when canceled.
+    expect(second.showAgent('asker')).toMatchObject({ status: 'busy', question: null });
+    expect((await second.cancelTask('asker')).last_task).toMatchObject({ status: 'canceled' });
+  });
 });
+
+function fifosInstead(place: Setup, taskId: string, names: string[]): void {
+  for (const name of names) {
+    const file = join(place.dataDir, 'logs', 'asker', `${taskId}.run`, name);
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+  }
+}
 
 const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 

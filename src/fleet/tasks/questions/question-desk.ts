@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { writeFileAtomicSync } from '../../../fs/atomic-file.js';
+import { readRegularFile } from '../../../fs/read-regular-file.js';
 import { FleetError } from '../../errors.js';
 import type { AgentQuestion, QuestionAnswer } from '../../fleet-api.js';
 import type { ControlEvent } from '../output/index.js';
@@ -13,6 +14,8 @@ export const MAX_CONTROL_REQUESTS = 500;
 /** Questions waiting at once: the CLI asks one at a time, more are forged lines, refused at once. */
 const MAX_OPEN_QUESTIONS = 4;
 export const MAX_ANSWER_CHARS = 5000;
+/** Past what its requests can make it (500 ids of 200 characters, and when each question came), the state is forged. */
+const MAX_STATE_BYTES = 1024 * 1024;
 
 export interface QuestionDeskOptions {
   taskId: string;
@@ -184,6 +187,11 @@ export class QuestionDesk {
 
   private openWriter(): Socket {
     const fd = openSync(this.options.fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    // Unsandboxed, the agent may have put a file of its own in the FIFO's place: no socket, and no descriptor kept.
+    if (!fstatSync(fd).isFIFO()) {
+      closeSync(fd);
+      throw new Error(`${this.options.fifo} is no longer a FIFO`);
+    }
     const socket = new Socket({ fd, readable: false, writable: true });
     socket.on('error', (error) => {
       this.options.log([`could not write to the CLI's input: ${error.message}`]);
@@ -232,13 +240,18 @@ function answerDecision(open: OpenQuestion, answer: QuestionAnswer): ControlDeci
   return { behavior: 'allow', updatedInput: { ...open.input, answers } };
 }
 
+/** The run dir's record, agent-reachable when unsandboxed: what is not of its shape is left out. */
 function readState(file: string): DeskState {
   const empty: DeskState = { responded: [], asked: {} };
-  if (!existsSync(file)) return empty;
+  const text = readRegularFile(file, MAX_STATE_BYTES);
+  if (text === null) return empty;
   try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<DeskState>;
+    const json = JSON.parse(text) as Partial<DeskState>;
     const responded = Array.isArray(json.responded) ? json.responded.filter((id) => typeof id === 'string') : [];
-    const asked = typeof json.asked === 'object' && json.asked !== null ? json.asked : {};
+    const entries = typeof json.asked === 'object' && json.asked !== null ? Object.entries(json.asked) : [];
+    const asked = Object.fromEntries(
+      entries.filter(([, at]) => typeof at === 'string' && !Number.isNaN(Date.parse(at))),
+    );
     return { responded, asked };
   } catch {
     return empty;
