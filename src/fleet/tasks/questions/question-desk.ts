@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { writeFileAtomicSync } from '../../../fs/atomic-file.js';
+import { replaceFileSync } from '../../../fs/atomic-file.js';
 import { readRegularFile } from '../../../fs/read-regular-file.js';
 import { FleetError } from '../../errors.js';
 import type { AgentQuestion, QuestionAnswer } from '../../fleet-api.js';
@@ -35,7 +35,10 @@ interface OpenQuestion {
   input: Extract<ControlEvent, { kind: 'question' }>['input'];
 }
 
-/** What the run dir keeps across a restart of the server: the requests answered, and when each question came. */
+/**
+ * What the run dir keeps across a restart of the server: the questions answered, and when each waiting one came.
+ * Small whatever the agent prints: refusals and settled questions are not in it.
+ */
 interface DeskState {
   responded: string[];
   asked: Record<string, string>;
@@ -48,12 +51,14 @@ interface DeskState {
  * back and an unanswered one does.
  */
 export class QuestionDesk {
-  private readonly state: DeskState;
+  private state: DeskState;
   private readonly responded: Set<string>;
   private readonly open: OpenQuestion[] = [];
   private requests = 0;
   private writer: Socket | null = null;
   private closed = false;
+  /** The state as last written: a batch that leaves it as it was (a question asked and withdrawn) writes nothing. */
+  private saved = '';
 
   constructor(private readonly options: QuestionDeskOptions) {
     this.state = readState(options.stateFile);
@@ -85,8 +90,8 @@ export class QuestionDesk {
       }
       const message = event.kind === 'refuse' ? event.message : 'fleet-mcp: another question is waiting already';
       const tool = event.kind === 'refuse' ? event.tool : 'AskUserQuestion';
+      // Not saved for itself: refused again after a restart, it reaches a CLI that settled it and ignores it.
       this.respond(event.requestId, tool === null ? { error: message } : { behavior: 'deny', message });
-      save = true;
     }
     if (save) this.saveState();
     if (before !== this.pending()) this.options.onChange();
@@ -108,6 +113,7 @@ export class QuestionDesk {
     const decision = answerDecision(open, answer);
     this.open.shift();
     this.respond(open.requestId, decision);
+    this.state.responded.push(open.requestId);
     this.saveState();
     this.options.log(
       'declined' in answer
@@ -165,7 +171,6 @@ export class QuestionDesk {
   /** Writes the response line; recorded as answered at once, so a second answer is refused. */
   private respond(requestId: string, decision: ControlDecision | { error: string }): void {
     this.responded.add(requestId);
-    this.state.responded.push(requestId);
     const line =
       'error' in decision
         ? `${JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: requestId, error: decision.error } })}\n`
@@ -201,9 +206,17 @@ export class QuestionDesk {
     return socket;
   }
 
+  /**
+   * Not flushed to disk: it is of use only while the task's CLI runs, which a power loss ends too, and a flood of
+   * requests would make each fsync a stall of the event loop.
+   */
   private saveState(): void {
+    this.state.asked = Object.fromEntries(this.open.map(({ question }) => [question.id, question.asked_at]));
+    const json = JSON.stringify(this.state);
+    if (json === this.saved) return;
     try {
-      writeFileAtomicSync(this.options.stateFile, JSON.stringify(this.state));
+      replaceFileSync(this.options.stateFile, json);
+      this.saved = json;
     } catch (error) {
       this.options.log([`could not record the answered requests: ${(error as Error).message}`]);
     }
