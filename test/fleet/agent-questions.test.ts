@@ -250,6 +250,21 @@ describe("an agent's question to its user", () => {
     expect(idle.last_task).toMatchObject({ status: 'failed', outcome: 'timed_out' });
   });
 
+  it('of two agents asking at once, each question is answered by its own id only', async () => {
+    const fleet = await claudeFleet(setup());
+    await fleet.createAgent({ name: 'one', project: 'repo', role: 'claude', task: ASK });
+    await fleet.createAgent({ name: 'two', project: 'repo', role: 'claude', task: ASK });
+    const one = (await asked(fleet, 'one')).question!;
+    const two = (await asked(fleet, 'two')).question!;
+    expect(one.id).not.toBe(two.id);
+    const crossed = await rejection(() => fleet.answerQuestion('two', one.id, { answers: { [QUESTION]: 'SQLite' } }));
+    expect(crossed.message).toMatch(`No waiting question has id "${one.id}": the question waiting is ${two.id}.`);
+    await fleet.answerQuestion('two', two.id, { answers: { [QUESTION]: 'PostgreSQL' } });
+    await fleet.answerQuestion('one', one.id, { answers: { [QUESTION]: 'SQLite' } });
+    expect((await ended(fleet, 'one')).last_task!.final_message).toContain(`answered: ${QUESTION}=SQLite`);
+    expect((await ended(fleet, 'two')).last_task!.final_message).toContain(`answered: ${QUESTION}=PostgreSQL`);
+  });
+
   it('clears when the task is canceled while it waits', async () => {
     const fleet = await claudeFleet(setup());
     await fleet.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
@@ -325,6 +340,18 @@ describe('what an agent does with its output and its stdin', () => {
     expect(done.last_task!.final_message).toContain(`answered: ${QUESTION}=SQLite`);
     const holder = Number(readFileSync(pidFile, 'utf8'));
     expect(existsSync(`/proc/${holder}`) && !readFileSync(`/proc/${holder}/stat`, 'utf8').includes(') Z')).toBe(false);
+  });
+
+  it('ends with its exit recorded when the agent makes its supervisor let go of its stdin before it asks', async () => {
+    const fleet = await claudeFleet(setup());
+    // The supervisor is its CLI's parent; nothing else writes to the FIFO yet, so the question meets the input's end.
+    const signal = 'run: kill -USR1 $(ps -o ppid= -p $PPID); kill -INT $(ps -o ppid= -p $PPID)';
+    await fleet.createAgent({ name: 'signaller', project: 'repo', role: 'claude', task: `${signal}\n${ASK}` });
+    const done = await ended(fleet, 'signaller');
+    expect(done.last_task).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect(await logTexts(fleet, 'signaller')).toContain(
+      'the CLI withdrew its request (its input ended, or it was interrupted)',
+    );
   });
 
   it('holds no descriptor of a regular file the agent put in place of its stdin FIFO', async () => {
