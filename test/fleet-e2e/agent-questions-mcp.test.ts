@@ -70,12 +70,18 @@ const ENVELOPE = {
 const ASKS = { elicitation: { form: {} } };
 const TAKES_TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
 
-/** One 2026-07-28 request by hand, as the shared token, with these client capabilities. */
-async function raw(method: string, params: Record<string, unknown>, name: string, capabilities: object): Promise<Json> {
+/** One 2026-07-28 request by hand, as the shared token unless another is given, with these client capabilities. */
+async function raw(
+  method: string,
+  params: Record<string, unknown>,
+  name: string,
+  capabilities: object,
+  token = server.token,
+): Promise<Json> {
   const response = await fetch(server.server.mcpUrl, {
     method: 'POST',
     headers: {
-      Authorization: `Bearer ${server.token}`,
+      Authorization: `Bearer ${token}`,
       'Content-Type': 'application/json',
       Accept: 'application/json, text/event-stream',
       'Mcp-Protocol-Version': '2026-07-28',
@@ -327,6 +333,32 @@ describe("an agent's question where the client cannot answer it", () => {
         client.callTool({ name: 'start_agent_task', arguments: { name: 'shown', task: 'x' } }),
       ).rejects.toThrow('Insufficient scope: required "run"');
       await client.close();
+
+      // Nor through a task: its updates, under the question's own key, reach no one; another token's find no task.
+      const key = `agent_question:${seen.agent.question.id}`;
+      const response = { [key]: { action: 'accept', content: { choice_1: 'SQLite' } } };
+      for (const [token, scope] of [
+        [tokens.reader!, 'read'],
+        [tokens.runner!, 'run'],
+      ] as const) {
+        const call = await raw(
+          'tools/call',
+          { name: 'wait_for_agent', arguments: { name: 'shown', timeout_seconds: 60 } },
+          'wait_for_agent',
+          { ...TAKES_TASKS, ...ASKS },
+          tokens.reader,
+        );
+        const update = await raw(
+          'tasks/update',
+          { taskId: call.result.taskId, inputResponses: response },
+          call.result.taskId,
+          TAKES_TASKS,
+          token,
+        );
+        if (scope === 'read') expect(update.error).toBeUndefined();
+        else expect(update.error.message).toMatch(/^Task not found/);
+        expect((await server.ok('show_agent', { name: 'shown' })).question.id).toBe(seen.agent.question.id);
+      }
 
       // The 2025 era: its task text is the answer.
       const answered = await server.ok('start_agent_task', { name: 'shown', task: 'SQLite' });
