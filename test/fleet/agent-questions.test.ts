@@ -431,9 +431,15 @@ const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(pro
 
 describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('a question from the sandbox', () => {
   it('reaches the user from a sandboxed agent with network on, and the answer reaches it', async () => {
-    const fleet = await claudeFleet(setup(), { sandboxed: true });
-    await fleet.createAgent({ name: 'boxed', project: 'repo', role: 'claude', task: ASK });
-    const { question } = await asked(fleet, 'boxed');
+    const place = setup();
+    const fleet = await claudeFleet(place, { sandboxed: true });
+    // Its fd 0 names the FIFO's path; the data dir is hidden, so what it plants there lands nowhere the server reads.
+    const plant = `run: d=$(dirname "$(readlink /proc/$PPID/fd/0)"); touch "$d/questions.json" "$d/planted" 2>/dev/null; true`;
+    await fleet.createAgent({ name: 'boxed', project: 'repo', role: 'claude', task: `${plant}\n${ASK}` });
+    const { question, current_task_id } = await asked(fleet, 'boxed');
+    const runDir = join(place.dataDir, 'logs', 'boxed', `${current_task_id}.run`);
+    expect(existsSync(join(runDir, 'planted'))).toBe(false);
+    expect(readFileSync(join(runDir, 'questions.json'), 'utf8')).toContain(question!.id);
     expect(await logTexts(fleet, 'boxed')).toEqual(
       expect.arrayContaining([expect.stringMatching(/^sandboxed by bwrap, network on/)]),
     );
