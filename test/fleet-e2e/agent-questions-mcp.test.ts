@@ -360,7 +360,10 @@ describe("an agent's question where the client cannot answer it", () => {
         expect((await server.ok('show_agent', { name: 'shown' })).question.id).toBe(seen.agent.question.id);
       }
 
-      // The 2025 era: its task text is the answer.
+      // The 2025 era: its task text is the answer, within the fleet's bound.
+      expect(await server.fails('start_agent_task', { name: 'shown', task: 'x'.repeat(5001) })).toContain(
+        'an answer may hold at most 5000 characters',
+      );
       const answered = await server.ok('start_agent_task', { name: 'shown', task: 'SQLite' });
       expect(answered).toMatchObject({ name: 'shown', question: null });
       const done = await server.ok('wait_for_agent', { name: 'shown', timeout_seconds: 60 });
