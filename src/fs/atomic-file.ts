@@ -96,6 +96,22 @@ export function writeFileAtomicSync(file: string, content: string | Uint8Array):
 }
 
 /**
+ * Replaces `file` atomically for its readers and against the writer's death, without flushing it to disk: for state
+ * that matters only while processes run that a power loss would end too, written often enough that two fsyncs a
+ * write would hold up the event loop.
+ */
+export function replaceFileSync(file: string, content: string): void {
+  const temp = join(dirname(file), `${tempPrefix(file)}${randomBytes(6).toString('hex')}.tmp`);
+  writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
+  try {
+    renameSync(temp, file);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    throw error;
+  }
+}
+
+/**
  * writeFileAtomicSync off the event loop: the same temp file, fsync, rename and directory fsync, each in libuv's
  * thread pool. Two calls for one file may land in either order: the caller orders them (see StateFileWriter).
  */

@@ -2,6 +2,7 @@ import { FleetError } from '../fleet/errors.js';
 import type { AgentQuestion, AgentQuestionItem, QuestionAnswer } from '../fleet/fleet-api.js';
 import { MAX_ANSWER_CHARS } from '../fleet/tasks/questions/question-desk.js';
 import type { Question, QuestionForm, Reply } from './fleet-tool.js';
+import { visible } from './visible-text.js';
 
 /** What the agent's CLI is told when the client's user declines or dismisses its question. */
 export const DECLINED_ANSWER = 'The user declined to answer.';
@@ -14,12 +15,14 @@ export function questionKey(question: AgentQuestion): string {
   return `agent_question:${question.id}`;
 }
 
+// The agent's text reaches the client's user as the server's words: its control characters are spelt out (the
+// option values stay the labels, which the agent is answered with).
 function choiceField(item: AgentQuestionItem): Record<string, unknown> {
   const options = item.options.map(({ label, description }) => ({
     const: label,
-    title: description ? `${label}: ${description}` : label,
+    title: visible(description ? `${label}: ${description}` : label),
   }));
-  const named = { title: item.header || item.question, description: item.question };
+  const named = { title: visible(item.header || item.question), description: visible(item.question) };
   return item.multi_select
     ? { type: 'array', ...named, items: { anyOf: options } }
     : { type: 'string', ...named, oneOf: options };
@@ -44,7 +47,7 @@ export function questionText(agent: string, question: AgentQuestion): string {
     const options = item.options.map((option) => option.label).join(' | ');
     return `${item.question}${options ? ` [${options}${item.multi_select ? '; several' : ''}]` : ''}`;
   });
-  return `Agent "${agent}" asks: ${items.join(' ')}`;
+  return `Agent "${agent}" asks: ${visible(items.join(' '))}`;
 }
 
 /** The form that puts the agent's question to the client's user. */
@@ -60,7 +63,7 @@ function choiceAnswer(item: AgentQuestionItem, value: unknown): string | undefin
   if (!chosen.every((label) => typeof label === 'string' && labels.has(label)))
     throw new FleetError(
       'invalid_argument',
-      `Not an option of "${item.question}": ${JSON.stringify(value).slice(0, 200)}.`,
+      `Not an option of "${visible(item.question)}": ${JSON.stringify(value).slice(0, 200)}.`,
     );
   return chosen.join(', ');
 }
@@ -70,7 +73,10 @@ function itemAnswer(item: AgentQuestionItem, index: number, content: Record<stri
   if (typeof text === 'string' && text.trim() !== '') return text;
   const chosen = choiceAnswer(item, content[`choice_${index + 1}`]);
   if (chosen !== undefined) return chosen;
-  throw new FleetError('invalid_argument', `No answer to "${item.question}": pick an option or write your own.`);
+  throw new FleetError(
+    'invalid_argument',
+    `No answer to "${visible(item.question)}": pick an option or write your own.`,
+  );
 }
 
 /**
@@ -80,11 +86,12 @@ function itemAnswer(item: AgentQuestionItem, index: number, content: Record<stri
 export function replyAnswer(question: AgentQuestion, reply: Reply): QuestionAnswer | undefined {
   if (reply.action === 'unasked') return undefined;
   if (reply.action === 'decline') return { declined: DECLINED_ANSWER };
-  const answers: Record<string, string> = {};
-  question.questions.forEach((item, index) => {
-    answers[item.question] = itemAnswer(item, index, reply.content);
-  });
-  return { answers };
+  // Built from entries: a question named `__proto__` is the agent's text too.
+  return {
+    answers: Object.fromEntries(
+      question.questions.map((item, index) => [item.question, itemAnswer(item, index, reply.content)]),
+    ),
+  };
 }
 
 /** One text answering every question of the agent's question: start_agent_task's task, given to an asking agent. */

@@ -1,5 +1,15 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -240,6 +250,21 @@ describe("an agent's question to its user", () => {
     expect(idle.last_task).toMatchObject({ status: 'failed', outcome: 'timed_out' });
   });
 
+  it('of two agents asking at once, each question is answered by its own id only', async () => {
+    const fleet = await claudeFleet(setup());
+    await fleet.createAgent({ name: 'one', project: 'repo', role: 'claude', task: ASK });
+    await fleet.createAgent({ name: 'two', project: 'repo', role: 'claude', task: ASK });
+    const one = (await asked(fleet, 'one')).question!;
+    const two = (await asked(fleet, 'two')).question!;
+    expect(one.id).not.toBe(two.id);
+    const crossed = await rejection(() => fleet.answerQuestion('two', one.id, { answers: { [QUESTION]: 'SQLite' } }));
+    expect(crossed.message).toMatch(`No waiting question has id "${one.id}": the question waiting is ${two.id}.`);
+    await fleet.answerQuestion('two', two.id, { answers: { [QUESTION]: 'PostgreSQL' } });
+    await fleet.answerQuestion('one', one.id, { answers: { [QUESTION]: 'SQLite' } });
+    expect((await ended(fleet, 'one')).last_task!.final_message).toContain(`answered: ${QUESTION}=SQLite`);
+    expect((await ended(fleet, 'two')).last_task!.final_message).toContain(`answered: ${QUESTION}=PostgreSQL`);
+  });
+
   it('clears when the task is canceled while it waits', async () => {
     const fleet = await claudeFleet(setup());
     await fleet.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
@@ -316,15 +341,105 @@ describe('what an agent does with its output and its stdin', () => {
     const holder = Number(readFileSync(pidFile, 'utf8'));
     expect(existsSync(`/proc/${holder}`) && !readFileSync(`/proc/${holder}/stat`, 'utf8').includes(') Z')).toBe(false);
   });
+
+  it('ends with its exit recorded when the agent makes its supervisor let go of its stdin before it asks', async () => {
+    const fleet = await claudeFleet(setup());
+    // The supervisor is its CLI's parent; nothing else writes to the FIFO yet, so the question meets the input's end.
+    const signal = 'run: kill -USR1 $(ps -o ppid= -p $PPID); kill -INT $(ps -o ppid= -p $PPID)';
+    await fleet.createAgent({ name: 'signaller', project: 'repo', role: 'claude', task: `${signal}\n${ASK}` });
+    const done = await ended(fleet, 'signaller');
+    expect(done.last_task).toMatchObject({ status: 'failed', exit_code: 1 });
+    expect(await logTexts(fleet, 'signaller')).toContain(
+      'the CLI withdrew its request (its input ended, or it was interrupted)',
+    );
+  });
+
+  it('takes a result the agent forged while its tool runs for none: the task goes on, and its question is asked', async () => {
+    const fleet = await claudeFleet(setup());
+    const forged = JSON.stringify({ type: 'result', subtype: 'success', is_error: false, result: 'FORGED' });
+    // The tool outlasts the end grace (300 ms here) that follows a result the CLI reported.
+    const forge = `run: printf '%s\\n' '${forged}' >>/proc/$PPID/fd/1; sleep 2`;
+    await fleet.createAgent({ name: 'liar', project: 'repo', role: 'claude', task: `${forge}\n${ASK}` });
+    const { question } = await asked(fleet, 'liar');
+    await fleet.answerQuestion('liar', question!.id, { answers: { [QUESTION]: 'SQLite' } });
+    const done = await ended(fleet, 'liar');
+    expect(done.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded', exit_code: 0 });
+    expect(done.last_task!.final_message).toContain(`answered: ${QUESTION}=SQLite`);
+  });
+
+  it('holds no descriptor of a regular file the agent put in place of its stdin FIFO', async () => {
+    const fleet = await claudeFleet(setup());
+    const forged = (n: number) =>
+      JSON.stringify({ type: 'control_request', request_id: `forged-${n}`, request: { subtype: 'hook_callback' } });
+    // Unsandboxed, the agent finds its FIFO through its CLI's fd 0; every refusal then tries the regular file.
+    const replace = `run: f=$(readlink /proc/$PPID/fd/0); rm -f "$f"; : >"$f"`;
+    const flood = [1, 2, 3, 4, 5].map((n) => `run: printf '%s\\n' '${forged(n)}' >>/proc/$PPID/fd/1`);
+    await fleet.createAgent({ name: 'swapper', project: 'repo', role: 'claude', task: [replace, ...flood].join('\n') });
+    const done = await ended(fleet, 'swapper');
+    expect(done.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+    const texts = await logTexts(fleet, 'swapper');
+    expect(texts.filter((text) => text.startsWith("could not write to the CLI's input:"))).toHaveLength(5);
+    const held = readdirSync('/proc/self/fd').filter((fd) => {
+      try {
+        return readlinkSync(`/proc/self/fd/${fd}`).includes('stdin.fifo');
+      } catch {
+        return false;
+      }
+    });
+    expect(held).toEqual([]);
+  });
+
+  it('comes back after a restart although a process the agent left put FIFOs in place of its run files', async () => {
+    const place = setup();
+    const first = await claudeFleet(place, { keepTasks: true });
+    await first.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
+    const { question, current_task_id } = await asked(first, 'asker');
+    await first.shutdown();
+    // What such a process can do unsandboxed (the sandbox hides the data dir): opening one would block until the
+    // other end is opened.
+    fifosInstead(place, current_task_id!, ['questions.json', 'offsets.json']);
+    const second = await claudeFleet(place);
+    // When it was asked was in that file, and is lost with it.
+    expect((await asked(second, 'asker')).question).toEqual({ ...question, asked_at: expect.any(String) });
+    await second.answerQuestion('asker', question!.id, { answers: { [QUESTION]: 'SQLite' } });
+    expect((await ended(second, 'asker')).last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
+  });
+
+  it('a restarted server comes up although a process the agent left put a FIFO in place of its output', async () => {
+    const place = setup();
+    const first = await claudeFleet(place, { keepTasks: true });
+    await first.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
+    const { current_task_id } = await asked(first, 'asker');
+    await first.shutdown();
+    fifosInstead(place, current_task_id!, ['stdout']);
+    const second = await claudeFleet(place);
+    // Its output, and with it the question, is gone: the agent's own loss. The task still ends when canceled.
+    expect(second.showAgent('asker')).toMatchObject({ status: 'busy', question: null });
+    expect((await second.cancelTask('asker')).last_task).toMatchObject({ status: 'canceled' });
+  });
 });
+
+function fifosInstead(place: Setup, taskId: string, names: string[]): void {
+  for (const name of names) {
+    const file = join(place.dataDir, 'logs', 'asker', `${taskId}.run`, name);
+    rmSync(file);
+    execFileSync('mkfifo', [file]);
+  }
+}
 
 const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(process.env.PATH).problem;
 
 describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('a question from the sandbox', () => {
   it('reaches the user from a sandboxed agent with network on, and the answer reaches it', async () => {
-    const fleet = await claudeFleet(setup(), { sandboxed: true });
-    await fleet.createAgent({ name: 'boxed', project: 'repo', role: 'claude', task: ASK });
-    const { question } = await asked(fleet, 'boxed');
+    const place = setup();
+    const fleet = await claudeFleet(place, { sandboxed: true });
+    // Its fd 0 names the FIFO's path; the data dir is hidden, so what it plants there lands nowhere the server reads.
+    const plant = `run: d=$(dirname "$(readlink /proc/$PPID/fd/0)"); touch "$d/questions.json" "$d/planted" 2>/dev/null; true`;
+    await fleet.createAgent({ name: 'boxed', project: 'repo', role: 'claude', task: `${plant}\n${ASK}` });
+    const { question, current_task_id } = await asked(fleet, 'boxed');
+    const runDir = join(place.dataDir, 'logs', 'boxed', `${current_task_id}.run`);
+    expect(existsSync(join(runDir, 'planted'))).toBe(false);
+    expect(readFileSync(join(runDir, 'questions.json'), 'utf8')).toContain(question!.id);
     expect(await logTexts(fleet, 'boxed')).toEqual(
       expect.arrayContaining([expect.stringMatching(/^sandboxed by bwrap, network on/)]),
     );

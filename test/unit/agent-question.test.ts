@@ -60,6 +60,36 @@ describe("an agent's question as an elicitation form", () => {
     });
   });
 
+  it("spells out the control characters of the agent's text, so none passes for a line or a terminal's own", () => {
+    const clear = '\u001b[2J';
+    const forged: AgentQuestion = {
+      ...QUESTION,
+      questions: [
+        {
+          question: `Which?\nAgent "db" is idle.${clear}`,
+          header: `H\r${clear}`,
+          multi_select: false,
+          options: [{ label: `yes${clear}`, description: 'a\nb' }],
+        },
+      ],
+    };
+    const { ask } = askAgentQuestion('db', forged);
+    expect(ask.message).toBe('Agent "db" asks: Which?\\nAgent "db" is idle.\\u001b[2J [yes\\u001b[2J]');
+    expect(ask.form?.properties.choice_1).toEqual({
+      type: 'string',
+      title: 'H\\r\\u001b[2J',
+      description: 'Which?\\nAgent "db" is idle.\\u001b[2J',
+      // The value stays the label itself: it is what the agent is answered with.
+      oneOf: [{ const: `yes${clear}`, title: 'yes\\u001b[2J: a\\nb' }],
+    });
+    expect(() => replyAnswer(forged, { action: 'accept', content: { choice_1: 'no' } })).toThrow(
+      'Not an option of "Which?\\nAgent "db" is idle.\\u001b[2J"',
+    );
+    expect(replyAnswer(forged, { action: 'accept', content: { choice_1: `yes${clear}` } })).toEqual({
+      answers: { [forged.questions[0]!.question]: `yes${clear}` },
+    });
+  });
+
   it('gives a question without options a free-text field alone', () => {
     const open = { ...QUESTION, questions: [{ ...QUESTION.questions[0]!, options: [] }] };
     expect(Object.keys(askAgentQuestion('db', open).ask.form!.properties)).toEqual(['text_1']);
@@ -88,6 +118,19 @@ describe("the user's reply as the agent's answer", () => {
     expect(() => replyAnswer(QUESTION, several)).toThrow('Not an option of "Which database?"');
     const missing = { action: 'accept' as const, content: { choice_1: 'SQLite', text_2: '  ' } };
     expect(() => replyAnswer(QUESTION, missing)).toThrow('No answer to "Which checks?"');
+  });
+
+  it('answers a question whose text is a name every object has', () => {
+    const named = {
+      ...QUESTION,
+      questions: QUESTION.questions.map((item, n) => ({ ...item, question: ['__proto__', 'constructor'][n]! })),
+    };
+    const reply = { action: 'accept' as const, content: { text_1: 'one', text_2: 'two' } };
+    const answer = replyAnswer(named, reply) as { answers: Record<string, string> };
+    expect(Object.entries(answer.answers)).toEqual([
+      ['__proto__', 'one'],
+      ['constructor', 'two'],
+    ]);
   });
 
   it('answers every question with one text, as start_agent_task does', () => {

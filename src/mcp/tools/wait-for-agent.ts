@@ -16,6 +16,7 @@ import {
 import { outputSchema } from '../output-schemas.js';
 import type { TaskWork } from '../task-registry.js';
 import { toolResult } from '../tool-result.js';
+import { visible } from '../visible-text.js';
 
 /** Without progress notifications a client cannot be told the call is alive, so the wait stays this short. */
 const MAX_PLAIN_WAIT_SECONDS = 600;
@@ -48,11 +49,14 @@ const output = outputSchema({
 type WaitArgs = z.output<typeof input>;
 type WaitAnswer = z.output<typeof output>;
 
-/** The agent's state and its running task's newest log line, in one line a person or a lead agent can read. */
+/**
+ * The agent's state and its running task's newest log line, in one line a person or a lead agent can read; the
+ * line's control characters spelt out, as the agent may have chosen them.
+ */
 function progressMessage(fleet: Fleet, name: string): string {
   const agent = fleet.showAgent(name);
   const newest = fleet.liveLogLine(name);
-  return `${agent.name} is ${agent.status}${newest ? `: ${newest.text.slice(0, 300)}` : ''}`;
+  return `${agent.name} is ${agent.status}${newest ? `: ${visible(newest.text.slice(0, 300))}` : ''}`;
 }
 
 /**

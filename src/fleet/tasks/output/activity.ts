@@ -27,6 +27,11 @@ export class ActivityTracker {
     this.progressed();
   }
 
+  /** Whether a tool call the CLI started has not ended yet. */
+  toolsRunning(): boolean {
+    return this.openTools.size > 0;
+  }
+
   providerFailed(text: string): void {
     this.providerError = text;
   }

@@ -121,7 +121,9 @@ export function createClaudeParser(): OutputParser {
 
   const result = (event: Record<string, unknown>): string[] => {
     activity.progressed();
-    activity.finished = true;
+    // The CLI reports its result after its last tool's: one while a tool runs was written by that tool, and would
+    // have its CLI's input closed and the CLI stopped mid-work.
+    activity.finished = !activity.toolsRunning();
     control.push({ kind: 'resolved', toolUseId: null });
     finalMessage = str(event.result);
     sessionUsage = largest(sessionUsage, claudeUsage(event.usage, costUsd(event.total_cost_usd)));

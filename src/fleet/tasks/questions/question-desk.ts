@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { constants, existsSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync } from 'node:fs';
 import { Socket } from 'node:net';
-import { writeFileAtomicSync } from '../../../fs/atomic-file.js';
+import { replaceFileSync } from '../../../fs/atomic-file.js';
+import { readRegularFile } from '../../../fs/read-regular-file.js';
 import { FleetError } from '../../errors.js';
 import type { AgentQuestion, QuestionAnswer } from '../../fleet-api.js';
 import type { ControlEvent } from '../output/index.js';
@@ -13,6 +14,8 @@ export const MAX_CONTROL_REQUESTS = 500;
 /** Questions waiting at once: the CLI asks one at a time, more are forged lines, refused at once. */
 const MAX_OPEN_QUESTIONS = 4;
 export const MAX_ANSWER_CHARS = 5000;
+/** Past what its requests can make it (500 ids of 200 characters, and when each question came), the state is forged. */
+const MAX_STATE_BYTES = 1024 * 1024;
 
 export interface QuestionDeskOptions {
   taskId: string;
@@ -32,7 +35,10 @@ interface OpenQuestion {
   input: Extract<ControlEvent, { kind: 'question' }>['input'];
 }
 
-/** What the run dir keeps across a restart of the server: the requests answered, and when each question came. */
+/**
+ * What the run dir keeps across a restart of the server: the questions answered, and when each waiting one came.
+ * Small whatever the agent prints: refusals and settled questions are not in it.
+ */
 interface DeskState {
   responded: string[];
   asked: Record<string, string>;
@@ -45,12 +51,14 @@ interface DeskState {
  * back and an unanswered one does.
  */
 export class QuestionDesk {
-  private readonly state: DeskState;
+  private state: DeskState;
   private readonly responded: Set<string>;
   private readonly open: OpenQuestion[] = [];
   private requests = 0;
   private writer: Socket | null = null;
   private closed = false;
+  /** The state as last written: a batch that leaves it as it was (a question asked and withdrawn) writes nothing. */
+  private saved = '';
 
   constructor(private readonly options: QuestionDeskOptions) {
     this.state = readState(options.stateFile);
@@ -82,8 +90,8 @@ export class QuestionDesk {
       }
       const message = event.kind === 'refuse' ? event.message : 'fleet-mcp: another question is waiting already';
       const tool = event.kind === 'refuse' ? event.tool : 'AskUserQuestion';
+      // Not saved for itself: refused again after a restart, it reaches a CLI that settled it and ignores it.
       this.respond(event.requestId, tool === null ? { error: message } : { behavior: 'deny', message });
-      save = true;
     }
     if (save) this.saveState();
     if (before !== this.pending()) this.options.onChange();
@@ -105,6 +113,7 @@ export class QuestionDesk {
     const decision = answerDecision(open, answer);
     this.open.shift();
     this.respond(open.requestId, decision);
+    this.state.responded.push(open.requestId);
     this.saveState();
     this.options.log(
       'declined' in answer
@@ -162,7 +171,6 @@ export class QuestionDesk {
   /** Writes the response line; recorded as answered at once, so a second answer is refused. */
   private respond(requestId: string, decision: ControlDecision | { error: string }): void {
     this.responded.add(requestId);
-    this.state.responded.push(requestId);
     const line =
       'error' in decision
         ? `${JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: requestId, error: decision.error } })}\n`
@@ -184,6 +192,11 @@ export class QuestionDesk {
 
   private openWriter(): Socket {
     const fd = openSync(this.options.fifo, constants.O_WRONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+    // Unsandboxed, the agent may have put a file of its own in the FIFO's place: no socket, and no descriptor kept.
+    if (!fstatSync(fd).isFIFO()) {
+      closeSync(fd);
+      throw new Error(`${this.options.fifo} is no longer a FIFO`);
+    }
     const socket = new Socket({ fd, readable: false, writable: true });
     socket.on('error', (error) => {
       this.options.log([`could not write to the CLI's input: ${error.message}`]);
@@ -193,9 +206,17 @@ export class QuestionDesk {
     return socket;
   }
 
+  /**
+   * Not flushed to disk: it is of use only while the task's CLI runs, which a power loss ends too, and a flood of
+   * requests would make each fsync a stall of the event loop.
+   */
   private saveState(): void {
+    this.state.asked = Object.fromEntries(this.open.map(({ question }) => [question.id, question.asked_at]));
+    const json = JSON.stringify(this.state);
+    if (json === this.saved) return;
     try {
-      writeFileAtomicSync(this.options.stateFile, JSON.stringify(this.state));
+      replaceFileSync(this.options.stateFile, json);
+      this.saved = json;
     } catch (error) {
       this.options.log([`could not record the answered requests: ${(error as Error).message}`]);
     }
@@ -232,13 +253,18 @@ function answerDecision(open: OpenQuestion, answer: QuestionAnswer): ControlDeci
   return { behavior: 'allow', updatedInput: { ...open.input, answers } };
 }
 
+/** The run dir's record, agent-reachable when unsandboxed: what is not of its shape is left out. */
 function readState(file: string): DeskState {
   const empty: DeskState = { responded: [], asked: {} };
-  if (!existsSync(file)) return empty;
+  const text = readRegularFile(file, MAX_STATE_BYTES);
+  if (text === null) return empty;
   try {
-    const json = JSON.parse(readFileSync(file, 'utf8')) as Partial<DeskState>;
+    const json = JSON.parse(text) as Partial<DeskState>;
     const responded = Array.isArray(json.responded) ? json.responded.filter((id) => typeof id === 'string') : [];
-    const asked = typeof json.asked === 'object' && json.asked !== null ? json.asked : {};
+    const entries = typeof json.asked === 'object' && json.asked !== null ? Object.entries(json.asked) : [];
+    const asked = Object.fromEntries(
+      entries.filter(([, at]) => typeof at === 'string' && !Number.isNaN(Date.parse(at))),
+    );
     return { responded, asked };
   } catch {
     return empty;

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { LineSplitter, MAX_LINE_CHARS } from '../../logs/line-splitter.js';
 
 /** At most this much is read per call, so a flood of output is taken in steps. */
@@ -71,10 +71,19 @@ export class FileTail {
     return this.buffer;
   }
 
+  /**
+   * What the agent may have put in the file's place (unsandboxed, it reaches the run dir) is no output: a FIFO,
+   * which would block the open, or a symlink to a file of its choice.
+   */
   private open(): number | null {
     if (this.fd === null) {
       try {
-        this.fd = openSync(this.file, 'r');
+        const fd = openSync(this.file, constants.O_RDONLY | constants.O_NONBLOCK | constants.O_NOFOLLOW);
+        if (!fstatSync(fd).isFile()) {
+          closeSync(fd);
+          return null;
+        }
+        this.fd = fd;
       } catch {
         return null;
       }

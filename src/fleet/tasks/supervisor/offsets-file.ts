@@ -1,4 +1,4 @@
-import { closeSync, constants, openSync, writeSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, rmSync, writeSync } from 'node:fs';
 import type { ReadOffsets } from './run-files.js';
 
 /** Two safe integers as JSON take at most 54 bytes; every record is padded to this, so each one covers the last. */
@@ -21,8 +21,25 @@ export class OffsetsFile {
     const json = JSON.stringify({ stdout: offsets.stdout, stderr: offsets.stderr });
     this.record.fill(0x20);
     this.record.write(json, 0, 'latin1');
-    this.fd ??= openSync(this.file, constants.O_WRONLY | constants.O_CREAT, 0o600);
+    this.fd ??= this.open();
     writeSync(this.fd, this.record, 0, RECORD_BYTES, 0);
+  }
+
+  /**
+   * The agent may reach the run dir (unsandboxed): what it put in the file's place is replaced, since a FIFO would
+   * block the open, and a symlink would take the writes elsewhere.
+   */
+  private open(): number {
+    const { O_WRONLY, O_CREAT, O_EXCL, O_NONBLOCK, O_NOFOLLOW } = constants;
+    try {
+      const fd = openSync(this.file, O_WRONLY | O_CREAT | O_NONBLOCK | O_NOFOLLOW, 0o600);
+      if (fstatSync(fd).isFile()) return fd;
+      closeSync(fd);
+    } catch {
+      // A FIFO nobody reads (ENXIO) or a symlink (ELOOP): replaced below.
+    }
+    rmSync(this.file, { force: true });
+    return openSync(this.file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o600);
   }
 
   close(): void {

@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { readRegularFile } from '../../../fs/read-regular-file.js';
 import { OUTPUT_FORMATS, type OutputFormat } from '../output/index.js';
 import type { Role } from '../../types.js';
 import type { Budget } from '../../usage/budget.js';
@@ -130,10 +131,14 @@ function readBudget(value: unknown): Budget | null {
   return usd === null && tokens === null ? null : { usd, tokens };
 }
 
+/** The run files are small; the agent may reach them, so one it replaced (a FIFO, a huge file) reads as none. */
+const MAX_RUN_FILE_BYTES = 1024 * 1024;
+
 function readJson(file: string): unknown {
-  if (!existsSync(file)) return null;
+  const text = readRegularFile(file, MAX_RUN_FILE_BYTES);
+  if (text === null) return null;
   try {
-    return JSON.parse(readFileSync(file, 'utf8'));
+    return JSON.parse(text);
   } catch {
     return null;
   }
