@@ -46,6 +46,8 @@ export interface FollowLimits {
 export interface TaskInput {
   waiting(): boolean;
   finished(): boolean;
+  /** A tool of the CLI's has shown no result yet: a result then may be that tool's forgery, and ends no work. */
+  toolRunning(): boolean;
   /** Stops writing to the CLI's input. */
   close(): void;
 }
@@ -242,7 +244,12 @@ function follow(
   };
 
   let finishedAt: number | null = null;
-  /** After the CLI's result: its input closed at once, and the task stopped once the end grace has passed. */
+  /**
+   * After the CLI's result: its input closed at once, and the task stopped once the end grace has passed, unless a
+   * tool still runs. A result an agent's tool forged thus closes the input early, which costs the agent only its own
+   * later questions, and never stops its work; a real one's tool result may be lost (a line over the length cap), so
+   * the input is not kept open for it.
+   */
   const afterResult = (input: TaskInput): boolean => {
     if (!input.finished()) {
       finishedAt = null;
@@ -254,7 +261,7 @@ function follow(
       if (isSameProcessRunning(pid, pidStart)) signalProcess(pid, 'SIGUSR1');
       return false;
     }
-    if (Date.now() - finishedAt < options.endGraceMs) return false;
+    if (Date.now() - finishedAt < options.endGraceMs || input.toolRunning()) return false;
     void stop('finished');
     return true;
   };

@@ -547,6 +547,7 @@ export class TaskRuns {
         ? {
             waiting: () => desk.pending() !== null,
             finished: () => parser.activity().finished,
+            toolRunning: () => parser.activity().tool_running,
             close: () => desk.close(),
           }
         : undefined,

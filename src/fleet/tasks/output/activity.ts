@@ -27,11 +27,6 @@ export class ActivityTracker {
     this.progressed();
   }
 
-  /** Whether a tool call the CLI started has not ended yet. */
-  toolsRunning(): boolean {
-    return this.openTools.size > 0;
-  }
-
   providerFailed(text: string): void {
     this.providerError = text;
   }
@@ -40,6 +35,7 @@ export class ActivityTracker {
     return {
       progress: this.progress,
       waiting_on_provider: this.knowsTools && this.openTools.size === 0,
+      tool_running: this.openTools.size > 0,
       provider_error: this.providerError,
       usage: this.usage,
       finished: this.finished,

@@ -121,9 +121,7 @@ export function createClaudeParser(): OutputParser {
 
   const result = (event: Record<string, unknown>): string[] => {
     activity.progressed();
-    // The CLI reports its result after its last tool's: one while a tool runs was written by that tool, and would
-    // have its CLI's input closed and the CLI stopped mid-work.
-    activity.finished = !activity.toolsRunning();
+    activity.finished = true;
     control.push({ kind: 'resolved', toolUseId: null });
     finalMessage = str(event.result);
     sessionUsage = largest(sessionUsage, claudeUsage(event.usage, costUsd(event.total_cost_usd)));

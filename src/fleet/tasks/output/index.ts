@@ -23,6 +23,8 @@ export interface OutputActivity {
   progress: number;
   /** True while the CLI waits on its model's API (no tool call open); false when that cannot be told. */
   waiting_on_provider: boolean;
+  /** A tool call the CLI started has shown no result yet (false where that cannot be told). */
+  tool_running: boolean;
   /** The last error the model API gave since the last progress (a retry notice), or null. */
   provider_error: string | null;
   /** Tokens and cost so far; null while the CLI has reported none. */
