@@ -9,6 +9,7 @@ import { AUTH_CASES, verifyAuthAnswers } from './verify-agents/auth-answers.mjs'
 import { installCli } from './verify-agents/install.mjs';
 import { canIsolate, rerunIsolated } from './verify-agents/isolate.mjs';
 import { runScenario } from './verify-agents/fleet.mjs';
+import { askingApplies } from './verify-agents/offered-tools.mjs';
 import { SCENARIOS, Skip } from './verify-agents/scenarios.mjs';
 
 const { values } = parseArgs({
@@ -77,8 +78,8 @@ async function verify(cli, installed) {
   if (cli.connect) return verifyClient(cli, installed);
   if (installed.error) return { status: 'FAIL', reason: installed.error };
   const failures = [];
-  // A scenario that needs what only some CLIs do (`needs: 'asks'`) runs for those whose module says so.
-  const scenarios = chosenScenarios().filter((scenario) => !scenario.needs || cli[scenario.needs] === true);
+  // A scenario about a CLI's asking tool runs for the CLIs whose module declares one answered that way.
+  const scenarios = chosenScenarios().filter((scenario) => askingApplies(scenario, cli));
   if (scenarios.length === 0) return { status: 'SKIP', reason: 'none of the chosen scenarios applies to it' };
   for (const scenario of scenarios) {
     try {

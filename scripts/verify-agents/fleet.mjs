@@ -148,7 +148,8 @@ export async function runScenario({ cli, binDir, scenario, keep }) {
     cleanups.push(() => client.close());
 
     const created = await call('create_agent', { name: AGENT, project: 'repo', role: cli.role, task: scenario.task });
-    const reply = { answered: 'pick', declined: 'decline' }[scenario.expect];
+    // A lead that could answer is there in 'cli-answered' too, so a question the fleet put to it would be seen.
+    const reply = { answered: 'pick', declined: 'decline', 'cli-answered': 'decline' }[scenario.expect];
     const lead = reply ? await connectAnswering(server.port, token, reply) : null;
     if (lead) cleanups.push(() => lead.client.close());
     const wait = lead ? lead.wait : (args) => call('wait_for_agent', args);
@@ -206,6 +207,8 @@ function check(context, cli) {
       return checkAnswered(context, describe);
     case 'declined':
       return checkDeclined(context, describe);
+    case 'cli-answered':
+      return checkCliAnswered(context, describe, cli);
     default:
       return [`${scenario.id}: unknown expectation ${scenario.expect}`];
   }
@@ -390,6 +393,26 @@ function checkDeclined({ scenario, task, mock, asked }, describe) {
   if (!results.some((text) => text.includes('declined to answer')))
     failures.push(
       `${scenario.id}: no request to the model says the user declined (tool results: ${JSON.stringify(results).slice(0, 300)})`,
+    );
+  return failures;
+}
+
+/**
+ * The CLI answered its own asking tool: the lead was asked nothing, the model was sent the CLI's answer and went on,
+ * and the task succeeded with the model's last text, well before the idle timeout.
+ */
+function checkCliAnswered({ scenario, task, mock, asked }, describe, cli) {
+  const failures = [];
+  if (task.status !== 'completed' || task.outcome !== 'succeeded')
+    failures.push(`${scenario.id}: ${describe}, outcome ${task.outcome}, expected completed and succeeded`);
+  if (asked.length !== 0) failures.push(`${scenario.id}: the client was asked ${asked.length} form(s), expected none`);
+  const answer = cli.asking.cliAnswer;
+  if (!mock.requests.some((request) => JSON.stringify(request.body ?? '').includes(answer)))
+    failures.push(`${scenario.id}: no request to the model carries the CLI's own answer ${JSON.stringify(answer)}`);
+  const text = scenario.steps.at(-1).text;
+  if ('final_message' in task && task.final_message !== text)
+    failures.push(
+      `${scenario.id}: final message ${JSON.stringify(task.final_message)}, expected ${JSON.stringify(text)}`,
     );
   return failures;
 }

@@ -18,19 +18,26 @@ export function offeredTools(requests) {
 const ASKING_TOOL = /question|ask.?user|elicit|user.?input/i;
 
 /**
- * Whether the CLI's offer to its model matches what its module says: a CLI that `asks` offers its asking tool, and
- * one that does not offers none, so "where its CLI can ask" is checked for every CLI. Returns failures.
- * @param {{ name: string, asks?: boolean }} cli
+ * Whether the CLI's offer to its model matches what its module declares: exactly its `asking.tool`, or no asking
+ * tool at all, so a CLI version that starts or stops offering a way to ask its user fails here until its module
+ * says who answers it. Returns failures.
+ * @param {{ name: string, asking?: { tool: string, answeredBy: 'fleet' | 'cli' } }} cli
  * @param {string[]} tools
  */
 export function askingToolFailures(cli, tools) {
-  const asking = tools.filter((name) => ASKING_TOOL.test(name));
   if (tools.length === 0) return [`${cli.name}: the mock saw no tools offered to the model`];
-  if (cli.asks && !asking.includes('AskUserQuestion'))
-    return [`${cli.name}: its preset offers the model no AskUserQuestion (tools: ${tools.join(', ')})`];
-  if (!cli.asks && asking.length > 0)
-    return [
-      `${cli.name}: its preset offers the model ${asking.join(', ')}, a way to ask its user the fleet does not handle`,
-    ];
-  return [];
+  const offered = tools.filter((name) => ASKING_TOOL.test(name));
+  const declared = cli.asking ? [cli.asking.tool] : [];
+  if (offered.length === declared.length && offered.every((name) => declared.includes(name))) return [];
+  return [
+    `${cli.name}: its preset offers the model ${offered.join(', ') || 'no asking tool'}, its module declares ${
+      declared.join(', ') || 'none'
+    } (find out who answers the tool and declare it as \`asking\` in scripts/verify-agents/clis/${cli.name}.mjs)`,
+  ];
+}
+
+/** Whether a scenario that `needs` a kind of asking CLI applies to this one. */
+export function askingApplies(scenario, cli) {
+  if (!scenario.needs) return true;
+  return { 'fleet-answers': 'fleet', 'cli-answers': 'cli' }[scenario.needs] === cli.asking?.answeredBy;
 }

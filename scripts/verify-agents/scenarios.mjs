@@ -64,11 +64,11 @@ export const SCENARIOS = [
   },
   {
     // The CLI asks its user (AskUserQuestion); a 2026-07-28 client answers through input_required, and the answer
-    // must reach the model as the tool's result. Only CLIs whose module says `asks` run it.
+    // must reach the model as the tool's result. Only CLIs whose asking tool the fleet answers run it.
     id: 'ask',
     task: 'Set up the database.',
     steps: [ASK_STEP, { text: 'Using the answer.' }],
-    needs: 'asks',
+    needs: 'fleet-answers',
     expect: 'answered',
   },
   {
@@ -77,8 +77,17 @@ export const SCENARIOS = [
     id: 'ask-declined',
     task: 'Set up the database.',
     steps: [ASK_STEP, { text: 'Going on without an answer.' }],
-    needs: 'asks',
+    needs: 'fleet-answers',
     expect: 'declined',
+  },
+  {
+    // The CLI answers its own asking tool (codex exec refuses it): the lead is asked nothing, the model gets the
+    // CLI's answer and goes on, and the task succeeds rather than waiting for the idle timeout.
+    id: 'ask-refused',
+    task: 'Set up the database.',
+    steps: [ASK_STEP, { text: 'Going on with my own choice.' }],
+    needs: 'cli-answers',
+    expect: 'cli-answered',
   },
   {
     // A follow-up task through start_agent_task must reach the model with the first task's turns before it.
@@ -125,7 +134,17 @@ SCENARIOS.push({
  * checks off) and can write only its worktree, git's branch and its declared state: `commit` proves it still edits
  * and commits, `continue` that its state paths keep the conversation for a follow-up.
  */
-for (const id of ['commit', 'continue', 'tool-fails', 'api-401', 'api-429', 'api-529', 'api-500', 'api-hang']) {
+for (const id of [
+  'commit',
+  'continue',
+  'tool-fails',
+  'ask-refused',
+  'api-401',
+  'api-429',
+  'api-529',
+  'api-500',
+  'api-hang',
+]) {
   SCENARIOS.push({ ...SCENARIOS.find((scenario) => scenario.id === id), id: `${id}-sandboxed`, sandbox: true });
 }
 

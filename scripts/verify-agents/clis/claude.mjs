@@ -9,7 +9,7 @@ export default {
   binary: 'claude',
   role: 'claude',
   reportsCost: true,
-  asks: true,
+  asking: { tool: 'AskUserQuestion', answeredBy: 'fleet' },
   startMock: (scenario) =>
     startAnthropicMock({
       scenario,

@@ -12,6 +12,13 @@ export default {
   role: 'codex',
   // Its message for a 5xx is "We're currently experiencing high demand...", without the status.
   namesStatus: false,
+  // Offered, but `codex exec` runs in Default mode, where the tool only works in Plan mode: codex answers the call
+  // itself with this text (and an ERROR line on stderr, no JSON event), and the model goes on.
+  asking: {
+    tool: 'request_user_input',
+    answeredBy: 'cli',
+    cliAnswer: 'request_user_input is unavailable in Default mode',
+  },
   startMock: (scenario) => startOpenAiResponsesMock(scenario),
   setupHome: ({ home, mockUrl }) => {
     mkdirSync(join(home, '.codex'), { recursive: true });

@@ -27,7 +27,9 @@ export function startOpenAiResponsesMock(scenario) {
         ? message(id, step.text)
         : step.write
           ? writeCall(id, step.write, request.body?.tools ?? [])
-          : shellCall(id, step.shell.command);
+          : step.ask
+            ? askCall(id, step.ask)
+            : shellCall(id, step.shell.command);
     res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
     event(res, { type: 'response.created', response: { id } });
     event(res, { type: 'response.output_item.added', output_index: 0, item });
@@ -73,6 +75,23 @@ function shellCall(id, cmd) {
     call_id: `call_${id}`,
     name: 'exec_command',
     arguments: JSON.stringify({ cmd }),
+  };
+}
+
+/** Codex's asking tool takes AskUserQuestion's questions with an `id` each and without `multiSelect`. */
+function askCall(id, ask) {
+  const questions = ask.questions.map(({ question, header, options }, index) => ({
+    id: `question_${index + 1}`,
+    header,
+    question,
+    options,
+  }));
+  return {
+    type: 'function_call',
+    id: `fc_${id}`,
+    call_id: `call_${id}`,
+    name: 'request_user_input',
+    arguments: JSON.stringify({ questions }),
   };
 }
 
