@@ -178,6 +178,7 @@ describe('what the parsers tell the task runner while a task runs', () => {
     expect(parser.activity()).toMatchObject({
       progress: started.progress + 2,
       waiting_on_provider: false,
+      tool_running: true,
       provider_error: null,
     });
     expect(parser.activity().usage).toMatchObject({ input_tokens: 100, output_tokens: 20, cost_usd: null });

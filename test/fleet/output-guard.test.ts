@@ -29,6 +29,7 @@ describe('the output parser as tasks use it', () => {
     expect(parser.activity()).toEqual({
       progress: 0,
       waiting_on_provider: false,
+      tool_running: false,
       provider_error: null,
       usage: null,
       finished: false,
