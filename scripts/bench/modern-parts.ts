@@ -2,7 +2,6 @@
 // the ways the SDKs can serve it, on the same fleet, interleaved. No HTTP: what the eras differ by is MCP serving.
 import { createMcpHandler, InMemoryServerEventBus, classifyInboundRequest } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import pino from 'pino';
 import type { TokenIdentity } from '../../src/auth/identity.js';
 import { jsonAnswer, jsonExchangeOf } from '../../src/http/json-exchange-request.js';
@@ -12,6 +11,7 @@ import { ModernServerPool } from '../../src/http/modern-server-pool.js';
 import { createModernMcpServer } from '../../src/mcp/modern/modern-server.js';
 import { TaskRegistry } from '../../src/mcp/task-registry.js';
 import { Sandbox } from '../../test/fleet/helpers.js';
+import { ExchangeWire } from './exchange-wire.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 9);
 const CALLS = Number(process.env.BENCH_CALLS ?? 3000);
@@ -43,27 +43,6 @@ function post(modern: boolean): Request {
     ...(modern ? MODERN_HEADERS : {}),
   };
   return new Request('http://127.0.0.1/mcp', { method: 'POST', headers });
-}
-
-/** The messages serveStdio reads and writes, one exchange at a time, as an HTTP request would hand them over. */
-class ExchangeWire {
-  onmessage?: (message: JSONRPCMessage) => void;
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  private readonly waiting = new Map<unknown, (message: JSONRPCMessage) => void>();
-  async start(): Promise<void> {}
-  async close(): Promise<void> {}
-  async send(message: JSONRPCMessage): Promise<void> {
-    const id = (message as { id?: unknown }).id;
-    this.waiting.get(id)?.(message);
-    this.waiting.delete(id);
-  }
-  exchange(message: JSONRPCMessage & { id: number }): Promise<JSONRPCMessage> {
-    return new Promise((answered) => {
-      this.waiting.set(message.id, answered);
-      this.onmessage?.(message);
-    });
-  }
 }
 
 const sandbox = new Sandbox();

@@ -7,7 +7,6 @@ import {
   classifyInboundRequest,
   createMcpHandler,
   InMemoryServerEventBus,
-  type JSONRPCMessage,
   type JSONRPCRequest,
   PerRequestHTTPServerTransport,
 } from '@modelcontextprotocol/server';
@@ -18,6 +17,7 @@ import { ModernServerPool } from '../../src/http/modern-server-pool.js';
 import { createModernMcpServer } from '../../src/mcp/modern/modern-server.js';
 import { TaskRegistry } from '../../src/mcp/task-registry.js';
 import { Sandbox } from '../../test/fleet/helpers.js';
+import { ExchangeWire } from './exchange-wire.js';
 
 const IDENTITY: TokenIdentity = { name: 'lead', scopes: ['admin'], ratePerMinute: null };
 const AUTH_INFO = { token: '', clientId: IDENTITY.name, scopes: [...IDENTITY.scopes] };
@@ -86,18 +86,7 @@ function headersOf(c: Case): Headers {
   return headers;
 }
 
-class Wire {
-  onmessage?: (message: JSONRPCMessage) => void;
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  private readonly waiting = new Map<unknown, (message: JSONRPCMessage) => void>();
-  async start(): Promise<void> {}
-  async close(): Promise<void> {}
-  async send(message: JSONRPCMessage): Promise<void> {
-    const id = (message as { id?: unknown }).id;
-    this.waiting.get(id)?.(message);
-    this.waiting.delete(id);
-  }
+class Wire extends ExchangeWire {
   /** Serves the request through a single-exchange transport of the SDK forwarding to and from this wire. */
   async perRequest(message: JSONRPCRequest, request: Request): Promise<Response> {
     const transport = new PerRequestHTTPServerTransport({ classification: { era: 'modern', revision: '2026-07-28' } });
@@ -105,12 +94,6 @@ class Wire {
     transport.onmessage = (inbound) => this.onmessage?.(inbound);
     this.waiting.set(message.id, (answer) => void transport.send(answer));
     return transport.handleMessage(message, { request });
-  }
-  exchange(message: JSONRPCMessage & { id: number }): Promise<JSONRPCMessage> {
-    return new Promise((answered) => {
-      this.waiting.set(message.id, answered);
-      this.onmessage?.(message);
-    });
   }
 }
 

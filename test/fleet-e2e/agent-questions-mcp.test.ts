@@ -2,7 +2,7 @@ import type { Client, ElicitRequestFormParams } from '@modelcontextprotocol/clie
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Json } from '../helpers/json.js';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
-import { connectModernClient, modernOk } from '../helpers/modern-client.js';
+import { connectModernClient, modernOk, rawModernRequest } from '../helpers/modern-client.js';
 import { httpDispatch, taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
@@ -78,24 +78,8 @@ async function raw(
   capabilities: object,
   token = server.token,
 ): Promise<Json> {
-  const response = await fetch(server.server.mcpUrl, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      'Mcp-Protocol-Version': '2026-07-28',
-      'Mcp-Method': method,
-      'Mcp-Name': name,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: { ...params, _meta: { ...ENVELOPE, 'io.modelcontextprotocol/clientCapabilities': capabilities } },
-    }),
-  });
-  return response.json();
+  const meta = { ...ENVELOPE, 'io.modelcontextprotocol/clientCapabilities': capabilities };
+  return rawModernRequest(server.server.mcpUrl, token, { method, name, params, meta });
 }
 
 describe("an agent's question, 2026-07-28", () => {

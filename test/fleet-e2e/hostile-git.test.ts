@@ -181,9 +181,9 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)(
       );
       expect(git(fleet.repo, ['rev-parse', 'main'])).toBe(main);
       const now = (await server.ok('show_agent_changes', { name: 'mover' })).branch.commit;
-      expect(
-        await server.ok('merge_agent', { name: 'mover', commit: now.slice(0, 12), strategy: 'squash' }),
-      ).toMatchObject({ outcome: 'merged' });
+      const merged = await server.ok('merge_agent', { name: 'mover', commit: now.slice(0, 12), strategy: 'squash' });
+      // The whole answer on failure: a refusal's reason says why.
+      expect(merged, JSON.stringify(merged)).toMatchObject({ outcome: 'merged' });
       await server.ok('delete_agent', { name: 'mover' });
     });
 

@@ -2,7 +2,7 @@ import type { Json } from '../helpers/json.js';
 import type { Client } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
-import { connectModernClient, modernOk } from '../helpers/modern-client.js';
+import { connectModernClient, modernOk, rawModernRequest } from '../helpers/modern-client.js';
 import { httpDispatch, taskSession } from '../helpers/modern-tasks-client.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { runCli } from '../helpers/cli.js';
@@ -102,19 +102,7 @@ async function raw(
   name: string,
   meta: Record<string, unknown> = TASKS_META,
 ): Promise<Json> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      Authorization: `Bearer ${token}`,
-      'Content-Type': 'application/json',
-      Accept: 'application/json, text/event-stream',
-      'Mcp-Protocol-Version': '2026-07-28',
-      'Mcp-Method': method,
-      'Mcp-Name': name,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: meta } }),
-  });
-  return response.json();
+  return rawModernRequest(url, token, { method, name, params, meta });
 }
 
 describe('2026-07-28 tasks belong to their token', () => {

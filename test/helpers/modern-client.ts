@@ -51,3 +51,29 @@ export async function modernOk(client: Client, name: string, args: Record<string
   if (result.isError) throw new Error(`${name} failed: ${(result.content as { text: string }[])[0]!.text}`);
   return result.structuredContent;
 }
+
+/** One 2026-07-28 request written by hand, with its headers, as `token`; `meta` is the request's envelope. */
+export async function rawModernRequest(
+  url: string,
+  token: string,
+  request: { method: string; name: string; params: Record<string, unknown>; meta: Record<string, unknown> },
+): Promise<Json> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      Authorization: `Bearer ${token}`,
+      'Content-Type': 'application/json',
+      Accept: 'application/json, text/event-stream',
+      'Mcp-Protocol-Version': '2026-07-28',
+      'Mcp-Method': request.method,
+      'Mcp-Name': request.name,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: request.method,
+      params: { ...request.params, _meta: request.meta },
+    }),
+  });
+  return response.json();
+}

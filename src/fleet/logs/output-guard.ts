@@ -47,7 +47,14 @@ export function guardedParser(parser: OutputParser): OutputParser {
       try {
         return parser.activity();
       } catch {
-        return { progress: 0, waiting_on_provider: false, tool_running: false, provider_error: null, usage: null, finished: false };
+        return {
+          progress: 0,
+          waiting_on_provider: false,
+          tool_running: false,
+          provider_error: null,
+          usage: null,
+          finished: false,
+        };
       }
     },
   };

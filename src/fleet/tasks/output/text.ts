@@ -9,6 +9,13 @@ export function createTextParser(): OutputParser {
       return [line];
     },
     summary: () => ({ final_message: null, error: null }),
-    activity: () => ({ progress, waiting_on_provider: false, tool_running: false, provider_error: null, usage: null, finished: false }),
+    activity: () => ({
+      progress,
+      waiting_on_provider: false,
+      tool_running: false,
+      provider_error: null,
+      usage: null,
+      finished: false,
+    }),
   };
 }
