@@ -15,6 +15,8 @@ import { createShellFleet, runTask, SHELL } from './shell-fleet.js';
 // help to get out, it is also run unsandboxed as a control, which must leave its marker: so the probe can tell.
 
 const BWRAP = probeBwrap(process.env.PATH);
+// A skip says why: the whole file once skipped in a full run where bwrap worked for every other file.
+if (BWRAP.problem !== undefined && !process.env.CI) console.warn(`hostile-git skipped: ${BWRAP.problem}`);
 const roots: string[] = [];
 let fleet: FleetSandbox;
 let server: InProcessFleetServer;
