@@ -16,7 +16,7 @@ export interface RunFiles {
   offsets: string;
   /** What the server needs to follow the task again after a restart, whatever the config says by then. */
   meta: string;
-  /** The CLI's stdin, a FIFO its supervisor makes, where it questions-capable runs (see tasks/questions). */
+  /** The CLI's stdin, a FIFO its supervisor makes, for a CLI that asks its user (see tasks/questions). */
   stdin: string;
   /** The first line the supervisor writes to that stdin: the task. */
   stdinFirst: string;
