@@ -85,7 +85,8 @@ export class QuestionDesk {
         this.options.log([`over ${MAX_CONTROL_REQUESTS} control requests: the rest are ignored`]);
       if (this.requests > MAX_CONTROL_REQUESTS || this.responded.has(event.requestId)) continue;
       if (event.kind === 'question' && this.open.length < MAX_OPEN_QUESTIONS) {
-        save ||= this.ask(event);
+        // Asked first, then noted: every question of a batch is asked, not only until one needs a save.
+        if (this.ask(event)) save = true;
         continue;
       }
       const message = event.kind === 'refuse' ? event.message : 'fleet-mcp: another question is waiting already';
