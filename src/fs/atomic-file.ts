@@ -21,17 +21,18 @@ function tempPrefix(file: string): string {
 }
 
 /**
- * Writes the whole content to a new 0600 temp file beside `file` and flushes it to disk; the caller puts it in
- * place (rename, or link for an exclusive create). Every temp name is fresh, so concurrent writers never meet.
+ * Writes the whole content to a new 0600 temp file beside `file` and, unless `flush` is false, flushes it to disk;
+ * the caller puts it in place (rename, or link for an exclusive create). Every temp name is fresh, so concurrent
+ * writers never meet.
  */
-export function writeTempFile(file: string, content: string | Uint8Array): string {
+export function writeTempFile(file: string, content: string | Uint8Array, { flush = true } = {}): string {
   const temp = join(dirname(file), `${tempPrefix(file)}${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(temp, 'wx', 0o600);
   try {
     // The mode given to open is reduced by the umask; secrets and state must not depend on it.
     fchmodSync(fd, 0o600);
     writeFileSync(fd, content);
-    fsyncSync(fd);
+    if (flush) fsyncSync(fd);
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
@@ -85,14 +86,18 @@ export function fsyncDirectory(dir: string): void {
  * Synchronous on purpose: the files are small, and ordering the writes is then free.
  */
 export function writeFileAtomicSync(file: string, content: string | Uint8Array): void {
-  const temp = writeTempFile(file, content);
+  renameInPlace(writeTempFile(file, content), file);
+  fsyncDirectory(dirname(file));
+}
+
+/** Renames a temp file over `file`; the temp file is removed if that fails. */
+function renameInPlace(temp: string, file: string): void {
   try {
     renameSync(temp, file);
   } catch (error) {
     rmSync(temp, { force: true });
     throw error;
   }
-  fsyncDirectory(dirname(file));
 }
 
 /**
@@ -101,14 +106,7 @@ export function writeFileAtomicSync(file: string, content: string | Uint8Array):
  * write would hold up the event loop.
  */
 export function replaceFileSync(file: string, content: string): void {
-  const temp = join(dirname(file), `${tempPrefix(file)}${randomBytes(6).toString('hex')}.tmp`);
-  writeFileSync(temp, content, { mode: 0o600, flag: 'wx' });
-  try {
-    renameSync(temp, file);
-  } catch (error) {
-    rmSync(temp, { force: true });
-    throw error;
-  }
+  renameInPlace(writeTempFile(file, content, { flush: false }), file);
 }
 
 /**

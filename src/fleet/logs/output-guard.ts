@@ -1,3 +1,4 @@
+import { NO_ACTIVITY } from '../tasks/output/activity.js';
 import type { OutputParser } from '../tasks/output/index.js';
 
 /** The full answer stays in the log; the record keeps what a caller reads at a glance, and the state file stays small. */
@@ -47,14 +48,7 @@ export function guardedParser(parser: OutputParser): OutputParser {
       try {
         return parser.activity();
       } catch {
-        return {
-          progress: 0,
-          waiting_on_provider: false,
-          tool_running: false,
-          provider_error: null,
-          usage: null,
-          finished: false,
-        };
+        return { ...NO_ACTIVITY };
       }
     },
   };

@@ -1,6 +1,16 @@
 import type { TaskUsage } from '../../usage/task-usage.js';
 import type { FailureKind, OutputActivity } from './index.js';
 
+/** The activity of output that tells nothing: no progress, no tool, no provider, no usage, no end. */
+export const NO_ACTIVITY: OutputActivity = {
+  progress: 0,
+  waiting_on_provider: false,
+  tool_running: false,
+  provider_error: null,
+  usage: null,
+  finished: false,
+};
+
 /** The part of a parser's state that says whether its CLI does real work or only waits on a failing API. */
 export class ActivityTracker {
   private progress = 0;

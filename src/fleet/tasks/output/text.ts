@@ -1,3 +1,4 @@
+import { NO_ACTIVITY } from './activity.js';
 import type { OutputParser } from './index.js';
 
 /** Plain output: every line is logged as printed, and nothing is known about the outcome beyond the exit code. */
@@ -9,13 +10,6 @@ export function createTextParser(): OutputParser {
       return [line];
     },
     summary: () => ({ final_message: null, error: null }),
-    activity: () => ({
-      progress,
-      waiting_on_provider: false,
-      tool_running: false,
-      provider_error: null,
-      usage: null,
-      finished: false,
-    }),
+    activity: () => ({ ...NO_ACTIVITY, progress }),
   };
 }

@@ -38,6 +38,11 @@ export type ControlDecision =
   | { behavior: 'allow'; updatedInput: Record<string, unknown> }
   | { behavior: 'deny'; message: string };
 
+/** The stdin line that refuses control request `requestId` as one the host does not take (not a permission prompt). */
+export function controlErrorLine(requestId: string, error: string): string {
+  return `${JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: requestId, error } })}\n`;
+}
+
 /** The stdin line that answers control request `requestId`. */
 export function controlResponseLine(requestId: string, decision: ControlDecision): string {
   return `${JSON.stringify({

@@ -7,7 +7,7 @@ import { FleetError } from '../../errors.js';
 import type { AgentQuestion, QuestionAnswer } from '../../fleet-api.js';
 import type { ControlEvent } from '../output/index.js';
 import { oneLine } from '../output/render.js';
-import { type ControlDecision, controlResponseLine } from './claude-stdio.js';
+import { type ControlDecision, controlErrorLine, controlResponseLine } from './claude-stdio.js';
 
 /** Control requests one task may make; past them the rest are ignored (a flood is the agent's own doing). */
 export const MAX_CONTROL_REQUESTS = 500;
@@ -173,9 +173,7 @@ export class QuestionDesk {
   private respond(requestId: string, decision: ControlDecision | { error: string }): void {
     this.responded.add(requestId);
     const line =
-      'error' in decision
-        ? `${JSON.stringify({ type: 'control_response', response: { subtype: 'error', request_id: requestId, error: decision.error } })}\n`
-        : controlResponseLine(requestId, decision);
+      'error' in decision ? controlErrorLine(requestId, decision.error) : controlResponseLine(requestId, decision);
     this.write(line);
   }
 
