@@ -22,37 +22,44 @@ export class DockerTask implements TaskHandle {
   ) {}
 
   /**
-   * Follows the container's log. Podman 4.3 at times misses the exit of a container that ends as the follow starts
-   * and never ends the answer: once the task has exited and the follow has not ended after a short while, the rest
-   * is read without following, past the bytes already taken from each stream.
+   * Follows the container's log. Podman 4.3 at times gets the end of a container that exits near the follow
+   * wrong: the answer ends after the first lines (podman#21914) or never ends. So once a follow ends, or the task has exited and
+   * the follow has not ended a short while later, the log is read again from the start, past the bytes already
+   * passed on from each stream: without following once the task has exited, else following again.
    */
   output(onChunk: OnChunk): { done: Promise<void>; close(): void } {
     const taken = { stdout: 0, stderr: 0 };
     let closed = false;
-    let current = followLogs(this.client, `/containers/${this.id}/logs`, true, (stream, data) => {
-      taken[stream] += data.length;
-      onChunk(stream, data);
-    });
-    const done = (async () => {
-      const followed = current.done.then(() => 'ended' as const);
-      const stuck = this.exit()
-        .then(() => delay(FOLLOW_AFTER_EXIT_MS))
-        .then(() => 'stuck' as const);
-      if ((await Promise.race([followed, stuck])) === 'ended' || closed) return;
-      current.close();
+    let current: { done: Promise<void>; close(): void } | null = null;
+    const read = (follow: boolean): { done: Promise<void>; close(): void } => {
       const seen = { stdout: 0, stderr: 0 };
-      current = followLogs(this.client, `/containers/${this.id}/logs`, false, (stream, data) => {
+      current = followLogs(this.client, `/containers/${this.id}/logs`, follow, (stream, data) => {
         const skip = Math.max(0, Math.min(data.length, taken[stream] - seen[stream]));
         seen[stream] += data.length;
-        if (skip < data.length) onChunk(stream, data.subarray(skip));
+        if (skip === data.length) return;
+        taken[stream] += data.length - skip;
+        onChunk(stream, data.subarray(skip));
       });
-      await current.done;
+      return current;
+    };
+    const done = (async () => {
+      const exited = this.exit().then(() => 'exited' as const);
+      const afterExit = exited.then(() => delay(FOLLOW_AFTER_EXIT_MS)).then(() => 'stuck' as const);
+      for (;;) {
+        const follow = read(true);
+        if ((await Promise.race([follow.done.then(() => 'ended' as const), afterExit])) === 'stuck') follow.close();
+        if (closed) return;
+        const state = await Promise.race([exited, delay(FOLLOW_AFTER_EXIT_MS).then(() => 'running' as const)]);
+        if (closed) return;
+        if (state === 'exited') break;
+      }
+      await read(false).done;
     })();
     return {
       done,
       close() {
         closed = true;
-        current.close();
+        current?.close();
       },
     };
   }
