@@ -1,13 +1,14 @@
-// node scripts/bench/profile.mjs [dist/cli.js]: where an authenticated stateless tools/call spends its time. Starts
-// `fleet-mcp serve --auth` under `node --cpu-prof --trace-gc-nvp`, loads it as `npm run bench` loads (b), and prints the
+// node scripts/bench/profile.mjs [dist/cli.js | a target's script]: where an authenticated stateless tools/call spends
+// its time. Starts `fleet-mcp serve --auth` (or the script, e.g. scripts/bench/sdk-floor.mjs) under `node --cpu-prof --trace-gc-nvp`, loads it as `npm run bench` loads (b), and prints the
 // server's CPU per request (from /proc), its scavenges per 1000 requests, and its CPU profile's self time by
 // package and by function, mapped to the source through the bundle's source maps. Build first (node scripts/build.mjs).
+// BENCH_PROFILE_OUT=<file> keeps the server's profile (.cpuprofile, for Chrome's DevTools) there.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { MCP_BODY, mcpHeaders } from '../mcp-request.mjs';
 import { load } from './load.mjs';
 
@@ -17,9 +18,11 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const TOP = Number(process.env.BENCH_TOP ?? 30);
 const { SourceMapConsumer } = createRequire(import.meta.url)('source-map-js');
 
+/** fleet-mcp's cli.js is started as `serve --auth`; any other script (a bench target such as sdk-floor.mjs) as it is. */
 function start(root, token) {
-  const args = ['--cpu-prof', `--cpu-prof-dir=${join(root, 'profile')}`, '--trace-gc-nvp', CLI, 'serve', '--port', '0'];
-  const child = spawn(process.execPath, [...args, '--auth', '--data-dir', join(root, 'data')], {
+  const serve = basename(CLI) === 'cli.js' ? ['serve', '--port', '0', '--auth', '--data-dir', join(root, 'data')] : [];
+  const args = ['--cpu-prof', `--cpu-prof-dir=${join(root, 'profile')}`, '--trace-gc-nvp', CLI, ...serve];
+  const child = spawn(process.execPath, args, {
     cwd: root,
     env: { PATH: process.env.PATH, HOME: root, FLEET_MCP_AUTH_TOKEN: token },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -130,6 +133,7 @@ try {
   const file = readdirSync(join(root, 'profile'))
     .map((name) => join(root, 'profile', name))
     .sort((x, y) => statSync(y).size - statSync(x).size)[0];
+  if (process.env.BENCH_PROFILE_OUT) copyFileSync(file, process.env.BENCH_PROFILE_OUT);
   const { groups, functions } = selfTimes(JSON.parse(readFileSync(file, 'utf8')));
   const command = `node scripts/bench/profile.mjs ${process.argv[2] ?? ''}`.trim();
   process.stdout.write(

@@ -73,6 +73,14 @@ function targets(box, token) {
       token,
       env: { FLEET_MCP_AUTH_TOKEN: token },
     },
+    {
+      key: 's',
+      name: "the SDK's floor: its McpServer on node:http, same tool and bearer check",
+      command: node,
+      args: [join(ROOT, 'scripts/bench/sdk-floor.mjs')],
+      token,
+      env: { FLEET_MCP_AUTH_TOKEN: token },
+    },
     ...baseline,
   ]
     .filter((target) => !TARGETS || TARGETS.includes(target.key) || (target.key === 'b' && needsB()))
@@ -279,6 +287,8 @@ function report({ started, rounds, idle, coldStart, loadAtStart }) {
     ratioRow('b/d, fleet-mcp vs stock SDK', 'b', 'd', 'at least 2'),
     ratioRow('b/a, fleet-mcp vs bare Hono', 'b', 'a', ''),
     ratioRow('b/h, fleet-mcp vs the hand-written responder', 'b', 'h', 'at least 0.6 (closer to the ceiling)'),
+    ratioRow("s/h, the SDK's floor vs the hand-written responder", 's', 'h', ''),
+    ratioRow("b/s, fleet-mcp vs the SDK's floor", 'b', 's', ''),
     ...(has('p')
       ? [
           ratioRow('b/p, this build vs the baseline build', 'b', 'p', 'at least 1 (this build not slower)'),
