@@ -26,9 +26,10 @@ export async function engineTaskCommand(file: string): Promise<void> {
 const RELAY_BUNDLE = 'engine-relay.js';
 
 /**
- * The relay's command line as this server runs it: this executable, or Node with the relay's own bundle, not the
- * CLI's: five relays at once cost 10 MiB PSS (45 RSS) each that way and 15 (50) through dist/cli.js, whose 415 kB
- * and commander Node reads first. `__dirname` is that of dist/server-commands.js, the bundle this code runs in.
+ * The relay's command line as this server runs it: this executable, or Node with the relay's own bundle rather than
+ * the CLI's, whose 415 kB and commander Node would read first: 12 MiB PSS (43 RSS) per relay against 17 (49) in
+ * `BENCH_BACKENDS=docker BENCH_AGENTS=5 BENCH_ROUNDS=1 npm run bench:backends`. `__dirname` is that of
+ * dist/server-commands.js, the bundle this code runs in.
  */
 export function engineTaskArgv(): string[] {
   return isSea()
