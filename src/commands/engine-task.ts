@@ -28,7 +28,7 @@ const RELAY_BUNDLE = 'engine-relay.js';
 /**
  * The relay's command line as this server runs it: this executable, or Node with the relay's own bundle rather than
  * the CLI's, whose 415 kB and commander Node would read first: 12 MiB PSS (43 RSS) per relay against 17 (49) in
- * `BENCH_BACKENDS=docker BENCH_AGENTS=5 BENCH_ROUNDS=1 npm run bench:backends`. `__dirname` is that of
+ * `BENCH_BACKENDS=docker,podman BENCH_AGENTS=5 BENCH_ROUNDS=1 npm run bench:backends`. `__dirname` is that of
  * dist/server-commands.js, the bundle this code runs in.
  */
 export function engineTaskArgv(): string[] {
