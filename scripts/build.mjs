@@ -1,4 +1,5 @@
-// Bundles the CLI and its dependencies into dist/: cli.js, which bin/fleet-mcp.js runs, and server-commands.js.
+// Bundles the CLI and its dependencies into dist/: cli.js, which bin/fleet-mcp.js runs, server-commands.js and
+// engine-relay.js.
 import { bundleCliPackage } from './bundle.mjs';
 
 await bundleCliPackage({ outdir: 'dist' });

@@ -17,23 +17,37 @@ const COMMON = {
   logLevel: 'warning',
 };
 
-/** src/cli.ts imports the server commands from this module; the npm build makes it a file of its own. */
-const SERVER_COMMANDS = './server-commands.js';
+/**
+ * The bundles src/cli.ts imports apart from its own, each only when its command runs: the server commands (serve,
+ * stdio, the background fleet), and the engine relay, which the server also runs on its own (engineTaskArgv), one
+ * process per task on an engine: it holds only the engines' clients. The npm build makes each a file beside cli.js.
+ */
+const APART = [
+  { id: './server-commands.js', entry: 'src/server-commands.ts' },
+  { id: './engine-relay.js', entry: 'src/engine-relay.ts' },
+];
+const RELAY = APART[1];
+/**
+ * What the relay's bundle may weigh: the engines' clients are 36 kB; the smallest part of the server an import could
+ * pull in (zod, the fleet config, the logger) takes it past this, and the whole server is 1.8 MB.
+ */
+const RELAY_MAX_BYTES = 100_000;
 
 /**
- * Leaves src/cli.ts's import of the server commands to run time, where it finds their bundle beside it. Through
- * require(), not import(): Node's ESM loader, which import() would start, costs more than it would save.
+ * Leaves src/cli.ts's imports of the APART bundles to run time, where it finds them beside it. Through require(),
+ * not import(): Node's ESM loader, which import() would start, costs more than it would save.
  */
-const serverCommandsApart = {
-  name: 'server-commands-apart',
+const bundlesApart = {
+  name: 'bundles-apart',
   setup(build) {
-    build.onResolve({ filter: /^\.\/server-commands\.js$/ }, (args) =>
+    const filter = new RegExp(`^(${APART.map(({ id }) => id.replaceAll('.', '\\.')).join('|')})$`);
+    build.onResolve({ filter }, (args) =>
       args.kind === 'require-call'
-        ? { path: SERVER_COMMANDS, external: true }
-        : { path: SERVER_COMMANDS, namespace: 'server-commands' },
+        ? { path: args.path, external: true }
+        : { path: args.path, namespace: 'bundles-apart' },
     );
-    build.onLoad({ filter: /.*/, namespace: 'server-commands' }, () => ({
-      contents: `module.exports = require('${SERVER_COMMANDS}');`,
+    build.onLoad({ filter: /.*/, namespace: 'bundles-apart' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(args.path)});`,
       loader: 'js',
     }));
   },
@@ -41,29 +55,43 @@ const serverCommandsApart = {
 
 /**
  * The npm package: dist/cli.js (the CLI, --version, --help, the token and systemd commands, each module left
- * unevaluated until its command runs) and dist/server-commands.js (serve and stdio, loaded only by them).
- * dist/package.json makes Node read both as CommonJS inside this ESM package.
+ * unevaluated until its command runs), dist/server-commands.js (serve and stdio, loaded only by them) and
+ * dist/engine-relay.js (the engine relay). dist/package.json makes Node read them as CommonJS inside this ESM
+ * package.
  * @param {{ outdir: string }} options
  */
 export async function bundleCliPackage({ outdir }) {
-  const builds = await Promise.all([
+  const [cli, ...apart] = await Promise.all([
     build({
       ...COMMON,
       write: false,
       entryPoints: ['src/cli.ts'],
       outfile: join(outdir, 'cli.js'),
-      plugins: [serverCommandsApart],
+      plugins: [bundlesApart],
     }),
-    build({
-      ...COMMON,
-      write: false,
-      entryPoints: ['src/server-commands.ts'],
-      outfile: join(outdir, 'server-commands.js'),
-    }),
+    ...APART.map(({ id, entry }) =>
+      build({ ...COMMON, write: false, entryPoints: [entry], outfile: join(outdir, id) }),
+    ),
   ]);
-  for (const result of builds) refuseEveryZodLocale(result.metafile);
-  for (const file of builds.flatMap((result) => result.outputFiles)) replaceIfChanged(file.path, file.contents);
+  for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
+  refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
+  for (const file of [cli, ...apart].flatMap((result) => result.outputFiles))
+    replaceIfChanged(file.path, file.contents);
   replaceIfChanged(join(outdir, 'package.json'), Buffer.from(`${JSON.stringify({ type: 'commonjs' })}\n`));
+}
+
+/** Refuses a relay bundle that holds more than the engines' clients, naming its largest inputs. */
+function refuseHeavyRelay(metafile) {
+  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint === RELAY.entry);
+  if (output.bytes <= RELAY_MAX_BYTES) return;
+  const largest = Object.entries(output.inputs)
+    .sort(([, a], [, b]) => b.bytesInOutput - a.bytesInOutput)
+    .slice(0, 5)
+    .map(([input, { bytesInOutput }]) => `${input} ${bytesInOutput} B`);
+  process.stderr.write(
+    `bundle: the engine relay's bundle would be ${output.bytes} B, over ${RELAY_MAX_BYTES}: something ${RELAY.entry} imports pulls in the server (largest inputs: ${largest.join(', ')}); import only the engine modules it needs\n`,
+  );
+  process.exit(1);
 }
 
 /**
@@ -84,30 +112,37 @@ function replaceIfChanged(path, contents) {
 
 /**
  * One file for the single executable, whose V8 code cache holds what V8 compiles before the script runs: the
- * top level, and functions in parentheses. The server commands' bundle goes in as such a function, called only
- * when a server command first requires it, so their start-up code is in the cache as in one eager bundle, while
- * --version and the token commands never run it.
+ * top level, and functions in parentheses. Each APART bundle goes in as such a function, called only when its
+ * command first requires it, so its start-up code is in the cache as in one eager bundle, while --version and the
+ * token commands run none of them, and the relay only its own.
  * @param {{ outfile: string }} options
  */
 export async function bundleCliSingleFile({ outfile }) {
   const single = { sourcemap: false, legalComments: 'eof', write: false };
-  const [cli, server] = await Promise.all([
-    build({ ...COMMON, ...single, entryPoints: ['src/cli.ts'], plugins: [serverCommandsApart] }),
-    build({ ...COMMON, ...single, entryPoints: ['src/server-commands.ts'] }),
+  const [cli, ...apart] = await Promise.all([
+    build({ ...COMMON, ...single, entryPoints: ['src/cli.ts'], plugins: [bundlesApart] }),
+    ...APART.map(({ entry }) => build({ ...COMMON, ...single, entryPoints: [entry] })),
   ]);
-  for (const result of [cli, server]) refuseEveryZodLocale(result.metafile);
+  for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
+  refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
+  const bundles = APART.map(
+    ({ id }, i) => `${JSON.stringify(id)}: (function (module, exports, require) {
+${apart[i].outputFiles[0].text}
+})`,
+  );
   const script = `'use strict';
-const __fleetServerCommands = (function (module, exports, require) {
-${server.outputFiles[0].text}
-});
-let __fleetServerCommandsModule;
+const __fleetApart = {
+${bundles.join(',\n')}
+};
+const __fleetApartModules = new Map();
 function __fleetRequire(id) {
-  if (id !== ${JSON.stringify(SERVER_COMMANDS)}) return require(id);
-  if (!__fleetServerCommandsModule) {
-    __fleetServerCommandsModule = { exports: {} };
-    __fleetServerCommands(__fleetServerCommandsModule, __fleetServerCommandsModule.exports, require);
+  if (!Object.hasOwn(__fleetApart, id)) return require(id);
+  if (!__fleetApartModules.has(id)) {
+    const module = { exports: {} };
+    __fleetApartModules.set(id, module);
+    __fleetApart[id](module, module.exports, require);
   }
-  return __fleetServerCommandsModule.exports;
+  return __fleetApartModules.get(id).exports;
 }
 (function (require) {
 ${cli.outputFiles[0].text}

@@ -40,8 +40,8 @@ function reportError(error: unknown): never {
 
 /**
  * A command's module is loaded only when that command runs, so --version, --help and the token commands never
- * load the server: the npm build puts the server commands in a file of their own, and the bundler keeps every
- * other module's code unevaluated until its import() runs.
+ * load the server: the npm build puts the server commands and the engine relay in files of their own, and the bundler
+ * keeps every other module's code unevaluated until its import() runs.
  */
 function run<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
   return async (...args) => {
@@ -126,7 +126,10 @@ stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(
 program
   .command(ENGINE_TASK_COMMAND, { hidden: true })
   .argument('<file>')
-  .action(run(async () => (await import('./server-commands.js')).engineTaskCommand));
+  // The relay's bundle reads this same command line itself: see src/engine-relay.ts.
+  .action(async () => {
+    await import('./engine-relay.js');
+  });
 
 program
   .command(SPAWN_HELPER_COMMAND, { hidden: true })

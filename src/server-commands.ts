@@ -3,4 +3,3 @@
 export { serveCommand } from './commands/serve.js';
 export { stdioCommand } from './commands/stdio.js';
 export { fleetHostCommand } from './commands/fleet-host.js';
-export { engineTaskCommand } from './commands/engine-task.js';
