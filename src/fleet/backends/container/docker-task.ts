@@ -23,9 +23,9 @@ export class DockerTask implements TaskHandle {
 
   /**
    * Follows the container's log. Podman 4.3 at times gets the end of a container that exits near the follow
-   * wrong: the answer ends after the first lines (podman#21914) or never ends. So once a follow ends, or the task has exited and
-   * the follow has not ended a short while later, the log is read again from the start, past the bytes already
-   * passed on from each stream: without following once the task has exited, else following again.
+   * wrong: the answer ends after the first lines (podman#21914) or never ends. So once a follow ends, or the task
+   * has exited and the follow has not ended a short while later, the log is read again from the start, past the
+   * bytes already passed on from each stream: without following once the task has exited, else following again.
    */
   output(onChunk: OnChunk): { done: Promise<void>; close(): void } {
     const taken = { stdout: 0, stderr: 0 };
