@@ -2,12 +2,10 @@
 // (one Authorization header, "Bearer <token>", compared in constant time with the token in FLEET_MCP_AUTH_TOKEN).
 // It serves the same list_agent_projects answer as fleet-mcp started in the same directory, and nothing else: no
 // MCP server, no schema checks, no framework.
-import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { basename } from 'node:path';
+import { authorized, send } from './node-http-answers.mjs';
 
-const TOKEN = Buffer.from(process.env.FLEET_MCP_AUTH_TOKEN ?? '');
-const BEARER = /^bearer +(\S+)$/i;
 const projects = [
   {
     name: basename(process.cwd()),
@@ -17,25 +15,6 @@ const projects = [
 ];
 const answer = { projects, total_count: projects.length };
 const result = { content: [{ type: 'text', text: JSON.stringify(answer) }], structuredContent: answer };
-
-/** As fleet-mcp's bearer check: exactly one Authorization header, read from the raw list, compared in constant time. */
-function authorized(rawHeaders) {
-  let value;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].length !== 13 || rawHeaders[i].toLowerCase() !== 'authorization') continue;
-    if (value !== undefined) return false;
-    value = rawHeaders[i + 1];
-  }
-  const presented = value === undefined ? undefined : BEARER.exec(value)?.[1];
-  if (presented === undefined) return false;
-  const bytes = Buffer.from(presented);
-  return bytes.length === TOKEN.length && timingSafeEqual(bytes, TOKEN);
-}
-
-function send(response, status, body) {
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  response.end(body);
-}
 
 function respond(response, text) {
   let message;

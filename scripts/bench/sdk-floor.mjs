@@ -3,28 +3,11 @@
 // hands each request to it and takes the answer back, behind node:http and the same bearer check as (h). No
 // framework, no guards, no log, no pool: only what the SDK itself does per call. s/h is the best ratio to (h) that
 // a server answering through the SDK can reach on this machine; b/s is what fleet-mcp adds to it.
-import { timingSafeEqual } from 'node:crypto';
 import { createServer } from 'node:http';
 import { basename } from 'node:path';
 import { McpServer } from '@modelcontextprotocol/sdk/server/mcp.js';
 import * as z from 'zod';
-
-const TOKEN = Buffer.from(process.env.FLEET_MCP_AUTH_TOKEN ?? '');
-const BEARER = /^bearer +(\S+)$/i;
-
-/** As (h): exactly one Authorization header, read from the raw list, compared in constant time. */
-function authorized(rawHeaders) {
-  let value;
-  for (let i = 0; i < rawHeaders.length; i += 2) {
-    if (rawHeaders[i].length !== 13 || rawHeaders[i].toLowerCase() !== 'authorization') continue;
-    if (value !== undefined) return false;
-    value = rawHeaders[i + 1];
-  }
-  const presented = value === undefined ? undefined : BEARER.exec(value)?.[1];
-  if (presented === undefined) return false;
-  const bytes = Buffer.from(presented);
-  return bytes.length === TOKEN.length && timingSafeEqual(bytes, TOKEN);
-}
+import { authorized, send } from './node-http-answers.mjs';
 
 const project = z.object({ name: z.string(), path: z.string(), description: z.string().optional() });
 const mcp = new McpServer({ name: 'sdk-floor', version: '1' });
@@ -70,11 +53,6 @@ const transport = {
   },
 };
 await mcp.connect(transport);
-
-function send(response, status, body) {
-  response.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
-  response.end(body);
-}
 
 const server = createServer((request, response) => {
   if (request.method !== 'POST' || request.url !== '/mcp') return send(response, 404, '{}');
