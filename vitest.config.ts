@@ -5,11 +5,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Most tests wait on spawned servers, agents and timers rather than on the CPU: with four files at a time a quiet
-    // 2-core machine stood idle for a quarter of the run; twelve took 3:54 where eight took 4:20-4:25 on one day.
-    maxWorkers: 12,
+    // 2-core machine stood idle for a quarter of the run. Twelve were no faster than eight (3:54 and 4:43 against
+    // 4:20 and 4:25 on one quiet day), each worker importing the sources once more.
+    maxWorkers: 8,
     // As many as maxWorkers: with fewer, vitest 3.2 ends a run of unisolated workers with "Terminating worker thread"
     // and exit code 1 although every test passed.
-    minWorkers: 12,
+    minWorkers: 8,
     // A worker imports the sources once for all its files: importing them afresh for each file cost more CPU than
     // most unit tests themselves. No test mocks modules or stubs globals, and each restores the environment it sets.
     isolate: false,
