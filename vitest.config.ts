@@ -5,8 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     // Most tests wait on spawned servers, agents and timers rather than on the CPU: with four files at a time a quiet
-    // 2-core machine stood idle for a quarter of the run. Twelve were no faster than eight (3:54 and 4:43 against
-    // 4:20 and 4:25 on one quiet day), each worker importing the sources once more.
+    // 2-core machine stood idle for a quarter of the run; twelve are no faster than eight, as each worker imports the
+    // sources once more.
     maxWorkers: 8,
     // As many as maxWorkers: with fewer, vitest 3.2 ends a run of unisolated workers with "Terminating worker thread"
     // and exit code 1 although every test passed.
