@@ -12,9 +12,8 @@ export interface FollowCutProxy {
 
 /**
  * A unix-socket proxy in front of an engine's socket that ends the first `limit` followed log answers after their
- * first chunk, as
- * Podman 4.3 at times does when the container exits near the follow (podman#21914); everything else passes whole,
- * the attach's upgraded stream too.
+ * first chunk, as Podman 4.3 at times does when the container exits near the follow (podman#21914); everything else
+ * passes whole, the attach's upgraded stream too.
  */
 export async function startFollowCutProxy(engineSocket: string, dir: string, limit: number): Promise<FollowCutProxy> {
   let cuts = 0;
