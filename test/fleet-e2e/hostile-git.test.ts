@@ -176,7 +176,15 @@ describe.skipIf(BWRAP.problem !== undefined && !process.env.CI)(
         name: 'mover',
         task: 'echo two > two.txt && git add two.txt && git -c user.name=a -c user.email=a@x commit -qm two',
       });
-      await server.ok('wait_for_agent', { name: 'mover', timeout_seconds: 60 });
+      const moved = await server.ok('wait_for_agent', { name: 'mover', timeout_seconds: 60 });
+      // The branch must have moved for the refusal below to mean anything: if the task did not get there, say why.
+      const log = await server.ok('show_agent_log', { name: 'mover', page_size: 200 });
+      const told = JSON.stringify({
+        task: moved.agent.last_task,
+        log: log.lines.map((line: { text: string }) => line.text),
+      });
+      expect(moved.agent.last_task, told).toMatchObject({ status: 'completed' });
+      expect((await server.ok('show_agent_changes', { name: 'mover' })).branch.commit, told).not.toBe(reviewed);
       const main = git(fleet.repo, ['rev-parse', 'main']);
       expect(await server.fails('merge_agent', { name: 'mover', commit: reviewed })).toContain(
         `not at the reviewed ${reviewed}: it moved since`,
