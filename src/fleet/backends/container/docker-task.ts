@@ -2,10 +2,14 @@ import type { TaskExit, TaskHandle, TaskLabels } from '../remote/agent-runtime.j
 import type { EngineClient } from './engine-client.js';
 import { followLogs, type OnChunk } from './follow-logs.js';
 
-/** How long a follow may stay open after the task's exit before its end is taken as missed. */
+/**
+ * How long a follow may stay open after the task's exit before its end is taken as missed, and how long an ended
+ * follow waits for the exit before it follows again.
+ */
 const FOLLOW_AFTER_EXIT_MS = 2000;
 
-const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Unref'd: a wait that lost its race must not hold the relay's process open after the task has ended. */
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 interface ContainerState {
   State?: { OOMKilled?: boolean; Error?: string; ExitCode?: number; Status?: string };
