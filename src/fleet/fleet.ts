@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { systemClock, type Clock } from '../clock.js';
 import {
   assertIdle,
   assertNameFree,
@@ -81,6 +82,8 @@ export interface FleetOptions {
   logger?: FleetLogger;
   /** After SIGINT, the wait before SIGTERM; SIGKILL follows after twice this. Default 5000 ms. */
   cancelGraceMs?: number;
+  /** What tasks' timeouts, idle timeouts and stall bounds count on. Default: the system's. */
+  clock?: Clock;
   /** Log size kept per task; the oldest lines go first. Default 10 MB. */
   logCapBytes?: number;
   /**
@@ -201,6 +204,7 @@ class FleetService implements Fleet {
       backend,
       logger,
       baseEnv: options.baseEnv,
+      clock: options.clock ?? systemClock,
       cancelGraceMs,
       endGraceMs: cancelGraceMs,
       logCapBytes: options.logCapBytes,

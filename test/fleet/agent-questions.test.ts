@@ -13,11 +13,13 @@ import {
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import type { FleetError } from '../../src/fleet/errors.js';
 import type { AgentDetails, Fleet } from '../../src/fleet/fleet.js';
 import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { eventually, git, logTexts, Sandbox } from './helpers.js';
 
 // An agent's own question to its user: the claude preset against its fake (test/fakes/claude.mjs), which speaks
@@ -69,7 +71,7 @@ function setup(): Setup {
 
 async function claudeFleet(
   place: Setup,
-  options: { claude?: RolesConfig[string]; sandboxed?: boolean; keepTasks?: boolean } = {},
+  options: { claude?: RolesConfig[string]; sandboxed?: boolean; keepTasks?: boolean; clock?: Clock } = {},
 ): Promise<Fleet> {
   return sandbox.fleet({
     dataDir: place.dataDir,
@@ -78,6 +80,7 @@ async function claudeFleet(
     baseEnv: { ...process.env, HOME: place.home, PATH: `${place.bin}:${process.env.PATH}` },
     sandbox: { presetsByDefault: options.sandboxed ?? false },
     stopAgentsOnShutdown: !options.keepTasks,
+    clock: options.clock,
   });
 }
 
@@ -228,20 +231,26 @@ describe("an agent's question to its user", () => {
   });
 
   it('stops no idle timeout while it waits; the task timeout still runs', async () => {
-    const fleet = await claudeFleet(setup(), { claude: { idle_timeout: '1s' } });
+    const clock = new ManualClock(Date.now());
+    const fleet = await claudeFleet(setup(), { claude: { idle_timeout: '1s' }, clock });
     await fleet.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
     const { question } = await asked(fleet, 'asker');
     // The clock: an agent silent past the same idle timeout is ended for it.
     await fleet.createAgent({ name: 'silent', project: 'repo', role: 'claude', task: 'run: sleep 30' });
-    const silent = await ended(fleet, 'silent');
+    const silent = await eventually(() => {
+      clock.advance(1000);
+      const agent = fleet.showAgent('silent');
+      return agent.status === 'idle' ? agent : undefined;
+    }, WAIT_MS);
     expect(silent.last_task).toMatchObject({ outcome: 'no_output' });
     expect(fleet.showAgent('asker')).toMatchObject({ status: 'busy', question: { id: question!.id } });
     await fleet.answerQuestion('asker', question!.id, { answers: { [QUESTION]: 'SQLite' } });
     expect((await ended(fleet, 'asker')).last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
 
-    const bounded = await claudeFleet(setup(), { claude: { timeout: '2s' } });
+    const bounded = await claudeFleet(setup(), { claude: { timeout: '2s' }, clock });
     await bounded.createAgent({ name: 'asker', project: 'repo', role: 'claude', task: ASK });
     await asked(bounded, 'asker');
+    clock.advance(2000);
     const idle = await eventually(() => {
       const agent = bounded.showAgent('asker');
       return agent.status === 'idle' ? agent : undefined;

@@ -1,6 +1,9 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Fleet } from '../../src/fleet/fleet.js';
 import type { RolesConfig } from '../../src/fleet/roles.js';
+import { ManualClock } from '../helpers/manual-clock.js';
 import { eventually, isRunning, logTexts, Sandbox, task } from './helpers.js';
 
 const sandbox = new Sandbox();
@@ -43,9 +46,13 @@ describe('a task ends with every process it started', () => {
   });
 
   it('when it times out', async () => {
-    const fleet = await sandbox.fleet({ rolesConfig: spawnerRoles({ timeout: '1s' }) });
+    const clock = new ManualClock(Date.now());
+    const fleet = await sandbox.fleet({ clock, rolesConfig: spawnerRoles({ timeout: '1s' }) });
     await fleet.createAgent({ name: 'spawner', project: 'plain', task: 'wait' });
     const pid = await backgroundPid(fleet, 'spawner');
+    clock.advance(999);
+    expect(fleet.showAgent('spawner').status).toBe('busy');
+    clock.advance(1);
     const { agent } = await fleet.waitForAgent('spawner', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'failed', reason: 'timed out after 1s' });
     expect(isRunning(pid)).toBe(false);
@@ -63,28 +70,50 @@ describe('a task ends with every process it started', () => {
   });
 });
 
+// Prints a line, then waits for the file of that line's number in the folder it is given, five times over.
+const TICKER = 'for n in 1 2 3 4 5; do echo tick; until [ -e "$1/$n" ]; do sleep 0.05; done; done';
+
 describe('a task that prints nothing for its idle timeout', () => {
-  it('ends failed, saying so', async () => {
-    const rolesConfig = sandbox.rolesConfig();
+  function idleRoles(): RolesConfig {
+    const rolesConfig = sandbox.rolesConfig({
+      ticker: { command: ['/bin/sh', '-c', TICKER, 'sh', '{task}'], idle_timeout: '1s' },
+    });
     rolesConfig.test!.idle_timeout = '1s';
-    const fleet = await sandbox.fleet({ rolesConfig });
+    return rolesConfig;
+  }
+
+  it('ends failed, saying so', async () => {
+    const clock = new ManualClock(Date.now());
+    const fleet = await sandbox.fleet({ clock, rolesConfig: idleRoles() });
     await fleet.createAgent({ name: 'silent', project: 'plain', task: task({ sleepMs: 60_000 }) });
-    const { agent } = await fleet.waitForAgent('silent', 20_000);
+    const agent = await eventually(() => {
+      clock.advance(1000);
+      const silent = fleet.showAgent('silent');
+      return silent.status === 'idle' ? silent : undefined;
+    }, 60_000);
     expect(agent.last_task).toMatchObject({ status: 'failed', reason: 'no output for 1s' });
     expect((await logTexts(fleet, 'silent')).at(-1)).toMatch(/failed: no output for 1s$/);
   });
 
   it('runs on while it keeps printing', async () => {
-    const rolesConfig = sandbox.rolesConfig();
-    rolesConfig.test!.idle_timeout = '1s';
-    const fleet = await sandbox.fleet({ rolesConfig });
-    await fleet.createAgent({
-      name: 'chatty',
-      project: 'plain',
-      task: task({ ticks: { count: 8, everyMs: 300 }, sleepMs: 2600 }),
-    });
+    const clock = new ManualClock(Date.now());
+    const fleet = await sandbox.fleet({ clock, rolesConfig: idleRoles() });
+    const gates = sandbox.dir('fleet-gates-');
+    await fleet.createAgent({ name: 'chatty', project: 'plain', role: 'ticker', task: gates });
+    const ticks = async (): Promise<number> =>
+      (await logTexts(fleet, 'chatty')).filter((text) => text === 'tick').length;
+    for (let tick = 1; tick <= 5; tick++) {
+      const seen = await eventually(async () => {
+        const count = await ticks();
+        return count >= tick || fleet.showAgent('chatty').status === 'idle' ? count : undefined;
+      }, 60_000);
+      expect(seen, JSON.stringify(fleet.showAgent('chatty').last_task)).toBe(tick);
+      // Most of the idle timeout passes after each line: five times over, it is passed in all.
+      clock.advance(800);
+      writeFileSync(join(gates, String(tick)), '');
+    }
     const { agent } = await fleet.waitForAgent('chatty', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'completed' });
-    expect((await logTexts(fleet, 'chatty')).filter((text) => text === 'tick')).toHaveLength(8);
+    expect(await ticks()).toBe(5);
   });
 });

@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { setImmediate, setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../../clock.js';
 import { endProcessGroup, isLeftoverGroup } from './group-end.js';
 import type { UserNetwork } from '../backends/local/sandbox/user-net.js';
 import { nextTurn } from './poll-turns.js';
@@ -22,6 +23,8 @@ export interface CancelDelays {
 /** What following a task needs, whether this server started it or found it running after a restart. */
 export interface FollowLimits {
   files: RunFiles;
+  /** What the timeout, the idle timeout, the watch and the end grace count on; signals escalate on real time. */
+  clock: Clock;
   /** Counted from the task's start, also across a restart of the server. */
   timeoutMs: number | null;
   /** No progress for this long stops the task; null means it may be silent for as long as it runs. */
@@ -31,8 +34,8 @@ export interface FollowLimits {
   endGraceMs: number;
   /** Takes new output; true when it shows progress (real work, not a retry notice), which resets the idle clock. */
   onOutput(stream: 'stdout' | 'stderr', lines: string[]): boolean;
-  /** Asked on every poll of a running task, with when it last made progress: whether the fleet stops it, and why. */
-  watch?(lastProgressMs: number): WatchStop | null;
+  /** Asked on every poll of a running task, with how long it has made no progress: whether the fleet stops it, and why. */
+  watch?(silentMs: number): WatchStop | null;
   /** The CLI's input, for a CLI that reads its task and answers on stdin (see tasks/questions). */
   input?: TaskInput;
 }
@@ -132,7 +135,7 @@ export async function runProcess(options: RunOptions): Promise<RunningProcess> {
   return follow(
     pid,
     pidStart,
-    { ...options, startedAt: Date.now(), onReplay: () => {} },
+    { ...options, startedAt: options.clock.now(), onReplay: () => {} },
     () => !isSameProcessRunning(pid, pidStart),
   );
 }
@@ -161,7 +164,7 @@ function follow(
   options: FollowOptions,
   hasExited: () => boolean,
 ): RunningProcess {
-  const { files } = options;
+  const { files, clock } = options;
   let saved = readOffsets(files);
   const offsets = new OffsetsFile(files.offsets);
   const tails = { stdout: new FileTail(files.stdout, saved.stdout), stderr: new FileTail(files.stderr, saved.stderr) };
@@ -169,6 +172,7 @@ function follow(
   let stopped: RunOutcome['stopped'] = null;
   let lastLife = Math.max(options.startedAt, modified(files.stdout), modified(files.stderr));
   const timers: NodeJS.Timeout[] = [];
+  let cancelTimeout = (): void => {};
   let resolveDone!: (outcome: RunOutcome) => void;
   const done = new Promise<RunOutcome>((resolve) => (resolveDone = resolve));
   // The group is only ever signalled while it is provably ours: its supervisor the same process, or its leftovers.
@@ -184,7 +188,7 @@ function follow(
     let more = false;
     for (const stream of ['stdout', 'stderr'] as const) {
       const lines = tails[stream].read(final, Infinity, final ? Infinity : READ_STEP_BYTES);
-      if (lines.length > 0 && options.onOutput(stream, lines)) lastLife = Date.now();
+      if (lines.length > 0 && options.onOutput(stream, lines)) lastLife = clock.now();
       more ||= tails[stream].more;
     }
     if (tails.stdout.offset !== saved.stdout || tails.stderr.offset !== saved.stderr) {
@@ -211,6 +215,7 @@ function follow(
 
   const finish = async (): Promise<void> => {
     timers.forEach(clearTimeout);
+    cancelTimeout();
     clearInterval(poller);
     await drain();
     readOutput(true);
@@ -256,12 +261,12 @@ function follow(
       return false;
     }
     if (finishedAt === null) {
-      finishedAt = Date.now();
+      finishedAt = clock.now();
       input.close();
       if (isSameProcessRunning(pid, pidStart)) signalProcess(pid, 'SIGUSR1');
       return false;
     }
-    if (Date.now() - finishedAt < options.endGraceMs || input.toolRunning()) return false;
+    if (clock.now() - finishedAt < options.endGraceMs || input.toolRunning()) return false;
     void stop('finished');
     return true;
   };
@@ -280,14 +285,14 @@ function follow(
       void finish();
     } else if (options.input?.waiting()) {
       // The user, not the CLI, is who the task waits on: silence is no sign of a hang.
-      lastLife = Date.now();
+      lastLife = clock.now();
     } else if (!stopped && options.input && afterResult(options.input)) {
       return;
-    } else if (options.idleTimeoutMs !== null && Date.now() - lastLife >= options.idleTimeoutMs) {
+    } else if (options.idleTimeoutMs !== null && clock.now() - lastLife >= options.idleTimeoutMs) {
       void stop('idle');
     } else if (!stopped) {
       // Once stopping, the CLI may take several polls to exit: the watcher would log its reason again on each.
-      const watched = options.watch?.(lastLife) ?? null;
+      const watched = options.watch?.(clock.now() - lastLife) ?? null;
       if (watched) void stop(watched);
     }
   };
@@ -297,9 +302,14 @@ function follow(
     void poll().finally(() => (reading = false));
   }, POLL_MS);
   if (options.timeoutMs !== null) {
-    timers.push(
-      setTimeout(() => void stop('timed_out'), Math.max(0, options.startedAt + options.timeoutMs - Date.now())),
-    );
+    const deadline = options.startedAt + options.timeoutMs;
+    const armTimeout = (): void => {
+      cancelTimeout = clock.setTimer(
+        () => (clock.now() >= deadline ? void stop('timed_out') : armTimeout()),
+        deadline - clock.now(),
+      );
+    };
+    armTimeout();
   }
   return {
     pid,
@@ -309,6 +319,7 @@ function follow(
     detach: () => {
       following = false;
       timers.forEach(clearTimeout);
+      cancelTimeout();
       clearInterval(poller);
       closeFiles();
     },

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { createOutputParser, type OutputParser, type OutputSummary } from './output/index.js';
+import type { Clock } from '../../clock.js';
 import type { AgentRegistry } from '../agents/agent-registry.js';
 import { timestamp } from '../agents/agent-registry.js';
 import type { FleetBackend } from '../backend.js';
@@ -40,6 +41,8 @@ export interface TaskRunsOptions {
   logger: FleetLogger;
   /** The server's environment; agents get it minus the server's own variables. */
   baseEnv: NodeJS.ProcessEnv;
+  /** What a task's limits count on (see FollowLimits). */
+  clock: Clock;
   /** After SIGINT, the wait before SIGTERM; SIGKILL follows after twice this. */
   cancelGraceMs: number;
   /** Once a task's first process has exited, the grace of what is left of its group between SIGTERM and SIGKILL. */
@@ -523,6 +526,7 @@ export class TaskRuns {
     const { role, log, parser, task, desk } = run;
     return {
       files: run.files,
+      clock: this.options.clock,
       timeoutMs: role.timeout_ms,
       idleTimeoutMs: role.idle_timeout_ms,
       cancelDelays: { termMs: this.options.cancelGraceMs, killMs: 2 * this.options.cancelGraceMs },

@@ -24,11 +24,11 @@ export interface TaskWatchOptions {
  * What the fleet checks while a task runs: a model API that keeps failing (or never answers) while the CLI waits
  * on it, past the role's provider_stall; a task over its role's budget, or its project over the project's.
  */
-export function taskWatcher(options: TaskWatchOptions): (lastProgressMs: number) => WatchStop | null {
-  return (lastProgressMs) => {
+export function taskWatcher(options: TaskWatchOptions): (silentMs: number) => WatchStop | null {
+  return (silentMs) => {
     const activity = options.parser.activity();
     const stall = options.role.provider_stall_ms;
-    if (activity.waiting_on_provider && stall !== null && Date.now() - lastProgressMs >= stall) {
+    if (activity.waiting_on_provider && stall !== null && silentMs >= stall) {
       const error = activity.provider_error ?? 'no reply and no retry notice';
       options.onStop(`the model API gave no usable answer for ${options.role.provider_stall}: ${error}`);
       return 'stalled';
