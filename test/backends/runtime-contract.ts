@@ -95,6 +95,13 @@ export function runtimeContract(options: ContractOptions): void {
     await output.done;
   });
 
+  test('stop of a task that has exited already ends at once, without an error', async () => {
+    const handle = await options.runtime().start(spec('exit 0'));
+    expect((await handle.exit()).exitCode).toBe(0);
+    await handle.stop(20_000);
+    expect((await handle.exit()).exitCode).toBe(0);
+  });
+
   test('a hostile task gets no capability: it cannot mount, write the read-only mounts, or gain privileges', async () => {
     const attack = [
       'grep -E "^(CapEff|NoNewPrivs)" /proc/self/status',

@@ -1,5 +1,5 @@
 import type { TaskExit, TaskHandle, TaskLabels } from '../remote/agent-runtime.js';
-import type { EngineClient } from './engine-client.js';
+import { EngineApiError, type EngineClient } from './engine-client.js';
 import { followLogs, type OnChunk } from './follow-logs.js';
 
 /**
@@ -12,7 +12,7 @@ const FOLLOW_AFTER_EXIT_MS = 2000;
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 interface ContainerState {
-  State?: { OOMKilled?: boolean; Error?: string; ExitCode?: number; Status?: string };
+  State?: { OOMKilled?: boolean; Error?: string; ExitCode?: number; Status?: string; Running?: boolean };
 }
 
 /** One task's container on a Docker or Podman engine. */
@@ -89,9 +89,21 @@ export class DockerTask implements TaskHandle {
     await this.client.json('DELETE', `/containers/${this.id}`, { query: { force: 1, v: 1 }, accept: [404] });
   }
 
-  /** 404: gone; 409: not running. Either way there is nothing left to signal. */
+  /**
+   * 404: gone; 409: not running. Either way there is nothing left to signal. Podman 4 answers 500 for a container
+   * that has exited, so a refusal counts as such once the container is seen not running.
+   */
   private async kill(signal: string): Promise<void> {
-    await this.client.json('POST', `/containers/${this.id}/kill`, { query: { signal }, accept: [404, 409] });
+    try {
+      await this.client.json('POST', `/containers/${this.id}/kill`, { query: { signal }, accept: [404, 409] });
+    } catch (error) {
+      if (!(error instanceof EngineApiError) || (await this.running())) throw error;
+    }
+  }
+
+  private async running(): Promise<boolean> {
+    const inspected = await this.client.json<ContainerState>('GET', `/containers/${this.id}/json`, { accept: [404] });
+    return inspected.status !== 404 && inspected.body.State?.Running === true;
   }
 
   private async waitForExit(): Promise<TaskExit> {
