@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { postMcp } from '../helpers/mcp-client.js';
@@ -17,9 +18,12 @@ interface Endpoint {
 // SIGTERM the real process.
 let shared: InProcessFleetServer;
 let reader: string;
+/** Where the tests make the files their agents wait on. */
+let gates: string;
 
 beforeAll(async () => {
   const fleet = createFleetSandbox();
+  gates = fleet.sandbox.root;
   reader = createNamedTokens(fleet, { reader: 'read' }).reader!;
   shared = await startInProcessFleetServer(fleet);
 });
@@ -151,16 +155,25 @@ describe('MCP sessions on /mcp', () => {
 describe('progress while waiting', () => {
   it('sends the agent state and newest log line while waiting, so a client that resets its timeout waits past it', async () => {
     const { ok, client } = shared;
+    // The task ends when the test makes this file, once two progress notices have come (past the client's timeout).
+    const go = join(gates, 'slow-go');
     await ok('create_agent', {
       name: 'slow',
       project: 'repo',
-      task: task({ lines: ['working on it'], sleepMs: 12_000 }),
+      task: task({ lines: ['working on it'], waitForFile: go }),
     });
     const progress: { progress: number; message?: string }[] = [];
     const result = await client.callTool(
       { name: 'wait_for_agent', arguments: { name: 'slow', timeout_seconds: 60 } },
       undefined,
-      { timeout: 7_000, resetTimeoutOnProgress: true, onprogress: (event) => void progress.push(event) },
+      {
+        timeout: 7_000,
+        resetTimeoutOnProgress: true,
+        onprogress: (event) => {
+          progress.push(event);
+          if (progress.length === 2) writeFileSync(go, '');
+        },
+      },
     );
     const answer = JSON.parse((result.content as { text: string }[])[0]!.text);
     expect(answer).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });
