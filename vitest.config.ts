@@ -18,5 +18,8 @@ export default defineConfig({
     // that start servers, agents and git take several times as long as on a quiet one.
     testTimeout: 120_000,
     hookTimeout: 120_000,
+    // The same for expect.poll: its default of 1 s is short of what a loaded machine may take for a server to take in
+    // a file it watches, or for a killed process to be reaped.
+    expect: { poll: { timeout: 30_000 } },
   },
 });

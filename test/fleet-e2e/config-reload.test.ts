@@ -1,4 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
@@ -19,10 +20,12 @@ describe('the fleet config reloads live', () => {
   it('adds a role while a task runs, without touching the task', async () => {
     const sandbox = createFleetSandbox();
     const fleet = await startFleetServer(sandbox);
+    // The task ends when the test makes this file, once the reload is done: however slow the machine.
+    const go = join(sandbox.sandbox.root, 'runner-go');
     await fleet.ok('create_agent', {
       name: 'runner',
       project: 'repo',
-      task: task({ lines: ['working'], sleepMs: 3000 }),
+      task: task({ lines: ['working'], waitForFile: go }),
     });
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.second = { ...config.roles.test, description: 'added while a task ran', default: false };
@@ -30,6 +33,7 @@ describe('the fleet config reloads live', () => {
 
     await expect.poll(() => roleNames(fleet), { timeout: 10_000 }).toContain('second');
     expect((await fleet.ok('show_agent', { name: 'runner' })).status).toBe('busy');
+    writeFileSync(go, '');
     expect((await fleet.ok('wait_for_agent', { name: 'runner', timeout_seconds: 30 })).agent.last_task.status).toBe(
       'completed',
     );

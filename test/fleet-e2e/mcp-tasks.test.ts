@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Json } from '../helpers/json.js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -21,9 +23,12 @@ let server: Endpoint;
 let fleetServer: InProcessFleetServer;
 let ok: InProcessFleetServer['ok'];
 let tokens: Record<string, string>;
+/** Where the tests make the files their agents wait on. */
+let gates: string;
 
 beforeAll(async () => {
   const fleet = createFleetSandbox();
+  gates = fleet.sandbox.root;
   tokens = createNamedTokens(fleet, { offered: 'run', lead: 'run', reader: 'read', brief: 'run', plain: 'run' });
   fleetServer = await startInProcessFleetServer(fleet);
   server = fleetServer.server;
@@ -119,10 +124,12 @@ describe('wait_for_agent as an MCP task', () => {
     await expect(refused).rejects.toThrow(/-32601.*"create_agent" does not run as a task/);
     expect(await fleetServer.fails('show_agent', { name: 'early' })).toContain('early');
 
+    // The task ends when the test makes this file, once tasks/get has shown it working: however slow the machine.
+    const go = join(gates, 'worker-go');
     await ok('create_agent', {
       name: 'worker',
       project: 'repo',
-      task: task({ lines: ['halfway there'], sleepMs: 6000 }),
+      task: task({ lines: ['halfway there'], waitForFile: go }),
     });
     const created = await startWaitTask(client, 'worker');
     expect(created).toMatchObject({ status: 'working', pollInterval: 2000 });
@@ -135,6 +142,8 @@ describe('wait_for_agent as an MCP task', () => {
         async () => {
           const current = await client.experimental.tasks.getTask(created.taskId);
           seen.push(current);
+          if (current.status === 'working' && current.statusMessage?.startsWith('worker is busy'))
+            writeFileSync(go, '');
           return current.status;
         },
         { timeout: 30_000, interval: 500 },
@@ -284,13 +293,18 @@ describe('wait_for_agent as an MCP task', () => {
 
   it('answers a call that asks for no task as before: in the call, with progress, and leaves no task behind', async () => {
     const { client } = await connectFleetClient(server.mcpUrl, tokens.plain!);
-    await ok('create_agent', { name: 'plain', project: 'repo', task: task({ lines: ['on my way'], sleepMs: 7000 }) });
+    // The task ends when the test makes this file, once the call has told it busy: however slow the machine.
+    const go = join(gates, 'plain-go');
+    await ok('create_agent', { name: 'plain', project: 'repo', task: task({ lines: ['on my way'], waitForFile: go }) });
     const progress: string[] = [];
     const result = await client.callTool(
       { name: 'wait_for_agent', arguments: { name: 'plain', timeout_seconds: 60 } },
       undefined,
       {
-        onprogress: (event) => void progress.push(event.message ?? ''),
+        onprogress: (event) => {
+          progress.push(event.message ?? '');
+          if (event.message?.startsWith('plain is busy')) writeFileSync(go, '');
+        },
       },
     );
     expect(answerOf(result)).toMatchObject({

@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { postMcp } from '../helpers/mcp-client.js';
@@ -17,9 +18,12 @@ interface Endpoint {
 // SIGTERM the real process.
 let shared: InProcessFleetServer;
 let reader: string;
+/** Where the tests make the files their agents wait on. */
+let gates: string;
 
 beforeAll(async () => {
   const fleet = createFleetSandbox();
+  gates = fleet.sandbox.root;
   reader = createNamedTokens(fleet, { reader: 'read' }).reader!;
   shared = await startInProcessFleetServer(fleet);
 });
@@ -110,23 +114,31 @@ describe('MCP sessions on /mcp', () => {
     expect((await rpc(server, reader, call, readerSession)).status).toBe(403);
   });
 
-  it('caps the sessions (more are served without one) and closes idle ones', async () => {
-    const { server, token } = await startInProcessFleetServer(createFleetSandbox(), {
-      FLEET_MCP_MAX_SESSIONS: '2',
-      FLEET_MCP_SESSION_IDLE_TIMEOUT: '1s',
-    });
+  it('caps the sessions: more are served without one', async () => {
+    const { server, token } = await startInProcessFleetServer(createFleetSandbox(), { FLEET_MCP_MAX_SESSIONS: '2' });
     // The test's own SDK client may still hold a session of its own, so the cap comes after one or two more.
     const opened = [
       await openSession(server, token),
       await openSession(server, token),
       await openSession(server, token),
     ];
-    const first = opened[0];
-    expect(first).not.toBeNull();
+    expect(opened[0]).not.toBeNull();
     expect(opened.at(-1)).toBeNull();
     expect(opened.filter((id) => id !== null).length).toBeLessThanOrEqual(2);
     await expect.poll(server.output).toContain('session cap reached');
-    await expect.poll(() => server.output(), { timeout: 5000 }).toContain('closed idle MCP sessions');
+  });
+
+  // A server of its own: with the cap's, a loaded machine could take the idle timeout to open its sessions, and the
+  // first was closed before the cap was reached.
+  it('closes idle sessions, which makes room under the cap', async () => {
+    const { server, token } = await startInProcessFleetServer(createFleetSandbox(), {
+      FLEET_MCP_MAX_SESSIONS: '2',
+      FLEET_MCP_SESSION_IDLE_TIMEOUT: '1s',
+    });
+    // The SDK client's own session holds a stream, so it is never idle: the first session is the one closed.
+    const first = await openSession(server, token);
+    expect(first).not.toBeNull();
+    await expect.poll(() => server.output()).toContain('closed idle MCP sessions');
     expect((await rpc(server, token, { jsonrpc: '2.0', id: 1, method: 'tools/list', params: {} }, first!)).status).toBe(
       404,
     );
@@ -151,16 +163,25 @@ describe('MCP sessions on /mcp', () => {
 describe('progress while waiting', () => {
   it('sends the agent state and newest log line while waiting, so a client that resets its timeout waits past it', async () => {
     const { ok, client } = shared;
+    // The task ends when the test makes this file, once two progress notices have come (past the client's timeout).
+    const go = join(gates, 'slow-go');
     await ok('create_agent', {
       name: 'slow',
       project: 'repo',
-      task: task({ lines: ['working on it'], sleepMs: 12_000 }),
+      task: task({ lines: ['working on it'], waitForFile: go }),
     });
     const progress: { progress: number; message?: string }[] = [];
     const result = await client.callTool(
       { name: 'wait_for_agent', arguments: { name: 'slow', timeout_seconds: 60 } },
       undefined,
-      { timeout: 7_000, resetTimeoutOnProgress: true, onprogress: (event) => void progress.push(event) },
+      {
+        timeout: 7_000,
+        resetTimeoutOnProgress: true,
+        onprogress: (event) => {
+          progress.push(event);
+          if (progress.length === 2) writeFileSync(go, '');
+        },
+      },
     );
     const answer = JSON.parse((result.content as { text: string }[])[0]!.text);
     expect(answer).toMatchObject({ timed_out: false, agent: { status: 'idle', last_task: { status: 'completed' } } });

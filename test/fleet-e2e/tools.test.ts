@@ -38,17 +38,20 @@ const TOOLS = [
 
 describe('fleet tools through the MCP client, auth on', () => {
   it('runs a task: create -> busy -> log lines -> idle with the task completed, then a failing one', async () => {
-    const fleet = await startInProcessFleetServer(createFleetSandbox());
+    const sandbox = createFleetSandbox();
+    const fleet = await startInProcessFleetServer(sandbox);
     const { tools } = await fleet.client.listTools();
     expect(tools.map((tool) => tool.name).sort()).toEqual(TOOLS);
     expect((await fleet.ok('list_agent_roles', { project: 'repo' })).roles).toEqual([
       expect.objectContaining({ name: 'test', default: true, source: 'config' }),
     ]);
 
+    // The task ends when the test makes this file, once it has seen the task busy: however slow the machine.
+    const go = join(sandbox.sandbox.root, 'worker-go');
     const created = await fleet.ok('create_agent', {
       name: 'Worker',
       project: 'repo',
-      task: task({ lines: ['step one', 'step two'], sleepMs: 1500 }),
+      task: task({ lines: ['step one', 'step two'], waitForFile: go }),
     });
     expect(created).toMatchObject({
       name: 'Worker',
@@ -65,6 +68,7 @@ describe('fleet tools through the MCP client, auth on', () => {
         { timeout: 10_000 },
       )
       .toContain('step two');
+    writeFileSync(go, '');
 
     const waited = await fleet.ok('wait_for_agent', { name: 'WORKER', timeout_seconds: 30 });
     expect(waited).toMatchObject({

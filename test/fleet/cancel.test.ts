@@ -7,7 +7,9 @@ afterEach(() => sandbox.cleanup());
 
 describe('cancel', () => {
   it('stops a long task with SIGINT and records it canceled', async () => {
-    const fleet = await sandbox.fleet();
+    // The SIGTERM comes only after the grace: the test's 300 ms was short of what a loaded machine may take to run the
+    // agent's SIGINT trap. An agent that obeys ends at once, whatever the grace.
+    const fleet = await sandbox.fleet({ cancelGraceMs: 60_000 });
     await fleet.createAgent({ name: 'long', project: 'plain', task: task({ sleepMs: 60_000 }) });
     await scriptReady(fleet, 'long');
 

@@ -1,12 +1,14 @@
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Clock } from '../../src/clock.js';
 import type { Fleet } from '../../src/fleet/fleet.js';
 import { resolveRoles, type RolesConfig } from '../../src/fleet/roles.js';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
-import { git, logTexts, Sandbox } from './helpers.js';
+import { ManualClock } from '../helpers/manual-clock.js';
+import { eventually, git, logTexts, Sandbox } from './helpers.js';
 
 // The claude preset against its fake (test/fakes/claude.mjs), which prints Claude Code's stream-json events, its
 // usage and cost, and its API failures: what each way of going wrong makes of the task's outcome.
@@ -37,6 +39,7 @@ async function claudeFleet(
     claude?: RolesConfig[string];
     projectBudget?: { usd?: number; tokens?: number };
     sandboxed?: boolean;
+    clock?: Clock;
   } = {},
 ): Promise<{ fleet: Fleet; repo: string }> {
   const bin = join(root, 'bin');
@@ -56,8 +59,17 @@ async function claudeFleet(
     roles: resolveRoles({ claude: { ...options.claude, sandbox: options.sandboxed ?? false } }, { pathEnv: bin }),
     baseEnv: { ...process.env, ...IDENTITY, HOME: home, PATH: `${bin}:${process.env.PATH}` },
     sandbox: { presetsByDefault: options.sandboxed ?? false },
+    clock: options.clock,
   });
   return { fleet, repo };
+}
+
+/** The agent's log lines that `match`, once there are more than `after` of them. */
+function logged(fleet: Fleet, name: string, match: (line: string) => boolean, after = 0): Promise<number> {
+  return eventually(async () => {
+    const count = (await logTexts(fleet, name)).filter(match).length;
+    return count > after ? count : undefined;
+  }, WAIT_MS);
 }
 
 async function outcomeOf(fleet: Fleet, name: string, task: string) {
@@ -164,18 +176,33 @@ describe('honest outcomes of a claude task', () => {
   });
 
   it('does not count retry notices as output: the idle timeout ends a task that only retries', async () => {
-    const { fleet } = await claudeFleet({ claude: { provider_stall: 'none', idle_timeout: '2s' } });
-    const agent = await outcomeOf(fleet, 'retrying', 'api 529: retry');
+    const clock = new ManualClock(Date.now());
+    const { fleet } = await claudeFleet({ claude: { provider_stall: 'none', idle_timeout: '2s' }, clock });
+    await fleet.createAgent({ name: 'retrying', project: 'repo', role: 'claude', task: 'api 529: retry' });
+    const retry = (line: string): boolean => line.startsWith('API error 529');
+    await logged(fleet, 'retrying', retry);
+    // Half the idle timeout passes, then notices read after it: counted as output, they would put off the rest.
+    clock.advance(1000);
+    await logged(fleet, 'retrying', retry, await logged(fleet, 'retrying', retry));
+    clock.advance(1000);
+    const { agent } = await fleet.waitForAgent('retrying', WAIT_MS);
     expect(agent.last_task).toMatchObject({ status: 'failed', outcome: 'no_output', reason: 'no output for 2s' });
-    expect(
-      (await logTexts(fleet, 'retrying')).filter((line) => line.startsWith('API error 529')).length,
-    ).toBeGreaterThan(3);
   });
 
-  it('does not take a long tool call for a stalled API', { timeout: 120_000 }, async () => {
-    // The stall is counted from the fake's last line: 5 s lets a loaded machine delay it, the 8 s tool outlasts it.
-    const { fleet } = await claudeFleet({ claude: { provider_stall: '5s' } });
-    const agent = await outcomeOf(fleet, 'patient', 'run: sleep 8');
+  it('does not take a long tool call for a stalled API', async () => {
+    const clock = new ManualClock(Date.now());
+    const { fleet } = await claudeFleet({ claude: { provider_stall: '5s' }, clock });
+    const gate = (file: string): string => `until [ -e ${join(root, file)} ]; do sleep 0.05; done`;
+    // Once the clock has reached the stall, the tool writes a line to the CLI's stderr (no progress for a claude
+    // role) and waits: the poll that reads the line then asks the watch, with the tool still running.
+    const tool = `${gate('moved')}; echo 'the tool runs on' >> /proc/$PPID/fd/2; ${gate('seen')}`;
+    await fleet.createAgent({ name: 'patient', project: 'repo', role: 'claude', task: `run: ${tool}` });
+    await logged(fleet, 'patient', (line) => line.startsWith('→ Bash: '));
+    clock.advance(5000);
+    writeFileSync(join(root, 'moved'), '');
+    await logged(fleet, 'patient', (line) => line === 'the tool runs on');
+    writeFileSync(join(root, 'seen'), '');
+    const { agent } = await fleet.waitForAgent('patient', WAIT_MS);
     expect(agent.last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
   });
 

@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FleetError } from '../../src/fleet/errors.js';
 import { allLogLines, eventually, logTexts, Sandbox, scriptReady, task } from './helpers.js';
@@ -8,10 +10,12 @@ afterEach(() => sandbox.cleanup());
 describe('a task from start to end', () => {
   it('is busy while it runs, shows its output, then leaves the agent idle with the task completed', async () => {
     const fleet = await sandbox.fleet();
+    // The task ends when the test makes this file, once it has seen the task busy: however slow the machine.
+    const go = join(sandbox.dir('fleet-gate-'), 'go');
     const created = await fleet.createAgent({
       name: 'Worker-1',
       project: 'plain',
-      task: task({ lines: ['hello', 'world'], errLines: ['oops'], sleepMs: 1500 }),
+      task: task({ lines: ['hello', 'world'], errLines: ['oops'], waitForFile: go }),
     });
 
     expect(created.status).toBe('busy');
@@ -19,6 +23,7 @@ describe('a task from start to end', () => {
     expect(created.last_task).toMatchObject({ status: 'running', exit_code: null, ended_at: null });
     await eventually(async () => ((await logTexts(fleet, 'worker-1')).includes('world') ? true : undefined));
     expect(fleet.showAgent('WORKER-1').status).toBe('busy');
+    writeFileSync(go, '');
 
     const waited = await fleet.waitForAgent('worker-1', 20_000);
     expect(waited.timed_out).toBe(false);

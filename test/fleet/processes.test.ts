@@ -9,9 +9,11 @@ import { eventually, isRunning, logTexts, Sandbox, task } from './helpers.js';
 const sandbox = new Sandbox();
 afterEach(() => sandbox.cleanup());
 
-// Starts a background sleep detached from the task's pipes, says its pid, then ends as the task text asks.
+// Starts a background sleep detached from the task's pipes, says its pid, then ends as the task text asks; a path
+// for a task: once that file exists, it says it runs on, and waits.
 const SPAWNER =
-  'sleep 300 >/dev/null 2>&1 & echo "BG $!"; case "$1" in wait) sleep 60 ;; done) sleep 1 ;; fail) sleep 1; exit 3 ;; esac';
+  'sleep 300 >/dev/null 2>&1 & echo "BG $!"; case "$1" in wait) sleep 60 ;; done) sleep 1 ;; fail) sleep 1; exit 3 ;; ' +
+  '/*) until [ -e "$1" ]; do sleep 0.05; done; echo "running on"; sleep 60 ;; esac';
 
 function spawnerRoles(extra: Partial<RolesConfig[string]> = {}): RolesConfig {
   return { spawner: { command: ['/bin/sh', '-c', SPAWNER, 'sh', '{task}'], default: true, ...extra } };
@@ -48,10 +50,13 @@ describe('a task ends with every process it started', () => {
   it('when it times out', async () => {
     const clock = new ManualClock(Date.now());
     const fleet = await sandbox.fleet({ clock, rolesConfig: spawnerRoles({ timeout: '1s' }) });
-    await fleet.createAgent({ name: 'spawner', project: 'plain', task: 'wait' });
+    const go = join(sandbox.dir('fleet-gate-'), 'go');
+    await fleet.createAgent({ name: 'spawner', project: 'plain', task: go });
     const pid = await backgroundPid(fleet, 'spawner');
     clock.advance(999);
-    expect(fleet.showAgent('spawner').status).toBe('busy');
+    // A timeout would have sent its SIGINT by now, within advance(): the task it ended never sees the file.
+    writeFileSync(go, '');
+    await eventually(async () => ((await logTexts(fleet, 'spawner')).includes('running on') ? true : undefined));
     clock.advance(1);
     const { agent } = await fleet.waitForAgent('spawner', 20_000);
     expect(agent.last_task).toMatchObject({ status: 'failed', reason: 'timed out after 1s' });
