@@ -132,17 +132,25 @@ export async function runProcess(options: RunOptions): Promise<RunningProcess> {
     return failedSpawn((error as Error).message);
   }
   const { pid, pidStart } = started;
+  const startedAt = options.clock.now();
   return follow(
     pid,
     pidStart,
-    { ...options, startedAt: options.clock.now(), onReplay: () => {} },
+    { ...options, startedAt, lastProgressAt: startedAt, onReplay: () => {} },
     () => !isSameProcessRunning(pid, pidStart),
   );
 }
 
 /** Follows a task a previous server started, from where that server stopped reading its output. */
 export function reattachProcess(options: ReattachOptions): RunningProcess {
-  return follow(options.pid, options.pidStart, options, () => !isSameProcessRunning(options.pid, options.pidStart));
+  // Its output files tell when it last wrote, which may be while no server ran.
+  const lastProgressAt = Math.max(options.startedAt, modified(options.files.stdout), modified(options.files.stderr));
+  return follow(
+    options.pid,
+    options.pidStart,
+    { ...options, lastProgressAt },
+    () => !isSameProcessRunning(options.pid, options.pidStart),
+  );
 }
 
 function failedSpawn(message: string): RunningProcess {
@@ -156,7 +164,7 @@ function failedSpawn(message: string): RunningProcess {
   };
 }
 
-type FollowOptions = Omit<ReattachOptions, 'pid' | 'pidStart'>;
+type FollowOptions = Omit<ReattachOptions, 'pid' | 'pidStart'> & { lastProgressAt: number };
 
 function follow(
   pid: number,
@@ -170,7 +178,7 @@ function follow(
   const tails = { stdout: new FileTail(files.stdout, saved.stdout), stderr: new FileTail(files.stderr, saved.stderr) };
   replay(files.stdout, saved.stdout, options.onReplay);
   let stopped: RunOutcome['stopped'] = null;
-  let lastLife = Math.max(options.startedAt, modified(files.stdout), modified(files.stderr));
+  let lastLife = options.lastProgressAt;
   const timers: NodeJS.Timeout[] = [];
   let cancelTimeout = (): void => {};
   let resolveDone!: (outcome: RunOutcome) => void;
