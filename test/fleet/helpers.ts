@@ -60,7 +60,7 @@ if (spec.waitForFile) {
 `;
 
 /** What the sh agent does itself; a spec with anything else goes to the node script. */
-const SH_SPEC_KEYS = new Set(['lines', 'errLines', 'sleepMs', 'exit', 'printCwd', 'printPid']);
+const SH_SPEC_KEYS = new Set(['lines', 'errLines', 'sleepMs', 'exit', 'printCwd', 'printPid', 'waitForFile']);
 
 /**
  * The agent of most tests, in sh: a node start costs more CPU than what these agents do, and the suite starts
@@ -70,13 +70,14 @@ const SH_SPEC_KEYS = new Set(['lines', 'errLines', 'sleepMs', 'exit', 'printCwd'
 function shScript(node: string, nodeScript: string): string {
   return `case $1 in '{'*) exec '${node}' '${nodeScript}' "$1" ;; esac
 trap 'echo "stopping on SIGINT"; [ -z "$sleeper" ] || kill "$sleeper" 2>/dev/null; exit 130' INT
-sleeper= delay= code=0
+sleeper= gate= delay= code=0
 while IFS= read -r line; do
   case $line in
     'out '*) printf '%s\\n' "\${line#out }" ;;
     'err '*) printf '%s\\n' "\${line#err }" >&2 ;;
     cwd) printf 'CWD '; pwd -P ;;
     pid) echo "PID $$" ;;
+    'wait '*) gate=\${line#wait } ;;
     'sleep '*) delay=\${line#sleep } ;;
     'exit '*) code=\${line#exit } ;;
   esac
@@ -84,6 +85,9 @@ done <<SPEC
 $1
 SPEC
 echo ready
+if [ -n "$gate" ]; then
+  until [ -e "$gate" ]; do sleep 0.05; done
+fi
 if [ -n "$delay" ]; then
   sleep "$delay" </dev/null >/dev/null 2>&1 &
   sleeper=$!
@@ -104,8 +108,8 @@ export function writeAgentScript(dir: string): string[] {
 
 /** The task text for the test agent: lines the sh agent reads when it can do the spec, else the spec as JSON. */
 export function task(spec: AgentScript): string {
-  const lines = [...(spec.lines ?? []), ...(spec.errLines ?? [])];
-  const simple = Object.keys(spec).every((key) => SH_SPEC_KEYS.has(key)) && lines.every((line) => !/[\r\n]/.test(line));
+  const texts = [...(spec.lines ?? []), ...(spec.errLines ?? []), spec.waitForFile ?? ''];
+  const simple = Object.keys(spec).every((key) => SH_SPEC_KEYS.has(key)) && texts.every((text) => !/[\r\n]/.test(text));
   if (!simple) return JSON.stringify(spec);
   return [
     'fleet-test-agent',
@@ -113,6 +117,7 @@ export function task(spec: AgentScript): string {
     ...(spec.errLines ?? []).map((line) => `err ${line}`),
     ...(spec.printCwd ? ['cwd'] : []),
     ...(spec.printPid ? ['pid'] : []),
+    ...(spec.waitForFile ? [`wait ${spec.waitForFile}`] : []),
     ...(spec.sleepMs ? [`sleep ${(spec.sleepMs / 1000).toFixed(3)}`] : []),
     ...(spec.exit !== undefined ? [`exit ${spec.exit}`] : []),
   ].join('\n');
