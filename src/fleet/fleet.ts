@@ -82,7 +82,7 @@ export interface FleetOptions {
   logger?: FleetLogger;
   /** After SIGINT, the wait before SIGTERM; SIGKILL follows after twice this. Default 5000 ms. */
   cancelGraceMs?: number;
-  /** What tasks' timeouts, idle timeouts and stall bounds count on. Default: the system's. */
+  /** What tasks' timeouts, idle timeouts, stall bounds and end graces count on. Default: the system's. */
   clock?: Clock;
   /** Log size kept per task; the oldest lines go first. Default 10 MB. */
   logCapBytes?: number;
