@@ -97,13 +97,14 @@ export class DockerTask implements TaskHandle {
     try {
       await this.client.json('POST', `/containers/${this.id}/kill`, { query: { signal }, accept: [404, 409] });
     } catch (error) {
-      if (!(error instanceof EngineApiError) || (await this.running())) throw error;
+      if (!(error instanceof EngineApiError) || (await this.state())?.Running === true) throw error;
     }
   }
 
-  private async running(): Promise<boolean> {
+  /** The container's state as the engine reports it; undefined once the container is gone. */
+  private async state(): Promise<ContainerState['State']> {
     const inspected = await this.client.json<ContainerState>('GET', `/containers/${this.id}/json`, { accept: [404] });
-    return inspected.status !== 404 && inspected.body.State?.Running === true;
+    return inspected.status === 404 ? undefined : inspected.body.State;
   }
 
   private async waitForExit(): Promise<TaskExit> {
@@ -113,8 +114,7 @@ export class DockerTask implements TaskHandle {
       { accept: [404] },
     );
     if (waited.status === 404) return { exitCode: null, oomKilled: false, error: `container ${this.id} is gone` };
-    const inspected = await this.client.json<ContainerState>('GET', `/containers/${this.id}/json`, { accept: [404] });
-    const state = inspected.status === 404 ? undefined : inspected.body.State;
+    const state = await this.state();
     const error = state?.Error || waited.body.Error?.Message || null;
     return { exitCode: waited.body.StatusCode ?? state?.ExitCode ?? null, oomKilled: state?.OOMKilled === true, error };
   }
