@@ -1,7 +1,8 @@
 // node scripts/bench/profile.mjs [dist/cli.js | a target's script]: where an authenticated stateless tools/call spends
-// its time. Starts `fleet-mcp serve --auth` (or the script, e.g. scripts/bench/sdk-floor.mjs) under `node --cpu-prof --trace-gc-nvp`, loads it as `npm run bench` loads (b), and prints the
-// server's CPU per request (from /proc), its scavenges per 1000 requests, and its CPU profile's self time by
-// package and by function, mapped to the source through the bundle's source maps. Build first (node scripts/build.mjs).
+// its time. Starts `fleet-mcp serve --auth` (or the script, e.g. scripts/bench/sdk-floor.mjs) under `node --cpu-prof
+// --trace-gc-nvp`, loads it as `npm run bench` loads (b), and prints the server's CPU per request (from /proc), its
+// scavenges per 1000 requests, and its CPU profile's self time by package and by function, mapped to the source
+// through the bundle's source maps. Build first (node scripts/build.mjs).
 // BENCH_PROFILE_OUT=<file> keeps the server's profile (.cpuprofile, for Chrome's DevTools) there.
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
