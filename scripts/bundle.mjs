@@ -1,6 +1,7 @@
 // One esbuild configuration for both shipped forms: the files the npm package runs, and the one file that Node's
 // single executable application support starts. Both are CommonJS: Node starts it sooner than ESM, whose loader
 // costs more than the CLI's own work for --version, and a single executable can only start CommonJS anyway.
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { build } from 'esbuild';
@@ -23,8 +24,8 @@ const COMMON = {
  * process per task on an engine: it holds only the engines' clients. The npm build makes each a file beside cli.js.
  */
 const APART = [
-  { id: './server-commands.js', entry: 'src/server-commands.ts' },
-  { id: './engine-relay.js', entry: 'src/engine-relay.ts' },
+  { id: './server-commands.js', entry: 'src/server-commands.ts', codeCache: true },
+  { id: './engine-relay.js', entry: 'src/engine-relay.ts', codeCache: false },
 ];
 const RELAY = APART[1];
 /**
@@ -34,24 +35,43 @@ const RELAY = APART[1];
 const RELAY_MAX_BYTES = 100_000;
 
 /**
+ * The npm build's loader of bundles through the V8 code cache the build writes beside them (src/bundle-code-cache.ts):
+ * about a quarter of a server start's CPU is V8 compiling the server's 1.8 MB. bin/fleet-mcp.js loads cli.js with it,
+ * and cli.js the APART bundles marked `codeCache`. Each cache is made by a run of its bundle: `--version` for the CLI,
+ * the top level for the server. The single executable has a code cache of its own.
+ */
+const CODE_CACHE = { id: './bundle-code-cache.js', entry: 'src/bundle-code-cache.ts' };
+const CACHED_RUNS = [
+  { file: 'cli.js', argv: ['--version'] },
+  ...APART.filter(({ codeCache }) => codeCache).map(({ id }) => ({ file: id, argv: [] })),
+];
+
+/**
  * Leaves src/cli.ts's imports of the APART bundles to run time, where it finds them beside it. Through require(),
  * not import(): Node's ESM loader, which import() would start, costs more than it would save.
+ * @param {{ codeCache: boolean }} options whether to load the bundles marked `codeCache` through CODE_CACHE
  */
-const bundlesApart = {
-  name: 'bundles-apart',
-  setup(build) {
-    const filter = new RegExp(`^(${APART.map(({ id }) => id.replaceAll('.', '\\.')).join('|')})$`);
-    build.onResolve({ filter }, (args) =>
-      args.kind === 'require-call'
-        ? { path: args.path, external: true }
-        : { path: args.path, namespace: 'bundles-apart' },
-    );
-    build.onLoad({ filter: /.*/, namespace: 'bundles-apart' }, (args) => ({
-      contents: `module.exports = require(${JSON.stringify(args.path)});`,
-      loader: 'js',
-    }));
-  },
-};
+function bundlesApart({ codeCache }) {
+  const load = (id) =>
+    codeCache && APART.find((bundle) => bundle.id === id).codeCache
+      ? `require(${JSON.stringify(CODE_CACHE.id)}).requireBundle(require('node:path').join(__dirname, ${JSON.stringify(id)}))`
+      : `require(${JSON.stringify(id)})`;
+  return {
+    name: 'bundles-apart',
+    setup(build) {
+      const ids = [...APART, CODE_CACHE].map(({ id }) => id.replaceAll('.', '\\.'));
+      build.onResolve({ filter: new RegExp(`^(${ids.join('|')})$`) }, (args) =>
+        args.kind === 'require-call'
+          ? { path: args.path, external: true }
+          : { path: args.path, namespace: 'bundles-apart' },
+      );
+      build.onLoad({ filter: /.*/, namespace: 'bundles-apart' }, (args) => ({
+        contents: `module.exports = ${load(args.path)};`,
+        loader: 'js',
+      }));
+    },
+  };
+}
 
 /**
  * The npm package: dist/cli.js (the CLI, --version, --help, the token and systemd commands, each module left
@@ -67,17 +87,27 @@ export async function bundleCliPackage({ outdir }) {
       write: false,
       entryPoints: ['src/cli.ts'],
       outfile: join(outdir, 'cli.js'),
-      plugins: [bundlesApart],
+      plugins: [bundlesApart({ codeCache: true })],
     }),
     ...APART.map(({ id, entry }) =>
       build({ ...COMMON, write: false, entryPoints: [entry], outfile: join(outdir, id) }),
     ),
   ]);
+  const loader = await build({
+    ...COMMON,
+    write: false,
+    entryPoints: [CODE_CACHE.entry],
+    outfile: join(outdir, CODE_CACHE.id),
+  });
   for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
   refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
-  for (const file of [cli, ...apart].flatMap((result) => result.outputFiles))
+  for (const file of [cli, ...apart, loader].flatMap((result) => result.outputFiles))
     replaceIfChanged(file.path, file.contents);
   replaceIfChanged(join(outdir, 'package.json'), Buffer.from(`${JSON.stringify({ type: 'commonjs' })}\n`));
+  for (const { file, argv } of CACHED_RUNS)
+    execFileSync(process.execPath, [join(import.meta.dirname, 'write-code-cache.mjs'), join(outdir, file), ...argv], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
 }
 
 /** Refuses a relay bundle that holds more than the engines' clients, naming its largest inputs. */
@@ -120,7 +150,7 @@ function replaceIfChanged(path, contents) {
 export async function bundleCliSingleFile({ outfile }) {
   const single = { sourcemap: false, legalComments: 'eof', write: false };
   const [cli, ...apart] = await Promise.all([
-    build({ ...COMMON, ...single, entryPoints: ['src/cli.ts'], plugins: [bundlesApart] }),
+    build({ ...COMMON, ...single, entryPoints: ['src/cli.ts'], plugins: [bundlesApart({ codeCache: false })] }),
     ...APART.map(({ entry }) => build({ ...COMMON, ...single, entryPoints: [entry] })),
   ]);
   for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);

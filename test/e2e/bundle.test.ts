@@ -19,9 +19,15 @@ const DIST = resolve(import.meta.dirname, '../../dist');
 const pkg = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
 
 describe('the bundled CLI', () => {
-  it('is cli.js and server-commands.js, which serve MCP with no node_modules beside them', async () => {
+  it('is cli.js, server-commands.js and their loader, which serve MCP with no node_modules beside them', async () => {
     const sandbox = createSandbox();
-    for (const file of ['cli.js', 'server-commands.js', 'package.json'])
+    for (const file of [
+      'cli.js',
+      'server-commands.js',
+      'server-commands.js.cache',
+      'bundle-code-cache.js',
+      'package.json',
+    ])
       cpSync(join(DIST, file), join(sandbox.root, file));
     const alone = join(sandbox.root, 'cli.js');
     expect(execFileSync(process.execPath, [alone, '--version'], { cwd: sandbox.root, encoding: 'utf8' })).toBe(
