@@ -3,7 +3,7 @@
 // costs more than the CLI's own work for --version, and a single executable can only start CommonJS anyway.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { build } from 'esbuild';
 
 const COMMON = {
@@ -101,6 +101,8 @@ export async function bundleCliPackage({ outdir }) {
   });
   for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
   refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
+  const outputs = [cli, ...apart].flatMap((result) => result.outputFiles);
+  for (const { file } of CACHED_RUNS) refuseImportCall(outputs.find(({ path }) => path === resolve(outdir, file)));
   for (const file of [cli, ...apart, loader].flatMap((result) => result.outputFiles))
     replaceIfChanged(file.path, file.contents);
   replaceIfChanged(join(outdir, 'package.json'), Buffer.from(`${JSON.stringify({ type: 'commonjs' })}\n`));
@@ -108,6 +110,20 @@ export async function bundleCliPackage({ outdir }) {
     execFileSync(process.execPath, [join(import.meta.dirname, 'write-code-cache.mjs'), join(outdir, file), ...argv], {
       stdio: ['ignore', 'ignore', 'inherit'],
     });
+}
+
+/**
+ * Refuses a cached bundle that calls import(): compiled from its code cache, Node 20 gives it no loader for one
+ * (src/bundle-code-cache.ts). esbuild turns an import() of a literal path into a require(); what is left is an
+ * import() of a variable, of a package left to run time.
+ */
+function refuseImportCall(output) {
+  const call = output.text.match(/[^\w$.]import\(.{0,40}/);
+  if (!call) return;
+  process.stderr.write(
+    `bundle: ${output.path} calls import() (\`${call[0].slice(1)}\`), which fails in a bundle run from its V8 code cache; require() the module instead (Node >= 20.19 requires ES modules)\n`,
+  );
+  process.exit(1);
 }
 
 /** Refuses a relay bundle that holds more than the engines' clients, naming its largest inputs. */

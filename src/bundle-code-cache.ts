@@ -27,6 +27,10 @@ function digestOf(source: string): Buffer {
   return createHash('sha256').update(`${process.versions.v8}\0${process.arch}\0`).update(source).digest();
 }
 
+/**
+ * No import() in a bundle compiled here: Node 20 gives a script compiled from a code cache no loader for it (and
+ * Node 22 only an experimental one, with a warning), so the build refuses a cached bundle that has one.
+ */
 function compile(bundle: string, source: string, cachedData?: Buffer): Script {
   return new Script(source, { filename: bundle, lineOffset: -1, cachedData });
 }

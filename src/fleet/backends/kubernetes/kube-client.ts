@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { isSea } from 'node:sea';
 import { RuntimeError } from '../remote/agent-runtime.js';
 import type { Job, NetworkPolicy, Pod, Secret } from './kube-objects.js';
@@ -56,34 +57,42 @@ interface ClientModule {
   NetworkingV1Api: unknown;
 }
 
-/** A variable, not a literal, so the bundler leaves the import to run time instead of bundling or refusing it. */
+/** A variable, not a literal, so the bundler leaves the require to run time instead of bundling it. */
 const PACKAGE = '@kubernetes/client-node';
 /** How to install it: an optional peer dependency of fleet-mcp, so not installed with it. */
 const INSTALL = `run \`npm install ${PACKAGE}@1.4\` where fleet-mcp is installed (\`npm install -g ${PACKAGE}@1.4\` beside a global fleet-mcp)`;
 
-/** Loads the optional client only now, so a fleet without a Kubernetes backend never needs it installed. */
-async function loadClient(): Promise<ClientModule> {
+/**
+ * Loads the optional client only now, so a fleet without a Kubernetes backend never needs it installed. It is an ES
+ * module, which require() loads on Node >= 20.19 and >= 22.12. Not import(): the npm build runs the server's bundle
+ * from a V8 code cache (src/bundle-code-cache.ts), and a script compiled so has no loader for import() on Node 20.
+ */
+function loadClient(): ClientModule {
   if (isSea()) {
     throw new RuntimeError(
       `kubernetes backend: the single-file binary cannot load ${PACKAGE}; use fleet-mcp's npm package and ${INSTALL}`,
     );
   }
   try {
-    return (await import(PACKAGE)) as ClientModule;
+    return createRequire(__filename)(PACKAGE) as ClientModule;
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') {
+    const { code } = error as NodeJS.ErrnoException;
+    if (code === 'MODULE_NOT_FOUND') {
       throw new RuntimeError(
-        `kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it: ${INSTALL}`,
+        `kubernetes backend: ${PACKAGE} is not installed: fleet-mcp needs it only for a kubernetes backend, so leaves it out; ${INSTALL}`,
       );
     }
-    throw new RuntimeError(
-      `kubernetes backend: ${PACKAGE} is not installed: fleet-mcp needs it only for a kubernetes backend, so leaves it out; ${INSTALL}`,
-    );
+    if (code === 'ERR_REQUIRE_ESM') {
+      throw new RuntimeError(
+        `kubernetes backend: ${PACKAGE} is an ES module, which Node ${process.version} cannot require: run the server on Node 20.19 or later (22.12 or later on Node 22)`,
+      );
+    }
+    throw new RuntimeError(`kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it: ${INSTALL}`);
   }
 }
 
 export async function connect(target: KubeTarget): Promise<KubeApi> {
-  const client = await loadClient();
+  const client = loadClient();
   const config = new client.KubeConfig();
   const source = target.kubeconfig ?? 'the default kubeconfig';
   try {
