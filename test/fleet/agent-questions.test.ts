@@ -244,6 +244,9 @@ describe("an agent's question to its user", () => {
     }, WAIT_MS);
     expect(silent.last_task).toMatchObject({ outcome: 'no_output' });
     expect(fleet.showAgent('asker')).toMatchObject({ status: 'busy', question: { id: question!.id } });
+    // The answer comes past the idle timeout after the fleet last saw the question wait: the CLI's silence counts
+    // from the answer, so it has the whole timeout to go on.
+    clock.advance(1000);
     await fleet.answerQuestion('asker', question!.id, { answers: { [QUESTION]: 'SQLite' } });
     expect((await ended(fleet, 'asker')).last_task).toMatchObject({ status: 'completed', outcome: 'succeeded' });
 

@@ -20,7 +20,8 @@ describe('cancel', () => {
   });
 
   it('escalates to SIGTERM for a task that ignores SIGINT', async () => {
-    const fleet = await sandbox.fleet({ cancelGraceMs: 200 });
+    // 2 s for the agent to run its SIGINT handler before the SIGTERM: a loaded machine took more than 200 ms.
+    const fleet = await sandbox.fleet({ cancelGraceMs: 2000 });
     await fleet.createAgent({
       name: 'stubborn',
       project: 'plain',

@@ -281,6 +281,7 @@ function follow(
 
   let finishing = false;
   let reading = false;
+  let waitedAtLastPoll = false;
   const poll = async (): Promise<void> => {
     await nextTurn();
     if (!following) return;
@@ -294,6 +295,11 @@ function follow(
     } else if (options.input?.waiting()) {
       // The user, not the CLI, is who the task waits on: silence is no sign of a hang.
       lastLife = clock.now();
+      waitedAtLastPoll = true;
+    } else if (waitedAtLastPoll) {
+      // Answered since the last poll: the CLI's silence counts from the answer, not from that poll.
+      lastLife = clock.now();
+      waitedAtLastPoll = false;
     } else if (!stopped && options.input && afterResult(options.input)) {
       return;
     } else if (options.idleTimeoutMs !== null && clock.now() - lastLife >= options.idleTimeoutMs) {
