@@ -4,9 +4,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { SSEClientTransport } from '@modelcontextprotocol/sdk/client/sse.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MAX_LEGACY_SESSIONS } from '../../src/http/legacy-sse.js';
-import { runCli } from '../helpers/cli.js';
 import { send } from '../helpers/http-request.js';
 import { toolJson } from '../helpers/mcp-client.js';
+import { addNamedToken } from '../helpers/named-tokens.js';
 import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -128,8 +128,7 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
 
   it('binds a session to the token that opened it, and takes a chunked message body', async () => {
     const { server, token, sandbox } = await authServer();
-    const other = await runCli(sandbox, ['token', 'create', 'other', '--scope', 'admin']);
-    const otherToken = rememberSecret(other.stdout.trim());
+    const otherToken = addNamedToken(sandbox, 'other', { scope: 'admin' });
     const { endpoint, close } = await openStream(server, token);
     const message = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'ping' });
     const chunked = (auth: string): Promise<Response> =>
@@ -153,9 +152,7 @@ describe('legacy HTTP+SSE (GET /sse, POST /messages)', () => {
 
   it('offers a read token only the read tools, and refuses it the others', async () => {
     const { server, sandbox } = await authServer();
-    const reader = rememberSecret(
-      (await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read'])).stdout.trim(),
-    );
+    const reader = addNamedToken(sandbox, 'reader', { scope: 'read' });
     // The server picks the new token up from its file; until then the stream is refused with 401.
     let client: Client | undefined;
     await expect.poll(async () => (client = await connectSse(server, reader).catch(() => undefined))).toBeDefined();

@@ -1,10 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { send } from '../helpers/http-request.js';
 import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { connectClient } from '../helpers/mcp-client.js';
+import { addNamedToken, namedTokensFile, revokeToken } from '../helpers/named-tokens.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 
@@ -57,7 +57,10 @@ async function toolNames(server: InProcessServer, token: string): Promise<string
   return tools.map((tool) => tool.name).sort();
 }
 
-/** The token checks are the subject, not the server's process: it runs in this one; the token commands are the CLI. */
+/**
+ * The token checks are the subject, not the server's process: it runs in this one, and the tokens are made in this
+ * one; the tests above run the token commands.
+ */
 async function authServer(): Promise<{ sandbox: Sandbox; server: InProcessServer; shared: string }> {
   const sandbox = createSandbox();
   const server = await startInProcessServer(sandbox, { env: AUTH_ON });
@@ -69,7 +72,7 @@ describe('named tokens on the command line', () => {
   it('create prints the token once and stores only its hash, in a 0600 file', async () => {
     const sandbox = createSandbox();
     const token = await createToken(sandbox, 'ci', '--scope', 'read,run', '--expires', '30d', '--rate-limit', '100');
-    const file = join(sandbox.configDir, 'tokens.json');
+    const file = namedTokensFile(sandbox);
     expect(statSync(file).mode & 0o777).toBe(0o600);
     const text = readFileSync(file, 'utf8');
     expect(text).not.toContain(token);
@@ -127,9 +130,9 @@ describe('named tokens on the command line', () => {
 describe('scopes', () => {
   it('shows each token only the tools its scope allows; the shared token is admin', async () => {
     const { sandbox, server, shared } = await authServer();
-    const reader = await createToken(sandbox, 'reader', '--scope', 'read');
-    const runner = await createToken(sandbox, 'runner', '--scope', 'run');
-    const admin = await createToken(sandbox, 'boss', '--scope', 'admin');
+    const reader = addNamedToken(sandbox, 'reader', { scope: 'read' });
+    const runner = addNamedToken(sandbox, 'runner', { scope: 'run' });
+    const admin = addNamedToken(sandbox, 'boss', { scope: 'admin' });
     await expect.poll(() => post(server, admin, listTools).then((response) => response.status)).toBe(200);
     expect(await toolNames(server, reader)).toEqual(READ_TOOLS.sort());
     expect(await toolNames(server, runner)).toEqual(RUN_TOOLS.sort());
@@ -139,8 +142,8 @@ describe('scopes', () => {
 
   it("refuses a tool call beyond the token's scope with 403 insufficient_scope naming the scope", async () => {
     const { sandbox, server } = await authServer();
-    const reader = await createToken(sandbox, 'reader');
-    const runner = await createToken(sandbox, 'runner', '--scope', 'run');
+    const reader = addNamedToken(sandbox, 'reader');
+    const runner = addNamedToken(sandbox, 'runner', { scope: 'run' });
     await expect.poll(() => post(server, runner, listTools).then((response) => response.status)).toBe(200);
     const cases = [
       [reader, 'create_agent', 'run'],
@@ -189,7 +192,7 @@ describe('scopes', () => {
 describe('revocation, expiry and limits', () => {
   it('refuses a revoked token within a second, under load, saying it was revoked', async () => {
     const { sandbox, server, shared } = await authServer();
-    const token = await createToken(sandbox, 'leaked', '--scope', 'run');
+    const token = addNamedToken(sandbox, 'leaked', { scope: 'run' });
     await expect.poll(() => post(server, token, listTools).then((response) => response.status)).toBe(200);
     const seen: { sentAt: number; status: number }[] = [];
     let revokedAt = Infinity;
@@ -208,7 +211,7 @@ describe('revocation, expiry and limits', () => {
       }
     });
     await running;
-    expect((await runCli(sandbox, ['token', 'revoke', 'leaked'])).code).toBe(0);
+    revokeToken(sandbox, 'leaked');
     revokedAt = Date.now();
     await Promise.all(load);
     expect(late().filter((entry) => entry.status !== 401)).toEqual([]);
@@ -225,7 +228,7 @@ describe('revocation, expiry and limits', () => {
 
   it('refuses an expired token as invalid_token saying it expired', async () => {
     const { sandbox, server } = await authServer();
-    const token = await createToken(sandbox, 'brief', '--expires', '3s');
+    const token = addNamedToken(sandbox, 'brief', { expiresInMs: 3000 });
     await expect.poll(() => post(server, token, listTools).then((response) => response.status)).toBe(200);
     await expect
       .poll(() => post(server, token, listTools).then((response) => response.status), { timeout: 6000 })
@@ -238,8 +241,8 @@ describe('revocation, expiry and limits', () => {
 
   it('holds a token to its rate limit with 429 and Retry-After, never touching other tokens', async () => {
     const { sandbox, server, shared } = await authServer();
-    const limited = await createToken(sandbox, 'limited', '--rate-limit', '5');
-    const free = await createToken(sandbox, 'free');
+    const limited = addNamedToken(sandbox, 'limited', { ratePerMinute: 5 });
+    const free = addNamedToken(sandbox, 'free');
     await expect.poll(() => post(server, free, listTools).then((response) => response.status)).toBe(200);
     const statuses: number[] = [];
     for (let i = 0; i < 8; i++) statuses.push((await post(server, limited, listTools)).status);
@@ -264,7 +267,7 @@ describe('revocation, expiry and limits', () => {
 describe('who did what', () => {
   it('logs tool calls that change agents with the token name, and counts use for token list', async () => {
     const { sandbox, server } = await authServer();
-    const runner = await createToken(sandbox, 'runner', '--scope', 'run');
+    const runner = addNamedToken(sandbox, 'runner', { scope: 'run' });
     await expect.poll(() => post(server, runner, listTools).then((response) => response.status)).toBe(200);
     await post(server, runner, {
       method: 'tools/call',

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { addNamedToken, type NamedTokenOptions, revokeToken } from '../helpers/named-tokens.js';
 import { connectWatched as connect, type WatchedClient } from '../helpers/watched-client.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { createFleetSandbox, task } from '../fleet-e2e/fleet-server.js';
@@ -16,8 +17,8 @@ afterAll(() => {
 
 const CUT = 'cut requests whose token is no longer accepted';
 /**
- * The bound the spec sets, between two stamps the processes take themselves (the CLI's revoked_at or the file's
- * expires_at, and the server's log line for the cut), so the test's own scheduling on a busy machine does not
+ * The bound the spec sets, between two stamps taken where they happen (the file's revoked_at or expires_at, and
+ * the server's log line for the cut), so the test's own scheduling on a busy machine does not
  * count. The mechanism needs far less: the file watcher sees a change at once (fs.watch, backed by a 250 ms stat)
  * and the cut is made in the same call; an expiry has a timer of its own at that moment.
  */
@@ -56,10 +57,14 @@ async function authServer(): Promise<{ sandbox: Sandbox; server: StartedServer; 
   return { sandbox, server, shared };
 }
 
-async function createToken(sandbox: Sandbox, server: StartedServer, name: string, ...flags: string[]): Promise<string> {
-  const result = await runCli(sandbox, ['token', 'create', name, ...flags]);
-  expect(result, result.stderr).toMatchObject({ code: 0 });
-  const token = rememberSecret(result.stdout.trim());
+/** A named token, made in this process as `token create` makes it, once the server has read it. */
+async function createToken(
+  sandbox: Sandbox,
+  server: StartedServer,
+  name: string,
+  options: NamedTokenOptions = {},
+): Promise<string> {
+  const token = addNamedToken(sandbox, name, options);
   await expect
     .poll(() => logLines(server).some((line) => line.msg === 'named tokens reloaded' && line.tokens?.includes(name)))
     .toBe(true);
@@ -88,7 +93,7 @@ async function openBriefStreams(
   seconds: number,
 ): Promise<BriefStreams | undefined> {
   const name = `brief-${seconds}`;
-  const token = await createToken(sandbox, server, name, '--expires', `${seconds}s`);
+  const token = await createToken(sandbox, server, name, { expiresInMs: seconds * 1000 });
   const expiresAt = Date.parse(namedRecord(sandbox, name).expires_at);
   const streams = (
     await Promise.allSettled([connect(server, token, 'streamable'), connect(server, token, 'sse')])
@@ -115,7 +120,7 @@ describe('streams end with their token', () => {
     const [session, legacy, bystander] = streams;
     await Promise.all(streams.map((stream) => stream.opened));
 
-    expect(await runCli(sandbox, ['token', 'revoke', 'laptop'])).toMatchObject({ code: 0 });
+    revokeToken(sandbox, 'laptop');
     const revokedAt = Date.parse(namedRecord(sandbox, 'laptop').revoked_at);
     await Promise.all([session.ended, legacy.ended]);
 
@@ -142,7 +147,7 @@ describe('streams end with their token', () => {
       FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true',
     };
     const server = await startServer(fleet.sandbox, { env });
-    const ci = await createToken(fleet.sandbox, server, 'ci', '--scope', 'run');
+    const ci = await createToken(fleet.sandbox, server, 'ci', { scope: 'run' });
     const session = await connect(server, ci, 'streamable');
     await session.opened;
     await session.client.callTool({
@@ -159,7 +164,7 @@ describe('streams end with their token', () => {
       .catch((error: Error) => error);
     await wait.opened;
 
-    expect(await runCli(fleet.sandbox, ['token', 'revoke', 'ci'])).toMatchObject({ code: 0 });
+    revokeToken(fleet.sandbox, 'ci');
     const revokedAt = Date.parse(namedRecord(fleet.sandbox, 'ci').revoked_at);
     await Promise.all([session.ended, wait.ended]);
     const { cut } = await cutLine(server);

@@ -1,9 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { createNamedToken } from '../../src/auth/named-token-store.js';
 import type { Scope } from '../../src/auth/scopes.js';
 import { startInProcessServer, type InProcessServer } from '../helpers/in-process-server.js';
-import { rememberSecret } from '../helpers/secrets.js';
+import { addNamedToken } from '../helpers/named-tokens.js';
 import {
   connectFleetClient,
   type FleetSandbox,
@@ -36,13 +33,7 @@ export async function startInProcessFleetServer(
  * would; returns each token's value by name.
  */
 export function createNamedTokens(fleet: FleetSandbox, scopes: Record<string, Scope>): Record<string, string> {
-  mkdirSync(fleet.sandbox.configDir, { recursive: true });
-  const file = join(fleet.sandbox.configDir, 'tokens.json');
-  const values: Record<string, string> = {};
-  for (const [name, scope] of Object.entries(scopes)) {
-    values[name] = rememberSecret(
-      createNamedToken(file, { name, scopes: [scope], expiresInMs: null, ratePerMinute: null }).value,
-    );
-  }
-  return values;
+  return Object.fromEntries(
+    Object.entries(scopes).map(([name, scope]) => [name, addNamedToken(fleet.sandbox, name, { scope })]),
+  );
 }

@@ -4,9 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { git } from '../fleet/helpers.js';
 import { connectModernClient, modernOk, rawModernRequest } from '../helpers/modern-client.js';
 import { httpDispatch, taskSession } from '../helpers/modern-tasks-client.js';
+import { addNamedToken } from '../helpers/named-tokens.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { runCli } from '../helpers/cli.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
 import type { FleetSandbox } from './fleet-server.js';
@@ -18,6 +18,8 @@ const AGENTS_TIMEOUT = 120_000;
 // One server for the file: each test has agents of its own, and the subject is the protocol, not the process.
 let fleet: FleetSandbox;
 let server: InProcessFleetServer;
+/** A second token of the run scope, made before the server starts so it knows it from the first request. */
+let other: string;
 
 beforeAll(async () => {
   // Without autocommit what a task leaves uncommitted is still there when it is merged.
@@ -25,6 +27,7 @@ beforeAll(async () => {
     sh: { command: SHELL, default: true },
     manual: { command: SHELL, autocommit: false },
   });
+  other = addNamedToken(fleet.sandbox, 'other', { scope: 'run' });
   server = await startInProcessFleetServer(fleet);
 });
 
@@ -111,10 +114,6 @@ describe('2026-07-28 tasks belong to their token', () => {
     async () => {
       const url = server.server.mcpUrl;
       const owner = server.token;
-      const created = await runCli(fleet.sandbox, ['token', 'create', 'other', '--scope', 'run'], {
-        FLEET_MCP_DATA_DIR: fleet.dataDir,
-      });
-      const other = rememberSecret(created.stdout.trim());
       await server.ok('create_agent', { name: 'sleeper', project: 'repo', task: 'sleep 600' });
 
       const call = await raw(

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
-import { runCli } from '../helpers/cli.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { addNamedToken } from '../helpers/named-tokens.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { killServers } from '../helpers/server.js';
 import { startFleetServer, type FleetSandbox, type FleetServer } from './fleet-server.js';
@@ -123,13 +123,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('sandboxed age
     const fleet = createRoot();
     // The named tokens file away from the token's folder, so hiding that folder does not hide it too.
     const tokensFile = join(fleet.sandbox.root, 'secrets', 'tokens.json');
-    rememberSecret(
-      (
-        await runCli(fleet.sandbox, ['token', 'create', 'probe', '--scope', 'read'], {
-          FLEET_MCP_TOKENS_FILE: tokensFile,
-        })
-      ).stdout.trim(),
-    );
+    addNamedToken(fleet.sandbox, 'probe', { file: tokensFile });
     expect(existsSync(tokensFile)).toBe(true);
     const server = await startFleetServer(fleet, { [ENVIRON_MARKER]: 'present', FLEET_MCP_TOKENS_FILE: tokensFile });
     await runTask(server, 'other', 'open', 'echo theirs > other.txt');

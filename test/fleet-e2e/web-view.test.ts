@@ -1,11 +1,9 @@
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamedToken } from '../../src/auth/named-token-store.js';
-import { runCli } from '../helpers/cli.js';
 import { freshClientAddress, send } from '../helpers/http-request.js';
 import { stopInProcessServers } from '../helpers/in-process-server.js';
+import { addNamedToken, revokeToken } from '../helpers/named-tokens.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
-import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
+import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import type { FleetSandbox } from './fleet-server.js';
 import { createNamedTokens, type InProcessFleetServer, startInProcessFleetServer } from './in-process-fleet.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
@@ -44,8 +42,7 @@ beforeAll(async () => {
     sh: { command: SHELL, description: 'its task is a shell script', default: true },
   });
   tokens = createNamedTokens(fleet, { reader: 'read', runner: 'run', doomed: 'read', leaver: 'read' });
-  const limited = { name: 'limited', scopes: ['read' as const], expiresInMs: null, ratePerMinute: 3 };
-  tokens.limited = rememberSecret(createNamedToken(join(fleet.sandbox.configDir, 'tokens.json'), limited).value);
+  tokens.limited = addNamedToken(fleet.sandbox, 'limited', { ratePerMinute: 3 });
   server = await startInProcessFleetServer(fleet);
   base = server.server.baseUrl;
   await Promise.all([
@@ -303,8 +300,7 @@ describe('web view live updates and session ends', () => {
     const doomed = (await logIn(base, tokens.doomed!)).session!;
     const events = await openEvents(doomed);
     expect(await events.next()).toBe('ready');
-    const revoked = await runCli(fleet.sandbox, ['token', 'revoke', 'doomed']);
-    expect(revoked.code, revoked.stderr).toBe(0);
+    revokeToken(fleet.sandbox, 'doomed');
     await events.ended;
     const page = await getPage(doomed, '/ui');
     expect(page.headers.get('location')).toBe('/ui/login');
