@@ -2,12 +2,14 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer } from '../helpers/server.js';
 
-afterAll(() => {
-  killServers();
+// The token command is the subject, so it runs as the CLI; the servers that make and take its tokens run in this
+// process (the server's own start-up is token-file.test.ts's subject).
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -48,7 +50,7 @@ describe('fleet-mcp token', () => {
 
   it('show prints exactly the token and a newline; --json prints the record', async () => {
     const sandbox = createSandbox();
-    await (await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } })).stop();
+    await (await startInProcessServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } })).stop();
     const record = JSON.parse(readFileSync(sandbox.tokenFile, 'utf8'));
     rememberSecret(record.value);
     const show = await runCli(sandbox, ['token', 'show']);
@@ -60,7 +62,7 @@ describe('fleet-mcp token', () => {
   it('rotate writes a new token atomically and prints it; after a restart only the new one works', async () => {
     const sandbox = createSandbox();
     const env = { FLEET_MCP_AUTH_ENABLED: 'true' };
-    const first = await startServer(sandbox, { env });
+    const first = await startInProcessServer(sandbox, { env });
     const oldToken = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     expect(await statusWith(first.mcpUrl, oldToken)).toBe(200);
 
@@ -74,7 +76,7 @@ describe('fleet-mcp token', () => {
     expect((await runCli(sandbox, ['token', 'show'])).stdout).toBe(`${newToken}\n`);
 
     await first.stop();
-    const second = await startServer(sandbox, { env });
+    const second = await startInProcessServer(sandbox, { env });
     expect(await statusWith(second.mcpUrl, oldToken)).toBe(401);
     expect(await statusWith(second.mcpUrl, newToken)).toBe(200);
     await second.stop();

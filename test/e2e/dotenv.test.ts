@@ -2,12 +2,16 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { expectStartFailure, killServers, startServer } from '../helpers/server.js';
+import { expectStartFailure, killServers } from '../helpers/server.js';
 import { startStdioClient, stopStdioClients } from '../helpers/stdio-client.js';
 
+// Refusals are the real process's (exit 1, one line); servers that start run in this process, which reads the same
+// environment, .env and env file.
 afterAll(async () => {
+  await stopInProcessServers();
   await stopStdioClients();
   killServers();
   expectNoSecretInLogs();
@@ -90,7 +94,7 @@ describe('a .env in the working directory (maybe a cloned repository) cannot wea
   it('loses to AUTH_ENABLED=true in the environment: the server requires the token', async () => {
     const sandbox = createSandbox();
     plantDotEnv(sandbox, 'FLEET_MCP_AUTH_ENABLED=false\n');
-    const server = await startServer(sandbox, { env: { AUTH_ENABLED: 'true' } });
+    const server = await startInProcessServer(sandbox, { env: { AUTH_ENABLED: 'true' } });
     const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     expect(server.ready.auth).toBe('enabled');
     expect(await mcpPost(server.mcpUrl)).toBe(401);
@@ -120,7 +124,7 @@ describe('the env file in the config dir', () => {
     writeUserEnvFile(sandbox, `FLEET_MCP_AUTH_ENABLED=true\nFLEET_MCP_AUTH_TOKEN=${MINE}\n`);
     plantDotEnv(sandbox, `FLEET_MCP_AUTH_TOKEN=${PLANTED}\nFLEET_MCP_AUTH_ENABLED=false\n`);
     expect(await runCli(sandbox, ['token', 'show'])).toEqual({ code: 0, stdout: `${MINE}\n`, stderr: '' });
-    const server = await startServer(sandbox);
+    const server = await startInProcessServer(sandbox);
     expect(server.ready).toMatchObject({ auth: 'enabled', token_source: 'FLEET_MCP_AUTH_TOKEN' });
     expect(await mcpPost(server.mcpUrl, PLANTED)).toBe(401);
     expect(await mcpPost(server.mcpUrl, MINE)).toBe(200);

@@ -1,14 +1,27 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { connectClient } from '../helpers/mcp-client.js';
 import { connectModernClient } from '../helpers/modern-client.js';
-import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
+import { addNamedToken } from '../helpers/named-tokens.js';
+import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { killServers, startServer, type StartedServer } from '../helpers/server.js';
 
-afterAll(() => {
-  killServers();
+// One server for the file: the protocol is the subject, not the process, and each test sends its own requests with
+// tokens made before the server starts; none changes what another sees.
+let server: InProcessServer;
+let token: string;
+let reader: string;
+
+beforeAll(async () => {
+  const sandbox = createSandbox();
+  reader = addNamedToken(sandbox, 'reader', { scope: 'read' });
+  server = await startInProcessServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: '1' } });
+  token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
+});
+
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -41,7 +54,7 @@ interface RpcError {
 }
 
 async function post(
-  server: StartedServer,
+  server: InProcessServer,
   token: string,
   body: object,
   headers: Record<string, string>,
@@ -60,16 +73,8 @@ async function post(
   return { status: response.status, body: text.startsWith('{') ? JSON.parse(text) : { text } };
 }
 
-async function authServer(): Promise<{ sandbox: Sandbox; server: StartedServer; token: string }> {
-  const sandbox = createSandbox();
-  const server = await startServer(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: '1' } });
-  const token = rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
-  return { sandbox, server, token };
-}
-
 describe('/mcp in both eras', () => {
   it('serves a 2026-07-28 client and a 2025-era client side by side, with the same tools', async () => {
-    const { server, token } = await authServer();
     const modern = await connectModernClient(server.mcpUrl, token);
     const tools = await modern.listTools();
     expect(tools.tools.map((tool) => tool.name)).toContain('list_agents');
@@ -84,7 +89,6 @@ describe('/mcp in both eras', () => {
   });
 
   it('answers bad modern requests with the spec errors, never a 500 and never the 2025 path', async () => {
-    const { server, token } = await authServer();
     const cases: [string, object, Record<string, string>, number, number][] = [
       [
         'unknown version',
@@ -137,11 +141,8 @@ describe('/mcp in both eras', () => {
   });
 
   it('holds modern requests to the same token and scope rules', async () => {
-    const { sandbox, server, token } = await authServer();
     const refused = await post(server, 'not-the-token', projectsCall(envelope(VERSION)), HEADERS);
     expect(refused.status).toBe(401);
-    const created = await runCli(sandbox, ['token', 'create', 'reader', '--scope', 'read']);
-    const reader = rememberSecret(created.stdout.trim());
     const merge = {
       jsonrpc: '2.0',
       id: 8,

@@ -3,12 +3,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { generateToken } from '../../src/auth/token.js';
 import { runCli } from '../helpers/cli.js';
+import { inProcessRefusal, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { expectStartFailure, killServers, startServer } from '../helpers/server.js';
 
-afterAll(() => {
-  killServers();
+// The file's reading is the subject, so the server runs in this process; the token commands are the CLI.
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -40,7 +41,7 @@ describe('a mounted plain-text token file', () => {
   it('is the shared token, read-only: served, shown, followed when the secret manager replaces it', async () => {
     const sandbox = createSandbox();
     const secret = mountSecret(sandbox);
-    const server = await startServer(sandbox, { env: secret.env });
+    const server = await startInProcessServer(sandbox, { env: secret.env });
     expect(server.ready).toMatchObject({
       token_source: 'mounted secret file',
       token_file: secret.file,
@@ -80,17 +81,17 @@ describe('a mounted plain-text token file', () => {
   it('is refused when other users may write it, or when it holds no valid token', async () => {
     const writable = createSandbox();
     const open = mountSecret(writable, 0o666);
-    const refused = await expectStartFailure(writable, { env: open.env });
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('writable by other users');
+    const refused = await inProcessRefusal(writable, { env: open.env });
+    expect(refused).toContain('writable by other users');
+    expect(refused.trim().split('\n')).toHaveLength(1);
 
     const garbled = createSandbox();
     const bad = mountSecret(garbled);
     chmodSync(bad.file, 0o644);
     writeFileSync(bad.file, 'not a token\n');
-    const invalid = await expectStartFailure(garbled, { env: bad.env });
-    expect(invalid.code).toBe(1);
-    expect(invalid.stderr).toContain('neither a JSON token record nor a plain token');
+    const invalid = await inProcessRefusal(garbled, { env: bad.env });
+    expect(invalid).toContain('neither a JSON token record nor a plain token');
+    expect(invalid.trim().split('\n')).toHaveLength(1);
   });
 
   it('does not loosen the rule for a JSON token file, which stays 0600-only', async () => {
@@ -98,7 +99,7 @@ describe('a mounted plain-text token file', () => {
     await runCli(sandbox, ['token', 'rotate']);
     rememberSecret(JSON.parse(readFileSync(sandbox.tokenFile, 'utf8')).value);
     chmodSync(sandbox.tokenFile, 0o644);
-    const refused = await expectStartFailure(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
-    expect(refused.stderr).toContain('open to other users');
+    const refused = await inProcessRefusal(sandbox, { env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
+    expect(refused).toContain('open to other users');
   });
 });

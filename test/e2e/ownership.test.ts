@@ -2,12 +2,16 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, symlinkSync, 
 import { dirname, join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
+import { inProcessRefusal, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { expectStartFailure, killServers, startServer } from '../helpers/server.js';
+import { expectStartFailure, killServers } from '../helpers/server.js';
 
-afterAll(() => {
+// The first refusal and the dangling link's are the real process's: exit 1 and one line on stderr. The other checks
+// are the config's, so their servers run in this process, where the refusal is the line the CLI would print.
+afterAll(async () => {
   killServers();
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -27,6 +31,10 @@ async function refusedWith(sandbox: Sandbox, env: NodeJS.ProcessEnv, expected: s
   const { code, stderr } = await expectStartFailure(sandbox, { env });
   expect(code).toBe(1);
   expect(stderr.trim().split('\n')).toEqual([`fleet-mcp: ${expected}`]);
+}
+
+async function refusedInProcess(sandbox: Sandbox, env: NodeJS.ProcessEnv, expected: string): Promise<void> {
+  expect(await inProcessRefusal(sandbox, { env })).toBe(`fleet-mcp: ${expected}\n`);
 }
 
 describe('what the server trusts must be safe from other users, like OpenSSH checks keys', () => {
@@ -49,7 +57,7 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     const sandbox = createSandbox();
     writeTokenFile(sandbox.tokenFile);
     chownSync(dirname(sandbox.tokenFile), NOBODY, NOBODY);
-    await refusedWith(
+    await refusedInProcess(
       sandbox,
       AUTH_ON,
       `directory ${dirname(sandbox.tokenFile)} of the token file is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${dirname(sandbox.tokenFile)} (as root), or move it to a place you own`,
@@ -62,7 +70,7 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     mkdirSync(shared);
     chmodSync(shared, 0o1777);
     const file = join(shared, 'token');
-    const server = await startServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_AUTH_TOKEN_FILE: file } });
+    const server = await startInProcessServer(sandbox, { env: { ...AUTH_ON, FLEET_MCP_AUTH_TOKEN_FILE: file } });
     rememberSecret(JSON.parse(readFileSync(file, 'utf8')).value);
     expect(server.ready).toMatchObject({ token_file: file, token_created: true });
     await server.stop();
@@ -75,7 +83,7 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     chmodSync(shared, 0o1777);
     chownSync(shared, NOBODY, NOBODY);
     const file = join(shared, 'token');
-    await refusedWith(
+    await refusedInProcess(
       sandbox,
       { ...AUTH_ON, FLEET_MCP_AUTH_TOKEN_FILE: file },
       `directory ${shared} of the token file is a shared directory (mode 1777) owned by uid ${NOBODY}, who could replace the token file; move the token file to a directory you own`,
@@ -90,27 +98,27 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     writeFileSync(file, JSON.stringify({ projects: { here: { path: sandbox.cwd } } }));
     const env = { FLEET_MCP_CONFIG: file };
     chownSync(file, NOBODY, NOBODY);
-    await refusedWith(
+    await refusedInProcess(
       sandbox,
       env,
       `fleet config ${file} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${file} (as root), or move it to a place you own`,
     );
     chownSync(file, 0, 0);
     chmodSync(file, 0o666);
-    await refusedWith(
+    await refusedInProcess(
       sandbox,
       env,
       `fleet config ${file} is writable by other users (mode 0666); fix it with: chmod go-w ${file}`,
     );
     chmodSync(file, 0o644);
     chmodSync(dir, 0o777);
-    await refusedWith(
+    await refusedInProcess(
       sandbox,
       env,
       `directory ${dir} of the fleet config is writable by other users (mode 0777); fix it with: chmod go-w ${dir}`,
     );
     chmodSync(dir, 0o755);
-    const server = await startServer(sandbox, { env });
+    const server = await startInProcessServer(sandbox, { env });
     expect(server.ready.projects).toBe(1);
     await server.stop();
   });
@@ -120,7 +128,7 @@ describe('what the server trusts must be safe from other users, like OpenSSH che
     const dataDir = join(sandbox.root, 'data');
     mkdirSync(dataDir, { mode: 0o700 });
     chownSync(dataDir, NOBODY, NOBODY);
-    await refusedWith(
+    await refusedInProcess(
       sandbox,
       { FLEET_MCP_DATA_DIR: dataDir },
       `data dir ${dataDir} is owned by uid ${NOBODY}, not by you (uid 0) or root, so that user could change it; fix it with: chown 0 ${dataDir} (as root), or move it to a place you own`,

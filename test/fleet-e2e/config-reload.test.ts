@@ -1,25 +1,29 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
-import { createFleetSandbox, startFleetServer, task, type FleetServer } from './fleet-server.js';
+import { createFleetSandbox, type FleetServer, startFleetServer, task } from './fleet-server.js';
+import { startInProcessFleetServer } from './in-process-fleet.js';
 
-afterAll(() => {
+// The reload follows the file, so the first test's server runs in this process; SIGHUP is the real process's.
+afterAll(async () => {
+  await stopInProcessServers();
   killServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
 
-async function roleNames(fleet: FleetServer): Promise<string[]> {
+async function roleNames(fleet: { ok: FleetServer['ok'] }): Promise<string[]> {
   return (await fleet.ok('list_agent_roles', { project: 'repo' })).roles.map((role: { name: string }) => role.name);
 }
 
 describe('the fleet config reloads live', () => {
   it('adds a role while a task runs, without touching the task', async () => {
     const sandbox = createFleetSandbox();
-    const fleet = await startFleetServer(sandbox);
+    const fleet = await startInProcessFleetServer(sandbox);
     // The task ends when the test makes this file, once the reload is done: however slow the machine.
     const go = join(sandbox.sandbox.root, 'runner-go');
     await fleet.ok('create_agent', {

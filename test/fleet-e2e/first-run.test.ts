@@ -6,15 +6,19 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { probeBwrap } from '../../src/fleet/backends/local/sandbox/bwrap.js';
 import { probeUserNet } from '../../src/fleet/backends/local/sandbox/user-net.js';
 import { isRunning } from '../fleet/helpers.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
 import { toolsPath } from '../helpers/tools-path.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer } from './in-process-fleet.js';
 import { createShellFleet, SHELL } from './shell-fleet.js';
 
 // A first run as a new user meets it: agent CLIs installed where the sandbox can or cannot see them, none at all,
-// a fleet of sh -c roles on a host without bwrap, a busy port, and Ctrl+C with agents at work.
+// a fleet of sh -c roles on a host without bwrap, a busy port, and Ctrl+C with agents at work. What the server warns
+// of at start-up is its log's content, not the process's, so those servers run in this process; the busy port's exit
+// and Ctrl+C are the real process's.
 
 const FAKES = fileURLToPath(new URL('../fakes/', import.meta.url));
 // Skipped where bwrap or pasta cannot run, except in CI, which installs them and must prove what the sandbox sees.
@@ -22,7 +26,8 @@ const SANDBOX_PROBLEM = probeBwrap(process.env.PATH).problem ?? probeUserNet(pro
 const dirs: string[] = [];
 const groups = new Set<number>();
 
-afterAll(() => {
+afterAll(async () => {
+  await stopInProcessServers();
   for (const group of groups) {
     try {
       process.kill(-group, 'SIGKILL');
@@ -74,7 +79,7 @@ function fleetWithFakes(): { fleet: FleetSandbox; path: string; hiddenCodex: str
 describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('a preset CLI the sandbox cannot see (bwrap)', () => {
   it('is named with why and the fix in one start-up line, and its task fails with that reason, not exit code 127', async () => {
     const { fleet, path, hiddenCodex } = fleetWithFakes();
-    const server = await startFleetServer(fleet, { PATH: path });
+    const server = await startInProcessFleetServer(fleet, { PATH: path });
     const said = warnings(server.server.output());
     expect(said.map((entry) => entry.msg)).toEqual([
       `role "codex" runs sandboxed, and its CLI ${hiddenCodex} is under /tmp, which the sandbox does not show: install it outside the paths the sandbox hides (/tmp, /dev, fleet-mcp's data and config dirs), or set "sandbox": false on role "codex" in the fleet config`,
@@ -114,7 +119,7 @@ describe.skipIf(SANDBOX_PROBLEM !== undefined && !process.env.CI)('a preset CLI 
 describe('serve at a first start', () => {
   it('with no agent CLI on PATH warns once, saying how to install one; create_agent names the missing CLI', async () => {
     const fleet = createShellFleet('fleet-mcp-no-cli', {});
-    const server = await startFleetServer(fleet, { PATH: toolsPath(fleet.sandbox.root) });
+    const server = await startInProcessFleetServer(fleet, { PATH: toolsPath(fleet.sandbox.root) });
     const said = warnings(server.server.output());
     expect(said).toHaveLength(1);
     expect(said[0]!.msg).toBe(
@@ -136,7 +141,7 @@ describe('serve at a first start', () => {
       login: { command: ['bash', '-lc', 'echo "$1"', 'agent', '{task}'] },
     };
     const fleet = createShellFleet('fleet-mcp-sh-roles', roles);
-    const server = await startFleetServer(fleet, { PATH: toolsPath(fleet.sandbox.root, { sandbox: false }) });
+    const server = await startInProcessFleetServer(fleet, { PATH: toolsPath(fleet.sandbox.root, { sandbox: false }) });
     expect(warnings(server.server.output())).toEqual([]);
     await server.server.stop();
   });

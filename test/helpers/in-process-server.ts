@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../src/config.js';
 import { startServing } from '../../src/commands/serve.js';
 import { createLogger } from '../../src/log.js';
+import { errorReport } from '../../src/error-report.js';
 import type { Sandbox } from './sandbox.js';
 import { captureLog } from './secrets.js';
 
@@ -62,4 +63,19 @@ export async function startInProcessServer(
 /** For afterAll: stops every server this file started and left running, and their agents with them. */
 export async function stopInProcessServers(): Promise<void> {
   await Promise.all([...running].map((server) => server.stop()));
+}
+
+/**
+ * Starts the server in this process expecting it to refuse at start-up, and returns what the CLI writes to stderr for
+ * that refusal before it exits 1. For refusals of a setting, where the real process's exit is not the subject.
+ */
+export async function inProcessRefusal(sandbox: Sandbox, options: InProcessServerOptions = {}): Promise<string> {
+  let server: InProcessServer;
+  try {
+    server = await startInProcessServer(sandbox, options);
+  } catch (error) {
+    return errorReport(error);
+  }
+  await server.stop();
+  throw new Error('the server started where it should have refused to');
 }
