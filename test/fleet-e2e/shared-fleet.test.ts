@@ -3,15 +3,17 @@ import { chownSync, existsSync, mkdirSync, rmSync, statSync, writeFileSync } fro
 import { connect, createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { ResourceUpdatedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { HOST_COMMAND } from '../../src/commands/host-command.js';
 import { CLI, runCli } from '../helpers/cli.js';
+import { stopInProcessServers } from '../helpers/in-process-server.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
 import { hostPid, killHost, startStdioClient, stopStdioClients, type StdioClient } from '../helpers/stdio-client.js';
 import { eventually } from '../fleet/helpers.js';
 import { createFleetSandbox, startFleetServer, task, type FleetSandbox } from './fleet-server.js';
+import { startInProcessFleetServer, type InProcessFleetServer } from './in-process-fleet.js';
 
 /** Raw stdio processes a test started, and the data dirs whose background fleet they may have started. */
 const children: { child: ChildProcess; dataDir: string }[] = [];
@@ -25,7 +27,8 @@ afterEach(async () => {
   killServers();
 });
 
-afterAll(() => {
+afterAll(async () => {
+  await stopInProcessServers();
   expectNoSecretInLogs();
   cleanupSandboxes();
 });
@@ -147,9 +150,10 @@ describe('one fleet, many clients', () => {
     expect(await inPlain.ok('list_agent_projects')).toEqual(listed);
   });
 
+  // The config's reading is the subject, not the process: serve runs in this one, in /.
   it('serve started in / without a config has no project and says how to add one', async () => {
     const fleet = createFleetSandbox();
-    const server = await startFleetServer(
+    const server = await startInProcessFleetServer(
       { ...fleet, sandbox: { ...fleet.sandbox, cwd: '/' } },
       { FLEET_MCP_CONFIG: undefined },
     );
@@ -167,21 +171,6 @@ describe('one fleet, many clients', () => {
       .split('\n')
       .find((line) => line.includes('No projects are configured'));
     expect(JSON.parse(warning!)).toMatchObject({ level: 40, cwd: '/' });
-  });
-
-  it('refuses a socket client that does not say a fleet-mcp hello, and keeps serving', async () => {
-    const fleet = createFleetSandbox();
-    const a = await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('close', () => resolve(text));
-      socket.on('error', reject);
-      socket.write('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n');
-    });
-    expect(JSON.parse(answer)).toEqual({ fleet_mcp_refused: expect.stringContaining('not a fleet-mcp attach hello') });
-    expect(await agentNames(a)).toEqual([]);
   });
 
   it("never hands a client to a socket it cannot trust: another user's data dir, or something not a socket", async () => {
@@ -213,22 +202,6 @@ describe('one fleet, many clients', () => {
     }
     expect(hostPid(fleet.dataDir)).toBe(host);
     expect(await agentNames(a)).toEqual([]);
-  });
-
-  it('closes a socket client whose message outgrows the limit, so it is not left waiting', async () => {
-    const fleet = createFleetSandbox();
-    await startStdioClient(fleet.sandbox, { env: fleetEnv(fleet) });
-    const closed = await new Promise<string>((resolve) => {
-      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
-      let text = '';
-      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
-      socket.on('close', () => resolve(text));
-      // The host may close it while the message is still being written (EPIPE): that is the close awaited.
-      socket.on('error', () => resolve(text));
-      socket.write(`${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`);
-      socket.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`);
-    });
-    expect(closed).toContain('fleet_mcp_attached');
   });
 
   it('answers at once, with an MCP error, a request past the 1,000 that wait while the fleet starts', async () => {
@@ -267,5 +240,62 @@ describe('one fleet, many clients', () => {
     expect(result.stderr).toContain('choose a shorter FLEET_MCP_DATA_DIR');
     // Checked before the fleet opens: no lock, no state, not even the data dir.
     expect(existsSync(dataDir)).toBe(false);
+  });
+});
+
+// The socket's guards are the subject: one serve, in this process, owns the socket for these tests. Neither changes
+// the fleet; each connects its own socket client.
+describe('the fleet socket', () => {
+  let fleet: FleetSandbox;
+  let server: InProcessFleetServer;
+
+  beforeAll(async () => {
+    fleet = createFleetSandbox();
+    server = await startInProcessFleetServer(fleet);
+  });
+
+  afterAll(() => server.server.stop());
+
+  /** What the socket answers a client that says the hello, up to its first line. */
+  function attach(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => {
+        text += chunk.toString();
+        if (text.includes('\n')) socket.end();
+      });
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.write(`${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`);
+    });
+  }
+
+  it('refuses a socket client that does not say a fleet-mcp hello, and keeps serving', async () => {
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      socket.on('error', reject);
+      socket.write('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\n');
+    });
+    expect(JSON.parse(answer)).toEqual({ fleet_mcp_refused: expect.stringContaining('not a fleet-mcp attach hello') });
+    expect(await attach()).toContain('fleet_mcp_attached');
+    expect(await agentNames(server)).toEqual([]);
+  });
+
+  it('closes a socket client whose message outgrows the limit, so it is not left waiting', async () => {
+    const closed = await new Promise<string>((resolve) => {
+      const socket = connect(join(fleet.dataDir, 'fleet.sock'));
+      let text = '';
+      socket.on('data', (chunk: Buffer) => (text += chunk.toString()));
+      socket.on('close', () => resolve(text));
+      // The fleet may close it while the message is still being written (EPIPE): that is the close awaited.
+      socket.on('error', () => resolve(text));
+      socket.write(`${JSON.stringify({ fleet_mcp_attach: 1, cwd: fleet.sandbox.cwd, version: 'test' })}\n`);
+      socket.write(`{"jsonrpc":"2.0","id":1,"method":"ping","params":{"pad":"${'x'.repeat(11 * 1024 * 1024)}`);
+    });
+    expect(closed).toContain('fleet_mcp_attached');
   });
 });
