@@ -5,12 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { answersPing, liveGroupLeader } from '../helpers/ping-process.js';
 import { initGitRepo } from '../fleet/helpers.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
-import { killServers, startServer } from '../helpers/server.js';
+import { startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
 
+// What the server makes of the state files it finds is the subject: it runs in this process.
 const children: ChildProcess[] = [];
-afterAll(() => {
+afterAll(async () => {
+  await stopInProcessServers();
   for (const child of children) child.kill('SIGKILL');
-  killServers();
   cleanupSandboxes();
 });
 
@@ -89,7 +90,7 @@ describe('state planted in the data dir is validated before the server acts on i
       writeFileSync(join(agents, `${name}.json`), JSON.stringify(state));
     }
 
-    const server = await startServer(sandbox, { env: { FLEET_MCP_DATA_DIR: dataDir } });
+    const server = await startInProcessServer(sandbox, { env: { FLEET_MCP_DATA_DIR: dataDir } });
     expect(readFileSync(join(victim, 'precious.txt'), 'utf8')).toBe('keep me');
     expect(await answersPing(wrongStart)).toBe(true);
     expect(await answersPing(noStart)).toBe(true);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { addNamedToken, type NamedTokenOptions, revokeToken } from '../helpers/named-tokens.js';
 import { connectWatched as connect, type WatchedClient } from '../helpers/watched-client.js';
@@ -108,34 +108,64 @@ async function openBriefStreams(
 }
 
 describe('streams end with their token', () => {
-  it('revoking a named token ends its /mcp session stream and its /sse stream, no other, and its session takes no more requests', async () => {
-    const { sandbox, server } = await authServer();
-    const laptop = await createToken(sandbox, server, 'laptop');
-    const phone = await createToken(sandbox, server, 'phone');
-    const streams = await Promise.all([
-      connect(server, laptop, 'streamable'),
-      connect(server, laptop, 'sse'),
-      connect(server, phone, 'streamable'),
-    ]);
-    const [session, legacy, bystander] = streams;
-    await Promise.all(streams.map((stream) => stream.opened));
+  // One server for the named tokens' tests: each makes tokens of its own names, and reads only its own tokens' cuts.
+  describe('of a named token', () => {
+    let named: { sandbox: Sandbox; server: StartedServer };
 
-    revokeToken(sandbox, 'laptop');
-    const revokedAt = Date.parse(namedRecord(sandbox, 'laptop').revoked_at);
-    await Promise.all([session.ended, legacy.ended]);
+    beforeAll(async () => {
+      named = await authServer();
+    });
 
-    const { cut, before } = await cutLine(server);
-    expect(cut).toMatchObject({ token_names: ['laptop'], requests: 2 });
-    // Cut in the reload that saw the revocation, within the bound from the file's change.
-    expect(before.msg).toBe('named tokens reloaded');
-    expect(cut.time - revokedAt).toBeLessThanOrEqual(WITHIN_MS);
-    // Their sessions take no more requests with the token: each is refused saying why.
-    await expect(session.client.listTools()).rejects.toThrow(/invalid_token.*laptop.*was revoked/);
-    await expect(legacy.client.listTools()).rejects.toThrow(/HTTP 401.*invalid_token.*laptop.*was revoked/);
-    // Another token's stream stays open and its session answers.
-    expect((await bystander.client.listTools()).tools.length).toBeGreaterThan(0);
-    expect(bystander.endedAt()).toBeUndefined();
-    await bystander.client.close();
+    afterAll(() => named?.server.stop());
+
+    it('revoking a named token ends its /mcp session stream and its /sse stream, no other, and its session takes no more requests', async () => {
+      const { sandbox, server } = named;
+      const laptop = await createToken(sandbox, server, 'laptop');
+      const phone = await createToken(sandbox, server, 'phone');
+      const streams = await Promise.all([
+        connect(server, laptop, 'streamable'),
+        connect(server, laptop, 'sse'),
+        connect(server, phone, 'streamable'),
+      ]);
+      const [session, legacy, bystander] = streams;
+      await Promise.all(streams.map((stream) => stream.opened));
+
+      revokeToken(sandbox, 'laptop');
+      const revokedAt = Date.parse(namedRecord(sandbox, 'laptop').revoked_at);
+      await Promise.all([session.ended, legacy.ended]);
+
+      const { cut, before } = await cutLine(server, 'laptop');
+      expect(cut).toMatchObject({ token_names: ['laptop'], requests: 2 });
+      // Cut in the reload that saw the revocation, within the bound from the file's change.
+      expect(before.msg).toBe('named tokens reloaded');
+      expect(cut.time - revokedAt).toBeLessThanOrEqual(WITHIN_MS);
+      // Their sessions take no more requests with the token: each is refused saying why.
+      await expect(session.client.listTools()).rejects.toThrow(/invalid_token.*laptop.*was revoked/);
+      await expect(legacy.client.listTools()).rejects.toThrow(/HTTP 401.*invalid_token.*laptop.*was revoked/);
+      // Another token's stream stays open and its session answers.
+      expect((await bystander.client.listTools()).tools.length).toBeGreaterThan(0);
+      expect(bystander.endedAt()).toBeUndefined();
+      await bystander.client.close();
+    });
+
+    it('a named token that expires while its streams are open has them cut at its expiry', async () => {
+      const { sandbox, server } = named;
+      let opened: BriefStreams | undefined;
+      // A machine too busy to open both streams well before the token expires gets a token that lives longer.
+      for (const seconds of [5, 20, 60]) {
+        opened = await openBriefStreams(sandbox, server, seconds);
+        if (opened) break;
+      }
+      if (!opened) throw new Error('both streams never opened a second before their token expired, even at 60 s');
+      const { name, streams, expiresAt } = opened;
+      await Promise.all(streams.map((stream) => stream.ended));
+
+      const { cut } = await cutLine(server, name);
+      expect(cut).toMatchObject({ token_names: [name], requests: 2 });
+      // Not before its moment (the token was still good), and within the bound after it.
+      expect(cut.time).toBeGreaterThanOrEqual(expiresAt);
+      expect(cut.time - expiresAt).toBeLessThanOrEqual(WITHIN_MS);
+    });
   });
 
   it('revoking a named token also ends the calls its session has in flight', async () => {
@@ -174,25 +204,6 @@ describe('streams end with their token', () => {
     expect(await answer).toBeInstanceOf(Error);
     // Its agents stop with the server.
     expect(await server.stop()).toBe(0);
-  });
-
-  it('a named token that expires while its streams are open has them cut at its expiry', async () => {
-    const { sandbox, server } = await authServer();
-    let opened: BriefStreams | undefined;
-    // A machine too busy to open both streams well before the token expires gets a token that lives longer.
-    for (const seconds of [5, 20, 60]) {
-      opened = await openBriefStreams(sandbox, server, seconds);
-      if (opened) break;
-    }
-    if (!opened) throw new Error('both streams never opened a second before their token expired, even at 60 s');
-    const { name, streams, expiresAt } = opened;
-    await Promise.all(streams.map((stream) => stream.ended));
-
-    const { cut } = await cutLine(server, name);
-    expect(cut).toMatchObject({ token_names: [name], requests: 2 });
-    // Not before its moment (the token was still good), and within the bound after it.
-    expect(cut.time).toBeGreaterThanOrEqual(expiresAt);
-    expect(cut.time - expiresAt).toBeLessThanOrEqual(WITHIN_MS);
   });
 
   it('a rotated shared token keeps its streams through the grace period and loses them when it ends', async () => {

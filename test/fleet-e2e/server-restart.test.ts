@@ -2,7 +2,8 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { expectStartFailure, killServers } from '../helpers/server.js';
+import { inProcessRefusal } from '../helpers/in-process-server.js';
+import { killServers } from '../helpers/server.js';
 import { createFleetSandbox, startFleetServer, task } from './fleet-server.js';
 
 afterAll(() => {
@@ -42,10 +43,10 @@ describe('start-up', () => {
     const config = JSON.parse(readFileSync(sandbox.configFile, 'utf8'));
     config.roles.test.projects = ['elsewhere'];
     writeFileSync(sandbox.configFile, JSON.stringify(config));
-    const { code, stderr } = await expectStartFailure(sandbox.sandbox, {
+    // The config's check is the subject: the server runs in this process, and this is the line the CLI prints.
+    const stderr = await inProcessRefusal(sandbox.sandbox, {
       env: { FLEET_MCP_CONFIG: sandbox.configFile, FLEET_MCP_DATA_DIR: sandbox.dataDir },
     });
-    expect(code).toBe(1);
     expect(stderr.trim()).toBe(
       `fleet-mcp: fleet config ${sandbox.configFile}: Role "test" is limited to unknown project(s) "elsewhere". Projects: "repo", "plain".`,
     );

@@ -254,7 +254,7 @@ describe('the fleet socket', () => {
     server = await startInProcessFleetServer(fleet);
   });
 
-  afterAll(() => server.server.stop());
+  afterAll(() => server?.server.stop());
 
   /** What the socket answers a client that says the hello, up to its first line. */
   function attach(): Promise<string> {
