@@ -7,10 +7,15 @@ import { rawRequest } from '../helpers/raw-http.js';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { expectStartFailure, killServers, startServer } from '../helpers/server.js';
-import { type InProcessServer, startInProcessServer, stopInProcessServers } from '../helpers/in-process-server.js';
+import {
+  type InProcessServer,
+  inProcessRefusal,
+  startInProcessServer,
+  stopInProcessServers,
+} from '../helpers/in-process-server.js';
 
-// The guards are the HTTP app's: the server runs in this process. Refusing to start and the systemd credential are
-// the real process's.
+// The guards are the HTTP app's: the server runs in this process. The first refusal to start (exit 1, one line) and
+// the systemd credential are the real process's.
 let server: InProcessServer;
 let token: string;
 
@@ -254,10 +259,9 @@ describe('exposure', () => {
       config,
       JSON.stringify({ roles: { web: { command: ['sh', '-c', 'true', '{task}'], sandbox: true } } }),
     );
-    const { code, stderr } = await expectStartFailure(sandbox, {
+    const stderr = await inProcessRefusal(sandbox, {
       env: { FLEET_MCP_HOST: '0.0.0.0', FLEET_MCP_ALLOW_UNAUTHENTICATED: 'true', FLEET_MCP_CONFIG: config },
     });
-    expect(code).toBe(1);
     expect(stderr).toBe(
       'fleet-mcp: refusing to start: without auth on 0.0.0.0, the sandboxed agents of roles "web" could reach this ' +
         "server through the host's own addresses and start agents outside the sandbox. Enable auth " +
