@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import * as nodeModule from 'node:module';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -60,6 +61,12 @@ describe('the npm package', () => {
 
     const bin = join(folder, 'node_modules', '.bin', 'fleet-mcp');
     expect((await run(bin, ['--version'], { cwd: sandbox.cwd, env: sandbox.env })).stdout).toBe(`${pkg.version}\n`);
+    // The package has no code cache of the build's; Node >= 22.1 keeps its own under the user's cache dir, not in the
+    // system temp dir that other users of the host may write.
+    if ('enableCompileCache' in nodeModule) {
+      const compileCache = join(sandbox.env.HOME!, '.cache', 'fleet-mcp', 'node-compile-cache');
+      expect(existsSync(compileCache) && readdirSync(compileCache).length).toBeGreaterThan(0);
+    }
 
     const server = await startServer(sandbox, { launcher: [bin], env: { FLEET_MCP_AUTH_ENABLED: 'true' } });
     await expectServesOneCallAndStops(sandbox, server);
