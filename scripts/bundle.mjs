@@ -81,7 +81,8 @@ function bundlesApart({ codeCache }) {
  * @param {{ outdir: string }} options
  */
 export async function bundleCliPackage({ outdir }) {
-  const [cli, ...apart] = await Promise.all([
+  const [loader, cli, ...apart] = await Promise.all([
+    build({ ...COMMON, write: false, entryPoints: [CODE_CACHE.entry], outfile: join(outdir, CODE_CACHE.id) }),
     build({
       ...COMMON,
       write: false,
@@ -93,12 +94,6 @@ export async function bundleCliPackage({ outdir }) {
       build({ ...COMMON, write: false, entryPoints: [entry], outfile: join(outdir, id) }),
     ),
   ]);
-  const loader = await build({
-    ...COMMON,
-    write: false,
-    entryPoints: [CODE_CACHE.entry],
-    outfile: join(outdir, CODE_CACHE.id),
-  });
   for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
   refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
   const outputs = [cli, ...apart].flatMap((result) => result.outputFiles);
@@ -113,15 +108,15 @@ export async function bundleCliPackage({ outdir }) {
 }
 
 /**
- * Refuses a cached bundle that calls import(): compiled from its code cache, Node 20 gives it no loader for one
- * (src/bundle-code-cache.ts). esbuild turns an import() of a literal path into a require(); what is left is an
+ * Refuses a cached bundle that calls import(): compiled through vm (src/bundle-code-cache.ts), it has at most an
+ * experimental loader for one, which warns. esbuild turns an import() of a literal path into a require(); what is left is an
  * import() of a variable, of a package left to run time.
  */
 function refuseImportCall(output) {
   const call = output.text.match(/[^\w$.]import\(.{0,40}/);
   if (!call) return;
   process.stderr.write(
-    `bundle: ${output.path} calls import() (\`${call[0].slice(1)}\`), which fails in a bundle run from its V8 code cache; require() the module instead (Node >= 20.19 requires ES modules)\n`,
+    `bundle: ${output.path} calls import() (\`${call[0].slice(1)}\`), which fails in a bundle run from its V8 code cache; require() the module instead (Node >= 20.19 and >= 22.12 require ES modules)\n`,
   );
   process.exit(1);
 }

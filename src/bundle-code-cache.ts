@@ -27,10 +27,6 @@ function digestOf(source: string): Buffer {
   return createHash('sha256').update(`${process.versions.v8}\0${process.arch}\0`).update(source).digest();
 }
 
-/**
- * No import() in a bundle compiled here: Node 20 gives a script compiled from a code cache no loader for it (and
- * Node 22 only an experimental one, with a warning), so the build refuses a cached bundle that has one.
- */
 function compile(bundle: string, source: string, cachedData?: Buffer): Script {
   return new Script(source, { filename: bundle, lineOffset: -1, cachedData });
 }
@@ -42,18 +38,20 @@ function run(bundle: string, script: Script): unknown {
   return module.exports;
 }
 
-/**
- * The V8 data of a bundle's cache, if it was made from this very text by this V8: it starts with their digest. V8
- * checks its own version and flags, but of the source only the length, so a cache left from an earlier build of the
- * same length would run that build's code.
- */
-function readCodeCache(bundle: string, source: string): Buffer | undefined {
-  let file: Buffer;
+function readCacheFile(bundle: string): Buffer | undefined {
   try {
-    file = readFileSync(codeCacheFile(bundle));
+    return readFileSync(codeCacheFile(bundle));
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The V8 data of a cache file, if it was made from this very text by this V8: it starts with their digest. V8 checks
+ * its own version and flags, but of the source only the length, so a cache left from an earlier build of the same
+ * length would run that build's code.
+ */
+function cachedDataFor(file: Buffer, source: string): Buffer | undefined {
   return file.subarray(0, DIGEST_BYTES).equals(digestOf(source)) ? file.subarray(DIGEST_BYTES) : undefined;
 }
 
@@ -62,22 +60,30 @@ function readCodeCache(bundle: string, source: string): Buffer | undefined {
  * its CPU; without one, through require(), which Node >= 22.1 may serve from its own compile cache.
  */
 export function requireBundle(bundle: string): unknown {
-  const source = wrappedSource(bundle);
-  const cachedData = readCodeCache(bundle, source);
-  if (!cachedData) return createRequire(bundle)(bundle);
-  return run(bundle, compile(bundle, source, cachedData));
+  // The npm package has no cache: there this costs one failed open.
+  const file = readCacheFile(bundle);
+  if (file) {
+    const source = wrappedSource(bundle);
+    const cachedData = cachedDataFor(file, source);
+    if (cachedData) return run(bundle, compile(bundle, source, cachedData));
+  }
+  return createRequire(bundle)(bundle);
 }
 
 /**
  * For the build, in a Node of its own: unless the bundle has a cache for this text and this V8 already, runs it as
  * `node <bundle> ...argv` would, and when that Node exits writes the bundle's code cache, which then holds what the
- * run compiled as well as the top level.
+ * run compiled as well as the top level. A script compiled here has at most an experimental loader for import(),
+ * which warns (on Node 20, from a code cache, the full suite found none): the build refuses a cached bundle with one.
  */
 export function writeCodeCache(bundle: string, argv: string[]): void {
   const source = wrappedSource(bundle);
-  if (readCodeCache(bundle, source)) return;
+  const file = readCacheFile(bundle);
+  if (file && cachedDataFor(file, source)) return;
   const script = compile(bundle, source);
-  process.on('exit', () => {
+  // Only after a run that ended well: the next build would take a cache written after a failure as done.
+  process.on('exit', (code) => {
+    if (code !== 0) return;
     const temp = `${codeCacheFile(bundle)}.${process.pid}.tmp`;
     writeFileSync(temp, Buffer.concat([digestOf(source), script.createCachedData()]));
     renameSync(temp, codeCacheFile(bundle));

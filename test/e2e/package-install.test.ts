@@ -35,7 +35,9 @@ async function installPackage(sandbox: Sandbox): Promise<string> {
     cwd: ROOT,
     env,
   });
-  const [{ filename }] = JSON.parse(packed.stdout) as [{ filename: string }];
+  const [{ filename, files }] = JSON.parse(packed.stdout) as [{ filename: string; files: { path: string }[] }];
+  // A code cache fits only the Node that made it: the package ships none.
+  expect(files.map(({ path }) => path).filter((path) => /\.(cache|tmp)$/.test(path))).toEqual([]);
   const folder = join(sandbox.root, 'installed');
   mkdirSync(folder);
   // An empty cache and --offline: the install succeeds only if it needs nothing but the tarball.

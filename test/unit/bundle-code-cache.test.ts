@@ -63,6 +63,12 @@ describe('loading a bundle through its V8 code cache', () => {
     expect((requireBundle(bundle) as () => string)()).toContain(`${bundle}:2:24`);
   });
 
+  it('is not written after a run that fails, which the next build would take as done', () => {
+    const bundle = bundleFolder("throw new Error('the run fails');");
+    expect(() => writeCache(bundle)).toThrow(/the run fails/);
+    expect(existsSync(`${bundle}.cache`)).toBe(false);
+  });
+
   it('is made by the build for cli.js and server-commands.js, for this Node', () => {
     for (const file of ['cli.js', 'server-commands.js']) {
       const bundle = join(ROOT, 'dist', file);

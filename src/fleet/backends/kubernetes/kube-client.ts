@@ -65,7 +65,7 @@ const INSTALL = `run \`npm install ${PACKAGE}@1.4\` where fleet-mcp is installed
 /**
  * Loads the optional client only now, so a fleet without a Kubernetes backend never needs it installed. It is an ES
  * module, which require() loads on Node >= 20.19 and >= 22.12. Not import(): the npm build runs the server's bundle
- * from a V8 code cache (src/bundle-code-cache.ts), and a script compiled so has no loader for import() on Node 20.
+ * from a V8 code cache (src/bundle-code-cache.ts), where import() has at most an experimental loader, which warns.
  */
 function loadClient(): ClientModule {
   if (isSea()) {
@@ -77,14 +77,15 @@ function loadClient(): ClientModule {
     return createRequire(__filename)(PACKAGE) as ClientModule;
   } catch (error) {
     const { code } = error as NodeJS.ErrnoException;
-    if (code === 'MODULE_NOT_FOUND') {
+    // Not one of the client's own dependencies missing: that is a broken install.
+    if (code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(`'${PACKAGE}'`)) {
       throw new RuntimeError(
         `kubernetes backend: ${PACKAGE} is not installed: fleet-mcp needs it only for a kubernetes backend, so leaves it out; ${INSTALL}`,
       );
     }
     if (code === 'ERR_REQUIRE_ESM') {
       throw new RuntimeError(
-        `kubernetes backend: ${PACKAGE} is an ES module, which Node ${process.version} cannot require: run the server on Node 20.19 or later (22.12 or later on Node 22)`,
+        `kubernetes backend: ${PACKAGE} is an ES module, which Node ${process.version} cannot require: run the server on Node 22.12 or later (20.19 or later on Node 20)`,
       );
     }
     throw new RuntimeError(`kubernetes backend: cannot load ${PACKAGE}: ${firstLine(error)}; reinstall it: ${INSTALL}`);
