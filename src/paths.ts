@@ -6,6 +6,7 @@ const appPaths = envPaths('fleet-mcp', { suffix: '' });
 
 export const defaultConfigDir = (): string => appPaths.config;
 export const defaultDataDir = (): string => appPaths.data;
+export const defaultCacheDir = (): string => appPaths.cache;
 
 /** Resolves a user-given path: a leading `~` means the home directory, relative paths are taken from `base`. */
 export function expandPath(input: string, base: string): string {
