@@ -1,5 +1,4 @@
-// Bundles the CLI and its dependencies into dist/: cli.js, which bin/fleet-mcp.js runs, server-commands.js and
-// engine-relay.js.
+// Bundles the CLI and its dependencies into dist/: cli.js, which bin/fleet-mcp.js runs, and server-commands.js.
 import { bundleCliPackage } from './bundle.mjs';
 
 await bundleCliPackage({ outdir: 'dist' });

@@ -20,19 +20,9 @@ const COMMON = {
 
 /**
  * The bundles src/cli.ts imports apart from its own, each only when its command runs: the server commands (serve,
- * stdio, the background fleet), and the engine relay, which the server also runs on its own (engineTaskArgv), one
- * process per task on an engine: it holds only the engines' clients. The npm build makes each a file beside cli.js.
+ * stdio, the background fleet). The npm build makes each a file beside cli.js.
  */
-const APART = [
-  { id: './server-commands.js', entry: 'src/server-commands.ts', codeCache: true },
-  { id: './engine-relay.js', entry: 'src/engine-relay.ts', codeCache: false },
-];
-const RELAY = APART[1];
-/**
- * What the relay's bundle may weigh: the engines' clients are 36 kB; the smallest part of the server an import could
- * pull in (zod, the fleet config, the logger) takes it past this, and the whole server is 1.8 MB.
- */
-const RELAY_MAX_BYTES = 100_000;
+const APART = [{ id: './server-commands.js', entry: 'src/server-commands.ts', codeCache: true }];
 
 /**
  * The npm build's loader of bundles through the V8 code cache the build writes beside them (src/bundle-code-cache.ts):
@@ -75,9 +65,8 @@ function bundlesApart({ codeCache }) {
 
 /**
  * The npm package: dist/cli.js (the CLI, --version, --help, the token and systemd commands, each module left
- * unevaluated until its command runs), dist/server-commands.js (serve and stdio, loaded only by them) and
- * dist/engine-relay.js (the engine relay). dist/package.json makes Node read them as CommonJS inside this ESM
- * package.
+ * unevaluated until its command runs) and dist/server-commands.js (serve and stdio, loaded only by them).
+ * dist/package.json makes Node read them as CommonJS inside this ESM package.
  * @param {{ outdir: string }} options
  */
 export async function bundleCliPackage({ outdir }) {
@@ -95,7 +84,6 @@ export async function bundleCliPackage({ outdir }) {
     ),
   ]);
   for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
-  refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
   const outputs = [cli, ...apart].flatMap((result) => result.outputFiles);
   for (const { file } of CACHED_RUNS) refuseImportCall(outputs.find(({ path }) => path === resolve(outdir, file)));
   for (const file of [cli, ...apart, loader].flatMap((result) => result.outputFiles))
@@ -121,20 +109,6 @@ function refuseImportCall(output) {
   process.exit(1);
 }
 
-/** Refuses a relay bundle that holds more than the engines' clients, naming its largest inputs. */
-function refuseHeavyRelay(metafile) {
-  const output = Object.values(metafile.outputs).find((candidate) => candidate.entryPoint === RELAY.entry);
-  if (output.bytes <= RELAY_MAX_BYTES) return;
-  const largest = Object.entries(output.inputs)
-    .sort(([, a], [, b]) => b.bytesInOutput - a.bytesInOutput)
-    .slice(0, 5)
-    .map(([input, { bytesInOutput }]) => `${input} ${bytesInOutput} B`);
-  process.stderr.write(
-    `bundle: the engine relay's bundle would be ${output.bytes} B, over ${RELAY_MAX_BYTES}: something ${RELAY.entry} imports pulls in the server (largest inputs: ${largest.join(', ')}); import only the engine modules it needs\n`,
-  );
-  process.exit(1);
-}
-
 /**
  * Writes a file whole or not at all (a new file renamed into place), and not when it holds these bytes already: a
  * build beside running servers (the test suite's, verify:agents') never shows one of them half a bundle.
@@ -155,7 +129,7 @@ function replaceIfChanged(path, contents) {
  * One file for the single executable, whose V8 code cache holds what V8 compiles before the script runs: the
  * top level, and functions in parentheses. Each APART bundle goes in as such a function, called only when its
  * command first requires it, so its start-up code is in the cache as in one eager bundle, while --version and the
- * token commands run none of them, and the relay only its own.
+ * token commands run none of them.
  * @param {{ outfile: string }} options
  */
 export async function bundleCliSingleFile({ outfile }) {
@@ -165,7 +139,6 @@ export async function bundleCliSingleFile({ outfile }) {
     ...APART.map(({ entry }) => build({ ...COMMON, ...single, entryPoints: [entry] })),
   ]);
   for (const result of [cli, ...apart]) refuseEveryZodLocale(result.metafile);
-  refuseHeavyRelay(apart[APART.indexOf(RELAY)].metafile);
   const bundles = APART.map(
     ({ id }, i) => `${JSON.stringify(id)}: (function (module, exports, require) {
 ${apart[i].outputFiles[0].text}

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { ENGINE_TASK_COMMAND } from './commands/engine-task-command.js';
 import { HOST_COMMAND } from './commands/host-command.js';
 import { SPAWN_HELPER_COMMAND } from './fleet/spawn/helper-protocol.js';
 import { errorReport } from './error-report.js';
@@ -40,7 +39,7 @@ function reportError(error: unknown): never {
 
 /**
  * A command's module is loaded only when that command runs, so --version, --help and the token commands never
- * load the server: the npm build puts the server commands and the engine relay in files of their own, and the bundler
+ * load the server: the npm build puts the server commands in a file of its own, and the bundler
  * keeps every other module's code unevaluated until its import() runs.
  */
 function run<A extends unknown[]>(load: () => Promise<(...args: A) => unknown>): (...args: A) => Promise<void> {
@@ -122,14 +121,6 @@ stdioOptions(
 stdioOptions(program.command(HOST_COMMAND, { hidden: true })).action(
   run(async () => (await import('./server-commands.js')).fleetHostCommand),
 );
-
-program
-  .command(ENGINE_TASK_COMMAND, { hidden: true })
-  .argument('<file>')
-  // The relay's bundle reads this same command line itself: see src/engine-relay.ts.
-  .action(async () => {
-    await import('./engine-relay.js');
-  });
 
 program
   .command(SPAWN_HELPER_COMMAND, { hidden: true })

@@ -53,14 +53,13 @@ export function memoryOf(pid) {
 }
 
 /**
- * What a process below the server is, for the breakdown: the task supervisor, the engine relay, the server's spawn
- * helper, or its program's name.
+ * What a process below the server is, for the breakdown: the task supervisor, the server's spawn helper, or its
+ * program's name.
  */
 export function processKind(pid) {
   try {
     const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     if (args.some((arg) => /task-supervisor\.(cjs|sh)$/.test(arg))) return 'supervisor';
-    if (args.includes('__engine-task')) return 'relay';
     if (args.includes('__spawn-helper')) return 'spawn helper';
     return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
   } catch {

@@ -126,7 +126,7 @@ async function createAndWait(server, backend, name) {
   }
 }
 
-/** PSS and RSS per agent of each kind of host process (supervisor, relay, sh, ...), in MiB. */
+/** PSS and RSS per agent of each kind of host process (supervisor, sh, ...), in MiB. */
 function byKind(pids) {
   const kinds = new Map();
   for (const pid of pids) {

@@ -9,7 +9,6 @@ import type { GuardedPath } from '../fleet/backends/remote/mount-guard.js';
 import { GitCredentials, loadGitCredentialKey } from '../fleet/backends/remote/git-credentials.js';
 import { createRuntime } from '../fleet/backends/runtimes.js';
 import { isLoopbackHost } from '../http/loopback.js';
-import { engineTaskArgv } from './engine-task.js';
 
 export interface EngineSettingsOptions {
   backends: BackendsConfig;
@@ -42,7 +41,6 @@ export function engineSettings(options: EngineSettingsOptions): EngineSettings {
     authEnabled: options.authEnabled,
     credentials: new GitCredentials(key),
     serverId: createHmac('sha256', key).update('fleet-mcp server id').digest('hex').slice(0, 16),
-    relay: engineTaskArgv(),
     runtime: (backend: NamedBackend) => {
       const runtime = runtimes.get(backend.name) ?? createRuntime(backend);
       runtimes.set(backend.name, runtime);

@@ -40,8 +40,9 @@ const recordFileSchema = z.object({
   process: z
     .object({
       task_id: z.string(),
-      // 0 and 1 (and negatives) name our own process group or init to kill(), never a task of ours.
-      pid: z.number().int().min(2),
+      // 0 and 1 (and negatives) name our own process group or init to kill(), never a task of ours. Null: a task
+      // on an engine, which the server follows itself.
+      pid: z.number().int().min(2).nullable(),
       // Without a start time a pid cannot be told apart from a reused one, so such a process is never signalled.
       pid_start: z.string().nullable().default(null),
     })

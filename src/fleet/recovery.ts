@@ -87,7 +87,7 @@ function followable(store: Store, key: string, record: AgentRecord): TaskRecord 
 function killOrphanProcess(record: AgentRecord): void {
   const { process } = record;
   if (
-    process &&
+    process?.pid != null &&
     (isSameProcessAlive(process.pid, process.pid_start) || isLeftoverGroup(process.pid, process.pid_start))
   ) {
     signalGroup(process.pid, 'SIGKILL');

@@ -15,9 +15,10 @@ export interface AgentRecord {
   git: { repo_root: string; worktree: string } | null;
   /**
    * The process of the running task: its pid is also its process group id, and its start time as the OS reports
-   * it tells a restarted server whether that pid is still ours or was reused.
+   * it tells a restarted server whether that pid is still ours or was reused. No pid: a task on an engine, which
+   * the server follows itself.
    */
-  process: { task_id: string; pid: number; pid_start: string | null } | null;
+  process: { task_id: string; pid: number | null; pid_start: string | null } | null;
   /** The project's worktree setup has not succeeded yet in this agent's worktree: it runs before its next task. */
   setup_pending: boolean;
   /** A task of the agent ran sandboxed: git reads its repository only in a sandbox from then on, or not at all. */

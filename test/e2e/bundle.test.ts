@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes, createSandbox } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs } from '../helpers/secrets.js';
-import { expectRelayLoads } from '../helpers/relay-loads.js';
 import { killServers, startServer } from '../helpers/server.js';
 import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
 import { expectServesWebView } from '../helpers/serves-web-view.js';
@@ -40,13 +39,5 @@ describe('the bundled CLI', () => {
     });
     await expectServesWebView(server.baseUrl);
     await expectServesOneCallAndStops(sandbox, server);
-  });
-
-  it('runs the engine relay from engine-relay.js alone, and through cli.js with no server-commands.js beside it', async () => {
-    const sandbox = createSandbox();
-    for (const file of ['cli.js', 'engine-relay.js', 'package.json'])
-      cpSync(join(DIST, file), join(sandbox.root, file));
-    await expectRelayLoads(sandbox, [process.execPath, join(sandbox.root, 'engine-relay.js')]);
-    await expectRelayLoads(sandbox, [process.execPath, join(sandbox.root, 'cli.js')]);
   });
 });

@@ -4,7 +4,6 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cleanupSandboxes, createSandbox, type Sandbox } from '../helpers/sandbox.js';
 import { captureLog, expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
-import { expectRelayLoads } from '../helpers/relay-loads.js';
 import { killServers, startServer } from '../helpers/server.js';
 import { expectServesOneCallAndStops } from '../helpers/serves-one-call.js';
 import { expectServesWebView } from '../helpers/serves-web-view.js';
@@ -128,10 +127,5 @@ describe('the single executable dist/fleet-mcp, with no node on PATH', () => {
     const result = await runBinary(createSandbox(), ['systemd', '--system']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`\nExecStart=${BINARY} serve\n`);
-  });
-
-  it('runs the engine relay of a task, the bundle it carries apart from the server', async (context) => {
-    if (cannotBuild) context.skip(`single executable cannot be built with this Node: ${cannotBuild}`);
-    await expectRelayLoads(createSandbox(), [BINARY]);
   });
 });

@@ -45,7 +45,7 @@ async function started(
 ): Promise<{ agentPid: number; group: number }> {
   await vi.waitFor(async () => expect(await texts(fleet, name)).toContain('ready'), { timeout: 30_000, interval: 50 });
   const agentPid = Number((await texts(fleet, name)).find((text) => text.startsWith('PID '))!.slice(4));
-  const group = stateOf(sandbox, name).process!.pid;
+  const group = stateOf(sandbox, name).process!.pid!;
   groups.add(group);
   return { agentPid, group };
 }

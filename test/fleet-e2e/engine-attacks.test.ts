@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
+import { GitCredentials, loadGitCredentialKey } from '../../src/fleet/backends/remote/git-credentials.js';
 import { missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
@@ -115,10 +116,11 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     await server.ok('create_agent', { name: 'victim', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'victim', 'sleeping');
 
-    // The host's view: the relay holds the secrets; nothing written or shown by the engine does.
-    const relay = relayOf(fleet, 'victim');
-    const victimCredential = rememberSecret(environOf(relay).FLEET_GIT_PASSWORD!);
-    expect(environOf(relay).FLEET_TEST_PROVIDER_KEY).toBe(providerKey);
+    // The host's view: the server holds the task's credential and hands it to the engine on the container's stdin;
+    // no process's environment has it, the container's own included, and nothing written or shown by the engine
+    // does. It is derived from the key in the data dir, as the server derives it again after a restart.
+    const victimCredential = rememberSecret(credentialOf(fleet, 'victim'));
+    expect(processesHolding(victimCredential)).toEqual([]);
     const inspected = execFileSync(
       'docker',
       [
@@ -130,7 +132,7 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
       { encoding: 'utf8' },
     );
     expect(inspected).toContain('FLEET_GIT_URL');
-    for (const text of [inspected, ...runFiles(fleet.dataDir)]) {
+    for (const text of [inspected, ...dataDirFiles(fleet.dataDir)]) {
       expect(text).not.toContain(victimCredential);
       expect(text).not.toContain(providerKey);
     }
@@ -213,33 +215,46 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     expect(await engineLeftovers(fixture, 'plainer')).toEqual([]);
   }, 120_000);
 
-  it('a relay killed with SIGKILL: the task is recorded as killed, and its container goes with it, not at the next start', async () => {
+  it('a container killed on its engine: the task is recorded as failed, and its container goes with it, not at the next start', async () => {
     // The shared server's output holds earlier tasks' lines: this task's removal is one more of them.
-    const removed = 'removed what an engine held for a task that no longer runs';
-    const removals = (): number => server.server.output().split(removed).length - 1;
-    const before = removals();
     await server.ok('create_agent', { name: 'orphan', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'orphan', 'sleeping');
-    process.kill(relayOf(fleet, 'orphan'), 'SIGKILL');
+    killContainers(fixture, await engineLeftovers(fixture, 'orphan'));
     const waited = await server.ok('wait_for_agent', { name: 'orphan', timeout_seconds: 120 });
-    expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: 137 });
     await until(async () => (await engineLeftovers(fixture, 'orphan')).length === 0);
-    expect(removals()).toBeGreaterThan(before);
   }, 240_000);
 
-  it('the server and the relay killed with SIGKILL: the next server records the end and removes the container', async () => {
+  it('the server killed with SIGKILL, then the task while no server ran: the next server records the end and removes the container', async () => {
     // A server and data dir of its own: killing the server is the subject.
     const ownFleet = engineFleet(fixture);
     const own = await start(ownFleet);
     await own.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(own, 'lost', 'sleeping');
-    const relay = relayOf(ownFleet, 'lost');
     await own.server.stop('SIGKILL');
-    process.kill(relay, 'SIGKILL');
+    killContainers(fixture, await engineLeftovers(fixture, 'lost'));
     const again = await start(ownFleet);
     const waited = await again.ok('wait_for_agent', { name: 'lost', timeout_seconds: 120 });
-    expect(waited.agent.last_task).toMatchObject({ status: 'failed', reason: 'killed by signal SIGKILL' });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: 137 });
+    const log = await logOf(again, 'lost');
+    expect(log.split('sleeping')).toHaveLength(2);
     await until(async () => (await engineLeftovers(fixture, 'lost')).length === 0);
+    await again.server.stop();
+  }, 240_000);
+
+  it('the server killed with SIGKILL, then the container removed while no server ran: the next server records the task as lost and starts nothing', async () => {
+    const ownFleet = engineFleet(fixture);
+    const own = await start(ownFleet);
+    await own.ok('create_agent', { name: 'gone', project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(own, 'gone', 'sleeping');
+    await own.server.stop('SIGKILL');
+    const ids = (await engineLeftovers(fixture, 'gone')).map((entry) => entry.split(' ')[1]!);
+    execFileSync('docker', ['-H', fixture.engine.host, 'rm', '-f', ...ids], { stdio: 'ignore' });
+    const again = await start(ownFleet);
+    const waited = await again.ok('wait_for_agent', { name: 'gone', timeout_seconds: 120 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: null });
+    expect(await logOf(again, 'gone')).toContain('the engine no longer holds the task');
+    expect(await engineLeftovers(fixture, 'gone')).toEqual([]);
     await again.server.stop();
   }, 240_000);
 
@@ -327,41 +342,41 @@ describe('a careless fleet config is refused at start, in one line that names th
   });
 });
 
-/** The relay (`fleet-mcp __engine-task <run dir>/engine-task.json`) of the agent's running task. */
-function relayOf(fleet: FleetSandbox, agent: string): number {
-  for (const pid of readdirSync('/proc').filter((name) => /^[0-9]+$/.test(name))) {
-    let argv: string[];
-    try {
-      argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
-    } catch {
-      continue;
-    }
-    // The task's supervisor has the relay's command line among its arguments: the relay is the one that runs it.
-    if (
-      argv.includes('__engine-task') &&
-      !argv.some((arg) => arg.endsWith('/task-supervisor.sh')) &&
-      argv.some((arg) => arg.startsWith(fleet.dataDir) && arg.includes(`/${agent}/`))
-    )
-      return Number(pid);
-  }
-  throw new Error(`no relay of ${agent} runs`);
+/** The task credential of the agent's running task, derived from the data dir's key as the server derives it. */
+function credentialOf(fleet: FleetSandbox, agent: string): string {
+  const record = JSON.parse(readFileSync(join(fleet.dataDir, 'agents', `${agent}.json`), 'utf8'));
+  const key = loadGitCredentialKey(join(fleet.dataDir, 'git-credential.key'));
+  return new GitCredentials(key).issue({ agent, task: record.process.task_id });
 }
 
-function environOf(pid: number): Record<string, string> {
-  const entries = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0').filter(Boolean);
-  return Object.fromEntries(
-    entries.map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
-  );
+/** The pids of this host's processes whose environment holds `secret`. */
+function processesHolding(secret: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^[0-9]+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/environ`, 'utf8').includes(secret);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }
 
-/** Every engine-task.json under the data dir. */
-function runFiles(dir: string): string[] {
+/** SIGKILL to the containers of `leftovers` (engineLeftovers), through the engine, as an operator or the OOM killer would. */
+function killContainers(fixture: EngineFixture, leftovers: string[]): void {
+  const ids = leftovers.filter((entry) => entry.startsWith('container ')).map((entry) => entry.split(' ')[1]!);
+  expect(ids.length).toBeGreaterThan(0);
+  execFileSync('docker', ['-H', fixture.engine.host, 'kill', ...ids], { stdio: 'ignore' });
+}
+
+/** Every file under the data dir: records, logs, the running task's run files. */
+function dataDirFiles(dir: string): string[] {
   const found: string[] = [];
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile() && entry.name === 'engine-task.json')
-      found.push(readFileSync(join(entry.parentPath, entry.name), 'utf8'));
+    if (entry.isFile()) found.push(readFileSync(join(entry.parentPath, entry.name), 'latin1'));
   }
-  expect(found.length).toBeGreaterThan(0);
+  expect(found.some((text) => text.includes('sleeping'))).toBe(true);
   return found;
 }
 

@@ -194,17 +194,28 @@ export async function hostileAgentHeld(options: {
 /** A server restarted on the same port while a task runs follows it, takes its push, and leaves nothing behind. */
 export async function restartFollowed(kit: EngineKit): Promise<void> {
   const fleet = kit.fleet();
-  // The task pushes to the address it was given: the restarted server listens where the first one did.
+  // The task pushes to the address it was given: each server listens where the first one did.
   const port = String(await freePort());
-  const first = await kit.start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
+  const start = (): Promise<FleetServer> =>
+    kit.start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'false' }, ['--port', port]);
+  const first = await start();
   await first.ok('create_agent', { name: 'survivor', project: 'repo', role: 'boxed', task: 'wait-for:go-survivor' });
   await waitForLog(first, 'survivor', 'waiting');
+  // Stopped, the server lets go of the task; killed, it cannot: either way the engine keeps it for the next one.
   expect(await first.server.stop('SIGTERM')).toBe(0);
-  const second = await kit.start(fleet, { FLEET_MCP_STOP_AGENTS_ON_EXIT: 'true' }, ['--port', port]);
+  const second = await start();
+  await waitForLog(second, 'survivor', 'followed again by a restarted server');
+  await second.server.stop('SIGKILL');
   writeFileSync(join(kit.fake(), 'go-survivor'), '');
-  const waited = await second.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
+  const third = await start();
+  const waited = await third.ok('wait_for_agent', { name: 'survivor', timeout_seconds: 120 });
   expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
-  expect(JSON.stringify(await second.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
-  await second.server.stop();
+  expect(JSON.stringify(await third.ok('show_agent_changes', { name: 'survivor' }))).toContain('waited.txt');
+  // Every line of its output once, whichever server read it.
+  const log = (await third.ok('show_agent_log', { name: 'survivor', page_size: 200 })) as { lines: { text: string }[] };
+  const texts = log.lines.map((line) => line.text);
+  expect(texts.filter((text) => text === 'waiting')).toHaveLength(1);
+  expect(texts.filter((text) => text === 'released')).toHaveLength(1);
+  await third.server.stop();
   expect(await kit.leftovers('survivor')).toEqual([]);
 }

@@ -92,7 +92,7 @@ describe.skipIf(Boolean(REAL_KUBECONFIG))('agents on kubernetes, through the ser
     expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
     expect(JSON.stringify(await server.ok('show_agent_log', { name: 'ada' }))).toContain('wrote ada.txt');
     expect(JSON.stringify(await server.ok('show_agent_changes', { name: 'ada' }))).toContain('ada.txt');
-    // The relay removed the task once it ended, before anyone asked.
+    // The server removed the task once it ended, before anyone asked.
     expect(await leftovers('ada')).toEqual([]);
     await server.ok('merge_agent', { name: 'ada' });
     expect(execFileSync('git', ['-C', fleet.repo, 'show', 'main:ada.txt'], { encoding: 'utf8' })).toBe('work of ada\n');

@@ -23,7 +23,6 @@ function settings(
       authEnabled,
       credentials: new GitCredentials(randomBytes(32)),
       serverId: 'test',
-      relay: [],
       runtime: () => Promise.reject(new Error('no engine in this test')),
     },
     backend: { ...backends.box!, name: 'box' },

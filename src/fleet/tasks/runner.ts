@@ -93,6 +93,7 @@ export interface RunOutcome {
 }
 
 export interface RunningProcess {
+  /** The supervisor's pid, also its group's; null for a task the server follows on its engine, or one never started. */
   pid: number | null;
   pidStart: string | null;
   /** Asks the process group to stop (SIGINT, then SIGTERM, then SIGKILL); resolves when it has ended. */
@@ -133,24 +134,76 @@ export async function runProcess(options: RunOptions): Promise<RunningProcess> {
   }
   const { pid, pidStart } = started;
   const startedAt = options.clock.now();
-  return follow(
-    pid,
-    pidStart,
-    { ...options, startedAt, lastProgressAt: startedAt, onReplay: () => {} },
-    () => !isSameProcessRunning(pid, pidStart),
-  );
+  return follow(processGroupControl(pid, pidStart), {
+    ...options,
+    startedAt,
+    lastProgressAt: startedAt,
+    onReplay: () => {},
+  });
 }
 
 /** Follows a task a previous server started, from where that server stopped reading its output. */
 export function reattachProcess(options: ReattachOptions): RunningProcess {
-  // Its output files tell when it last wrote, which may be while no server ran.
-  const lastProgressAt = Math.max(options.startedAt, modified(options.files.stdout), modified(options.files.stderr));
-  return follow(
-    options.pid,
-    options.pidStart,
-    { ...options, lastProgressAt },
-    () => !isSameProcessRunning(options.pid, options.pidStart),
-  );
+  return follow(processGroupControl(options.pid, options.pidStart), {
+    ...options,
+    lastProgressAt: lastWritten(options),
+  });
+}
+
+/**
+ * Follows a task that is not a process of this host (one on an engine) through `control`, from the offsets saved in
+ * its run files: `startedAt` now for a new task, its recorded start for one a previous server started.
+ */
+export function followTask(
+  control: TaskControl,
+  options: Omit<ReattachOptions, 'pid' | 'pidStart'> & { resumed: boolean },
+): RunningProcess {
+  return follow(control, { ...options, lastProgressAt: options.resumed ? lastWritten(options) : options.startedAt });
+}
+
+/** Its output files tell when it last wrote, which may be while no server ran. */
+function lastWritten(options: Pick<ReattachOptions, 'startedAt' | 'files'>): number {
+  return Math.max(options.startedAt, modified(options.files.stdout), modified(options.files.stderr));
+}
+
+/**
+ * What the runner asks of the thing that runs a task, and how it stops it: a process group of this host (the
+ * supervisor's), or a task on an engine that the server follows itself.
+ */
+export interface TaskControl {
+  pid: number | null;
+  pidStart: string | null;
+  /** Whether the task still runs; once false, its exit status is in the run files, or it was lost. */
+  running(): boolean;
+  /** A cancel's steps: SIGINT first, then SIGTERM and SIGKILL while it still runs. */
+  signal(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): void;
+  /** Lets go of the CLI's stdin once it has reported its result (see TaskInput). */
+  releaseInput(): void;
+  /** Once it ended, ends what it left running: `graceMs` between SIGTERM and SIGKILL (0 for a stopped task). */
+  endRest(graceMs: number): Promise<void>;
+  /** Lets go of the task, which runs on, for the next server to follow. */
+  detach(): void;
+}
+
+/** A task's process group on this host, only ever signalled while it is provably ours. */
+function processGroupControl(pid: number, pidStart: string | null): TaskControl {
+  const running = (): boolean => isSameProcessRunning(pid, pidStart);
+  return {
+    pid,
+    pidStart,
+    running,
+    signal: (signal) => {
+      if (running()) signalGroup(pid, signal);
+    },
+    releaseInput: () => {
+      if (running()) signalProcess(pid, 'SIGUSR1');
+    },
+    // Its supervisor the same process, or its leftovers.
+    endRest: async (graceMs) => {
+      if (running() || isLeftoverGroup(pid, pidStart)) await endProcessGroup(pid, graceMs);
+    },
+    detach: () => {},
+  };
 }
 
 function failedSpawn(message: string): RunningProcess {
@@ -166,12 +219,7 @@ function failedSpawn(message: string): RunningProcess {
 
 type FollowOptions = Omit<ReattachOptions, 'pid' | 'pidStart'> & { lastProgressAt: number };
 
-function follow(
-  pid: number,
-  pidStart: string | null,
-  options: FollowOptions,
-  hasExited: () => boolean,
-): RunningProcess {
+function follow(control: TaskControl, options: FollowOptions): RunningProcess {
   const { files, clock } = options;
   let saved = readOffsets(files);
   const offsets = new OffsetsFile(files.offsets);
@@ -183,8 +231,6 @@ function follow(
   let cancelTimeout = (): void => {};
   let resolveDone!: (outcome: RunOutcome) => void;
   const done = new Promise<RunOutcome>((resolve) => (resolveDone = resolve));
-  // The group is only ever signalled while it is provably ours: its supervisor the same process, or its leftovers.
-  const ours = (): boolean => isSameProcessRunning(pid, pidStart) || isLeftoverGroup(pid, pidStart);
   const closeFiles = (): void => {
     tails.stdout.close();
     tails.stderr.close();
@@ -230,7 +276,7 @@ function follow(
     closeFiles();
     const status = readExitStatus(files);
     // The task ends with everything it started, not only its CLI; a stopped task had its grace already.
-    if (ours()) await endProcessGroup(pid, stopped ? 0 : options.endGraceMs);
+    await control.endRest(stopped ? 0 : options.endGraceMs);
     if (status)
       resolveDone({
         exit_code: status.exit_code,
@@ -244,15 +290,11 @@ function follow(
   };
 
   const stop = (reason: NonNullable<RunOutcome['stopped']>): Promise<RunOutcome> => {
-    if (stopped || !isSameProcessRunning(pid, pidStart)) return done;
+    if (stopped || !control.running()) return done;
     stopped = reason;
-    signalGroup(pid, 'SIGINT');
-    timers.push(
-      setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGTERM'), options.cancelDelays.termMs),
-    );
-    timers.push(
-      setTimeout(() => isSameProcessRunning(pid, pidStart) && signalGroup(pid, 'SIGKILL'), options.cancelDelays.killMs),
-    );
+    control.signal('SIGINT');
+    timers.push(setTimeout(() => control.signal('SIGTERM'), options.cancelDelays.termMs));
+    timers.push(setTimeout(() => control.signal('SIGKILL'), options.cancelDelays.killMs));
     return done;
   };
 
@@ -271,7 +313,7 @@ function follow(
     if (finishedAt === null) {
       finishedAt = clock.now();
       input.close();
-      if (isSameProcessRunning(pid, pidStart)) signalProcess(pid, 'SIGUSR1');
+      control.releaseInput();
       return false;
     }
     if (clock.now() - finishedAt < options.endGraceMs || input.toolRunning()) return false;
@@ -286,7 +328,7 @@ function follow(
     await nextTurn();
     if (!following) return;
     // Read before looking at the process, so the output of a task that just ended is complete once it counts as ended.
-    const ended = hasExited();
+    const ended = !control.running();
     await drain();
     if (!following) return;
     if (ended) {
@@ -326,8 +368,8 @@ function follow(
     armTimeout();
   }
   return {
-    pid,
-    pidStart,
+    pid: control.pid,
+    pidStart: control.pidStart,
     cancel: () => stop('canceled'),
     done,
     detach: () => {
@@ -336,6 +378,7 @@ function follow(
       cancelTimeout();
       clearInterval(poller);
       closeFiles();
+      control.detach();
     },
   };
 }

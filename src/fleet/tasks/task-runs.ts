@@ -7,9 +7,13 @@ import { timestamp } from '../agents/agent-registry.js';
 import type { FleetBackend } from '../backend.js';
 import { childEnv } from '../child-env.js';
 import { LOCAL_BACKEND } from '../backends/backends-config.js';
-import { prepareEngineLaunch, type EngineSettings } from '../backends/remote/engine-launch.js';
+import {
+  prepareEngineLaunch,
+  resumeEngineTask,
+  type EngineSettings,
+  type PreparedEngineLaunch,
+} from '../backends/remote/engine-launch.js';
 import { cleanupEngineTask } from '../backends/remote/engine-cleanup.js';
-import { agentKey } from '../agents/names.js';
 import { planConversation } from './conversation.js';
 import { findExecutable } from '../executables.js';
 import { LaunchError, type AgentLauncher, type PreparedLaunch } from '../backends/local/sandbox/launcher.js';
@@ -20,7 +24,7 @@ import type { FleetLogger } from '../logger.js';
 import type { Project } from '../projects.js';
 import { taskArgv } from '../roles.js';
 import { readsTaskAsOption, TASK_OPTION_FIX } from './task-option-guard.js';
-import type { FollowLimits, RunOutcome, RunningProcess } from './runner.js';
+import { followTask, type FollowLimits, type RunOutcome, type RunningProcess } from './runner.js';
 import type { AgentRecord } from '../store.js';
 import { readLogLines } from '../logs/log-tail.js';
 import { createRunFiles, readRunMeta, runFiles, taskRunDir, type RunMeta } from './supervisor/run-files.js';
@@ -229,19 +233,33 @@ export class TaskRuns {
     });
     if (viaStdin) writeFileSync(files.stdinFirst, taskLine(task.description), { mode: 0o600 });
     const desk = viaStdin ? this.questionDesk(key, task, files, log) : null;
-    const command = await this.launchCommand(key, record, ending, () =>
-      launch.command({ argv, cwd: agent.workdir, env, git: context }),
-    );
-    if (launch.note) log.append('system', [launch.note]);
-    if (launch.note && !onEngine) record.ran_sandboxed = true;
-    const child = await this.options.backend.startProcess({
-      ...command,
-      cwd: agent.workdir,
-      supervisor: this.options.supervisor,
-      stdin: viaStdin ? { fifo: files.stdin, first: files.stdinFirst } : null,
-      ...this.limits(key, { files, role, log, parser, task, project: agent.project, desk }),
-    });
-    if (child.pid === null) {
+    const limits = this.limits(key, { files, role, log, parser, task, project: agent.project, desk });
+    let child: RunningProcess;
+    if ('start' in launch) {
+      log.append('system', [launch.note]);
+      child = followTask(launch.start({ argv, files }), {
+        ...limits,
+        startedAt: this.options.clock.now(),
+        onReplay: () => {},
+        resumed: false,
+      });
+    } else {
+      const command = await this.launchCommand(key, record, ending, () =>
+        launch.command({ argv, cwd: agent.workdir, env, git: context }),
+      );
+      if (launch.note) {
+        log.append('system', [launch.note]);
+        record.ran_sandboxed = true;
+      }
+      child = await this.options.backend.startProcess({
+        ...command,
+        cwd: agent.workdir,
+        supervisor: this.options.supervisor,
+        stdin: viaStdin ? { fifo: files.stdin, first: files.stdinFirst } : null,
+        ...limits,
+      });
+    }
+    if (!onEngine && child.pid === null) {
       const outcome = await child.done;
       await this.end(key, record, { ...ending, desk }, outcome);
       registry.fail(
@@ -291,15 +309,21 @@ export class TaskRuns {
     const parser = guardedParser(createOutputParser(role.output));
     const desk = role.questions === 'claude-stdio' ? this.questionDesk(key, task, files, log) : null;
     const { pid, pid_start } = record.process!;
-    const child = this.options.backend.reattachProcess({
-      pid,
-      pidStart: pid_start,
+    const following = {
       startedAt: Date.parse(task.started_at ?? task.created_at),
-      onReplay: (lines) => {
+      onReplay: (lines: string[]) => {
         for (const line of lines) parser.stdoutLine(line);
       },
       ...this.limits(key, { files, role, log, parser, task, project: record.agent.project, desk }),
-    });
+    };
+    // A task on an engine is followed by the server itself (no pid), one of an earlier version by its relay's pid.
+    const child =
+      pid === null
+        ? followTask(
+            resumeEngineTask(this.options.engines, { record, task, files, stopGraceMs: this.options.cancelGraceMs }),
+            { ...following, resumed: true },
+          )
+        : this.options.backend.reattachProcess({ ...following, pid, pidStart: pid_start });
     log.append('system', [`task ${task.id} followed again by a restarted server`]);
     // The questions its output holds, without those answered before: the one still waiting is back.
     desk?.absorb(parser.takeControl?.() ?? []);
@@ -462,17 +486,19 @@ export class TaskRuns {
     );
   }
 
-  private prepareLaunch(record: AgentRecord, role: Role, task: TaskRecord): PreparedLaunch | LaunchError {
+  private prepareLaunch(
+    record: AgentRecord,
+    role: Role,
+    task: TaskRecord,
+  ): PreparedLaunch | PreparedEngineLaunch | LaunchError {
     const project = this.options.projectOf(record.agent.project);
     try {
       if (record.agent.backend === LOCAL_BACKEND) return this.options.launcher.prepare(role, project);
-      const runDir = this.runDir(agentKey(record.agent.name), task.id);
       const parts = {
         record,
         role,
         task,
         project,
-        runDir,
         stopGraceMs: this.options.cancelGraceMs,
         baseEnv: this.options.baseEnv,
       };

@@ -1,12 +1,13 @@
-import { writeFileSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import { LaunchError, type PreparedLaunch } from '../local/sandbox/launcher.js';
+import { relative } from 'node:path';
+import { LaunchError } from '../local/sandbox/launcher.js';
 import type { Project } from '../../projects.js';
 import type { AgentRecord } from '../../store.js';
 import type { Role, TaskRecord } from '../../types.js';
 import { parseSize, type BackendConfig, type BackendsConfig, type LimitsConfig } from '../backends-config.js';
 import type { AgentRuntime, RemoteTaskSpec, TaskLimits } from './agent-runtime.js';
 import type { GitCredentials } from './git-credentials.js';
+import type { TaskControl } from '../../tasks/runner.js';
+import { followEngineTask, type EngineTaskOptions } from './engine-task.js';
 import { taskCommand } from './task-script.js';
 
 /** How the fleet reaches its engines; set where the fleet serves HTTP, which agents on an engine fetch and push over. */
@@ -20,24 +21,12 @@ export interface EngineSettings {
   credentials: GitCredentials;
   /** Labels every engine object of this server's tasks, so a restarted server finds its own and no other fleet's. */
   serverId: string;
-  /** The command that relays one task to its engine (engine-task.ts), run by the task supervisor. */
-  relay: string[];
   /** The engine of a backend, made once (see runtimes.ts). */
   runtime(backend: NamedBackend): Promise<AgentRuntime>;
 }
 
 export type NamedBackend = BackendConfig & { name: string };
 
-/** The relay's input, written in the task's run dir: no secret values, only the names the relay reads from its environment. */
-export interface EngineTaskFile {
-  backend: NamedBackend;
-  spec: Omit<RemoteTaskSpec, 'secrets'>;
-  secretNames: string[];
-  /** What the task's processes get between SIGTERM and SIGKILL when the task is stopped. */
-  stopGraceMs: number;
-}
-
-export const ENGINE_TASK_FILE = 'engine-task.json';
 /** The task's git credential, as the task script reads it. */
 export const GIT_PASSWORD = 'FLEET_GIT_PASSWORD';
 
@@ -47,8 +36,6 @@ export interface EngineLaunchParts {
   role: Role;
   task: TaskRecord;
   project: Project | undefined;
-  /** The task's run dir, where the relay's input is written. */
-  runDir: string;
   stopGraceMs: number;
   baseEnv: NodeJS.ProcessEnv;
 }
@@ -97,11 +84,23 @@ export function engineProblem(
   return null;
 }
 
+/** A task's launch on its engine, checked; `start` starts it there and follows it (see engine-task.ts). */
+export interface PreparedEngineLaunch {
+  kind: 'engine';
+  /** The role as it runs there: no conversation to continue. */
+  role: Role;
+  note: string;
+  start(run: { argv: string[]; files: EngineTaskOptions['files'] }): TaskControl;
+}
+
 /**
- * The task's launch on its engine: the supervisor runs the relay, which starts the task script in the backend's
- * image with the role's command line, and hands it its secrets, the task's git credential among them.
+ * The task's launch on its engine: the server starts the task script in the backend's image with the role's command
+ * line, hands it its secrets, the task's git credential among them, and follows it itself.
  */
-export function prepareEngineLaunch(configured: EngineSettings | undefined, parts: EngineLaunchParts): PreparedLaunch {
+export function prepareEngineLaunch(
+  configured: EngineSettings | undefined,
+  parts: EngineLaunchParts,
+): PreparedEngineLaunch {
   const { record, role, task } = parts;
   const { settings, backend } = engineBackend(configured, record);
   const problem = engineProblem(settings, backend, role, parts.baseEnv);
@@ -115,35 +114,53 @@ export function prepareEngineLaunch(configured: EngineSettings | undefined, part
   // Each task is a fresh clone: a CLI's conversation of an earlier task is not there to continue.
   const engineRole: Role = { ...role, continue_command: null };
   return {
+    kind: 'engine',
     role: engineRole,
     note: `on backend "${backend.name}" (${backend.engine}, image ${backend.image}, network ${backend.network})`,
-    command: ({ argv }) => {
-      const names = secretNames(backend, role);
-      const file = join(parts.runDir, ENGINE_TASK_FILE);
-      const content: EngineTaskFile = {
-        backend,
-        spec: taskSpec(settings, backend, parts, { argv, repoRoot: git.repo_root, branch }),
-        secretNames: [...names, GIT_PASSWORD],
+    start: ({ argv, files }) => {
+      const secrets = Object.fromEntries(secretNames(backend, role).map((name) => [name, parts.baseEnv[name]!]));
+      const spec: RemoteTaskSpec = {
+        ...taskSpec(settings, backend, parts, { argv, repoRoot: git.repo_root, branch }),
+        secrets: {
+          ...secrets,
+          [GIT_PASSWORD]: settings.credentials.issue({ agent: record.agent.name, task: task.id }),
+        },
+      };
+      return followEngineTask({
+        runtime: settings.runtime(backend),
+        files,
+        labels: spec.labels,
+        spec,
+        memoryBytes: spec.limits.memoryBytes,
         stopGraceMs: parts.stopGraceMs,
-      };
-      writeFileSync(file, JSON.stringify(content), { mode: 0o600, flag: 'wx' });
-      const secrets = Object.fromEntries(names.map((name) => [name, parts.baseEnv[name]!]));
-      const credential = settings.credentials.issue({ agent: record.agent.name, task: task.id });
-      const env = {
-        PATH: parts.baseEnv.PATH ?? '/usr/bin:/bin',
-        HOME: parts.baseEnv.HOME ?? '/',
-        ...secrets,
-        [GIT_PASSWORD]: credential,
-      };
-      return { argv: [...settings.relay, file], env };
+      });
     },
   };
+}
+
+/**
+ * Follows again a task on an engine that a previous server started: found by its labels, never started anew, its
+ * output taken from where its run files end.
+ */
+export function resumeEngineTask(
+  configured: EngineSettings | undefined,
+  parts: Pick<EngineLaunchParts, 'record' | 'task' | 'stopGraceMs'> & { files: EngineTaskOptions['files'] },
+): TaskControl {
+  const { settings, backend } = engineBackend(configured, parts.record);
+  return followEngineTask({
+    runtime: settings.runtime(backend),
+    files: parts.files,
+    labels: { server: settings.serverId, agent: parts.record.agent.name, task: parts.task.id },
+    spec: null,
+    memoryBytes: null,
+    stopGraceMs: parts.stopGraceMs,
+  });
 }
 
 function taskSpec(
   settings: EngineSettings,
   backend: BackendConfig,
-  parts: EngineLaunchParts,
+  parts: Pick<EngineLaunchParts, 'record' | 'role' | 'task' | 'project'>,
   run: { argv: string[]; repoRoot: string; branch: string },
 ): Omit<RemoteTaskSpec, 'secrets'> {
   const { record, role } = parts;
