@@ -157,13 +157,9 @@ for (const engineCase of ENGINES) {
 
     // A server and data dir of its own: the restarts are the subject. Each engine gives the output again from its
     // start, Podman's with its own quirks (see DockerTask.output): every line must still reach the log once.
-    it(
-      'follows a task again after a stop and after a kill -9 of the server, every line once, and takes its push',
-      () => {
-        const kit: EngineKit = { fleet: () => engineFleetOn(fixture), start, leftovers, fake: () => fixture.fake };
-        return restartFollowed(kit);
-      },
-      240_000,
-    );
+    it('follows a task again after a stop and after a kill -9 of the server, every line once, and takes its push', () => {
+      const kit: EngineKit = { fleet: () => engineFleetOn(fixture), start, leftovers, fake: () => fixture.fake };
+      return restartFollowed(kit);
+    }, 240_000);
   });
 }
