@@ -50,7 +50,7 @@ export class WorkspaceError extends Error {
 
 /**
  * What the fleet needs from the place agents run: today local processes in git worktrees on this host
- * (src/fleet/backends/local); agents on an engine keep their repository here too and run through the relay of
+ * (src/fleet/backends/local); agents on an engine keep their repository here too, and their tasks are followed by
  * src/fleet/backends/remote.
  */
 export interface FleetBackend {

@@ -228,11 +228,8 @@ class FleetService implements Fleet {
       this.runs.reattach(key, record, task);
     }
     for (const waiting of parts.recovered.queued) this.requeue(waiting);
-    if (options.engines) {
-      const running = new Set(parts.recovered.running.map(({ task }) => task.id));
-      // In the background: an engine that is slow to answer holds up no start.
-      void cleanupEngines(options.engines, running, logger);
-    }
+    // In the background: an engine that is slow to answer holds up no start.
+    if (options.engines) void cleanupEngines(options.engines, (task) => this.runs.follows(task), logger);
   }
 
   listProjects(): Project[] {

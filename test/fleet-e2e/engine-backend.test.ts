@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
-import { missingEngine } from '../helpers/engines.js';
+import { freePort, missingEngine } from '../helpers/engines.js';
 import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
@@ -155,6 +155,42 @@ for (const engineCase of ENGINES) {
       240_000,
     );
 
+    // The previous server's run files are older than the idle timeout, and the engine does not answer at first: the
+    // task's silence counts once its output is back, not from the last write of those files.
+    it.runIf(engineCase.name === 'docker')(
+      'judges a task followed again by its idle timeout only once the engine has given its output back',
+      async () => {
+        const own = engineFleetOn(fixture, { idle_timeout: '5s' });
+        const port = String(await freePort());
+        const first = await start(own, {}, ['--port', port]);
+        await first.ok('create_agent', { name: 'dozer', project: 'repo', role: 'boxed', task: 'wait-for:go-dozer' });
+        await waitForLog(first, 'dozer', 'waiting');
+        const runDir = join(own.dataDir, 'logs', 'dozer');
+        const stdout = join(runDir, readdirSync(runDir).find((name) => name.endsWith('.run'))!, 'stdout');
+        await first.server.stop('SIGKILL');
+        await until(
+          () => Date.now() - statSync(stdout).mtimeMs > 6000,
+          'the run files to be older than the idle timeout',
+        );
+        process.kill(fixture.engine.pid, 'SIGSTOP');
+        let second: FleetServer;
+        try {
+          second = await start(own, {}, ['--port', port]);
+          await waitForLog(second, 'dozer', 'followed again by a restarted server');
+          // Polls of the task (every 200 ms) while its engine answers nothing.
+          const frozenSince = Date.now();
+          await until(() => Date.now() - frozenSince > 2000, 'a few polls');
+        } finally {
+          process.kill(fixture.engine.pid, 'SIGCONT');
+        }
+        writeFileSync(join(fixture.fake, 'go-dozer'), '');
+        const waited = await second.ok('wait_for_agent', { name: 'dozer', timeout_seconds: 120 });
+        expect(waited.agent.last_task).toMatchObject({ status: 'completed' });
+        await second.server.stop();
+      },
+      240_000,
+    );
+
     // A server and data dir of its own: the restarts are the subject. Each engine gives the output again from its
     // start, Podman's with its own quirks (see DockerTask.output): every line must still reach the log once.
     it('follows a task again after a stop and after a kill -9 of the server, every line once, and takes its push', () => {
@@ -162,4 +198,12 @@ for (const engineCase of ENGINES) {
       return restartFollowed(kit);
     }, 240_000);
   });
+}
+
+async function until(done: () => boolean, what: string): Promise<void> {
+  const started = Date.now();
+  while (!done()) {
+    if (Date.now() - started > 60_000) throw new Error(`waited a minute for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

@@ -175,6 +175,11 @@ export interface TaskControl {
   pidStart: string | null;
   /** Whether the task still runs; once false, its exit status is in the run files, or it was lost. */
   running(): boolean;
+  /**
+   * Whether its output is known up to now. A task on an engine followed again gives its output again from the
+   * start, and may have ended while no server ran: until then neither its silence nor its timeout is judged.
+   */
+  caughtUp(): boolean;
   /** A cancel's steps: SIGINT first, then SIGTERM and SIGKILL while it still runs. */
   signal(signal: 'SIGINT' | 'SIGTERM' | 'SIGKILL'): void;
   /** Lets go of the CLI's stdin once it has reported its result (see TaskInput). */
@@ -192,6 +197,7 @@ function processGroupControl(pid: number, pidStart: string | null): TaskControl 
     pid,
     pidStart,
     running,
+    caughtUp: () => true,
     signal: (signal) => {
       if (running()) signalGroup(pid, signal);
     },
@@ -334,6 +340,9 @@ function follow(control: TaskControl, options: FollowOptions): RunningProcess {
     if (ended) {
       finishing = true;
       void finish();
+    } else if (!control.caughtUp()) {
+      // Its silence counts from when its output is known.
+      lastLife = clock.now();
     } else if (options.input?.waiting()) {
       // The user, not the CLI, is who the task waits on: silence is no sign of a hang.
       lastLife = clock.now();
@@ -359,13 +368,15 @@ function follow(control: TaskControl, options: FollowOptions): RunningProcess {
   }, POLL_MS);
   if (options.timeoutMs !== null) {
     const deadline = options.startedAt + options.timeoutMs;
-    const armTimeout = (): void => {
-      cancelTimeout = clock.setTimer(
-        () => (clock.now() >= deadline ? void stop('timed_out') : armTimeout()),
-        deadline - clock.now(),
-      );
+    const armTimeout = (delayMs: number): void => {
+      cancelTimeout = clock.setTimer(() => {
+        if (clock.now() < deadline) armTimeout(deadline - clock.now());
+        else if (control.caughtUp()) void stop('timed_out');
+        // It may have ended in time while no server ran.
+        else armTimeout(POLL_MS);
+      }, delayMs);
     };
-    armTimeout();
+    armTimeout(deadline - clock.now());
   }
   return {
     pid: control.pid,

@@ -141,6 +141,12 @@ export class TaskRuns {
     return this.running.get(key);
   }
 
+  /** Whether the task of this id is one this server follows now. */
+  follows(taskId: string): boolean {
+    for (const active of this.running.values()) if (active.task.id === taskId) return true;
+    return false;
+  }
+
   /**
    * Starts a queued task of the agent; the agent is busy once this returns. A missing directory or command ends
    * the task failed, never started, and fails the agent, so restart_agent can run the task once it is fixed.
@@ -429,8 +435,9 @@ export class TaskRuns {
     ending.desk?.close();
     // Revoked before anything is read from its branch: what it pushes from now on is refused.
     this.options.engines?.credentials.revoke(task.id);
+    // Removed before its end is told: whoever waited for it finds nothing of it left on its engine.
     if (this.options.engines && record.agent.backend !== LOCAL_BACKEND)
-      void cleanupEngineTask(this.options.engines, record.agent.backend, task.id, this.options.logger);
+      await cleanupEngineTask(this.options.engines, record.agent.backend, task.id, this.options.logger);
     const summary = ending.parser?.summary() ?? NO_SUMMARY;
     const started = taskEnd(outcome, ending.role, ending.cancelReason ?? null, summary);
     Object.assign(task, await this.changes(record, ending.head, log));

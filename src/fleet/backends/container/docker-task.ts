@@ -8,7 +8,7 @@ import { followLogs, type OnChunk } from './follow-logs.js';
  */
 const FOLLOW_AFTER_EXIT_MS = 2000;
 
-/** Unref'd: a wait that lost its race must not hold the relay's process open after the task has ended. */
+/** Unref'd: a wait that lost its race must not hold a process open after the task has ended. */
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms).unref());
 
 interface ContainerState {

@@ -2,23 +2,26 @@ import type { FleetLogger } from '../../logger.js';
 import type { EngineSettings } from './engine-launch.js';
 
 /**
- * Removes what the engines still hold for this server's tasks that no longer run (their relay ended before it could
- * remove them, or the server was gone when they ended), found by the server's label; a running task's are left to
- * its relay. An engine that does not answer is logged and skipped: the next start tries again.
+ * Removes what the engines still hold for this server's tasks that no longer run (their removal failed, or was cut
+ * short by the server's end), found by the server's label; a running task's are left to the server that follows
+ * it, asked as each is found, so a task started meanwhile is one of them. An engine that does not answer is logged and skipped: the next start tries again.
  */
 export async function cleanupEngines(
   settings: EngineSettings,
-  running: ReadonlySet<string>,
+  running: (task: string) => boolean,
   logger: FleetLogger,
 ): Promise<void> {
   for (const name of Object.keys(settings.backends)) {
-    await removeTasks(settings, name, (task) => !running.has(task), logger);
+    await removeTasks(settings, name, (task) => !running(task), logger);
   }
 }
 
+/** How long a task's end waits on its engine's removal; one that does not answer by then is left to the next start. */
+const TASK_CLEANUP_WAIT_MS = 90_000;
+
 /**
- * Removes what the engine still holds for one task that has ended. Its relay removes it first, unless the relay was
- * killed, or ended with a server that was down: the container would run on, unfollowed, until the next start.
+ * Removes what the engine still holds for one task that has ended, as its end is recorded, whether the task ran out,
+ * was stopped, or was lost; an engine that does not answer in time leaves it to the next start.
  */
 export async function cleanupEngineTask(
   settings: EngineSettings,
@@ -26,7 +29,17 @@ export async function cleanupEngineTask(
   task: string,
   logger: FleetLogger,
 ): Promise<void> {
-  await removeTasks(settings, backendName, (candidate) => candidate === task, logger);
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'waited'>((resolve) => {
+    timer = setTimeout(() => resolve('waited'), TASK_CLEANUP_WAIT_MS).unref();
+  });
+  const removal = removeTasks(settings, backendName, (candidate) => candidate === task, logger);
+  if ((await Promise.race([removal, waited])) === 'waited')
+    logger.warn(
+      { backend: backendName, task },
+      'the engine did not remove what it holds for an ended task in time; the next start removes it',
+    );
+  clearTimeout(timer);
 }
 
 async function removeTasks(

@@ -146,11 +146,19 @@ export function resumeEngineTask(
   configured: EngineSettings | undefined,
   parts: Pick<EngineLaunchParts, 'record' | 'task' | 'stopGraceMs'> & { files: EngineTaskOptions['files'] },
 ): TaskControl {
-  const { settings, backend } = engineBackend(configured, parts.record);
+  const labels = { server: configured?.serverId ?? '', agent: parts.record.agent.name, task: parts.task.id };
+  let runtime: Promise<AgentRuntime>;
+  try {
+    const { settings, backend } = engineBackend(configured, parts.record);
+    runtime = settings.runtime(backend);
+  } catch (error) {
+    // A server without its engine (the stdio fleet host, a config that lost the backend) ends the task lost, saying why.
+    runtime = Promise.reject(error);
+  }
   return followEngineTask({
-    runtime: settings.runtime(backend),
+    runtime,
     files: parts.files,
-    labels: { server: settings.serverId, agent: parts.record.agent.name, task: parts.task.id },
+    labels,
     spec: null,
     memoryBytes: null,
     stopGraceMs: parts.stopGraceMs,

@@ -1,4 +1,5 @@
-import { createWriteStream, statSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, statSync, type WriteStream } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { writeFileAtomic } from '../../../fs/atomic-file.js';
 import type { TaskControl } from '../../tasks/runner.js';
 import type { ExitStatus, RunFiles } from '../../tasks/supervisor/run-files.js';
@@ -11,13 +12,22 @@ import {
   type TaskLabels,
 } from './agent-runtime.js';
 
-/** The engine would not take the task, or could no longer be followed: as the shell reports a command that failed to run. */
+/** The engine would not take the task: as a shell reports a command that could not run. */
 export const ENGINE_REFUSED = 125;
 /** A task the engine ended for going over its memory limit, as a shell reports a SIGKILL. */
 export const OUT_OF_MEMORY = 137;
 
+/** How long a restarted server keeps asking an engine that fails for the task it follows again. */
+const FIND_AGAIN_MS = 120_000;
+const FIND_AGAIN_STEP_MS = 2000;
+/**
+ * How long a task followed again may take to give back the output its run files hold before its limits apply anyway:
+ * an engine that rotated the task's log gives back less.
+ */
+const CATCH_UP_MS = 30_000;
+
 export interface EngineTaskOptions {
-  /** The engine, made when its backend is first used: one that cannot be made fails the task with its reason. */
+  /** The engine, made when its backend is first used: one that cannot be made ends the task lost, with the reason. */
   runtime: Promise<AgentRuntime>;
   /** What the task's files are written as the supervisor of a local task writes them: output, then the exit status. */
   files: Pick<RunFiles, 'stdout' | 'stderr' | 'exit'>;
@@ -33,119 +43,147 @@ export interface EngineTaskOptions {
 /**
  * One task on its engine, followed by the server itself rather than by a process of this host per task: the engine
  * keeps the task, its output and its exit status while no server runs, so a restarted server finds it again by its
- * labels and takes its output from where the run files end. Its output is appended to the run files, and its exit
- * status written as the supervisor of a local task writes it, before everything the engine holds for it is removed:
- * the runner reads the task as it reads a local one.
+ * labels and takes its output from where the run files end. Its output is appended to the run files and its exit
+ * status written as the supervisor of a local task writes them, so the runner reads it as a local one; what the
+ * engine holds for it is removed when its end is recorded (cleanupEngineTask). An exit status is written only for a
+ * task seen to end: one the engine no longer holds, or lost to an engine that fails, ends lost.
  */
 export function followEngineTask(options: EngineTaskOptions): TaskControl {
-  let ended = false;
-  let detached = false;
+  // An engine that cannot be made is reported by run(), unless the task's end was recorded and it is not needed.
+  options.runtime.catch(() => undefined);
+  const state = { ended: false, letGo: false, caughtUp: options.spec !== null, since: performance.now() };
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   const streams = { stdout: appendStream(options.files.stdout), stderr: appendStream(options.files.stderr) };
+  const say = (line: string): void => {
+    if (!state.letGo) streams.stderr.write(`fleet-mcp: ${line}\n`);
+  };
   let closeOutput = (): void => {};
+  /** Stops taking anything from the engine: at a detach, or at a cancel's SIGKILL the engine did not answer. */
+  const letGo = (): void => {
+    state.letGo = true;
+    closeOutput();
+  };
+
   const run = async (): Promise<void> => {
+    // Its end was recorded before the last server stopped: only what the engine holds is left, for cleanupEngineTask.
+    if (!options.spec && existsSync(options.files.exit)) return;
     const runtime = await options.runtime;
-    const handle = await findOrStart(runtime, options);
+    const handle = options.spec ? await startOrFind(runtime, options.spec) : await findAgain(runtime, options, state);
+    if (state.letGo) return;
     if (typeof handle === 'string') {
-      streams.stderr.write(`fleet-mcp: ${handle}\n`);
-      return record(options, streams, ENGINE_REFUSED);
+      say(handle);
+      return record(options.files, streams, ENGINE_REFUSED);
     }
-    if (handle === null) {
-      streams.stderr.write(`fleet-mcp: the engine no longer holds the task ${options.labels.task}\n`);
-      await closeStreams(streams);
-      return;
-    }
-    const taken = { stdout: fileSize(options.files.stdout), stderr: fileSize(options.files.stderr) };
+    if (handle === null) return say(`the engine no longer holds the task ${options.labels.task}`);
+    const skip = { stdout: fileSize(options.files.stdout), stderr: fileSize(options.files.stderr) };
+    state.caughtUp ||= skip.stdout === 0 && skip.stderr === 0;
     const output = handle.output((stream, data) => {
       // After a restart the engine gives the output again from its start: what the run files hold is skipped.
-      const skip = Math.min(data.length, taken[stream]);
-      taken[stream] -= skip;
-      if (skip < data.length && !detached) streams[stream].write(data.subarray(skip));
+      const skipped = Math.min(data.length, skip[stream]);
+      skip[stream] -= skipped;
+      state.caughtUp ||= skip.stdout === 0 && skip.stderr === 0;
+      if (skipped < data.length && !state.letGo) streams[stream].write(data.subarray(skipped));
     });
     closeOutput = () => output.close();
-    void stopRequested.then(() => handle.stop(options.stopGraceMs));
-    let exit: TaskExit;
+    const outputDone = output.done.catch((error: unknown) => say(`lost the task's output: ${message(error)}`));
+    void stopRequested
+      .then(() => handle.stop(options.stopGraceMs))
+      .catch((error: unknown) => say(`could not stop the task on its engine: ${message(error)}`));
     try {
-      exit = await handle.exit();
-      await output.done;
+      const exit = await handle.exit();
+      await outputDone;
+      if (!state.letGo) await record(options.files, streams, exitCode(exit, runtime.kind, options.memoryBytes, say));
     } finally {
       output.close();
     }
-    if (detached) return;
-    await record(options, streams, exitCode(exit, runtime.kind, options.memoryBytes, streams.stderr));
-    await handle.remove();
   };
   void run()
-    .catch(async (error: unknown) => {
-      if (detached) return;
-      // The engine could not be made, or stopped answering: the task ends with the reason in its log.
-      streams.stderr.write(`fleet-mcp: ${(error as Error).message}\n`);
-      await record(options, streams, ENGINE_REFUSED).catch(() => undefined);
-    })
+    .catch((error: unknown) => say(message(error)))
+    .then(() => closeStreams(streams))
     .finally(() => {
-      ended = true;
+      state.ended = true;
     });
   return {
     pid: null,
     pidStart: null,
-    running: () => !ended,
-    // One stop, with its own grace and SIGKILL on the engine; a cancel's later steps have nothing to add.
-    signal: () => requestStop(),
+    running: () => !state.ended,
+    caughtUp: () => state.caughtUp || performance.now() - state.since > CATCH_UP_MS,
+    signal: (signal) => {
+      if (signal !== 'SIGKILL') return requestStop();
+      // The engine had the grace and its own SIGKILL: one that has not answered by now is given up on.
+      if (state.ended) return;
+      say('the engine did not report the end of the stopped task');
+      letGo();
+      void closeStreams(streams).finally(() => {
+        state.ended = true;
+      });
+    },
     releaseInput: () => {},
     endRest: () => Promise.resolve(),
     detach: () => {
-      detached = true;
-      closeOutput();
-      for (const stream of Object.values(streams)) stream.end();
+      letGo();
+      void closeStreams(streams);
     },
   };
 }
 
-/** The task's handle, null when the engine holds none to find again, or why it would not start the task. */
-async function findOrStart(runtime: AgentRuntime, options: EngineTaskOptions): Promise<TaskHandle | string | null> {
-  const found = (await runtime.find(options.labels.server)).find(
-    (handle) => handle.labels.task === options.labels.task,
-  );
-  if (found || !options.spec) return found ?? null;
+/** The task's handle, found by its labels or started, or why the engine would not start it. */
+async function startOrFind(runtime: AgentRuntime, spec: RemoteTaskSpec): Promise<TaskHandle | string> {
+  const found = await findByLabels(runtime, spec.labels);
+  if (found) return found;
   try {
-    return await runtime.start(options.spec);
+    return await runtime.start(spec);
   } catch (error) {
     if (!(error instanceof RuntimeError)) throw error;
     return error.message;
   }
 }
 
-/** A run file the task's output is appended to; a write that fails (a full disk) loses that output, not the server. */
-function appendStream(file: string): WriteStream {
-  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
-  stream.on('error', () => undefined);
-  return stream;
+/** The task a previous server started, null when the engine no longer holds it; an engine that fails is asked again. */
+async function findAgain(
+  runtime: AgentRuntime,
+  options: EngineTaskOptions,
+  state: { letGo: boolean },
+): Promise<TaskHandle | null> {
+  const deadline = performance.now() + FIND_AGAIN_MS;
+  for (;;) {
+    try {
+      return await findByLabels(runtime, options.labels);
+    } catch (error) {
+      if (performance.now() > deadline || state.letGo) throw error;
+    }
+    await delay(FIND_AGAIN_STEP_MS);
+  }
 }
 
-function exitCode(exit: TaskExit, engine: string, limit: number | null, stderr: WriteStream): number {
+async function findByLabels(runtime: AgentRuntime, labels: TaskLabels): Promise<TaskHandle | null> {
+  return (await runtime.find(labels.server)).find((handle) => handle.labels.task === labels.task) ?? null;
+}
+
+function exitCode(exit: TaskExit, engine: string, limit: number | null, say: (line: string) => void): number {
   if (exit.error !== null) {
-    stderr.write(`fleet-mcp: ${exit.error}\n`);
+    say(exit.error);
     return ENGINE_REFUSED;
   }
   if (exit.oomKilled) {
-    stderr.write(
-      `fleet-mcp: ${engine} ended the task: it went over its memory limit${limit ? ` of ${Math.round(limit / 1024 / 1024)} MiB` : ''}; raise limits.memory of its role or backend\n`,
+    say(
+      `${engine} ended the task: it went over its memory limit${limit ? ` of ${Math.round(limit / 1024 / 1024)} MiB` : ''}; raise limits.memory of its role or backend`,
     );
     return OUT_OF_MEMORY;
   }
   return exit.exitCode ?? 1;
 }
 
-/** The output flushed to disk first, then the exit status as the supervisor's: the runner takes a task as ended once it is there. */
+/** The output flushed first, then the exit status as the supervisor's: the runner takes a task as ended once it is there. */
 async function record(
-  options: EngineTaskOptions,
+  files: EngineTaskOptions['files'],
   streams: Record<'stdout' | 'stderr', WriteStream>,
   code: number,
 ): Promise<void> {
   await closeStreams(streams);
   const status: ExitStatus = { exit_code: code, signal: null, spawn_error: null, ended_at: new Date().toISOString() };
-  await writeFileAtomic(options.files.exit, JSON.stringify(status));
+  await writeFileAtomic(files.exit, JSON.stringify(status));
 }
 
 async function closeStreams(streams: Record<'stdout' | 'stderr', WriteStream>): Promise<void> {
@@ -160,10 +198,21 @@ async function closeStreams(streams: Record<'stdout' | 'stderr', WriteStream>): 
   );
 }
 
+/** A run file the task's output is appended to; a write that fails (a full disk) loses that output, not the server. */
+function appendStream(file: string): WriteStream {
+  const stream = createWriteStream(file, { flags: 'a', mode: 0o600 });
+  stream.on('error', () => undefined);
+  return stream;
+}
+
 function fileSize(file: string): number {
   try {
     return statSync(file).size;
   } catch {
     return 0;
   }
+}
+
+function message(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
