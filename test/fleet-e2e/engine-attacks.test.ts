@@ -225,17 +225,20 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
     await until(async () => (await engineLeftovers(fixture, 'orphan')).length === 0);
   }, 240_000);
 
-  it('the server killed with SIGKILL, then the task while no server ran: the next server records the end and removes the container', async () => {
-    // A server and data dir of its own: killing the server is the subject.
-    const ownFleet = engineFleet(fixture);
+  it('the server killed with SIGKILL, then the task while no server ran, past its timeout: the next server records the end as it was and removes the container', async () => {
+    // A server and data dir of its own: killing the server is the subject. The task ends before its timeout, and the
+    // next server starts after it: the end is what the engine reports, not a timeout.
+    const ownFleet = engineFleet(fixture, { timeout: '8s' });
     const own = await start(ownFleet);
+    const created = Date.now();
     await own.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(own, 'lost', 'sleeping');
     await own.server.stop('SIGKILL');
     killContainers(fixture, await engineLeftovers(fixture, 'lost'));
+    await until(async () => Date.now() - created > 9000, "the task's timeout to pass");
     const again = await start(ownFleet);
     const waited = await again.ok('wait_for_agent', { name: 'lost', timeout_seconds: 120 });
-    expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: 137 });
+    expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: 137, outcome: 'exit_error' });
     const log = await logOf(again, 'lost');
     expect(log.split('sleeping')).toHaveLength(2);
     await until(async () => (await engineLeftovers(fixture, 'lost')).length === 0);

@@ -25,6 +25,8 @@ const FIND_AGAIN_STEP_MS = 2000;
  * an engine that rotated the task's log gives back less.
  */
 const CATCH_UP_MS = 30_000;
+/** How long a task followed again is given to show that it ended while no server ran, before it counts as running. */
+const EXIT_PROBE_MS = 1000;
 
 export interface EngineTaskOptions {
   /** The engine, made when its backend is first used: one that cannot be made ends the task lost, with the reason. */
@@ -51,7 +53,15 @@ export interface EngineTaskOptions {
 export function followEngineTask(options: EngineTaskOptions): TaskControl {
   // An engine that cannot be made is reported by run(), unless the task's end was recorded and it is not needed.
   options.runtime.catch(() => undefined);
-  const state = { ended: false, letGo: false, caughtUp: options.spec !== null, since: performance.now() };
+  // A new task is caught up from its start. One followed again is once the engine has given its output back and
+  // has not reported within EXIT_PROBE_MS that it ended (it is then judged by how it ended).
+  const state = {
+    ended: false,
+    letGo: false,
+    outputBack: options.spec !== null,
+    running: options.spec !== null,
+    since: performance.now(),
+  };
   let requestStop!: () => void;
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   const streams = { stdout: appendStream(options.files.stdout), stderr: appendStream(options.files.stderr) };
@@ -76,13 +86,14 @@ export function followEngineTask(options: EngineTaskOptions): TaskControl {
       return record(options.files, streams, ENGINE_REFUSED);
     }
     if (handle === null) return say(`the engine no longer holds the task ${options.labels.task}`);
+    if (!state.running) void stillRunning(handle).then((running) => (state.running = running));
     const skip = { stdout: fileSize(options.files.stdout), stderr: fileSize(options.files.stderr) };
-    state.caughtUp ||= skip.stdout === 0 && skip.stderr === 0;
+    state.outputBack ||= skip.stdout === 0 && skip.stderr === 0;
     const output = handle.output((stream, data) => {
       // After a restart the engine gives the output again from its start: what the run files hold is skipped.
       const skipped = Math.min(data.length, skip[stream]);
       skip[stream] -= skipped;
-      state.caughtUp ||= skip.stdout === 0 && skip.stderr === 0;
+      state.outputBack ||= skip.stdout === 0 && skip.stderr === 0;
       if (skipped < data.length && !state.letGo) streams[stream].write(data.subarray(skipped));
     });
     closeOutput = () => output.close();
@@ -108,7 +119,7 @@ export function followEngineTask(options: EngineTaskOptions): TaskControl {
     pid: null,
     pidStart: null,
     running: () => !state.ended,
-    caughtUp: () => state.caughtUp || performance.now() - state.since > CATCH_UP_MS,
+    caughtUp: () => (state.outputBack && state.running) || performance.now() - state.since > CATCH_UP_MS,
     signal: (signal) => {
       if (signal !== 'SIGKILL') return requestStop();
       // The engine had the grace and its own SIGKILL: one that has not answered by now is given up on.
@@ -155,6 +166,15 @@ async function findAgain(
     }
     await delay(FIND_AGAIN_STEP_MS);
   }
+}
+
+/** False when the engine reports within EXIT_PROBE_MS that the task has ended. */
+async function stillRunning(handle: TaskHandle): Promise<boolean> {
+  const ended = handle.exit().then(
+    () => true,
+    () => true,
+  );
+  return !(await Promise.race([ended, delay(EXIT_PROBE_MS).then(() => false)]));
 }
 
 async function findByLabels(runtime: AgentRuntime, labels: TaskLabels): Promise<TaskHandle | null> {
