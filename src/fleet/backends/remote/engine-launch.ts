@@ -86,7 +86,6 @@ export function engineProblem(
 
 /** A task's launch on its engine, checked; `start` starts it there and follows it (see engine-task.ts). */
 export interface PreparedEngineLaunch {
-  kind: 'engine';
   /** The role as it runs there: no conversation to continue. */
   role: Role;
   note: string;
@@ -114,7 +113,6 @@ export function prepareEngineLaunch(
   // Each task is a fresh clone: a CLI's conversation of an earlier task is not there to continue.
   const engineRole: Role = { ...role, continue_command: null };
   return {
-    kind: 'engine',
     role: engineRole,
     note: `on backend "${backend.name}" (${backend.engine}, image ${backend.image}, network ${backend.network})`,
     start: ({ argv, files }) => {
