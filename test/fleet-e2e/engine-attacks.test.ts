@@ -8,6 +8,7 @@ import { cleanupSandboxes } from '../helpers/sandbox.js';
 import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { expectStartFailure, killServers } from '../helpers/server.js';
 import {
+  changeRunLimits,
   engineFleetOn as engineFleet,
   engineLeftovers,
   startEngineFixture,
@@ -226,16 +227,15 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   }, 240_000);
 
   it('the server killed with SIGKILL, then the task while no server ran, past its timeout: the next server records the end as it was and removes the container', async () => {
-    // A server and data dir of its own: killing the server is the subject. The task ends before its timeout, and the
-    // next server starts after it: the end is what the engine reports, not a timeout.
-    const ownFleet = engineFleet(fixture, { timeout: '8s' });
+    // A server and data dir of its own: killing the server is the subject. The task ends while no server runs, and
+    // its timeout, set then to a second, has passed when the next server starts: the end is what the engine reports.
+    const ownFleet = engineFleet(fixture);
     const own = await start(ownFleet);
-    const created = Date.now();
     await own.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(own, 'lost', 'sleeping');
     await own.server.stop('SIGKILL');
     killContainers(fixture, await engineLeftovers(fixture, 'lost'));
-    await until(async () => Date.now() - created > 9000, "the task's timeout to pass");
+    changeRunLimits(ownFleet, 'lost', { timeout: '1s', timeout_ms: 1000 });
     const again = await start(ownFleet);
     const waited = await again.ok('wait_for_agent', { name: 'lost', timeout_seconds: 120 });
     expect(waited.agent.last_task).toMatchObject({ status: 'failed', exit_code: 137, outcome: 'exit_error' });

@@ -8,6 +8,7 @@ import { expectNoSecretInLogs, rememberSecret } from '../helpers/secrets.js';
 import { killServers } from '../helpers/server.js';
 import {
   addRoles,
+  changeRunLimits,
   engineFleetOn,
   engineLeftovers,
   hostileAgentHeld,
@@ -160,7 +161,7 @@ for (const engineCase of ENGINES) {
     it.runIf(engineCase.name === 'docker')(
       'judges a task followed again by its idle timeout only once the engine has given its output back',
       async () => {
-        const own = engineFleetOn(fixture, { idle_timeout: '5s' });
+        const own = engineFleetOn(fixture);
         const port = String(await freePort());
         const first = await start(own, {}, ['--port', port]);
         await first.ok('create_agent', { name: 'dozer', project: 'repo', role: 'boxed', task: 'wait-for:go-dozer' });
@@ -168,6 +169,8 @@ for (const engineCase of ENGINES) {
         const runDir = join(own.dataDir, 'logs', 'dozer');
         const stdout = join(runDir, readdirSync(runDir).find((name) => name.endsWith('.run'))!, 'stdout');
         await first.server.stop('SIGKILL');
+        // Set while no server runs, so no server could stop the task before the kill, however slow the machine.
+        changeRunLimits(own, 'dozer', { idle_timeout: '5s', idle_timeout_ms: 5000 });
         await until(
           () => Date.now() - statSync(stdout).mtimeMs > 6000,
           'the run files to be older than the idle timeout',

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EngineClient } from '../../src/fleet/backends/container/engine-client.js';
 import { LABELS } from '../../src/fleet/backends/remote/agent-runtime.js';
@@ -218,4 +218,15 @@ export async function restartFollowed(kit: EngineKit): Promise<void> {
   expect(texts.filter((text) => text === 'released')).toHaveLength(1);
   await third.server.stop();
   expect(await kit.leftovers('survivor')).toEqual([]);
+}
+
+/**
+ * Changes the limits a running task of the agent was started with, as its run files record them for the next server:
+ * what a restart finds when the server was down past them.
+ */
+export function changeRunLimits(fleet: FleetSandbox, agent: string, limits: Record<string, string | number>): void {
+  const logs = join(fleet.dataDir, 'logs', agent);
+  const run = readdirSync(logs).find((name) => name.endsWith('.run'))!;
+  const meta = join(logs, run, 'meta.json');
+  writeFileSync(meta, JSON.stringify({ ...JSON.parse(readFileSync(meta, 'utf8')), ...limits }));
 }
