@@ -217,7 +217,6 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   }, 120_000);
 
   it('a container killed on its engine: the task is recorded as failed, and its container goes with it, not at the next start', async () => {
-    // The shared server's output holds earlier tasks' lines: this task's removal is one more of them.
     await server.ok('create_agent', { name: 'orphan', project: 'repo', role: 'boxed', task: 'sleep' });
     await waitForLog(server, 'orphan', 'sleeping');
     killContainers(fixture, await engineLeftovers(fixture, 'orphan'));
