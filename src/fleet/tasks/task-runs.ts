@@ -243,7 +243,7 @@ export class TaskRuns {
     let child: RunningProcess;
     if ('start' in launch) {
       log.append('system', [launch.note]);
-      child = followTask(launch.start({ argv, files }), {
+      child = followTask(launch.start({ argv, files, note: (line) => log.append('system', [line]) }), {
         ...limits,
         startedAt: this.options.clock.now(),
         onReplay: () => {},
@@ -326,7 +326,13 @@ export class TaskRuns {
     const child =
       pid === null
         ? followTask(
-            resumeEngineTask(this.options.engines, { record, task, files, stopGraceMs: this.options.cancelGraceMs }),
+            resumeEngineTask(this.options.engines, {
+              record,
+              task,
+              files,
+              note: (line) => log.append('system', [line]),
+              stopGraceMs: this.options.cancelGraceMs,
+            }),
             { ...following, resumed: true },
           )
         : this.options.backend.reattachProcess({ ...following, pid, pidStart: pid_start });

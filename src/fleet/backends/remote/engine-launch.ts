@@ -89,7 +89,7 @@ export interface PreparedEngineLaunch {
   /** The role as it runs there: no conversation to continue. */
   role: Role;
   note: string;
-  start(run: { argv: string[]; files: EngineTaskOptions['files'] }): TaskControl;
+  start(run: { argv: string[] } & Pick<EngineTaskOptions, 'files' | 'note'>): TaskControl;
 }
 
 /**
@@ -115,7 +115,7 @@ export function prepareEngineLaunch(
   return {
     role: engineRole,
     note: `on backend "${backend.name}" (${backend.engine}, image ${backend.image}, network ${backend.network})`,
-    start: ({ argv, files }) => {
+    start: ({ argv, files, note }) => {
       const secrets = Object.fromEntries(secretNames(backend, role).map((name) => [name, parts.baseEnv[name]!]));
       const spec: RemoteTaskSpec = {
         ...taskSpec(settings, backend, parts, { argv, repoRoot: git.repo_root, branch }),
@@ -127,6 +127,7 @@ export function prepareEngineLaunch(
       return followEngineTask({
         runtime: settings.runtime(backend),
         files,
+        note,
         labels: spec.labels,
         spec,
         memoryBytes: spec.limits.memoryBytes,
@@ -142,7 +143,7 @@ export function prepareEngineLaunch(
  */
 export function resumeEngineTask(
   configured: EngineSettings | undefined,
-  parts: Pick<EngineLaunchParts, 'record' | 'task' | 'stopGraceMs'> & { files: EngineTaskOptions['files'] },
+  parts: Pick<EngineLaunchParts, 'record' | 'task' | 'stopGraceMs'> & Pick<EngineTaskOptions, 'files' | 'note'>,
 ): TaskControl {
   const labels = { server: configured?.serverId ?? '', agent: parts.record.agent.name, task: parts.task.id };
   let runtime: Promise<AgentRuntime>;
@@ -156,6 +157,7 @@ export function resumeEngineTask(
   return followEngineTask({
     runtime,
     files: parts.files,
+    note: parts.note,
     labels,
     spec: null,
     memoryBytes: null,

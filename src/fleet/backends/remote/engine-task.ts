@@ -33,6 +33,12 @@ export interface EngineTaskOptions {
   runtime: Promise<AgentRuntime>;
   /** What the task's files are written as the supervisor of a local task writes them: output, then the exit status. */
   files: Pick<RunFiles, 'stdout' | 'stderr' | 'exit'>;
+  /**
+   * Takes the server's own lines about the task (the engine refused it, ended it over its memory limit, failed) for
+   * its log: never into the run files, which hold only what the engine gives, byte for byte, so a restarted server
+   * knows exactly how much of the engine's output it has.
+   */
+  note(line: string): void;
   labels: TaskLabels;
   /** Starts the task when the engine holds none of these labels; null after a restart, when it is only found again. */
   spec: RemoteTaskSpec | null;
@@ -66,7 +72,7 @@ export function followEngineTask(options: EngineTaskOptions): TaskControl {
   const stopRequested = new Promise<void>((resolve) => (requestStop = resolve));
   const streams = { stdout: appendStream(options.files.stdout), stderr: appendStream(options.files.stderr) };
   const say = (line: string): void => {
-    if (!state.letGo) streams.stderr.write(`fleet-mcp: ${line}\n`);
+    if (!state.letGo && !state.ended) options.note(line);
   };
   let closeOutput = (): void => {};
   /** Stops taking anything from the engine: at a detach, or at a cancel's SIGKILL the engine did not answer. */
