@@ -112,6 +112,15 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   });
   const logOf = async (server: FleetServer, name: string): Promise<string> =>
     JSON.stringify(await server.ok('show_agent_log', { name }));
+  /** A server and data dir of its own (killing the server is the subject), killed while the agent's task sleeps. */
+  const killedWhileSleeping = async (name: string): Promise<FleetSandbox> => {
+    const ownFleet = engineFleet(fixture);
+    const own = await start(ownFleet);
+    await own.ok('create_agent', { name, project: 'repo', role: 'boxed', task: 'sleep' });
+    await waitForLog(own, name, 'sleeping');
+    await own.server.stop('SIGKILL');
+    return ownFleet;
+  };
 
   it('keeps a task to its own repository, and only while it runs; its secrets are in no record, run file or container config', async () => {
     await server.ok('create_agent', { name: 'victim', project: 'repo', role: 'boxed', task: 'sleep' });
@@ -226,13 +235,9 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   }, 240_000);
 
   it('the server killed with SIGKILL, then the task while no server ran, past its timeout: the next server records the end as it was and removes the container', async () => {
-    // A server and data dir of its own: killing the server is the subject. The task ends while no server runs, and
-    // its timeout, set then to a second, has passed when the next server starts: the end is what the engine reports.
-    const ownFleet = engineFleet(fixture);
-    const own = await start(ownFleet);
-    await own.ok('create_agent', { name: 'lost', project: 'repo', role: 'boxed', task: 'sleep' });
-    await waitForLog(own, 'lost', 'sleeping');
-    await own.server.stop('SIGKILL');
+    // The task ends while no server runs, and its timeout, set then to a second, has passed when the next server
+    // starts: the end is what the engine reports.
+    const ownFleet = await killedWhileSleeping('lost');
     killContainers(fixture, await engineLeftovers(fixture, 'lost'));
     changeRunLimits(ownFleet, 'lost', { timeout: '1s', timeout_ms: 1000 });
     const again = await start(ownFleet);
@@ -245,11 +250,7 @@ describe.skipIf(missing !== null)('hostile and careless use of an engine backend
   }, 240_000);
 
   it('the server killed with SIGKILL, then the container removed while no server ran: the next server records the task as lost and starts nothing', async () => {
-    const ownFleet = engineFleet(fixture);
-    const own = await start(ownFleet);
-    await own.ok('create_agent', { name: 'gone', project: 'repo', role: 'boxed', task: 'sleep' });
-    await waitForLog(own, 'gone', 'sleeping');
-    await own.server.stop('SIGKILL');
+    const ownFleet = await killedWhileSleeping('gone');
     const ids = (await engineLeftovers(fixture, 'gone')).map((entry) => entry.split(' ')[1]!);
     execFileSync('docker', ['-H', fixture.engine.host, 'rm', '-f', ...ids], { stdio: 'ignore' });
     const again = await start(ownFleet);

@@ -100,8 +100,32 @@ export async function streamGit(
   await spawnGit(cwd, args, { ...options, okCodes: [] }, onChunk);
 }
 
+/**
+ * bwrap's own failure to lay out a sandbox because a mount of the host went away while it copied the mount table
+ * read-only (a container stopping on the same host): git never ran, so it is run again.
+ */
+const VANISHED_MOUNT = /^bwrap: Can't bind mount .*: No such file or directory/;
+const VANISHED_MOUNT_ATTEMPTS = 3;
+
+class VanishedMountError extends GitError {}
+
 /** Starts git where its options say, with its input files at fd 3, 4, …; resolves with an exit code that is an answer. */
-function spawnGit(
+async function spawnGit(
+  cwd: string,
+  args: string[],
+  options: GitRunOptions,
+  onChunk: (chunk: Buffer) => void,
+): Promise<number> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await spawnGitOnce(cwd, args, options, onChunk);
+    } catch (error) {
+      if (!(error instanceof VanishedMountError) || attempt === VANISHED_MOUNT_ATTEMPTS) throw error;
+    }
+  }
+}
+
+function spawnGitOnce(
   cwd: string,
   args: string[],
   options: GitRunOptions,
@@ -111,10 +135,12 @@ function spawnGit(
   const fail = (why: string) => new GitError(`git ${args.join(' ')} failed: ${why}`);
   return new Promise((resolve, reject) => {
     let stderr = '';
+    let printed = false;
     const child = startProcess(
       { argv, cwd, env, inputFiles, timeoutMs: TIMEOUT_MS },
       {
         stdout: (chunk) => {
+          printed = true;
           try {
             onChunk(chunk);
           } catch (error) {
@@ -130,6 +156,8 @@ function spawnGit(
     child.ended.then(
       ({ code, signal }) => {
         if (code === 0 || (code !== null && (options.okCodes ?? []).includes(code))) resolve(code);
+        else if (options.place && !printed && VANISHED_MOUNT.test(stderr.trim()))
+          reject(new VanishedMountError(`git ${args.join(' ')} failed: ${stderr.trim()}`));
         else reject(fail(stderr.trim() || (signal ? `signal ${signal}` : `exit code ${String(code)}`)));
       },
       (error: Error) => reject(fail(error.message)),
