@@ -12,6 +12,7 @@ import {
   engineFleetOn as engineFleet,
   engineLeftovers,
   startEngineFixture,
+  until,
   waitForLog,
   type EngineFixture,
 } from './engine-fleet.js';
@@ -381,15 +382,6 @@ function dataDirFiles(dir: string): string[] {
   }
   expect(found.some((text) => text.includes('sleeping'))).toBe(true);
   return found;
-}
-
-/** Polls the engine until `done`; a minute is far more than removing a container takes, even on a busy box. */
-async function until(done: () => Promise<boolean>, what = 'the engine to hold nothing of the task'): Promise<void> {
-  const started = Date.now();
-  while (!(await done())) {
-    if (Date.now() - started > 60_000) throw new Error(`waited a minute for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
 }
 
 async function gitRefs(server: FleetServer, agent: string, credential: string): Promise<number> {

@@ -15,6 +15,7 @@ import {
   restartFollowed,
   startEngineFixture,
   type EngineKit,
+  until,
   waitForLog,
   type EngineFixture,
   type EngineName,
@@ -206,12 +207,4 @@ for (const engineCase of ENGINES) {
       return restartFollowed(kit);
     }, 240_000);
   });
-}
-
-async function until(done: () => boolean, what: string): Promise<void> {
-  const started = Date.now();
-  while (!done()) {
-    if (Date.now() - started > 60_000) throw new Error(`waited a minute for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }

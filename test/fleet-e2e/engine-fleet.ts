@@ -230,3 +230,15 @@ export function changeRunLimits(fleet: FleetSandbox, agent: string, limits: Reco
   const meta = join(logs, run, 'meta.json');
   writeFileSync(meta, JSON.stringify({ ...JSON.parse(readFileSync(meta, 'utf8')), ...limits }));
 }
+
+/** Polls until `done`; a minute is far more than any engine step takes (a container's removal), even on a busy box. */
+export async function until(
+  done: () => boolean | Promise<boolean>,
+  what = 'the engine to hold nothing of the task',
+): Promise<void> {
+  const started = Date.now();
+  while (!(await done())) {
+    if (Date.now() - started > 60_000) throw new Error(`waited a minute for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
